@@ -1,0 +1,35 @@
+// Import boundaries follow ../shared/design/architecture.md: core is pure, commands stay thin,
+// only the daemon reaches the store, and nothing but the TUI command loads Ink.
+import js from '@eslint/js'
+import tseslint from 'typescript-eslint'
+
+const banned = (...groups) => ({
+  'no-restricted-imports': ['error', {patterns: groups.map((g) => ({group: g.patterns, message: g.message}))}],
+})
+
+const store = {patterns: ['**/store/**', 'better-sqlite3'], message: 'Only the daemon and services touch the store (one writer).'}
+const daemon = {patterns: ['**/daemon/**'], message: 'Talk to the daemon over HTTP through src/client.'}
+const services = {patterns: ['**/services/**', '**/providers/**'], message: 'Commands call the API through src/client; use cases live in the daemon.'}
+const heavyUi = {patterns: ['ink', 'react', 'ink-*'], message: 'Ink and React load only through the TUI command\'s dynamic import().'}
+const outsideCore = {
+  patterns: ['../*', '!./*', 'node:*', 'better-sqlite3', 'fastify', 'ssh2', 'ky', 'pino'],
+  message: 'src/core is pure domain logic: no I/O and nothing outside core.',
+}
+
+export default tseslint.config(
+  {ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'oclif.manifest.json']},
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', {argsIgnorePattern: '^_', varsIgnorePattern: '^_'}],
+    },
+  },
+  {files: ['src/core/**/*.ts'], ignores: ['**/*.test.ts'], rules: banned(outsideCore)},
+  {files: ['commands/**/*.ts'], rules: banned(store, daemon, services, heavyUi)},
+  {files: ['src/client/**/*.ts', 'src/cli/**/*.ts'], rules: banned(store, daemon, services, heavyUi)},
+  {files: ['src/store/**/*.ts'], rules: banned(daemon, services, heavyUi)},
+  {files: ['src/providers/**/*.ts', 'src/services/**/*.ts', 'src/sim/**/*.ts'], rules: banned(daemon, heavyUi)},
+  {files: ['tui/**/*.{ts,tsx}'], rules: banned(store, daemon, services)},
+  {files: ['bin/**/*.js', 'bench/**/*.js'], languageOptions: {globals: {process: 'readonly', console: 'readonly'}}},
+)

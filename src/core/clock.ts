@@ -1,0 +1,24 @@
+/** Time source injected everywhere so tests control it; core never calls Date.now(). */
+export interface Clock {
+  now(): number
+}
+
+export const systemClock: Clock = {now: () => Date.now()}
+
+/** A clock tests move by hand. */
+export class ManualClock implements Clock {
+  constructor(private current: number) {}
+  now(): number {
+    return this.current
+  }
+  advance(ms: number): void {
+    this.current += ms
+  }
+  set(epochMs: number): void {
+    this.current = epochMs
+  }
+}
+
+export function toIso(epochMs: number): string {
+  return new Date(epochMs).toISOString()
+}

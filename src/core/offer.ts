@@ -1,0 +1,42 @@
+import type {MicroUsd} from './money.js'
+import type {ProviderName} from './provider-name.js'
+
+/** One rentable configuration, normalised across providers. */
+export interface Offer {
+  /** `<provider>-<provider_id>`, the id users pass to `provision --offer-id`. */
+  id: string
+  provider: ProviderName
+  providerId: string
+  /** Canonical model name, the same whichever provider sells it (e.g. "RTX 4090"). */
+  gpuType: string
+  gpuCount: number
+  /** Per GPU, whole GB. */
+  vramGb: number
+  /** Whole offer per hour, integer micro-USD. */
+  pricePerHour: MicroUsd
+  /** Human-readable place, e.g. "Texas, US". */
+  location: string
+  /** ISO 3166-1 alpha-2 code when known ("US"), else null. */
+  countryCode: string | null
+  /** 0..1, null when the provider has no such score. */
+  reliability: number | null
+  available: boolean
+  /** Epoch ms of the provider reply this offer came from. */
+  fetchedAt: number
+  cudaVersion: number | null
+  diskGb: number | null
+  cpuCores: number | null
+  ramGb: number | null
+  inetDownMbps: number | null
+}
+
+export function makeOfferId(provider: ProviderName, providerId: string): string {
+  return `${provider}-${providerId}`
+}
+
+/** Splits `<provider>-<provider_id>`; the provider id itself may contain dashes. */
+export function parseOfferId(offerId: string): {provider: string; providerId: string} | null {
+  const dash = offerId.indexOf('-')
+  if (dash <= 0 || dash === offerId.length - 1) return null
+  return {provider: offerId.slice(0, dash), providerId: offerId.slice(dash + 1)}
+}

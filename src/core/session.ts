@@ -1,0 +1,47 @@
+import type {MicroUsd} from './money.js'
+import type {ProviderName} from './provider-name.js'
+import type {SessionStatus} from './session-status.js'
+
+export const WORKLOAD_TYPES = ['llm', 'training', 'batch', 'ssh'] as const
+export type WorkloadType = (typeof WORKLOAD_TYPES)[number]
+
+export const STORAGE_POLICIES = ['destroy', 'preserve'] as const
+export type StoragePolicy = (typeof STORAGE_POLICIES)[number]
+
+export const MIN_RESERVATION_HOURS = 1
+export const MAX_RESERVATION_HOURS = 12
+export const DEFAULT_DISK_GB = 50
+
+export interface Session {
+  id: string
+  consumerId: string
+  provider: ProviderName
+  providerInstanceId: string | null
+  offerId: string
+  gpuType: string
+  gpuCount: number
+  status: SessionStatus
+  sshHost: string | null
+  sshPort: number | null
+  sshUser: string | null
+  /** OpenSSH public key line the instance trusts for this session. */
+  sshPublicKey: string
+  /** SHA256 fingerprint of the host key learned at verification, pinned afterwards. */
+  sshHostKeyFingerprint: string | null
+  workloadType: WorkloadType
+  reservationHours: number
+  pricePerHour: MicroUsd
+  diskGb: number
+  storagePolicy: StoragePolicy
+  idleThresholdMinutes: number
+  templateHashId: string | null
+  hardMaxOverride: boolean
+  createdAt: number
+  updatedAt: number
+  /** Set when the instance starts running (billing starts). */
+  startedAt: number | null
+  expiresAt: number
+  /** Verified stop time; accrual ends exactly here. */
+  stoppedAt: number | null
+  failureReason: string | null
+}

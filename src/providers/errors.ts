@@ -1,0 +1,51 @@
+import type {ProviderName} from '../core/provider-name.js'
+
+/** Base of every failure an adapter reports; `retryable` says whether repeating the same call may succeed. */
+export class ProviderError extends Error {
+  constructor(
+    readonly provider: ProviderName,
+    message: string,
+    readonly retryable: boolean,
+    readonly httpStatus: number | null = null,
+  ) {
+    super(message)
+    this.name = 'ProviderError'
+  }
+}
+
+/** The offer is gone (Vast.ai `no_such_ask`, TensorDock "No available nodes found"): pick another. */
+export class StaleInventoryError extends ProviderError {
+  constructor(provider: ProviderName, readonly offerProviderId: string, message: string) {
+    super(provider, message, false)
+    this.name = 'StaleInventoryError'
+  }
+}
+
+export class RateLimitedError extends ProviderError {
+  constructor(provider: ProviderName, readonly retryAfterMs: number | null, message = 'rate limited by provider') {
+    super(provider, message, true, 429)
+    this.name = 'RateLimitedError'
+  }
+}
+
+export class ProviderAuthError extends ProviderError {
+  constructor(provider: ProviderName, message = 'the provider rejected the API key') {
+    super(provider, message, false)
+    this.name = 'ProviderAuthError'
+  }
+}
+
+/** 5xx, timeouts, connection failures, unparseable bodies: the outcome of the call is unknown. */
+export class ProviderUnavailableError extends ProviderError {
+  constructor(provider: ProviderName, message: string, httpStatus: number | null = null) {
+    super(provider, message, true, httpStatus)
+    this.name = 'ProviderUnavailableError'
+  }
+}
+
+export class InsufficientCreditError extends ProviderError {
+  constructor(provider: ProviderName, message: string) {
+    super(provider, message, false)
+    this.name = 'InsufficientCreditError'
+  }
+}

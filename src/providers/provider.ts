@@ -1,0 +1,67 @@
+import type {InventoryQuery} from '../core/inventory-query.js'
+import type {MicroUsd} from '../core/money.js'
+import type {Offer} from '../core/offer.js'
+import type {ProviderName} from '../core/provider-name.js'
+
+/**
+ * The one port every marketplace sits behind. Adapters speak their provider's real HTTP API
+ * at a configurable base URL and translate to and from these shapes; nothing above this
+ * line knows a provider's wire format.
+ */
+export interface ProviderAdapter {
+  readonly name: ProviderName
+  readonly capabilities: ProviderCapabilities
+  /** Offers matching the query, normalised; filters are pushed down to the provider where it can. */
+  searchOffers(query: InventoryQuery, options?: CallOptions): Promise<Offer[]>
+  /** Rents the offer. Never retried blindly: callers look the label up first (see findByLabel). */
+  createInstance(request: CreateInstanceRequest, options?: CallOptions): Promise<CreatedInstance>
+  /** null when the provider says the instance does not exist (any more). */
+  getInstance(providerInstanceId: string, options?: CallOptions): Promise<ProviderInstance | null>
+  /** Every instance on the account whose label starts with `labelPrefix` (all when omitted). */
+  listInstances(filter?: {labelPrefix?: string}, options?: CallOptions): Promise<ProviderInstance[]>
+  /** Idempotent: an instance that is already gone counts as destroyed. */
+  destroyInstance(providerInstanceId: string, options?: CallOptions): Promise<void>
+}
+
+export interface ProviderCapabilities {
+  /** The provider can filter offers server-side (otherwise we filter after fetching). */
+  serverSideFilters: boolean
+  /** Keys must be attached after create (Vast.ai: `ssh_key` in the create body is unreliable). */
+  attachSshKeyAfterCreate: boolean
+}
+
+export interface CallOptions {
+  signal?: AbortSignal
+}
+
+export interface CreateInstanceRequest {
+  /** The provider's own offer id (the part after `<provider>-`). */
+  offerProviderId: string
+  /** `gpu-shopper:<deployment_id>:<session_id>`. */
+  label: string
+  /** OpenSSH public key lines to authorise for the default user and root. */
+  sshPublicKeys: string[]
+  diskGb: number
+  image?: string
+  templateHashId?: string | null
+}
+
+export interface CreatedInstance {
+  providerInstanceId: string
+}
+
+export type ProviderInstanceState = 'provisioning' | 'running' | 'stopped' | 'failed'
+
+export interface ProviderInstance {
+  providerInstanceId: string
+  label: string | null
+  state: ProviderInstanceState
+  /** The provider's own status text, for events and failure reasons. */
+  statusMessage: string | null
+  /** Reachable SSH endpoint, once the provider reports one. */
+  ssh: {host: string; port: number; user: string} | null
+  /** What the provider actually charges, when it says. */
+  pricePerHour: MicroUsd | null
+  gpuType: string | null
+  gpuCount: number | null
+}
