@@ -1,0 +1,38 @@
+import {z} from 'zod'
+
+/**
+ * The HTTP API contract, one source for the daemon's request/response validation and the
+ * client's types (which import these as types only, so the CLI never loads zod).
+ * Field names follow the seed documents exactly; we add fields, never rename them.
+ */
+export const ErrorBody = z.object({
+  error: z.string(),
+  error_type: z.string(),
+  request_id: z.string(),
+}).catchall(z.unknown())
+export type ErrorBody = z.infer<typeof ErrorBody>
+
+export const MessageReply = z.object({
+  message: z.string(),
+  session_id: z.string(),
+  simulated: z.boolean(),
+})
+export type MessageReply = z.infer<typeof MessageReply>
+
+/** Query strings arrive as text; numbers are coerced, and an empty value is a user error, not 0. */
+export const queryNumber = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .transform((s, ctx) => {
+    const n = Number(s)
+    if (!Number.isFinite(n)) {
+      ctx.addIssue({code: 'custom', message: `expected a number, got "${s}"`})
+      return z.NEVER
+    }
+    return n
+  })
+
+export const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date as YYYY-MM-DD')
+
+export const Simulated = z.boolean().describe('true when the daemon runs against the simulated marketplaces')

@@ -1,0 +1,57 @@
+import {z} from 'zod'
+
+import {OFFER_SORT_KEYS} from '../inventory-query.js'
+import {PROVIDER_NAMES} from '../provider-name.js'
+import {queryNumber} from './common.js'
+
+export const InventoryParams = z.object({
+  provider: z.enum(PROVIDER_NAMES).optional(),
+  gpu_type: z.string().trim().min(1).max(100).optional(),
+  location: z.string().trim().min(1).max(100).optional(),
+  min_vram: queryNumber.pipe(z.number().min(0).max(10_000)).optional(),
+  max_price: queryNumber.pipe(z.number().min(0, 'must be 0 or more').max(10_000)).optional(),
+  min_gpu_count: queryNumber.pipe(z.number().int().min(1).max(64)).optional(),
+  gpu_count: queryNumber.pipe(z.number().int().min(1).max(64)).optional(),
+  min_reliability: queryNumber.pipe(z.number().min(0).max(1)).optional(),
+  min_cuda: queryNumber.pipe(z.number().min(0).max(100)).optional(),
+  sort: z.enum(OFFER_SORT_KEYS).optional(),
+  order: z.enum(['asc', 'desc']).optional(),
+  limit: queryNumber.pipe(z.number().int().min(1).max(1000)).optional(),
+  offset: queryNumber.pipe(z.number().int().min(0)).optional(),
+})
+export type InventoryParams = z.infer<typeof InventoryParams>
+
+export const OfferDto = z.object({
+  id: z.string(),
+  provider: z.string(),
+  provider_id: z.string(),
+  gpu_type: z.string(),
+  gpu_count: z.number().int(),
+  vram_gb: z.number(),
+  price_per_hour: z.number(),
+  price_per_hour_micro_usd: z.number().int(),
+  price_per_gpu_hour: z.number(),
+  location: z.string(),
+  country_code: z.string().nullable(),
+  reliability: z.number().nullable(),
+  available: z.boolean(),
+  fetched_at: z.string(),
+  cuda_version: z.number().nullable(),
+  disk_gb: z.number().nullable(),
+  cpu_cores: z.number().nullable(),
+  ram_gb: z.number().nullable(),
+  inet_down_mbps: z.number().nullable(),
+})
+export type OfferDto = z.infer<typeof OfferDto>
+
+export const InventoryReply = z.object({
+  offers: z.array(OfferDto),
+  count: z.number().int(),
+  total: z.number().int(),
+  stale_providers: z.array(z.string()),
+  simulated: z.boolean(),
+})
+export type InventoryReply = z.infer<typeof InventoryReply>
+
+export const OfferReply = OfferDto.extend({simulated: z.boolean()})
+export type OfferReply = z.infer<typeof OfferReply>

@@ -1,0 +1,121 @@
+import {z} from 'zod'
+
+import {MAX_RESERVATION_HOURS, MIN_RESERVATION_HOURS, STORAGE_POLICIES, WORKLOAD_TYPES} from '../session.js'
+import {SESSION_STATUSES} from '../session-status.js'
+import {PROVIDER_NAMES} from '../provider-name.js'
+import {queryNumber} from './common.js'
+
+const hours = z
+  .number({error: 'must be a whole number of hours'})
+  .int('must be a whole number of hours')
+  .min(MIN_RESERVATION_HOURS, `must be at least ${MIN_RESERVATION_HOURS}`)
+  .max(MAX_RESERVATION_HOURS, `must be at most ${MAX_RESERVATION_HOURS} (the hard maximum)`)
+
+const id = z.string().trim().min(1).max(200)
+
+export const CreateSessionBody = z.object({
+  consumer_id: z.string().trim().min(1, 'is required').max(200).regex(/^[\w.@:-]+$/, 'may use letters, digits and . _ - @ :'),
+  offer_id: id,
+  workload_type: z.enum(WORKLOAD_TYPES),
+  reservation_hours: hours,
+  idle_threshold_minutes: z.number().int().min(0).max(24 * 60).default(0),
+  storage_policy: z.enum(STORAGE_POLICIES).default('destroy'),
+  disk_gb: z.number().int().min(10).max(10_000).default(50),
+  template_hash_id: z.string().trim().min(1).max(200).nullable().optional(),
+  ssh_public_key: z.string().trim().min(1).max(16_384).optional(),
+  ssh_key_ids: z.array(id).max(20).optional(),
+  hard_max_override: z.boolean().default(false),
+  idempotency_key: z.string().trim().min(1).max(200).optional(),
+})
+export type CreateSessionBody = z.input<typeof CreateSessionBody>
+
+export const SessionDto = z.object({
+  id: z.string(),
+  consumer_id: z.string(),
+  provider: z.string(),
+  provider_instance_id: z.string().nullable(),
+  offer_id: z.string(),
+  gpu_type: z.string(),
+  gpu_count: z.number().int(),
+  status: z.enum(SESSION_STATUSES),
+  ssh_host: z.string().nullable(),
+  ssh_port: z.number().int().nullable(),
+  ssh_user: z.string().nullable(),
+  ssh_host_key_fingerprint: z.string().nullable(),
+  workload_type: z.enum(WORKLOAD_TYPES),
+  reservation_hours: z.number().int(),
+  price_per_hour: z.number(),
+  price_per_hour_micro_usd: z.number().int(),
+  disk_gb: z.number().int(),
+  storage_policy: z.enum(STORAGE_POLICIES),
+  idle_threshold_minutes: z.number().int(),
+  hard_max_override: z.boolean(),
+  created_at: z.string(),
+  started_at: z.string().nullable(),
+  expires_at: z.string(),
+  stopped_at: z.string().nullable(),
+  failure_reason: z.string().nullable(),
+  total_cost: z.number(),
+  total_cost_micro_usd: z.number().int(),
+  simulated: z.boolean(),
+})
+export type SessionDto = z.infer<typeof SessionDto>
+
+export const CreateSessionReply = z.object({
+  session: SessionDto,
+  ssh_private_key: z.string().optional(),
+})
+export type CreateSessionReply = z.infer<typeof CreateSessionReply>
+
+export const SessionsParams = z.object({
+  consumer_id: z.string().trim().min(1).optional(),
+  status: z.enum(SESSION_STATUSES).optional(),
+  provider: z.enum(PROVIDER_NAMES).optional(),
+  limit: queryNumber.pipe(z.number().int().min(1).max(1000)).optional(),
+  offset: queryNumber.pipe(z.number().int().min(0)).optional(),
+})
+export type SessionsParams = z.infer<typeof SessionsParams>
+
+export const SessionsReply = z.object({
+  sessions: z.array(SessionDto),
+  count: z.number().int(),
+  total: z.number().int(),
+  simulated: z.boolean(),
+})
+export type SessionsReply = z.infer<typeof SessionsReply>
+
+export const SessionIdParams = z.object({id})
+
+export const ExtendBody = z.object({
+  additional_hours: z.number({error: 'is required: a whole number of hours'}).int('must be a whole number of hours').min(1, 'must be at least 1').max(MAX_RESERVATION_HOURS),
+})
+
+export const ExtendReply = z.object({
+  message: z.string(),
+  session_id: z.string(),
+  new_expires_at: z.string(),
+  simulated: z.boolean(),
+})
+export type ExtendReply = z.infer<typeof ExtendReply>
+
+export const SessionEventDto = z.object({
+  id: z.number().int(),
+  session_id: z.string(),
+  at: z.string(),
+  type: z.string(),
+  from_status: z.string().nullable(),
+  to_status: z.string().nullable(),
+  actor: z.string(),
+  message: z.string(),
+})
+export type SessionEventDto = z.infer<typeof SessionEventDto>
+
+export const EventsParams = z.object({
+  after: queryNumber.pipe(z.number().int().min(0)).optional(),
+})
+
+export const EventsReply = z.object({
+  events: z.array(SessionEventDto),
+  count: z.number().int(),
+})
+export type EventsReply = z.infer<typeof EventsReply>
