@@ -1,0 +1,176 @@
+import {mkdtempSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {pollUntil} from '../test/support/poll.js'
+import {startDaemon, type RunningDaemon} from './server.js'
+
+describe('daemon API against the simulated Vast.ai', () => {
+  let daemon: RunningDaemon
+  let home: string
+  const auth = () => ({authorization: `Bearer ${daemon.token}`})
+  const get = (url: string, headers: Record<string, string> = auth()) => daemon.app.inject({method: 'GET', url, headers})
+  const post = (url: string, payload: unknown, headers: Record<string, string> = {}) =>
+    daemon.app.inject({method: 'POST', url, payload: payload as object, headers: {...auth(), ...headers}})
+
+  beforeAll(async () => {
+    home = mkdtempSync(join(tmpdir(), 'gpu-shopper-app-'))
+    daemon = await startDaemon({
+      port: 0,
+      simulate: true,
+      env: {GPU_SHOPPER_HOME: home},
+      writeState: false,
+      timings: {pollIntervalMs: 50},
+    })
+  })
+  afterAll(async () => {
+    await daemon?.close()
+    rmSync(home, {recursive: true, force: true})
+  })
+
+  async function cheapestOffer(gpu = 'RTX 4090') {
+    const res = await get(`/api/v1/inventory?gpu_type=${encodeURIComponent(gpu)}&sort=price&limit=1`)
+    expect(res.statusCode).toBe(200)
+    return res.json().offers[0] as {id: string; price_per_hour: number}
+  }
+
+  async function sessionCount(): Promise<number> {
+    return (await get('/api/v1/sessions')).json().total
+  }
+
+  it('serves /health without a token and says it is simulated', async () => {
+    const res = await daemon.app.inject({method: 'GET', url: '/health'})
+    expect(res.statusCode).toBe(200)
+    expect(res.json()).toMatchObject({status: 'ok', simulated: true, auth: true})
+    expect(res.json().deployment_id).toMatch(/^dep-[0-9a-f]{8}$/)
+  })
+
+  it('refuses a missing or wrong token and a foreign Host header', async () => {
+    const missing = await get('/api/v1/inventory', {})
+    expect(missing.statusCode).toBe(401)
+    expect(missing.json()).toMatchObject({error_type: 'unauthorized'})
+    expect(missing.json().request_id).toMatch(/^req-/)
+    expect((await get('/api/v1/inventory', {authorization: 'Bearer nope'})).statusCode).toBe(401)
+    const rebinding = await daemon.app.inject({method: 'GET', url: '/health', headers: {host: 'evil.example:8080'}})
+    expect(rebinding.statusCode).toBe(403)
+  })
+
+  it('lists offers with every seed attribute, filtered and sorted', async () => {
+    const res = await get('/api/v1/inventory?gpu_type=rtx%204090&max_price=0.5&provider=vastai&sort=price&limit=50')
+    expect(res.statusCode).toBe(200)
+    const body = res.json()
+    expect(body.simulated).toBe(true)
+    expect(body.stale_providers).toEqual([])
+    expect(body.offers.length).toBeGreaterThan(0)
+    for (const offer of body.offers) {
+      expect(offer).toMatchObject({provider: 'vastai', gpu_type: 'RTX 4090', available: true})
+      expect(offer.id).toBe(`vastai-${offer.provider_id}`)
+      expect(offer.price_per_hour).toBeLessThanOrEqual(0.5)
+      for (const key of ['vram_gb', 'gpu_count', 'location', 'reliability', 'fetched_at']) expect(offer).toHaveProperty(key)
+    }
+    const prices = body.offers.map((o: {price_per_hour: number}) => o.price_per_hour)
+    expect(prices).toEqual([...prices].sort((a, b) => a - b))
+  })
+
+  it('answers bad query parameters with a 400 naming the parameter', async () => {
+    const res = await get('/api/v1/inventory?max_price=-1')
+    expect(res.statusCode).toBe(400)
+    expect(res.json()).toMatchObject({error_type: 'validation_error', field: 'max_price'})
+    expect((await get('/api/v1/inventory?sort=cheapest')).statusCode).toBe(400)
+    expect((await get('/api/v1/inventory?min_vram=abc')).statusCode).toBe(400)
+  })
+
+  it('rejects bad create requests with 4xx and writes nothing', async () => {
+    const offer = await cheapestOffer()
+    const before = await sessionCount()
+    const base = {consumer_id: 'tests', offer_id: offer.id, workload_type: 'llm', reservation_hours: 2}
+    const unknown = await post('/api/v1/sessions', {...base, offer_id: 'vastai-999999999'})
+    expect(unknown.statusCode).toBe(404)
+    expect(unknown.json()).toMatchObject({error_type: 'not_found', offer_id: 'vastai-999999999'})
+    for (const hours of [0, 13, 1.5]) {
+      const res = await post('/api/v1/sessions', {...base, reservation_hours: hours})
+      expect(res.statusCode).toBe(400)
+      expect(res.json()).toMatchObject({error_type: 'validation_error', field: 'reservation_hours'})
+    }
+    const malformed = await daemon.app.inject({
+      method: 'POST',
+      url: '/api/v1/sessions',
+      payload: '{"consumer_id": ',
+      headers: {...auth(), 'content-type': 'application/json'},
+    })
+    expect(malformed.statusCode).toBe(400)
+    expect(malformed.json()).toMatchObject({error_type: 'validation_error'})
+    expect((await post('/api/v1/sessions', {...base, workload_type: 'mining'})).statusCode).toBe(400)
+    expect(await sessionCount()).toBe(before)
+  })
+
+  it('provisions, extends, releases and bills a session end to end', async () => {
+    const offer = await cheapestOffer()
+    const created = await post('/api/v1/sessions', {consumer_id: 'my-app', offer_id: offer.id, workload_type: 'llm', reservation_hours: 2})
+    expect(created.statusCode).toBe(201)
+    const {session, ssh_private_key} = created.json()
+    expect(ssh_private_key).toMatch(/BEGIN OPENSSH PRIVATE KEY/)
+    expect(session).toMatchObject({status: 'pending', consumer_id: 'my-app', offer_id: offer.id, simulated: true})
+
+    const running = await pollUntil(async () => {
+      const s = (await get(`/api/v1/sessions/${session.id}`)).json()
+      if (s.status === 'failed') throw new Error(s.failure_reason)
+      return s.status === 'running' ? s : undefined
+    }, 'session running')
+    expect(running.ssh_host).toBe('127.0.0.1')
+    expect(running.ssh_user).toBe('root')
+    expect(running.ssh_host_key_fingerprint).toMatch(/^SHA256:/)
+
+    const events = (await get(`/api/v1/sessions/${session.id}/events?after=0`)).json().events
+    expect(events.map((e: {to_status: string | null}) => e.to_status).filter(Boolean)).toEqual(['pending', 'provisioning', 'running'])
+
+    const extended = await post(`/api/v1/sessions/${session.id}/extend`, {additional_hours: 2})
+    expect(extended.statusCode).toBe(200)
+    expect(Date.parse(extended.json().new_expires_at) - Date.parse(running.expires_at)).toBe(2 * 3_600_000)
+    const tooLong = await post(`/api/v1/sessions/${session.id}/extend`, {additional_hours: 9})
+    expect(tooLong.statusCode).toBe(409)
+
+    const done = await post(`/api/v1/sessions/${session.id}/done`, {})
+    expect(done.statusCode).toBe(200)
+    expect(done.json().session_id).toBe(session.id)
+    const stopped = await pollUntil(async () => {
+      const s = (await get(`/api/v1/sessions/${session.id}`)).json()
+      return s.status === 'stopped' ? s : undefined
+    }, 'session stopped')
+    expect(stopped.stopped_at).not.toBeNull()
+
+    const cost = (await get(`/api/v1/costs?session_id=${session.id}`)).json()
+    expect(cost).toMatchObject({session_id: session.id, currency: 'USD'})
+    expect(Number.isInteger(cost.total_cost_micro_usd)).toBe(true)
+    const consumer = (await get('/api/v1/costs?consumer_id=my-app')).json()
+    expect(consumer).toMatchObject({consumer_id: 'my-app', session_count: 1})
+    expect(consumer.total_cost_micro_usd).toBe(cost.total_cost_micro_usd)
+    expect(consumer.by_provider_micro_usd.vastai).toBe(cost.total_cost_micro_usd)
+    expect(consumer.by_gpu_type).toHaveProperty('RTX 4090')
+  })
+
+  it('replays a create with the same idempotency key and refuses it with another body', async () => {
+    const offer = await cheapestOffer('RTX 3090')
+    const body = {consumer_id: 'idem', offer_id: offer.id, workload_type: 'batch', reservation_hours: 1, ssh_public_key: daemon.ctx.daemonKey.publicKey}
+    const first = await post('/api/v1/sessions', body, {'x-idempotency-key': 'k-1'})
+    const again = await post('/api/v1/sessions', body, {'x-idempotency-key': 'k-1'})
+    expect(first.statusCode).toBe(201)
+    expect(again.statusCode).toBe(201)
+    expect(again.json().session.id).toBe(first.json().session.id)
+    expect(first.json().ssh_private_key).toBeUndefined()
+    const other = await post('/api/v1/sessions', {...body, reservation_hours: 2}, {'x-idempotency-key': 'k-1'})
+    expect(other.statusCode).toBe(409)
+    expect(other.json().error_type).toBe('conflict')
+    await post(`/api/v1/sessions/${first.json().session.id}/done`, {})
+  })
+
+  it('publishes an OpenAPI document and Prometheus metrics', async () => {
+    const spec = (await get('/api/v1/openapi.json')).json()
+    expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(['/api/v1/inventory', '/api/v1/sessions', '/api/v1/sessions/{id}', '/api/v1/costs']))
+    const metrics = await get('/metrics')
+    expect(metrics.statusCode).toBe(200)
+    expect(metrics.body).toContain('gpu_shopper_sessions')
+  })
+})

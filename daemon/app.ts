@@ -1,0 +1,79 @@
+import {randomBytes} from 'node:crypto'
+
+import swagger from '@fastify/swagger'
+import Fastify, {type FastifyInstance} from 'fastify'
+import {jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider} from 'fastify-type-provider-zod'
+
+import type {ServiceContext} from '../src/services/context.js'
+import {InventoryService} from '../src/services/inventory-service.js'
+import {installAuth} from './auth.js'
+import {installErrorHandling} from './error-handler.js'
+import {DaemonMetrics} from './metrics.js'
+import {costRoutes} from './routes/costs.js'
+import {healthRoutes} from './routes/health.js'
+import {inventoryRoutes} from './routes/inventory.js'
+import {sessionRoutes} from './routes/sessions.js'
+
+export interface AppOptions {
+  ctx: ServiceContext
+  version: string
+  /** null = --no-auth */
+  token: string | null
+  loopbackOnly: boolean
+  /** Wakes the job runner when a route queued work. */
+  kickJobs: () => void
+  /** False until start-up reconciliation finished: /health answers 503 meanwhile. */
+  isReady: () => boolean
+}
+
+export interface AppDeps extends AppOptions {
+  inventory: InventoryService
+  metrics: DaemonMetrics
+  startedAt: number
+}
+
+/** A fresh Fastify app over a service context; tests build one per test and use inject(). */
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: {
+      level: options.ctx.log.level,
+      redact: {paths: ['req.headers.authorization'], censor: '[redacted]'},
+      serializers: {req: (req) => ({method: req.method, url: req.url.replace(/api_key=[^&]+/g, 'api_key=[redacted]')})},
+    },
+    genReqId: () => `req-${randomBytes(6).toString('hex')}`,
+    requestIdHeader: false,
+    bodyLimit: 1024 * 1024,
+    connectionTimeout: 30_000,
+    requestTimeout: 0,
+  }).withTypeProvider<ZodTypeProvider>()
+  app.setValidatorCompiler(validatorCompiler)
+  app.setSerializerCompiler(serializerCompiler)
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('X-Request-Id', String(request.id))
+  })
+
+  await app.register(swagger, {
+    openapi: {
+      info: {title: 'gpu-shopper', version: options.version, description: 'Local control plane: GPU inventory, sessions and costs'},
+      components: {securitySchemes: {bearer: {type: 'http', scheme: 'bearer'}}},
+      security: [{bearer: []}],
+    },
+    transform: jsonSchemaTransform,
+  })
+
+  installErrorHandling(app)
+  installAuth(app, {token: options.token, loopbackOnly: options.loopbackOnly})
+
+  const deps: AppDeps = {
+    ...options,
+    inventory: new InventoryService(options.ctx),
+    metrics: new DaemonMetrics(options.ctx),
+    startedAt: options.ctx.clock.now(),
+  }
+  await app.register(healthRoutes(deps))
+  await app.register(inventoryRoutes(deps), {prefix: '/api/v1'})
+  await app.register(sessionRoutes(deps), {prefix: '/api/v1'})
+  await app.register(costRoutes(deps), {prefix: '/api/v1'})
+  app.get('/api/v1/openapi.json', {schema: {hide: true}}, async () => app.swagger())
+  return app
+}

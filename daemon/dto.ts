@@ -1,0 +1,82 @@
+import {toIso} from '../src/core/clock.js'
+import {microToUsd, type MicroUsd} from '../src/core/money.js'
+import type {Offer} from '../src/core/offer.js'
+import type {OfferDto} from '../src/core/api/inventory.js'
+import type {SessionDto, SessionEventDto} from '../src/core/api/sessions.js'
+import type {SessionEvent} from '../src/store/session-events-repo.js'
+import type {StoredSession} from '../src/store/sessions-repo.js'
+
+/** Wire shapes: the seed's decimal USD fields plus exact micro-USD twins, RFC 3339 times. */
+export function offerDto(o: Offer): OfferDto {
+  return {
+    id: o.id,
+    provider: o.provider,
+    provider_id: o.providerId,
+    gpu_type: o.gpuType,
+    gpu_count: o.gpuCount,
+    vram_gb: o.vramGb,
+    price_per_hour: microToUsd(o.pricePerHour),
+    price_per_hour_micro_usd: o.pricePerHour,
+    price_per_gpu_hour: microToUsd(Math.round(o.pricePerHour / o.gpuCount)),
+    location: o.location,
+    country_code: o.countryCode,
+    reliability: o.reliability,
+    available: o.available,
+    fetched_at: toIso(o.fetchedAt),
+    cuda_version: o.cudaVersion,
+    disk_gb: o.diskGb,
+    cpu_cores: o.cpuCores,
+    ram_gb: o.ramGb,
+    inet_down_mbps: o.inetDownMbps,
+  }
+}
+
+export function sessionDto(s: StoredSession, totalCost: MicroUsd, simulated: boolean): SessionDto {
+  return {
+    id: s.id,
+    consumer_id: s.consumerId,
+    provider: s.provider,
+    provider_instance_id: s.providerInstanceId,
+    offer_id: s.offerId,
+    gpu_type: s.gpuType,
+    gpu_count: s.gpuCount,
+    status: s.status,
+    ssh_host: s.sshHost,
+    ssh_port: s.sshPort,
+    ssh_user: s.sshUser,
+    ssh_host_key_fingerprint: s.sshHostKeyFingerprint,
+    workload_type: s.workloadType,
+    reservation_hours: s.reservationHours,
+    price_per_hour: microToUsd(s.pricePerHour),
+    price_per_hour_micro_usd: s.pricePerHour,
+    disk_gb: s.diskGb,
+    storage_policy: s.storagePolicy,
+    idle_threshold_minutes: s.idleThresholdMinutes,
+    hard_max_override: s.hardMaxOverride,
+    created_at: toIso(s.createdAt),
+    started_at: s.startedAt === null ? null : toIso(s.startedAt),
+    expires_at: toIso(s.expiresAt),
+    stopped_at: s.stoppedAt === null ? null : toIso(s.stoppedAt),
+    failure_reason: s.failureReason,
+    total_cost: microToUsd(totalCost),
+    total_cost_micro_usd: totalCost,
+    simulated,
+  }
+}
+
+export function eventDto(e: SessionEvent): SessionEventDto {
+  return {
+    id: e.id,
+    session_id: e.sessionId,
+    at: toIso(e.at),
+    type: e.type,
+    from_status: e.fromStatus,
+    to_status: e.toStatus,
+    actor: e.actor,
+    message: e.message,
+  }
+}
+
+export function breakdown(values: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, microToUsd(v)]))
+}

@@ -1,0 +1,40 @@
+import type {FastifyPluginAsyncZod} from 'fastify-type-provider-zod'
+
+import {HealthReply} from '../../src/core/api/health.js'
+import {toIso} from '../../src/core/clock.js'
+import type {AppDeps} from '../app.js'
+
+export function healthRoutes(deps: AppDeps): FastifyPluginAsyncZod {
+  const {ctx} = deps
+  const health = (): HealthReply => ({
+    status: deps.isReady() ? 'ok' : 'starting',
+    version: deps.version,
+    deployment_id: ctx.deploymentId,
+    simulated: ctx.simulated,
+    auth: deps.token !== null,
+    uptime_seconds: Math.round((ctx.clock.now() - deps.startedAt) / 1000),
+    providers: ctx.providers.entries().map(([name, p]) => {
+      const f = deps.inventory.status(name)
+      return {
+        name,
+        configured: true,
+        base_url: p.baseUrl,
+        stale: f.stale,
+        last_refresh_at: f.lastRefreshAt === null ? null : toIso(f.lastRefreshAt),
+        last_error: f.lastError,
+      }
+    }),
+  })
+  return async (app) => {
+    app.get('/health', {schema: {response: {200: HealthReply, 503: HealthReply}}}, async (_req, reply) => {
+      return reply.status(deps.isReady() ? 200 : 503).send(health())
+    })
+    app.get('/ready', {schema: {response: {200: HealthReply, 503: HealthReply}}}, async (_req, reply) => {
+      return reply.status(deps.isReady() ? 200 : 503).send(health())
+    })
+    app.get('/metrics', {schema: {hide: true}}, async (_req, reply) => {
+      const {contentType, body} = await deps.metrics.render()
+      return reply.type(contentType).send(body)
+    })
+  }
+}

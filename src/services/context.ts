@@ -1,0 +1,43 @@
+import type {Clock} from '../core/clock.js'
+import type {Store} from '../store/store.js'
+import type {Logger} from '../log/logger.js'
+import type {SessionEventBus} from './session-event-bus.js'
+import type {ProviderRegistry} from './provider-registry.js'
+
+export interface Timings {
+  /** How often a provisioning session's instance is polled. */
+  pollIntervalMs: number
+  /** A session still not running after this long fails (and its instance is destroyed). */
+  provisionTimeoutMs: number
+  /** Lease on a claimed job; a dead daemon's jobs are taken again after it. */
+  jobLeaseMs: number
+  /** Inventory replies older than this are refreshed from the provider. */
+  inventoryMaxAgeMs: number
+  /** How often running sessions are billed into the ledger and expiries enforced. */
+  lifecycleIntervalMs: number
+  /** Idempotency records live this long. */
+  idempotencyTtlMs: number
+}
+
+export const DEFAULT_TIMINGS: Timings = {
+  pollIntervalMs: 1_000,
+  provisionTimeoutMs: 15 * 60_000,
+  jobLeaseMs: 60_000,
+  inventoryMaxAgeMs: 30_000,
+  lifecycleIntervalMs: 10_000,
+  idempotencyTtlMs: 24 * 3_600_000,
+}
+
+/** What every use case needs: the one store, the clock, the providers, who we are. */
+export interface ServiceContext {
+  store: Store
+  clock: Clock
+  providers: ProviderRegistry
+  events: SessionEventBus
+  log: Logger
+  deploymentId: string
+  /** The daemon's own SSH identity, injected into every instance to verify access. */
+  daemonKey: {privateKey: string; publicKey: string}
+  simulated: boolean
+  timings: Timings
+}

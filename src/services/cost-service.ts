@@ -1,0 +1,86 @@
+import {accrualPeriods} from '../core/accrual.js'
+import {AppError} from '../core/errors.js'
+import type {MicroUsd} from '../core/money.js'
+import type {LedgerTotals} from '../store/ledger-repo.js'
+import type {StoredSession} from '../store/sessions-repo.js'
+import type {ServiceContext} from './context.js'
+
+const DAY_MS = 86_400_000
+
+/**
+ * Bills a session into the ledger up to `until` (never past its verified stop). Idempotent:
+ * a second call for the same span writes nothing.
+ */
+export function accrueSession(ctx: ServiceContext, session: StoredSession, until: number): void {
+  if (session.startedAt === null) return
+  const end = session.stoppedAt !== null ? Math.min(until, session.stoppedAt) : until
+  ctx.store.transaction(() => {
+    const from = ctx.store.ledger.accruedUntil(session.id) ?? session.startedAt!
+    for (const period of accrualPeriods(session.startedAt!, session.pricePerHour, from, end)) {
+      ctx.store.ledger.append({
+        sessionId: session.id,
+        consumerId: session.consumerId,
+        provider: session.provider,
+        gpuType: session.gpuType,
+        periodStart: period.start,
+        periodEnd: period.end,
+        pricePerHour: session.pricePerHour,
+        amount: period.amount,
+      })
+    }
+  })
+}
+
+/** Brings every billable session's ledger up to now. */
+export function accrueAll(ctx: ServiceContext): void {
+  const now = ctx.clock.now()
+  const {sessions} = ctx.store.sessions.list({statuses: ['running', 'stopping'], limit: 100_000})
+  for (const session of sessions) accrueSession(ctx, session, now)
+}
+
+export interface CostQuery {
+  consumerId?: string
+  startDate?: string
+  endDate?: string
+}
+
+export interface CostReport extends LedgerTotals {
+  from: number | undefined
+  to: number | undefined
+}
+
+export function sessionCost(ctx: ServiceContext, sessionId: string): {session: StoredSession; total: MicroUsd; billedMs: number} {
+  const session = ctx.store.sessions.get(sessionId)
+  if (!session) throw new AppError('not_found', `session ${sessionId} does not exist`, {session_id: sessionId})
+  accrueSession(ctx, session, ctx.clock.now())
+  const totals = ctx.store.ledger.totals({sessionId})
+  return {session, total: totals.total, billedMs: totals.billedMs}
+}
+
+/** Totals over a date range (UTC days, end inclusive). */
+export function costReport(ctx: ServiceContext, query: CostQuery): CostReport {
+  accrueAll(ctx)
+  const from = query.startDate ? Date.parse(`${query.startDate}T00:00:00Z`) : undefined
+  const to = query.endDate ? Date.parse(`${query.endDate}T00:00:00Z`) + DAY_MS : undefined
+  if (from !== undefined && Number.isNaN(from)) throw new AppError('validation_error', `start_date ${query.startDate} is not a date`, {field: 'start_date'})
+  if (to !== undefined && Number.isNaN(to)) throw new AppError('validation_error', `end_date ${query.endDate} is not a date`, {field: 'end_date'})
+  if (from !== undefined && to !== undefined && to <= from) {
+    throw new AppError('validation_error', 'end_date is before start_date', {field: 'end_date'})
+  }
+  return {...ctx.store.ledger.totals({consumerId: query.consumerId, from, to}), from, to}
+}
+
+export function costSeries(ctx: ServiceContext, query: CostQuery, period: 'daily' | 'monthly') {
+  const report = costReport(ctx, query)
+  return ctx.store.ledger.series({consumerId: query.consumerId, from: report.from, to: report.to}, period)
+}
+
+/** The current UTC month as [start, end) plus its `YYYY-MM` label. */
+export function currentMonth(now: number): {label: string; startDate: string; endDate: string} {
+  const d = new Date(now)
+  const y = d.getUTCFullYear()
+  const m = d.getUTCMonth()
+  const last = new Date(Date.UTC(y, m + 1, 0)).getUTCDate()
+  const mm = String(m + 1).padStart(2, '0')
+  return {label: `${y}-${mm}`, startDate: `${y}-${mm}-01`, endDate: `${y}-${mm}-${String(last).padStart(2, '0')}`}
+}

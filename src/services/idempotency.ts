@@ -1,0 +1,64 @@
+import {createHash} from 'node:crypto'
+
+import {AppError} from '../core/errors.js'
+import type {ServiceContext} from './context.js'
+
+export interface StoredResponse {
+  statusCode: number
+  body: unknown
+}
+
+/** sha256 of the request with keys sorted, so the same body in another key order is the same request. */
+export function requestHash(body: unknown): string {
+  return createHash('sha256').update(canonicalJson(body)).digest('hex')
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`
+  }
+  return JSON.stringify(value ?? null)
+}
+
+/**
+ * The first response stored under (scope, key), if the same request was made before.
+ * The same key with a different body is a 409: the caller reused a key by mistake.
+ */
+export function replayIfSeen(ctx: ServiceContext, scope: string, key: string | undefined, hash: string): StoredResponse | null {
+  if (!key) return null
+  const record = ctx.store.idempotency.find(scope, key, ctx.clock.now())
+  if (!record) return null
+  if (record.requestHash !== hash) {
+    throw new AppError('conflict', `idempotency key "${key}" was already used with a different request; use a new key for a new request`, {
+      idempotency_key: key,
+    })
+  }
+  return {statusCode: record.statusCode, body: JSON.parse(record.responseBody)}
+}
+
+/** Call inside the transaction that performs the request, so the record and the effect commit together. */
+export function rememberResponse(
+  ctx: ServiceContext,
+  scope: string,
+  key: string | undefined,
+  hash: string,
+  response: StoredResponse,
+  resourceId: string | null,
+): void {
+  if (!key) return
+  const now = ctx.clock.now()
+  ctx.store.idempotency.save({
+    scope,
+    key,
+    requestHash: hash,
+    statusCode: response.statusCode,
+    responseBody: JSON.stringify(response.body),
+    resourceId,
+    createdAt: now,
+    expiresAt: now + ctx.timings.idempotencyTtlMs,
+  })
+}

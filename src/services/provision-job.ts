@@ -1,0 +1,164 @@
+import {instanceLabel} from '../core/instance-label.js'
+import {reservationEnd} from '../core/reservation.js'
+import {isTerminal} from '../core/session-status.js'
+import {ProviderError, StaleInventoryError} from '../providers/errors.js'
+import type {ProviderAdapter, ProviderInstance} from '../providers/provider.js'
+import {scrubSecrets} from '../log/logger.js'
+import {runRemoteCommand} from '../ssh/run-command.js'
+import type {Job} from '../store/jobs-repo.js'
+import type {StoredSession} from '../store/sessions-repo.js'
+import type {ServiceContext} from './context.js'
+import {recordSessionEvent, transitionSession} from './session-transitions.js'
+
+export type JobOutcome = {done: true} | {done: false; retryInMs: number; error?: string}
+
+const DONE: JobOutcome = {done: true}
+
+/**
+ * One step of bringing a session up. The job is re-run (by the runner, or by the next daemon
+ * after a crash) until it returns done, so every step starts from what the store says.
+ */
+export async function runProvisionStep(ctx: ServiceContext, job: Job): Promise<JobOutcome> {
+  let session = ctx.store.sessions.get(job.sessionId ?? '')
+  if (!session || isTerminal(session.status) || session.status === 'stopping') return DONE
+  const adapter = ctx.providers.get(session.provider)
+
+  if (session.status === 'pending') {
+    transitionSession(ctx, session, 'provisioning', {}, {actor: 'provisioner', message: `renting ${session.offerId} at ${session.provider}`})
+    session = ctx.store.sessions.get(session.id)!
+  }
+
+  if (!session.providerInstanceId) {
+    const outcome = await obtainInstance(ctx, adapter, session, job)
+    if (outcome) return outcome
+    session = ctx.store.sessions.get(session.id)!
+    if (session.status !== 'provisioning') return DONE
+  }
+
+  const now = ctx.clock.now()
+  if (now - session.createdAt > ctx.timings.provisionTimeoutMs) {
+    return failAndRelease(ctx, session, `provisioning timed out after ${Math.round(ctx.timings.provisionTimeoutMs / 60_000)} min`)
+  }
+
+  const instance = await adapter.getInstance(session.providerInstanceId!)
+  if (!instance) return failAndRelease(ctx, session, `instance ${session.providerInstanceId} disappeared at ${session.provider}`)
+  if (instance.state === 'failed' || instance.state === 'stopped') {
+    return failAndRelease(ctx, session, `instance ${instance.state} at ${session.provider}: ${instance.statusMessage ?? 'no reason given'}`)
+  }
+  if (instance.state !== 'running' || !instance.ssh) {
+    noteProgress(ctx, session, `waiting for the instance: ${instance.statusMessage ?? instance.state}`)
+    return {done: false, retryInMs: ctx.timings.pollIntervalMs}
+  }
+  return verifyAndStart(ctx, session, instance)
+}
+
+/** Creates the instance, or adopts the one an earlier attempt may have created; returns an outcome to stop this step. */
+async function obtainInstance(ctx: ServiceContext, adapter: ProviderAdapter, session: StoredSession, job: Job): Promise<JobOutcome | null> {
+  const label = instanceLabel(ctx.deploymentId, session.id)
+  // A previous attempt may have created the instance and died before recording it:
+  // look the label up first so a session never gets two instances.
+  if (job.attempts > 1) {
+    const existing = (await adapter.listInstances({labelPrefix: label})).find((i) => i.label === label)
+    if (existing) {
+      recordInstance(ctx, session, existing.providerInstanceId, `adopted instance ${existing.providerInstanceId} created by an earlier attempt`)
+      return null
+    }
+  }
+  try {
+    const created = await adapter.createInstance({
+      offerProviderId: session.offerProviderId,
+      label,
+      sshPublicKeys: [session.sshPublicKey, ctx.daemonKey.publicKey],
+      diskGb: session.diskGb,
+      templateHashId: session.templateHashId,
+    })
+    recordInstance(ctx, session, created.providerInstanceId, `instance ${created.providerInstanceId} created at ${session.provider}`)
+    return null
+  } catch (err) {
+    if (err instanceof StaleInventoryError) {
+      ctx.store.offers.markUnavailable(session.offerId)
+      return failAndRelease(ctx, session, `stale_inventory: offer ${session.offerId} is no longer available at ${session.provider}; no instance was created`)
+    }
+    if (err instanceof ProviderError && !err.retryable) {
+      return failAndRelease(ctx, session, `provider_error: ${scrubSecrets(err.message)}; no instance was created`)
+    }
+    const message = scrubSecrets(err instanceof Error ? err.message : String(err))
+    recordSessionEvent(ctx, session.id, 'retry', {actor: 'provisioner', message: `create did not complete (${message}); will check the provider and retry`})
+    return {done: false, retryInMs: backoffMs(job.attempts), error: message}
+  }
+}
+
+/** Records the instance id whatever the session's status: if it was released meanwhile, the release job must destroy it. */
+function recordInstance(ctx: ServiceContext, session: StoredSession, providerInstanceId: string, message: string): void {
+  const now = ctx.clock.now()
+  ctx.store.transaction(() => {
+    ctx.store.sessions.update(session.id, ['pending', 'provisioning', 'running', 'stopping', 'stopped', 'failed'], {providerInstanceId}, now)
+    const current = ctx.store.sessions.get(session.id)!
+    if (current.status !== 'provisioning' && ctx.store.jobs.openFor(session.id, 'release').length === 0) {
+      ctx.store.jobs.enqueue('release', session.id, now, now)
+    }
+  })
+  recordSessionEvent(ctx, session.id, 'instance', {actor: 'provisioner', message})
+}
+
+async function verifyAndStart(ctx: ServiceContext, session: StoredSession, instance: ProviderInstance): Promise<JobOutcome> {
+  const ssh = instance.ssh!
+  try {
+    const result = await runRemoteCommand(
+      {host: ssh.host, port: ssh.port, user: ssh.user, privateKey: ctx.daemonKey.privateKey, hostKeyFingerprint: null},
+      'nvidia-smi -L',
+      15_000,
+    )
+    if (result.exitCode !== 0) throw new Error(`nvidia-smi exited with ${result.exitCode}: ${result.stderr.trim()}`)
+    const now = ctx.clock.now()
+    transitionSession(
+      ctx,
+      session,
+      'running',
+      {
+        sshHost: ssh.host,
+        sshPort: ssh.port,
+        sshUser: ssh.user,
+        sshHostKeyFingerprint: result.hostKeyFingerprint,
+        startedAt: now,
+        expiresAt: reservationEnd(now, session.reservationHours),
+        pricePerHour: instance.pricePerHour ?? session.pricePerHour,
+      },
+      {actor: 'provisioner', message: `running: SSH verified at ${ssh.user}@${ssh.host}:${ssh.port} (${result.stdout.trim().split('\n')[0] ?? 'GPU found'})`},
+    )
+    return DONE
+  } catch (err) {
+    // Keys can take a while to propagate (Vast.ai: 10-15 s); the provisioning timeout above bounds the wait.
+    const message = scrubSecrets(err instanceof Error ? err.message : String(err))
+    noteProgress(ctx, session, `verifying SSH: ${message}`)
+    return {done: false, retryInMs: ctx.timings.pollIntervalMs, error: message}
+  }
+}
+
+/** Marks the session failed with its reason and, if an instance exists, queues its destruction. */
+export function failAndRelease(ctx: ServiceContext, session: StoredSession, reason: string): JobOutcome {
+  const now = ctx.clock.now()
+  ctx.store.transaction(() => {
+    const current = ctx.store.sessions.get(session.id)!
+    if (isTerminal(current.status)) return
+    transitionSession(ctx, current, 'failed', {failureReason: reason, stoppedAt: current.providerInstanceId ? null : now}, {actor: 'provisioner', message: reason})
+    if (current.providerInstanceId && ctx.store.jobs.openFor(session.id, 'release').length === 0) {
+      ctx.store.jobs.enqueue('release', session.id, now, now)
+    }
+  })
+  return DONE
+}
+
+const lastProgress = new Map<string, string>()
+
+/** Progress notes only when something changed, so watchers see steps, not polls. */
+function noteProgress(ctx: ServiceContext, session: StoredSession, message: string): void {
+  if (lastProgress.get(session.id) === message) return
+  lastProgress.set(session.id, message)
+  recordSessionEvent(ctx, session.id, 'progress', {actor: 'provisioner', message})
+}
+
+export function backoffMs(attempt: number): number {
+  const base = Math.min(60_000, 1_000 * 2 ** Math.max(0, attempt - 1))
+  return base + Math.floor(Math.random() * (base / 4))
+}

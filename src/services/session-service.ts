@@ -1,0 +1,200 @@
+import {randomBytes} from 'node:crypto'
+
+import {AppError} from '../core/errors.js'
+import {isProviderName} from '../core/provider-name.js'
+import {extendedExpiry, reservationEnd} from '../core/reservation.js'
+import type {StoragePolicy, WorkloadType} from '../core/session.js'
+import {isTerminal} from '../core/session-status.js'
+import {generateSessionKeyPair, parsePublicKey} from '../ssh/keys.js'
+import type {StoredSession} from '../store/sessions-repo.js'
+import type {ServiceContext} from './context.js'
+import {rememberResponse, replayIfSeen, requestHash, type StoredResponse} from './idempotency.js'
+import {transitionSession} from './session-transitions.js'
+
+export interface CreateSessionInput {
+  consumerId: string
+  offerId: string
+  workloadType: WorkloadType
+  reservationHours: number
+  idleThresholdMinutes: number
+  storagePolicy: StoragePolicy
+  diskGb: number
+  templateHashId: string | null
+  sshPublicKey: string | null
+  sshKeyIds: string[]
+  hardMaxOverride: boolean
+}
+
+export interface CreatedSession {
+  session: StoredSession
+  /** Only when the server generated the key pair; returned once and never stored. */
+  sshPrivateKey: string | null
+}
+
+export type RenderCreated = (created: CreatedSession) => StoredResponse
+
+const CREATE_SCOPE = 'POST /api/v1/sessions'
+
+export function newSessionId(): string {
+  return `sess-${randomBytes(6).toString('hex')}`
+}
+
+/**
+ * Records the intent to rent: the session (pending), its first event, the provision job and
+ * the idempotency record commit in one transaction before any provider is called, so a crash
+ * either leaves nothing or leaves a job that will finish (or undo) the work.
+ */
+export function createSession(
+  ctx: ServiceContext,
+  input: CreateSessionInput,
+  idempotencyKey: string | undefined,
+  rawBody: unknown,
+  render: RenderCreated,
+): StoredResponse {
+  const hash = requestHash(rawBody)
+  const replay = replayIfSeen(ctx, CREATE_SCOPE, idempotencyKey, hash)
+  if (replay) return replay
+
+  const offer = ctx.store.offers.get(input.offerId)
+  if (!offer) {
+    throw new AppError('not_found', `offer ${input.offerId} is not in the inventory; run \`gpu-shopper inventory\` for current offers. No instance was created.`, {
+      offer_id: input.offerId,
+    })
+  }
+  if (!offer.available) {
+    throw new AppError('stale_inventory', `offer ${input.offerId} is no longer available at ${offer.provider}; pick another offer. No instance was created.`, {
+      offer_id: input.offerId,
+      provider: offer.provider,
+      retry_suggested: true,
+    })
+  }
+  if (!isProviderName(offer.provider) || !ctx.providers.has(offer.provider)) {
+    throw new AppError('provider_error', `provider ${offer.provider} is not configured on this daemon. No instance was created.`, {provider: offer.provider})
+  }
+  if (input.sshKeyIds.length > 0) {
+    throw new AppError('validation_error', 'ssh_key_ids: the SSH key registry is not available yet; pass ssh_public_key instead', {field: 'ssh_key_ids'})
+  }
+
+  let sshPublicKey = input.sshPublicKey
+  let sshPrivateKey: string | null = null
+  if (sshPublicKey) {
+    try {
+      parsePublicKey(sshPublicKey)
+    } catch (err) {
+      throw new AppError('validation_error', `ssh_public_key: ${(err as Error).message}`, {field: 'ssh_public_key'})
+    }
+  } else {
+    const pair = generateSessionKeyPair('gpu-shopper-session')
+    sshPublicKey = pair.publicKey
+    sshPrivateKey = pair.privateKey
+  }
+
+  const now = ctx.clock.now()
+  const session: StoredSession = {
+    id: newSessionId(),
+    consumerId: input.consumerId,
+    provider: offer.provider,
+    providerInstanceId: null,
+    offerId: offer.id,
+    offerProviderId: offer.providerId,
+    gpuType: offer.gpuType,
+    gpuCount: offer.gpuCount,
+    status: 'pending',
+    sshHost: null,
+    sshPort: null,
+    sshUser: null,
+    sshPublicKey,
+    sshHostKeyFingerprint: null,
+    workloadType: input.workloadType,
+    reservationHours: input.reservationHours,
+    pricePerHour: offer.pricePerHour,
+    diskGb: input.diskGb,
+    storagePolicy: input.storagePolicy,
+    idleThresholdMinutes: input.idleThresholdMinutes,
+    templateHashId: input.templateHashId,
+    hardMaxOverride: input.hardMaxOverride,
+    createdAt: now,
+    updatedAt: now,
+    startedAt: null,
+    expiresAt: reservationEnd(now, input.reservationHours),
+    stoppedAt: null,
+    failureReason: null,
+  }
+
+  const response = ctx.store.transaction(() => {
+    ctx.store.sessions.insert(session)
+    const event = ctx.store.events.append({
+      sessionId: session.id,
+      at: now,
+      type: 'status',
+      fromStatus: null,
+      toStatus: 'pending',
+      actor: 'api',
+      message: `session requested for ${offer.gpuCount}x ${offer.gpuType} (${offer.id}) by ${input.consumerId}`,
+    })
+    ctx.store.jobs.enqueue('provision', session.id, now, now)
+    const first = render({session, sshPrivateKey})
+    // The stored replay never carries a private key: secrets stay out of the database.
+    rememberResponse(ctx, CREATE_SCOPE, idempotencyKey, hash, render({session, sshPrivateKey: null}), session.id)
+    ctx.events.publish(event)
+    return first
+  })
+  return response
+}
+
+export function getSession(ctx: ServiceContext, id: string): StoredSession {
+  const session = ctx.store.sessions.get(id)
+  if (!session) throw new AppError('not_found', `session ${id} does not exist; run \`gpu-shopper sessions\` to list yours`, {session_id: id})
+  return session
+}
+
+export function extendSession(ctx: ServiceContext, id: string, additionalHours: number): StoredSession {
+  const session = getSession(ctx, id)
+  if (isTerminal(session.status) || session.status === 'stopping') {
+    throw new AppError('conflict', `session ${id} is ${session.status}; only a pending, provisioning or running session can be extended`, {
+      session_id: id,
+      status: session.status,
+    })
+  }
+  const expiresAt = extendedExpiry(session.expiresAt, session.startedAt ?? session.createdAt, additionalHours, session.hardMaxOverride)
+  const now = ctx.clock.now()
+  ctx.store.transaction(() => {
+    if (!ctx.store.sessions.update(id, session.status, {expiresAt}, now)) {
+      throw new AppError('conflict', `session ${id} changed state while extending; try again`, {session_id: id})
+    }
+    ctx.events.publish(
+      ctx.store.events.append({
+        sessionId: id,
+        at: now,
+        type: 'extended',
+        fromStatus: null,
+        toStatus: null,
+        actor: 'api',
+        message: `reservation extended by ${additionalHours}h to ${new Date(expiresAt).toISOString()}`,
+      }),
+    )
+  })
+  return {...session, expiresAt}
+}
+
+/**
+ * Starts releasing a session: status stopping plus a release job that destroys the instance
+ * and verifies it is gone. Repeating it is harmless.
+ */
+export function releaseSession(ctx: ServiceContext, id: string, reason: {actor: string; message: string}): StoredSession {
+  const session = getSession(ctx, id)
+  if (session.status === 'stopping' || isTerminal(session.status)) {
+    if (session.status === 'failed' && session.providerInstanceId && ctx.store.jobs.openFor(id, 'release').length === 0) {
+      ctx.store.jobs.enqueue('release', id, ctx.clock.now(), ctx.clock.now())
+    }
+    return session
+  }
+  const now = ctx.clock.now()
+  ctx.store.transaction(() => {
+    if (!transitionSession(ctx, session, 'stopping', {}, reason)) {
+      throw new AppError('conflict', `session ${id} changed state while releasing; try again`, {session_id: id})
+    }
+    if (ctx.store.jobs.openFor(id, 'release').length === 0) ctx.store.jobs.enqueue('release', id, now, now)
+  })
+  return getSession(ctx, id)
+}

@@ -1,0 +1,54 @@
+import type {Db} from './database.js'
+
+export interface IdempotencyRecord {
+  scope: string
+  key: string
+  requestHash: string
+  statusCode: number
+  responseBody: string
+  resourceId: string | null
+  createdAt: number
+  expiresAt: number
+}
+
+export class IdempotencyRepo {
+  constructor(private readonly db: Db) {}
+
+  /** The live record for (scope, key); expired records count as absent. */
+  find(scope: string, key: string, now: number): IdempotencyRecord | null {
+    const row = this.db
+      .prepare('SELECT * FROM idempotency_keys WHERE scope = ? AND key = ? AND expires_at > ?')
+      .get(scope, key, now) as
+      | {scope: string; key: string; request_hash: string; status_code: number; response_body: string; resource_id: string | null; created_at: number; expires_at: number}
+      | undefined
+    if (!row) return null
+    return {
+      scope: row.scope,
+      key: row.key,
+      requestHash: row.request_hash,
+      statusCode: row.status_code,
+      responseBody: row.response_body,
+      resourceId: row.resource_id,
+      createdAt: row.created_at,
+      expiresAt: row.expires_at,
+    }
+  }
+
+  /** Stores the first response; replaces an expired record with the same key. */
+  save(record: IdempotencyRecord): void {
+    this.db
+      .prepare(
+        `INSERT INTO idempotency_keys (scope, key, request_hash, status_code, response_body, resource_id, created_at, expires_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (scope, key) DO UPDATE SET request_hash = excluded.request_hash, status_code = excluded.status_code,
+           response_body = excluded.response_body, resource_id = excluded.resource_id, created_at = excluded.created_at,
+           expires_at = excluded.expires_at
+         WHERE idempotency_keys.expires_at <= excluded.created_at`,
+      )
+      .run(record.scope, record.key, record.requestHash, record.statusCode, record.responseBody, record.resourceId, record.createdAt, record.expiresAt)
+  }
+
+  deleteExpired(now: number): number {
+    return this.db.prepare('DELETE FROM idempotency_keys WHERE expires_at <= ?').run(now).changes
+  }
+}

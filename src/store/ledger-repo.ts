@@ -1,0 +1,130 @@
+import {asMicroUsd, type MicroUsd} from '../core/money.js'
+import type {Db} from './database.js'
+
+export interface LedgerEntry {
+  sessionId: string
+  consumerId: string
+  provider: string
+  gpuType: string
+  periodStart: number
+  periodEnd: number
+  pricePerHour: MicroUsd
+  amount: MicroUsd
+}
+
+export interface LedgerFilter {
+  consumerId?: string
+  sessionId?: string
+  /** Inclusive, epoch ms. */
+  from?: number
+  /** Exclusive, epoch ms. */
+  to?: number
+}
+
+export interface LedgerTotals {
+  total: MicroUsd
+  sessionCount: number
+  /** Billed milliseconds across sessions. */
+  billedMs: number
+  byProvider: Record<string, MicroUsd>
+  byGpuType: Record<string, MicroUsd>
+  byConsumer: Record<string, MicroUsd>
+}
+
+/**
+ * Append-only cost rows. Every total anywhere is a SUM over these rows, so session,
+ * consumer, provider and period totals always agree to the micro-dollar.
+ */
+export class LedgerRepo {
+  constructor(private readonly db: Db) {}
+
+  append(entry: LedgerEntry): void {
+    this.db
+      .prepare(
+        `INSERT INTO ledger (session_id, consumer_id, provider, gpu_type, period_start, period_end, price_per_hour_micro, amount_micro)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(entry.sessionId, entry.consumerId, entry.provider, entry.gpuType, entry.periodStart, entry.periodEnd, entry.pricePerHour, entry.amount)
+  }
+
+  /** End of the last accrued period of a session, or null if nothing was accrued yet. */
+  accruedUntil(sessionId: string): number | null {
+    const row = this.db.prepare('SELECT max(period_end) AS end FROM ledger WHERE session_id = ?').get(sessionId) as {end: number | null}
+    return row.end
+  }
+
+  totalForSession(sessionId: string): MicroUsd {
+    const row = this.db.prepare('SELECT coalesce(sum(amount_micro), 0) AS total FROM ledger WHERE session_id = ?').get(sessionId) as {total: number}
+    return asMicroUsd(row.total)
+  }
+
+  /** Totals per session id for many sessions at once (for session lists). */
+  totalsForSessions(sessionIds: readonly string[]): Map<string, MicroUsd> {
+    const result = new Map<string, MicroUsd>()
+    if (sessionIds.length === 0) return result
+    const rows = this.db
+      .prepare(`SELECT session_id, sum(amount_micro) AS total FROM ledger WHERE session_id IN (${sessionIds.map(() => '?').join(',')}) GROUP BY session_id`)
+      .all(...sessionIds) as {session_id: string; total: number}[]
+    for (const r of rows) result.set(r.session_id, asMicroUsd(r.total))
+    return result
+  }
+
+  totals(filter: LedgerFilter): LedgerTotals {
+    const {whereSql, params} = buildWhere(filter)
+    const head = this.db
+      .prepare(
+        `SELECT coalesce(sum(amount_micro), 0) AS total, count(DISTINCT session_id) AS sessions,
+                coalesce(sum(period_end - period_start), 0) AS ms FROM ledger ${whereSql}`,
+      )
+      .get(params) as {total: number; sessions: number; ms: number}
+    const group = (column: string) => {
+      const rows = this.db
+        .prepare(`SELECT ${column} AS k, sum(amount_micro) AS total FROM ledger ${whereSql} GROUP BY ${column} ORDER BY ${column}`)
+        .all(params) as {k: string; total: number}[]
+      return Object.fromEntries(rows.map((r) => [r.k, asMicroUsd(r.total)]))
+    }
+    return {
+      total: asMicroUsd(head.total),
+      sessionCount: head.sessions,
+      billedMs: head.ms,
+      byProvider: group('provider'),
+      byGpuType: group('gpu_type'),
+      byConsumer: group('consumer_id'),
+    }
+  }
+
+  /** Sums per UTC day (`YYYY-MM-DD`) or month (`YYYY-MM`); rows never straddle a UTC midnight. */
+  series(filter: LedgerFilter, period: 'daily' | 'monthly'): {period: string; total: MicroUsd}[] {
+    const {whereSql, params} = buildWhere(filter)
+    const format = period === 'daily' ? '%Y-%m-%d' : '%Y-%m'
+    const rows = this.db
+      .prepare(
+        `SELECT strftime('${format}', period_start / 1000, 'unixepoch') AS p, sum(amount_micro) AS total
+         FROM ledger ${whereSql} GROUP BY p ORDER BY p`,
+      )
+      .all(params) as {p: string; total: number}[]
+    return rows.map((r) => ({period: r.p, total: asMicroUsd(r.total)}))
+  }
+}
+
+function buildWhere(filter: LedgerFilter): {whereSql: string; params: Record<string, unknown>} {
+  const where: string[] = []
+  const params: Record<string, unknown> = {}
+  if (filter.consumerId) {
+    where.push('consumer_id = @consumer')
+    params.consumer = filter.consumerId
+  }
+  if (filter.sessionId) {
+    where.push('session_id = @session')
+    params.session = filter.sessionId
+  }
+  if (filter.from !== undefined) {
+    where.push('period_start >= @from')
+    params.from = filter.from
+  }
+  if (filter.to !== undefined) {
+    where.push('period_start < @to')
+    params.to = filter.to
+  }
+  return {whereSql: where.length ? `WHERE ${where.join(' AND ')}` : '', params}
+}

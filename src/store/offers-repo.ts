@@ -1,0 +1,184 @@
+import {defaultOrder, type InventoryQuery, type OfferSortKey} from '../core/inventory-query.js'
+import {asMicroUsd} from '../core/money.js'
+import type {Offer} from '../core/offer.js'
+import type {ProviderName} from '../core/provider-name.js'
+import type {Db} from './database.js'
+
+interface OfferRow {
+  id: string
+  provider: string
+  provider_id: string
+  gpu_type: string
+  gpu_count: number
+  vram_gb: number
+  price_per_hour_micro: number
+  location: string
+  country_code: string | null
+  reliability: number | null
+  available: number
+  fetched_at: number
+  cuda_version: number | null
+  disk_gb: number | null
+  cpu_cores: number | null
+  ram_gb: number | null
+  inet_down_mbps: number | null
+}
+
+const SORT_COLUMNS: Record<OfferSortKey, string> = {
+  price: 'price_per_hour_micro',
+  price_per_gpu: 'price_per_gpu_micro',
+  vram: 'vram_gb',
+  reliability: 'reliability',
+  fetched_at: 'fetched_at',
+}
+
+/** Filters in their store form: `gpuTypeKey` is the lower-cased canonical name (prefix-matched). */
+export interface OfferFilter extends Omit<InventoryQuery, 'gpuType'> {
+  gpuTypeKey?: string
+  includeUnavailable?: boolean
+}
+
+export class OffersRepo {
+  private readonly upsertStmt
+  constructor(private readonly db: Db) {
+    this.upsertStmt = db.prepare(`
+      INSERT INTO offers (id, provider, provider_id, gpu_type, gpu_type_key, gpu_count, vram_gb, price_per_hour_micro,
+        price_per_gpu_micro, location, location_key, country_code, reliability, available, fetched_at, cuda_version,
+        disk_gb, cpu_cores, ram_gb, inet_down_mbps)
+      VALUES (@id, @provider, @provider_id, @gpu_type, @gpu_type_key, @gpu_count, @vram_gb, @price_per_hour_micro,
+        @price_per_gpu_micro, @location, @location_key, @country_code, @reliability, @available, @fetched_at, @cuda_version,
+        @disk_gb, @cpu_cores, @ram_gb, @inet_down_mbps)
+      ON CONFLICT (id) DO UPDATE SET
+        gpu_type = excluded.gpu_type, gpu_type_key = excluded.gpu_type_key, gpu_count = excluded.gpu_count,
+        vram_gb = excluded.vram_gb, price_per_hour_micro = excluded.price_per_hour_micro,
+        price_per_gpu_micro = excluded.price_per_gpu_micro, location = excluded.location,
+        location_key = excluded.location_key, country_code = excluded.country_code, reliability = excluded.reliability,
+        available = excluded.available, fetched_at = excluded.fetched_at, cuda_version = excluded.cuda_version,
+        disk_gb = excluded.disk_gb, cpu_cores = excluded.cpu_cores, ram_gb = excluded.ram_gb,
+        inet_down_mbps = excluded.inet_down_mbps`)
+  }
+
+  /** Inserts or refreshes offers in one transaction. */
+  upsertMany(offers: readonly Offer[]): void {
+    this.db.transaction(() => {
+      for (const o of offers) {
+        this.upsertStmt.run({
+          id: o.id,
+          provider: o.provider,
+          provider_id: o.providerId,
+          gpu_type: o.gpuType,
+          gpu_type_key: o.gpuType.toLowerCase(),
+          gpu_count: o.gpuCount,
+          vram_gb: Math.round(o.vramGb),
+          price_per_hour_micro: o.pricePerHour,
+          price_per_gpu_micro: Math.round(o.pricePerHour / o.gpuCount),
+          location: o.location,
+          location_key: o.location.toLowerCase(),
+          country_code: o.countryCode,
+          reliability: o.reliability,
+          available: o.available ? 1 : 0,
+          fetched_at: o.fetchedAt,
+          cuda_version: o.cudaVersion,
+          disk_gb: o.diskGb,
+          cpu_cores: o.cpuCores,
+          ram_gb: o.ramGb,
+          inet_down_mbps: o.inetDownMbps,
+        })
+      }
+    })()
+  }
+
+  /** Offers of `provider` not seen in a full refresh at `fetchedAt` are gone: keep them, flagged. */
+  markMissingUnavailable(provider: ProviderName, fetchedAt: number): number {
+    return this.db
+      .prepare('UPDATE offers SET available = 0 WHERE provider = ? AND fetched_at < ? AND available = 1')
+      .run(provider, fetchedAt).changes
+  }
+
+  markUnavailable(id: string): void {
+    this.db.prepare('UPDATE offers SET available = 0 WHERE id = ?').run(id)
+  }
+
+  get(id: string): Offer | null {
+    const row = this.db.prepare('SELECT * FROM offers WHERE id = ?').get(id) as OfferRow | undefined
+    return row ? toOffer(row) : null
+  }
+
+  query(filter: OfferFilter): {offers: Offer[]; total: number} {
+    const where: string[] = []
+    const params: Record<string, unknown> = {}
+    if (!filter.includeUnavailable) where.push('available = 1')
+    if (filter.provider) {
+      where.push('provider = @provider')
+      params.provider = filter.provider
+    }
+    if (filter.gpuTypeKey) {
+      // "a100" matches "a100" and "a100 80gb sxm": equality or the key followed by a space,
+      // written as a range so the index serves it.
+      where.push("(gpu_type_key = @gpu OR (gpu_type_key >= @gpu || ' ' AND gpu_type_key < @gpu || '!'))")
+      params.gpu = filter.gpuTypeKey
+    }
+    if (filter.location) {
+      const loc = filter.location.trim()
+      if (/^[A-Za-z]{2}$/.test(loc)) {
+        where.push('country_code = @country')
+        params.country = loc.toUpperCase()
+      } else {
+        where.push("location_key LIKE @location ESCAPE '\\'")
+        params.location = `%${loc.toLowerCase().replace(/[\\%_]/g, (c) => '\\' + c)}%`
+      }
+    }
+    if (filter.minVramGb !== undefined) {
+      where.push('vram_gb >= @minVram')
+      params.minVram = filter.minVramGb
+    }
+    if (filter.maxPricePerHour !== undefined) {
+      where.push('price_per_hour_micro <= @maxPrice')
+      params.maxPrice = filter.maxPricePerHour
+    }
+    if (filter.minGpuCount !== undefined) {
+      where.push('gpu_count >= @minGpus')
+      params.minGpus = filter.minGpuCount
+    }
+    if (filter.minReliability !== undefined) {
+      where.push('reliability >= @minRel')
+      params.minRel = filter.minReliability
+    }
+    if (filter.minCuda !== undefined) {
+      where.push('cuda_version >= @minCuda')
+      params.minCuda = filter.minCuda
+    }
+    const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : ''
+    const sort = filter.sort ?? 'price'
+    const order = (filter.order ?? defaultOrder(sort)) === 'asc' ? 'ASC' : 'DESC'
+    const limit = filter.limit ?? 100
+    const offset = filter.offset ?? 0
+    const total = (this.db.prepare(`SELECT count(*) AS n FROM offers ${whereSql}`).get(params) as {n: number}).n
+    const rows = this.db
+      .prepare(`SELECT * FROM offers ${whereSql} ORDER BY ${SORT_COLUMNS[sort]} ${order} NULLS LAST, id ASC LIMIT @limit OFFSET @offset`)
+      .all({...params, limit, offset}) as OfferRow[]
+    return {offers: rows.map(toOffer), total}
+  }
+}
+
+function toOffer(row: OfferRow): Offer {
+  return {
+    id: row.id,
+    provider: row.provider as ProviderName,
+    providerId: row.provider_id,
+    gpuType: row.gpu_type,
+    gpuCount: row.gpu_count,
+    vramGb: row.vram_gb,
+    pricePerHour: asMicroUsd(row.price_per_hour_micro),
+    location: row.location,
+    countryCode: row.country_code,
+    reliability: row.reliability,
+    available: row.available === 1,
+    fetchedAt: row.fetched_at,
+    cudaVersion: row.cuda_version,
+    diskGb: row.disk_gb,
+    cpuCores: row.cpu_cores,
+    ramGb: row.ram_gb,
+    inetDownMbps: row.inet_down_mbps,
+  }
+}

@@ -1,0 +1,223 @@
+import {asMicroUsd} from '../core/money.js'
+import type {ProviderName} from '../core/provider-name.js'
+import type {Session, StoragePolicy, WorkloadType} from '../core/session.js'
+import type {SessionStatus} from '../core/session-status.js'
+import type {Db} from './database.js'
+
+interface SessionRow {
+  id: string
+  consumer_id: string
+  provider: string
+  provider_instance_id: string | null
+  offer_id: string
+  offer_provider_id: string
+  gpu_type: string
+  gpu_count: number
+  status: string
+  ssh_host: string | null
+  ssh_port: number | null
+  ssh_user: string | null
+  ssh_public_key: string
+  ssh_host_key_fingerprint: string | null
+  workload_type: string
+  reservation_hours: number
+  price_per_hour_micro: number
+  disk_gb: number
+  storage_policy: string
+  idle_threshold_minutes: number
+  template_hash_id: string | null
+  hard_max_override: number
+  created_at: number
+  updated_at: number
+  started_at: number | null
+  expires_at: number
+  stopped_at: number | null
+  failure_reason: string | null
+}
+
+export interface StoredSession extends Session {
+  /** The provider's own offer id, needed to rent it. */
+  offerProviderId: string
+}
+
+export interface SessionListFilter {
+  consumerId?: string
+  status?: SessionStatus
+  statuses?: readonly SessionStatus[]
+  provider?: ProviderName
+  limit?: number
+  offset?: number
+}
+
+/** Columns a state change may set alongside the status. */
+export type SessionPatch = Partial<
+  Pick<
+    Session,
+    | 'providerInstanceId'
+    | 'sshHost'
+    | 'sshPort'
+    | 'sshUser'
+    | 'sshHostKeyFingerprint'
+    | 'startedAt'
+    | 'expiresAt'
+    | 'stoppedAt'
+    | 'failureReason'
+    | 'pricePerHour'
+    | 'status'
+  >
+>
+
+const PATCH_COLUMNS: Record<keyof SessionPatch, string> = {
+  providerInstanceId: 'provider_instance_id',
+  sshHost: 'ssh_host',
+  sshPort: 'ssh_port',
+  sshUser: 'ssh_user',
+  sshHostKeyFingerprint: 'ssh_host_key_fingerprint',
+  startedAt: 'started_at',
+  expiresAt: 'expires_at',
+  stoppedAt: 'stopped_at',
+  failureReason: 'failure_reason',
+  pricePerHour: 'price_per_hour_micro',
+  status: 'status',
+}
+
+export class SessionsRepo {
+  constructor(private readonly db: Db) {}
+
+  insert(s: StoredSession): void {
+    this.db
+      .prepare(
+        `INSERT INTO sessions (id, consumer_id, provider, provider_instance_id, offer_id, offer_provider_id, gpu_type,
+          gpu_count, status, ssh_host, ssh_port, ssh_user, ssh_public_key, ssh_host_key_fingerprint, workload_type,
+          reservation_hours, price_per_hour_micro, disk_gb, storage_policy, idle_threshold_minutes, template_hash_id,
+          hard_max_override, created_at, updated_at, started_at, expires_at, stopped_at, failure_reason)
+        VALUES (@id, @consumer_id, @provider, @provider_instance_id, @offer_id, @offer_provider_id, @gpu_type,
+          @gpu_count, @status, @ssh_host, @ssh_port, @ssh_user, @ssh_public_key, @ssh_host_key_fingerprint, @workload_type,
+          @reservation_hours, @price_per_hour_micro, @disk_gb, @storage_policy, @idle_threshold_minutes, @template_hash_id,
+          @hard_max_override, @created_at, @updated_at, @started_at, @expires_at, @stopped_at, @failure_reason)`,
+      )
+      .run(toRow(s))
+  }
+
+  get(id: string): StoredSession | null {
+    const row = this.db.prepare('SELECT * FROM sessions WHERE id = ?').get(id) as SessionRow | undefined
+    return row ? toSession(row) : null
+  }
+
+  /**
+   * Applies `patch` only if the session is still in `expected` status: the compare-and-set
+   * that keeps two workers from moving one session in different directions.
+   */
+  update(id: string, expected: SessionStatus | readonly SessionStatus[], patch: SessionPatch, now: number): boolean {
+    const sets = ['updated_at = @updated_at']
+    const params: Record<string, unknown> = {id, updated_at: now}
+    for (const [key, value] of Object.entries(patch) as [keyof SessionPatch, unknown][]) {
+      if (value === undefined) continue
+      const column = PATCH_COLUMNS[key]
+      sets.push(`${column} = @${column}`)
+      params[column] = typeof value === 'boolean' ? (value ? 1 : 0) : value
+    }
+    const statuses = typeof expected === 'string' ? [expected] : [...expected]
+    const placeholders = statuses.map((_, i) => `@s${i}`).join(', ')
+    statuses.forEach((s, i) => (params[`s${i}`] = s))
+    return this.db.prepare(`UPDATE sessions SET ${sets.join(', ')} WHERE id = @id AND status IN (${placeholders})`).run(params).changes === 1
+  }
+
+  list(filter: SessionListFilter = {}): {sessions: StoredSession[]; total: number} {
+    const where: string[] = []
+    const params: Record<string, unknown> = {}
+    if (filter.consumerId) {
+      where.push('consumer_id = @consumer')
+      params.consumer = filter.consumerId
+    }
+    const statuses = filter.status ? [filter.status] : filter.statuses
+    if (statuses?.length) {
+      where.push(`status IN (${statuses.map((_, i) => `@st${i}`).join(', ')})`)
+      statuses.forEach((s, i) => (params[`st${i}`] = s))
+    }
+    if (filter.provider) {
+      where.push('provider = @provider')
+      params.provider = filter.provider
+    }
+    const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : ''
+    const total = (this.db.prepare(`SELECT count(*) AS n FROM sessions ${whereSql}`).get(params) as {n: number}).n
+    const rows = this.db
+      .prepare(`SELECT * FROM sessions ${whereSql} ORDER BY created_at DESC, id DESC LIMIT @limit OFFSET @offset`)
+      .all({...params, limit: filter.limit ?? 100, offset: filter.offset ?? 0}) as SessionRow[]
+    return {sessions: rows.map(toSession), total}
+  }
+
+  countByProviderAndStatus(): {provider: string; status: string; n: number}[] {
+    return this.db.prepare('SELECT provider, status, count(*) AS n FROM sessions GROUP BY provider, status').all() as {
+      provider: string
+      status: string
+      n: number
+    }[]
+  }
+}
+
+function toRow(s: StoredSession): SessionRow {
+  return {
+    id: s.id,
+    consumer_id: s.consumerId,
+    provider: s.provider,
+    provider_instance_id: s.providerInstanceId,
+    offer_id: s.offerId,
+    offer_provider_id: s.offerProviderId,
+    gpu_type: s.gpuType,
+    gpu_count: s.gpuCount,
+    status: s.status,
+    ssh_host: s.sshHost,
+    ssh_port: s.sshPort,
+    ssh_user: s.sshUser,
+    ssh_public_key: s.sshPublicKey,
+    ssh_host_key_fingerprint: s.sshHostKeyFingerprint,
+    workload_type: s.workloadType,
+    reservation_hours: s.reservationHours,
+    price_per_hour_micro: s.pricePerHour,
+    disk_gb: s.diskGb,
+    storage_policy: s.storagePolicy,
+    idle_threshold_minutes: s.idleThresholdMinutes,
+    template_hash_id: s.templateHashId,
+    hard_max_override: s.hardMaxOverride ? 1 : 0,
+    created_at: s.createdAt,
+    updated_at: s.updatedAt,
+    started_at: s.startedAt,
+    expires_at: s.expiresAt,
+    stopped_at: s.stoppedAt,
+    failure_reason: s.failureReason,
+  }
+}
+
+function toSession(r: SessionRow): StoredSession {
+  return {
+    id: r.id,
+    consumerId: r.consumer_id,
+    provider: r.provider as ProviderName,
+    providerInstanceId: r.provider_instance_id,
+    offerId: r.offer_id,
+    offerProviderId: r.offer_provider_id,
+    gpuType: r.gpu_type,
+    gpuCount: r.gpu_count,
+    status: r.status as SessionStatus,
+    sshHost: r.ssh_host,
+    sshPort: r.ssh_port,
+    sshUser: r.ssh_user,
+    sshPublicKey: r.ssh_public_key,
+    sshHostKeyFingerprint: r.ssh_host_key_fingerprint,
+    workloadType: r.workload_type as WorkloadType,
+    reservationHours: r.reservation_hours,
+    pricePerHour: asMicroUsd(r.price_per_hour_micro),
+    diskGb: r.disk_gb,
+    storagePolicy: r.storage_policy as StoragePolicy,
+    idleThresholdMinutes: r.idle_threshold_minutes,
+    templateHashId: r.template_hash_id,
+    hardMaxOverride: r.hard_max_override === 1,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    startedAt: r.started_at,
+    expiresAt: r.expires_at,
+    stoppedAt: r.stopped_at,
+    failureReason: r.failure_reason,
+  }
+}

@@ -1,0 +1,41 @@
+import {openDatabase, type Db} from './database.js'
+import {IdempotencyRepo} from './idempotency-repo.js'
+import {JobsRepo} from './jobs-repo.js'
+import {LedgerRepo} from './ledger-repo.js'
+import {MetaRepo} from './meta-repo.js'
+import {OffersRepo} from './offers-repo.js'
+import {SessionEventsRepo} from './session-events-repo.js'
+import {SessionsRepo} from './sessions-repo.js'
+
+/** The repositories over one database; `transaction` runs a function atomically across them. */
+export class Store {
+  readonly meta: MetaRepo
+  readonly offers: OffersRepo
+  readonly sessions: SessionsRepo
+  readonly events: SessionEventsRepo
+  readonly ledger: LedgerRepo
+  readonly idempotency: IdempotencyRepo
+  readonly jobs: JobsRepo
+
+  constructor(readonly db: Db) {
+    this.meta = new MetaRepo(db)
+    this.offers = new OffersRepo(db)
+    this.sessions = new SessionsRepo(db)
+    this.events = new SessionEventsRepo(db)
+    this.ledger = new LedgerRepo(db)
+    this.idempotency = new IdempotencyRepo(db)
+    this.jobs = new JobsRepo(db)
+  }
+
+  static open(file: string): Store {
+    return new Store(openDatabase(file))
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)()
+  }
+
+  close(): void {
+    this.db.close()
+  }
+}
