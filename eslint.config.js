@@ -12,7 +12,10 @@ const daemon = {patterns: ['**/daemon/**'], message: 'Talk to the daemon over HT
 const services = {patterns: ['**/services/**', '**/providers/**'], message: 'Commands call the API through src/client; use cases live in the daemon.'}
 const heavyUi = {patterns: ['ink', 'react', 'ink-*'], message: 'Ink and React load only through the TUI command\'s dynamic import().'}
 const outsideCore = {
-  patterns: ['../*', '!./*', 'node:*', 'better-sqlite3', 'fastify', 'ssh2', 'ky', 'pino'],
+  patterns: [
+    '**/store/**', '**/services/**', '**/providers/**', '**/daemon/**', '**/sim/**', '**/ssh/**', '**/config/**',
+    '**/client/**', '**/cli/**', '**/log/**', '**/auth/**', 'node:*', 'better-sqlite3', 'fastify', 'ssh2', 'ky', 'pino',
+  ],
   message: 'src/core is pure domain logic: no I/O and nothing outside core.',
 }
 

@@ -49,3 +49,20 @@ export class InsufficientCreditError extends ProviderError {
     this.name = 'InsufficientCreditError'
   }
 }
+
+/**
+ * The instance was created, and bills, but a step right after the create failed (attaching
+ * SSH keys). Carries the id so the caller can destroy it or adopt it; nothing is rolled back.
+ */
+export class InstanceSetupError extends ProviderError {
+  constructor(
+    provider: ProviderName,
+    readonly providerInstanceId: string,
+    message: string,
+    cause?: unknown,
+  ) {
+    super(provider, message, false)
+    this.name = 'InstanceSetupError'
+    if (cause !== undefined) this.cause = cause
+  }
+}

@@ -1,7 +1,7 @@
 import {instanceLabel} from '../core/instance-label.js'
 import {reservationEnd} from '../core/reservation.js'
 import {isTerminal} from '../core/session-status.js'
-import {ProviderError, StaleInventoryError} from '../providers/errors.js'
+import {InstanceSetupError, ProviderError, StaleInventoryError} from '../providers/errors.js'
 import type {ProviderAdapter, ProviderInstance} from '../providers/provider.js'
 import {scrubSecrets} from '../log/logger.js'
 import {runRemoteCommand} from '../ssh/run-command.js'
@@ -75,6 +75,11 @@ async function obtainInstance(ctx: ServiceContext, adapter: ProviderAdapter, ses
     recordInstance(ctx, session, created.providerInstanceId, `instance ${created.providerInstanceId} created at ${session.provider}`)
     return null
   } catch (err) {
+    if (err instanceof InstanceSetupError) {
+      // The instance exists and bills even though it cannot be used: record it so it is destroyed.
+      recordInstance(ctx, session, err.providerInstanceId, `instance ${err.providerInstanceId} created but could not be set up`)
+      return failAndRelease(ctx, ctx.store.sessions.get(session.id)!, `provider_error: ${scrubSecrets(err.message)}`)
+    }
     if (err instanceof StaleInventoryError) {
       ctx.store.offers.markUnavailable(session.offerId)
       return failAndRelease(ctx, session, `stale_inventory: offer ${session.offerId} is no longer available at ${session.provider}; no instance was created`)

@@ -1,0 +1,146 @@
+import {execFile} from 'node:child_process'
+import {mkdtempSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {promisify} from 'node:util'
+
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {startDaemonProcess, type DaemonProcess} from '../support/daemon-process.js'
+import {pollUntil} from '../support/poll.js'
+
+const run = promisify(execFile)
+
+/**
+ * The curl examples of shared/spec/workflows.md, verbatim but for the port, against
+ * `daemon start --simulate --no-auth`.
+ */
+describe('seed curl examples against the simulated daemon', () => {
+  let home: string
+  let daemon: DaemonProcess
+  let base: string
+
+  async function curl(...args: string[]): Promise<any> {
+    const {stdout} = await run('curl', ['-sS', '--fail-with-body', ...args.map((a) => a.replace('http://localhost:8080', base))])
+    return JSON.parse(stdout)
+  }
+
+  const post = (path: string, body?: object) =>
+    curl('-X', 'POST', `http://localhost:8080${path}`, '-H', 'Content-Type: application/json', ...(body ? ['-d', JSON.stringify(body)] : []))
+
+  async function untilStatus(id: string, status: string) {
+    return pollUntil(async () => {
+      const s = await curl(`http://localhost:8080/api/v1/sessions/${id}`)
+      if (s.status === 'failed' && status !== 'failed') throw new Error(`session failed: ${s.failure_reason}`)
+      return s.status === status ? s : undefined
+    }, `session ${id} ${status}`)
+  }
+
+  beforeAll(async () => {
+    home = mkdtempSync(join(tmpdir(), 'gpu-shopper-curl-'))
+    daemon = await startDaemonProcess(home, ['--simulate', '--no-auth'])
+    base = `http://localhost:${daemon.state.port}`
+  })
+  afterAll(async () => {
+    await daemon?.stop()
+    rmSync(home, {recursive: true, force: true})
+  })
+
+  it('workflow 1: browses and filters the inventory', async () => {
+    const all = await curl('http://localhost:8080/api/v1/inventory')
+    expect(all.simulated).toBe(true)
+    expect(all.offers.length).toBeGreaterThan(0)
+    for (const key of ['id', 'provider', 'provider_id', 'gpu_type', 'gpu_count', 'vram_gb', 'price_per_hour', 'location', 'reliability', 'available', 'fetched_at']) {
+      expect(all.offers[0]).toHaveProperty(key)
+    }
+    const rtx = await curl('http://localhost:8080/api/v1/inventory?gpu_type=RTX%204090')
+    expect(rtx.offers.every((o: any) => o.gpu_type === 'RTX 4090')).toBe(true)
+    const vram = await curl('http://localhost:8080/api/v1/inventory?min_vram=24')
+    expect(vram.offers.every((o: any) => o.vram_gb >= 24)).toBe(true)
+    const cheap = await curl('http://localhost:8080/api/v1/inventory?max_price=0.50')
+    expect(cheap.offers.every((o: any) => o.price_per_hour <= 0.5)).toBe(true)
+    const vast = await curl('http://localhost:8080/api/v1/inventory?provider=vastai')
+    expect(vast.offers.every((o: any) => o.provider === 'vastai')).toBe(true)
+    const multi = await curl('http://localhost:8080/api/v1/inventory?min_gpu_count=2')
+    expect(multi.offers.length).toBeGreaterThan(0)
+    expect(multi.offers.every((o: any) => o.gpu_count >= 2)).toBe(true)
+    const combined = await curl('http://localhost:8080/api/v1/inventory?gpu_type=RTX%204090&max_price=0.50&provider=vastai')
+    expect(combined.offers.length).toBeGreaterThan(0)
+    expect(combined.offers.every((o: any) => o.gpu_type === 'RTX 4090' && o.price_per_hour <= 0.5 && o.provider === 'vastai')).toBe(true)
+  })
+
+  it('workflows 2-4: provisions, manages, releases and costs sessions', async () => {
+    const offers = (await curl('http://localhost:8080/api/v1/inventory?gpu_type=RTX%204090&sort=price&limit=3')).offers
+    const created = await post('/api/v1/sessions', {consumer_id: 'my-app', offer_id: offers[0].id, workload_type: 'llm', reservation_hours: 2})
+    expect(created.session).toMatchObject({consumer_id: 'my-app', status: 'pending', offer_id: offers[0].id})
+    expect(created.ssh_private_key).toMatch(/^-----BEGIN OPENSSH PRIVATE KEY-----/)
+    const id = created.session.id
+
+    const withOptions = await post('/api/v1/sessions', {
+      consumer_id: 'my-app',
+      offer_id: offers[1].id,
+      workload_type: 'llm',
+      reservation_hours: 2,
+      idle_threshold_minutes: 30,
+      storage_policy: 'destroy',
+      disk_gb: 100,
+    })
+    expect(withOptions.session).toMatchObject({idle_threshold_minutes: 30, storage_policy: 'destroy', disk_gb: 100})
+
+    const large = await post('/api/v1/sessions', {
+      consumer_id: 'llm-inference',
+      offer_id: offers[2].id,
+      workload_type: 'ssh',
+      reservation_hours: 4,
+      template_hash_id: 'a8a44c7363cbca20056020397e3bf072',
+      disk_gb: 200,
+    })
+    expect(large.session).toMatchObject({workload_type: 'ssh', disk_gb: 200, reservation_hours: 4})
+
+    const running = await untilStatus(id, 'running')
+    expect(running).toMatchObject({ssh_user: 'root', ssh_host: '127.0.0.1'})
+    expect(running.ssh_port).toBeGreaterThan(0)
+
+    const list = await curl('http://localhost:8080/api/v1/sessions')
+    expect(list.sessions.length).toBe(3)
+    const mine = await curl('http://localhost:8080/api/v1/sessions?consumer_id=my-app')
+    expect(mine.sessions.map((s: any) => s.consumer_id)).toEqual(['my-app', 'my-app'])
+    await untilStatus(withOptions.session.id, 'running')
+    await untilStatus(large.session.id, 'running')
+    const runningList = await curl('http://localhost:8080/api/v1/sessions?status=running')
+    expect(runningList.sessions.every((s: any) => s.status === 'running')).toBe(true)
+
+    const extended = await post(`/api/v1/sessions/${id}/extend`, {additional_hours: 2})
+    expect(extended).toMatchObject({session_id: id})
+    expect(Date.parse(extended.new_expires_at)).toBeGreaterThan(Date.parse(running.expires_at))
+
+    const done = await post(`/api/v1/sessions/${id}/done`)
+    expect(done).toMatchObject({session_id: id})
+    expect(done.message).toMatch(/stopping/)
+    await untilStatus(id, 'stopped')
+
+    const destroyed = await curl('-X', 'DELETE', `http://localhost:8080/api/v1/sessions/${withOptions.session.id}`)
+    expect(destroyed).toMatchObject({session_id: withOptions.session.id})
+    await untilStatus(withOptions.session.id, 'stopped')
+    await post(`/api/v1/sessions/${large.session.id}/done`)
+    await untilStatus(large.session.id, 'stopped')
+
+    const cost = await curl(`http://localhost:8080/api/v1/costs?session_id=${id}`)
+    expect(cost).toMatchObject({session_id: id, currency: 'USD'})
+    expect(typeof cost.total_cost).toBe('number')
+    const consumer = await curl('http://localhost:8080/api/v1/costs?consumer_id=my-app')
+    expect(consumer).toMatchObject({consumer_id: 'my-app', session_count: 2})
+    expect(consumer).toHaveProperty('by_provider')
+    expect(consumer).toHaveProperty('by_gpu_type')
+    expect(consumer).toHaveProperty('hours_used')
+    const summary = await curl('http://localhost:8080/api/v1/costs/summary')
+    const summaryMine = await curl('http://localhost:8080/api/v1/costs/summary?consumer_id=my-app')
+    expect(summaryMine.total_cost_micro_usd).toBe(consumer.total_cost_micro_usd)
+    expect(Object.keys(summary.by_consumer).sort()).toEqual(['llm-inference', 'my-app'])
+    const today = new Date().toISOString().slice(0, 10)
+    const ranged = await curl(`http://localhost:8080/api/v1/costs?start_date=${today}&end_date=${today}`)
+    expect(ranged.total_cost_micro_usd).toBe(summary.total_cost_micro_usd)
+    const allSessions = await Promise.all([id, withOptions.session.id, large.session.id].map((s) => curl(`http://localhost:8080/api/v1/costs?session_id=${s}`)))
+    expect(allSessions.reduce((a: number, c: any) => a + c.total_cost_micro_usd, 0)).toBe(summary.total_cost_micro_usd)
+  })
+})
