@@ -4,6 +4,7 @@ import {join} from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
+import {createLogger} from '../src/log/logger.js'
 import {pollUntil} from '../test/support/poll.js'
 import {startDaemon, type RunningDaemon} from './server.js'
 
@@ -23,6 +24,7 @@ describe('daemon API against the simulated Vast.ai', () => {
       env: {GPU_SHOPPER_HOME: home},
       writeState: false,
       timings: {pollIntervalMs: 50},
+      logger: createLogger({level: 'silent'}),
     })
   })
   afterAll(async () => {

@@ -48,6 +48,18 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   }).withTypeProvider<ZodTypeProvider>()
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
+  // `curl -X POST .../done -H 'Content-Type: application/json'` with no body is a normal way
+  // to call an action endpoint: an empty JSON body means "no body", not an error.
+  app.removeContentTypeParser('application/json')
+  app.addContentTypeParser('application/json', {parseAs: 'string'}, (_request, body, done) => {
+    const text = String(body)
+    if (text.trim() === '') return done(null, undefined)
+    try {
+      done(null, JSON.parse(text))
+    } catch {
+      done(Object.assign(new Error('the request body is not valid JSON'), {statusCode: 400, code: 'FST_ERR_CTP_INVALID_JSON_BODY'}), undefined)
+    }
+  })
   app.addHook('onSend', async (request, reply) => {
     reply.header('X-Request-Id', String(request.id))
   })

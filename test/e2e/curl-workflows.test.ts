@@ -26,7 +26,7 @@ describe('seed curl examples against the simulated daemon', () => {
   }
 
   const post = (path: string, body?: object) =>
-    curl('-X', 'POST', `http://localhost:8080${path}`, '-H', 'Content-Type: application/json', ...(body ? ['-d', JSON.stringify(body)] : []))
+    curl('-X', 'POST', `http://localhost:8080${path}`, ...(body ? ['-H', 'Content-Type: application/json', '-d', JSON.stringify(body)] : []))
 
   async function untilStatus(id: string, status: string) {
     return pollUntil(async () => {
