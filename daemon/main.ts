@@ -21,6 +21,11 @@ async function main(): Promise<void> {
     process.stderr.write(`--port must be a whole number from 0 to 65535, got "${values.port}"\n`)
     process.exit(2)
   }
+  const loopback = /^(127\.|localhost$|::1$)/.test(values.host)
+  if (values['no-auth'] && !loopback) {
+    process.stderr.write(`--no-auth is only allowed on a loopback address; ${values.host} would expose an unauthenticated API\n`)
+    process.exit(2)
+  }
   const daemon = await startDaemon({host: values.host, port, auth: !values['no-auth'], simulate: values.simulate})
   const shutdown = (signal: string) => {
     daemon.ctx.log.info({signal}, 'shutting down')
