@@ -173,6 +173,7 @@ describe('daemon API against the simulated Vast.ai', () => {
     expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(['/api/v1/inventory', '/api/v1/sessions', '/api/v1/sessions/{id}', '/api/v1/costs']))
     const metrics = await get('/metrics')
     expect(metrics.statusCode).toBe(200)
-    expect(metrics.body).toContain('gpu_shopper_sessions')
+    expect(metrics.body).toContain('gpu_shopper_sessions{provider="vastai",status="stopped"}')
+    expect(metrics.body).toContain('gpu_shopper_provider_call_seconds_count{provider="vastai",method="createInstance",outcome="ok"}')
   })
 })

@@ -2,6 +2,7 @@ import {randomBytes} from 'node:crypto'
 
 import swagger from '@fastify/swagger'
 import Fastify, {type FastifyInstance} from 'fastify'
+import type {Registry} from 'prom-client'
 import {jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider} from 'fastify-type-provider-zod'
 
 import type {ServiceContext} from '../src/services/context.js'
@@ -24,6 +25,8 @@ export interface AppOptions {
   kickJobs: () => void
   /** False until start-up reconciliation finished: /health answers 503 meanwhile. */
   isReady: () => boolean
+  /** Shared with the provider instrumentation so one /metrics shows both. */
+  metricsRegistry: Registry
 }
 
 export interface AppDeps extends AppOptions {
@@ -79,7 +82,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const deps: AppDeps = {
     ...options,
     inventory: new InventoryService(options.ctx),
-    metrics: new DaemonMetrics(options.ctx),
+    metrics: new DaemonMetrics(options.ctx, options.metricsRegistry),
     startedAt: options.ctx.clock.now(),
   }
   await app.register(healthRoutes(deps))

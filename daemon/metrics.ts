@@ -4,9 +4,7 @@ import type {ServiceContext} from '../src/services/context.js'
 
 /** Prometheus gauges read from the store at scrape time, so they are right after a restart too. */
 export class DaemonMetrics {
-  readonly registry = new Registry()
-
-  constructor(ctx: ServiceContext) {
+  constructor(ctx: ServiceContext, readonly registry: Registry) {
     new Gauge({
       name: 'gpu_shopper_sessions',
       help: 'Sessions by provider and status',

@@ -3,6 +3,7 @@ import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import type {FastifyInstance} from 'fastify'
+import {Registry} from 'prom-client'
 
 import type {Clock} from '../src/core/clock.js'
 import {systemClock} from '../src/core/clock.js'
@@ -17,6 +18,7 @@ import {ProviderRegistry} from '../src/services/provider-registry.js'
 import {SessionEventBus} from '../src/services/session-event-bus.js'
 import {Store} from '../src/store/store.js'
 import {buildApp} from './app.js'
+import {createProviderMetrics, instrumentProvider} from './instrumented-provider.js'
 import {loadOrCreateDaemonKey} from './daemon-keys.js'
 import {removeStateFile, writeStateFile, type DaemonState} from './state-file.js'
 
@@ -63,6 +65,8 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
   const deploymentId = store.meta.getOrInit('deployment_id', () => `dep-${randomBytes(4).toString('hex')}`)
   const daemonKey = loadOrCreateDaemonKey(sessionKeysDir(paths))
 
+  const metricsRegistry = new Registry()
+  const providerMetrics = createProviderMetrics(metricsRegistry)
   const providers = new ProviderRegistry()
   const closers: (() => Promise<void>)[] = []
   const simulatorUrls: Record<string, string> = {}
@@ -74,14 +78,17 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
     simulatorUrls.vastai = sims.vastai.url
     providers.register('vastai', {
       baseUrl: sims.vastai.url,
-      adapter: createVastAiAdapter({baseUrl: sims.vastai.url, apiKey: `sim-${randomBytes(8).toString('hex')}`, clock, rateLimit: {perSecond: 50, burst: 50}, logger: log}),
+      adapter: instrumentProvider(
+        createVastAiAdapter({baseUrl: sims.vastai.url, apiKey: `sim-${randomBytes(8).toString('hex')}`, clock, rateLimit: {perSecond: 50, burst: 50}, logger: log}),
+        providerMetrics,
+      ),
     })
   } else {
     const vastKey = readEnv(ENV.vastaiApiKey, env)
     const vastUrl = readEnv(ENV.vastaiApiUrl, env)
     if (vastKey || vastUrl) {
       const baseUrl = vastUrl ?? 'https://console.vast.ai'
-      providers.register('vastai', {baseUrl, adapter: createVastAiAdapter({baseUrl, apiKey: vastKey ?? '', clock, logger: log})})
+      providers.register('vastai', {baseUrl, adapter: instrumentProvider(createVastAiAdapter({baseUrl, apiKey: vastKey ?? '', clock, logger: log}), providerMetrics)})
     } else {
       log.warn('no provider configured: set VASTAI_API_KEY (and optionally VASTAI_API_URL), or start with --simulate')
     }
@@ -109,6 +116,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
     loopbackOnly: isLoopback(host),
     kickJobs: () => jobs.kick(),
     isReady: () => ready,
+    metricsRegistry,
   })
   await app.listen({host, port: options.port ?? 8080})
   const address = app.server.address()
