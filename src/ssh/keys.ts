@@ -9,10 +9,19 @@ export interface SshKeyPair {
   publicKey: string
 }
 
-/** A fresh ed25519 pair for one session. */
+/**
+ * A fresh ed25519 pair for one session. ssh2's generator drops a leading zero byte of the
+ * public key about once in 128 keys, leaving a pair ssh2 itself cannot load: such a pair is
+ * thrown away and generated again.
+ */
 export function generateSessionKeyPair(comment: string): SshKeyPair {
-  const pair = ssh2.utils.generateKeyPairSync('ed25519', {comment})
-  return {privateKey: pair.private, publicKey: pair.public.trim()}
+  for (let attempt = 0; attempt < 16; attempt++) {
+    const pair = ssh2.utils.generateKeyPairSync('ed25519', {comment})
+    if (!(ssh2.utils.parseKey(pair.private) instanceof Error) && !(ssh2.utils.parseKey(pair.public) instanceof Error)) {
+      return {privateKey: pair.private, publicKey: pair.public.trim()}
+    }
+  }
+  throw new Error('could not generate a loadable ed25519 key pair')
 }
 
 export interface ParsedPublicKey {

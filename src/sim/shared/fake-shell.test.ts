@@ -1,0 +1,41 @@
+import {readFileSync} from 'node:fs'
+import {join} from 'node:path'
+
+import {describe, expect, it} from 'vitest'
+
+import {packageRoot} from '../../config/paths.js'
+import {runShellCommand, type ShellContext} from './fake-shell.js'
+import type {GpuLoad} from './nvidia-smi.js'
+
+const fixture = (name: string) => readFileSync(join(packageRoot(), 'fixtures', 'nvidia-smi', name), 'utf8')
+
+function host(load: GpuLoad = 'idle'): ShellContext {
+  return {hostname: 'C.9000001', gpuLoad: () => load}
+}
+
+describe('the simulated host shell', () => {
+  it('serves each nvidia-smi fixture for the query that produced it', () => {
+    expect(runShellCommand('nvidia-smi', host()).stdout).toBe(fixture('nvidia-smi.txt'))
+    expect(runShellCommand('nvidia-smi', host('busy')).stdout).toBe(fixture('nvidia-smi-busy.txt'))
+    expect(runShellCommand('nvidia-smi -q -x', host()).stdout).toBe(fixture('nvidia-smi-q.xml'))
+    expect(runShellCommand('nvidia-smi --query-gpu=index,name,memory.total,utilization.gpu --format=csv,noheader,nounits', host()).stdout).toBe(
+      fixture('nvidia-smi-query-noheader.csv'),
+    )
+  })
+
+  it('formats other queries the way nvidia-smi does: units kept in the header even with nounits', () => {
+    expect(runShellCommand('nvidia-smi --query-gpu=memory.used,power.draw --format=csv,nounits', host('busy')).stdout).toBe(
+      'memory.used [MiB], power.draw [W]\n1395, 665.09\n',
+    )
+    expect(runShellCommand('nvidia-smi --query-gpu gpu_name --format csv,noheader', host()).stdout).toBe('NVIDIA H100 80GB HBM3\n')
+    expect(runShellCommand('nvidia-smi --query-gpu=bogus --format=csv', host())).toEqual({stdout: 'Field "bogus" is not a valid field to query.\n\n', stderr: '', code: 2})
+  })
+
+  it('runs &&, || and ; with bash exit codes and quoting', () => {
+    expect(runShellCommand("echo 'a  b' && false || echo \"c\"; true", host())).toEqual({stdout: 'a  b\nc\n', stderr: '', code: 0})
+    expect(runShellCommand('false && echo never', host())).toEqual({stdout: '', stderr: '', code: 1})
+    expect(runShellCommand('bash -c "hostname"', host()).stdout).toBe('C.9000001\n')
+    expect(runShellCommand('htop', host())).toEqual({stdout: '', stderr: 'bash: htop: command not found\n', code: 127})
+    expect(runShellCommand('echo "unclosed', host()).code).toBe(2)
+  })
+})

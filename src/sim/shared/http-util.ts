@@ -1,0 +1,93 @@
+import type {IncomingMessage, ServerResponse} from 'node:http'
+
+/**
+ * Exactly `application/json`, no charset: vast.py's `search offers` rejects anything else
+ * ("invalid return Content-Type: application/json; charset=utf-8").
+ */
+export const JSON_CONTENT_TYPE = 'application/json'
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, extraHeaders: Record<string, string> = {}): void {
+  sendRaw(res, status, JSON.stringify(body), JSON_CONTENT_TYPE, extraHeaders)
+}
+
+export function sendText(res: ServerResponse, status: number, text: string, extraHeaders: Record<string, string> = {}): void {
+  sendRaw(res, status, text, 'text/plain', extraHeaders)
+}
+
+export function sendRaw(
+  res: ServerResponse,
+  status: number,
+  body: string,
+  contentType: string,
+  extraHeaders: Record<string, string> = {},
+): void {
+  if (res.headersSent || res.destroyed) return
+  const payload = Buffer.from(body, 'utf8')
+  res.writeHead(status, {'Content-Type': contentType, 'Content-Length': String(payload.length), ...extraHeaders})
+  res.end(payload)
+}
+
+/** Bodies are small JSON documents; the cap keeps a runaway client from filling memory. */
+const MAX_BODY_BYTES = 8 * 1024 * 1024
+
+export function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length
+      if (size > MAX_BODY_BYTES) {
+        reject(new Error('request body too large'))
+        req.destroy()
+        return
+      }
+      chunks.push(chunk)
+    })
+    req.on('end', () => resolve(Buffer.concat(chunks)))
+    req.on('error', reject)
+  })
+}
+
+export class BadJsonError extends Error {}
+
+/** `undefined` for an empty body; throws BadJsonError when the body is not JSON. */
+export function parseJsonBody(raw: Buffer): unknown {
+  const text = raw.toString('utf8').trim()
+  if (text === '') return undefined
+  try {
+    return JSON.parse(text) as unknown
+  } catch {
+    throw new BadJsonError('request body is not valid JSON')
+  }
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+export function queryObject(params: URLSearchParams): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [key, value] of params) out[key] = value
+  return out
+}
+
+/** What a route handler answers; written out by one place so headers stay exact. */
+export type ImmediateReply =
+  | {status: number; json: unknown; headers?: Record<string, string>}
+  | {status: number; text: string; contentType?: string; headers?: Record<string, string>}
+
+export type Reply =
+  | ImmediateReply
+  /** Never answer: the client's own timeout ends the request (close() cuts it otherwise). */
+  | {hold: true}
+
+export function jsonReply(status: number, json: unknown, headers?: Record<string, string>): ImmediateReply {
+  return headers ? {status, json, headers} : {status, json}
+}
+
+/** Writes an immediate reply; a held one is the caller's to park (see HeldResponses). */
+export function sendReply(res: ServerResponse, reply: Reply): void {
+  if ('hold' in reply) return
+  if ('json' in reply) sendJson(res, reply.status, reply.json, reply.headers)
+  else sendRaw(res, reply.status, reply.text, reply.contentType ?? 'text/plain', reply.headers)
+}

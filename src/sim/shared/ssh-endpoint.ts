@@ -1,0 +1,127 @@
+import {timingSafeEqual} from 'node:crypto'
+import type {AddressInfo, Server as NetServer, Socket} from 'node:net'
+
+import ssh2, {type Connection, type ParsedKey, type PublicKeyAuthContext} from 'ssh2'
+
+import {runShellCommand, type ShellContext} from './fake-shell.js'
+import {runInteractiveShell} from './interactive-shell.js'
+
+export interface SshEndpointOptions {
+  host: string
+  /** OpenSSH private host key; one per simulator so a client can pin it. */
+  hostKey: string
+  /** The only user accepted, as on the real hosts (`root` on Vast). */
+  username: string
+  /**
+   * Public key lines allowed to log in right now. Asked on every attempt, so keys attached
+   * later and hosts that are not up yet are handled by the caller's current state.
+   */
+  authorizedKeys(): readonly string[]
+  shell: ShellContext
+}
+
+export interface SshEndpoint {
+  readonly port: number
+  close(): Promise<void>
+}
+
+/** A real SSH server on loopback standing in for one simulated machine. */
+export async function startSshEndpoint(options: SshEndpointOptions): Promise<SshEndpoint> {
+  const clients = new Set<Connection>()
+  const server = new ssh2.Server({hostKeys: [options.hostKey]}, (client) => {
+    clients.add(client)
+    // A client vanishing mid-handshake must never take the simulator (or the daemon hosting it) down.
+    client.on('error', () => undefined)
+    client.on('close', () => clients.delete(client))
+    client.on('authentication', (ctx) => {
+      if (ctx.method !== 'publickey' || ctx.username !== options.username) {
+        ctx.reject(['publickey'])
+        return
+      }
+      const key = findAuthorizedKey(ctx, options.authorizedKeys())
+      if (!key) {
+        ctx.reject(['publickey'])
+        return
+      }
+      // Without a signature the client only asks whether the key would be accepted.
+      if (!ctx.signature || !ctx.blob) {
+        ctx.accept()
+        return
+      }
+      if (key.verify(ctx.blob, ctx.signature, ctx.hashAlgo) === true) ctx.accept()
+      else ctx.reject(['publickey'])
+    })
+    client.on('ready', () => {
+      client.on('session', (acceptSession) => {
+        const session = acceptSession()
+        let hasPty = false
+        session.on('pty', (accept) => {
+          hasPty = true
+          accept?.()
+        })
+        session.on('window-change', (accept) => accept?.())
+        session.on('env', (accept) => accept?.())
+        session.on('exec', (accept, _reject, info) => {
+          const stream = accept()
+          stream.on('error', () => undefined)
+          const result = runShellCommand(info.command, options.shell)
+          if (result.stdout) stream.write(result.stdout)
+          if (result.stderr) stream.stderr.write(result.stderr)
+          stream.exit(result.code)
+          stream.end()
+        })
+        session.on('shell', (accept) => {
+          const stream = accept()
+          stream.on('error', () => undefined)
+          runInteractiveShell(stream, options.shell, hasPty)
+        })
+      })
+    })
+  })
+  server.on('error', () => undefined)
+  // The raw sockets, so close() can cut peers that do not answer a polite end().
+  const sockets = new Set<Socket>()
+  ;(server as unknown as {_srv: NetServer})._srv.on('connection', (socket: Socket) => {
+    sockets.add(socket)
+    socket.on('close', () => sockets.delete(socket))
+  })
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(0, options.host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  const port = (server.address() as AddressInfo).port
+
+  let closing: Promise<void> | undefined
+  return {
+    port,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        for (const client of clients) client.end()
+        server.close(() => resolve())
+        // end() waits for the peer; destroy whatever is still open so close() never hangs.
+        setImmediate(() => {
+          for (const socket of sockets) socket.destroy()
+        })
+      })
+      return closing
+    },
+  }
+}
+
+function findAuthorizedKey(ctx: PublicKeyAuthContext, lines: readonly string[]): ParsedKey | null {
+  for (const line of lines) {
+    const parsed = ssh2.utils.parseKey(line)
+    if (parsed instanceof Error) continue
+    const key = Array.isArray(parsed) ? parsed[0] : parsed
+    if (!key || key.isPrivateKey()) continue
+    const blob = key.getPublicSSH()
+    if (key.type === ctx.key.algo && blob.length === ctx.key.data.length && timingSafeEqual(blob, ctx.key.data)) return key
+    // RSA keys sign with rsa-sha2-* but are stored as ssh-rsa.
+    if (key.type === 'ssh-rsa' && ctx.key.algo.startsWith('rsa-sha2') && blob.equals(ctx.key.data)) return key
+  }
+  return null
+}

@@ -1,0 +1,239 @@
+import ssh2 from 'ssh2'
+
+import {isRecord, jsonReply, type Reply} from '../shared/http-util.js'
+import {renderInstance} from './instance-view.js'
+import {listInstancesV1} from './instance-list.js'
+import {parseOfferQuery, QueryError, searchOffers} from './query.js'
+import type {VastSim} from './simulator.js'
+
+export interface ApiRequest {
+  method: string
+  path: string
+  url: URL
+  body: unknown
+  /** The id captured from the path, when the route has one. */
+  id: number
+}
+
+type Handler = (sim: VastSim, req: ApiRequest) => Reply | Promise<Reply>
+
+export interface Route {
+  method: string
+  pattern: RegExp
+  /** `none`: no key needed (and none checked); `required`: a valid key or 401. */
+  auth: 'none' | 'required'
+  /** Rate-limit bucket (see DEFAULT_RATE_INTERVALS). */
+  endpoint: string
+  handler: Handler
+}
+
+const invalidArgs = (msg: string, status = 400) => jsonReply(status, {success: false, error: 'invalid_args', msg})
+
+function noSuchInstance(id: number): Reply {
+  return jsonReply(404, {success: false, error: 'no_such_instance', msg: `Instance ${id} not found.`})
+}
+
+function search(sim: VastSim, raw: unknown, envelope: Record<string, unknown> = {}): Reply {
+  try {
+    const query = parseOfferQuery(raw)
+    const offers = searchOffers(sim.market.all(), query, sim.clock.now())
+    return jsonReply(200, {...envelope, offers})
+  } catch (error) {
+    if (error instanceof QueryError) return invalidArgs(error.message)
+    throw error
+  }
+}
+
+function gpuNames(sim: VastSim): Reply {
+  const names = [...new Set(sim.market.all().map((o) => o.gpu_name))].sort()
+  return jsonReply(200, {gpu_names: names})
+}
+
+function searchGet(sim: VastSim, req: ApiRequest): Reply {
+  const q = req.url.searchParams.get('q')
+  if (q === null) return search(sim, {})
+  try {
+    return search(sim, JSON.parse(q) as unknown)
+  } catch {
+    return invalidArgs('q is not valid JSON')
+  }
+}
+
+function searchAsks(sim: VastSim, req: ApiRequest): Reply {
+  if (!isRecord(req.body) || !isRecord(req.body.q)) return invalidArgs('the body must be {"q": {query}, "select_cols": [...]}')
+  const reply = search(sim, req.body.q, {success: true})
+  const cols = req.body.select_cols
+  if ('json' in reply && reply.status === 200 && Array.isArray(cols) && !cols.includes('*')) {
+    const body = reply.json as {offers: Record<string, unknown>[]}
+    body.offers = body.offers.map((o) => Object.fromEntries(cols.filter((c): c is string => typeof c === 'string' && c in o).map((c) => [c, o[c]])))
+  }
+  return reply
+}
+
+async function createInstance(sim: VastSim, req: ApiRequest): Promise<Reply> {
+  const askId = req.id
+  const body = req.body === undefined ? {} : req.body
+  if (!isRecord(body)) return invalidArgs('the body must be a JSON object')
+  const offer = sim.market.get(askId)
+  if (!offer || offer.rented === true || offer.rentable === false) {
+    // The text, not the status, is what identifies a stale offer: live it came back as 400.
+    return jsonReply(sim.config.staleStatus, {
+      success: false,
+      error: 'invalid_args',
+      msg: `error 404/3603: no_such_ask  Instance type by id ${askId} is not available.`,
+      ask_id: askId,
+    })
+  }
+  const image = body.image
+  if ((typeof image !== 'string' || image.trim() === '') && typeof body.template_hash_id !== 'string') return invalidArgs('image is required')
+  if (typeof image === 'string' && image.length > 1024) return invalidArgs('image is longer than 1024 characters')
+  const env = body.env ?? {}
+  if (!isRecord(env)) return invalidArgs('env must be a dict of {"VAR": "value"}, not a string of flags')
+  const label = body.label ?? null
+  if (label !== null && typeof label !== 'string') return invalidArgs('label must be a string')
+  if (typeof label === 'string' && label.length > 256) return invalidArgs('label is longer than 256 characters')
+  const disk = body.disk === undefined || body.disk === null ? 10 : Number(body.disk)
+  if (!Number.isFinite(disk) || disk <= 0) return invalidArgs('disk must be a positive number of GB')
+  const price = body.price === undefined || body.price === null ? null : Number(body.price)
+  if (price !== null && (!Number.isFinite(price) || price < 0.001 || price > 128)) {
+    return jsonReply(400, {success: false, error: 'invalid_price', msg: 'price must be between 0.001 and 128 $/hr'})
+  }
+  if (sim.account.credit(sim.instances) <= 0) return jsonReply(400, {success: false, error: 'insufficient_credit', msg: 'Insufficient credits'})
+
+  const underbid = price !== null && price < offer.min_bid && sim.config.underbid === 'stopped'
+  sim.market.consume(askId)
+  // The create body's ssh_key is ignored on purpose: live it did not reliably install the key.
+  const instance = sim.instances.create({
+    offer,
+    label,
+    image: typeof image === 'string' ? image : `template:${String(body.template_hash_id)}`,
+    disk,
+    runtype: typeof body.runtype === 'string' && body.runtype !== '' ? body.runtype : 'ssh',
+    env: Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v)])),
+    onstart: typeof body.onstart === 'string' ? body.onstart : null,
+    price,
+    outcome: sim.config.outcome,
+    timings: sim.config.timings,
+    listLagMs: sim.config.listLagMs,
+    accountKeys: sim.account.keyLines(),
+    gpuLoad: sim.config.gpuLoad,
+    startStopped: underbid,
+  })
+  await sim.startSsh(instance)
+  if (underbid) {
+    // Seen live: the spot create "fails" yet the instance exists, stopped, billing storage.
+    return jsonReply(200, {success: false, error: 'invalid_price', msg: `bid ${price} is below min_bid ${offer.min_bid}`, new_contract: instance.id})
+  }
+  return jsonReply(200, {success: true, new_contract: instance.id})
+}
+
+function showInstance(sim: VastSim, req: ApiRequest): Reply {
+  const instance = sim.instances.get(req.id)
+  // Gone is 200 with null, not 404: instances vanish this way live.
+  if (!instance) return jsonReply(200, {instances: null})
+  return jsonReply(200, {instances: renderInstance(sim.instances, instance, sim.clock.now())})
+}
+
+function updateInstance(sim: VastSim, req: ApiRequest): Reply {
+  const instance = sim.instances.get(req.id)
+  if (!instance) return noSuchInstance(req.id)
+  const body = req.body ?? {}
+  if (!isRecord(body)) return invalidArgs('the body must be a JSON object')
+  if (body.state !== undefined) {
+    if (body.state !== 'running' && body.state !== 'stopped') return invalidArgs('state must be running or stopped')
+    sim.instances.setState(instance, body.state)
+  }
+  if (body.label !== undefined) {
+    if (body.label !== null && typeof body.label !== 'string') return invalidArgs('label must be a string')
+    instance.label = body.label
+  }
+  return jsonReply(200, {success: true})
+}
+
+async function destroyInstance(sim: VastSim, req: ApiRequest): Promise<Reply> {
+  const instance = sim.instances.destroy(req.id)
+  if (!instance) {
+    if (sim.config.destroyUnknown === 'not_found') return jsonReply(404, {success: false, error: 'not_found', msg: 'Instance not found'})
+    return jsonReply(400, {success: false, error: 'no_such_instance', msg: `Instance ${req.id} does not exist or is not yours.`})
+  }
+  await sim.stopSsh(instance)
+  return jsonReply(200, {success: true, msg: `Instance ${req.id} destroyed.`})
+}
+
+/** vast.py's own checks: no private keys, and a public key line starts with "ssh". */
+function checkPublicKey(raw: unknown): string | Reply {
+  if (typeof raw !== 'string' || raw.trim() === '') return invalidArgs('ssh_key is required')
+  const line = raw.trim()
+  if (/PRIVATE KEY/.test(line)) return invalidArgs('that is a private key; send the public key (the .pub file)')
+  if (!line.startsWith('ssh')) return invalidArgs('ssh_key must be an OpenSSH public key line starting with "ssh"')
+  const parsed = ssh2.utils.parseKey(line)
+  if (parsed instanceof Error) return invalidArgs(`ssh_key is not a valid public key: ${parsed.message}`)
+  return line
+}
+
+function attachSsh(sim: VastSim, req: ApiRequest): Reply {
+  const instance = sim.instances.get(req.id)
+  if (!instance) return noSuchInstance(req.id)
+  const key = checkPublicKey(isRecord(req.body) ? req.body.ssh_key : undefined)
+  if (typeof key !== 'string') return key
+  instance.keys.push({line: key, usableAt: sim.clock.now() + sim.config.timings.keyPropagationMs})
+  return jsonReply(200, {success: true, msg: 'SSH key added to instance.'})
+}
+
+function listLegacy(sim: VastSim): Reply {
+  const now = sim.clock.now()
+  return jsonReply(200, {instances: sim.instances.listed().map((i) => renderInstance(sim.instances, i, now))})
+}
+
+function listV1(sim: VastSim, req: ApiRequest): Reply {
+  const now = sim.clock.now()
+  const rows = sim.instances.listed().map((i) => renderInstance(sim.instances, i, now))
+  const reply = listInstancesV1(rows, req.url.searchParams, sim.tokenSecret)
+  return jsonReply(reply.status, reply.body)
+}
+
+function currentUser(sim: VastSim): Reply {
+  return jsonReply(200, sim.account.render(sim.instances))
+}
+
+function addAccountKey(sim: VastSim, req: ApiRequest): Reply {
+  const key = checkPublicKey(isRecord(req.body) ? req.body.ssh_key : undefined)
+  if (typeof key !== 'string') return key
+  return jsonReply(200, {success: true, key: sim.account.addKey(key)})
+}
+
+function deleteAccountKey(sim: VastSim, req: ApiRequest): Reply {
+  if (!sim.account.removeKey(req.id)) return jsonReply(404, {success: false, error: 'not_found', msg: `ssh key ${req.id} not found`})
+  return jsonReply(200, {success: true})
+}
+
+function templates(): Reply {
+  return jsonReply(200, {
+    templates: [
+      {id: 401, hash_id: 'a1b2c3d4e5f60718293a4b5c6d7e8f90', name: 'PyTorch (Vast)', image: 'vastai/pytorch', tag: 'latest', recommended: true, runtype: 'ssh', env: '', onstart: ''},
+      {id: 402, hash_id: 'b2c3d4e5f60718293a4b5c6d7e8f90a1', name: 'NVIDIA CUDA', image: 'nvidia/cuda', tag: '12.6.3-runtime-ubuntu22.04', recommended: true, runtype: 'ssh', env: '', onstart: ''},
+    ],
+  })
+}
+
+const ID = '(\\d+)'
+
+/** Every path ends in a slash as on the real API, except `users/current` which vast.py calls bare. */
+export const ROUTES: readonly Route[] = [
+  {method: 'GET', pattern: /^\/api\/v0\/gpu_names\/unique\/$/, auth: 'none', endpoint: 'gpu_names', handler: gpuNames},
+  {method: 'POST', pattern: /^\/api\/v0\/bundles\/$/, auth: 'none', endpoint: 'search', handler: (sim, req) => search(sim, req.body)},
+  {method: 'GET', pattern: /^\/api\/v0\/bundles\/$/, auth: 'none', endpoint: 'search', handler: searchGet},
+  {method: 'PUT', pattern: /^\/api\/v0\/search\/asks\/$/, auth: 'none', endpoint: 'search', handler: searchAsks},
+  {method: 'PUT', pattern: new RegExp(`^/api/v0/asks/${ID}/$`), auth: 'required', endpoint: 'create', handler: createInstance},
+  {method: 'GET', pattern: new RegExp(`^/api/v0/instances/${ID}/$`), auth: 'required', endpoint: 'show', handler: showInstance},
+  {method: 'PUT', pattern: new RegExp(`^/api/v0/instances/${ID}/$`), auth: 'required', endpoint: 'update', handler: updateInstance},
+  {method: 'DELETE', pattern: new RegExp(`^/api/v0/instances/${ID}/$`), auth: 'required', endpoint: 'destroy', handler: destroyInstance},
+  {method: 'POST', pattern: new RegExp(`^/api/v0/instances/${ID}/ssh/$`), auth: 'required', endpoint: 'attach_ssh', handler: attachSsh},
+  {method: 'GET', pattern: /^\/api\/v0\/instances\/$/, auth: 'required', endpoint: 'list', handler: listLegacy},
+  {method: 'GET', pattern: /^\/api\/v1\/instances\/$/, auth: 'required', endpoint: 'list', handler: listV1},
+  {method: 'GET', pattern: /^\/api\/v0\/users\/current\/?$/, auth: 'required', endpoint: 'user', handler: currentUser},
+  {method: 'GET', pattern: /^\/api\/v0\/ssh\/$/, auth: 'required', endpoint: 'ssh_keys', handler: (sim) => jsonReply(200, sim.account.listKeys())},
+  {method: 'POST', pattern: /^\/api\/v0\/ssh\/$/, auth: 'required', endpoint: 'ssh_keys', handler: addAccountKey},
+  {method: 'DELETE', pattern: new RegExp(`^/api/v0/ssh/${ID}/$`), auth: 'required', endpoint: 'ssh_keys', handler: deleteAccountKey},
+  {method: 'GET', pattern: /^\/api\/v0\/template\/$/, auth: 'required', endpoint: 'templates', handler: templates},
+]

@@ -1,0 +1,190 @@
+import type {Clock} from '../../core/clock.js'
+import type {GpuLoad} from '../shared/nvidia-smi.js'
+import {deriveSeed, mulberry32, randomInt, type Random} from '../shared/prng.js'
+import type {SshEndpoint} from '../shared/ssh-endpoint.js'
+import {runningIntervals, statusAt, type BootSegment, type FinalOutcome, type StatusView, type VastTimings} from './lifecycle.js'
+import {storageDph, type VastOffer} from './offer.js'
+
+export interface SimInstance {
+  id: number
+  /** The offer as it was when rented. */
+  offer: VastOffer
+  createdAt: number
+  label: string | null
+  image: string
+  /** GB, fixed for the instance's life. */
+  disk: number
+  runtype: string
+  env: Record<string, string>
+  onstart: string | null
+  /** USD/h bid for interruptible instances; null for on-demand. */
+  price: number | null
+  outcome: FinalOutcome
+  timings: VastTimings
+  boots: BootSegment[]
+  pinnedStatus?: string | null
+  /** Hidden from list endpoints until then (live list lag). */
+  listedFrom: number
+  destroyedAt: number | null
+  /** Keys attached through `POST /instances/{id}/ssh/`, usable from `usableAt`. */
+  keys: {line: string; usableAt: number}[]
+  /** Account keys when the instance was created: Vast injects them into new instances only. */
+  accountKeys: string[]
+  gpuLoad: GpuLoad
+  ssh: SshEndpoint | null
+  hostname: string
+  /** Host ports for `-p` mappings, by container port (`"8000/tcp"`). */
+  mappedPorts: Record<string, string>
+}
+
+export interface NewInstance {
+  offer: VastOffer
+  label: string | null
+  image: string
+  disk: number
+  runtype: string
+  env: Record<string, string>
+  onstart: string | null
+  price: number | null
+  outcome: FinalOutcome
+  timings: VastTimings
+  listLagMs: number
+  accountKeys: string[]
+  gpuLoad: GpuLoad
+  /** Marks the instance as created stopped (an under-bid spot create). */
+  startStopped?: boolean
+  pinnedStatus?: string | null
+  /** Back-dates the start so a control-API instance is already up. */
+  startedAt?: number
+}
+
+/** The renter's instances, live and destroyed (destroyed ones still count toward the bill). */
+export class InstanceStore {
+  private instances = new Map<number, SimInstance>()
+  private rng: Random
+  private nextId: number
+
+  constructor(
+    seed: number,
+    private readonly clock: Clock,
+  ) {
+    this.rng = mulberry32(deriveSeed(seed, 'instances'))
+    this.nextId = 9_000_000 + randomInt(this.rng, 1, 99_999)
+  }
+
+  create(input: NewInstance): SimInstance {
+    const now = this.clock.now()
+    const id = this.nextId
+    this.nextId += randomInt(this.rng, 1, 50)
+    const start = input.startedAt ?? now
+    const mappedPorts: Record<string, string> = {}
+    let hostPort = 40_000 + randomInt(this.rng, 0, 20_000)
+    for (const key of Object.keys(input.env)) {
+      const match = /^-p\s+(?:\d+:)?(\d+)(?:\/(tcp|udp))?$/.exec(key.trim())
+      if (match) mappedPorts[`${match[1]}/${match[2] ?? 'tcp'}`] = String(hostPort++)
+    }
+    const instance: SimInstance = {
+      id,
+      offer: input.offer,
+      createdAt: now,
+      label: input.label,
+      image: input.image,
+      disk: input.disk,
+      runtype: input.runtype,
+      env: input.env,
+      onstart: input.onstart,
+      price: input.price,
+      outcome: input.outcome,
+      timings: {...input.timings},
+      boots: input.startStopped ? [] : [{startMs: start, endMs: null}],
+      listedFrom: now + input.listLagMs,
+      destroyedAt: null,
+      keys: [],
+      accountKeys: [...input.accountKeys],
+      gpuLoad: input.gpuLoad,
+      ssh: null,
+      hostname: `C.${id}`,
+      mappedPorts,
+    }
+    if (input.pinnedStatus !== undefined) instance.pinnedStatus = input.pinnedStatus
+    this.instances.set(id, instance)
+    return instance
+  }
+
+  /** A live (not destroyed) instance. */
+  get(id: number): SimInstance | undefined {
+    const instance = this.instances.get(id)
+    return instance && instance.destroyedAt === null ? instance : undefined
+  }
+
+  live(): SimInstance[] {
+    return [...this.instances.values()].filter((i) => i.destroyedAt === null)
+  }
+
+  /** Live instances a list endpoint shows now (new ones appear after the list lag). */
+  listed(): SimInstance[] {
+    const now = this.clock.now()
+    return this.live().filter((i) => i.listedFrom <= now)
+  }
+
+  all(): SimInstance[] {
+    return [...this.instances.values()]
+  }
+
+  destroy(id: number): SimInstance | undefined {
+    const instance = this.get(id)
+    if (!instance) return undefined
+    instance.destroyedAt = this.clock.now()
+    return instance
+  }
+
+  /** Gone without a trace, as when Vast loses an instance: not even billing remembers it. */
+  vanish(id: number): SimInstance | undefined {
+    const instance = this.instances.get(id)
+    if (instance) this.instances.delete(id)
+    return instance
+  }
+
+  clear(): void {
+    this.instances.clear()
+  }
+
+  status(instance: SimInstance): StatusView {
+    return statusAt(instance, this.clock.now())
+  }
+
+  setState(instance: SimInstance, state: 'running' | 'stopped'): void {
+    const now = this.clock.now()
+    const last = instance.boots[instance.boots.length - 1]
+    const isOn = last !== undefined && last.endMs === null
+    if (state === 'stopped' && isOn) last.endMs = now
+    if (state === 'running' && !isOn) {
+      delete instance.pinnedStatus
+      instance.boots.push({startMs: now, endMs: null})
+    }
+  }
+
+  /** USD per hour actually charged while running: compute plus this instance's disk. */
+  dphTotal(instance: SimInstance): number {
+    return this.dphBase(instance) + storageDph(instance.offer.storage_cost, instance.disk)
+  }
+
+  dphBase(instance: SimInstance): number {
+    return instance.price ?? instance.offer.dph_base
+  }
+
+  /** USD charged so far: storage from creation to destroy, compute only while running. */
+  chargedUsd(instance: SimInstance): number {
+    const end = Math.min(instance.destroyedAt ?? Infinity, this.clock.now())
+    const storageHours = Math.max(0, end - instance.createdAt) / 3_600_000
+    const runningHours = runningIntervals(instance, end).reduce((sum, [a, b]) => sum + (b - a), 0) / 3_600_000
+    return storageHours * storageDph(instance.offer.storage_cost, instance.disk) + runningHours * this.dphBase(instance)
+  }
+
+  /** Keys the instance's sshd accepts right now. */
+  authorizedKeys(instance: SimInstance): string[] {
+    const now = this.clock.now()
+    if (instance.destroyedAt !== null || this.status(instance).actual_status !== 'running') return []
+    return [...instance.accountKeys, ...instance.keys.filter((k) => k.usableAt <= now).map((k) => k.line)]
+  }
+}

@@ -1,0 +1,216 @@
+import {createServer, type IncomingMessage, type ServerResponse} from 'node:http'
+import type {AddressInfo} from 'node:net'
+
+import {systemClock, type Clock} from '../../core/clock.js'
+import type {FaultKind} from '../shared/faults.js'
+import {BadJsonError, jsonReply, parseJsonBody, queryObject, readBody, sendReply, type Reply} from '../shared/http-util.js'
+import {ROUTES, type Route} from './api.js'
+import {defaultConfig, type RateLimitMode, type VastSimConfig} from './config.js'
+import {handleControl} from './control.js'
+import type {FinalOutcome, VastTimings} from './lifecycle.js'
+import {VastSim} from './simulator.js'
+
+export interface VastSimOptions {
+  /** Where to listen; loopback by default. */
+  host?: string
+  /** 0 picks a free port. */
+  port?: number
+  /** Same seed, same market, ids and fault sequence. */
+  seed?: number
+  offerCount?: number
+  /** Drives the instance lifecycle, billing, market churn and rate limits. */
+  clock?: Clock
+  /** When set only this key is accepted; when unset any non-empty Bearer or ?api_key= is. */
+  apiKey?: string
+  timings?: Partial<VastTimings>
+  outcome?: FinalOutcome
+  rateLimit?: RateLimitMode
+  /** Turns off market churn (a few per cent of offers replaced every minute) when false. */
+  churn?: boolean
+}
+
+export interface VastSimHandle {
+  /** The host root, e.g. `http://127.0.0.1:PORT` (clients add `/api/v0`). */
+  url: string
+  /** SHA256 fingerprint of the host key every simulated machine presents. */
+  sshHostKeyFingerprint: string
+  close(): Promise<void>
+}
+
+export const DEFAULT_SEED = 42
+export const DEFAULT_OFFER_COUNT = 3000
+
+/** Starts a faithful loopback replica of the Vast.ai API (providers.md §1, §4). */
+export async function startVastSim(options: VastSimOptions = {}): Promise<VastSimHandle> {
+  const config: VastSimConfig = defaultConfig()
+  Object.assign(config.timings, options.timings ?? {})
+  if (options.outcome) config.outcome = options.outcome
+  if (options.rateLimit) config.rateLimit.mode = options.rateLimit
+  if (options.churn === false) config.churn.intervalMs = 0
+  const sim = new VastSim({
+    seed: options.seed ?? DEFAULT_SEED,
+    offerCount: options.offerCount ?? DEFAULT_OFFER_COUNT,
+    clock: options.clock ?? systemClock,
+    apiKey: options.apiKey,
+    initialConfig: config,
+  })
+
+  const server = createServer((req, res) => {
+    res.on('error', () => undefined)
+    handle(sim, req, res).catch((error: unknown) => {
+      sendReply(res, jsonReply(500, {success: false, error: 'server_error', msg: error instanceof Error ? error.message : String(error)}))
+    })
+  })
+  server.on('clientError', (_error, socket) => socket.destroy())
+  const host = options.host ?? '127.0.0.1'
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  const {port} = server.address() as AddressInfo
+  const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host
+
+  let closing: Promise<void> | undefined
+  return {
+    url: `http://${urlHost}:${port}`,
+    sshHostKeyFingerprint: sim.hostKeyFingerprint,
+    close() {
+      closing ??= (async () => {
+        await sim.close()
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve())
+          server.closeAllConnections()
+        })
+      })()
+      return closing
+    },
+  }
+}
+
+async function handle(sim: VastSim, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const method = req.method ?? 'GET'
+  const url = new URL(req.url ?? '/', 'http://sim.invalid')
+  const path = url.pathname
+  const raw = await readBody(req)
+  let body: unknown
+  let badJson = false
+  try {
+    body = parseJsonBody(raw)
+  } catch (error) {
+    if (!(error instanceof BadJsonError)) throw error
+    badJson = true
+    body = raw.toString('utf8')
+  }
+
+  if (path.startsWith('/_sim/')) {
+    if (badJson) return sendReply(res, jsonReply(400, {success: false, error: 'invalid_args', msg: 'body is not valid JSON'}))
+    return sendReply(res, await handleControl(sim, method, path, url, body))
+  }
+
+  sim.log.record({
+    at: sim.clock.now(),
+    method,
+    path,
+    query: queryObject(url.searchParams),
+    headers: flatHeaders(req),
+    body: body ?? null,
+  })
+
+  const fault = sim.faults.pick(path)
+  if (fault === '429' || fault === '500' || fault === 'timeout' || fault === 'malformed') return respond(res, sim, faultReply(sim, fault))
+
+  const reply = await route(sim, req, method, path, url, body, badJson)
+  if (fault === '500_after' || fault === 'timeout_after') return respond(res, sim, faultReply(sim, fault))
+  respond(res, sim, reply)
+}
+
+async function route(sim: VastSim, req: IncomingMessage, method: string, path: string, url: URL, body: unknown, badJson: boolean): Promise<Reply> {
+  const candidates = ROUTES.filter((r) => r.pattern.test(path))
+  if (candidates.length === 0) return jsonReply(404, {success: false, error: 'not_found', msg: `${path} not found`})
+  const match: Route | undefined = candidates.find((r) => r.method === method)
+  if (!match) return jsonReply(405, {success: false, error: 'method_not_allowed', msg: `${method} is not allowed on ${path}`})
+
+  const key = apiKeyOf(req, url)
+  if (match.auth === 'required' && !sim.isAcceptedKey(key)) {
+    return jsonReply(401, {success: false, error: 'auth_error', msg: 'Invalid user key'})
+  }
+  if (sim.config.rateLimit.mode !== 'off') {
+    const threshold = sim.limiter.check(match.endpoint, key ?? req.socket.remoteAddress ?? 'anonymous')
+    if (threshold !== null) return rateLimitReply(sim.config.rateLimit.mode, threshold)
+  }
+  if (badJson) return jsonReply(400, {success: false, error: 'invalid_args', msg: 'request body is not valid JSON'})
+  const id = Number(match.pattern.exec(path)?.[1] ?? Number.NaN)
+  return match.handler(sim, {method, path, url, body, id})
+}
+
+function respond(res: ServerResponse, sim: VastSim, reply: Reply): void {
+  if ('hold' in reply) sim.held.hold(res)
+  else sendReply(res, reply)
+}
+
+/** `Authorization: Bearer <key>` (what every client sends) or the `?api_key=` query parameter. */
+function apiKeyOf(req: IncomingMessage, url: URL): string | null {
+  const header = req.headers.authorization
+  if (header) {
+    const match = /^Bearer\s+(.+)$/i.exec(header.trim())
+    if (match?.[1]) return match[1].trim()
+  }
+  const query = url.searchParams.get('api_key')
+  return query && query.trim() !== '' ? query.trim() : null
+}
+
+function formatThreshold(seconds: number): string {
+  return Number.isInteger(seconds) ? seconds.toFixed(1) : String(seconds)
+}
+
+/** Never a Retry-After header: the real API sends none (providers.md §1.10). */
+function rateLimitReply(mode: RateLimitMode, threshold: number): Reply {
+  const t = formatThreshold(threshold)
+  const text = `API requests too frequent: endpoint threshold=${t}*1.0`
+  switch (mode) {
+    case 'json-detail':
+      return jsonReply(429, {detail: `API requests too frequent endpoint threshold=${t}`})
+    case 'json-error':
+      return jsonReply(429, {success: false, error: 'rate_limit_exceeded', msg: text})
+    case 'json-message':
+      return jsonReply(429, {
+        message: `The action could not be performed because there were too many requests by the client.\n\n${text}\n\n`,
+        code: '429 Too Many Requests',
+      })
+    default:
+      return {status: 429, text}
+  }
+}
+
+function faultReply(sim: VastSim, fault: FaultKind): Reply {
+  switch (fault) {
+    case '429': {
+      const retryAfter = sim.faults.current()?.retryAfterSeconds
+      const headers: Record<string, string> = retryAfter === undefined ? {} : {'Retry-After': String(retryAfter)}
+      return {status: 429, text: 'API requests too frequent: endpoint threshold=4.5*1.0', headers}
+    }
+    case '500':
+    case '500_after':
+      return {
+        status: 500,
+        contentType: 'text/html; charset=utf-8',
+        text: '<!doctype html>\n<html lang=en>\n<title>500 Internal Server Error</title>\n<h1>Internal Server Error</h1>\n<p>The server encountered an internal error and was unable to complete your request. Either the server is overloaded or there is an error in the application.</p>\n',
+      }
+    case 'malformed':
+      return {status: 200, contentType: 'application/json', text: '{"success": true, "offers": [{"id": 30406190, "gpu_name": "RTX 40'}
+    case 'timeout':
+    case 'timeout_after':
+      return {hold: true}
+  }
+}
+
+function flatHeaders(req: IncomingMessage): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) out[name] = Array.isArray(value) ? value.join(', ') : value
+  }
+  return out
+}

@@ -1,0 +1,198 @@
+import {readFileSync} from 'node:fs'
+import {join} from 'node:path'
+
+import ssh2, {Client} from 'ssh2'
+import {afterEach, beforeEach, describe, expect, it} from 'vitest'
+
+import {packageRoot} from '../../config/paths.js'
+import {ManualClock} from '../../core/clock.js'
+import {generateSessionKeyPair, type SshKeyPair} from '../../ssh/keys.js'
+import {simControl} from '../control/control-client.js'
+import {startVastSim, type VastSimHandle} from './server.js'
+
+/** Replies are asserted field by field below; a loose type keeps those assertions readable. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Loose = any
+
+const START = Date.parse('2026-11-22T23:00:00Z')
+const KEY = 'vast-ssh-key-5566778899'
+const fixture = (name: string) => readFileSync(join(packageRoot(), 'fixtures', 'nvidia-smi', name), 'utf8')
+
+/** ssh2's keygen makes an unloadable ed25519 key about 1 time in 128: take one that parses. */
+function freshKeyPair(comment: string): SshKeyPair {
+  for (;;) {
+    const pair = generateSessionKeyPair(comment)
+    if (!(ssh2.utils.parseKey(pair.publicKey) instanceof Error) && !(ssh2.utils.parseKey(pair.privateKey) instanceof Error)) return pair
+  }
+}
+
+let sim: VastSimHandle
+let clock: ManualClock
+let userKey: SshKeyPair
+
+beforeEach(async () => {
+  clock = new ManualClock(START)
+  sim = await startVastSim({clock, seed: 42, apiKey: KEY, offerCount: 50})
+  userKey = freshKeyPair('ssh-test')
+})
+
+afterEach(async () => {
+  await sim.close()
+})
+
+async function api(method: string, path: string, body?: unknown): Promise<Loose> {
+  const res = await fetch(sim.url + path, {
+    method,
+    headers: {Authorization: `Bearer ${KEY}`, ...(body === undefined ? {} : {'Content-Type': 'application/json'})},
+    body: body === undefined ? undefined : JSON.stringify(body),
+  })
+  return res.json()
+}
+
+/** Rents the first offer with the given runtype and returns the instance id. */
+async function rent(runtype = 'ssh_direc ssh_proxy', sshKeyInBody?: string): Promise<number> {
+  const search = await api('POST', '/api/v0/bundles/', {limit: 1})
+  const offerId = search.offers[0].id as number
+  const created = await api('PUT', `/api/v0/asks/${offerId}/`, {client_id: 'me', image: 'nvidia/cuda:12.6.3-runtime-ubuntu22.04', disk: 20, label: 'gpu-shopper:d:s', runtype, ...(sshKeyInBody ? {ssh_key: sshKeyInBody} : {})})
+  return created.new_contract as number
+}
+
+/** Advances virtual time until the instance runs (a deadline in steps, no sleeping). */
+async function untilRunning(id: number): Promise<{host: string; port: number; directPort: number | null}> {
+  for (let step = 0; step < 100; step++) {
+    const {instances} = await api('GET', `/api/v0/instances/${id}/`)
+    if (instances.actual_status === 'running') {
+      const direct = instances.ports?.['22/tcp']?.[0]?.HostPort
+      return {host: instances.ssh_host, port: instances.ssh_port, directPort: direct === undefined ? null : Number(direct)}
+    }
+    clock.advance(250)
+  }
+  throw new Error(`instance ${id} never ran`)
+}
+
+function connect(host: string, port: number, privateKey: string): Promise<Client> {
+  return new Promise((resolve, reject) => {
+    const client = new Client()
+    client.on('ready', () => resolve(client))
+    client.on('error', reject)
+    client.connect({host, port, username: 'root', privateKey, readyTimeout: 5000, hostVerifier: () => true})
+  })
+}
+
+function exec(client: Client, command: string): Promise<{stdout: string; stderr: string; code: number | null}> {
+  return new Promise((resolve, reject) => {
+    client.exec(command, (error, stream) => {
+      if (error) return reject(error)
+      let stdout = ''
+      let stderr = ''
+      let code: number | null = null
+      stream.on('data', (d: Buffer) => (stdout += d.toString('utf8')))
+      stream.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')))
+      stream.on('exit', (c: number) => (code = c))
+      stream.on('close', () => resolve({stdout, stderr, code}))
+    })
+  })
+}
+
+describe('the SSH endpoint of a simulated instance', () => {
+  it('lets in the attached key once running and answers nvidia-smi from the real fixtures', async () => {
+    const id = await rent()
+    await api('POST', `/api/v0/instances/${id}/ssh/`, {ssh_key: userKey.publicKey})
+    const {host, port, directPort} = await untilRunning(id)
+    expect(host).toBe('127.0.0.1')
+    expect(directPort).toBe(port)
+
+    const client = await connect(host, port, userKey.privateKey)
+    try {
+      // Byte-identical to what a real H100 printed
+      expect(await exec(client, 'nvidia-smi')).toEqual({stdout: fixture('nvidia-smi.txt'), stderr: '', code: 0})
+      expect((await exec(client, 'nvidia-smi -L')).stdout).toBe(fixture('nvidia-smi-L.txt'))
+      const fullQuery = 'nvidia-smi --query-gpu=index,name,uuid,pci.bus_id,memory.total,memory.used,utilization.gpu,utilization.memory,temperature.gpu,power.draw,driver_version --format=csv'
+      expect((await exec(client, fullQuery)).stdout).toBe(fixture('nvidia-smi-query.csv'))
+      expect((await exec(client, 'nvidia-smi --query-gpu=index,name,memory.total,utilization.gpu --format=csv,noheader,nounits')).stdout).toBe(fixture('nvidia-smi-query-noheader.csv'))
+
+      // When the GPU gets busy, the same probes say so
+      await simControl(sim.url, 'POST', '/_sim/gpu-load', {instance_id: id, state: 'busy'})
+      expect((await exec(client, fullQuery)).stdout).toBe(fixture('nvidia-smi-query-busy.csv'))
+      expect((await exec(client, 'nvidia-smi')).stdout).toBe(fixture('nvidia-smi-busy.txt'))
+      expect((await exec(client, 'nvidia-smi --query-gpu=utilization.gpu --format=csv,noheader,nounits')).stdout).toBe('100\n')
+      expect((await api('GET', `/api/v0/instances/${id}/`)).instances.gpu_util).toBe(1)
+
+      expect(await exec(client, 'echo "hello world" && hostname')).toEqual({stdout: `hello world\nC.${id}\n`, stderr: '', code: 0})
+      expect(await exec(client, 'nvtop')).toEqual({stdout: '', stderr: 'bash: nvtop: command not found\n', code: 127})
+      expect((await exec(client, 'cat /etc/os-release')).stdout).toContain('Ubuntu 22.04')
+      expect((await exec(client, 'uname -a')).stdout).toMatch(/^Linux C\.\d+ .* x86_64 GNU\/Linux\n$/)
+    } finally {
+      client.end()
+    }
+  })
+
+  it('refuses a key that was not attached, and the create body ssh_key like the real hosts do', async () => {
+    const stranger = freshKeyPair('stranger')
+    const id = await rent('ssh_direc ssh_proxy', stranger.publicKey)
+    await api('POST', `/api/v0/instances/${id}/ssh/`, {ssh_key: userKey.publicKey})
+    const {host, port} = await untilRunning(id)
+    await expect(connect(host, port, stranger.privateKey)).rejects.toThrow(/authentication/i)
+  })
+
+  it('does not let anyone in before the instance runs, nor before the key has propagated', async () => {
+    await simControl(sim.url, 'POST', '/_sim/config', {timings: {key_propagation_ms: 10_000}})
+    const id = await rent()
+    await api('POST', `/api/v0/instances/${id}/ssh/`, {ssh_key: userKey.publicKey})
+    // The sshd is up from the start (the control API knows its port) but refuses logins while loading
+    const listed = await simControl<{instances: {id: number; sim: {ssh_listen_port: number}}[]}>(sim.url, 'GET', '/_sim/instances')
+    const early = listed.instances.find((i) => i.id === id)!.sim.ssh_listen_port
+    await expect(connect('127.0.0.1', early, userKey.privateKey)).rejects.toThrow(/authentication/i)
+    const {host, port} = await untilRunning(id)
+    expect(port).toBe(early)
+    await expect(connect(host, port, userKey.privateKey)).rejects.toThrow(/authentication/i)
+    clock.advance(10_000)
+    const client = await connect(host, port, userKey.privateKey)
+    client.end()
+  })
+
+  it('puts account keys on new instances only, and reports ssh_port one lower for jupyter runtypes', async () => {
+    await api('POST', '/api/v0/ssh/', {ssh_key: userKey.publicKey})
+    const id = await rent('jupyter_direc ssh_direc ssh_proxy')
+    const {host, port, directPort} = await untilRunning(id)
+    // vast.py connects to ssh_port + 1 for jupyter runtypes
+    expect(directPort).toBe(port + 1)
+    const client = await connect(host, port + 1, userKey.privateKey)
+    client.end()
+  })
+
+  it('offers an interactive shell with a prompt that runs the same commands', async () => {
+    const id = await rent()
+    await api('POST', `/api/v0/instances/${id}/ssh/`, {ssh_key: userKey.publicKey})
+    const {host, port} = await untilRunning(id)
+    const client = await connect(host, port, userKey.privateKey)
+    try {
+      const output = await new Promise<string>((resolve, reject) => {
+        client.shell({term: 'xterm', rows: 24, cols: 80}, (error, stream) => {
+          if (error) return reject(error)
+          let out = ''
+          stream.on('data', (d: Buffer) => {
+            out += d.toString('utf8')
+            if (out.endsWith(`root@C.${id}:~# `) && out.includes('exit')) return
+            if (out === `root@C.${id}:~# `) stream.write('echo hi\r')
+            else if (out.includes('hi\r\n') && !out.includes('nvidia')) stream.write('nvidia-smi -L\r')
+            else if (out.includes('GPU 0:') && !out.includes('exit')) stream.write('exit\r')
+          })
+          stream.on('close', () => resolve(out))
+        })
+      })
+      expect(output).toContain(`root@C.${id}:~# echo hi\r\nhi\r\n`)
+      expect(output).toContain('GPU 0: NVIDIA H100 80GB HBM3')
+    } finally {
+      client.end()
+    }
+  })
+
+  it('closes the endpoint when the instance is destroyed', async () => {
+    const id = await rent()
+    await api('POST', `/api/v0/instances/${id}/ssh/`, {ssh_key: userKey.publicKey})
+    const {host, port} = await untilRunning(id)
+    await api('DELETE', `/api/v0/instances/${id}/`, {})
+    await expect(connect(host, port, userKey.privateKey)).rejects.toThrow()
+  })
+})
