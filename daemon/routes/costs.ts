@@ -10,6 +10,9 @@ import {breakdown} from '../dto.js'
 
 const HOUR_MS = 3_600_000
 
+/** Billed hours to the millisecond's order (6 decimals), so short sessions do not read as 0. */
+const hoursUsed = (ms: number) => Math.round((ms / HOUR_MS) * 1e6) / 1e6
+
 export function costRoutes(deps: AppDeps): FastifyPluginAsyncZod {
   const {ctx} = deps
   const simulated = ctx.simulated
@@ -21,7 +24,7 @@ export function costRoutes(deps: AppDeps): FastifyPluginAsyncZod {
     total_cost_micro_usd: report.total,
     currency: 'USD' as const,
     session_count: report.sessionCount,
-    hours_used: Math.round((report.billedMs / HOUR_MS) * 1000) / 1000,
+    hours_used: hoursUsed(report.billedMs),
     by_provider: breakdown(report.byProvider),
     by_gpu_type: breakdown(report.byGpuType),
     by_provider_micro_usd: report.byProvider,
@@ -41,7 +44,7 @@ export function costRoutes(deps: AppDeps): FastifyPluginAsyncZod {
             total_cost: microToUsd(total),
             total_cost_micro_usd: total,
             currency: 'USD' as const,
-            hours_used: Math.round((billedMs / HOUR_MS) * 1000) / 1000,
+            hours_used: hoursUsed(billedMs),
             status: session.status,
             simulated,
           }
@@ -66,6 +69,7 @@ export function costRoutes(deps: AppDeps): FastifyPluginAsyncZod {
           ...shape(report, request.query.consumer_id, month.startDate, month.endDate),
           month: month.label,
           by_consumer: breakdown(report.byConsumer),
+          by_consumer_micro_usd: report.byConsumer,
           active_sessions: active,
         }
       },

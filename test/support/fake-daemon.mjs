@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+/* global process, console, URL, setTimeout */
 // A stand-in for daemon/main.ts that keeps the daemon's process contract (flags, state file,
 // /health, bearer token, SIGTERM) and a small in-memory slice of the API, so the client, the
 // launcher and the CLI can be tested without the real daemon, store or providers.

@@ -55,6 +55,7 @@ export const CostSummaryParams = z.object({
 export const CostSummaryReply = CostsReply.extend({
   month: z.string(),
   by_consumer: Breakdown,
+  by_consumer_micro_usd: Breakdown,
   active_sessions: z.number().int(),
 })
 export type CostSummaryReply = z.infer<typeof CostSummaryReply>

@@ -1,0 +1,72 @@
+import {Flags} from '@oclif/core'
+
+import {BaseCommand, apiFlags} from '../../src/cli/base-command.js'
+import {COST_BREAKDOWN_COLUMNS, COST_SERIES_COLUMNS, costBreakdownRows} from '../../src/cli/columns/costs.js'
+import {flagError} from '../../src/cli/errors.js'
+import {withFix} from '../../src/cli/failure.js'
+import {formatCost, formatHours} from '../../src/cli/format.js'
+import {renderTable} from '../../src/cli/output.js'
+import {checkDate, checkNotBlank} from '../../src/cli/validate.js'
+import type {CostsReply, SessionCostReply} from '../../src/core/api/costs.js'
+
+export default class Costs extends BaseCommand {
+  static override summary = 'What sessions cost: one session, or totals by consumer and date range'
+  static override examples = [
+    '<%= config.bin %> costs --session-id sess-abc123',
+    '<%= config.bin %> costs --consumer-id my-app',
+    '<%= config.bin %> costs --start-date 2026-01-01 --end-date 2026-01-31 --period daily',
+  ]
+
+  static override flags = {
+    ...apiFlags,
+    'session-id': Flags.string({description: 'Cost of this session alone'}),
+    'consumer-id': Flags.string({description: 'Only this consumer\'s sessions'}),
+    'start-date': Flags.string({description: 'From this day (YYYY-MM-DD, UTC)'}),
+    'end-date': Flags.string({description: 'Up to and including this day (YYYY-MM-DD, UTC)'}),
+    period: Flags.string({description: 'Also break the total down per day or month', options: ['daily', 'monthly']}),
+  }
+
+  async run(): Promise<SessionCostReply | CostsReply> {
+    const {flags} = await this.parse(Costs)
+    checkNotBlank('session-id', flags['session-id'])
+    checkNotBlank('consumer-id', flags['consumer-id'])
+    checkDate('start-date', flags['start-date'])
+    checkDate('end-date', flags['end-date'])
+    if (flags['start-date'] && flags['end-date'] && flags['start-date'] > flags['end-date']) {
+      throw flagError('start-date', `(${flags['start-date']}) is after --end-date (${flags['end-date']})`, 'Swap them.')
+    }
+    const sessionId = flags['session-id']
+    if (sessionId && (flags['consumer-id'] || flags['start-date'] || flags['end-date'] || flags.period)) {
+      throw flagError('session-id', 'gives one session\'s cost and cannot be combined with --consumer-id, dates or --period')
+    }
+    const {client} = await this.connect(flags)
+
+    if (sessionId) {
+      let reply: SessionCostReply
+      try {
+        reply = await client.costs.get({session_id: sessionId})
+      } catch (err) {
+        throw withFix(err, {not_found: `No session ${sessionId}. List yours with \`gpu-shopper sessions\`.`})
+      }
+      this.markSimulated(reply.simulated)
+      this.out(`${reply.session_id}\t${formatCost(reply.total_cost_micro_usd)}\t${formatHours(reply.hours_used)}\t${reply.status}`)
+      return reply
+    }
+
+    const reply = await client.costs.get({
+      consumer_id: flags['consumer-id'],
+      start_date: flags['start-date'],
+      end_date: flags['end-date'],
+      period: flags.period,
+    })
+    this.markSimulated(reply.simulated)
+    const who = reply.consumer_id ?? 'all consumers'
+    const range = reply.start_date || reply.end_date ? ` from ${reply.start_date ?? 'the start'} to ${reply.end_date ?? 'today'}` : ''
+    this.narrate(`${who}${range}: ${reply.session_count} sessions, ${formatHours(reply.hours_used)}`)
+    this.out(`Total\t${formatCost(reply.total_cost_micro_usd)}`)
+    const rows = costBreakdownRows(reply)
+    if (rows.length > 0) this.out(await renderTable(COST_BREAKDOWN_COLUMNS, rows))
+    if (reply.series?.length) this.out(await renderTable(COST_SERIES_COLUMNS, reply.series))
+    return reply
+  }
+}

@@ -1,0 +1,59 @@
+import {Args, Flags} from '@oclif/core'
+
+import {BaseCommand, apiFlags} from '../src/cli/base-command.js'
+import {withFix} from '../src/cli/failure.js'
+import {followSession} from '../src/cli/follow-session.js'
+import {formatCost} from '../src/cli/format.js'
+import {eventLine} from '../src/cli/session-summary.js'
+import {checkIntRange} from '../src/cli/validate.js'
+import {outcomeError} from '../src/cli/wait-outcome.js'
+import type {MessageReply} from '../src/core/api/common.js'
+import type {SessionDto} from '../src/core/api/sessions.js'
+
+export default class Done extends BaseCommand {
+  static override summary = 'Release a session: destroy its instance and stop its costs'
+  static override description =
+    'Graceful release: the session goes to stopping, the instance is destroyed and verified gone, then the session is stopped and its cost final.'
+
+  static override examples = ['<%= config.bin %> done sess-abc123', '<%= config.bin %> done sess-abc123 --wait']
+
+  static override args = {
+    id: Args.string({description: 'Session id', required: true}),
+  }
+
+  static override flags = {
+    ...apiFlags,
+    wait: Flags.boolean({description: 'Wait until the instance is verified gone and the session stopped'}),
+    timeout: Flags.integer({description: 'With --wait: give up waiting after this many seconds', default: 600}),
+  }
+
+  async run(): Promise<MessageReply & {session?: SessionDto}> {
+    const {args, flags} = await this.parse(Done)
+    checkIntRange('timeout', flags.timeout, 1, 24 * 3600)
+    const {client} = await this.connect(flags)
+    let reply: MessageReply
+    try {
+      reply = await client.sessions.done(args.id)
+    } catch (err) {
+      throw withFix(err, {
+        not_found: `No session ${args.id}. List yours with \`gpu-shopper sessions\`.`,
+        conflict: `Check its state with \`gpu-shopper sessions get ${args.id}\`; a stopped or failed session has nothing left to release.`,
+      })
+    }
+    this.markSimulated(reply.simulated)
+    if (!flags.wait) {
+      this.out(`${reply.session_id}\t${reply.message}`)
+      this.narrate(`Follow it with: gpu-shopper sessions get ${reply.session_id} --watch`)
+      return reply
+    }
+    const outcome = await followSession(client, args.id, {
+      until: ['stopped'],
+      timeoutMs: flags.timeout * 1000,
+      signal: this.interruptSignal(),
+      onEvent: (event) => this.narrate(eventLine(event)),
+    })
+    if (outcome.kind !== 'reached') throw outcomeError(outcome, 'stopped', flags.timeout)
+    this.out(`${outcome.session.id}\tstopped, total cost ${formatCost(outcome.session.total_cost_micro_usd)}`)
+    return {...reply, session: outcome.session}
+  }
+}

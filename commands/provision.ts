@@ -1,0 +1,133 @@
+import {randomUUID} from 'node:crypto'
+import {userInfo} from 'node:os'
+
+import {Flags} from '@oclif/core'
+
+import {BaseCommand, apiFlags} from '../src/cli/base-command.js'
+import {UserError, withNothingHappened} from '../src/cli/errors.js'
+import {followSession} from '../src/cli/follow-session.js'
+import {provisionSession} from '../src/cli/provision.js'
+import {eventLine, runningSummary, sshCommand} from '../src/cli/session-summary.js'
+import {checkIntRange, checkNotBlank} from '../src/cli/validate.js'
+import {outcomeError} from '../src/cli/wait-outcome.js'
+import {appPaths} from '../src/config/paths.js'
+import type {SessionDto} from '../src/core/api/sessions.js'
+import {
+  DEFAULT_DISK_GB,
+  MAX_RESERVATION_HOURS,
+  MIN_RESERVATION_HOURS,
+  STORAGE_POLICIES,
+  type StoragePolicy,
+  WORKLOAD_TYPES,
+  type WorkloadType,
+} from '../src/core/session.js'
+
+export interface ProvisionResult {
+  session: SessionDto
+  ssh_key_path: string
+  ssh_command: string | null
+  idempotency_key: string
+}
+
+function defaultConsumer(): string {
+  let name: string | undefined
+  try {
+    name = userInfo().username
+  } catch {
+    name = process.env.USER
+  }
+  return name && /^[\w.@:-]+$/.test(name) ? name : 'default'
+}
+
+export default class Provision extends BaseCommand {
+  static override summary = 'Rent a GPU offer as a session'
+  static override description =
+    'Creates a session from an offer id (see `inventory`). An ed25519 key pair is generated for it here; only the public key is sent. ' +
+    'The request carries an idempotency key (generated unless given), so repeating it never rents twice.'
+
+  static override examples = [
+    '<%= config.bin %> provision --offer-id vastai-12345 --consumer-id my-app --workload-type llm --hours 2',
+    '<%= config.bin %> provision --offer-id vastai-12345 --hours 1 --wait',
+    '<%= config.bin %> provision --offer-id vastai-30733007 --workload-type ssh --hours 4 --disk-gb 200 --template-hash-id a8a44c73',
+  ]
+
+  static override flags = {
+    ...apiFlags,
+    'offer-id': Flags.string({description: 'Offer to rent, e.g. vastai-12345 (from `inventory`)'}),
+    'consumer-id': Flags.string({description: 'Who the session and its costs belong to (default: your login name)'}),
+    'workload-type': Flags.string({description: 'What the GPU is for', options: [...WORKLOAD_TYPES], default: 'ssh'}),
+    hours: Flags.integer({description: `Reservation in hours, ${MIN_RESERVATION_HOURS}-${MAX_RESERVATION_HOURS}; extend later with \`extend\``, default: 1}),
+    'idle-threshold': Flags.integer({description: 'Release automatically after this many idle minutes (0 = off)', default: 0}),
+    'storage-policy': Flags.string({description: 'What happens to the disk at the end', options: [...STORAGE_POLICIES], default: 'destroy'}),
+    'disk-gb': Flags.integer({description: 'Disk size in GB; cannot be changed later', default: DEFAULT_DISK_GB}),
+    'template-hash-id': Flags.string({description: 'Provider template to boot (Vast.ai template hash)'}),
+    'idempotency-key': Flags.string({description: 'Repeat-safe request key; the same key and flags return the first result instead of renting again'}),
+    wait: Flags.boolean({description: 'Wait until the session is running (or failed); Ctrl-C stops waiting, not the session'}),
+    timeout: Flags.integer({description: 'With --wait: give up waiting after this many seconds', default: 600}),
+  }
+
+  async run(): Promise<ProvisionResult> {
+    const {flags} = await this.parse(Provision)
+    const offerId = flags['offer-id']
+    if (!offerId?.trim()) {
+      throw new UserError('--offer-id is required: it names the offer to rent. No instance was created.', {
+        fix: 'Pick an ID from `gpu-shopper inventory`, then pass --offer-id <ID>.',
+      })
+    }
+    try {
+      checkNotBlank('consumer-id', flags['consumer-id'])
+      checkIntRange('hours', flags.hours, MIN_RESERVATION_HOURS, MAX_RESERVATION_HOURS, 'Reserve what you need now; `gpu-shopper extend <id> --hours N` adds more later, up to 12 h in total.')
+      checkIntRange('idle-threshold', flags['idle-threshold'], 0, 24 * 60)
+      checkIntRange('disk-gb', flags['disk-gb'], 10, 10_000)
+      checkIntRange('timeout', flags.timeout, 1, 24 * 3600)
+      checkNotBlank('idempotency-key', flags['idempotency-key'])
+    } catch (err) {
+      if (err instanceof UserError) err.message = withNothingHappened(err.message, 'No instance was created.')
+      throw err
+    }
+    const consumerId = flags['consumer-id'] ?? defaultConsumer()
+    const idempotencyKey = flags['idempotency-key'] ?? `cli-${randomUUID()}`
+
+    const {client} = await this.connect(flags)
+    this.narrate(`Renting ${offerId} for ${flags.hours} h as ${consumerId} (idempotency key ${idempotencyKey})…`)
+    const paths = appPaths()
+    const created = await provisionSession(
+      client,
+      {
+        idempotencyKey,
+        consumer_id: consumerId,
+        offer_id: offerId,
+        workload_type: flags['workload-type'] as WorkloadType,
+        reservation_hours: flags.hours,
+        idle_threshold_minutes: flags['idle-threshold'],
+        storage_policy: flags['storage-policy'] as StoragePolicy,
+        disk_gb: flags['disk-gb'],
+        template_hash_id: flags['template-hash-id'],
+      },
+      {paths, narrate: (m) => this.narrate(m)},
+    )
+    this.markSimulated(created.session.simulated)
+    let session = created.session
+
+    if (flags.wait) {
+      this.narrate(`Session ${session.id} is ${session.status}; waiting until it runs (Ctrl-C stops waiting, not the session)…`)
+      const outcome = await followSession(client, session.id, {
+        until: ['running'],
+        timeoutMs: flags.timeout * 1000,
+        signal: this.interruptSignal(),
+        onEvent: (event) => this.narrate(eventLine(event)),
+        history: true,
+      })
+      if (outcome.kind !== 'reached') throw outcomeError(outcome, 'running', flags.timeout)
+      session = outcome.session
+      this.out(runningSummary(session, Date.now()))
+    } else {
+      this.out(`${session.id}\t${runningSummary(session, Date.now())}`)
+      this.narrate(`Follow it with: gpu-shopper sessions get ${session.id} --watch`)
+    }
+    const ssh = sshCommand(session, created.sshKeyPath)
+    this.narrate(ssh ? `Connect with: ${ssh}` : `Its private key is in ${created.sshKeyPath} (0600).`)
+    this.narrate(`Release it when done: gpu-shopper done ${session.id}`)
+    return {session, ssh_key_path: created.sshKeyPath, ssh_command: ssh, idempotency_key: idempotencyKey}
+  }
+}

@@ -1,0 +1,109 @@
+import {Config, Flags} from '@oclif/core'
+import {afterEach, beforeAll, describe, expect, it, vi} from 'vitest'
+
+import {ApiError} from '../client/errors.js'
+import {REPO_ROOT} from '../../test/support/cli.js'
+import {BaseCommand} from './base-command.js'
+import {EXIT} from './exit-codes.js'
+import {UserError} from './errors.js'
+
+class Probe extends BaseCommand {
+  static override id = 'probe'
+  static override flags = {
+    fail: Flags.string({options: ['user', 'api', 'bug', 'exit']}),
+    hours: Flags.integer(),
+  }
+
+  async run(): Promise<{hello: string}> {
+    const {flags} = await this.parse(Probe)
+    this.narrate('narration')
+    this.warnUser('careful')
+    if (flags.fail === 'user') throw new UserError('--hours must be between 1 and 12', {fix: 'pass 1 to 12'})
+    if (flags.fail === 'api') throw new ApiError({status: 409, errorType: 'conflict', message: 'wrong state', requestId: 'req-7'})
+    if (flags.fail === 'bug') throw new TypeError('oops')
+    if (flags.fail === 'exit') this.exit(3)
+    this.out('human result')
+    return {hello: 'world'}
+  }
+}
+
+let config: Config
+beforeAll(async () => {
+  config = await Config.load(REPO_ROOT)
+})
+
+async function run(argv: string[]) {
+  let stdout = ''
+  let stderr = ''
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true))
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true))
+  process.exitCode = undefined
+  try {
+    await (new Probe(argv, config) as unknown as {_run(): Promise<unknown>})._run()
+  } finally {
+    out.mockRestore()
+    err.mockRestore()
+  }
+  const exitCode = process.exitCode ?? 0
+  process.exitCode = undefined
+  return {stdout, stderr, exitCode}
+}
+
+afterEach(() => {
+  process.exitCode = undefined
+})
+
+describe('BaseCommand', () => {
+  it('prints the result on stdout and narration and warnings on stderr', async () => {
+    const {stdout, stderr, exitCode} = await run([])
+    expect(stdout).toBe('human result\n')
+    expect(stderr).toContain('narration')
+    expect(stderr).toContain('careful')
+    expect(exitCode).toBe(0)
+  })
+
+  it('prints only the success envelope under --json, with the warnings inside', async () => {
+    const {stdout, stderr, exitCode} = await run(['--json'])
+    expect(JSON.parse(stdout)).toEqual({ok: true, data: {hello: 'world'}, warnings: ['careful']})
+    expect(stderr).toBe('')
+    expect(exitCode).toBe(0)
+  })
+
+  it.each([
+    ['user', EXIT.USAGE, 'usage_error'],
+    ['api', EXIT.CONFLICT, 'conflict'],
+    ['bug', EXIT.INTERNAL, 'internal_error'],
+  ])('exits the same with and without --json for a %s error', async (kind, code, type) => {
+    const human = await run(['--fail', kind])
+    const json = await run(['--fail', kind, '--json'])
+
+    expect(human.exitCode).toBe(code)
+    expect(json.exitCode).toBe(code)
+    expect(human.stdout).toBe('')
+    expect(human.stderr).toMatch(/^Error: /m)
+    expect(human.stderr).not.toMatch(/\n\s+at /)
+    const envelope = JSON.parse(json.stdout)
+    expect(envelope).toMatchObject({ok: false, error: {error_type: type, exit_code: code}, warnings: ['careful']})
+  })
+
+  it('keeps the fix and the request id in both forms', async () => {
+    const human = await run(['--fail', 'user'])
+    expect(human.stderr).toContain('Fix: pass 1 to 12')
+    const json = await run(['--fail', 'api', '--json'])
+    expect(JSON.parse(json.stdout).error).toMatchObject({request_id: 'req-7', fix: expect.stringContaining('sessions get')})
+  })
+
+  it('reports flag parse errors as usage errors (exit 2), also under --json', async () => {
+    const json = await run(['--hours', 'abc', '--json'])
+    expect(json.exitCode).toBe(EXIT.USAGE)
+    expect(JSON.parse(json.stdout).error).toMatchObject({error_type: 'usage_error', message: expect.stringContaining('--hours')})
+    const human = await run(['--nope'])
+    expect(human.exitCode).toBe(EXIT.USAGE)
+    expect(human.stderr).toContain('--nope')
+  })
+
+  it('keeps the code of this.exit(n)', async () => {
+    expect((await run(['--fail', 'exit'])).exitCode).toBe(3)
+    expect((await run(['--fail', 'exit', '--json'])).exitCode).toBe(3)
+  })
+})

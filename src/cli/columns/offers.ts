@@ -1,0 +1,21 @@
+import type {OfferDto} from '../../core/api/inventory.js'
+import {formatAge, formatPrice} from '../format.js'
+import type {Column} from './column.js'
+
+export const OFFER_COLUMNS: readonly Column<OfferDto>[] = [
+  {id: 'id', header: 'ID', value: (o) => o.id},
+  {id: 'gpu', header: 'GPU', value: (o) => (o.gpu_count > 1 ? `${o.gpu_count}x ${o.gpu_type}` : o.gpu_type)},
+  {id: 'vram', header: 'VRAM', align: 'right', value: (o) => `${o.vram_gb} GB`},
+  {id: 'price', header: '$/H', align: 'right', value: (o) => formatPrice(o.price_per_hour_micro_usd)},
+  {
+    id: 'price_per_gpu',
+    header: '$/GPU/H',
+    align: 'right',
+    value: (o) => formatPrice(Math.round(o.price_per_hour_micro_usd / Math.max(1, o.gpu_count))),
+  },
+  {id: 'provider', header: 'PROVIDER', value: (o) => o.provider},
+  {id: 'location', header: 'LOCATION', value: (o) => o.location || '-'},
+  {id: 'reliability', header: 'RELIABILITY', align: 'right', value: (o) => (o.reliability === null ? '-' : `${(o.reliability * 100).toFixed(1)}%`)},
+  {id: 'cuda', header: 'CUDA', align: 'right', value: (o) => (o.cuda_version === null ? '-' : String(o.cuda_version))},
+  {id: 'age', header: 'SEEN', align: 'right', value: (o, ctx) => formatAge(o.fetched_at, ctx.now)},
+]

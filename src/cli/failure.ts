@@ -1,0 +1,105 @@
+import {ApiError, DaemonStartError, DaemonUnreachableError, isAbortError} from '../client/errors.js'
+import type {ErrorObject} from './envelope.js'
+import {EXIT, type ExitCode, exitCodeFor} from './exit-codes.js'
+import {UserError} from './errors.js'
+
+/** Any error, reduced to what the user sees: a message, the fix, and the exit code. */
+export interface Failure {
+  message: string
+  errorType: string
+  exitCode: ExitCode
+  requestId?: string
+  fix?: string
+  details: Record<string, unknown>
+}
+
+/** API field names that differ from the flag a user typed. */
+const FLAG_FOR_FIELD: Record<string, string> = {
+  reservation_hours: 'hours',
+  additional_hours: 'hours',
+  idle_threshold_minutes: 'idle-threshold',
+  min_vram: 'min-vram',
+}
+
+export function flagForField(field: string): string {
+  return `--${FLAG_FOR_FIELD[field] ?? field.replaceAll('_', '-')}`
+}
+
+function fixForApiError(err: ApiError): string | undefined {
+  const field = typeof err.details.field === 'string' ? err.details.field : undefined
+  switch (err.errorType) {
+    case 'validation_error':
+      return field ? `Correct ${flagForField(field)}; \`--help\` lists the accepted values.` : 'Correct the flag named above; `--help` lists the accepted values.'
+    case 'unauthorized':
+      return 'Local daemon: run `gpu-shopper daemon stop` and retry (the next command restarts it with a fresh token). Team server: set GPU_SHOPPER_TOKEN to a valid access token.'
+    case 'forbidden':
+      return 'Your token lacks the permission for this; ask the server\'s admin.'
+    case 'not_found':
+      return 'List what exists with `gpu-shopper sessions` or `gpu-shopper inventory`.'
+    case 'conflict':
+      return 'Check the current state with `gpu-shopper sessions get <id>`; a reused --idempotency-key needs the same flags as its first use.'
+    case 'sku_unavailable':
+    case 'stale_inventory':
+      return 'The offer is gone at the provider: pick a current one from `gpu-shopper inventory` and retry.'
+    case 'insufficient_balance':
+      return 'Raise the consumer\'s monthly budget, or choose a cheaper offer or fewer --hours.'
+    case 'rate_limit_exceeded':
+      return `Wait ${err.retryAfterSeconds ?? 'a few'} seconds and retry.`
+    case 'provider_error':
+      return 'The marketplace failed; retry in a minute, and see `gpu-shopper daemon status` for provider health.'
+    case 'service_unavailable':
+      return 'The daemon is starting or overloaded; retry in a few seconds.'
+    case 'internal_error':
+      return `This is a bug in the daemon; \`gpu-shopper daemon logs\` shows the details${err.requestId ? ` (request ${err.requestId})` : ''}.`
+    default:
+      return undefined
+  }
+}
+
+/** oclif's flag and argument parse errors carry the parse input; they are usage errors. */
+function isParseError(err: unknown): err is Error & {parse?: unknown} {
+  return err instanceof Error && ('parse' in err || /^(Missing required|Nonexistent flag|Unexpected argument|Expected|Parsing --)/.test(err.message))
+}
+
+export function describeFailure(err: unknown): Failure {
+  if (err instanceof UserError) {
+    return {message: err.message, errorType: err.errorType, exitCode: err.exitCode, fix: err.fix, requestId: err.requestId, details: err.details}
+  }
+  if (err instanceof ApiError) {
+    const fix = (err as ApiError & {fix?: string}).fix ?? fixForApiError(err)
+    const details: Record<string, unknown> = {status: err.status, ...err.details}
+    return {message: err.message, errorType: err.errorType, exitCode: exitCodeFor(err.errorType, err.status), requestId: err.requestId ?? undefined, fix, details}
+  }
+  if (err instanceof DaemonUnreachableError) {
+    return {message: err.message, errorType: 'daemon_unreachable', exitCode: EXIT.UNREACHABLE, fix: err.fix, details: {url: err.url, reason: err.reason}}
+  }
+  if (err instanceof DaemonStartError) {
+    const tail = err.logTail.length ? `\nLast lines of ${err.logFile}:\n${err.logTail.map((l) => `  ${l}`).join('\n')}` : ''
+    return {message: err.message + tail, errorType: 'daemon_start_failed', exitCode: EXIT.UNREACHABLE, fix: err.fix, details: {log_file: err.logFile, log_tail: err.logTail}}
+  }
+  if (isAbortError(err)) {
+    return {message: 'interrupted', errorType: 'interrupted', exitCode: EXIT.INTERRUPTED, details: {}}
+  }
+  if (isParseError(err)) {
+    const message = err.message
+      .replace(/\s*See more help with --help\s*$/, '')
+      .replace(/^Parsing (--[\w-]+)\s*\n\s*/, '$1: ')
+      .trim()
+    return {message, errorType: 'usage_error', exitCode: EXIT.USAGE, fix: 'See the accepted flags with `--help`.', details: {}}
+  }
+  const message = err instanceof Error ? err.message : String(err)
+  return {message: `unexpected error: ${message}`, errorType: 'internal_error', exitCode: EXIT.INTERNAL, fix: 'Re-run with DEBUG=* to see the stack trace, and report it.', details: {}}
+}
+
+export function failureToJson(failure: Failure): ErrorObject {
+  const object: ErrorObject = {...failure.details, message: failure.message, error_type: failure.errorType, exit_code: failure.exitCode}
+  if (failure.requestId) object.request_id = failure.requestId
+  if (failure.fix) object.fix = failure.fix
+  return object
+}
+
+/** Lets a command give a better fix for one error type than the generic one (e.g. not_found of a session id). */
+export function withFix(err: unknown, fixes: Partial<Record<string, string>>): unknown {
+  if (err instanceof ApiError && fixes[err.errorType]) (err as ApiError & {fix?: string}).fix = fixes[err.errorType]
+  return err
+}

@@ -1,0 +1,63 @@
+import ansis from 'ansis'
+
+import {type Column, type RenderContext, rowCells, toTsv} from './columns/column.js'
+
+/**
+ * Results go to stdout, narration to stderr: a pipe or `--json` gets only the result. Tables
+ * are drawn for a terminal and become tab-separated lines for a pipe.
+ */
+export function stdoutIsTty(): boolean {
+  return process.stdout.isTTY === true
+}
+
+export function writeOut(text: string): void {
+  process.stdout.write(text.endsWith('\n') ? text : `${text}\n`)
+}
+
+export function writeErr(text: string): void {
+  process.stderr.write(text.endsWith('\n') ? text : `${text}\n`)
+}
+
+export interface TableOptions {
+  tty?: boolean
+  ctx?: RenderContext
+}
+
+/** A table on a TTY (cli-table3, loaded only then), tab-separated lines otherwise. */
+export async function renderTable<T>(columns: readonly Column<T>[], rows: readonly T[], options: TableOptions = {}): Promise<string> {
+  const ctx = options.ctx ?? {now: Date.now()}
+  const tty = options.tty ?? stdoutIsTty()
+  if (!tty) return toTsv(columns, rows, ctx)
+  const {default: Table} = await import('cli-table3')
+  const table = new Table({
+    head: columns.map((c) => ansis.bold(c.header)),
+    colAligns: columns.map((c) => c.align ?? 'left'),
+    style: {head: [], border: ['gray'], compact: true, 'padding-left': 1, 'padding-right': 1},
+    chars: {top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '', left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: ' '},
+  })
+  for (const row of rows) {
+    const cells = rowCells(columns, row, ctx)
+    table.push(cells.map((cell, i) => columns[i]?.style?.(cell, row) ?? cell))
+  }
+  return table.toString()
+}
+
+/** "Label   value" lines for a single resource; the same on a TTY and in a pipe, minus colour. */
+export function renderDetails(pairs: ReadonlyArray<readonly [string, string]>, tty = stdoutIsTty()): string {
+  const width = Math.max(...pairs.map(([label]) => label.length))
+  return pairs.map(([label, value]) => `${tty ? ansis.bold(label.padEnd(width)) : label.padEnd(width)}  ${value}`).join('\n')
+}
+
+/** Loud on purpose: nobody should mistake simulated prices and GPUs for the real market. */
+export function simulatedBanner(): string {
+  return `${ansis.bgYellow.black.bold(' SIMULATED MARKET ')} ${ansis.yellow('offers, GPUs and instances are simulated; no real money is spent')}`
+}
+
+export const style = {
+  ok: (text: string) => ansis.green(text),
+  warn: (text: string) => ansis.yellow(text),
+  error: (text: string) => ansis.red(text),
+  dim: (text: string) => ansis.dim(text),
+  bold: (text: string) => ansis.bold(text),
+  code: (text: string) => ansis.cyan(text),
+}

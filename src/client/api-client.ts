@@ -1,0 +1,308 @@
+// Types only: the contract's zod schemas stay out of the CLI process (zod costs ~60 ms to load).
+import type {CostSummaryReply, CostsParams, CostsReply, SessionCostReply} from '../core/api/costs.js'
+import type {HealthReply} from '../core/api/health.js'
+import type {InventoryParams, InventoryReply, OfferReply} from '../core/api/inventory.js'
+import type {
+  CreateSessionBody,
+  CreateSessionReply,
+  EventsReply,
+  ExtendReply,
+  SessionDto,
+  SessionEventDto,
+  SessionsParams,
+  SessionsReply,
+} from '../core/api/sessions.js'
+import type {MessageReply} from '../core/api/common.js'
+
+import {ApiError, DaemonUnreachableError, StreamUnavailableError} from './errors.js'
+import {parseSse} from './sse.js'
+
+export interface ApiClientOptions {
+  baseUrl: string
+  token?: string | null
+  /** Per-request deadline; a local daemon answers in milliseconds, so 15 s means it is stuck. */
+  timeoutMs?: number
+  /** What to tell the user when nothing answers; differs for the local daemon and a team server. */
+  unreachableFix?: string
+  fetch?: typeof fetch
+}
+
+export interface RequestOptions {
+  signal?: AbortSignal
+  timeoutMs?: number
+}
+
+export interface CreateOptions extends RequestOptions {
+  /** Sent as `X-Idempotency-Key`: a repeat with the same key returns the first result. */
+  idempotencyKey: string
+}
+
+export interface StreamOptions {
+  signal?: AbortSignal
+  /** Resume after this event id (sent as `Last-Event-ID`). */
+  lastEventId?: number
+  /** Deadline for the stream to open; the stream itself may then stay open indefinitely. */
+  connectTimeoutMs?: number
+}
+
+/** Query parameters as the user gives them: numbers stay numbers until they hit the URL. */
+type Query<T> = {[K in keyof T]?: T[K] | string | number | undefined}
+
+export interface ApiClient {
+  readonly baseUrl: string
+  health(options?: RequestOptions): Promise<HealthReply>
+  inventory: {
+    list(params?: Query<InventoryParams>, options?: RequestOptions): Promise<InventoryReply>
+    get(offerId: string, options?: RequestOptions): Promise<OfferReply>
+  }
+  sessions: {
+    create(body: CreateSessionBody, options: CreateOptions): Promise<CreateSessionReply>
+    list(params?: Query<SessionsParams>, options?: RequestOptions): Promise<SessionsReply>
+    get(sessionId: string, options?: RequestOptions): Promise<SessionDto>
+    done(sessionId: string, options?: RequestOptions & {idempotencyKey?: string}): Promise<MessageReply>
+    extend(sessionId: string, additionalHours: number, options?: RequestOptions): Promise<ExtendReply>
+    shutdown(sessionId: string, options?: RequestOptions): Promise<MessageReply>
+    events(sessionId: string, after?: number, options?: RequestOptions): Promise<EventsReply>
+    streamEvents(sessionId: string, options?: StreamOptions): AsyncGenerator<SessionEventDto>
+  }
+  costs: {
+    get(params: Query<CostsParams> & {session_id: string}, options?: RequestOptions): Promise<SessionCostReply>
+    get(params?: Query<CostsParams>, options?: RequestOptions): Promise<CostsReply>
+    summary(params?: {consumer_id?: string}, options?: RequestOptions): Promise<CostSummaryReply>
+  }
+}
+
+const DEFAULT_TIMEOUT_MS = 15_000
+// Creating a session reserves a provider instance; the daemon may take a while to answer.
+const CREATE_TIMEOUT_MS = 60_000
+const DEFAULT_UNREACHABLE_FIX = 'Start it with `gpu-shopper daemon start`, or check --server / GPU_SHOPPER_SERVER.'
+
+interface Call {
+  method: 'GET' | 'POST' | 'DELETE'
+  path: string
+  query?: Record<string, unknown>
+  body?: unknown
+  headers?: Record<string, string>
+  options?: RequestOptions
+}
+
+export function createApiClient(clientOptions: ApiClientOptions): ApiClient {
+  const baseUrl = clientOptions.baseUrl.replace(/\/+$/, '')
+  const fetchImpl = clientOptions.fetch ?? globalThis.fetch
+  const defaultTimeout = clientOptions.timeoutMs ?? DEFAULT_TIMEOUT_MS
+  const unreachableFix = clientOptions.unreachableFix ?? DEFAULT_UNREACHABLE_FIX
+
+  const headersFor = (extra: Record<string, string> = {}): Record<string, string> => {
+    const headers: Record<string, string> = {accept: 'application/json', ...extra}
+    if (clientOptions.token) headers.authorization = `Bearer ${clientOptions.token}`
+    return headers
+  }
+
+  async function call<T>({method, path, query, body, headers, options}: Call): Promise<T> {
+    const url = buildUrl(baseUrl, path, query)
+    const timeoutMs = options?.timeoutMs ?? defaultTimeout
+    const signals = [AbortSignal.timeout(timeoutMs)]
+    if (options?.signal) signals.push(options.signal)
+    const init: RequestInit = {method, headers: headersFor(headers), signal: AbortSignal.any(signals)}
+    if (body !== undefined) {
+      init.body = JSON.stringify(body)
+      ;(init.headers as Record<string, string>)['content-type'] = 'application/json'
+    }
+    let response: Response
+    try {
+      response = await fetchImpl(url, init)
+    } catch (err) {
+      throw transportError(err, {baseUrl, method, timeoutMs, unreachableFix, userSignal: options?.signal})
+    }
+    return readReply<T>(response)
+  }
+
+  async function* streamEvents(sessionId: string, options: StreamOptions = {}): AsyncGenerator<SessionEventDto> {
+    const connect = new AbortController()
+    const connectTimeout = options.connectTimeoutMs ?? defaultTimeout
+    const timer = setTimeout(() => connect.abort(new DOMException('stream did not open in time', 'TimeoutError')), connectTimeout)
+    const signals = [connect.signal]
+    if (options.signal) signals.push(options.signal)
+    const extra: Record<string, string> = {accept: 'text/event-stream'}
+    if (options.lastEventId !== undefined) extra['last-event-id'] = String(options.lastEventId)
+    let response: Response
+    try {
+      response = await fetchImpl(buildUrl(baseUrl, `/api/v1/sessions/${encodeURIComponent(sessionId)}/events`), {
+        method: 'GET',
+        headers: headersFor(extra),
+        signal: AbortSignal.any(signals),
+      })
+    } catch (err) {
+      throw transportError(err, {baseUrl, method: 'GET', timeoutMs: connectTimeout, unreachableFix, userSignal: options.signal})
+    } finally {
+      clearTimeout(timer)
+    }
+    if (!response.ok) await readReply(response)
+    const type = response.headers.get('content-type') ?? ''
+    if (!type.includes('text/event-stream') || !response.body) {
+      await response.body?.cancel().catch(() => {})
+      throw new StreamUnavailableError(`the server sent ${type || 'no content type'} instead of an event stream`)
+    }
+    try {
+      for await (const message of parseSse(response.body as unknown as AsyncIterable<Uint8Array>)) {
+        if (message.event !== 'session-event' && message.event !== 'message') continue
+        yield JSON.parse(message.data) as SessionEventDto
+      }
+    } catch (err) {
+      if (options.signal?.aborted) throw abortError()
+      throw transportError(err, {baseUrl, method: 'GET', timeoutMs: connectTimeout, unreachableFix, userSignal: options.signal})
+    } finally {
+      // Leaving the loop early (a break in the caller) must close the socket.
+      await response.body.cancel().catch(() => {})
+    }
+  }
+
+  const sessionPath = (id: string, suffix = '') => `/api/v1/sessions/${encodeURIComponent(id)}${suffix}`
+
+  return {
+    baseUrl,
+    health: (options) => call({method: 'GET', path: '/health', options}),
+    inventory: {
+      list: (params, options) => call({method: 'GET', path: '/api/v1/inventory', query: params, options}),
+      get: (offerId, options) => call({method: 'GET', path: `/api/v1/inventory/${encodeURIComponent(offerId)}`, options}),
+    },
+    sessions: {
+      create: (body, options) =>
+        call({
+          method: 'POST',
+          path: '/api/v1/sessions',
+          body,
+          headers: {'x-idempotency-key': options.idempotencyKey},
+          options: {timeoutMs: CREATE_TIMEOUT_MS, ...options},
+        }),
+      list: (params, options) => call({method: 'GET', path: '/api/v1/sessions', query: params, options}),
+      get: (id, options) => call({method: 'GET', path: sessionPath(id), options}),
+      done: (id, options) =>
+        call({
+          method: 'POST',
+          path: sessionPath(id, '/done'),
+          headers: options?.idempotencyKey ? {'x-idempotency-key': options.idempotencyKey} : undefined,
+          options,
+        }),
+      extend: (id, additionalHours, options) =>
+        call({method: 'POST', path: sessionPath(id, '/extend'), body: {additional_hours: additionalHours}, options}),
+      shutdown: (id, options) => call({method: 'DELETE', path: sessionPath(id), options}),
+      events: (id, after, options) => call({method: 'GET', path: sessionPath(id, '/events'), query: {after: after ?? 0}, options}),
+      streamEvents,
+    },
+    costs: {
+      get: ((params?: Record<string, unknown>, options?: RequestOptions) =>
+        call({method: 'GET', path: '/api/v1/costs', query: params, options})) as ApiClient['costs']['get'],
+      summary: (params, options) => call({method: 'GET', path: '/api/v1/costs/summary', query: params, options}),
+    },
+  }
+}
+
+function buildUrl(baseUrl: string, path: string, query?: Record<string, unknown>): string {
+  const url = new URL(baseUrl + path)
+  for (const [key, value] of Object.entries(query ?? {})) {
+    if (value === undefined || value === null || value === '') continue
+    url.searchParams.set(key, String(value))
+  }
+  return url.toString()
+}
+
+async function readReply<T>(response: Response): Promise<T> {
+  const text = await response.text()
+  let body: unknown
+  try {
+    body = text ? JSON.parse(text) : undefined
+  } catch {
+    body = undefined
+  }
+  if (response.ok) {
+    if (body === undefined) {
+      throw new ApiError({status: response.status, errorType: 'bad_reply', message: `the server sent a reply that is not JSON (HTTP ${response.status})`})
+    }
+    return body as T
+  }
+  throw apiErrorFrom(response, body, text)
+}
+
+const STATUS_TYPES: Record<number, string> = {
+  400: 'validation_error',
+  401: 'unauthorized',
+  402: 'insufficient_balance',
+  403: 'forbidden',
+  404: 'not_found',
+  409: 'conflict',
+  429: 'rate_limit_exceeded',
+  500: 'internal_error',
+  502: 'provider_error',
+  503: 'service_unavailable',
+}
+
+function apiErrorFrom(response: Response, body: unknown, text: string): ApiError {
+  const retryAfter = Number(response.headers.get('retry-after'))
+  const retryAfterSeconds = Number.isFinite(retryAfter) && retryAfter >= 0 && response.headers.has('retry-after') ? retryAfter : null
+  const headerRequestId = response.headers.get('x-request-id')
+  if (body && typeof body === 'object' && typeof (body as {error?: unknown}).error === 'string') {
+    const {error, error_type: errorType, request_id: requestId, ...details} = body as Record<string, unknown>
+    return new ApiError({
+      status: response.status,
+      errorType: typeof errorType === 'string' ? errorType : (STATUS_TYPES[response.status] ?? 'http_error'),
+      message: error as string,
+      requestId: typeof requestId === 'string' ? requestId : headerRequestId,
+      details,
+      retryAfterSeconds,
+    })
+  }
+  const snippet = text.trim().slice(0, 200)
+  return new ApiError({
+    status: response.status,
+    errorType: STATUS_TYPES[response.status] ?? 'http_error',
+    message: `HTTP ${response.status} ${response.statusText}${snippet ? `: ${snippet}` : ''}`,
+    requestId: headerRequestId,
+    retryAfterSeconds,
+  })
+}
+
+const REFUSED = new Set(['ECONNREFUSED', 'ENOENT'])
+const NETWORK = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED'])
+
+function abortError(): Error {
+  return new DOMException('the operation was aborted', 'AbortError')
+}
+
+function transportError(
+  err: unknown,
+  context: {baseUrl: string; method: string; timeoutMs: number; unreachableFix: string; userSignal?: AbortSignal},
+): Error {
+  if (context.userSignal?.aborted) return abortError()
+  const error = err as {name?: string; message?: string; cause?: {code?: string; message?: string}; code?: string}
+  if (error?.name === 'TimeoutError') {
+    return new DaemonUnreachableError({
+      url: context.baseUrl,
+      reason: 'timeout',
+      message: `no reply from ${context.baseUrl} within ${Math.round(context.timeoutMs / 1000)} s`,
+      fix: `Check it with \`gpu-shopper daemon status\` and its log with \`gpu-shopper daemon logs\`.`,
+      maybeDelivered: context.method !== 'GET',
+    })
+  }
+  const code = error?.cause?.code ?? error?.code
+  if (code && REFUSED.has(code)) {
+    return new DaemonUnreachableError({
+      url: context.baseUrl,
+      reason: 'refused',
+      message: `the gpu-shopper daemon is not running at ${context.baseUrl} (connection refused)`,
+      fix: context.unreachableFix,
+      maybeDelivered: false,
+    })
+  }
+  if (code && NETWORK.has(code)) {
+    return new DaemonUnreachableError({
+      url: context.baseUrl,
+      reason: 'network',
+      message: `cannot reach ${context.baseUrl} (${code})`,
+      fix: context.unreachableFix,
+      maybeDelivered: code === 'ECONNRESET' || code === 'EPIPE' || code.startsWith('UND_ERR'),
+    })
+  }
+  if (err instanceof Error) return err
+  return new Error(String(err))
+}

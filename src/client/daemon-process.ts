@@ -1,0 +1,204 @@
+import {spawn} from 'node:child_process'
+import {existsSync} from 'node:fs'
+import {mkdir, open} from 'node:fs/promises'
+import {join} from 'node:path'
+import {setTimeout as delay} from 'node:timers/promises'
+
+import {type AppPaths, appPaths, daemonLogFile, packageRoot} from '../config/paths.js'
+import {createApiClient} from './api-client.js'
+import {type DaemonState, isDaemonProcess, isProcessAlive, readDaemonState, removeDaemonState} from './daemon-state.js'
+import {DaemonStartError} from './errors.js'
+import {fileSize, readLastLines} from './log-tail.js'
+
+export interface StartDaemonOptions {
+  port?: number
+  host?: string
+  noAuth?: boolean
+  simulate?: boolean
+  /** The daemon's environment (GPU_SHOPPER_HOME decides where its state lives); defaults to ours. */
+  env?: NodeJS.ProcessEnv
+  /** How long start-up (listen + reconciliation) may take before we give up. */
+  timeoutMs?: number
+  /** The command that runs the daemon; tests point this at a stand-in. */
+  command?: string[]
+}
+
+// Start-up reconciliation talks to every configured provider; 30 s covers a slow one.
+const START_TIMEOUT_MS = 30_000
+const STOP_TIMEOUT_MS = 10_000
+const POLL_MS = 100
+const LOG_TAIL_LINES = 20
+
+/** `node dist/daemon/main.js`, or the TypeScript source through tsx when running from a checkout. */
+export function daemonCommand(): string[] {
+  const root = packageRoot()
+  const built = join(root, 'dist', 'daemon', 'main.js')
+  if (existsSync(built)) return [process.execPath, built]
+  const source = join(root, 'daemon', 'main.ts')
+  if (existsSync(source)) return [process.execPath, '--import', 'tsx', source]
+  return [process.execPath, built]
+}
+
+export function daemonArgs(options: StartDaemonOptions): string[] {
+  const args: string[] = []
+  if (options.port !== undefined) args.push('--port', String(options.port))
+  if (options.host !== undefined) args.push('--host', options.host)
+  if (options.noAuth) args.push('--no-auth')
+  if (options.simulate) args.push('--simulate')
+  return args
+}
+
+/**
+ * Starts the daemon detached with its output appended to the log file, then waits until the
+ * state file names the child and `/health` says ok. On any failure the error carries the log
+ * lines this start wrote, and a child that never became healthy is stopped.
+ */
+export async function startDaemon(options: StartDaemonOptions = {}): Promise<DaemonState> {
+  const env = options.env ?? process.env
+  const paths = appPaths(env)
+  await mkdir(paths.state, {recursive: true, mode: 0o700})
+  const logFile = daemonLogFile(paths)
+  const existing = await readDaemonState(paths)
+  if (existing && isDaemonProcess(existing.pid)) {
+    throw new DaemonStartError({
+      message: `a daemon is already running (pid ${existing.pid}) at ${existing.url}`,
+      logFile,
+      logTail: [],
+      fix: 'Use it as it is, or restart it with `gpu-shopper daemon stop` then `gpu-shopper daemon start`.',
+    })
+  }
+  if (existing) await removeDaemonState(paths)
+
+  const logOffset = await fileSize(logFile)
+  const log = await open(logFile, 'a', 0o600)
+  const [executable, ...prefix] = options.command ?? daemonCommand()
+  let exit: {code: number | null; signal: NodeJS.Signals | null} | null = null
+  let spawnError: Error | null = null
+  let pid: number | undefined
+  try {
+    const child = spawn(executable!, [...prefix, ...daemonArgs(options)], {
+      detached: true,
+      stdio: ['ignore', log.fd, log.fd],
+      env,
+    })
+    child.on('exit', (code, signal) => (exit = {code, signal}))
+    child.on('error', (err) => (spawnError = err))
+    child.unref()
+    pid = child.pid
+  } finally {
+    await log.close()
+  }
+
+  const failure = async (message: string, fix: string) =>
+    new DaemonStartError({message, logFile, logTail: await readLastLines(logFile, LOG_TAIL_LINES, logOffset), fix})
+
+  const deadline = Date.now() + (options.timeoutMs ?? START_TIMEOUT_MS)
+  let lastProblem = 'no state file yet'
+  while (Date.now() < deadline) {
+    if (spawnError) throw await failure(`could not start the daemon: ${(spawnError as Error).message}`, 'Reinstall gpu-shopper or run `npm run build` in the checkout.')
+    if (exit) {
+      const {code, signal} = exit as {code: number | null; signal: NodeJS.Signals | null}
+      throw await failure(
+        `the daemon exited during start-up (${signal ? `signal ${signal}` : `exit code ${code}`})`,
+        `Read the log lines above (all of them: \`gpu-shopper daemon logs\`); a busy port is fixed with --port 0 or another --port.`,
+      )
+    }
+    const state = await readDaemonState(paths)
+    if (state && state.pid === pid) {
+      const health = await probeHealth(state.url)
+      if (health === 'ok') return state
+      lastProblem = health === 'starting' ? 'still reconciling (health says starting)' : `/health ${health}`
+    }
+    await delay(POLL_MS)
+  }
+  if (pid !== undefined && isProcessAlive(pid)) process.kill(pid, 'SIGTERM')
+  throw await failure(
+    `the daemon did not become healthy within ${Math.round((options.timeoutMs ?? START_TIMEOUT_MS) / 1000)} s (${lastProblem}); it was stopped`,
+    'Read the log lines above; retry with `gpu-shopper daemon start --foreground` to watch it start.',
+  )
+}
+
+/** Runs the daemon attached to this terminal until it exits; signals reach it through the process group. */
+export function runDaemonForeground(options: StartDaemonOptions = {}): Promise<number> {
+  const [executable, ...prefix] = options.command ?? daemonCommand()
+  return new Promise((resolve, reject) => {
+    const child = spawn(executable!, [...prefix, ...daemonArgs(options)], {stdio: 'inherit', env: options.env ?? process.env})
+    // The terminal delivers Ctrl-C to the whole group; we only wait for the daemon's clean exit.
+    const ignore = () => {}
+    process.on('SIGINT', ignore)
+    process.on('SIGTERM', () => child.kill('SIGTERM'))
+    child.on('error', reject)
+    child.on('exit', (code, signal) => {
+      process.off('SIGINT', ignore)
+      resolve(code ?? (signal ? 128 + (signal === 'SIGINT' ? 2 : 15) : 1))
+    })
+  })
+}
+
+export type HealthProbe = 'ok' | 'starting' | 'unreachable' | `HTTP ${number}`
+
+export async function probeHealth(url: string, timeoutMs = 2_000): Promise<HealthProbe> {
+  try {
+    const response = await fetch(new URL('/health', url), {signal: AbortSignal.timeout(timeoutMs)})
+    const body = (await response.json().catch(() => null)) as {status?: string} | null
+    if (response.ok && body?.status === 'ok') return 'ok'
+    if (body?.status === 'starting') return 'starting'
+    return `HTTP ${response.status}`
+  } catch {
+    return 'unreachable'
+  }
+}
+
+export interface StopResult {
+  /** False when no daemon was running (a stale state file may still have been removed). */
+  stopped: boolean
+  pid: number | null
+  removedStaleState: boolean
+}
+
+/**
+ * Asks the daemon to exit (SIGTERM: it finishes in-flight requests, releases its jobs' leases
+ * and removes its state file) and waits for the process to be gone. `force` sends SIGKILL after
+ * the deadline; sessions survive that too, the next start reconciles them.
+ */
+export async function stopDaemon(options: {env?: NodeJS.ProcessEnv; timeoutMs?: number; force?: boolean} = {}): Promise<StopResult> {
+  const paths: AppPaths = appPaths(options.env ?? process.env)
+  const state = await readDaemonState(paths)
+  if (!state) return {stopped: false, pid: null, removedStaleState: false}
+  if (!isDaemonProcess(state.pid)) {
+    await removeDaemonState(paths)
+    return {stopped: false, pid: state.pid, removedStaleState: true}
+  }
+  process.kill(state.pid, 'SIGTERM')
+  const timeoutMs = options.timeoutMs ?? STOP_TIMEOUT_MS
+  if (!(await waitForExit(state.pid, timeoutMs))) {
+    if (!options.force) {
+      throw new DaemonStartError({
+        message: `the daemon (pid ${state.pid}) did not exit within ${Math.round(timeoutMs / 1000)} s of SIGTERM`,
+        logFile: daemonLogFile(paths),
+        logTail: await readLastLines(daemonLogFile(paths), LOG_TAIL_LINES),
+        fix: 'Run `gpu-shopper daemon stop --force` to kill it; sessions are reconciled at the next start.',
+      })
+    }
+    process.kill(state.pid, 'SIGKILL')
+    await waitForExit(state.pid, 5_000)
+  }
+  // A daemon that died without cleaning up (or was killed) leaves its file behind.
+  const after = await readDaemonState(paths)
+  if (after && after.pid === state.pid) await removeDaemonState(paths)
+  return {stopped: true, pid: state.pid, removedStaleState: false}
+}
+
+async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (!isProcessAlive(pid)) return true
+    await delay(POLL_MS)
+  }
+  return !isProcessAlive(pid)
+}
+
+/** A client for the daemon described by a state file. */
+export function clientForState(state: DaemonState) {
+  return createApiClient({baseUrl: state.url, token: state.token, unreachableFix: 'Start it with `gpu-shopper daemon start`.'})
+}

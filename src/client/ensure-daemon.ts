@@ -1,0 +1,225 @@
+import {open, rm, stat, readFile, mkdir} from 'node:fs/promises'
+import {join} from 'node:path'
+import {setTimeout as delay} from 'node:timers/promises'
+
+import {ENV, readEnv} from '../config/env.js'
+import {type AppPaths, appPaths} from '../config/paths.js'
+import {type ApiClient, createApiClient} from './api-client.js'
+import {probeHealth, startDaemon, stopDaemon} from './daemon-process.js'
+import {type DaemonState, isDaemonProcess, isProcessAlive, readDaemonState, removeDaemonState} from './daemon-state.js'
+import {DaemonStartError, DaemonUnreachableError} from './errors.js'
+import {packageVersion} from './package-version.js'
+
+export interface ConnectOptions {
+  /** `--server URL`; wins over GPU_SHOPPER_SERVER. */
+  server?: string
+  env?: NodeJS.ProcessEnv
+  /** Start a local daemon when none runs (default true); `daemon status` and friends say false. */
+  autoStart?: boolean
+  /** Progress for the user ("starting the daemon..."); goes to stderr. */
+  narrate?: (message: string) => void
+  startTimeoutMs?: number
+  /** The command that runs the daemon; tests point this at a stand-in. */
+  daemonCommand?: string[]
+}
+
+export interface Connection {
+  mode: 'local' | 'remote'
+  baseUrl: string
+  client: ApiClient
+  /** The local daemon's state file; null in remote mode. */
+  state: DaemonState | null
+  /** True when this call started (or restarted) the daemon. */
+  started: boolean
+}
+
+// The default port matches the seed documents' curl examples.
+export const DEFAULT_PORT = 8080
+export const DEFAULT_HOST = '127.0.0.1'
+const HEALTHY_WAIT_MS = 15_000
+const LOCK_STALE_MS = 60_000
+const POLL_MS = 100
+
+/**
+ * Finds the API to talk to, starting the local daemon when needed. The decision table:
+ *
+ * | situation                                        | action                                         |
+ * |--------------------------------------------------|------------------------------------------------|
+ * | `--server` or GPU_SHOPPER_SERVER set             | remote: that URL, token from GPU_SHOPPER_TOKEN |
+ * | no state file                                    | start a daemon                                 |
+ * | state file, its pid is gone (or not the daemon)  | remove the stale file, start a daemon          |
+ * | daemon alive, other version than this CLI        | stop it, start ours                            |
+ * | daemon alive, /health ok                         | use it                                         |
+ * | daemon alive, /health starting or not answering  | wait for ok until a deadline, then fail        |
+ *
+ * Starting happens under a lock file so two commands run at once start one daemon, not two.
+ */
+export async function connectToDaemon(options: ConnectOptions = {}): Promise<Connection> {
+  const env = options.env ?? process.env
+  const server = options.server ?? readEnv(ENV.server, env)
+  if (server) return remoteConnection(server, readEnv(ENV.token, env) ?? null)
+
+  const paths = appPaths(env)
+  const narrate = options.narrate ?? (() => {})
+  const found = await usableDaemon(paths, env, narrate)
+  if (found) return localConnection(found, false)
+  if (options.autoStart === false) {
+    throw new DaemonUnreachableError({
+      url: `http://${DEFAULT_HOST}:${DEFAULT_PORT}`,
+      reason: 'refused',
+      message: 'the gpu-shopper daemon is not running',
+      fix: 'Start it with `gpu-shopper daemon start`.',
+      maybeDelivered: false,
+    })
+  }
+  return withStartLock(paths, async () => {
+    // Another command may have started it while we waited for the lock.
+    const again = await usableDaemon(paths, env, narrate)
+    if (again) return localConnection(again, false)
+    const port = (await isPortFree(DEFAULT_HOST, DEFAULT_PORT)) ? DEFAULT_PORT : 0
+    narrate(port === DEFAULT_PORT ? 'Starting the gpu-shopper daemon…' : `Port ${DEFAULT_PORT} is taken; starting the gpu-shopper daemon on a free port…`)
+    const start = (onPort: number) => startDaemon({env, port: onPort, host: DEFAULT_HOST, timeoutMs: options.startTimeoutMs, command: options.daemonCommand})
+    const state = await start(port).catch((err: unknown) => {
+      // Someone took the port between our check and the daemon's bind: any free port will do.
+      if (port !== 0 && err instanceof DaemonStartError && err.logTail.some((line) => line.includes('EADDRINUSE'))) return start(0)
+      throw err
+    })
+    narrate(`Daemon ready at ${state.url} (pid ${state.pid}${state.simulated ? ', simulated market' : ''}).`)
+    return localConnection(state, true)
+  })
+}
+
+function remoteConnection(server: string, token: string | null): Connection {
+  let url: URL
+  try {
+    url = new URL(server)
+  } catch {
+    throw new DaemonUnreachableError({
+      url: server,
+      reason: 'network',
+      message: `"${server}" is not a URL`,
+      fix: 'Pass --server https://host:port (or set GPU_SHOPPER_SERVER to one).',
+      maybeDelivered: false,
+    })
+  }
+  const baseUrl = url.toString().replace(/\/+$/, '')
+  return {
+    mode: 'remote',
+    baseUrl,
+    state: null,
+    started: false,
+    client: createApiClient({
+      baseUrl,
+      token,
+      unreachableFix: `Check the server URL (--server / ${ENV.server}) and your network.`,
+    }),
+  }
+}
+
+function localConnection(state: DaemonState, started: boolean): Connection {
+  return {
+    mode: 'local',
+    baseUrl: state.url,
+    state,
+    started,
+    client: createApiClient({
+      baseUrl: state.url,
+      token: state.token,
+      unreachableFix: 'The daemon stopped answering; check `gpu-shopper daemon status`, or restart it with `gpu-shopper daemon stop`.',
+    }),
+  }
+}
+
+/** A running, healthy daemon of our version, or null when one must be started. */
+async function usableDaemon(paths: AppPaths, env: NodeJS.ProcessEnv, narrate: (message: string) => void): Promise<DaemonState | null> {
+  const state = await readDaemonState(paths)
+  if (!state) return null
+  if (!isDaemonProcess(state.pid)) {
+    await removeDaemonState(paths)
+    return null
+  }
+  const ours = packageVersion()
+  if (state.version !== ours) {
+    narrate(`Restarting the daemon: it runs version ${state.version}, this CLI is ${ours}.`)
+    await stopDaemon({env, force: true})
+    return null
+  }
+  const deadline = Date.now() + HEALTHY_WAIT_MS
+  let said = false
+  let last = await probeHealth(state.url)
+  while (last !== 'ok' && Date.now() < deadline && isProcessAlive(state.pid)) {
+    if (!said && last === 'starting') {
+      narrate('The daemon is reconciling sessions after a start; waiting…')
+      said = true
+    }
+    await delay(POLL_MS * 2)
+    last = await probeHealth(state.url)
+  }
+  if (last === 'ok') return state
+  if (!isProcessAlive(state.pid)) {
+    await removeDaemonState(paths)
+    return null
+  }
+  throw new DaemonUnreachableError({
+    url: state.url,
+    reason: last === 'unreachable' ? 'refused' : 'timeout',
+    message: `the daemon (pid ${state.pid}) at ${state.url} is running but not healthy (/health: ${last})`,
+    fix: 'Look at `gpu-shopper daemon logs`, then restart it with `gpu-shopper daemon stop` (the next command starts it again).',
+    maybeDelivered: false,
+  })
+}
+
+async function withStartLock<T>(paths: AppPaths, fn: () => Promise<T>): Promise<T> {
+  await mkdir(paths.state, {recursive: true, mode: 0o700})
+  const lockFile = join(paths.state, 'daemon.start.lock')
+  const deadline = Date.now() + HEALTHY_WAIT_MS * 3
+  for (;;) {
+    try {
+      const handle = await open(lockFile, 'wx', 0o600)
+      await handle.writeFile(String(process.pid))
+      await handle.close()
+      break
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+      if (await isStaleLock(lockFile)) {
+        await rm(lockFile, {force: true})
+        continue
+      }
+      if (Date.now() > deadline) {
+        throw new DaemonUnreachableError({
+          url: `http://${DEFAULT_HOST}:${DEFAULT_PORT}`,
+          reason: 'timeout',
+          message: 'another gpu-shopper command has been starting the daemon for too long',
+          fix: `Remove ${lockFile} if no other gpu-shopper command is running, then retry.`,
+          maybeDelivered: false,
+        })
+      }
+      await delay(POLL_MS)
+    }
+  }
+  try {
+    return await fn()
+  } finally {
+    await rm(lockFile, {force: true})
+  }
+}
+
+async function isStaleLock(lockFile: string): Promise<boolean> {
+  try {
+    const [text, info] = await Promise.all([readFile(lockFile, 'utf8'), stat(lockFile)])
+    const owner = Number(text.trim())
+    if (text.trim() !== '' && !isProcessAlive(owner)) return true
+    return Date.now() - info.mtimeMs > LOCK_STALE_MS
+  } catch {
+    return false
+  }
+}
+
+async function isPortFree(host: string, port: number): Promise<boolean> {
+  const {createServer} = await import('node:net')
+  return new Promise((resolve) => {
+    const server = createServer()
+    server.once('error', () => resolve(false))
+    server.listen({host, port, exclusive: true}, () => server.close(() => resolve(true)))
+  })
+}
