@@ -5,7 +5,7 @@ import {simControl} from '../control/control-client.js'
 import {startVastSim, type VastSimHandle} from './server.js'
 
 /** Replies are asserted field by field below; a loose type keeps those assertions readable. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+ 
 type Loose = any
 
 const START = Date.parse('2026-11-22T23:00:00Z')
