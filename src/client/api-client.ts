@@ -15,6 +15,7 @@ import type {
 import type {MessageReply} from '../core/api/common.js'
 
 import {ApiError, DaemonUnreachableError, StreamUnavailableError} from './errors.js'
+import {httpFetch, type HttpFetch, type HttpResponse} from './http-transport.js'
 import {parseSse} from './sse.js'
 
 export interface ApiClientOptions {
@@ -24,7 +25,7 @@ export interface ApiClientOptions {
   timeoutMs?: number
   /** What to tell the user when nothing answers; differs for the local daemon and a team server. */
   unreachableFix?: string
-  fetch?: typeof fetch
+  fetch?: HttpFetch
 }
 
 export interface RequestOptions {
@@ -88,7 +89,7 @@ interface Call {
 
 export function createApiClient(clientOptions: ApiClientOptions): ApiClient {
   const baseUrl = clientOptions.baseUrl.replace(/\/+$/, '')
-  const fetchImpl = clientOptions.fetch ?? globalThis.fetch
+  const fetchImpl = clientOptions.fetch ?? httpFetch
   const defaultTimeout = clientOptions.timeoutMs ?? DEFAULT_TIMEOUT_MS
   const unreachableFix = clientOptions.unreachableFix ?? DEFAULT_UNREACHABLE_FIX
 
@@ -103,12 +104,16 @@ export function createApiClient(clientOptions: ApiClientOptions): ApiClient {
     const timeoutMs = options?.timeoutMs ?? defaultTimeout
     const signals = [AbortSignal.timeout(timeoutMs)]
     if (options?.signal) signals.push(options.signal)
-    const init: RequestInit = {method, headers: headersFor(headers), signal: AbortSignal.any(signals)}
+    const init: {method: string; headers: Record<string, string>; body?: string; signal: AbortSignal} = {
+      method,
+      headers: headersFor(headers),
+      signal: AbortSignal.any(signals),
+    }
     if (body !== undefined) {
       init.body = JSON.stringify(body)
-      ;(init.headers as Record<string, string>)['content-type'] = 'application/json'
+      init.headers['content-type'] = 'application/json'
     }
-    let response: Response
+    let response: HttpResponse
     try {
       response = await fetchImpl(url, init)
     } catch (err) {
@@ -125,7 +130,7 @@ export function createApiClient(clientOptions: ApiClientOptions): ApiClient {
     if (options.signal) signals.push(options.signal)
     const extra: Record<string, string> = {accept: 'text/event-stream'}
     if (options.lastEventId !== undefined) extra['last-event-id'] = String(options.lastEventId)
-    let response: Response
+    let response: HttpResponse
     try {
       response = await fetchImpl(buildUrl(baseUrl, `/api/v1/sessions/${encodeURIComponent(sessionId)}/events`), {
         method: 'GET',
@@ -207,7 +212,7 @@ function buildUrl(baseUrl: string, path: string, query?: Record<string, unknown>
   return url.toString()
 }
 
-async function readReply<T>(response: Response): Promise<T> {
+async function readReply<T>(response: HttpResponse): Promise<T> {
   const text = await response.text()
   let body: unknown
   try {
@@ -237,7 +242,7 @@ const STATUS_TYPES: Record<number, string> = {
   503: 'service_unavailable',
 }
 
-function apiErrorFrom(response: Response, body: unknown, text: string): ApiError {
+function apiErrorFrom(response: HttpResponse, body: unknown, text: string): ApiError {
   const retryAfter = Number(response.headers.get('retry-after'))
   const retryAfterSeconds = Number.isFinite(retryAfter) && retryAfter >= 0 && response.headers.has('retry-after') ? retryAfter : null
   const headerRequestId = response.headers.get('x-request-id')

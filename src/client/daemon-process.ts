@@ -8,6 +8,7 @@ import {type AppPaths, appPaths, daemonLogFile, packageRoot} from '../config/pat
 import {createApiClient} from './api-client.js'
 import {type DaemonState, isDaemonProcess, isProcessAlive, readDaemonState, removeDaemonState} from './daemon-state.js'
 import {DaemonStartError} from './errors.js'
+import {httpFetch} from './http-transport.js'
 import {fileSize, readLastLines} from './log-tail.js'
 
 export interface StartDaemonOptions {
@@ -139,7 +140,7 @@ export type HealthProbe = 'ok' | 'starting' | 'unreachable' | `HTTP ${number}`
 
 export async function probeHealth(url: string, timeoutMs = 2_000): Promise<HealthProbe> {
   try {
-    const response = await fetch(new URL('/health', url), {signal: AbortSignal.timeout(timeoutMs)})
+    const response = await httpFetch(new URL('/health', url), {signal: AbortSignal.timeout(timeoutMs)})
     const body = (await response.json().catch(() => null)) as {status?: string} | null
     if (response.ok && body?.status === 'ok') return 'ok'
     if (body?.status === 'starting') return 'starting'
