@@ -36,5 +36,5 @@ export default tseslint.config(
   {files: ['tui/**/*.{ts,tsx}'], rules: banned(store, daemon, services)},
   // Tests read JSON replies of servers they exercise; typing every reply there adds nothing.
   {files: ['**/*.test.ts', 'test/**/*.ts'], rules: {'@typescript-eslint/no-explicit-any': 'off'}},
-  {files: ['bin/**/*.js', 'bench/**/*.js'], languageOptions: {globals: {process: 'readonly', console: 'readonly'}}},
+  {files: ['bin/**/*.js', 'bench/**/*.js'], languageOptions: {globals: {process: 'readonly', console: 'readonly', URL: 'readonly'}}},
 )

@@ -20,7 +20,8 @@ import {Store} from '../src/store/store.js'
 import {buildApp} from './app.js'
 import {createProviderMetrics, instrumentProvider} from './instrumented-provider.js'
 import {loadOrCreateDaemonKey} from './daemon-keys.js'
-import {removeStateFile, writeStateFile, type DaemonState} from './state-file.js'
+import type {DaemonState} from '../src/config/daemon-state.js'
+import {removeStateFile, writeStateFile} from './state-file.js'
 
 export interface DaemonOptions {
   host?: string

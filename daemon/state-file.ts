@@ -1,19 +1,7 @@
 import {mkdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
 import {dirname} from 'node:path'
 
-/** What a running daemon tells its CLI: where it listens and the bearer token (so the file is 0600). */
-export interface DaemonState {
-  pid: number
-  url: string
-  host: string
-  port: number
-  token: string | null
-  version: string
-  deployment_id: string
-  simulated: boolean
-  auth: boolean
-  started_at: string
-}
+import type {DaemonState} from '../src/config/daemon-state.js'
 
 /** Written atomically after listen(), so a reader never sees half a file. */
 export function writeStateFile(file: string, state: DaemonState): void {

@@ -1,22 +1,10 @@
 import {readFileSync} from 'node:fs'
 import {readFile, rm} from 'node:fs/promises'
 
+import type {DaemonState} from '../config/daemon-state.js'
 import {type AppPaths, daemonStateFile} from '../config/paths.js'
 
-/** What the daemon writes to `<state>/daemon.json` (0600) after `listen()`, and removes on a clean exit. */
-export interface DaemonState {
-  pid: number
-  url: string
-  host: string
-  port: number
-  /** Bearer token for every `/api/v1` call; null or empty when started with `--no-auth`. */
-  token: string | null
-  version: string
-  deployment_id: string
-  simulated: boolean
-  auth: boolean
-  started_at: string
-}
+export type {DaemonState}
 
 /**
  * The state file, or null when there is none. A file that does not parse is treated as absent:

@@ -71,6 +71,12 @@ export class InventoryService {
     return !this.status(name).stale
   }
 
+  /** Keeps the per-query freshness map from growing with every distinct filter ever asked. */
+  private forgetOldQueries(now: number): void {
+    if (this.fetchedAt.size < 1_000) return
+    for (const [key, at] of this.fetchedAt) if (now - at >= this.ctx.timings.inventoryMaxAgeMs) this.fetchedAt.delete(key)
+  }
+
   private async fetch(name: ProviderName, pushdown: InventoryQuery, key: string): Promise<void> {
     const started = this.ctx.clock.now()
     try {
@@ -82,6 +88,7 @@ export class InventoryService {
         if (isFullMarket) this.ctx.store.offers.markMissingUnavailable(name, started)
       })
       this.fetchedAt.set(key, started)
+      this.forgetOldQueries(started)
       this.freshness.set(name, {lastRefreshAt: started, lastError: null, stale: false})
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err)

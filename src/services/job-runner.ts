@@ -40,18 +40,6 @@ export class JobRunner {
     this.timer = setTimeout(() => this.pump(), 0)
   }
 
-  /** Runs every job that is due now, once; for tests that drive time by hand. */
-  async runDue(): Promise<number> {
-    let ran = 0
-    for (;;) {
-      const job = this.claim()
-      if (!job) break
-      await this.execute(job)
-      ran++
-    }
-    return ran
-  }
-
   private pump(): void {
     this.timer = null
     if (this.stopped) return

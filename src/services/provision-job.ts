@@ -19,6 +19,12 @@ const DONE: JobOutcome = {done: true}
  * after a crash) until it returns done, so every step starts from what the store says.
  */
 export async function runProvisionStep(ctx: ServiceContext, job: Job): Promise<JobOutcome> {
+  const outcome = await provisionStep(ctx, job)
+  if (outcome.done && job.sessionId) lastProgress.delete(job.sessionId)
+  return outcome
+}
+
+async function provisionStep(ctx: ServiceContext, job: Job): Promise<JobOutcome> {
   let session = ctx.store.sessions.get(job.sessionId ?? '')
   if (!session || isTerminal(session.status) || session.status === 'stopping') return DONE
   const adapter = ctx.providers.get(session.provider)
@@ -154,6 +160,7 @@ export function failAndRelease(ctx: ServiceContext, session: StoredSession, reas
   return DONE
 }
 
+/** The last progress note per provisioning session, so repeated polls do not repeat it. */
 const lastProgress = new Map<string, string>()
 
 /** Progress notes only when something changed, so watchers see steps, not polls. */
