@@ -6,10 +6,12 @@ import type {Registry} from 'prom-client'
 import {jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider} from 'fastify-type-provider-zod'
 
 import type {ServiceContext} from '../src/services/context.js'
-import {InventoryService} from '../src/services/inventory-service.js'
+import type {InventoryService} from '../src/services/inventory-service.js'
 import {installAuth} from './auth.js'
 import {installErrorHandling} from './error-handler.js'
 import {DaemonMetrics} from './metrics.js'
+import {allocationRoutes} from './routes/allocations.js'
+import {catalogRoutes} from './routes/catalog.js'
 import {costRoutes} from './routes/costs.js'
 import {healthRoutes} from './routes/health.js'
 import {inventoryRoutes} from './routes/inventory.js'
@@ -27,10 +29,10 @@ export interface AppOptions {
   isReady: () => boolean
   /** Shared with the provider instrumentation so one /metrics shows both. */
   metricsRegistry: Registry
+  inventory: InventoryService
 }
 
 export interface AppDeps extends AppOptions {
-  inventory: InventoryService
   metrics: DaemonMetrics
   startedAt: number
 }
@@ -81,7 +83,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   const deps: AppDeps = {
     ...options,
-    inventory: new InventoryService(options.ctx),
     metrics: new DaemonMetrics(options.ctx, options.metricsRegistry),
     startedAt: options.ctx.clock.now(),
   }
@@ -89,6 +90,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(inventoryRoutes(deps), {prefix: '/api/v1'})
   await app.register(sessionRoutes(deps), {prefix: '/api/v1'})
   await app.register(costRoutes(deps), {prefix: '/api/v1'})
+  await app.register(catalogRoutes(deps), {prefix: '/api/v1'})
+  await app.register(allocationRoutes(deps), {prefix: '/api/v1'})
   app.get('/api/v1/openapi.json', {schema: {hide: true}}, async () => app.swagger())
   return app
 }

@@ -1,7 +1,10 @@
 import {toIso} from '../src/core/clock.js'
 import {microToUsd, type MicroUsd} from '../src/core/money.js'
 import type {Offer} from '../src/core/offer.js'
+import type {AllocationDto} from '../src/core/api/allocations.js'
 import type {OfferDto} from '../src/core/api/inventory.js'
+import {skuOf} from '../src/core/sku.js'
+import {ALLOCATION_STATUS} from '../src/core/session-status.js'
 import type {SessionDto, SessionEventDto} from '../src/core/api/sessions.js'
 import type {SessionEvent} from '../src/store/session-events-repo.js'
 import type {StoredSession} from '../src/store/sessions-repo.js'
@@ -79,4 +82,31 @@ export function eventDto(e: SessionEvent): SessionEventDto {
 
 export function breakdown(values: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, microToUsd(v)]))
+}
+
+/** A session in the quick start's GPUaaS vocabulary. */
+export function allocationDto(s: StoredSession, simulated: boolean): AllocationDto {
+  return {
+    id: s.id,
+    sku: s.spec?.sku ?? skuOf(s.gpuType),
+    gpu_type: s.gpuType,
+    gpus_total: s.gpuCount,
+    region_code: s.spec?.region ?? null,
+    status: ALLOCATION_STATUS[s.status] as AllocationDto['status'],
+    failure_reason: s.failureReason,
+    consumer_id: s.consumerId,
+    provider: s.provider,
+    offer_id: s.offerId,
+    offer_attempts: s.offerAttempts,
+    hourly_price_minor: Math.round(s.pricePerHour / 10_000),
+    price_per_hour: microToUsd(s.pricePerHour),
+    price_per_hour_micro_usd: s.pricePerHour,
+    created_at: toIso(s.createdAt),
+    expires_at: toIso(s.expiresAt),
+    connection:
+      s.status === 'running' && s.sshHost && s.sshPort && s.sshUser
+        ? {private_ip: null, ssh_host: s.sshHost, ssh_port: s.sshPort, ssh_user: s.sshUser}
+        : null,
+    simulated,
+  }
 }

@@ -12,7 +12,10 @@ import {ENV, readEnv} from '../src/config/env.js'
 import {createLogger, type Logger} from '../src/log/logger.js'
 import {createVastAiAdapter} from '../src/providers/vastai/vastai-adapter.js'
 import {DEFAULT_TIMINGS, type ServiceContext, type Timings} from '../src/services/context.js'
+import {InventoryService} from '../src/services/inventory-service.js'
 import {JobRunner} from '../src/services/job-runner.js'
+import type {RefreshPolicy} from '../src/services/refresh-worker.js'
+import type {ProviderName} from '../src/core/provider-name.js'
 import {LifecycleWorker} from '../src/services/lifecycle-worker.js'
 import {ProviderRegistry} from '../src/services/provider-registry.js'
 import {SessionEventBus} from '../src/services/session-event-bus.js'
@@ -35,6 +38,7 @@ export interface DaemonOptions {
   clock?: Clock
   timings?: Partial<Timings>
   logger?: Logger
+  refreshPolicies?: Partial<Record<ProviderName, Partial<RefreshPolicy>>>
   /** Write the state file the CLI discovers the daemon by (off for in-process tests). */
   writeState?: boolean
 }
@@ -44,6 +48,7 @@ export interface RunningDaemon {
   token: string | null
   ctx: ServiceContext
   app: FastifyInstance
+  inventory: InventoryService
   jobs: JobRunner
   lifecycle: LifecycleWorker
   simulatorUrls: Record<string, string>
@@ -107,6 +112,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
     timings: {...DEFAULT_TIMINGS, ...options.timings},
   }
   const token = options.auth === false ? null : randomBytes(32).toString('base64url')
+  const inventory = new InventoryService(ctx, options.refreshPolicies)
   const jobs = new JobRunner(ctx)
   const lifecycle = new LifecycleWorker(ctx, () => jobs.kick())
   let ready = false
@@ -118,12 +124,14 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
     kickJobs: () => jobs.kick(),
     isReady: () => ready,
     metricsRegistry,
+    inventory,
   })
   await app.listen({host, port: options.port ?? 8080})
   const address = app.server.address()
   const port = typeof address === 'object' && address ? address.port : (options.port ?? 8080)
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`
 
+  inventory.start()
   jobs.start()
   lifecycle.start()
   ready = true
@@ -152,6 +160,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
     token,
     ctx,
     app,
+    inventory,
     jobs,
     lifecycle,
     simulatorUrls,
@@ -159,6 +168,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
       closing ??= (async () => {
         lifecycle.stop()
         await app.close()
+        await inventory.stop()
         await jobs.stop()
         for (const close of closers) await close()
         if (options.writeState !== false) removeStateFile(stateFile, process.pid)

@@ -20,8 +20,12 @@ export function healthRoutes(deps: AppDeps): FastifyPluginAsyncZod {
         configured: true,
         base_url: p.baseUrl,
         stale: f.stale,
-        last_refresh_at: f.lastRefreshAt === null ? null : toIso(f.lastRefreshAt),
+        last_refresh_at: f.lastSuccessAt === null ? null : toIso(f.lastSuccessAt),
+        next_refresh_at: toIso(f.nextRefreshAt),
         last_error: f.lastError,
+        consecutive_failures: f.consecutiveFailures,
+        breaker: f.breaker,
+        offers: f.offers,
       }
     }),
   })

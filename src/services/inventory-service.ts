@@ -4,6 +4,7 @@ import type {InventoryQuery} from '../core/inventory-query.js'
 import type {Offer} from '../core/offer.js'
 import type {ProviderName} from '../core/provider-name.js'
 import type {ServiceContext} from './context.js'
+import {DEFAULT_REFRESH_POLICIES, RefreshWorker, type ProviderFreshness, type RefreshPolicy} from './refresh-worker.js'
 
 export interface InventoryResult {
   offers: Offer[]
@@ -11,38 +12,62 @@ export interface InventoryResult {
   staleProviders: ProviderName[]
 }
 
-export interface ProviderFreshness {
-  lastRefreshAt: number | null
-  lastError: string | null
-  stale: boolean
-}
-
 /**
- * Answers inventory queries from the store after making sure each provider's answer to the
- * same (pushed-down) question is fresh. A failing provider does not fail the query: its
- * last good offers are served and it is named in `stale_providers`.
+ * One market across providers, answered from the store. Refresh workers keep each provider's
+ * offers fresh in the background; a query never waits on a failing provider: its last good
+ * offers are served and it is named in `stale_providers`. Only a provider that has never
+ * answered yet is waited for, briefly, so the first query after start-up is not empty.
  */
 export class InventoryService {
-  private readonly fetchedAt = new Map<string, number>()
-  private readonly freshness = new Map<ProviderName, ProviderFreshness>()
-  private readonly inFlight = new Map<string, Promise<void>>()
+  private readonly workers = new Map<ProviderName, RefreshWorker>()
 
-  constructor(private readonly ctx: ServiceContext) {}
+  constructor(
+    private readonly ctx: ServiceContext,
+    policies: Partial<Record<ProviderName, Partial<RefreshPolicy>>> = {},
+    private readonly firstLoadWaitMs = 10_000,
+  ) {
+    for (const [name] of ctx.providers.entries()) {
+      this.workers.set(name, new RefreshWorker(ctx, name, {...DEFAULT_REFRESH_POLICIES[name], ...policies[name]}))
+    }
+  }
+
+  start(): void {
+    for (const worker of this.workers.values()) worker.start()
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.workers.values()].map((w) => w.stop()))
+  }
+
+  worker(name: ProviderName): RefreshWorker | undefined {
+    return this.workers.get(name)
+  }
 
   async query(query: InventoryQuery): Promise<InventoryResult> {
-    const providers = this.ctx.providers.entries().filter(([name]) => !query.provider || name === query.provider)
-    const stale: ProviderName[] = []
-    await Promise.all(
-      providers.map(async ([name]) => {
-        const ok = await this.refresh(name, query)
-        if (!ok) stale.push(name)
-      }),
-    )
+    const relevant = [...this.workers.values()].filter((w) => !query.provider || w.provider === query.provider)
+    await this.waitForFirstLoad(relevant)
     const {offers, total} = this.ctx.store.offers.query({
       ...query,
       gpuTypeKey: query.gpuType ? normalizeGpuName(query.gpuType).toLowerCase() : undefined,
     })
-    return {offers, total, staleProviders: stale.sort()}
+    return {offers, total, staleProviders: this.staleProviders(query.provider)}
+  }
+
+  staleProviders(only?: ProviderName): ProviderName[] {
+    return [...this.workers.values()]
+      .filter((w) => (!only || w.provider === only) && w.isStale())
+      .map((w) => w.provider)
+      .sort()
+  }
+
+  /** Waits (up to a deadline) for providers that have no data yet and are fetching it. */
+  async waitForFirstLoad(workers: readonly RefreshWorker[] = [...this.workers.values()]): Promise<void> {
+    const pending = workers.filter((w) => !w.hasData() && w.freshness().consecutiveFailures === 0)
+    if (pending.length === 0) return
+    let timer: NodeJS.Timeout | undefined
+    const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.firstLoadWaitMs)))
+    await Promise.race([Promise.all(pending.map((w) => w.refreshNow())), deadline])
+    clearTimeout(timer)
   }
 
   get(offerId: string): Offer {
@@ -51,50 +76,9 @@ export class InventoryService {
     return offer
   }
 
-  status(name: ProviderName): ProviderFreshness {
-    return this.freshness.get(name) ?? {lastRefreshAt: null, lastError: null, stale: false}
-  }
-
-  /** Fetches from the provider unless the same question was answered recently; false when it failed. */
-  private async refresh(name: ProviderName, query: InventoryQuery): Promise<boolean> {
-    const pushdown = {...query, sort: undefined, order: undefined, limit: undefined, offset: undefined, provider: undefined}
-    const key = `${name}:${JSON.stringify(pushdown)}`
-    const now = this.ctx.clock.now()
-    const last = this.fetchedAt.get(key)
-    if (last !== undefined && now - last < this.ctx.timings.inventoryMaxAgeMs) return !this.status(name).stale
-    let pending = this.inFlight.get(key)
-    if (!pending) {
-      pending = this.fetch(name, pushdown, key).finally(() => this.inFlight.delete(key))
-      this.inFlight.set(key, pending)
-    }
-    await pending
-    return !this.status(name).stale
-  }
-
-  /** Keeps the per-query freshness map from growing with every distinct filter ever asked. */
-  private forgetOldQueries(now: number): void {
-    if (this.fetchedAt.size < 1_000) return
-    for (const [key, at] of this.fetchedAt) if (now - at >= this.ctx.timings.inventoryMaxAgeMs) this.fetchedAt.delete(key)
-  }
-
-  private async fetch(name: ProviderName, pushdown: InventoryQuery, key: string): Promise<void> {
-    const started = this.ctx.clock.now()
-    try {
-      const offers = await this.ctx.providers.get(name).searchOffers(pushdown)
-      const isFullMarket = Object.values(pushdown).every((v) => v === undefined)
-      this.ctx.store.transaction(() => {
-        this.ctx.store.offers.upsertMany(offers)
-        // Only an unfiltered answer says what is gone; a filtered one says nothing about the rest.
-        if (isFullMarket) this.ctx.store.offers.markMissingUnavailable(name, started)
-      })
-      this.fetchedAt.set(key, started)
-      this.forgetOldQueries(started)
-      this.freshness.set(name, {lastRefreshAt: started, lastError: null, stale: false})
-    } catch (err) {
-      const message = err instanceof Error ? err.message : String(err)
-      this.ctx.log.warn({provider: name, err: message}, 'inventory refresh failed; serving last good offers')
-      const previous = this.status(name)
-      this.freshness.set(name, {lastRefreshAt: previous.lastRefreshAt, lastError: message, stale: true})
-    }
+  status(name: ProviderName): ProviderFreshness & {stale: boolean} {
+    const worker = this.workers.get(name)
+    if (!worker) throw new Error(`no refresh worker for ${name}`)
+    return {...worker.freshness(), stale: worker.isStale()}
   }
 }

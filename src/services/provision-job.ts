@@ -1,4 +1,6 @@
 import {instanceLabel} from '../core/instance-label.js'
+import {formatUsd} from '../core/money.js'
+import {MAX_OFFER_ATTEMPTS} from '../core/provisioning-spec.js'
 import {reservationEnd} from '../core/reservation.js'
 import {isTerminal} from '../core/session-status.js'
 import {InstanceSetupError, ProviderError, StaleInventoryError} from '../providers/errors.js'
@@ -88,7 +90,7 @@ async function obtainInstance(ctx: ServiceContext, adapter: ProviderAdapter, ses
     }
     if (err instanceof StaleInventoryError) {
       ctx.store.offers.markUnavailable(session.offerId)
-      return failAndRelease(ctx, session, `stale_inventory: offer ${session.offerId} is no longer available at ${session.provider}; no instance was created`)
+      return failOver(ctx, session)
     }
     if (err instanceof ProviderError && !err.retryable) {
       return failAndRelease(ctx, session, `provider_error: ${scrubSecrets(err.message)}; no instance was created`)
@@ -97,6 +99,44 @@ async function obtainInstance(ctx: ServiceContext, adapter: ProviderAdapter, ses
     recordSessionEvent(ctx, session.id, 'retry', {actor: 'provisioner', message: `create did not complete (${message}); will check the provider and retry`})
     return {done: false, retryInMs: backoffMs(job.attempts), error: message}
   }
+}
+
+/**
+ * The offer was gone. A session provisioned by spec moves to the next best matching offer
+ * (up to MAX_OFFER_ATTEMPTS, each try an event); one that named its offer fails.
+ */
+function failOver(ctx: ServiceContext, session: StoredSession): JobOutcome | null {
+  const gone = `offer ${session.offerId} is no longer available at ${session.provider}`
+  if (!session.spec) return failAndRelease(ctx, session, `stale_inventory: ${gone}; no instance was created`)
+  if (session.offerAttempts >= MAX_OFFER_ATTEMPTS) {
+    return failAndRelease(ctx, session, `stale_inventory: ${gone}, and ${session.offerAttempts} offers were tried; no instance was created`)
+  }
+  const [next] = ctx.store.offers.matchingSpec({...session.spec, limit: 1})
+  if (!next) {
+    return failAndRelease(ctx, session, `stale_inventory: ${gone} and no other live offer matches ${session.spec.gpuCount}x ${session.spec.sku}; no instance was created`)
+  }
+  const now = ctx.clock.now()
+  ctx.store.transaction(() => {
+    ctx.store.sessions.update(
+      session.id,
+      'provisioning',
+      {
+        offerId: next.id,
+        offerProviderId: next.providerId,
+        provider: next.provider,
+        gpuType: next.gpuType,
+        gpuCount: next.gpuCount,
+        pricePerHour: next.pricePerHour,
+        offerAttempts: session.offerAttempts + 1,
+      },
+      now,
+    )
+    recordSessionEvent(ctx, session.id, 'failover', {
+      actor: 'provisioner',
+      message: `${gone}; trying the next best offer ${next.id} at ${formatUsd(next.pricePerHour, 4)}/h (attempt ${session.offerAttempts + 1} of ${MAX_OFFER_ATTEMPTS})`,
+    })
+  })
+  return {done: false, retryInMs: 0}
 }
 
 /** Records the instance id whatever the session's status: if it was released meanwhile, the release job must destroy it. */

@@ -1,12 +1,17 @@
 import {randomBytes} from 'node:crypto'
 
 import {AppError} from '../core/errors.js'
+import {normalizeGpuName} from '../core/gpu-names.js'
+import {formatUsd, type MicroUsd} from '../core/money.js'
+import type {Offer} from '../core/offer.js'
+import {DEFAULT_RELIABILITY_FLOOR} from '../core/provisioning-spec.js'
+import {regionCountry, skuOf} from '../core/sku.js'
 import {isProviderName} from '../core/provider-name.js'
 import {extendedExpiry, reservationEnd} from '../core/reservation.js'
 import type {StoragePolicy, WorkloadType} from '../core/session.js'
 import {isTerminal} from '../core/session-status.js'
 import {generateSessionKeyPair, parsePublicKey} from '../ssh/keys.js'
-import type {StoredSession} from '../store/sessions-repo.js'
+import type {SessionSpec, StoredSession} from '../store/sessions-repo.js'
 import type {ServiceContext} from './context.js'
 import {rememberResponse, replayIfSeen, requestHash, type StoredResponse} from './idempotency.js'
 import {transitionSession} from './session-transitions.js'
@@ -34,6 +39,7 @@ export interface CreatedSession {
 export type RenderCreated = (created: CreatedSession) => StoredResponse
 
 const CREATE_SCOPE = 'POST /api/v1/sessions'
+const ALLOCATE_SCOPE = 'POST /api/v1/allocations'
 
 export function newSessionId(): string {
   return `sess-${randomBytes(6).toString('hex')}`
@@ -68,6 +74,93 @@ export function createSession(
       retry_suggested: true,
     })
   }
+  return insertSession(ctx, offer, null, input, {scope: CREATE_SCOPE, key: idempotencyKey, hash}, render)
+}
+
+export interface SpecRequest {
+  sku?: string
+  gpuType?: string
+  gpuCount: number
+  region: string | null
+  maxPricePerHour: MicroUsd | null
+  minReliability: number | null
+}
+
+/**
+ * Provisioning by spec: picks the best live offer for (model, count, region, max price) —
+ * cheapest, then most reliable — and records the spec so the provisioner can fail over to
+ * the next best offer if the provider says this one is gone.
+ */
+export function createSessionBySpec(
+  ctx: ServiceContext,
+  request: SpecRequest,
+  input: Omit<CreateSessionInput, 'offerId'>,
+  idempotencyKey: string | undefined,
+  rawBody: unknown,
+  render: RenderCreated,
+): StoredResponse {
+  const hash = requestHash(rawBody)
+  const replay = replayIfSeen(ctx, ALLOCATE_SCOPE, idempotencyKey, hash)
+  if (replay) return replay
+
+  const spec = resolveSpec(ctx, request)
+  const [offer] = ctx.store.offers.matchingSpec({...spec, limit: 1})
+  if (!offer) {
+    throw new AppError(
+      'sku_unavailable',
+      `no live offer matches ${spec.gpuCount}x ${spec.sku}${spec.region ? ` in ${spec.region}` : ''}${spec.maxPricePerHour !== null ? ` at or under $${spec.maxPricePerHour / 1e6}/h` : ''} with reliability >= ${spec.minReliability}; try another SKU, GPU count or region (\`gpu-shopper catalog list\`). No instance was created.`,
+      {
+        searched: {
+          sku: spec.sku,
+          gpu_type_key: spec.gpuTypeKey,
+          gpus_total: spec.gpuCount,
+          region_code: spec.region,
+          country_code: spec.countryCode,
+          max_price_per_hour: spec.maxPricePerHour === null ? null : spec.maxPricePerHour / 1e6,
+          min_reliability: spec.minReliability,
+        },
+      },
+    )
+  }
+  return insertSession(ctx, offer, spec, {...input, offerId: offer.id}, {scope: ALLOCATE_SCOPE, key: idempotencyKey, hash}, render)
+}
+
+function resolveSpec(ctx: ServiceContext, request: SpecRequest): SessionSpec {
+  let gpuType: string | undefined
+  if (request.sku) {
+    const slug = request.sku.trim().toLowerCase()
+    gpuType = ctx.store.offers.gpuTypes().find((t) => skuOf(t) === slug)
+    if (!gpuType) {
+      throw new AppError('sku_unavailable', `no offer of SKU "${request.sku}" is in the inventory; see \`gpu-shopper catalog list\` for SKUs. No instance was created.`, {
+        searched: {sku: request.sku, gpus_total: request.gpuCount, region_code: request.region},
+      })
+    }
+  } else {
+    gpuType = normalizeGpuName(request.gpuType ?? '')
+  }
+  const countryCode = request.region ? regionCountry(request.region) : null
+  if (request.region && !countryCode) {
+    throw new AppError('validation_error', `region_code "${request.region}" does not start with a country code (e.g. "US" or "us-east-1")`, {field: 'region_code'})
+  }
+  return {
+    sku: skuOf(gpuType),
+    gpuTypeKey: gpuType.toLowerCase(),
+    gpuCount: request.gpuCount,
+    region: request.region,
+    countryCode,
+    maxPricePerHour: request.maxPricePerHour,
+    minReliability: request.minReliability ?? DEFAULT_RELIABILITY_FLOOR,
+  }
+}
+
+function insertSession(
+  ctx: ServiceContext,
+  offer: Offer,
+  spec: SessionSpec | null,
+  input: CreateSessionInput,
+  idempotency: {scope: string; key: string | undefined; hash: string},
+  render: RenderCreated,
+): StoredResponse {
   if (!isProviderName(offer.provider) || !ctx.providers.has(offer.provider)) {
     throw new AppError('provider_error', `provider ${offer.provider} is not configured on this daemon. No instance was created.`, {provider: offer.provider})
   }
@@ -119,9 +212,11 @@ export function createSession(
     expiresAt: reservationEnd(now, input.reservationHours),
     stoppedAt: null,
     failureReason: null,
+    spec,
+    offerAttempts: 1,
   }
 
-  const response = ctx.store.transaction(() => {
+  return ctx.store.transaction(() => {
     ctx.store.sessions.insert(session)
     const event = ctx.store.events.append({
       sessionId: session.id,
@@ -130,16 +225,15 @@ export function createSession(
       fromStatus: null,
       toStatus: 'pending',
       actor: 'api',
-      message: `session requested for ${offer.gpuCount}x ${offer.gpuType} (${offer.id}) by ${input.consumerId}`,
+      message: `session requested for ${offer.gpuCount}x ${offer.gpuType} (${offer.id} at ${formatUsd(offer.pricePerHour, 4)}/h) by ${input.consumerId}`,
     })
     ctx.store.jobs.enqueue('provision', session.id, now, now)
     const first = render({session, sshPrivateKey})
     // The stored replay never carries a private key: secrets stay out of the database.
-    rememberResponse(ctx, CREATE_SCOPE, idempotencyKey, hash, render({session, sshPrivateKey: null}), session.id)
+    rememberResponse(ctx, idempotency.scope, idempotency.key, idempotency.hash, render({session, sshPrivateKey: null}), session.id)
     ctx.events.publish(event)
     return first
   })
-  return response
 }
 
 export function getSession(ctx: ServiceContext, id: string): StoredSession {

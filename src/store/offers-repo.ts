@@ -1,5 +1,5 @@
 import {defaultOrder, type InventoryQuery, type OfferSortKey} from '../core/inventory-query.js'
-import {asMicroUsd} from '../core/money.js'
+import {asMicroUsd, type MicroUsd} from '../core/money.js'
 import type {Offer} from '../core/offer.js'
 import type {ProviderName} from '../core/provider-name.js'
 import type {Db} from './database.js'
@@ -99,6 +99,73 @@ export class OffersRepo {
     this.db.prepare('UPDATE offers SET available = 0 WHERE id = ?').run(id)
   }
 
+  /** Available offers grouped by canonical model and GPU count: the SKU catalog. */
+  catalog(filter: CatalogFilter = {}): CatalogRow[] {
+    const rows = this.db
+      .prepare(
+        `SELECT gpu_type, gpu_count, max(vram_gb) AS vram, min(price_per_hour_micro) AS min_price,
+                max(price_per_hour_micro) AS max_price, count(*) AS n,
+                group_concat(DISTINCT country_code) AS countries, group_concat(DISTINCT provider) AS providers
+         FROM offers
+         WHERE available = 1 AND (@provider IS NULL OR provider = @provider) AND (@country IS NULL OR country_code = @country)
+           AND (@gpu IS NULL OR gpu_type_key = @gpu OR (gpu_type_key >= @gpu || ' ' AND gpu_type_key < @gpu || '!'))
+         GROUP BY gpu_type, gpu_count ORDER BY gpu_type, gpu_count`,
+      )
+      .all({provider: filter.provider ?? null, country: filter.countryCode ?? null, gpu: filter.gpuTypeKey ?? null}) as {
+      gpu_type: string
+      gpu_count: number
+      vram: number
+      min_price: number
+      max_price: number
+      n: number
+      countries: string | null
+      providers: string
+    }[]
+    return rows.map((r) => ({
+      gpuType: r.gpu_type,
+      gpuCount: r.gpu_count,
+      vramGb: r.vram,
+      minPrice: asMicroUsd(r.min_price),
+      maxPrice: asMicroUsd(r.max_price),
+      offers: r.n,
+      countries: (r.countries ?? '').split(',').filter(Boolean).sort(),
+      providers: r.providers.split(',').sort(),
+    }))
+  }
+
+  /**
+   * Offers matching a provisioning spec in the order they should be tried: cheapest, then
+   * most reliable (offers without a score count as exactly the floor), then by id.
+   */
+  matchingSpec(spec: SpecFilter): Offer[] {
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM offers
+         WHERE available = 1 AND gpu_type_key = @gpu AND gpu_count = @count
+           AND (@country IS NULL OR country_code = @country)
+           AND (@maxPrice IS NULL OR price_per_hour_micro <= @maxPrice)
+           AND coalesce(reliability, @floor) >= @floor
+           AND id NOT IN (SELECT value FROM json_each(@exclude))
+         ORDER BY price_per_hour_micro ASC, coalesce(reliability, @floor) DESC, id ASC
+         LIMIT @limit`,
+      )
+      .all({
+        gpu: spec.gpuTypeKey,
+        count: spec.gpuCount,
+        country: spec.countryCode,
+        maxPrice: spec.maxPricePerHour,
+        floor: spec.minReliability,
+        exclude: JSON.stringify(spec.excludeIds ?? []),
+        limit: spec.limit ?? 10,
+      }) as OfferRow[]
+    return rows.map(toOffer)
+  }
+
+  /** Canonical GPU names currently in the store (for resolving SKU slugs). */
+  gpuTypes(): string[] {
+    return (this.db.prepare('SELECT DISTINCT gpu_type FROM offers ORDER BY gpu_type').all() as {gpu_type: string}[]).map((r) => r.gpu_type)
+  }
+
   get(id: string): Offer | null {
     const row = this.db.prepare('SELECT * FROM offers WHERE id = ?').get(id) as OfferRow | undefined
     return row ? toOffer(row) : null
@@ -159,6 +226,33 @@ export class OffersRepo {
       .all({...params, limit, offset}) as OfferRow[]
     return {offers: rows.map(toOffer), total}
   }
+}
+
+export interface CatalogRow {
+  gpuType: string
+  gpuCount: number
+  vramGb: number
+  minPrice: MicroUsd
+  maxPrice: MicroUsd
+  offers: number
+  countries: string[]
+  providers: string[]
+}
+
+export interface CatalogFilter {
+  provider?: ProviderName
+  countryCode?: string
+  gpuTypeKey?: string
+}
+
+export interface SpecFilter {
+  gpuTypeKey: string
+  gpuCount: number
+  countryCode: string | null
+  maxPricePerHour: MicroUsd | null
+  minReliability: number
+  excludeIds?: readonly string[]
+  limit?: number
 }
 
 function toOffer(row: OfferRow): Offer {

@@ -1,4 +1,4 @@
-import {asMicroUsd} from '../core/money.js'
+import {asMicroUsd, type MicroUsd} from '../core/money.js'
 import type {ProviderName} from '../core/provider-name.js'
 import type {Session, StoragePolicy, WorkloadType} from '../core/session.js'
 import type {SessionStatus} from '../core/session-status.js'
@@ -33,11 +33,34 @@ interface SessionRow {
   expires_at: number
   stopped_at: number | null
   failure_reason: string | null
+  spec_sku: string | null
+  spec_gpu_type_key: string | null
+  spec_gpu_count: number | null
+  spec_region: string | null
+  spec_country: string | null
+  spec_max_price_micro: number | null
+  spec_min_reliability: number | null
+  offer_attempts: number
+}
+
+/** What a session provisioned by spec asked for, kept so it can fail over to the next best offer. */
+export interface SessionSpec {
+  sku: string
+  gpuTypeKey: string
+  gpuCount: number
+  /** As the user gave it (e.g. "us-buffalo-1"), for the allocation view. */
+  region: string | null
+  countryCode: string | null
+  maxPricePerHour: MicroUsd | null
+  minReliability: number
 }
 
 export interface StoredSession extends Session {
   /** The provider's own offer id, needed to rent it. */
   offerProviderId: string
+  spec: SessionSpec | null
+  /** Offers tried so far (1 + failovers). */
+  offerAttempts: number
 }
 
 export interface SessionListFilter {
@@ -64,8 +87,12 @@ export type SessionPatch = Partial<
     | 'failureReason'
     | 'pricePerHour'
     | 'status'
+    | 'provider'
+    | 'offerId'
+    | 'gpuType'
+    | 'gpuCount'
   >
->
+> & {offerProviderId?: string; offerAttempts?: number}
 
 const PATCH_COLUMNS: Record<keyof SessionPatch, string> = {
   providerInstanceId: 'provider_instance_id',
@@ -79,6 +106,12 @@ const PATCH_COLUMNS: Record<keyof SessionPatch, string> = {
   failureReason: 'failure_reason',
   pricePerHour: 'price_per_hour_micro',
   status: 'status',
+  provider: 'provider',
+  offerId: 'offer_id',
+  gpuType: 'gpu_type',
+  gpuCount: 'gpu_count',
+  offerProviderId: 'offer_provider_id',
+  offerAttempts: 'offer_attempts',
 }
 
 export class SessionsRepo {
@@ -90,11 +123,15 @@ export class SessionsRepo {
         `INSERT INTO sessions (id, consumer_id, provider, provider_instance_id, offer_id, offer_provider_id, gpu_type,
           gpu_count, status, ssh_host, ssh_port, ssh_user, ssh_public_key, ssh_host_key_fingerprint, workload_type,
           reservation_hours, price_per_hour_micro, disk_gb, storage_policy, idle_threshold_minutes, template_hash_id,
-          hard_max_override, created_at, updated_at, started_at, expires_at, stopped_at, failure_reason)
+          hard_max_override, created_at, updated_at, started_at, expires_at, stopped_at, failure_reason, spec_sku,
+          spec_gpu_type_key, spec_gpu_count, spec_region, spec_country, spec_max_price_micro, spec_min_reliability,
+          offer_attempts)
         VALUES (@id, @consumer_id, @provider, @provider_instance_id, @offer_id, @offer_provider_id, @gpu_type,
           @gpu_count, @status, @ssh_host, @ssh_port, @ssh_user, @ssh_public_key, @ssh_host_key_fingerprint, @workload_type,
           @reservation_hours, @price_per_hour_micro, @disk_gb, @storage_policy, @idle_threshold_minutes, @template_hash_id,
-          @hard_max_override, @created_at, @updated_at, @started_at, @expires_at, @stopped_at, @failure_reason)`,
+          @hard_max_override, @created_at, @updated_at, @started_at, @expires_at, @stopped_at, @failure_reason, @spec_sku,
+          @spec_gpu_type_key, @spec_gpu_count, @spec_region, @spec_country, @spec_max_price_micro, @spec_min_reliability,
+          @offer_attempts)`,
       )
       .run(toRow(s))
   }
@@ -186,6 +223,14 @@ function toRow(s: StoredSession): SessionRow {
     expires_at: s.expiresAt,
     stopped_at: s.stoppedAt,
     failure_reason: s.failureReason,
+    spec_sku: s.spec?.sku ?? null,
+    spec_gpu_type_key: s.spec?.gpuTypeKey ?? null,
+    spec_gpu_count: s.spec?.gpuCount ?? null,
+    spec_region: s.spec?.region ?? null,
+    spec_country: s.spec?.countryCode ?? null,
+    spec_max_price_micro: s.spec?.maxPricePerHour ?? null,
+    spec_min_reliability: s.spec?.minReliability ?? null,
+    offer_attempts: s.offerAttempts,
   }
 }
 
@@ -219,5 +264,18 @@ function toSession(r: SessionRow): StoredSession {
     expiresAt: r.expires_at,
     stoppedAt: r.stopped_at,
     failureReason: r.failure_reason,
+    spec:
+      r.spec_sku === null
+        ? null
+        : {
+            sku: r.spec_sku,
+            gpuTypeKey: r.spec_gpu_type_key ?? '',
+            gpuCount: r.spec_gpu_count ?? 1,
+            region: r.spec_region,
+            countryCode: r.spec_country,
+            maxPricePerHour: r.spec_max_price_micro === null ? null : asMicroUsd(r.spec_max_price_micro),
+            minReliability: r.spec_min_reliability ?? 0,
+          },
+    offerAttempts: r.offer_attempts,
   }
 }

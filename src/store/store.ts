@@ -4,6 +4,7 @@ import {JobsRepo} from './jobs-repo.js'
 import {LedgerRepo} from './ledger-repo.js'
 import {MetaRepo} from './meta-repo.js'
 import {OffersRepo} from './offers-repo.js'
+import {PriceHistoryRepo} from './price-history-repo.js'
 import {SessionEventsRepo} from './session-events-repo.js'
 import {SessionsRepo} from './sessions-repo.js'
 
@@ -16,6 +17,7 @@ export class Store {
   readonly ledger: LedgerRepo
   readonly idempotency: IdempotencyRepo
   readonly jobs: JobsRepo
+  readonly priceHistory: PriceHistoryRepo
 
   constructor(readonly db: Db) {
     this.meta = new MetaRepo(db)
@@ -25,6 +27,7 @@ export class Store {
     this.ledger = new LedgerRepo(db)
     this.idempotency = new IdempotencyRepo(db)
     this.jobs = new JobsRepo(db)
+    this.priceHistory = new PriceHistoryRepo(db)
   }
 
   static open(file: string): Store {

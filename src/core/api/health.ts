@@ -6,7 +6,11 @@ export const ProviderStatus = z.object({
   base_url: z.string().nullable(),
   stale: z.boolean(),
   last_refresh_at: z.string().nullable(),
+  next_refresh_at: z.string().nullable(),
   last_error: z.string().nullable(),
+  consecutive_failures: z.number().int(),
+  breaker: z.enum(['closed', 'open', 'half-open']),
+  offers: z.number().int(),
 })
 
 export const HealthReply = z.object({

@@ -55,3 +55,31 @@ export type InventoryReply = z.infer<typeof InventoryReply>
 
 export const OfferReply = OfferDto.extend({simulated: z.boolean()})
 export type OfferReply = z.infer<typeof OfferReply>
+
+export const HistoryParams = z.object({
+  gpu_type: z.string().trim().min(1, 'is required, e.g. gpu_type=RTX 4090').max(100),
+  provider: z.enum(PROVIDER_NAMES).optional(),
+  since: z.iso.datetime({offset: true}).or(z.iso.date()).optional(),
+  limit: queryNumber.pipe(z.number().int().min(1).max(5000)).optional(),
+})
+export type HistoryParams = z.infer<typeof HistoryParams>
+
+export const PricePointDto = z.object({
+  at: z.string(),
+  provider: z.string(),
+  gpu_type: z.string(),
+  min_price_per_gpu_hour: z.number(),
+  median_price_per_gpu_hour: z.number(),
+  min_price_per_gpu_hour_micro_usd: z.number().int(),
+  median_price_per_gpu_hour_micro_usd: z.number().int(),
+  offer_count: z.number().int(),
+})
+export type PricePointDto = z.infer<typeof PricePointDto>
+
+export const HistoryReply = z.object({
+  gpu_type: z.string(),
+  points: z.array(PricePointDto),
+  count: z.number().int(),
+  simulated: z.boolean(),
+})
+export type HistoryReply = z.infer<typeof HistoryReply>

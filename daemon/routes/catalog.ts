@@ -1,0 +1,63 @@
+import type {FastifyPluginAsyncZod} from 'fastify-type-provider-zod'
+
+import {CatalogParams, CatalogReply} from '../../src/core/api/catalog.js'
+import {ErrorBody} from '../../src/core/api/common.js'
+import {HistoryParams, HistoryReply} from '../../src/core/api/inventory.js'
+import {toIso} from '../../src/core/clock.js'
+import {normalizeGpuName} from '../../src/core/gpu-names.js'
+import {microToUsd} from '../../src/core/money.js'
+import {regionCountry, skuOf} from '../../src/core/sku.js'
+import {AppError} from '../../src/core/errors.js'
+import type {AppDeps} from '../app.js'
+
+export function catalogRoutes(deps: AppDeps): FastifyPluginAsyncZod {
+  const {ctx} = deps
+  const simulated = ctx.simulated
+  return async (app) => {
+    app.get('/catalog', {schema: {querystring: CatalogParams, response: {200: CatalogReply, 400: ErrorBody}}}, async (request) => {
+      const q = request.query
+      const countryCode = q.region ? regionCountry(q.region) : undefined
+      if (q.region && !countryCode) {
+        throw new AppError('validation_error', `region "${q.region}" does not start with a country code (e.g. "US" or "us-east-1")`, {field: 'region'})
+      }
+      await deps.inventory.waitForFirstLoad()
+      const rows = ctx.store.offers.catalog({
+        provider: q.provider,
+        countryCode: countryCode ?? undefined,
+        gpuTypeKey: q.gpu_type ? normalizeGpuName(q.gpu_type).toLowerCase() : undefined,
+      })
+      const items = rows.map((r) => ({
+        sku: skuOf(r.gpuType),
+        gpu_type: r.gpuType,
+        vram_gb: r.vramGb,
+        gpus_total: r.gpuCount,
+        hourly_price_minor: Math.round(r.minPrice / 10_000),
+        min_price_per_hour: microToUsd(r.minPrice),
+        max_price_per_hour: microToUsd(r.maxPrice),
+        min_price_per_hour_micro_usd: r.minPrice,
+        max_price_per_hour_micro_usd: r.maxPrice,
+        offers: r.offers,
+        regions: r.countries,
+        providers: r.providers,
+      }))
+      return {items, count: items.length, stale_providers: deps.inventory.staleProviders(q.provider), simulated}
+    })
+
+    app.get('/inventory/history', {schema: {querystring: HistoryParams, response: {200: HistoryReply, 400: ErrorBody}}}, async (request) => {
+      const q = request.query
+      const gpuType = normalizeGpuName(q.gpu_type)
+      const since = q.since ? Date.parse(q.since) : undefined
+      const points = ctx.store.priceHistory.history(gpuType.toLowerCase(), {provider: q.provider, since, limit: q.limit}).map((p) => ({
+        at: toIso(p.at),
+        provider: p.provider,
+        gpu_type: p.gpuType,
+        min_price_per_gpu_hour: microToUsd(p.min),
+        median_price_per_gpu_hour: microToUsd(p.median),
+        min_price_per_gpu_hour_micro_usd: p.min,
+        median_price_per_gpu_hour_micro_usd: p.median,
+        offer_count: p.count,
+      }))
+      return {gpu_type: gpuType, points, count: points.length, simulated}
+    })
+  }
+}

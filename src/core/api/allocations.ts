@@ -1,0 +1,70 @@
+import {z} from 'zod'
+
+import {MAX_RESERVATION_HOURS, MIN_RESERVATION_HOURS, STORAGE_POLICIES, WORKLOAD_TYPES} from '../session.js'
+
+/**
+ * The quick start's GPUaaS vocabulary over sessions: an allocation is a session created from
+ * a spec (SKU, GPU count, region) instead of an offer id; the daemon picks the best live offer.
+ */
+export const CreateAllocationBody = z
+  .object({
+    sku: z.string().trim().min(1).max(100).optional(),
+    gpu_type: z.string().trim().min(1).max(100).optional(),
+    gpus_total: z.number().int().min(1).max(64).default(1),
+    region_code: z.string().trim().min(1).max(100).optional(),
+    ssh_key_ids: z.array(z.string().trim().min(1).max(200)).max(20).optional(),
+    ssh_public_key: z.string().trim().min(1).max(16_384).optional(),
+    /** USD per hour for the whole allocation. */
+    max_price: z.number().min(0, 'must be 0 or more').max(10_000).optional(),
+    min_reliability: z.number().min(0).max(1).optional(),
+    consumer_id: z.string().trim().min(1).max(200).regex(/^[\w.@:-]+$/, 'may use letters, digits and . _ - @ :').default('default'),
+    workload_type: z.enum(WORKLOAD_TYPES).default('ssh'),
+    reservation_hours: z
+      .number()
+      .int('must be a whole number of hours')
+      .min(MIN_RESERVATION_HOURS)
+      .max(MAX_RESERVATION_HOURS, `must be at most ${MAX_RESERVATION_HOURS} (the hard maximum)`)
+      .default(1),
+    idle_threshold_minutes: z.number().int().min(0).max(24 * 60).default(0),
+    storage_policy: z.enum(STORAGE_POLICIES).default('destroy'),
+    disk_gb: z.number().int().min(10).max(10_000).default(50),
+    hard_max_override: z.boolean().default(false),
+    idempotency_key: z.string().trim().min(1).max(200).optional(),
+  })
+  .refine((b) => b.sku !== undefined || b.gpu_type !== undefined, {message: 'give sku (e.g. "rtx-4090") or gpu_type (e.g. "RTX 4090")', path: ['sku']})
+export type CreateAllocationBody = z.input<typeof CreateAllocationBody>
+
+export const ALLOCATION_STATUSES = ['requested', 'provisioning', 'active', 'releasing', 'released', 'failed'] as const
+
+export const AllocationDto = z.object({
+  id: z.string(),
+  sku: z.string(),
+  gpu_type: z.string(),
+  gpus_total: z.number().int(),
+  region_code: z.string().nullable(),
+  status: z.enum(ALLOCATION_STATUSES),
+  failure_reason: z.string().nullable(),
+  consumer_id: z.string(),
+  provider: z.string(),
+  offer_id: z.string(),
+  offer_attempts: z.number().int(),
+  hourly_price_minor: z.number().int(),
+  price_per_hour: z.number(),
+  price_per_hour_micro_usd: z.number().int(),
+  created_at: z.string(),
+  expires_at: z.string(),
+  connection: z
+    .object({private_ip: z.string().nullable(), ssh_host: z.string(), ssh_port: z.number().int(), ssh_user: z.string()})
+    .nullable(),
+  simulated: z.boolean(),
+  ssh_private_key: z.string().optional(),
+})
+export type AllocationDto = z.infer<typeof AllocationDto>
+
+export const AllocationsReply = z.object({
+  allocations: z.array(AllocationDto),
+  count: z.number().int(),
+  total: z.number().int(),
+  simulated: z.boolean(),
+})
+export type AllocationsReply = z.infer<typeof AllocationsReply>

@@ -1,0 +1,145 @@
+import {CircuitBreaker} from '../core/circuit-breaker.js'
+import {pricePoints} from '../core/price-stats.js'
+import type {ProviderName} from '../core/provider-name.js'
+import {scrubSecrets} from '../log/logger.js'
+import {RateLimitedError} from '../providers/errors.js'
+import type {ServiceContext} from './context.js'
+
+export interface RefreshPolicy {
+  /** Normal time between full-market refreshes. */
+  intervalMs: number
+  /** First back-off after a failure; doubles per consecutive failure up to `maxBackoffMs`. */
+  backoffMs: number
+  maxBackoffMs: number
+  /** Consecutive failures that open the circuit breaker. */
+  breakerThreshold: number
+  /** Offers older than this are stale even without a failure (a stuck worker must show). */
+  staleAfterMs: number
+  /** Upper bound of one full-market fetch. */
+  maxOffers: number
+}
+
+export const DEFAULT_REFRESH_POLICIES: Record<ProviderName, RefreshPolicy> = {
+  // Vast.ai's search is about 10 calls/min per key; once a minute leaves room for everything else.
+  vastai: {intervalMs: 60_000, backoffMs: 5_000, maxBackoffMs: 10 * 60_000, breakerThreshold: 3, staleAfterMs: 5 * 60_000, maxOffers: 20_000},
+  // TensorDock's /locations takes 4-5 s live and the account has 100 requests/min in all.
+  tensordock: {intervalMs: 120_000, backoffMs: 10_000, maxBackoffMs: 10 * 60_000, breakerThreshold: 3, staleAfterMs: 10 * 60_000, maxOffers: 20_000},
+}
+
+export interface ProviderFreshness {
+  lastAttemptAt: number | null
+  lastSuccessAt: number | null
+  lastError: string | null
+  consecutiveFailures: number
+  nextRefreshAt: number
+  breaker: 'closed' | 'open' | 'half-open'
+  offers: number
+}
+
+/**
+ * Keeps one provider's offers fresh in the store: a full-market fetch every interval,
+ * adaptive back-off (honouring Retry-After) and a circuit breaker when it fails, and the last
+ * good offers left in place meanwhile so queries can still answer, flagged stale.
+ */
+export class RefreshWorker {
+  private timer: NodeJS.Timeout | null = null
+  private inFlight: Promise<void> | null = null
+  private readonly breaker: CircuitBreaker
+  private stopped = true
+  private status: ProviderFreshness
+
+  constructor(
+    private readonly ctx: ServiceContext,
+    readonly provider: ProviderName,
+    private readonly policy: RefreshPolicy,
+  ) {
+    this.breaker = new CircuitBreaker({failureThreshold: policy.breakerThreshold, openMs: policy.backoffMs * 4, maxOpenMs: policy.maxBackoffMs})
+    this.status = {lastAttemptAt: null, lastSuccessAt: null, lastError: null, consecutiveFailures: 0, nextRefreshAt: ctx.clock.now(), breaker: 'closed', offers: 0}
+  }
+
+  start(): void {
+    this.stopped = false
+    this.schedule(0)
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true
+    if (this.timer) clearTimeout(this.timer)
+    this.timer = null
+    await this.inFlight?.catch(() => {})
+  }
+
+  freshness(): ProviderFreshness {
+    return {...this.status, breaker: this.breaker.state(this.ctx.clock.now())}
+  }
+
+  /** Failing now, or serving data older than the policy allows. */
+  isStale(): boolean {
+    const now = this.ctx.clock.now()
+    if (this.status.consecutiveFailures > 0) return true
+    return this.status.lastSuccessAt !== null && now - this.status.lastSuccessAt > this.policy.staleAfterMs
+  }
+
+  hasData(): boolean {
+    return this.status.lastSuccessAt !== null
+  }
+
+  /** Resolves when the refresh under way (if any) is over. */
+  settled(): Promise<void> {
+    return this.inFlight ?? Promise.resolve()
+  }
+
+  /** One refresh now, unless one is running or the breaker is open. Tests drive time with this. */
+  refreshNow(): Promise<void> {
+    if (this.inFlight) return this.inFlight
+    const now = this.ctx.clock.now()
+    if (!this.breaker.canCall(now)) {
+      if (!this.stopped) this.schedule((this.breaker.retryAt() ?? now) - now)
+      return Promise.resolve()
+    }
+    this.inFlight = this.refresh(now).finally(() => (this.inFlight = null))
+    return this.inFlight
+  }
+
+  private async refresh(started: number): Promise<void> {
+    this.status.lastAttemptAt = started
+    try {
+      const offers = await this.ctx.providers.get(this.provider).searchOffers({limit: this.policy.maxOffers})
+      this.ctx.store.transaction(() => {
+        this.ctx.store.offers.upsertMany(offers)
+        this.ctx.store.offers.markMissingUnavailable(this.provider, started)
+        this.ctx.store.priceHistory.record(this.provider, started, pricePoints(offers))
+      })
+      this.breaker.recordSuccess()
+      this.status = {
+        ...this.status,
+        lastSuccessAt: started,
+        lastError: null,
+        consecutiveFailures: 0,
+        offers: offers.length,
+        nextRefreshAt: started + this.policy.intervalMs,
+      }
+    } catch (err) {
+      const now = this.ctx.clock.now()
+      this.breaker.recordFailure(now)
+      const failures = this.status.consecutiveFailures + 1
+      const backoff = Math.min(this.policy.backoffMs * 2 ** (failures - 1), this.policy.maxBackoffMs)
+      const retryAfter = err instanceof RateLimitedError && err.retryAfterMs !== null ? err.retryAfterMs : 0
+      const next = Math.max(now + Math.max(backoff, retryAfter), this.breaker.retryAt() ?? 0)
+      const message = scrubSecrets(err instanceof Error ? err.message : String(err))
+      this.status = {...this.status, lastError: message, consecutiveFailures: failures, nextRefreshAt: next}
+      this.ctx.log.warn({provider: this.provider, failures, next_refresh_in_ms: next - now, err: message}, 'offer refresh failed; serving last good offers')
+    } finally {
+      if (!this.stopped) this.schedule(this.status.nextRefreshAt - this.ctx.clock.now())
+    }
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.timer) clearTimeout(this.timer)
+    this.timer = setTimeout(() => {
+      this.timer = null
+      void this.refreshNow()
+    }, Math.max(0, delayMs))
+    this.timer.unref?.()
+  }
+}

@@ -1,0 +1,54 @@
+import {asMicroUsd, type MicroUsd} from '../core/money.js'
+import type {PricePoint} from '../core/price-stats.js'
+import type {Db} from './database.js'
+
+export interface StoredPricePoint {
+  provider: string
+  gpuType: string
+  at: number
+  min: MicroUsd
+  median: MicroUsd
+  count: number
+}
+
+export class PriceHistoryRepo {
+  constructor(private readonly db: Db) {}
+
+  record(provider: string, at: number, points: readonly PricePoint[]): void {
+    const insert = this.db.prepare(
+      'INSERT INTO price_points (provider, gpu_type, gpu_type_key, at, min_micro, median_micro, offer_count) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    )
+    this.db.transaction(() => {
+      for (const p of points) insert.run(provider, p.gpuType, p.gpuType.toLowerCase(), at, p.min, p.median, p.count)
+    })()
+  }
+
+  /** Points of one GPU model (exact canonical name, or every model it prefixes), oldest first. */
+  history(gpuTypeKey: string, filter: {provider?: string; since?: number; limit?: number} = {}): StoredPricePoint[] {
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM (
+           SELECT provider, gpu_type, at, min_micro, median_micro, offer_count FROM price_points
+           WHERE (gpu_type_key = @gpu OR (gpu_type_key >= @gpu || ' ' AND gpu_type_key < @gpu || '!'))
+             AND (@provider IS NULL OR provider = @provider) AND at >= @since
+           ORDER BY at DESC, provider, gpu_type LIMIT @limit
+         ) ORDER BY at, provider, gpu_type`,
+      )
+      .all({gpu: gpuTypeKey, provider: filter.provider ?? null, since: filter.since ?? 0, limit: filter.limit ?? 500}) as {
+      provider: string
+      gpu_type: string
+      at: number
+      min_micro: number
+      median_micro: number
+      offer_count: number
+    }[]
+    return rows.map((r) => ({
+      provider: r.provider,
+      gpuType: r.gpu_type,
+      at: r.at,
+      min: asMicroUsd(r.min_micro),
+      median: asMicroUsd(r.median_micro),
+      count: r.offer_count,
+    }))
+  }
+}
