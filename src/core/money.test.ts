@@ -49,3 +49,16 @@ describe('costForDuration', () => {
     )
   })
 })
+
+describe('toMicroUsd fast path', () => {
+  it('agrees with the exact decimal route for every amount with up to six decimals', () => {
+    fc.assert(
+      fc.property(fc.integer({min: -10_000_000_000, max: 10_000_000_000}), (micro) => {
+        const usd = micro / 1_000_000
+        expect(toMicroUsd(usd)).toBe(micro)
+        expect(toMicroUsd(String(usd))).toBe(micro)
+      }),
+      {numRuns: 5000},
+    )
+  })
+})

@@ -20,6 +20,13 @@ const DECIMAL = /^(-)?(\d+)(?:\.(\d+))?$/
  * 0.1 + 0.2 style binary noise never reaches the ledger.
  */
 export function toMicroUsd(usd: number | string): MicroUsd {
+  if (typeof usd === 'number' && Number.isFinite(usd)) {
+    // Fast path for the common case of at most six decimals: the product lands within a few
+    // ulps of the exact integer, so rounding it gives exactly what the decimal route would.
+    const scaled = usd * MICRO_PER_USD
+    const rounded = Math.round(scaled)
+    if (Math.abs(scaled - rounded) < 1e-6 && Number.isSafeInteger(rounded)) return (rounded === 0 ? 0 : rounded) as MicroUsd
+  }
   const text = typeof usd === 'number' ? numberToPlainDecimal(usd) : usd.trim()
   const match = DECIMAL.exec(text)
   if (!match) throw new RangeError(`not a decimal USD amount: ${JSON.stringify(usd)}`)
