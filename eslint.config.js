@@ -1,6 +1,7 @@
 // Import boundaries follow ../shared/design/architecture.md: core is pure, commands stay thin,
 // only the daemon reaches the store, and nothing but the TUI command loads Ink.
 import js from '@eslint/js'
+import globals from 'globals'
 import tseslint from 'typescript-eslint'
 
 const banned = (...groups) => ({
@@ -36,5 +37,5 @@ export default tseslint.config(
   {files: ['tui/**/*.{ts,tsx}'], rules: banned(store, daemon, services)},
   // Tests read JSON replies of servers they exercise; typing every reply there adds nothing.
   {files: ['**/*.test.ts', 'test/**/*.ts'], rules: {'@typescript-eslint/no-explicit-any': 'off'}},
-  {files: ['bin/**/*.js', 'bench/**/*.js'], languageOptions: {globals: {process: 'readonly', console: 'readonly', URL: 'readonly'}}},
+  {files: ['bin/**/*.js', 'bench/**/*.js', 'eslint.config.js'], languageOptions: {globals: globals.node}},
 )
