@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// Benchmarks, run with `npm run bench` (after a build). Uses public tools so anyone can rerun
-// them: hyperfine for whole-command timings (apt-get install hyperfine).
-import {execFileSync, spawnSync} from 'node:child_process'
+// Benchmarks, run with `npm run bench` (after a build), or one with `npm run bench -- <name>`.
+// Uses public tools so anyone can rerun them: hyperfine for whole-command timings.
+import {execFileSync} from 'node:child_process'
 import {mkdtempSync, readdirSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
@@ -12,11 +12,6 @@ const only = process.argv[2]
 const benches = readdirSync(join(root, 'bench'))
   .filter((f) => f.endsWith('.bench.js'))
   .filter((f) => !only || f.startsWith(only))
-
-if (spawnSync('hyperfine', ['--version']).status !== 0) {
-  console.error('hyperfine is not installed: apt-get install -y hyperfine')
-  process.exit(2)
-}
 
 const home = mkdtempSync(join(tmpdir(), 'gpu-shopper-bench-'))
 try {

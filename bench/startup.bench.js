@@ -6,6 +6,11 @@ import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
+if (spawnSync('hyperfine', ['--version']).status !== 0) {
+  console.error('hyperfine is not installed: apt-get install -y hyperfine')
+  process.exit(2)
+}
+
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const cli = join(root, 'bin', 'run.js')
 const env = {...process.env}
