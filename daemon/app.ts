@@ -7,6 +7,7 @@ import {jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodType
 
 import type {ServiceContext} from '../src/services/context.js'
 import type {InventoryService} from '../src/services/inventory-service.js'
+import type {Reconciler} from '../src/services/reconciler.js'
 import {installAuth} from './auth.js'
 import {installErrorHandling} from './error-handler.js'
 import {DaemonMetrics} from './metrics.js'
@@ -14,6 +15,7 @@ import {allocationRoutes} from './routes/allocations.js'
 import {catalogRoutes} from './routes/catalog.js'
 import {costRoutes} from './routes/costs.js'
 import {healthRoutes} from './routes/health.js'
+import {reconcileRoutes} from './routes/reconcile.js'
 import {inventoryRoutes} from './routes/inventory.js'
 import {sessionRoutes} from './routes/sessions.js'
 
@@ -30,6 +32,7 @@ export interface AppOptions {
   /** Shared with the provider instrumentation so one /metrics shows both. */
   metricsRegistry: Registry
   inventory: InventoryService
+  reconciler: Reconciler
 }
 
 export interface AppDeps extends AppOptions {
@@ -92,6 +95,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(costRoutes(deps), {prefix: '/api/v1'})
   await app.register(catalogRoutes(deps), {prefix: '/api/v1'})
   await app.register(allocationRoutes(deps), {prefix: '/api/v1'})
+  await app.register(reconcileRoutes(deps), {prefix: '/api/v1'})
   app.get('/api/v1/openapi.json', {schema: {hide: true}}, async () => app.swagger())
   return app
 }

@@ -10,19 +10,20 @@ import {systemClock} from '../src/core/clock.js'
 import {appPaths, daemonStateFile, databaseFile, packageRoot, sessionKeysDir, type AppPaths} from '../src/config/paths.js'
 import {ENV, readEnv} from '../src/config/env.js'
 import {createLogger, type Logger} from '../src/log/logger.js'
-import {createVastAiAdapter} from '../src/providers/vastai/vastai-adapter.js'
 import {DEFAULT_TIMINGS, type ServiceContext, type Timings} from '../src/services/context.js'
 import {InventoryService} from '../src/services/inventory-service.js'
 import {JobRunner} from '../src/services/job-runner.js'
 import type {RefreshPolicy} from '../src/services/refresh-worker.js'
 import type {ProviderName} from '../src/core/provider-name.js'
 import {LifecycleWorker} from '../src/services/lifecycle-worker.js'
-import {ProviderRegistry} from '../src/services/provider-registry.js'
+import {Reconciler} from '../src/services/reconciler.js'
 import {SessionEventBus} from '../src/services/session-event-bus.js'
 import {Store} from '../src/store/store.js'
 import {buildApp} from './app.js'
 import {createProviderMetrics, instrumentProvider} from './instrumented-provider.js'
+import {acquireDaemonLock} from './daemon-lock.js'
 import {loadOrCreateDaemonKey} from './daemon-keys.js'
+import {buildProviders} from './providers.js'
 import type {DaemonState} from '../src/config/daemon-state.js'
 import {removeStateFile, writeStateFile} from './state-file.js'
 
@@ -51,6 +52,7 @@ export interface RunningDaemon {
   inventory: InventoryService
   jobs: JobRunner
   lifecycle: LifecycleWorker
+  reconciler: Reconciler
   simulatorUrls: Record<string, string>
   close(): Promise<void>
 }
@@ -67,38 +69,22 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
   const host = options.host ?? '127.0.0.1'
   const log = options.logger ?? createLogger({level: readEnv(ENV.logLevel, env) ?? 'info'})
   const version = packageVersion()
+  const releaseLock = acquireDaemonLock(paths.data)
   const store = Store.open(databaseFile(paths))
   const deploymentId = store.meta.getOrInit('deployment_id', () => `dep-${randomBytes(4).toString('hex')}`)
   const daemonKey = loadOrCreateDaemonKey(sessionKeysDir(paths))
 
   const metricsRegistry = new Registry()
   const providerMetrics = createProviderMetrics(metricsRegistry)
-  const providers = new ProviderRegistry()
-  const closers: (() => Promise<void>)[] = []
-  const simulatorUrls: Record<string, string> = {}
-  if (options.simulate) {
-    // Simulated mode is explicit and announced everywhere (`simulated: true`); it is never a fallback.
-    const {startSimulators} = await import('../src/sim/index.js')
-    const sims = await startSimulators({host: '127.0.0.1', port: 0})
-    closers.push(() => sims.close())
-    simulatorUrls.vastai = sims.vastai.url
-    providers.register('vastai', {
-      baseUrl: sims.vastai.url,
-      adapter: instrumentProvider(
-        createVastAiAdapter({baseUrl: sims.vastai.url, apiKey: `sim-${randomBytes(8).toString('hex')}`, clock, rateLimit: {perSecond: 50, burst: 50}, logger: log}),
-        providerMetrics,
-      ),
-    })
-  } else {
-    const vastKey = readEnv(ENV.vastaiApiKey, env)
-    const vastUrl = readEnv(ENV.vastaiApiUrl, env)
-    if (vastKey || vastUrl) {
-      const baseUrl = vastUrl ?? 'https://console.vast.ai'
-      providers.register('vastai', {baseUrl, adapter: instrumentProvider(createVastAiAdapter({baseUrl, apiKey: vastKey ?? '', clock, logger: log}), providerMetrics)})
-    } else {
-      log.warn('no provider configured: set VASTAI_API_KEY (and optionally VASTAI_API_URL), or start with --simulate')
-    }
-  }
+  const built = await buildProviders({
+    env,
+    clock,
+    log,
+    simulate: Boolean(options.simulate),
+    wrap: (adapter) => instrumentProvider(adapter, providerMetrics),
+  })
+  const providers = built.registry
+  const simulatorUrls = built.simulatorUrls
 
   const ctx: ServiceContext = {
     store,
@@ -114,7 +100,8 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
   const token = options.auth === false ? null : randomBytes(32).toString('base64url')
   const inventory = new InventoryService(ctx, options.refreshPolicies)
   const jobs = new JobRunner(ctx)
-  const lifecycle = new LifecycleWorker(ctx, () => jobs.kick())
+  const reconciler = new Reconciler(ctx)
+  const lifecycle = new LifecycleWorker(ctx, () => jobs.kick(), reconciler)
   let ready = false
   const app = await buildApp({
     ctx,
@@ -125,16 +112,12 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
     isReady: () => ready,
     metricsRegistry,
     inventory,
+    reconciler,
   })
   await app.listen({host, port: options.port ?? 8080})
   const address = app.server.address()
   const port = typeof address === 'object' && address ? address.port : (options.port ?? 8080)
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`
-
-  inventory.start()
-  jobs.start()
-  lifecycle.start()
-  ready = true
 
   const stateFile = daemonStateFile(paths)
   if (options.writeState !== false) {
@@ -154,6 +137,17 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
   }
   log.info({url, deployment_id: deploymentId, simulated: ctx.simulated, auth: token !== null}, 'daemon listening')
 
+  // Start-up order matters for money: leases of the dead daemon are handed back, then the
+  // store and the providers are reconciled (adopting instances created but never recorded),
+  // and only then do jobs run and /health turn 200.
+  inventory.start()
+  const resumed = store.jobs.releaseAllLeases(clock.now())
+  if (resumed) log.warn({jobs: resumed}, 'resuming jobs left running by a previous daemon')
+  await lifecycle.reconcile()
+  jobs.start()
+  lifecycle.start()
+  ready = true
+
   let closing: Promise<void> | null = null
   return {
     url,
@@ -163,6 +157,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
     inventory,
     jobs,
     lifecycle,
+    reconciler,
     simulatorUrls,
     close() {
       closing ??= (async () => {
@@ -170,9 +165,10 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
         await app.close()
         await inventory.stop()
         await jobs.stop()
-        for (const close of closers) await close()
+        await built.close()
         if (options.writeState !== false) removeStateFile(stateFile, process.pid)
         store.close()
+        releaseLock()
       })()
       return closing
     },

@@ -17,6 +17,10 @@ export interface Timings {
   lifecycleIntervalMs: number
   /** Idempotency records live this long. */
   idempotencyTtlMs: number
+  /** How often the reconciler compares the store with the providers (besides start-up). */
+  reconcileIntervalMs: number
+  /** An instance labelled by this deployment with no live session is destroyed after this long. */
+  orphanGraceMs: number
 }
 
 export const DEFAULT_TIMINGS: Timings = {
@@ -26,6 +30,8 @@ export const DEFAULT_TIMINGS: Timings = {
   inventoryMaxAgeMs: 30_000,
   lifecycleIntervalMs: 10_000,
   idempotencyTtlMs: 24 * 3_600_000,
+  reconcileIntervalMs: 5 * 60_000,
+  orphanGraceMs: 10 * 60_000,
 }
 
 /** What every use case needs: the one store, the clock, the providers, who we are. */

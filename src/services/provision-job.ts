@@ -10,6 +10,7 @@ import {runRemoteCommand} from '../ssh/run-command.js'
 import type {Job} from '../store/jobs-repo.js'
 import type {StoredSession} from '../store/sessions-repo.js'
 import type {ServiceContext} from './context.js'
+import {crashPoint} from './crash-points.js'
 import {recordSessionEvent, transitionSession} from './session-transitions.js'
 
 export type JobOutcome = {done: true} | {done: false; retryInMs: number; error?: string}
@@ -80,7 +81,10 @@ async function obtainInstance(ctx: ServiceContext, adapter: ProviderAdapter, ses
       diskGb: session.diskGb,
       templateHashId: session.templateHashId,
     })
+    crashPoint('after-provider-create')
+    crashPoint('before-record-provider-id')
     recordInstance(ctx, session, created.providerInstanceId, `instance ${created.providerInstanceId} created at ${session.provider}`)
+    crashPoint('after-record-provider-id')
     return null
   } catch (err) {
     if (err instanceof InstanceSetupError) {
@@ -155,6 +159,7 @@ function recordInstance(ctx: ServiceContext, session: StoredSession, providerIns
 async function verifyAndStart(ctx: ServiceContext, session: StoredSession, instance: ProviderInstance): Promise<JobOutcome> {
   const ssh = instance.ssh!
   try {
+    crashPoint('during-ssh-verify')
     const result = await runRemoteCommand(
       {host: ssh.host, port: ssh.port, user: ssh.user, privateKey: ctx.daemonKey.privateKey, hostKeyFingerprint: null},
       'nvidia-smi -L',

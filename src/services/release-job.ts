@@ -4,6 +4,7 @@ import type {Job} from '../store/jobs-repo.js'
 import type {ServiceContext} from './context.js'
 import {accrueSession} from './cost-service.js'
 import {backoffMs, type JobOutcome} from './provision-job.js'
+import {crashPoint} from './crash-points.js'
 import {recordSessionEvent, transitionSession} from './session-transitions.js'
 
 /**
@@ -29,6 +30,7 @@ export async function runReleaseStep(ctx: ServiceContext, job: Job): Promise<Job
   if (session.providerInstanceId) {
     try {
       await adapter.destroyInstance(session.providerInstanceId)
+      crashPoint('after-destroy-call')
       const after = await adapter.getInstance(session.providerInstanceId)
       if (after) {
         recordSessionEvent(ctx, session.id, 'destroy_unverified', {
@@ -44,6 +46,7 @@ export async function runReleaseStep(ctx: ServiceContext, job: Job): Promise<Job
     }
   }
 
+  crashPoint('before-mark-stopped')
   const stoppedAt = ctx.clock.now()
   const verified = session.providerInstanceId ? `instance ${session.providerInstanceId} destroyed and verified gone` : 'no instance had been created'
   if (session.status === 'stopping') {

@@ -13,6 +13,7 @@ import {isTerminal} from '../core/session-status.js'
 import {generateSessionKeyPair, parsePublicKey} from '../ssh/keys.js'
 import type {SessionSpec, StoredSession} from '../store/sessions-repo.js'
 import type {ServiceContext} from './context.js'
+import {crashPoint} from './crash-points.js'
 import {rememberResponse, replayIfSeen, requestHash, type StoredResponse} from './idempotency.js'
 import {transitionSession} from './session-transitions.js'
 
@@ -216,7 +217,7 @@ function insertSession(
     offerAttempts: 1,
   }
 
-  return ctx.store.transaction(() => {
+  const response = ctx.store.transaction(() => {
     ctx.store.sessions.insert(session)
     const event = ctx.store.events.append({
       sessionId: session.id,
@@ -234,6 +235,8 @@ function insertSession(
     ctx.events.publish(event)
     return first
   })
+  crashPoint('after-intent-commit')
+  return response
 }
 
 export function getSession(ctx: ServiceContext, id: string): StoredSession {

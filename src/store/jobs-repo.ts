@@ -61,6 +61,14 @@ export class JobsRepo {
     })()
   }
 
+  /**
+   * Hands back every lease at start-up: only one daemon owns a data dir (daemon.lock), so a
+   * job still marked running was held by a daemon that died, and can run again at once.
+   */
+  releaseAllLeases(now: number): number {
+    return this.db.prepare("UPDATE jobs SET status = 'queued', run_at = ?, lease_until = NULL, updated_at = ? WHERE status = 'running'").run(now, now).changes
+  }
+
   /** Puts the job back in the queue for another step at `runAt` (polling, retry after back-off). */
   reschedule(id: number, runAt: number, now: number, lastError: string | null = null): void {
     this.db

@@ -23,7 +23,8 @@ import type {
 import {errorCode, isInsufficientCredit, isVastAuthFailure, vastErrorFor} from './vastai-errors.js'
 import {instanceFromVast, parseVastInstance} from './vastai-instance.js'
 import {parseOfferPage} from './vastai-offer.js'
-import {buildVastQuery, offerMatchesQuery} from './vastai-query.js'
+import {selectOffers} from '../offer-selection.js'
+import {buildVastQuery} from './vastai-query.js'
 import {vastCreateReplySchema, vastInstanceListSchema, vastInstanceReplySchema, vastResultSchema} from './vastai-wire.js'
 
 /** pino-compatible, so the daemon can pass its logger straight in. */
@@ -115,9 +116,7 @@ export class VastAiAdapter implements ProviderAdapter {
     if (page.skipped > 0) {
       this.#logger?.warn({provider: this.name, skipped: page.skipped, problems: page.problems}, 'skipped unreadable Vast.ai offers')
     }
-    const offset = query.offset ?? 0
-    const matching = sortOffers(page.offers.filter((o) => offerMatchesQuery(o, query)), query)
-    return matching.slice(offset, query.limit === undefined ? undefined : offset + query.limit)
+    return selectOffers(page.offers, query)
   }
 
   async createInstance(request: CreateInstanceRequest, options?: CallOptions): Promise<CreatedInstance> {
@@ -314,21 +313,4 @@ export function createVastAiAdapter(options: VastAiAdapterOptions): VastAiAdapte
 
 function sameId(row: unknown, id: string): boolean {
   return row !== null && typeof row === 'object' && String((row as Record<string, unknown>).id) === id
-}
-
-/** Stable, so the provider's order survives among equals. */
-function sortOffers(offers: Offer[], query: InventoryQuery): Offer[] {
-  const sort = query.sort ?? 'price'
-  const key: ((o: Offer) => number) | null =
-    sort === 'price' ? (o) => o.pricePerHour
-    : sort === 'price_per_gpu' ? (o) => o.pricePerHour / o.gpuCount
-    : sort === 'vram' ? (o) => o.vramGb
-    : sort === 'reliability' ? (o) => o.reliability ?? 0
-    : null
-  if (!key) return offers
-  const direction = (query.order ?? (sort === 'price' || sort === 'price_per_gpu' ? 'asc' : 'desc')) === 'asc' ? 1 : -1
-  return offers
-    .map((offer, index) => ({offer, index}))
-    .sort((a, b) => direction * (key(a.offer) - key(b.offer)) || a.index - b.index)
-    .map((entry) => entry.offer)
 }

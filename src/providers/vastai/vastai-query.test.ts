@@ -3,7 +3,8 @@ import {describe, expect, it} from 'vitest'
 import {toMicroUsd} from '../../core/money.js'
 import type {Offer} from '../../core/offer.js'
 
-import {buildVastQuery, offerMatchesQuery} from './vastai-query.js'
+import {offerMatchesQuery} from '../offer-selection.js'
+import {buildVastQuery} from './vastai-query.js'
 
 const options = {defaultLimit: 1000}
 

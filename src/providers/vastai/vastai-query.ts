@@ -1,8 +1,7 @@
-import {describeGpu, gpuMatchesFilter, providerGpuNamesFor} from '../../core/gpu-names.js'
+import {describeGpu, providerGpuNamesFor} from '../../core/gpu-names.js'
 import {defaultOrder, type InventoryQuery, type OfferSortKey} from '../../core/inventory-query.js'
-import {countryCode, locationMatches} from '../../core/location.js'
+import {countryCode} from '../../core/location.js'
 import {microToUsd} from '../../core/money.js'
-import type {Offer} from '../../core/offer.js'
 
 export interface VastQueryOptions {
   /** Offers to ask for when the query sets no limit. */
@@ -52,21 +51,4 @@ export function buildVastQuery(query: InventoryQuery, options: VastQueryOptions)
   body.limit = (query.limit ?? options.defaultLimit) + (query.offset ?? 0)
   if (options.allocatedStorageGb !== undefined) body.allocated_storage = options.allocatedStorageGb
   return body
-}
-
-/**
- * The same filters, applied to normalised offers: they also cover what Vast cannot express
- * (exact VRAM variants, unknown GPU spellings, location substrings) and keep results right
- * should the server ignore a filter.
- */
-export function offerMatchesQuery(offer: Offer, query: InventoryQuery): boolean {
-  if (!offer.available) return false
-  if (query.gpuType && !gpuMatchesFilter(offer.gpuType, query.gpuType, offer.vramGb)) return false
-  if (query.minVramGb !== undefined && offer.vramGb < query.minVramGb) return false
-  if (query.maxPricePerHour !== undefined && offer.pricePerHour > query.maxPricePerHour) return false
-  if (query.minGpuCount !== undefined && offer.gpuCount < query.minGpuCount) return false
-  if (query.minReliability !== undefined && (offer.reliability ?? 0) < query.minReliability) return false
-  if (query.minCuda !== undefined && (offer.cudaVersion ?? 0) < query.minCuda) return false
-  if (query.location && !locationMatches(offer.location, offer.countryCode, query.location)) return false
-  return true
 }

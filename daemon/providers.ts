@@ -1,0 +1,70 @@
+import {randomBytes} from 'node:crypto'
+
+import type {Clock} from '../src/core/clock.js'
+import {ENV, readEnv} from '../src/config/env.js'
+import type {Logger} from '../src/log/logger.js'
+import type {ProviderAdapter} from '../src/providers/provider.js'
+import {createTensorDockAdapter} from '../src/providers/tensordock/tensordock-adapter.js'
+import {createVastAiAdapter} from '../src/providers/vastai/vastai-adapter.js'
+import {ProviderRegistry} from '../src/services/provider-registry.js'
+
+export interface BuiltProviders {
+  registry: ProviderRegistry
+  /** Base URLs of the in-process simulators (simulate mode only). */
+  simulatorUrls: Record<string, string>
+  close(): Promise<void>
+}
+
+export interface ProviderBuildOptions {
+  env: NodeJS.ProcessEnv
+  clock: Clock
+  log: Logger
+  simulate: boolean
+  /** Wraps every adapter (metrics). */
+  wrap?: (adapter: ProviderAdapter) => ProviderAdapter
+}
+
+/**
+ * The configured marketplaces. Real mode uses the providers' keys from the environment; a
+ * provider without credentials is simply absent. Simulate mode starts the simulators in this
+ * process and is announced everywhere (`simulated: true`): it is never a fallback.
+ */
+export async function buildProviders(options: ProviderBuildOptions): Promise<BuiltProviders> {
+  const {env, clock, log} = options
+  const wrap = options.wrap ?? ((a: ProviderAdapter) => a)
+  const registry = new ProviderRegistry()
+  if (options.simulate) {
+    const {startSimulators} = await import('../src/sim/index.js')
+    const sims = await startSimulators({host: '127.0.0.1', port: 0})
+    const fast = {perSecond: 50, burst: 50}
+    registry.register('vastai', {
+      baseUrl: sims.vastai.url,
+      adapter: wrap(createVastAiAdapter({baseUrl: sims.vastai.url, apiKey: `sim-${randomBytes(8).toString('hex')}`, clock, rateLimit: fast, logger: log})),
+    })
+    registry.register('tensordock', {
+      baseUrl: sims.tensordock.url,
+      adapter: wrap(createTensorDockAdapter({baseUrl: sims.tensordock.url, apiToken: `sim-${randomBytes(8).toString('hex')}`, clock, rateLimit: fast, logger: log})),
+    })
+    return {registry, simulatorUrls: {vastai: sims.vastai.url, tensordock: sims.tensordock.url}, close: () => sims.close()}
+  }
+
+  const vastKey = readEnv(ENV.vastaiApiKey, env)
+  const vastUrl = readEnv(ENV.vastaiApiUrl, env)
+  if (vastKey || vastUrl) {
+    const baseUrl = vastUrl ?? 'https://console.vast.ai'
+    registry.register('vastai', {baseUrl, adapter: wrap(createVastAiAdapter({baseUrl, apiKey: vastKey ?? '', clock, logger: log}))})
+  }
+  const tdToken = readEnv(ENV.tensordockApiToken, env)
+  const tdUrl = readEnv(ENV.tensordockApiUrl, env)
+  if (tdToken || tdUrl) {
+    const baseUrl = tdUrl ?? 'https://dashboard.tensordock.com'
+    registry.register('tensordock', {
+      baseUrl,
+      adapter: wrap(createTensorDockAdapter({baseUrl, apiToken: tdToken ?? '', authId: readEnv(ENV.tensordockAuthId, env), clock, logger: log})),
+    })
+  }
+  if (registry.entries().length === 0) {
+    log.warn('no provider configured: set VASTAI_API_KEY and/or TENSORDOCK_API_TOKEN (see README), or start with --simulate')
+  }
+  return {registry, simulatorUrls: {}, close: async () => {}}
+}

@@ -1,0 +1,23 @@
+import {ENV, readEnv} from '../config/env.js'
+
+/**
+ * Named places where a test can make the daemon die abruptly (`GPU_SHOPPER_CRASH_AT=<name>`),
+ * as `kill -9` or a power cut would, to prove every money path recovers. Inert otherwise.
+ */
+export const CRASH_POINTS = [
+  'after-intent-commit',
+  'after-provider-create',
+  'before-record-provider-id',
+  'after-record-provider-id',
+  'during-ssh-verify',
+  'after-destroy-call',
+  'before-mark-stopped',
+] as const
+export type CrashPoint = (typeof CRASH_POINTS)[number]
+
+export function crashPoint(name: CrashPoint): void {
+  if (readEnv(ENV.crashAt) === name) {
+    process.stderr.write(`GPU_SHOPPER_CRASH_AT=${name}: dying here on purpose\n`)
+    process.kill(process.pid, 'SIGKILL')
+  }
+}

@@ -1,0 +1,191 @@
+import {deploymentLabelPrefix, parseInstanceLabel} from '../core/instance-label.js'
+import type {ProviderName} from '../core/provider-name.js'
+import {isLive, isTerminal} from '../core/session-status.js'
+import {scrubSecrets} from '../log/logger.js'
+import type {ProviderInstance} from '../providers/provider.js'
+import type {ServiceContext} from './context.js'
+import {accrueSession} from './cost-service.js'
+import {recordSessionEvent, transitionSession} from './session-transitions.js'
+
+export interface ReconcileOptions {
+  dryRun: boolean
+  /** An orphan is destroyed only once it has been seen for this long. */
+  orphanGraceMs: number
+}
+
+export interface OrphanFinding {
+  provider: ProviderName
+  providerInstanceId: string
+  label: string | null
+  sessionId: string | null
+  reason: string
+  action: 'destroyed' | 'would-destroy' | 'in-grace' | 'destroy-failed'
+}
+
+export interface GhostFinding {
+  provider: ProviderName
+  sessionId: string
+  providerInstanceId: string
+  action: 'marked-stopped' | 'would-mark-stopped'
+}
+
+export interface AdoptedFinding {
+  provider: ProviderName
+  sessionId: string
+  providerInstanceId: string
+  action: 'adopted' | 'would-adopt'
+}
+
+export interface ReconcileReport {
+  dryRun: boolean
+  at: number
+  orphans: OrphanFinding[]
+  ghosts: GhostFinding[]
+  adopted: AdoptedFinding[]
+  errors: {provider: ProviderName; message: string}[]
+  /** Instances seen that are not ours (other deployments, untagged): never touched. */
+  foreignInstances: number
+}
+
+/**
+ * Makes the store and the providers agree. Instances carrying this deployment's label with no
+ * live session are orphans (destroyed after a grace period); live sessions whose instance the
+ * provider no longer has are ghosts (stopped, with the reason). Anything not labelled by this
+ * deployment is never touched.
+ */
+export class Reconciler {
+  /** When each orphan was first seen, so a grace period spans runs. */
+  private readonly firstSeen = new Map<string, number>()
+  private lastReport: ReconcileReport | null = null
+  readonly totals = {orphansDestroyed: 0, ghostsStopped: 0}
+
+  constructor(private readonly ctx: ServiceContext) {}
+
+  last(): ReconcileReport | null {
+    return this.lastReport
+  }
+
+  async run(options: ReconcileOptions): Promise<ReconcileReport> {
+    const report: ReconcileReport = {dryRun: options.dryRun, at: this.ctx.clock.now(), orphans: [], ghosts: [], adopted: [], errors: [], foreignInstances: 0}
+    for (const [provider] of this.ctx.providers.entries()) {
+      try {
+        await this.reconcileProvider(provider, options, report)
+      } catch (err) {
+        report.errors.push({provider, message: scrubSecrets(err instanceof Error ? err.message : String(err))})
+      }
+    }
+    if (!options.dryRun) this.lastReport = report
+    return report
+  }
+
+  private async reconcileProvider(provider: ProviderName, options: ReconcileOptions, report: ReconcileReport): Promise<void> {
+    const {ctx} = this
+    const adapter = ctx.providers.get(provider)
+    const prefix = deploymentLabelPrefix(ctx.deploymentId)
+    const all = await adapter.listInstances()
+    const ours = all.filter((i) => i.label?.startsWith(prefix))
+    report.foreignInstances += all.length - ours.length
+    const seen = new Set<string>()
+
+    for (const instance of ours) {
+      seen.add(instance.providerInstanceId)
+      const sessionId = parseInstanceLabel(instance.label)?.sessionId ?? null
+      const session = sessionId ? ctx.store.sessions.get(sessionId) : null
+      if (session && isLive(session.status) && session.provider === provider) {
+        if (!session.providerInstanceId) {
+          // A create succeeded but the daemon died before writing it down: the session owns it.
+          report.adopted.push({provider, sessionId: session.id, providerInstanceId: instance.providerInstanceId, action: options.dryRun ? 'would-adopt' : 'adopted'})
+          if (!options.dryRun) {
+            ctx.store.sessions.update(session.id, [session.status], {providerInstanceId: instance.providerInstanceId}, ctx.clock.now())
+            recordSessionEvent(ctx, session.id, 'adopted', {actor: 'reconciler', message: `adopted instance ${instance.providerInstanceId} found by its label`})
+          }
+          continue
+        }
+        if (session.providerInstanceId === instance.providerInstanceId) continue
+      }
+      const reason = !session
+        ? 'no such session in this deployment'
+        : isTerminal(session.status)
+          ? `session ${session.id} is ${session.status}`
+          : `session ${session.id} already owns instance ${session.providerInstanceId}: a duplicate`
+      await this.handleOrphan(provider, instance, sessionId, reason, options, report)
+    }
+
+    await this.findGhosts(provider, seen, options, report)
+    for (const key of [...this.firstSeen.keys()]) {
+      if (key.startsWith(`${provider}:`) && !seen.has(key.slice(provider.length + 1))) this.firstSeen.delete(key)
+    }
+  }
+
+  private async handleOrphan(
+    provider: ProviderName,
+    instance: ProviderInstance,
+    sessionId: string | null,
+    reason: string,
+    options: ReconcileOptions,
+    report: ReconcileReport,
+  ): Promise<void> {
+    const now = this.ctx.clock.now()
+    const key = `${provider}:${instance.providerInstanceId}`
+    const first = this.firstSeen.get(key) ?? now
+    if (!options.dryRun) this.firstSeen.set(key, first)
+    const base = {provider, providerInstanceId: instance.providerInstanceId, label: instance.label, sessionId, reason}
+    if (options.dryRun) {
+      report.orphans.push({...base, action: 'would-destroy'})
+      return
+    }
+    if (now - first < options.orphanGraceMs) {
+      report.orphans.push({...base, action: 'in-grace'})
+      return
+    }
+    try {
+      await this.ctx.providers.get(provider).destroyInstance(instance.providerInstanceId)
+      this.firstSeen.delete(key)
+      this.totals.orphansDestroyed++
+      report.orphans.push({...base, action: 'destroyed'})
+      this.ctx.log.warn({provider, instance: instance.providerInstanceId, reason}, 'destroyed an orphaned instance')
+      if (sessionId && this.ctx.store.sessions.get(sessionId)) {
+        recordSessionEvent(this.ctx, sessionId, 'orphan_destroyed', {actor: 'reconciler', message: `destroyed orphaned instance ${instance.providerInstanceId} (${reason})`})
+      }
+    } catch (err) {
+      report.orphans.push({...base, action: 'destroy-failed'})
+      report.errors.push({provider, message: scrubSecrets(err instanceof Error ? err.message : String(err))})
+    }
+  }
+
+  /** Live sessions whose instance the provider no longer has. The list can lag, so each is confirmed one by one. */
+  private async findGhosts(provider: ProviderName, listed: Set<string>, options: ReconcileOptions, report: ReconcileReport): Promise<void> {
+    const {ctx} = this
+    const candidates = ctx.store.sessions
+      .list({provider, statuses: ['provisioning', 'running', 'stopping'], limit: 100_000})
+      // A session being released is the release job's to finish; its instance is meant to go.
+      .sessions.filter((s) => s.providerInstanceId && !listed.has(s.providerInstanceId) && ctx.store.jobs.openFor(s.id, 'release').length === 0)
+    for (const session of candidates) {
+      const instance = await ctx.providers.get(provider).getInstance(session.providerInstanceId!)
+      if (instance) continue
+      report.ghosts.push({provider, sessionId: session.id, providerInstanceId: session.providerInstanceId!, action: options.dryRun ? 'would-mark-stopped' : 'marked-stopped'})
+      if (options.dryRun) continue
+      this.totals.ghostsStopped++
+      this.stopGhost(session.id)
+    }
+  }
+
+  private stopGhost(sessionId: string): void {
+    const {ctx} = this
+    const reason = 'ghost: the instance vanished at the provider without being released'
+    ctx.store.transaction(() => {
+      let session = ctx.store.sessions.get(sessionId)!
+      const now = ctx.clock.now()
+      if (session.status === 'provisioning') {
+        transitionSession(ctx, session, 'failed', {failureReason: reason, stoppedAt: now}, {actor: 'reconciler', message: reason})
+        return
+      }
+      if (session.status === 'running') {
+        transitionSession(ctx, session, 'stopping', {}, {actor: 'reconciler', message: reason})
+        session = ctx.store.sessions.get(sessionId)!
+      }
+      accrueSession(ctx, {...session, stoppedAt: now}, now)
+      transitionSession(ctx, session, 'stopped', {stoppedAt: now, failureReason: reason}, {actor: 'reconciler', message: `stopped: ${reason}`})
+    })
+  }
+}
