@@ -95,7 +95,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
     deploymentId,
     daemonKey,
     simulated: Boolean(options.simulate),
-    timings: {...DEFAULT_TIMINGS, ...options.timings},
+    timings: {...DEFAULT_TIMINGS, ...timingsFromEnv(env), ...options.timings},
   }
   const token = options.auth === false ? null : randomBytes(32).toString('base64url')
   const inventory = new InventoryService(ctx, options.refreshPolicies)
@@ -177,4 +177,24 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
 
 function isLoopback(host: string): boolean {
   return host === '127.0.0.1' || host === 'localhost' || host === '::1' || host.startsWith('127.')
+}
+
+/** `GPU_SHOPPER_TIMINGS`: overrides of known timing names with non-negative numbers; anything else is refused loudly. */
+function timingsFromEnv(env: NodeJS.ProcessEnv): Partial<Timings> {
+  const raw = readEnv(ENV.timings, env)
+  if (!raw) return {}
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(raw)
+  } catch {
+    throw new Error(`${ENV.timings} is not JSON: ${raw}`)
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error(`${ENV.timings} must be a JSON object`)
+  const result: Partial<Timings> = {}
+  for (const [key, value] of Object.entries(parsed)) {
+    if (!(key in DEFAULT_TIMINGS)) throw new Error(`${ENV.timings}: unknown timing "${key}" (known: ${Object.keys(DEFAULT_TIMINGS).join(', ')})`)
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new Error(`${ENV.timings}: ${key} must be a number of milliseconds`)
+    result[key as keyof Timings] = value
+  }
+  return result
 }

@@ -7,7 +7,9 @@ import {SessionIdParams} from '../../src/core/api/sessions.js'
 import {ALLOCATION_STATUS, SESSION_STATUSES} from '../../src/core/session-status.js'
 import {toMicroUsd} from '../../src/core/money.js'
 import {createSessionBySpec, getSession, releaseSession} from '../../src/services/session-service.js'
+import {withIdempotency} from '../../src/services/idempotency.js'
 import type {AppDeps} from '../app.js'
+import {idempotencyKeyOf} from '../idempotency-key.js'
 import {allocationDto} from '../dto.js'
 
 const errors = {400: ErrorBody, 402: ErrorBody, 404: ErrorBody, 409: ErrorBody, 502: ErrorBody, 503: ErrorBody}
@@ -16,10 +18,6 @@ const AllocationsParams = z.object({
   consumer_id: z.string().trim().min(1).optional(),
   status: z.enum(['requested', 'provisioning', 'active', 'releasing', 'released', 'failed']).optional(),
 })
-
-function idempotencyKeyOf(header: string | string[] | undefined): string | undefined {
-  return (Array.isArray(header) ? header[0] : header)?.trim() || undefined
-}
 
 /** The quick start's allocations: sessions created from a spec, seen in the GPUaaS vocabulary. */
 export function allocationRoutes(deps: AppDeps): FastifyPluginAsyncZod {
@@ -75,10 +73,14 @@ export function allocationRoutes(deps: AppDeps): FastifyPluginAsyncZod {
       allocationDto(getSession(ctx, request.params.id), simulated),
     )
 
-    app.post('/allocations/:id/release', {schema: {params: SessionIdParams, response: {200: AllocationDto, ...errors}}}, async (request) => {
-      const session = releaseSession(ctx, request.params.id, {actor: 'api', message: 'allocation released'})
+    app.post('/allocations/:id/release', {schema: {params: SessionIdParams, response: {200: AllocationDto, ...errors}}}, async (request, reply) => {
+      const key = idempotencyKeyOf(request.headers['x-idempotency-key'])
+      const result = withIdempotency(ctx, 'POST /api/v1/allocations/:id/release', key, {id: request.params.id}, () => ({
+        statusCode: 200,
+        body: allocationDto(releaseSession(ctx, request.params.id, {actor: 'api', message: 'allocation released'}), simulated),
+      }))
       deps.kickJobs()
-      return allocationDto(session, simulated)
+      return reply.status(result.statusCode).send(result.body as AllocationDto)
     })
   }
 }

@@ -18,7 +18,11 @@ import {isTerminal} from '../../src/core/session-status.js'
 import type {SessionEvent} from '../../src/store/session-events-repo.js'
 import type {StoredSession} from '../../src/store/sessions-repo.js'
 import {createSession, extendSession, getSession, releaseSession} from '../../src/services/session-service.js'
+import type {FastifyReply} from 'fastify'
+
+import {withIdempotency} from '../../src/services/idempotency.js'
 import type {AppDeps} from '../app.js'
+import {idempotencyKeyOf} from '../idempotency-key.js'
 import {eventDto, sessionDto} from '../dto.js'
 
 const errors = {400: ErrorBody, 404: ErrorBody, 409: ErrorBody, 503: ErrorBody}
@@ -34,8 +38,7 @@ export function sessionRoutes(deps: AppDeps): FastifyPluginAsyncZod {
       {schema: {body: CreateSessionBody, response: {201: CreateSessionReply, 402: ErrorBody, 502: ErrorBody, ...errors}}},
       async (request, reply) => {
         const body = request.body
-        const header = request.headers['x-idempotency-key']
-        const idempotencyKey = (Array.isArray(header) ? header[0] : header)?.trim() || body.idempotency_key
+        const idempotencyKey = idempotencyKeyOf(request.headers['x-idempotency-key']) ?? body.idempotency_key
         const {idempotency_key: _ignored, ...fingerprint} = body
         const result = createSession(
           ctx,
@@ -92,17 +95,24 @@ export function sessionRoutes(deps: AppDeps): FastifyPluginAsyncZod {
       },
     )
 
-    app.post('/sessions/:id/done', {schema: {params: SessionIdParams, response: {200: MessageReply, ...errors}}}, async (request) => {
-      const session = releaseSession(ctx, request.params.id, {actor: 'api', message: 'workload done: releasing'})
+    const release = (scope: string, message: string) => async (request: {params: {id: string}; headers: Record<string, unknown>}, reply: FastifyReply) => {
+      const result = withIdempotency(ctx, scope, idempotencyKeyOf(request.headers['x-idempotency-key']), {id: request.params.id}, () => {
+        const session = releaseSession(ctx, request.params.id, {actor: 'api', message})
+        return {statusCode: 200, body: {message: releaseMessage(session), session_id: session.id, simulated}}
+      })
       deps.kickJobs()
-      return {message: releaseMessage(session), session_id: session.id, simulated}
-    })
-
-    app.delete('/sessions/:id', {schema: {params: SessionIdParams, response: {200: MessageReply, ...errors}}}, async (request) => {
-      const session = releaseSession(ctx, request.params.id, {actor: 'api', message: 'force shutdown requested: destroying the instance'})
-      deps.kickJobs()
-      return {message: releaseMessage(session), session_id: session.id, simulated}
-    })
+      return reply.status(result.statusCode).send(result.body as MessageReply)
+    }
+    app.post(
+      '/sessions/:id/done',
+      {schema: {params: SessionIdParams, response: {200: MessageReply, ...errors}}},
+      release('POST /api/v1/sessions/:id/done', 'workload done: releasing'),
+    )
+    app.delete(
+      '/sessions/:id',
+      {schema: {params: SessionIdParams, response: {200: MessageReply, ...errors}}},
+      release('DELETE /api/v1/sessions/:id', 'force shutdown requested: destroying the instance'),
+    )
 
     app.post(
       '/sessions/:id/extend',

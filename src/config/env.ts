@@ -8,6 +8,8 @@ export const ENV = {
   token: 'GPU_SHOPPER_TOKEN',
   logLevel: 'GPU_SHOPPER_LOG_LEVEL',
   crashAt: 'GPU_SHOPPER_CRASH_AT',
+  /** JSON object of daemon timing overrides in ms (tests, operators), e.g. {"orphanGraceMs":0}. */
+  timings: 'GPU_SHOPPER_TIMINGS',
   vastaiApiUrl: 'VASTAI_API_URL',
   vastaiApiKey: 'VASTAI_API_KEY',
   tensordockApiUrl: 'TENSORDOCK_API_URL',

@@ -21,6 +21,11 @@ export interface Timings {
   reconcileIntervalMs: number
   /** An instance labelled by this deployment with no live session is destroyed after this long. */
   orphanGraceMs: number
+  /**
+   * After a create whose outcome is unknown (timeout, crash), how long the label must stay
+   * absent from the provider's list before another create is sent: lists lag (Vast.ai: minutes).
+   */
+  createDoubtMs: number
 }
 
 export const DEFAULT_TIMINGS: Timings = {
@@ -32,6 +37,7 @@ export const DEFAULT_TIMINGS: Timings = {
   idempotencyTtlMs: 24 * 3_600_000,
   reconcileIntervalMs: 5 * 60_000,
   orphanGraceMs: 10 * 60_000,
+  createDoubtMs: 3 * 60_000,
 }
 
 /** What every use case needs: the one store, the clock, the providers, who we are. */

@@ -62,3 +62,23 @@ export function rememberResponse(
     expiresAt: now + ctx.timings.idempotencyTtlMs,
   })
 }
+
+/**
+ * Runs `perform` once per (scope, key): a repeat with the same request gets the first
+ * response back, a repeat with another request is a 409. Without a key it just runs.
+ */
+export function withIdempotency(
+  ctx: ServiceContext,
+  scope: string,
+  key: string | undefined,
+  request: unknown,
+  perform: () => StoredResponse,
+  resourceId: string | null = null,
+): StoredResponse {
+  const hash = requestHash(request)
+  const replay = replayIfSeen(ctx, scope, key, hash)
+  if (replay) return replay
+  const response = perform()
+  rememberResponse(ctx, scope, key, hash, response, resourceId)
+  return response
+}

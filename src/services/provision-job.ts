@@ -64,15 +64,23 @@ async function provisionStep(ctx: ServiceContext, job: Job): Promise<JobOutcome>
 /** Creates the instance, or adopts the one an earlier attempt may have created; returns an outcome to stop this step. */
 async function obtainInstance(ctx: ServiceContext, adapter: ProviderAdapter, session: StoredSession, job: Job): Promise<JobOutcome | null> {
   const label = instanceLabel(ctx.deploymentId, session.id)
-  // A previous attempt may have created the instance and died before recording it:
-  // look the label up first so a session never gets two instances.
-  if (job.attempts > 1) {
+  // A previous attempt may have created the instance and died before recording it: look the
+  // label up first, and since provider lists lag, keep looking for a while before renting
+  // again, so a session never gets two instances.
+  if (session.createAttemptedAt !== null) {
     const existing = (await adapter.listInstances({labelPrefix: label})).find((i) => i.label === label)
     if (existing) {
       recordInstance(ctx, session, existing.providerInstanceId, `adopted instance ${existing.providerInstanceId} created by an earlier attempt`)
       return null
     }
+    const waited = ctx.clock.now() - session.createAttemptedAt
+    if (waited < ctx.timings.createDoubtMs) {
+      noteProgress(ctx, session, 'an earlier create may still appear at the provider; checking its list again before renting another')
+      return {done: false, retryInMs: Math.min(ctx.timings.createDoubtMs - waited, 10_000)}
+    }
   }
+  // Written before the call: if the daemon dies during it, the next attempt knows to look first.
+  ctx.store.sessions.update(session.id, 'provisioning', {createAttemptedAt: ctx.clock.now()}, ctx.clock.now())
   try {
     const created = await adapter.createInstance({
       offerProviderId: session.offerProviderId,
@@ -132,6 +140,8 @@ function failOver(ctx: ServiceContext, session: StoredSession): JobOutcome | nul
         gpuCount: next.gpuCount,
         pricePerHour: next.pricePerHour,
         offerAttempts: session.offerAttempts + 1,
+        // The provider answered that create definitively: nothing to look for.
+        createAttemptedAt: null,
       },
       now,
     )

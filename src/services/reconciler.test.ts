@@ -50,6 +50,7 @@ describe('reconciler', () => {
       failureReason: null,
       spec: null,
       offerAttempts: 1,
+      createAttemptedAt: null,
       ...over,
     }
     h.ctx.store.sessions.insert(s)

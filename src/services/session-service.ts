@@ -215,6 +215,7 @@ function insertSession(
     failureReason: null,
     spec,
     offerAttempts: 1,
+    createAttemptedAt: null,
   }
 
   const response = ctx.store.transaction(() => {

@@ -41,6 +41,7 @@ interface SessionRow {
   spec_max_price_micro: number | null
   spec_min_reliability: number | null
   offer_attempts: number
+  create_attempted_at: number | null
 }
 
 /** What a session provisioned by spec asked for, kept so it can fail over to the next best offer. */
@@ -61,6 +62,8 @@ export interface StoredSession extends Session {
   spec: SessionSpec | null
   /** Offers tried so far (1 + failovers). */
   offerAttempts: number
+  /** When a create was last sent to the provider: its outcome may be unknown until the instance is recorded. */
+  createAttemptedAt: number | null
 }
 
 export interface SessionListFilter {
@@ -92,7 +95,7 @@ export type SessionPatch = Partial<
     | 'gpuType'
     | 'gpuCount'
   >
-> & {offerProviderId?: string; offerAttempts?: number}
+> & {offerProviderId?: string; offerAttempts?: number; createAttemptedAt?: number | null}
 
 const PATCH_COLUMNS: Record<keyof SessionPatch, string> = {
   providerInstanceId: 'provider_instance_id',
@@ -112,6 +115,7 @@ const PATCH_COLUMNS: Record<keyof SessionPatch, string> = {
   gpuCount: 'gpu_count',
   offerProviderId: 'offer_provider_id',
   offerAttempts: 'offer_attempts',
+  createAttemptedAt: 'create_attempted_at',
 }
 
 export class SessionsRepo {
@@ -125,13 +129,13 @@ export class SessionsRepo {
           reservation_hours, price_per_hour_micro, disk_gb, storage_policy, idle_threshold_minutes, template_hash_id,
           hard_max_override, created_at, updated_at, started_at, expires_at, stopped_at, failure_reason, spec_sku,
           spec_gpu_type_key, spec_gpu_count, spec_region, spec_country, spec_max_price_micro, spec_min_reliability,
-          offer_attempts)
+          offer_attempts, create_attempted_at)
         VALUES (@id, @consumer_id, @provider, @provider_instance_id, @offer_id, @offer_provider_id, @gpu_type,
           @gpu_count, @status, @ssh_host, @ssh_port, @ssh_user, @ssh_public_key, @ssh_host_key_fingerprint, @workload_type,
           @reservation_hours, @price_per_hour_micro, @disk_gb, @storage_policy, @idle_threshold_minutes, @template_hash_id,
           @hard_max_override, @created_at, @updated_at, @started_at, @expires_at, @stopped_at, @failure_reason, @spec_sku,
           @spec_gpu_type_key, @spec_gpu_count, @spec_region, @spec_country, @spec_max_price_micro, @spec_min_reliability,
-          @offer_attempts)`,
+          @offer_attempts, @create_attempted_at)`,
       )
       .run(toRow(s))
   }
@@ -231,6 +235,7 @@ function toRow(s: StoredSession): SessionRow {
     spec_max_price_micro: s.spec?.maxPricePerHour ?? null,
     spec_min_reliability: s.spec?.minReliability ?? null,
     offer_attempts: s.offerAttempts,
+    create_attempted_at: s.createAttemptedAt,
   }
 }
 
@@ -277,5 +282,6 @@ function toSession(r: SessionRow): StoredSession {
             minReliability: r.spec_min_reliability ?? 0,
           },
     offerAttempts: r.offer_attempts,
+    createAttemptedAt: r.create_attempted_at,
   }
 }

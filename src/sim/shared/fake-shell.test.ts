@@ -38,4 +38,13 @@ describe('the simulated host shell', () => {
     expect(runShellCommand('htop', host())).toEqual({stdout: '', stderr: 'bash: htop: command not found\n', code: 127})
     expect(runShellCommand('echo "unclosed', host()).code).toBe(2)
   })
+
+  it('answers as the logged-in user, and sudo runs as root (TensorDock\'s `user`)', () => {
+    const ctx: ShellContext = {hostname: 'shopper-vm', gpuLoad: () => 'idle', user: 'user'}
+    expect(runShellCommand('whoami && pwd', ctx).stdout).toBe('user\n/home/user\n')
+    expect(runShellCommand('id', ctx).stdout).toBe('uid=1000(user) gid=1000(user) groups=1000(user),4(adm),27(sudo)\n')
+    expect(runShellCommand('sudo whoami', ctx).stdout).toBe('root\n')
+    expect(runShellCommand('sudo -n nvidia-smi -L', ctx).stdout).toBe(fixture('nvidia-smi-L.txt'))
+    expect(runShellCommand('whoami', host()).stdout).toBe('root\n')
+  })
 })

@@ -4,6 +4,19 @@ export interface ShellContext {
   hostname: string
   /** Read on every command so switching the load takes effect at once. */
   gpuLoad(): GpuLoad
+  /** Who is logged in; `root` when absent (Vast containers only have root). */
+  user?: string
+}
+
+/** Home directory of the logged-in user, as `pwd` and the prompt show it. */
+export function homeOf(user: string): string {
+  return user === 'root' ? '/root' : `/home/${user}`
+}
+
+/** `id` output: root, or an Ubuntu cloud image's default user (uid 1000, in sudo). */
+function idLine(user: string): string {
+  if (user === 'root') return 'uid=0(root) gid=0(root) groups=0(root)\n'
+  return `uid=1000(${user}) gid=1000(${user}) groups=1000(${user}),4(adm),27(sudo)\n`
 }
 
 type Token = {word: string} | {op: '&&' | '||' | ';' | '|'}
@@ -76,11 +89,11 @@ function runSimple(words: string[], ctx: ShellContext): CommandResult {
     case 'hostname':
       return ok(ctx.hostname + '\n')
     case 'whoami':
-      return ok('root\n')
+      return ok((ctx.user ?? 'root') + '\n')
     case 'pwd':
-      return ok('/root\n')
+      return ok(homeOf(ctx.user ?? 'root') + '\n')
     case 'id':
-      return ok('uid=0(root) gid=0(root) groups=0(root)\n')
+      return ok(idLine(ctx.user ?? 'root'))
     case 'uname':
       return ok(uname(args, ctx.hostname))
     case 'cat':
@@ -92,6 +105,12 @@ function runSimple(words: string[], ctx: ShellContext): CommandResult {
       return ok('')
     case 'exit':
       return {stdout: '', stderr: '', code: Number.parseInt(args[0] ?? '0', 10) || 0}
+    case 'sudo': {
+      // Passwordless, as for TensorDock's `user`: run the rest as root.
+      const rest = args.filter((a, i) => !(a.startsWith('-') && args.slice(0, i).every((b) => b.startsWith('-'))))
+      if (rest.length === 0) return {stdout: '', stderr: 'usage: sudo command\n', code: 1}
+      return runSimple(rest, {hostname: ctx.hostname, gpuLoad: () => ctx.gpuLoad(), user: 'root'})
+    }
     case 'bash':
     case 'sh':
       if (args[0] === '-c' && args[1] !== undefined) return runShellCommand(args[1], ctx)

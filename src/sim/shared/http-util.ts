@@ -91,3 +91,12 @@ export function sendReply(res: ServerResponse, reply: Reply): void {
   if ('json' in reply) sendJson(res, reply.status, reply.json, reply.headers)
   else sendRaw(res, reply.status, reply.text, reply.contentType ?? 'text/plain', reply.headers)
 }
+
+/** Request headers as one string each, for the request log. */
+export function flatHeaders(req: IncomingMessage): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) out[name] = Array.isArray(value) ? value.join(', ') : value
+  }
+  return out
+}

@@ -8,7 +8,8 @@ import {runShellCommand, type ShellContext} from './fake-shell.js'
  * the browser terminal; not a terminal emulator.
  */
 export function runInteractiveShell(stream: ServerChannel, ctx: ShellContext, hasPty: boolean): void {
-  const prompt = `root@${ctx.hostname}:~# `
+  const user = ctx.user ?? 'root'
+  const prompt = `${user}@${ctx.hostname}:~${user === 'root' ? '#' : '$'} `
   const newline = hasPty ? '\r\n' : '\n'
   const write = (text: string) => {
     if (!stream.destroyed && stream.writable) stream.write(hasPty ? text.replace(/\r?\n/g, '\r\n') : text)

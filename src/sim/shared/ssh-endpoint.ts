@@ -10,13 +10,16 @@ export interface SshEndpointOptions {
   host: string
   /** OpenSSH private host key; one per simulator so a client can pin it. */
   hostKey: string
-  /** The only user accepted, as on the real hosts (`root` on Vast). */
-  username: string
   /**
-   * Public key lines allowed to log in right now. Asked on every attempt, so keys attached
-   * later and hosts that are not up yet are handled by the caller's current state.
+   * The users accepted, as on the real hosts (`root` on Vast; `user` and `root` on TensorDock).
+   * The shell answers `whoami`, `id` and the prompt as whoever logged in.
    */
-  authorizedKeys(): readonly string[]
+  username: string | readonly string[]
+  /**
+   * Public key lines allowed to log in right now as `username`. Asked on every attempt, so keys
+   * attached later and hosts that are not up yet are handled by the caller's current state.
+   */
+  authorizedKeys(username: string): readonly string[]
   shell: ShellContext
 }
 
@@ -28,17 +31,19 @@ export interface SshEndpoint {
 /** A real SSH server on loopback standing in for one simulated machine. */
 export async function startSshEndpoint(options: SshEndpointOptions): Promise<SshEndpoint> {
   const clients = new Set<Connection>()
+  const usernames: readonly string[] = typeof options.username === 'string' ? [options.username] : options.username
   const server = new ssh2.Server({hostKeys: [options.hostKey]}, (client) => {
     clients.add(client)
     // A client vanishing mid-handshake must never take the simulator (or the daemon hosting it) down.
     client.on('error', () => undefined)
     client.on('close', () => clients.delete(client))
+    let shell: ShellContext = options.shell
     client.on('authentication', (ctx) => {
-      if (ctx.method !== 'publickey' || ctx.username !== options.username) {
+      if (ctx.method !== 'publickey' || !usernames.includes(ctx.username)) {
         ctx.reject(['publickey'])
         return
       }
-      const key = findAuthorizedKey(ctx, options.authorizedKeys())
+      const key = findAuthorizedKey(ctx, options.authorizedKeys(ctx.username))
       if (!key) {
         ctx.reject(['publickey'])
         return
@@ -48,8 +53,11 @@ export async function startSshEndpoint(options: SshEndpointOptions): Promise<Ssh
         ctx.accept()
         return
       }
-      if (key.verify(ctx.blob, ctx.signature, ctx.hashAlgo) === true) ctx.accept()
-      else ctx.reject(['publickey'])
+      if (key.verify(ctx.blob, ctx.signature, ctx.hashAlgo) === true) {
+        const base = options.shell
+        shell = {hostname: base.hostname, gpuLoad: () => base.gpuLoad(), user: ctx.username}
+        ctx.accept()
+      } else ctx.reject(['publickey'])
     })
     client.on('ready', () => {
       client.on('session', (acceptSession) => {
@@ -64,7 +72,7 @@ export async function startSshEndpoint(options: SshEndpointOptions): Promise<Ssh
         session.on('exec', (accept, _reject, info) => {
           const stream = accept()
           stream.on('error', () => undefined)
-          const result = runShellCommand(info.command, options.shell)
+          const result = runShellCommand(info.command, shell)
           if (result.stdout) stream.write(result.stdout)
           if (result.stderr) stream.stderr.write(result.stderr)
           stream.exit(result.code)
@@ -73,7 +81,7 @@ export async function startSshEndpoint(options: SshEndpointOptions): Promise<Ssh
         session.on('shell', (accept) => {
           const stream = accept()
           stream.on('error', () => undefined)
-          runInteractiveShell(stream, options.shell, hasPty)
+          runInteractiveShell(stream, shell, hasPty)
         })
       })
     })

@@ -1,3 +1,4 @@
+import {camelKeys, nonNegative} from '../shared/config-patch.js'
 import type {GpuLoad} from '../shared/nvidia-smi.js'
 import {DEFAULT_TIMINGS, FINAL_OUTCOMES, type FinalOutcome, type VastTimings} from './lifecycle.js'
 import {DEFAULT_CHURN, type MarketChurn} from './market.js'
@@ -57,22 +58,6 @@ export function defaultConfig(): VastSimConfig {
     churn: {...DEFAULT_CHURN},
     initialCredit: DEFAULT_INITIAL_CREDIT,
   }
-}
-
-/** `provisioning_ms` → `provisioningMs`: the control API speaks snake_case like Vast, the code camelCase. */
-function camel(key: string): string {
-  return key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())
-}
-
-function camelKeys(value: unknown): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return {}
-  return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [camel(k), v]))
-}
-
-function nonNegative(name: string, v: unknown): number {
-  const n = Number(v)
-  if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a non-negative number`)
-  return n
 }
 
 /** Applies a `POST /_sim/config` body (snake_case or camelCase); throws with a message on bad input. */

@@ -1,9 +1,9 @@
 import {createServer, type IncomingMessage, type ServerResponse} from 'node:http'
-import type {AddressInfo} from 'node:net'
 
 import {systemClock, type Clock} from '../../core/clock.js'
 import type {FaultKind} from '../shared/faults.js'
-import {BadJsonError, jsonReply, parseJsonBody, queryObject, readBody, sendReply, type Reply} from '../shared/http-util.js'
+import {closeHttp, listenHttp} from '../shared/http-listen.js'
+import {BadJsonError, flatHeaders, jsonReply, parseJsonBody, queryObject, readBody, sendReply, type Reply} from '../shared/http-util.js'
 import {ROUTES, type Route} from './api.js'
 import {defaultConfig, type RateLimitMode, type VastSimConfig} from './config.js'
 import {handleControl} from './control.js'
@@ -62,28 +62,16 @@ export async function startVastSim(options: VastSimOptions = {}): Promise<VastSi
     })
   })
   server.on('clientError', (_error, socket) => socket.destroy())
-  const host = options.host ?? '127.0.0.1'
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject)
-      resolve()
-    })
-  })
-  const {port} = server.address() as AddressInfo
-  const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host
+  const url = await listenHttp(server, options.host ?? '127.0.0.1', options.port ?? 0)
 
   let closing: Promise<void> | undefined
   return {
-    url: `http://${urlHost}:${port}`,
+    url,
     sshHostKeyFingerprint: sim.hostKeyFingerprint,
     close() {
       closing ??= (async () => {
         await sim.close()
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve())
-          server.closeAllConnections()
-        })
+        await closeHttp(server)
       })()
       return closing
     },
@@ -205,12 +193,4 @@ function faultReply(sim: VastSim, fault: FaultKind): Reply {
     case 'timeout_after':
       return {hold: true}
   }
-}
-
-function flatHeaders(req: IncomingMessage): Record<string, string> {
-  const out: Record<string, string> = {}
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value !== undefined) out[name] = Array.isArray(value) ? value.join(', ') : value
-  }
-  return out
 }

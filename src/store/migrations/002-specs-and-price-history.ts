@@ -1,6 +1,7 @@
 /**
  * Provisioning by spec (a session remembers what was asked so it can fail over to the next
- * best offer) and per-refresh price history.
+ * best offer), when a create was last sent (so a create with an unknown outcome is not
+ * repeated before the provider had time to list it), and per-refresh price history.
  */
 export const sql = `
 ALTER TABLE sessions ADD COLUMN spec_sku TEXT;
@@ -11,6 +12,7 @@ ALTER TABLE sessions ADD COLUMN spec_country TEXT;
 ALTER TABLE sessions ADD COLUMN spec_max_price_micro INTEGER;
 ALTER TABLE sessions ADD COLUMN spec_min_reliability REAL;
 ALTER TABLE sessions ADD COLUMN offer_attempts INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE sessions ADD COLUMN create_attempted_at INTEGER;
 
 CREATE TABLE price_points (
   id INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -1,0 +1,174 @@
+import {handleCommonControl} from '../control/common-routes.js'
+import {isRecord, jsonReply, type Reply} from '../shared/http-util.js'
+import {keysFromCloudInit} from './cloud-init.js'
+import {applyConfigPatch, renderConfig} from './config.js'
+import {findGpuModel} from './gpu-catalog.js'
+import {renderInstance} from './instance-view.js'
+import type {TdInstance} from './instances.js'
+import type {TdLocation, TdLocationGpu} from './location.js'
+import type {TensorDockSim} from './simulator.js'
+
+/**
+ * The test-control surface under `/_sim/`, the same routes as the Vast simulator's (no auth; no
+ * real client calls it): shape the market, make orphans and ghosts, switch GPU load and quirks,
+ * inject faults, read the request log. Offers here are TensorDock's own JSON: locations, and
+ * an offer id is `<location id>` or `<location id>:<v0Name>`.
+ */
+export async function handleControl(sim: TensorDockSim, method: string, path: string, url: URL, body: unknown): Promise<Reply> {
+  const common = handleCommonControl(method, path, url, body, {faults: sim.faults, log: sim.log})
+  if (common) return common
+  const bad = (msg: string) => jsonReply(400, {success: false, error: 'invalid_args', msg})
+  const idMatch = /^\/_sim\/(offers|instances)\/([^/]+)$/.exec(path)
+
+  if (path === '/_sim/info' && method === 'GET') {
+    return jsonReply(200, {
+      provider: 'tensordock',
+      seed: sim.seed,
+      locations: sim.market.all().length,
+      offers: sim.market.all().reduce((n, l) => n + l.gpus.length, 0),
+      instances: sim.instances.live().length,
+      ssh_host_key_fingerprint: sim.hostKeyFingerprint,
+      now: sim.clock.now(),
+    })
+  }
+  if (path === '/_sim/config') {
+    if (method === 'GET') return jsonReply(200, {config: renderConfig(sim.config)})
+    if (method === 'POST') {
+      try {
+        applyConfigPatch(sim.config, body)
+      } catch (error) {
+        return bad(error instanceof Error ? error.message : String(error))
+      }
+      sim.market.churn = {...sim.config.churn}
+      return jsonReply(200, {success: true, config: renderConfig(sim.config)})
+    }
+  }
+  if (path === '/_sim/offers') {
+    if (method === 'GET') return jsonReply(200, {data: {locations: sim.market.all()}})
+    if (method === 'POST') {
+      const data = isRecord(body) ? body.data : undefined
+      const locations = isRecord(data) ? data.locations : undefined
+      if (!Array.isArray(locations) || !locations.every(isRecord)) return bad('body must be {"data":{"locations":[location, ...]}} in TensorDock\'s JSON')
+      const mode = (url.searchParams.get('mode') ?? (isRecord(body) ? body.mode : undefined)) === 'append' ? 'append' : 'replace'
+      const added = sim.market.load(locations, mode)
+      return jsonReply(200, {success: true, mode, ids: added.map((l) => l.id), count: sim.market.all().length, data: {locations: added}})
+    }
+  }
+  if (idMatch?.[1] === 'offers' && method === 'DELETE') {
+    const id = decodeURIComponent(idMatch[2] ?? '')
+    if (!sim.market.remove(id)) return jsonReply(404, {success: false, error: 'not_found', msg: `offer ${id} is not on the market`})
+    return jsonReply(200, {success: true})
+  }
+  if (path === '/_sim/instances') {
+    if (method === 'GET') {
+      return jsonReply(200, {
+        instances: sim.instances.all().map((i) => ({
+          ...(i.deletedAt === null ? renderInstance(sim.instances, i) : {type: 'virtualmachine', id: i.id, name: i.name}),
+          sim: simDetails(sim, i),
+        })),
+      })
+    }
+    if (method === 'POST') return createDirect(sim, body)
+  }
+  if (idMatch?.[1] === 'instances' && method === 'DELETE') {
+    const id = idMatch[2] ?? ''
+    const instance = sim.instances.vanish(id)
+    if (!instance) return jsonReply(404, {success: false, error: 'not_found', msg: `instance ${id} does not exist`})
+    await sim.stopSsh(instance)
+    return jsonReply(200, {success: true})
+  }
+  if (path === '/_sim/gpu-load' && method === 'POST') {
+    if (!isRecord(body) || (body.state !== 'idle' && body.state !== 'busy')) return bad('body must be {"instance_id"?: "<uuid>", "state": "idle"|"busy"}')
+    const state = body.state
+    if (body.instance_id === undefined || body.instance_id === null) {
+      // Without an id: every instance now, and the default for new ones.
+      sim.config.gpuLoad = state
+      for (const i of sim.instances.live()) i.gpuLoad = state
+    } else {
+      const instance = sim.instances.get(String(body.instance_id))
+      if (!instance) return jsonReply(404, {success: false, error: 'not_found', msg: `instance ${String(body.instance_id)} does not exist`})
+      instance.gpuLoad = state
+    }
+    return jsonReply(200, {success: true})
+  }
+  if (path === '/_sim/reset' && method === 'POST') {
+    await sim.reset()
+    return jsonReply(200, {success: true})
+  }
+  return jsonReply(404, {success: false, error: 'not_found', msg: `no simulator control route ${method} ${path}`})
+}
+
+function simDetails(sim: TensorDockSim, i: TdInstance): Record<string, unknown> {
+  return {
+    deleted_at: i.deletedAt,
+    location_id: i.locationId,
+    hostnode_id: i.hostnodeId,
+    gpu_load: i.gpuLoad,
+    ssh_listen_port: i.ssh?.port ?? null,
+    use_dedicated_ip: i.useDedicatedIp,
+    authorized_keys: {user: i.cloudInitKeys.user.length, root: i.cloudInitKeys.root.length},
+    outcome: i.outcome,
+    created_at: i.createdAt,
+  }
+}
+
+/**
+ * A VM nobody asked the API for: an orphan from an earlier run, with any name. It is already
+ * up (or pinned to `status`), and an `ssh_key` given here is authorised for `user` and `root`
+ * as if its cloud-init had done it.
+ */
+async function createDirect(sim: TensorDockSim, body: unknown): Promise<Reply> {
+  const b = body === undefined ? {} : body
+  const bad = (msg: string) => jsonReply(400, {success: false, error: 'invalid_args', msg})
+  if (!isRecord(b)) return bad('body must be a JSON object')
+  const v0Name = typeof b.v0Name === 'string' ? b.v0Name : typeof b.gpu === 'string' ? b.gpu : undefined
+  if (v0Name !== undefined && !findGpuModel(v0Name)) return bad(`unknown v0Name ${v0Name}`)
+  const found = findListing(sim.market.all(), typeof b.location_id === 'string' ? b.location_id : undefined, v0Name)
+  if (!found) return bad('no location offers that GPU; post one to /_sim/offers first')
+  const [location, gpu] = found
+  const status = b.status === undefined ? 'running' : b.status
+  if (typeof status !== 'string') return bad('status must be a string')
+  const t = sim.config.timings
+  const sshKey = typeof b.ssh_key === 'string' ? b.ssh_key.trim() : null
+  const cloudInitKeys = keysFromCloudInit(b.cloud_init)
+  if (sshKey) {
+    cloudInitKeys.user.push(sshKey)
+    cloudInitKeys.root.push(sshKey)
+  }
+  const count = b.count === undefined ? 1 : Number(b.count)
+  const instance = sim.instances.create({
+    name: typeof b.name === 'string' ? b.name : 'orphan',
+    image: typeof b.image === 'string' ? b.image : 'ubuntu2204',
+    locationId: location.id,
+    hostnodeId: null,
+    v0Name: gpu.v0Name,
+    gpuCount: Number.isInteger(count) && count > 0 ? count : 1,
+    vcpuCount: b.vcpu_count === undefined ? 8 : Number(b.vcpu_count),
+    ramGb: b.ram_gb === undefined ? 32 : Number(b.ram_gb),
+    storageGb: b.storage_gb === undefined ? 100 : Number(b.storage_gb),
+    pricePerGpuHr: b.price_per_hr === undefined ? gpu.price_per_hr : Number(b.price_per_hr),
+    pricing: {...gpu.pricing},
+    useDedicatedIp: b.use_dedicated_ip !== false,
+    requestedForwards: [{internal_port: 22, external_port: 22}],
+    portForwardMode: 'honour',
+    cloudInitKeys,
+    attributeKey: null,
+    outcome: 'running',
+    timings: {...t},
+    gpuLoad: b.gpu_load === 'busy' ? 'busy' : sim.config.gpuLoad,
+    // Already up: boot, address and cloud-init all in the past.
+    startedAt: sim.clock.now() - Math.max(t.creatingMs, t.ipAssignMs, t.cloudInitMs),
+  })
+  if (status !== 'running') instance.pinnedStatus = status
+  await sim.startSsh(instance)
+  return jsonReply(200, {success: true, id: instance.id, instance: renderInstance(sim.instances, instance)})
+}
+
+function findListing(locations: readonly TdLocation[], locationId: string | undefined, v0Name: string | undefined): [TdLocation, TdLocationGpu] | null {
+  for (const location of locations) {
+    if (locationId !== undefined && location.id !== locationId) continue
+    const gpu = location.gpus.find((g) => v0Name === undefined || g.v0Name === v0Name)
+    if (gpu) return [location, gpu]
+  }
+  return null
+}

@@ -1,0 +1,197 @@
+import type {Clock} from '../../core/clock.js'
+import type {GpuLoad} from '../shared/nvidia-smi.js'
+import {deriveSeed, mulberry32, roundTo, type Random} from '../shared/prng.js'
+import type {SshEndpoint} from '../shared/ssh-endpoint.js'
+import type {CloudInitKeys} from './cloud-init.js'
+import {seededUuid} from './ids.js'
+import {tdStatusAt, type TdBoot, type TdOutcome, type TensorDockTimings} from './lifecycle.js'
+import type {SitePricing} from './location.js'
+
+export interface PortForward {
+  internal_port: number
+  external_port: number
+}
+
+export type PortForwardMode = 'honour' | 'ignore' | 'remap'
+
+export interface TdInstance {
+  id: string
+  name: string
+  image: string
+  locationId: string | null
+  hostnodeId: string | null
+  v0Name: string
+  gpuCount: number
+  vcpuCount: number
+  ramGb: number
+  storageGb: number
+  /** USD per GPU-hour and the site's per-unit prices, as listed when created. */
+  pricePerGpuHr: number
+  pricing: SitePricing
+  useDedicatedIp: boolean
+  requestedForwards: PortForward[]
+  /** How this VM's forwards came out; fixed at create like the real host's behaviour. */
+  portForwardMode: PortForwardMode
+  /** Keys cloud-init's runcmd leaves for each user. */
+  cloudInitKeys: CloudInitKeys
+  /** The `ssh_key` attribute, installed only when the simulator is told to be idealised. */
+  attributeKey: string | null
+  outcome: TdOutcome
+  timings: TensorDockTimings
+  boots: TdBoot[]
+  pinnedStatus?: string
+  createdAt: number
+  deletedAt: number | null
+  gpuLoad: GpuLoad
+  ssh: SshEndpoint | null
+  hostname: string
+}
+
+export type NewTdInstance = Omit<TdInstance, 'id' | 'createdAt' | 'deletedAt' | 'boots' | 'ssh' | 'hostname'> & {
+  /** Back-dates the start so a control-API instance is already up. */
+  startedAt?: number
+}
+
+/**
+ * The address reported once assigned. The real API gives the VM's public IP; here the SSH
+ * endpoint is a real server on this machine's loopback, so that is where clients must connect.
+ */
+export const SIM_VM_IP = '127.0.0.1'
+
+/** The account's VMs. Deleted ones are kept (for the control API) but never shown by the provider API. */
+export class TdInstanceStore {
+  private instances = new Map<string, TdInstance>()
+  private rng: Random
+
+  constructor(
+    seed: number,
+    private readonly clock: Clock,
+  ) {
+    this.rng = mulberry32(deriveSeed(seed, 'tensordock-instances'))
+  }
+
+  create(input: NewTdInstance): TdInstance {
+    const now = this.clock.now()
+    const id = seededUuid(this.rng)
+    const {startedAt, ...rest} = input
+    const instance: TdInstance = {
+      ...rest,
+      id,
+      createdAt: startedAt ?? now,
+      deletedAt: null,
+      boots: [{startMs: startedAt ?? now, endMs: null}],
+      ssh: null,
+      hostname: hostnameFor(input.name, id),
+    }
+    this.instances.set(id, instance)
+    return instance
+  }
+
+  get(id: string): TdInstance | undefined {
+    const instance = this.instances.get(id)
+    return instance && instance.deletedAt === null ? instance : undefined
+  }
+
+  live(): TdInstance[] {
+    return [...this.instances.values()].filter((i) => i.deletedAt === null)
+  }
+
+  all(): TdInstance[] {
+    return [...this.instances.values()]
+  }
+
+  delete(id: string): TdInstance | undefined {
+    const instance = this.get(id)
+    if (instance) instance.deletedAt = this.clock.now()
+    return instance
+  }
+
+  /** Gone without a trace (a ghost): the provider forgot it, not even the control API lists it. */
+  vanish(id: string): TdInstance | undefined {
+    const instance = this.instances.get(id)
+    if (instance) this.instances.delete(id)
+    return instance
+  }
+
+  status(instance: TdInstance): string {
+    return tdStatusAt(instance, this.clock.now())
+  }
+
+  /** `""` until assigned (live: 5–30 s after create), then the address SSH answers on. */
+  ipAddress(instance: TdInstance): string {
+    return this.clock.now() >= instance.createdAt + instance.timings.ipAssignMs ? SIM_VM_IP : ''
+  }
+
+  /** Status after `POST /start` / `/stop`, or an error text when the move makes no sense now. */
+  setPower(instance: TdInstance, on: boolean): string | null {
+    const now = this.clock.now()
+    const last = instance.boots[instance.boots.length - 1]
+    const isOn = last !== undefined && last.endMs === null
+    if (on) {
+      if (isOn) return 'Instance is already running'
+      delete instance.pinnedStatus
+      instance.boots.push({startMs: now, endMs: null})
+    } else {
+      if (!isOn || !last) return 'Instance is not running'
+      last.endMs = now
+      delete instance.pinnedStatus
+    }
+    return null
+  }
+
+  /** USD/hour: GPUs at the listed per-GPU price plus the vCPU, RAM and storage it holds (providers.md §2.9). */
+  rateHourly(instance: TdInstance): number {
+    const p = instance.pricing
+    const rate =
+      instance.gpuCount * instance.pricePerGpuHr + instance.vcpuCount * p.per_vcpu_hr + instance.ramGb * p.per_gb_ram_hr + instance.storageGb * p.per_gb_storage_hr
+    return roundTo(rate, 6)
+  }
+
+  /**
+   * The forwards the API reports. The SSH endpoint is a real server on a free loopback port, so
+   * the entry for internal port 22 always names that port, whatever external port was asked
+   * for (live the external port may differ from the request too). With `useDedicatedIp` the
+   * real API puts SSH on port 22 of the IP; the simulator cannot bind port 22, so it reports
+   * the real port as a `22 → port` forward instead.
+   */
+  portForwards(instance: TdInstance): PortForward[] {
+    const sshPort = instance.ssh?.port ?? null
+    if (instance.portForwardMode === 'ignore' && !instance.useDedicatedIp) return []
+    const out: PortForward[] = []
+    let hasSsh = false
+    for (const f of instance.requestedForwards) {
+      if (f.internal_port === 22) {
+        if (sshPort === null || hasSsh) continue
+        hasSsh = true
+        out.push({internal_port: 22, external_port: sshPort})
+      } else {
+        out.push({internal_port: f.internal_port, external_port: instance.portForwardMode === 'remap' ? remapPort(f.external_port) : f.external_port})
+      }
+    }
+    if (!hasSsh && instance.useDedicatedIp && sshPort !== null) out.unshift({internal_port: 22, external_port: sshPort})
+    return out
+  }
+
+  /**
+   * Keys the VM's sshd accepts for `username` right now: none until it runs with an address,
+   * and then only what cloud-init's runcmd wrote, once cloud-init has run.
+   */
+  authorizedKeys(instance: TdInstance, username: string): string[] {
+    const now = this.clock.now()
+    if (instance.deletedAt !== null || this.status(instance) !== 'running' || this.ipAddress(instance) === '') return []
+    const firstBoot = instance.boots[0]?.startMs ?? instance.createdAt
+    if (now < firstBoot + instance.timings.cloudInitMs) return []
+    const fromCloudInit = username === 'root' ? instance.cloudInitKeys.root : instance.cloudInitKeys.user
+    return instance.attributeKey === null ? fromCloudInit : [...fromCloudInit, instance.attributeKey]
+  }
+}
+
+/** A different external port, deterministically: the "you may not get the port you asked for" case. */
+function remapPort(port: number): number {
+  return 20_000 + ((port * 7919 + 1237) % 40_000)
+}
+
+function hostnameFor(name: string, id: string): string {
+  const clean = name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 48)
+  return clean === '' ? `td-${id.slice(0, 8)}` : clean
+}

@@ -1,0 +1,122 @@
+import type {Clock} from '../../core/clock.js'
+import {FaultInjector, HeldResponses} from '../shared/faults.js'
+import {generateHostKey} from '../shared/host-key.js'
+import {deriveSeed, mulberry32} from '../shared/prng.js'
+import {RequestLog} from '../shared/request-log.js'
+import {startSshEndpoint} from '../shared/ssh-endpoint.js'
+import {SlidingWindowLimiter} from '../shared/window-limiter.js'
+import {DEFAULT_VM_USER} from './cloud-init.js'
+import type {TensorDockSimConfig} from './config.js'
+import {hostnodesOf, type TdHostnode} from './hostnodes.js'
+import {SIM_VM_IP, TdInstanceStore, type TdInstance} from './instances.js'
+import {TensorDockMarket} from './market.js'
+
+export interface TensorDockSimSettings {
+  seed: number
+  locationCount: number
+  clock: Clock
+  /** When set only this token is accepted; otherwise any non-empty token is. */
+  apiToken?: string | undefined
+  /** When set, `?api_key=` on /locations must equal it (the dashboard's "Authorization ID"). */
+  authId?: string | undefined
+  /** The config `reset` returns to: defaults plus the start options. */
+  initialConfig: TensorDockSimConfig
+}
+
+/** Everything one simulated TensorDock organisation and marketplace holds. */
+export class TensorDockSim {
+  readonly clock: Clock
+  readonly seed: number
+  readonly faults: FaultInjector
+  readonly log = new RequestLog()
+  readonly held = new HeldResponses()
+  /** One host key for every simulated VM, so a client can pin it once. */
+  readonly hostKey: string
+  readonly hostKeyFingerprint: string
+  readonly limiter: SlidingWindowLimiter
+  config: TensorDockSimConfig
+  market: TensorDockMarket
+  instances: TdInstanceStore
+  private pendingSsh = new Set<Promise<unknown>>()
+  private closed = false
+
+  constructor(private readonly settings: TensorDockSimSettings) {
+    this.clock = settings.clock
+    this.seed = settings.seed
+    this.faults = new FaultInjector(deriveSeed(settings.seed, 'tensordock'))
+    const hostKey = generateHostKey()
+    this.hostKey = hostKey.privateKey
+    this.hostKeyFingerprint = hostKey.fingerprint
+    this.config = structuredClone(settings.initialConfig)
+    this.market = new TensorDockMarket(settings.seed, settings.locationCount, settings.clock, this.config.churn)
+    this.instances = new TdInstanceStore(settings.seed, settings.clock)
+    this.limiter = new SlidingWindowLimiter(settings.clock)
+  }
+
+  isAcceptedToken(token: string | null): boolean {
+    if (!token) return false
+    return this.settings.apiToken === undefined ? true : token === this.settings.apiToken
+  }
+
+  isAcceptedAuthId(id: string | null): boolean {
+    if (!id) return false
+    return this.settings.authId === undefined ? true : id === this.settings.authId
+  }
+
+  hostnodes(): TdHostnode[] {
+    return hostnodesOf(this.seed, this.market.all())
+  }
+
+  /**
+   * Listed but never deployable: the stale inventory that is the norm live (providers.md
+   * §2.11 item 1). Decided per listing from the seed, so the same listings are stale every run.
+   */
+  isStaleListing(locationId: string, v0Name: string): boolean {
+    const fraction = this.config.staleFraction
+    if (fraction <= 0) return false
+    return mulberry32(deriveSeed(this.seed, `stale:${locationId}:${v0Name}`))() < fraction
+  }
+
+  /** Gives the VM its own sshd on loopback at create; logins work once it runs and cloud-init is done. */
+  async startSsh(instance: TdInstance): Promise<void> {
+    if (this.closed) return
+    const starting = startSshEndpoint({
+      host: SIM_VM_IP,
+      hostKey: this.hostKey,
+      username: [DEFAULT_VM_USER, 'root'],
+      authorizedKeys: (username) => this.instances.authorizedKeys(instance, username),
+      shell: {hostname: instance.hostname, gpuLoad: () => instance.gpuLoad},
+    })
+    this.pendingSsh.add(starting)
+    try {
+      instance.ssh = await starting
+      // Deleted (or the simulator closed) while the endpoint was starting.
+      if (instance.deletedAt !== null || this.closed || !this.instances.all().includes(instance)) await this.stopSsh(instance)
+    } finally {
+      this.pendingSsh.delete(starting)
+    }
+  }
+
+  async stopSsh(instance: TdInstance): Promise<void> {
+    await instance.ssh?.close()
+  }
+
+  /** Back to the state right after start: same seed, same market, no instances, start config. */
+  async reset(): Promise<void> {
+    await Promise.allSettled([...this.pendingSsh])
+    await Promise.all(this.instances.all().map((i) => this.stopSsh(i)))
+    this.config = structuredClone(this.settings.initialConfig)
+    this.market = new TensorDockMarket(this.seed, this.settings.locationCount, this.clock, this.config.churn)
+    this.instances = new TdInstanceStore(this.seed, this.clock)
+    this.limiter.reset()
+    this.faults.clear()
+    this.log.clear()
+  }
+
+  async close(): Promise<void> {
+    this.closed = true
+    this.held.releaseAll()
+    await Promise.allSettled([...this.pendingSsh])
+    await Promise.all(this.instances.all().map((i) => this.stopSsh(i)))
+  }
+}
