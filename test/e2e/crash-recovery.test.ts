@@ -1,0 +1,106 @@
+import {mkdtempSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {CRASH_POINTS, type CrashPoint} from '../../src/services/crash-points.js'
+import {startSimulators, type Simulators} from '../../src/sim/index.js'
+import {simControl} from '../../src/sim/control/control-client.js'
+import {generateSessionKeyPair} from '../../src/ssh/keys.js'
+import {startDaemonProcess, type DaemonProcess} from '../support/daemon-process.js'
+import {pollUntil} from '../support/poll.js'
+
+type SimInstance = {id: number; label: string | null; sim: {destroyed_at: number | null}}
+
+const RELEASE_POINTS: readonly CrashPoint[] = ['after-destroy-call', 'before-mark-stopped']
+
+/**
+ * For every named crash point: the daemon dies there as with kill -9, a new daemon starts on
+ * the same data dir, and the provider ends up with exactly the instances live sessions own,
+ * never two for one session, and every session ends running or stopped.
+ */
+describe('crash recovery at every named point', () => {
+  let sims: Simulators
+  const publicKey = generateSessionKeyPair('crash-test').publicKey
+
+  beforeAll(async () => {
+    sims = await startSimulators({providers: ['vastai']})
+  })
+  afterAll(async () => sims?.close())
+
+  async function api(daemon: DaemonProcess, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+    const res = await fetch(daemon.url + path, {
+      method,
+      headers: {authorization: `Bearer ${daemon.token}`, ...(body ? {'content-type': 'application/json'} : {}), ...headers},
+      body: body ? JSON.stringify(body) : undefined,
+    })
+    return {status: res.status, body: (await res.json()) as any}
+  }
+
+  async function simInstances(): Promise<SimInstance[]> {
+    return (await simControl<{instances: SimInstance[]}>(sims.vastai.url, 'GET', '/_sim/instances')).instances
+  }
+
+  async function untilStatus(daemon: DaemonProcess, id: string, status: string) {
+    return pollUntil(async () => {
+      const s = (await api(daemon, 'GET', `/api/v1/sessions/${id}`)).body
+      if (s.status === 'failed') throw new Error(`session failed: ${s.failure_reason}`)
+      return s.status === status ? s : undefined
+    }, `session ${id} ${status}`, 30_000)
+  }
+
+  for (const point of CRASH_POINTS) {
+    it(`recovers from a crash at ${point}`, async () => {
+      const home = mkdtempSync(join(tmpdir(), `gpu-shopper-crash-${point}-`))
+      const env = {
+        VASTAI_API_URL: sims.vastai.url,
+        VASTAI_API_KEY: 'crash-test-key',
+        GPU_SHOPPER_TIMINGS: JSON.stringify({createDoubtMs: 0, pollIntervalMs: 100, orphanGraceMs: 0}),
+      }
+      let daemon = await startDaemonProcess(home, [], {...env, GPU_SHOPPER_CRASH_AT: point})
+      try {
+        const deployment = daemon.state.deployment_id as string
+        const [offer] = (await api(daemon, 'GET', '/api/v1/inventory?gpu_type=RTX%204090&sort=price&limit=1')).body.offers
+        const request = {consumer_id: 'crash', offer_id: offer.id, workload_type: 'ssh', reservation_hours: 1, ssh_public_key: publicKey}
+        const key = {'x-idempotency-key': `crash-${point}`}
+        const first = await api(daemon, 'POST', '/api/v1/sessions', request, key).catch(() => null)
+        const release = RELEASE_POINTS.includes(point)
+        if (release) {
+          const id = first!.body.session.id
+          await untilStatus(daemon, id, 'running')
+          await api(daemon, 'POST', `/api/v1/sessions/${id}/done`).catch(() => null)
+        }
+        expect(await daemon.stop('SIGCONT')).toBeNull() // it died by SIGKILL, not by exiting
+        expect(daemon.output()).toContain(`GPU_SHOPPER_CRASH_AT=${point}: dying here on purpose`)
+
+        daemon = await startDaemonProcess(home, [], env)
+        // The client retries what it is unsure of, with the same key: one session, never two.
+        const again = await api(daemon, 'POST', '/api/v1/sessions', request, key)
+        expect(again.status).toBe(201)
+        if (first) expect(again.body.session.id).toBe(first.body.session.id)
+        const id = again.body.session.id as string
+        const final = await untilStatus(daemon, id, release ? 'stopped' : 'running')
+
+        const label = `gpu-shopper:${deployment}:${id}`
+        const ever = (await simInstances()).filter((i) => i.label === label)
+        expect(ever).toHaveLength(1)
+        const alive = ever.filter((i) => i.sim.destroyed_at === null)
+        if (release) {
+          expect(alive).toHaveLength(0)
+          const cost = (await api(daemon, 'GET', `/api/v1/costs?session_id=${id}`)).body
+          expect(cost.total_cost_micro_usd).toBeGreaterThan(0)
+        } else {
+          expect(alive.map((i) => String(i.id))).toEqual([final.provider_instance_id])
+          await api(daemon, 'POST', `/api/v1/sessions/${id}/done`)
+          await untilStatus(daemon, id, 'stopped')
+        }
+        const sessions = (await api(daemon, 'GET', '/api/v1/sessions')).body.sessions
+        expect(sessions).toHaveLength(1)
+      } finally {
+        await daemon.stop()
+        rmSync(home, {recursive: true, force: true})
+      }
+    })
+  }
+})
