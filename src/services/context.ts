@@ -26,6 +26,10 @@ export interface Timings {
    * absent from the provider's list before another create is sent: lists lag (Vast.ai: minutes).
    */
   createDoubtMs: number
+  /** How often running sessions with an idle threshold have their GPUs read. */
+  idleSampleIntervalMs: number
+  /** A session pending or stopping longer than this is stuck: failed (and destroyed, verified). */
+  stuckAfterMs: number
 }
 
 export const DEFAULT_TIMINGS: Timings = {
@@ -38,6 +42,8 @@ export const DEFAULT_TIMINGS: Timings = {
   reconcileIntervalMs: 5 * 60_000,
   orphanGraceMs: 10 * 60_000,
   createDoubtMs: 3 * 60_000,
+  idleSampleIntervalMs: 60_000,
+  stuckAfterMs: 30 * 60_000,
 }
 
 /** What every use case needs: the one store, the clock, the providers, who we are. */

@@ -1,7 +1,11 @@
+import {MAX_RESERVATION_HOURS} from '../core/session.js'
 import {scrubSecrets} from '../log/logger.js'
+import type {StoredSession} from '../store/sessions-repo.js'
 import type {ServiceContext} from './context.js'
 import {accrueAll} from './cost-service.js'
 import type {Reconciler} from './reconciler.js'
+import {IdleMonitor} from './idle-monitor.js'
+import {failAndRelease} from './provision-job.js'
 import {releaseSession} from './session-service.js'
 
 /**
@@ -12,12 +16,16 @@ import {releaseSession} from './session-service.js'
 export class LifecycleWorker {
   private timer: NodeJS.Timeout | null = null
   private reconcileTimer: NodeJS.Timeout | null = null
+  private idleTimer: NodeJS.Timeout | null = null
+  private readonly idle: IdleMonitor
 
   constructor(
     private readonly ctx: ServiceContext,
     private readonly onWork: () => void,
     private readonly reconciler: Reconciler,
-  ) {}
+  ) {
+    this.idle = new IdleMonitor(ctx)
+  }
 
   start(): void {
     this.tick()
@@ -25,19 +33,32 @@ export class LifecycleWorker {
     this.timer.unref?.()
     this.reconcileTimer = setInterval(() => void this.reconcile(), this.ctx.timings.reconcileIntervalMs)
     this.reconcileTimer.unref?.()
+    this.idleTimer = setInterval(() => void this.sampleIdle(), this.ctx.timings.idleSampleIntervalMs)
+    this.idleTimer.unref?.()
+  }
+
+  async sampleIdle(): Promise<void> {
+    try {
+      if (await this.idle.sampleAll()) this.onWork()
+    } catch (err) {
+      this.ctx.log.error({err: scrubSecrets(String(err))}, 'idle sampling failed')
+    }
   }
 
   stop(): void {
     if (this.timer) clearInterval(this.timer)
     if (this.reconcileTimer) clearInterval(this.reconcileTimer)
+    if (this.idleTimer) clearInterval(this.idleTimer)
     this.timer = null
     this.reconcileTimer = null
+    this.idleTimer = null
   }
 
   tick(): void {
     try {
       accrueAll(this.ctx)
-      this.releaseExpired()
+      this.enforceLimits()
+      this.failStuck()
       this.watchdog()
       this.ctx.store.idempotency.deleteExpired(this.ctx.clock.now())
     } catch (err) {
@@ -71,15 +92,44 @@ export class LifecycleWorker {
     if (queued) this.onWork()
   }
 
-  private releaseExpired(): void {
+  /** Reservation expiry and the 12-hour hard maximum, read from the store on every tick. */
+  private enforceLimits(): void {
     const now = this.ctx.clock.now()
     const {sessions} = this.ctx.store.sessions.list({statuses: ['pending', 'provisioning', 'running'], limit: 100_000})
     let released = 0
     for (const session of sessions) {
-      if (session.expiresAt > now) continue
-      releaseSession(this.ctx, session.id, {actor: 'lifecycle', message: `reservation expired at ${new Date(session.expiresAt).toISOString()}`})
+      const reason = limitReached(session, now)
+      if (!reason) continue
+      releaseSession(this.ctx, session.id, {actor: 'lifecycle', message: reason})
       released++
     }
     if (released) this.onWork()
   }
+
+  /**
+   * Pending with no provision job, or stopping for far too long: something is wrong. The
+   * session fails with the reason and its instance (if any) keeps being destroyed.
+   */
+  private failStuck(): void {
+    const now = this.ctx.clock.now()
+    const limit = this.ctx.timings.stuckAfterMs
+    const {sessions} = this.ctx.store.sessions.list({statuses: ['pending', 'stopping'], limit: 100_000})
+    for (const session of sessions) {
+      if (now - session.updatedAt < limit) continue
+      if (session.status === 'pending' && this.ctx.store.jobs.openFor(session.id, 'provision').length > 0) continue
+      const reason =
+        session.status === 'pending'
+          ? `stuck: pending for ${Math.round((now - session.updatedAt) / 60_000)} min without a provisioner`
+          : `stuck: destruction not verified after ${Math.round((now - session.updatedAt) / 60_000)} min; still retrying`
+      failAndRelease(this.ctx, session, reason)
+    }
+  }
+
+}
+
+function limitReached(session: StoredSession, now: number): string | null {
+  if (session.expiresAt <= now) return `reservation expired at ${new Date(session.expiresAt).toISOString()}`
+  const hardMax = (session.startedAt ?? session.createdAt) + MAX_RESERVATION_HOURS * 3_600_000
+  if (!session.hardMaxOverride && hardMax <= now) return `the ${MAX_RESERVATION_HOURS}-hour hard maximum was reached`
+  return null
 }

@@ -51,6 +51,9 @@ describe('reconciler', () => {
       spec: null,
       offerAttempts: 1,
       createAttemptedAt: null,
+    idleSince: null,
+    lastGpuSampleAt: null,
+    lastGpuUtilizationPct: null,
       ...over,
     }
     h.ctx.store.sessions.insert(s)

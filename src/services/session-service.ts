@@ -216,6 +216,9 @@ function insertSession(
     spec,
     offerAttempts: 1,
     createAttemptedAt: null,
+    idleSince: null,
+    lastGpuSampleAt: null,
+    lastGpuUtilizationPct: null,
   }
 
   const response = ctx.store.transaction(() => {

@@ -42,6 +42,9 @@ interface SessionRow {
   spec_min_reliability: number | null
   offer_attempts: number
   create_attempted_at: number | null
+  idle_since: number | null
+  last_gpu_sample_at: number | null
+  last_gpu_utilization_pct: number | null
 }
 
 /** What a session provisioned by spec asked for, kept so it can fail over to the next best offer. */
@@ -64,6 +67,11 @@ export interface StoredSession extends Session {
   offerAttempts: number
   /** When a create was last sent to the provider: its outcome may be unknown until the instance is recorded. */
   createAttemptedAt: number | null
+  /** Since when every GPU has read below the idle threshold; null while busy or unknown. */
+  idleSince: number | null
+  lastGpuSampleAt: number | null
+  /** Highest utilisation across the GPUs in the last sample. */
+  lastGpuUtilizationPct: number | null
 }
 
 export interface SessionListFilter {
@@ -95,7 +103,14 @@ export type SessionPatch = Partial<
     | 'gpuType'
     | 'gpuCount'
   >
-> & {offerProviderId?: string; offerAttempts?: number; createAttemptedAt?: number | null}
+> & {
+  offerProviderId?: string
+  offerAttempts?: number
+  createAttemptedAt?: number | null
+  idleSince?: number | null
+  lastGpuSampleAt?: number | null
+  lastGpuUtilizationPct?: number | null
+}
 
 const PATCH_COLUMNS: Record<keyof SessionPatch, string> = {
   providerInstanceId: 'provider_instance_id',
@@ -116,6 +131,9 @@ const PATCH_COLUMNS: Record<keyof SessionPatch, string> = {
   offerProviderId: 'offer_provider_id',
   offerAttempts: 'offer_attempts',
   createAttemptedAt: 'create_attempted_at',
+  idleSince: 'idle_since',
+  lastGpuSampleAt: 'last_gpu_sample_at',
+  lastGpuUtilizationPct: 'last_gpu_utilization_pct',
 }
 
 export class SessionsRepo {
@@ -129,13 +147,13 @@ export class SessionsRepo {
           reservation_hours, price_per_hour_micro, disk_gb, storage_policy, idle_threshold_minutes, template_hash_id,
           hard_max_override, created_at, updated_at, started_at, expires_at, stopped_at, failure_reason, spec_sku,
           spec_gpu_type_key, spec_gpu_count, spec_region, spec_country, spec_max_price_micro, spec_min_reliability,
-          offer_attempts, create_attempted_at)
+          offer_attempts, create_attempted_at, idle_since, last_gpu_sample_at, last_gpu_utilization_pct)
         VALUES (@id, @consumer_id, @provider, @provider_instance_id, @offer_id, @offer_provider_id, @gpu_type,
           @gpu_count, @status, @ssh_host, @ssh_port, @ssh_user, @ssh_public_key, @ssh_host_key_fingerprint, @workload_type,
           @reservation_hours, @price_per_hour_micro, @disk_gb, @storage_policy, @idle_threshold_minutes, @template_hash_id,
           @hard_max_override, @created_at, @updated_at, @started_at, @expires_at, @stopped_at, @failure_reason, @spec_sku,
           @spec_gpu_type_key, @spec_gpu_count, @spec_region, @spec_country, @spec_max_price_micro, @spec_min_reliability,
-          @offer_attempts, @create_attempted_at)`,
+          @offer_attempts, @create_attempted_at, @idle_since, @last_gpu_sample_at, @last_gpu_utilization_pct)`,
       )
       .run(toRow(s))
   }
@@ -236,6 +254,9 @@ function toRow(s: StoredSession): SessionRow {
     spec_min_reliability: s.spec?.minReliability ?? null,
     offer_attempts: s.offerAttempts,
     create_attempted_at: s.createAttemptedAt,
+    idle_since: s.idleSince,
+    last_gpu_sample_at: s.lastGpuSampleAt,
+    last_gpu_utilization_pct: s.lastGpuUtilizationPct,
   }
 }
 
@@ -283,5 +304,8 @@ function toSession(r: SessionRow): StoredSession {
           },
     offerAttempts: r.offer_attempts,
     createAttemptedAt: r.create_attempted_at,
+    idleSince: r.idle_since,
+    lastGpuSampleAt: r.last_gpu_sample_at,
+    lastGpuUtilizationPct: r.last_gpu_utilization_pct,
   }
 }

@@ -1,7 +1,8 @@
 /**
  * Provisioning by spec (a session remembers what was asked so it can fail over to the next
  * best offer), when a create was last sent (so a create with an unknown outcome is not
- * repeated before the provider had time to list it), and per-refresh price history.
+ * repeated before the provider had time to list it), GPU idleness read over SSH (kept in the
+ * store so idle shutdown survives a restart), and per-refresh price history.
  */
 export const sql = `
 ALTER TABLE sessions ADD COLUMN spec_sku TEXT;
@@ -13,6 +14,9 @@ ALTER TABLE sessions ADD COLUMN spec_max_price_micro INTEGER;
 ALTER TABLE sessions ADD COLUMN spec_min_reliability REAL;
 ALTER TABLE sessions ADD COLUMN offer_attempts INTEGER NOT NULL DEFAULT 1;
 ALTER TABLE sessions ADD COLUMN create_attempted_at INTEGER;
+ALTER TABLE sessions ADD COLUMN idle_since INTEGER;
+ALTER TABLE sessions ADD COLUMN last_gpu_sample_at INTEGER;
+ALTER TABLE sessions ADD COLUMN last_gpu_utilization_pct REAL;
 
 CREATE TABLE price_points (
   id INTEGER PRIMARY KEY AUTOINCREMENT,

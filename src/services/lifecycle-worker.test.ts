@@ -1,0 +1,138 @@
+import {afterEach, beforeEach, describe, expect, it} from 'vitest'
+
+import {asMicroUsd} from '../core/money.js'
+import {simControl} from '../sim/control/control-client.js'
+import type {StoredSession} from '../store/sessions-repo.js'
+import {pollUntil} from '../../test/support/poll.js'
+import {startServiceHarness, type ServiceHarness} from '../../test/support/service-context.js'
+import {JobRunner} from './job-runner.js'
+import {LifecycleWorker} from './lifecycle-worker.js'
+import {Reconciler} from './reconciler.js'
+
+const HOUR = 3_600_000
+
+/**
+ * Limits are enforced from what the store says, so each test builds a fresh worker for every
+ * step, as a restarted daemon would, and moves an injected clock instead of waiting.
+ */
+describe('lifecycle limits', () => {
+  let h: ServiceHarness
+  let jobs: JobRunner
+  const worker = () => new LifecycleWorker(h.ctx, () => jobs.kick(), new Reconciler(h.ctx))
+
+  async function runningSession(id: string, over: Partial<StoredSession> = {}): Promise<StoredSession> {
+    const created = await simControl<{new_contract: number}>(h.vast.url, 'POST', '/_sim/instances', {
+      label: `gpu-shopper:dep-test0001:${id}`,
+      gpu_name: 'RTX 4090',
+      ssh_key: h.ctx.daemonKey.publicKey,
+    })
+    const instance = (await h.ctx.providers.get('vastai').getInstance(String(created.new_contract)))!
+    const now = h.clock.now()
+    const session: StoredSession = {
+      id,
+      consumerId: 'limits',
+      provider: 'vastai',
+      providerInstanceId: instance.providerInstanceId,
+      offerId: 'vastai-1',
+      offerProviderId: '1',
+      gpuType: 'RTX 4090',
+      gpuCount: 1,
+      status: 'running',
+      sshHost: instance.ssh!.host,
+      sshPort: instance.ssh!.port,
+      sshUser: instance.ssh!.user,
+      sshPublicKey: h.ctx.daemonKey.publicKey,
+      sshHostKeyFingerprint: null,
+      workloadType: 'ssh',
+      reservationHours: 1,
+      pricePerHour: asMicroUsd(360_000),
+      diskGb: 50,
+      storagePolicy: 'destroy',
+      idleThresholdMinutes: 0,
+      templateHashId: null,
+      hardMaxOverride: false,
+      createdAt: now,
+      updatedAt: now,
+      startedAt: now,
+      expiresAt: now + HOUR,
+      stoppedAt: null,
+      failureReason: null,
+      spec: null,
+      offerAttempts: 1,
+      createAttemptedAt: null,
+      idleSince: null,
+      lastGpuSampleAt: null,
+      lastGpuUtilizationPct: null,
+      ...over,
+    }
+    h.ctx.store.sessions.insert(session)
+    return session
+  }
+
+  const status = (id: string) => h.ctx.store.sessions.get(id)!.status
+  const released = (id: string) => pollUntil(() => (status(id) === 'stopped' ? true : undefined), `${id} stopped`)
+  const lastMessage = (id: string) => h.ctx.store.events.listAfter(id).filter((e) => e.toStatus === 'stopping').at(-1)?.message
+
+  beforeEach(async () => {
+    h = await startServiceHarness()
+    jobs = new JobRunner(h.ctx)
+    jobs.start()
+  })
+  afterEach(async () => {
+    await jobs.stop()
+    await h.close()
+  })
+
+  it('releases a session at its reservation expiry, billing exactly up to the verified stop', async () => {
+    const s = await runningSession('sess-expiry')
+    worker().tick()
+    expect(status(s.id)).toBe('running')
+    h.clock.advance(HOUR)
+    worker().tick()
+    expect(lastMessage(s.id)).toMatch(/reservation expired/)
+    await released(s.id)
+    expect(h.ctx.store.ledger.totalForSession(s.id)).toBe(360_000)
+    const instances = (await simControl<{instances: {id: number; sim: {destroyed_at: number | null}}[]}>(h.vast.url, 'GET', '/_sim/instances')).instances
+    expect(instances.every((i) => i.sim.destroyed_at !== null)).toBe(true)
+  })
+
+  it('enforces the 12-hour hard maximum unless the session carries an override', async () => {
+    const capped = await runningSession('sess-capped', {expiresAt: h.clock.now() + 20 * HOUR})
+    const overridden = await runningSession('sess-override', {expiresAt: h.clock.now() + 20 * HOUR, hardMaxOverride: true})
+    h.clock.advance(12 * HOUR)
+    worker().tick()
+    expect(lastMessage(capped.id)).toMatch(/12-hour hard maximum/)
+    expect(status(overridden.id)).toBe('running')
+    await released(capped.id)
+  })
+
+  it('releases a session whose GPUs stayed idle for its whole threshold, across a restart', async () => {
+    const s = await runningSession('sess-idle', {idleThresholdMinutes: 2, expiresAt: h.clock.now() + 5 * HOUR})
+    await worker().sampleIdle()
+    expect(h.ctx.store.sessions.get(s.id)).toMatchObject({idleSince: h.clock.now(), lastGpuUtilizationPct: 0})
+
+    // Busy for one reading: the idle stretch starts again.
+    await simControl(h.vast.url, 'POST', '/_sim/gpu-load', {instance_id: Number(s.providerInstanceId), state: 'busy'})
+    h.clock.advance(60_000)
+    await worker().sampleIdle()
+    expect(h.ctx.store.sessions.get(s.id)).toMatchObject({idleSince: null, lastGpuUtilizationPct: 100})
+
+    await simControl(h.vast.url, 'POST', '/_sim/gpu-load', {instance_id: Number(s.providerInstanceId), state: 'idle'})
+    h.clock.advance(60_000)
+    await worker().sampleIdle()
+    h.clock.advance(60_000)
+    await worker().sampleIdle()
+    expect(status(s.id)).toBe('running')
+    h.clock.advance(60_000)
+    await worker().sampleIdle() // a new worker: the idle stretch came from the store
+    expect(lastMessage(s.id)).toMatch(/idle shutdown/)
+    await released(s.id)
+  })
+
+  it('fails a session stuck pending without a provisioner', async () => {
+    const s = await runningSession('sess-stuck', {status: 'pending', startedAt: null, providerInstanceId: null})
+    h.clock.advance(31 * 60_000)
+    worker().tick()
+    expect(h.ctx.store.sessions.get(s.id)).toMatchObject({status: 'failed', failureReason: expect.stringMatching(/stuck: pending/)})
+  })
+})
