@@ -168,6 +168,40 @@ describe('daemon API against the simulated Vast.ai', () => {
     await post(`/api/v1/sessions/${first.json().session.id}/done`, {})
   })
 
+  it('refuses a create past the consumer budget with a 402, and writes nothing', async () => {
+    const put = await daemon.app.inject({method: 'PUT', url: '/api/v1/consumers/frugal/budget', payload: {monthly_limit: 0.05}, headers: auth()})
+    expect(put.statusCode).toBe(200)
+    expect(put.json()).toMatchObject({consumer_id: 'frugal', monthly_limit: 0.05, alert_threshold: 0.8, on_limit: 'release', spent: 0, remaining: 0.05})
+    const offer = await cheapestOffer()
+    const before = await sessionCount()
+    const res = await post('/api/v1/sessions', {consumer_id: 'frugal', offer_id: offer.id, workload_type: 'llm', reservation_hours: 12})
+    expect(res.statusCode).toBe(402)
+    expect(res.json()).toMatchObject({error_type: 'insufficient_balance', consumer_id: 'frugal', remaining_micro_usd: 50_000})
+    expect(await sessionCount()).toBe(before)
+    expect((await daemon.app.inject({method: 'PUT', url: '/api/v1/consumers/frugal/budget', payload: {monthly_limit: -1}, headers: auth()})).statusCode).toBe(400)
+    expect((await get('/api/v1/consumers/nobody/budget')).statusCode).toBe(404)
+  })
+
+  it('replays a release with the same idempotency key and refuses the key for another session', async () => {
+    const offer = await cheapestOffer('RTX 3090')
+    const a = (await post('/api/v1/sessions', {consumer_id: 'idem2', offer_id: offer.id, workload_type: 'batch', reservation_hours: 1})).json().session.id
+    const first = await post(`/api/v1/sessions/${a}/done`, undefined as never, {'x-idempotency-key': 'rel-1'})
+    const again = await post(`/api/v1/sessions/${a}/done`, undefined as never, {'x-idempotency-key': 'rel-1'})
+    expect(again.json()).toEqual(first.json())
+    const other = await post('/api/v1/sessions/sess-000000000000/done', undefined as never, {'x-idempotency-key': 'rel-1'})
+    expect(other.statusCode).toBe(409)
+  })
+
+  it('exports the ledger as CSV whose amounts add up to the cost totals', async () => {
+    const res = await get('/api/v1/costs/export?format=csv&consumer_id=my-app')
+    expect(res.statusCode).toBe(200)
+    expect(res.headers['content-type']).toMatch(/^text\/csv/)
+    const [header, ...rows] = res.body.trim().split('\r\n')
+    expect(header).toBe('session_id,consumer_id,provider,gpu_type,period_start,period_end,seconds,price_per_hour_usd,amount_usd,amount_micro_usd')
+    const total = rows.reduce((sum, line) => sum + Number(line.split(',').at(-1)), 0)
+    expect(total).toBe((await get('/api/v1/costs?consumer_id=my-app')).json().total_cost_micro_usd)
+  })
+
   it('publishes an OpenAPI document and Prometheus metrics', async () => {
     const spec = (await get('/api/v1/openapi.json')).json()
     expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(['/api/v1/inventory', '/api/v1/sessions', '/api/v1/sessions/{id}', '/api/v1/costs']))

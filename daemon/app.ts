@@ -12,6 +12,7 @@ import {installAuth} from './auth.js'
 import {installErrorHandling} from './error-handler.js'
 import {DaemonMetrics} from './metrics.js'
 import {allocationRoutes} from './routes/allocations.js'
+import {budgetRoutes} from './routes/budgets.js'
 import {catalogRoutes} from './routes/catalog.js'
 import {costRoutes} from './routes/costs.js'
 import {healthRoutes} from './routes/health.js'
@@ -96,6 +97,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(catalogRoutes(deps), {prefix: '/api/v1'})
   await app.register(allocationRoutes(deps), {prefix: '/api/v1'})
   await app.register(reconcileRoutes(deps), {prefix: '/api/v1'})
+  await app.register(budgetRoutes(deps), {prefix: '/api/v1'})
   app.get('/api/v1/openapi.json', {schema: {hide: true}}, async () => app.swagger())
   return app
 }

@@ -3,6 +3,7 @@ import {z} from 'zod'
 
 import {ErrorBody} from '../../src/core/api/common.js'
 import {CostSummaryParams, CostSummaryReply, CostsParams, CostsReply, SessionCostReply} from '../../src/core/api/costs.js'
+import {LEDGER_CSV_HEADER, ledgerCsvLine} from '../../src/core/ledger-csv.js'
 import {microToUsd} from '../../src/core/money.js'
 import {costReport, costSeries, currentMonth, sessionCost, type CostReport} from '../../src/services/cost-service.js'
 import type {AppDeps} from '../app.js'
@@ -55,6 +56,20 @@ export function costRoutes(deps: AppDeps): FastifyPluginAsyncZod {
         if (!q.period) return reply
         const series = costSeries(ctx, query, q.period).map((p) => ({period: p.period, total_cost: microToUsd(p.total), total_cost_micro_usd: p.total}))
         return {...reply, series}
+      },
+    )
+    app.get(
+      '/costs/export',
+      {schema: {querystring: CostsParams.omit({period: true}).extend({format: z.literal('csv').default('csv')})}},
+      async (request, reply) => {
+        const q = request.query
+        const report = costReport(ctx, {consumerId: q.consumer_id, startDate: q.start_date, endDate: q.end_date})
+        const lines = [LEDGER_CSV_HEADER]
+        for (const row of ctx.store.ledger.rows({consumerId: q.consumer_id, sessionId: q.session_id, from: report.from, to: report.to})) lines.push(ledgerCsvLine(row))
+        return reply
+          .type('text/csv; charset=utf-8')
+          .header('Content-Disposition', 'attachment; filename="gpu-shopper-costs.csv"')
+          .send(lines.join('\r\n') + '\r\n')
       },
     )
     app.get(

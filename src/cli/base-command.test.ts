@@ -6,6 +6,7 @@ import {REPO_ROOT} from '../../test/support/cli.js'
 import {BaseCommand} from './base-command.js'
 import {EXIT} from './exit-codes.js'
 import {UserError} from './errors.js'
+import {outputFlag} from './output-mode.js'
 
 class Probe extends BaseCommand {
   static override id = 'probe'
@@ -15,7 +16,7 @@ class Probe extends BaseCommand {
   }
 
   async run(): Promise<{hello: string}> {
-    const {flags} = await this.parse(Probe)
+    const {flags} = await this.parse(this.ctor as typeof Probe)
     this.narrate('narration')
     this.warnUser('careful')
     if (flags.fail === 'user') throw new UserError('--hours must be between 1 and 12', {fix: 'pass 1 to 12'})
@@ -27,19 +28,25 @@ class Probe extends BaseCommand {
   }
 }
 
+/** A command with the quick start's --output flag. */
+class OutputProbe extends Probe {
+  static override id = 'output-probe'
+  static override flags = {...Probe.flags, output: outputFlag}
+}
+
 let config: Config
 beforeAll(async () => {
   config = await Config.load(REPO_ROOT)
 })
 
-async function run(argv: string[]) {
+async function run(argv: string[], command: typeof Probe = Probe) {
   let stdout = ''
   let stderr = ''
   const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true))
   const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true))
   process.exitCode = undefined
   try {
-    await (new Probe(argv, config) as unknown as {_run(): Promise<unknown>})._run()
+    await (new command(argv, config) as unknown as {_run(): Promise<unknown>})._run()
   } finally {
     out.mockRestore()
     err.mockRestore()
@@ -105,5 +112,34 @@ describe('BaseCommand', () => {
   it('keeps the code of this.exit(n)', async () => {
     expect((await run(['--fail', 'exit'])).exitCode).toBe(3)
     expect((await run(['--fail', 'exit', '--json'])).exitCode).toBe(3)
+  })
+
+  it('prints the bare result object under --output json, warnings on stderr, no narration', async () => {
+    // Given a command with --output, when it succeeds with --output json
+    const {stdout, stderr, exitCode} = await run(['--output', 'json'], OutputProbe)
+
+    // Then stdout is the object itself (what `jq -r .id` reads), not the envelope
+    expect(JSON.parse(stdout)).toEqual({hello: 'world'})
+    expect(stderr).toContain('careful')
+    expect(stderr).not.toContain('narration')
+    expect(exitCode).toBe(0)
+  })
+
+  it('keeps stdout empty on failure under --output json, with the error and its exit code on stderr', async () => {
+    const {stdout, stderr, exitCode} = await run(['-o', 'json', '--fail', 'api'], OutputProbe)
+    expect(stdout).toBe('')
+    expect(stderr).toMatch(/^Error: wrong state/m)
+    expect(exitCode).toBe(EXIT.CONFLICT)
+  })
+
+  it('prints the envelope when --json and --output json are both given, and tables for --output table', async () => {
+    expect(JSON.parse((await run(['--output=json', '--json'], OutputProbe)).stdout)).toMatchObject({ok: true, data: {hello: 'world'}})
+    expect((await run(['--output', 'table'], OutputProbe)).stdout).toBe('human result\n')
+  })
+
+  it('ignores an --output value on a command without that flag', async () => {
+    const {stderr, exitCode} = await run(['--output', 'json'])
+    expect(exitCode).toBe(EXIT.USAGE)
+    expect(stderr).toContain('--output')
   })
 })

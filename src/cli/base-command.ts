@@ -1,10 +1,11 @@
 import {Command, Flags} from '@oclif/core'
 
 import {type ConnectOptions, type Connection, connectToDaemon} from '../client/ensure-daemon.js'
-import {type Envelope, failureEnvelope, successEnvelope} from './envelope.js'
+import {failureEnvelope, successEnvelope} from './envelope.js'
 import {EXIT} from './exit-codes.js'
 import {type Failure, describeFailure, failureToJson} from './failure.js'
 import {simulatedBanner, stdoutIsTty, style, writeErr, writeOut} from './output.js'
+import {outputFormatIn} from './output-mode.js'
 
 /** What shared helpers may do to a command's output. */
 export interface CommandIo {
@@ -41,6 +42,24 @@ export abstract class BaseCommand extends Command {
   /** Epoch ms for renderers; one value per run so a table is consistent. */
   protected readonly now = Date.now()
 
+  /** The standard `--json` envelope was asked for (oclif's own test). */
+  protected envelopeJson(): boolean {
+    return super.jsonEnabled()
+  }
+
+  /**
+   * `--output json` on a command that has the flag, without --json: stdout carries the bare
+   * result object (the quick start pipes it into `jq -r .id`) and errors go to stderr only.
+   */
+  protected bareJson(): boolean {
+    return 'output' in ((this.ctor as {flags?: object}).flags ?? {}) && !this.envelopeJson() && outputFormatIn(this.argv) === 'json'
+  }
+
+  /** Either JSON mode: narration off, no tables, the result printed by oclif once run() returns. */
+  override jsonEnabled(): boolean {
+    return this.envelopeJson() || this.bareJson()
+  }
+
   /** True when stdout is a terminal and no --json: tables, colour, prompts. */
   protected get interactive(): boolean {
     return !this.jsonEnabled() && stdoutIsTty()
@@ -59,7 +78,8 @@ export abstract class BaseCommand extends Command {
   /** Something the user should know that did not stop the command; also in the envelope. */
   protected warnUser(message: string): void {
     this.warnings.push(message)
-    if (!this.jsonEnabled()) writeErr(`${style.warn('Warning:')} ${message}`)
+    // Bare --output json has no envelope to carry warnings: they go to stderr as for a person.
+    if (!this.jsonEnabled() || this.bareJson()) writeErr(`${style.warn('Warning:')} ${message}`)
   }
 
   /** The output side of this command, for the src/cli helpers that several commands share. */
@@ -109,11 +129,11 @@ export abstract class BaseCommand extends Command {
    * (`sim start`); such a command then returns undefined so nothing is printed twice.
    */
   protected emitResult(data: unknown): void {
-    if (this.jsonEnabled()) this.logJson(successEnvelope(data, this.warnings))
+    if (this.jsonEnabled()) this.logJson(this.toSuccessJson(data))
   }
 
-  protected override toSuccessJson(result: unknown): Envelope {
-    return successEnvelope(result, this.warnings)
+  protected override toSuccessJson(result: unknown): unknown {
+    return this.bareJson() ? result : successEnvelope(result, this.warnings)
   }
 
   /** Plain JSON, never colourised: the envelope is a contract for scripts. */
@@ -132,7 +152,8 @@ export abstract class BaseCommand extends Command {
     }
     const failure = describeFailure(err)
     process.exitCode = failure.exitCode
-    if (this.jsonEnabled()) this.logJson(failureEnvelope(failureToJson(failure), this.warnings))
+    if (this.envelopeJson()) this.logJson(failureEnvelope(failureToJson(failure), this.warnings))
+    // Under bare --output json stdout stays empty, so `ALLOC=$(… --output json | jq -r .id)` is empty, not "null".
     else writeErr(renderFailure(failure))
     if (process.env.DEBUG && err instanceof Error && err.stack && failure.errorType === 'internal_error') writeErr(err.stack)
   }

@@ -19,6 +19,10 @@ const FLAG_FOR_FIELD: Record<string, string> = {
   additional_hours: 'hours',
   idle_threshold_minutes: 'idle-threshold',
   min_vram: 'min-vram',
+  gpus_total: 'gpus',
+  region_code: 'region',
+  ssh_key_ids: 'ssh-key-id',
+  gpu_type: 'gpu-type',
 }
 
 export function flagForField(field: string): string {
@@ -39,6 +43,7 @@ function fixForApiError(err: ApiError): string | undefined {
     case 'conflict':
       return 'Check the current state with `gpu-shopper sessions get <id>`; a reused --idempotency-key needs the same flags as its first use.'
     case 'sku_unavailable':
+      return 'Nothing on the market matches that spec right now: try another SKU or region, fewer GPUs, or a higher --max-price. `gpu-shopper catalog list` shows what is for sale.'
     case 'stale_inventory':
       return 'The offer is gone at the provider: pick a current one from `gpu-shopper inventory` and retry.'
     case 'insufficient_balance':

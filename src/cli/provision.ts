@@ -3,6 +3,7 @@ import {setTimeout as delay} from 'node:timers/promises'
 import type {ApiClient} from '../client/api-client.js'
 import {ApiError, DaemonUnreachableError} from '../client/errors.js'
 import type {AppPaths} from '../config/paths.js'
+import type {AllocationDto, CreateAllocationBody} from '../core/api/allocations.js'
 import type {CreateSessionBody, SessionDto} from '../core/api/sessions.js'
 import {EXIT} from './exit-codes.js'
 import {UserError, withNothingHappened} from './errors.js'
@@ -19,24 +20,83 @@ export interface Provisioned {
   idempotencyKey: string
 }
 
+export interface AllocationInput extends Omit<CreateAllocationBody, 'ssh_public_key' | 'idempotency_key'> {
+  idempotencyKey: string
+}
+
+export interface Allocated {
+  /** The allocation as the daemon replied, without any server-generated private key. */
+  allocation: AllocationDto
+  sshKeyPath: string
+  idempotencyKey: string
+}
+
+interface ProvisionContext {
+  paths: AppPaths
+  narrate?: (m: string) => void
+}
+
 const ATTEMPTS = 3
 
 /**
- * Creates a session with a locally generated key pair. A create whose reply was lost is sent
- * again with the same idempotency key (and so the same body), which the daemon answers with the
- * first result: never two instances for one request. A refusal deletes the unused key.
+ * Creates a session from an offer id with a locally generated key pair. A refusal deletes the
+ * unused key; see `createWithLocalKey` for the retry rules.
  */
-export async function provisionSession(client: ApiClient, input: ProvisionInput, context: {paths: AppPaths; narrate?: (m: string) => void}): Promise<Provisioned> {
+export async function provisionSession(client: ApiClient, input: ProvisionInput, context: ProvisionContext): Promise<Provisioned> {
   const {idempotencyKey, ...fields} = input
+  const {reply, sshKeyPath} = await createWithLocalKey(
+    idempotencyKey,
+    context,
+    (publicKey) => client.sessions.create({...fields, ssh_public_key: publicKey}, {idempotencyKey}),
+    (reply) => ({id: reply.session.id, privateKey: reply.ssh_private_key}),
+    {
+      refused: {not_found: 'Pick a current offer from `gpu-shopper inventory` and pass its ID to --offer-id.'},
+      unknown: `Check \`gpu-shopper sessions --consumer-id ${input.consumer_id}\`; retrying with --idempotency-key ${idempotencyKey} cannot create a second instance.`,
+    },
+  )
+  return {session: reply.session, sshKeyPath, idempotencyKey}
+}
+
+/**
+ * Creates an allocation from a spec (SKU or GPU model, count, region): the daemon picks the
+ * offer. The key pair and the retry rules are the same as for `provisionSession`.
+ */
+export async function provisionAllocation(client: ApiClient, input: AllocationInput, context: ProvisionContext): Promise<Allocated> {
+  const {idempotencyKey, ...fields} = input
+  const {reply, sshKeyPath} = await createWithLocalKey(
+    idempotencyKey,
+    context,
+    (publicKey) => client.allocations.create({...fields, ssh_public_key: publicKey}, {idempotencyKey}),
+    (reply) => ({id: reply.id, privateKey: reply.ssh_private_key}),
+    {
+      // sku_unavailable keeps the generic fix (failure.ts): another SKU, region, count or price.
+      refused: {},
+      unknown: `Check \`gpu-shopper allocations list${input.consumer_id ? ` --consumer-id ${input.consumer_id}` : ''}\`; retrying with --idempotency-key ${idempotencyKey} cannot create a second allocation.`,
+    },
+  )
+  const {ssh_private_key: _secret, ...allocation} = reply
+  return {allocation, sshKeyPath, idempotencyKey}
+}
+
+/**
+ * The shared create: a key pair stored under the idempotency key, the public half sent. A create
+ * whose reply was lost is sent again with the same idempotency key (and so the same body), which
+ * the daemon answers with the first result: never two instances for one request.
+ */
+async function createWithLocalKey<R>(
+  idempotencyKey: string,
+  context: ProvisionContext,
+  send: (publicKey: string) => Promise<R>,
+  created: (reply: R) => {id: string; privateKey?: string},
+  fixes: {refused: Partial<Record<string, string>>; unknown: string},
+): Promise<{reply: R; sshKeyPath: string}> {
   const key = await prepareSessionKey(idempotencyKey, context.paths)
-  const body: CreateSessionBody = {...fields, ssh_public_key: key.publicKey}
   for (let attempt = 1; ; attempt++) {
     try {
-      const reply = await client.sessions.create(body, {idempotencyKey})
-      const sshKeyPath = reply.ssh_private_key
-        ? await storeServerKey(reply.session.id, reply.ssh_private_key, context.paths)
-        : await bindSessionKey(idempotencyKey, reply.session.id, context.paths)
-      return {session: reply.session, sshKeyPath, idempotencyKey}
+      const reply = await send(key.publicKey)
+      const {id, privateKey} = created(reply)
+      const sshKeyPath = privateKey ? await storeServerKey(id, privateKey, context.paths) : await bindSessionKey(idempotencyKey, id, context.paths)
+      return {reply, sshKeyPath}
     } catch (err) {
       if (err instanceof ApiError) {
         // A 5xx other than stale inventory may have happened after the instance was ordered.
@@ -44,16 +104,17 @@ export async function provisionSession(client: ApiClient, input: ProvisionInput,
         if (definite) {
           await discardPendingKey(idempotencyKey, context.paths)
           err.message = withNothingHappened(err.message, 'No instance was created.')
-          if (err.errorType === 'not_found') (err as ApiError & {fix?: string}).fix = 'Pick a current offer from `gpu-shopper inventory` and pass its ID to --offer-id.'
+          const fix = fixes.refused[err.errorType]
+          if (fix) (err as ApiError & {fix?: string}).fix = fix
         } else {
-          ;(err as ApiError & {fix?: string}).fix = `Check \`gpu-shopper sessions --consumer-id ${input.consumer_id}\`; retrying with --idempotency-key ${idempotencyKey} cannot create a second instance.`
+          ;(err as ApiError & {fix?: string}).fix = fixes.unknown
         }
         throw err
       }
       if (!(err instanceof DaemonUnreachableError)) throw err
       if (attempt >= ATTEMPTS) {
         throw new UserError(
-          `${err.message}; ${err.maybeDelivered ? 'the request may or may not have created a session' : 'no instance was created'}`,
+          `${err.message}; ${err.maybeDelivered ? 'the request may or may not have created an instance' : 'no instance was created'}`,
           {
             errorType: 'daemon_unreachable',
             exitCode: EXIT.UNREACHABLE,

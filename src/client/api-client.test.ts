@@ -43,6 +43,41 @@ describe('createApiClient', () => {
     expect(request?.headers.authorization).toBeUndefined()
   })
 
+  it('posts an allocation with X-Idempotency-Key and releases it with an optional key', async () => {
+    server = await startTestServer((req, res) => json(res, req.url === '/api/v1/allocations' ? 201 : 200, {id: 'sess-1', status: 'requested'}))
+    const client = createApiClient({baseUrl: server.url})
+
+    const created = await client.allocations.create({sku: 'rtx-4090', gpus_total: 1, region_code: 'US'}, {idempotencyKey: 'qs-001'})
+    await client.allocations.release('sess-1', {idempotencyKey: 'rel-1'})
+    await client.allocations.release('sess-1')
+
+    expect(created.id).toBe('sess-1')
+    const [create, release, bare] = server.requests
+    expect(create).toMatchObject({method: 'POST', url: '/api/v1/allocations'})
+    expect(create?.headers['x-idempotency-key']).toBe('qs-001')
+    expect(JSON.parse(create?.body ?? '')).toEqual({sku: 'rtx-4090', gpus_total: 1, region_code: 'US'})
+    expect(release).toMatchObject({method: 'POST', url: '/api/v1/allocations/sess-1/release'})
+    expect(release?.headers['x-idempotency-key']).toBe('rel-1')
+    expect(bare?.headers['x-idempotency-key']).toBeUndefined()
+  })
+
+  it('reads the catalog, price history and allocations with their query parameters', async () => {
+    server = await startTestServer((_req, res) => json(res, 200, {}))
+    const client = createApiClient({baseUrl: server.url})
+
+    await client.catalog.list({region: 'US', gpu_type: undefined})
+    await client.inventory.history({gpu_type: 'RTX 4090', since: '2026-01-01', limit: 10})
+    await client.allocations.list({consumer_id: 'me', status: 'active'})
+    await client.allocations.get('a/b')
+
+    expect(server.requests.map((r) => r.url)).toEqual([
+      '/api/v1/catalog?region=US',
+      '/api/v1/inventory/history?gpu_type=RTX+4090&since=2026-01-01&limit=10',
+      '/api/v1/allocations?consumer_id=me&status=active',
+      '/api/v1/allocations/a%2Fb',
+    ])
+  })
+
   it('turns an error body into an ApiError with status, type, request id, details and Retry-After', async () => {
     server = await startTestServer((_req, res) =>
       json(res, 503, {error: 'offer gone', error_type: 'stale_inventory', request_id: 'req-9', retry_suggested: true}, {'retry-after': '3'}),

@@ -1,7 +1,9 @@
 // Types only: the contract's zod schemas stay out of the CLI process (zod costs ~60 ms to load).
 import type {CostSummaryReply, CostsParams, CostsReply, SessionCostReply} from '../core/api/costs.js'
+import type {AllocationDto, AllocationsReply, CreateAllocationBody} from '../core/api/allocations.js'
+import type {CatalogParams, CatalogReply} from '../core/api/catalog.js'
 import type {HealthReply} from '../core/api/health.js'
-import type {InventoryParams, InventoryReply, OfferReply} from '../core/api/inventory.js'
+import type {HistoryParams, HistoryReply, InventoryParams, InventoryReply, OfferReply} from '../core/api/inventory.js'
 import type {
   CreateSessionBody,
   CreateSessionReply,
@@ -46,6 +48,17 @@ export interface StreamOptions {
   connectTimeoutMs?: number
 }
 
+export interface ReleaseOptions extends RequestOptions {
+  /** Optional for a release: releasing twice is harmless, but a key makes the repeat return the first reply. */
+  idempotencyKey?: string
+}
+
+/** The allocation statuses a list can filter on (the quick start's vocabulary). */
+export interface AllocationsParams {
+  consumer_id?: string
+  status?: string
+}
+
 /** Query parameters as the user gives them: numbers stay numbers until they hit the URL. */
 type Query<T> = {[K in keyof T]?: T[K] | string | number | undefined}
 
@@ -55,6 +68,17 @@ export interface ApiClient {
   inventory: {
     list(params?: Query<InventoryParams>, options?: RequestOptions): Promise<InventoryReply>
     get(offerId: string, options?: RequestOptions): Promise<OfferReply>
+    history(params: Query<HistoryParams> & {gpu_type: string}, options?: RequestOptions): Promise<HistoryReply>
+  }
+  catalog: {
+    list(params?: Query<CatalogParams>, options?: RequestOptions): Promise<CatalogReply>
+  }
+  /** The quick start's allocations: sessions created from a spec; ids are session ids. */
+  allocations: {
+    create(body: CreateAllocationBody, options: CreateOptions): Promise<AllocationDto>
+    list(params?: AllocationsParams, options?: RequestOptions): Promise<AllocationsReply>
+    get(allocationId: string, options?: RequestOptions): Promise<AllocationDto>
+    release(allocationId: string, options?: ReleaseOptions): Promise<AllocationDto>
   }
   sessions: {
     create(body: CreateSessionBody, options: CreateOptions): Promise<CreateSessionReply>
@@ -163,6 +187,8 @@ export function createApiClient(clientOptions: ApiClientOptions): ApiClient {
   }
 
   const sessionPath = (id: string, suffix = '') => `/api/v1/sessions/${encodeURIComponent(id)}${suffix}`
+  const allocationPath = (id: string, suffix = '') => `/api/v1/allocations/${encodeURIComponent(id)}${suffix}`
+  const idempotencyHeader = (key: string | undefined) => (key ? {'x-idempotency-key': key} : undefined)
 
   return {
     baseUrl,
@@ -170,6 +196,25 @@ export function createApiClient(clientOptions: ApiClientOptions): ApiClient {
     inventory: {
       list: (params, options) => call({method: 'GET', path: '/api/v1/inventory', query: params, options}),
       get: (offerId, options) => call({method: 'GET', path: `/api/v1/inventory/${encodeURIComponent(offerId)}`, options}),
+      history: (params, options) => call({method: 'GET', path: '/api/v1/inventory/history', query: params, options}),
+    },
+    catalog: {
+      list: (params, options) => call({method: 'GET', path: '/api/v1/catalog', query: params, options}),
+    },
+    allocations: {
+      create: (body, options) =>
+        call({
+          method: 'POST',
+          path: '/api/v1/allocations',
+          body,
+          headers: idempotencyHeader(options.idempotencyKey),
+          // The daemon picks an offer and reserves it (failing over if one is stale): as slow as a session create.
+          options: {timeoutMs: CREATE_TIMEOUT_MS, ...options},
+        }),
+      list: (params, options) => call({method: 'GET', path: '/api/v1/allocations', query: params as Record<string, unknown> | undefined, options}),
+      get: (id, options) => call({method: 'GET', path: allocationPath(id), options}),
+      release: (id, options) =>
+        call({method: 'POST', path: allocationPath(id, '/release'), headers: idempotencyHeader(options?.idempotencyKey), options}),
     },
     sessions: {
       create: (body, options) =>
@@ -186,7 +231,7 @@ export function createApiClient(clientOptions: ApiClientOptions): ApiClient {
         call({
           method: 'POST',
           path: sessionPath(id, '/done'),
-          headers: options?.idempotencyKey ? {'x-idempotency-key': options.idempotencyKey} : undefined,
+          headers: idempotencyHeader(options?.idempotencyKey),
           options,
         }),
       extend: (id, additionalHours, options) =>

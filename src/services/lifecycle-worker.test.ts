@@ -1,10 +1,9 @@
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
-import {asMicroUsd} from '../core/money.js'
 import {simControl} from '../sim/control/control-client.js'
 import type {StoredSession} from '../store/sessions-repo.js'
 import {pollUntil} from '../../test/support/poll.js'
-import {startServiceHarness, type ServiceHarness} from '../../test/support/service-context.js'
+import {insertRunningSession, startServiceHarness, type ServiceHarness} from '../../test/support/service-context.js'
 import {JobRunner} from './job-runner.js'
 import {LifecycleWorker} from './lifecycle-worker.js'
 import {Reconciler} from './reconciler.js'
@@ -20,54 +19,7 @@ describe('lifecycle limits', () => {
   let jobs: JobRunner
   const worker = () => new LifecycleWorker(h.ctx, () => jobs.kick(), new Reconciler(h.ctx))
 
-  async function runningSession(id: string, over: Partial<StoredSession> = {}): Promise<StoredSession> {
-    const created = await simControl<{new_contract: number}>(h.vast.url, 'POST', '/_sim/instances', {
-      label: `gpu-shopper:dep-test0001:${id}`,
-      gpu_name: 'RTX 4090',
-      ssh_key: h.ctx.daemonKey.publicKey,
-    })
-    const instance = (await h.ctx.providers.get('vastai').getInstance(String(created.new_contract)))!
-    const now = h.clock.now()
-    const session: StoredSession = {
-      id,
-      consumerId: 'limits',
-      provider: 'vastai',
-      providerInstanceId: instance.providerInstanceId,
-      offerId: 'vastai-1',
-      offerProviderId: '1',
-      gpuType: 'RTX 4090',
-      gpuCount: 1,
-      status: 'running',
-      sshHost: instance.ssh!.host,
-      sshPort: instance.ssh!.port,
-      sshUser: instance.ssh!.user,
-      sshPublicKey: h.ctx.daemonKey.publicKey,
-      sshHostKeyFingerprint: null,
-      workloadType: 'ssh',
-      reservationHours: 1,
-      pricePerHour: asMicroUsd(360_000),
-      diskGb: 50,
-      storagePolicy: 'destroy',
-      idleThresholdMinutes: 0,
-      templateHashId: null,
-      hardMaxOverride: false,
-      createdAt: now,
-      updatedAt: now,
-      startedAt: now,
-      expiresAt: now + HOUR,
-      stoppedAt: null,
-      failureReason: null,
-      spec: null,
-      offerAttempts: 1,
-      createAttemptedAt: null,
-      idleSince: null,
-      lastGpuSampleAt: null,
-      lastGpuUtilizationPct: null,
-      ...over,
-    }
-    h.ctx.store.sessions.insert(session)
-    return session
-  }
+  const runningSession = (id: string, over: Partial<StoredSession> = {}) => insertRunningSession(h, id, over)
 
   const status = (id: string) => h.ctx.store.sessions.get(id)!.status
   const released = (id: string) => pollUntil(() => (status(id) === 'stopped' ? true : undefined), `${id} stopped`)

@@ -2,6 +2,7 @@ import {MAX_RESERVATION_HOURS} from '../core/session.js'
 import {scrubSecrets} from '../log/logger.js'
 import type {StoredSession} from '../store/sessions-repo.js'
 import type {ServiceContext} from './context.js'
+import {enforceBudgets} from './budget-service.js'
 import {accrueAll} from './cost-service.js'
 import type {Reconciler} from './reconciler.js'
 import {IdleMonitor} from './idle-monitor.js'
@@ -58,6 +59,7 @@ export class LifecycleWorker {
     try {
       accrueAll(this.ctx)
       this.enforceLimits()
+      if (enforceBudgets(this.ctx)) this.onWork()
       this.failStuck()
       this.watchdog()
       this.ctx.store.idempotency.deleteExpired(this.ctx.clock.now())

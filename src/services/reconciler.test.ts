@@ -1,9 +1,8 @@
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
-import {asMicroUsd} from '../core/money.js'
 import {simControl} from '../sim/control/control-client.js'
 import type {StoredSession} from '../store/sessions-repo.js'
-import {startServiceHarness, type ServiceHarness} from '../../test/support/service-context.js'
+import {sessionRow, startServiceHarness, type ServiceHarness} from '../../test/support/service-context.js'
 import {Reconciler} from './reconciler.js'
 
 type SimInstance = {id: number; label: string | null; sim: {destroyed_at: number | null}}
@@ -18,44 +17,7 @@ describe('reconciler', () => {
     (await simControl<{instances: SimInstance[]}>(h.vast.url, 'GET', '/_sim/instances')).instances.filter((i) => i.sim.destroyed_at === null)
 
   function session(id: string, over: Partial<StoredSession> = {}): StoredSession {
-    const now = h.clock.now()
-    const s: StoredSession = {
-      id,
-      consumerId: 'tests',
-      provider: 'vastai',
-      providerInstanceId: null,
-      offerId: 'vastai-1',
-      offerProviderId: '1',
-      gpuType: 'RTX 4090',
-      gpuCount: 1,
-      status: 'running',
-      sshHost: null,
-      sshPort: null,
-      sshUser: null,
-      sshPublicKey: h.ctx.daemonKey.publicKey,
-      sshHostKeyFingerprint: null,
-      workloadType: 'ssh',
-      reservationHours: 2,
-      pricePerHour: asMicroUsd(360_000),
-      diskGb: 50,
-      storagePolicy: 'destroy',
-      idleThresholdMinutes: 0,
-      templateHashId: null,
-      hardMaxOverride: false,
-      createdAt: now - 60_000,
-      updatedAt: now - 60_000,
-      startedAt: now - 60_000,
-      expiresAt: now + 3_600_000,
-      stoppedAt: null,
-      failureReason: null,
-      spec: null,
-      offerAttempts: 1,
-      createAttemptedAt: null,
-    idleSince: null,
-    lastGpuSampleAt: null,
-    lastGpuUtilizationPct: null,
-      ...over,
-    }
+    const s = sessionRow(h, id, {createdAt: h.clock.now() - 60_000, updatedAt: h.clock.now() - 60_000, startedAt: h.clock.now() - 60_000, reservationHours: 2, ...over})
     h.ctx.store.sessions.insert(s)
     return s
   }

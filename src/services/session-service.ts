@@ -2,7 +2,7 @@ import {randomBytes} from 'node:crypto'
 
 import {AppError} from '../core/errors.js'
 import {normalizeGpuName} from '../core/gpu-names.js'
-import {formatUsd, type MicroUsd} from '../core/money.js'
+import {costForDuration, formatUsd, type MicroUsd} from '../core/money.js'
 import type {Offer} from '../core/offer.js'
 import {DEFAULT_RELIABILITY_FLOOR} from '../core/provisioning-spec.js'
 import {regionCountry, skuOf} from '../core/sku.js'
@@ -13,6 +13,7 @@ import {isTerminal} from '../core/session-status.js'
 import {generateSessionKeyPair, parsePublicKey} from '../ssh/keys.js'
 import type {SessionSpec, StoredSession} from '../store/sessions-repo.js'
 import type {ServiceContext} from './context.js'
+import {assertWithinBudget} from './budget-service.js'
 import {crashPoint} from './crash-points.js'
 import {rememberResponse, replayIfSeen, requestHash, type StoredResponse} from './idempotency.js'
 import {transitionSession} from './session-transitions.js'
@@ -169,6 +170,8 @@ function insertSession(
     throw new AppError('validation_error', 'ssh_key_ids: the SSH key registry is not available yet; pass ssh_public_key instead', {field: 'ssh_key_ids'})
   }
 
+  assertWithinBudget(ctx, input.consumerId, costForDuration(offer.pricePerHour, input.reservationHours * 3_600_000), `${input.reservationHours}h of ${offer.id}`)
+
   let sshPublicKey = input.sshPublicKey
   let sshPrivateKey: string | null = null
   if (sshPublicKey) {
@@ -258,6 +261,7 @@ export function extendSession(ctx: ServiceContext, id: string, additionalHours: 
     })
   }
   const expiresAt = extendedExpiry(session.expiresAt, session.startedAt ?? session.createdAt, additionalHours, session.hardMaxOverride)
+  assertWithinBudget(ctx, session.consumerId, costForDuration(session.pricePerHour, additionalHours * 3_600_000), `extending ${id} by ${additionalHours}h`)
   const now = ctx.clock.now()
   ctx.store.transaction(() => {
     if (!ctx.store.sessions.update(id, session.status, {expiresAt}, now)) {

@@ -93,6 +93,33 @@ export class LedgerRepo {
     }
   }
 
+  /** The rows themselves, oldest first, for export. */
+  *rows(filter: LedgerFilter): Generator<LedgerEntry> {
+    const {whereSql, params} = buildWhere(filter)
+    const stmt = this.db.prepare(`SELECT * FROM ledger ${whereSql} ORDER BY period_start, id`)
+    for (const r of stmt.iterate(params) as Iterable<{
+      session_id: string
+      consumer_id: string
+      provider: string
+      gpu_type: string
+      period_start: number
+      period_end: number
+      price_per_hour_micro: number
+      amount_micro: number
+    }>) {
+      yield {
+        sessionId: r.session_id,
+        consumerId: r.consumer_id,
+        provider: r.provider,
+        gpuType: r.gpu_type,
+        periodStart: r.period_start,
+        periodEnd: r.period_end,
+        pricePerHour: asMicroUsd(r.price_per_hour_micro),
+        amount: asMicroUsd(r.amount_micro),
+      }
+    }
+  }
+
   /** Sums per UTC day (`YYYY-MM-DD`) or month (`YYYY-MM`); rows never straddle a UTC midnight. */
   series(filter: LedgerFilter, period: 'daily' | 'monthly'): {period: string; total: MicroUsd}[] {
     const {whereSql, params} = buildWhere(filter)

@@ -47,11 +47,11 @@ describe('Store', () => {
     expect(store.db.pragma('journal_mode', {simple: true})).toBe('wal')
     expect(store.db.pragma('foreign_keys', {simple: true})).toBe(1)
     expect(store.db.pragma('synchronous', {simple: true})).toBe(2)
-    expect(store.db.pragma('user_version', {simple: true})).toBe(2)
+    expect(store.db.pragma('user_version', {simple: true})).toBe(3)
     expect(statSync(join(dir, 'db.sqlite')).mode & 0o777).toBe(0o600)
     store.close()
     store = Store.open(join(dir, 'db.sqlite'))
-    expect(store.db.pragma('user_version', {simple: true})).toBe(2)
+    expect(store.db.pragma('user_version', {simple: true})).toBe(3)
   })
 
   it('refuses a float in a money column (STRICT tables)', () => {

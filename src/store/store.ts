@@ -1,3 +1,4 @@
+import {BudgetsRepo} from './budgets-repo.js'
 import {openDatabase, type Db} from './database.js'
 import {IdempotencyRepo} from './idempotency-repo.js'
 import {JobsRepo} from './jobs-repo.js'
@@ -18,6 +19,7 @@ export class Store {
   readonly idempotency: IdempotencyRepo
   readonly jobs: JobsRepo
   readonly priceHistory: PriceHistoryRepo
+  readonly budgets: BudgetsRepo
 
   constructor(readonly db: Db) {
     this.meta = new MetaRepo(db)
@@ -28,6 +30,7 @@ export class Store {
     this.idempotency = new IdempotencyRepo(db)
     this.jobs = new JobsRepo(db)
     this.priceHistory = new PriceHistoryRepo(db)
+    this.budgets = new BudgetsRepo(db)
   }
 
   static open(file: string): Store {

@@ -3,13 +3,16 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {ManualClock} from '../../src/core/clock.js'
+import {asMicroUsd} from '../../src/core/money.js'
 import {createLogger} from '../../src/log/logger.js'
 import {createVastAiAdapter} from '../../src/providers/vastai/vastai-adapter.js'
 import {DEFAULT_TIMINGS, type ServiceContext} from '../../src/services/context.js'
 import {ProviderRegistry} from '../../src/services/provider-registry.js'
 import {SessionEventBus} from '../../src/services/session-event-bus.js'
+import {simControl} from '../../src/sim/control/control-client.js'
 import {startVastSim, type VastSimHandle} from '../../src/sim/index.js'
 import {generateSessionKeyPair} from '../../src/ssh/keys.js'
+import type {StoredSession} from '../../src/store/sessions-repo.js'
 import {Store} from '../../src/store/store.js'
 
 export interface ServiceHarness {
@@ -62,4 +65,65 @@ export async function startServiceHarness(start = Date.UTC(2026, 10, 24, 12)): P
       rmSync(dir, {recursive: true, force: true})
     },
   }
+}
+
+/** A session row as the provisioner would have left it: running since now on $0.36/h, unless `over` says otherwise. */
+export function sessionRow(h: ServiceHarness, id: string, over: Partial<StoredSession> = {}): StoredSession {
+  const now = h.clock.now()
+  return {
+    id,
+    consumerId: 'tests',
+    provider: 'vastai',
+    providerInstanceId: null,
+    offerId: 'vastai-1',
+    offerProviderId: '1',
+    gpuType: 'RTX 4090',
+    gpuCount: 1,
+    status: 'running',
+    sshHost: null,
+    sshPort: null,
+    sshUser: null,
+    sshPublicKey: h.ctx.daemonKey.publicKey,
+    sshHostKeyFingerprint: null,
+    workloadType: 'ssh',
+    reservationHours: 1,
+    pricePerHour: asMicroUsd(360_000),
+    diskGb: 50,
+    storagePolicy: 'destroy',
+    idleThresholdMinutes: 0,
+    templateHashId: null,
+    hardMaxOverride: false,
+    createdAt: now,
+    updatedAt: now,
+    startedAt: now,
+    expiresAt: now + 3_600_000,
+    stoppedAt: null,
+    failureReason: null,
+    spec: null,
+    offerAttempts: 1,
+    createAttemptedAt: null,
+    idleSince: null,
+    lastGpuSampleAt: null,
+    lastGpuUtilizationPct: null,
+    ...over,
+  }
+}
+
+/** A running session backed by a real simulated instance that trusts the daemon's key. */
+export async function insertRunningSession(h: ServiceHarness, id: string, over: Partial<StoredSession> = {}): Promise<StoredSession> {
+  const created = await simControl<{new_contract: number}>(h.vast.url, 'POST', '/_sim/instances', {
+    label: `gpu-shopper:${h.ctx.deploymentId}:${id}`,
+    gpu_name: 'RTX 4090',
+    ssh_key: h.ctx.daemonKey.publicKey,
+  })
+  const instance = (await h.ctx.providers.get('vastai').getInstance(String(created.new_contract)))!
+  const session = sessionRow(h, id, {
+    providerInstanceId: instance.providerInstanceId,
+    sshHost: instance.ssh!.host,
+    sshPort: instance.ssh!.port,
+    sshUser: instance.ssh!.user,
+    ...over,
+  })
+  h.ctx.store.sessions.insert(session)
+  return session
 }

@@ -1,0 +1,34 @@
+import {z} from 'zod'
+
+export const BudgetBody = z.object({
+  /** USD per calendar month (UTC). */
+  monthly_limit: z.number({error: 'is required: USD per month'}).min(0, 'must be 0 or more').max(10_000_000),
+  /** Fraction of the limit at which an alert fires (0..1). */
+  alert_threshold: z.number().min(0).max(1).default(0.8),
+  on_limit: z.enum(['release', 'alert']).default('release'),
+})
+export type BudgetBody = z.input<typeof BudgetBody>
+
+export const ConsumerParams = z.object({id: z.string().trim().min(1).max(200).regex(/^[\w.@:-]+$/, 'may use letters, digits and . _ - @ :')})
+
+export const BudgetDto = z.object({
+  consumer_id: z.string(),
+  month: z.string(),
+  monthly_limit: z.number(),
+  monthly_limit_micro_usd: z.number().int(),
+  alert_threshold: z.number(),
+  on_limit: z.enum(['release', 'alert']),
+  spent: z.number(),
+  spent_micro_usd: z.number().int(),
+  committed: z.number(),
+  committed_micro_usd: z.number().int(),
+  remaining: z.number(),
+  remaining_micro_usd: z.number().int(),
+  alerted: z.boolean(),
+  limit_reached: z.boolean(),
+  simulated: z.boolean(),
+})
+export type BudgetDto = z.infer<typeof BudgetDto>
+
+export const BudgetsReply = z.object({budgets: z.array(BudgetDto), count: z.number().int(), simulated: z.boolean()})
+export type BudgetsReply = z.infer<typeof BudgetsReply>

@@ -1,0 +1,38 @@
+import {toIso} from './clock.js'
+import {formatUsd, type MicroUsd} from './money.js'
+
+export interface LedgerCsvRow {
+  sessionId: string
+  consumerId: string
+  provider: string
+  gpuType: string
+  periodStart: number
+  periodEnd: number
+  pricePerHour: MicroUsd
+  amount: MicroUsd
+}
+
+export const LEDGER_CSV_HEADER =
+  'session_id,consumer_id,provider,gpu_type,period_start,period_end,seconds,price_per_hour_usd,amount_usd,amount_micro_usd'
+
+/** One ledger row as RFC 4180 CSV; amounts exact (six decimals and the integer micro-USD). */
+export function ledgerCsvLine(r: LedgerCsvRow): string {
+  return [
+    r.sessionId,
+    r.consumerId,
+    r.provider,
+    r.gpuType,
+    toIso(r.periodStart),
+    toIso(r.periodEnd),
+    ((r.periodEnd - r.periodStart) / 1000).toFixed(3),
+    formatUsd(r.pricePerHour, 6).replace('$', ''),
+    formatUsd(r.amount, 6).replace('$', ''),
+    String(r.amount),
+  ]
+    .map(csvCell)
+    .join(',')
+}
+
+function csvCell(value: string): string {
+  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value
+}
