@@ -2,10 +2,11 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand, apiFlags} from '../src/cli/base-command.js'
 import {OFFER_COLUMNS} from '../src/cli/columns/offers.js'
+import {sortFlag} from '../src/cli/inventory-sort.js'
 import {renderTable} from '../src/cli/output.js'
+import {staleProvidersWarning} from '../src/cli/stale-warning.js'
 import {checkIntRange, checkNotBlank, checkNumberRange, decimalFlag} from '../src/cli/validate.js'
 import type {InventoryReply} from '../src/core/api/inventory.js'
-import {OFFER_SORT_KEYS} from '../src/core/inventory-query.js'
 import {PROVIDER_NAMES} from '../src/core/provider-name.js'
 
 export default class Inventory extends BaseCommand {
@@ -16,6 +17,7 @@ export default class Inventory extends BaseCommand {
   static override examples = [
     '<%= config.bin %> inventory --gpu-type "RTX 4090" --max-price 0.50',
     '<%= config.bin %> inventory --min-vram 24 --sort reliability',
+    '<%= config.bin %> inventory --gpu-type H100 --min-gpu-count 8 --sort price-per-gpu',
     '<%= config.bin %> inventory --provider vastai --limit 5 --json',
   ]
 
@@ -28,7 +30,7 @@ export default class Inventory extends BaseCommand {
     'min-gpu-count': Flags.integer({description: 'Minimum number of GPUs in the offer'}),
     location: Flags.string({description: 'Part of the location or a country code, e.g. "US"'}),
     'min-reliability': decimalFlag({description: 'Minimum reliability score, 0 to 1'}),
-    sort: Flags.string({description: 'Sort key', options: [...OFFER_SORT_KEYS], default: 'price'}),
+    sort: sortFlag({default: 'price'}),
     order: Flags.string({description: 'Sort order (default: the natural one for the key)', options: ['asc', 'desc']}),
     limit: Flags.integer({description: 'At most this many offers (1-1000)'}),
   }
@@ -58,9 +60,8 @@ export default class Inventory extends BaseCommand {
     })
 
     this.markSimulated(reply.simulated)
-    for (const provider of reply.stale_providers) {
-      this.warnUser(`offers from ${provider} are stale (the provider is not answering); provisioning them may fail with stale_inventory`)
-    }
+    const stale = staleProvidersWarning(reply.stale_providers)
+    if (stale) this.warnUser(stale)
     const filtered = ['gpu-type', 'min-vram', 'max-price', 'provider', 'min-gpu-count', 'location', 'min-reliability'].some(
       (name) => flags[name as keyof typeof flags] !== undefined,
     )

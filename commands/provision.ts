@@ -1,14 +1,15 @@
 import {randomUUID} from 'node:crypto'
-import {userInfo} from 'node:os'
 
 import {Flags} from '@oclif/core'
 
 import {BaseCommand, apiFlags} from '../src/cli/base-command.js'
+import {defaultConsumer} from '../src/cli/default-consumer.js'
 import {UserError, withNothingHappened} from '../src/cli/errors.js'
 import {followSession} from '../src/cli/follow-session.js'
-import {provisionSession} from '../src/cli/provision.js'
+import {type Provisioned, provisionAllocation, provisionSession} from '../src/cli/provision.js'
+import {type ProvisionTarget, provisionTarget} from '../src/cli/provision-target.js'
 import {eventLine, runningSummary, sshCommand} from '../src/cli/session-summary.js'
-import {checkIntRange, checkNotBlank} from '../src/cli/validate.js'
+import {checkIntRange, checkNotBlank, decimalFlag} from '../src/cli/validate.js'
 import {outcomeError} from '../src/cli/wait-outcome.js'
 import {appPaths} from '../src/config/paths.js'
 import type {SessionDto} from '../src/core/api/sessions.js'
@@ -29,31 +30,28 @@ export interface ProvisionResult {
   idempotency_key: string
 }
 
-function defaultConsumer(): string {
-  let name: string | undefined
-  try {
-    name = userInfo().username
-  } catch {
-    name = process.env.USER
-  }
-  return name && /^[\w.@:-]+$/.test(name) ? name : 'default'
-}
-
 export default class Provision extends BaseCommand {
   static override summary = 'Rent a GPU offer as a session'
   static override description =
-    'Creates a session from an offer id (see `inventory`). An ed25519 key pair is generated for it here; only the public key is sent. ' +
+    'Creates a session from an offer id (see `inventory`), or by spec: with --gpu-type (and --gpus, --region, --max-price) instead of --offer-id the daemon ' +
+    'picks the cheapest reliable live offer that matches, failing over to the next one if an offer turns out stale (the same as `allocations create`). ' +
+    'An ed25519 key pair is generated for it here; only the public key is sent. ' +
     'The request carries an idempotency key (generated unless given), so repeating it never rents twice.'
 
   static override examples = [
     '<%= config.bin %> provision --offer-id vastai-12345 --consumer-id my-app --workload-type llm --hours 2',
     '<%= config.bin %> provision --offer-id vastai-12345 --hours 1 --wait',
+    '<%= config.bin %> provision --gpu-type "RTX 4090" --gpus 1 --max-price 0.5 --region US --wait',
     '<%= config.bin %> provision --offer-id vastai-30733007 --workload-type ssh --hours 4 --disk-gb 200 --template-hash-id a8a44c73',
   ]
 
   static override flags = {
     ...apiFlags,
-    'offer-id': Flags.string({description: 'Offer to rent, e.g. vastai-12345 (from `inventory`)'}),
+    'offer-id': Flags.string({description: 'Offer to rent, e.g. vastai-12345 (from `inventory`); or give --gpu-type instead'}),
+    'gpu-type': Flags.string({description: 'Provision by spec: GPU model, e.g. "RTX 4090"; the daemon picks the offer (instead of --offer-id)'}),
+    gpus: Flags.integer({description: 'With --gpu-type: number of GPUs, 1-64 (default 1)'}),
+    region: Flags.string({description: 'With --gpu-type: country or region code, e.g. "US" or "us-east-1"'}),
+    'max-price': decimalFlag({description: 'With --gpu-type: highest price for the whole instance, USD per hour'}),
     'consumer-id': Flags.string({description: 'Who the session and its costs belong to (default: your login name)'}),
     'workload-type': Flags.string({description: 'What the GPU is for', options: [...WORKLOAD_TYPES], default: 'ssh'}),
     hours: Flags.integer({description: `Reservation in hours, ${MIN_RESERVATION_HOURS}-${MAX_RESERVATION_HOURS}; extend later with \`extend\``, default: 1}),
@@ -68,13 +66,9 @@ export default class Provision extends BaseCommand {
 
   async run(): Promise<ProvisionResult> {
     const {flags} = await this.parse(Provision)
-    const offerId = flags['offer-id']
-    if (!offerId?.trim()) {
-      throw new UserError('--offer-id is required: it names the offer to rent. No instance was created.', {
-        fix: 'Pick an ID from `gpu-shopper inventory`, then pass --offer-id <ID>.',
-      })
-    }
+    let target: ProvisionTarget
     try {
+      target = provisionTarget(flags)
       checkNotBlank('consumer-id', flags['consumer-id'])
       checkIntRange('hours', flags.hours, MIN_RESERVATION_HOURS, MAX_RESERVATION_HOURS, 'Reserve what you need now; `gpu-shopper extend <id> --hours N` adds more later, up to 12 h in total.')
       checkIntRange('idle-threshold', flags['idle-threshold'], 0, 24 * 60)
@@ -89,23 +83,33 @@ export default class Provision extends BaseCommand {
     const idempotencyKey = flags['idempotency-key'] ?? `cli-${randomUUID()}`
 
     const {client} = await this.connect(flags)
-    this.narrate(`Renting ${offerId} for ${flags.hours} h as ${consumerId} (idempotency key ${idempotencyKey})…`)
     const paths = appPaths()
-    const created = await provisionSession(
-      client,
-      {
-        idempotencyKey,
-        consumer_id: consumerId,
-        offer_id: offerId,
-        workload_type: flags['workload-type'] as WorkloadType,
-        reservation_hours: flags.hours,
-        idle_threshold_minutes: flags['idle-threshold'],
-        storage_policy: flags['storage-policy'] as StoragePolicy,
-        disk_gb: flags['disk-gb'],
-        template_hash_id: flags['template-hash-id'],
-      },
-      {paths, narrate: (m) => this.narrate(m)},
-    )
+    const common = {
+      idempotencyKey,
+      consumer_id: consumerId,
+      workload_type: flags['workload-type'] as WorkloadType,
+      reservation_hours: flags.hours,
+      idle_threshold_minutes: flags['idle-threshold'],
+      storage_policy: flags['storage-policy'] as StoragePolicy,
+      disk_gb: flags['disk-gb'],
+    }
+    const context = {paths, narrate: (m: string) => this.narrate(m)}
+    let created: Provisioned
+    if (target.kind === 'offer') {
+      this.narrate(`Renting ${target.offerId} for ${flags.hours} h as ${consumerId} (idempotency key ${idempotencyKey})…`)
+      created = await provisionSession(client, {...common, offer_id: target.offerId, template_hash_id: flags['template-hash-id']}, context)
+    } else {
+      const spec = `${target.gpus}x ${target.gpuType}${target.region ? ` in ${target.region}` : ''}${target.maxPrice === undefined ? '' : ` at most $${target.maxPrice}/h`}`
+      this.narrate(`Finding the best offer for ${spec}, for ${flags.hours} h as ${consumerId} (idempotency key ${idempotencyKey})…`)
+      const allocated = await provisionAllocation(
+        client,
+        {...common, gpu_type: target.gpuType, gpus_total: target.gpus, region_code: target.region, max_price: target.maxPrice},
+        context,
+      )
+      this.narrate(`Picked ${allocated.allocation.offer_id} (${allocated.allocation.provider}).`)
+      // Read back as a session so both paths return, follow and summarise the same object.
+      created = {...allocated, session: await client.sessions.get(allocated.allocation.id)}
+    }
     this.markSimulated(created.session.simulated)
     let session = created.session
 

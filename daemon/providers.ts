@@ -22,6 +22,8 @@ export interface ProviderBuildOptions {
   simulate: boolean
   /** Wraps every adapter (metrics). */
   wrap?: (adapter: ProviderAdapter) => ProviderAdapter
+  /** Per-call deadline of provider HTTP calls (create included); adapters' own defaults otherwise. */
+  timeoutMs?: number
 }
 
 /**
@@ -32,6 +34,8 @@ export interface ProviderBuildOptions {
 export async function buildProviders(options: ProviderBuildOptions): Promise<BuiltProviders> {
   const {env, clock, log} = options
   const wrap = options.wrap ?? ((a: ProviderAdapter) => a)
+  const deadlines = options.timeoutMs === undefined ? {} : {timeoutMs: options.timeoutMs}
+  const tdDeadlines = options.timeoutMs === undefined ? {} : {timeoutMs: options.timeoutMs, createTimeoutMs: options.timeoutMs}
   const registry = new ProviderRegistry()
   if (options.simulate) {
     const {startSimulators} = await import('../src/sim/index.js')
@@ -39,11 +43,11 @@ export async function buildProviders(options: ProviderBuildOptions): Promise<Bui
     const fast = {perSecond: 50, burst: 50}
     registry.register('vastai', {
       baseUrl: sims.vastai.url,
-      adapter: wrap(createVastAiAdapter({baseUrl: sims.vastai.url, apiKey: `sim-${randomBytes(8).toString('hex')}`, clock, rateLimit: fast, logger: log})),
+      adapter: wrap(createVastAiAdapter({baseUrl: sims.vastai.url, apiKey: `sim-${randomBytes(8).toString('hex')}`, clock, rateLimit: fast, logger: log, ...deadlines})),
     })
     registry.register('tensordock', {
       baseUrl: sims.tensordock.url,
-      adapter: wrap(createTensorDockAdapter({baseUrl: sims.tensordock.url, apiToken: `sim-${randomBytes(8).toString('hex')}`, clock, rateLimit: fast, logger: log})),
+      adapter: wrap(createTensorDockAdapter({baseUrl: sims.tensordock.url, apiToken: `sim-${randomBytes(8).toString('hex')}`, clock, rateLimit: fast, logger: log, ...tdDeadlines})),
     })
     return {registry, simulatorUrls: {vastai: sims.vastai.url, tensordock: sims.tensordock.url}, close: () => sims.close()}
   }
@@ -52,7 +56,7 @@ export async function buildProviders(options: ProviderBuildOptions): Promise<Bui
   const vastUrl = readEnv(ENV.vastaiApiUrl, env)
   if (vastKey || vastUrl) {
     const baseUrl = vastUrl ?? 'https://console.vast.ai'
-    registry.register('vastai', {baseUrl, adapter: wrap(createVastAiAdapter({baseUrl, apiKey: vastKey ?? '', clock, logger: log}))})
+    registry.register('vastai', {baseUrl, adapter: wrap(createVastAiAdapter({baseUrl, apiKey: vastKey ?? '', clock, logger: log, ...deadlines}))})
   }
   const tdToken = readEnv(ENV.tensordockApiToken, env)
   const tdUrl = readEnv(ENV.tensordockApiUrl, env)
@@ -60,7 +64,7 @@ export async function buildProviders(options: ProviderBuildOptions): Promise<Bui
     const baseUrl = tdUrl ?? 'https://dashboard.tensordock.com'
     registry.register('tensordock', {
       baseUrl,
-      adapter: wrap(createTensorDockAdapter({baseUrl, apiToken: tdToken ?? '', authId: readEnv(ENV.tensordockAuthId, env), clock, logger: log})),
+      adapter: wrap(createTensorDockAdapter({baseUrl, apiToken: tdToken ?? '', authId: readEnv(ENV.tensordockAuthId, env), clock, logger: log, ...tdDeadlines})),
     })
   }
   if (registry.entries().length === 0) {

@@ -40,6 +40,8 @@ export interface DaemonOptions {
   timings?: Partial<Timings>
   logger?: Logger
   refreshPolicies?: Partial<Record<ProviderName, Partial<RefreshPolicy>>>
+  /** Deadline of every provider HTTP call (tests of timeouts); the adapters' defaults otherwise. */
+  providerTimeoutMs?: number
   /** Write the state file the CLI discovers the daemon by (off for in-process tests). */
   writeState?: boolean
 }
@@ -82,6 +84,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
     log,
     simulate: Boolean(options.simulate),
     wrap: (adapter) => instrumentProvider(adapter, providerMetrics),
+    timeoutMs: options.providerTimeoutMs,
   })
   const providers = built.registry
   const simulatorUrls = built.simulatorUrls

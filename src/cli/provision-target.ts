@@ -42,9 +42,10 @@ export function provisionTarget(flags: TargetFlags): ProvisionTarget {
   if (offerId) {
     const specOnly = (['gpus', 'region', 'max-price'] as const).filter((name) => flags[name] !== undefined)
     if (specOnly.length > 0) {
+      const one = specOnly.length === 1
       throw usage(
-        `${specOnly.map((n) => `--${n}`).join(', ')} describe${specOnly.length === 1 ? 's' : ''} a spec and only go with --gpu-type; the offer named by --offer-id already fixes them.`,
-        'Drop them, or replace --offer-id with --gpu-type to let the daemon pick the offer.',
+        `${specOnly.map((n) => `--${n}`).join(', ')} ${one ? 'describes a spec and only goes' : 'describe a spec and only go'} with --gpu-type; the offer named by --offer-id already fixes ${one ? 'it' : 'them'}.`,
+        `Drop ${one ? 'it' : 'them'}, or replace --offer-id with --gpu-type to let the daemon pick the offer.`,
       )
     }
     return {kind: 'offer', offerId}

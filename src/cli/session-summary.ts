@@ -9,7 +9,7 @@ export function runningSummary(session: SessionDto, now: number): string {
 }
 
 /** The OpenSSH command line that reaches the session with its key; null until it has an address. */
-export function sshCommand(session: SessionDto, keyPath: string | null): string | null {
+export function sshCommand(session: Pick<SessionDto, 'ssh_host' | 'ssh_port' | 'ssh_user'>, keyPath: string | null): string | null {
   if (!session.ssh_host) return null
   const key = keyPath ? `-i ${shellQuote(keyPath)} ` : ''
   return `ssh ${key}-p ${session.ssh_port ?? 22} ${session.ssh_user ?? 'root'}@${session.ssh_host}`

@@ -1,0 +1,77 @@
+import {randomUUID} from 'node:crypto'
+
+import {Flags} from '@oclif/core'
+
+import {allocationSpec} from '../../src/cli/allocation-spec.js'
+import {BaseCommand, apiFlags} from '../../src/cli/base-command.js'
+import {allocationDetails} from '../../src/cli/columns/allocations.js'
+import {defaultConsumer} from '../../src/cli/default-consumer.js'
+import {UserError, withNothingHappened} from '../../src/cli/errors.js'
+import {renderDetails} from '../../src/cli/output.js'
+import {outputFlag} from '../../src/cli/output-mode.js'
+import {provisionAllocation} from '../../src/cli/provision.js'
+import {checkIntRange, checkNotBlank, decimalFlag} from '../../src/cli/validate.js'
+import {appPaths} from '../../src/config/paths.js'
+import type {AllocationDto} from '../../src/core/api/allocations.js'
+import {MAX_RESERVATION_HOURS, MIN_RESERVATION_HOURS, WORKLOAD_TYPES, type WorkloadType} from '../../src/core/session.js'
+
+export default class AllocationsCreate extends BaseCommand {
+  static override summary = 'Allocate GPUs by SKU, count and region'
+  static override description =
+    'The quick start\'s create: the daemon picks the cheapest reliable live offer for the SKU (see `catalog list`) and fails over to the next one if an offer turns out stale. ' +
+    'An ed25519 key pair is generated here and only its public key is sent; --ssh-key-id adds keys you registered. ' +
+    'The request carries an idempotency key (generated unless given): the same key and flags return the first allocation instead of a second one.\n\n' +
+    'Output: `--output json` prints the allocation object itself on stdout (so `--output json | jq -r .id` gives its id); on failure stdout stays empty and ' +
+    'the error goes to stderr with a non-zero exit code. `--json` prints the standard {ok, data, warnings} envelope (data is the same allocation object), errors included.'
+
+  static override examples = [
+    '<%= config.bin %> allocations create --sku rtx-4090 --gpus 1 --region US',
+    'ALLOC=$(<%= config.bin %> allocations create --sku rtx-4090 --gpus 1 --region US --idempotency-key quickstart-001 --output json | jq -r .id)',
+    '<%= config.bin %> allocations create --gpu-type "H100 SXM" --gpus 8 --max-price 20 --hours 4 --workload-type training',
+  ]
+
+  static override flags = {
+    ...apiFlags,
+    sku: Flags.string({description: 'SKU to allocate, e.g. rtx-4090 (from `catalog list`); or give --gpu-type'}),
+    'gpu-type': Flags.string({description: 'GPU model instead of a SKU, e.g. "RTX 4090"'}),
+    gpus: Flags.integer({description: 'Number of GPUs, 1-64', default: 1}),
+    region: Flags.string({description: 'Country or region code, e.g. "US" or "us-east-1" (default: anywhere)'}),
+    'ssh-key-id': Flags.string({description: 'Registered SSH key to trust as well (repeatable)', multiple: true}),
+    'max-price': decimalFlag({description: 'Highest price for the whole allocation, USD per hour'}),
+    'consumer-id': Flags.string({description: 'Who the allocation and its costs belong to (default: your login name)'}),
+    hours: Flags.integer({description: `Reservation in hours, ${MIN_RESERVATION_HOURS}-${MAX_RESERVATION_HOURS}`, default: 1}),
+    'workload-type': Flags.string({description: 'What the GPUs are for', options: [...WORKLOAD_TYPES], default: 'ssh'}),
+    'idempotency-key': Flags.string({description: 'Repeat-safe request key; the same key and flags return the first allocation'}),
+    output: outputFlag,
+  }
+
+  async run(): Promise<AllocationDto> {
+    const {flags} = await this.parse(AllocationsCreate)
+    let spec: ReturnType<typeof allocationSpec>
+    try {
+      spec = allocationSpec(flags)
+      checkNotBlank('consumer-id', flags['consumer-id'])
+      checkIntRange('hours', flags.hours, MIN_RESERVATION_HOURS, MAX_RESERVATION_HOURS)
+      checkNotBlank('idempotency-key', flags['idempotency-key'])
+    } catch (err) {
+      if (err instanceof UserError) err.message = withNothingHappened(err.message, 'No allocation was created.')
+      throw err
+    }
+    const consumerId = flags['consumer-id'] ?? defaultConsumer()
+    const idempotencyKey = flags['idempotency-key'] ?? `cli-${randomUUID()}`
+
+    const {client} = await this.connect(flags)
+    this.narrate(`Allocating ${spec.gpus_total}x ${spec.sku ?? spec.gpu_type}${spec.region_code ? ` in ${spec.region_code}` : ''} as ${consumerId} (idempotency key ${idempotencyKey})…`)
+    const {allocation, sshKeyPath} = await provisionAllocation(
+      client,
+      {...spec, idempotencyKey, consumer_id: consumerId, reservation_hours: flags.hours, workload_type: flags['workload-type'] as WorkloadType},
+      {paths: appPaths(), narrate: (m) => this.narrate(m)},
+    )
+    this.markSimulated(allocation.simulated)
+    this.out(renderDetails(allocationDetails(allocation, {now: this.now})))
+    this.narrate(`Its private key is in ${sshKeyPath} (0600).`)
+    this.narrate(`Wait until it is active: gpu-shopper allocations get ${allocation.id} --watch`)
+    this.narrate(`Release it when done: gpu-shopper allocations release ${allocation.id}`)
+    return allocation
+  }
+}
