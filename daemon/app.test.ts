@@ -209,5 +209,8 @@ describe('daemon API against the simulated Vast.ai', () => {
     expect(metrics.statusCode).toBe(200)
     expect(metrics.body).toContain('gpu_shopper_sessions{provider="vastai",status="stopped"}')
     expect(metrics.body).toContain('gpu_shopper_provider_call_seconds_count{provider="vastai",method="createInstance",outcome="ok"}')
+    for (const name of ['gpu_shopper_unverified_destroys 0', 'gpu_shopper_orphans 0', 'gpu_shopper_ghosts_stopped 0', 'gpu_shopper_inventory_age_seconds{provider="tensordock"}']) {
+      expect(metrics.body).toContain(name)
+    }
   })
 })

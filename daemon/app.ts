@@ -87,7 +87,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   const deps: AppDeps = {
     ...options,
-    metrics: new DaemonMetrics(options.ctx, options.metricsRegistry),
+    metrics: new DaemonMetrics(options.ctx, options.metricsRegistry, options.reconciler),
     startedAt: options.ctx.clock.now(),
   }
   await app.register(healthRoutes(deps))

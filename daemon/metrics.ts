@@ -1,10 +1,43 @@
 import {Gauge, Registry} from 'prom-client'
 
 import type {ServiceContext} from '../src/services/context.js'
+import type {Reconciler} from '../src/services/reconciler.js'
 
 /** Prometheus gauges read from the store at scrape time, so they are right after a restart too. */
 export class DaemonMetrics {
-  constructor(ctx: ServiceContext, readonly registry: Registry) {
+  constructor(ctx: ServiceContext, readonly registry: Registry, reconciler: Reconciler) {
+    new Gauge({
+      name: 'gpu_shopper_unverified_destroys',
+      help: 'Instances whose destruction has been retried and is not verified yet',
+      registers: [this.registry],
+      collect() {
+        this.set(ctx.store.jobs.countRetrying('release'))
+      },
+    })
+    new Gauge({
+      name: 'gpu_shopper_orphans',
+      help: 'Orphaned instances found by the last reconciliation and not destroyed yet (in grace or failing)',
+      registers: [this.registry],
+      collect() {
+        this.set(reconciler.last()?.orphans.filter((o) => o.action !== 'destroyed').length ?? 0)
+      },
+    })
+    new Gauge({
+      name: 'gpu_shopper_orphans_destroyed',
+      help: 'Orphaned instances destroyed by the reconciler since the daemon started',
+      registers: [this.registry],
+      collect() {
+        this.set(reconciler.totals.orphansDestroyed)
+      },
+    })
+    new Gauge({
+      name: 'gpu_shopper_ghosts_stopped',
+      help: 'Sessions stopped because their instance vanished at the provider, since the daemon started',
+      registers: [this.registry],
+      collect() {
+        this.set(reconciler.totals.ghostsStopped)
+      },
+    })
     new Gauge({
       name: 'gpu_shopper_sessions',
       help: 'Sessions by provider and status',

@@ -92,6 +92,11 @@ export class JobsRepo {
     return rows.map(toJob)
   }
 
+  /** Open jobs of a kind that have failed at least once: for release, destructions not yet verified. */
+  countRetrying(kind: JobKind): number {
+    return (this.db.prepare("SELECT count(*) AS n FROM jobs WHERE kind = ? AND status IN ('queued', 'running') AND attempts > 1").get(kind) as {n: number}).n
+  }
+
   nextRunAt(): number | null {
     const row = this.db
       .prepare("SELECT min(CASE WHEN status = 'queued' THEN run_at ELSE lease_until END) AS t FROM jobs WHERE status IN ('queued', 'running')")
