@@ -1,6 +1,7 @@
 // Types only: the contract's zod schemas stay out of the CLI process (zod costs ~60 ms to load).
 import type {CostSummaryReply, CostsParams, CostsReply, SessionCostReply} from '../core/api/costs.js'
 import type {AllocationDto, AllocationsReply, CreateAllocationBody} from '../core/api/allocations.js'
+import type {BudgetBody, BudgetDto, BudgetsReply} from '../core/api/budgets.js'
 import type {CatalogParams, CatalogReply} from '../core/api/catalog.js'
 import type {HealthReply} from '../core/api/health.js'
 import type {HistoryParams, HistoryReply, InventoryParams, InventoryReply, OfferReply} from '../core/api/inventory.js'
@@ -15,6 +16,7 @@ import type {
   SessionsReply,
 } from '../core/api/sessions.js'
 import type {MessageReply} from '../core/api/common.js'
+import type {ReconcileReply} from '../core/api/reconcile.js'
 
 import {ApiError, DaemonUnreachableError, StreamUnavailableError} from './errors.js'
 import {httpFetch, type HttpFetch, type HttpResponse} from './http-transport.js'
@@ -53,6 +55,20 @@ export interface ReleaseOptions extends RequestOptions {
   idempotencyKey?: string
 }
 
+export interface IdempotentOptions extends RequestOptions {
+  /** Sent as `X-Idempotency-Key`: a repeat with the same key returns the first reply; another request with it gets 409. */
+  idempotencyKey?: string
+}
+
+/** The ledger export's filters (`GET /api/v1/costs/export`); CSV is the only format. */
+export interface CostsExportParams {
+  format?: 'csv'
+  consumer_id?: string
+  session_id?: string
+  start_date?: string
+  end_date?: string
+}
+
 /** The allocation statuses a list can filter on (the quick start's vocabulary). */
 export interface AllocationsParams {
   consumer_id?: string
@@ -65,6 +81,15 @@ type Query<T> = {[K in keyof T]?: T[K] | string | number | undefined}
 export interface ApiClient {
   readonly baseUrl: string
   health(options?: RequestOptions): Promise<HealthReply>
+  /** Compares the providers' instances with the sessions: orphans, ghosts, adoptions. */
+  reconcile(body?: {dry_run?: boolean}, options?: RequestOptions): Promise<ReconcileReply>
+  /** Per-consumer monthly budgets. */
+  budgets: {
+    set(consumerId: string, body: BudgetBody, options?: RequestOptions): Promise<BudgetDto>
+    get(consumerId: string, options?: RequestOptions): Promise<BudgetDto>
+    remove(consumerId: string, options?: RequestOptions): Promise<{message: string; simulated: boolean}>
+    list(options?: RequestOptions): Promise<BudgetsReply>
+  }
   inventory: {
     list(params?: Query<InventoryParams>, options?: RequestOptions): Promise<InventoryReply>
     get(offerId: string, options?: RequestOptions): Promise<OfferReply>
@@ -84,9 +109,9 @@ export interface ApiClient {
     create(body: CreateSessionBody, options: CreateOptions): Promise<CreateSessionReply>
     list(params?: Query<SessionsParams>, options?: RequestOptions): Promise<SessionsReply>
     get(sessionId: string, options?: RequestOptions): Promise<SessionDto>
-    done(sessionId: string, options?: RequestOptions & {idempotencyKey?: string}): Promise<MessageReply>
+    done(sessionId: string, options?: IdempotentOptions): Promise<MessageReply>
     extend(sessionId: string, additionalHours: number, options?: RequestOptions): Promise<ExtendReply>
-    shutdown(sessionId: string, options?: RequestOptions): Promise<MessageReply>
+    shutdown(sessionId: string, options?: IdempotentOptions): Promise<MessageReply>
     events(sessionId: string, after?: number, options?: RequestOptions): Promise<EventsReply>
     streamEvents(sessionId: string, options?: StreamOptions): AsyncGenerator<SessionEventDto>
   }
@@ -94,16 +119,20 @@ export interface ApiClient {
     get(params: Query<CostsParams> & {session_id: string}, options?: RequestOptions): Promise<SessionCostReply>
     get(params?: Query<CostsParams>, options?: RequestOptions): Promise<CostsReply>
     summary(params?: {consumer_id?: string}, options?: RequestOptions): Promise<CostSummaryReply>
+    /** The ledger as RFC 4180 CSV text (CRLF lines, a header line first). */
+    exportCsv(params?: CostsExportParams, options?: RequestOptions): Promise<string>
   }
 }
 
 const DEFAULT_TIMEOUT_MS = 15_000
 // Creating a session reserves a provider instance; the daemon may take a while to answer.
 const CREATE_TIMEOUT_MS = 60_000
+// Reconcile lists every provider's instances and may destroy orphans one by one: slower than a read.
+const RECONCILE_TIMEOUT_MS = 120_000
 const DEFAULT_UNREACHABLE_FIX = 'Start it with `gpu-shopper daemon start`, or check --server / GPU_SHOPPER_SERVER.'
 
 interface Call {
-  method: 'GET' | 'POST' | 'DELETE'
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE'
   path: string
   query?: Record<string, unknown>
   body?: unknown
@@ -123,7 +152,18 @@ export function createApiClient(clientOptions: ApiClientOptions): ApiClient {
     return headers
   }
 
-  async function call<T>({method, path, query, body, headers, options}: Call): Promise<T> {
+  async function call<T>(request: Call): Promise<T> {
+    return readReply<T>(await send(request))
+  }
+
+  /** A non-JSON reply (the CSV export): the body as text on success, the usual ApiError otherwise. */
+  async function callText(request: Call): Promise<string> {
+    const response = await send(request)
+    if (!response.ok) return readReply<never>(response)
+    return response.text()
+  }
+
+  async function send({method, path, query, body, headers, options}: Call): Promise<HttpResponse> {
     const url = buildUrl(baseUrl, path, query)
     const timeoutMs = options?.timeoutMs ?? defaultTimeout
     const signals = [AbortSignal.timeout(timeoutMs)]
@@ -137,13 +177,11 @@ export function createApiClient(clientOptions: ApiClientOptions): ApiClient {
       init.body = JSON.stringify(body)
       init.headers['content-type'] = 'application/json'
     }
-    let response: HttpResponse
     try {
-      response = await fetchImpl(url, init)
+      return await fetchImpl(url, init)
     } catch (err) {
       throw transportError(err, {baseUrl, method, timeoutMs, unreachableFix, userSignal: options?.signal})
     }
-    return readReply<T>(response)
   }
 
   async function* streamEvents(sessionId: string, options: StreamOptions = {}): AsyncGenerator<SessionEventDto> {
@@ -189,10 +227,19 @@ export function createApiClient(clientOptions: ApiClientOptions): ApiClient {
   const sessionPath = (id: string, suffix = '') => `/api/v1/sessions/${encodeURIComponent(id)}${suffix}`
   const allocationPath = (id: string, suffix = '') => `/api/v1/allocations/${encodeURIComponent(id)}${suffix}`
   const idempotencyHeader = (key: string | undefined) => (key ? {'x-idempotency-key': key} : undefined)
+  const budgetPath = (consumerId: string) => `/api/v1/consumers/${encodeURIComponent(consumerId)}/budget`
 
   return {
     baseUrl,
     health: (options) => call({method: 'GET', path: '/health', options}),
+    reconcile: (body, options) =>
+      call({method: 'POST', path: '/api/v1/reconcile', body: body ?? {}, options: {timeoutMs: RECONCILE_TIMEOUT_MS, ...options}}),
+    budgets: {
+      set: (consumerId, body, options) => call({method: 'PUT', path: budgetPath(consumerId), body, options}),
+      get: (consumerId, options) => call({method: 'GET', path: budgetPath(consumerId), options}),
+      remove: (consumerId, options) => call({method: 'DELETE', path: budgetPath(consumerId), options}),
+      list: (options) => call({method: 'GET', path: '/api/v1/budgets', options}),
+    },
     inventory: {
       list: (params, options) => call({method: 'GET', path: '/api/v1/inventory', query: params, options}),
       get: (offerId, options) => call({method: 'GET', path: `/api/v1/inventory/${encodeURIComponent(offerId)}`, options}),
@@ -236,7 +283,7 @@ export function createApiClient(clientOptions: ApiClientOptions): ApiClient {
         }),
       extend: (id, additionalHours, options) =>
         call({method: 'POST', path: sessionPath(id, '/extend'), body: {additional_hours: additionalHours}, options}),
-      shutdown: (id, options) => call({method: 'DELETE', path: sessionPath(id), options}),
+      shutdown: (id, options) => call({method: 'DELETE', path: sessionPath(id), headers: idempotencyHeader(options?.idempotencyKey), options}),
       events: (id, after, options) => call({method: 'GET', path: sessionPath(id, '/events'), query: {after: after ?? 0}, options}),
       streamEvents,
     },
@@ -244,6 +291,14 @@ export function createApiClient(clientOptions: ApiClientOptions): ApiClient {
       get: ((params?: Record<string, unknown>, options?: RequestOptions) =>
         call({method: 'GET', path: '/api/v1/costs', query: params, options})) as ApiClient['costs']['get'],
       summary: (params, options) => call({method: 'GET', path: '/api/v1/costs/summary', query: params, options}),
+      exportCsv: (params, options) =>
+        callText({
+          method: 'GET',
+          path: '/api/v1/costs/export',
+          query: {...params, format: params?.format ?? 'csv'},
+          headers: {accept: 'text/csv'},
+          options,
+        }),
     },
   }
 }

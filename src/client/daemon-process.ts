@@ -40,6 +40,19 @@ export function daemonCommand(): string[] {
   return [process.execPath, built]
 }
 
+/**
+ * The offline reconcile runner (`dist/daemon/reconcile-main.js`), for when no daemon runs; the
+ * TypeScript source through tsx when running from a checkout, as for the daemon itself.
+ */
+export function reconcileRunnerCommand(): string[] {
+  const root = packageRoot()
+  const built = join(root, 'dist', 'daemon', 'reconcile-main.js')
+  if (existsSync(built)) return [process.execPath, built]
+  const source = join(root, 'daemon', 'reconcile-main.ts')
+  if (existsSync(source)) return [process.execPath, '--import', 'tsx', source]
+  return [process.execPath, built]
+}
+
 export function daemonArgs(options: StartDaemonOptions): string[] {
   const args: string[] = []
   if (options.port !== undefined) args.push('--port', String(options.port))

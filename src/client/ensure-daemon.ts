@@ -14,8 +14,12 @@ export interface ConnectOptions {
   /** `--server URL`; wins over GPU_SHOPPER_SERVER. */
   server?: string
   env?: NodeJS.ProcessEnv
-  /** Start a local daemon when none runs (default true); `daemon status` and friends say false. */
-  autoStart?: boolean
+  /**
+   * Start a local daemon when none runs (default true); `daemon status` and friends say false.
+   * `'replace'` starts one only to replace a running daemon of another version, never from
+   * nothing (`reconcile` works without a daemon, so it must not leave one behind).
+   */
+  autoStart?: boolean | 'replace'
   /** Progress for the user ("starting the daemon..."); goes to stderr. */
   narrate?: (message: string) => void
   startTimeoutMs?: number
@@ -52,6 +56,7 @@ const POLL_MS = 100
  * | daemon alive, /health ok                         | use it                                         |
  * | daemon alive, /health starting or not answering  | wait for ok until a deadline, then fail        |
  *
+ * With autoStart false nothing is started; with 'replace' only the version row starts one.
  * Starting happens under a lock file so two commands run at once start one daemon, not two.
  */
 export async function connectToDaemon(options: ConnectOptions = {}): Promise<Connection> {
@@ -61,9 +66,10 @@ export async function connectToDaemon(options: ConnectOptions = {}): Promise<Con
 
   const paths = appPaths(env)
   const narrate = options.narrate ?? (() => {})
-  const found = await usableDaemon(paths, env, narrate)
+  let replaced = false
+  const found = await usableDaemon(paths, env, narrate, () => (replaced = true))
   if (found) return localConnection(found, false)
-  if (options.autoStart === false) {
+  if (options.autoStart === false || (options.autoStart === 'replace' && !replaced)) {
     throw new DaemonUnreachableError({
       url: `http://${DEFAULT_HOST}:${DEFAULT_PORT}`,
       reason: 'refused',
@@ -74,7 +80,7 @@ export async function connectToDaemon(options: ConnectOptions = {}): Promise<Con
   }
   return withStartLock(paths, async () => {
     // Another command may have started it while we waited for the lock.
-    const again = await usableDaemon(paths, env, narrate)
+    const again = await usableDaemon(paths, env, narrate, () => {})
     if (again) return localConnection(again, false)
     const port = (await isPortFree(DEFAULT_HOST, DEFAULT_PORT)) ? DEFAULT_PORT : 0
     narrate(port === DEFAULT_PORT ? 'Starting the gpu-shopper daemon…' : `Port ${DEFAULT_PORT} is taken; starting the gpu-shopper daemon on a free port…`)
@@ -87,6 +93,15 @@ export async function connectToDaemon(options: ConnectOptions = {}): Promise<Con
     narrate(`Daemon ready at ${state.url} (pid ${state.pid}${state.simulated ? ', simulated market' : ''}).`)
     return localConnection(state, true)
   })
+}
+
+/**
+ * True when a local daemon runs in this GPU_SHOPPER_HOME (its state file names a live daemon
+ * process). Only reads: never starts, stops or probes anything.
+ */
+export async function localDaemonRunning(env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
+  const state = await readDaemonState(appPaths(env))
+  return state !== null && isDaemonProcess(state.pid)
 }
 
 function remoteConnection(server: string, token: string | null): Connection {
@@ -131,7 +146,12 @@ function localConnection(state: DaemonState, started: boolean): Connection {
 }
 
 /** A running, healthy daemon of our version, or null when one must be started. */
-async function usableDaemon(paths: AppPaths, env: NodeJS.ProcessEnv, narrate: (message: string) => void): Promise<DaemonState | null> {
+async function usableDaemon(
+  paths: AppPaths,
+  env: NodeJS.ProcessEnv,
+  narrate: (message: string) => void,
+  onStoppedOtherVersion: () => void,
+): Promise<DaemonState | null> {
   const state = await readDaemonState(paths)
   if (!state) return null
   if (!isDaemonProcess(state.pid)) {
@@ -142,6 +162,7 @@ async function usableDaemon(paths: AppPaths, env: NodeJS.ProcessEnv, narrate: (m
   if (state.version !== ours) {
     narrate(`Restarting the daemon: it runs version ${state.version}, this CLI is ${ours}.`)
     await stopDaemon({env, force: true})
+    onStoppedOtherVersion()
     return null
   }
   const deadline = Date.now() + HEALTHY_WAIT_MS

@@ -13,7 +13,9 @@ const DAY_MS = 86_400_000
  */
 export function accrueSession(ctx: ServiceContext, session: StoredSession, until: number): void {
   if (session.startedAt === null) return
-  const end = session.stoppedAt !== null ? Math.min(until, session.stoppedAt) : until
+  // Billing ends at the verified stop, or at the destroy request once one is out.
+  const stop = session.stoppedAt ?? session.destroyRequestedAt
+  const end = stop !== null ? Math.min(until, stop) : until
   ctx.store.transaction(() => {
     const from = ctx.store.ledger.accruedUntil(session.id) ?? session.startedAt!
     for (const period of accrualPeriods(session.startedAt!, session.pricePerHour, from, end)) {

@@ -1,5 +1,6 @@
 import {instanceLabel} from '../core/instance-label.js'
 import {scrubSecrets} from '../log/logger.js'
+import {ProviderError, RateLimitedError} from '../providers/errors.js'
 import type {Job} from '../store/jobs-repo.js'
 import type {ServiceContext} from './context.js'
 import {accrueSession} from './cost-service.js'
@@ -27,19 +28,33 @@ export async function runReleaseStep(ctx: ServiceContext, job: Job): Promise<Job
     }
   }
 
-  if (session.providerInstanceId) {
+  const instanceId = session.providerInstanceId
+  if (instanceId) {
+    // Recorded before the call: if the provider confirms the instance gone, it stopped billing
+    // at this request, however late the confirmation comes (a crash, a restart).
+    const requestedAt = session.destroyRequestedAt ?? ctx.clock.now()
+    if (session.destroyRequestedAt === null) {
+      ctx.store.sessions.update(session.id, [session.status], {destroyRequestedAt: requestedAt}, requestedAt)
+      session = {...session, destroyRequestedAt: requestedAt}
+    }
     try {
-      await adapter.destroyInstance(session.providerInstanceId)
+      await adapter.destroyInstance(instanceId)
       crashPoint('after-destroy-call')
-      const after = await adapter.getInstance(session.providerInstanceId)
+      const after = await adapter.getInstance(instanceId)
       if (after) {
         recordSessionEvent(ctx, session.id, 'destroy_unverified', {
           actor: 'releaser',
-          message: `instance ${session.providerInstanceId} still reported as ${after.state}; retrying destroy`,
+          message: `instance ${instanceId} still reported as ${after.state}; retrying destroy`,
         })
         return {done: false, retryInMs: backoffMs(job.attempts), error: 'instance still present after destroy'}
       }
     } catch (err) {
+      // Refused (429, a 4xx): the instance still runs and bills, and the next attempt records
+      // its own time. Outcome unknown (timeout, 5xx): the request may have landed, so its time
+      // stands if the instance turns out gone.
+      if (err instanceof RateLimitedError || (err instanceof ProviderError && !err.retryable)) {
+        ctx.store.sessions.update(session.id, [session.status], {destroyRequestedAt: null}, ctx.clock.now())
+      }
       const message = scrubSecrets(err instanceof Error ? err.message : String(err))
       recordSessionEvent(ctx, session.id, 'destroy_retry', {actor: 'releaser', message: `destroy did not complete (${message}); retrying`})
       return {done: false, retryInMs: backoffMs(job.attempts), error: message}
@@ -47,14 +62,14 @@ export async function runReleaseStep(ctx: ServiceContext, job: Job): Promise<Job
   }
 
   crashPoint('before-mark-stopped')
-  const stoppedAt = ctx.clock.now()
+  const stoppedAt = session.destroyRequestedAt ?? ctx.clock.now()
   const verified = session.providerInstanceId ? `instance ${session.providerInstanceId} destroyed and verified gone` : 'no instance had been created'
   if (session.status === 'stopping') {
     accrueSession(ctx, {...session, stoppedAt}, stoppedAt)
     transitionSession(ctx, session, 'stopped', {stoppedAt}, {actor: 'releaser', message: `stopped: ${verified}`})
   } else {
     if (session.startedAt !== null && session.stoppedAt === null) accrueSession(ctx, {...session, stoppedAt}, stoppedAt)
-    if (session.stoppedAt === null) ctx.store.sessions.update(session.id, [session.status], {stoppedAt}, stoppedAt)
+    if (session.stoppedAt === null) ctx.store.sessions.update(session.id, [session.status], {stoppedAt}, ctx.clock.now())
     recordSessionEvent(ctx, session.id, 'destroyed', {actor: 'releaser', message: verified})
   }
   return {done: true}

@@ -222,6 +222,7 @@ function insertSession(
     idleSince: null,
     lastGpuSampleAt: null,
     lastGpuUtilizationPct: null,
+    destroyRequestedAt: null,
   }
 
   const response = ctx.store.transaction(() => {

@@ -45,6 +45,7 @@ interface SessionRow {
   idle_since: number | null
   last_gpu_sample_at: number | null
   last_gpu_utilization_pct: number | null
+  destroy_requested_at: number | null
 }
 
 /** What a session provisioned by spec asked for, kept so it can fail over to the next best offer. */
@@ -72,6 +73,8 @@ export interface StoredSession extends Session {
   lastGpuSampleAt: number | null
   /** Highest utilisation across the GPUs in the last sample. */
   lastGpuUtilizationPct: number | null
+  /** When the destroy request that the provider later confirmed went out: billing ends here. */
+  destroyRequestedAt: number | null
 }
 
 export interface SessionListFilter {
@@ -110,6 +113,7 @@ export type SessionPatch = Partial<
   idleSince?: number | null
   lastGpuSampleAt?: number | null
   lastGpuUtilizationPct?: number | null
+  destroyRequestedAt?: number | null
 }
 
 const PATCH_COLUMNS: Record<keyof SessionPatch, string> = {
@@ -134,6 +138,7 @@ const PATCH_COLUMNS: Record<keyof SessionPatch, string> = {
   idleSince: 'idle_since',
   lastGpuSampleAt: 'last_gpu_sample_at',
   lastGpuUtilizationPct: 'last_gpu_utilization_pct',
+  destroyRequestedAt: 'destroy_requested_at',
 }
 
 export class SessionsRepo {
@@ -147,13 +152,15 @@ export class SessionsRepo {
           reservation_hours, price_per_hour_micro, disk_gb, storage_policy, idle_threshold_minutes, template_hash_id,
           hard_max_override, created_at, updated_at, started_at, expires_at, stopped_at, failure_reason, spec_sku,
           spec_gpu_type_key, spec_gpu_count, spec_region, spec_country, spec_max_price_micro, spec_min_reliability,
-          offer_attempts, create_attempted_at, idle_since, last_gpu_sample_at, last_gpu_utilization_pct)
+          offer_attempts, create_attempted_at, idle_since, last_gpu_sample_at, last_gpu_utilization_pct,
+          destroy_requested_at)
         VALUES (@id, @consumer_id, @provider, @provider_instance_id, @offer_id, @offer_provider_id, @gpu_type,
           @gpu_count, @status, @ssh_host, @ssh_port, @ssh_user, @ssh_public_key, @ssh_host_key_fingerprint, @workload_type,
           @reservation_hours, @price_per_hour_micro, @disk_gb, @storage_policy, @idle_threshold_minutes, @template_hash_id,
           @hard_max_override, @created_at, @updated_at, @started_at, @expires_at, @stopped_at, @failure_reason, @spec_sku,
           @spec_gpu_type_key, @spec_gpu_count, @spec_region, @spec_country, @spec_max_price_micro, @spec_min_reliability,
-          @offer_attempts, @create_attempted_at, @idle_since, @last_gpu_sample_at, @last_gpu_utilization_pct)`,
+          @offer_attempts, @create_attempted_at, @idle_since, @last_gpu_sample_at, @last_gpu_utilization_pct,
+          @destroy_requested_at)`,
       )
       .run(toRow(s))
   }
@@ -257,6 +264,7 @@ function toRow(s: StoredSession): SessionRow {
     idle_since: s.idleSince,
     last_gpu_sample_at: s.lastGpuSampleAt,
     last_gpu_utilization_pct: s.lastGpuUtilizationPct,
+    destroy_requested_at: s.destroyRequestedAt,
   }
 }
 
@@ -307,5 +315,6 @@ function toSession(r: SessionRow): StoredSession {
     idleSince: r.idle_since,
     lastGpuSampleAt: r.last_gpu_sample_at,
     lastGpuUtilizationPct: r.last_gpu_utilization_pct,
+    destroyRequestedAt: r.destroy_requested_at,
   }
 }

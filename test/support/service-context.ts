@@ -105,6 +105,7 @@ export function sessionRow(h: ServiceHarness, id: string, over: Partial<StoredSe
     idleSince: null,
     lastGpuSampleAt: null,
     lastGpuUtilizationPct: null,
+    destroyRequestedAt: null,
     ...over,
   }
 }

@@ -1,4 +1,8 @@
-/** Per-consumer monthly budgets, with the month their alert and their limit last fired. */
+/**
+ * Per-consumer monthly budgets (with the month their alert and their limit last fired), and
+ * when a session's destroy request went out, so billing closes there even if the destruction
+ * is only verified later (say, after a daemon restart).
+ */
 export const sql = `
 CREATE TABLE consumer_budgets (
   consumer_id TEXT PRIMARY KEY,
@@ -10,4 +14,6 @@ CREATE TABLE consumer_budgets (
   created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL
 ) STRICT;
+
+ALTER TABLE sessions ADD COLUMN destroy_requested_at INTEGER;
 `
