@@ -100,6 +100,35 @@ describe('catalog and allocations (provisioning by spec)', () => {
     expect((await get('/api/v1/allocations')).json().total).toBe(before)
   })
 
+  it('lists both providers in one market with one name per GPU model', async () => {
+    const rtx = (await get('/api/v1/inventory?gpu_type=rtx4090&sort=price&limit=1000')).json()
+    expect(new Set(rtx.offers.map((o: any) => o.provider))).toEqual(new Set(['vastai', 'tensordock']))
+    expect(new Set(rtx.offers.map((o: any) => o.gpu_type))).toEqual(new Set(['RTX 4090']))
+    const prices = rtx.offers.map((o: any) => o.price_per_hour_micro_usd)
+    expect(prices).toEqual([...prices].sort((a: number, b: number) => a - b))
+    const byGpu = (await get('/api/v1/inventory?sort=price_per_gpu&limit=200')).json().offers.map((o: any) => o.price_per_hour_micro_usd / o.gpu_count)
+    expect(byGpu).toEqual([...byGpu].sort((a: number, b: number) => a - b))
+  })
+
+  it('answers within a second with last good TensorDock offers flagged stale when TensorDock fails every call', async () => {
+    const td = daemon.simulatorUrls.tensordock!
+    await simControl(td, 'POST', '/_sim/faults', {rate: 1, kinds: ['500', 'malformed']})
+    try {
+      await daemon.inventory.worker('tensordock')!.refreshNow()
+      const started = performance.now()
+      const res = await get('/api/v1/inventory?sort=price&limit=1000')
+      expect(performance.now() - started).toBeLessThan(1_000)
+      expect(res.json().stale_providers).toEqual(['tensordock'])
+      expect(new Set(res.json().offers.map((o: any) => o.provider))).toEqual(new Set(['vastai', 'tensordock']))
+      const health = (await daemon.app.inject({method: 'GET', url: '/health'})).json()
+      expect(health.providers.find((p: any) => p.name === 'tensordock')).toMatchObject({stale: true, consecutive_failures: 1})
+    } finally {
+      await simControl(td, 'DELETE', '/_sim/faults')
+      await daemon.inventory.worker('tensordock')!.refreshNow()
+    }
+    expect((await get('/api/v1/inventory?limit=1')).json().stale_providers).toEqual([])
+  })
+
   it('shows the price history of a GPU model', async () => {
     const res = await get('/api/v1/inventory/history?gpu_type=rtx%204090')
     expect(res.statusCode).toBe(200)

@@ -92,3 +92,27 @@ describe('offer refresh', () => {
     expect(inventory.staleProviders()).toEqual(['vastai'])
   })
 })
+
+describe('a provider that hangs', () => {
+  it('is flagged stale while its refresh hangs, and queries do not wait for it', async () => {
+    const h = await startServiceHarness()
+    const inventory = new InventoryService(h.ctx, {vastai: policy})
+    try {
+      const worker = inventory.worker('vastai')!
+      await worker.refreshNow()
+      await simControl(h.vast.url, 'POST', '/_sim/faults', {rate: 1, kinds: ['timeout']})
+      void worker.refreshNow()
+      const started = Date.now()
+      const result = await inventory.query({})
+      expect(Date.now() - started).toBeLessThan(1_000)
+      expect(result.total).toBeGreaterThan(0)
+      expect(result.staleProviders).toEqual([])
+      h.clock.advance(15_001)
+      expect(inventory.staleProviders()).toEqual(['vastai'])
+    } finally {
+      await simControl(h.vast.url, 'DELETE', '/_sim/faults')
+      await inventory.stop().catch(() => {})
+      await h.close()
+    }
+  })
+})

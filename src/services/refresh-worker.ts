@@ -26,6 +26,9 @@ export const DEFAULT_REFRESH_POLICIES: Record<ProviderName, RefreshPolicy> = {
   tensordock: {intervalMs: 120_000, backoffMs: 10_000, maxBackoffMs: 10 * 60_000, breakerThreshold: 3, staleAfterMs: 10 * 60_000, maxOffers: 20_000},
 }
 
+/** A refresh still running after this long marks the provider stale (TensorDock answers in 4-5 s live). */
+const SLOW_REFRESH_MS = 15_000
+
 export interface ProviderFreshness {
   lastAttemptAt: number | null
   lastSuccessAt: number | null
@@ -44,6 +47,7 @@ export interface ProviderFreshness {
 export class RefreshWorker {
   private timer: NodeJS.Timeout | null = null
   private inFlight: Promise<void> | null = null
+  private inFlightSince: number | null = null
   private readonly breaker: CircuitBreaker
   private stopped = true
   private status: ProviderFreshness
@@ -77,6 +81,8 @@ export class RefreshWorker {
   isStale(): boolean {
     const now = this.ctx.clock.now()
     if (this.status.consecutiveFailures > 0) return true
+    // A refresh hanging on a provider that stopped answering says as much as a failure.
+    if (this.inFlightSince !== null && now - this.inFlightSince > SLOW_REFRESH_MS) return true
     return this.status.lastSuccessAt !== null && now - this.status.lastSuccessAt > this.policy.staleAfterMs
   }
 
@@ -97,7 +103,11 @@ export class RefreshWorker {
       if (!this.stopped) this.schedule((this.breaker.retryAt() ?? now) - now)
       return Promise.resolve()
     }
-    this.inFlight = this.refresh(now).finally(() => (this.inFlight = null))
+    this.inFlightSince = now
+    this.inFlight = this.refresh(now).finally(() => {
+      this.inFlight = null
+      this.inFlightSince = null
+    })
     return this.inFlight
   }
 

@@ -143,4 +143,28 @@ describe('seed curl examples against the simulated daemon', () => {
     const allSessions = await Promise.all([id, withOptions.session.id, large.session.id].map((s) => curl(`http://localhost:8080/api/v1/costs?session_id=${s}`)))
     expect(allSessions.reduce((a: number, c: any) => a + c.total_cost_micro_usd, 0)).toBe(summary.total_cost_micro_usd)
   })
+
+  it('runs the quick start allocation flow with curl', async () => {
+    const skus = await curl('http://localhost:8080/api/v1/catalog')
+    expect(skus.items.map((i: any) => i.sku)).toContain('rtx-4090')
+    const create = () =>
+      curl(
+        '-X', 'POST', 'http://localhost:8080/api/v1/allocations',
+        '-H', 'Content-Type: application/json',
+        '-H', 'X-Idempotency-Key: quickstart-001',
+        '-d', JSON.stringify({sku: 'rtx-4090', gpus_total: 1, region_code: 'US'}),
+      )
+    const alloc = await create()
+    expect(alloc).toMatchObject({status: 'requested', sku: 'rtx-4090', gpus_total: 1})
+    expect((await create()).id).toBe(alloc.id)
+    const active = await pollUntil(async () => {
+      const a = await curl(`http://localhost:8080/api/v1/allocations/${alloc.id}`)
+      if (a.status === 'failed') throw new Error(a.failure_reason)
+      return a.status === 'active' ? a : undefined
+    }, 'allocation active')
+    expect(active.connection).toMatchObject({ssh_host: '127.0.0.1'})
+    const released = await curl('-X', 'POST', `http://localhost:8080/api/v1/allocations/${alloc.id}/release`, '-H', 'X-Idempotency-Key: quickstart-release-001')
+    expect(released.status).toBe('releasing')
+    await untilStatus(alloc.id, 'stopped')
+  })
 })

@@ -41,6 +41,7 @@ export async function startServiceHarness(start = Date.UTC(2026, 10, 24, 12)): P
       sleep: async () => {},
       rateLimit: {perSecond: 1000, burst: 1000},
       retryBackoffMs: [0, 0, 0],
+      timeoutMs: 2_000,
     }),
   })
   const store = Store.open(join(dir, 'db.sqlite'))
