@@ -48,6 +48,8 @@ export function sessionDto(s: StoredSession, totalCost: MicroUsd, simulated: boo
     ssh_port: s.sshPort,
     ssh_user: s.sshUser,
     ssh_host_key_fingerprint: s.sshHostKeyFingerprint,
+    ssh_host_public_key: null,
+    ssh_key_ids: [],
     workload_type: s.workloadType,
     reservation_hours: s.reservationHours,
     price_per_hour: microToUsd(s.pricePerHour),

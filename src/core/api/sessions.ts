@@ -42,6 +42,10 @@ export const SessionDto = z.object({
   ssh_port: z.number().int().nullable(),
   ssh_user: z.string().nullable(),
   ssh_host_key_fingerprint: z.string().nullable(),
+  /** The instance's host key learned at verification (`type base64`), for a known_hosts line. */
+  ssh_host_public_key: z.string().nullable(),
+  /** Registered keys injected besides the session's own key. */
+  ssh_key_ids: z.array(z.string()),
   workload_type: z.enum(WORKLOAD_TYPES),
   reservation_hours: z.number().int(),
   price_per_hour: z.number(),
