@@ -5,7 +5,7 @@ import {withFix} from '../src/cli/failure.js'
 import {followSession} from '../src/cli/follow-session.js'
 import {formatCost} from '../src/cli/format.js'
 import {eventLine} from '../src/cli/session-summary.js'
-import {checkIntRange} from '../src/cli/validate.js'
+import {checkIntRange, checkNotBlank} from '../src/cli/validate.js'
 import {outcomeError} from '../src/cli/wait-outcome.js'
 import type {MessageReply} from '../src/core/api/common.js'
 import type {SessionDto} from '../src/core/api/sessions.js'
@@ -23,6 +23,7 @@ export default class Done extends BaseCommand {
 
   static override flags = {
     ...apiFlags,
+    'idempotency-key': Flags.string({description: 'Repeat-safe request key; a repeat returns the first reply'}),
     wait: Flags.boolean({description: 'Wait until the instance is verified gone and the session stopped'}),
     timeout: Flags.integer({description: 'With --wait: give up waiting after this many seconds', default: 600}),
   }
@@ -30,10 +31,11 @@ export default class Done extends BaseCommand {
   async run(): Promise<MessageReply & {session?: SessionDto}> {
     const {args, flags} = await this.parse(Done)
     checkIntRange('timeout', flags.timeout, 1, 24 * 3600)
+    checkNotBlank('idempotency-key', flags['idempotency-key'])
     const {client} = await this.connect(flags)
     let reply: MessageReply
     try {
-      reply = await client.sessions.done(args.id)
+      reply = await client.sessions.done(args.id, {idempotencyKey: flags['idempotency-key']})
     } catch (err) {
       throw withFix(err, {
         not_found: `No session ${args.id}. List yours with \`gpu-shopper sessions\`.`,

@@ -6,7 +6,7 @@ import {BaseCommand, apiFlags} from '../src/cli/base-command.js'
 import {defaultConsumer} from '../src/cli/default-consumer.js'
 import {UserError, withNothingHappened} from '../src/cli/errors.js'
 import {followSession} from '../src/cli/follow-session.js'
-import {type Provisioned, provisionAllocation, provisionSession} from '../src/cli/provision.js'
+import {HARD_MAX_WARNING, type Provisioned, provisionAllocation, provisionSession} from '../src/cli/provision.js'
 import {type ProvisionTarget, provisionTarget} from '../src/cli/provision-target.js'
 import {eventLine, runningSummary, sshCommand} from '../src/cli/session-summary.js'
 import {checkIntRange, checkNotBlank, decimalFlag} from '../src/cli/validate.js'
@@ -60,6 +60,7 @@ export default class Provision extends BaseCommand {
     'disk-gb': Flags.integer({description: 'Disk size in GB; cannot be changed later', default: DEFAULT_DISK_GB}),
     'template-hash-id': Flags.string({description: 'Provider template to boot (Vast.ai template hash)'}),
     'idempotency-key': Flags.string({description: 'Repeat-safe request key; the same key and flags return the first result instead of renting again'}),
+    'hard-max-override': Flags.boolean({description: 'Lift the 12-hour hard maximum: extensions may then take the session past 12 hours in total (it still ends at its reservation)'}),
     wait: Flags.boolean({description: 'Wait until the session is running (or failed); Ctrl-C stops waiting, not the session'}),
     timeout: Flags.integer({description: 'With --wait: give up waiting after this many seconds', default: 600}),
   }
@@ -92,7 +93,9 @@ export default class Provision extends BaseCommand {
       idle_threshold_minutes: flags['idle-threshold'],
       storage_policy: flags['storage-policy'] as StoragePolicy,
       disk_gb: flags['disk-gb'],
+      ...(flags['hard-max-override'] ? {hard_max_override: true} : {}),
     }
+    if (flags['hard-max-override']) this.warnUser(HARD_MAX_WARNING)
     const context = {paths, narrate: (m: string) => this.narrate(m)}
     let created: Provisioned
     if (target.kind === 'offer') {

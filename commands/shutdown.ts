@@ -5,6 +5,7 @@ import {canPrompt, confirm} from '../src/cli/confirm.js'
 import {EXIT} from '../src/cli/exit-codes.js'
 import {UserError} from '../src/cli/errors.js'
 import {withFix} from '../src/cli/failure.js'
+import {checkNotBlank} from '../src/cli/validate.js'
 import type {MessageReply} from '../src/core/api/common.js'
 import type {SessionDto} from '../src/core/api/sessions.js'
 
@@ -22,10 +23,12 @@ export default class Shutdown extends BaseCommand {
   static override flags = {
     ...apiFlags,
     yes: Flags.boolean({char: 'y', description: 'Do not ask for confirmation (required when not on a terminal)'}),
+    'idempotency-key': Flags.string({description: 'Repeat-safe request key; a repeat returns the first reply'}),
   }
 
   async run(): Promise<MessageReply> {
     const {args, flags} = await this.parse(Shutdown)
+    checkNotBlank('idempotency-key', flags['idempotency-key'])
     const {client} = await this.connect(flags)
     const notFound = {not_found: `No session ${args.id}. List yours with \`gpu-shopper sessions\`.`}
     if (!flags.yes) {
@@ -48,7 +51,7 @@ export default class Shutdown extends BaseCommand {
     }
     let reply: MessageReply
     try {
-      reply = await client.sessions.shutdown(args.id)
+      reply = await client.sessions.shutdown(args.id, {idempotencyKey: flags['idempotency-key']})
     } catch (err) {
       throw withFix(err, notFound)
     }

@@ -1,6 +1,7 @@
 import {randomBytes} from 'node:crypto'
 
 import swagger from '@fastify/swagger'
+import websocket from '@fastify/websocket'
 import Fastify, {type FastifyInstance} from 'fastify'
 import type {Registry} from 'prom-client'
 import {jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider} from 'fastify-type-provider-zod'
@@ -19,6 +20,9 @@ import {healthRoutes} from './routes/health.js'
 import {reconcileRoutes} from './routes/reconcile.js'
 import {inventoryRoutes} from './routes/inventory.js'
 import {sessionRoutes} from './routes/sessions.js'
+import {terminalRoutes} from './routes/terminal.js'
+import {closeTerminalsOnShutdown} from './terminal/shutdown.js'
+import {sshKeyRoutes} from './routes/ssh-keys.js'
 
 export interface AppOptions {
   ctx: ServiceContext
@@ -47,7 +51,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     logger: {
       level: options.ctx.log.level,
       redact: {paths: ['req.headers.authorization'], censor: '[redacted]'},
-      serializers: {req: (req) => ({method: req.method, url: req.url.replace(/api_key=[^&]+/g, 'api_key=[redacted]')})},
+      serializers: {req: (req) => ({method: req.method, url: req.url.replace(/(api_key|token)=[^&]+/g, '$1=[redacted]')})},
     },
     genReqId: () => `req-${randomBytes(6).toString('hex')}`,
     requestIdHeader: false,
@@ -83,6 +87,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   })
 
   installErrorHandling(app)
+  // Browser terminal frames are keystrokes and resizes: 1 MiB is a generous paste.
+  await app.register(websocket, {options: {maxPayload: 1024 * 1024}, preClose: closeTerminalsOnShutdown})
   installAuth(app, {token: options.token, loopbackOnly: options.loopbackOnly})
 
   const deps: AppDeps = {
@@ -98,6 +104,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(allocationRoutes(deps), {prefix: '/api/v1'})
   await app.register(reconcileRoutes(deps), {prefix: '/api/v1'})
   await app.register(budgetRoutes(deps), {prefix: '/api/v1'})
+  await app.register(terminalRoutes(deps))
+  await app.register(sshKeyRoutes(deps), {prefix: '/api/v1'})
   app.get('/api/v1/openapi.json', {schema: {hide: true}}, async () => app.swagger())
   return app
 }

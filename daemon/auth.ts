@@ -11,7 +11,10 @@ export interface AuthOptions {
   loopbackOnly: boolean
 }
 
-const OPEN_PATHS = new Set(['/health', '/ready'])
+// The browser terminal's page, assets and WebSocket carry a single-use terminal token instead
+// of the bearer token (a browser tab has none); the routes check it themselves.
+const OPEN_PATHS = new Set(['/health', '/ready', '/terminal', '/api/v1/terminal/ws'])
+const OPEN_PREFIXES = ['/terminal/assets/']
 
 export function installAuth(app: FastifyInstance, options: AuthOptions): void {
   const expected = options.token ? Buffer.from(options.token) : null
@@ -27,7 +30,7 @@ export function installAuth(app: FastifyInstance, options: AuthOptions): void {
       }
     }
     const path = request.url.split('?')[0] ?? ''
-    if (!expected || OPEN_PATHS.has(path)) return
+    if (!expected || OPEN_PATHS.has(path) || OPEN_PREFIXES.some((prefix) => path.startsWith(prefix))) return
     const header = request.headers.authorization ?? ''
     const match = /^Bearer\s+(.+)$/i.exec(header)
     const given = match ? Buffer.from(match[1]!.trim()) : null

@@ -6,8 +6,10 @@ import type {OfferDto} from '../src/core/api/inventory.js'
 import {skuOf} from '../src/core/sku.js'
 import {ALLOCATION_STATUS} from '../src/core/session-status.js'
 import type {SessionDto, SessionEventDto} from '../src/core/api/sessions.js'
+import type {SshKeyDto} from '../src/core/api/ssh-keys.js'
 import type {SessionEvent} from '../src/store/session-events-repo.js'
 import type {StoredSession} from '../src/store/sessions-repo.js'
+import type {SshKey} from '../src/store/ssh-keys-repo.js'
 
 /** Wire shapes: the seed's decimal USD fields plus exact micro-USD twins, RFC 3339 times. */
 export function offerDto(o: Offer): OfferDto {
@@ -48,8 +50,8 @@ export function sessionDto(s: StoredSession, totalCost: MicroUsd, simulated: boo
     ssh_port: s.sshPort,
     ssh_user: s.sshUser,
     ssh_host_key_fingerprint: s.sshHostKeyFingerprint,
-    ssh_host_public_key: null,
-    ssh_key_ids: [],
+    ssh_host_public_key: s.sshHostPublicKey ?? null,
+    ssh_key_ids: (s.attachedSshKeys ?? []).map((k) => k.id),
     workload_type: s.workloadType,
     reservation_hours: s.reservationHours,
     price_per_hour: microToUsd(s.pricePerHour),
@@ -111,4 +113,9 @@ export function allocationDto(s: StoredSession, simulated: boolean): AllocationD
         : null,
     simulated,
   }
+}
+
+/** A registered key: its public half only. */
+export function sshKeyDto(k: SshKey): SshKeyDto {
+  return {id: k.id, title: k.title, fingerprint: k.fingerprint, key_type: k.keyType, public_key: k.publicKey, created_at: toIso(k.createdAt)}
 }

@@ -9,7 +9,7 @@ import {defaultConsumer} from '../../src/cli/default-consumer.js'
 import {UserError, withNothingHappened} from '../../src/cli/errors.js'
 import {renderDetails} from '../../src/cli/output.js'
 import {outputFlag} from '../../src/cli/output-mode.js'
-import {provisionAllocation} from '../../src/cli/provision.js'
+import {HARD_MAX_WARNING, provisionAllocation} from '../../src/cli/provision.js'
 import {checkIntRange, checkNotBlank, decimalFlag} from '../../src/cli/validate.js'
 import {appPaths} from '../../src/config/paths.js'
 import type {AllocationDto} from '../../src/core/api/allocations.js'
@@ -42,6 +42,7 @@ export default class AllocationsCreate extends BaseCommand {
     hours: Flags.integer({description: `Reservation in hours, ${MIN_RESERVATION_HOURS}-${MAX_RESERVATION_HOURS}`, default: 1}),
     'workload-type': Flags.string({description: 'What the GPUs are for', options: [...WORKLOAD_TYPES], default: 'ssh'}),
     'idempotency-key': Flags.string({description: 'Repeat-safe request key; the same key and flags return the first allocation'}),
+    'hard-max-override': Flags.boolean({description: 'Lift the 12-hour hard maximum: extensions may then take the session past 12 hours in total (it still ends at its reservation)'}),
     output: outputFlag,
   }
 
@@ -61,10 +62,18 @@ export default class AllocationsCreate extends BaseCommand {
     const idempotencyKey = flags['idempotency-key'] ?? `cli-${randomUUID()}`
 
     const {client} = await this.connect(flags)
+    if (flags['hard-max-override']) this.warnUser(HARD_MAX_WARNING)
     this.narrate(`Allocating ${spec.gpus_total}x ${spec.sku ?? spec.gpu_type}${spec.region_code ? ` in ${spec.region_code}` : ''} as ${consumerId} (idempotency key ${idempotencyKey})…`)
     const {allocation, sshKeyPath} = await provisionAllocation(
       client,
-      {...spec, idempotencyKey, consumer_id: consumerId, reservation_hours: flags.hours, workload_type: flags['workload-type'] as WorkloadType},
+      {
+        ...spec,
+        idempotencyKey,
+        consumer_id: consumerId,
+        reservation_hours: flags.hours,
+        workload_type: flags['workload-type'] as WorkloadType,
+        ...(flags['hard-max-override'] ? {hard_max_override: true} : {}),
+      },
       {paths: appPaths(), narrate: (m) => this.narrate(m)},
     )
     this.markSimulated(allocation.simulated)

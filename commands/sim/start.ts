@@ -1,18 +1,24 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../src/cli/base-command.js'
-import {loadSimulators} from '../../src/cli/sim-loader.js'
+import {loadSimulators, simulatorEnvLines, simulatorUrls} from '../../src/cli/sim-loader.js'
 import {checkIntRange} from '../../src/cli/validate.js'
 
 export default class SimStart extends BaseCommand {
   static override summary = 'Run the simulated marketplaces until Ctrl-C'
   static override description =
-    'Faithful HTTP replicas of the marketplace APIs with simulated instances you can SSH into. Point a daemon at them with VASTAI_API_URL.'
+    'Faithful HTTP replicas of the Vast.ai and TensorDock APIs with simulated instances you can SSH into. ' +
+    'Prints where they listen, as VASTAI_API_URL=… and TENSORDOCK_API_URL=… lines (--json: {vastai_url, tensordock_url}); ' +
+    'point a daemon at them with those variables and any VASTAI_API_KEY / TENSORDOCK_API_TOKEN.'
 
-  static override examples = ['<%= config.bin %> sim start --port 9000 --seed 42', 'VASTAI_API_URL=$(<%= config.bin %> sim start | head -1) ...']
+  static override examples = [
+    '<%= config.bin %> sim start --port 9000 --tensordock-port 9001 --seed 42',
+    '<%= config.bin %> sim start --json',
+  ]
 
   static override flags = {
-    port: Flags.integer({description: 'Port to listen on (0 picks a free one)', default: 0}),
+    port: Flags.integer({description: 'Port of the simulated Vast.ai (0 picks a free one)', default: 0}),
+    'tensordock-port': Flags.integer({description: 'Port of the simulated TensorDock (0 picks a free one)', default: 0}),
     seed: Flags.integer({description: 'Seed for the generated market, for repeatable offers'}),
     host: Flags.string({description: 'Address to bind', default: '127.0.0.1'}),
   }
@@ -20,13 +26,18 @@ export default class SimStart extends BaseCommand {
   async run(): Promise<undefined> {
     const {flags} = await this.parse(SimStart)
     checkIntRange('port', flags.port, 0, 65_535)
+    checkIntRange('tensordock-port', flags['tensordock-port'], 0, 65_535)
     const stop = this.interruptSignal()
     const {startSimulators} = await loadSimulators()
-    const sims = await startSimulators({host: flags.host, port: flags.port, seed: flags.seed})
+    const sims = await startSimulators({host: flags.host, port: flags.port, tensordockPort: flags['tensordock-port'], seed: flags.seed})
     try {
-      this.emitResult({vastai_url: sims.vastai.url})
-      this.out(sims.vastai.url)
-      this.narrate(`Simulated Vast.ai at ${sims.vastai.url}; use it with VASTAI_API_URL=${sims.vastai.url}. Ctrl-C stops it.`)
+      const urls = simulatorUrls(sims)
+      this.emitResult(urls)
+      this.out(simulatorEnvLines(urls).join('\n'))
+      this.narrate(
+        `Simulated Vast.ai at ${urls.vastai_url}, TensorDock at ${urls.tensordock_url}. Start a daemon on them with: ` +
+          `${simulatorEnvLines(urls).join(' ')} VASTAI_API_KEY=sim TENSORDOCK_API_TOKEN=sim gpu-shopper daemon start. Ctrl-C stops them.`,
+      )
       if (!stop.aborted) await new Promise((resolve) => stop.addEventListener('abort', resolve, {once: true}))
       this.narrate('Stopping the simulators…')
     } finally {

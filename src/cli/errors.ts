@@ -31,8 +31,10 @@ export function flagError(flag: string, problem: string, fix?: string): UserErro
   return new UserError(`--${flag} ${problem}`, {errorType: 'usage_error', exitCode: EXIT.USAGE, fix})
 }
 
-/** Appends what did not happen, once, whatever the server already said. */
+/** Appends what did not happen, once, whatever the server already said ("Nothing was created" counts). */
 export function withNothingHappened(message: string, what: string): string {
   if (message.toLowerCase().includes(what.toLowerCase().replace(/\.$/, ''))) return message
+  const participle = /\bwas (\w+)\.?$/.exec(what)?.[1]
+  if (participle && new RegExp(`\\bnothing was ${participle}\\b`, 'i').test(message)) return message
   return `${message.replace(/[.\s]+$/, '')}. ${what}`
 }

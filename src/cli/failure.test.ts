@@ -47,6 +47,16 @@ describe('describeFailure', () => {
     expect(flagForField('gpu_type')).toBe('--gpu-type')
   })
 
+  it('answers a budget refusal with exit 7 and `budgets set` for that consumer', () => {
+    // Given the daemon's 402 for a create past the budget
+    const failure = describeFailure(apiError(402, 'insufficient_balance', {consumer_id: 'tiny', remaining_micro_usd: 10_000, requested_micro_usd: 4_200_000}))
+
+    // Then the exit code is the budget one and the fix names the command and the consumer
+    expect(failure.exitCode).toBe(EXIT.BUDGET)
+    expect(failure.fix).toContain('gpu-shopper budgets set --consumer-id tiny --monthly-limit USD')
+    expect(failureToJson(failure)).toMatchObject({error_type: 'insufficient_balance', consumer_id: 'tiny', remaining_micro_usd: 10_000})
+  })
+
   it('lets a command replace the generic fix for one error type', () => {
     const err = withFix(apiError(404, 'not_found'), {not_found: 'No session s1.'})
     expect(describeFailure(err).fix).toBe('No session s1.')
@@ -88,5 +98,9 @@ describe('withNothingHappened', () => {
   it('adds what did not happen once', () => {
     expect(withNothingHappened('offer gone.', 'No instance was created.')).toBe('offer gone. No instance was created.')
     expect(withNothingHappened('offer gone; no instance was created', 'No instance was created.')).toBe('offer gone; no instance was created')
+    // The daemon's budget refusal already says "Nothing was created"
+    const budget = 'would cost $0.37 but only $0.01 is left. Nothing was created; raise the budget.'
+    expect(withNothingHappened(budget, 'No instance was created.')).toBe(budget)
+    expect(withNothingHappened('nothing was destroyed', 'No instance was created.')).toBe('nothing was destroyed. No instance was created.')
   })
 })

@@ -46,8 +46,10 @@ function fixForApiError(err: ApiError): string | undefined {
       return 'Nothing on the market matches that spec right now: try another SKU or region, fewer GPUs, or a higher --max-price. `gpu-shopper catalog list` shows what is for sale.'
     case 'stale_inventory':
       return 'The offer is gone at the provider: pick a current one from `gpu-shopper inventory` and retry.'
-    case 'insufficient_balance':
-      return 'Raise the consumer\'s monthly budget, or choose a cheaper offer or fewer --hours.'
+    case 'insufficient_balance': {
+      const consumer = typeof err.details.consumer_id === 'string' ? err.details.consumer_id : 'CONSUMER'
+      return `Raise the budget with \`gpu-shopper budgets set --consumer-id ${consumer} --monthly-limit USD\` (see it with \`gpu-shopper budgets show --consumer-id ${consumer}\`), or choose a cheaper offer or fewer --hours.`
+    }
     case 'rate_limit_exceeded':
       return `Wait ${err.retryAfterSeconds ?? 'a few'} seconds and retry.`
     case 'provider_error':

@@ -38,6 +38,10 @@ interface ProvisionContext {
 
 const ATTEMPTS = 3
 
+/** Said whenever --hard-max-override is sent: the one guard against a forgotten VM is then off. */
+export const HARD_MAX_WARNING =
+  '--hard-max-override lifts the 12-hour hard maximum: extended, this session can run (and cost) past 12 hours; only its reservation, idle shutdown and the budget still end it.'
+
 /**
  * Creates a session from an offer id with a locally generated key pair. A refusal deletes the
  * unused key; see `createWithLocalKey` for the retry rules.

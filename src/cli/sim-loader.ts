@@ -1,22 +1,46 @@
 import {EXIT} from './exit-codes.js'
 import {UserError} from './errors.js'
 
-/** What `src/sim/index.ts` offers the CLI. */
+/** What `src/sim/index.ts` offers the CLI: both simulated marketplaces, started together. */
 export interface Simulators {
   vastai: {url: string}
+  tensordock: {url: string}
   close(): Promise<void> | void
 }
 
+export interface SimulatorsOptions {
+  host: string
+  /** Port of the Vast.ai simulator; 0 picks a free one. */
+  port: number
+  /** Port of the TensorDock simulator; 0 picks a free one. */
+  tensordockPort?: number
+  seed?: number
+}
+
 export interface SimModule {
-  startSimulators(options: {host: string; port: number; seed?: number}): Promise<Simulators>
+  startSimulators(options: SimulatorsOptions): Promise<Simulators>
+}
+
+/** `sim start`'s result: where each simulated marketplace listens. */
+export interface SimulatorUrls {
+  vastai_url: string
+  tensordock_url: string
+}
+
+export function simulatorUrls(sims: Simulators): SimulatorUrls {
+  return {vastai_url: sims.vastai.url, tensordock_url: sims.tensordock.url}
+}
+
+/** The environment a daemon needs to use the simulators, as shell assignments (any key works). */
+export function simulatorEnvLines(urls: SimulatorUrls): string[] {
+  return [`VASTAI_API_URL=${urls.vastai_url}`, `TENSORDOCK_API_URL=${urls.tensordock_url}`]
 }
 
 /**
  * The simulators pull in ssh2 and HTTP servers: loaded only by the commands that run them.
  * The specifier is a variable so the CLI type-checks even while src/sim is being written.
  */
-export async function loadSimulators(): Promise<SimModule> {
-  const specifier = '../sim/index.js'
+export async function loadSimulators(specifier = '../sim/index.js'): Promise<SimModule> {
   try {
     const mod = (await import(specifier)) as Partial<SimModule>
     if (typeof mod.startSimulators !== 'function') throw new Error('src/sim/index does not export startSimulators')

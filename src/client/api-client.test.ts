@@ -78,6 +78,61 @@ describe('createApiClient', () => {
     ])
   })
 
+  it('reconciles with a dry-run body and manages budgets under the consumer\'s path', async () => {
+    server = await startTestServer((_req, res) => json(res, 200, {}))
+    const client = createApiClient({baseUrl: server.url})
+
+    await client.reconcile({dry_run: true})
+    await client.reconcile()
+    await client.budgets.set('team a', {monthly_limit: 250, alert_threshold: 0.9, on_limit: 'alert'})
+    await client.budgets.get('team a')
+    await client.budgets.remove('team a')
+    await client.budgets.list()
+
+    expect(server.requests.map((r) => `${r.method} ${r.url} ${r.body}`)).toEqual([
+      'POST /api/v1/reconcile {"dry_run":true}',
+      'POST /api/v1/reconcile {}',
+      'PUT /api/v1/consumers/team%20a/budget {"monthly_limit":250,"alert_threshold":0.9,"on_limit":"alert"}',
+      'GET /api/v1/consumers/team%20a/budget ',
+      'DELETE /api/v1/consumers/team%20a/budget ',
+      'GET /api/v1/budgets ',
+    ])
+  })
+
+  it('exports the ledger as text, and still reads a JSON error from the export route', async () => {
+    const csv = 'session_id,amount_micro_usd\r\ns1,5\r\n'
+    server = await startTestServer((req, res) => {
+      if (req.url?.includes('session_id=missing')) return json(res, 400, {error: 'bad date', error_type: 'validation_error', field: 'start_date'})
+      res.writeHead(200, {'content-type': 'text/csv; charset=utf-8'})
+      res.end(csv)
+    })
+    const client = createApiClient({baseUrl: server.url})
+
+    const text = await client.costs.exportCsv({consumer_id: 'me', start_date: '2026-01-01', session_id: undefined})
+    const err = await client.costs.exportCsv({session_id: 'missing'}).catch((e: unknown) => e)
+
+    expect(text).toBe(csv)
+    expect(server.requests[0]?.url).toBe('/api/v1/costs/export?consumer_id=me&start_date=2026-01-01&format=csv')
+    expect(server.requests[0]?.headers.accept).toBe('text/csv')
+    expect(err).toMatchObject({status: 400, errorType: 'validation_error', details: {field: 'start_date'}})
+  })
+
+  it('sends X-Idempotency-Key on done and shutdown only when a key is given', async () => {
+    server = await startTestServer((_req, res) => json(res, 200, {message: 'ok', session_id: 's1', simulated: true}))
+    const client = createApiClient({baseUrl: server.url})
+
+    await client.sessions.done('s1', {idempotencyKey: 'done-1'})
+    await client.sessions.shutdown('s1', {idempotencyKey: 'kill-1'})
+    await client.sessions.shutdown('s1')
+
+    const [done, shutdown, bare] = server.requests
+    expect(done).toMatchObject({method: 'POST', url: '/api/v1/sessions/s1/done'})
+    expect(done?.headers['x-idempotency-key']).toBe('done-1')
+    expect(shutdown).toMatchObject({method: 'DELETE', url: '/api/v1/sessions/s1'})
+    expect(shutdown?.headers['x-idempotency-key']).toBe('kill-1')
+    expect(bare?.headers['x-idempotency-key']).toBeUndefined()
+  })
+
   it('turns an error body into an ApiError with status, type, request id, details and Retry-After', async () => {
     server = await startTestServer((_req, res) =>
       json(res, 503, {error: 'offer gone', error_type: 'stale_inventory', request_id: 'req-9', retry_suggested: true}, {'retry-after': '3'}),

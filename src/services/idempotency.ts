@@ -8,6 +8,11 @@ export interface StoredResponse {
   body: unknown
 }
 
+/** A stored first response, with the encrypted secret it had (if any) for the caller to open. */
+export interface ReplayedResponse extends StoredResponse {
+  sealedSecret: Buffer | null
+}
+
 /** sha256 of the request with keys sorted, so the same body in another key order is the same request. */
 export function requestHash(body: unknown): string {
   return createHash('sha256').update(canonicalJson(body)).digest('hex')
@@ -28,7 +33,7 @@ function canonicalJson(value: unknown): string {
  * The first response stored under (scope, key), if the same request was made before.
  * The same key with a different body is a 409: the caller reused a key by mistake.
  */
-export function replayIfSeen(ctx: ServiceContext, scope: string, key: string | undefined, hash: string): StoredResponse | null {
+export function replayIfSeen(ctx: ServiceContext, scope: string, key: string | undefined, hash: string): ReplayedResponse | null {
   if (!key) return null
   const record = ctx.store.idempotency.find(scope, key, ctx.clock.now())
   if (!record) return null
@@ -37,10 +42,14 @@ export function replayIfSeen(ctx: ServiceContext, scope: string, key: string | u
       idempotency_key: key,
     })
   }
-  return {statusCode: record.statusCode, body: JSON.parse(record.responseBody)}
+  return {statusCode: record.statusCode, body: JSON.parse(record.responseBody), sealedSecret: record.sealedSecret}
 }
 
-/** Call inside the transaction that performs the request, so the record and the effect commit together. */
+/**
+ * Call inside the transaction that performs the request, so the record and the effect commit
+ * together. `response` is stored as JSON in plain text: a secret goes in `sealedSecret`,
+ * already encrypted, never in the body.
+ */
 export function rememberResponse(
   ctx: ServiceContext,
   scope: string,
@@ -48,6 +57,7 @@ export function rememberResponse(
   hash: string,
   response: StoredResponse,
   resourceId: string | null,
+  sealedSecret: Buffer | null = null,
 ): void {
   if (!key) return
   const now = ctx.clock.now()
@@ -60,6 +70,7 @@ export function rememberResponse(
     resourceId,
     createdAt: now,
     expiresAt: now + ctx.timings.idempotencyTtlMs,
+    sealedSecret,
   })
 }
 

@@ -85,7 +85,7 @@ async function obtainInstance(ctx: ServiceContext, adapter: ProviderAdapter, ses
     const created = await adapter.createInstance({
       offerProviderId: session.offerProviderId,
       label,
-      sshPublicKeys: [session.sshPublicKey, ctx.daemonKey.publicKey],
+      sshPublicKeys: instanceKeys(ctx, session),
       diskGb: session.diskGb,
       templateHashId: session.templateHashId,
     })
@@ -153,6 +153,23 @@ function failOver(ctx: ServiceContext, session: StoredSession): JobOutcome | nul
   return {done: false, retryInMs: 0}
 }
 
+/**
+ * Every key the instance must trust: the session's own, the registered keys it named (as they
+ * were at create time, so a retry injects the same ones), and the daemon's for verification.
+ * A key named twice is sent once.
+ */
+export function instanceKeys(ctx: ServiceContext, session: StoredSession): string[] {
+  const lines = [session.sshPublicKey, ...(session.attachedSshKeys ?? []).map((k) => k.publicKey), ctx.daemonKey.publicKey]
+  const seen = new Set<string>()
+  return lines.filter((line) => {
+    // `type base64` identifies a key; the comment does not.
+    const identity = line.trim().split(/\s+/).slice(0, 2).join(' ')
+    if (seen.has(identity)) return false
+    seen.add(identity)
+    return true
+  })
+}
+
 /** Records the instance id whatever the session's status: if it was released meanwhile, the release job must destroy it. */
 function recordInstance(ctx: ServiceContext, session: StoredSession, providerInstanceId: string, message: string): void {
   const now = ctx.clock.now()
@@ -186,6 +203,7 @@ async function verifyAndStart(ctx: ServiceContext, session: StoredSession, insta
         sshPort: ssh.port,
         sshUser: ssh.user,
         sshHostKeyFingerprint: result.hostKeyFingerprint,
+        sshHostPublicKey: result.hostPublicKey,
         startedAt: now,
         expiresAt: reservationEnd(now, session.reservationHours),
         pricePerHour: instance.pricePerHour ?? session.pricePerHour,

@@ -16,6 +16,8 @@ import type {ServiceContext} from './context.js'
 import {assertWithinBudget} from './budget-service.js'
 import {crashPoint} from './crash-points.js'
 import {rememberResponse, replayIfSeen, requestHash, type StoredResponse} from './idempotency.js'
+import {sealPrivateKeyForReplay, withReplayedPrivateKey} from './replayable-private-key.js'
+import {resolveSshKeys} from './ssh-key-service.js'
 import {transitionSession} from './session-transitions.js'
 
 export interface CreateSessionInput {
@@ -34,7 +36,10 @@ export interface CreateSessionInput {
 
 export interface CreatedSession {
   session: StoredSession
-  /** Only when the server generated the key pair; returned once and never stored. */
+  /**
+   * Only when the server generated the key pair. Never stored in plain text: a create with an
+   * idempotency key keeps it encrypted with its record, so a replay can return it again.
+   */
   sshPrivateKey: string | null
 }
 
@@ -61,7 +66,7 @@ export function createSession(
 ): StoredResponse {
   const hash = requestHash(rawBody)
   const replay = replayIfSeen(ctx, CREATE_SCOPE, idempotencyKey, hash)
-  if (replay) return replay
+  if (replay) return withReplayedPrivateKey(ctx, replay, CREATE_SCOPE, idempotencyKey!)
 
   const offer = ctx.store.offers.get(input.offerId)
   if (!offer) {
@@ -103,7 +108,7 @@ export function createSessionBySpec(
 ): StoredResponse {
   const hash = requestHash(rawBody)
   const replay = replayIfSeen(ctx, ALLOCATE_SCOPE, idempotencyKey, hash)
-  if (replay) return replay
+  if (replay) return withReplayedPrivateKey(ctx, replay, ALLOCATE_SCOPE, idempotencyKey!)
 
   const spec = resolveSpec(ctx, request)
   const [offer] = ctx.store.offers.matchingSpec({...spec, limit: 1})
@@ -166,9 +171,7 @@ function insertSession(
   if (!isProviderName(offer.provider) || !ctx.providers.has(offer.provider)) {
     throw new AppError('provider_error', `provider ${offer.provider} is not configured on this daemon. No instance was created.`, {provider: offer.provider})
   }
-  if (input.sshKeyIds.length > 0) {
-    throw new AppError('validation_error', 'ssh_key_ids: the SSH key registry is not available yet; pass ssh_public_key instead', {field: 'ssh_key_ids'})
-  }
+  const attachedSshKeys = resolveSshKeys(ctx, input.sshKeyIds)
 
   assertWithinBudget(ctx, input.consumerId, costForDuration(offer.pricePerHour, input.reservationHours * 3_600_000), `${input.reservationHours}h of ${offer.id}`)
 
@@ -180,6 +183,10 @@ function insertSession(
     } catch (err) {
       throw new AppError('validation_error', `ssh_public_key: ${(err as Error).message}`, {field: 'ssh_public_key'})
     }
+  } else if (attachedSshKeys.length > 0) {
+    // The user named registered keys: the first is the session's own, and no key is generated
+    // (nobody asked for a private key, so none should exist).
+    sshPublicKey = attachedSshKeys[0]!.publicKey
   } else {
     const pair = generateSessionKeyPair('gpu-shopper-session')
     sshPublicKey = pair.publicKey
@@ -223,6 +230,8 @@ function insertSession(
     lastGpuSampleAt: null,
     lastGpuUtilizationPct: null,
     destroyRequestedAt: null,
+    sshHostPublicKey: null,
+    attachedSshKeys,
   }
 
   const response = ctx.store.transaction(() => {
@@ -238,8 +247,9 @@ function insertSession(
     })
     ctx.store.jobs.enqueue('provision', session.id, now, now)
     const first = render({session, sshPrivateKey})
-    // The stored replay never carries a private key: secrets stay out of the database.
-    rememberResponse(ctx, idempotency.scope, idempotency.key, idempotency.hash, render({session, sshPrivateKey: null}), session.id)
+    // The stored body never carries the private key; only its ciphertext is kept beside it.
+    const sealed = sealPrivateKeyForReplay(ctx, idempotency.scope, idempotency.key, sshPrivateKey)
+    rememberResponse(ctx, idempotency.scope, idempotency.key, idempotency.hash, render({session, sshPrivateKey: null}), session.id, sealed)
     ctx.events.publish(event)
     return first
   })

@@ -1,5 +1,6 @@
 import ssh2 from 'ssh2'
 
+import {publicKeyLine} from './key-blob.js'
 import {sshFingerprint} from './keys.js'
 
 export interface RemoteTarget {
@@ -19,6 +20,8 @@ export interface RemoteResult {
   stderr: string
   exitCode: number | null
   hostKeyFingerprint: string
+  /** The host key the server presented, `type base64`, so it can be pinned as a known_hosts line. */
+  hostPublicKey: string
 }
 
 /** Runs one command over SSH and collects its output; rejects on connect/auth failure or timeout. */
@@ -26,6 +29,7 @@ export function runRemoteCommand(target: RemoteTarget, command: string, timeoutM
   return new Promise((resolve, reject) => {
     const client = new ssh2.Client()
     let seenFingerprint = ''
+    let seenPublicKey = ''
     let settled = false
     const finish = (err: Error | null, result?: RemoteResult) => {
       if (settled) return
@@ -47,7 +51,7 @@ export function runRemoteCommand(target: RemoteTarget, command: string, timeoutM
         channel.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')))
         channel.on('exit', (code: number | null) => (exitCode = code))
         channel.on('error', (e: Error) => finish(e))
-        channel.on('close', () => finish(null, {stdout, stderr, exitCode, hostKeyFingerprint: seenFingerprint}))
+        channel.on('close', () => finish(null, {stdout, stderr, exitCode, hostKeyFingerprint: seenFingerprint, hostPublicKey: seenPublicKey}))
       })
     })
     client.connect({
@@ -59,6 +63,11 @@ export function runRemoteCommand(target: RemoteTarget, command: string, timeoutM
       // ssh2 accepts any host key when no verifier is set: always check, pin when we know it.
       hostVerifier: (key: Buffer) => {
         seenFingerprint = sshFingerprint(key)
+        try {
+          seenPublicKey = publicKeyLine(key)
+        } catch {
+          return false
+        }
         return target.hostKeyFingerprint === null || target.hostKeyFingerprint === seenFingerprint
       },
     })

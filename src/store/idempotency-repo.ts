@@ -9,6 +9,11 @@ export interface IdempotencyRecord {
   resourceId: string | null
   createdAt: number
   expiresAt: number
+  /**
+   * A secret of the first response that must not be stored in plain text (a server-generated
+   * private key), encrypted by the service; null when there is none. Expires with the record.
+   */
+  sealedSecret: Buffer | null
 }
 
 export class IdempotencyRepo {
@@ -19,7 +24,17 @@ export class IdempotencyRepo {
     const row = this.db
       .prepare('SELECT * FROM idempotency_keys WHERE scope = ? AND key = ? AND expires_at > ?')
       .get(scope, key, now) as
-      | {scope: string; key: string; request_hash: string; status_code: number; response_body: string; resource_id: string | null; created_at: number; expires_at: number}
+      | {
+          scope: string
+          key: string
+          request_hash: string
+          status_code: number
+          response_body: string
+          resource_id: string | null
+          created_at: number
+          expires_at: number
+          sealed_secret: Buffer | null
+        }
       | undefined
     if (!row) return null
     return {
@@ -31,6 +46,7 @@ export class IdempotencyRepo {
       resourceId: row.resource_id,
       createdAt: row.created_at,
       expiresAt: row.expires_at,
+      sealedSecret: row.sealed_secret,
     }
   }
 
@@ -38,14 +54,24 @@ export class IdempotencyRepo {
   save(record: IdempotencyRecord): void {
     this.db
       .prepare(
-        `INSERT INTO idempotency_keys (scope, key, request_hash, status_code, response_body, resource_id, created_at, expires_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO idempotency_keys (scope, key, request_hash, status_code, response_body, resource_id, created_at, expires_at, sealed_secret)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (scope, key) DO UPDATE SET request_hash = excluded.request_hash, status_code = excluded.status_code,
            response_body = excluded.response_body, resource_id = excluded.resource_id, created_at = excluded.created_at,
-           expires_at = excluded.expires_at
+           expires_at = excluded.expires_at, sealed_secret = excluded.sealed_secret
          WHERE idempotency_keys.expires_at <= excluded.created_at`,
       )
-      .run(record.scope, record.key, record.requestHash, record.statusCode, record.responseBody, record.resourceId, record.createdAt, record.expiresAt)
+      .run(
+        record.scope,
+        record.key,
+        record.requestHash,
+        record.statusCode,
+        record.responseBody,
+        record.resourceId,
+        record.createdAt,
+        record.expiresAt,
+        record.sealedSecret,
+      )
   }
 
   deleteExpired(now: number): number {

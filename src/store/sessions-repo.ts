@@ -46,6 +46,7 @@ interface SessionRow {
   last_gpu_sample_at: number | null
   last_gpu_utilization_pct: number | null
   destroy_requested_at: number | null
+  ssh_host_public_key: string | null
 }
 
 /** What a session provisioned by spec asked for, kept so it can fail over to the next best offer. */
@@ -58,6 +59,13 @@ export interface SessionSpec {
   countryCode: string | null
   maxPricePerHour: MicroUsd | null
   minReliability: number
+}
+
+/** A registered key a session injects, as it was when the session was created. */
+export interface AttachedSshKey {
+  id: string
+  /** Canonical `type base64`. */
+  publicKey: string
 }
 
 export interface StoredSession extends Session {
@@ -75,6 +83,13 @@ export interface StoredSession extends Session {
   lastGpuUtilizationPct: number | null
   /** When the destroy request that the provider later confirmed went out: billing ends here. */
   destroyRequestedAt: number | null
+  /**
+   * The instance's host key (`type base64`) learned at verification, for a known_hosts line.
+   * Always set on rows read from the store; optional so callers building rows by hand need not.
+   */
+  sshHostPublicKey?: string | null
+  /** Registered keys injected besides the session's own, in the order asked; always set on rows read from the store. */
+  attachedSshKeys?: readonly AttachedSshKey[]
 }
 
 export interface SessionListFilter {
@@ -114,6 +129,7 @@ export type SessionPatch = Partial<
   lastGpuSampleAt?: number | null
   lastGpuUtilizationPct?: number | null
   destroyRequestedAt?: number | null
+  sshHostPublicKey?: string | null
 }
 
 const PATCH_COLUMNS: Record<keyof SessionPatch, string> = {
@@ -139,6 +155,7 @@ const PATCH_COLUMNS: Record<keyof SessionPatch, string> = {
   lastGpuSampleAt: 'last_gpu_sample_at',
   lastGpuUtilizationPct: 'last_gpu_utilization_pct',
   destroyRequestedAt: 'destroy_requested_at',
+  sshHostPublicKey: 'ssh_host_public_key',
 }
 
 export class SessionsRepo {
@@ -153,21 +170,23 @@ export class SessionsRepo {
           hard_max_override, created_at, updated_at, started_at, expires_at, stopped_at, failure_reason, spec_sku,
           spec_gpu_type_key, spec_gpu_count, spec_region, spec_country, spec_max_price_micro, spec_min_reliability,
           offer_attempts, create_attempted_at, idle_since, last_gpu_sample_at, last_gpu_utilization_pct,
-          destroy_requested_at)
+          destroy_requested_at, ssh_host_public_key)
         VALUES (@id, @consumer_id, @provider, @provider_instance_id, @offer_id, @offer_provider_id, @gpu_type,
           @gpu_count, @status, @ssh_host, @ssh_port, @ssh_user, @ssh_public_key, @ssh_host_key_fingerprint, @workload_type,
           @reservation_hours, @price_per_hour_micro, @disk_gb, @storage_policy, @idle_threshold_minutes, @template_hash_id,
           @hard_max_override, @created_at, @updated_at, @started_at, @expires_at, @stopped_at, @failure_reason, @spec_sku,
           @spec_gpu_type_key, @spec_gpu_count, @spec_region, @spec_country, @spec_max_price_micro, @spec_min_reliability,
           @offer_attempts, @create_attempted_at, @idle_since, @last_gpu_sample_at, @last_gpu_utilization_pct,
-          @destroy_requested_at)`,
+          @destroy_requested_at, @ssh_host_public_key)`,
       )
       .run(toRow(s))
+    const attach = this.db.prepare('INSERT INTO session_ssh_keys (session_id, position, ssh_key_id, public_key) VALUES (?, ?, ?, ?)')
+    ;(s.attachedSshKeys ?? []).forEach((key, position) => attach.run(s.id, position, key.id, key.publicKey))
   }
 
   get(id: string): StoredSession | null {
     const row = this.db.prepare('SELECT * FROM sessions WHERE id = ?').get(id) as SessionRow | undefined
-    return row ? toSession(row) : null
+    return row ? this.#withKeys([toSession(row)])[0]! : null
   }
 
   /**
@@ -210,7 +229,25 @@ export class SessionsRepo {
     const rows = this.db
       .prepare(`SELECT * FROM sessions ${whereSql} ORDER BY created_at DESC, id DESC LIMIT @limit OFFSET @offset`)
       .all({...params, limit: filter.limit ?? 100, offset: filter.offset ?? 0}) as SessionRow[]
-    return {sessions: rows.map(toSession), total}
+    return {sessions: this.#withKeys(rows.map(toSession)), total}
+  }
+
+  /** One query for the attached keys of a whole page of sessions. */
+  #withKeys(sessions: StoredSession[]): StoredSession[] {
+    if (sessions.length === 0) return sessions
+    const rows = this.db
+      .prepare(
+        `SELECT session_id, ssh_key_id, public_key FROM session_ssh_keys
+         WHERE session_id IN (SELECT value FROM json_each(?)) ORDER BY session_id, position`,
+      )
+      .all(JSON.stringify(sessions.map((s) => s.id))) as {session_id: string; ssh_key_id: string; public_key: string}[]
+    const bySession = new Map<string, AttachedSshKey[]>()
+    for (const r of rows) {
+      const list = bySession.get(r.session_id) ?? []
+      list.push({id: r.ssh_key_id, publicKey: r.public_key})
+      bySession.set(r.session_id, list)
+    }
+    return sessions.map((s) => ({...s, attachedSshKeys: bySession.get(s.id) ?? []}))
   }
 
   countByProviderAndStatus(): {provider: string; status: string; n: number}[] {
@@ -265,6 +302,7 @@ function toRow(s: StoredSession): SessionRow {
     last_gpu_sample_at: s.lastGpuSampleAt,
     last_gpu_utilization_pct: s.lastGpuUtilizationPct,
     destroy_requested_at: s.destroyRequestedAt,
+    ssh_host_public_key: s.sshHostPublicKey ?? null,
   }
 }
 
@@ -316,5 +354,6 @@ function toSession(r: SessionRow): StoredSession {
     lastGpuSampleAt: r.last_gpu_sample_at,
     lastGpuUtilizationPct: r.last_gpu_utilization_pct,
     destroyRequestedAt: r.destroy_requested_at,
+    sshHostPublicKey: r.ssh_host_public_key,
   }
 }

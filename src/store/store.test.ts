@@ -47,11 +47,11 @@ describe('Store', () => {
     expect(store.db.pragma('journal_mode', {simple: true})).toBe('wal')
     expect(store.db.pragma('foreign_keys', {simple: true})).toBe(1)
     expect(store.db.pragma('synchronous', {simple: true})).toBe(2)
-    expect(store.db.pragma('user_version', {simple: true})).toBe(3)
+    expect(store.db.pragma('user_version', {simple: true})).toBe(4)
     expect(statSync(join(dir, 'db.sqlite')).mode & 0o777).toBe(0o600)
     store.close()
     store = Store.open(join(dir, 'db.sqlite'))
-    expect(store.db.pragma('user_version', {simple: true})).toBe(3)
+    expect(store.db.pragma('user_version', {simple: true})).toBe(4)
   })
 
   it('refuses a float in a money column (STRICT tables)', () => {
@@ -96,7 +96,7 @@ describe('Store', () => {
   })
 
   it('keeps idempotency records until they expire', () => {
-    store.idempotency.save({scope: 's', key: 'k', requestHash: 'h', statusCode: 201, responseBody: '{}', resourceId: null, createdAt: 0, expiresAt: 100})
+    store.idempotency.save({scope: 's', key: 'k', requestHash: 'h', statusCode: 201, responseBody: '{}', resourceId: null, createdAt: 0, expiresAt: 100, sealedSecret: null})
     expect(store.idempotency.find('s', 'k', 50)?.requestHash).toBe('h')
     expect(store.idempotency.find('s', 'k', 100)).toBeNull()
     expect(store.idempotency.deleteExpired(100)).toBe(1)

@@ -8,6 +8,7 @@ import {OffersRepo} from './offers-repo.js'
 import {PriceHistoryRepo} from './price-history-repo.js'
 import {SessionEventsRepo} from './session-events-repo.js'
 import {SessionsRepo} from './sessions-repo.js'
+import {SshKeysRepo} from './ssh-keys-repo.js'
 
 /** The repositories over one database; `transaction` runs a function atomically across them. */
 export class Store {
@@ -20,6 +21,7 @@ export class Store {
   readonly jobs: JobsRepo
   readonly priceHistory: PriceHistoryRepo
   readonly budgets: BudgetsRepo
+  readonly sshKeys: SshKeysRepo
 
   constructor(readonly db: Db) {
     this.meta = new MetaRepo(db)
@@ -31,6 +33,7 @@ export class Store {
     this.jobs = new JobsRepo(db)
     this.priceHistory = new PriceHistoryRepo(db)
     this.budgets = new BudgetsRepo(db)
+    this.sshKeys = new SshKeysRepo(db)
   }
 
   static open(file: string): Store {

@@ -4,6 +4,7 @@ import {join} from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
+import {costForDuration} from '../../src/core/money.js'
 import {CRASH_POINTS, type CrashPoint} from '../../src/services/crash-points.js'
 import {startSimulators, type Simulators} from '../../src/sim/index.js'
 import {simControl} from '../../src/sim/control/control-client.js'
@@ -88,8 +89,10 @@ describe('crash recovery at every named point', () => {
         const alive = ever.filter((i) => i.sim.destroyed_at === null)
         if (release) {
           expect(alive).toHaveLength(0)
+          // Billed exactly from the start to the destroy request the provider confirmed.
           const cost = (await api(daemon, 'GET', `/api/v1/costs?session_id=${id}`)).body
-          expect(cost.total_cost_micro_usd).toBeGreaterThan(0)
+          const billedMs = Date.parse(final.stopped_at) - Date.parse(final.started_at)
+          expect(cost.total_cost_micro_usd).toBe(costForDuration(final.price_per_hour_micro_usd, billedMs))
         } else {
           expect(alive.map((i) => String(i.id))).toEqual([final.provider_instance_id])
           await api(daemon, 'POST', `/api/v1/sessions/${id}/done`)

@@ -1,10 +1,12 @@
 import {sql as initial} from './001-initial.js'
 import {sql as specsAndPriceHistory} from './002-specs-and-price-history.js'
 import {sql as budgets} from './003-budgets.js'
+import {sql as sshKeys} from './004-ssh-keys.js'
 
 /** Applied in order; `PRAGMA user_version` records the last one applied. Never edit a shipped entry. */
 export const MIGRATIONS: readonly {version: number; name: string; sql: string}[] = [
   {version: 1, name: 'initial', sql: initial},
   {version: 2, name: 'specs-and-price-history', sql: specsAndPriceHistory},
   {version: 3, name: 'budgets', sql: budgets},
+  {version: 4, name: 'ssh-keys', sql: sshKeys},
 ]

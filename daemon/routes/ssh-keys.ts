@@ -1,0 +1,36 @@
+import type {FastifyPluginAsyncZod} from 'fastify-type-provider-zod'
+import {z} from 'zod'
+
+import {ErrorBody} from '../../src/core/api/common.js'
+import {SshKeyBody, SshKeyDto, SshKeyIdParams, SshKeysReply} from '../../src/core/api/ssh-keys.js'
+import {deleteSshKey, listSshKeys, registerSshKey} from '../../src/services/ssh-key-service.js'
+import type {AppDeps} from '../app.js'
+import {sshKeyDto} from '../dto.js'
+
+const DeleteSshKeyReply = z.object({message: z.string(), id: z.string()})
+
+/** The quick start's key registry (`/api/v1/iam/ssh-keys`): public keys only, one per fingerprint. */
+export function sshKeyRoutes(deps: AppDeps): FastifyPluginAsyncZod {
+  const {ctx} = deps
+  return async (app) => {
+    app.post(
+      '/iam/ssh-keys',
+      {schema: {body: SshKeyBody, response: {201: SshKeyDto, 400: ErrorBody, 409: ErrorBody}}},
+      async (request, reply) => reply.status(201).send(sshKeyDto(registerSshKey(ctx, request.body.title, request.body.key_body))),
+    )
+
+    app.get('/iam/ssh-keys', {schema: {response: {200: SshKeysReply}}}, async () => {
+      const keys = listSshKeys(ctx).map(sshKeyDto)
+      return {ssh_keys: keys, count: keys.length}
+    })
+
+    app.delete(
+      '/iam/ssh-keys/:id',
+      {schema: {params: SshKeyIdParams, response: {200: DeleteSshKeyReply, 404: ErrorBody}}},
+      async (request) => {
+        const key = deleteSshKey(ctx, request.params.id)
+        return {message: `SSH key ${key.id} ("${key.title}") removed; instances already set up with it keep it until they are released`, id: key.id}
+      },
+    )
+  }
+}

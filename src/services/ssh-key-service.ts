@@ -1,0 +1,72 @@
+import {randomBytes} from 'node:crypto'
+
+import {AppError} from '../core/errors.js'
+import {parseRegistrableKey} from '../ssh/key-policy.js'
+import type {AttachedSshKey} from '../store/sessions-repo.js'
+import type {SshKey} from '../store/ssh-keys-repo.js'
+import type {ServiceContext} from './context.js'
+
+export function newSshKeyId(): string {
+  return `ssh-key-${randomBytes(6).toString('hex')}`
+}
+
+/** Registers a public key (only the canonical `type base64` is kept); one fingerprint is registered once. */
+export function registerSshKey(ctx: ServiceContext, title: string, keyBody: string): SshKey {
+  let parsed: ReturnType<typeof parseRegistrableKey>
+  try {
+    parsed = parseRegistrableKey(keyBody)
+  } catch (err) {
+    throw new AppError('validation_error', `key_body: ${(err as Error).message}`, {field: 'key_body'})
+  }
+  return ctx.store.transaction(() => {
+    const existing = ctx.store.sshKeys.byFingerprint(parsed.fingerprint)
+    if (existing) {
+      throw new AppError('conflict', `this key (${parsed.fingerprint}) is already registered as ${existing.id} ("${existing.title}"); use that id, or delete it first`, {
+        existing_id: existing.id,
+        fingerprint: parsed.fingerprint,
+      })
+    }
+    const key: SshKey = {
+      id: newSshKeyId(),
+      title: title.trim(),
+      keyType: parsed.type,
+      publicKey: parsed.canonical,
+      fingerprint: parsed.fingerprint,
+      createdAt: ctx.clock.now(),
+    }
+    ctx.store.sshKeys.insert(key)
+    return key
+  })
+}
+
+export function listSshKeys(ctx: ServiceContext): SshKey[] {
+  return ctx.store.sshKeys.list()
+}
+
+/** Removes a key from the registry; sessions created with it keep it (their instances were set up already). */
+export function deleteSshKey(ctx: ServiceContext, id: string): SshKey {
+  const key = ctx.store.sshKeys.get(id)
+  if (!key || !ctx.store.sshKeys.delete(id)) throw unknownKey(id, 'id')
+  return key
+}
+
+/**
+ * The public keys behind `ssh_key_ids`, in the order given, duplicates dropped. An unknown id
+ * refuses the whole create before anything is written.
+ */
+export function resolveSshKeys(ctx: ServiceContext, ids: readonly string[]): AttachedSshKey[] {
+  const out: AttachedSshKey[] = []
+  for (const id of new Set(ids)) {
+    const key = ctx.store.sshKeys.get(id)
+    if (!key) throw unknownKey(id, 'ssh_key_ids', ' No instance was created.')
+    out.push({id: key.id, publicKey: key.publicKey})
+  }
+  return out
+}
+
+function unknownKey(id: string, field: string, after = ''): AppError {
+  return new AppError('not_found', `SSH key ${id} is not registered; \`gpu-shopper ssh-keys list\` shows the registered ones.${after}`, {
+    ssh_key_id: id,
+    field,
+  })
+}
