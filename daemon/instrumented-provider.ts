@@ -2,7 +2,7 @@ import {Counter, Histogram, type Registry} from 'prom-client'
 
 import type {ProviderAdapter} from '../src/providers/provider.js'
 
-const METHODS = ['searchOffers', 'createInstance', 'getInstance', 'listInstances', 'destroyInstance'] as const
+const METHODS = ['searchOffers', 'createInstance', 'getInstance', 'listInstances', 'destroyInstance', 'attachSshKeys'] as const
 
 export interface ProviderMetrics {
   calls: Histogram<'provider' | 'method' | 'outcome'>
@@ -31,7 +31,8 @@ export function createProviderMetrics(registry: Registry): ProviderMetrics {
 export function instrumentProvider(adapter: ProviderAdapter, metrics: ProviderMetrics): ProviderAdapter {
   const wrapped = Object.create(adapter) as ProviderAdapter
   for (const method of METHODS) {
-    const original = adapter[method].bind(adapter) as (...args: unknown[]) => Promise<unknown>
+    if (!adapter[method]) continue
+    const original = adapter[method]!.bind(adapter) as (...args: unknown[]) => Promise<unknown>
     ;(wrapped as unknown as Record<string, unknown>)[method] = async (...args: unknown[]) => {
       const end = metrics.calls.startTimer({provider: adapter.name, method})
       try {

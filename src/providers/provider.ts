@@ -21,6 +21,12 @@ export interface ProviderAdapter {
   listInstances(filter?: {labelPrefix?: string}, options?: CallOptions): Promise<ProviderInstance[]>
   /** Idempotent: an instance that is already gone counts as destroyed. */
   destroyInstance(providerInstanceId: string, options?: CallOptions): Promise<void>
+  /**
+   * Authorises keys on an existing instance (providers that attach keys after create). Needed
+   * when an instance was adopted by its label: the create that made it may have died before
+   * attaching them. Attaching a key twice is harmless.
+   */
+  attachSshKeys?(providerInstanceId: string, publicKeys: string[], options?: CallOptions): Promise<void>
 }
 
 export interface ProviderCapabilities {

@@ -23,7 +23,10 @@ const DONE: JobOutcome = {done: true}
  */
 export async function runProvisionStep(ctx: ServiceContext, job: Job): Promise<JobOutcome> {
   const outcome = await provisionStep(ctx, job)
-  if (outcome.done && job.sessionId) lastProgress.delete(job.sessionId)
+  if (outcome.done && job.sessionId) {
+    lastProgress.delete(job.sessionId)
+    lastReattach.delete(job.sessionId)
+  }
   return outcome
 }
 
@@ -214,6 +217,7 @@ async function verifyAndStart(ctx: ServiceContext, session: StoredSession, insta
   } catch (err) {
     // Keys can take a while to propagate (Vast.ai: 10-15 s); the provisioning timeout above bounds the wait.
     const message = scrubSecrets(err instanceof Error ? err.message : String(err))
+    if (/authentication methods failed/i.test(message)) await reattachKeys(ctx, session)
     noteProgress(ctx, session, `verifying SSH: ${message}`)
     return {done: false, retryInMs: ctx.timings.pollIntervalMs, error: message}
   }
@@ -231,6 +235,28 @@ export function failAndRelease(ctx: ServiceContext, session: StoredSession, reas
     }
   })
   return DONE
+}
+
+const lastReattach = new Map<string, number>()
+const REATTACH_EVERY_MS = 20_000
+
+/**
+ * SSH refused our keys. If the instance was adopted by its label, the create that made it may
+ * have died before attaching them: attach them again (harmless if they are there), at most
+ * every 20 s since keys take a while to propagate.
+ */
+async function reattachKeys(ctx: ServiceContext, session: StoredSession): Promise<void> {
+  const adapter = ctx.providers.get(session.provider)
+  const now = ctx.clock.now()
+  if (!adapter.attachSshKeys || !session.providerInstanceId) return
+  if (now - (lastReattach.get(session.id) ?? -Infinity) < REATTACH_EVERY_MS) return
+  lastReattach.set(session.id, now)
+  try {
+    await adapter.attachSshKeys(session.providerInstanceId, instanceKeys(ctx, session))
+    noteProgress(ctx, session, 'SSH keys attached again to the instance')
+  } catch (err) {
+    ctx.log.warn({session_id: session.id, err: scrubSecrets(err instanceof Error ? err.message : String(err))}, 'attaching SSH keys again failed')
+  }
 }
 
 /** The last progress note per provisioning session, so repeated polls do not repeat it. */

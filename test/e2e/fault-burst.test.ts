@@ -58,9 +58,17 @@ describe('a burst under 30 % provider faults', () => {
       pollUntil(async () => {
         const all = await Promise.all(ids.map((id) => get(`/api/v1/sessions/${id}`)))
         return all.every(want) ? all : undefined
-      }, what, 240_000, 250)
+      }, what, Number(process.env.BURST_DEADLINE_MS ?? 240_000), 250)
 
-    await settled((s) => s.status === 'running' || s.status === 'failed', 'every session running or failed')
+    await settled((s) => s.status === 'running' || s.status === 'failed', 'every session running or failed').catch(async (err) => {
+      for (const id of ids) {
+        const s = await get(`/api/v1/sessions/${id}`)
+        if (s.status === 'running' || s.status === 'failed') continue
+        const events = (await get(`/api/v1/sessions/${id}/events?after=0`)).events.map((e: any) => e.message)
+        console.log(id, s.provider, s.status, events.slice(-4).join(' | '))
+      }
+      throw err
+    })
     for (const id of ids) expect((await post(`/api/v1/sessions/${id}/done`)).statusCode).toBe(200)
     const final = await settled((s) => s.status === 'stopped' || (s.status === 'failed' && s.stopped_at !== null), 'every instance released')
     for (const url of Object.values(daemon.simulatorUrls)) await simControl(url, 'DELETE', '/_sim/faults')

@@ -267,6 +267,10 @@ export class VastAiAdapter implements ProviderAdapter {
     throw new ProviderUnavailableError(this.name, `vastai: ${where}: the reply named no instance; the outcome is unknown`, res.status)
   }
 
+  async attachSshKeys(providerInstanceId: string, publicKeys: string[], options?: CallOptions): Promise<void> {
+    await this.#attachKeys(this.#instanceId(providerInstanceId), publicKeys.map((k) => k.trim()), options)
+  }
+
   async #attachKeys(instanceId: string, keys: string[], options?: CallOptions): Promise<void> {
     for (const key of keys) {
       const path = `/api/v0/instances/${instanceId}/ssh/`
