@@ -1,4 +1,7 @@
-import {canTransition, type SessionStatus} from '../core/session-status.js'
+import {rmSync} from 'node:fs'
+import {join} from 'node:path'
+
+import {canTransition, isTerminal, type SessionStatus} from '../core/session-status.js'
 import type {SessionPatch, StoredSession} from '../store/sessions-repo.js'
 import type {SessionEvent} from '../store/session-events-repo.js'
 import type {ServiceContext} from './context.js'
@@ -38,7 +41,14 @@ export function transitionSession(
     return true
   })
   if (event) ctx.events.publish(event)
+  if (moved && isTerminal(to)) forgetLocalSessionKey(ctx, session.id)
   return moved
+}
+
+/** A session's private key is useless once it ended: remove the CLI's copy (never anything else). */
+function forgetLocalSessionKey(ctx: ServiceContext, sessionId: string): void {
+  if (!ctx.localKeysDir || !/^sess-[0-9a-f]+$/.test(sessionId)) return
+  for (const file of [sessionId, `${sessionId}.pub`]) rmSync(join(ctx.localKeysDir, file), {force: true})
 }
 
 /** A progress or safety note that does not change the status. */

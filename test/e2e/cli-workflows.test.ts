@@ -1,4 +1,5 @@
 import {spawn, type ChildProcess} from 'node:child_process'
+import {existsSync, statSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -84,9 +85,12 @@ describe('seed workflows through the CLI binary', () => {
     expect(extended.session_id).toBe(session.id)
     expect(Date.parse(extended.new_expires_at)).toBe(Date.parse(shown.expires_at) + 3_600_000)
 
+    const keyFile = join(home.home, 'data', 'keys', session.id)
+    expect(statSync(keyFile).mode & 0o777).toBe(0o600)
     const done = await data('done', session.id)
     expect(done.session_id).toBe(session.id)
     await pollUntil(async () => ((await data('sessions', 'get', session.id)).status === 'stopped' ? true : undefined), 'session stopped')
+    expect(existsSync(keyFile)).toBe(false) // the session's private key does not outlive it
 
     const cost = await data('costs', '--session-id', session.id)
     expect(cost).toMatchObject({session_id: session.id, currency: 'USD'})
