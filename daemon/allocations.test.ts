@@ -1,17 +1,14 @@
-import {mkdtempSync, rmSync} from 'node:fs'
-import {tmpdir} from 'node:os'
-import {join} from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {createLogger} from '../src/log/logger.js'
 import {simControl} from '../src/sim/control/control-client.js'
 import {pollUntil} from '../test/support/poll.js'
-import {startDaemon, type RunningDaemon} from './server.js'
+import type {RunningDaemon} from './server.js'
+import {startTestDaemon, type TestDaemon} from '../test/support/test-daemon.js'
 
 describe('catalog and allocations (provisioning by spec)', () => {
   let daemon: RunningDaemon
-  let home: string
+  let testDaemon: TestDaemon
   const headers = () => ({authorization: `Bearer ${daemon.token}`})
   const get = (url: string) => daemon.app.inject({method: 'GET', url, headers: headers()})
   const post = (url: string, payload?: object, extra: Record<string, string> = {}) =>
@@ -26,19 +23,11 @@ describe('catalog and allocations (provisioning by spec)', () => {
   }
 
   beforeAll(async () => {
-    home = mkdtempSync(join(tmpdir(), 'gpu-shopper-alloc-'))
-    daemon = await startDaemon({
-      port: 0,
-      simulate: true,
-      env: {GPU_SHOPPER_HOME: home},
-      writeState: false,
-      timings: {pollIntervalMs: 50},
-      logger: createLogger({level: 'silent'}),
-    })
+    testDaemon = await startTestDaemon('alloc')
+    daemon = testDaemon.daemon
   })
   afterAll(async () => {
-    await daemon?.close()
-    rmSync(home, {recursive: true, force: true})
+    await testDaemon?.close()
   })
 
   it('groups offers into SKUs with stable slugs', async () => {

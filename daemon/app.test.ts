@@ -1,35 +1,24 @@
-import {mkdtempSync, rmSync} from 'node:fs'
-import {tmpdir} from 'node:os'
-import {join} from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {createLogger} from '../src/log/logger.js'
 import {pollUntil} from '../test/support/poll.js'
-import {startDaemon, type RunningDaemon} from './server.js'
+import type {RunningDaemon} from './server.js'
+import {startTestDaemon, type TestDaemon} from '../test/support/test-daemon.js'
 
 describe('daemon API against the simulated Vast.ai', () => {
   let daemon: RunningDaemon
-  let home: string
+  let testDaemon: TestDaemon
   const auth = () => ({authorization: `Bearer ${daemon.token}`})
   const get = (url: string, headers: Record<string, string> = auth()) => daemon.app.inject({method: 'GET', url, headers})
   const post = (url: string, payload: unknown, headers: Record<string, string> = {}) =>
     daemon.app.inject({method: 'POST', url, payload: payload as object, headers: {...auth(), ...headers}})
 
   beforeAll(async () => {
-    home = mkdtempSync(join(tmpdir(), 'gpu-shopper-app-'))
-    daemon = await startDaemon({
-      port: 0,
-      simulate: true,
-      env: {GPU_SHOPPER_HOME: home},
-      writeState: false,
-      timings: {pollIntervalMs: 50},
-      logger: createLogger({level: 'silent'}),
-    })
+    testDaemon = await startTestDaemon('app')
+    daemon = testDaemon.daemon
   })
   afterAll(async () => {
-    await daemon?.close()
-    rmSync(home, {recursive: true, force: true})
+    await testDaemon?.close()
   })
 
   async function cheapestOffer(gpu = 'RTX 4090') {

@@ -1,19 +1,16 @@
-import {mkdtempSync, rmSync} from 'node:fs'
-import {tmpdir} from 'node:os'
-import {join} from 'node:path'
 
 import ssh2 from 'ssh2'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {createLogger} from '../src/log/logger.js'
 import {generateSessionKeyPair, parsePublicKey, sshFingerprint, type SshKeyPair} from '../src/ssh/keys.js'
 import {runRemoteCommand} from '../src/ssh/run-command.js'
 import {pollUntil} from '../test/support/poll.js'
-import {startDaemon, type RunningDaemon} from './server.js'
+import type {RunningDaemon} from './server.js'
+import {startTestDaemon, type TestDaemon} from '../test/support/test-daemon.js'
 
 describe('SSH key registry, ssh_key_ids on create, host key pinning and replayed private keys', () => {
   let daemon: RunningDaemon
-  let home: string
+  let testDaemon: TestDaemon
   const auth = () => ({authorization: `Bearer ${daemon.token}`})
   const get = (url: string) => daemon.app.inject({method: 'GET', url, headers: auth()})
   const del = (url: string) => daemon.app.inject({method: 'DELETE', url, headers: auth()})
@@ -22,19 +19,11 @@ describe('SSH key registry, ssh_key_ids on create, host key pinning and replayed
   const register = (title: string, key_body: string) => post('/api/v1/iam/ssh-keys', {title, key_body})
 
   beforeAll(async () => {
-    home = mkdtempSync(join(tmpdir(), 'gpu-shopper-sshkeys-'))
-    daemon = await startDaemon({
-      port: 0,
-      simulate: true,
-      env: {GPU_SHOPPER_HOME: home},
-      writeState: false,
-      timings: {pollIntervalMs: 50},
-      logger: createLogger({level: 'silent'}),
-    })
+    testDaemon = await startTestDaemon('sshkeys')
+    daemon = testDaemon.daemon
   })
   afterAll(async () => {
-    await daemon?.close()
-    rmSync(home, {recursive: true, force: true})
+    await testDaemon?.close()
   })
 
   const usedOffers = new Set<string>()

@@ -1,7 +1,8 @@
 import {toIso} from './clock.js'
 import {formatUsd, type MicroUsd} from './money.js'
 
-export interface LedgerCsvRow {
+/** One billed period of one session: the ledger's row. */
+export interface LedgerEntry {
   sessionId: string
   consumerId: string
   provider: string
@@ -16,7 +17,7 @@ export const LEDGER_CSV_HEADER =
   'session_id,consumer_id,provider,gpu_type,period_start,period_end,seconds,price_per_hour_usd,amount_usd,amount_micro_usd'
 
 /** One ledger row as RFC 4180 CSV; amounts exact (six decimals and the integer micro-USD). */
-export function ledgerCsvLine(r: LedgerCsvRow): string {
+export function ledgerCsvLine(r: LedgerEntry): string {
   return [
     r.sessionId,
     r.consumerId,

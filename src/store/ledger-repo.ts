@@ -1,16 +1,8 @@
+import type {LedgerEntry} from '../core/ledger-csv.js'
 import {asMicroUsd, type MicroUsd} from '../core/money.js'
 import type {Db} from './database.js'
 
-export interface LedgerEntry {
-  sessionId: string
-  consumerId: string
-  provider: string
-  gpuType: string
-  periodStart: number
-  periodEnd: number
-  pricePerHour: MicroUsd
-  amount: MicroUsd
-}
+export type {LedgerEntry}
 
 export interface LedgerFilter {
   consumerId?: string

@@ -1,14 +1,13 @@
-import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {existsSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {chromium, type Browser, type Page} from 'playwright-core'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {startDaemon, type RunningDaemon} from '../../daemon/server.js'
+import type {RunningDaemon} from '../../daemon/server.js'
 import {BAD_TOKEN_REASON} from '../../daemon/terminal/close-codes.js'
-import {createLogger} from '../../src/log/logger.js'
 import {pollUntil} from '../support/poll.js'
+import {startTestDaemon, type TestDaemon} from '../support/test-daemon.js'
 
 const CHROMIUM = '/usr/bin/chromium'
 const hasChromium = existsSync(CHROMIUM)
@@ -34,21 +33,14 @@ async function waitForScreen(page: Page, what: string, test: (lines: string[]) =
 
 describe.skipIf(!hasChromium)(`browser terminal in a real headless Chromium${hasChromium ? '' : ` (SKIPPED: ${CHROMIUM} is not installed; apt-get install chromium)`}`, () => {
   let daemon: RunningDaemon
-  let home: string
+  let testDaemon: TestDaemon
   let browser: Browser
   let sessionId: string
   const auth = () => ({authorization: `Bearer ${daemon.token}`, host: new URL(daemon.url).host})
 
   beforeAll(async () => {
-    home = mkdtempSync(join(tmpdir(), 'gpu-shopper-browser-terminal-'))
-    daemon = await startDaemon({
-      port: 0,
-      simulate: true,
-      env: {GPU_SHOPPER_HOME: home},
-      writeState: false,
-      timings: {pollIntervalMs: 50},
-      logger: createLogger({level: 'silent'}),
-    })
+    testDaemon = await startTestDaemon('browser-terminal')
+    daemon = testDaemon.daemon
     const offers = await daemon.app.inject({method: 'GET', url: '/api/v1/inventory?gpu_type=RTX%204090&sort=price&limit=1', headers: auth()})
     const created = await daemon.app.inject({
       method: 'POST',
@@ -70,8 +62,7 @@ describe.skipIf(!hasChromium)(`browser terminal in a real headless Chromium${has
   })
   afterAll(async () => {
     await browser?.close()
-    await daemon?.close()
-    rmSync(home, {recursive: true, force: true})
+    await testDaemon?.close()
   })
 
   it('opens page_url, runs echo hello in the shell, resizes with the window, and refuses the page a second time', async () => {
@@ -100,7 +91,7 @@ describe.skipIf(!hasChromium)(`browser terminal in a real headless Chromium${has
     expect(lines.some((line) => line.endsWith('# echo hello'))).toBe(true)
 
     // Then a screenshot shows it
-    const shot = join(home, 'terminal.png')
+    const shot = join(testDaemon.home, 'terminal.png')
     await page.screenshot({path: shot})
     expect(existsSync(shot)).toBe(true)
     expect(readFileSync(shot).subarray(0, 8).equals(PNG_SIGNATURE)).toBe(true)

@@ -1,25 +1,13 @@
 import {z} from 'zod'
 
+import {looseNumberValue, looseStringValue} from '../wire-values.js'
+
 /**
  * TensorDock v2 reply shapes, parsed defensively: live replies mixed casings
  * (`ipAddress` beside `internal_port`), came wrapped and unwrapped, and may carry numbers as
  * strings, nulls and missing blocks (`pricing`, `network_features`). Only what we use is
  * declared; everything else passes through unread.
  */
-
-function looseNumberValue(v: unknown): unknown {
-  if (typeof v === 'string') {
-    const t = v.trim()
-    if (t === '') return null
-    const n = Number(t)
-    return Number.isFinite(n) ? n : v
-  }
-  return v
-}
-
-function looseStringValue(v: unknown): unknown {
-  return typeof v === 'number' && Number.isFinite(v) ? String(v) : v
-}
 
 /** A number, a numeric string, null or absent; anything else reads as absent rather than failing the row. */
 const looseNumber = z.preprocess(looseNumberValue, z.number().nullish()).catch(null)

@@ -1,29 +1,17 @@
 import {z} from 'zod'
 
+import {looseNumberValue, looseStringValue} from '../wire-values.js'
+
 /**
  * Vast.ai reply shapes, parsed defensively: real replies carry nulls (`cpu_cores`, `rented`,
  * `actual_status`), numbers as strings, and leave fields out. Only what we use is declared;
  * everything else passes through unread.
  */
 
-function looseNumberValue(v: unknown): unknown {
-  if (typeof v === 'string') {
-    const t = v.trim()
-    if (t === '') return null
-    const n = Number(t)
-    return Number.isFinite(n) ? n : v
-  }
-  return v
-}
-
 function looseBooleanValue(v: unknown): unknown {
   if (v === 1 || v === '1' || v === 'true' || v === 'True') return true
   if (v === 0 || v === '0' || v === 'false' || v === 'False' || v === '') return false
   return v
-}
-
-function looseStringValue(v: unknown): unknown {
-  return typeof v === 'number' && Number.isFinite(v) ? String(v) : v
 }
 
 const looseNumber = z.preprocess(looseNumberValue, z.number().nullish())
