@@ -6,10 +6,12 @@ import {BaseCommand, apiFlags} from '../src/cli/base-command.js'
 import {defaultConsumer} from '../src/cli/default-consumer.js'
 import {UserError, withNothingHappened} from '../src/cli/errors.js'
 import {followSession} from '../src/cli/follow-session.js'
+import {saveSessionKey} from '../src/cli/save-key.js'
 import {HARD_MAX_WARNING, type Provisioned, provisionAllocation, provisionSession} from '../src/cli/provision.js'
 import {type ProvisionTarget, provisionTarget} from '../src/cli/provision-target.js'
 import {eventLine, runningSummary, sshCommand} from '../src/cli/session-summary.js'
 import {checkIntRange, checkNotBlank, decimalFlag} from '../src/cli/validate.js'
+import {sshKeyIdsFrom} from '../src/cli/ssh-key-ids.js'
 import {outcomeError} from '../src/cli/wait-outcome.js'
 import {appPaths} from '../src/config/paths.js'
 import type {SessionDto} from '../src/core/api/sessions.js'
@@ -59,6 +61,9 @@ export default class Provision extends BaseCommand {
     'storage-policy': Flags.string({description: 'What happens to the disk at the end', options: [...STORAGE_POLICIES], default: 'destroy'}),
     'disk-gb': Flags.integer({description: 'Disk size in GB; cannot be changed later', default: DEFAULT_DISK_GB}),
     'template-hash-id': Flags.string({description: 'Provider template to boot (Vast.ai template hash)'}),
+    'ssh-key-id': Flags.string({description: 'Registered SSH key (see `ssh-keys list`) to trust as well as the generated one (repeatable)', multiple: true}),
+    'save-key': Flags.string({description: 'Also copy the session\'s private key to this path (0600)'}),
+    force: Flags.boolean({description: 'With --save-key: overwrite an existing file'}),
     'idempotency-key': Flags.string({description: 'Repeat-safe request key; the same key and flags return the first result instead of renting again'}),
     'hard-max-override': Flags.boolean({description: 'Lift the 12-hour hard maximum: extensions may then take the session past 12 hours in total (it still ends at its reservation)'}),
     wait: Flags.boolean({description: 'Wait until the session is running (or failed); Ctrl-C stops waiting, not the session'}),
@@ -68,6 +73,7 @@ export default class Provision extends BaseCommand {
   async run(): Promise<ProvisionResult> {
     const {flags} = await this.parse(Provision)
     let target: ProvisionTarget
+    let sshKeyIds: string[] = []
     try {
       target = provisionTarget(flags)
       checkNotBlank('consumer-id', flags['consumer-id'])
@@ -76,6 +82,8 @@ export default class Provision extends BaseCommand {
       checkIntRange('disk-gb', flags['disk-gb'], 10, 10_000)
       checkIntRange('timeout', flags.timeout, 1, 24 * 3600)
       checkNotBlank('idempotency-key', flags['idempotency-key'])
+      checkNotBlank('save-key', flags['save-key'])
+      sshKeyIds = sshKeyIdsFrom(flags['ssh-key-id'])
     } catch (err) {
       if (err instanceof UserError) err.message = withNothingHappened(err.message, 'No instance was created.')
       throw err
@@ -94,6 +102,7 @@ export default class Provision extends BaseCommand {
       storage_policy: flags['storage-policy'] as StoragePolicy,
       disk_gb: flags['disk-gb'],
       ...(flags['hard-max-override'] ? {hard_max_override: true} : {}),
+      ...(sshKeyIds.length > 0 ? {ssh_key_ids: sshKeyIds} : {}),
     }
     if (flags['hard-max-override']) this.warnUser(HARD_MAX_WARNING)
     const context = {paths, narrate: (m: string) => this.narrate(m)}
@@ -131,6 +140,10 @@ export default class Provision extends BaseCommand {
     } else {
       this.out(`${session.id}\t${runningSummary(session, Date.now())}`)
       this.narrate(`Follow it with: gpu-shopper sessions get ${session.id} --watch`)
+    }
+    if (flags['save-key']) {
+      const saved = await saveSessionKey(created.sshKeyPath, flags['save-key'], {force: flags.force})
+      this.narrate(`Saved its private key to ${saved} (0600).`)
     }
     const ssh = sshCommand(session, created.sshKeyPath)
     this.narrate(ssh ? `Connect with: ${ssh}` : `Its private key is in ${created.sshKeyPath} (0600).`)

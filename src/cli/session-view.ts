@@ -7,7 +7,7 @@ import {renderDetails} from './output.js'
 import {watchSession} from './session-watch.js'
 
 /** `sessions get ID` and `sessions --id ID`: one session, optionally followed first. */
-export async function showSession(io: CommandIo, client: ApiClient, id: string, options: {watch?: boolean; timeoutSeconds: number}): Promise<SessionDto> {
+export async function showSession(io: CommandIo, client: ApiClient, id: string, options: {watch?: boolean; timeoutSeconds: number; extraRows?: ReadonlyArray<[string, string]>}): Promise<SessionDto> {
   let session: SessionDto
   try {
     session = await client.sessions.get(id)
@@ -18,6 +18,6 @@ export async function showSession(io: CommandIo, client: ApiClient, id: string, 
   if (options.watch) {
     session = await watchSession(client, id, {timeoutSeconds: options.timeoutSeconds, signal: io.interruptSignal(), narrate: io.narrate})
   }
-  io.out(renderDetails(sessionDetails(session, {now: Date.now()})))
+  io.out(renderDetails([...sessionDetails(session, {now: Date.now()}), ...(options.extraRows ?? [])]))
   return session
 }

@@ -17,6 +17,8 @@ import type {
 } from '../core/api/sessions.js'
 import type {MessageReply} from '../core/api/common.js'
 import type {ReconcileReply} from '../core/api/reconcile.js'
+import type {SshKeyBody, SshKeyDto, SshKeysReply} from '../core/api/ssh-keys.js'
+import type {TerminalTokenReply} from '../core/api/terminal.js'
 
 import {ApiError, DaemonUnreachableError, StreamUnavailableError} from './errors.js'
 import {httpFetch, type HttpFetch, type HttpResponse} from './http-transport.js'
@@ -104,6 +106,15 @@ export interface ApiClient {
     list(params?: AllocationsParams, options?: RequestOptions): Promise<AllocationsReply>
     get(allocationId: string, options?: RequestOptions): Promise<AllocationDto>
     release(allocationId: string, options?: ReleaseOptions): Promise<AllocationDto>
+    /** A single-use browser-terminal ticket; 409 while the allocation is not active. */
+    terminalToken(allocationId: string, options?: RequestOptions): Promise<TerminalTokenReply>
+  }
+  /** The quick start's registry of public keys (`iam ssh-keys`). */
+  sshKeys: {
+    /** 409 with `existing_id` when the same key is registered already. */
+    add(body: SshKeyBody, options?: RequestOptions): Promise<SshKeyDto>
+    list(options?: RequestOptions): Promise<SshKeysReply>
+    remove(keyId: string, options?: RequestOptions): Promise<unknown>
   }
   sessions: {
     create(body: CreateSessionBody, options: CreateOptions): Promise<CreateSessionReply>
@@ -114,6 +125,8 @@ export interface ApiClient {
     shutdown(sessionId: string, options?: IdempotentOptions): Promise<MessageReply>
     events(sessionId: string, after?: number, options?: RequestOptions): Promise<EventsReply>
     streamEvents(sessionId: string, options?: StreamOptions): AsyncGenerator<SessionEventDto>
+    /** A single-use browser-terminal ticket; 409 while the session is not running. */
+    terminalToken(sessionId: string, options?: RequestOptions): Promise<TerminalTokenReply>
   }
   costs: {
     get(params: Query<CostsParams> & {session_id: string}, options?: RequestOptions): Promise<SessionCostReply>
@@ -262,6 +275,12 @@ export function createApiClient(clientOptions: ApiClientOptions): ApiClient {
       get: (id, options) => call({method: 'GET', path: allocationPath(id), options}),
       release: (id, options) =>
         call({method: 'POST', path: allocationPath(id, '/release'), headers: idempotencyHeader(options?.idempotencyKey), options}),
+      terminalToken: (id, options) => call({method: 'POST', path: allocationPath(id, '/terminal-token'), options}),
+    },
+    sshKeys: {
+      add: (body, options) => call({method: 'POST', path: '/api/v1/iam/ssh-keys', body, options}),
+      list: (options) => call({method: 'GET', path: '/api/v1/iam/ssh-keys', options}),
+      remove: (id, options) => call({method: 'DELETE', path: `/api/v1/iam/ssh-keys/${encodeURIComponent(id)}`, options}),
     },
     sessions: {
       create: (body, options) =>
@@ -286,6 +305,7 @@ export function createApiClient(clientOptions: ApiClientOptions): ApiClient {
       shutdown: (id, options) => call({method: 'DELETE', path: sessionPath(id), headers: idempotencyHeader(options?.idempotencyKey), options}),
       events: (id, after, options) => call({method: 'GET', path: sessionPath(id, '/events'), query: {after: after ?? 0}, options}),
       streamEvents,
+      terminalToken: (id, options) => call({method: 'POST', path: sessionPath(id, '/terminal-token'), options}),
     },
     costs: {
       get: ((params?: Record<string, unknown>, options?: RequestOptions) =>

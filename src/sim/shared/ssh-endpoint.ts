@@ -3,8 +3,9 @@ import type {AddressInfo, Server as NetServer, Socket} from 'node:net'
 
 import ssh2, {type Connection, type ParsedKey, type PublicKeyAuthContext} from 'ssh2'
 
-import {runShellCommand, type ShellContext} from './fake-shell.js'
+import {homeOf, runShellCommand, type ShellContext} from './fake-shell.js'
 import {runInteractiveShell} from './interactive-shell.js'
+import {createMemoryFs, serveSftp} from './sftp-server.js'
 
 export interface SshEndpointOptions {
   host: string
@@ -31,6 +32,8 @@ export interface SshEndpoint {
 /** A real SSH server on loopback standing in for one simulated machine. */
 export async function startSshEndpoint(options: SshEndpointOptions): Promise<SshEndpoint> {
   const clients = new Set<Connection>()
+  // The machine's disk for SFTP: shared by every connection, gone when the endpoint closes.
+  const disk = createMemoryFs()
   const usernames: readonly string[] = typeof options.username === 'string' ? [options.username] : options.username
   const server = new ssh2.Server({hostKeys: [options.hostKey]}, (client) => {
     clients.add(client)
@@ -77,6 +80,11 @@ export async function startSshEndpoint(options: SshEndpointOptions): Promise<Ssh
           if (result.stderr) stream.stderr.write(result.stderr)
           stream.exit(result.code)
           stream.end()
+        })
+        session.on('sftp', (accept) => {
+          const sftp = accept()
+          sftp.on('error', () => undefined)
+          serveSftp(sftp, disk, homeOf(shell.user ?? usernames[0] ?? 'root'))
         })
         session.on('shell', (accept) => {
           const stream = accept()

@@ -1,0 +1,139 @@
+import {execFile} from 'node:child_process'
+import {randomBytes} from 'node:crypto'
+import {mkdir, readFile, stat, writeFile} from 'node:fs/promises'
+import {join} from 'node:path'
+import {promisify} from 'node:util'
+
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {generateSessionKeyPair} from '../../src/ssh/keys.js'
+import {REPO_ROOT, runCli} from '../support/cli.js'
+import {createTempHome, type TempHome} from '../support/temp-home.js'
+
+const run = promisify(execFile)
+
+/**
+ * Getting onto a rented GPU through the real binary and the system OpenSSH client: registered
+ * keys, `connect`, `--print`, `ssh-config`, `copy` over SFTP, against `daemon start --simulate`
+ * whose instances are real SSH servers on 127.0.0.1. HOME is a temp dir too, so ~/.ssh is ours.
+ */
+describe('access to a session through the CLI binary', () => {
+  let home: TempHome
+  let userHome: string
+  let keyId: string
+  let registeredKeyFile: string
+  let sessionId: string
+  const cli = (...args: string[]) => runCli(args, {env: {...home.env, HOME: userHome}, timeoutMs: 90_000})
+  const ok = async (...args: string[]) => {
+    const result = await cli(...args)
+    if (result.exitCode !== 0) throw new Error(`gpu-shopper ${args.join(' ')} failed (${result.exitCode}):\n${result.stdout}${result.stderr}`)
+    return result
+  }
+  const data = async <T = any>(...args: string[]) => (await ok(...args, '--json')).json<T>().data
+
+  beforeAll(async () => {
+    home = await createTempHome()
+    userHome = join(home.home, 'user-home')
+    await mkdir(join(userHome, '.ssh'), {recursive: true, mode: 0o700})
+    await ok('daemon', 'start', '--simulate', '--port', '0')
+  }, 60_000)
+
+  afterAll(async () => {
+    if (home) await cli('daemon', 'stop')
+    await home?.cleanup()
+  })
+
+  it('registers a key, refuses it twice with the existing id, and lists its fingerprint', async () => {
+    // Given a key pair whose private half only the user has
+    const pair = generateSessionKeyPair('laptop')
+    registeredKeyFile = join(home.home, 'laptop_ed25519')
+    await writeFile(registeredKeyFile, pair.privateKey, {mode: 0o600})
+    await writeFile(`${registeredKeyFile}.pub`, `${pair.publicKey}\n`)
+
+    // When it is registered (with the quick start's spelling), then again
+    const added = await data('iam', 'ssh-keys', 'add', '--title', 'laptop-ed25519', '--key', pair.publicKey)
+    keyId = added.id
+    const again = await cli('ssh-keys', 'add', '--title', 'again', '--key-file', `${registeredKeyFile}.pub`)
+
+    // Then the repeat exits 4 naming the key's id, and the list shows it by SHA256 fingerprint
+    expect(added.fingerprint).toMatch(/^SHA256:/)
+    expect(again.exitCode).toBe(4)
+    expect(again.stderr).toContain(keyId)
+    const listed = await ok('ssh-keys', 'list')
+    expect(listed.stdout).toContain(keyId)
+    expect(listed.stdout).toContain(added.fingerprint)
+  })
+
+  it('provisions an RTX 4090 with the registered key and runs nvidia-smi over system ssh', async () => {
+    const provisioned = await data('provision', '--gpu-type', 'RTX 4090', '--ssh-key-id', keyId, '--wait', '--timeout', '60')
+    sessionId = provisioned.session.id
+    expect(provisioned.session.status).toBe('running')
+    expect(provisioned.session.ssh_key_ids).toContain(keyId)
+    const fixture = await readFile(join(REPO_ROOT, 'fixtures', 'nvidia-smi', 'nvidia-smi.txt'), 'utf8')
+
+    // When nvidia-smi runs with the session's own key, then with the registered one
+    const own = await ok('connect', sessionId, '--', 'nvidia-smi')
+    const registered = await ok('ssh', sessionId, '--identity', registeredKeyFile, '--', 'nvidia-smi')
+
+    // Then both print the fixture's table
+    expect(own.stdout).toBe(fixture)
+    expect(registered.stdout).toBe(fixture)
+    const failing = await cli('connect', sessionId, '--', 'no-such-command')
+    expect(failing.exitCode).toBe(127)
+  }, 120_000)
+
+  it('prints a command that works when pasted into a shell', async () => {
+    const printed = (await ok('connect', sessionId, '--print')).stdout.trim()
+    expect(printed.split('\n')).toHaveLength(1)
+    expect(printed).toMatch(/^ssh -i .* -o StrictHostKeyChecking=yes /)
+    const known = /UserKnownHostsFile=(\S+)/.exec(printed)![1]!
+    expect((await stat(known)).mode & 0o777).toBe(0o600)
+    expect(await readFile(known, 'utf8')).toMatch(/^\[127\.0\.0\.1\]:\d+ ssh-\S+ \S+\n$/)
+
+    const {stdout} = await run('bash', ['-c', `${printed} echo hello`], {env: {...home.env, HOME: userHome}})
+    expect(stdout).toBe('hello\n')
+  })
+
+  it('copies a 200 KB file up and back byte for byte', async () => {
+    const original = randomBytes(200 * 1024)
+    const local = join(home.home, 'random.bin')
+    const back = join(home.home, 'back.bin')
+    await writeFile(local, original)
+    await ok('copy', local, `${sessionId}:/workspace/random.bin`)
+    await ok('copy', `${sessionId}:/workspace/random.bin`, back)
+    expect((await readFile(back)).equals(original)).toBe(true)
+  })
+
+  it('writes ssh-config blocks with consent, and drops them once the session has ended', async () => {
+    // Given a user config with an unrelated entry
+    const userConfig = join(userHome, '.ssh', 'config')
+    const other = 'Host other\n  HostName example.com\n'
+    await writeFile(userConfig, other, {mode: 0o600})
+
+    // When ssh-config runs with --yes
+    await ok('ssh-config', '--yes')
+
+    // Then the Include comes first, the block is there, and ssh can use it
+    const ownFile = join(userHome, '.ssh', 'gpu-shopper.config')
+    expect(await readFile(userConfig, 'utf8')).toBe(`Include ~/.ssh/gpu-shopper.config\n\n${other}`)
+    expect(await readFile(ownFile, 'utf8')).toContain(`Host gpu-${sessionId}`)
+    expect((await stat(ownFile)).mode & 0o777).toBe(0o600)
+    const {stdout} = await run('ssh', ['-F', userConfig, `gpu-${sessionId}`, 'echo', 'via-config'], {env: {...home.env, HOME: userHome}})
+    expect(stdout).toBe('via-config\n')
+
+    // When the session ends and ssh-config runs again
+    await ok('done', sessionId, '--wait')
+    await ok('ssh-config', '--yes')
+
+    // Then its block is gone, and the user's config has one Include and the untouched entry
+    expect(await readFile(ownFile, 'utf8')).not.toContain(`Host gpu-${sessionId}`)
+    expect(await readFile(userConfig, 'utf8')).toBe(`Include ~/.ssh/gpu-shopper.config\n\n${other}`)
+  }, 120_000)
+
+  it('refuses to connect to a stopped session, naming its state', async () => {
+    const refused = await cli('connect', sessionId, '--', 'echo', 'hi')
+    expect(refused.exitCode).toBe(4)
+    expect(refused.stderr).toMatch(/is stopped/)
+    expect(refused.stderr).toMatch(/provision/)
+  })
+})
