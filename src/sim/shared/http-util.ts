@@ -100,3 +100,24 @@ export function flatHeaders(req: IncomingMessage): Record<string, string> {
   }
   return out
 }
+
+export interface SimRequest {
+  method: string
+  url: URL
+  path: string
+  /** Parsed JSON, or the raw text when `badJson` (each API answers that in its own words). */
+  body: unknown
+  badJson: boolean
+}
+
+/** Reads and parses one request the way every simulated API does. */
+export async function readSimRequest(req: IncomingMessage): Promise<SimRequest> {
+  const url = new URL(req.url ?? '/', 'http://sim.invalid')
+  const raw = await readBody(req)
+  try {
+    return {method: req.method ?? 'GET', url, path: url.pathname, body: parseJsonBody(raw), badJson: false}
+  } catch (error) {
+    if (!(error instanceof BadJsonError)) throw error
+    return {method: req.method ?? 'GET', url, path: url.pathname, body: raw.toString('utf8'), badJson: true}
+  }
+}

@@ -3,7 +3,7 @@ import {createServer, type IncomingMessage, type ServerResponse} from 'node:http
 import {systemClock, type Clock} from '../../core/clock.js'
 import type {FaultKind} from '../shared/faults.js'
 import {closeHttp, listenHttp} from '../shared/http-listen.js'
-import {BadJsonError, flatHeaders, jsonReply, parseJsonBody, queryObject, readBody, sendReply, type Reply} from '../shared/http-util.js'
+import {flatHeaders, jsonReply, queryObject, readSimRequest, sendReply, type Reply} from '../shared/http-util.js'
 import {ROUTES, type Route} from './api.js'
 import {defaultConfig, type TensorDockSimConfig} from './config.js'
 import {handleControl} from './control.js'
@@ -87,19 +87,7 @@ export async function startTensorDockSim(options: TensorDockSimOptions = {}): Pr
 }
 
 async function handle(sim: TensorDockSim, req: IncomingMessage, res: ServerResponse, delays: Set<NodeJS.Timeout>): Promise<void> {
-  const method = req.method ?? 'GET'
-  const url = new URL(req.url ?? '/', 'http://sim.invalid')
-  const path = url.pathname
-  const raw = await readBody(req)
-  let body: unknown
-  let badJson = false
-  try {
-    body = parseJsonBody(raw)
-  } catch (error) {
-    if (!(error instanceof BadJsonError)) throw error
-    badJson = true
-    body = raw.toString('utf8')
-  }
+  const {method, url, path, body, badJson} = await readSimRequest(req)
 
   if (path.startsWith('/_sim/')) {
     if (badJson) return sendReply(res, jsonReply(400, {success: false, error: 'invalid_args', msg: 'body is not valid JSON'}))
