@@ -1,18 +1,45 @@
 import {randomBytes} from 'node:crypto'
 
 import type {Clock} from '../src/core/clock.js'
-import {ENV, readEnv} from '../src/config/env.js'
+import {ENV, readEnv, readIntEnv, SIM_OFFERS_RANGE, VASTAI_SEARCH_LIMIT_RANGE} from '../src/config/env.js'
+import type {ProviderName} from '../src/core/provider-name.js'
 import type {Logger} from '../src/log/logger.js'
 import type {ProviderAdapter} from '../src/providers/provider.js'
 import {createTensorDockAdapter} from '../src/providers/tensordock/tensordock-adapter.js'
 import {createVastAiAdapter} from '../src/providers/vastai/vastai-adapter.js'
 import {ProviderRegistry} from '../src/services/provider-registry.js'
+import type {RefreshPolicy} from '../src/services/refresh-worker.js'
 
 export interface BuiltProviders {
   registry: ProviderRegistry
   /** Base URLs of the in-process simulators (simulate mode only). */
   simulatorUrls: Record<string, string>
+  /** What the settings change in the refresh workers' policies (the daemon's own overrides win). */
+  refreshPolicies: Partial<Record<ProviderName, Partial<RefreshPolicy>>>
   close(): Promise<void>
+}
+
+/** Sizing knobs read from the environment; unset ones keep the adapters' and simulators' defaults. */
+export interface ProviderSettings {
+  /** Offers one Vast.ai refresh asks for. */
+  vastaiSearchLimit?: number
+  /** Offers the simulated Vast.ai market generates (simulate mode). */
+  simOffers?: number
+}
+
+/**
+ * GPU_SHOPPER_VASTAI_SEARCH_LIMIT and GPU_SHOPPER_SIM_OFFERS. A bad value throws with the
+ * variable's name and range; the daemon reads these before it takes its lock or starts
+ * anything, so a typo stops it at once (the CLI shows the message from the log) instead of
+ * being half-applied.
+ */
+export function providerSettingsFromEnv(env: NodeJS.ProcessEnv): ProviderSettings {
+  const settings: ProviderSettings = {}
+  const searchLimit = readIntEnv(ENV.vastaiSearchLimit, VASTAI_SEARCH_LIMIT_RANGE, env)
+  if (searchLimit !== undefined) settings.vastaiSearchLimit = searchLimit
+  const simOffers = readIntEnv(ENV.simOffers, SIM_OFFERS_RANGE, env)
+  if (simOffers !== undefined) settings.simOffers = simOffers
+  return settings
 }
 
 export interface ProviderBuildOptions {
@@ -24,6 +51,8 @@ export interface ProviderBuildOptions {
   wrap?: (adapter: ProviderAdapter) => ProviderAdapter
   /** Per-call deadline of provider HTTP calls (create included); adapters' own defaults otherwise. */
   timeoutMs?: number
+  /** Read from `env` when not given. */
+  settings?: ProviderSettings
 }
 
 /**
@@ -36,27 +65,34 @@ export async function buildProviders(options: ProviderBuildOptions): Promise<Bui
   const wrap = options.wrap ?? ((a: ProviderAdapter) => a)
   const deadlines = options.timeoutMs === undefined ? {} : {timeoutMs: options.timeoutMs}
   const tdDeadlines = options.timeoutMs === undefined ? {} : {timeoutMs: options.timeoutMs, createTimeoutMs: options.timeoutMs}
+  const settings = options.settings ?? providerSettingsFromEnv(env)
+  // The refresh asks for `maxOffers`; the adapter's own limit covers queries that set none.
+  const searchLimit = settings.vastaiSearchLimit === undefined ? {} : {searchLimit: settings.vastaiSearchLimit}
+  const refreshPolicies: BuiltProviders['refreshPolicies'] =
+    settings.vastaiSearchLimit === undefined ? {} : {vastai: {maxOffers: settings.vastaiSearchLimit}}
   const registry = new ProviderRegistry()
   if (options.simulate) {
     const {startSimulators} = await import('../src/sim/index.js')
-    const sims = await startSimulators({host: '127.0.0.1', port: 0})
+    const sims = await startSimulators({host: '127.0.0.1', port: 0, ...(settings.simOffers === undefined ? {} : {offerCount: settings.simOffers})})
     const fast = {perSecond: 50, burst: 50}
     registry.register('vastai', {
       baseUrl: sims.vastai.url,
-      adapter: wrap(createVastAiAdapter({baseUrl: sims.vastai.url, apiKey: `sim-${randomBytes(8).toString('hex')}`, clock, rateLimit: fast, logger: log, ...deadlines})),
+      adapter: wrap(
+        createVastAiAdapter({baseUrl: sims.vastai.url, apiKey: `sim-${randomBytes(8).toString('hex')}`, clock, rateLimit: fast, logger: log, ...searchLimit, ...deadlines}),
+      ),
     })
     registry.register('tensordock', {
       baseUrl: sims.tensordock.url,
       adapter: wrap(createTensorDockAdapter({baseUrl: sims.tensordock.url, apiToken: `sim-${randomBytes(8).toString('hex')}`, clock, rateLimit: fast, logger: log, ...tdDeadlines})),
     })
-    return {registry, simulatorUrls: {vastai: sims.vastai.url, tensordock: sims.tensordock.url}, close: () => sims.close()}
+    return {registry, simulatorUrls: {vastai: sims.vastai.url, tensordock: sims.tensordock.url}, refreshPolicies, close: () => sims.close()}
   }
 
   const vastKey = readEnv(ENV.vastaiApiKey, env)
   const vastUrl = readEnv(ENV.vastaiApiUrl, env)
   if (vastKey || vastUrl) {
     const baseUrl = vastUrl ?? 'https://console.vast.ai'
-    registry.register('vastai', {baseUrl, adapter: wrap(createVastAiAdapter({baseUrl, apiKey: vastKey ?? '', clock, logger: log, ...deadlines}))})
+    registry.register('vastai', {baseUrl, adapter: wrap(createVastAiAdapter({baseUrl, apiKey: vastKey ?? '', clock, logger: log, ...searchLimit, ...deadlines}))})
   }
   const tdToken = readEnv(ENV.tensordockApiToken, env)
   const tdUrl = readEnv(ENV.tensordockApiUrl, env)
@@ -70,5 +106,5 @@ export async function buildProviders(options: ProviderBuildOptions): Promise<Bui
   if (registry.entries().length === 0) {
     log.warn('no provider configured: set VASTAI_API_KEY and/or TENSORDOCK_API_TOKEN (see README), or start with --simulate')
   }
-  return {registry, simulatorUrls: {}, close: async () => {}}
+  return {registry, simulatorUrls: {}, refreshPolicies, close: async () => {}}
 }

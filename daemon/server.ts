@@ -23,7 +23,7 @@ import {buildApp} from './app.js'
 import {createProviderMetrics, instrumentProvider} from './instrumented-provider.js'
 import {acquireDaemonLock} from './daemon-lock.js'
 import {loadOrCreateDaemonKey} from './daemon-keys.js'
-import {buildProviders} from './providers.js'
+import {buildProviders, providerSettingsFromEnv} from './providers.js'
 import type {DaemonState} from '../src/config/daemon-state.js'
 import {removeStateFile, writeStateFile} from './state-file.js'
 
@@ -71,6 +71,9 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
   const host = options.host ?? '127.0.0.1'
   const log = options.logger ?? createLogger({level: readEnv(ENV.logLevel, env) ?? 'info'})
   const version = packageVersion()
+  // Configuration errors stop the start before the lock, the store or a simulator is touched.
+  const providerSettings = providerSettingsFromEnv(env)
+  const envTimings = timingsFromEnv(env)
   const releaseLock = acquireDaemonLock(paths.data)
   const store = Store.open(databaseFile(paths))
   const deploymentId = store.meta.getOrInit('deployment_id', () => `dep-${randomBytes(4).toString('hex')}`)
@@ -85,6 +88,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
     simulate: Boolean(options.simulate),
     wrap: (adapter) => instrumentProvider(adapter, providerMetrics),
     timeoutMs: options.providerTimeoutMs,
+    settings: providerSettings,
   })
   const providers = built.registry
   const simulatorUrls = built.simulatorUrls
@@ -98,11 +102,11 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
     deploymentId,
     daemonKey,
     simulated: Boolean(options.simulate),
-    timings: {...DEFAULT_TIMINGS, ...timingsFromEnv(env), ...options.timings},
+    timings: {...DEFAULT_TIMINGS, ...envTimings, ...options.timings},
     localKeysDir: sessionKeysDir(paths),
   }
   const token = options.auth === false ? null : randomBytes(32).toString('base64url')
-  const inventory = new InventoryService(ctx, options.refreshPolicies)
+  const inventory = new InventoryService(ctx, mergePolicies(built.refreshPolicies, options.refreshPolicies ?? {}))
   const jobs = new JobRunner(ctx)
   const reconciler = new Reconciler(ctx)
   const lifecycle = new LifecycleWorker(ctx, () => jobs.kick(), reconciler)
@@ -177,6 +181,15 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
       return closing
     },
   }
+}
+
+type PolicyOverrides = Partial<Record<ProviderName, Partial<RefreshPolicy>>>
+
+/** Field by field per provider, `overrides` winning. */
+function mergePolicies(base: PolicyOverrides, overrides: PolicyOverrides): PolicyOverrides {
+  const merged: PolicyOverrides = {...base}
+  for (const [name, policy] of Object.entries(overrides) as [ProviderName, Partial<RefreshPolicy>][]) merged[name] = {...base[name], ...policy}
+  return merged
 }
 
 function isLoopback(host: string): boolean {

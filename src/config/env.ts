@@ -10,6 +10,10 @@ export const ENV = {
   crashAt: 'GPU_SHOPPER_CRASH_AT',
   /** JSON object of daemon timing overrides in ms (tests, operators), e.g. {"orphanGraceMs":0}. */
   timings: 'GPU_SHOPPER_TIMINGS',
+  /** Offers one Vast.ai refresh asks for (real and simulated), when the default is not enough. */
+  vastaiSearchLimit: 'GPU_SHOPPER_VASTAI_SEARCH_LIMIT',
+  /** How many offers the simulated Vast.ai market of `daemon start --simulate` generates. */
+  simOffers: 'GPU_SHOPPER_SIM_OFFERS',
   vastaiApiUrl: 'VASTAI_API_URL',
   vastaiApiKey: 'VASTAI_API_KEY',
   tensordockApiUrl: 'TENSORDOCK_API_URL',
@@ -22,4 +26,29 @@ export type EnvName = (typeof ENV)[keyof typeof ENV]
 export function readEnv(name: EnvName, env: NodeJS.ProcessEnv = process.env): string | undefined {
   const value = env[name]
   return value === undefined || value === '' ? undefined : value
+}
+
+export interface IntRange {
+  min: number
+  max: number
+}
+
+/**
+ * Offers a simulated Vast.ai market may generate (`sim start --offers`, GPU_SHOPPER_SIM_OFFERS).
+ * 200k offers take about 1.5 s to generate and 0.5 GB of memory.
+ */
+export const SIM_OFFERS_RANGE: IntRange = {min: 1, max: 200_000}
+
+/** Offers one Vast.ai search may ask for (GPU_SHOPPER_VASTAI_SEARCH_LIMIT); the largest simulated market fits. */
+export const VASTAI_SEARCH_LIMIT_RANGE: IntRange = {min: 1, max: 200_000}
+
+/** A whole number within `range`, or undefined when unset; anything else throws, naming the variable and what it accepts. */
+export function readIntEnv(name: EnvName, range: IntRange, env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const raw = readEnv(name, env)
+  if (raw === undefined) return undefined
+  const value = /^\s*\d+\s*$/.test(raw) ? Number(raw) : Number.NaN
+  if (!Number.isSafeInteger(value) || value < range.min || value > range.max) {
+    throw new Error(`${name} must be a whole number from ${range.min} to ${range.max}, got "${raw}"`)
+  }
+  return value
 }

@@ -19,3 +19,19 @@ export const OFFER_COLUMNS: readonly Column<OfferDto>[] = [
   {id: 'cuda', header: 'CUDA', align: 'right', value: (o) => (o.cuda_version === null ? '-' : String(o.cuda_version))},
   {id: 'age', header: 'SEEN', align: 'right', value: (o, ctx) => formatAge(o.fetched_at, ctx.now)},
 ]
+
+const byId = (id: string): Column<OfferDto> => {
+  const column = OFFER_COLUMNS.find((c) => c.id === id)
+  if (!column) throw new Error(`no offer column ${id}`)
+  return column
+}
+
+/**
+ * The TUI inventory browser's columns: model and count apart (each sorts on its own), then the
+ * CLI's own price, provider, location, reliability and age columns.
+ */
+export const OFFER_BROWSER_COLUMNS: readonly Column<OfferDto>[] = [
+  {id: 'gpu_model', header: 'GPU', value: (o) => o.gpu_type},
+  {id: 'gpu_count', header: 'N', align: 'right', value: (o) => String(o.gpu_count)},
+  ...['vram', 'price', 'price_per_gpu', 'provider', 'location', 'reliability', 'age'].map(byId),
+]

@@ -2,7 +2,7 @@ import type {Clock} from '../../core/clock.js'
 import {deriveSeed, mulberry32, pickOne, pickWeighted, randomFloat, randomInt, roundTo, type Random} from '../shared/prng.js'
 import {GPU_CATALOG, type GpuModel} from './gpu-catalog.js'
 import {COUNTRIES} from './locations.js'
-import {DEFAULT_ALLOCATED_STORAGE_GB, priceOffer, storageDph, type VastOffer} from './offer.js'
+import {DEFAULT_ALLOCATED_STORAGE_GB, priceOffer, priceOfferInPlace, storageDph, type VastOffer} from './offer.js'
 
 const DRIVERS: readonly (readonly [string, number])[] = [
   ['535.183.01', 12.2],
@@ -307,7 +307,7 @@ export class Market {
       resource_type: 'gpu',
       cluster_id: null,
     } as Omit<VastOffer, 'search' | 'instance'> as VastOffer
-    const priced = priceOffer(offer, DEFAULT_ALLOCATED_STORAGE_GB, 'on-demand', this.clock.now())
+    const priced = priceOfferInPlace(offer, DEFAULT_ALLOCATED_STORAGE_GB, 'on-demand', this.clock.now())
     // Vast's score ranks value for money, discounted by how often the host fails.
     priced.score = roundTo(priced.dlperf_per_dphtotal * m.reliability ** 4, 4)
     return priced

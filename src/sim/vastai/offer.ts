@@ -114,27 +114,27 @@ export function storageDph(storageCostPerGbMonth: number, gb: number): number {
  * `duration` counted from now. Returns a copy; the stored offer is never changed.
  */
 export function priceOffer(offer: VastOffer, allocatedStorage: number, type: OfferType, nowMs: number): VastOffer {
+  return priceOfferInPlace({...offer}, allocatedStorage, type, nowMs)
+}
+
+/**
+ * `priceOffer` without the copy, for an offer no one else holds yet. Assigning fields of one
+ * plain clone is several times faster than spreading into a literal with overrides, which
+ * matters at 100k offers per search.
+ */
+export function priceOfferInPlace(offer: VastOffer, allocatedStorage: number, type: OfferType, nowMs: number): VastOffer {
   const diskHour = storageDph(offer.storage_cost, allocatedStorage)
   const gpuCostPerHour = type === 'bid' ? offer.min_bid : offer.dph_base
   const totalHour = gpuCostPerHour + diskHour
   const discount = type === 'reserved' ? totalHour * offer.credit_discount_max : 0
   const dphTotal = totalHour - discount
-  const breakdown: OfferPriceBreakdown = {
-    gpuCostPerHour,
-    diskHour,
-    totalHour,
-    discountTotalHour: discount,
-    discountedTotalPerHour: dphTotal,
-  }
-  return {
-    ...offer,
-    dph_total: dphTotal,
-    storage_total_cost: diskHour,
-    dlperf_per_dphtotal: dphTotal > 0 ? offer.dlperf / dphTotal : 0,
-    flops_per_dphtotal: dphTotal > 0 ? offer.total_flops / dphTotal : 0,
-    is_bid: type === 'bid',
-    duration: Math.max(0, offer.end_date - nowMs / 1000),
-    search: breakdown,
-    instance: {...breakdown},
-  }
+  offer.dph_total = dphTotal
+  offer.storage_total_cost = diskHour
+  offer.dlperf_per_dphtotal = dphTotal > 0 ? offer.dlperf / dphTotal : 0
+  offer.flops_per_dphtotal = dphTotal > 0 ? offer.total_flops / dphTotal : 0
+  offer.is_bid = type === 'bid'
+  offer.duration = Math.max(0, offer.end_date - nowMs / 1000)
+  offer.search = {gpuCostPerHour, diskHour, totalHour, discountTotalHour: discount, discountedTotalPerHour: dphTotal}
+  offer.instance = {gpuCostPerHour, diskHour, totalHour, discountTotalHour: discount, discountedTotalPerHour: dphTotal}
+  return offer
 }

@@ -2,6 +2,7 @@ import {sql as initial} from './001-initial.js'
 import {sql as specsAndPriceHistory} from './002-specs-and-price-history.js'
 import {sql as budgets} from './003-budgets.js'
 import {sql as sshKeys} from './004-ssh-keys.js'
+import {sql as offerSortIndexes} from './005-offer-sort-indexes.js'
 
 /** Applied in order; `PRAGMA user_version` records the last one applied. Never edit a shipped entry. */
 export const MIGRATIONS: readonly {version: number; name: string; sql: string}[] = [
@@ -9,4 +10,5 @@ export const MIGRATIONS: readonly {version: number; name: string; sql: string}[]
   {version: 2, name: 'specs-and-price-history', sql: specsAndPriceHistory},
   {version: 3, name: 'budgets', sql: budgets},
   {version: 4, name: 'ssh-keys', sql: sshKeys},
+  {version: 5, name: 'offer-sort-indexes', sql: offerSortIndexes},
 ]

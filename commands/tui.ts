@@ -1,0 +1,51 @@
+import {BaseCommand, apiFlags} from '../src/cli/base-command.js'
+import {UserError} from '../src/cli/errors.js'
+import {EXIT} from '../src/cli/exit-codes.js'
+import {appPaths} from '../src/config/paths.js'
+
+export default class Tui extends BaseCommand {
+  static override summary = 'The interactive dashboard: browse offers, rent, connect, release and watch costs'
+  static override description =
+    'A full-screen terminal UI over the same daemon or server as every other command: the inventory (filter as you type, ' +
+    'sort by any column, provision the selected offer), live sessions (connect, extend, release, force shutdown, copy the ssh command) ' +
+    'and this month\'s costs and budgets. `?` lists every key, `:` jumps between screens, q quits. ' +
+    'Also opened by `gpu-shopper` with no arguments on a terminal.'
+
+  static override examples = ['<%= config.bin %> tui', '<%= config.bin %> tui --server https://gpu.example.com']
+  // The dashboard is for a person at a terminal; scripts have every other command's --json.
+  static override enableJsonFlag = false
+
+  static override flags = {...apiFlags}
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(Tui)
+    if (!process.stdin.isTTY || !process.stdout.isTTY) {
+      throw new UserError('The dashboard needs a terminal: stdin and stdout must both be a TTY.', {
+        errorType: 'usage_error',
+        exitCode: EXIT.USAGE,
+        fix: 'Run `gpu-shopper tui` in a terminal; in scripts use the other commands with --json (e.g. `gpu-shopper inventory --json`).',
+      })
+    }
+    const {client} = await this.connect(flags)
+    const {runTui} = await loadDashboard()
+    await runTui({client, paths: appPaths()})
+  }
+}
+
+/**
+ * Ink and React load here and nowhere else (~0.5 s). Ink decides once, at import, whether it
+ * runs in CI (any CI variable set) and then draws only the last frame; a person who asked for
+ * the dashboard on a terminal gets it drawn, so the check is answered "no" for that import.
+ */
+async function loadDashboard(): Promise<typeof import('../tui/run-tui.js')> {
+  const saved = {CI: process.env.CI, CONTINUOUS_INTEGRATION: process.env.CONTINUOUS_INTEGRATION}
+  for (const name of Object.keys(saved) as Array<keyof typeof saved>) if (saved[name] !== undefined) process.env[name] = 'false'
+  try {
+    return await import('../tui/run-tui.js')
+  } finally {
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[name]
+      else process.env[name] = value
+    }
+  }
+}

@@ -1,0 +1,174 @@
+import {Box, Text, useInput} from 'ink'
+import {useEffect, useRef, useState} from 'react'
+
+import {formatCost, formatHourly} from '../../src/cli/format.js'
+import {provisionSession} from '../../src/cli/provision.js'
+import {ApiError} from '../../src/client/errors.js'
+import type {OfferDto} from '../../src/core/api/inventory.js'
+import type {SshKeyDto} from '../../src/core/api/ssh-keys.js'
+import {errorText} from '../model/error-text.js'
+import {checkProvisionForm, expectedCost, type ProvisionFields} from '../model/provision-fields.js'
+import {useServices} from '../services.js'
+import {useShell} from '../shell.js'
+import {fit} from './fit.js'
+
+type Step = {kind: 'edit'} | {kind: 'confirm'; budget: string | null} | {kind: 'sending'}
+
+export interface ProvisionFormProps {
+  offer: OfferDto
+  onClose(): void
+  onProvisioned(sessionId: string): void
+}
+
+/**
+ * Renting an offer: consumer, hours, disk and registered keys, then a confirmation with the
+ * reservation's expected cost. One idempotency key per set of values, kept across retries, so a
+ * reply lost on the way back can never rent a second machine.
+ */
+export function ProvisionForm({offer, onClose, onProvisioned}: ProvisionFormProps) {
+  const services = useServices()
+  const shell = useShell()
+  const [fields, setFields] = useState<ProvisionFields>({consumer: services.defaultConsumer, hours: '1', disk: '50', keyIds: []})
+  const [focus, setFocus] = useState(0)
+  const [step, setStep] = useState<Step>({kind: 'edit'})
+  const [error, setError] = useState<string | null>(null)
+  const [keys, setKeys] = useState<readonly SshKeyDto[] | null>(null)
+  const idempotency = useRef<{key: string; values: string} | null>(null)
+
+  useEffect(() => {
+    const abort = new AbortController()
+    services.client.sshKeys.list({signal: abort.signal}).then(
+      (reply) => setKeys(reply.ssh_keys),
+      () => setKeys([]),
+    )
+    return () => abort.abort()
+  }, [services.client])
+
+  const rows = 3 + (keys?.length ?? 0)
+  const textField = focus === 0 ? 'consumer' : focus === 1 ? 'hours' : focus === 2 ? 'disk' : null
+
+  const review = async () => {
+    const problem = checkProvisionForm(fields)
+    if (problem) return setError(problem)
+    setError(null)
+    let budget: string | null = null
+    try {
+      const b = await services.client.budgets.get(fields.consumer)
+      budget = `Budget of ${b.consumer_id}: ${formatCost(b.remaining_micro_usd)} left of ${formatCost(b.monthly_limit_micro_usd)} this month.`
+    } catch (err) {
+      if (!(err instanceof ApiError && err.status === 404)) budget = `Budget unknown: ${errorText(err)}`
+    }
+    setStep({kind: 'confirm', budget})
+  }
+
+  const send = async () => {
+    setStep({kind: 'sending'})
+    const values = JSON.stringify(fields)
+    if (idempotency.current?.values !== values) idempotency.current = {key: services.newIdempotencyKey(), values}
+    try {
+      const {session} = await provisionSession(
+        services.client,
+        {
+          idempotencyKey: idempotency.current.key,
+          consumer_id: fields.consumer,
+          offer_id: offer.id,
+          workload_type: 'ssh',
+          reservation_hours: Number(fields.hours),
+          disk_gb: Number(fields.disk),
+          ...(fields.keyIds.length ? {ssh_key_ids: [...fields.keyIds]} : {}),
+        },
+        {paths: services.paths},
+      )
+      shell.notify(`Rented ${offer.gpu_count}x ${offer.gpu_type} as ${session.id}: ${session.status}.`, 'success')
+      onClose()
+      onProvisioned(session.id)
+    } catch (err) {
+      setError(errorText(err))
+      setStep({kind: 'edit'})
+    }
+  }
+
+  useInput((input, key) => {
+    if (step.kind === 'sending') return
+    if (step.kind === 'confirm') {
+      if (input === 'y' || input === 'Y') void send()
+      else setStep({kind: 'edit'})
+      return
+    }
+    if (key.escape) return onClose()
+    if (key.return) return void review()
+    if (key.upArrow || (key.tab && key.shift)) return setFocus((f) => (f + rows - 1) % rows)
+    if (key.downArrow || key.tab) return setFocus((f) => (f + 1) % rows)
+    if (textField) {
+      if (key.backspace || key.delete) return setFields((f) => ({...f, [textField]: f[textField].slice(0, -1)}))
+      const accept = textField === 'consumer' ? /[\w.@:-]/ : /[0-9]/
+      const typed = [...input].filter((c) => accept.test(c)).join('')
+      if (typed && !key.ctrl && !key.meta) setFields((f) => ({...f, [textField]: (f[textField] + typed).slice(0, 200)}))
+      return
+    }
+    const sshKey = keys?.[focus - 3]
+    if (sshKey && input === ' ') {
+      setFields((f) => ({...f, keyIds: f.keyIds.includes(sshKey.id) ? f.keyIds.filter((id) => id !== sshKey.id) : [...f.keyIds, sshKey.id]}))
+    }
+  })
+
+  const title = `Rent ${offer.gpu_count}x ${offer.gpu_type} ${offer.vram_gb} GB · ${offer.provider} · ${offer.location || '-'} · ${formatHourly(offer.price_per_hour_micro_usd)}`
+  if (step.kind !== 'edit') {
+    const hours = Number(fields.hours)
+    return (
+      <Box flexDirection="column" borderStyle="round" borderColor="red" paddingX={1}>
+        <Text bold color="red">
+          {step.kind === 'sending' ? 'Renting… the daemon is reserving the instance' : 'Rent this machine? It is billed per second until released.'}
+        </Text>
+        <Text wrap="truncate">{title}</Text>
+        <Text>{`Offer ${offer.id} for consumer ${fields.consumer}, ${hours} h reserved, ${fields.disk} GB disk${fields.keyIds.length ? `, keys ${fields.keyIds.join(', ')}` : ''}`}</Text>
+        <Text bold>{`Expected cost of the reservation: ${formatCost(expectedCost(offer.price_per_hour_micro_usd, hours))} (${hours} h × ${formatHourly(offer.price_per_hour_micro_usd)}); releasing early costs less.`}</Text>
+        {step.kind === 'confirm' && step.budget ? <Text dimColor>{step.budget}</Text> : null}
+        <Text> </Text>
+        {step.kind === 'confirm' ? (
+          <Text>
+            <Text bold color="red">
+              y
+            </Text>
+            {' rent it   '}
+            <Text bold>any other key</Text>
+            {' back to the form'}
+          </Text>
+        ) : (
+          <Text dimColor>One idempotency key covers this request: a retry cannot rent a second machine.</Text>
+        )}
+      </Box>
+    )
+  }
+
+  const line = (index: number, label: string, value: string, hint: string) => (
+    <Text key={label} inverse={focus === index} wrap="truncate">
+      {`${fit(label, 12)} ${fit(value + (focus === index ? '▏' : ''), 24)} `}
+      <Text dimColor>{hint}</Text>
+    </Text>
+  )
+  return (
+    <Box flexDirection="column" borderStyle="round" borderColor="cyan" paddingX={1}>
+      <Text bold color="cyan" wrap="truncate">
+        {title}
+      </Text>
+      {line(0, 'Consumer', fields.consumer, 'who pays: letters, digits . _ - @ :')}
+      {line(1, 'Hours', fields.hours, 'reservation, 1-12 (extend later)')}
+      {line(2, 'Disk GB', fields.disk, '10-10000')}
+      <Text dimColor>SSH keys put on the machine besides its own session key (space toggles):</Text>
+      {keys === null ? <Text dimColor>  loading registered keys…</Text> : null}
+      {keys?.length === 0 ? <Text dimColor>  none registered (gpu-shopper ssh-keys add)</Text> : null}
+      {keys?.map((k, i) => (
+        <Text key={k.id} inverse={focus === 3 + i} wrap="truncate">
+          {`  [${fields.keyIds.includes(k.id) ? 'x' : ' '}] ${k.title}  ${k.fingerprint}`}
+        </Text>
+      ))}
+      {error ? (
+        <Text color="red" wrap="wrap">
+          {error}
+        </Text>
+      ) : null}
+      <Text dimColor>↑↓ move · type to edit · enter review and confirm · esc cancel</Text>
+    </Box>
+  )
+}

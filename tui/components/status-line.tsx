@@ -1,0 +1,38 @@
+import {Box, Text} from 'ink'
+
+import {formatDuration} from '../../src/cli/format.js'
+import type {HealthReply} from '../../src/core/api/health.js'
+
+export interface StatusLineProps {
+  serverUrl: string
+  health: HealthReply | undefined
+  healthError: string | null
+  now: number
+  width: number
+}
+
+/** Where the dashboard is connected, whether the market is simulated, and how fresh it is. */
+export function StatusLine({serverUrl, health, healthError, now, width}: StatusLineProps) {
+  const stale = health?.providers.filter((p) => p.configured && p.stale).map((p) => p.name) ?? []
+  const refreshed = health?.providers.map((p) => (p.last_refresh_at ? Date.parse(p.last_refresh_at) : NaN)).filter((t) => !Number.isNaN(t)) ?? []
+  const lastRefresh = refreshed.length ? Math.max(...refreshed) : null
+  return (
+    <Box width={width} height={1} overflow="hidden">
+      <Text wrap="truncate">
+        <Text bold color="cyan">
+          gpu-shopper
+        </Text>
+        <Text dimColor>{` ${serverUrl}  `}</Text>
+        {health?.simulated ? (
+          <Text backgroundColor="yellow" color="black" bold>
+            {' SIMULATED MARKET '}
+          </Text>
+        ) : null}
+        {health && health.status !== 'ok' ? <Text color="yellow">{`  daemon ${health.status}`}</Text> : null}
+        {stale.length ? <Text color="yellow">{`  stale: ${stale.join(', ')}`}</Text> : null}
+        {lastRefresh !== null ? <Text dimColor>{`  market refreshed ${formatDuration(now - lastRefresh)} ago`}</Text> : null}
+        {healthError ? <Text color="red">{`  ${healthError}`}</Text> : null}
+      </Text>
+    </Box>
+  )
+}

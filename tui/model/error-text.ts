@@ -1,0 +1,7 @@
+import {describeFailure} from '../../src/cli/failure.js'
+
+/** An error as one line for the dashboard: what happened and the fix, never a stack trace. */
+export function errorText(err: unknown): string {
+  const failure = describeFailure(err)
+  return failure.fix ? `${failure.message} ${failure.fix}` : failure.message
+}

@@ -1,0 +1,61 @@
+import {formatCost, formatDuration, formatRemaining} from '../../src/cli/format.js'
+import {sshTarget} from '../../src/cli/columns/sessions.js'
+import type {Column} from '../../src/cli/columns/column.js'
+import type {SessionDto} from '../../src/core/api/sessions.js'
+import {costForDuration, type MicroUsd} from '../../src/core/money.js'
+
+const ENDED = new Set(['stopped', 'failed'])
+
+export function isEnded(session: Pick<SessionDto, 'status'>): boolean {
+  return ENDED.has(session.status)
+}
+
+/**
+ * What a session has cost up to `now`. The ledger is written in the background, so a running
+ * session's cost is computed the way the ledger bills it (price × time since it started,
+ * rounded once); an ended session shows exactly what the ledger holds.
+ */
+export function costSoFar(session: Pick<SessionDto, 'status' | 'started_at' | 'price_per_hour_micro_usd' | 'total_cost_micro_usd'>, now: number): number {
+  if (session.status !== 'running' || !session.started_at) return session.total_cost_micro_usd
+  const running = costForDuration(session.price_per_hour_micro_usd as MicroUsd, now - Date.parse(session.started_at))
+  return Math.max(session.total_cost_micro_usd, running)
+}
+
+/** Time since the machine came up, to now or to when it stopped. */
+export function uptime(session: Pick<SessionDto, 'started_at' | 'stopped_at'>, now: number): string {
+  if (!session.started_at) return '-'
+  const end = session.stopped_at ? Date.parse(session.stopped_at) : now
+  return formatDuration(end - Date.parse(session.started_at))
+}
+
+export const SESSION_STATUS_COLORS: Record<string, string> = {
+  pending: 'yellow',
+  provisioning: 'yellow',
+  running: 'green',
+  stopping: 'cyan',
+  stopped: 'gray',
+  failed: 'red',
+}
+
+/** The sessions table of the dashboard: state, machine, where to reach it, time and money. */
+export const SESSION_BROWSER_COLUMNS: readonly Column<SessionDto>[] = [
+  {id: 'id', header: 'ID', value: (s) => s.id},
+  {id: 'status', header: 'STATE', value: (s) => s.status},
+  {id: 'gpu', header: 'GPU', value: (s) => `${s.gpu_count}x ${s.gpu_type}`},
+  {id: 'provider', header: 'PROVIDER', value: (s) => s.provider},
+  {id: 'host', header: 'HOST', value: (s) => sshTarget(s)},
+  {id: 'uptime', header: 'UPTIME', align: 'right', value: (s, ctx) => uptime(s, ctx.now)},
+  {id: 'expires', header: 'EXPIRES', align: 'right', value: (s, ctx) => (isEnded(s) ? '-' : formatRemaining(s.expires_at, ctx.now))},
+  {id: 'cost', header: 'COST', align: 'right', value: (s, ctx) => formatCost(costSoFar(s, ctx.now))},
+  {id: 'consumer', header: 'CONSUMER', value: (s) => s.consumer_id},
+]
+
+/** Words of the sessions filter, matched against id, state, GPU, provider and consumer. */
+export function sessionMatches(session: SessionDto, text: string): boolean {
+  const haystack = `${session.id} ${session.status} ${session.gpu_type} ${session.provider} ${session.consumer_id}`.toLowerCase()
+  return text
+    .toLowerCase()
+    .split(/\s+/)
+    .filter(Boolean)
+    .every((word) => haystack.includes(word))
+}

@@ -1,0 +1,116 @@
+import {randomUUID} from 'node:crypto'
+
+import {render} from 'ink'
+
+import type {ApiClient} from '../src/client/api-client.js'
+import {defaultConsumer} from '../src/cli/default-consumer.js'
+import {runSystemSsh} from '../src/cli/system-ssh.js'
+import type {AppPaths} from '../src/config/paths.js'
+import {App} from './app.js'
+import {ErrorBoundary} from './components/error-boundary.js'
+import {errorText} from './model/error-text.js'
+import {OfferStore} from './model/offer-store.js'
+import {DEFAULT_INVENTORY_QUERY} from './screens/inventory-state.js'
+import {ServicesProvider, type TuiServices, type UiMemory} from './services.js'
+
+export interface RunTuiOptions {
+  client: ApiClient
+  paths: AppPaths
+  stdin?: NodeJS.ReadStream
+  stdout?: NodeJS.WriteStream
+  stderr?: NodeJS.WriteStream
+  now?: () => number
+  /** Reload the market this often (the daemon refreshes Vast.ai every minute). */
+  marketRefreshMs?: number
+}
+
+const ENTER_ALT_SCREEN = '\u001B[?1049h'
+const LEAVE_ALT_SCREEN = '\u001B[?1049l'
+const SHOW_CURSOR = '\u001B[?25h'
+
+export function initialMemory(): UiMemory {
+  return {
+    screen: 'inventory',
+    inventory: {...DEFAULT_INVENTORY_QUERY, selectedId: null},
+    sessions: {text: '', showEnded: false, selectedId: null},
+  }
+}
+
+/** OSC 52: the terminal (and tmux with set-clipboard) puts the text on the system clipboard. */
+function osc52(text: string): string {
+  const sequence = `\u001B]52;c;${Buffer.from(text).toString('base64')}\u0007`
+  return process.env.TMUX ? `\u001BPtmux;${sequence.replaceAll('\u001B', '\u001B\u001B')}\u001B\\` : sequence
+}
+
+/**
+ * Runs the dashboard until the user quits. The terminal is always given back as it was (main
+ * screen, cursor shown, raw mode off), whether the user quits, ssh runs in between, or
+ * something throws. Connecting to a session leaves the dashboard, runs the system ssh on the
+ * real terminal, and comes back to the same screen, filter and selection.
+ */
+export async function runTui(options: RunTuiOptions): Promise<void> {
+  const stdout = options.stdout ?? process.stdout
+  const stdin = options.stdin ?? process.stdin
+  const stderr = options.stderr ?? process.stderr
+  const now = options.now ?? Date.now
+  const offers = new OfferStore(options.client, {now})
+  let pendingSsh: readonly string[] | null = null
+  let unmount: (() => void) | undefined
+
+  const services: TuiServices = {
+    client: options.client,
+    paths: options.paths,
+    serverUrl: options.client.baseUrl,
+    now,
+    offers,
+    memory: initialMemory(),
+    defaultConsumer: defaultConsumer(),
+    runSsh: (argv) => {
+      pendingSsh = argv
+      unmount?.()
+    },
+    copyToClipboard: (text) => {
+      stdout.write(osc52(text))
+    },
+    newIdempotencyKey: () => `tui-${randomUUID()}`,
+    notice: null,
+  }
+
+  const restore = () => stdout.write(LEAVE_ALT_SCREEN + SHOW_CURSOR)
+  process.once('exit', restore)
+  void offers.load()
+  offers.autoRefresh(options.marketRefreshMs ?? 60_000)
+  try {
+    for (;;) {
+      stdout.write(ENTER_ALT_SCREEN)
+      const instance = render(
+        <ServicesProvider value={services}>
+          <ErrorBoundary>
+            <App />
+          </ErrorBoundary>
+        </ServicesProvider>,
+        {stdout, stdin, stderr, exitOnCtrlC: false, patchConsole: true},
+      )
+      unmount = () => instance.unmount()
+      await instance.waitUntilExit()
+      unmount = undefined
+      restore()
+      if (!pendingSsh) break
+      const argv = pendingSsh
+      pendingSsh = null
+      // Ink leaves stdin flowing; paused, every keystroke reaches ssh instead of this process.
+      stdin.pause()
+      stderr.write('Connecting with ssh; the dashboard comes back when the shell exits.\n')
+      try {
+        const code = await runSystemSsh(argv)
+        services.notice = code === 0 ? {text: 'Back from ssh.', tone: 'info'} : {text: `ssh exited with ${code}.`, tone: 'error'}
+      } catch (err) {
+        services.notice = {text: errorText(err), tone: 'error'}
+      }
+    }
+  } finally {
+    offers.close()
+    restore()
+    process.off('exit', restore)
+  }
+}

@@ -1,0 +1,160 @@
+import {Box, Text, useInput} from 'ink'
+import {useMemo, useRef, useSyncExternalStore} from 'react'
+
+import {OFFER_BROWSER_COLUMNS} from '../../src/cli/columns/offers.js'
+import type {OfferDto} from '../../src/core/api/inventory.js'
+import {DataTable, type TableColumn} from '../components/data-table.js'
+import {OfferDetail} from '../components/offer-detail.js'
+import {ProvisionForm} from '../components/provision-form.js'
+import {useNow} from '../hooks/use-now.js'
+import {actionFor} from '../keymap.js'
+import {MOVEMENTS, moveSelection} from '../model/list-navigation.js'
+import type {OfferSort} from '../model/offer-index.js'
+import {QUICK_FILTER_PROMPTS, applyQuickFilter, describeQuickFilters, type QuickFilterId} from '../model/quick-filters.js'
+import {useServices} from '../services.js'
+import {useShell} from '../shell.js'
+import {sortLabel, toggleSort, type InventoryQuery} from './inventory-state.js'
+
+const WIDTHS: Record<string, number> = {
+  gpu_model: 18,
+  gpu_count: 2,
+  vram: 7,
+  price: 8,
+  price_per_gpu: 8,
+  provider: 10,
+  location: 22,
+  reliability: 6,
+  age: 9,
+}
+
+const COLUMNS: readonly TableColumn<OfferDto>[] = OFFER_BROWSER_COLUMNS.map((column) => ({column, width: WIDTHS[column.id] ?? 10}))
+
+const SORT_COLUMN: Record<OfferSort, string> = {
+  gpu: 'gpu_model',
+  count: 'gpu_count',
+  vram: 'vram',
+  price: 'price',
+  price_per_gpu: 'price_per_gpu',
+  provider: 'provider',
+  location: 'location',
+  reliability: 'reliability',
+  age: 'age',
+}
+
+const DETAIL_LINES = 6
+
+export interface InventoryScreenProps {
+  active: boolean
+  height: number
+  width: number
+  query: InventoryQuery
+  onQuery(query: InventoryQuery): void
+  selectedId: string | null
+  onSelect(offerId: string | null): void
+  /** After a provision: the new session's id. */
+  onProvisioned(sessionId: string): void
+}
+
+/** The market: every offer in one windowed table, filtered and sorted in this process. */
+export function InventoryScreen(props: InventoryScreenProps) {
+  const {active, height, width, query} = props
+  const services = useServices()
+  const shell = useShell()
+  const now = useNow(5000)
+  const market = useSyncExternalStore(services.offers.subscribe, services.offers.getSnapshot)
+  const view = useMemo(() => market.index.view(query), [market.index, query])
+  const lastIndex = useRef(0)
+
+  let selected = lastIndex.current
+  if (props.selectedId !== null && view.at(selected)?.id !== props.selectedId) {
+    const found = view.indexOf(props.selectedId)
+    selected = found >= 0 ? found : Math.min(selected, Math.max(0, view.length - 1))
+  }
+  selected = Math.min(selected, Math.max(0, view.length - 1))
+  lastIndex.current = selected
+  const offer = view.at(selected)
+
+  const tableHeight = Math.max(1, height - 2 - DETAIL_LINES)
+
+  const select = (index: number) => {
+    lastIndex.current = index
+    props.onSelect(view.at(index)?.id ?? null)
+  }
+
+  const askQuick = (id: QuickFilterId) => {
+    const prompt = QUICK_FILTER_PROMPTS[id]
+    const field = id === 'vram' ? query.quick.minVramGb : id === 'price' ? query.quick.maxPriceMicroUsd : query.quick.minGpuCount
+    const initial = field === undefined ? '' : id === 'price' ? String(field / 1e6) : String(field)
+    shell.prompt({
+      label: prompt.label,
+      accept: prompt.accept,
+      initial,
+      onSubmit: (text) => {
+        const result = applyQuickFilter(query.quick, id, text)
+        if ('error' in result) return result.error
+        props.onQuery({...query, quick: result.quick})
+        return null
+      },
+    })
+  }
+
+  useInput(
+    (input, key) => {
+      const binding = actionFor('inventory', input, key)
+      if (!binding) return
+      const action = binding.action
+      if (MOVEMENTS.has(action)) return select(moveSelection(action, selected, view.length, tableHeight))
+      if (action.startsWith('sort.')) return props.onQuery({...query, sort: toggleSort(query.sort, action.slice(5) as OfferSort)})
+      switch (action) {
+        case 'filter':
+          return shell.filter()
+        case 'back':
+          if (query.text) props.onQuery({...query, text: ''})
+          return
+        case 'refresh':
+          void services.offers.load()
+          return shell.notify('Reloading the market…')
+        case 'quick.vram':
+          return askQuick('vram')
+        case 'quick.price':
+          return askQuick('price')
+        case 'quick.gpus':
+          return askQuick('gpus')
+        case 'quick.clear':
+          return props.onQuery({...query, quick: {}})
+        case 'provision':
+          if (!offer) return shell.notify('No offer selected: clear the filter (esc) or wait for the market to load.', 'error')
+          return shell.form((close) => <ProvisionForm offer={offer} onClose={close} onProvisioned={props.onProvisioned} />)
+      }
+    },
+    {isActive: active},
+  )
+
+  const quick = describeQuickFilters(query.quick)
+  const loading = market.loading ? `  loading ${market.loadedSoFar.toLocaleString('en-US')}/${market.total.toLocaleString('en-US')}…` : ''
+  return (
+    <Box flexDirection="column" height={height} width={width}>
+      <Text wrap="truncate">
+        <Text bold>Inventory</Text>
+        <Text>{`  ${view.length.toLocaleString('en-US')} of ${market.index.size.toLocaleString('en-US')} offers`}</Text>
+        {query.text ? <Text color="cyan">{`  /${query.text}`}</Text> : null}
+        {quick ? <Text color="cyan">{`  ${quick}`}</Text> : null}
+        <Text dimColor>{`  sort ${sortLabel(query.sort)}`}</Text>
+        {market.staleProviders.length ? <Text color="yellow">{`  stale: ${market.staleProviders.join(', ')}`}</Text> : null}
+        <Text dimColor>{loading}</Text>
+        {market.error ? <Text color="red">{`  ${market.error}`}</Text> : null}
+      </Text>
+      <DataTable
+        columns={COLUMNS}
+        rows={view}
+        selected={selected}
+        height={tableHeight}
+        width={width}
+        ctx={{now}}
+        sortedBy={{id: SORT_COLUMN[query.sort.by], descending: query.sort.descending}}
+        emptyText={market.loadedAt === null ? (market.error ? 'The market could not be loaded.' : 'Loading the market…') : 'No offer matches: esc clears the filter, x the quick filters.'}
+      />
+      <OfferDetail offer={offer} height={DETAIL_LINES} width={width} now={now} />
+    </Box>
+  )
+}

@@ -1,0 +1,196 @@
+import {Box, Text, useInput} from 'ink'
+import {useMemo, useRef} from 'react'
+
+import {planSshConnect} from '../../src/cli/connect.js'
+import {formatClock, formatCost, formatHourly} from '../../src/cli/format.js'
+import type {SessionDto} from '../../src/core/api/sessions.js'
+import {DataTable, type TableColumn} from '../components/data-table.js'
+import {useNow} from '../hooks/use-now.js'
+import {usePoll} from '../hooks/use-poll.js'
+import {actionFor} from '../keymap.js'
+import {errorText} from '../model/error-text.js'
+import {MOVEMENTS, moveSelection} from '../model/list-navigation.js'
+import {SESSION_BROWSER_COLUMNS, SESSION_STATUS_COLORS, costSoFar, isEnded, sessionMatches} from '../model/session-rows.js'
+import {useServices} from '../services.js'
+import {useShell} from '../shell.js'
+
+const WIDTHS: Record<string, number> = {id: 14, status: 12, gpu: 18, provider: 10, host: 24, uptime: 7, expires: 10, cost: 10, consumer: 12}
+const COLUMNS: readonly TableColumn<SessionDto>[] = SESSION_BROWSER_COLUMNS.map((column) => ({column, width: WIDTHS[column.id] ?? 10}))
+const TIMELINE_LINES = 8
+const POLL_MS = 1500
+
+export interface SessionsScreenProps {
+  active: boolean
+  height: number
+  width: number
+  text: string
+  onText(text: string): void
+  showEnded: boolean
+  onShowEnded(showEnded: boolean): void
+  selectedId: string | null
+  onSelect(sessionId: string | null): void
+}
+
+/** Every session, live: what it is, where to reach it, how long it has left and what it costs. */
+export function SessionsScreen(props: SessionsScreenProps) {
+  const {active, height, width} = props
+  const services = useServices()
+  const shell = useShell()
+  const now = useNow(1000)
+  const list = usePoll((signal) => services.client.sessions.list({limit: 500}, {signal}), POLL_MS, [], services.now)
+  const lastIndex = useRef(0)
+
+  const rows = useMemo(() => {
+    const all = list.data?.sessions ?? []
+    const shown = all.filter((s) => (props.showEnded || !isEnded(s) || s.id === props.selectedId) && sessionMatches(s, props.text))
+    return shown.sort((a, b) => Number(isEnded(a)) - Number(isEnded(b)) || Date.parse(b.created_at) - Date.parse(a.created_at))
+  }, [list.data, props.showEnded, props.text, props.selectedId])
+
+  let selected = lastIndex.current
+  if (props.selectedId !== null) {
+    const found = rows.findIndex((s) => s.id === props.selectedId)
+    if (found >= 0) selected = found
+  }
+  selected = Math.min(selected, Math.max(0, rows.length - 1))
+  lastIndex.current = selected
+  const session = rows[selected]
+
+  const events = usePoll(
+    (signal) => (session ? services.client.sessions.events(session.id, 0, {signal}) : Promise.resolve({events: [], count: 0})),
+    POLL_MS,
+    [session?.id],
+    services.now,
+  )
+
+  const tableHeight = Math.max(1, height - 2 - TIMELINE_LINES)
+
+  const act = async (what: string, run: () => Promise<string>) => {
+    try {
+      shell.notify(`${what}…`)
+      shell.notify(await run(), 'success')
+      list.refresh()
+    } catch (err) {
+      shell.notify(errorText(err), 'error')
+    }
+  }
+
+  useInput(
+    (input, key) => {
+      const binding = actionFor('sessions', input, key)
+      if (!binding) return
+      const action = binding.action
+      if (MOVEMENTS.has(action)) {
+        const index = moveSelection(action, selected, rows.length, tableHeight)
+        lastIndex.current = index
+        return props.onSelect(rows[index]?.id ?? null)
+      }
+      if (action === 'filter') return shell.filter()
+      if (action === 'back') return props.text ? props.onText('') : undefined
+      if (action === 'refresh') return list.refresh()
+      if (action === 'toggleEnded') return props.onShowEnded(!props.showEnded)
+      if (!session) {
+        if (['connect', 'copySsh', 'extend', 'done', 'shutdown'].includes(action)) shell.notify('No session selected.', 'error')
+        return
+      }
+      const id = session.id
+      switch (action) {
+        case 'connect':
+          return void planSshConnect(services.client, id, services.paths, {}).then(
+            (plan) => services.runSsh(plan.argv),
+            (err: unknown) => shell.notify(errorText(err), 'error'),
+          )
+        case 'copySsh':
+          return void planSshConnect(services.client, id, services.paths, {}).then(
+            (plan) => {
+              services.copyToClipboard(plan.printable)
+              shell.notify(`Copied: ${plan.printable}`, 'success')
+            },
+            (err: unknown) => shell.notify(errorText(err), 'error'),
+          )
+        case 'extend':
+          return shell.prompt({
+            label: `Extend ${id} by how many hours (1-12)`,
+            accept: /[0-9]/,
+            onSubmit: (text) => {
+              const hours = Number(text)
+              if (!Number.isInteger(hours) || hours < 1 || hours > 12) return 'a whole number of hours from 1 to 12'
+              void act(`Extending ${id}`, async () => {
+                const reply = await services.client.sessions.extend(id, hours)
+                return `${id} now expires at ${formatClock(reply.new_expires_at, services.now())}.`
+              })
+              return null
+            },
+          })
+        case 'done':
+          return shell.confirm({
+            title: `Release ${id}?`,
+            lines: [
+              `${session.gpu_count}x ${session.gpu_type} on ${session.provider}, ${session.status}, ${formatCost(costSoFar(session, now))} so far.`,
+              'The instance is destroyed (verified with the provider) and its costs close. Files on it are lost.',
+            ],
+            yes: 'release it',
+            onYes: () =>
+              void act(`Releasing ${id}`, async () => {
+                await services.client.sessions.done(id, {idempotencyKey: services.newIdempotencyKey()})
+                return `${id} is being released; its state follows here.`
+              }),
+          })
+        case 'shutdown':
+          return shell.confirm({
+            title: `Force shutdown of ${id} now?`,
+            lines: [`Destroys the instance at once, whatever runs on it. ${session.gpu_count}x ${session.gpu_type} on ${session.provider}.`],
+            yes: 'destroy it',
+            onYes: () =>
+              void act(`Shutting down ${id}`, async () => {
+                await services.client.sessions.shutdown(id, {idempotencyKey: services.newIdempotencyKey()})
+                return `${id} is being destroyed.`
+              }),
+          })
+      }
+    },
+    {isActive: active},
+  )
+
+  const running = rows.filter((s) => s.status === 'running')
+  const burn = running.reduce((sum, s) => sum + s.price_per_hour_micro_usd, 0)
+  const timeline = (events.data?.events ?? []).slice(-(TIMELINE_LINES - 2))
+  return (
+    <Box flexDirection="column" height={height} width={width}>
+      <Text wrap="truncate">
+        <Text bold>Sessions</Text>
+        <Text>{`  ${rows.length} shown${props.showEnded ? '' : ' (a: show ended)'}`}</Text>
+        <Text color="green">{`  ${running.length} running, ${formatHourly(burn)}`}</Text>
+        {props.text ? <Text color="cyan">{`  /${props.text}`}</Text> : null}
+        {list.error ? <Text color="red">{`  ${list.error}`}</Text> : null}
+      </Text>
+      <DataTable
+        columns={COLUMNS}
+        rows={{length: rows.length, at: (i) => rows[i]}}
+        selected={selected}
+        height={tableHeight}
+        width={width}
+        ctx={{now}}
+        rowColor={(s) => SESSION_STATUS_COLORS[s.status]}
+        emptyText={list.data ? 'No sessions: rent one from the inventory (1, then p).' : 'Loading sessions…'}
+      />
+      <Box flexDirection="column" height={TIMELINE_LINES} overflow="hidden">
+        <Text color="cyan" wrap="truncate">
+          {`── ${session ? `${session.id} events` : 'events'} `.padEnd(width, '─')}
+        </Text>
+        {session ? (
+          <Text wrap="truncate" dimColor>
+            {`offer ${session.offer_id} · ${formatHourly(session.price_per_hour_micro_usd)} · expires ${formatClock(session.expires_at, now)}${session.failure_reason ? ` · failed: ${session.failure_reason}` : ''}`}
+          </Text>
+        ) : null}
+        {timeline.map((e) => (
+          <Text key={e.id} wrap="truncate">
+            <Text dimColor>{`${formatClock(e.at, now)} `}</Text>
+            <Text color={e.to_status ? SESSION_STATUS_COLORS[e.to_status] : undefined}>{`${e.type}${e.to_status ? ` → ${e.to_status}` : ''}`}</Text>
+            {`  ${e.message}`}
+          </Text>
+        ))}
+        {events.error ? <Text color="red">{events.error}</Text> : null}
+      </Box>
+    </Box>
+  )
+}

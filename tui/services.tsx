@@ -1,0 +1,44 @@
+import {createContext, useContext} from 'react'
+
+import type {ApiClient} from '../src/client/api-client.js'
+import type {AppPaths} from '../src/config/paths.js'
+import type {ScreenId} from './keymap.js'
+import type {OfferStore} from './model/offer-store.js'
+import type {InventoryQuery} from './screens/inventory-state.js'
+
+/** What the dashboard remembers while it hands the terminal to ssh and comes back. */
+export interface UiMemory {
+  screen: ScreenId
+  inventory: InventoryQuery & {selectedId: string | null}
+  sessions: {text: string; showEnded: boolean; selectedId: string | null}
+}
+
+/** Everything the screens reach outside React: the API (through src/client only), files, time. */
+export interface TuiServices {
+  client: ApiClient
+  /** Where the CLI keeps session keys; the dashboard provisions and connects like the CLI. */
+  paths: AppPaths
+  /** The server's base URL, for the status line. */
+  serverUrl: string
+  now(): number
+  offers: OfferStore
+  memory: UiMemory
+  defaultConsumer: string
+  /** Leaves the dashboard, runs ssh with this argv on the real terminal, then comes back. */
+  runSsh(argv: readonly string[]): void
+  /** Puts text on the user's clipboard (OSC 52); best effort. */
+  copyToClipboard(text: string): void
+  newIdempotencyKey(): string
+  /** Shown once when the dashboard comes back (how ssh ended). */
+  notice: {text: string; tone: 'info' | 'error'} | null
+}
+
+const ServicesContext = createContext<TuiServices | null>(null)
+
+export const ServicesProvider = ServicesContext.Provider
+
+export function useServices(): TuiServices {
+  const services = useContext(ServicesContext)
+  if (!services) throw new Error('useServices outside <ServicesProvider>')
+  return services
+}
