@@ -1,21 +1,20 @@
 import {Box, Text, useApp, useInput} from 'ink'
-import {type ReactNode, useCallback, useMemo, useState} from 'react'
+import {type ReactNode, useCallback, useMemo, useRef, useState} from 'react'
 
 import {ConfirmView, type ConfirmRequest} from './components/confirm-view.js'
 import {HelpView} from './components/help-view.js'
 import {HintBar} from './components/hint-bar.js'
 import {StatusLine} from './components/status-line.js'
-import {useLineInput} from './hooks/use-line-input.js'
 import {useNow} from './hooks/use-now.js'
 import {usePoll} from './hooks/use-poll.js'
 import {useTerminalSize} from './hooks/use-terminal-size.js'
 import {actionFor, chordMatches, jumpSuggestions, resolveJump, SCREENS, type ScreenId} from './keymap.js'
+import {editLine} from './model/line-edit.js'
 import {CostsScreen} from './screens/costs-screen.js'
 import {InventoryScreen} from './screens/inventory-screen.js'
-import type {InventoryQuery} from './screens/inventory-state.js'
 import {SessionsScreen} from './screens/sessions-screen.js'
 import {useServices, type UiMemory} from './services.js'
-import {ShellProvider, type PromptRequest, type Shell, type Tone} from './shell.js'
+import {ShellProvider, type KeyHandler, type PromptRequest, type Shell, type Tone} from './shell.js'
 
 type Overlay =
   | {kind: 'help'}
@@ -38,28 +37,38 @@ export function App() {
   const size = useTerminalSize()
   const now = useNow(1000)
   const [memory, setMemoryState] = useState<UiMemory>(services.memory)
-  const [overlay, setOverlay] = useState<Overlay | null>(null)
+  const [overlay, setOverlayState] = useState<Overlay | null>(null)
   const [message, setMessage] = useState<{text: string; tone: Tone} | null>(() => {
     const notice = services.notice
     services.notice = null
     return notice
   })
   const health = usePoll((signal) => services.client.health({signal}), HEALTH_POLL_MS, [], services.now)
+  // The mode at the latest keystroke, ahead of React: keys typed within one frame are routed
+  // by what the previous key did, not by what was last drawn.
+  const memoryRef = useRef(memory)
+  const overlayRef = useRef(overlay)
+  const screenKeys = useRef(new Map<ScreenId, KeyHandler>())
+  const overlayKeys = useRef<KeyHandler | null>(null)
 
   const setMemory = useCallback(
     (update: (m: UiMemory) => UiMemory) => {
-      setMemoryState((current) => {
-        const next = update(current)
-        // Kept outside React too, so the dashboard comes back as it was after ssh.
-        Object.assign(services.memory, next)
-        return next
-      })
+      const next = update(memoryRef.current)
+      memoryRef.current = next
+      // Kept outside React too, so the dashboard comes back as it was after ssh.
+      Object.assign(services.memory, next)
+      setMemoryState(next)
     },
     [services.memory],
   )
+  const setOverlay = useCallback((next: Overlay | null) => {
+    if (next?.kind !== overlayRef.current?.kind) overlayKeys.current = null
+    overlayRef.current = next
+    setOverlayState(next)
+  }, [])
 
   const goTo = useCallback((screen: ScreenId) => setMemory((m) => ({...m, screen})), [setMemory])
-  const close = useCallback(() => setOverlay(null), [])
+  const close = useCallback(() => setOverlay(null), [setOverlay])
 
   const shell = useMemo<Shell>(
     () => ({
@@ -69,91 +78,84 @@ export function App() {
       filter: () => setOverlay({kind: 'filter'}),
       notify: (text, tone = 'info') => setMessage({text, tone}),
       goTo,
+      registerKeys: (screen, handler) => {
+        screenKeys.current.set(screen, handler)
+        return () => {
+          if (screenKeys.current.get(screen) === handler) screenKeys.current.delete(screen)
+        }
+      },
+      overlayKeys,
     }),
-    [goTo],
+    [goTo, setOverlay],
   )
 
-  const filterText = memory.screen === 'sessions' ? memory.sessions.text : memory.inventory.text
   const setFilterText = (text: string) =>
     setMemory((m) => (m.screen === 'sessions' ? {...m, sessions: {...m.sessions, text}} : {...m, inventory: {...m.inventory, text}}))
 
-  // Ctrl-C quits from anywhere, also from inside a form or a prompt.
-  useInput((input, key) => {
-    if (chordMatches('ctrl+c', input, key)) exit()
-  })
+  const onCommand = (text: string) => {
+    const target = resolveJump(text) ?? resolveJump(jumpSuggestions(text)[0] ?? '')
+    if (target === 'quit') return exit()
+    if (target === 'help') return setOverlay({kind: 'help'})
+    close()
+    if (target) goTo(target)
+    else if (text.trim()) setMessage({text: `No screen "${text.trim()}": try :inventory, :sessions, :costs or :quit.`, tone: 'error'})
+  }
 
-  useInput(
-    (input, key) => {
-      const action = actionFor(memory.screen, input, key)?.action
-      if (!action) return
+  useInput((input, key) => {
+    // Ctrl-C quits from anywhere, also from inside a form or a prompt.
+    if (chordMatches('ctrl+c', input, key)) return exit()
+    const mode = overlayRef.current
+    const screen = memoryRef.current.screen
+    if (mode === null) {
+      const action = actionFor(screen, input, key)?.action
       if (action === 'quit') return exit()
       if (action === 'help') return setOverlay({kind: 'help'})
       if (action === 'command') return setOverlay({kind: 'command', text: ''})
-      if (action === 'screen.next') return goTo(SCREENS[(SCREENS.indexOf(memory.screen) + 1) % SCREENS.length]!)
-      if (action.startsWith('screen.')) return goTo(action.slice(7) as ScreenId)
-    },
-    {isActive: overlay === null},
-  )
-
-  useInput(
-    (input, key) => {
+      if (action === 'screen.next') return goTo(SCREENS[(SCREENS.indexOf(screen) + 1) % SCREENS.length]!)
+      if (action?.startsWith('screen.')) return goTo(action.slice(7) as ScreenId)
+      return screenKeys.current.get(screen)?.(input, key)
+    }
+    if (mode.kind === 'help') {
       if (key.escape || input === '?' || input === 'q') close()
-    },
-    {isActive: overlay?.kind === 'help'},
-  )
-
-  useLineInput(
-    {
-      value: overlay?.kind === 'command' ? overlay.text : '',
-      onChange: (text) => setOverlay({kind: 'command', text}),
-      onCancel: close,
-      onSubmit: (text) => {
-        const target = resolveJump(text) ?? resolveJump(jumpSuggestions(text)[0] ?? '')
-        if (target === 'quit') return exit()
-        if (target === 'help') return setOverlay({kind: 'help'})
-        close()
-        if (target) goTo(target)
-        else if (text.trim()) setMessage({text: `No screen "${text.trim()}": try :inventory, :sessions, :costs or :quit.`, tone: 'error'})
-      },
-    },
-    overlay?.kind === 'command',
-  )
-
-  useLineInput(
-    {
-      value: filterText,
-      onChange: setFilterText,
-      onCancel: () => {
+      return
+    }
+    if (mode.kind === 'command') {
+      const edit = editLine(mode.text, input, key)
+      if (edit?.kind === 'change') setOverlay({kind: 'command', text: edit.value})
+      else if (edit?.kind === 'submit') onCommand(edit.value)
+      else if (edit?.kind === 'cancel') close()
+      return
+    }
+    if (mode.kind === 'filter') {
+      const current = screen === 'sessions' ? memoryRef.current.sessions.text : memoryRef.current.inventory.text
+      const edit = editLine(current, input, key)
+      if (edit?.kind === 'change') setFilterText(edit.value)
+      else if (edit?.kind === 'submit') close()
+      else if (edit?.kind === 'cancel') {
         setFilterText('')
         close()
-      },
-      onSubmit: close,
-    },
-    overlay?.kind === 'filter',
-  )
-
-  useLineInput(
-    {
-      value: overlay?.kind === 'prompt' ? overlay.text : '',
-      accept: overlay?.kind === 'prompt' ? overlay.request.accept : undefined,
-      onChange: (text) => overlay?.kind === 'prompt' && setOverlay({...overlay, text, error: null}),
-      onCancel: close,
-      onSubmit: (text) => {
-        if (overlay?.kind !== 'prompt') return
-        const error = overlay.request.onSubmit(text)
-        if (error) setOverlay({...overlay, error})
+      }
+      return
+    }
+    if (mode.kind === 'prompt') {
+      const edit = editLine(mode.text, input, key, mode.request.accept)
+      if (edit?.kind === 'change') setOverlay({...mode, text: edit.value, error: null})
+      else if (edit?.kind === 'cancel') close()
+      else if (edit?.kind === 'submit') {
+        const error = mode.request.onSubmit(edit.value)
+        if (error) setOverlay({...mode, error})
         else close()
-      },
-    },
-    overlay?.kind === 'prompt',
-  )
+      }
+    }
+    if (mode.kind === 'confirm' || mode.kind === 'form') overlayKeys.current?.(input, key)
+  })
 
   // One line each for the status, the prompt or message, and the hints; the last terminal row
   // stays free so Ink never has to clear the whole screen to redraw.
   const bodyHeight = Math.max(4, size.rows - 4)
   const width = size.columns
-  const screenActive = overlay === null
   const bodyHidden = overlay?.kind === 'help' || overlay?.kind === 'confirm' || overlay?.kind === 'form'
+  const filterText = memory.screen === 'sessions' ? memory.sessions.text : memory.inventory.text
 
   return (
     <ShellProvider value={shell}>
@@ -162,11 +164,10 @@ export function App() {
         <Box display={bodyHidden ? 'none' : 'flex'} flexDirection="column" height={bodyHeight}>
           {memory.screen === 'inventory' ? (
             <InventoryScreen
-              active={screenActive}
               height={bodyHeight}
               width={width}
               query={memory.inventory}
-              onQuery={(query: InventoryQuery) => setMemory((m) => ({...m, inventory: {...m.inventory, ...query}}))}
+              onQuery={(update) => setMemory((m) => ({...m, inventory: {...m.inventory, ...update(m.inventory)}}))}
               selectedId={memory.inventory.selectedId}
               onSelect={(selectedId) => setMemory((m) => ({...m, inventory: {...m.inventory, selectedId}}))}
               onProvisioned={(sessionId) => setMemory((m) => ({...m, screen: 'sessions', sessions: {...m.sessions, selectedId: sessionId, text: ''}}))}
@@ -174,7 +175,6 @@ export function App() {
           ) : null}
           {memory.screen === 'sessions' ? (
             <SessionsScreen
-              active={screenActive}
               height={bodyHeight}
               width={width}
               text={memory.sessions.text}
@@ -185,7 +185,7 @@ export function App() {
               onSelect={(selectedId) => setMemory((m) => ({...m, sessions: {...m.sessions, selectedId}}))}
             />
           ) : null}
-          {memory.screen === 'costs' ? <CostsScreen active={screenActive} height={bodyHeight} width={width} /> : null}
+          {memory.screen === 'costs' ? <CostsScreen height={bodyHeight} width={width} /> : null}
         </Box>
         {bodyHidden ? (
           <Box flexDirection="column" height={bodyHeight} overflow="hidden">
@@ -194,7 +194,9 @@ export function App() {
             {overlay.kind === 'form' ? overlay.render(close) : null}
           </Box>
         ) : null}
-        <Box height={1} width={width} overflow="hidden">{bottomLine(overlay, filterText, message)}</Box>
+        <Box height={1} width={width} overflow="hidden">
+          {bottomLine(overlay, filterText, message)}
+        </Box>
         <HintBar screen={memory.screen} width={width} />
       </Box>
     </ShellProvider>

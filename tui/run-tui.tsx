@@ -1,17 +1,12 @@
-import {randomUUID} from 'node:crypto'
-
 import {render} from 'ink'
 
 import type {ApiClient} from '../src/client/api-client.js'
-import {defaultConsumer} from '../src/cli/default-consumer.js'
 import {runSystemSsh} from '../src/cli/system-ssh.js'
 import type {AppPaths} from '../src/config/paths.js'
 import {App} from './app.js'
 import {ErrorBoundary} from './components/error-boundary.js'
 import {errorText} from './model/error-text.js'
-import {OfferStore} from './model/offer-store.js'
-import {DEFAULT_INVENTORY_QUERY} from './screens/inventory-state.js'
-import {ServicesProvider, type TuiServices, type UiMemory} from './services.js'
+import {createTuiServices, ServicesProvider} from './services.js'
 
 export interface RunTuiOptions {
   client: ApiClient
@@ -27,14 +22,6 @@ export interface RunTuiOptions {
 const ENTER_ALT_SCREEN = '\u001B[?1049h'
 const LEAVE_ALT_SCREEN = '\u001B[?1049l'
 const SHOW_CURSOR = '\u001B[?25h'
-
-export function initialMemory(): UiMemory {
-  return {
-    screen: 'inventory',
-    inventory: {...DEFAULT_INVENTORY_QUERY, selectedId: null},
-    sessions: {text: '', showEnded: false, selectedId: null},
-  }
-}
 
 /** OSC 52: the terminal (and tmux with set-clipboard) puts the text on the system clipboard. */
 function osc52(text: string): string {
@@ -53,18 +40,12 @@ export async function runTui(options: RunTuiOptions): Promise<void> {
   const stdin = options.stdin ?? process.stdin
   const stderr = options.stderr ?? process.stderr
   const now = options.now ?? Date.now
-  const offers = new OfferStore(options.client, {now})
   let pendingSsh: readonly string[] | null = null
   let unmount: (() => void) | undefined
-
-  const services: TuiServices = {
+  const services = createTuiServices({
     client: options.client,
     paths: options.paths,
-    serverUrl: options.client.baseUrl,
     now,
-    offers,
-    memory: initialMemory(),
-    defaultConsumer: defaultConsumer(),
     runSsh: (argv) => {
       pendingSsh = argv
       unmount?.()
@@ -72,9 +53,8 @@ export async function runTui(options: RunTuiOptions): Promise<void> {
     copyToClipboard: (text) => {
       stdout.write(osc52(text))
     },
-    newIdempotencyKey: () => `tui-${randomUUID()}`,
-    notice: null,
-  }
+  })
+  const {offers} = services
 
   const restore = () => stdout.write(LEAVE_ALT_SCREEN + SHOW_CURSOR)
   process.once('exit', restore)

@@ -1,10 +1,13 @@
+import {randomUUID} from 'node:crypto'
+
 import {createContext, useContext} from 'react'
 
+import {defaultConsumer} from '../src/cli/default-consumer.js'
 import type {ApiClient} from '../src/client/api-client.js'
 import type {AppPaths} from '../src/config/paths.js'
 import type {ScreenId} from './keymap.js'
-import type {OfferStore} from './model/offer-store.js'
-import type {InventoryQuery} from './screens/inventory-state.js'
+import {OfferStore} from './model/offer-store.js'
+import {DEFAULT_INVENTORY_QUERY, type InventoryQuery} from './screens/inventory-state.js'
 
 /** What the dashboard remembers while it hands the terminal to ssh and comes back. */
 export interface UiMemory {
@@ -41,4 +44,35 @@ export function useServices(): TuiServices {
   const services = useContext(ServicesContext)
   if (!services) throw new Error('useServices outside <ServicesProvider>')
   return services
+}
+
+export interface TuiServicesOptions {
+  client: ApiClient
+  paths: AppPaths
+  now?: () => number
+  runSsh: TuiServices['runSsh']
+  copyToClipboard: TuiServices['copyToClipboard']
+  consumer?: string
+}
+
+/** The dashboard's services over one client; the market starts loading when the caller says so. */
+export function createTuiServices(options: TuiServicesOptions): TuiServices {
+  const now = options.now ?? Date.now
+  return {
+    client: options.client,
+    paths: options.paths,
+    serverUrl: options.client.baseUrl,
+    now,
+    offers: new OfferStore(options.client, {now}),
+    memory: {
+      screen: 'inventory',
+      inventory: {...DEFAULT_INVENTORY_QUERY, selectedId: null},
+      sessions: {text: '', showEnded: false, selectedId: null},
+    },
+    defaultConsumer: options.consumer ?? defaultConsumer(),
+    runSsh: options.runSsh,
+    copyToClipboard: options.copyToClipboard,
+    newIdempotencyKey: () => `tui-${randomUUID()}`,
+    notice: null,
+  }
 }

@@ -1,7 +1,7 @@
-import {createContext, useContext, type ReactNode} from 'react'
+import {createContext, useContext, useEffect, useRef, type ReactNode} from 'react'
 
 import type {ConfirmRequest} from './components/confirm-view.js'
-import type {ScreenId} from './keymap.js'
+import type {KeyPress, ScreenId} from './keymap.js'
 
 export interface PromptRequest {
   label: string
@@ -14,6 +14,8 @@ export interface PromptRequest {
 
 export type Tone = 'info' | 'success' | 'error'
 
+export type KeyHandler = (input: string, key: KeyPress) => void
+
 /** What a screen may ask of the dashboard around it. */
 export interface Shell {
   prompt(request: PromptRequest): void
@@ -23,6 +25,10 @@ export interface Shell {
   filter(): void
   notify(text: string, tone?: Tone): void
   goTo(screen: ScreenId): void
+  /** The screen's keys; the dashboard calls it only while that screen has the keyboard. */
+  registerKeys(screen: ScreenId, handler: KeyHandler): () => void
+  /** The keys of the confirmation or form on screen. */
+  overlayKeys: {current: KeyHandler | null}
 }
 
 const ShellContext = createContext<Shell | null>(null)
@@ -33,4 +39,30 @@ export function useShell(): Shell {
   const shell = useContext(ShellContext)
   if (!shell) throw new Error('useShell outside <ShellProvider>')
   return shell
+}
+
+/**
+ * A screen's key handler. The dashboard routes each keystroke once, by the mode it is in at that
+ * keystroke (not at the last render), so keys typed faster than a frame still land where meant.
+ */
+export function useScreenKeys(screen: ScreenId, handler: KeyHandler): void {
+  const shell = useShell()
+  const latest = useRef(handler)
+  latest.current = handler
+  const stable = useRef<KeyHandler>((input, key) => latest.current(input, key)).current
+  // Registered while rendering, not in an effect: the first frame on screen already takes keys.
+  shell.registerKeys(screen, stable)
+  useEffect(() => shell.registerKeys(screen, stable), [shell, screen, stable])
+}
+
+/** The keys of a confirmation or form, live from its first frame; nothing else sees them meanwhile. */
+export function useOverlayKeys(handler: KeyHandler): void {
+  const shell = useShell()
+  shell.overlayKeys.current = handler
+  useEffect(
+    () => () => {
+      if (shell.overlayKeys.current === handler) shell.overlayKeys.current = null
+    },
+    [shell, handler],
+  )
 }

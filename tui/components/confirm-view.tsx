@@ -1,4 +1,6 @@
-import {Box, Text, useInput} from 'ink'
+import {Box, Text} from 'ink'
+
+import {useOverlayKeys} from '../shell.js'
 
 export interface ConfirmRequest {
   title: string
@@ -10,7 +12,7 @@ export interface ConfirmRequest {
 
 /** A dangerous action's last stop: only y goes ahead; n, Esc or anything else backs out. */
 export function ConfirmView({request, onClose, height}: {request: ConfirmRequest; onClose(): void; height: number}) {
-  useInput((input) => {
+  useOverlayKeys((input) => {
     onClose()
     if (input === 'y' || input === 'Y') request.onYes()
   })

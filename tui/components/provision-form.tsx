@@ -1,4 +1,4 @@
-import {Box, Text, useInput} from 'ink'
+import {Box, Text} from 'ink'
 import {useEffect, useRef, useState} from 'react'
 
 import {formatCost, formatHourly} from '../../src/cli/format.js'
@@ -9,7 +9,7 @@ import type {SshKeyDto} from '../../src/core/api/ssh-keys.js'
 import {errorText} from '../model/error-text.js'
 import {checkProvisionForm, expectedCost, type ProvisionFields} from '../model/provision-fields.js'
 import {useServices} from '../services.js'
-import {useShell} from '../shell.js'
+import {useOverlayKeys, useShell} from '../shell.js'
 import {fit} from './fit.js'
 
 type Step = {kind: 'edit'} | {kind: 'confirm'; budget: string | null} | {kind: 'sending'}
@@ -29,7 +29,13 @@ export function ProvisionForm({offer, onClose, onProvisioned}: ProvisionFormProp
   const services = useServices()
   const shell = useShell()
   const [fields, setFields] = useState<ProvisionFields>({consumer: services.defaultConsumer, hours: '1', disk: '50', keyIds: []})
-  const [focus, setFocus] = useState(0)
+  const [focus, setFocusState] = useState(0)
+  // Keys can arrive faster than frames: each must see where the previous one moved the focus.
+  const focusRef = useRef(0)
+  const setFocus = (next: number) => {
+    focusRef.current = next
+    setFocusState(next)
+  }
   const [step, setStep] = useState<Step>({kind: 'edit'})
   const [error, setError] = useState<string | null>(null)
   const [keys, setKeys] = useState<readonly SshKeyDto[] | null>(null)
@@ -45,7 +51,7 @@ export function ProvisionForm({offer, onClose, onProvisioned}: ProvisionFormProp
   }, [services.client])
 
   const rows = 3 + (keys?.length ?? 0)
-  const textField = focus === 0 ? 'consumer' : focus === 1 ? 'hours' : focus === 2 ? 'disk' : null
+  const textFieldAt = (f: number) => (f === 0 ? 'consumer' : f === 1 ? 'hours' : f === 2 ? 'disk' : null)
 
   const review = async () => {
     const problem = checkProvisionForm(fields)
@@ -88,7 +94,7 @@ export function ProvisionForm({offer, onClose, onProvisioned}: ProvisionFormProp
     }
   }
 
-  useInput((input, key) => {
+  useOverlayKeys((input, key) => {
     if (step.kind === 'sending') return
     if (step.kind === 'confirm') {
       if (input === 'y' || input === 'Y') void send()
@@ -97,8 +103,9 @@ export function ProvisionForm({offer, onClose, onProvisioned}: ProvisionFormProp
     }
     if (key.escape) return onClose()
     if (key.return) return void review()
-    if (key.upArrow || (key.tab && key.shift)) return setFocus((f) => (f + rows - 1) % rows)
-    if (key.downArrow || key.tab) return setFocus((f) => (f + 1) % rows)
+    if (key.upArrow || (key.tab && key.shift)) return setFocus((focusRef.current + rows - 1) % rows)
+    if (key.downArrow || key.tab) return setFocus((focusRef.current + 1) % rows)
+    const textField = textFieldAt(focusRef.current)
     if (textField) {
       if (key.backspace || key.delete) return setFields((f) => ({...f, [textField]: f[textField].slice(0, -1)}))
       const accept = textField === 'consumer' ? /[\w.@:-]/ : /[0-9]/
@@ -106,7 +113,7 @@ export function ProvisionForm({offer, onClose, onProvisioned}: ProvisionFormProp
       if (typed && !key.ctrl && !key.meta) setFields((f) => ({...f, [textField]: (f[textField] + typed).slice(0, 200)}))
       return
     }
-    const sshKey = keys?.[focus - 3]
+    const sshKey = keys?.[focusRef.current - 3]
     if (sshKey && input === ' ') {
       setFields((f) => ({...f, keyIds: f.keyIds.includes(sshKey.id) ? f.keyIds.filter((id) => id !== sshKey.id) : [...f.keyIds, sshKey.id]}))
     }

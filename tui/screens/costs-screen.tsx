@@ -1,4 +1,4 @@
-import {Box, Text, useInput} from 'ink'
+import {Box, Text} from 'ink'
 
 import {costBreakdownRows, type CostBreakdownRow} from '../../src/cli/columns/costs.js'
 import {budgetState} from '../../src/cli/columns/budgets.js'
@@ -9,17 +9,17 @@ import {usePoll} from '../hooks/use-poll.js'
 import {actionFor} from '../keymap.js'
 import {bar, gauge, monthDays} from '../model/bars.js'
 import {useServices} from '../services.js'
+import {useScreenKeys} from '../shell.js'
 
 const POLL_MS = 5000
 
 export interface CostsScreenProps {
-  active: boolean
   height: number
   width: number
 }
 
 /** This month's money: totals, where it went, day by day, and each budget against its limit. */
-export function CostsScreen({active, height, width}: CostsScreenProps) {
+export function CostsScreen({height, width}: CostsScreenProps) {
   const {client, now: clock} = useServices()
   const now = useNow(POLL_MS)
   const days = monthDays(now)
@@ -32,15 +32,12 @@ export function CostsScreen({active, height, width}: CostsScreenProps) {
   )
   const budgets = usePoll((signal) => client.budgets.list({signal}), POLL_MS, [], clock)
 
-  useInput(
-    (input, key) => {
+  useScreenKeys('costs', (input, key) => {
       if (actionFor('costs', input, key)?.action !== 'refresh') return
       summary.refresh()
       daily.refresh()
       budgets.refresh()
-    },
-    {isActive: active},
-  )
+  })
 
   const s = summary.data
   const breakdown = s ? costBreakdownRows(s) : []

@@ -1,4 +1,4 @@
-import {Box, Text, useInput} from 'ink'
+import {Box, Text} from 'ink'
 import {useMemo, useRef, useSyncExternalStore} from 'react'
 
 import {OFFER_BROWSER_COLUMNS} from '../../src/cli/columns/offers.js'
@@ -12,7 +12,7 @@ import {MOVEMENTS, moveSelection} from '../model/list-navigation.js'
 import type {OfferSort} from '../model/offer-index.js'
 import {QUICK_FILTER_PROMPTS, applyQuickFilter, describeQuickFilters, type QuickFilterId} from '../model/quick-filters.js'
 import {useServices} from '../services.js'
-import {useShell} from '../shell.js'
+import {useScreenKeys, useShell} from '../shell.js'
 import {sortLabel, toggleSort, type InventoryQuery} from './inventory-state.js'
 
 const WIDTHS: Record<string, number> = {
@@ -44,11 +44,11 @@ const SORT_COLUMN: Record<OfferSort, string> = {
 const DETAIL_LINES = 6
 
 export interface InventoryScreenProps {
-  active: boolean
   height: number
   width: number
   query: InventoryQuery
-  onQuery(query: InventoryQuery): void
+  /** Updates the query from its latest value (keys may arrive faster than frames). */
+  onQuery(update: (query: InventoryQuery) => InventoryQuery): void
   selectedId: string | null
   onSelect(offerId: string | null): void
   /** After a provision: the new session's id. */
@@ -57,7 +57,7 @@ export interface InventoryScreenProps {
 
 /** The market: every offer in one windowed table, filtered and sorted in this process. */
 export function InventoryScreen(props: InventoryScreenProps) {
-  const {active, height, width, query} = props
+  const {height, width, query} = props
   const services = useServices()
   const shell = useShell()
   const now = useNow(5000)
@@ -92,25 +92,23 @@ export function InventoryScreen(props: InventoryScreenProps) {
       onSubmit: (text) => {
         const result = applyQuickFilter(query.quick, id, text)
         if ('error' in result) return result.error
-        props.onQuery({...query, quick: result.quick})
+        props.onQuery((q) => ({...q, quick: result.quick}))
         return null
       },
     })
   }
 
-  useInput(
-    (input, key) => {
+  useScreenKeys('inventory', (input, key) => {
       const binding = actionFor('inventory', input, key)
       if (!binding) return
       const action = binding.action
-      if (MOVEMENTS.has(action)) return select(moveSelection(action, selected, view.length, tableHeight))
-      if (action.startsWith('sort.')) return props.onQuery({...query, sort: toggleSort(query.sort, action.slice(5) as OfferSort)})
+      if (MOVEMENTS.has(action)) return select(moveSelection(action, lastIndex.current, view.length, tableHeight))
+      if (action.startsWith('sort.')) return props.onQuery((q) => ({...q, sort: toggleSort(q.sort, action.slice(5) as OfferSort)}))
       switch (action) {
         case 'filter':
           return shell.filter()
         case 'back':
-          if (query.text) props.onQuery({...query, text: ''})
-          return
+          return props.onQuery((q) => (q.text ? {...q, text: ''} : q))
         case 'refresh':
           void services.offers.load()
           return shell.notify('Reloading the market…')
@@ -121,14 +119,12 @@ export function InventoryScreen(props: InventoryScreenProps) {
         case 'quick.gpus':
           return askQuick('gpus')
         case 'quick.clear':
-          return props.onQuery({...query, quick: {}})
+          return props.onQuery((q) => ({...q, quick: {}}))
         case 'provision':
           if (!offer) return shell.notify('No offer selected: clear the filter (esc) or wait for the market to load.', 'error')
           return shell.form((close) => <ProvisionForm offer={offer} onClose={close} onProvisioned={props.onProvisioned} />)
       }
-    },
-    {isActive: active},
-  )
+  })
 
   const quick = describeQuickFilters(query.quick)
   const loading = market.loading ? `  loading ${market.loadedSoFar.toLocaleString('en-US')}/${market.total.toLocaleString('en-US')}…` : ''

@@ -1,4 +1,4 @@
-import {Box, Text, useInput} from 'ink'
+import {Box, Text} from 'ink'
 import {useMemo, useRef} from 'react'
 
 import {planSshConnect} from '../../src/cli/connect.js'
@@ -12,15 +12,14 @@ import {errorText} from '../model/error-text.js'
 import {MOVEMENTS, moveSelection} from '../model/list-navigation.js'
 import {SESSION_BROWSER_COLUMNS, SESSION_STATUS_COLORS, costSoFar, isEnded, sessionMatches} from '../model/session-rows.js'
 import {useServices} from '../services.js'
-import {useShell} from '../shell.js'
+import {useScreenKeys, useShell} from '../shell.js'
 
-const WIDTHS: Record<string, number> = {id: 14, status: 12, gpu: 18, provider: 10, host: 24, uptime: 7, expires: 10, cost: 10, consumer: 12}
+const WIDTHS: Record<string, number> = {id: 17, status: 12, gpu: 18, provider: 10, host: 24, uptime: 7, expires: 10, cost: 10, consumer: 12}
 const COLUMNS: readonly TableColumn<SessionDto>[] = SESSION_BROWSER_COLUMNS.map((column) => ({column, width: WIDTHS[column.id] ?? 10}))
 const TIMELINE_LINES = 8
 const POLL_MS = 1500
 
 export interface SessionsScreenProps {
-  active: boolean
   height: number
   width: number
   text: string
@@ -33,7 +32,7 @@ export interface SessionsScreenProps {
 
 /** Every session, live: what it is, where to reach it, how long it has left and what it costs. */
 export function SessionsScreen(props: SessionsScreenProps) {
-  const {active, height, width} = props
+  const {height, width} = props
   const services = useServices()
   const shell = useShell()
   const now = useNow(1000)
@@ -74,13 +73,12 @@ export function SessionsScreen(props: SessionsScreenProps) {
     }
   }
 
-  useInput(
-    (input, key) => {
+  useScreenKeys('sessions', (input, key) => {
       const binding = actionFor('sessions', input, key)
       if (!binding) return
       const action = binding.action
       if (MOVEMENTS.has(action)) {
-        const index = moveSelection(action, selected, rows.length, tableHeight)
+        const index = moveSelection(action, lastIndex.current, rows.length, tableHeight)
         lastIndex.current = index
         return props.onSelect(rows[index]?.id ?? null)
       }
@@ -93,6 +91,8 @@ export function SessionsScreen(props: SessionsScreenProps) {
         return
       }
       const id = session.id
+      // The session acted on stays listed (and selected) while it stops, even with ended ones hidden.
+      if (action === 'done' || action === 'shutdown') props.onSelect(id)
       switch (action) {
         case 'connect':
           return void planSshConnect(services.client, id, services.paths, {}).then(
@@ -147,9 +147,7 @@ export function SessionsScreen(props: SessionsScreenProps) {
               }),
           })
       }
-    },
-    {isActive: active},
-  )
+  })
 
   const running = rows.filter((s) => s.status === 'running')
   const burn = running.reduce((sum, s) => sum + s.price_per_hour_micro_usd, 0)
