@@ -12,13 +12,17 @@ export default class Tui extends BaseCommand {
     'Also opened by `gpu-shopper` with no arguments on a terminal.'
 
   static override examples = ['<%= config.bin %> tui', '<%= config.bin %> tui --server https://gpu.example.com']
-  // The dashboard is for a person at a terminal; scripts have every other command's --json.
-  static override enableJsonFlag = false
-
   static override flags = {...apiFlags}
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Tui)
+    if (this.jsonEnabled()) {
+      throw new UserError('The dashboard is interactive and has no JSON output.', {
+        errorType: 'usage_error',
+        exitCode: EXIT.USAGE,
+        fix: 'For scripts, use `gpu-shopper inventory --json`, `gpu-shopper sessions --json` or `gpu-shopper costs summary --json`.',
+      })
+    }
     if (!process.stdin.isTTY || !process.stdout.isTTY) {
       throw new UserError('The dashboard needs a terminal: stdin and stdout must both be a TTY.', {
         errorType: 'usage_error',

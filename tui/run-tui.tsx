@@ -57,7 +57,20 @@ export async function runTui(options: RunTuiOptions): Promise<void> {
   const {offers} = services
 
   const restore = () => stdout.write(LEAVE_ALT_SCREEN + SHOW_CURSOR)
+  // However the dashboard ends (a signal, a bug), the terminal is given back first.
+  const quit = () => {
+    pendingSsh = null
+    unmount?.()
+  }
+  let crash: unknown
+  const onCrash = (err: unknown) => {
+    crash = err
+    quit()
+  }
   process.once('exit', restore)
+  process.on('SIGTERM', quit)
+  process.on('SIGHUP', quit)
+  process.on('uncaughtException', onCrash)
   void offers.load()
   offers.autoRefresh(options.marketRefreshMs ?? 60_000)
   try {
@@ -92,5 +105,9 @@ export async function runTui(options: RunTuiOptions): Promise<void> {
     offers.close()
     restore()
     process.off('exit', restore)
+    process.off('SIGTERM', quit)
+    process.off('SIGHUP', quit)
+    process.off('uncaughtException', onCrash)
   }
+  if (crash !== undefined) throw crash
 }

@@ -3,6 +3,7 @@ import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../src/cli/base-command.js'
 import {loadSimulators, simulatorEnvLines, simulatorUrls} from '../../src/cli/sim-loader.js'
 import {checkIntRange} from '../../src/cli/validate.js'
+import {SIM_OFFERS_RANGE} from '../../src/config/env.js'
 
 export default class SimStart extends BaseCommand {
   static override summary = 'Run the simulated marketplaces until Ctrl-C'
@@ -14,12 +15,18 @@ export default class SimStart extends BaseCommand {
   static override examples = [
     '<%= config.bin %> sim start --port 9000 --tensordock-port 9001 --seed 42',
     '<%= config.bin %> sim start --json',
+    '<%= config.bin %> sim start --offers 145000',
   ]
 
   static override flags = {
     port: Flags.integer({description: 'Port of the simulated Vast.ai (0 picks a free one)', default: 0}),
     'tensordock-port': Flags.integer({description: 'Port of the simulated TensorDock (0 picks a free one)', default: 0}),
     seed: Flags.integer({description: 'Seed for the generated market, for repeatable offers'}),
+    offers: Flags.integer({
+      description:
+        `How many offers the simulated Vast.ai market generates (${SIM_OFFERS_RANGE.min}-${SIM_OFFERS_RANGE.max}; 3000 when unset). ` +
+        'About 70% are rentable, unrented and verified, which is what a daemon lists: 145000 gives it about 100k.',
+    }),
     host: Flags.string({description: 'Address to bind', default: '127.0.0.1'}),
   }
 
@@ -27,9 +34,16 @@ export default class SimStart extends BaseCommand {
     const {flags} = await this.parse(SimStart)
     checkIntRange('port', flags.port, 0, 65_535)
     checkIntRange('tensordock-port', flags['tensordock-port'], 0, 65_535)
+    checkIntRange('offers', flags.offers, SIM_OFFERS_RANGE.min, SIM_OFFERS_RANGE.max)
     const stop = this.interruptSignal()
     const {startSimulators} = await loadSimulators()
-    const sims = await startSimulators({host: flags.host, port: flags.port, tensordockPort: flags['tensordock-port'], seed: flags.seed})
+    const sims = await startSimulators({
+      host: flags.host,
+      port: flags.port,
+      tensordockPort: flags['tensordock-port'],
+      seed: flags.seed,
+      offerCount: flags.offers,
+    })
     try {
       const urls = simulatorUrls(sims)
       this.emitResult(urls)

@@ -15,6 +15,8 @@ export interface SimulatorsOptions {
   /** Port of the TensorDock simulator; 0 picks a free one. */
   tensordockPort?: number
   seed?: number
+  /** Offers the simulated Vast.ai market generates; the simulator's default when unset. */
+  offerCount?: number
 }
 
 export interface SimModule {

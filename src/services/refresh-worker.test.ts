@@ -3,6 +3,7 @@ import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import {simControl} from '../sim/control/control-client.js'
 import {startServiceHarness, type ServiceHarness} from '../../test/support/service-context.js'
 import {InventoryService} from './inventory-service.js'
+import {slowRefreshMs} from './refresh-worker.js'
 
 const policy = {intervalMs: 60_000, backoffMs: 5_000, maxBackoffMs: 600_000, breakerThreshold: 3, staleAfterMs: 300_000}
 
@@ -108,6 +109,33 @@ describe('a provider that hangs', () => {
       expect(result.total).toBeGreaterThan(0)
       expect(result.staleProviders).toEqual([])
       h.clock.advance(15_001)
+      expect(inventory.staleProviders()).toEqual(['vastai'])
+    } finally {
+      await simControl(h.vast.url, 'DELETE', '/_sim/faults')
+      await inventory.stop().catch(() => {})
+      await h.close()
+    }
+  })
+
+  it('gives a bigger fetch a longer budget before a slow refresh counts as stale', async () => {
+    // The fixed 15 s covers the default 20k offers; 100k offers get 20 s, 200k 40 s.
+    expect(slowRefreshMs({maxOffers: 20_000})).toBe(15_000)
+    expect(slowRefreshMs({maxOffers: 100_000})).toBe(20_000)
+    expect(slowRefreshMs({maxOffers: 200_000})).toBe(40_000)
+
+    // Given a worker that fetches up to 100k offers, and a provider that stops answering
+    const h = await startServiceHarness()
+    const inventory = new InventoryService(h.ctx, {vastai: {...policy, maxOffers: 100_000}})
+    try {
+      const worker = inventory.worker('vastai')!
+      await worker.refreshNow()
+      await simControl(h.vast.url, 'POST', '/_sim/faults', {rate: 1, kinds: ['timeout']})
+      void worker.refreshNow()
+
+      // When 15 s pass, Then it is still within its budget; past 20 s it is stale
+      h.clock.advance(15_001)
+      expect(inventory.staleProviders()).toEqual([])
+      h.clock.advance(5_000)
       expect(inventory.staleProviders()).toEqual(['vastai'])
     } finally {
       await simControl(h.vast.url, 'DELETE', '/_sim/faults')

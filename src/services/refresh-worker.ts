@@ -28,6 +28,17 @@ export const DEFAULT_REFRESH_POLICIES: Record<ProviderName, RefreshPolicy> = {
 
 /** A refresh still running after this long marks the provider stale (TensorDock answers in 4-5 s live). */
 const SLOW_REFRESH_MS = 15_000
+/**
+ * A bigger fetch takes longer to download, parse and store: the first refresh of 100k
+ * Vast.ai offers took 6.5-8 s on 2 cores (simulated market in the same process), up to 80 µs
+ * an offer. 200 µs per offer of the limit keeps a raised GPU_SHOPPER_VASTAI_SEARCH_LIMIT from
+ * being reported stale while it works; up to 75k offers the fixed 15 s is the larger.
+ */
+const SLOW_REFRESH_MS_PER_OFFER = 0.2
+
+export function slowRefreshMs(policy: Pick<RefreshPolicy, 'maxOffers'>): number {
+  return Math.max(SLOW_REFRESH_MS, policy.maxOffers * SLOW_REFRESH_MS_PER_OFFER)
+}
 
 export interface ProviderFreshness {
   lastAttemptAt: number | null
@@ -82,7 +93,7 @@ export class RefreshWorker {
     const now = this.ctx.clock.now()
     if (this.status.consecutiveFailures > 0) return true
     // A refresh hanging on a provider that stopped answering says as much as a failure.
-    if (this.inFlightSince !== null && now - this.inFlightSince > SLOW_REFRESH_MS) return true
+    if (this.inFlightSince !== null && now - this.inFlightSince > slowRefreshMs(this.policy)) return true
     return this.status.lastSuccessAt !== null && now - this.status.lastSuccessAt > this.policy.staleAfterMs
   }
 

@@ -1,3 +1,5 @@
+import type Database from 'better-sqlite3'
+
 import {defaultOrder, type InventoryQuery, type OfferSortKey} from '../core/inventory-query.js'
 import {asMicroUsd, type MicroUsd} from '../core/money.js'
 import type {Offer} from '../core/offer.js'
@@ -33,11 +35,12 @@ const SORT_COLUMNS: Record<OfferSortKey, string> = {
 }
 
 /**
- * ORDER BY for a sort key: its default direction with ties by id, or the exact reverse of that
- * list (ties by id descending), so an index per key in its default direction (migration 005)
- * serves both directions. Offers without a value (reliability) come last either way.
+ * ORDER BY for a sort key: its default direction with ties by id, or the reverse of that list
+ * (ties by id descending), so one index per key in its default direction (migration 005) serves
+ * both directions, the reverse as a backward scan. Offers without a value (reliability) come
+ * last either way.
  */
-function orderBy(sort: OfferSortKey, order: 'asc' | 'desc'): string {
+export function offerOrderBy(sort: OfferSortKey, order: 'asc' | 'desc'): string {
   const reversed = order !== defaultOrder(sort)
   return `${SORT_COLUMNS[sort]} ${order === 'asc' ? 'ASC' : 'DESC'} NULLS LAST, id ${reversed ? 'DESC' : 'ASC'}`
 }
@@ -48,9 +51,20 @@ export interface OfferFilter extends Omit<InventoryQuery, 'gpuType'> {
   includeUnavailable?: boolean
 }
 
+/** Distinct filter shapes and values remembered; a TUI paging through one view needs one. */
+const MAX_MEMOS = 256
+
 export class OffersRepo {
   private readonly upsertStmt
   private readonly touchStmt
+  /** Inventory pages prepare one of a few dozen statement shapes; preparing costs as much as a count. */
+  private readonly statements = new Map<string, Database.Statement>()
+  /**
+   * `total` per filter, valid until the next write. Paging through 100k offers otherwise
+   * counts the whole index for every page. Only this repo writes the offers table, and
+   * better-sqlite3 is synchronous, so no query can see a write this memo has not.
+   */
+  private readonly totals = new Map<string, number>()
   constructor(private readonly db: Db) {
     // Positional parameters: binding a named object per row costs a third of the upsert time.
     this.upsertStmt = db.prepare(`
@@ -79,6 +93,7 @@ export class OffersRepo {
 
   /** Inserts or refreshes offers in one transaction. */
   upsertMany(offers: readonly Offer[]): void {
+    this.totals.clear()
     const upsert = this.upsertStmt
     const touch = this.touchStmt
     this.db.transaction(() => {
@@ -130,12 +145,14 @@ export class OffersRepo {
 
   /** Offers of `provider` not seen in a full refresh at `fetchedAt` are gone: keep them, flagged. */
   markMissingUnavailable(provider: ProviderName, fetchedAt: number): number {
+    this.totals.clear()
     return this.db
       .prepare('UPDATE offers SET available = 0 WHERE provider = ? AND fetched_at < ? AND available = 1')
       .run(provider, fetchedAt).changes
   }
 
   markUnavailable(id: string): void {
+    this.totals.clear()
     this.db.prepare('UPDATE offers SET available = 0 WHERE id = ?').run(id)
   }
 
@@ -260,11 +277,34 @@ export class OffersRepo {
     const order = filter.order ?? defaultOrder(sort)
     const limit = filter.limit ?? 100
     const offset = filter.offset ?? 0
-    const total = (this.db.prepare(`SELECT count(*) AS n FROM offers ${whereSql}`).get(params) as {n: number}).n
-    const rows = this.db
-      .prepare(`SELECT * FROM offers ${whereSql} ORDER BY ${orderBy(sort, order)} LIMIT @limit OFFSET @offset`)
-      .all({...params, limit, offset}) as OfferRow[]
+    const total = this.total(whereSql, params)
+    const rows = this.statement(`SELECT * FROM offers ${whereSql} ORDER BY ${offerOrderBy(sort, order)} LIMIT @limit OFFSET @offset`).all({
+      ...params,
+      limit,
+      offset,
+    }) as OfferRow[]
     return {offers: rows.map(toOffer), total}
+  }
+
+  private total(whereSql: string, params: Record<string, unknown>): number {
+    const key = `${whereSql}\u0000${JSON.stringify(params)}`
+    let total = this.totals.get(key)
+    if (total === undefined) {
+      total = (this.statement(`SELECT count(*) AS n FROM offers ${whereSql}`).get(params) as {n: number}).n
+      if (this.totals.size >= MAX_MEMOS) this.totals.clear()
+      this.totals.set(key, total)
+    }
+    return total
+  }
+
+  private statement(sql: string): Database.Statement {
+    let statement = this.statements.get(sql)
+    if (statement === undefined) {
+      statement = this.db.prepare(sql)
+      if (this.statements.size >= MAX_MEMOS) this.statements.clear()
+      this.statements.set(sql, statement)
+    }
+    return statement
   }
 }
 

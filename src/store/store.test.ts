@@ -4,8 +4,11 @@ import {join} from 'node:path'
 
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
+import {defaultOrder, OFFER_SORT_KEYS, type OfferSortKey} from '../core/inventory-query.js'
 import {toMicroUsd} from '../core/money.js'
 import type {Offer} from '../core/offer.js'
+import {MIGRATIONS} from './migrations/index.js'
+import {offerOrderBy} from './offers-repo.js'
 import {Store} from './store.js'
 
 function offer(over: Partial<Offer>): Offer {
@@ -47,11 +50,11 @@ describe('Store', () => {
     expect(store.db.pragma('journal_mode', {simple: true})).toBe('wal')
     expect(store.db.pragma('foreign_keys', {simple: true})).toBe(1)
     expect(store.db.pragma('synchronous', {simple: true})).toBe(2)
-    expect(store.db.pragma('user_version', {simple: true})).toBe(4)
+    expect(store.db.pragma('user_version', {simple: true})).toBe(MIGRATIONS.length)
     expect(statSync(join(dir, 'db.sqlite')).mode & 0o777).toBe(0o600)
     store.close()
     store = Store.open(join(dir, 'db.sqlite'))
-    expect(store.db.pragma('user_version', {simple: true})).toBe(4)
+    expect(store.db.pragma('user_version', {simple: true})).toBe(MIGRATIONS.length)
   })
 
   it('refuses a float in a money column (STRICT tables)', () => {
@@ -83,6 +86,102 @@ describe('Store', () => {
     store.offers.upsertMany([offer({id: 'vastai-2', providerId: '2', fetchedAt: 2_000})])
     expect(store.offers.markMissingUnavailable('vastai', 2_000)).toBe(1)
     expect(store.offers.get('vastai-1')!.available).toBe(false)
+  })
+
+  it('pages through every sort key and order: each offer once, in order, ties by id, missing values last', () => {
+    // Given offers with many ties, offers without a reliability, two providers and two fetch times
+    const offers = Array.from({length: 120}, (_, i) =>
+      offer({
+        id: `${i % 3 === 0 ? 'tensordock' : 'vastai'}-${String(i).padStart(3, '0')}`,
+        provider: i % 3 === 0 ? 'tensordock' : 'vastai',
+        providerId: String(i),
+        gpuCount: 1 + (i % 4),
+        vramGb: [24, 48, 80][i % 3]!,
+        pricePerHour: toMicroUsd([0.3, 0.5, 1.2, 2.4][i % 4]!),
+        reliability: i % 7 === 0 ? null : [0.9, 0.95, 0.99][i % 3]!,
+        fetchedAt: i % 2 === 0 ? 1_000 : 2_000,
+      }),
+    )
+    store.offers.upsertMany(offers)
+    const keyOf: Record<OfferSortKey, (o: Offer) => number | null> = {
+      price: (o) => o.pricePerHour,
+      price_per_gpu: (o) => Math.round(o.pricePerHour / o.gpuCount),
+      vram: (o) => o.vramGb,
+      reliability: (o) => o.reliability,
+      fetched_at: (o) => o.fetchedAt,
+    }
+
+    for (const sort of OFFER_SORT_KEYS) {
+      for (const order of ['asc', 'desc'] as const) {
+        // When every page of 7 is read in turn
+        const paged: string[] = []
+        for (let offset = 0; offset < offers.length; offset += 7) {
+          const page = store.offers.query({sort, order, limit: 7, offset})
+          expect(page.total).toBe(offers.length)
+          paged.push(...page.offers.map((o) => o.id))
+        }
+
+        // Then the pages hold each offer once, sorted, ties by id (reversed with the order)
+        const tie = order === defaultOrder(sort) ? 1 : -1
+        const expected = [...offers]
+          .sort((a, b) => {
+            const [ka, kb] = [keyOf[sort](a), keyOf[sort](b)]
+            if (ka !== kb) {
+              if (ka === null) return 1
+              if (kb === null) return -1
+              return order === 'asc' ? ka - kb : kb - ka
+            }
+            return a.id < b.id ? -tie : tie
+          })
+          .map((o) => o.id)
+        expect(paged, `${sort} ${order}`).toEqual(expected)
+
+        // And the page is read off an index, with or without a provider filter: no sort of the whole table per request
+        for (const where of ['available = 1', "available = 1 AND provider = 'vastai'"]) {
+          const sql = `SELECT * FROM offers WHERE ${where} ORDER BY ${offerOrderBy(sort, order)} LIMIT 7 OFFSET 70`
+          const plan = store.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as {detail: string}[]
+          expect(plan.map((p) => p.detail).join('; '), `${sort} ${order} ${where}`).not.toMatch(/TEMP B-TREE/)
+        }
+      }
+    }
+  })
+
+  it('counts the total again after every kind of write', () => {
+    // Given two offers, counted once
+    store.offers.upsertMany([offer({id: 'vastai-1', fetchedAt: 1_000}), offer({id: 'vastai-2', providerId: '2', fetchedAt: 1_000})])
+    expect(store.offers.query({}).total).toBe(2)
+
+    // When offers are added, taken and found missing, Then each query's total follows
+    store.offers.upsertMany([offer({id: 'vastai-3', providerId: '3', fetchedAt: 2_000})])
+    expect(store.offers.query({}).total).toBe(3)
+    store.offers.markUnavailable('vastai-3')
+    expect(store.offers.query({}).total).toBe(2)
+    store.offers.upsertMany([offer({id: 'vastai-2', providerId: '2', fetchedAt: 3_000})])
+    store.offers.markMissingUnavailable('vastai', 3_000)
+    expect(store.offers.query({}).total).toBe(1)
+    expect(store.offers.query({includeUnavailable: true}).total).toBe(3)
+  })
+
+  it('refreshes an unchanged offer, rewrites a changed one, and brings a returning one back', () => {
+    // Given a stored offer
+    store.offers.upsertMany([offer({id: 'vastai-1', fetchedAt: 1_000})])
+
+    // When it comes back unchanged, Then only its fetch time moves
+    store.offers.upsertMany([offer({id: 'vastai-1', fetchedAt: 2_000})])
+    expect(store.offers.get('vastai-1')).toEqual(offer({id: 'vastai-1', fetchedAt: 2_000}))
+
+    // When its price, reliability and CUDA change, Then the row says so
+    const changed = offer({id: 'vastai-1', fetchedAt: 3_000, pricePerHour: toMicroUsd(0.45), reliability: null, cudaVersion: 12.8})
+    store.offers.upsertMany([changed])
+    expect(store.offers.get('vastai-1')).toEqual(changed)
+    expect(store.offers.query({sort: 'price_per_gpu'}).offers[0]).toEqual(changed)
+
+    // When it is reported not available, Then it is not listed; when it returns unchanged, it is again
+    store.offers.upsertMany([{...changed, fetchedAt: 4_000, available: false}])
+    expect(store.offers.query({}).total).toBe(0)
+    store.offers.upsertMany([{...changed, fetchedAt: 5_000}])
+    expect(store.offers.get('vastai-1')).toEqual({...changed, fetchedAt: 5_000})
+    expect(store.offers.query({}).total).toBe(1)
   })
 
   it('leases jobs: a running job is taken again only after its lease runs out', () => {

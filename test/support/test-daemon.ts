@@ -13,18 +13,23 @@ export interface TestDaemon {
 
 /**
  * A real daemon in this process, on a free loopback port, over the simulated marketplaces, in
- * a throwaway GPU_SHOPPER_HOME; quiet, quick to poll, no state file. `options` override any of it.
+ * a throwaway GPU_SHOPPER_HOME; quiet, quick to poll, no state file. `options` override any of
+ * it; `env` is added to the home.
  */
 export async function startTestDaemon(name: string, options: Partial<DaemonOptions> = {}): Promise<TestDaemon> {
   const home = mkdtempSync(join(tmpdir(), `gpu-shopper-${name}-`))
+  const {env, timings, ...rest} = options
   const daemon = await startDaemon({
     port: 0,
     simulate: true,
-    env: {GPU_SHOPPER_HOME: home},
     writeState: false,
     logger: createLogger({level: 'silent'}),
-    ...options,
-    timings: {pollIntervalMs: 50, ...options.timings},
+    ...rest,
+    env: {GPU_SHOPPER_HOME: home, ...env},
+    timings: {pollIntervalMs: 50, ...timings},
+  }).catch((err: unknown) => {
+    rmSync(home, {recursive: true, force: true})
+    throw err
   })
   return {
     daemon,

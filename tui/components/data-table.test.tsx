@@ -1,0 +1,34 @@
+import {afterEach, describe, expect, it} from 'vitest'
+
+import type {Column} from '../../src/cli/columns/column.js'
+import {renderTui, type RenderedTui} from '../test-render.js'
+import {DataTable} from './data-table.js'
+
+const columns: Array<{column: Column<number>; width: number}> = [
+  {column: {id: 'n', header: 'N', align: 'right', value: (n) => String(n)}, width: 6},
+  {column: {id: 'sq', header: 'SQUARE', align: 'right', value: (n) => String(n * n)}, width: 12},
+]
+
+let screen: RenderedTui | undefined
+afterEach(() => screen?.unmount())
+
+describe('DataTable', () => {
+  it('renders only the rows in its window, reading them by index', async () => {
+    const read: number[] = []
+    const rows = {length: 100_000, at: (i: number) => (read.push(i), i)}
+    screen = renderTui(<DataTable columns={columns} rows={rows} selected={50_000} height={5} width={40} ctx={{now: 0}} emptyText="none" sortedBy={{id: 'sq', descending: true}} />)
+    const frame = await screen.waitFor('50000')
+    expect(frame.split('\n')[0]).toMatch(/^ +N +SQUARE↓/)
+    expect(frame).toContain('2500000000')
+    expect(new Set(read).size).toBeLessThanOrEqual(5)
+    expect(frame.split('\n').filter((l) => /^\s+\d+\s+\d+\s*$/.test(l))).toHaveLength(5)
+  })
+
+  it('says so when there are no rows, and cuts long cells with an ellipsis', async () => {
+    screen = renderTui(<DataTable columns={columns} rows={{length: 0, at: () => undefined}} selected={0} height={3} width={40} ctx={{now: 0}} emptyText="No offer matches" />)
+    await screen.waitFor('No offer matches')
+    screen.unmount()
+    screen = renderTui(<DataTable columns={columns} rows={{length: 1, at: () => 123_456_789}} selected={0} height={3} width={40} ctx={{now: 0}} emptyText="-" />)
+    await screen.waitFor('…')
+  })
+})
