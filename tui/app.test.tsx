@@ -104,7 +104,7 @@ describe('the dashboard', () => {
   })
 
   it('rents the selected offer after a confirmation with the expected cost, then follows, connects and releases it', async () => {
-    const {sshRuns, clipboard} = dashboard()
+    const {services, sshRuns, clipboard} = dashboard()
     await screen!.waitFor(/Inventory +[1-9][\d,]* of/)
     await screen!.type('/4090 vastai')
     await screen!.press('enter')
@@ -134,6 +134,20 @@ describe('the dashboard', () => {
     await pollFor(() => sshRuns.length === 1)
     expect(sshRuns[0]).toContain('StrictHostKeyChecking=yes')
     expect(existsSync(sshRuns[0]![sshRuns[0]!.indexOf('-i') + 1]!)).toBe(true)
+
+    const before = await services.client.sessions.get(id)
+    await screen!.type('e')
+    await screen!.waitFor(`Extend ${id} by how many hours`)
+    await screen!.type('x2')
+    await screen!.press('enter')
+    await screen!.waitFor(`${id} now expires at`)
+    const extended = await services.client.sessions.get(id)
+    expect(Date.parse(extended.expires_at) - Date.parse(before.expires_at)).toBe(2 * 3_600_000)
+
+    await screen!.press('ctrlK')
+    await screen!.waitFor(`Force shutdown of ${id} now?`)
+    await screen!.press('escape')
+    await screen!.waitFor(/running +1x RTX 4090/)
 
     await screen!.type('d')
     await screen!.waitFor(`Release ${id}?`)

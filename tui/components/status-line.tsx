@@ -16,6 +16,7 @@ export function StatusLine({serverUrl, health, healthError, now, width}: StatusL
   const stale = health?.providers.filter((p) => p.configured && p.stale).map((p) => p.name) ?? []
   const refreshed = health?.providers.map((p) => (p.last_refresh_at ? Date.parse(p.last_refresh_at) : NaN)).filter((t) => !Number.isNaN(t)) ?? []
   const lastRefresh = refreshed.length ? Math.max(...refreshed) : null
+  const noMarket = health !== undefined && !health.providers.some((p) => p.configured)
   return (
     <Box width={width} height={1} overflow="hidden">
       <Text wrap="truncate">
@@ -29,6 +30,9 @@ export function StatusLine({serverUrl, health, healthError, now, width}: StatusL
           </Text>
         ) : null}
         {health && health.status !== 'ok' ? <Text color="yellow">{`  daemon ${health.status}`}</Text> : null}
+        {noMarket ? (
+          <Text color="red">{'  no marketplace configured: set VASTAI_API_KEY or TENSORDOCK_API_TOKEN for the daemon, or run it with --simulate'}</Text>
+        ) : null}
         {stale.length ? <Text color="yellow">{`  stale: ${stale.join(', ')}`}</Text> : null}
         {lastRefresh !== null ? <Text dimColor>{`  market refreshed ${formatDuration(now - lastRefresh)} ago`}</Text> : null}
         {healthError ? <Text color="red">{`  ${healthError}`}</Text> : null}
