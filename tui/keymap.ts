@@ -168,7 +168,12 @@ export function chordLabel(chord: string): string {
 export function hintsFor(screen: ScreenId): Array<{keys: string; hint: string; dangerous: boolean}> {
   return scopesOf(screen)
     .flatMap((scope) => KEYMAP.filter((b) => b.scope === scope && b.hint))
-    .map((b) => ({keys: b.action === 'sort.price' ? 'N C V P U O L R A' : chordLabel(b.keys[0]!), hint: b.hint!, dangerous: Boolean(b.dangerous)}))
+    .map((b) => ({keys: b.action.startsWith('sort.') ? sortChords() : chordLabel(b.keys[0]!), hint: b.hint!, dangerous: Boolean(b.dangerous)}))
+}
+
+/** Every sort key, for the one "sort" hint that stands for them all. */
+function sortChords(): string {
+  return KEYMAP.filter((b) => b.action.startsWith('sort.')).map((b) => chordLabel(b.keys[0]!)).join(' ')
 }
 
 /** The help screen's sections, every binding once. */

@@ -2,7 +2,7 @@ import {afterEach, describe, expect, it} from 'vitest'
 
 import type {Column} from '../../src/cli/columns/column.js'
 import {renderTui, type RenderedTui} from '../test-render.js'
-import {DataTable} from './data-table.js'
+import {DataTable, layoutColumns} from './data-table.js'
 
 const columns: Array<{column: Column<number>; width: number}> = [
   {column: {id: 'n', header: 'N', align: 'right', value: (n) => String(n)}, width: 6},
@@ -30,5 +30,16 @@ describe('DataTable', () => {
     screen.unmount()
     screen = renderTui(<DataTable columns={columns} rows={{length: 1, at: () => 123_456_789}} selected={0} height={3} width={40} ctx={{now: 0}} emptyText="-" />)
     await screen.waitFor('…')
+  })
+})
+
+describe('layoutColumns', () => {
+  const wide = (id: string, width: number, extra: object = {}) => ({column: {id, header: id, value: () => ''}, width, ...extra})
+
+  it('gives spare room to the flexible column and takes it back down to its minimum before dropping any', () => {
+    const cols = [wide('a', 10), wide('loc', 20, {flex: true, minWidth: 8}), wide('z', 6)]
+    expect(layoutColumns(cols, 60).map((c) => c.width)).toEqual([10, 40, 6])
+    expect(layoutColumns(cols, 30).map((c) => c.width)).toEqual([10, 10, 6])
+    expect(layoutColumns(cols, 24).map((c) => [c.column.id, c.width])).toEqual([['a', 10], ['loc', 8]])
   })
 })

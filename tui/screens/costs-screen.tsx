@@ -65,7 +65,7 @@ export function CostsScreen({height, width}: CostsScreenProps) {
             <Text bold color="green">
               {formatCost(s.total_cost_micro_usd)}
             </Text>
-            {`  ${s.session_count} sessions, ${s.hours_used.toFixed(2)} GPU-machine hours, ${s.active_sessions} active`}
+            {`  ${s.session_count} sessions, ${s.hours_used.toFixed(2)} machine-hours billed, ${s.active_sessions} active now`}
           </Text>
         ) : (
           <Text dimColor>  loading…</Text>

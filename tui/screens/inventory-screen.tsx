@@ -27,7 +27,12 @@ const WIDTHS: Record<string, number> = {
   age: 9,
 }
 
-const COLUMNS: readonly TableColumn<OfferDto>[] = OFFER_BROWSER_COLUMNS.map((column) => ({column, width: WIDTHS[column.id] ?? 10}))
+const COLUMNS: readonly TableColumn<OfferDto>[] = OFFER_BROWSER_COLUMNS.map((column) => ({
+  column,
+  width: WIDTHS[column.id] ?? 10,
+  ...(column.id === 'location' ? {flex: true, minWidth: 12} : {}),
+  ...(column.id === 'reliability' ? {header: 'RELIAB'} : {}),
+}))
 
 const SORT_COLUMN: Record<OfferSort, string> = {
   gpu: 'gpu_model',

@@ -15,7 +15,11 @@ import {useServices} from '../services.js'
 import {useScreenKeys, useShell} from '../shell.js'
 
 const WIDTHS: Record<string, number> = {id: 17, status: 12, gpu: 18, provider: 10, host: 24, uptime: 7, expires: 10, cost: 10, consumer: 12}
-const COLUMNS: readonly TableColumn<SessionDto>[] = SESSION_BROWSER_COLUMNS.map((column) => ({column, width: WIDTHS[column.id] ?? 10}))
+const COLUMNS: readonly TableColumn<SessionDto>[] = SESSION_BROWSER_COLUMNS.map((column) => ({
+  column,
+  width: WIDTHS[column.id] ?? 10,
+  ...(column.id === 'host' ? {flex: true, minWidth: 16} : {}),
+}))
 const TIMELINE_LINES = 8
 const POLL_MS = 1500
 
