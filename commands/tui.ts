@@ -37,13 +37,17 @@ export default class Tui extends BaseCommand {
 }
 
 /**
- * Ink and React load here and nowhere else (~0.5 s). Ink decides once, at import, whether it
- * runs in CI (any CI variable set) and then draws only the last frame; a person who asked for
- * the dashboard on a terminal gets it drawn, so the check is answered "no" for that import.
+ * Ink and React load here and nowhere else (~0.5 s). Both decide at import time: Ink whether it
+ * runs in CI (any CI variable set), and then draws only the last frame; React whether to load its
+ * development build, which renders several times slower. A person who asked for the dashboard
+ * on a terminal gets every frame from the production build; the environment is put back after.
  */
 async function loadDashboard(): Promise<typeof import('../tui/run-tui.js')> {
-  const saved = {CI: process.env.CI, CONTINUOUS_INTEGRATION: process.env.CONTINUOUS_INTEGRATION}
-  for (const name of Object.keys(saved) as Array<keyof typeof saved>) if (saved[name] !== undefined) process.env[name] = 'false'
+  const overrides: Record<string, string> = {}
+  for (const name of ['CI', 'CONTINUOUS_INTEGRATION']) if (process.env[name] !== undefined) overrides[name] = 'false'
+  if (process.env.NODE_ENV === undefined) overrides.NODE_ENV = 'production'
+  const saved = Object.fromEntries(Object.keys(overrides).map((name) => [name, process.env[name]]))
+  Object.assign(process.env, overrides)
   try {
     return await import('../tui/run-tui.js')
   } finally {
