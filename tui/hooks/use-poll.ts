@@ -16,38 +16,40 @@ export interface Polled<T> {
  * the dashboard keeps the last good data and tries again on the next tick.
  */
 export function usePoll<T>(fetch: (signal: AbortSignal) => Promise<T>, intervalMs: number, deps: readonly unknown[], now: () => number): Polled<T> {
-  const [state, setState] = useState<{data: T | undefined; error: string | null; receivedAt: number | null}>({data: undefined, error: null, receivedAt: null})
+  const key = JSON.stringify(deps)
+  const [state, setState] = useState<{key: string; data: T | undefined; error: string | null; receivedAt: number | null}>({key, data: undefined, error: null, receivedAt: null})
   const fetchRef = useRef(fetch)
   fetchRef.current = fetch
-  const busy = useRef(false)
-  const controller = useRef<AbortController | null>(null)
+  // One poller per `deps`: a reply for the previous deps (another session's events) is dropped.
+  const poller = useRef<{key: string; busy: boolean; abort: AbortController} | null>(null)
 
   const run = useCallback(() => {
-    if (busy.current) return
-    busy.current = true
-    const abort = new AbortController()
-    controller.current = abort
-    fetchRef.current(abort.signal).then(
+    const current = poller.current
+    if (!current || current.busy) return
+    current.busy = true
+    fetchRef.current(current.abort.signal).then(
       (data) => {
-        if (!abort.signal.aborted) setState({data, error: null, receivedAt: now()})
+        if (!current.abort.signal.aborted) setState({key: current.key, data, error: null, receivedAt: now()})
       },
       (err: unknown) => {
-        if (!abort.signal.aborted) setState((s) => ({...s, error: errorText(err)}))
+        if (!current.abort.signal.aborted) setState((s) => (s.key === current.key ? {...s, error: errorText(err)} : {key: current.key, data: undefined, receivedAt: null, error: errorText(err)}))
       },
     ).finally(() => {
-      busy.current = false
+      current.busy = false
     })
   }, [now])
 
   useEffect(() => {
-    busy.current = false
+    poller.current = {key, busy: false, abort: new AbortController()}
+    const mine = poller.current
     run()
     const timer = setInterval(run, intervalMs)
     return () => {
       clearInterval(timer)
-      controller.current?.abort()
+      mine.abort.abort()
     }
-  }, [run, intervalMs, ...deps])
+  }, [run, intervalMs, key])
 
-  return {...state, refresh: run}
+  const fresh = state.key === key
+  return {data: fresh ? state.data : undefined, error: fresh ? state.error : null, receivedAt: fresh ? state.receivedAt : null, refresh: run}
 }
