@@ -1,9 +1,10 @@
 import {Config} from '@oclif/core'
-import {afterEach, beforeAll, describe, expect, it, vi} from 'vitest'
+import {afterEach, beforeAll, describe, expect, it} from 'vitest'
 
 import {EXIT} from '../../src/cli/exit-codes.js'
 import {DEFAULT_OFFER_COUNT} from '../../src/sim/index.js'
 import {pollUntil} from '../../test/support/poll.js'
+import {captureOutput} from '../../test/support/captured-output.js'
 import {REPO_ROOT} from '../../test/support/cli.js'
 import SimStart from './start.js'
 
@@ -20,26 +21,22 @@ afterEach(() => {
  * grows; Ctrl-C (the command's own SIGINT handler) ends the run after it.
  */
 async function simStart(argv: string[], whileRunning?: (stdout: () => string) => Promise<void>) {
-  let stdout = ''
-  let stderr = ''
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true))
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true))
+  const output = captureOutput()
   process.exitCode = undefined
   try {
     const running = (new SimStart(argv, config) as unknown as {_run(): Promise<unknown>})._run()
     if (whileRunning) {
       try {
-        await whileRunning(() => stdout)
+        await whileRunning(output.stdout)
       } finally {
         process.emit('SIGINT')
       }
     }
     await running
   } finally {
-    out.mockRestore()
-    err.mockRestore()
+    output.restore()
   }
-  return {stdout, stderr, exitCode: process.exitCode ?? 0}
+  return {stdout: output.stdout(), stderr: output.stderr(), exitCode: process.exitCode ?? 0}
 }
 
 describe('sim start --offers', () => {

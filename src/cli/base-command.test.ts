@@ -1,7 +1,8 @@
 import {Config, Flags} from '@oclif/core'
-import {afterEach, beforeAll, describe, expect, it, vi} from 'vitest'
+import {afterEach, beforeAll, describe, expect, it} from 'vitest'
 
 import {ApiError} from '../client/errors.js'
+import {captureOutput} from '../../test/support/captured-output.js'
 import {REPO_ROOT} from '../../test/support/cli.js'
 import {BaseCommand} from './base-command.js'
 import {EXIT} from './exit-codes.js'
@@ -40,20 +41,16 @@ beforeAll(async () => {
 })
 
 async function run(argv: string[], command: typeof Probe = Probe) {
-  let stdout = ''
-  let stderr = ''
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true))
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true))
+  const output = captureOutput()
   process.exitCode = undefined
   try {
     await (new command(argv, config) as unknown as {_run(): Promise<unknown>})._run()
   } finally {
-    out.mockRestore()
-    err.mockRestore()
+    output.restore()
   }
   const exitCode = process.exitCode ?? 0
   process.exitCode = undefined
-  return {stdout, stderr, exitCode}
+  return {stdout: output.stdout(), stderr: output.stderr(), exitCode}
 }
 
 afterEach(() => {
