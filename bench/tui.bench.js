@@ -167,7 +167,7 @@ async function main() {
     await services.offers.load()
     const loaded = services.offers.getSnapshot()
     if (loaded.error) throw new Error(loaded.error)
-    console.log(`TUI loaded ${loaded.index.size.toLocaleString('en-US')} offers over HTTP in ${ms(performance.now() - loadStarted)}`)
+    console.log(`TUI loaded ${loaded.index.size.toLocaleString('en-US')} offers over HTTP in ${ms(performance.now() - loadStarted)} (TUI process RSS ${Math.round(process.memoryUsage().rss / 2 ** 20)} MiB)`)
 
     const stdout = new FakeTerminal(COLUMNS, ROWS)
     const stdin = new FakeKeyboard()
