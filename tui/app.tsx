@@ -5,8 +5,6 @@ import {ConfirmView, type ConfirmRequest} from './components/confirm-view.js'
 import {HelpView} from './components/help-view.js'
 import {HintBar} from './components/hint-bar.js'
 import {StatusLine} from './components/status-line.js'
-import {useNow} from './hooks/use-now.js'
-import {usePoll} from './hooks/use-poll.js'
 import {useTerminalSize} from './hooks/use-terminal-size.js'
 import {actionFor, chordMatches, jumpSuggestions, resolveJump, SCREENS, type ScreenId} from './keymap.js'
 import {editLine} from './model/line-edit.js'
@@ -24,7 +22,6 @@ type Overlay =
   | {kind: 'confirm'; request: ConfirmRequest}
   | {kind: 'form'; render: (close: () => void) => ReactNode}
 
-const HEALTH_POLL_MS = 5000
 
 /**
  * The dashboard: a status line, one screen, a prompt or message line and the hint bar. Overlays
@@ -35,7 +32,6 @@ export function App() {
   const services = useServices()
   const {exit} = useApp()
   const size = useTerminalSize()
-  const now = useNow(1000)
   const [memory, setMemoryState] = useState<UiMemory>(services.memory)
   const [overlay, setOverlayState] = useState<Overlay | null>(null)
   const [message, setMessage] = useState<{text: string; tone: Tone} | null>(() => {
@@ -43,7 +39,6 @@ export function App() {
     services.notice = null
     return notice
   })
-  const health = usePoll((signal) => services.client.health({signal}), HEALTH_POLL_MS, [], services.now)
   // The mode at the latest keystroke, ahead of React: keys typed within one frame are routed
   // by what the previous key did, not by what was last drawn.
   const memoryRef = useRef(memory)
@@ -160,7 +155,7 @@ export function App() {
   return (
     <ShellProvider value={shell}>
       <Box flexDirection="column" width={width} height={size.rows - 1}>
-        <StatusLine serverUrl={services.serverUrl} health={health.data} healthError={health.error} now={now} width={width} />
+        <StatusLine width={width} />
         <Box display={bodyHidden ? 'none' : 'flex'} flexDirection="column" height={bodyHeight}>
           {memory.screen === 'inventory' ? (
             <InventoryScreen

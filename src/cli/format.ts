@@ -22,6 +22,11 @@ export function formatCost(micro: number): string {
   return formatUsd(micro, 2)
 }
 
+/** "97.5%" for a 0-1 reliability, "-" when the provider gives none. */
+export function formatReliability(reliability: number | null): string {
+  return reliability === null ? '-' : `${(reliability * 100).toFixed(1)}%`
+}
+
 /** "14:00" in the local time zone, with the date when it is not today. */
 export function formatClock(iso: string | null | undefined, now: number = Date.now()): string {
   if (!iso) return '-'

@@ -1,7 +1,8 @@
 import {Box, Text} from 'ink'
 import {useEffect, useRef, useState} from 'react'
 
-import {formatAge, formatPrice} from '../../src/cli/format.js'
+import {pricePerGpuMicroUsd} from '../../src/cli/columns/offers.js'
+import {formatAge, formatPrice, formatReliability} from '../../src/cli/format.js'
 import {medianTrendLines} from '../../src/cli/sparkline.js'
 import type {OfferDto, PricePointDto} from '../../src/core/api/inventory.js'
 import {errorText} from '../model/error-text.js'
@@ -49,7 +50,6 @@ export function OfferDetail({offer, height, width, now}: {offer: OfferDto | unde
   }, [gpuType, client, clock])
 
   if (!offer) return <Box height={height} />
-  const perGpu = Math.round(offer.price_per_hour_micro_usd / Math.max(1, offer.gpu_count))
   const facts = [
     offer.disk_gb === null ? null : `disk ${offer.disk_gb} GB`,
     offer.cpu_cores === null ? null : `${offer.cpu_cores} vCPU`,
@@ -72,7 +72,7 @@ export function OfferDetail({offer, height, width, now}: {offer: OfferDto | unde
       </Text>
       <Text wrap="truncate">
         <Text bold>{`${offer.gpu_count}x ${offer.gpu_type} ${offer.vram_gb} GB`}</Text>
-        {`  ${formatPrice(offer.price_per_hour_micro_usd)}/h (${formatPrice(perGpu)}/GPU/h)  ${offer.provider}  ${offer.location || '-'}${offer.country_code ? ` (${offer.country_code})` : ''}  reliability ${offer.reliability === null ? '-' : `${(offer.reliability * 100).toFixed(1)}%`}`}
+        {`  ${formatPrice(offer.price_per_hour_micro_usd)}/h (${formatPrice(pricePerGpuMicroUsd(offer))}/GPU/h)  ${offer.provider}  ${offer.location || '-'}${offer.country_code ? ` (${offer.country_code})` : ''}  reliability ${formatReliability(offer.reliability)}`}
       </Text>
       <Text wrap="truncate" dimColor>
         {facts.join(' · ')}

@@ -1,18 +1,23 @@
 import {Box, Text} from 'ink'
 
 import {formatDuration} from '../../src/cli/format.js'
-import type {HealthReply} from '../../src/core/api/health.js'
+import {useNow} from '../hooks/use-now.js'
+import {usePoll} from '../hooks/use-poll.js'
+import {useServices} from '../services.js'
 
-export interface StatusLineProps {
-  serverUrl: string
-  health: HealthReply | undefined
-  healthError: string | null
-  now: number
-  width: number
-}
+const HEALTH_POLL_MS = 5000
 
-/** Where the dashboard is connected, whether the market is simulated, and how fresh it is. */
-export function StatusLine({serverUrl, health, healthError, now, width}: StatusLineProps) {
+/**
+ * Where the dashboard is connected, whether the market is simulated, and how fresh it is. It
+ * polls and ticks on its own, so the rest of the dashboard does not redraw every second.
+ */
+export function StatusLine({width}: {width: number}) {
+  const services = useServices()
+  const now = useNow(1000)
+  const polled = usePoll((signal) => services.client.health({signal}), HEALTH_POLL_MS, [], services.now)
+  const health = polled.data
+  const healthError = polled.error
+  const serverUrl = services.serverUrl
   const stale = health?.providers.filter((p) => p.configured && p.stale).map((p) => p.name) ?? []
   const refreshed = health?.providers.map((p) => (p.last_refresh_at ? Date.parse(p.last_refresh_at) : NaN)).filter((t) => !Number.isNaN(t)) ?? []
   const lastRefresh = refreshed.length ? Math.max(...refreshed) : null

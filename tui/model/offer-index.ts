@@ -1,3 +1,4 @@
+import {pricePerGpuMicroUsd} from '../../src/cli/columns/offers.js'
 import type {OfferDto} from '../../src/core/api/inventory.js'
 
 /** The columns the inventory browser sorts by; one key each in the keymap. */
@@ -62,7 +63,7 @@ const COMPARATORS: Record<OfferSort, Comparator> = {
   count: byNumber((o) => o.gpu_count),
   vram: byNumber((o) => o.vram_gb),
   price: byNumber((o) => o.price_per_hour_micro_usd),
-  price_per_gpu: byNumber((o) => Math.round(o.price_per_hour_micro_usd / Math.max(1, o.gpu_count))),
+  price_per_gpu: byNumber(pricePerGpuMicroUsd),
   provider: byText((o) => o.provider),
   location: byText((o) => o.location),
   reliability: byNumber((o) => o.reliability),

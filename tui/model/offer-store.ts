@@ -92,11 +92,10 @@ export class OfferStore {
       const first = await this.client.inventory.list({sort: 'price', limit: pageSize, offset: 0}, {signal: this.abort.signal})
       const byId = new Map<string, OfferDto>()
       for (const offer of first.offers) byId.set(offer.id, offer)
-      let stale = new Set(first.stale_providers)
-      if (firstLoad) {
-        this.update({index: new OfferIndex(first.offers), total: first.total, simulated: first.simulated, staleProviders: first.stale_providers, loadedAt: startedAt})
-      }
-      this.update({loadedSoFar: byId.size, total: first.total})
+      const stale = new Set(first.stale_providers)
+      // The first page (the cheapest offers) is worth showing while the rest loads, the first time.
+      const preview = firstLoad ? {index: new OfferIndex(first.offers), simulated: first.simulated, staleProviders: first.stale_providers, loadedAt: startedAt} : {}
+      this.update({...preview, loadedSoFar: byId.size, total: first.total})
       const offsets: number[] = []
       for (let offset = pageSize; offset < first.total; offset += pageSize) offsets.push(offset)
       const worker = async () => {
@@ -104,7 +103,7 @@ export class OfferStore {
           const page = await this.client.inventory.list({sort: 'price', limit: pageSize, offset}, {signal: this.abort.signal})
           // A refresh between pages can shift rows across page edges: ids keep each offer once.
           for (const offer of page.offers) byId.set(offer.id, offer)
-          stale = new Set([...stale, ...page.stale_providers])
+          for (const name of page.stale_providers) stale.add(name)
           this.update({loadedSoFar: byId.size})
         }
       }

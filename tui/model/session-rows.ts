@@ -3,11 +3,11 @@ import {sshTarget} from '../../src/cli/columns/sessions.js'
 import type {Column} from '../../src/cli/columns/column.js'
 import type {SessionDto} from '../../src/core/api/sessions.js'
 import {costForDuration, type MicroUsd} from '../../src/core/money.js'
+import {isTerminal} from '../../src/core/session-status.js'
 
-const ENDED = new Set(['stopped', 'failed'])
-
+/** Stopped or failed: nothing left to pay for or connect to. */
 export function isEnded(session: Pick<SessionDto, 'status'>): boolean {
-  return ENDED.has(session.status)
+  return isTerminal(session.status)
 }
 
 /**

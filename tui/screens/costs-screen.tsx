@@ -43,8 +43,7 @@ export function CostsScreen({height, width}: CostsScreenProps) {
   const breakdown = s ? costBreakdownRows(s) : []
   const section = (dimension: CostBreakdownRow['dimension']) => breakdown.filter((r) => r.dimension === dimension)
   const columnWidth = Math.max(20, Math.floor((width - 4) / 3))
-  const breakdownHeight = Math.max(1, Math.max(...(['provider', 'gpu_type', 'consumer'] as const).map((d) => section(d).length), 1))
-  const breakdownLines = Math.min(breakdownHeight, 6)
+  const breakdownLines = Math.min(6, Math.max(1, ...(['provider', 'gpu_type', 'consumer'] as const).map((d) => section(d).length)))
 
   const byDay = new Map((daily.data?.series ?? []).map((p) => [p.period.slice(0, 10), p.total_cost_micro_usd]))
   const maxDay = Math.max(0, ...byDay.values())

@@ -1,6 +1,11 @@
 import type {OfferDto} from '../../core/api/inventory.js'
-import {formatAge, formatPrice} from '../format.js'
+import {formatAge, formatPrice, formatReliability} from '../format.js'
 import type {Column} from './column.js'
+
+/** An offer's price per GPU-hour in micro-USD, as the store sorts it (`price_per_gpu`). */
+export function pricePerGpuMicroUsd(o: Pick<OfferDto, 'price_per_hour_micro_usd' | 'gpu_count'>): number {
+  return Math.round(o.price_per_hour_micro_usd / Math.max(1, o.gpu_count))
+}
 
 export const OFFER_COLUMNS: readonly Column<OfferDto>[] = [
   {id: 'id', header: 'ID', value: (o) => o.id},
@@ -11,11 +16,11 @@ export const OFFER_COLUMNS: readonly Column<OfferDto>[] = [
     id: 'price_per_gpu',
     header: '$/GPU/H',
     align: 'right',
-    value: (o) => formatPrice(Math.round(o.price_per_hour_micro_usd / Math.max(1, o.gpu_count))),
+    value: (o) => formatPrice(pricePerGpuMicroUsd(o)),
   },
   {id: 'provider', header: 'PROVIDER', value: (o) => o.provider},
   {id: 'location', header: 'LOCATION', value: (o) => o.location || '-'},
-  {id: 'reliability', header: 'RELIABILITY', align: 'right', value: (o) => (o.reliability === null ? '-' : `${(o.reliability * 100).toFixed(1)}%`)},
+  {id: 'reliability', header: 'RELIABILITY', align: 'right', value: (o) => formatReliability(o.reliability)},
   {id: 'cuda', header: 'CUDA', align: 'right', value: (o) => (o.cuda_version === null ? '-' : String(o.cuda_version))},
   {id: 'age', header: 'SEEN', align: 'right', value: (o, ctx) => formatAge(o.fetched_at, ctx.now)},
 ]

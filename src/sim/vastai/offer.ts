@@ -134,7 +134,8 @@ export function priceOfferInPlace(offer: VastOffer, allocatedStorage: number, ty
   offer.flops_per_dphtotal = dphTotal > 0 ? offer.total_flops / dphTotal : 0
   offer.is_bid = type === 'bid'
   offer.duration = Math.max(0, offer.end_date - nowMs / 1000)
-  offer.search = {gpuCostPerHour, diskHour, totalHour, discountTotalHour: discount, discountedTotalPerHour: dphTotal}
-  offer.instance = {gpuCostPerHour, diskHour, totalHour, discountTotalHour: discount, discountedTotalPerHour: dphTotal}
+  const breakdown: OfferPriceBreakdown = {gpuCostPerHour, diskHour, totalHour, discountTotalHour: discount, discountedTotalPerHour: dphTotal}
+  offer.search = breakdown
+  offer.instance = {...breakdown}
   return offer
 }
