@@ -108,7 +108,9 @@ async function obtainInstance(ctx: ServiceContext, adapter: ProviderAdapter, ses
       return failOver(ctx, session)
     }
     if (err instanceof ProviderError && !err.retryable) {
-      return failAndRelease(ctx, session, `provider_error: ${scrubSecrets(err.message)}; no instance was created`)
+      // Adapters that know a create was refused say so already; say it once.
+      const reason = scrubSecrets(err.message)
+      return failAndRelease(ctx, session, `provider_error: ${/no instance was created/i.test(reason) ? reason : `${reason}; no instance was created`}`)
     }
     const message = scrubSecrets(err instanceof Error ? err.message : String(err))
     recordSessionEvent(ctx, session.id, 'retry', {actor: 'provisioner', message: `create did not complete (${message}); will check the provider and retry`})

@@ -50,6 +50,8 @@ export interface JsonHttpClientOptions {
 
 const DEFAULT_BACKOFF_MS = [1000, 2000, 4000] as const
 const DEFAULT_MAX_RETRY_AFTER_MS = 60_000
+/** Shorter configured secrets are not scrubbed from messages (see `scrub`). */
+export const MIN_SECRET_LENGTH = 8
 
 /**
  * fetch with what every provider call needs: pacing, a per-attempt timeout, 429 retries for
@@ -115,10 +117,15 @@ export class JsonHttpClient {
     }
   }
 
-  /** Removes configured secrets from text that may reach a log or a user. */
+  /**
+   * Removes configured secrets from text that may reach a log or a user. A value shorter than
+   * MIN_SECRET_LENGTH is no working API key (real ones are 32+ characters) and would be found
+   * inside ordinary words: scrubbing a one-letter "key" turned "No available" into
+   * "No [redacted]v[redacted]il[redacted]ble".
+   */
   scrub(text: string): string {
     let out = text
-    for (const secret of this.#options.secrets) if (secret.length > 0) out = out.split(secret).join('[redacted]')
+    for (const secret of this.#options.secrets) if (secret.length >= MIN_SECRET_LENGTH) out = out.split(secret).join('[redacted]')
     return out
   }
 
