@@ -2,7 +2,7 @@ import {timingSafeEqual} from 'node:crypto'
 
 import type {FastifyInstance} from 'fastify'
 
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1'])
+import {hostHeaderName, isLoopbackHost} from '../src/core/loopback.js'
 
 export interface AuthOptions {
   /** Bearer token every /api and /metrics request must carry; null turns auth off (--no-auth). */
@@ -20,8 +20,7 @@ export function installAuth(app: FastifyInstance, options: AuthOptions): void {
   const expected = options.token ? Buffer.from(options.token) : null
   app.addHook('onRequest', async (request, reply) => {
     if (options.loopbackOnly) {
-      const host = (request.headers.host ?? '').replace(/:\d+$/, '').toLowerCase()
-      if (!LOOPBACK_HOSTS.has(host)) {
+      if (!isLoopbackHost(hostHeaderName(request.headers.host ?? ''))) {
         return reply.status(403).send({
           error: `Host header "${request.headers.host ?? ''}" is not a loopback name; this daemon only answers localhost`,
           error_type: 'forbidden',

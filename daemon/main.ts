@@ -1,5 +1,6 @@
 import {parseArgs} from 'node:util'
 
+import {isLoopbackHost} from '../src/core/loopback.js'
 import {startDaemon} from './server.js'
 
 /**
@@ -21,8 +22,7 @@ async function main(): Promise<void> {
     process.stderr.write(`--port must be a whole number from 0 to 65535, got "${values.port}"\n`)
     process.exit(2)
   }
-  const loopback = /^(127\.|localhost$|::1$)/.test(values.host)
-  if (values['no-auth'] && !loopback) {
+  if (values['no-auth'] && !isLoopbackHost(values.host)) {
     process.stderr.write(`--no-auth is only allowed on a loopback address; ${values.host} would expose an unauthenticated API\n`)
     process.exit(2)
   }

@@ -6,6 +6,7 @@ import type {FastifyInstance} from 'fastify'
 import {Registry} from 'prom-client'
 
 import type {Clock} from '../src/core/clock.js'
+import {isLoopbackHost} from '../src/core/loopback.js'
 import {systemClock} from '../src/core/clock.js'
 import {appPaths, daemonStateFile, databaseFile, packageRoot, sessionKeysDir, type AppPaths} from '../src/config/paths.js'
 import {ENV, readEnv} from '../src/config/env.js'
@@ -115,7 +116,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
     ctx,
     version,
     token,
-    loopbackOnly: isLoopback(host),
+    loopbackOnly: isLoopbackHost(host),
     kickJobs: () => jobs.kick(),
     isReady: () => ready,
     metricsRegistry,
@@ -190,10 +191,6 @@ function mergePolicies(base: PolicyOverrides, overrides: PolicyOverrides): Polic
   const merged: PolicyOverrides = {...base}
   for (const [name, policy] of Object.entries(overrides) as [ProviderName, Partial<RefreshPolicy>][]) merged[name] = {...base[name], ...policy}
   return merged
-}
-
-function isLoopback(host: string): boolean {
-  return host === '127.0.0.1' || host === 'localhost' || host === '::1' || host.startsWith('127.')
 }
 
 /** `GPU_SHOPPER_TIMINGS`: overrides of known timing names with non-negative numbers; anything else is refused loudly. */

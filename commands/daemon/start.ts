@@ -8,10 +8,9 @@ import {runDaemonForeground, startDaemon} from '../../src/client/daemon-process.
 import {type DaemonState, isDaemonProcess, readDaemonState} from '../../src/client/daemon-state.js'
 import {DEFAULT_HOST, DEFAULT_PORT} from '../../src/client/ensure-daemon.js'
 import {appPaths, daemonLogFile} from '../../src/config/paths.js'
+import {isLoopbackHost} from '../../src/core/loopback.js'
 
 type StartResult = Omit<DaemonState, 'token'> & {already_running: boolean; log_file: string}
-
-const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/
 
 export default class DaemonStart extends BaseCommand {
   static override summary = 'Start the local daemon (other commands start it on demand)'
@@ -35,12 +34,12 @@ export default class DaemonStart extends BaseCommand {
   async run(): Promise<StartResult | undefined> {
     const {flags} = await this.parse(DaemonStart)
     checkIntRange('port', flags.port, 0, 65_535)
-    if (flags['no-auth'] && !LOOPBACK.test(flags.host)) {
+    if (flags['no-auth'] && !isLoopbackHost(flags.host)) {
       throw new UserError(`--no-auth with --host ${flags.host} would let anyone on the network rent GPUs on your accounts`, {
         fix: 'Drop --no-auth, or bind to 127.0.0.1.',
       })
     }
-    if (!LOOPBACK.test(flags.host)) this.warnUser(`listening on ${flags.host}: the daemon is reachable from the network (token required)`)
+    if (!isLoopbackHost(flags.host)) this.warnUser(`listening on ${flags.host}: the daemon is reachable from the network (token required)`)
 
     const paths = appPaths()
     const running = await readDaemonState(paths)
