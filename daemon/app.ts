@@ -6,6 +6,7 @@ import Fastify, {type FastifyInstance} from 'fastify'
 import type {Registry} from 'prom-client'
 import {jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider} from 'fastify-type-provider-zod'
 
+import {MAX_PATH_PARAM_LENGTH} from '../src/core/api/common.js'
 import type {ServiceContext} from '../src/services/context.js'
 import type {InventoryService} from '../src/services/inventory-service.js'
 import type {Reconciler} from '../src/services/reconciler.js'
@@ -56,6 +57,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     genReqId: () => `req-${randomBytes(6).toString('hex')}`,
     requestIdHeader: false,
     bodyLimit: 1024 * 1024,
+    maxParamLength: MAX_PATH_PARAM_LENGTH,
     connectionTimeout: 30_000,
     requestTimeout: 0,
   }).withTypeProvider<ZodTypeProvider>()

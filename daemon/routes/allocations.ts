@@ -2,7 +2,7 @@ import type {FastifyPluginAsyncZod} from 'fastify-type-provider-zod'
 import {z} from 'zod'
 
 import {AllocationDto, AllocationsReply, CreateAllocationBody} from '../../src/core/api/allocations.js'
-import {ErrorBody} from '../../src/core/api/common.js'
+import {ConsumerId, ErrorBody} from '../../src/core/api/common.js'
 import {SessionIdParams} from '../../src/core/api/sessions.js'
 import {ALLOCATION_STATUS, SESSION_STATUSES} from '../../src/core/session-status.js'
 import {toMicroUsd} from '../../src/core/money.js'
@@ -15,7 +15,7 @@ import {allocationDto} from '../dto.js'
 const errors = {400: ErrorBody, 402: ErrorBody, 404: ErrorBody, 409: ErrorBody, 502: ErrorBody, 503: ErrorBody}
 
 const AllocationsParams = z.object({
-  consumer_id: z.string().trim().min(1).optional(),
+  consumer_id: ConsumerId.optional(),
   status: z.enum(['requested', 'provisioning', 'active', 'releasing', 'released', 'failed']).optional(),
 })
 

@@ -1,6 +1,7 @@
 import {z} from 'zod'
 
 import {MAX_RESERVATION_HOURS, MIN_RESERVATION_HOURS, STORAGE_POLICIES, WORKLOAD_TYPES} from '../session.js'
+import {ConsumerId} from './common.js'
 
 /**
  * The quick start's GPUaaS vocabulary over sessions: an allocation is a session created from
@@ -17,7 +18,7 @@ export const CreateAllocationBody = z
     /** USD per hour for the whole allocation. */
     max_price: z.number().min(0, 'must be 0 or more').max(10_000).optional(),
     min_reliability: z.number().min(0).max(1).optional(),
-    consumer_id: z.string().trim().min(1).max(200).regex(/^[\w.@:-]+$/, 'may use letters, digits and . _ - @ :').default('default'),
+    consumer_id: ConsumerId.default('default'),
     workload_type: z.enum(WORKLOAD_TYPES).default('ssh'),
     reservation_hours: z
       .number()

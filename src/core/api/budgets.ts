@@ -1,5 +1,7 @@
 import {z} from 'zod'
 
+import {ConsumerId} from './common.js'
+
 export const BudgetBody = z.object({
   /** USD per calendar month (UTC). */
   monthly_limit: z.number({error: 'is required: USD per month'}).min(0, 'must be 0 or more').max(10_000_000),
@@ -9,7 +11,7 @@ export const BudgetBody = z.object({
 })
 export type BudgetBody = z.input<typeof BudgetBody>
 
-export const ConsumerParams = z.object({id: z.string().trim().min(1).max(200).regex(/^[\w.@:-]+$/, 'may use letters, digits and . _ - @ :')})
+export const ConsumerParams = z.object({id: ConsumerId})
 
 export const BudgetDto = z.object({
   consumer_id: z.string(),

@@ -12,6 +12,25 @@ export const ErrorBody = z.object({
 }).catchall(z.unknown())
 export type ErrorBody = z.infer<typeof ErrorBody>
 
+/**
+ * A consumer id, wherever one arrives: a create body, a query filter or a path. One rule so an
+ * id a session accepts is one every other route accepts too.
+ */
+export const CONSUMER_ID_MAX_LENGTH = 200
+export const ConsumerId = z
+  .string()
+  .trim()
+  .min(1, 'is required')
+  .max(CONSUMER_ID_MAX_LENGTH, `must be at most ${CONSUMER_ID_MAX_LENGTH} characters`)
+  .regex(/^[\w.@:-]+$/, 'may use letters, digits and . _ - @ :')
+
+/**
+ * The longest path parameter the router takes (Fastify's maxParamLength, checked on the raw,
+ * still percent-encoded text): a longest consumer id with every character encoded (`@` is
+ * `%40`), so length is refused by the schema with a 400 naming the field, never by the router.
+ */
+export const MAX_PATH_PARAM_LENGTH = 3 * CONSUMER_ID_MAX_LENGTH
+
 export const MessageReply = z.object({
   message: z.string(),
   session_id: z.string(),

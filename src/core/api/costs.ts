@@ -1,10 +1,10 @@
 import {z} from 'zod'
 
-import {isoDate} from './common.js'
+import {ConsumerId, isoDate} from './common.js'
 
 export const CostsParams = z.object({
   session_id: z.string().trim().min(1).optional(),
-  consumer_id: z.string().trim().min(1).optional(),
+  consumer_id: ConsumerId.optional(),
   start_date: isoDate.optional(),
   end_date: isoDate.optional(),
   period: z.enum(['daily', 'monthly']).optional(),
@@ -49,7 +49,7 @@ export const CostsReply = z.object({
 export type CostsReply = z.infer<typeof CostsReply>
 
 export const CostSummaryParams = z.object({
-  consumer_id: z.string().trim().min(1).optional(),
+  consumer_id: ConsumerId.optional(),
 })
 
 export const CostSummaryReply = CostsReply.extend({

@@ -3,7 +3,7 @@ import {z} from 'zod'
 import {MAX_RESERVATION_HOURS, MIN_RESERVATION_HOURS, STORAGE_POLICIES, WORKLOAD_TYPES} from '../session.js'
 import {SESSION_STATUSES} from '../session-status.js'
 import {PROVIDER_NAMES} from '../provider-name.js'
-import {queryNumber} from './common.js'
+import {ConsumerId, queryNumber} from './common.js'
 
 const hours = z
   .number({error: 'must be a whole number of hours'})
@@ -14,7 +14,7 @@ const hours = z
 const id = z.string().trim().min(1).max(200)
 
 export const CreateSessionBody = z.object({
-  consumer_id: z.string().trim().min(1, 'is required').max(200).regex(/^[\w.@:-]+$/, 'may use letters, digits and . _ - @ :'),
+  consumer_id: ConsumerId,
   offer_id: id,
   workload_type: z.enum(WORKLOAD_TYPES),
   reservation_hours: hours,
@@ -72,7 +72,7 @@ export const CreateSessionReply = z.object({
 export type CreateSessionReply = z.infer<typeof CreateSessionReply>
 
 export const SessionsParams = z.object({
-  consumer_id: z.string().trim().min(1).optional(),
+  consumer_id: ConsumerId.optional(),
   status: z.enum(SESSION_STATUSES).optional(),
   provider: z.enum(PROVIDER_NAMES).optional(),
   limit: queryNumber.pipe(z.number().int().min(1).max(1000)).optional(),
