@@ -24,7 +24,7 @@ export function catalogRoutes(deps: AppDeps): FastifyPluginAsyncZod {
       const rows = ctx.store.offers.catalog({
         provider: q.provider,
         countryCode: countryCode ?? undefined,
-        gpuTypeKey: q.gpu_type ? normalizeGpuName(q.gpu_type).toLowerCase() : undefined,
+        gpuType: q.gpu_type,
       })
       const items = rows.map((r) => ({
         sku: skuOf(r.gpuType),

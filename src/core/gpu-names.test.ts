@@ -1,9 +1,12 @@
 import {describe, expect, it} from 'vitest'
 
+import {TENSORDOCK_GPUS} from '../sim/tensordock/gpu-catalog.js'
+import {GPU_CATALOG} from '../sim/vastai/gpu-catalog.js'
 import {
   VAST_GPU_NAMES,
   describeGpu,
   gpuMatchesFilter,
+  gpuTypeMatcher,
   normalizeGpuName,
   providerGpuNamesFor,
   vramGbFromMib,
@@ -260,5 +263,84 @@ describe('describeGpu', () => {
     expect(describeGpu('h100-sxm5-80gb')).toEqual({family: 'H100', formFactor: 'SXM', vramGb: 80})
     expect(describeGpu('A100 PCIE', 79.6)).toEqual({family: 'A100', formFactor: 'PCIe', vramGb: 80})
     expect(describeGpu('RTX 4090', 24)).toEqual({family: 'RTX 4090', formFactor: null, vramGb: 24})
+  })
+})
+
+/**
+ * The market as the adapters store it: every model both simulated marketplaces list (the real
+ * spellings: Vast.ai `gpu_name` with its MiB, TensorDock `v0Name` and `displayName`), each under
+ * its canonical name with its VRAM.
+ */
+const MARKET = [
+  ...GPU_CATALOG.map((m) => ({source: `vastai ${m.gpuName} ${m.gpuRamMiB} MiB`, raw: m.gpuName, vramGb: vramGbFromMib(m.gpuRamMiB)})),
+  ...TENSORDOCK_GPUS.flatMap((m) => [
+    {source: `tensordock ${m.v0Name}`, raw: m.v0Name, vramGb: m.vramGb},
+    {source: `tensordock ${m.displayName}`, raw: m.displayName, vramGb: m.vramGb},
+  ]),
+].map((m) => ({...m, gpuType: normalizeGpuName(m.raw, m.vramGb)}))
+
+/** The listings of `MARKET` a filter picks, by where they came from. */
+function picked(filter: string): string[] {
+  const matches = gpuTypeMatcher(filter)
+  return MARKET.filter((m) => matches(m.gpuType, m.vramGb)).map((m) => m.source)
+}
+
+describe('gpuTypeMatcher over the real model names of both marketplaces', () => {
+  it('finds every H100, whatever the marketplace calls it, for "H100"', () => {
+    expect(picked('H100')).toEqual([
+      'vastai H100 PCIE 81559 MiB',
+      'vastai H100 SXM 81559 MiB',
+      'vastai H100 NVL 95830 MiB',
+      'tensordock h100-sxm5-80gb',
+      'tensordock NVIDIA H100 SXM5 80GB',
+    ])
+    expect(picked('h100')).toEqual(picked('H100'))
+    expect(picked('NVIDIA H100')).toEqual(picked('H100'))
+  })
+
+  it('narrows by form factor and memory in any spelling', () => {
+    const sxm = ['vastai H100 SXM 81559 MiB', 'tensordock h100-sxm5-80gb', 'tensordock NVIDIA H100 SXM5 80GB']
+    expect(picked('H100 SXM')).toEqual(sxm)
+    expect(picked('h100-sxm5-80gb')).toEqual(sxm)
+    expect(picked('NVIDIA H100 SXM5 80GB')).toEqual(sxm)
+    expect(picked('H100 80GB SXM')).toEqual(sxm)
+    expect(picked('H100 PCIe')).toEqual(['vastai H100 PCIE 81559 MiB'])
+    expect(picked('H100 NVL')).toEqual(['vastai H100 NVL 95830 MiB'])
+    expect(picked('A100 SXM')).toEqual(['vastai A100 SXM4 40960 MiB', 'vastai A100 SXM4 81920 MiB'])
+    expect(picked('A100 80GB')).toEqual([
+      'vastai A100 PCIE 81920 MiB',
+      'vastai A100 SXM4 81920 MiB',
+      'tensordock a100-pcie-80gb',
+      'tensordock NVIDIA A100 PCIe 80GB',
+    ])
+    expect(picked('V100 32GB')).toEqual(['vastai Tesla V100 32768 MiB'])
+    expect(picked('V100')).toHaveLength(4)
+  })
+
+  it('matches consumer cards by model number, never a neighbouring model', () => {
+    const rtx4090 = ['vastai RTX 4090 24564 MiB', 'tensordock geforcertx4090-pcie-24gb', 'tensordock NVIDIA GeForce RTX 4090 PCIe 24GB']
+    expect(picked('RTX 4090')).toEqual(rtx4090)
+    expect(picked('4090')).toEqual(rtx4090)
+    expect(picked('rtx4090')).toEqual(rtx4090)
+    expect(picked('GeForce RTX 4090')).toEqual(rtx4090)
+    expect(picked('RTX 3090')).not.toContain('vastai RTX 3090 Ti 24564 MiB')
+    expect(picked('RTX 3090 Ti')).toEqual(['vastai RTX 3090 Ti 24564 MiB'])
+    expect(picked('RTX 6000 Ada')).toEqual(['vastai RTX 6000Ada 49140 MiB', 'tensordock rtx6000ada-pcie-48gb', 'tensordock NVIDIA RTX 6000 Ada PCIe 48GB'])
+    expect(picked('A6000')).toEqual(['vastai RTX A6000 49140 MiB', 'tensordock rtxa6000-pcie-48gb', 'tensordock NVIDIA RTX A6000 PCIe 48GB'])
+    expect(picked('L40')).toEqual([])
+    expect(picked('L40S')).toHaveLength(3)
+  })
+
+  it('lets the VRAM decide where the name does not carry it', () => {
+    expect(gpuTypeMatcher('RTX 4090 24GB').namesVram).toBe(true)
+    expect(gpuTypeMatcher('RTX 4090').namesVram).toBe(false)
+    expect(picked('RTX 4090 24GB')).toEqual(picked('RTX 4090'))
+    expect(picked('RTX 4090 48GB')).toEqual([])
+  })
+
+  it('matches every listing with its own canonical name, and everything with an empty filter', () => {
+    for (const m of MARKET) expect(gpuTypeMatcher(m.gpuType)(m.gpuType, m.vramGb), m.source).toBe(true)
+    expect(picked('')).toHaveLength(MARKET.length)
+    expect(picked('RTX 9999')).toEqual([])
   })
 })

@@ -52,13 +52,36 @@ export function normalizeGpuName(raw: string, vramGb?: number): string {
 
 /** Whether a GPU (canonical or raw name) satisfies a user's `--gpu-type` filter, case-insensitively. */
 export function gpuMatchesFilter(gpuType: string, filter: string, vramGb?: number): boolean {
+  return gpuTypeMatcher(filter)(gpuType, vramGb)
+}
+
+/** A parsed `--gpu-type` filter, applied to many GPUs. */
+export interface GpuTypeMatcher {
+  (gpuType: string, vramGb?: number | null): boolean
+  /** The filter names a memory size, so a GPU's VRAM can decide where its name does not ("RTX 4090 48GB"). */
+  readonly namesVram: boolean
+}
+
+/**
+ * The one GPU-type matcher: inventory, provisioning by spec, SKUs typed as a model and the
+ * TUI's filter all decide with it, so "H100" finds the same offers everywhere. The filter is
+ * a model family with optional variant facts, in any marketplace's spelling: "H100" matches
+ * every H100 (SXM, PCIe, NVL), "H100 SXM" and TensorDock's "h100-sxm5-80gb" only the SXM part,
+ * "A100 80GB" both form factors of the 80 GB card, "4090" the RTX 4090 and not the 4090 D. An
+ * empty filter matches everything.
+ */
+export function gpuTypeMatcher(filter: string): GpuTypeMatcher {
   const wanted = describeGpu(filter)
-  if (wanted.family === '') return true
-  const actual = describeGpu(gpuType, vramGb)
-  if (actual.family.toLowerCase() !== wanted.family.toLowerCase()) return false
-  if (wanted.formFactor !== null && actual.formFactor !== wanted.formFactor) return false
-  if (wanted.vramGb !== null && actual.vramGb !== wanted.vramGb) return false
-  return true
+  const family = wanted.family.toLowerCase()
+  const matches = (gpuType: string, vramGb?: number | null): boolean => {
+    if (family === '') return true
+    const actual = describeGpu(gpuType, vramGb ?? undefined)
+    if (actual.family.toLowerCase() !== family) return false
+    if (wanted.formFactor !== null && actual.formFactor !== wanted.formFactor) return false
+    if (wanted.vramGb !== null && actual.vramGb !== wanted.vramGb) return false
+    return true
+  }
+  return Object.assign(matches, {namesVram: wanted.vramGb !== null})
 }
 
 /**

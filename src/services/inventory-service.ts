@@ -1,5 +1,4 @@
 import {AppError} from '../core/errors.js'
-import {normalizeGpuName} from '../core/gpu-names.js'
 import type {InventoryQuery} from '../core/inventory-query.js'
 import type {Offer} from '../core/offer.js'
 import type {ProviderName} from '../core/provider-name.js'
@@ -46,10 +45,7 @@ export class InventoryService {
   async query(query: InventoryQuery): Promise<InventoryResult> {
     const relevant = [...this.workers.values()].filter((w) => !query.provider || w.provider === query.provider)
     await this.waitForFirstLoad(relevant)
-    const {offers, total} = this.ctx.store.offers.query({
-      ...query,
-      gpuTypeKey: query.gpuType ? normalizeGpuName(query.gpuType).toLowerCase() : undefined,
-    })
+    const {offers, total} = this.ctx.store.offers.query(query)
     return {offers, total, staleProviders: this.staleProviders(query.provider)}
   }
 

@@ -1,7 +1,7 @@
 import {randomBytes} from 'node:crypto'
 
 import {AppError} from '../core/errors.js'
-import {normalizeGpuName} from '../core/gpu-names.js'
+import {gpuTypeMatcher, normalizeGpuName} from '../core/gpu-names.js'
 import {costForDuration, formatUsd, type MicroUsd} from '../core/money.js'
 import type {Offer} from '../core/offer.js'
 import {DEFAULT_RELIABILITY_FLOOR} from '../core/provisioning-spec.js'
@@ -136,7 +136,14 @@ function resolveSpec(ctx: ServiceContext, request: SpecRequest): SessionSpec {
   let gpuType: string | undefined
   if (request.sku) {
     const slug = request.sku.trim().toLowerCase()
-    gpuType = ctx.store.offers.gpuTypes().find((t) => skuOf(t) === slug)
+    const onOffer = ctx.store.offers.gpuTypes()
+    gpuType = onOffer.find((t) => skuOf(t) === slug)
+    if (!gpuType) {
+      // Not a catalog slug: read it as a model ("h100", "a100-sxm"), decided by the same matcher as --gpu-type.
+      const asModel = normalizeGpuName(slug.replaceAll('-', ' '))
+      const matches = gpuTypeMatcher(asModel)
+      if (onOffer.some((t) => matches(t))) gpuType = asModel
+    }
     if (!gpuType) {
       throw new AppError('sku_unavailable', `no offer of SKU "${request.sku}" is in the inventory; see \`gpu-shopper catalog list\` for SKUs. No instance was created.`, {
         searched: {sku: request.sku, gpus_total: request.gpuCount, region_code: request.region},

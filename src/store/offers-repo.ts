@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3'
 
+import {gpuTypeMatcher} from '../core/gpu-names.js'
 import {defaultOrder, type InventoryQuery, type OfferSortKey} from '../core/inventory-query.js'
 import {asMicroUsd, type MicroUsd} from '../core/money.js'
 import type {Offer} from '../core/offer.js'
@@ -45,9 +46,8 @@ export function offerOrderBy(sort: OfferSortKey, order: 'asc' | 'desc'): string 
   return `${SORT_COLUMNS[sort]} ${order === 'asc' ? 'ASC' : 'DESC'} NULLS LAST, id ${reversed ? 'DESC' : 'ASC'}`
 }
 
-/** Filters in their store form: `gpuTypeKey` is the lower-cased canonical name (prefix-matched). */
-export interface OfferFilter extends Omit<InventoryQuery, 'gpuType'> {
-  gpuTypeKey?: string
+/** Filters in their store form: `gpuType` is the user's GPU filter, decided by the shared matcher (src/core/gpu-names.ts). */
+export interface OfferFilter extends InventoryQuery {
   includeUnavailable?: boolean
 }
 
@@ -65,6 +65,8 @@ export class OffersRepo {
    * better-sqlite3 is synchronous, so no query can see a write this memo has not.
    */
   private readonly totals = new Map<string, number>()
+  /** The distinct (model, VRAM) pairs on offer, valid until the next upsert: a GPU filter is decided over these. */
+  private models: Array<{key: string; gpuType: string; vramGb: number}> | undefined
   constructor(private readonly db: Db) {
     // Positional parameters: binding a named object per row costs a third of the upsert time.
     this.upsertStmt = db.prepare(`
@@ -94,6 +96,7 @@ export class OffersRepo {
   /** Inserts or refreshes offers in one transaction. */
   upsertMany(offers: readonly Offer[]): void {
     this.totals.clear()
+    this.models = undefined
     const upsert = this.upsertStmt
     const touch = this.touchStmt
     this.db.transaction(() => {
@@ -158,17 +161,18 @@ export class OffersRepo {
 
   /** Available offers grouped by canonical model and GPU count: the SKU catalog. */
   catalog(filter: CatalogFilter = {}): CatalogRow[] {
+    const params: Record<string, unknown> = {provider: filter.provider ?? null, country: filter.countryCode ?? null}
+    const gpu = filter.gpuType ? `AND ${this.gpuTypeCondition(filter.gpuType, params)}` : ''
     const rows = this.db
       .prepare(
         `SELECT gpu_type, gpu_count, max(vram_gb) AS vram, min(price_per_hour_micro) AS min_price,
                 max(price_per_hour_micro) AS max_price, count(*) AS n,
                 group_concat(DISTINCT country_code) AS countries, group_concat(DISTINCT provider) AS providers
          FROM offers
-         WHERE available = 1 AND (@provider IS NULL OR provider = @provider) AND (@country IS NULL OR country_code = @country)
-           AND (@gpu IS NULL OR gpu_type_key = @gpu OR (gpu_type_key >= @gpu || ' ' AND gpu_type_key < @gpu || '!'))
+         WHERE available = 1 AND (@provider IS NULL OR provider = @provider) AND (@country IS NULL OR country_code = @country) ${gpu}
          GROUP BY gpu_type, gpu_count ORDER BY gpu_type, gpu_count`,
       )
-      .all({provider: filter.provider ?? null, country: filter.countryCode ?? null, gpu: filter.gpuTypeKey ?? null}) as {
+      .all(params) as {
       gpu_type: string
       gpu_count: number
       vram: number
@@ -195,10 +199,12 @@ export class OffersRepo {
    * most reliable (offers without a score count as exactly the floor), then by id.
    */
   matchingSpec(spec: SpecFilter): Offer[] {
+    const params: Record<string, unknown> = {}
+    const gpu = this.gpuTypeCondition(spec.gpuTypeKey, params)
     const rows = this.db
       .prepare(
         `SELECT * FROM offers
-         WHERE available = 1 AND gpu_type_key = @gpu AND gpu_count = @count
+         WHERE available = 1 AND ${gpu} AND gpu_count = @count
            AND (@country IS NULL OR country_code = @country)
            AND (@maxPrice IS NULL OR price_per_hour_micro <= @maxPrice)
            AND coalesce(reliability, @floor) >= @floor
@@ -207,7 +213,7 @@ export class OffersRepo {
          LIMIT @limit`,
       )
       .all({
-        gpu: spec.gpuTypeKey,
+        ...params,
         count: spec.gpuCount,
         country: spec.countryCode,
         maxPrice: spec.maxPricePerHour,
@@ -236,12 +242,7 @@ export class OffersRepo {
       where.push('provider = @provider')
       params.provider = filter.provider
     }
-    if (filter.gpuTypeKey) {
-      // "a100" matches "a100" and "a100 80gb sxm": equality or the key followed by a space,
-      // written as a range so the index serves it.
-      where.push("(gpu_type_key = @gpu OR (gpu_type_key >= @gpu || ' ' AND gpu_type_key < @gpu || '!'))")
-      params.gpu = filter.gpuTypeKey
-    }
+    if (filter.gpuType) where.push(this.gpuTypeCondition(filter.gpuType, params))
     if (filter.location) {
       const loc = filter.location.trim()
       if (/^[A-Za-z]{2}$/.test(loc)) {
@@ -286,6 +287,23 @@ export class OffersRepo {
     return {offers: rows.map(toOffer), total}
   }
 
+  /**
+   * A GPU filter as SQL: the shared matcher decides over the distinct models on offer (a few
+   * dozen), and the query then selects those models by key, which the index serves. Where the
+   * filter names a memory size, the (model, VRAM) pairs that matched are listed too.
+   */
+  private gpuTypeCondition(filter: string, params: Record<string, unknown>): string {
+    const matches = gpuTypeMatcher(filter)
+    this.models ??= (this.db.prepare('SELECT DISTINCT gpu_type_key AS key, gpu_type AS gpuType, vram_gb AS vramGb FROM offers').all() as NonNullable<
+      typeof this.models
+    >)
+    const hits = this.models.filter((m) => matches(m.gpuType, m.vramGb))
+    params.gpuKeys = JSON.stringify([...new Set(hits.map((m) => m.key))])
+    if (!matches.namesVram) return 'gpu_type_key IN (SELECT value FROM json_each(@gpuKeys))'
+    params.gpuModels = JSON.stringify(hits.map((m) => `${m.key}/${m.vramGb}`))
+    return "gpu_type_key IN (SELECT value FROM json_each(@gpuKeys)) AND gpu_type_key || '/' || vram_gb IN (SELECT value FROM json_each(@gpuModels))"
+  }
+
   private total(whereSql: string, params: Record<string, unknown>): number {
     const key = `${whereSql}\u0000${JSON.stringify(params)}`
     let total = this.totals.get(key)
@@ -322,10 +340,12 @@ export interface CatalogRow {
 export interface CatalogFilter {
   provider?: ProviderName
   countryCode?: string
-  gpuTypeKey?: string
+  /** The user's GPU filter, as for `query`. */
+  gpuType?: string
 }
 
 export interface SpecFilter {
+  /** The spec's GPU filter (lower-cased canonical name), decided by the shared matcher: "h100" takes any H100. */
   gpuTypeKey: string
   gpuCount: number
   countryCode: string | null

@@ -65,19 +65,23 @@ describe('Store', () => {
     ).toThrow(/cannot store REAL value in INTEGER column/)
   })
 
-  it('filters offers by model prefix, country, price and sorts with a stable tie-break', () => {
+  it('filters offers by GPU model (the shared matcher), country, price and sorts with a stable tie-break', () => {
     store.offers.upsertMany([
       offer({id: 'vastai-1', providerId: '1', gpuType: 'A100 80GB SXM', pricePerHour: toMicroUsd(1.2)}),
       offer({id: 'vastai-2', providerId: '2', gpuType: 'A100 40GB PCIe', pricePerHour: toMicroUsd(0.6), countryCode: 'DE', location: 'Germany, DE'}),
       offer({id: 'vastai-3', providerId: '3', gpuType: 'A1000', pricePerHour: toMicroUsd(0.1)}),
       offer({id: 'vastai-4', providerId: '4', gpuType: 'RTX 4090', pricePerHour: toMicroUsd(0.3), available: false}),
     ])
-    expect(store.offers.query({gpuTypeKey: 'a100'}).offers.map((o) => o.id)).toEqual(['vastai-2', 'vastai-1'])
-    expect(store.offers.query({gpuTypeKey: 'a100', location: 'de'}).offers.map((o) => o.id)).toEqual(['vastai-2'])
+    expect(store.offers.query({gpuType: 'A100'}).offers.map((o) => o.id)).toEqual(['vastai-2', 'vastai-1'])
+    expect(store.offers.query({gpuType: 'a100', location: 'de'}).offers.map((o) => o.id)).toEqual(['vastai-2'])
     expect(store.offers.query({location: 'germ'}).offers.map((o) => o.id)).toEqual(['vastai-2'])
     expect(store.offers.query({maxPricePerHour: toMicroUsd(0.6)}).total).toBe(2)
-    expect(store.offers.query({gpuTypeKey: 'rtx 4090'}).total).toBe(0)
-    expect(store.offers.query({gpuTypeKey: 'rtx 4090', includeUnavailable: true}).total).toBe(1)
+    expect(store.offers.query({gpuType: 'RTX 4090'}).total).toBe(0)
+    expect(store.offers.query({gpuType: 'rtx 4090', includeUnavailable: true}).total).toBe(1)
+    expect(store.offers.query({gpuType: 'A100 SXM'}).offers.map((o) => o.id)).toEqual(['vastai-1'])
+    expect(store.offers.query({gpuType: 'a100-80gb'}).offers.map((o) => o.id)).toEqual(['vastai-1'])
+    expect(store.offers.catalog({gpuType: 'A100'}).map((r) => r.gpuType)).toEqual(['A100 40GB PCIe', 'A100 80GB SXM'])
+    expect(store.offers.matchingSpec({gpuTypeKey: 'a100', gpuCount: 1, countryCode: null, maxPricePerHour: null, minReliability: 0}).map((o) => o.id)).toEqual(['vastai-2', 'vastai-1'])
     expect(store.offers.query({sort: 'price', order: 'desc', limit: 1}).offers[0]!.id).toBe('vastai-1')
   })
 

@@ -52,6 +52,19 @@ describe('OfferIndex', () => {
     expect(ids(index, {text: 'nothing-like-this'})).toEqual([])
   })
 
+  it('finds a GPU model in any marketplace spelling, as `inventory --gpu-type` does', () => {
+    const index = new OfferIndex([...MARKET, offer('e', {gpu_type: 'H100 80GB PCIe', vram_gb: 80, price_per_hour_micro_usd: 1_900_000})])
+    expect(ids(index, {text: 'rtx4090'})).toEqual(['a', 'c'])
+    expect(ids(index, {text: 'NVIDIA GeForce RTX 4090 PCIe 24GB'})).toEqual(['a', 'c'])
+    expect(ids(index, {text: 'h100-sxm5-80gb'})).toEqual(['d'])
+    expect(ids(index, {text: 'H100'})).toEqual(['e', 'd'])
+    expect(ids(index, {text: 'a100-sxm4'})).toEqual(['b'])
+    // Typed one character at a time, the model match is not lost to the narrowing shortcut.
+    const typed = new OfferIndex(MARKET)
+    for (const text of ['r', 'rt', 'rtx', 'rtx4', 'rtx40', 'rtx409']) ids(typed, {text})
+    expect(ids(typed, {text: 'rtx4090'})).toEqual(['a', 'c'])
+  })
+
   it('gives the same rows whether a filter is typed one character at a time or pasted', () => {
     const typed = new OfferIndex(MARKET)
     for (const text of ['r', 'rt', 'rtx', 'rtx ', 'rtx c', 'rtx ca']) ids(typed, {text})

@@ -1,5 +1,6 @@
 import {pricePerGpuMicroUsd} from '../../src/cli/columns/offers.js'
 import type {OfferDto} from '../../src/core/api/inventory.js'
+import {gpuTypeMatcher} from '../../src/core/gpu-names.js'
 
 /** The columns the inventory browser sorts by; one key each in the keymap. */
 export const OFFER_SORTS = ['gpu', 'count', 'vram', 'price', 'price_per_gpu', 'provider', 'location', 'reliability', 'age'] as const
@@ -24,7 +25,11 @@ export interface QuickFilters {
 }
 
 export interface OfferQuery {
-  /** Free text, ANDed words matched as substrings of GPU model, location and provider. */
+  /**
+   * Free text: ANDed words matched as substrings of GPU model, location and provider, or the
+   * whole text as a GPU model by the shared matcher, so "h100-sxm" or "rtx4090" finds what
+   * `inventory --gpu-type` finds.
+   */
   text: string
   quick: QuickFilters
   sort: OfferSortOrder
@@ -34,6 +39,8 @@ interface Indexed {
   offer: OfferDto
   haystack: string
   fetchedAtMs: number
+  /** Model and VRAM, the facts the GPU matcher decides on. */
+  model: string
 }
 
 type Comparator = (a: Indexed, b: Indexed) => number
@@ -80,13 +87,20 @@ export class OfferIndex {
   private readonly items: Indexed[]
   private readonly sorted = new Map<string, Indexed[]>()
   private last: {key: string; text: string; quickKey: string; rows: Indexed[]} | undefined
+  /** The distinct models on offer: a GPU filter is decided over these (dozens), not per offer. */
+  private readonly models = new Map<string, {gpuType: string; vramGb: number}>()
 
   constructor(offers: readonly OfferDto[]) {
-    this.items = offers.map((offer) => ({
-      offer,
-      haystack: `${offer.gpu_type}\u0000${offer.location}\u0000${offer.provider}\u0000${offer.country_code ?? ''}`.toLowerCase(),
-      fetchedAtMs: Date.parse(offer.fetched_at),
-    }))
+    this.items = offers.map((offer) => {
+      const model = `${offer.gpu_type}\u0000${offer.vram_gb}`
+      if (!this.models.has(model)) this.models.set(model, {gpuType: offer.gpu_type, vramGb: offer.vram_gb})
+      return {
+        offer,
+        haystack: `${offer.gpu_type}\u0000${offer.location}\u0000${offer.provider}\u0000${offer.country_code ?? ''}`.toLowerCase(),
+        fetchedAtMs: Date.parse(offer.fetched_at),
+        model,
+      }
+    })
   }
 
   get size(): number {
@@ -104,13 +118,27 @@ export class OfferIndex {
     const quickKey = JSON.stringify(query.quick)
     const text = query.text.trim().toLowerCase()
     const terms = text.split(/\s+/).filter(Boolean)
+    const models = terms.length === 0 ? new Set<string>() : this.modelsMatching(text)
     const previous = this.last
+    // A model match can add offers the previous, shorter text had no substring for ("rtx409" → "rtx4090").
     const source =
-      previous && previous.key === sortKey && previous.quickKey === quickKey && narrows(previous.text, text) ? previous.rows : this.sortedBase(query.sort)
+      previous && previous.key === sortKey && previous.quickKey === quickKey && models.size === 0 && narrows(previous.text, text)
+        ? previous.rows
+        : this.sortedBase(query.sort)
     const quick = quickPredicate(query.quick)
-    const rows = terms.length === 0 && !quick ? source : source.filter((item) => (!quick || quick(item.offer)) && terms.every((t) => item.haystack.includes(t)))
+    const rows =
+      terms.length === 0 && !quick
+        ? source
+        : source.filter((item) => (!quick || quick(item.offer)) && (models.has(item.model) || terms.every((t) => item.haystack.includes(t))))
     this.last = {key: sortKey, text, quickKey, rows}
     return rows
+  }
+
+  private modelsMatching(text: string): Set<string> {
+    const matches = gpuTypeMatcher(text)
+    const hits = new Set<string>()
+    for (const [model, {gpuType, vramGb}] of this.models) if (matches(gpuType, vramGb)) hits.add(model)
+    return hits
   }
 
   private sortedBase(order: OfferSortOrder): Indexed[] {
