@@ -1,5 +1,3 @@
-import {randomBytes} from 'node:crypto'
-
 import swagger from '@fastify/swagger'
 import websocket from '@fastify/websocket'
 import Fastify, {type FastifyInstance} from 'fastify'
@@ -11,7 +9,7 @@ import type {ServiceContext} from '../src/services/context.js'
 import type {InventoryService} from '../src/services/inventory-service.js'
 import type {Reconciler} from '../src/services/reconciler.js'
 import {installAuth} from './auth.js'
-import {installErrorHandling} from './error-handler.js'
+import {clientErrorHandler, frameworkErrors, installErrorHandling, newRequestId} from './error-handler.js'
 import {DaemonMetrics} from './metrics.js'
 import {allocationRoutes} from './routes/allocations.js'
 import {budgetRoutes} from './routes/budgets.js'
@@ -54,8 +52,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       redact: {paths: ['req.headers.authorization'], censor: '[redacted]'},
       serializers: {req: (req) => ({method: req.method, url: req.url.replace(/(api_key|token)=[^&]+/g, '$1=[redacted]')})},
     },
-    genReqId: () => `req-${randomBytes(6).toString('hex')}`,
+    genReqId: newRequestId,
     requestIdHeader: false,
+    frameworkErrors,
+    clientErrorHandler,
     bodyLimit: 1024 * 1024,
     maxParamLength: MAX_PATH_PARAM_LENGTH,
     connectionTimeout: 30_000,
