@@ -1,3 +1,4 @@
+import type {LedgerComponent} from './billing.js'
 import {toIso} from './clock.js'
 import {formatUsd, type MicroUsd} from './money.js'
 
@@ -7,6 +8,8 @@ export interface LedgerEntry {
   consumerId: string
   provider: string
   gpuType: string
+  /** What the row bills: compute or storage time, or a settlement with the provider's own bill. */
+  component: LedgerComponent
   periodStart: number
   periodEnd: number
   pricePerHour: MicroUsd
@@ -14,7 +17,7 @@ export interface LedgerEntry {
 }
 
 export const LEDGER_CSV_HEADER =
-  'session_id,consumer_id,provider,gpu_type,period_start,period_end,seconds,price_per_hour_usd,amount_usd,amount_micro_usd'
+  'session_id,consumer_id,provider,gpu_type,period_start,period_end,seconds,price_per_hour_usd,amount_usd,amount_micro_usd,component'
 
 /** One ledger row as RFC 4180 CSV; amounts exact (six decimals and the integer micro-USD). */
 export function ledgerCsvLine(r: LedgerEntry): string {
@@ -29,6 +32,7 @@ export function ledgerCsvLine(r: LedgerEntry): string {
     formatUsd(r.pricePerHour, 6).replace('$', ''),
     formatUsd(r.amount, 6).replace('$', ''),
     String(r.amount),
+    r.component,
   ]
     .map(csvCell)
     .join(',')

@@ -77,3 +77,14 @@ export function costForDuration(pricePerHour: MicroUsd, elapsedMs: number): Micr
   const hourMs = 3_600_000n
   return asMicroUsd((numerator + hourMs / 2n) / hourMs)
 }
+
+/**
+ * A provider's decimal USD rate or charge, rounded UP to the micro-dollar: where our figure and
+ * the provider's could differ, ours must not be the smaller. Rounded to nine decimals first so
+ * binary noise (0.01 read as 0.010000000000000002) never costs a whole micro-dollar.
+ */
+export function ceilMicroUsd(usd: number): MicroUsd {
+  if (!Number.isFinite(usd)) throw new RangeError(`not a finite USD amount: ${usd}`)
+  const nano = Math.round(usd * 1_000_000_000)
+  return asMicroUsd(Math.ceil(nano / 1000) || 0)
+}

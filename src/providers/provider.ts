@@ -27,6 +27,33 @@ export interface ProviderAdapter {
    * attaching them. Attaching a key twice is harmless.
    */
   attachSshKeys?(providerInstanceId: string, publicKeys: string[], options?: CallOptions): Promise<void>
+  /**
+   * What the provider itself charged for an instance, from its billing records, for the
+   * instance's life `[createdAt, endedAt]`; null when its records do not cover that span yet
+   * (charges can lag). Providers without per-instance charges leave this out.
+   */
+  instanceCharge?(providerInstanceId: string, span: {createdAt: number; endedAt: number}, options?: CallOptions): Promise<ProviderCharge | null>
+}
+
+export interface ProviderCharge {
+  amount: MicroUsd
+  /** Epoch ms the provider's records for the instance run until. */
+  coveredUntil: number
+}
+
+/**
+ * How the provider bills the instance, read from its own records: times on the provider's
+ * clock and rates as charged (rounded up to the micro-dollar).
+ */
+export interface InstanceBillingTerms {
+  /** When the provider created it (storage bills from here); null when it does not say. */
+  createdAt: number | null
+  /** When it started running (compute bills from here); null while not running or unknown. */
+  runningSince: number | null
+  /** True when compute bills from creation, running or not (TensorDock's VMs). */
+  computeFromCreate: boolean
+  computePerHour: MicroUsd
+  storagePerHour: MicroUsd
 }
 
 export interface ProviderCapabilities {
@@ -66,8 +93,10 @@ export interface ProviderInstance {
   statusMessage: string | null
   /** Reachable SSH endpoint, once the provider reports one. */
   ssh: {host: string; port: number; user: string} | null
-  /** What the provider actually charges, when it says. */
+  /** What the provider actually charges per hour while it runs, when it says. */
   pricePerHour: MicroUsd | null
+  /** How it bills, when the provider's reply says enough to know. */
+  billing: InstanceBillingTerms | null
   gpuType: string | null
   gpuCount: number | null
 }

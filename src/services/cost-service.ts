@@ -1,4 +1,5 @@
 import {accrualPeriods} from '../core/accrual.js'
+import {billedComponents} from '../core/billing.js'
 import {AppError} from '../core/errors.js'
 import type {MicroUsd} from '../core/money.js'
 import type {LedgerTotals} from '../store/ledger-repo.js'
@@ -8,36 +9,47 @@ import type {ServiceContext} from './context.js'
 const DAY_MS = 86_400_000
 
 /**
- * Bills a session into the ledger up to `until` (never past its verified stop). Idempotent:
- * a second call for the same span writes nothing.
+ * Bills a session's instance into the ledger up to `until`, on the provider's terms (see
+ * core/billing.ts): each component from its own origin, never past the destroy the provider
+ * confirmed. Idempotent: a second call for the same span writes nothing.
  */
 export function accrueSession(ctx: ServiceContext, session: StoredSession, until: number): void {
-  if (session.startedAt === null) return
-  // Billing ends at the verified stop, or at the destroy request once one is out.
-  const stop = session.stoppedAt ?? session.destroyRequestedAt
-  const end = stop !== null ? Math.min(until, stop) : until
+  const billing = ctx.store.billing.get(session.id)
+  if (!billing) return
+  const end = billing.endedAt !== null ? Math.min(until, billing.endedAt) : until
   ctx.store.transaction(() => {
-    const from = ctx.store.ledger.accruedUntil(session.id) ?? session.startedAt!
-    for (const period of accrualPeriods(session.startedAt!, session.pricePerHour, from, end)) {
-      ctx.store.ledger.append({
-        sessionId: session.id,
-        consumerId: session.consumerId,
-        provider: session.provider,
-        gpuType: session.gpuType,
-        periodStart: period.start,
-        periodEnd: period.end,
-        pricePerHour: session.pricePerHour,
-        amount: period.amount,
-      })
+    for (const component of billedComponents(billing)) {
+      const from = ctx.store.ledger.accruedUntil(session.id, component.component) ?? component.from
+      for (const period of accrualPeriods(component.from, component.pricePerHour, from, end)) {
+        ctx.store.ledger.append({
+          sessionId: session.id,
+          consumerId: session.consumerId,
+          provider: session.provider,
+          gpuType: session.gpuType,
+          component: component.component,
+          periodStart: period.start,
+          periodEnd: period.end,
+          pricePerHour: component.pricePerHour,
+          amount: period.amount,
+        })
+      }
     }
   })
 }
 
-/** Brings every billable session's ledger up to now. */
+/** Brings every instance that still bills up to now. */
 export function accrueAll(ctx: ServiceContext): void {
   const now = ctx.clock.now()
-  const {sessions} = ctx.store.sessions.list({statuses: ['running', 'stopping'], limit: 100_000})
-  for (const session of sessions) accrueSession(ctx, session, now)
+  for (const billing of ctx.store.billing.running()) {
+    const session = ctx.store.sessions.get(billing.sessionId)
+    if (session) accrueSession(ctx, session, now)
+  }
+}
+
+/** The provider confirmed the destroy at `endedAt`: billing stops there, and the ledger is brought up to it. */
+export function endBilling(ctx: ServiceContext, session: StoredSession, endedAt: number): void {
+  ctx.store.billing.end(session.id, endedAt)
+  accrueSession(ctx, session, endedAt)
 }
 
 export interface CostQuery {

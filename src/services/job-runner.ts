@@ -3,10 +3,12 @@ import type {Job, JobKind} from '../store/jobs-repo.js'
 import type {ServiceContext} from './context.js'
 import {runProvisionStep, type JobOutcome} from './provision-job.js'
 import {runReleaseStep} from './release-job.js'
+import {runSettleStep} from './settle-job.js'
 
 const HANDLERS: Record<JobKind, (ctx: ServiceContext, job: Job) => Promise<JobOutcome>> = {
   provision: runProvisionStep,
   release: runReleaseStep,
+  settle: runSettleStep,
 }
 
 /**

@@ -1,5 +1,6 @@
 import {instanceLabel} from '../core/instance-label.js'
-import {formatUsd} from '../core/money.js'
+import {runningRate} from '../core/billing.js'
+import {formatUsd, type MicroUsd} from '../core/money.js'
 import {MAX_OFFER_ATTEMPTS} from '../core/provisioning-spec.js'
 import {reservationEnd} from '../core/reservation.js'
 import {isTerminal} from '../core/session-status.js'
@@ -10,6 +11,7 @@ import {runRemoteCommand} from '../ssh/run-command.js'
 import type {Job} from '../store/jobs-repo.js'
 import type {StoredSession} from '../store/sessions-repo.js'
 import type {ServiceContext} from './context.js'
+import {recordBillingTerms} from './billing-terms.js'
 import {crashPoint} from './crash-points.js'
 import {recordSessionEvent, transitionSession} from './session-transitions.js'
 
@@ -54,6 +56,8 @@ async function provisionStep(ctx: ServiceContext, job: Job): Promise<JobOutcome>
 
   const instance = await adapter.getInstance(session.providerInstanceId!)
   if (!instance) return failAndRelease(ctx, session, `instance ${session.providerInstanceId} disappeared at ${session.provider}`)
+  // The provider bills from its own create and from when it says the instance runs, SSH or not.
+  recordBillingTerms(ctx, session, instance)
   if (instance.state === 'failed' || instance.state === 'stopped') {
     return failAndRelease(ctx, session, `instance ${instance.state} at ${session.provider}: ${instance.statusMessage ?? 'no reason given'}`)
   }
@@ -211,7 +215,7 @@ async function verifyAndStart(ctx: ServiceContext, session: StoredSession, insta
         sshHostPublicKey: result.hostPublicKey,
         startedAt: now,
         expiresAt: reservationEnd(now, session.reservationHours),
-        pricePerHour: instance.pricePerHour ?? session.pricePerHour,
+        pricePerHour: runningPrice(ctx, session, instance),
       },
       {actor: 'provisioner', message: `running: SSH verified at ${ssh.user}@${ssh.host}:${ssh.port} (${result.stdout.trim().split('\n')[0] ?? 'GPU found'})`},
     )
@@ -223,6 +227,13 @@ async function verifyAndStart(ctx: ServiceContext, session: StoredSession, insta
     noteProgress(ctx, session, `verifying SSH: ${message}`)
     return {done: false, retryInMs: ctx.timings.pollIntervalMs, error: message}
   }
+}
+
+/** What the session costs per hour while it runs, as the provider bills it. */
+function runningPrice(ctx: ServiceContext, session: StoredSession, instance: ProviderInstance): MicroUsd {
+  const billing = ctx.store.billing.get(session.id)
+  if (billing) return runningRate(billing)
+  return instance.pricePerHour ?? session.pricePerHour
 }
 
 /** Marks the session failed with its reason and, if an instance exists, queues its destruction. */

@@ -4,7 +4,8 @@ import {isLive, isTerminal} from '../core/session-status.js'
 import {scrubSecrets} from '../log/logger.js'
 import type {ProviderInstance} from '../providers/provider.js'
 import type {ServiceContext} from './context.js'
-import {accrueSession} from './cost-service.js'
+import {recordFallbackBillingTerms} from './billing-terms.js'
+import {endBilling} from './cost-service.js'
 import {recordSessionEvent, transitionSession} from './session-transitions.js'
 
 export interface ReconcileOptions {
@@ -176,6 +177,9 @@ export class Reconciler {
     ctx.store.transaction(() => {
       let session = ctx.store.sessions.get(sessionId)!
       const now = ctx.clock.now()
+      // Gone at the provider: it bills no more, and we cannot know since when, so bill until now.
+      if (session.providerInstanceId) recordFallbackBillingTerms(ctx, session)
+      endBilling(ctx, session, now)
       if (session.status === 'provisioning') {
         transitionSession(ctx, session, 'failed', {failureReason: reason, stoppedAt: now}, {actor: 'reconciler', message: reason})
         return
@@ -184,7 +188,6 @@ export class Reconciler {
         transitionSession(ctx, session, 'stopping', {}, {actor: 'reconciler', message: reason})
         session = ctx.store.sessions.get(sessionId)!
       }
-      accrueSession(ctx, {...session, stoppedAt: now}, now)
       transitionSession(ctx, session, 'stopped', {stoppedAt: now, failureReason: reason}, {actor: 'reconciler', message: `stopped: ${reason}`})
     })
   }

@@ -3,7 +3,9 @@ import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import {simControl} from '../sim/control/control-client.js'
 import type {Job} from '../store/jobs-repo.js'
 import {insertRunningSession, startServiceHarness, type ServiceHarness} from '../../test/support/service-context.js'
+import {costForDuration} from '../core/money.js'
 import {runReleaseStep} from './release-job.js'
+import {runSettleStep} from './settle-job.js'
 import {releaseSession} from './session-service.js'
 
 const MINUTE = 60_000
@@ -17,23 +19,37 @@ describe('release', () => {
   })
   afterEach(async () => h.close())
 
-  it('bills up to the destroy request, not to when the destruction was finally verified', async () => {
+  const simCharge = async (instanceId: string | null) => {
+    const rows = await simControl<{instances: {id: number; sim: {charged_micro_usd: number}}[]}>(h.vast.url, 'GET', '/_sim/instances')
+    return rows.instances.find((i) => String(i.id) === instanceId)!.sim.charged_micro_usd
+  }
+
+  it('bills a destroy verified late no less than the provider, then settles at exactly what it charged', async () => {
     const s = await insertRunningSession(h, 'sess-late-verify')
     h.clock.advance(30 * MINUTE)
     releaseSession(h.ctx, s.id, {actor: 'test', message: 'done'})
-    // The destroy request goes out and lands, then the daemon dies before verifying it ...
+    // The destroy request goes out and lands, then the daemon dies before hearing back ...
     h.ctx.store.sessions.update(s.id, 'stopping', {destroyRequestedAt: h.clock.now()}, h.clock.now())
-    await simControl(h.vast.url, 'DELETE', `/_sim/instances/${s.providerInstanceId}`)
-    // ... and the next daemon verifies it ten minutes later.
+    await h.ctx.providers.get('vastai').destroyInstance(s.providerInstanceId!)
+    // ... and the next daemon confirms it ten minutes later: until the provider's bill says
+    // otherwise, those ten minutes are billed too.
     h.clock.advance(10 * MINUTE)
     expect(await runReleaseStep(h.ctx, job(s.id, 2))).toEqual({done: true})
     const after = h.ctx.store.sessions.get(s.id)!
     expect(after.status).toBe('stopped')
-    expect(after.stoppedAt! - s.startedAt!).toBe(30 * MINUTE)
-    expect(h.ctx.store.ledger.totalForSession(s.id)).toBe(180_000) // 30 min at $0.36/h, not 40
+    const charged = await simCharge(s.providerInstanceId)
+    expect(h.ctx.store.ledger.totalForSession(s.id)).toBeGreaterThan(charged)
+
+    expect(h.ctx.store.jobs.openFor(s.id, 'settle')).toHaveLength(1)
+    expect(await runSettleStep(h.ctx, {...job(s.id), kind: 'settle'})).toEqual({done: true})
+    expect(h.ctx.store.ledger.totalForSession(s.id)).toBe(charged)
+    // 30 minutes of compute plus the disk's storage from the create, at the instance's rates.
+    const billing = h.ctx.store.billing.get(s.id)!
+    expect(charged).toBe(costForDuration(billing.computePerHour, 30 * MINUTE) + costForDuration(billing.storagePerHour, 30 * MINUTE))
+    expect(billing.providerChargeMicro).toBe(charged)
   })
 
-  it('keeps billing while the provider refuses the destroy, and closes at the request that worked', async () => {
+  it('keeps billing while the provider refuses the destroy, and closes at the destroy it confirmed', async () => {
     const s = await insertRunningSession(h, 'sess-refused')
     h.clock.advance(10 * MINUTE)
     releaseSession(h.ctx, s.id, {actor: 'test', message: 'done'})
@@ -42,6 +58,27 @@ describe('release', () => {
     expect(h.ctx.store.sessions.get(s.id)!.destroyRequestedAt).toBeNull()
     h.clock.advance(5 * MINUTE)
     expect(await runReleaseStep(h.ctx, job(s.id, 2))).toEqual({done: true})
-    expect(h.ctx.store.ledger.totalForSession(s.id)).toBe(90_000) // 15 min
+    // Same clock on both sides: the estimate already equals the provider's charge.
+    const charged = await simCharge(s.providerInstanceId)
+    expect(h.ctx.store.ledger.totalForSession(s.id)).toBe(charged)
+    expect(h.ctx.store.ledger.totals({sessionId: s.id}).billedMs).toBe(15 * MINUTE)
+    expect(await runSettleStep(h.ctx, {...job(s.id), kind: 'settle'})).toEqual({done: true})
+    expect(h.ctx.store.ledger.totalForSession(s.id)).toBe(charged)
+  })
+
+  it('waits for the provider\'s charges to cover the destroy before settling, and gives up after a day keeping its estimate', async () => {
+    const s = await insertRunningSession(h, 'sess-vanished')
+    h.clock.advance(20 * MINUTE)
+    releaseSession(h.ctx, s.id, {actor: 'test', message: 'done'})
+    expect(await runReleaseStep(h.ctx, job(s.id))).toEqual({done: true})
+    const estimate = h.ctx.store.ledger.totalForSession(s.id)
+    // The provider loses every trace of the instance: no charges to read.
+    await simControl(h.vast.url, 'DELETE', `/_sim/instances/${s.providerInstanceId}`)
+    expect(await runSettleStep(h.ctx, {...job(s.id), kind: 'settle'})).toMatchObject({done: false})
+    expect(h.ctx.store.billing.get(s.id)!.settledAt).toBeNull()
+    h.clock.advance(25 * 60 * MINUTE)
+    expect(await runSettleStep(h.ctx, {...job(s.id), kind: 'settle'})).toEqual({done: true})
+    expect(h.ctx.store.billing.get(s.id)).toMatchObject({settledAt: h.clock.now(), providerChargeMicro: null})
+    expect(h.ctx.store.ledger.totalForSession(s.id)).toBe(estimate)
   })
 })

@@ -3,7 +3,9 @@ import {scrubSecrets} from '../log/logger.js'
 import {ProviderError, RateLimitedError} from '../providers/errors.js'
 import type {Job} from '../store/jobs-repo.js'
 import type {ServiceContext} from './context.js'
-import {accrueSession} from './cost-service.js'
+import type {StoredSession} from '../store/sessions-repo.js'
+import {recordBillingTerms, recordFallbackBillingTerms} from './billing-terms.js'
+import {endBilling} from './cost-service.js'
 import {backoffMs, type JobOutcome} from './provision-job.js'
 import {crashPoint} from './crash-points.js'
 import {recordSessionEvent, transitionSession} from './session-transitions.js'
@@ -30,15 +32,19 @@ export async function runReleaseStep(ctx: ServiceContext, job: Job): Promise<Job
 
   const instanceId = session.providerInstanceId
   if (instanceId) {
-    // Recorded before the call: if the provider confirms the instance gone, it stopped billing
-    // at this request, however late the confirmation comes (a crash, a restart).
+    // Recorded before the call: the provider destroys no earlier than this, which is what its
+    // own charges are checked against when the session is settled.
     const requestedAt = session.destroyRequestedAt ?? ctx.clock.now()
     if (session.destroyRequestedAt === null) {
       ctx.store.sessions.update(session.id, [session.status], {destroyRequestedAt: requestedAt}, requestedAt)
       session = {...session, destroyRequestedAt: requestedAt}
     }
+    if (!ctx.store.billing.get(session.id)) await learnBillingTerms(ctx, session, instanceId)
+    let confirmedAt: number
     try {
       await adapter.destroyInstance(instanceId)
+      // The provider's answer confirms the destroy: it has stopped billing by now.
+      confirmedAt = ctx.clock.now()
       crashPoint('after-destroy-call')
       const after = await adapter.getInstance(instanceId)
       if (after) {
@@ -51,7 +57,7 @@ export async function runReleaseStep(ctx: ServiceContext, job: Job): Promise<Job
     } catch (err) {
       // Refused (429, a 4xx): the instance still runs and bills, and the next attempt records
       // its own time. Outcome unknown (timeout, 5xx): the request may have landed, so its time
-      // stands if the instance turns out gone.
+      // stands as the earliest the provider can have destroyed it.
       if (err instanceof RateLimitedError || (err instanceof ProviderError && !err.retryable)) {
         ctx.store.sessions.update(session.id, [session.status], {destroyRequestedAt: null}, ctx.clock.now())
       }
@@ -59,18 +65,31 @@ export async function runReleaseStep(ctx: ServiceContext, job: Job): Promise<Job
       recordSessionEvent(ctx, session.id, 'destroy_retry', {actor: 'releaser', message: `destroy did not complete (${message}); retrying`})
       return {done: false, retryInMs: backoffMs(job.attempts), error: message}
     }
+    ctx.store.transaction(() => {
+      endBilling(ctx, session!, confirmedAt)
+      if (ctx.store.jobs.openFor(session!.id, 'settle').length === 0) ctx.store.jobs.enqueue('settle', session!.id, confirmedAt, confirmedAt)
+    })
   }
 
   crashPoint('before-mark-stopped')
-  const stoppedAt = session.destroyRequestedAt ?? ctx.clock.now()
+  const stoppedAt = ctx.store.billing.get(session.id)?.endedAt ?? ctx.clock.now()
   const verified = session.providerInstanceId ? `instance ${session.providerInstanceId} destroyed and verified gone` : 'no instance had been created'
   if (session.status === 'stopping') {
-    accrueSession(ctx, {...session, stoppedAt}, stoppedAt)
     transitionSession(ctx, session, 'stopped', {stoppedAt}, {actor: 'releaser', message: `stopped: ${verified}`})
   } else {
-    if (session.startedAt !== null && session.stoppedAt === null) accrueSession(ctx, {...session, stoppedAt}, stoppedAt)
     if (session.stoppedAt === null) ctx.store.sessions.update(session.id, [session.status], {stoppedAt}, ctx.clock.now())
     recordSessionEvent(ctx, session.id, 'destroyed', {actor: 'releaser', message: verified})
   }
   return {done: true}
+}
+
+/** The instance is about to go before any reply told us how it bills: ask once, else fall back. */
+async function learnBillingTerms(ctx: ServiceContext, session: StoredSession, instanceId: string): Promise<void> {
+  try {
+    const instance = await ctx.providers.get(session.provider).getInstance(instanceId)
+    if (instance) recordBillingTerms(ctx, session, instance)
+  } catch {
+    // The fallback below bills from the create at the rented price; the settlement corrects it.
+  }
+  recordFallbackBillingTerms(ctx, session)
 }

@@ -1,3 +1,4 @@
+import type {LedgerComponent} from '../core/billing.js'
 import type {LedgerEntry} from '../core/ledger-csv.js'
 import {asMicroUsd, type MicroUsd} from '../core/money.js'
 import type {Db} from './database.js'
@@ -16,7 +17,7 @@ export interface LedgerFilter {
 export interface LedgerTotals {
   total: MicroUsd
   sessionCount: number
-  /** Billed milliseconds across sessions. */
+  /** Billed compute (running) milliseconds across sessions. */
   billedMs: number
   byProvider: Record<string, MicroUsd>
   byGpuType: Record<string, MicroUsd>
@@ -33,15 +34,17 @@ export class LedgerRepo {
   append(entry: LedgerEntry): void {
     this.db
       .prepare(
-        `INSERT INTO ledger (session_id, consumer_id, provider, gpu_type, period_start, period_end, price_per_hour_micro, amount_micro)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO ledger (session_id, consumer_id, provider, gpu_type, component, period_start, period_end, price_per_hour_micro, amount_micro)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(entry.sessionId, entry.consumerId, entry.provider, entry.gpuType, entry.periodStart, entry.periodEnd, entry.pricePerHour, entry.amount)
+      .run(entry.sessionId, entry.consumerId, entry.provider, entry.gpuType, entry.component, entry.periodStart, entry.periodEnd, entry.pricePerHour, entry.amount)
   }
 
-  /** End of the last accrued period of a session, or null if nothing was accrued yet. */
-  accruedUntil(sessionId: string): number | null {
-    const row = this.db.prepare('SELECT max(period_end) AS end FROM ledger WHERE session_id = ?').get(sessionId) as {end: number | null}
+  /** End of the last accrued period of one component of a session, or null if nothing was accrued yet. */
+  accruedUntil(sessionId: string, component: LedgerComponent): number | null {
+    const row = this.db.prepare('SELECT max(period_end) AS end FROM ledger WHERE session_id = ? AND component = ?').get(sessionId, component) as {
+      end: number | null
+    }
     return row.end
   }
 
@@ -66,7 +69,7 @@ export class LedgerRepo {
     const head = this.db
       .prepare(
         `SELECT coalesce(sum(amount_micro), 0) AS total, count(DISTINCT session_id) AS sessions,
-                coalesce(sum(period_end - period_start), 0) AS ms FROM ledger ${whereSql}`,
+                coalesce(sum(CASE WHEN component = 'compute' THEN period_end - period_start END), 0) AS ms FROM ledger ${whereSql}`,
       )
       .get(params) as {total: number; sessions: number; ms: number}
     const group = (column: string) => {
@@ -94,6 +97,7 @@ export class LedgerRepo {
       consumer_id: string
       provider: string
       gpu_type: string
+      component: LedgerComponent
       period_start: number
       period_end: number
       price_per_hour_micro: number
@@ -104,6 +108,7 @@ export class LedgerRepo {
         consumerId: r.consumer_id,
         provider: r.provider,
         gpuType: r.gpu_type,
+        component: r.component,
         periodStart: r.period_start,
         periodEnd: r.period_end,
         pricePerHour: asMicroUsd(r.price_per_hour_micro),

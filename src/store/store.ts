@@ -1,3 +1,4 @@
+import {BillingRepo} from './billing-repo.js'
 import {BudgetsRepo} from './budgets-repo.js'
 import {openDatabase, type Db} from './database.js'
 import {IdempotencyRepo} from './idempotency-repo.js'
@@ -22,6 +23,7 @@ export class Store {
   readonly priceHistory: PriceHistoryRepo
   readonly budgets: BudgetsRepo
   readonly sshKeys: SshKeysRepo
+  readonly billing: BillingRepo
 
   constructor(readonly db: Db) {
     this.meta = new MetaRepo(db)
@@ -34,6 +36,7 @@ export class Store {
     this.priceHistory = new PriceHistoryRepo(db)
     this.budgets = new BudgetsRepo(db)
     this.sshKeys = new SshKeysRepo(db)
+    this.billing = new BillingRepo(db)
   }
 
   static open(file: string): Store {

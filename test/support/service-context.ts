@@ -6,6 +6,7 @@ import {ManualClock} from '../../src/core/clock.js'
 import {asMicroUsd} from '../../src/core/money.js'
 import {createLogger} from '../../src/log/logger.js'
 import {createVastAiAdapter} from '../../src/providers/vastai/vastai-adapter.js'
+import {recordBillingTerms} from '../../src/services/billing-terms.js'
 import {DEFAULT_TIMINGS, type ServiceContext} from '../../src/services/context.js'
 import {ProviderRegistry} from '../../src/services/provider-registry.js'
 import {SessionEventBus} from '../../src/services/session-event-bus.js'
@@ -118,6 +119,9 @@ export async function insertRunningSession(h: ServiceHarness, id: string, over: 
     label: `gpu-shopper:${h.ctx.deploymentId}:${id}`,
     gpu_name: 'RTX 4090',
     ssh_key: h.ctx.daemonKey.publicKey,
+    // $0.36/h of compute and free storage, the price `sessionRow` gives the session.
+    dph_total: 0.36,
+    storage_cost: 0,
   })
   const instance = (await h.ctx.providers.get('vastai').getInstance(String(created.new_contract)))!
   const session = sessionRow(h, id, {
@@ -128,5 +132,6 @@ export async function insertRunningSession(h: ServiceHarness, id: string, over: 
     ...over,
   })
   h.ctx.store.sessions.insert(session)
+  recordBillingTerms(h.ctx, session, instance)
   return session
 }

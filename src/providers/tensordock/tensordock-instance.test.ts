@@ -30,6 +30,8 @@ describe('instanceFromTensorDock', () => {
       pricePerHour: toMicroUsd('0.272999'),
       gpuType: 'RTX 4090',
       gpuCount: 1,
+      // rateHourly from the create on; TensorDock dates nothing, so the caller dates the create.
+      billing: {createdAt: null, runningSince: null, computeFromCreate: true, computePerHour: 272_999, storagePerHour: 0},
     })
   })
 

@@ -1,6 +1,6 @@
 import {normalizeGpuName} from '../../core/gpu-names.js'
-import {toMicroUsd} from '../../core/money.js'
-import type {ProviderInstance, ProviderInstanceState} from '../provider.js'
+import {asMicroUsd, ceilMicroUsd, toMicroUsd} from '../../core/money.js'
+import type {InstanceBillingTerms, ProviderInstance, ProviderInstanceState} from '../provider.js'
 
 import {vramFromNames} from './tensordock-offer.js'
 import {tensorDockInstanceSchema, type TensorDockInstance} from './tensordock-wire.js'
@@ -69,7 +69,18 @@ export function instanceFromTensorDock(raw: TensorDockInstance): ProviderInstanc
     pricePerHour: raw.rateHourly !== null && raw.rateHourly !== undefined && raw.rateHourly >= 0 ? toMicroUsd(raw.rateHourly) : null,
     gpuType: gpus?.gpuType ?? null,
     gpuCount: gpus?.gpuCount ?? null,
+    billing: billingTerms(raw),
   }
+}
+
+/**
+ * TensorDock bills `rateHourly` (GPUs, vCPUs, RAM and storage together, providers.md §2.9) from
+ * the create on. Its replies carry no timestamps, so the caller dates the create itself (from
+ * when the request went out, which is never after the provider's own time).
+ */
+function billingTerms(raw: TensorDockInstance): InstanceBillingTerms | null {
+  if (raw.rateHourly === null || raw.rateHourly === undefined || !Number.isFinite(raw.rateHourly) || raw.rateHourly < 0) return null
+  return {createdAt: null, runningSince: null, computeFromCreate: true, computePerHour: ceilMicroUsd(raw.rateHourly), storagePerHour: asMicroUsd(0)}
 }
 
 /**

@@ -1,7 +1,7 @@
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import {ManualClock} from '../../core/clock.js'
-import {toMicroUsd} from '../../core/money.js'
+import {costForDuration, toMicroUsd} from '../../core/money.js'
 import {startVastSim} from '../../sim/index.js'
 import {generateSessionKeyPair} from '../../ssh/keys.js'
 import {ProviderAuthError, ProviderUnavailableError, StaleInventoryError} from '../errors.js'
@@ -192,6 +192,31 @@ describe('VastAiAdapter against the simulated Vast.ai', () => {
     const err = await adapter.createInstance({offerProviderId: '9010', label: 'c', sshPublicKeys: [], diskGb: 10}).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(StaleInventoryError)
     expect((err as StaleInventoryError).offerProviderId).toBe('9010')
+  })
+
+  it('bills on Vast\'s clock: the terms it reads and the charges it reports agree with what the simulator charged', async () => {
+    // Given an instance that boots, runs across a UTC midnight and is destroyed.
+    clock.set(Date.parse('2026-03-01T23:30:00Z'))
+    const createdAt = clock.now()
+    const {providerInstanceId} = await adapter.createInstance({offerProviderId: '9001', label: 'bill', sshPublicKeys: [], diskGb: 50})
+    clock.advance(10 * 60_000)
+    const running = (await adapter.getInstance(providerInstanceId))!
+    expect(running.state).toBe('running')
+    expect(running.billing).toMatchObject({createdAt, computeFromCreate: false})
+    const terms = running.billing!
+    // The simulator's boot takes 2.25 s of provisioning, created and loading.
+    expect(terms.runningSince).toBe(createdAt + 2_250)
+    clock.advance(50 * 60_000)
+    await adapter.destroyInstance(providerInstanceId)
+    const endedAt = clock.now()
+
+    // Then the charges, one row a day, add up to storage from the create and compute from running.
+    const expected = costForDuration(terms.storagePerHour, endedAt - createdAt) + costForDuration(terms.computePerHour, endedAt - terms.runningSince!)
+    const rows = (await control('GET', '/_sim/instances')) as {instances: {id: number; sim: {charged_micro_usd: number}}[]}
+    expect(rows.instances.find((i) => String(i.id) === providerInstanceId)!.sim.charged_micro_usd).toBe(expected)
+    expect(await adapter.instanceCharge(providerInstanceId, {createdAt, endedAt})).toEqual({amount: expected, coveredUntil: endedAt})
+    // Records that end before the instance did are not a bill yet.
+    expect(await adapter.instanceCharge(providerInstanceId, {createdAt, endedAt: endedAt + 1})).toBeNull()
   })
 
   it('lists instances by label prefix', async () => {

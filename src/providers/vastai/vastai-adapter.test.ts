@@ -210,7 +210,7 @@ describe('VastAiAdapter.getInstance', () => {
     }))
     expect(await adapter.getInstance('9000001')).toEqual({
       providerInstanceId: '9000001', label: 'L', state: 'running', statusMessage: 'running',
-      ssh: {host: 'ssh4.vast.ai', port: 30522, user: 'root'}, pricePerHour: 341_200, gpuType: 'RTX 4090', gpuCount: 1,
+      ssh: {host: 'ssh4.vast.ai', port: 30522, user: 'root'}, pricePerHour: 341_200, gpuType: 'RTX 4090', gpuCount: 1, billing: null,
     })
     expect(server.requests[0]?.query.get('owner')).toBe('me')
   })

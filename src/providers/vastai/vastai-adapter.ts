@@ -1,5 +1,6 @@
 import {systemClock, type Clock} from '../../core/clock.js'
 import type {InventoryQuery} from '../../core/inventory-query.js'
+import {asMicroUsd, ceilMicroUsd} from '../../core/money.js'
 import type {Offer} from '../../core/offer.js'
 import {
   InstanceSetupError,
@@ -17,6 +18,7 @@ import type {
   CreateInstanceRequest,
   ProviderAdapter,
   ProviderCapabilities,
+  ProviderCharge,
   ProviderInstance,
 } from '../provider.js'
 
@@ -25,7 +27,7 @@ import {instanceFromVast, parseVastInstance} from './vastai-instance.js'
 import {parseOfferPage} from './vastai-offer.js'
 import {selectOffers} from '../offer-selection.js'
 import {buildVastQuery} from './vastai-query.js'
-import {vastCreateReplySchema, vastInstanceListSchema, vastInstanceReplySchema, vastResultSchema} from './vastai-wire.js'
+import {vastChargesPageSchema, vastCreateReplySchema, vastInstanceListSchema, vastInstanceReplySchema, vastResultSchema} from './vastai-wire.js'
 
 /** pino-compatible, so the daemon can pass its logger straight in. */
 export interface AdapterLogger {
@@ -63,6 +65,9 @@ const MAX_LIST_PAGES = 400
 /** vast.py asks for SSH with direct ports, falling back to the proxy. */
 const RUNTYPE = 'ssh_direc ssh_proxy'
 const NUMERIC_ID = /^\d{1,18}$/
+/** The charges endpoint serves at most 100 rows a page. */
+const CHARGES_PAGE_SIZE = 100
+const DAY_MS = 86_400_000
 
 export interface SearchStats {
   received: number
@@ -147,6 +152,7 @@ export class VastAiAdapter implements ProviderAdapter {
     const id = this.#instanceId(providerInstanceId)
     const path = `/api/v0/instances/${id}/`
     const where = `GET ${path}`
+    const requestedAt = this.#clock.now()
     const res = await this.#call({method: 'GET', path, query: {owner: 'me'}, idempotent: true, signal: options?.signal})
     if (res.status === 404 && !isVastAuthFailure(res)) return null
     if (res.status >= 400) throw vastErrorFor(res, where, this.#scrub)
@@ -160,7 +166,7 @@ export class VastAiAdapter implements ProviderAdapter {
     if (row === undefined) return null
     const instance = parseVastInstance(row)
     if (!instance) throw this.#unreadable(where, res)
-    return instanceFromVast(instance)
+    return instanceFromVast(instance, requestedAt)
   }
 
   async listInstances(filter?: {labelPrefix?: string}, options?: CallOptions): Promise<ProviderInstance[]> {
@@ -176,6 +182,7 @@ export class VastAiAdapter implements ProviderAdapter {
         limit: String(LIST_PAGE_SIZE),
       }
       if (afterToken !== null) query.after_token = afterToken
+      const requestedAt = this.#clock.now()
       const res = await this.#call({method: 'GET', path: '/api/v1/instances/', query, idempotent: true, signal: options?.signal})
       if (res.status >= 400) throw vastErrorFor(res, where, this.#scrub)
       const reply = res.parsed ? vastInstanceListSchema.safeParse(res.json) : null
@@ -187,7 +194,7 @@ export class VastAiAdapter implements ProviderAdapter {
           unreadable++
           continue
         }
-        const normalised = instanceFromVast(instance)
+        const normalised = instanceFromVast(instance, requestedAt)
         if (!filter?.labelPrefix || normalised.label?.startsWith(filter.labelPrefix)) out.push(normalised)
       }
       const next = reply.data.next_token
@@ -212,6 +219,46 @@ export class VastAiAdapter implements ProviderAdapter {
     const reply = res.parsed ? vastResultSchema.safeParse(res.json) : null
     if (!reply?.success) throw this.#unreadable(where, res)
     if (reply.data.success === false) throw vastErrorFor(res, where, this.#scrub)
+  }
+
+  /**
+   * The instance's charges from Vast's billing records (`GET /api/v0/charges/`, what `vastai
+   * show invoices-v1 --charges` reads): rows per instance and day, `source` naming the instance.
+   * Null while the records end before the instance did (they can lag the destroy).
+   */
+  async instanceCharge(providerInstanceId: string, span: {createdAt: number; endedAt: number}, options?: CallOptions): Promise<ProviderCharge | null> {
+    const id = this.#instanceId(providerInstanceId)
+    const where = 'GET /api/v0/charges/'
+    const dayStart = (ms: number) => Math.floor(ms / DAY_MS) * (DAY_MS / 1000)
+    const baseQuery = {
+      select_filters: JSON.stringify({day: {gte: dayStart(span.createdAt), lte: dayStart(span.endedAt)}, type: {in: ['instance']}}),
+      latest_first: 'false',
+      limit: String(CHARGES_PAGE_SIZE),
+      format: 'table',
+    }
+    let total = 0n
+    let coveredUntil: number | null = null
+    let afterToken: string | null = null
+    const seenTokens = new Set<string>()
+    for (let page = 0; page < MAX_LIST_PAGES; page++) {
+      const query: Record<string, string> = afterToken === null ? baseQuery : {...baseQuery, after_token: afterToken}
+      const res = await this.#call({method: 'GET', path: '/api/v0/charges/', query, idempotent: true, signal: options?.signal})
+      if (res.status >= 400) throw vastErrorFor(res, where, this.#scrub)
+      const reply = res.parsed ? vastChargesPageSchema.safeParse(res.json) : null
+      if (!reply?.success) throw this.#unreadable(where, res)
+      for (const row of reply.data.results) {
+        if (row.source !== `instance-${id}`) continue
+        total += BigInt(ceilMicroUsd(row.amount))
+        const end = Math.round(row.end * 1000)
+        coveredUntil = coveredUntil === null ? end : Math.max(coveredUntil, end)
+      }
+      const next = reply.data.next_token
+      if (!next || seenTokens.has(next)) break
+      seenTokens.add(next)
+      afterToken = next
+    }
+    if (coveredUntil === null || coveredUntil < span.endedAt) return null
+    return {amount: asMicroUsd(total), coveredUntil}
   }
 
   #createBody(request: CreateInstanceRequest): Record<string, unknown> {

@@ -32,6 +32,31 @@ describe('instanceFromVast', () => {
       pricePerHour: 341_200,
       gpuType: 'RTX 4090',
       gpuCount: 1,
+      // No dph_base in the documented example: not enough to know how it bills.
+      billing: null,
+    })
+  })
+
+  it('reads the billing terms on Vast\'s clock: storage from start_date, compute from when it began running', () => {
+    // Created at start_date; the reply was made client_run_time seconds later, after 2.5 min of running.
+    const raw = parse({start_date: 1761008618.2, client_run_time: 300.25, uptime_mins: 2.5, dph_base: 0.3, storage_cost: 0.15, disk_space: 50})
+    expect(instanceFromVast(raw).billing).toEqual({
+      createdAt: 1761008618200,
+      runningSince: 1761008618200 + 300_250 - 150_000,
+      computeFromCreate: false,
+      computePerHour: 300_000,
+      // 50 GB × $0.15/GB/month ÷ 720 h = $0.0104166…/h, rounded up.
+      storagePerHour: 10_417,
+    })
+    // Not running yet: storage bills, compute does not.
+    expect(instanceFromVast(parse({start_date: 1761008618.2, client_run_time: 12, uptime_mins: null, actual_status: 'loading', dph_base: 0.3, storage_cost: 0.15, disk_space: 50})).billing).toMatchObject({
+      runningSince: null,
+      storagePerHour: 10_417,
+    })
+    // Without client_run_time the provider's "now" is the moment our request went out: never later than Vast's.
+    expect(instanceFromVast(parse({start_date: 1761008618.2, client_run_time: null, uptime_mins: 1, dph_base: 0.3}), 1761008700000).billing).toMatchObject({
+      runningSince: 1761008700000 - 60_000,
+      storagePerHour: 0,
     })
   })
 

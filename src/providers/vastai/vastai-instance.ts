@@ -1,6 +1,6 @@
 import {normalizeGpuName, vramGbFromMib} from '../../core/gpu-names.js'
-import {toMicroUsd} from '../../core/money.js'
-import type {ProviderInstance, ProviderInstanceState} from '../provider.js'
+import {ceilMicroUsd, toMicroUsd} from '../../core/money.js'
+import type {InstanceBillingTerms, ProviderInstance, ProviderInstanceState} from '../provider.js'
 
 import {vastInstanceSchema, type VastInstance} from './vastai-wire.js'
 
@@ -13,7 +13,11 @@ export function parseVastInstance(body: unknown): VastInstance | null {
   return parsed.success ? parsed.data : null
 }
 
-export function instanceFromVast(raw: VastInstance): ProviderInstance {
+/**
+ * `requestedAt` is when the request that read `raw` was sent (our clock): the fallback for the
+ * provider's "now" when a row lacks `client_run_time`, early enough never to under-bill.
+ */
+export function instanceFromVast(raw: VastInstance, requestedAt?: number): ProviderInstance {
   const vram = raw.gpu_ram !== null && raw.gpu_ram !== undefined ? vramGbFromMib(raw.gpu_ram) : undefined
   return {
     providerInstanceId: String(raw.id),
@@ -24,7 +28,34 @@ export function instanceFromVast(raw: VastInstance): ProviderInstance {
     pricePerHour: raw.dph_total !== null && raw.dph_total !== undefined && raw.dph_total >= 0 ? toMicroUsd(raw.dph_total) : null,
     gpuType: raw.gpu_name ? normalizeGpuName(raw.gpu_name, vram || undefined) : null,
     gpuCount: raw.num_gpus ?? null,
+    billing: billingTerms(raw, requestedAt),
   }
+}
+
+/** Hours in the month Vast divides `storage_cost` ($/GB/month) by (providers.md §1.5). */
+const HOURS_PER_MONTH = 720
+
+/**
+ * Vast bills storage from creation and compute only while running (providers.md §1.5): storage
+ * at `disk_space × storage_cost / 720`, compute at `dph_base`. The create time is `start_date`;
+ * the provider's own "now" is `start_date + client_run_time`, and running began `uptime_mins`
+ * before it, so every time here is on Vast's clock.
+ */
+export function billingTerms(raw: VastInstance, requestedAt?: number): InstanceBillingTerms | null {
+  if (!isNonNegative(raw.start_date) || !isNonNegative(raw.dph_base)) return null
+  const createdAt = Math.round(raw.start_date * 1000)
+  const storagePerHour =
+    isNonNegative(raw.storage_cost) && isNonNegative(raw.disk_space) ? ceilMicroUsd((raw.disk_space * raw.storage_cost) / HOURS_PER_MONTH) : ceilMicroUsd(0)
+  let runningSince: number | null = null
+  if (instanceState(raw) === 'running' && isNonNegative(raw.uptime_mins)) {
+    const providerNow = isNonNegative(raw.client_run_time) ? createdAt + Math.round(raw.client_run_time * 1000) : requestedAt
+    if (providerNow !== undefined) runningSince = Math.max(createdAt, providerNow - Math.round(raw.uptime_mins * 60_000))
+  }
+  return {createdAt, runningSince, computeFromCreate: false, computePerHour: ceilMicroUsd(raw.dph_base), storagePerHour}
+}
+
+function isNonNegative(value: number | null | undefined): value is number {
+  return value !== null && value !== undefined && Number.isFinite(value) && value >= 0
 }
 
 const OCI_FAILURE = 'OCI runtime create failed'

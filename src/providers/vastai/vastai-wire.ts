@@ -62,6 +62,12 @@ export const vastInstanceSchema = z.object({
   public_ipaddr: looseString,
   ports: z.record(z.string(), z.array(portBindingSchema).nullish()).nullish().catch(null),
   dph_total: looseNumber,
+  dph_base: looseNumber,
+  storage_cost: looseNumber,
+  disk_space: looseNumber,
+  start_date: looseNumber,
+  client_run_time: looseNumber,
+  uptime_mins: looseNumber,
   gpu_name: looseString,
   num_gpus: looseNumber,
   gpu_ram: looseNumber,
@@ -91,4 +97,21 @@ export const vastResultSchema = z.object({
   success: looseBoolean,
   error: looseString,
   msg: looseString,
+})
+
+/**
+ * `GET /api/v0/charges/` (vast.py `show invoices-v1 --charges`): `results` rows with `type`,
+ * `source` (`instance-<id>`), `amount` (USD), `start`/`end` (epoch seconds) and nested `items`.
+ */
+export const vastChargesPageSchema = z.object({
+  results: z.array(
+    z.object({
+      type: looseString,
+      source: looseString,
+      amount: requiredNumber,
+      start: looseNumber,
+      end: requiredNumber,
+    }),
+  ),
+  next_token: looseString,
 })

@@ -1,4 +1,5 @@
 import {handleCommonControl} from '../control/common-routes.js'
+import {applyGpuClaim, GPU_REPORT_USAGE, isGpuReportBody, parseGpuClaim, renderReportedGpus} from '../control/gpu-claim.js'
 import {isRecord, jsonReply, type Reply} from '../shared/http-util.js'
 import {keysFromCloudInit} from './cloud-init.js'
 import {applyConfigPatch, renderConfig} from './config.js'
@@ -11,8 +12,16 @@ import type {TensorDockSim} from './simulator.js'
 /**
  * The test-control surface under `/_sim/`, the same routes as the Vast simulator's (no auth; no
  * real client calls it): shape the market, make orphans and ghosts, switch GPU load and quirks,
- * inject faults, read the request log. Offers here are TensorDock's own JSON: locations, and
- * an offer id is `<location id>` or `<location id>:<v0Name>`.
+ * make a box lie about its GPUs, inject faults, read the request log. Offers here are
+ * TensorDock's own JSON: locations, and an offer id is `<location id>` or `<location id>:<v0Name>`.
+ * - `GET /_sim/info`, `GET|POST /_sim/config`, `POST /_sim/reset`
+ * - `GET|POST /_sim/offers`, `DELETE /_sim/offers/{id}`
+ * - `GET|POST /_sim/instances` (POST: an orphan), `DELETE /_sim/instances/{id}` (a ghost)
+ * - `POST /_sim/gpu-load` `{"instance_id"?: "<uuid>", "state": "idle"|"busy"}`
+ * - `POST /_sim/gpu-report` `{"instance_id": "<uuid>", "gpu_name"?: "h100-sxm5-80gb", "num_gpus"?: N, "gpu_ram_mib"?: N}`:
+ *   that VM's nvidia-smi reports these GPUs instead of the rented ones (the API does not
+ *   change); `{"instance_id": "<uuid>"}` alone tells the truth again
+ * - `GET|POST|DELETE /_sim/faults`, `GET|DELETE /_sim/requests`
  */
 export async function handleControl(sim: TensorDockSim, method: string, path: string, url: URL, body: unknown): Promise<Reply> {
   const common = handleCommonControl(method, path, url, body, {faults: sim.faults, log: sim.log})
@@ -27,7 +36,6 @@ export async function handleControl(sim: TensorDockSim, method: string, path: st
       locations: sim.market.all().length,
       offers: sim.market.all().reduce((n, l) => n + l.gpus.length, 0),
       instances: sim.instances.live().length,
-      ssh_host_key_fingerprint: sim.hostKeyFingerprint,
       now: sim.clock.now(),
     })
   }
@@ -91,6 +99,14 @@ export async function handleControl(sim: TensorDockSim, method: string, path: st
     }
     return jsonReply(200, {success: true})
   }
+  if (path === '/_sim/gpu-report' && method === 'POST') {
+    if (!isGpuReportBody(body)) return bad(GPU_REPORT_USAGE.replace('ID', '"<uuid>"'))
+    const claim = parseGpuClaim(body)
+    if (typeof claim === 'string') return bad(claim)
+    const instance = sim.instances.get(String(body.instance_id))
+    if (!instance) return jsonReply(404, {success: false, error: 'not_found', msg: `instance ${String(body.instance_id)} does not exist`})
+    return jsonReply(200, {success: true, reports: applyGpuClaim(instance.machine, instance.id, claim)})
+  }
   if (path === '/_sim/reset' && method === 'POST') {
     await sim.reset()
     return jsonReply(200, {success: true})
@@ -105,10 +121,14 @@ function simDetails(sim: TensorDockSim, i: TdInstance): Record<string, unknown> 
     hostnode_id: i.hostnodeId,
     gpu_load: i.gpuLoad,
     ssh_listen_port: i.ssh?.port ?? null,
+    ssh_host_key_fingerprint: i.machine.hostKey.fingerprint,
+    gpu_report: renderReportedGpus(i.machine),
     use_dedicated_ip: i.useDedicatedIp,
     authorized_keys: {user: i.cloudInitKeys.user.length, root: i.cloudInitKeys.root.length},
     outcome: i.outcome,
     created_at: i.createdAt,
+    charged_usd: sim.instances.chargedMicroUsd(i) / 1_000_000,
+    charged_micro_usd: sim.instances.chargedMicroUsd(i),
   }
 }
 

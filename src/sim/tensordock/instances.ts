@@ -1,6 +1,8 @@
 import type {Clock} from '../../core/clock.js'
+import {asMicroUsd, ceilMicroUsd, costForDuration, type MicroUsd} from '../../core/money.js'
 import type {GpuLoad} from '../shared/nvidia-smi.js'
 import {deriveSeed, mulberry32, roundTo, type Random} from '../shared/prng.js'
+import {newMachine, type SimMachine} from '../shared/machine.js'
 import type {SshEndpoint} from '../shared/ssh-endpoint.js'
 import type {CloudInitKeys} from './cloud-init.js'
 import {seededUuid} from './ids.js'
@@ -45,9 +47,11 @@ export interface TdInstance {
   gpuLoad: GpuLoad
   ssh: SshEndpoint | null
   hostname: string
+  /** The VM behind the instance: its own host key and the GPUs passed through to it. */
+  machine: SimMachine
 }
 
-export type NewTdInstance = Omit<TdInstance, 'id' | 'createdAt' | 'deletedAt' | 'boots' | 'ssh' | 'hostname'> & {
+export type NewTdInstance = Omit<TdInstance, 'id' | 'createdAt' | 'deletedAt' | 'boots' | 'ssh' | 'hostname' | 'machine'> & {
   /** Back-dates the start so a control-API instance is already up. */
   startedAt?: number
 }
@@ -64,7 +68,7 @@ export class TdInstanceStore {
   private rng: Random
 
   constructor(
-    seed: number,
+    private readonly seed: number,
     private readonly clock: Clock,
   ) {
     this.rng = mulberry32(deriveSeed(seed, 'tensordock-instances'))
@@ -82,6 +86,8 @@ export class TdInstanceStore {
       boots: [{startMs: startedAt ?? now, endMs: null}],
       ssh: null,
       hostname: hostnameFor(input.name, id),
+      // Its own stream, so the machine's device ids never shift the instance ids that follow.
+      machine: newMachine({name: input.v0Name, count: input.gpuCount, layout: 'vm', rng: mulberry32(deriveSeed(this.seed, `machine:${id}`))}),
     }
     this.instances.set(id, instance)
     return instance
@@ -145,6 +151,20 @@ export class TdInstanceStore {
     const rate =
       instance.gpuCount * instance.pricePerGpuHr + instance.vcpuCount * p.per_vcpu_hr + instance.ramGb * p.per_gb_ram_hr + instance.storageGb * p.per_gb_storage_hr
     return roundTo(rate, 6)
+  }
+
+  /**
+   * What the VM has been charged by now: `rateHourly` from the create while it runs; while
+   * stopped only its storage bills. Rounded once per part, to the micro-dollar.
+   */
+  chargedMicroUsd(instance: TdInstance): MicroUsd {
+    const end = Math.min(instance.deletedAt ?? Infinity, this.clock.now())
+    const rate = ceilMicroUsd(this.rateHourly(instance))
+    const storage = ceilMicroUsd(instance.storageGb * instance.pricing.per_gb_storage_hr)
+    const runningMs = instance.boots.reduce((sum, b) => sum + Math.max(0, Math.min(b.endMs ?? Infinity, end) - b.startMs), 0)
+    const existedMs = Math.max(0, end - instance.createdAt)
+    if (runningMs === existedMs) return costForDuration(rate, existedMs)
+    return asMicroUsd(costForDuration(storage, existedMs) + costForDuration(asMicroUsd(Math.max(0, rate - storage)), runningMs))
   }
 
   /**

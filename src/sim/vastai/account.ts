@@ -23,8 +23,8 @@ export class Account {
 
   /** USD left: the starting credit minus what every instance (destroyed ones too) has cost so far. */
   credit(store: InstanceStore): number {
-    const spent = store.all().reduce((sum, i) => sum + store.chargedUsd(i), 0)
-    return this.initialCredit - spent
+    const spentMicro = store.all().reduce((sum, i) => sum + store.chargedMicroUsd(i), 0)
+    return this.initialCredit - spentMicro / 1_000_000
   }
 
   addKey(line: string): AccountSshKey {

@@ -207,6 +207,66 @@ function deleteAccountKey(sim: VastSim, req: ApiRequest): Reply {
   return jsonReply(200, {success: true})
 }
 
+const CHARGES_MAX_LIMIT = 100
+
+/**
+ * `GET /api/v0/charges/` (vast.py `show invoices-v1 --charges`): instance charges per day,
+ * filtered by `select_filters` on `day` (epoch seconds, gte/lte) and `type` (`in`), paged with
+ * `limit` (at most 100) and `after_token`. Amounts are USD; `source` names the instance.
+ */
+function charges(sim: VastSim, req: ApiRequest): Reply {
+  const params = req.url.searchParams
+  let filters: Record<string, unknown> = {}
+  try {
+    const raw = params.get('select_filters')
+    filters = raw === null ? {} : (JSON.parse(raw) as Record<string, unknown>)
+    if (!isRecord(filters)) throw new Error('not an object')
+  } catch {
+    return invalidArgs('select_filters must be a JSON object')
+  }
+  const day = isRecord(filters.day) ? filters.day : {}
+  const gte = day.gte === undefined ? -Infinity : Number(day.gte)
+  const lte = day.lte === undefined ? Infinity : Number(day.lte)
+  if (Number.isNaN(gte) || Number.isNaN(lte)) return invalidArgs('day filters must be epoch seconds')
+  const types = isRecord(filters.type) && Array.isArray(filters.type.in) ? filters.type.in : null
+  if (types !== null && !types.includes('instance')) return jsonReply(200, {results: [], count: 0, total: 0, next_token: null})
+  const limit = Math.min(Number(params.get('limit') ?? 20) || 20, CHARGES_MAX_LIMIT)
+  let offset = 0
+  const token = params.get('after_token')
+  if (token) {
+    try {
+      offset = Number((JSON.parse(Buffer.from(token, 'base64').toString('utf8')) as {values: {offset: number}}).values.offset)
+      if (!Number.isSafeInteger(offset) || offset < 0) throw new Error('bad offset')
+    } catch {
+      return invalidArgs('after_token is not a token this endpoint gave out')
+    }
+  }
+  const matching = sim.instances
+    .chargeRows()
+    .filter((r) => r.day / 1000 >= gte && r.day / 1000 <= lte)
+    .sort((a, b) => a.day - b.day || a.instance.id - b.instance.id)
+  if (params.get('latest_first') === 'true') matching.reverse()
+  const page = matching.slice(offset, offset + limit)
+  const usd = (micro: number) => micro / 1_000_000
+  const results = page.map((r) => {
+    const source = `instance-${r.instance.id}`
+    const item = (type: string, description: string, amount: number) => ({type, source, description, amount: usd(amount), start: r.start / 1000, end: r.end / 1000, items: [], metadata: {}})
+    return {
+      type: 'instance',
+      source,
+      description: `${r.instance.offer.num_gpus}x ${r.instance.offer.gpu_name} instance ${r.instance.id}`,
+      amount: usd(r.gpu + r.storage),
+      start: r.start / 1000,
+      end: r.end / 1000,
+      day: r.day / 1000,
+      items: [item('gpu', 'GPU', r.gpu), item('storage', `${r.instance.disk} GB disk`, r.storage)],
+      metadata: {instance_id: r.instance.id, label: r.instance.label},
+    }
+  })
+  const next = offset + limit < matching.length ? Buffer.from(JSON.stringify({values: {offset: offset + limit}, os_page: 0})).toString('base64') : null
+  return jsonReply(200, {results, count: results.length, total: matching.length, next_token: next})
+}
+
 function templates(): Reply {
   return jsonReply(200, {
     templates: [
@@ -236,4 +296,5 @@ export const ROUTES: readonly Route[] = [
   {method: 'POST', pattern: /^\/api\/v0\/ssh\/$/, auth: 'required', endpoint: 'ssh_keys', handler: addAccountKey},
   {method: 'DELETE', pattern: new RegExp(`^/api/v0/ssh/${ID}/$`), auth: 'required', endpoint: 'ssh_keys', handler: deleteAccountKey},
   {method: 'GET', pattern: /^\/api\/v0\/template\/$/, auth: 'required', endpoint: 'templates', handler: templates},
+  {method: 'GET', pattern: /^\/api\/v0\/charges\/$/, auth: 'required', endpoint: 'charges', handler: charges},
 ]

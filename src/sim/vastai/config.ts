@@ -24,6 +24,7 @@ export const DEFAULT_RATE_INTERVALS: Record<string, number> = {
   update: 1.0,
   user: 1.0,
   ssh_keys: 1.0,
+  charges: 1.0,
 }
 
 export interface VastSimConfig {

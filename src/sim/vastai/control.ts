@@ -1,4 +1,5 @@
 import {handleCommonControl} from '../control/common-routes.js'
+import {applyGpuClaim, GPU_REPORT_USAGE, isGpuReportBody, parseGpuClaim, renderReportedGpus} from '../control/gpu-claim.js'
 import {isRecord, jsonReply, type Reply} from '../shared/http-util.js'
 import {applyConfigPatch, renderConfig} from './config.js'
 import {renderInstance} from './instance-view.js'
@@ -8,7 +9,16 @@ import type {VastSim} from './simulator.js'
 
 /**
  * The test-control surface under `/_sim/` (no auth; no real client calls it). Shapes the market,
- * makes orphans and ghosts, switches GPU load, injects faults and reads the request log.
+ * makes orphans and ghosts, switches GPU load, makes a box lie about its GPUs, injects faults
+ * and reads the request log:
+ * - `GET /_sim/info`, `GET|POST /_sim/config`, `POST /_sim/reset`
+ * - `GET|POST /_sim/offers`, `DELETE /_sim/offers/{id}`
+ * - `GET|POST /_sim/instances` (POST: an orphan), `DELETE /_sim/instances/{id}` (a ghost)
+ * - `POST /_sim/gpu-load` `{"instance_id"?: N, "state": "idle"|"busy"}`
+ * - `POST /_sim/gpu-report` `{"instance_id": N, "gpu_name"?: "RTX 3090", "num_gpus"?: N, "gpu_ram_mib"?: N}`:
+ *   that instance's nvidia-smi reports these GPUs instead of the rented ones (the API does not
+ *   change); `{"instance_id": N}` alone tells the truth again
+ * - `GET|POST|DELETE /_sim/faults`, `GET|DELETE /_sim/requests`
  */
 export async function handleControl(sim: VastSim, method: string, path: string, url: URL, body: unknown): Promise<Reply> {
   const common = handleCommonControl(method, path, url, body, {faults: sim.faults, log: sim.log})
@@ -22,7 +32,6 @@ export async function handleControl(sim: VastSim, method: string, path: string, 
       seed: sim.seed,
       offers: sim.market.all().length,
       instances: sim.instances.live().length,
-      ssh_host_key_fingerprint: sim.hostKeyFingerprint,
       now: sim.clock.now(),
     })
   }
@@ -88,6 +97,14 @@ export async function handleControl(sim: VastSim, method: string, path: string, 
     }
     return jsonReply(200, {success: true})
   }
+  if (path === '/_sim/gpu-report' && method === 'POST') {
+    if (!isGpuReportBody(body)) return bad(GPU_REPORT_USAGE)
+    const claim = parseGpuClaim(body)
+    if (typeof claim === 'string') return bad(claim)
+    const instance = sim.instances.get(Number(body.instance_id))
+    if (!instance) return jsonReply(404, {success: false, error: 'not_found', msg: `instance ${String(body.instance_id)} does not exist`})
+    return jsonReply(200, {success: true, reports: applyGpuClaim(instance.machine, instance.id, claim)})
+  }
   if (path === '/_sim/reset' && method === 'POST') {
     await sim.reset()
     return jsonReply(200, {success: true})
@@ -100,9 +117,13 @@ function simDetails(sim: VastSim, i: SimInstance): Record<string, unknown> {
     destroyed_at: i.destroyedAt,
     gpu_load: i.gpuLoad,
     ssh_listen_port: i.ssh?.port ?? null,
+    ssh_host_key_fingerprint: i.machine.hostKey.fingerprint,
+    gpu_report: renderReportedGpus(i.machine),
     attached_keys: i.keys.length,
     outcome: i.outcome,
-    charged_usd: sim.instances.chargedUsd(i),
+    charged_usd: sim.instances.chargedMicroUsd(i) / 1_000_000,
+    charged_micro_usd: sim.instances.chargedMicroUsd(i),
+    created_at: i.createdAt,
   }
 }
 
@@ -115,6 +136,7 @@ async function createDirect(sim: VastSim, body: unknown): Promise<Reply> {
   if (b.num_gpus !== undefined) partial.num_gpus = Number(b.num_gpus)
   const offer = sim.market.completeOffer(partial)
   const disk = b.disk === undefined ? 10 : Number(b.disk)
+  if (b.storage_cost !== undefined) offer.storage_cost = Number(b.storage_cost)
   if (b.dph_total !== undefined) offer.dph_base = Math.max(0, Number(b.dph_total) - storageDph(offer.storage_cost, disk))
   const status = b.actual_status === undefined ? 'running' : b.actual_status
   if (status !== null && typeof status !== 'string') return jsonReply(400, {success: false, error: 'invalid_args', msg: 'actual_status must be a string or null'})

@@ -1,6 +1,8 @@
 import type {Clock} from '../../core/clock.js'
+import {asMicroUsd, ceilMicroUsd, costForDuration, type MicroUsd} from '../../core/money.js'
 import type {GpuLoad} from '../shared/nvidia-smi.js'
 import {deriveSeed, mulberry32, randomInt, type Random} from '../shared/prng.js'
+import {newMachine, type SimMachine} from '../shared/machine.js'
 import type {SshEndpoint} from '../shared/ssh-endpoint.js'
 import {runningIntervals, statusAt, type BootSegment, type FinalOutcome, type StatusView, type VastTimings} from './lifecycle.js'
 import {storageDph, type VastOffer} from './offer.js'
@@ -35,6 +37,8 @@ export interface SimInstance {
   hostname: string
   /** Host ports for `-p` mappings, by container port (`"8000/tcp"`). */
   mappedPorts: Record<string, string>
+  /** The box behind the instance: its own host key and the offer's GPUs, as nvidia-smi reports them. */
+  machine: SimMachine
 }
 
 export interface NewInstance {
@@ -58,6 +62,19 @@ export interface NewInstance {
   startedAt?: number
 }
 
+const DAY_MS = 86_400_000
+
+/** One instance's charges for one UTC day (ms times, micro-USD amounts). */
+export interface ChargeRow {
+  instance: SimInstance
+  /** Midnight UTC of the day. */
+  day: number
+  start: number
+  end: number
+  gpu: MicroUsd
+  storage: MicroUsd
+}
+
 /** The renter's instances, live and destroyed (destroyed ones still count toward the bill). */
 export class InstanceStore {
   private instances = new Map<number, SimInstance>()
@@ -65,7 +82,7 @@ export class InstanceStore {
   private nextId: number
 
   constructor(
-    seed: number,
+    private readonly seed: number,
     private readonly clock: Clock,
   ) {
     this.rng = mulberry32(deriveSeed(seed, 'instances'))
@@ -105,6 +122,16 @@ export class InstanceStore {
       ssh: null,
       hostname: `C.${id}`,
       mappedPorts,
+      // Its own stream, so the machine's device ids never shift the instance ids that follow.
+      machine: newMachine({
+        name: input.offer.gpu_name,
+        count: input.offer.num_gpus,
+        memoryMiB: input.offer.gpu_ram,
+        driverVersion: input.offer.driver_version,
+        cudaVersion: input.offer.cuda_max_good,
+        layout: 'metal',
+        rng: mulberry32(deriveSeed(this.seed, `machine:${id}`)),
+      }),
     }
     if (input.pinnedStatus !== undefined) instance.pinnedStatus = input.pinnedStatus
     this.instances.set(id, instance)
@@ -173,12 +200,44 @@ export class InstanceStore {
     return instance.price ?? instance.offer.dph_base
   }
 
-  /** USD charged so far: storage from creation to destroy, compute only while running. */
-  chargedUsd(instance: SimInstance): number {
-    const end = Math.min(instance.destroyedAt ?? Infinity, this.clock.now())
-    const storageHours = Math.max(0, end - instance.createdAt) / 3_600_000
-    const runningHours = runningIntervals(instance, end).reduce((sum, [a, b]) => sum + (b - a), 0) / 3_600_000
-    return storageHours * storageDph(instance.offer.storage_cost, instance.disk) + runningHours * this.dphBase(instance)
+  /** What the instance is billed per hour, as Vast books it: each part rounded up to the micro-dollar. */
+  billingRates(instance: SimInstance): {compute: MicroUsd; storage: MicroUsd} {
+    return {compute: ceilMicroUsd(this.dphBase(instance)), storage: ceilMicroUsd(storageDph(instance.offer.storage_cost, instance.disk))}
+  }
+
+  /**
+   * What the instance has been charged by `atMs` (now by default): storage from creation to
+   * the destroy, compute only while running (providers.md §1.5), each rounded once.
+   */
+  chargedMicroUsd(instance: SimInstance, atMs = this.clock.now()): MicroUsd {
+    const end = Math.min(instance.destroyedAt ?? Infinity, this.clock.now(), atMs)
+    const rates = this.billingRates(instance)
+    const runningMs = runningIntervals(instance, end).reduce((sum, [a, b]) => sum + (b - a), 0)
+    return asMicroUsd(costForDuration(rates.storage, end - instance.createdAt) + costForDuration(rates.compute, runningMs))
+  }
+
+  /**
+   * The account's instance charges as `GET /api/v0/charges/` lists them: one row per instance
+   * and UTC day it existed, split into GPU and storage items. Each row is the difference of the
+   * running total at the day's ends, so the rows of an instance add up to its exact charge.
+   */
+  chargeRows(): ChargeRow[] {
+    const now = this.clock.now()
+    const rows: ChargeRow[] = []
+    for (const instance of this.instances.values()) {
+      const end = Math.min(instance.destroyedAt ?? now, now)
+      const rates = this.billingRates(instance)
+      const runningBy = (t: number) => runningIntervals(instance, t).reduce((sum, [a, b]) => sum + (b - a), 0)
+      for (let day = Math.floor(instance.createdAt / DAY_MS) * DAY_MS; day <= end; day += DAY_MS) {
+        const from = Math.max(day, instance.createdAt)
+        const to = Math.min(day + DAY_MS, end)
+        if (to < from || (to === from && from !== instance.createdAt)) continue
+        const gpu = costForDuration(rates.compute, runningBy(to)) - costForDuration(rates.compute, runningBy(from))
+        const storage = costForDuration(rates.storage, to - instance.createdAt) - costForDuration(rates.storage, from - instance.createdAt)
+        rows.push({instance, day, start: from, end: to, gpu: asMicroUsd(gpu), storage: asMicroUsd(storage)})
+      }
+    }
+    return rows
   }
 
   /** Keys the instance's sshd accepts right now. */

@@ -1,0 +1,47 @@
+import type {MicroUsd} from './money.js'
+
+/**
+ * What a provider bills for one instance, on the provider's clock: storage from the create it
+ * confirmed, compute from when it says the instance runs, both until the destroy it confirmed.
+ * The ledger bills each component from its own origin, so a session costs what the provider
+ * charges (Vast.ai: compute only while running, disk from creation).
+ */
+export interface InstanceBilling {
+  sessionId: string
+  /** Epoch ms the storage charge starts (the provider's create time). */
+  storageFrom: number
+  storagePerHour: MicroUsd
+  /** Epoch ms the compute charge starts; null until the provider reports the instance running. */
+  computeFrom: number | null
+  computePerHour: MicroUsd
+  /** Epoch ms the provider confirmed the destroy; null while the instance exists. */
+  endedAt: number | null
+  /** When the ledger was squared with the provider's own bill, or given up on; null while open. */
+  settledAt: number | null
+  /** The provider's own charge for the instance, once read; null when it has no such figure. */
+  providerChargeMicro: MicroUsd | null
+}
+
+export const LEDGER_COMPONENTS = ['compute', 'storage', 'settlement'] as const
+export type LedgerComponent = (typeof LEDGER_COMPONENTS)[number]
+
+export interface BilledComponent {
+  component: Exclude<LedgerComponent, 'settlement'>
+  from: number
+  pricePerHour: MicroUsd
+}
+
+/** The running charges of an instance: each with its origin and rate (zero rates bill nothing). */
+export function billedComponents(billing: InstanceBilling): BilledComponent[] {
+  const out: BilledComponent[] = []
+  if (billing.storagePerHour > 0) out.push({component: 'storage', from: billing.storageFrom, pricePerHour: billing.storagePerHour})
+  if (billing.computeFrom !== null && billing.computePerHour > 0) {
+    out.push({component: 'compute', from: billing.computeFrom, pricePerHour: billing.computePerHour})
+  }
+  return out
+}
+
+/** What the instance bills per hour while it runs: every component together. */
+export function runningRate(billing: Pick<InstanceBilling, 'storagePerHour' | 'computePerHour'>): MicroUsd {
+  return (billing.storagePerHour + billing.computePerHour) as MicroUsd
+}

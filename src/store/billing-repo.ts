@@ -1,0 +1,82 @@
+import type {InstanceBilling} from '../core/billing.js'
+import {asMicroUsd, type MicroUsd} from '../core/money.js'
+import type {Db} from './database.js'
+
+interface BillingRow {
+  session_id: string
+  storage_from: number
+  storage_price_micro: number
+  compute_from: number | null
+  compute_price_micro: number
+  ended_at: number | null
+  settled_at: number | null
+  provider_charge_micro: number | null
+}
+
+/** The provider's billing terms per session's instance (see core/billing.ts). */
+export class BillingRepo {
+  constructor(private readonly db: Db) {}
+
+  get(sessionId: string): InstanceBilling | null {
+    const row = this.db.prepare('SELECT * FROM session_billing WHERE session_id = ?').get(sessionId) as BillingRow | undefined
+    return row ? toBilling(row) : null
+  }
+
+  /**
+   * Records what the provider said, never moving a start once known: the first report of a
+   * create or of running is the one the provider bills from.
+   */
+  record(terms: {sessionId: string; storageFrom: number; storagePerHour: MicroUsd; computeFrom: number | null; computePerHour: MicroUsd}): void {
+    this.db
+      .prepare(
+        `INSERT INTO session_billing (session_id, storage_from, storage_price_micro, compute_from, compute_price_micro)
+         VALUES (@session_id, @storage_from, @storage_price, @compute_from, @compute_price)
+         ON CONFLICT (session_id) DO UPDATE SET
+           compute_from = coalesce(session_billing.compute_from, excluded.compute_from),
+           storage_price_micro = excluded.storage_price_micro,
+           compute_price_micro = excluded.compute_price_micro
+         WHERE session_billing.ended_at IS NULL`,
+      )
+      .run({
+        session_id: terms.sessionId,
+        storage_from: terms.storageFrom,
+        storage_price: terms.storagePerHour,
+        compute_from: terms.computeFrom,
+        compute_price: terms.computePerHour,
+      })
+  }
+
+  /** The destroy the provider confirmed: billing stops here (the first confirmation wins). */
+  end(sessionId: string, endedAt: number): void {
+    this.db.prepare('UPDATE session_billing SET ended_at = ? WHERE session_id = ? AND ended_at IS NULL').run(endedAt, sessionId)
+  }
+
+  settle(sessionId: string, settledAt: number, providerCharge: MicroUsd | null): void {
+    this.db
+      .prepare('UPDATE session_billing SET settled_at = ?, provider_charge_micro = ? WHERE session_id = ? AND settled_at IS NULL')
+      .run(settledAt, providerCharge, sessionId)
+  }
+
+  /** Instances still billing (no confirmed destroy yet). */
+  running(): InstanceBilling[] {
+    return (this.db.prepare('SELECT * FROM session_billing WHERE ended_at IS NULL').all() as BillingRow[]).map(toBilling)
+  }
+
+  /** Ended instances whose ledger is not yet squared with the provider's bill. */
+  unsettled(): InstanceBilling[] {
+    return (this.db.prepare('SELECT * FROM session_billing WHERE settled_at IS NULL AND ended_at IS NOT NULL').all() as BillingRow[]).map(toBilling)
+  }
+}
+
+function toBilling(r: BillingRow): InstanceBilling {
+  return {
+    sessionId: r.session_id,
+    storageFrom: r.storage_from,
+    storagePerHour: asMicroUsd(r.storage_price_micro),
+    computeFrom: r.compute_from,
+    computePerHour: asMicroUsd(r.compute_price_micro),
+    endedAt: r.ended_at,
+    settledAt: r.settled_at,
+    providerChargeMicro: r.provider_charge_micro === null ? null : asMicroUsd(r.provider_charge_micro),
+  }
+}
