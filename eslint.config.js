@@ -37,5 +37,5 @@ export default tseslint.config(
   {files: ['tui/**/*.{ts,tsx}'], rules: banned(store, daemon, services)},
   // Tests read JSON replies of servers they exercise; typing every reply there adds nothing.
   {files: ['**/*.test.ts', 'test/**/*.ts'], rules: {'@typescript-eslint/no-explicit-any': 'off'}},
-  {files: ['bin/**/*.js', 'bench/**/*.js', 'eslint.config.js'], languageOptions: {globals: globals.node}},
+  {files: ['bin/**/*.js', 'bench/**/*.js', 'scripts/**/*.js', 'eslint.config.js'], languageOptions: {globals: globals.node}},
 )
