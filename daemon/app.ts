@@ -57,7 +57,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     frameworkErrors,
     clientErrorHandler,
     bodyLimit: 1024 * 1024,
-    maxParamLength: MAX_PATH_PARAM_LENGTH,
+    routerOptions: {maxParamLength: MAX_PATH_PARAM_LENGTH},
     connectionTimeout: 30_000,
     requestTimeout: 0,
   }).withTypeProvider<ZodTypeProvider>()

@@ -59,6 +59,10 @@ export class Reconciler {
   private readonly firstSeen = new Map<string, number>()
   private lastReport: ReconcileReport | null = null
   readonly totals = {orphansDestroyed: 0, ghostsStopped: 0}
+  /** Runs go one at a time: two at once would both destroy an orphan or stop a ghost. */
+  private queue: Promise<unknown> = Promise.resolve()
+  /** The run of each kind that is queued or running, which callers of that kind share. */
+  private readonly pending = new Map<string, Promise<ReconcileReport>>()
 
   constructor(private readonly ctx: ServiceContext) {}
 
@@ -66,7 +70,27 @@ export class Reconciler {
     return this.lastReport
   }
 
-  async run(options: ReconcileOptions): Promise<ReconcileReport> {
+  /**
+   * One run at a time. A caller arriving while a run of the same kind (dry or real, same grace)
+   * is queued or running gets that run's report instead of starting another: under load a run
+   * takes seconds, and a pile of identical runs only slows each other down. A caller of the
+   * other kind waits for its own run, so a dry run never reports a real one or vice versa.
+   */
+  run(options: ReconcileOptions): Promise<ReconcileReport> {
+    const key = `${options.dryRun ? 'dry' : 'real'}:${options.orphanGraceMs}`
+    const shared = this.pending.get(key)
+    if (shared) return shared
+    const run = this.queue.then(() => this.runNow(options))
+    this.queue = run.catch(() => undefined)
+    this.pending.set(key, run)
+    const forget = () => {
+      if (this.pending.get(key) === run) this.pending.delete(key)
+    }
+    run.then(forget, forget)
+    return run
+  }
+
+  private async runNow(options: ReconcileOptions): Promise<ReconcileReport> {
     const report: ReconcileReport = {dryRun: options.dryRun, at: this.ctx.clock.now(), orphans: [], ghosts: [], adopted: [], errors: [], foreignInstances: 0}
     for (const [provider] of this.ctx.providers.entries()) {
       try {

@@ -1,10 +1,11 @@
 import {z} from 'zod'
 
+/** Optional: no body (Fastify hands the route null), an empty one or `{}` all mean a real run. */
 export const ReconcileBody = z
   .object({
     dry_run: z.boolean().default(false),
   })
-  .default({dry_run: false})
+  .nullish()
 
 export const ReconcileReply = z.object({
   dry_run: z.boolean(),
