@@ -9,12 +9,10 @@ describe('startSimulators', () => {
       expect(sims.vastai.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
       const res = await fetch(`${sims.vastai.url}/api/v0/bundles/`, {method: 'POST', body: '{}'})
       expect(res.status).toBe(200)
-      expect(sims.vastai.sshHostKeyFingerprint).toMatch(/^SHA256:/)
       expect(sims.tensordock.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
       expect(sims.tensordock.url).not.toBe(sims.vastai.url)
       const locations = await fetch(`${sims.tensordock.url}/api/v2/locations`, {headers: {Authorization: 'Bearer any-token'}})
       expect(locations.status).toBe(200)
-      expect(sims.tensordock.sshHostKeyFingerprint).toMatch(/^SHA256:/)
     } finally {
       await sims.close()
     }

@@ -66,5 +66,5 @@ export async function startSimulators(options: SimulatorsOptions = {}): Promise<
 
 /** Port 0 is never a listening port: a client of a provider not started fails at once instead of reaching another service. */
 function notStarted(): VastSimHandle & TensorDockSimHandle {
-  return {url: 'http://127.0.0.1:0', sshHostKeyFingerprint: '', close: async () => undefined}
+  return {url: 'http://127.0.0.1:0', close: async () => undefined}
 }

@@ -75,9 +75,15 @@ describe('access to a session through the CLI binary', () => {
     const own = await ok('connect', sessionId, '--', 'nvidia-smi')
     const registered = await ok('ssh', sessionId, '--identity', registeredKeyFile, '--', 'nvidia-smi')
 
-    // Then both print the fixture's table
-    expect(own.stdout).toBe(fixture)
-    expect(registered.stdout).toBe(fixture)
+    // Then both print the rented RTX 4090 in the real driver's table layout, not a canned H100
+    for (const out of [own.stdout, registered.stdout]) {
+      const lines = out.split('\n')
+      expect(lines.slice(3, 8)).toEqual(fixture.split('\n').slice(3, 8))
+      expect(lines[2]).toMatch(/^\| NVIDIA-SMI \S+ +Driver Version: \S+ +CUDA Version: \d+\.\d +\|$/)
+      expect(lines[2]).toHaveLength(fixture.split('\n')[2]!.length)
+      expect(out).toMatch(/^\| {3}0 {2}NVIDIA GeForce RTX 4090 {8}Off \|/m)
+      expect(out).not.toContain('H100')
+    }
     const failing = await cli('connect', sessionId, '--', 'no-such-command')
     expect(failing.exitCode).toBe(127)
   }, 120_000)

@@ -1,9 +1,14 @@
+import type {GpuBox} from './gpu-box.js'
 import {runNvidiaSmi, type CommandResult, type GpuLoad} from './nvidia-smi.js'
 
 export interface ShellContext {
   hostname: string
   /** Read on every command so switching the load takes effect at once. */
   gpuLoad(): GpuLoad
+  /** The GPUs nvidia-smi reports (the machine's own, or what it was told to claim), read on every command. */
+  gpus(): GpuBox
+  /** Epoch ms from the simulator's clock, for the dates nvidia-smi prints. */
+  now(): number
   /** Who is logged in; `root` when absent (Vast containers only have root). */
   user?: string
 }
@@ -99,7 +104,7 @@ function runSimple(words: string[], ctx: ShellContext): CommandResult {
     case 'cat':
       return cat(args)
     case 'nvidia-smi':
-      return runNvidiaSmi(args, ctx.gpuLoad())
+      return runNvidiaSmi(args, {box: ctx.gpus(), load: ctx.gpuLoad(), now: ctx.now()})
     case 'sleep':
       // Returns at once: nothing in the simulator should make a test wait on wall time.
       return ok('')
@@ -109,7 +114,7 @@ function runSimple(words: string[], ctx: ShellContext): CommandResult {
       // Passwordless, as for TensorDock's `user`: run the rest as root.
       const rest = args.filter((a, i) => !(a.startsWith('-') && args.slice(0, i).every((b) => b.startsWith('-'))))
       if (rest.length === 0) return {stdout: '', stderr: 'usage: sudo command\n', code: 1}
-      return runSimple(rest, {hostname: ctx.hostname, gpuLoad: () => ctx.gpuLoad(), user: 'root'})
+      return runSimple(rest, {...ctx, user: 'root'})
     }
     case 'bash':
     case 'sh':

@@ -4,7 +4,9 @@ import ssh2, {type SFTPWrapper} from 'ssh2'
 import {afterEach, describe, expect, it} from 'vitest'
 
 import {generateSessionKeyPair} from '../../ssh/keys.js'
+import {buildGpuBox} from './gpu-box.js'
 import {generateHostKey} from './host-key.js'
+import {mulberry32} from './prng.js'
 import {type SshEndpoint, startSshEndpoint} from './ssh-endpoint.js'
 
 /** The simulated machine's SFTP subsystem, over a real SSH connection on loopback. */
@@ -25,7 +27,7 @@ describe('simulated SFTP', () => {
       hostKey: hostKey.privateKey,
       username: ['root', 'user'],
       authorizedKeys: () => [key.publicKey],
-      shell: {hostname: 'sim', gpuLoad: () => 'idle'},
+      shell: {hostname: 'sim', gpuLoad: () => 'idle', gpus: () => buildGpuBox({name: 'RTX 4090', count: 1, layout: 'vm', rng: mulberry32(1)}), now: () => Date.now()},
     })
     const c = new ssh2.Client()
     client = c

@@ -9,7 +9,7 @@ import {createMemoryFs, serveSftp} from './sftp-server.js'
 
 export interface SshEndpointOptions {
   host: string
-  /** OpenSSH private host key; one per simulator so a client can pin it. */
+  /** OpenSSH private host key, the machine's own: a client pins it per instance. */
   hostKey: string
   /**
    * The users accepted, as on the real hosts (`root` on Vast; `user` and `root` on TensorDock).
@@ -57,8 +57,7 @@ export async function startSshEndpoint(options: SshEndpointOptions): Promise<Ssh
         return
       }
       if (key.verify(ctx.blob, ctx.signature, ctx.hashAlgo) === true) {
-        const base = options.shell
-        shell = {hostname: base.hostname, gpuLoad: () => base.gpuLoad(), user: ctx.username}
+        shell = {...options.shell, user: ctx.username}
         ctx.accept()
       } else ctx.reject(['publickey'])
     })

@@ -37,8 +37,6 @@ export interface TensorDockSimOptions {
 export interface TensorDockSimHandle {
   /** The host root, e.g. `http://127.0.0.1:PORT`; clients add `/api/v2` (TENSORDOCK_API_URL=<root>). */
   url: string
-  /** SHA256 fingerprint of the host key every simulated VM presents. */
-  sshHostKeyFingerprint: string
   close(): Promise<void>
 }
 
@@ -73,7 +71,6 @@ export async function startTensorDockSim(options: TensorDockSimOptions = {}): Pr
   let closing: Promise<void> | undefined
   return {
     url,
-    sshHostKeyFingerprint: sim.hostKeyFingerprint,
     close() {
       closing ??= (async () => {
         for (const timer of delays) clearTimeout(timer)

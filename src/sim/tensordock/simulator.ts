@@ -1,6 +1,6 @@
 import type {Clock} from '../../core/clock.js'
 import {FaultInjector, HeldResponses} from '../shared/faults.js'
-import {generateHostKey} from '../shared/host-key.js'
+import {reportedGpus} from '../shared/machine.js'
 import {deriveSeed, mulberry32} from '../shared/prng.js'
 import {RequestLog} from '../shared/request-log.js'
 import {startSshEndpoint} from '../shared/ssh-endpoint.js'
@@ -30,9 +30,6 @@ export class TensorDockSim {
   readonly faults: FaultInjector
   readonly log = new RequestLog()
   readonly held = new HeldResponses()
-  /** One host key for every simulated VM, so a client can pin it once. */
-  readonly hostKey: string
-  readonly hostKeyFingerprint: string
   readonly limiter: SlidingWindowLimiter
   config: TensorDockSimConfig
   market: TensorDockMarket
@@ -44,9 +41,6 @@ export class TensorDockSim {
     this.clock = settings.clock
     this.seed = settings.seed
     this.faults = new FaultInjector(deriveSeed(settings.seed, 'tensordock'))
-    const hostKey = generateHostKey()
-    this.hostKey = hostKey.privateKey
-    this.hostKeyFingerprint = hostKey.fingerprint
     this.config = structuredClone(settings.initialConfig)
     this.market = new TensorDockMarket(settings.seed, settings.locationCount, settings.clock, this.config.churn)
     this.instances = new TdInstanceStore(settings.seed, settings.clock)
@@ -82,10 +76,10 @@ export class TensorDockSim {
     if (this.closed) return
     const starting = startSshEndpoint({
       host: SIM_VM_IP,
-      hostKey: this.hostKey,
+      hostKey: instance.machine.hostKey.privateKey,
       username: [DEFAULT_VM_USER, 'root'],
       authorizedKeys: (username) => this.instances.authorizedKeys(instance, username),
-      shell: {hostname: instance.hostname, gpuLoad: () => instance.gpuLoad},
+      shell: {hostname: instance.hostname, gpuLoad: () => instance.gpuLoad, gpus: () => reportedGpus(instance.machine), now: () => this.clock.now()},
     })
     this.pendingSsh.add(starting)
     try {

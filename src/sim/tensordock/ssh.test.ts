@@ -6,8 +6,9 @@ import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import {packageRoot} from '../../config/paths.js'
 import {ManualClock} from '../../core/clock.js'
-import {generateSessionKeyPair, type SshKeyPair} from '../../ssh/keys.js'
+import {generateSessionKeyPair, sshFingerprint, type SshKeyPair} from '../../ssh/keys.js'
 import {simControl} from '../control/control-client.js'
+import {asctime} from '../shared/nvidia-smi.js'
 import {startTensorDockSim, type TensorDockSimHandle} from './server.js'
 
 const START = Date.parse('2026-11-22T23:00:00Z')
@@ -87,6 +88,23 @@ function connect(host: string, port: number, username: string, privateKey: strin
   })
 }
 
+/** The SHA256 fingerprint of the host key the server at host:port presents (no login needed). */
+function hostKeyOf(host: string, port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const client = new Client()
+    let seen: string | null = null
+    client.on('error', () => (seen ? resolve(seen) : reject(new Error('no host key seen'))))
+    client.on('ready', () => {
+      client.end()
+      if (seen) resolve(seen)
+    })
+    client.connect({host, port, username: 'nobody', privateKey: key.privateKey, readyTimeout: 5000, hostVerifier: (blob: Buffer) => {
+      seen = sshFingerprint(blob)
+      return true
+    }})
+  })
+}
+
 function exec(client: Client, command: string): Promise<{stdout: string; code: number | null}> {
   return new Promise((resolve, reject) => {
     client.exec(command, (error, stream) => {
@@ -102,7 +120,7 @@ function exec(client: Client, command: string): Promise<{stdout: string; code: n
 }
 
 describe('SSH into a simulated TensorDock VM', () => {
-  it('lets in user and root once cloud-init ran the runcmd that appends the key, and answers nvidia-smi from the fixtures', async () => {
+  it('lets in user and root once cloud-init ran the runcmd that appends the key, and nvidia-smi reports the rented GPU', async () => {
     const id = await create({runcmd: runcmdFor(key.publicKey)})
     const {host, port} = await untilAddressed(id)
     expect(host).toBe('127.0.0.1')
@@ -113,10 +131,16 @@ describe('SSH into a simulated TensorDock VM', () => {
     const user = await connect(host, port, 'user', key.privateKey)
     try {
       expect(await exec(user, 'whoami')).toEqual({stdout: 'user\n', code: 0})
-      expect(await exec(user, 'nvidia-smi')).toEqual({stdout: fixture('nvidia-smi.txt'), code: 0})
-      expect((await exec(user, 'sudo nvidia-smi -L')).stdout).toBe(fixture('nvidia-smi-L.txt'))
+      // The fixture's layout, the rented RTX 4090, dated by the simulator's clock
+      const table = await exec(user, 'nvidia-smi')
+      expect(table.code).toBe(0)
+      expect(table.stdout.split('\n')[0]).toBe(`${asctime(clock.now())}       `)
+      expect(table.stdout.split('\n').slice(3, 8)).toEqual(fixture('nvidia-smi.txt').split('\n').slice(3, 8))
+      expect(table.stdout).toMatch(/^\| {3}0 {2}NVIDIA GeForce RTX 4090 {8}Off \| {3}00000000:00:05\.0 Off \|/m)
+      expect(table.stdout).toContain('/  24564MiB |      0%      Default |')
+      expect((await exec(user, 'sudo nvidia-smi -L')).stdout).toMatch(/^GPU 0: NVIDIA GeForce RTX 4090 \(UUID: GPU-[0-9a-f-]{36}\)\n$/)
       await simControl(sim.url, 'POST', '/_sim/gpu-load', {instance_id: id, state: 'busy'})
-      expect((await exec(user, 'nvidia-smi')).stdout).toBe(fixture('nvidia-smi-busy.txt'))
+      expect((await exec(user, 'nvidia-smi')).stdout).toContain('|    1395MiB /  24564MiB |    100%      Default |')
     } finally {
       user.end()
     }
@@ -126,6 +150,38 @@ describe('SSH into a simulated TensorDock VM', () => {
     } finally {
       root.end()
     }
+  })
+
+  it('gives every VM its own host key, and its box lies about its GPUs when told to', async () => {
+    // Given two VMs
+    const first = await create({runcmd: runcmdFor(key.publicKey)})
+    const second = await create({runcmd: runcmdFor(key.publicKey)})
+    const a = await untilAddressed(first)
+    const b = await untilAddressed(second)
+    clock.advance(5000)
+
+    // Then each presents its own host key, the one the control API names
+    const seen = [await hostKeyOf(a.host, a.port), await hostKeyOf(b.host, b.port)]
+    expect(seen[0]).not.toBe(seen[1])
+    const listed = await simControl<{instances: {id: string; sim: {ssh_host_key_fingerprint: string}}[]}>(sim.url, 'GET', '/_sim/instances')
+    expect(seen).toEqual([first, second].map((id) => listed.instances.find((i) => i.id === id)!.sim.ssh_host_key_fingerprint))
+
+    // When the first is told to claim two H100s
+    const lie = await simControl<{reports: unknown}>(sim.url, 'POST', '/_sim/gpu-report', {instance_id: first, gpu_name: 'h100-sxm5-80gb', num_gpus: 2})
+    expect(lie.reports).toEqual({name: 'NVIDIA H100 80GB HBM3', num_gpus: 2, gpu_ram_mib: 81559, truthful: false})
+
+    // Then its nvidia-smi says so, while the API and the other VM still show what was rented
+    const user = await connect(a.host, a.port, 'user', key.privateKey)
+    try {
+      const query = 'nvidia-smi --query-gpu=name,memory.total --format=csv,noheader'
+      expect((await exec(user, query)).stdout).toBe('NVIDIA H100 80GB HBM3, 81559 MiB\nNVIDIA H100 80GB HBM3, 81559 MiB\n')
+      expect(Object.keys((await api('GET', `/instances/${first}`)).resources.gpus)).toEqual([v0Name])
+      await simControl(sim.url, 'POST', '/_sim/gpu-report', {instance_id: first})
+      expect((await exec(user, query)).stdout).toBe('NVIDIA GeForce RTX 4090, 24564 MiB\n')
+    } finally {
+      user.end()
+    }
+    await expect(simControl(sim.url, 'POST', '/_sim/gpu-report', {instance_id: first, num_gpus: 0})).rejects.toThrow(/400.*num_gpus/)
   })
 
   it('does not let anyone in on the bare ssh_key attribute, as live', async () => {

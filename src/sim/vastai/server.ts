@@ -32,8 +32,6 @@ export interface VastSimOptions {
 export interface VastSimHandle {
   /** The host root, e.g. `http://127.0.0.1:PORT` (clients add `/api/v0`). */
   url: string
-  /** SHA256 fingerprint of the host key every simulated machine presents. */
-  sshHostKeyFingerprint: string
   close(): Promise<void>
 }
 
@@ -67,7 +65,6 @@ export async function startVastSim(options: VastSimOptions = {}): Promise<VastSi
   let closing: Promise<void> | undefined
   return {
     url,
-    sshHostKeyFingerprint: sim.hostKeyFingerprint,
     close() {
       closing ??= (async () => {
         await sim.close()

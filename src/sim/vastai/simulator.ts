@@ -2,7 +2,7 @@ import {randomBytes} from 'node:crypto'
 
 import type {Clock} from '../../core/clock.js'
 import {FaultInjector, HeldResponses} from '../shared/faults.js'
-import {generateHostKey} from '../shared/host-key.js'
+import {reportedGpus} from '../shared/machine.js'
 import {MinIntervalLimiter} from '../shared/rate-limit.js'
 import {RequestLog} from '../shared/request-log.js'
 import {startSshEndpoint} from '../shared/ssh-endpoint.js'
@@ -30,9 +30,6 @@ export class VastSim {
   readonly faults: FaultInjector
   readonly log = new RequestLog()
   readonly held = new HeldResponses()
-  /** One host key for every simulated machine, so a client can pin it once. */
-  readonly hostKey: string
-  readonly hostKeyFingerprint: string
   /** Signs v1 list page tokens; fresh per run so old tokens are refused. */
   readonly tokenSecret = randomBytes(16).toString('hex')
   config: VastSimConfig
@@ -48,9 +45,6 @@ export class VastSim {
     this.seed = settings.seed
     this.apiKey = settings.apiKey
     this.faults = new FaultInjector(settings.seed)
-    const hostKey = generateHostKey()
-    this.hostKey = hostKey.privateKey
-    this.hostKeyFingerprint = hostKey.fingerprint
     this.config = structuredClone(settings.initialConfig)
     this.market = new Market(settings.seed, settings.offerCount, settings.clock, this.config.churn)
     this.instances = new InstanceStore(settings.seed, settings.clock)
@@ -68,10 +62,10 @@ export class VastSim {
     if (this.closed) return
     const starting = startSshEndpoint({
       host: SIM_SSH_HOST,
-      hostKey: this.hostKey,
+      hostKey: instance.machine.hostKey.privateKey,
       username: 'root',
       authorizedKeys: () => this.instances.authorizedKeys(instance),
-      shell: {hostname: instance.hostname, gpuLoad: () => instance.gpuLoad},
+      shell: {hostname: instance.hostname, gpuLoad: () => instance.gpuLoad, gpus: () => reportedGpus(instance.machine), now: () => this.clock.now()},
     })
     this.pendingSsh.add(starting)
     try {

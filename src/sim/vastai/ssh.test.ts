@@ -6,8 +6,10 @@ import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import {packageRoot} from '../../config/paths.js'
 import {ManualClock} from '../../core/clock.js'
-import {generateSessionKeyPair, type SshKeyPair} from '../../ssh/keys.js'
+import {normalizeGpuName, vramGbFromMib} from '../../core/gpu-names.js'
+import {generateSessionKeyPair, sshFingerprint, type SshKeyPair} from '../../ssh/keys.js'
 import {simControl} from '../control/control-client.js'
+import {asctime} from '../shared/nvidia-smi.js'
 import {startVastSim, type VastSimHandle} from './server.js'
 
 /** Replies are asserted field by field below; a loose type keeps those assertions readable. */
@@ -49,12 +51,16 @@ async function api(method: string, path: string, body?: unknown): Promise<Loose>
   return res.json()
 }
 
-/** Rents the first offer with the given runtype and returns the instance id. */
+/** Rents an offer (the first, or the first multi-GPU one) with the given runtype; returns the instance id and the offer. */
+async function rentOffer(runtype = 'ssh_direc ssh_proxy', sshKeyInBody?: string, query: Record<string, unknown> = {}): Promise<{id: number; offer: Loose}> {
+  const search = await api('POST', '/api/v0/bundles/', {limit: 1, ...query})
+  const offer = search.offers[0]
+  const created = await api('PUT', `/api/v0/asks/${offer.id}/`, {client_id: 'me', image: 'nvidia/cuda:12.6.3-runtime-ubuntu22.04', disk: 20, label: 'gpu-shopper:d:s', runtype, ...(sshKeyInBody ? {ssh_key: sshKeyInBody} : {})})
+  return {id: created.new_contract as number, offer}
+}
+
 async function rent(runtype = 'ssh_direc ssh_proxy', sshKeyInBody?: string): Promise<number> {
-  const search = await api('POST', '/api/v0/bundles/', {limit: 1})
-  const offerId = search.offers[0].id as number
-  const created = await api('PUT', `/api/v0/asks/${offerId}/`, {client_id: 'me', image: 'nvidia/cuda:12.6.3-runtime-ubuntu22.04', disk: 20, label: 'gpu-shopper:d:s', runtype, ...(sshKeyInBody ? {ssh_key: sshKeyInBody} : {})})
-  return created.new_contract as number
+  return (await rentOffer(runtype, sshKeyInBody)).id
 }
 
 /** Advances virtual time until the instance runs (a deadline in steps, no sleeping). */
@@ -79,6 +85,23 @@ function connect(host: string, port: number, privateKey: string): Promise<Client
   })
 }
 
+/** The SHA256 fingerprint of the host key the server at host:port presents (no login needed). */
+function hostKeyOf(host: string, port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const client = new Client()
+    let seen: string | null = null
+    client.on('error', () => (seen ? resolve(seen) : reject(new Error('no host key seen'))))
+    client.on('ready', () => {
+      client.end()
+      if (seen) resolve(seen)
+    })
+    client.connect({host, port, username: 'nobody', privateKey: userKey.privateKey, readyTimeout: 5000, hostVerifier: (blob: Buffer) => {
+      seen = sshFingerprint(blob)
+      return true
+    }})
+  })
+}
+
 function exec(client: Client, command: string): Promise<{stdout: string; stderr: string; code: number | null}> {
   return new Promise((resolve, reject) => {
     client.exec(command, (error, stream) => {
@@ -95,8 +118,8 @@ function exec(client: Client, command: string): Promise<{stdout: string; stderr:
 }
 
 describe('the SSH endpoint of a simulated instance', () => {
-  it('lets in the attached key once running and answers nvidia-smi from the real fixtures', async () => {
-    const id = await rent()
+  it('lets in the attached key once running, and nvidia-smi reports the offer that was rented', async () => {
+    const {id, offer} = await rentOffer('ssh_direc ssh_proxy', undefined, {num_gpus: {gte: 2}})
     await api('POST', `/api/v0/instances/${id}/ssh/`, {ssh_key: userKey.publicKey})
     const {host, port, directPort} = await untilRunning(id)
     expect(host).toBe('127.0.0.1')
@@ -104,18 +127,25 @@ describe('the SSH endpoint of a simulated instance', () => {
 
     const client = await connect(host, port, userKey.privateKey)
     try {
-      // Byte-identical to what a real H100 printed
-      expect(await exec(client, 'nvidia-smi')).toEqual({stdout: fixture('nvidia-smi.txt'), stderr: '', code: 0})
-      expect((await exec(client, 'nvidia-smi -L')).stdout).toBe(fixture('nvidia-smi-L.txt'))
-      const fullQuery = 'nvidia-smi --query-gpu=index,name,uuid,pci.bus_id,memory.total,memory.used,utilization.gpu,utilization.memory,temperature.gpu,power.draw,driver_version --format=csv'
-      expect((await exec(client, fullQuery)).stdout).toBe(fixture('nvidia-smi-query.csv'))
-      expect((await exec(client, 'nvidia-smi --query-gpu=index,name,memory.total,utilization.gpu --format=csv,noheader,nounits')).stdout).toBe(fixture('nvidia-smi-query-noheader.csv'))
+      // Every GPU of the offer, by the name the driver gives that model, with the offer's VRAM and driver
+      const query = 'nvidia-smi --query-gpu=index,name,memory.total,driver_version --format=csv,noheader,nounits'
+      const rows = (await exec(client, query)).stdout.trim().split('\n').map((l) => l.split(', '))
+      expect(rows.map((r) => r[0])).toEqual(Array.from({length: offer.num_gpus}, (_, i) => String(i)))
+      for (const [, name, mib, driver] of rows) {
+        expect(normalizeGpuName(name!, vramGbFromMib(Number(mib)))).toBe(normalizeGpuName(offer.gpu_name, vramGbFromMib(offer.gpu_ram)))
+        expect([Number(mib), driver]).toEqual([offer.gpu_ram, offer.driver_version])
+      }
+      const table = await exec(client, 'nvidia-smi')
+      expect(table.code).toBe(0)
+      expect(table.stdout.split('\n')[0]).toBe(`${asctime(clock.now())}       `)
+      expect(table.stdout).toContain(`Driver Version: ${String(offer.driver_version).padEnd(15)}CUDA Version: ${Number(offer.cuda_max_good).toFixed(1)}`)
+      expect(table.stdout.split('\n').slice(3, 8)).toEqual(fixture('nvidia-smi.txt').split('\n').slice(3, 8))
+      expect((await exec(client, 'nvidia-smi -L')).stdout.split('\n').filter((l) => l.startsWith('GPU '))).toHaveLength(offer.num_gpus)
 
       // When the GPU gets busy, the same probes say so
       await simControl(sim.url, 'POST', '/_sim/gpu-load', {instance_id: id, state: 'busy'})
-      expect((await exec(client, fullQuery)).stdout).toBe(fixture('nvidia-smi-query-busy.csv'))
-      expect((await exec(client, 'nvidia-smi')).stdout).toBe(fixture('nvidia-smi-busy.txt'))
-      expect((await exec(client, 'nvidia-smi --query-gpu=utilization.gpu --format=csv,noheader,nounits')).stdout).toBe('100\n')
+      expect((await exec(client, 'nvidia-smi')).stdout).toContain('python3')
+      expect((await exec(client, 'nvidia-smi --query-gpu=utilization.gpu --format=csv,noheader,nounits')).stdout).toBe('100\n'.repeat(offer.num_gpus))
       expect((await api('GET', `/api/v0/instances/${id}/`)).instances.gpu_util).toBe(1)
 
       expect(await exec(client, 'echo "hello world" && hostname')).toEqual({stdout: `hello world\nC.${id}\n`, stderr: '', code: 0})
@@ -182,10 +212,43 @@ describe('the SSH endpoint of a simulated instance', () => {
         })
       })
       expect(output).toContain(`root@C.${id}:~# echo hi\r\nhi\r\n`)
-      expect(output).toContain('GPU 0: NVIDIA H100 80GB HBM3')
+      expect(output).toMatch(/GPU 0: (NVIDIA|Tesla|Quadro) /)
     } finally {
       client.end()
     }
+  })
+
+  it('gives every instance its own host key, and lets a box lie about its GPUs', async () => {
+    // Given two running instances with the user's key
+    const ids = [await rent(), await rent()]
+    const endpoints = []
+    for (const id of ids) {
+      await api('POST', `/api/v0/instances/${id}/ssh/`, {ssh_key: userKey.publicKey})
+      endpoints.push(await untilRunning(id))
+    }
+
+    // Then their host keys differ, and are the ones the control API names
+    const seen = await Promise.all(endpoints.map((e) => hostKeyOf(e.host, e.port)))
+    expect(seen[0]).not.toBe(seen[1])
+    const listed = await simControl<{instances: {id: number; sim: {ssh_host_key_fingerprint: string}}[]}>(sim.url, 'GET', '/_sim/instances')
+    expect(seen).toEqual(ids.map((id) => listed.instances.find((i) => i.id === id)!.sim.ssh_host_key_fingerprint))
+
+    // When the first claims a single RTX 3090 with half its VRAM
+    const reply = await simControl<{reports: unknown}>(sim.url, 'POST', '/_sim/gpu-report', {instance_id: ids[0], gpu_name: 'RTX 3090', num_gpus: 1, gpu_ram_mib: 12288})
+
+    // Then its nvidia-smi says exactly that, while the API still shows the rented offer
+    expect(reply.reports).toEqual({name: 'NVIDIA GeForce RTX 3090', num_gpus: 1, gpu_ram_mib: 12288, truthful: false})
+    const client = await connect(endpoints[0]!.host, endpoints[0]!.port, userKey.privateKey)
+    try {
+      expect((await exec(client, 'nvidia-smi --query-gpu=name,memory.total --format=csv,noheader')).stdout).toBe('NVIDIA GeForce RTX 3090, 12288 MiB\n')
+      expect((await exec(client, 'nvidia-smi -L')).stdout).toMatch(/^GPU 0: NVIDIA GeForce RTX 3090 \(UUID: GPU-[0-9a-f-]{36}\)\n$/)
+    } finally {
+      client.end()
+    }
+    const shown = (await api('GET', `/api/v0/instances/${ids[0]}/`)).instances
+    expect(shown.gpu_name).not.toBe('RTX 3090')
+    await expect(simControl(sim.url, 'POST', '/_sim/gpu-report', {instance_id: 1})).rejects.toThrow(/404/)
+    await expect(simControl(sim.url, 'POST', '/_sim/gpu-report', {gpu_name: 'RTX 3090'})).rejects.toThrow(/400/)
   })
 
   it('closes the endpoint when the instance is destroyed', async () => {
