@@ -7,7 +7,7 @@ import {defaultConsumer} from '../src/cli/default-consumer.js'
 import {UserError, withNothingHappened} from '../src/cli/errors.js'
 import {followSession} from '../src/cli/follow-session.js'
 import {saveSessionKey} from '../src/cli/save-key.js'
-import {HARD_MAX_WARNING, type Provisioned, provisionAllocation, provisionSession} from '../src/cli/provision.js'
+import {HARD_MAX_WARNING, type Provisioned, endedRepeatNote, provisionAllocation, provisionSession} from '../src/cli/provision.js'
 import {type ProvisionTarget, provisionTarget} from '../src/cli/provision-target.js'
 import {eventLine, runningSummary, sshCommand} from '../src/cli/session-summary.js'
 import {checkIntRange, checkNotBlank, decimalFlag} from '../src/cli/validate.js'
@@ -27,7 +27,8 @@ import {
 
 export interface ProvisionResult {
   session: SessionDto
-  ssh_key_path: string
+  /** Null for a repeat whose session has ended (its key was deleted then). */
+  ssh_key_path: string | null
   ssh_command: string | null
   idempotency_key: string
 }
@@ -140,6 +141,11 @@ export default class Provision extends BaseCommand {
     } else {
       this.out(`${session.id}\t${runningSummary(session, Date.now())}`)
       this.narrate(`Follow it with: gpu-shopper sessions get ${session.id} --watch`)
+    }
+    if (created.sshKeyPath === null) {
+      if (flags['save-key']) this.warnUser(`--save-key: ${session.id} has no private key any more; nothing was saved.`)
+      this.warnUser(endedRepeatNote(session.id, idempotencyKey))
+      return {session, ssh_key_path: null, ssh_command: null, idempotency_key: idempotencyKey}
     }
     if (flags['save-key']) {
       const saved = await saveSessionKey(created.sshKeyPath, flags['save-key'], {force: flags.force})

@@ -9,7 +9,7 @@ import {defaultConsumer} from '../../src/cli/default-consumer.js'
 import {UserError, withNothingHappened} from '../../src/cli/errors.js'
 import {renderDetails} from '../../src/cli/output.js'
 import {outputFlag} from '../../src/cli/output-mode.js'
-import {HARD_MAX_WARNING, provisionAllocation} from '../../src/cli/provision.js'
+import {HARD_MAX_WARNING, endedRepeatNote, provisionAllocation} from '../../src/cli/provision.js'
 import {checkIntRange, checkNotBlank, decimalFlag} from '../../src/cli/validate.js'
 import {appPaths} from '../../src/config/paths.js'
 import type {AllocationDto} from '../../src/core/api/allocations.js'
@@ -78,6 +78,10 @@ export default class AllocationsCreate extends BaseCommand {
     )
     this.markSimulated(allocation.simulated)
     this.out(renderDetails(allocationDetails(allocation, {now: this.now})))
+    if (sshKeyPath === null) {
+      this.warnUser(endedRepeatNote(allocation.id, idempotencyKey))
+      return allocation
+    }
     this.narrate(`Its private key is in ${sshKeyPath} (0600).`)
     this.narrate(`Wait until it is active: gpu-shopper allocations get ${allocation.id} --watch`)
     this.narrate(`Release it when done: gpu-shopper allocations release ${allocation.id}`)

@@ -18,6 +18,7 @@ import {followSession} from './follow-session.js'
 import {formatClock, formatCost, formatHourly, formatHours} from './format.js'
 import {renderTable} from './output.js'
 import {provisionSession} from './provision.js'
+import {sessionKeyPath} from './session-keys.js'
 import {eventLine, runningSummary} from './session-summary.js'
 import {outcomeError} from './wait-outcome.js'
 
@@ -121,7 +122,8 @@ export async function runDemo(io: CommandIo, options: DemoOptions): Promise<Demo
         host: live.ssh_host,
         port: live.ssh_port,
         user: live.ssh_user ?? 'root',
-        privateKey: await readFile(created.sshKeyPath, 'utf8'),
+        // A fresh idempotency key: the key was just made here, never a repeat's deleted one.
+        privateKey: await readFile(created.sshKeyPath ?? sessionKeyPath(live.id, paths), 'utf8'),
         hostKeyFingerprint: live.ssh_host_key_fingerprint,
       },
       'nvidia-smi',

@@ -15,8 +15,11 @@ export interface ProvisionInput extends Omit<CreateSessionBody, 'ssh_public_key'
 
 export interface Provisioned {
   session: SessionDto
-  /** Where the session's private key is (0600); never printed. */
-  sshKeyPath: string
+  /**
+   * Where the session's private key is (0600); never printed. Null when the create was a repeat
+   * of one whose session has ended: the key was deleted then.
+   */
+  sshKeyPath: string | null
   idempotencyKey: string
 }
 
@@ -27,7 +30,8 @@ export interface AllocationInput extends Omit<CreateAllocationBody, 'ssh_public_
 export interface Allocated {
   /** The allocation as the daemon replied, without any server-generated private key. */
   allocation: AllocationDto
-  sshKeyPath: string
+  /** As for `Provisioned`. */
+  sshKeyPath: string | null
   idempotencyKey: string
 }
 
@@ -37,6 +41,11 @@ interface ProvisionContext {
 }
 
 const ATTEMPTS = 3
+
+/** Said when a create's repeat returns a session that has ended: the first run's key went with it. */
+export function endedRepeatNote(id: string, idempotencyKey: string): string {
+  return `${id} was created by an earlier run with --idempotency-key ${idempotencyKey} and has ended; its private key was deleted when the session ended. Use a new --idempotency-key to rent again.`
+}
 
 /** Said whenever --hard-max-override is sent: the one guard against a forgotten VM is then off. */
 export const HARD_MAX_WARNING =
@@ -50,6 +59,7 @@ export async function provisionSession(client: ApiClient, input: ProvisionInput,
   const {idempotencyKey, ...fields} = input
   const {reply, sshKeyPath} = await createWithLocalKey(
     idempotencyKey,
+    {scope: 'sessions', ...fields},
     context,
     (publicKey) => client.sessions.create({...fields, ssh_public_key: publicKey}, {idempotencyKey}),
     (reply) => ({id: reply.session.id, privateKey: reply.ssh_private_key}),
@@ -69,6 +79,7 @@ export async function provisionAllocation(client: ApiClient, input: AllocationIn
   const {idempotencyKey, ...fields} = input
   const {reply, sshKeyPath} = await createWithLocalKey(
     idempotencyKey,
+    {scope: 'allocations', ...fields},
     context,
     (publicKey) => client.allocations.create({...fields, ssh_public_key: publicKey}, {idempotencyKey}),
     (reply) => ({id: reply.id, privateKey: reply.ssh_private_key}),
@@ -83,30 +94,33 @@ export async function provisionAllocation(client: ApiClient, input: AllocationIn
 }
 
 /**
- * The shared create: a key pair stored under the idempotency key, the public half sent. A create
- * whose reply was lost is sent again with the same idempotency key (and so the same body), which
- * the daemon answers with the first result: never two instances for one request.
+ * The shared create: a key pair stored under the idempotency key and `request` (the body's other
+ * fields), the public half sent. A create whose reply was lost, or the user's repeat of it within
+ * the idempotency window, is sent with the same idempotency key and the same body, which the
+ * daemon answers with the first result: never two instances for one request.
  */
 async function createWithLocalKey<R>(
   idempotencyKey: string,
+  request: Record<string, unknown>,
   context: ProvisionContext,
   send: (publicKey: string) => Promise<R>,
   created: (reply: R) => {id: string; privateKey?: string},
   fixes: {refused: Partial<Record<string, string>>; unknown: string},
-): Promise<{reply: R; sshKeyPath: string}> {
-  const key = await prepareSessionKey(idempotencyKey, context.paths)
+): Promise<{reply: R; sshKeyPath: string | null}> {
+  const key = await prepareSessionKey(idempotencyKey, request, context.paths)
   for (let attempt = 1; ; attempt++) {
     try {
       const reply = await send(key.publicKey)
       const {id, privateKey} = created(reply)
-      const sshKeyPath = privateKey ? await storeServerKey(id, privateKey, context.paths) : await bindSessionKey(idempotencyKey, id, context.paths)
+      const bound = await bindSessionKey(idempotencyKey, request, id, context.paths)
+      const sshKeyPath = privateKey ? await storeServerKey(id, privateKey, context.paths) : bound
       return {reply, sshKeyPath}
     } catch (err) {
       if (err instanceof ApiError) {
         // A 5xx other than stale inventory may have happened after the instance was ordered.
         const definite = err.status < 500 || err.errorType === 'stale_inventory' || err.errorType === 'service_unavailable'
         if (definite) {
-          await discardPendingKey(idempotencyKey, context.paths)
+          await discardPendingKey(idempotencyKey, request, context.paths)
           err.message = withNothingHappened(err.message, 'No instance was created.')
           const fix = fixes.refused[err.errorType]
           if (fix) (err as ApiError & {fix?: string}).fix = fix

@@ -1,4 +1,5 @@
 import type {Clock} from '../core/clock.js'
+import {IDEMPOTENCY_WINDOW_MS} from '../core/idempotency-window.js'
 import type {Store} from '../store/store.js'
 import type {Logger} from '../log/logger.js'
 import type {SessionEventBus} from './session-event-bus.js'
@@ -38,7 +39,7 @@ export const DEFAULT_TIMINGS: Timings = {
   jobLeaseMs: 60_000,
   inventoryMaxAgeMs: 30_000,
   lifecycleIntervalMs: 10_000,
-  idempotencyTtlMs: 24 * 3_600_000,
+  idempotencyTtlMs: IDEMPOTENCY_WINDOW_MS,
   reconcileIntervalMs: 5 * 60_000,
   orphanGraceMs: 10 * 60_000,
   createDoubtMs: 3 * 60_000,
