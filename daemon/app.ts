@@ -37,6 +37,8 @@ export interface AppOptions {
   metricsRegistry: Registry
   inventory: InventoryService
   reconciler: Reconciler
+  /** Overrides of DEFAULT_HTTP_LIMITS (tests use short ones). */
+  httpLimits?: Partial<HttpLimits>
 }
 
 export interface AppDeps extends AppOptions {
@@ -44,8 +46,39 @@ export interface AppDeps extends AppOptions {
   startedAt: number
 }
 
+/**
+ * How long a client may take and how many may connect. The time limits bound only receiving a
+ * request: once its headers and body are in, a reply may stream for hours (the `--watch` SSE
+ * streams write a heartbeat every 15 s, well inside the idle limit), and an upgraded WebSocket
+ * (the browser terminal) leaves the HTTP server's timers behind altogether.
+ */
+export interface HttpLimits {
+  /** Request line and headers must arrive within this (slow-loris). */
+  headersTimeoutMs: number
+  /** The whole request, body included; a 1 MiB body at 20 KB/s still fits. A body dripped byte by byte does not. */
+  requestTimeoutMs: number
+  /** A socket with no traffic either way for this long is closed; above the SSE heartbeat. */
+  idleTimeoutMs: number
+  /** An idle keep-alive connection between requests is closed after this. */
+  keepAliveTimeoutMs: number
+  /** Connections beyond this are refused: each holds a file descriptor. */
+  maxConnections: number
+  /** How often Node checks the headers and request deadlines; its 30 s default would let a 10 s limit run to 40 s. */
+  checkIntervalMs: number
+}
+
+export const DEFAULT_HTTP_LIMITS: HttpLimits = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 60_000,
+  idleTimeoutMs: 60_000,
+  keepAliveTimeoutMs: 10_000,
+  maxConnections: 1024,
+  checkIntervalMs: 1_000,
+}
+
 /** A fresh Fastify app over a service context; tests build one per test and use inject(). */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const limits = {...DEFAULT_HTTP_LIMITS, ...options.httpLimits}
   const app = Fastify({
     logger: {
       level: options.ctx.log.level,
@@ -58,9 +91,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     clientErrorHandler,
     bodyLimit: 1024 * 1024,
     routerOptions: {maxParamLength: MAX_PATH_PARAM_LENGTH},
-    connectionTimeout: 30_000,
-    requestTimeout: 0,
+    connectionTimeout: limits.idleTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    http: {headersTimeout: limits.headersTimeoutMs, connectionsCheckingInterval: limits.checkIntervalMs},
   }).withTypeProvider<ZodTypeProvider>()
+  app.server.maxConnections = limits.maxConnections
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
   // `curl -X POST .../done -H 'Content-Type: application/json'` with no body is a normal way

@@ -20,7 +20,7 @@ import {LifecycleWorker} from '../src/services/lifecycle-worker.js'
 import {Reconciler} from '../src/services/reconciler.js'
 import {SessionEventBus} from '../src/services/session-event-bus.js'
 import {Store} from '../src/store/store.js'
-import {buildApp} from './app.js'
+import {buildApp, type HttpLimits} from './app.js'
 import {createProviderMetrics, instrumentProvider} from './instrumented-provider.js'
 import {acquireDaemonLock} from './daemon-lock.js'
 import {loadOrCreateDaemonKey} from './daemon-keys.js'
@@ -45,6 +45,8 @@ export interface DaemonOptions {
   providerTimeoutMs?: number
   /** Write the state file the CLI discovers the daemon by (off for in-process tests). */
   writeState?: boolean
+  /** Overrides of the HTTP server's timeouts and connection cap (tests of them). */
+  httpLimits?: Partial<HttpLimits>
 }
 
 export interface RunningDaemon {
@@ -122,6 +124,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
     metricsRegistry,
     inventory,
     reconciler,
+    httpLimits: options.httpLimits,
   })
   await app.listen({host, port: options.port ?? 8080})
   const address = app.server.address()
