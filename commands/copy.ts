@@ -2,6 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand, apiFlags} from '../src/cli/base-command.js'
 import {copyPlan} from '../src/cli/copy-spec.js'
+import {checkReadableFile, checkWritableDestination} from '../src/cli/local-path.js'
 import {type CopyOutcome, progressLine, sftpCopy} from '../src/cli/sftp-copy.js'
 import {fetchSession, resolveSshTarget} from '../src/cli/ssh-target.js'
 import {appPaths} from '../src/config/paths.js'
@@ -30,6 +31,8 @@ export default class Copy extends BaseCommand {
   async run(): Promise<CopyOutcome> {
     const {args, flags} = await this.parse(Copy)
     const plan = copyPlan(args.src, args.dst)
+    if (plan.direction === 'upload') await checkReadableFile('SRC', plan.local, 'nothing was copied')
+    else await checkWritableDestination('DST', plan.local, 'nothing was copied', {intoDirectory: true})
     const {client} = await this.connect(flags)
     const session = await fetchSession(client, plan.sessionId)
     this.markSimulated(session.simulated)

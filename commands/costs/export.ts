@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand, apiFlags} from '../../src/cli/base-command.js'
 import {type CostsExportResult, checkExportFlags, exportResult, writeExportFile} from '../../src/cli/costs-export.js'
+import {checkWritableDestination} from '../../src/cli/local-path.js'
 
 export default class CostsExport extends BaseCommand {
   static override summary = 'Export the cost ledger as CSV'
@@ -29,6 +30,7 @@ export default class CostsExport extends BaseCommand {
   async run(): Promise<CostsExportResult> {
     const {flags} = await this.parse(CostsExport)
     checkExportFlags(flags)
+    if (flags['output-file'] !== undefined) await checkWritableDestination('--output-file', flags['output-file'], 'nothing was exported')
     const {client} = await this.connect(flags)
     const csv = await client.costs.exportCsv({
       format: 'csv',

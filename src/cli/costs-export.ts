@@ -3,6 +3,7 @@ import {resolve} from 'node:path'
 
 import {type LedgerRow, ledgerRowsOf} from './csv.js'
 import {flagError} from './errors.js'
+import {isLocalFileError, localFileError} from './local-path.js'
 import {checkDate, checkNotBlank} from './validate.js'
 
 export interface CostsExportFlags {
@@ -36,8 +37,13 @@ export function checkExportFlags(flags: CostsExportFlags): void {
  */
 export async function writeExportFile(path: string, csv: string): Promise<string> {
   const absolute = resolve(path)
-  await writeFile(absolute, csv, {mode: 0o644})
-  await chmod(absolute, 0o644)
+  try {
+    await writeFile(absolute, csv, {mode: 0o644})
+    await chmod(absolute, 0o644)
+  } catch (err) {
+    if (isLocalFileError(err)) throw localFileError('--output-file', path, err, 'the export may be incomplete')
+    throw err
+  }
   return absolute
 }
 

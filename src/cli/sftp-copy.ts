@@ -6,6 +6,7 @@ import type {Client, SFTPWrapper, Stats} from 'ssh2'
 import {EXIT} from './exit-codes.js'
 import {UserError} from './errors.js'
 import type {CopyPlan} from './copy-spec.js'
+import {isLocalFileError, localFileError} from './local-path.js'
 import type {SshTarget} from './ssh-target.js'
 
 export interface CopyOutcome {
@@ -83,7 +84,9 @@ export async function sftpCopy(plan: CopyPlan, target: SshTarget, onProgress?: P
       if (!local?.isFile()) throw new UserError(`${plan.local} is not a file here; nothing was copied.`, {errorType: 'usage_error', exitCode: EXIT.USAGE})
       let remote = await realpath(sftp, plan.remote === '' ? '.' : plan.remote).catch(() => plan.remote)
       if (plan.remote === '' || plan.remote.endsWith('/') || (await remoteStat(sftp, remote))?.isDirectory()) remote = posix.join(remote, basename(plan.local))
-      await new Promise<void>((resolve, reject) => sftp.fastPut(plan.local, remote, {step}, (err) => (err ? reject(remoteError(err, remote)) : resolve())))
+      await new Promise<void>((resolve, reject) =>
+        sftp.fastPut(plan.local, remote, {step}, (err) => (err ? reject(isLocalFileError(err) ? localFileError('SRC', plan.local, err, 'nothing was copied') : remoteError(err, remote)) : resolve())),
+      )
       return {direction: 'upload', local: plan.local, remote, bytes: local.size}
     }
     const remote = await realpath(sftp, plan.remote === '' ? '.' : plan.remote).catch(() => plan.remote)
@@ -92,7 +95,9 @@ export async function sftpCopy(plan: CopyPlan, target: SshTarget, onProgress?: P
     if (stats.isDirectory()) throw new UserError(`${plan.sessionId}:${plan.remote} is a directory; copy copies one file.`, {errorType: 'usage_error', exitCode: EXIT.USAGE})
     let local = plan.local
     if ((await localStat(local))?.isDirectory()) local = join(local, posix.basename(remote))
-    await new Promise<void>((resolve, reject) => sftp.fastGet(remote, local, {step}, (err) => (err ? reject(remoteError(err, remote)) : resolve())))
+    await new Promise<void>((resolve, reject) =>
+      sftp.fastGet(remote, local, {step}, (err) => (err ? reject(isLocalFileError(err) ? localFileError('DST', local, err, 'the copy may be incomplete') : remoteError(err, remote)) : resolve())),
+    )
     return {direction: 'download', local, remote, bytes: stats.size}
   } finally {
     sftp.end()
