@@ -4,8 +4,11 @@ import {BaseCommand, apiFlags} from '../src/cli/base-command.js'
 import {OFFER_COLUMNS} from '../src/cli/columns/offers.js'
 import {sortFlag} from '../src/cli/inventory-sort.js'
 import {renderTable} from '../src/cli/output.js'
+import type {OfferDto} from '../src/core/api/inventory.js'
+import {describePriceIncludes} from '../src/core/offer-quote.js'
 import {staleProvidersWarning} from '../src/cli/stale-warning.js'
 import {checkIntRange, checkNotBlank, checkNumberRange, decimalFlag} from '../src/cli/validate.js'
+import {countOf} from '../src/cli/format.js'
 import type {InventoryReply} from '../src/core/api/inventory.js'
 import {PROVIDER_NAMES} from '../src/core/provider-name.js'
 
@@ -73,10 +76,19 @@ export default class Inventory extends BaseCommand {
       )
     } else {
       this.out(await renderTable(OFFER_COLUMNS, reply.offers, {ctx: {now: this.now}}))
+      this.narrate(pricesIncludeNote(reply.offers))
       this.narrate(
-        `${reply.count} of ${reply.total} offers${reply.count < reply.total ? ' (raise --limit for more)' : ''}. Rent one with: gpu-shopper provision --offer-id <ID> --hours 1`,
+        `${countOf(reply.count, reply.total, 'offer')}${reply.count < reply.total ? ' (raise --limit for more)' : ''}. Rent one with: gpu-shopper provision --offer-id <ID> --hours 1`,
       )
     }
     return reply
   }
+}
+
+/** Says what the $/h column pays for besides the GPUs, per provider: a session with another disk size pays for that disk. */
+function pricesIncludeNote(offers: readonly OfferDto[]): string {
+  const byProvider = new Map<string, string>()
+  for (const o of offers) if (!byProvider.has(o.provider)) byProvider.set(o.provider, describePriceIncludes(o.price_includes))
+  const parts = [...byProvider].map(([provider, includes]) => `${provider} ${includes}`)
+  return `Prices are per hour for a default session: ${parts.join('; ')} (--disk-gb reprices the disk).`
 }

@@ -33,6 +33,8 @@ export function offerDto(o: Offer): OfferDto {
     cpu_cores: o.cpuCores,
     ram_gb: o.ramGb,
     inet_down_mbps: o.inetDownMbps,
+    price_includes: {disk_gb: o.priceIncludes.diskGb, vcpus: o.priceIncludes.vcpus, ram_gb: o.priceIncludes.ramGb},
+    disk_rate: o.diskRate && {usd_per_gb: o.diskRate.usdPerGb, per: o.diskRate.per, minimum_gb: o.diskRate.minimumGb},
   }
 }
 

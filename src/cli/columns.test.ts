@@ -15,6 +15,7 @@ const offer: OfferDto = {
   id: 'vastai-1001', provider: 'vastai', provider_id: '1001', gpu_type: 'H100 SXM', gpu_count: 8, vram_gb: 80,
   price_per_hour: 19.6, price_per_hour_micro_usd: 19_600_000, price_per_gpu_hour: 2.45, location: 'Ohio, US', country_code: 'US',
   reliability: 0.9912, available: true, fetched_at: '2026-01-15T11:57:00Z', cuda_version: 12.4, disk_gb: null, cpu_cores: null, ram_gb: null, inet_down_mbps: null,
+  price_includes: {disk_gb: 50, vcpus: null, ram_gb: null}, disk_rate: {usd_per_gb: 0.15, per: 'month', minimum_gb: 1},
 }
 
 const session: SessionDto = {

@@ -28,6 +28,25 @@ export interface Offer {
   cpuCores: number | null
   ramGb: number | null
   inetDownMbps: number | null
+  /** What `pricePerHour` buys besides the GPUs: exactly what a default session rents. */
+  priceIncludes: PriceIncludes
+  /** How the provider prices disk, to quote another disk size; null when it does not say. */
+  diskRate: DiskRate | null
+}
+
+export interface PriceIncludes {
+  diskGb: number
+  /** vCPUs and RAM the price pays for, where the provider prices them apart (TensorDock). */
+  vcpus: number | null
+  ramGb: number | null
+}
+
+/** USD per GB of disk, in the provider's own unit: Vast.ai per GB-month, TensorDock per GB-hour. */
+export interface DiskRate {
+  usdPerGb: number
+  per: 'month' | 'hour'
+  /** The smallest disk the provider rents (TensorDock: 100 GB); a smaller request gets this much. */
+  minimumGb: number
 }
 
 export function makeOfferId(provider: ProviderName, providerId: string): string {

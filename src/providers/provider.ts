@@ -61,6 +61,8 @@ export interface ProviderCapabilities {
   serverSideFilters: boolean
   /** Keys must be attached after create (Vast.ai: `ssh_key` in the create body is unreliable). */
   attachSshKeyAfterCreate: boolean
+  /** An offer is one machine and can be rented once (Vast.ai asks); else a listing with capacity. */
+  singleUseOffers: boolean
 }
 
 export interface CallOptions {

@@ -1,6 +1,8 @@
 import {instanceLabel} from '../core/instance-label.js'
 import {runningRate} from '../core/billing.js'
+import {GPU_REPORT_COMMAND, listingMismatch, parseReportedGpus} from '../core/listing-gate.js'
 import {formatUsd, type MicroUsd} from '../core/money.js'
+import {priceForDisk} from '../core/offer-quote.js'
 import {MAX_OFFER_ATTEMPTS} from '../core/provisioning-spec.js'
 import {reservationEnd} from '../core/reservation.js'
 import {isTerminal} from '../core/session-status.js'
@@ -13,6 +15,7 @@ import type {StoredSession} from '../store/sessions-repo.js'
 import type {ServiceContext} from './context.js'
 import {recordBillingTerms} from './billing-terms.js'
 import {crashPoint} from './crash-points.js'
+import {heldOfferIds} from './session-service.js'
 import {recordSessionEvent, transitionSession} from './session-transitions.js'
 
 export type JobOutcome = {done: true} | {done: false; retryInMs: number; error?: string}
@@ -132,7 +135,7 @@ function failOver(ctx: ServiceContext, session: StoredSession): JobOutcome | nul
   if (session.offerAttempts >= MAX_OFFER_ATTEMPTS) {
     return failAndRelease(ctx, session, `stale_inventory: ${gone}, and ${session.offerAttempts} offers were tried; no instance was created`)
   }
-  const [next] = ctx.store.offers.matchingSpec({...session.spec, limit: 1})
+  const [next] = ctx.store.offers.matchingSpec({...session.spec, excludeIds: heldOfferIds(ctx), limit: 1})
   if (!next) {
     return failAndRelease(ctx, session, `stale_inventory: ${gone} and no other live offer matches ${session.spec.gpuCount}x ${session.spec.sku}; no instance was created`)
   }
@@ -147,7 +150,7 @@ function failOver(ctx: ServiceContext, session: StoredSession): JobOutcome | nul
         provider: next.provider,
         gpuType: next.gpuType,
         gpuCount: next.gpuCount,
-        pricePerHour: next.pricePerHour,
+        pricePerHour: priceForDisk(next, session.diskGb),
         offerAttempts: session.offerAttempts + 1,
         // The provider answered that create definitively: nothing to look for.
         createAttemptedAt: null,
@@ -198,10 +201,15 @@ async function verifyAndStart(ctx: ServiceContext, session: StoredSession, insta
     crashPoint('during-ssh-verify')
     const result = await runRemoteCommand(
       {host: ssh.host, port: ssh.port, user: ssh.user, privateKey: ctx.daemonKey.privateKey, hostKeyFingerprint: null},
-      'nvidia-smi -L',
+      GPU_REPORT_COMMAND,
       15_000,
     )
     if (result.exitCode !== 0) throw new Error(`nvidia-smi exited with ${result.exitCode}: ${result.stderr.trim()}`)
+    const reported = parseReportedGpus(result.stdout)
+    if (!reported) throw new Error(`nvidia-smi did not list the GPUs: ${result.stdout.trim().slice(0, 200)}`)
+    // The listing gate: the box must be what was rented, or it is destroyed before it is used.
+    const mismatch = listingMismatch(reported, {gpuType: session.gpuType, gpuCount: session.gpuCount, vramGb: ctx.store.offers.get(session.offerId)?.vramGb ?? null})
+    if (mismatch) return failAndRelease(ctx, session, `listing_mismatch: ${mismatch}; the instance is destroyed and nothing beyond what ${session.provider} charged is billed`)
     const now = ctx.clock.now()
     transitionSession(
       ctx,
@@ -217,7 +225,7 @@ async function verifyAndStart(ctx: ServiceContext, session: StoredSession, insta
         expiresAt: reservationEnd(now, session.reservationHours),
         pricePerHour: runningPrice(ctx, session, instance),
       },
-      {actor: 'provisioner', message: `running: SSH verified at ${ssh.user}@${ssh.host}:${ssh.port} (${result.stdout.trim().split('\n')[0] ?? 'GPU found'})`},
+      {actor: 'provisioner', message: `running: SSH verified at ${ssh.user}@${ssh.host}:${ssh.port} (${reported.length}x ${reported[0]!.name})`},
     )
     return DONE
   } catch (err) {

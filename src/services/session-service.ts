@@ -4,9 +4,10 @@ import {AppError} from '../core/errors.js'
 import {gpuTypeMatcher, normalizeGpuName} from '../core/gpu-names.js'
 import {costForDuration, formatUsd, type MicroUsd} from '../core/money.js'
 import type {Offer} from '../core/offer.js'
+import {priceForDisk} from '../core/offer-quote.js'
 import {DEFAULT_RELIABILITY_FLOOR} from '../core/provisioning-spec.js'
 import {regionCountry, skuOf} from '../core/sku.js'
-import {isProviderName} from '../core/provider-name.js'
+import {isProviderName, type ProviderName} from '../core/provider-name.js'
 import {extendedExpiry, reservationEnd} from '../core/reservation.js'
 import type {StoragePolicy, WorkloadType} from '../core/session.js'
 import {isTerminal} from '../core/session-status.js'
@@ -111,7 +112,7 @@ export function createSessionBySpec(
   if (replay) return withReplayedPrivateKey(ctx, replay, ALLOCATE_SCOPE, idempotencyKey!)
 
   const spec = resolveSpec(ctx, request)
-  const [offer] = ctx.store.offers.matchingSpec({...spec, limit: 1})
+  const [offer] = ctx.store.offers.matchingSpec({...spec, excludeIds: heldOfferIds(ctx), limit: 1})
   if (!offer) {
     throw new AppError(
       'sku_unavailable',
@@ -167,6 +168,29 @@ function resolveSpec(ctx: ServiceContext, request: SpecRequest): SessionSpec {
   }
 }
 
+/** Offers of single-machine marketplaces that our own live sessions hold: never the best offer for a spec. */
+export function heldOfferIds(ctx: ServiceContext): string[] {
+  return ctx.store.sessions.liveOfferIds().filter((id) => {
+    const provider = id.slice(0, id.indexOf('-'))
+    return isProviderName(provider) && ctx.providers.has(provider) && ctx.providers.get(provider).capabilities.singleUseOffers
+  })
+}
+
+/**
+ * A marketplace whose offers are single machines (Vast.ai) cannot rent one twice: if one of our
+ * own live sessions holds it, say so now instead of failing later as stale inventory.
+ */
+function refuseIfHeld(ctx: ServiceContext, offer: Offer): void {
+  if (!ctx.providers.get(offer.provider as ProviderName).capabilities.singleUseOffers) return
+  const holder = ctx.store.sessions.liveHolderOf(offer.id)
+  if (!holder) return
+  throw new AppError(
+    'conflict',
+    `offer ${offer.id} is already rented by your session ${holder.id} (${holder.status}); pick another offer, or use that session. No instance was created.`,
+    {offer_id: offer.id, session_id: holder.id, session_status: holder.status},
+  )
+}
+
 function insertSession(
   ctx: ServiceContext,
   offer: Offer,
@@ -179,8 +203,11 @@ function insertSession(
     throw new AppError('provider_error', `provider ${offer.provider} is not configured on this daemon. No instance was created.`, {provider: offer.provider})
   }
   const attachedSshKeys = resolveSshKeys(ctx, input.sshKeyIds)
+  refuseIfHeld(ctx, offer)
+  // What this session pays: the listed price is for the default disk; another size reprices it.
+  const pricePerHour = priceForDisk(offer, input.diskGb)
 
-  assertWithinBudget(ctx, input.consumerId, costForDuration(offer.pricePerHour, input.reservationHours * 3_600_000), `${input.reservationHours}h of ${offer.id}`)
+  assertWithinBudget(ctx, input.consumerId, costForDuration(pricePerHour, input.reservationHours * 3_600_000), `${input.reservationHours}h of ${offer.id}`)
 
   let sshPublicKey = input.sshPublicKey
   let sshPrivateKey: string | null = null
@@ -218,7 +245,7 @@ function insertSession(
     sshHostKeyFingerprint: null,
     workloadType: input.workloadType,
     reservationHours: input.reservationHours,
-    pricePerHour: offer.pricePerHour,
+    pricePerHour,
     diskGb: input.diskGb,
     storagePolicy: input.storagePolicy,
     idleThresholdMinutes: input.idleThresholdMinutes,
@@ -250,7 +277,7 @@ function insertSession(
       fromStatus: null,
       toStatus: 'pending',
       actor: 'api',
-      message: `session requested for ${offer.gpuCount}x ${offer.gpuType} (${offer.id} at ${formatUsd(offer.pricePerHour, 4)}/h) by ${input.consumerId}`,
+      message: `session requested for ${offer.gpuCount}x ${offer.gpuType} (${offer.id} at ${formatUsd(pricePerHour, 4)}/h with ${input.diskGb} GB disk) by ${input.consumerId}`,
     })
     ctx.store.jobs.enqueue('provision', session.id, now, now)
     const first = render({session, sshPrivateKey})
@@ -281,8 +308,11 @@ export function extendSession(ctx: ServiceContext, id: string, additionalHours: 
   const expiresAt = extendedExpiry(session.expiresAt, session.startedAt ?? session.createdAt, additionalHours, session.hardMaxOverride)
   assertWithinBudget(ctx, session.consumerId, costForDuration(session.pricePerHour, additionalHours * 3_600_000), `extending ${id} by ${additionalHours}h`)
   const now = ctx.clock.now()
+  // The hours reserved now, as `sessions get` shows them; a session that starts running later
+  // is then reserved for these from its start, not for what was asked at first.
+  const reservationHours = session.reservationHours + additionalHours
   ctx.store.transaction(() => {
-    if (!ctx.store.sessions.update(id, session.status, {expiresAt}, now)) {
+    if (!ctx.store.sessions.update(id, session.status, {expiresAt, reservationHours}, now)) {
       throw new AppError('conflict', `session ${id} changed state while extending; try again`, {session_id: id})
     }
     ctx.events.publish(
@@ -297,7 +327,7 @@ export function extendSession(ctx: ServiceContext, id: string, additionalHours: 
       }),
     )
   })
-  return {...session, expiresAt}
+  return {...session, expiresAt, reservationHours}
 }
 
 /**

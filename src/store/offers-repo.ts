@@ -25,6 +25,7 @@ interface OfferRow {
   cpu_cores: number | null
   ram_gb: number | null
   inet_down_mbps: number | null
+  price_basis: string | null
 }
 
 const SORT_COLUMNS: Record<OfferSortKey, string> = {
@@ -72,8 +73,8 @@ export class OffersRepo {
     this.upsertStmt = db.prepare(`
       INSERT INTO offers (id, provider, provider_id, gpu_type, gpu_type_key, gpu_count, vram_gb, price_per_hour_micro,
         price_per_gpu_micro, location, location_key, country_code, reliability, available, fetched_at, cuda_version,
-        disk_gb, cpu_cores, ram_gb, inet_down_mbps)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        disk_gb, cpu_cores, ram_gb, inet_down_mbps, price_basis)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (id) DO UPDATE SET
         gpu_type = excluded.gpu_type, gpu_type_key = excluded.gpu_type_key, gpu_count = excluded.gpu_count,
         vram_gb = excluded.vram_gb, price_per_hour_micro = excluded.price_per_hour_micro,
@@ -81,7 +82,7 @@ export class OffersRepo {
         location_key = excluded.location_key, country_code = excluded.country_code, reliability = excluded.reliability,
         available = excluded.available, fetched_at = excluded.fetched_at, cuda_version = excluded.cuda_version,
         disk_gb = excluded.disk_gb, cpu_cores = excluded.cpu_cores, ram_gb = excluded.ram_gb,
-        inet_down_mbps = excluded.inet_down_mbps`)
+        inet_down_mbps = excluded.inet_down_mbps, price_basis = excluded.price_basis`)
     // Most offers come back unchanged between refreshes. SQLite rewrites an index only when
     // an UPDATE sets one of its columns, so moving just `fetched_at` touches two of the
     // offers' seven indexes instead of all of them: a 100k-offer refresh writes in about a
@@ -90,7 +91,7 @@ export class OffersRepo {
       UPDATE offers SET fetched_at = ?
       WHERE id = ? AND available = 1 AND provider_id = ? AND gpu_type = ? AND gpu_count = ? AND vram_gb = ?
         AND price_per_hour_micro = ? AND location = ? AND country_code IS ? AND reliability IS ? AND cuda_version IS ?
-        AND disk_gb IS ? AND cpu_cores IS ? AND ram_gb IS ? AND inet_down_mbps IS ?`)
+        AND disk_gb IS ? AND cpu_cores IS ? AND ram_gb IS ? AND inet_down_mbps IS ? AND price_basis IS ?`)
   }
 
   /** Inserts or refreshes offers in one transaction. */
@@ -102,6 +103,7 @@ export class OffersRepo {
     this.db.transaction(() => {
       for (const o of offers) {
         const vramGb = Math.round(o.vramGb)
+        const basis = priceBasisJson(o)
         const touched = o.available && touch.run(
           o.fetchedAt,
           o.id,
@@ -118,6 +120,7 @@ export class OffersRepo {
           o.cpuCores,
           o.ramGb,
           o.inetDownMbps,
+          basis,
         )
         if (touched && touched.changes === 1) continue
         upsert.run(
@@ -141,6 +144,7 @@ export class OffersRepo {
           o.cpuCores,
           o.ramGb,
           o.inetDownMbps,
+          basis,
         )
       }
     })()
@@ -374,5 +378,18 @@ function toOffer(row: OfferRow): Offer {
     cpuCores: row.cpu_cores,
     ramGb: row.ram_gb,
     inetDownMbps: row.inet_down_mbps,
+    ...priceBasisFrom(row.price_basis),
   }
+}
+
+type PriceBasis = Pick<Offer, 'priceIncludes' | 'diskRate'>
+
+function priceBasisJson(o: Offer): string {
+  return JSON.stringify({priceIncludes: o.priceIncludes, diskRate: o.diskRate} satisfies PriceBasis)
+}
+
+function priceBasisFrom(json: string | null): PriceBasis {
+  // Only offers stored before migration 7 lack it, and those are unavailable until refreshed.
+  if (json === null) return {priceIncludes: {diskGb: 0, vcpus: null, ramGb: null}, diskRate: null}
+  return JSON.parse(json) as PriceBasis
 }

@@ -120,6 +120,7 @@ export type SessionPatch = Partial<
     | 'offerId'
     | 'gpuType'
     | 'gpuCount'
+    | 'reservationHours'
   >
 > & {
   offerProviderId?: string
@@ -148,6 +149,7 @@ const PATCH_COLUMNS: Record<keyof SessionPatch, string> = {
   offerId: 'offer_id',
   gpuType: 'gpu_type',
   gpuCount: 'gpu_count',
+  reservationHours: 'reservation_hours',
   offerProviderId: 'offer_provider_id',
   offerAttempts: 'offer_attempts',
   createAttemptedAt: 'create_attempted_at',
@@ -157,6 +159,9 @@ const PATCH_COLUMNS: Record<keyof SessionPatch, string> = {
   destroyRequestedAt: 'destroy_requested_at',
   sshHostPublicKey: 'ssh_host_public_key',
 }
+
+/** Statuses in which a session still holds (or is about to hold) what it rented. */
+const LIVE_SQL = "'pending', 'provisioning', 'running', 'stopping'"
 
 export class SessionsRepo {
   constructor(private readonly db: Db) {}
@@ -248,6 +253,19 @@ export class SessionsRepo {
       bySession.set(r.session_id, list)
     }
     return sessions.map((s) => ({...s, attachedSshKeys: bySession.get(s.id) ?? []}))
+  }
+
+  /** The live session (not yet stopped) that rented `offerId`, if any. */
+  liveHolderOf(offerId: string): {id: string; status: SessionStatus} | null {
+    const row = this.db
+      .prepare(`SELECT id, status FROM sessions WHERE offer_id = ? AND status IN (${LIVE_SQL}) ORDER BY created_at LIMIT 1`)
+      .get(offerId) as {id: string; status: SessionStatus} | undefined
+    return row ?? null
+  }
+
+  /** Offers that live sessions hold. */
+  liveOfferIds(): string[] {
+    return (this.db.prepare(`SELECT DISTINCT offer_id FROM sessions WHERE status IN (${LIVE_SQL})`).all() as {offer_id: string}[]).map((r) => r.offer_id)
   }
 
   countByProviderAndStatus(): {provider: string; status: string; n: number}[] {

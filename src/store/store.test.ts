@@ -30,6 +30,8 @@ function offer(over: Partial<Offer>): Offer {
     cpuCores: 8,
     ramGb: 32,
     inetDownMbps: 800,
+    priceIncludes: {diskGb: 50, vcpus: null, ramGb: null},
+    diskRate: {usdPerGb: 0.15, per: 'month', minimumGb: 1},
     ...over,
   }
 }

@@ -2,6 +2,7 @@ import {Box, Text} from 'ink'
 import {useEffect, useRef, useState} from 'react'
 
 import {pricePerGpuMicroUsd} from '../../src/cli/columns/offers.js'
+import {describePriceIncludes} from '../../src/core/offer-quote.js'
 import {formatAge, formatPrice, formatReliability} from '../../src/cli/format.js'
 import {medianTrendLines} from '../../src/cli/sparkline.js'
 import type {OfferDto, PricePointDto} from '../../src/core/api/inventory.js'
@@ -72,7 +73,7 @@ export function OfferDetail({offer, height, width, now}: {offer: OfferDto | unde
       </Text>
       <Text wrap="truncate">
         <Text bold>{`${offer.gpu_count}x ${offer.gpu_type} ${offer.vram_gb} GB`}</Text>
-        {`  ${formatPrice(offer.price_per_hour_micro_usd)}/h (${formatPrice(pricePerGpuMicroUsd(offer))}/GPU/h)  ${offer.provider}  ${offer.location || '-'}${offer.country_code ? ` (${offer.country_code})` : ''}  reliability ${formatReliability(offer.reliability)}`}
+        {`  ${formatPrice(offer.price_per_hour_micro_usd)}/h with ${describePriceIncludes(offer.price_includes)} (${formatPrice(pricePerGpuMicroUsd(offer))}/GPU/h)  ${offer.provider}  ${offer.location || '-'}${offer.country_code ? ` (${offer.country_code})` : ''}  reliability ${formatReliability(offer.reliability)}`}
       </Text>
       <Text wrap="truncate" dimColor>
         {facts.join(' · ')}

@@ -6,6 +6,7 @@ import {provisionSession} from '../../src/cli/provision.js'
 import {ApiError} from '../../src/client/errors.js'
 import type {OfferDto} from '../../src/core/api/inventory.js'
 import type {SshKeyDto} from '../../src/core/api/ssh-keys.js'
+import {offerDtoPriceForDisk} from '../../src/core/offer-quote.js'
 import {errorText} from '../model/error-text.js'
 import {checkProvisionForm, expectedCost, type ProvisionFields} from '../model/provision-fields.js'
 import {useServices} from '../services.js'
@@ -122,6 +123,8 @@ export function ProvisionForm({offer, onClose, onProvisioned}: ProvisionFormProp
   const title = `Rent ${offer.gpu_count}x ${offer.gpu_type} ${offer.vram_gb} GB · ${offer.provider} · ${offer.location || '-'} · ${formatHourly(offer.price_per_hour_micro_usd)}`
   if (step.kind !== 'edit') {
     const hours = Number(fields.hours)
+    // The listed price is for the default disk; the session pays for the disk asked for.
+    const hourly = offerDtoPriceForDisk(offer, Number(fields.disk))
     return (
       <Box flexDirection="column" borderStyle="round" borderColor="red" paddingX={1}>
         <Text bold color="red">
@@ -129,7 +132,7 @@ export function ProvisionForm({offer, onClose, onProvisioned}: ProvisionFormProp
         </Text>
         <Text wrap="truncate">{title}</Text>
         <Text>{`Offer ${offer.id} for consumer ${fields.consumer}, ${hours} h reserved, ${fields.disk} GB disk${fields.keyIds.length ? `, keys ${fields.keyIds.join(', ')}` : ''}`}</Text>
-        <Text bold>{`Expected cost of the reservation: ${formatCost(expectedCost(offer.price_per_hour_micro_usd, hours))} (${hours} h × ${formatHourly(offer.price_per_hour_micro_usd)}); releasing early costs less.`}</Text>
+        <Text bold>{`Expected cost of the reservation: ${formatCost(expectedCost(hourly, hours))} (${hours} h × ${formatHourly(hourly)} with ${fields.disk} GB disk); releasing early costs less.`}</Text>
         {step.kind === 'confirm' && step.budget ? <Text dimColor>{step.budget}</Text> : null}
         <Text> </Text>
         {step.kind === 'confirm' ? (

@@ -24,6 +24,8 @@ function offer(id: string, fields: Partial<OfferDto>): OfferDto {
     cpu_cores: 16,
     ram_gb: 64,
     inet_down_mbps: 900,
+    price_includes: {disk_gb: 50, vcpus: null, ram_gb: null},
+    disk_rate: null,
     ...fields,
   }
 }

@@ -41,6 +41,10 @@ export const OfferDto = z.object({
   cpu_cores: z.number().nullable(),
   ram_gb: z.number().nullable(),
   inet_down_mbps: z.number().nullable(),
+  /** What `price_per_hour` pays for besides the GPUs: the disk of a default session, and vCPUs and RAM where priced apart. */
+  price_includes: z.object({disk_gb: z.number(), vcpus: z.number().nullable(), ram_gb: z.number().nullable()}),
+  /** How the provider prices disk (per GB per month or per hour), to price another disk size; null when unknown. */
+  disk_rate: z.object({usd_per_gb: z.number(), per: z.enum(['month', 'hour']), minimum_gb: z.number()}).nullable(),
 })
 export type OfferDto = z.infer<typeof OfferDto>
 

@@ -60,6 +60,9 @@ describe('parseLocations', () => {
       cpuCores: 32,
       ramGb: 128,
       inetDownMbps: null,
+      // The price says what it pays for besides the GPUs, and how more disk would be priced.
+      priceIncludes: {diskGb: 100, vcpus: 8, ramGb: 32},
+      diskRate: {usdPerGb: 0.00005, per: 'hour', minimumGb: 100},
     })
     expect(two?.pricePerHour).toBe(toMicroUsd('1.093'))
     expect(four?.pricePerHour).toBe(toMicroUsd('2.093'))

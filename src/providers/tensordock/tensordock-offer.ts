@@ -89,6 +89,11 @@ export function offersFromGpu(location: TensorDockLocation, gpu: TensorDockGpu, 
   const maxCount = Math.floor(gpu.max_count)
   // A sold-out model (max_count 0) still shows once, as unavailable, so users see it exists.
   const counts = GPU_COUNTS.filter((count) => count <= Math.max(1, maxCount))
+  const storageRate = gpu.pricing?.per_gb_storage_hr
+  const diskRate =
+    storageRate !== null && storageRate !== undefined && Number.isFinite(storageRate) && storageRate >= 0
+      ? {usdPerGb: storageRate, per: 'hour' as const, minimumGb: deployment.storageGb}
+      : null
   return counts.map((gpuCount) => {
     const providerId = encodeOfferKey({locationId: location.id, v0Name: gpu.v0Name, gpuCount})
     return {
@@ -110,6 +115,8 @@ export function offersFromGpu(location: TensorDockLocation, gpu: TensorDockGpu, 
       cpuCores: positive(gpu.resources?.max_vcpus),
       ramGb: positive(gpu.resources?.max_ram_gb),
       inetDownMbps: null,
+      priceIncludes: {diskGb: deployment.storageGb, vcpus: deployment.vcpus, ramGb: deployment.ramGb},
+      diskRate,
     }
   })
 }

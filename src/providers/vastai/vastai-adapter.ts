@@ -1,6 +1,7 @@
 import {systemClock, type Clock} from '../../core/clock.js'
 import type {InventoryQuery} from '../../core/inventory-query.js'
 import {asMicroUsd, ceilMicroUsd} from '../../core/money.js'
+import {DEFAULT_DISK_GB} from '../../core/session.js'
 import type {Offer} from '../../core/offer.js'
 import {
   InstanceSetupError,
@@ -47,7 +48,7 @@ export interface VastAiAdapterOptions {
   defaultImage?: string
   /** Offers fetched when a query sets no limit. */
   searchLimit?: number
-  /** GB Vast prices into offer `dph_total`; Vast's own default when unset. */
+  /** GB Vast prices into offer `dph_total`: the disk a default session rents unless set. */
   allocatedStorageGb?: number
   /** Waits before retries 1..n; tests shorten it. Default 1 s, 2 s, 4 s. */
   retryBackoffMs?: readonly number[]
@@ -76,7 +77,7 @@ export interface SearchStats {
 
 export class VastAiAdapter implements ProviderAdapter {
   readonly name = 'vastai' as const
-  readonly capabilities: ProviderCapabilities = {serverSideFilters: true, attachSshKeyAfterCreate: true}
+  readonly capabilities: ProviderCapabilities = {serverSideFilters: true, attachSshKeyAfterCreate: true, singleUseOffers: true}
   /** What the last search read; `skipped` offers could not be parsed. */
   lastSearch: SearchStats | null = null
 
@@ -84,7 +85,7 @@ export class VastAiAdapter implements ProviderAdapter {
   readonly #clock: Clock
   readonly #defaultImage: string
   readonly #searchLimit: number
-  readonly #allocatedStorageGb: number | undefined
+  readonly #allocatedStorageGb: number
   readonly #logger: AdapterLogger | undefined
 
   constructor(options: VastAiAdapterOptions) {
@@ -93,7 +94,7 @@ export class VastAiAdapter implements ProviderAdapter {
     const sleep = options.sleep ?? realSleep
     this.#defaultImage = options.defaultImage ?? DEFAULT_VAST_IMAGE
     this.#searchLimit = options.searchLimit ?? DEFAULT_SEARCH_LIMIT
-    this.#allocatedStorageGb = options.allocatedStorageGb
+    this.#allocatedStorageGb = options.allocatedStorageGb ?? DEFAULT_DISK_GB
     this.#logger = options.logger
     this.#http = new JsonHttpClient({
       provider: this.name,
@@ -114,7 +115,7 @@ export class VastAiAdapter implements ProviderAdapter {
     const res = await this.#call({method: 'POST', path: '/api/v0/bundles/', body, idempotent: true, signal: options?.signal})
     const fetchedAt = this.#clock.now()
     if (res.status >= 400) throw vastErrorFor(res, where, this.#scrub)
-    const page = res.parsed ? parseOfferPage(res.json, fetchedAt) : null
+    const page = res.parsed ? parseOfferPage(res.json, fetchedAt, this.#allocatedStorageGb) : null
     if (!page) throw this.#unreadable(where, res)
 
     this.lastSearch = {received: page.offers.length + page.skipped, skipped: page.skipped}

@@ -1,5 +1,6 @@
 import {normalizeGpuName, vramGbFromMib} from '../../core/gpu-names.js'
 import {ceilMicroUsd, toMicroUsd} from '../../core/money.js'
+import {monthlyDiskPricePerHour} from '../../core/offer-quote.js'
 import type {InstanceBillingTerms, ProviderInstance, ProviderInstanceState} from '../provider.js'
 
 import {vastInstanceSchema, type VastInstance} from './vastai-wire.js'
@@ -32,9 +33,6 @@ export function instanceFromVast(raw: VastInstance, requestedAt?: number): Provi
   }
 }
 
-/** Hours in the month Vast divides `storage_cost` ($/GB/month) by (providers.md §1.5). */
-const HOURS_PER_MONTH = 720
-
 /**
  * Vast bills storage from creation and compute only while running (providers.md §1.5): storage
  * at `disk_space × storage_cost / 720`, compute at `dph_base`. The create time is `start_date`;
@@ -45,7 +43,7 @@ export function billingTerms(raw: VastInstance, requestedAt?: number): InstanceB
   if (!isNonNegative(raw.start_date) || !isNonNegative(raw.dph_base)) return null
   const createdAt = Math.round(raw.start_date * 1000)
   const storagePerHour =
-    isNonNegative(raw.storage_cost) && isNonNegative(raw.disk_space) ? ceilMicroUsd((raw.disk_space * raw.storage_cost) / HOURS_PER_MONTH) : ceilMicroUsd(0)
+    isNonNegative(raw.storage_cost) && isNonNegative(raw.disk_space) ? monthlyDiskPricePerHour(raw.disk_space, raw.storage_cost) : ceilMicroUsd(0)
   let runningSince: number | null = null
   if (instanceState(raw) === 'running' && isNonNegative(raw.uptime_mins)) {
     const providerNow = isNonNegative(raw.client_run_time) ? createdAt + Math.round(raw.client_run_time * 1000) : requestedAt

@@ -19,7 +19,7 @@ function recordedOffer(overrides: Record<string, unknown> = {}): Record<string, 
 }
 
 function one(overrides: Record<string, unknown>) {
-  const page = parseOfferPage({offers: [recordedOffer(overrides)]}, FETCHED_AT)
+  const page = parseOfferPage({offers: [recordedOffer(overrides)]}, FETCHED_AT, 50)
   expect(page?.skipped).toBe(0)
   const offer = page?.offers[0]
   if (!offer) throw new Error('no offer parsed')
@@ -35,7 +35,8 @@ describe('parseOfferPage', () => {
       gpuType: 'RTX 5090',
       gpuCount: 1,
       vramGb: 32,
-      pricePerHour: 228_800,
+      // What a default session (50 GB disk) pays, as billed: $0.20 compute + 50 GB × $0.15/GB/month ÷ 720, rounded up.
+      pricePerHour: 200_000 + 10_417,
       location: 'CN',
       countryCode: 'CN',
       reliability: 0.9941378,
@@ -47,6 +48,8 @@ describe('parseOfferPage', () => {
       // 64301 MB × 8/48 cores
       ramGb: 10.7,
       inetDownMbps: 800.2,
+      priceIncludes: {diskGb: 50, vcpus: null, ramGb: null},
+      diskRate: {usdPerGb: 0.15, per: 'month', minimumGb: 1},
     })
   })
 
@@ -58,8 +61,10 @@ describe('parseOfferPage', () => {
     ['rented true is not available', {rented: true}, {available: false}],
     ['rentable false is not available', {rentable: false}, {available: false}],
     ['rentable missing is trusted to the server filter', {rentable: undefined}, {available: true}],
-    ['numbers as strings', {id: '123', num_gpus: '2', gpu_ram: '24564', dph_total: '0.35', reliability2: '0.99', cuda_max_good: '12.4'},
+    ['numbers as strings', {id: '123', num_gpus: '2', gpu_ram: '24564', dph_base: '0.35', storage_cost: '0', reliability2: '0.99', cuda_max_good: '12.4'},
       {id: 'vastai-123', gpuCount: 2, vramGb: 24, pricePerHour: 350_000, reliability: 0.99, cudaVersion: 12.4}],
+    ['without dph_base or storage_cost the price is dph_total, and disk cannot be repriced', {dph_base: null, storage_cost: null},
+      {pricePerHour: 228_800, diskRate: null}],
     ['booleans as strings and ints', {rentable: 'true', rented: 0}, {available: true}],
     ['reliability2 missing falls back to reliability', {reliability2: null}, {reliability: 0.994}],
     ['no reliability at all', {reliability2: undefined, reliability: undefined}, {reliability: null}],
@@ -70,7 +75,8 @@ describe('parseOfferPage', () => {
     ['A100 decided by VRAM', {gpu_name: 'A100 SXM4', gpu_ram: 81559}, {gpuType: 'A100 80GB SXM', vramGb: 80}],
     ['A100 40GB', {gpu_name: 'A100 PCIE', gpu_ram: 40960}, {gpuType: 'A100 40GB PCIe', vramGb: 40}],
     ['V100 16GB', {gpu_name: 'Tesla V100', gpu_ram: 16384}, {gpuType: 'V100 16GB'}],
-    ['long binary-noise prices', {dph_total: 0.22880000000000003}, {pricePerHour: 228_800}],
+    ['long binary-noise prices', {dph_total: 0.22880000000000003, dph_base: null}, {pricePerHour: 228_800}],
+    ['binary noise in the parts never costs a micro-dollar', {dph_base: 0.30000000000000004, storage_cost: 0.15}, {pricePerHour: 300_000 + 10_417}],
     ['a cuda_max_good of 0 is unknown', {cuda_max_good: 0}, {cudaVersion: null}],
     ['disk_space missing', {disk_space: undefined}, {diskGb: null}],
     ['inet_down as a string', {inet_down: '812.5'}, {inetDownMbps: 812.5}],
@@ -94,6 +100,7 @@ describe('parseOfferPage', () => {
         ],
       },
       FETCHED_AT,
+      50,
     )
     expect(page?.offers.map((o) => o.providerId)).toEqual(['1', '9'])
     expect(page?.skipped).toBe(7)
@@ -102,12 +109,12 @@ describe('parseOfferPage', () => {
   })
 
   it('rejects a reply that is not an offer page', () => {
-    expect(parseOfferPage({instances: []}, FETCHED_AT)).toBeNull()
-    expect(parseOfferPage(null, FETCHED_AT)).toBeNull()
-    expect(parseOfferPage({offers: null}, FETCHED_AT)).toBeNull()
+    expect(parseOfferPage({instances: []}, FETCHED_AT, 50)).toBeNull()
+    expect(parseOfferPage(null, FETCHED_AT, 50)).toBeNull()
+    expect(parseOfferPage({offers: null}, FETCHED_AT, 50)).toBeNull()
   })
 
   it('accepts an empty page', () => {
-    expect(parseOfferPage({offers: []}, FETCHED_AT)).toEqual({offers: [], skipped: 0, problems: []})
+    expect(parseOfferPage({offers: []}, FETCHED_AT, 50)).toEqual({offers: [], skipped: 0, problems: []})
   })
 })

@@ -1,6 +1,7 @@
 import {normalizeGpuName, vramGbFromMib} from '../../core/gpu-names.js'
 import {cleanLocation, countryCodeFromLocation} from '../../core/location.js'
-import {toMicroUsd} from '../../core/money.js'
+import {asMicroUsd, ceilMicroUsd, toMicroUsd} from '../../core/money.js'
+import {monthlyDiskPricePerHour} from '../../core/offer-quote.js'
 import {makeOfferId, type Offer} from '../../core/offer.js'
 
 import {vastOfferPageSchema, vastOfferSchema, type VastOffer} from './vastai-wire.js'
@@ -16,7 +17,11 @@ export interface OfferPage {
 const MAX_PROBLEMS = 5
 
 /** Reads a `/bundles/` reply; null when the reply is not an offer page at all. */
-export function parseOfferPage(body: unknown, fetchedAt: number): OfferPage | null {
+/**
+ * `allocatedStorageGb` is the disk the search asked Vast to price into `dph_total`: the disk a
+ * default session rents, so the listed price is what such a session pays.
+ */
+export function parseOfferPage(body: unknown, fetchedAt: number, allocatedStorageGb: number): OfferPage | null {
   const page = vastOfferPageSchema.safeParse(body)
   if (!page.success) return null
   const offers: Offer[] = []
@@ -25,7 +30,7 @@ export function parseOfferPage(body: unknown, fetchedAt: number): OfferPage | nu
   for (const item of page.data.offers) {
     // Most offers arrive well-typed; only the odd ones pay for zod's coercing parse.
     const parsed = isCleanVastOffer(item) ? {success: true as const, data: item} : vastOfferSchema.safeParse(item)
-    const offer = parsed.success ? offerFromVast(parsed.data, fetchedAt) : null
+    const offer = parsed.success ? offerFromVast(parsed.data, fetchedAt, allocatedStorageGb) : null
     if (offer) {
       offers.push(offer)
       continue
@@ -53,7 +58,7 @@ function isCleanVastOffer(item: unknown): item is VastOffer {
     typeof o.num_gpus === 'number' && typeof o.gpu_ram === 'number' && typeof o.dph_total === 'number' &&
     optionalNumber(o.reliability2) && optionalNumber(o.reliability) && optionalNumber(o.cuda_max_good) &&
     optionalNumber(o.disk_space) && optionalNumber(o.cpu_cores) && optionalNumber(o.cpu_cores_effective) &&
-    optionalNumber(o.cpu_ram) && optionalNumber(o.inet_down) &&
+    optionalNumber(o.cpu_ram) && optionalNumber(o.inet_down) && optionalNumber(o.dph_base) && optionalNumber(o.storage_cost) &&
     (o.geolocation == null || typeof o.geolocation === 'string') &&
     (o.rentable == null || typeof o.rentable === 'boolean') &&
     (o.rented == null || typeof o.rented === 'boolean')
@@ -93,12 +98,18 @@ function cachedLocation(geolocation: string | null | undefined): {location: stri
 }
 
 /** Normalises one parsed offer; null when its values make no sense (no GPUs, negative price). */
-export function offerFromVast(raw: VastOffer, fetchedAt: number): Offer | null {
+export function offerFromVast(raw: VastOffer, fetchedAt: number, allocatedStorageGb: number): Offer | null {
   if (!Number.isInteger(raw.num_gpus) || raw.num_gpus < 1) return null
   if (!(raw.dph_total >= 0) || !(raw.gpu_ram > 0)) return null
   const vramGb = vramGbFromMib(raw.gpu_ram)
   const providerId = String(raw.id)
   const {location, countryCode} = cachedLocation(raw.geolocation)
+  // As billed: compute (`dph_base`) and the default disk at `storage_cost`, each rounded up.
+  // `dph_total` prices the same disk but is rounded Vast's way; it is the fallback.
+  const diskRate = nonNegative(raw.storage_cost) !== null ? {usdPerGb: raw.storage_cost!, per: 'month' as const, minimumGb: 1} : null
+  const base = nonNegative(raw.dph_base)
+  const pricePerHour =
+    base !== null && diskRate ? asMicroUsd(ceilMicroUsd(base) + monthlyDiskPricePerHour(allocatedStorageGb, diskRate.usdPerGb)) : toMicroUsd(raw.dph_total)
   return {
     id: makeOfferId('vastai', providerId),
     provider: 'vastai',
@@ -106,7 +117,7 @@ export function offerFromVast(raw: VastOffer, fetchedAt: number): Offer | null {
     gpuType: cachedGpuName(raw.gpu_name, vramGb),
     gpuCount: raw.num_gpus,
     vramGb,
-    pricePerHour: toMicroUsd(raw.dph_total),
+    pricePerHour,
     location,
     countryCode,
     reliability: unitInterval(raw.reliability2 ?? raw.reliability),
@@ -118,7 +129,13 @@ export function offerFromVast(raw: VastOffer, fetchedAt: number): Offer | null {
     cpuCores: cpuCores(raw),
     ramGb: ramShareGb(raw),
     inetDownMbps: positive(raw.inet_down),
+    priceIncludes: {diskGb: allocatedStorageGb, vcpus: null, ramGb: null},
+    diskRate,
   }
+}
+
+function nonNegative(value: number | null | undefined): number | null {
+  return value !== null && value !== undefined && Number.isFinite(value) && value >= 0 ? value : null
 }
 
 function cpuCores(raw: VastOffer): number | null {

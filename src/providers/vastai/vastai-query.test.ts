@@ -75,6 +75,7 @@ describe('offerMatchesQuery', () => {
     id: 'vastai-1', provider: 'vastai', providerId: '1', gpuType: 'A100 80GB SXM', gpuCount: 2, vramGb: 80,
     pricePerHour: toMicroUsd('1.2'), location: 'Texas, US', countryCode: 'US', reliability: 0.97, available: true,
     fetchedAt: 0, cudaVersion: 12.4, diskGb: 100, cpuCores: 16, ramGb: 64, inetDownMbps: 900,
+    priceIncludes: {diskGb: 50, vcpus: null, ramGb: null}, diskRate: null,
   }
   it.each([
     [{}, true],

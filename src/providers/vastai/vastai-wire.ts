@@ -26,6 +26,8 @@ export const vastOfferSchema = z.object({
   num_gpus: requiredNumber,
   gpu_ram: requiredNumber,
   dph_total: requiredNumber,
+  dph_base: looseNumber,
+  storage_cost: looseNumber,
   reliability2: looseNumber,
   reliability: looseNumber,
   geolocation: looseString,
