@@ -5,6 +5,7 @@ import {copyPlan} from '../src/cli/copy-spec.js'
 import {checkReadableFile, checkWritableDestination} from '../src/cli/local-path.js'
 import {type CopyOutcome, progressLine, sftpCopy} from '../src/cli/sftp-copy.js'
 import {fetchSession, resolveSshTarget} from '../src/cli/ssh-target.js'
+import {plural} from '../src/cli/format.js'
 import {appPaths} from '../src/config/paths.js'
 
 export default class Copy extends BaseCommand {
@@ -41,7 +42,7 @@ export default class Copy extends BaseCommand {
     const outcome = await sftpCopy(plan, target, showProgress ? (done, total) => process.stderr.write(`\r${progressLine(done, total)}`) : undefined)
     if (showProgress) process.stderr.write('\n')
     const where = outcome.direction === 'upload' ? `${outcome.local} → ${session.id}:${outcome.remote}` : `${session.id}:${outcome.remote} → ${outcome.local}`
-    this.out(`Copied ${outcome.bytes} bytes: ${where}`)
+    this.out(`Copied ${plural(outcome.bytes, 'byte')}: ${where}`)
     return outcome
   }
 }

@@ -4,6 +4,7 @@ import {BaseCommand, apiFlags} from '../src/cli/base-command.js'
 import {withFix} from '../src/cli/failure.js'
 import {followSession} from '../src/cli/follow-session.js'
 import {formatCost} from '../src/cli/format.js'
+import {renderFields} from '../src/cli/output.js'
 import {eventLine} from '../src/cli/session-summary.js'
 import {checkIntRange, checkNotBlank} from '../src/cli/validate.js'
 import {outcomeError} from '../src/cli/wait-outcome.js'
@@ -44,7 +45,7 @@ export default class Done extends BaseCommand {
     }
     this.markSimulated(reply.simulated)
     if (!flags.wait) {
-      this.out(`${reply.session_id}\t${reply.message}`)
+      this.out(renderFields([reply.session_id, reply.message]))
       this.narrate(`Follow it with: gpu-shopper sessions get ${reply.session_id} --watch`)
       return reply
     }
@@ -55,7 +56,7 @@ export default class Done extends BaseCommand {
       onEvent: (event) => this.narrate(eventLine(event)),
     })
     if (outcome.kind !== 'reached') throw outcomeError(outcome, 'stopped', flags.timeout)
-    this.out(`${outcome.session.id}\tstopped, total cost ${formatCost(outcome.session.total_cost_micro_usd)}`)
+    this.out(renderFields([outcome.session.id, `stopped, total cost ${formatCost(outcome.session.total_cost_micro_usd)}`]))
     return {...reply, session: outcome.session}
   }
 }

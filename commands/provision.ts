@@ -6,6 +6,7 @@ import {BaseCommand, apiFlags} from '../src/cli/base-command.js'
 import {defaultConsumer} from '../src/cli/default-consumer.js'
 import {UserError, withNothingHappened} from '../src/cli/errors.js'
 import {followSession} from '../src/cli/follow-session.js'
+import {renderFields} from '../src/cli/output.js'
 import {saveSessionKey} from '../src/cli/save-key.js'
 import {HARD_MAX_WARNING, type Provisioned, endedRepeatNote, provisionAllocation, provisionSession} from '../src/cli/provision.js'
 import {type ProvisionTarget, provisionTarget} from '../src/cli/provision-target.js'
@@ -139,7 +140,7 @@ export default class Provision extends BaseCommand {
       session = outcome.session
       this.out(runningSummary(session, Date.now()))
     } else {
-      this.out(`${session.id}\t${runningSummary(session, Date.now())}`)
+      this.out(renderFields([session.id, runningSummary(session, Date.now())]))
       this.narrate(`Follow it with: gpu-shopper sessions get ${session.id} --watch`)
     }
     if (created.sshKeyPath === null) {

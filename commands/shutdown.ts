@@ -2,9 +2,9 @@ import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand, apiFlags} from '../src/cli/base-command.js'
 import {canPrompt, confirm} from '../src/cli/confirm.js'
-import {EXIT} from '../src/cli/exit-codes.js'
 import {UserError} from '../src/cli/errors.js'
 import {withFix} from '../src/cli/failure.js'
+import {renderFields} from '../src/cli/output.js'
 import {checkNotBlank} from '../src/cli/validate.js'
 import type {MessageReply} from '../src/core/api/common.js'
 import type {SessionDto} from '../src/core/api/sessions.js'
@@ -45,8 +45,10 @@ export default class Shutdown extends BaseCommand {
       }
       this.markSimulated(session.simulated)
       const question = `Force-destroy ${session.id} (${session.gpu_count}x ${session.gpu_type} at ${session.provider}, ${session.status})? Anything on it is lost.`
+      // Answering no is a choice, not a failure: exit 0 and say what was left as it was.
       if (!(await confirm(question))) {
-        throw new UserError('not confirmed; nothing was destroyed', {errorType: 'cancelled', exitCode: EXIT.CONFLICT})
+        this.narrate(`Nothing was done: ${session.id} is still ${session.status}.`)
+        return {message: 'not confirmed; nothing was destroyed', session_id: session.id, simulated: session.simulated}
       }
     }
     let reply: MessageReply
@@ -56,7 +58,7 @@ export default class Shutdown extends BaseCommand {
       throw withFix(err, notFound)
     }
     this.markSimulated(reply.simulated)
-    this.out(`${reply.session_id}\t${reply.message}`)
+    this.out(renderFields([reply.session_id, reply.message]))
     return reply
   }
 }

@@ -6,6 +6,7 @@ import {renderTable} from '../../src/cli/output.js'
 import {outputFlag} from '../../src/cli/output-mode.js'
 import {checkNotBlank} from '../../src/cli/validate.js'
 import {ALLOCATION_STATUSES} from '../../src/cli/allocation-status.js'
+import {countOf} from '../../src/cli/format.js'
 import type {AllocationsReply} from '../../src/core/api/allocations.js'
 
 export default class AllocationsList extends BaseCommand {
@@ -33,7 +34,7 @@ export default class AllocationsList extends BaseCommand {
       this.narrate('No allocations match. Create one with: gpu-shopper allocations create --sku <SKU> --gpus 1 (see `gpu-shopper catalog list`)')
     } else {
       this.out(await renderTable(ALLOCATION_COLUMNS, reply.allocations, {ctx: {now: this.now}}))
-      this.narrate(`${reply.count} of ${reply.total} allocations.`)
+      this.narrate(`${countOf(reply.count, reply.total, 'allocation')}.`)
     }
     return reply
   }

@@ -6,6 +6,7 @@ import {renderTable} from '../../src/cli/output.js'
 import {outputFlag} from '../../src/cli/output-mode.js'
 import {staleProvidersWarning} from '../../src/cli/stale-warning.js'
 import {checkNotBlank} from '../../src/cli/validate.js'
+import {plural} from '../../src/cli/format.js'
 import type {CatalogReply} from '../../src/core/api/catalog.js'
 import {PROVIDER_NAMES} from '../../src/core/provider-name.js'
 
@@ -48,7 +49,7 @@ export default class CatalogList extends BaseCommand {
       )
     } else {
       this.out(await renderTable(CATALOG_COLUMNS, reply.items, {ctx: {now: this.now}}))
-      this.narrate(`${reply.count} SKUs. Allocate one with: gpu-shopper allocations create --sku <SKU> --gpus 1`)
+      this.narrate(`${plural(reply.count, 'SKU')}. Allocate one with: gpu-shopper allocations create --sku <SKU> --gpus 1`)
     }
     return reply
   }

@@ -4,8 +4,8 @@ import {BaseCommand, apiFlags} from '../../src/cli/base-command.js'
 import {COST_BREAKDOWN_COLUMNS, COST_SERIES_COLUMNS, costBreakdownRows} from '../../src/cli/columns/costs.js'
 import {flagError} from '../../src/cli/errors.js'
 import {withFix} from '../../src/cli/failure.js'
-import {formatCost, formatHours} from '../../src/cli/format.js'
-import {renderTable} from '../../src/cli/output.js'
+import {costDigits, formatCost, formatHours, plural} from '../../src/cli/format.js'
+import {renderDetails, renderFields, renderTable} from '../../src/cli/output.js'
 import {checkDate, checkNotBlank} from '../../src/cli/validate.js'
 import type {CostsReply, SessionCostReply} from '../../src/core/api/costs.js'
 
@@ -49,7 +49,14 @@ export default class Costs extends BaseCommand {
         throw withFix(err, {not_found: `No session ${sessionId}. List yours with \`gpu-shopper sessions\`.`})
       }
       this.markSimulated(reply.simulated)
-      this.out(`${reply.session_id}\t${formatCost(reply.total_cost_micro_usd)}\t${formatHours(reply.hours_used)}\t${reply.status}`)
+      this.out(
+        renderDetails([
+          ['Session', reply.session_id],
+          ['Status', reply.status],
+          ['Cost', formatCost(reply.total_cost_micro_usd)],
+          ['Hours used', formatHours(reply.hours_used)],
+        ]),
+      )
       return reply
     }
 
@@ -62,11 +69,14 @@ export default class Costs extends BaseCommand {
     this.markSimulated(reply.simulated)
     const who = reply.consumer_id ?? 'all consumers'
     const range = reply.start_date || reply.end_date ? ` from ${reply.start_date ?? 'the start'} to ${reply.end_date ?? 'today'}` : ''
-    this.narrate(`${who}${range}: ${reply.session_count} sessions, ${formatHours(reply.hours_used)}`)
-    this.out(`Total\t${formatCost(reply.total_cost_micro_usd)}`)
+    this.narrate(`${who}${range}: ${plural(reply.session_count, 'session')}, ${formatHours(reply.hours_used)}`)
     const rows = costBreakdownRows(reply)
-    if (rows.length > 0) this.out(await renderTable(COST_BREAKDOWN_COLUMNS, rows))
-    if (reply.series?.length) this.out(await renderTable(COST_SERIES_COLUMNS, reply.series))
+    const series = reply.series ?? []
+    // The total and the rows it sums share one precision.
+    const ctx = {now: this.now, costDigits: costDigits([reply.total_cost_micro_usd, ...rows.map((r) => r.total_cost_micro_usd), ...series.map((p) => p.total_cost_micro_usd)])}
+    this.out(renderFields(['Total', formatCost(reply.total_cost_micro_usd, ctx.costDigits)]))
+    if (rows.length > 0) this.out(await renderTable(COST_BREAKDOWN_COLUMNS, rows, {ctx}))
+    if (series.length > 0) this.out(await renderTable(COST_SERIES_COLUMNS, series, {ctx}))
     return reply
   }
 }

@@ -2,8 +2,8 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand, apiFlags} from '../../src/cli/base-command.js'
 import {COST_BREAKDOWN_COLUMNS, costBreakdownRows} from '../../src/cli/columns/costs.js'
-import {formatCost, formatHours} from '../../src/cli/format.js'
-import {renderTable} from '../../src/cli/output.js'
+import {costDigits, formatCost, formatHours, plural} from '../../src/cli/format.js'
+import {renderFields, renderTable} from '../../src/cli/output.js'
 import {checkNotBlank} from '../../src/cli/validate.js'
 import type {CostSummaryReply} from '../../src/core/api/costs.js'
 
@@ -23,11 +23,13 @@ export default class CostsSummary extends BaseCommand {
     const reply = await client.costs.summary({consumer_id: flags['consumer-id']})
     this.markSimulated(reply.simulated)
     this.narrate(
-      `${reply.month}${reply.consumer_id ? ` for ${reply.consumer_id}` : ''}: ${reply.session_count} sessions, ${formatHours(reply.hours_used)}, ${reply.active_sessions} running now`,
+      `${reply.month}${reply.consumer_id ? ` for ${reply.consumer_id}` : ''}: ${plural(reply.session_count, 'session')}, ${formatHours(reply.hours_used)}, ${reply.active_sessions} running now`,
     )
-    this.out(`Total\t${formatCost(reply.total_cost_micro_usd)}`)
     const rows = costBreakdownRows({...reply, by_consumer_micro_usd: reply.consumer_id ? {} : reply.by_consumer_micro_usd})
-    if (rows.length > 0) this.out(await renderTable(COST_BREAKDOWN_COLUMNS, rows))
+    // The total and the rows it sums share one precision.
+    const ctx = {now: this.now, costDigits: costDigits([reply.total_cost_micro_usd, ...rows.map((r) => r.total_cost_micro_usd)])}
+    this.out(renderFields(['Total', formatCost(reply.total_cost_micro_usd, ctx.costDigits)]))
+    if (rows.length > 0) this.out(await renderTable(COST_BREAKDOWN_COLUMNS, rows, {ctx}))
     return reply
   }
 }

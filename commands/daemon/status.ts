@@ -1,4 +1,6 @@
 import {BaseCommand} from '../../src/cli/base-command.js'
+import {UserError} from '../../src/cli/errors.js'
+import {EXIT} from '../../src/cli/exit-codes.js'
 import {renderDetails} from '../../src/cli/output.js'
 import {clientForState} from '../../src/client/daemon-process.js'
 import {isDaemonProcess, readDaemonState} from '../../src/client/daemon-state.js'
@@ -26,6 +28,7 @@ export interface DaemonStatus {
 
 export default class DaemonStatusCommand extends BaseCommand {
   static override summary = 'Is the local daemon running, where, and how are its providers'
+  static override description = 'Exits 0 when it runs, 5 when it does not (like `systemctl status`).'
   static override examples = ['<%= config.bin %> daemon status', '<%= config.bin %> daemon status --json']
 
   async run(): Promise<DaemonStatus> {
@@ -48,10 +51,14 @@ export default class DaemonStatusCommand extends BaseCommand {
       log_file: daemonLogFile(paths),
     }
     const state = await readDaemonState(paths)
+    // Like `systemctl status`, "not running" is a non-zero exit, so `daemon status && …` works.
     if (!state || !isDaemonProcess(state.pid)) {
-      this.out('not running')
-      this.narrate('Start it with `gpu-shopper daemon start` (any other command starts it too).')
-      return base
+      throw new UserError('the gpu-shopper daemon is not running', {
+        errorType: 'daemon_not_running',
+        exitCode: EXIT.UNREACHABLE,
+        fix: 'Start it with `gpu-shopper daemon start` (any other command starts it too).',
+        details: {running: false, cli_version: base.cli_version, state_file: base.state_file, log_file: base.log_file},
+      })
     }
     const status: DaemonStatus = {
       ...base,

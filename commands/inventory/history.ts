@@ -6,6 +6,7 @@ import {renderTable} from '../../src/cli/output.js'
 import {sinceParam} from '../../src/cli/since.js'
 import {medianTrendLines} from '../../src/cli/sparkline.js'
 import {checkIntRange, checkNotBlank} from '../../src/cli/validate.js'
+import {plural} from '../../src/cli/format.js'
 import type {HistoryReply} from '../../src/core/api/inventory.js'
 import {PROVIDER_NAMES} from '../../src/core/provider-name.js'
 
@@ -47,7 +48,7 @@ export default class InventoryHistory extends BaseCommand {
     this.out(await renderTable(PRICE_POINT_COLUMNS, reply.points, {ctx: {now: this.now}}))
     // The sparkline is for eyes only: a pipe gets just the rows.
     if (this.interactive) this.out(['', `Median $/GPU/h of ${reply.gpu_type}, oldest to newest:`, ...medianTrendLines(reply.points)].join('\n'))
-    this.narrate(`${reply.count} points.`)
+    this.narrate(`${plural(reply.count, 'point')}.`)
     return reply
   }
 }

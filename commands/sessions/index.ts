@@ -6,6 +6,7 @@ import {flagError} from '../../src/cli/errors.js'
 import {renderTable} from '../../src/cli/output.js'
 import {showSession} from '../../src/cli/session-view.js'
 import {checkIntRange, checkNotBlank} from '../../src/cli/validate.js'
+import {countOf} from '../../src/cli/format.js'
 import type {SessionDto, SessionsReply} from '../../src/core/api/sessions.js'
 import {PROVIDER_NAMES} from '../../src/core/provider-name.js'
 import {SESSION_STATUSES} from '../../src/core/session-status.js'
@@ -53,7 +54,7 @@ export default class Sessions extends BaseCommand {
       this.narrate('No sessions match. Rent a GPU with: gpu-shopper provision --offer-id <ID> --hours 1')
     } else {
       this.out(await renderTable(SESSION_COLUMNS, reply.sessions, {ctx: {now: this.now}}))
-      this.narrate(`${reply.count} of ${reply.total} sessions.`)
+      this.narrate(`${countOf(reply.count, reply.total, 'session')}.`)
     }
     return reply
   }

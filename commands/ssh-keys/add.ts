@@ -26,9 +26,9 @@ export default class SshKeysAdd extends BaseCommand {
   async run(): Promise<SshKeyDto> {
     const {flags} = await this.parse(SshKeysAdd)
     checkNotBlank('title', flags.title)
-    const keyBody = await readPublicKeyInput(flags)
+    const publicKey = await readPublicKeyInput(flags)
     const {client} = await this.connect(flags)
-    const key = await addSshKey(client, flags.title.trim(), keyBody)
+    const key = await addSshKey(client, flags.title.trim(), publicKey)
     this.out(await renderTable(SSH_KEY_COLUMNS, [key], {ctx: {now: this.now}}))
     this.narrate(`Use it with: gpu-shopper provision ... --ssh-key-id ${key.id}`)
     return key

@@ -1,9 +1,10 @@
 import {Command, Flags} from '@oclif/core'
 
 import {type ConnectOptions, type Connection, connectToDaemon} from '../client/ensure-daemon.js'
+import {ENV, readEnv} from '../config/env.js'
 import {failureEnvelope, successEnvelope} from './envelope.js'
 import {EXIT} from './exit-codes.js'
-import {type Failure, describeFailure, failureToJson} from './failure.js'
+import {type Failure, type FailureContext, describeFailure, failureToJson} from './failure.js'
 import {simulatedBanner, stdoutIsTty, style, writeErr, writeOut} from './output.js'
 import {outputFormatIn} from './output-mode.js'
 
@@ -38,6 +39,8 @@ export abstract class BaseCommand extends Command {
   private bannerShown = false
   private interrupt: AbortController | undefined
   private readonly signalHandlers: Array<[NodeJS.Signals, () => void]> = []
+  /** Where this run's requests go, for the fix of a refused token. */
+  private failureContext: FailureContext = {}
 
   /** Epoch ms for renderers; one value per run so a table is consistent. */
   protected readonly now = Date.now()
@@ -101,8 +104,11 @@ export abstract class BaseCommand extends Command {
     if (!this.jsonEnabled()) writeErr(simulatedBanner())
   }
 
-  protected connect(flags: {server?: string}, options: Omit<ConnectOptions, 'server' | 'narrate'> = {}): Promise<Connection> {
-    return connectToDaemon({...options, server: flags.server, narrate: (message) => this.narrate(message)})
+  protected async connect(flags: {server?: string}, options: Omit<ConnectOptions, 'server' | 'narrate'> = {}): Promise<Connection> {
+    const connection = await connectToDaemon({...options, server: flags.server, narrate: (message) => this.narrate(message)})
+    const tokenFromEnv = connection.mode === 'remote' && readEnv(ENV.token, options.env) !== undefined
+    this.failureContext = {connection: {mode: connection.mode, baseUrl: connection.baseUrl, tokenFromEnv}}
+    return connection
   }
 
   /**
@@ -150,7 +156,7 @@ export abstract class BaseCommand extends Command {
       process.exitCode = err.oclif.exit
       return
     }
-    const failure = describeFailure(err)
+    const failure = describeFailure(err, this.failureContext)
     process.exitCode = failure.exitCode
     if (this.envelopeJson()) this.logJson(failureEnvelope(failureToJson(failure), this.warnings))
     // Under bare --output json stdout stays empty, so `ALLOC=$(… --output json | jq -r .id)` is empty, not "null".

@@ -43,6 +43,7 @@ const BY_ERROR_TYPE: Record<string, ExitCode> = {
   service_unavailable: EXIT.UNREACHABLE,
   daemon_unreachable: EXIT.UNREACHABLE,
   daemon_start_failed: EXIT.UNREACHABLE,
+  daemon_not_running: EXIT.UNREACHABLE,
   timeout: EXIT.TIMEOUT,
   interrupted: EXIT.INTERRUPTED,
   internal_error: EXIT.INTERNAL,

@@ -3,7 +3,7 @@ import {describe, expect, it} from 'vitest'
 import {ApiError, DaemonStartError, DaemonUnreachableError} from '../client/errors.js'
 import {EXIT, exitCodeFor} from './exit-codes.js'
 import {UserError, flagError, withNothingHappened} from './errors.js'
-import {describeFailure, failureToJson, flagForField, withFix} from './failure.js'
+import {describeFailure, failureToJson, flagForField, sayOnce, withFix} from './failure.js'
 
 const apiError = (status: number, errorType: string, extra: Record<string, unknown> = {}) =>
   new ApiError({status, errorType, message: `${errorType} happened`, requestId: 'req-1', details: extra})
@@ -102,5 +102,60 @@ describe('withNothingHappened', () => {
     const budget = 'would cost $0.37 but only $0.01 is left. Nothing was created; raise the budget.'
     expect(withNothingHappened(budget, 'No instance was created.')).toBe(budget)
     expect(withNothingHappened('nothing was destroyed', 'No instance was created.')).toBe('nothing was destroyed. No instance was created.')
+  })
+})
+
+describe('a refused token', () => {
+  const refused = () => new ApiError({status: 401, errorType: 'unauthorized', message: 'the bearer token is wrong; the CLI reads the right one from the daemon state file (`gpu-shopper daemon token`)'})
+
+  it('tells a user whose GPU_SHOPPER_TOKEN was refused to unset it or set the right one, not to stop the daemon', () => {
+    const failure = describeFailure(refused(), {connection: {mode: 'remote', baseUrl: 'http://127.0.0.1:8080', tokenFromEnv: true}})
+    expect(failure.exitCode).toBe(EXIT.AUTH)
+    expect(failure.fix).toMatch(/^Unset GPU_SHOPPER_TOKEN/)
+    expect(failure.fix).toContain('set GPU_SHOPPER_TOKEN to a valid token for http://127.0.0.1:8080')
+    expect(failure.fix).not.toContain('daemon stop')
+    // The daemon's hint names the command the fix already gives: said once
+    expect(failure.message).toBe('the bearer token is wrong')
+  })
+
+  it('asks for a token when a server got none, and restarts a local daemon whose state file is stale', () => {
+    const remote = describeFailure(refused(), {connection: {mode: 'remote', baseUrl: 'https://team.example', tokenFromEnv: false}})
+    expect(remote.fix).toMatch(/^Set GPU_SHOPPER_TOKEN to an access token for https:\/\/team\.example/)
+    const local = describeFailure(refused(), {connection: {mode: 'local', baseUrl: 'http://127.0.0.1:8080', tokenFromEnv: false}})
+    expect(local.fix).toContain('gpu-shopper daemon stop')
+    expect(local.fix).not.toContain('GPU_SHOPPER_TOKEN')
+  })
+})
+
+describe('sayOnce', () => {
+  it('cuts the daemon\'s hint when the fix gives the same command, and the fix\'s restatement of the error', () => {
+    // Given the daemon's not-found message and a command's fix for it
+    const said = sayOnce('session sess-x does not exist; run `gpu-shopper sessions` to list yours', 'No session sess-x. List yours with `gpu-shopper sessions`.')
+
+    // Then each part is said once
+    expect(said).toEqual({message: 'session sess-x does not exist', fix: 'List yours with `gpu-shopper sessions`.'})
+  })
+
+  it('keeps a clause that says something the fix does not, and a message with no fix', () => {
+    const keyError = 'key_body: not an OpenSSH public key line; use ssh-ed25519 (`ssh-keygen -t ed25519`)'
+    expect(sayOnce(keyError, 'Correct --key.').message).toBe(keyError)
+    expect(sayOnce('a; run `x`', undefined)).toEqual({message: 'a; run `x`', fix: undefined})
+    expect(sayOnce('offer gone', 'No offer is selected. Pick one.').fix).toBe('No offer is selected. Pick one.')
+  })
+
+  it('applies to every API error the CLI prints', () => {
+    const err = withFix(new ApiError({status: 404, errorType: 'not_found', message: 'SSH key k1 is not registered; `gpu-shopper ssh-keys list` shows the registered ones.'}), {
+      not_found: 'No SSH key k1. List them with `gpu-shopper ssh-keys list`.',
+    })
+    expect(describeFailure(err)).toMatchObject({message: 'SSH key k1 is not registered', fix: 'List them with `gpu-shopper ssh-keys list`.'})
+  })
+})
+
+describe('validation errors', () => {
+  it('name the flag the user typed, not the API field', () => {
+    const failure = describeFailure(new ApiError({status: 400, errorType: 'validation_error', message: 'key_body: not an OpenSSH public key line', details: {field: 'key_body'}}))
+    expect(failure.message).toBe('--key: not an OpenSSH public key line')
+    expect(failure.fix).toContain('Correct --key;')
+    expect(failure.fix).not.toContain('--key-body')
   })
 })

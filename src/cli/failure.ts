@@ -2,6 +2,7 @@ import {ApiError, DaemonStartError, DaemonUnreachableError, isAbortError} from '
 import type {ErrorObject} from './envelope.js'
 import {EXIT, type ExitCode, exitCodeFor} from './exit-codes.js'
 import {UserError} from './errors.js'
+import {plural} from './format.js'
 
 /** Any error, reduced to what the user sees: a message, the fix, and the exit code. */
 export interface Failure {
@@ -23,19 +24,44 @@ const FLAG_FOR_FIELD: Record<string, string> = {
   region_code: 'region',
   ssh_key_ids: 'ssh-key-id',
   gpu_type: 'gpu-type',
+  key_body: 'key',
 }
 
 export function flagForField(field: string): string {
   return `--${FLAG_FOR_FIELD[field] ?? field.replaceAll('_', '-')}`
 }
 
-function fixForApiError(err: ApiError): string | undefined {
+/** Where the failed request went, so a refused token gets the fix that applies to it. */
+export interface FailureContext {
+  connection?: {
+    mode: 'local' | 'remote'
+    baseUrl: string
+    /** A remote connection sent the token of GPU_SHOPPER_TOKEN (a local one sends the state file's). */
+    tokenFromEnv: boolean
+  }
+}
+
+function fixForUnauthorized(context: FailureContext): string {
+  const connection = context.connection
+  if (connection?.mode === 'local') {
+    return 'The daemon no longer accepts the token in its state file: run `gpu-shopper daemon stop` and retry (the next command starts it with a fresh token).'
+  }
+  if (connection?.tokenFromEnv) {
+    return `Unset GPU_SHOPPER_TOKEN (and --server / GPU_SHOPPER_SERVER) to use your local daemon, which needs no token; or set GPU_SHOPPER_TOKEN to a valid token for ${connection.baseUrl} (\`gpu-shopper daemon token\` prints a local daemon's).`
+  }
+  if (connection) {
+    return `Set GPU_SHOPPER_TOKEN to an access token for ${connection.baseUrl} (a local daemon prints its own with \`gpu-shopper daemon token\`).`
+  }
+  return 'Local daemon: run `gpu-shopper daemon stop` and retry (the next command restarts it with a fresh token). Team server: set GPU_SHOPPER_TOKEN to a valid access token, or unset it.'
+}
+
+function fixForApiError(err: ApiError, context: FailureContext): string | undefined {
   const field = typeof err.details.field === 'string' ? err.details.field : undefined
   switch (err.errorType) {
     case 'validation_error':
       return field ? `Correct ${flagForField(field)}; \`--help\` lists the accepted values.` : 'Correct the flag named above; `--help` lists the accepted values.'
     case 'unauthorized':
-      return 'Local daemon: run `gpu-shopper daemon stop` and retry (the next command restarts it with a fresh token). Team server: set GPU_SHOPPER_TOKEN to a valid access token.'
+      return fixForUnauthorized(context)
     case 'forbidden':
       return 'Your token lacks the permission for this; ask the server\'s admin.'
     case 'not_found':
@@ -51,7 +77,7 @@ function fixForApiError(err: ApiError): string | undefined {
       return `Raise the budget with \`gpu-shopper budgets set --consumer-id ${consumer} --monthly-limit USD\` (see it with \`gpu-shopper budgets show --consumer-id ${consumer}\`), or choose a cheaper offer or fewer --hours.`
     }
     case 'rate_limit_exceeded':
-      return `Wait ${err.retryAfterSeconds ?? 'a few'} seconds and retry.`
+      return `Wait ${err.retryAfterSeconds === null ? 'a few seconds' : plural(err.retryAfterSeconds, 'second')} and retry.`
     case 'provider_error':
       return 'The marketplace failed; retry in a minute, and see `gpu-shopper daemon status` for provider health.'
     case 'service_unavailable':
@@ -68,14 +94,43 @@ function isParseError(err: unknown): err is Error & {parse?: unknown} {
   return err instanceof Error && ('parse' in err || /^(Missing required|Nonexistent flag|Unexpected argument|Expected|Parsing --)/.test(err.message))
 }
 
-export function describeFailure(err: unknown): Failure {
+/**
+ * The daemon's messages end with a hint for curl users ("…; run `gpu-shopper sessions` to list
+ * yours") and a command's fix often opens by restating the error ("No session X."). The CLI
+ * prints both, one under the other, so each thing is said once: a message clause whose commands
+ * the fix names too is cut, and so is a fix's opening "No <thing> <id>." when the message names
+ * that id.
+ */
+export function sayOnce(message: string, fix: string | undefined): {message: string; fix: string | undefined} {
+  if (!fix) return {message, fix}
+  let said = message
+  const clauses = message.split(/;\s+/)
+  while (clauses.length > 1) {
+    const commands = [...clauses.at(-1)!.matchAll(/`([^`]+)`/g)].map((m) => m[1]!)
+    if (commands.length === 0 || !commands.every((command) => fix.includes(command))) break
+    clauses.pop()
+    said = clauses.join('; ')
+  }
+  const restated = /^No [\w -]+? (\S+)\.\s+(\S)/.exec(fix)
+  const rest = restated && said.includes(restated[1]!) ? restated[2]!.toUpperCase() + fix.slice(restated[0].length) : fix
+  return {message: said, fix: rest}
+}
+
+/** "key_body: not a key" → "--key: not a key": the message names the flag the user typed. */
+function withFlagName(message: string, field: string | undefined): string {
+  if (!field || !(message.startsWith(`${field}:`) || message.startsWith(`${field} `))) return message
+  return flagForField(field) + message.slice(field.length)
+}
+
+export function describeFailure(err: unknown, context: FailureContext = {}): Failure {
   if (err instanceof UserError) {
     return {message: err.message, errorType: err.errorType, exitCode: err.exitCode, fix: err.fix, requestId: err.requestId, details: err.details}
   }
   if (err instanceof ApiError) {
-    const fix = (err as ApiError & {fix?: string}).fix ?? fixForApiError(err)
+    const field = typeof err.details.field === 'string' ? err.details.field : undefined
+    const said = sayOnce(withFlagName(err.message, field), (err as ApiError & {fix?: string}).fix ?? fixForApiError(err, context))
     const details: Record<string, unknown> = {status: err.status, ...err.details}
-    return {message: err.message, errorType: err.errorType, exitCode: exitCodeFor(err.errorType, err.status), requestId: err.requestId ?? undefined, fix, details}
+    return {message: said.message, errorType: err.errorType, exitCode: exitCodeFor(err.errorType, err.status), requestId: err.requestId ?? undefined, fix: said.fix, details}
   }
   if (err instanceof DaemonUnreachableError) {
     return {message: err.message, errorType: 'daemon_unreachable', exitCode: EXIT.UNREACHABLE, fix: err.fix, details: {url: err.url, reason: err.reason}}

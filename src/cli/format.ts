@@ -15,11 +15,37 @@ export function formatHourly(micro: number): string {
   return `${formatPrice(micro)}/h`
 }
 
-/** Costs read best with cents, but a cost under a cent still shows as not quite nothing. */
-export function formatCost(micro: number): string {
-  if (micro > 0 && micro < 100) return formatUsd(micro, 6)
-  if (micro > 0 && micro < 10_000) return formatUsd(micro, 4)
-  return formatUsd(micro, 2)
+/** Decimals a cost needs: cents, but a cost under a cent still shows as not quite nothing. */
+function digitsFor(micro: number): number {
+  const abs = Math.abs(micro)
+  if (abs > 0 && abs < 100) return 6
+  if (abs > 0 && abs < 10_000) return 4
+  return 2
+}
+
+/**
+ * One precision for costs shown together (rows and the total they sum): the finest any of them
+ * needs, so a "$0.0098" row never sits above a "$0.01" total.
+ */
+export function costDigits(micros: Iterable<number>): number {
+  let digits = 2
+  for (const micro of micros) digits = Math.max(digits, digitsFor(micro))
+  return digits
+}
+
+/** "$12.00", "$0.0098": cents, or finer for a cost under a cent; `digits` (from `costDigits`) for a group. */
+export function formatCost(micro: number, digits = digitsFor(micro)): string {
+  return formatUsd(micro, digits)
+}
+
+/** "1 session", "2 sessions", "0 sessions". */
+export function plural(count: number, noun: string, pluralNoun = `${noun}s`): string {
+  return `${count.toLocaleString('en-US')} ${count === 1 ? noun : pluralNoun}`
+}
+
+/** "1 of 1 session", "3 of 40 offers": the noun agrees with the total. */
+export function countOf(count: number, total: number, noun: string, pluralNoun = `${noun}s`): string {
+  return `${count.toLocaleString('en-US')} of ${plural(total, noun, pluralNoun)}`
 }
 
 /** "97.5%" for a 0-1 reliability, "-" when the provider gives none. */
@@ -36,6 +62,17 @@ export function formatClock(iso: string | null | undefined, now: number = Date.n
   const today = new Date(now)
   const sameDay = at.getFullYear() === today.getFullYear() && at.getMonth() === today.getMonth() && at.getDate() === today.getDate()
   return sameDay ? hhmm : `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())} ${hhmm}`
+}
+
+const ISO_TIME = /\b\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:\d\d)/g
+
+/**
+ * Event messages written by the daemon carry RFC 3339 times ("extended by 1h to
+ * 2026-01-01T15:00:00.000Z"); shown beside local clock times they read as another format and
+ * another zone, so they become `formatClock` times too.
+ */
+export function localizeTimes(text: string, now: number = Date.now()): string {
+  return text.replace(ISO_TIME, (iso) => formatClock(iso, now))
 }
 
 /** "45s", "12m", "3h 5m", "2d 4h": a duration in the two largest units that matter. */

@@ -48,6 +48,14 @@ export async function renderTable<T>(columns: readonly Column<T>[], rows: readon
   return table.toString()
 }
 
+/**
+ * One record on one line: tab-separated for a pipe (`cut -f`), two spaces apart on a terminal,
+ * where a raw tab jumps to the next tab stop and reads as a glitch.
+ */
+export function renderFields(fields: readonly string[], tty = stdoutIsTty()): string {
+  return tty ? fields.join('  ') : fields.map((field) => field.replace(/[\t\n]/g, ' ')).join('\t')
+}
+
 /** "Label   value" lines for a single resource; the same on a TTY and in a pipe, minus colour. */
 export function renderDetails(pairs: ReadonlyArray<readonly [string, string]>, tty = stdoutIsTty()): string {
   const width = Math.max(...pairs.map(([label]) => label.length))

@@ -1,4 +1,4 @@
-import {formatPrice} from '../../src/cli/format.js'
+import {formatPrice, plural} from '../../src/cli/format.js'
 import {toMicroUsd} from '../../src/core/money.js'
 import type {QuickFilters} from './offer-index.js'
 
@@ -39,6 +39,6 @@ export function describeQuickFilters(quick: QuickFilters): string {
   const parts: string[] = []
   if (quick.minVramGb !== undefined) parts.push(`VRAM ≥ ${quick.minVramGb} GB`)
   if (quick.maxPriceMicroUsd !== undefined) parts.push(`≤ ${formatPrice(quick.maxPriceMicroUsd)}/h`)
-  if (quick.minGpuCount !== undefined) parts.push(`≥ ${quick.minGpuCount} GPUs`)
+  if (quick.minGpuCount !== undefined) parts.push(`≥ ${plural(quick.minGpuCount, 'GPU')}`)
   return parts.join(' · ')
 }

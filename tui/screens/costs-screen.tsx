@@ -2,7 +2,7 @@ import {Box, Text} from 'ink'
 
 import {costBreakdownRows, type CostBreakdownRow} from '../../src/cli/columns/costs.js'
 import {budgetState} from '../../src/cli/columns/budgets.js'
-import {formatCost} from '../../src/cli/format.js'
+import {costDigits, formatCost, plural} from '../../src/cli/format.js'
 import {fit} from '../components/fit.js'
 import {useNow} from '../hooks/use-now.js'
 import {usePoll} from '../hooks/use-poll.js'
@@ -53,6 +53,9 @@ export function CostsScreen({height, width}: CostsScreenProps) {
   const shownDays = days.slice(-dayLines)
   const barWidth = Math.max(4, width - 28)
   const error = summary.error ?? daily.error ?? budgets.error
+  // The month's total and the rows that sum to it share one precision; so do the days.
+  const totalDigits = costDigits([s?.total_cost_micro_usd ?? 0, ...breakdown.map((r) => r.total_cost_micro_usd)])
+  const dayDigits = costDigits(byDay.values())
 
   return (
     <Box flexDirection="column" height={height} width={width} overflow="hidden">
@@ -62,9 +65,9 @@ export function CostsScreen({height, width}: CostsScreenProps) {
           <Text>
             {`  ${s.month}: `}
             <Text bold color="green">
-              {formatCost(s.total_cost_micro_usd)}
+              {formatCost(s.total_cost_micro_usd, totalDigits)}
             </Text>
-            {`  ${s.session_count} sessions, ${s.hours_used.toFixed(2)} machine-hours billed, ${s.active_sessions} active now`}
+            {`  ${plural(s.session_count, 'session')}, ${s.hours_used.toFixed(2)} machine-hours billed, ${s.active_sessions} active now`}
           </Text>
         ) : (
           <Text dimColor>  loading…</Text>
@@ -80,7 +83,7 @@ export function CostsScreen({height, width}: CostsScreenProps) {
               .slice(0, breakdownLines)
               .map((r) => (
                 <Text key={r.key} wrap="truncate">
-                  {`${fit(r.key, columnWidth - 12)} ${fit(formatCost(r.total_cost_micro_usd), 10, 'right')}`}
+                  {`${fit(r.key, columnWidth - 12)} ${fit(formatCost(r.total_cost_micro_usd, totalDigits), 10, 'right')}`}
                 </Text>
               ))}
             {s && section(dimension).length === 0 ? <Text dimColor>nothing yet</Text> : null}
@@ -94,7 +97,7 @@ export function CostsScreen({height, width}: CostsScreenProps) {
         return (
           <Text key={day} wrap="truncate">
             <Text dimColor>{`${day} `}</Text>
-            {`${fit(formatCost(micro), 10, 'right')} `}
+            {`${fit(formatCost(micro, dayDigits), 10, 'right')} `}
             <Text color="green">{bar(micro, maxDay, barWidth)}</Text>
           </Text>
         )

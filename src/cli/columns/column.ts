@@ -5,6 +5,8 @@
 export interface RenderContext {
   /** Epoch ms "now", injected so renderers stay pure and testable. */
   now: number
+  /** Decimals of every cost in the table (`costDigits` of the rows and their total). */
+  costDigits?: number
 }
 
 export interface Column<T> {

@@ -17,12 +17,12 @@ export interface CostSeriesRow {
 export const COST_BREAKDOWN_COLUMNS: readonly Column<CostBreakdownRow>[] = [
   {id: 'dimension', header: 'BY', value: (r) => r.dimension.replace('_', ' ')},
   {id: 'key', header: 'NAME', value: (r) => r.key},
-  {id: 'cost', header: 'COST', align: 'right', value: (r) => formatCost(r.total_cost_micro_usd)},
+  {id: 'cost', header: 'COST', align: 'right', value: (r, ctx) => formatCost(r.total_cost_micro_usd, ctx.costDigits)},
 ]
 
 export const COST_SERIES_COLUMNS: readonly Column<CostSeriesRow>[] = [
   {id: 'period', header: 'PERIOD', value: (r) => r.period},
-  {id: 'cost', header: 'COST', align: 'right', value: (r) => formatCost(r.total_cost_micro_usd)},
+  {id: 'cost', header: 'COST', align: 'right', value: (r, ctx) => formatCost(r.total_cost_micro_usd, ctx.costDigits)},
 ]
 
 /** Flattens the reply's micro-USD maps, largest first within each dimension. */
