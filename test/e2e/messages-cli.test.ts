@@ -9,7 +9,7 @@ import {runCliOnTty} from '../support/tty-cli.js'
  * `daemon start --simulate`: errors name the flag that was typed and the fix that applies, say
  * each thing once, and a declined prompt is not an error.
  */
-describe('messages of the CLI', () => {
+describe('messages and output of the CLI', () => {
   let home: TempHome
   let url: string
   const cli = (...args: string[]) => runCli(args, {env: home.env, timeoutMs: 60_000})
@@ -115,5 +115,31 @@ describe('messages of the CLI', () => {
     expect(after.json<{status: string}>().data.status).not.toMatch(/stopping|stopped/)
 
     await cli('shutdown', session.id, '--yes')
+  })
+
+  it('prints aligned, labelled, pluralised text on a terminal and keeps tabs for a pipe', async () => {
+    const offers = await cli('inventory', '--gpu-type', 'RTX 4090', '--limit', '1', '--json')
+    const offer = offers.json<{offers: Array<{id: string}>}>().data.offers[0]!
+
+    // When a session is rented at a terminal
+    const rented = await runCliOnTty(['provision', '--offer-id', offer.id, '--consumer-id', 'tty-app', '--workload-type', 'llm', '--hours', '1'], {env: home.env})
+    expect(rented.exitCode, rented.screen).toBe(0)
+    const id = /(sess-[0-9a-f]{12})/.exec(rented.screen)![1]!
+
+    // Then its line has no raw tab, but piped output does (for `cut -f`)
+    expect(rented.screen).toMatch(new RegExp(`^${id}  (pending|provisioning|running) on RTX 4090`, 'm'))
+    expect(rented.screen).not.toContain('\t')
+    const piped = await cli('done', id)
+    expect(piped.stdout).toMatch(new RegExp(`^${id}\t`))
+
+    // And one session's cost labels each figure
+    const cost = await runCliOnTty(['costs', '--session-id', id], {env: home.env})
+    expect(cost.exitCode, cost.screen).toBe(0)
+    for (const label of ['Session', 'Status', 'Cost', 'Hours used']) expect(cost.screen).toMatch(new RegExp(`^${label} +\\S`, 'm'))
+    expect(cost.screen).toMatch(new RegExp(`^Session +${id}$`, 'm'))
+
+    // And counts agree with their number
+    const listed = await cli('sessions', '--consumer-id', 'tty-app')
+    expect(listed.stderr).toContain('1 of 1 session.')
   })
 })
