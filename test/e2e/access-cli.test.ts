@@ -110,6 +110,23 @@ describe('access to a session through the CLI binary', () => {
     expect((await readFile(back)).equals(original)).toBe(true)
   })
 
+  it('shows a copied file to the session\'s shell, and copies back what the shell wrote: one machine', async () => {
+    // Given a text file copied up
+    const local = join(home.home, 'notes.txt')
+    await writeFile(local, 'lr=3e-4\nepochs=3\n')
+    await ok('copy', local, `${sessionId}:/workspace/notes.txt`)
+
+    // When the shell reads it and writes a file of its own
+    const read = await ok('connect', sessionId, '--', 'cat /workspace/notes.txt | grep epochs && ls /workspace')
+    await ok('connect', sessionId, '--', 'nvidia-smi -L > /workspace/gpus.txt')
+    const back = join(home.home, 'gpus.txt')
+    await ok('copy', `${sessionId}:/workspace/gpus.txt`, back)
+
+    // Then each side sees the other's file
+    expect(read.stdout).toBe('epochs=3\nnotes.txt\nrandom.bin\n')
+    expect(await readFile(back, 'utf8')).toMatch(/^GPU 0: NVIDIA GeForce RTX 4090 \(UUID: GPU-[0-9a-f-]{36}\)\n$/)
+  })
+
   it('writes ssh-config blocks with consent, and drops them once the session has ended', async () => {
     // Given a user config with an unrelated entry
     const userConfig = join(userHome, '.ssh', 'config')

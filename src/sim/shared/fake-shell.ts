@@ -1,5 +1,19 @@
+import {posix} from 'node:path'
+
 import type {GpuBox} from './gpu-box.js'
+import {FsError, type MemoryFs} from './memory-fs.js'
 import {runNvidiaSmi, type CommandResult, type GpuLoad} from './nvidia-smi.js'
+import {longListing} from './sftp-server.js'
+
+/** What `df` and `free` report about the simulated machine. */
+export interface MachineHardware {
+  /** Size of the root filesystem in GB. */
+  diskGb: number
+  /** What `df` names as the root filesystem: `overlay` in a Vast container, `/dev/vda1` on a VM. */
+  rootDevice: string
+  memoryMiB: number
+  cpus: number
+}
 
 export interface ShellContext {
   hostname: string
@@ -7,15 +21,42 @@ export interface ShellContext {
   gpuLoad(): GpuLoad
   /** The GPUs nvidia-smi reports (the machine's own, or what it was told to claim), read on every command. */
   gpus(): GpuBox
-  /** Epoch ms from the simulator's clock, for the dates nvidia-smi prints. */
+  /** Epoch ms from the simulator's clock, for the dates nvidia-smi, ls and date print. */
   now(): number
+  /** The machine's one disk, shared by every exec, shell and SFTP session. */
+  fs: MemoryFs
+  hardware: MachineHardware
   /** Who is logged in; `root` when absent (Vast containers only have root). */
   user?: string
+  /** Output goes to a terminal: `ls` puts names on one line, as it does for a person. */
+  tty?: boolean
+}
+
+/** What one shell keeps between the lines it runs. */
+export interface ShellSession {
+  cwd: string
+  previousCwd: string
+  env: Record<string, string>
+  lastCode: number
+  /** Set by `exit`: nothing more runs. */
+  exited: number | null
 }
 
 /** Home directory of the logged-in user, as `pwd` and the prompt show it. */
 export function homeOf(user: string): string {
   return user === 'root' ? '/root' : `/home/${user}`
+}
+
+export function newShellSession(ctx: ShellContext): ShellSession {
+  const user = ctx.user ?? 'root'
+  const home = homeOf(user)
+  return {
+    cwd: ctx.fs.isDir(home) ? home : '/',
+    previousCwd: home,
+    env: {HOME: home, USER: user, LOGNAME: user, SHELL: '/bin/bash', PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8'},
+    lastCode: 0,
+    exited: null,
+  }
 }
 
 /** `id` output: root, or an Ubuntu cloud image's default user (uid 1000, in sudo). */
@@ -24,9 +65,7 @@ function idLine(user: string): string {
   return `uid=1000(${user}) gid=1000(${user}) groups=1000(${user}),4(adm),27(sudo)\n`
 }
 
-type Token = {word: string} | {op: '&&' | '||' | ';' | '|'}
-
-const OS_RELEASE = `PRETTY_NAME="Ubuntu 22.04.5 LTS"
+export const OS_RELEASE = `PRETTY_NAME="Ubuntu 22.04.5 LTS"
 NAME="Ubuntu"
 VERSION_ID="22.04"
 VERSION="22.04.5 LTS (Jammy Jellyfish)"
@@ -41,88 +80,606 @@ UBUNTU_CODENAME=jammy
 `
 
 const KERNEL = '5.15.0-124-generic'
+/** What the OS image itself takes on the root filesystem before the user writes anything. */
+const IMAGE_BYTES = 4.2 * 1024 ** 3
+
+/** Commands this shell runs; anything else is answered as not available on a simulated instance. */
+export const SHELL_COMMANDS = [
+  'ls', 'cd', 'pwd', 'cat', 'echo', 'printf', 'mkdir', 'rm', 'rmdir', 'touch', 'cp', 'mv', 'head', 'tail', 'wc', 'grep', 'df', 'free',
+  'uname', 'whoami', 'hostname', 'id', 'nvidia-smi', 'date', 'env', 'printenv', 'export', 'nproc', 'which', 'true', 'false', ':',
+  'sleep', 'exit', 'sudo', 'bash', 'sh',
+] as const
+
+interface Segment {
+  text: string
+  quote: 'none' | 'single' | 'double'
+}
+
+type Word = Segment[]
+type Op = '&&' | '||' | ';' | '|' | '>' | '>>' | '<' | '2>' | '2>>' | '2>&1' | '&>'
+type Token = {word: Word} | {op: Op}
+
+interface Redirect {
+  op: '>' | '>>' | '<' | '2>' | '2>>' | '2>&1' | '&>'
+  target: Word | null
+}
+
+interface SimpleCommand {
+  words: Word[]
+  redirects: Redirect[]
+}
+
+interface Output {
+  stdout: Buffer
+  stderr: string
+  code: number
+}
+
+/** Deep enough for `sudo bash -c "sh -c '…'"`; a loop of wrappers ends here. */
+const MAX_DEPTH = 8
 
 /**
- * A tiny stand-in for bash inside a simulated container: enough for health checks, GPU probes
- * and a human poking around the browser terminal. Supports quoting and `&&`, `||`, `;`; no
- * pipes, redirections or variables.
+ * A small stand-in for bash on a simulated machine: quoting, `$VAR`, `~`, globs, pipes `|`,
+ * redirections `>`, `>>`, `<`, `2>`, `2>&1`, and `&&`, `||`, `;`, over the machine's own disk.
+ * It runs the commands people try first (SHELL_COMMANDS) and says plainly that anything else
+ * is not available here, with bash's exit code for a missing command.
  */
-export function runShellCommand(line: string, ctx: ShellContext): CommandResult {
+export function runShellCommand(line: string, ctx: ShellContext, session: ShellSession = newShellSession(ctx)): CommandResult {
+  const out = runShellLine(line, ctx, session)
+  return {stdout: out.stdout.toString('utf8'), stderr: out.stderr, code: out.code}
+}
+
+/** As runShellCommand, with stdout as bytes (`cat` of an uploaded binary must come back intact). */
+export function runShellLine(line: string, ctx: ShellContext, session: ShellSession = newShellSession(ctx), depth = 0): Output {
   const tokens = tokenize(line)
-  if (typeof tokens === 'string') return {stdout: '', stderr: `bash: ${tokens}\n`, code: 2}
-  let stdout = ''
+  if (typeof tokens === 'string') return {stdout: Buffer.alloc(0), stderr: `bash: ${tokens}\n`, code: 2}
+  const chunks: Buffer[] = []
   let stderr = ''
-  let code = 0
-  let words: string[] = []
+  let code = session.lastCode
+  let pipeline: Token[][] = [[]]
   let skip = false
-  const flush = (): boolean => {
-    if (words.length > 0 && !skip) {
-      const result = runSimple(words, ctx)
-      stdout += result.stdout
+  const runPipeline = () => {
+    const commands = pipeline.filter((c) => c.length > 0)
+    pipeline = [[]]
+    if (commands.length === 0 || skip || session.exited !== null) return
+    let input: Buffer = Buffer.alloc(0)
+    for (const [i, tokensOfCommand] of commands.entries()) {
+      const parsed = parseCommand(tokensOfCommand)
+      if (typeof parsed === 'string') {
+        stderr += `bash: ${parsed}\n`
+        code = 2
+        input = Buffer.alloc(0)
+        continue
+      }
+      const result = runCommand(parsed, ctx, session, input, depth)
       stderr += result.stderr
       code = result.code
+      input = result.stdout
+      if (session.exited !== null) break
+      if (i === commands.length - 1) chunks.push(result.stdout)
     }
-    words = []
-    return true
+    session.lastCode = code
   }
   for (const token of tokens) {
+    if ('op' in token && (token.op === '&&' || token.op === '||' || token.op === ';')) {
+      runPipeline()
+      if (session.exited !== null) break
+      // A skipped pipeline leaves the status as it was, so `false && a || b` runs b.
+      skip = token.op === '&&' ? code !== 0 : token.op === '||' ? code === 0 : false
+    } else if ('op' in token && token.op === '|') pipeline.push([])
+    else pipeline[pipeline.length - 1]?.push(token)
+  }
+  runPipeline()
+  if (session.exited !== null) code = session.exited
+  return {stdout: Buffer.concat(chunks), stderr, code}
+}
+
+function parseCommand(tokens: Token[]): SimpleCommand | string {
+  const words: Word[] = []
+  const redirects: Redirect[] = []
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i] as Token
     if ('word' in token) {
       words.push(token.word)
       continue
     }
-    if (token.op === '|') return {stdout, stderr: stderr + 'bash: pipes are not supported by this simulated host\n', code: 2}
-    flush()
-    skip = token.op === '&&' ? code !== 0 : token.op === '||' ? code === 0 : false
+    if (token.op === '2>&1') {
+      redirects.push({op: '2>&1', target: null})
+      continue
+    }
+    const next = tokens[i + 1]
+    if (!next || !('word' in next)) return `syntax error near unexpected token \`${next && 'op' in next ? next.op : 'newline'}'`
+    redirects.push({op: token.op as Redirect['op'], target: next.word})
+    i++
   }
-  flush()
-  return {stdout, stderr, code}
+  return {words, redirects}
 }
 
-function runSimple(words: string[], ctx: ShellContext): CommandResult {
-  const [command = '', ...args] = words
-  switch (command) {
-    case 'true':
-    case ':':
-      return ok('')
-    case 'false':
-      return {stdout: '', stderr: '', code: 1}
-    case 'echo': {
-      const noNewline = args[0] === '-n'
-      const text = (noNewline ? args.slice(1) : args).join(' ')
-      return ok(noNewline ? text : text + '\n')
+function runCommand(command: SimpleCommand, ctx: ShellContext, session: ShellSession, stdin: Buffer, depth: number): Output {
+  let input = stdin
+  let stdoutTo: {path: string; append: boolean} | null = null
+  let stderrTo: {path: string; append: boolean} | 'stdout' | null = null
+  for (const r of command.redirects) {
+    if (r.op === '2>&1') {
+      stderrTo = 'stdout'
+      continue
     }
-    case 'hostname':
-      return ok(ctx.hostname + '\n')
-    case 'whoami':
-      return ok((ctx.user ?? 'root') + '\n')
-    case 'pwd':
-      return ok(homeOf(ctx.user ?? 'root') + '\n')
-    case 'id':
-      return ok(idLine(ctx.user ?? 'root'))
-    case 'uname':
-      return ok(uname(args, ctx.hostname))
-    case 'cat':
-      return cat(args)
-    case 'nvidia-smi':
-      return runNvidiaSmi(args, {box: ctx.gpus(), load: ctx.gpuLoad(), now: ctx.now()})
-    case 'sleep':
-      // Returns at once: nothing in the simulator should make a test wait on wall time.
-      return ok('')
-    case 'exit':
-      return {stdout: '', stderr: '', code: Number.parseInt(args[0] ?? '0', 10) || 0}
-    case 'sudo': {
-      // Passwordless, as for TensorDock's `user`: run the rest as root.
-      const rest = args.filter((a, i) => !(a.startsWith('-') && args.slice(0, i).every((b) => b.startsWith('-'))))
-      if (rest.length === 0) return {stdout: '', stderr: 'usage: sudo command\n', code: 1}
-      return runSimple(rest, {...ctx, user: 'root'})
+    const [target = ''] = expandWord(r.target as Word, ctx, session, false)
+    const path = resolvePath(session, target)
+    if (r.op === '<') {
+      try {
+        input = ctx.fs.readFile(path)
+      } catch (error) {
+        return {stdout: Buffer.alloc(0), stderr: `bash: ${target}: ${fsMessage(error)}\n`, code: 1}
+      }
+    } else if (r.op === '>' || r.op === '>>') stdoutTo = {path, append: r.op === '>>'}
+    else if (r.op === '2>' || r.op === '2>>') stderrTo = {path, append: r.op === '2>>'}
+    else {
+      stdoutTo = {path, append: false}
+      stderrTo = 'stdout'
     }
-    case 'bash':
-    case 'sh':
-      if (args[0] === '-c' && args[1] !== undefined) return runShellCommand(args[1], ctx)
-      return {stdout: '', stderr: `${command}: only -c is supported by this simulated host\n`, code: 2}
-    default:
-      return {stdout: '', stderr: `bash: ${command}: command not found\n`, code: 127}
   }
+
+  const argv = command.words.flatMap((w) => expandWord(w, ctx, session, true))
+  // `FOO=bar` alone sets a shell variable.
+  if (argv.length > 0 && argv.every((a) => /^[A-Za-z_][A-Za-z0-9_]*=/.test(a))) {
+    for (const a of argv) session.env[a.slice(0, a.indexOf('='))] = a.slice(a.indexOf('=') + 1)
+    return {stdout: Buffer.alloc(0), stderr: '', code: 0}
+  }
+  let result = argv.length === 0 ? {stdout: Buffer.alloc(0), stderr: '', code: 0} : runProgram(argv, ctx, session, input, depth)
+
+  if (stderrTo === 'stdout') result = {...result, stdout: Buffer.concat([result.stdout, Buffer.from(result.stderr)]), stderr: ''}
+  else if (stderrTo) {
+    const failed = writeRedirect(ctx, stderrTo, Buffer.from(result.stderr))
+    result = {...result, stderr: failed ?? ''}
+  }
+  if (stdoutTo) {
+    const failed = writeRedirect(ctx, stdoutTo, result.stdout)
+    if (failed) return {stdout: Buffer.alloc(0), stderr: result.stderr + failed, code: 1}
+    result = {...result, stdout: Buffer.alloc(0)}
+  }
+  return result
+}
+
+/** Writes a redirection's output; returns bash's complaint when it cannot. */
+function writeRedirect(ctx: ShellContext, to: {path: string; append: boolean}, data: Buffer): string | null {
+  if (to.path === '/dev/null') return null
+  try {
+    ctx.fs.writeFile(to.path, data, {append: to.append})
+    return null
+  } catch (error) {
+    return `bash: ${to.path}: ${fsMessage(error)}\n`
+  }
+}
+
+type Program = (args: string[], io: {ctx: ShellContext; session: ShellSession; stdin: Buffer; depth: number}) => Output
+
+function text(stdout: string, code = 0, stderr = ''): Output {
+  return {stdout: Buffer.from(stdout), stderr, code}
+}
+
+function runProgram(argv: string[], ctx: ShellContext, session: ShellSession, stdin: Buffer, depth: number): Output {
+  const [name = '', ...args] = argv
+  const program = PROGRAMS[name.startsWith('/usr/bin/') || name.startsWith('/bin/') ? posix.basename(name) : name]
+  if (!program) return text('', 127, `${name}: not available on this simulated instance\n`)
+  return program(args, {ctx, session, stdin, depth})
+}
+
+const PROGRAMS: Record<string, Program> = {
+  true: () => text(''),
+  ':': () => text(''),
+  false: () => text('', 1),
+  // Returns at once: nothing in the simulator should make a test wait on wall time.
+  sleep: () => text(''),
+  exit: (args, {session}) => {
+    session.exited = Number.parseInt(args[0] ?? String(session.lastCode), 10) || 0
+    return text('', session.exited)
+  },
+  echo: (args) => {
+    let i = 0
+    let newline = true
+    let escapes = false
+    while (args[i] !== undefined && /^-[neE]+$/.test(args[i] as string)) {
+      if ((args[i] as string).includes('n')) newline = false
+      if ((args[i] as string).includes('e')) escapes = true
+      if ((args[i] as string).includes('E')) escapes = false
+      i++
+    }
+    const body = args.slice(i).join(' ')
+    return text((escapes ? unescape(body) : body) + (newline ? '\n' : ''))
+  },
+  printf: (args) => {
+    const [format = '', ...values] = args
+    let out = ''
+    let index = 0
+    // Like printf(1): the format is reused while arguments remain.
+    do {
+      out += unescape(format).replace(/%[sdb%]/g, (spec) => (spec === '%%' ? '%' : spec === '%d' ? String(Number.parseInt(values[index++] ?? '0', 10) || 0) : (values[index++] ?? '')))
+    } while (index < values.length && index > 0)
+    return text(out)
+  },
+  hostname: (_args, {ctx}) => text(ctx.hostname + '\n'),
+  whoami: (_args, {ctx}) => text((ctx.user ?? 'root') + '\n'),
+  id: (_args, {ctx}) => text(idLine(ctx.user ?? 'root')),
+  pwd: (_args, {session}) => text(session.cwd + '\n'),
+  uname: (args, {ctx}) => text(uname(args, ctx.hostname)),
+  nproc: (_args, {ctx}) => text(`${ctx.hardware.cpus}\n`),
+  date: (_args, {ctx}) => text(dateLine(ctx.now())),
+  env: (_args, {session}) => text(Object.entries(session.env).map(([k, v]) => `${k}=${v}\n`).join('')),
+  printenv: (args, {session}) => {
+    if (args.length === 0) return text(Object.entries(session.env).map(([k, v]) => `${k}=${v}\n`).join(''))
+    const values = args.map((a) => session.env[a])
+    return text(values.filter((v) => v !== undefined).map((v) => v + '\n').join(''), values.every((v) => v !== undefined) ? 0 : 1)
+  },
+  export: (args, {session}) => {
+    for (const a of args) if (a.includes('=')) session.env[a.slice(0, a.indexOf('='))] = a.slice(a.indexOf('=') + 1)
+    return text('')
+  },
+  which: (args) => {
+    const found = args.filter((a) => (SHELL_COMMANDS as readonly string[]).includes(a) && !['cd', 'export', 'exit', ':'].includes(a))
+    return text(found.map((a) => `/usr/bin/${a}\n`).join(''), found.length === args.length ? 0 : 1)
+  },
+  'nvidia-smi': (args, {ctx}) => {
+    const r = runNvidiaSmi(args, {box: ctx.gpus(), load: ctx.gpuLoad(), now: ctx.now()})
+    return {stdout: Buffer.from(r.stdout), stderr: r.stderr, code: r.code}
+  },
+  sudo: (args, {ctx, session, stdin, depth}) => {
+    // Passwordless, as for TensorDock's `user`: run the rest as root.
+    const rest = args.filter((a, i) => !(a.startsWith('-') && args.slice(0, i).every((b) => b.startsWith('-'))))
+    if (rest.length === 0) return text('', 1, 'usage: sudo command\n')
+    const asRoot: ShellContext = {...ctx, user: 'root'}
+    return runProgram(rest, asRoot, {...session, env: {...session.env, USER: 'root', HOME: '/root'}}, stdin, depth + 1)
+  },
+  bash: shellProgram('bash'),
+  sh: shellProgram('sh'),
+  cd: (args, {ctx, session}) => {
+    const operand = args.find((a) => a !== '--' && a !== '-P' && a !== '-L')
+    const wanted = operand === undefined ? (session.env.HOME ?? '/') : operand === '-' ? session.previousCwd : operand
+    const path = resolvePath(session, wanted)
+    const stat = ctx.fs.stat(path)
+    if (!stat) return text('', 1, `bash: cd: ${wanted}: No such file or directory\n`)
+    if (stat.kind !== 'dir') return text('', 1, `bash: cd: ${wanted}: Not a directory\n`)
+    session.previousCwd = session.cwd
+    session.cwd = path
+    session.env.PWD = path
+    return text(operand === '-' ? path + '\n' : '')
+  },
+  ls,
+  cat: (args, {ctx, session, stdin}) => {
+    const operands = args.filter((a) => a === '-' || !a.startsWith('-'))
+    if (operands.length === 0) return {stdout: stdin, stderr: '', code: 0}
+    const parts: Buffer[] = []
+    let stderr = ''
+    for (const operand of operands) {
+      if (operand === '-') {
+        parts.push(stdin)
+        continue
+      }
+      try {
+        parts.push(ctx.fs.readFile(resolvePath(session, operand)))
+      } catch (error) {
+        stderr += `cat: ${operand}: ${fsMessage(error)}\n`
+      }
+    }
+    return {stdout: Buffer.concat(parts), stderr, code: stderr ? 1 : 0}
+  },
+  mkdir: (args, {ctx, session}) => {
+    const {flags, operands} = options(args)
+    if (operands.length === 0) return text('', 1, "mkdir: missing operand\nTry 'mkdir --help' for more information.\n")
+    let stderr = ''
+    for (const operand of operands) {
+      try {
+        ctx.fs.mkdir(resolvePath(session, operand), {parents: flags.has('p')})
+      } catch (error) {
+        stderr += `mkdir: cannot create directory ‘${operand}’: ${fsMessage(error)}\n`
+      }
+    }
+    return text('', stderr ? 1 : 0, stderr)
+  },
+  rmdir: (args, {ctx, session}) => {
+    let stderr = ''
+    for (const operand of options(args).operands) {
+      const path = resolvePath(session, operand)
+      if (ctx.fs.stat(path)?.kind === 'file') stderr += `rmdir: failed to remove '${operand}': Not a directory\n`
+      else {
+        try {
+          ctx.fs.remove(path)
+        } catch (error) {
+          stderr += `rmdir: failed to remove '${operand}': ${fsMessage(error)}\n`
+        }
+      }
+    }
+    return text('', stderr ? 1 : 0, stderr)
+  },
+  rm: (args, {ctx, session}) => {
+    const {flags, operands} = options(args)
+    const recursive = flags.has('r') || flags.has('R')
+    const force = flags.has('f')
+    if (operands.length === 0 && !force) return text('', 1, "rm: missing operand\nTry 'rm --help' for more information.\n")
+    let stderr = ''
+    for (const operand of operands) {
+      const path = resolvePath(session, operand)
+      const stat = ctx.fs.stat(path)
+      if (!stat) {
+        if (!force) stderr += `rm: cannot remove '${operand}': No such file or directory\n`
+      } else if (stat.kind === 'dir' && !recursive) stderr += `rm: cannot remove '${operand}': Is a directory\n`
+      else if (path === '/') stderr += "rm: it is dangerous to operate recursively on '/'\nrm: use --no-preserve-root to override this failsafe\n"
+      else ctx.fs.remove(path, {recursive})
+    }
+    return text('', stderr ? 1 : 0, stderr)
+  },
+  touch: (args, {ctx, session}) => {
+    let stderr = ''
+    for (const operand of options(args).operands) {
+      try {
+        ctx.fs.create(resolvePath(session, operand))
+      } catch (error) {
+        stderr += `touch: cannot touch '${operand}': ${fsMessage(error)}\n`
+      }
+    }
+    return text('', stderr ? 1 : 0, stderr)
+  },
+  cp: (args, io) => copyOrMove('cp', args, io),
+  mv: (args, io) => copyOrMove('mv', args, io),
+  head: (args, io) => headOrTail('head', args, io),
+  tail: (args, io) => headOrTail('tail', args, io),
+  wc: (args, {ctx, session, stdin}) => {
+    const {flags, operands} = options(args)
+    const wanted = ['l', 'w', 'c'].filter((f) => flags.has(f))
+    const show = wanted.length === 0 ? ['l', 'w', 'c'] : wanted
+    const count = (data: Buffer) => {
+      const s = data.toString('utf8')
+      const all: Record<string, number> = {l: (s.match(/\n/g) ?? []).length, w: s.split(/\s+/).filter((w) => w !== '').length, c: data.length}
+      return show.map((f) => all[f] as number)
+    }
+    if (operands.length === 0) {
+      const counts = count(stdin)
+      return text((show.length === 1 ? String(counts[0]) : counts.map((n) => String(n).padStart(7)).join(' ')) + '\n')
+    }
+    let out = ''
+    let stderr = ''
+    for (const operand of operands) {
+      try {
+        out += count(ctx.fs.readFile(resolvePath(session, operand))).map((n) => String(n)).join(' ') + ` ${operand}\n`
+      } catch (error) {
+        stderr += `wc: ${operand}: ${fsMessage(error)}\n`
+      }
+    }
+    return text(out, stderr ? 1 : 0, stderr)
+  },
+  grep: (args, {ctx, session, stdin}) => {
+    const {flags, operands} = options(args)
+    const [pattern, ...files] = operands
+    if (pattern === undefined) return text('', 2, 'Usage: grep [OPTION]... PATTERNS [FILE]...\n')
+    let regex: RegExp
+    try {
+      regex = new RegExp(flags.has('F') ? pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') : pattern, flags.has('i') ? 'i' : '')
+    } catch {
+      return text('', 2, `grep: invalid pattern: ${pattern}\n`)
+    }
+    const sources: {name: string; data: Buffer}[] = []
+    let stderr = ''
+    if (files.length === 0) sources.push({name: '(standard input)', data: stdin})
+    for (const file of files) {
+      try {
+        sources.push({name: file, data: ctx.fs.readFile(resolvePath(session, file))})
+      } catch (error) {
+        stderr += `grep: ${file}: ${fsMessage(error)}\n`
+      }
+    }
+    let out = ''
+    let matched = 0
+    for (const source of sources) {
+      const lines = source.data.toString('utf8').split('\n')
+      if (lines[lines.length - 1] === '') lines.pop()
+      let count = 0
+      lines.forEach((line, i) => {
+        if (regex.test(line) === flags.has('v')) return
+        count++
+        if (!flags.has('c')) out += `${sources.length > 1 ? source.name + ':' : ''}${flags.has('n') ? `${i + 1}:` : ''}${line}\n`
+      })
+      if (flags.has('c')) out += `${sources.length > 1 ? source.name + ':' : ''}${count}\n`
+      matched += count
+    }
+    return text(out, stderr ? 2 : matched > 0 ? 0 : 1, stderr)
+  },
+  df: (args, {ctx}) => {
+    const human = options(args).flags.has('h')
+    const size = ctx.hardware.diskGb * 1024 ** 3
+    const used = Math.min(size, IMAGE_BYTES + ctx.fs.usedBytes())
+    const pct = `${Math.ceil((used / size) * 100)}%`
+    const widths = human ? [15, 4, 5, 5, 4] : [14, 9, 9, 9, 4]
+    const row = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[0]!) : i < 5 ? c.padStart(widths[i]!) : c)).join(' ')
+    const fmt = (bytes: number) => (human ? humanSize(bytes) : String(Math.round(bytes / 1024)))
+    const header = human ? ['Filesystem', 'Size', 'Used', 'Avail', 'Use%', 'Mounted on'] : ['Filesystem', '1K-blocks', 'Used', 'Available', 'Use%', 'Mounted on']
+    return text(`${row(header)}\n${row([ctx.hardware.rootDevice, fmt(size), fmt(used), fmt(size - used), pct, '/'])}\n`)
+  },
+  free: (args, {ctx}) => {
+    const {flags} = options(args)
+    const total = ctx.hardware.memoryMiB * 1024 * 1024
+    const used = Math.round(total * 0.021)
+    const cache = Math.round(total * 0.034)
+    const shared = 1_400_000
+    const unit = (bytes: number) =>
+      flags.has('h') ? humanSize(bytes, true) : flags.has('g') ? String(Math.floor(bytes / 1024 ** 3)) : flags.has('m') ? String(Math.floor(bytes / 1024 ** 2)) : flags.has('b') ? String(bytes) : String(Math.floor(bytes / 1024))
+    const cells = (label: string, values: number[]) => label.padEnd(7) + values.map((v, i) => unit(v).padStart(i === 0 ? 13 : 12)).join('')
+    return text(
+      `${' '.repeat(15)}total        used        free      shared  buff/cache   available\n` +
+        `${cells('Mem:', [total, used, total - used - cache, shared, cache, total - used])}\n` +
+        `${cells('Swap:', [0, 0, 0])}\n`,
+    )
+  },
+}
+
+function shellProgram(name: string): Program {
+  return (args, {ctx, session, stdin, depth}) => {
+    const c = args.findIndex((a) => /^-[a-z]*c$/.test(a))
+    if (c >= 0 && args[c + 1] !== undefined) {
+      if (depth >= MAX_DEPTH) return text('', 1, `${name}: too many nested shells\n`)
+      // A child shell: its own cwd and variables, the same machine.
+      return runShellLine(args[c + 1] as string, ctx, {...session, env: {...session.env}, exited: null}, depth + 1)
+    }
+    if (args.length === 0 && stdin.length > 0) return runShellLine(stdin.toString('utf8'), ctx, {...session, env: {...session.env}, exited: null}, depth + 1)
+    return text('', 2, `${name}: only -c and commands on stdin run on this simulated instance\n`)
+  }
+}
+
+function ls(args: string[], {ctx, session}: {ctx: ShellContext; session: ShellSession}): Output {
+  const {flags, operands} = options(args)
+  const long = flags.has('l')
+  const all = flags.has('a')
+  const almostAll = flags.has('A')
+  const onePerLine = flags.has('1') || !ctx.tty
+  const targets = operands.length === 0 ? ['.'] : operands
+  let stderr = ''
+  const files: string[] = []
+  const dirs: string[] = []
+  for (const target of targets) {
+    const stat = ctx.fs.stat(resolvePath(session, target))
+    if (!stat) stderr += `ls: cannot access '${target}': No such file or directory\n`
+    else if (stat.kind === 'dir' && !flags.has('d')) dirs.push(target)
+    else files.push(target)
+  }
+  const layout = (names: string[], dir: string | null) => {
+    if (names.length === 0) return ''
+    if (!long) return onePerLine ? names.map((n) => n + '\n').join('') : names.join('  ') + '\n'
+    const lines = names.map((n) => {
+      const path = dir === null ? resolvePath(session, n) : n === '.' ? dir : n === '..' ? posix.dirname(dir) : posix.join(dir, n)
+      const stat = ctx.fs.stat(path)!
+      const owner = /^\/home\/([^/]+)\//.exec(path + '/')?.[1] ?? 'root'
+      return longListing(n, stat, owner, flags.has('h')) + '\n'
+    })
+    return lines.join('')
+  }
+  let out = layout(files, null)
+  for (const [i, dir] of dirs.entries()) {
+    const path = resolvePath(session, dir)
+    let names = ctx.fs.readdir(path)
+    if (!all && !almostAll) names = names.filter((n) => !n.startsWith('.'))
+    if (all) names = ['.', '..', ...names]
+    if (dirs.length + files.length > 1) out += `${i > 0 || files.length > 0 ? '\n' : ''}${dir}:\n`
+    if (long) {
+      const blocks = names.reduce((sum, n) => sum + Math.ceil((ctx.fs.stat(posix.join(path, n))?.size ?? 4096) / 4096) * 4, 0)
+      out += `total ${blocks}\n`
+    }
+    out += layout(names, path)
+  }
+  return text(out, stderr ? 2 : 0, stderr)
+}
+
+function copyOrMove(name: 'cp' | 'mv', args: string[], {ctx, session}: {ctx: ShellContext; session: ShellSession}): Output {
+  const {flags, operands} = options(args)
+  if (operands.length < 2) return text('', 1, `${name}: missing destination file operand after '${operands[0] ?? ''}'\n`)
+  const dest = operands[operands.length - 1] as string
+  const destPath = resolvePath(session, dest)
+  const intoDir = ctx.fs.isDir(destPath)
+  let stderr = ''
+  for (const source of operands.slice(0, -1)) {
+    const from = resolvePath(session, source)
+    const target = intoDir ? posix.join(destPath, posix.basename(from)) : destPath
+    const stat = ctx.fs.stat(from)
+    try {
+      if (!stat) throw new FsError('ENOENT', from)
+      if (name === 'mv') ctx.fs.rename(from, target)
+      else if (stat.kind === 'file') ctx.fs.writeFile(target, ctx.fs.readFile(from))
+      else if (!flags.has('r') && !flags.has('R') && !flags.has('a')) {
+        stderr += `cp: -r not specified; omitting directory '${source}'\n`
+      } else copyTree(ctx.fs, from, target)
+    } catch (error) {
+      stderr += `${name}: cannot ${name === 'cp' ? 'stat' : 'move'} '${source}': ${fsMessage(error)}\n`
+    }
+  }
+  return text('', stderr ? 1 : 0, stderr)
+}
+
+function copyTree(fs: MemoryFs, from: string, to: string): void {
+  fs.mkdir(to, {parents: true})
+  for (const name of fs.readdir(from)) {
+    const child = posix.join(from, name)
+    if (fs.isDir(child)) copyTree(fs, child, posix.join(to, name))
+    else fs.writeFile(posix.join(to, name), fs.readFile(child))
+  }
+}
+
+function headOrTail(name: 'head' | 'tail', args: string[], {ctx, session, stdin}: {ctx: ShellContext; session: ShellSession; stdin: Buffer}): Output {
+  let count = 10
+  const files: string[] = []
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string
+    if (arg === '-n') count = Number.parseInt(args[++i] ?? '10', 10)
+    else if (/^-n\d+$/.test(arg)) count = Number.parseInt(arg.slice(2), 10)
+    else if (/^-\d+$/.test(arg)) count = Number.parseInt(arg.slice(1), 10)
+    else files.push(arg)
+  }
+  const pick = (data: Buffer) => {
+    const lines = data.toString('utf8').split('\n')
+    const trailing = lines[lines.length - 1] === ''
+    if (trailing) lines.pop()
+    const chosen = name === 'head' ? lines.slice(0, count) : lines.slice(Math.max(0, lines.length - count))
+    return chosen.length === 0 ? '' : chosen.join('\n') + '\n'
+  }
+  if (files.length === 0) return text(pick(stdin))
+  let out = ''
+  let stderr = ''
+  for (const file of files) {
+    try {
+      const data = ctx.fs.readFile(resolvePath(session, file))
+      out += (files.length > 1 ? `==> ${file} <==\n` : '') + pick(data)
+    } catch (error) {
+      stderr += `${name}: cannot open '${file}' for reading: ${fsMessage(error)}\n`
+    }
+  }
+  return text(out, stderr ? 1 : 0, stderr)
+}
+
+/** Short flags (`-rf` → r, f) and the operands after them; `--` ends the flags. */
+function options(args: string[]): {flags: Set<string>; operands: string[]} {
+  const flags = new Set<string>()
+  const operands: string[] = []
+  let ended = false
+  for (const arg of args) {
+    if (!ended && arg === '--') ended = true
+    else if (!ended && /^-[A-Za-z0-9]+$/.test(arg)) for (const ch of arg.slice(1)) flags.add(ch)
+    else if (!ended && arg.startsWith('--')) flags.add(arg)
+    else operands.push(arg)
+  }
+  return {flags, operands}
+}
+
+export function resolvePath(session: ShellSession, path: string): string {
+  return posix.resolve(session.cwd, path === '' ? '.' : path)
+}
+
+function fsMessage(error: unknown): string {
+  if (!(error instanceof FsError)) throw error
+  switch (error.code) {
+    case 'ENOENT':
+      return 'No such file or directory'
+    case 'EEXIST':
+      return 'File exists'
+    case 'EISDIR':
+      return 'Is a directory'
+    case 'ENOTDIR':
+      return 'Not a directory'
+    case 'ENOTEMPTY':
+      return 'Directory not empty'
+    case 'ENOSPC':
+      return 'No space left on device'
+    case 'EINVAL':
+      return 'Invalid argument'
+  }
+}
+
+function humanSize(bytes: number, iSuffix = false): string {
+  const units = iSuffix ? ['B', 'Ki', 'Mi', 'Gi', 'Ti'] : ['', 'K', 'M', 'G', 'T']
+  let value = bytes
+  let unit = 0
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024
+    unit++
+  }
+  const shown = value < 10 && unit > 0 ? (Math.ceil(value * 10) / 10).toFixed(1) : String(Math.ceil(value))
+  return shown + units[unit]
 }
 
 function uname(args: string[], hostname: string): string {
@@ -133,71 +690,154 @@ function uname(args: string[], hostname: string): string {
   return 'Linux\n'
 }
 
-function cat(args: string[]): CommandResult {
-  let stdout = ''
-  let stderr = ''
-  let code = 0
-  for (const path of args) {
-    if (path === '/etc/os-release' || path === '/usr/lib/os-release') stdout += OS_RELEASE
-    else {
-      stderr += `cat: ${path}: No such file or directory\n`
-      code = 1
-    }
-  }
-  return {stdout, stderr, code}
+/** `date`'s default format, in UTC as the images are set up. */
+function dateLine(epochMs: number): string {
+  const d = new Date(epochMs)
+  const days = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat']
+  const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
+  const two = (n: number) => String(n).padStart(2, '0')
+  return `${days[d.getUTCDay()]} ${months[d.getUTCMonth()]} ${String(d.getUTCDate()).padStart(2)} ${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} UTC ${d.getUTCFullYear()}\n`
 }
 
-function ok(stdout: string): CommandResult {
-  return {stdout, stderr: '', code: 0}
+function unescape(value: string): string {
+  return value.replace(/\\([nt\\])/g, (_, c: string) => (c === 'n' ? '\n' : c === 't' ? '\t' : '\\'))
 }
 
-/** Splits a command line into words and operators; returns an error text on unbalanced quotes. */
+/** `$VAR`, `${VAR}`, `$?` in unquoted and double-quoted text. */
+function expandVariables(value: string, session: ShellSession): string {
+  return value.replace(/\$(\?|\{[A-Za-z_][A-Za-z0-9_]*\}|[A-Za-z_][A-Za-z0-9_]*)/g, (_, name: string) => {
+    if (name === '?') return String(session.lastCode)
+    const key = name.startsWith('{') ? name.slice(1, -1) : name
+    if (key === 'PWD') return session.cwd
+    return session.env[key] ?? ''
+  })
+}
+
+/** One word after expansion: variables, a leading `~`, and globs (unquoted only; no match keeps the pattern). */
+function expandWord(word: Word, ctx: ShellContext, session: ShellSession, glob: boolean): string[] {
+  let value = ''
+  let pattern = ''
+  let hasGlob = false
+  word.forEach((seg, i) => {
+    let part = seg.quote === 'single' ? seg.text : expandVariables(seg.text, session)
+    if (i === 0 && seg.quote === 'none' && (part === '~' || part.startsWith('~/'))) part = (session.env.HOME ?? homeOf(ctx.user ?? 'root')) + part.slice(1)
+    value += part
+    if (seg.quote === 'none' && /[*?]/.test(part)) {
+      hasGlob = true
+      pattern += part
+    } else pattern += part.replace(/[*?[\]\\]/g, '\\$&')
+  })
+  if (!glob || !hasGlob) return [value]
+  const matches = globMatches(ctx, session, pattern)
+  return matches.length > 0 ? matches : [value]
+}
+
+function globMatches(ctx: ShellContext, session: ShellSession, pattern: string): string[] {
+  const slash = pattern.lastIndexOf('/')
+  const dirPart = slash >= 0 ? pattern.slice(0, slash + 1) : ''
+  const namePart = slash >= 0 ? pattern.slice(slash + 1) : pattern
+  const unescaped = dirPart.replace(/\\(.)/g, '$1')
+  const dir = resolvePath(session, unescaped === '' ? '.' : unescaped)
+  if (!ctx.fs.isDir(dir)) return []
+  const regex = new RegExp(
+    '^' +
+      namePart.replace(/\\(.)|([*?])|([.+^${}()|[\]])/g, (_, escaped: string | undefined, wild: string | undefined, special: string | undefined) =>
+        escaped !== undefined ? escaped.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') : wild === '*' ? '[^/]*' : wild === '?' ? '[^/]' : `\\${special}`,
+      ) +
+      '$',
+  )
+  return ctx.fs
+    .readdir(dir)
+    .filter((n) => regex.test(n) && (!n.startsWith('.') || namePart.startsWith('.')))
+    .map((n) => unescaped + n)
+}
+
+/** Splits a command line into words (kept as quoted segments) and operators; returns an error text on unbalanced quotes. */
 function tokenize(line: string): Token[] | string {
   const tokens: Token[] = []
-  let current = ''
+  let word: Segment[] = []
   let inWord = false
-  let i = 0
+  const push = (textPart: string, quote: Segment['quote']) => {
+    const last = word[word.length - 1]
+    if (last && last.quote === quote) last.text += textPart
+    else word.push({text: textPart, quote})
+    inWord = true
+  }
   const endWord = () => {
-    if (inWord) tokens.push({word: current})
-    current = ''
+    if (inWord) tokens.push({word})
+    word = []
     inWord = false
   }
+  let i = 0
   while (i < line.length) {
     const ch = line[i] as string
+    const rest = line.slice(i)
     if (ch === "'") {
       const end = line.indexOf("'", i + 1)
-      if (end < 0) return 'unexpected EOF while looking for matching `\'\''
-      current += line.slice(i + 1, end)
-      inWord = true
+      if (end < 0) return "unexpected EOF while looking for matching `''"
+      push(line.slice(i + 1, end), 'single')
       i = end + 1
     } else if (ch === '"') {
       let j = i + 1
+      let body = ''
       while (j < line.length && line[j] !== '"') {
-        if (line[j] === '\\' && j + 1 < line.length && '"\\$`'.includes(line[j + 1] as string)) j++
-        current += line[j]
+        if (line[j] === '\\' && j + 1 < line.length && '"\\$`'.includes(line[j + 1] as string)) {
+          // An escaped `$` stays literal: it goes in as quoted text, away from variable expansion.
+          if (line[j + 1] === '$') {
+            push(body, 'double')
+            push('$', 'single')
+            body = ''
+          } else body += line[j + 1]
+          j += 2
+          continue
+        }
+        body += line[j]
         j++
       }
       if (j >= line.length) return 'unexpected EOF while looking for matching `"\''
-      inWord = true
+      push(body, 'double')
       i = j + 1
     } else if (ch === '\\' && i + 1 < line.length) {
-      current += line[i + 1]
-      inWord = true
+      if (line[i + 1] !== '\n') push(line[i + 1] as string, 'single')
       i += 2
-    } else if (ch === ' ' || ch === '\t' || ch === '\n') {
+    } else if (ch === '#' && !inWord) {
+      const end = line.indexOf('\n', i)
+      i = end < 0 ? line.length : end
+    } else if (ch === ' ' || ch === '\t' || ch === '\r') {
       endWord()
       i++
-    } else if (line.startsWith('&&', i) || line.startsWith('||', i)) {
+    } else if (ch === '\n') {
       endWord()
-      tokens.push({op: line.slice(i, i + 2) as '&&' | '||'})
+      tokens.push({op: ';'})
+      i++
+    } else if (rest.startsWith('2>&1')) {
+      endWord()
+      tokens.push({op: '2>&1'})
+      i += 4
+    } else if (!inWord && (rest.startsWith('2>>') || rest.startsWith('2>'))) {
+      endWord()
+      const op = rest.startsWith('2>>') ? '2>>' : '2>'
+      tokens.push({op})
+      i += op.length
+    } else if (rest.startsWith('&>')) {
+      endWord()
+      tokens.push({op: '&>'})
       i += 2
-    } else if (ch === ';' || ch === '|') {
+    } else if (rest.startsWith('&&') || rest.startsWith('||') || rest.startsWith('>>')) {
+      endWord()
+      tokens.push({op: rest.slice(0, 2) as Op})
+      i += 2
+    } else if (ch === '&') {
+      // No jobs here: a command sent to the background simply runs.
+      endWord()
+      tokens.push({op: ';'})
+      i++
+    } else if (ch === ';' || ch === '|' || ch === '>' || ch === '<') {
       endWord()
       tokens.push({op: ch})
       i++
     } else {
-      current += ch
-      inWord = true
+      push(ch, 'none')
       i++
     }
   }

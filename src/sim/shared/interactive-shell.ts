@@ -1,15 +1,19 @@
 import type {ServerChannel} from 'ssh2'
 
-import {runShellCommand, type ShellContext} from './fake-shell.js'
+import {newShellSession, runShellLine, type ShellContext} from './fake-shell.js'
 
 /**
- * A minimal line-based shell on an SSH channel: prompt, echo of typed characters (a client
- * with a pty expects the remote side to echo), backspace, Ctrl-C, Ctrl-D, `exit`. Enough for
- * the browser terminal; not a terminal emulator.
+ * A minimal line-based shell on an SSH channel: prompt (with the working directory, which
+ * `cd` changes for the rest of the session), echo of typed characters (a client with a pty
+ * expects the remote side to echo), backspace, Ctrl-C, Ctrl-D, `exit`. Enough for the browser
+ * terminal; not a terminal emulator.
  */
 export function runInteractiveShell(stream: ServerChannel, ctx: ShellContext, hasPty: boolean): void {
   const user = ctx.user ?? 'root'
-  const prompt = `${user}@${ctx.hostname}:~${user === 'root' ? '#' : '$'} `
+  const session = newShellSession(ctx)
+  const home = session.env.HOME ?? '/'
+  const where = () => (session.cwd === home ? '~' : session.cwd.startsWith(home + '/') ? '~' + session.cwd.slice(home.length) : session.cwd)
+  const prompt = () => `${user}@${ctx.hostname}:${where()}${user === 'root' ? '#' : '$'} `
   const newline = hasPty ? '\r\n' : '\n'
   const write = (text: string) => {
     if (!stream.destroyed && stream.writable) stream.write(hasPty ? text.replace(/\r?\n/g, '\r\n') : text)
@@ -23,7 +27,7 @@ export function runInteractiveShell(stream: ServerChannel, ctx: ShellContext, ha
     stream.end()
   }
 
-  write(prompt)
+  write(prompt())
   stream.on('data', (chunk: Buffer) => {
     for (const ch of chunk.toString('utf8')) {
       if (closed) return
@@ -33,19 +37,19 @@ export function runInteractiveShell(stream: ServerChannel, ctx: ShellContext, ha
         if (hasPty) write(newline)
         const command = line.trim()
         line = ''
-        if (command === 'exit' || command.startsWith('exit ')) {
-          finish(Number.parseInt(command.slice(5), 10) || 0)
-          return
-        }
         if (command !== '') {
-          const result = runShellCommand(command, ctx)
-          write(result.stdout)
+          const result = runShellLine(command, ctx, session)
+          write(result.stdout.toString('utf8'))
           if (result.stderr) {
             if (hasPty) write(result.stderr)
             else stream.stderr.write(result.stderr)
           }
+          if (session.exited !== null) {
+            finish(session.exited)
+            return
+          }
         }
-        write(prompt)
+        write(prompt())
       } else if (ch === '\u007f' || ch === '\b') {
         if (line.length > 0) {
           line = line.slice(0, -1)
@@ -53,7 +57,7 @@ export function runInteractiveShell(stream: ServerChannel, ctx: ShellContext, ha
         }
       } else if (ch === '\u0003') {
         line = ''
-        write('^C' + newline + prompt)
+        write('^C' + newline + prompt())
       } else if (ch === '\u0004') {
         if (line === '') {
           if (hasPty) write('exit' + newline)

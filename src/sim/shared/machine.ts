@@ -1,22 +1,27 @@
+import {OS_RELEASE} from './fake-shell.js'
 import {buildGpuBox, claimedGpuBox, type GpuBox, type GpuBoxSpec, type GpuClaim} from './gpu-box.js'
 import {generateHostKey, type HostKey} from './host-key.js'
+import {MemoryFs} from './memory-fs.js'
 import type {Random} from './prng.js'
 
 /**
  * One simulated machine behind an instance: its own SSH host key (so two instances never share
- * a fingerprint and `connect` can pin each), and the GPUs it really has, or claims to have when
- * a test makes it lie. Plain JSON, so it persists with the instance.
+ * a fingerprint and `connect` can pin each), the GPUs it really has (or claims to have when a
+ * test makes it lie), and its one disk, which its shell and its SFTP server share. Serialises
+ * to JSON (the disk through MemoryFs.toJSON), so it persists with the instance.
  */
 export interface SimMachine {
   hostKey: HostKey
   gpus: GpuBox
   /** What nvidia-smi reports instead of `gpus` (set through the control API); null tells the truth. */
   claimedGpus: GpuBox | null
+  fs: MemoryFs
 }
 
-/** A new machine for a new instance: fresh host key, the rented GPUs with fresh device ids. */
-export function newMachine(gpus: GpuBoxSpec): SimMachine {
-  return {hostKey: generateHostKey(), gpus: buildGpuBox(gpus), claimedGpus: null}
+/** A new machine for a new instance: fresh host key, the rented GPUs with fresh device ids, a fresh disk. */
+export function newMachine(gpus: GpuBoxSpec, clock: {now(): number}, hostname: string): SimMachine {
+  const fs = MemoryFs.standard(clock, {'/etc/os-release': OS_RELEASE, '/etc/hostname': `${hostname}\n`})
+  return {hostKey: generateHostKey(), gpus: buildGpuBox(gpus), claimedGpus: null, fs}
 }
 
 /** The GPUs nvidia-smi shows: the claim when the machine lies, else the real ones. */

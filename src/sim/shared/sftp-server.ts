@@ -2,58 +2,48 @@ import {posix} from 'node:path'
 
 import ssh2, {type Attributes, type SFTPWrapper} from 'ssh2'
 
+import {FsError, type FsStat, type MemoryFs} from './memory-fs.js'
+
 const {OPEN_MODE, STATUS_CODE} = ssh2.utils.sftp
-
-/** Keeps a simulator's memory bounded whatever a test or a user uploads. */
-const MAX_TOTAL_BYTES = 256 * 1024 * 1024
-
-interface MemoryFile {
-  data: Buffer
-  size: number
-  mtime: number
-}
-
-/**
- * One simulated machine's disk: files in memory, so `copy` can be tested end to end without
- * touching the host's filesystem. Directories exist when created or when a file is in them.
- */
-export interface MemoryFs {
-  files: Map<string, MemoryFile>
-  dirs: Set<string>
-}
-
-export function createMemoryFs(): MemoryFs {
-  return {files: new Map(), dirs: new Set(['/', '/root', '/home', '/home/user', '/tmp', '/workspace'])}
-}
 
 type Handle = {kind: 'file'; path: string} | {kind: 'dir'; path: string; done: boolean}
 
-const nowSeconds = () => Math.floor(Date.now() / 1000)
-
-function fileAttrs(file: MemoryFile): Attributes {
-  return {mode: 0o100644, uid: 0, gid: 0, size: file.size, atime: file.mtime, mtime: file.mtime}
+function attrsOf(stat: FsStat): Attributes {
+  const type = stat.kind === 'dir' ? 0o040000 : 0o100000
+  return {mode: type | stat.mode, uid: 0, gid: 0, size: stat.size, atime: stat.mtime, mtime: stat.mtime}
 }
 
-function dirAttrs(): Attributes {
-  const t = nowSeconds()
-  return {mode: 0o040755, uid: 0, gid: 0, size: 4096, atime: t, mtime: t}
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
+
+/** An `ls -l` line, as OpenSSH's sftp-server puts in `longname` and `ls -l` prints. */
+export function longListing(name: string, stat: FsStat, owner = 'root', human = false): string {
+  const bits = (m: number) => `${m & 4 ? 'r' : '-'}${m & 2 ? 'w' : '-'}${m & 1 ? 'x' : '-'}`
+  const perms = `${stat.kind === 'dir' ? 'd' : '-'}${bits(stat.mode >> 6)}${bits(stat.mode >> 3)}${bits(stat.mode)}`
+  const d = new Date(stat.mtime * 1000)
+  const when = `${MONTHS[d.getUTCMonth()]} ${String(d.getUTCDate()).padStart(2)} ${String(d.getUTCHours()).padStart(2, '0')}:${String(d.getUTCMinutes()).padStart(2, '0')}`
+  const size = human ? humanBytes(stat.size) : String(stat.size)
+  return `${perms} ${stat.kind === 'dir' ? 2 : 1} ${owner} ${owner} ${size.padStart(human ? 4 : 8)} ${when} ${name}`
 }
 
-function longname(name: string, attrs: Attributes): string {
-  const type = (attrs.mode & 0o040000) !== 0 ? 'd' : '-'
-  return `${type}rw-r--r--    1 root     root     ${String(attrs.size).padStart(8)} Jan  1 00:00 ${name}`
+function humanBytes(bytes: number): string {
+  const units = ['', 'K', 'M', 'G', 'T']
+  let value = bytes
+  let unit = 0
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024
+    unit++
+  }
+  return (value < 10 && unit > 0 ? (Math.ceil(value * 10) / 10).toFixed(1) : String(Math.ceil(value))) + units[unit]
 }
 
-/** Answers the SFTP requests `copy` (and sftp/scp -s clients) need, over the in-memory disk. */
+/**
+ * Answers the SFTP requests `copy` (and sftp/scp -s clients) need, over the machine's one
+ * disk: the same MemoryFs its shell reads, so an upload is there for `cat` at once.
+ */
 export function serveSftp(sftp: SFTPWrapper, fs: MemoryFs, home: string): void {
   const handles = new Map<number, Handle>()
   let nextHandle = 1
   const resolve = (path: string) => posix.resolve(home, path || '.')
-  const totalBytes = () => {
-    let total = 0
-    for (const file of fs.files.values()) total += file.data.length
-    return total
-  }
   const handleOf = (buffer: Buffer): Handle | undefined => (buffer.length === 4 ? handles.get(buffer.readUInt32BE(0)) : undefined)
   const newHandle = (handle: Handle): Buffer => {
     const id = nextHandle++
@@ -62,51 +52,65 @@ export function serveSftp(sftp: SFTPWrapper, fs: MemoryFs, home: string): void {
     buffer.writeUInt32BE(id, 0)
     return buffer
   }
+  /** Runs a filesystem change and answers OK, or the status its error means. */
+  const attempt = (reqId: number, change: () => void) => {
+    try {
+      change()
+      return sftp.status(reqId, STATUS_CODE.OK)
+    } catch (error) {
+      return fail(reqId, error)
+    }
+  }
+  const fail = (reqId: number, error: unknown) => {
+    if (!(error instanceof FsError)) throw error
+    if (error.code === 'ENOENT') return sftp.status(reqId, STATUS_CODE.NO_SUCH_FILE)
+    const messages: Record<string, string> = {
+      EEXIST: `${error.path} exists`,
+      EISDIR: `${error.path} is a directory`,
+      ENOTDIR: `${error.path} is not a directory`,
+      ENOTEMPTY: `${error.path} is not empty`,
+      ENOSPC: 'simulated disk full',
+      EINVAL: 'invalid argument',
+    }
+    return sftp.status(reqId, STATUS_CODE.FAILURE, messages[error.code])
+  }
   const statPath = (reqId: number, raw: string) => {
-    const path = resolve(raw)
-    const file = fs.files.get(path)
-    if (file) return sftp.attrs(reqId, fileAttrs(file))
-    if (fs.dirs.has(path)) return sftp.attrs(reqId, dirAttrs())
-    return sftp.status(reqId, STATUS_CODE.NO_SUCH_FILE)
+    const stat = fs.stat(resolve(raw))
+    return stat ? sftp.attrs(reqId, attrsOf(stat)) : sftp.status(reqId, STATUS_CODE.NO_SUCH_FILE)
   }
 
   sftp.on('OPEN', (reqId, filename, flags) => {
     const path = resolve(filename)
-    if (fs.dirs.has(path)) return sftp.status(reqId, STATUS_CODE.FAILURE, `${path} is a directory`)
-    const existing = fs.files.get(path)
-    if (flags & OPEN_MODE.WRITE || flags & OPEN_MODE.CREAT) {
-      if (!fs.dirs.has(posix.dirname(path))) return sftp.status(reqId, STATUS_CODE.NO_SUCH_FILE)
-      if (existing && flags & OPEN_MODE.EXCL) return sftp.status(reqId, STATUS_CODE.FAILURE, `${path} exists`)
-      if (!existing && !(flags & OPEN_MODE.CREAT)) return sftp.status(reqId, STATUS_CODE.NO_SUCH_FILE)
-      if (!existing || flags & OPEN_MODE.TRUNC) fs.files.set(path, {data: Buffer.alloc(0), size: 0, mtime: nowSeconds()})
-    } else if (!existing) return sftp.status(reqId, STATUS_CODE.NO_SUCH_FILE)
+    const existing = fs.stat(path)
+    if (existing?.kind === 'dir') return sftp.status(reqId, STATUS_CODE.FAILURE, `${path} is a directory`)
+    try {
+      if (flags & OPEN_MODE.WRITE || flags & OPEN_MODE.CREAT) {
+        if (existing && flags & OPEN_MODE.EXCL) return sftp.status(reqId, STATUS_CODE.FAILURE, `${path} exists`)
+        if (!existing && !(flags & OPEN_MODE.CREAT)) return sftp.status(reqId, STATUS_CODE.NO_SUCH_FILE)
+        if (!existing) fs.create(path)
+        else if (flags & OPEN_MODE.TRUNC) fs.truncate(path)
+      } else if (!existing) return sftp.status(reqId, STATUS_CODE.NO_SUCH_FILE)
+    } catch (error) {
+      return fail(reqId, error)
+    }
     return sftp.handle(reqId, newHandle({kind: 'file', path}))
   })
 
   sftp.on('WRITE', (reqId, raw, offset, data) => {
     const handle = handleOf(raw)
-    const file = handle?.kind === 'file' ? fs.files.get(handle.path) : undefined
-    if (!file) return sftp.status(reqId, STATUS_CODE.FAILURE)
-    const end = offset + data.length
-    if (end > file.data.length) {
-      if (totalBytes() + end - file.data.length > MAX_TOTAL_BYTES) return sftp.status(reqId, STATUS_CODE.FAILURE, 'simulated disk full')
-      // Grow by doubling: parallel uploads write many chunks, and copying on each would be quadratic.
-      const grown = Buffer.alloc(Math.max(end, file.data.length * 2))
-      file.data.copy(grown, 0, 0, file.size)
-      file.data = grown
-    }
-    data.copy(file.data, offset)
-    file.size = Math.max(file.size, end)
-    file.mtime = nowSeconds()
-    return sftp.status(reqId, STATUS_CODE.OK)
+    if (handle?.kind !== 'file') return sftp.status(reqId, STATUS_CODE.FAILURE)
+    return attempt(reqId, () => fs.writeAt(handle.path, offset, data))
   })
 
   sftp.on('READ', (reqId, raw, offset, length) => {
     const handle = handleOf(raw)
-    const file = handle?.kind === 'file' ? fs.files.get(handle.path) : undefined
-    if (!file) return sftp.status(reqId, STATUS_CODE.FAILURE)
-    if (offset >= file.size) return sftp.status(reqId, STATUS_CODE.EOF)
-    return sftp.data(reqId, file.data.subarray(offset, Math.min(file.size, offset + length)))
+    if (handle?.kind !== 'file') return sftp.status(reqId, STATUS_CODE.FAILURE)
+    try {
+      const chunk = fs.read(handle.path, offset, length)
+      return chunk.length === 0 ? sftp.status(reqId, STATUS_CODE.EOF) : sftp.data(reqId, chunk)
+    } catch (error) {
+      return fail(reqId, error)
+    }
   })
 
   sftp.on('FSTAT', (reqId, raw) => {
@@ -122,46 +126,42 @@ export function serveSftp(sftp: SFTPWrapper, fs: MemoryFs, home: string): void {
 
   sftp.on('REALPATH', (reqId, raw) => {
     const path = resolve(raw)
-    const file = fs.files.get(path)
-    const attrs = file ? fileAttrs(file) : dirAttrs()
-    return sftp.name(reqId, [{filename: path, longname: longname(path, attrs), attrs}])
+    const stat = fs.stat(path) ?? {kind: 'dir', size: 4096, mode: 0o755, mtime: 0}
+    return sftp.name(reqId, [{filename: path, longname: longListing(path, stat), attrs: attrsOf(stat)}])
   })
 
   sftp.on('OPENDIR', (reqId, raw) => {
     const path = resolve(raw)
-    if (!fs.dirs.has(path)) return sftp.status(reqId, STATUS_CODE.NO_SUCH_FILE)
+    if (!fs.isDir(path)) return sftp.status(reqId, STATUS_CODE.NO_SUCH_FILE)
     return sftp.handle(reqId, newHandle({kind: 'dir', path, done: false}))
   })
 
   sftp.on('READDIR', (reqId, raw) => {
     const handle = handleOf(raw)
-    if (!handle || handle.kind !== 'dir') return sftp.status(reqId, STATUS_CODE.FAILURE)
+    if (handle?.kind !== 'dir') return sftp.status(reqId, STATUS_CODE.FAILURE)
     if (handle.done) return sftp.status(reqId, STATUS_CODE.EOF)
     handle.done = true
     const entries = []
-    for (const dir of fs.dirs) {
-      if (dir !== handle.path && posix.dirname(dir) === handle.path) entries.push({filename: posix.basename(dir), longname: longname(posix.basename(dir), dirAttrs()), attrs: dirAttrs()})
-    }
-    for (const [path, file] of fs.files) {
-      if (posix.dirname(path) === handle.path) entries.push({filename: posix.basename(path), longname: longname(posix.basename(path), fileAttrs(file)), attrs: fileAttrs(file)})
+    for (const name of fs.readdir(handle.path)) {
+      const stat = fs.stat(posix.join(handle.path, name))
+      if (stat) entries.push({filename: name, longname: longListing(name, stat), attrs: attrsOf(stat)})
     }
     if (entries.length === 0) return sftp.status(reqId, STATUS_CODE.EOF)
     return sftp.name(reqId, entries)
   })
 
-  sftp.on('MKDIR', (reqId, raw) => {
+  sftp.on('MKDIR', (reqId, raw) => attempt(reqId, () => fs.mkdir(resolve(raw))))
+  sftp.on('RMDIR', (reqId, raw) => {
     const path = resolve(raw)
-    if (fs.dirs.has(path) || fs.files.has(path)) return sftp.status(reqId, STATUS_CODE.FAILURE, `${path} exists`)
-    if (!fs.dirs.has(posix.dirname(path))) return sftp.status(reqId, STATUS_CODE.NO_SUCH_FILE)
-    fs.dirs.add(path)
-    return sftp.status(reqId, STATUS_CODE.OK)
+    if (fs.stat(path)?.kind === 'file') return sftp.status(reqId, STATUS_CODE.FAILURE, `${path} is not a directory`)
+    return attempt(reqId, () => fs.remove(path))
   })
-
   sftp.on('REMOVE', (reqId, raw) => {
     const path = resolve(raw)
-    if (!fs.files.delete(path)) return sftp.status(reqId, STATUS_CODE.NO_SUCH_FILE)
-    return sftp.status(reqId, STATUS_CODE.OK)
+    if (fs.isDir(path)) return sftp.status(reqId, STATUS_CODE.FAILURE, `${path} is a directory`)
+    return attempt(reqId, () => fs.remove(path))
   })
+  sftp.on('RENAME', (reqId, from, to) => attempt(reqId, () => fs.rename(resolve(from), resolve(to))))
 
   sftp.on('CLOSE', (reqId, raw) => {
     if (raw.length !== 4 || !handles.delete(raw.readUInt32BE(0))) return sftp.status(reqId, STATUS_CODE.FAILURE)

@@ -3,9 +3,9 @@ import type {AddressInfo, Server as NetServer, Socket} from 'node:net'
 
 import ssh2, {type Connection, type ParsedKey, type PublicKeyAuthContext} from 'ssh2'
 
-import {homeOf, runShellCommand, type ShellContext} from './fake-shell.js'
+import {homeOf, newShellSession, runShellLine, type ShellContext} from './fake-shell.js'
 import {runInteractiveShell} from './interactive-shell.js'
-import {createMemoryFs, serveSftp} from './sftp-server.js'
+import {serveSftp} from './sftp-server.js'
 
 export interface SshEndpointOptions {
   host: string
@@ -21,7 +21,10 @@ export interface SshEndpointOptions {
    * attached later and hosts that are not up yet are handled by the caller's current state.
    */
   authorizedKeys(username: string): readonly string[]
+  /** The machine: its shell and SFTP server both work on `shell.fs`. */
   shell: ShellContext
+  /** Listen here (the port it had before a restart); a free one when absent or taken. */
+  port?: number
 }
 
 export interface SshEndpoint {
@@ -32,8 +35,6 @@ export interface SshEndpoint {
 /** A real SSH server on loopback standing in for one simulated machine. */
 export async function startSshEndpoint(options: SshEndpointOptions): Promise<SshEndpoint> {
   const clients = new Set<Connection>()
-  // The machine's disk for SFTP: shared by every connection, gone when the endpoint closes.
-  const disk = createMemoryFs()
   const usernames: readonly string[] = typeof options.username === 'string' ? [options.username] : options.username
   const server = new ssh2.Server({hostKeys: [options.hostKey]}, (client) => {
     clients.add(client)
@@ -74,8 +75,8 @@ export async function startSshEndpoint(options: SshEndpointOptions): Promise<Ssh
         session.on('exec', (accept, _reject, info) => {
           const stream = accept()
           stream.on('error', () => undefined)
-          const result = runShellCommand(info.command, shell)
-          if (result.stdout) stream.write(result.stdout)
+          const result = runShellLine(info.command, shell, newShellSession(shell))
+          if (result.stdout.length > 0) stream.write(result.stdout)
           if (result.stderr) stream.stderr.write(result.stderr)
           stream.exit(result.code)
           stream.end()
@@ -83,12 +84,12 @@ export async function startSshEndpoint(options: SshEndpointOptions): Promise<Ssh
         session.on('sftp', (accept) => {
           const sftp = accept()
           sftp.on('error', () => undefined)
-          serveSftp(sftp, disk, homeOf(shell.user ?? usernames[0] ?? 'root'))
+          serveSftp(sftp, shell.fs, homeOf(shell.user ?? usernames[0] ?? 'root'))
         })
         session.on('shell', (accept) => {
           const stream = accept()
           stream.on('error', () => undefined)
-          runInteractiveShell(stream, shell, hasPty)
+          runInteractiveShell(stream, {...shell, tty: hasPty}, hasPty)
         })
       })
     })
@@ -101,13 +102,21 @@ export async function startSshEndpoint(options: SshEndpointOptions): Promise<Ssh
     socket.on('close', () => sockets.delete(socket))
   })
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(0, options.host, () => {
-      server.off('error', reject)
-      resolve()
+  const listen = (port: number) =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(port, options.host, () => {
+        server.off('error', reject)
+        resolve()
+      })
     })
-  })
+  try {
+    await listen(options.port ?? 0)
+  } catch (error) {
+    // The old port was taken while we were down: any free one will do, the API reports it.
+    if (!options.port) throw error
+    await listen(0)
+  }
   const port = (server.address() as AddressInfo).port
 
   let closing: Promise<void> | undefined

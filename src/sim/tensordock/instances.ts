@@ -87,7 +87,7 @@ export class TdInstanceStore {
       ssh: null,
       hostname: hostnameFor(input.name, id),
       // Its own stream, so the machine's device ids never shift the instance ids that follow.
-      machine: newMachine({name: input.v0Name, count: input.gpuCount, layout: 'vm', rng: mulberry32(deriveSeed(this.seed, `machine:${id}`))}),
+      machine: newMachine({name: input.v0Name, count: input.gpuCount, layout: 'vm', rng: mulberry32(deriveSeed(this.seed, `machine:${id}`))}, this.clock, hostnameFor(input.name, id)),
     }
     this.instances.set(id, instance)
     return instance

@@ -79,7 +79,14 @@ export class TensorDockSim {
       hostKey: instance.machine.hostKey.privateKey,
       username: [DEFAULT_VM_USER, 'root'],
       authorizedKeys: (username) => this.instances.authorizedKeys(instance, username),
-      shell: {hostname: instance.hostname, gpuLoad: () => instance.gpuLoad, gpus: () => reportedGpus(instance.machine), now: () => this.clock.now()},
+      shell: {
+        hostname: instance.hostname,
+        gpuLoad: () => instance.gpuLoad,
+        gpus: () => reportedGpus(instance.machine),
+        now: () => this.clock.now(),
+        fs: instance.machine.fs,
+        hardware: {diskGb: instance.storageGb, rootDevice: '/dev/vda1', memoryMiB: instance.ramGb * 1024, cpus: instance.vcpuCount},
+      },
     })
     this.pendingSsh.add(starting)
     try {

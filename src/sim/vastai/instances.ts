@@ -131,7 +131,7 @@ export class InstanceStore {
         cudaVersion: input.offer.cuda_max_good,
         layout: 'metal',
         rng: mulberry32(deriveSeed(this.seed, `machine:${id}`)),
-      }),
+      }, this.clock, `C.${id}`),
     }
     if (input.pinnedStatus !== undefined) instance.pinnedStatus = input.pinnedStatus
     this.instances.set(id, instance)

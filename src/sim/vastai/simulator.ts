@@ -65,7 +65,15 @@ export class VastSim {
       hostKey: instance.machine.hostKey.privateKey,
       username: 'root',
       authorizedKeys: () => this.instances.authorizedKeys(instance),
-      shell: {hostname: instance.hostname, gpuLoad: () => instance.gpuLoad, gpus: () => reportedGpus(instance.machine), now: () => this.clock.now()},
+      shell: {
+        hostname: instance.hostname,
+        gpuLoad: () => instance.gpuLoad,
+        gpus: () => reportedGpus(instance.machine),
+        now: () => this.clock.now(),
+        fs: instance.machine.fs,
+        // A container sees its disk as an overlay, and the host's memory and cores.
+        hardware: {diskGb: instance.disk, rootDevice: 'overlay', memoryMiB: instance.offer.cpu_ram, cpus: Math.max(1, Math.round(instance.offer.cpu_cores_effective))},
+      },
     })
     this.pendingSsh.add(starting)
     try {

@@ -149,7 +149,7 @@ describe('the SSH endpoint of a simulated instance', () => {
       expect((await api('GET', `/api/v0/instances/${id}/`)).instances.gpu_util).toBe(1)
 
       expect(await exec(client, 'echo "hello world" && hostname')).toEqual({stdout: `hello world\nC.${id}\n`, stderr: '', code: 0})
-      expect(await exec(client, 'nvtop')).toEqual({stdout: '', stderr: 'bash: nvtop: command not found\n', code: 127})
+      expect(await exec(client, 'nvtop')).toEqual({stdout: '', stderr: 'nvtop: not available on this simulated instance\n', code: 127})
       expect((await exec(client, 'cat /etc/os-release')).stdout).toContain('Ubuntu 22.04')
       expect((await exec(client, 'uname -a')).stdout).toMatch(/^Linux C\.\d+ .* x86_64 GNU\/Linux\n$/)
     } finally {
