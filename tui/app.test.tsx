@@ -137,12 +137,20 @@ describe('the dashboard', () => {
 
     const before = await services.client.sessions.get(id)
     await screen!.type('e')
-    await screen!.waitFor(`Extend ${id} by how many hours`)
+    // Reserved for 3 h: 9 of the 12 hours are left to add.
+    await screen!.waitFor(`Extend ${id} by how many hours (1-9)`)
     await screen!.type('x2')
     await screen!.press('enter')
     await screen!.waitFor(`${id} now expires at`)
     const extended = await services.client.sessions.get(id)
     expect(Date.parse(extended.expires_at) - Date.parse(before.expires_at)).toBe(2 * 3_600_000)
+    await screen!.type('e')
+    await screen!.waitFor(`Extend ${id} by how many hours (1-7)`)
+    await screen!.type('8')
+    await screen!.press('enter')
+    await screen!.waitFor('a whole number of hours from 1 to 7')
+    await screen!.press('escape')
+    await screen!.waitFor((f) => !f.includes('by how many hours'))
 
     await screen!.press('ctrlK')
     await screen!.waitFor(`Force shutdown of ${id} now?`)

@@ -2,7 +2,8 @@ import {Box, Text} from 'ink'
 import {useMemo, useRef} from 'react'
 
 import {planSshConnect} from '../../src/cli/connect.js'
-import {formatClock, formatCost, formatHourly} from '../../src/cli/format.js'
+import {extendPrompt, extendableHours, notExtendableReason, withExtendFix} from '../../src/cli/extension.js'
+import {formatClock, formatCost, formatHourly, localizeTimes} from '../../src/cli/format.js'
 import type {SessionDto} from '../../src/core/api/sessions.js'
 import {DataTable, type TableColumn} from '../components/data-table.js'
 import {useNow} from '../hooks/use-now.js'
@@ -14,12 +15,23 @@ import {SESSION_BROWSER_COLUMNS, SESSION_STATUS_COLORS, costSoFar, isEnded, sess
 import {useServices} from '../services.js'
 import {useScreenKeys, useShell} from '../shell.js'
 
-const WIDTHS: Record<string, number> = {id: 17, status: 12, gpu: 18, provider: 10, host: 24, uptime: 7, expires: 10, cost: 10, consumer: 12}
-const COLUMNS: readonly TableColumn<SessionDto>[] = SESSION_BROWSER_COLUMNS.map((column) => ({
-  column,
-  width: WIDTHS[column.id] ?? 10,
-  ...(column.id === 'host' ? {flex: true, minWidth: 16} : {}),
-}))
+/**
+ * Width and how long each column survives a narrow terminal (1 longest). At 80 columns a
+ * session still shows its state, where to reach it, how long it has run and has left, and what
+ * it has cost; GPU, provider and consumer come back as the terminal widens.
+ */
+const LAYOUT: Record<string, Omit<TableColumn<SessionDto>, 'column'>> = {
+  id: {width: 17, priority: 1},
+  status: {width: 12, priority: 1},
+  gpu: {width: 14, flex: true, minWidth: 11, maxWidth: 22, priority: 4},
+  provider: {width: 10, priority: 5},
+  host: {width: 22, flex: true, minWidth: 16, maxWidth: 30, priority: 2},
+  uptime: {width: 7, priority: 3},
+  expires: {width: 10, priority: 2},
+  cost: {width: 8, priority: 2},
+  consumer: {width: 12, flex: true, minWidth: 12, maxWidth: 20, priority: 6},
+}
+const COLUMNS: readonly TableColumn<SessionDto>[] = SESSION_BROWSER_COLUMNS.map((column) => ({column, width: 10, ...LAYOUT[column.id]}))
 const TIMELINE_LINES = 8
 const POLL_MS = 1500
 
@@ -111,20 +123,27 @@ export function SessionsScreen(props: SessionsScreenProps) {
             },
             (err: unknown) => shell.notify(errorText(err), 'error'),
           )
-        case 'extend':
+        case 'extend': {
+          // The range is what is left of this session's 12 hours, not always 1-12.
+          const refused = notExtendableReason(session)
+          if (refused) return shell.notify(refused, 'error')
+          const most = extendableHours(session)
           return shell.prompt({
-            label: `Extend ${id} by how many hours (1-12)`,
+            label: extendPrompt(id, most),
             accept: /[0-9]/,
             onSubmit: (text) => {
               const hours = Number(text)
-              if (!Number.isInteger(hours) || hours < 1 || hours > 12) return 'a whole number of hours from 1 to 12'
+              if (!Number.isInteger(hours) || hours < 1 || hours > most) return most === 1 ? 'only 1 hour is left to add' : `a whole number of hours from 1 to ${most}`
               void act(`Extending ${id}`, async () => {
-                const reply = await services.client.sessions.extend(id, hours)
+                const reply = await services.client.sessions.extend(id, hours).catch((err: unknown) => {
+                  throw withExtendFix(err, id, 'tui')
+                })
                 return `${id} now expires at ${formatClock(reply.new_expires_at, services.now())}.`
               })
               return null
             },
           })
+        }
         case 'done':
           return shell.confirm({
             title: `Release ${id}?`,
@@ -188,7 +207,7 @@ export function SessionsScreen(props: SessionsScreenProps) {
           <Text key={e.id} wrap="truncate">
             <Text dimColor>{`${formatClock(e.at, now)} `}</Text>
             <Text color={e.to_status ? SESSION_STATUS_COLORS[e.to_status] : undefined}>{`${e.type}${e.to_status ? ` → ${e.to_status}` : ''}`}</Text>
-            {`  ${e.message}`}
+            {`  ${localizeTimes(e.message, now)}`}
           </Text>
         ))}
         {events.error ? <Text color="red">{events.error}</Text> : null}

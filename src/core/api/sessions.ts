@@ -90,8 +90,26 @@ export type SessionsReply = z.infer<typeof SessionsReply>
 
 export const SessionIdParams = z.object({id})
 
+const HOURS_RANGE = `${MIN_RESERVATION_HOURS}-${MAX_RESERVATION_HOURS}`
+
+/** Missing and mistyped are different mistakes: `"2"` is not missing, it is a string. */
+function hoursTypeError(input: unknown): string {
+  if (input === undefined) return `is required: a whole number of hours, ${HOURS_RANGE}`
+  if (typeof input === 'string' && input.trim() !== '' && Number.isFinite(Number(input))) {
+    return `must be a number ${HOURS_RANGE}, not a string: send ${input.trim()} without quotes`
+  }
+  return `must be a number ${HOURS_RANGE} (got ${JSON.stringify(input)})`
+}
+
+/**
+ * Only the shape is checked here: how many hours are too many depends on the session (what is
+ * left of its 12-hour maximum), so the service refuses that with the hours that can be added.
+ */
 export const ExtendBody = z.object({
-  additional_hours: z.number({error: 'is required: a whole number of hours'}).int('must be a whole number of hours').min(1, 'must be at least 1').max(MAX_RESERVATION_HOURS),
+  additional_hours: z
+    .number({error: (issue) => hoursTypeError(issue.input)})
+    .int('must be a whole number of hours')
+    .min(MIN_RESERVATION_HOURS, `must be at least ${MIN_RESERVATION_HOURS}`),
 })
 
 export const ExtendReply = z.object({
@@ -101,6 +119,12 @@ export const ExtendReply = z.object({
   simulated: z.boolean(),
 })
 export type ExtendReply = z.infer<typeof ExtendReply>
+
+/**
+ * The event a local daemon records when a session's end deleted the private key the CLI kept
+ * for it on this machine: `sessions get` then says so, instead of "created elsewhere".
+ */
+export const KEY_DELETED_EVENT = 'key_deleted'
 
 export const SessionEventDto = z.object({
   id: z.number().int(),
