@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand, apiFlags} from '../../src/cli/base-command.js'
 import {saveSessionKey} from '../../src/cli/save-key.js'
-import {localSessionKey} from '../../src/cli/session-key-info.js'
+import {privateKeyLine} from '../../src/cli/session-key-info.js'
 import {sessionKeyPath} from '../../src/cli/session-keys.js'
 import {showSession} from '../../src/cli/session-view.js'
 import {checkIntRange, checkNotBlank} from '../../src/cli/validate.js'
@@ -36,11 +36,10 @@ export default class SessionsGet extends BaseCommand {
     checkNotBlank('save-key', flags['save-key'])
     const {client} = await this.connect(flags)
     const paths = appPaths()
-    const keyPath = await localSessionKey(args.id, paths)
     const session = await showSession(this.io, client, args.id, {
       watch: flags.watch,
       timeoutSeconds: flags.timeout,
-      extraRows: [['Private key', keyPath ?? 'not on this machine (created elsewhere; use connect --identity)']],
+      extraRows: async (shown) => [['Private key', await privateKeyLine(shown, paths, client)]],
     })
     if (flags['save-key']) {
       const saved = await saveSessionKey(sessionKeyPath(session.id, paths), flags['save-key'], {force: flags.force})

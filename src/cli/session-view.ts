@@ -6,8 +6,16 @@ import {withFix} from './failure.js'
 import {renderDetails} from './output.js'
 import {watchSession} from './session-watch.js'
 
-/** `sessions get ID` and `sessions --id ID`: one session, optionally followed first. */
-export async function showSession(io: CommandIo, client: ApiClient, id: string, options: {watch?: boolean; timeoutSeconds: number; extraRows?: ReadonlyArray<[string, string]>}): Promise<SessionDto> {
+/**
+ * `sessions get ID` and `sessions --id ID`: one session, optionally followed first. `extraRows`
+ * are built from the session as shown (after the watch): a line can depend on its status.
+ */
+export async function showSession(
+  io: CommandIo,
+  client: ApiClient,
+  id: string,
+  options: {watch?: boolean; timeoutSeconds: number; extraRows?: (session: SessionDto) => Promise<ReadonlyArray<[string, string]>>},
+): Promise<SessionDto> {
   let session: SessionDto
   try {
     session = await client.sessions.get(id)
@@ -18,6 +26,7 @@ export async function showSession(io: CommandIo, client: ApiClient, id: string, 
   if (options.watch) {
     session = await watchSession(client, id, {timeoutSeconds: options.timeoutSeconds, signal: io.interruptSignal(), narrate: io.narrate})
   }
-  io.out(renderDetails([...sessionDetails(session, {now: Date.now()}), ...(options.extraRows ?? [])]))
+  const extra = options.extraRows && !io.json ? await options.extraRows(session) : []
+  io.out(renderDetails([...sessionDetails(session, {now: Date.now()}), ...extra]))
   return session
 }

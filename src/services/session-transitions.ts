@@ -1,6 +1,7 @@
-import {rmSync} from 'node:fs'
+import {existsSync, rmSync} from 'node:fs'
 import {join} from 'node:path'
 
+import {KEY_DELETED_EVENT} from '../core/api/sessions.js'
 import {canTransition, isTerminal, type SessionStatus} from '../core/session-status.js'
 import type {SessionPatch, StoredSession} from '../store/sessions-repo.js'
 import type {SessionEvent} from '../store/session-events-repo.js'
@@ -48,7 +49,11 @@ export function transitionSession(
 /** A session's private key is useless once it ended: remove the CLI's copy (never anything else). */
 function forgetLocalSessionKey(ctx: ServiceContext, sessionId: string): void {
   if (!ctx.localKeysDir || !/^sess-[0-9a-f]+$/.test(sessionId)) return
-  for (const file of [sessionId, `${sessionId}.pub`]) rmSync(join(ctx.localKeysDir, file), {force: true})
+  const privateKey = join(ctx.localKeysDir, sessionId)
+  const had = existsSync(privateKey)
+  for (const file of [privateKey, `${privateKey}.pub`]) rmSync(file, {force: true})
+  // So `sessions get` can say the key was deleted here, not that it never was on this machine.
+  if (had) recordSessionEvent(ctx, sessionId, KEY_DELETED_EVENT, {actor: 'daemon', message: "the session's private key was deleted from this machine"})
 }
 
 /** A progress or safety note that does not change the status. */

@@ -1,6 +1,7 @@
 import ansis from 'ansis'
 
 import type {SessionDto} from '../../core/api/sessions.js'
+import {isTerminal} from '../../core/session-status.js'
 import {formatClock, formatCost, formatHourly, formatRemaining} from '../format.js'
 import type {Column, RenderContext} from './column.js'
 
@@ -36,6 +37,8 @@ export const SESSION_COLUMNS: readonly Column<SessionDto>[] = [
 
 /** The single-session view: label and value pairs, in reading order. */
 export function sessionDetails(s: SessionDto, ctx: RenderContext): Array<[string, string]> {
+  // An ended session has no expiry ahead and no address to reach: say when it ended instead.
+  const ended = isTerminal(s.status)
   const rows: Array<[string, string]> = [
     ['Session', s.id],
     ['Status', s.status],
@@ -46,15 +49,16 @@ export function sessionDetails(s: SessionDto, ctx: RenderContext): Array<[string
     ['Workload', s.workload_type],
     ['Price', formatHourly(s.price_per_hour_micro_usd)],
     ['Cost so far', formatCost(s.total_cost_micro_usd)],
-    ['SSH', sshTarget(s)],
+    ['SSH', ended ? '-' : sshTarget(s)],
     ['Host key', s.ssh_host_key_fingerprint ?? '-'],
     ['Disk', `${s.disk_gb} GB (${s.storage_policy})`],
     ['Idle shutdown', s.idle_threshold_minutes > 0 ? `after ${s.idle_threshold_minutes} min idle` : 'off'],
     ['Created', formatClock(s.created_at, ctx.now)],
     ['Started', formatClock(s.started_at, ctx.now)],
-    ['Expires', `${formatClock(s.expires_at, ctx.now)} (${formatRemaining(s.expires_at, ctx.now)}, ${s.reservation_hours} h reserved)`],
+    ended
+      ? ['Ended', `${formatClock(s.stopped_at, ctx.now)} (${s.reservation_hours} h were reserved)`]
+      : ['Expires', `${formatClock(s.expires_at, ctx.now)} (${formatRemaining(s.expires_at, ctx.now)}, ${s.reservation_hours} h reserved)`],
   ]
-  if (s.stopped_at) rows.push(['Stopped', formatClock(s.stopped_at, ctx.now)])
   if (s.failure_reason) rows.push(['Failure', s.failure_reason])
   return rows
 }
