@@ -40,8 +40,9 @@ function unavailable(error: string): Reply {
 const NO_NODES = 'No available nodes found'
 const NO_PUBLIC_IPS = 'No available public IPs on hostnode'
 
+/** What is left at each location: a sold-out listing shows `max_count: 0`. */
 function locations(sim: TensorDockSim): Reply {
-  return jsonReply(200, {data: {locations: sim.market.all()}})
+  return jsonReply(200, {data: {locations: sim.locations()}})
 }
 
 function hostnodes(sim: TensorDockSim): Reply {
@@ -67,7 +68,8 @@ function place(sim: TensorDockSim, r: CreateRequest): Placement | Reply {
   if (sim.config.stale === 'no_public_ips' && r.useDedicatedIp) return unavailable(NO_PUBLIC_IPS)
   if (r.hostnodeId !== null) return placeOnHostnode(sim, r, r.hostnodeId)
   const locationId = r.locationId as string
-  const gpu = sim.market.gpuAt(locationId, r.v0Name)
+  // What live VMs hold is taken: parallel creates on one listing get its GPUs and no more.
+  const gpu = sim.listing(locationId, r.v0Name)
   if (!gpu || sim.isStaleListing(locationId, r.v0Name)) return unavailable(NO_NODES)
   const max = gpu.resources
   if (r.gpuCount > gpu.max_count || r.vcpuCount > max.max_vcpus || r.ramGb > max.max_ram_gb || r.storageGb > max.max_storage_gb) return unavailable(NO_NODES)

@@ -114,7 +114,16 @@ function completeLocationGpu(rng: Random, partial: Record<string, unknown>, pric
     v0Name,
     displayName: typeof partial.displayName === 'string' ? partial.displayName : findGpuModel(v0Name)?.displayName ?? v0Name,
   }
-  if (partial.max_count !== undefined) merged.max_count = Number(partial.max_count)
+  if (partial.max_count !== undefined) {
+    merged.max_count = Number(partial.max_count)
+    // Room for that many GPUs' worth of vCPUs and RAM, unless the resources are given too.
+    const perGpu = Math.max(base.max_count, 1)
+    merged.resources = {
+      ...merged.resources,
+      max_vcpus: Math.max(1, merged.max_count) * (base.resources.max_vcpus / perGpu),
+      max_ram_gb: Math.max(1, merged.max_count) * (base.resources.max_ram_gb / perGpu),
+    }
+  }
   if (partial.price_per_hr !== undefined) merged.price_per_hr = Number(partial.price_per_hr)
   if (isRecord(partial.resources)) merged.resources = {...merged.resources, ...numbers(partial.resources)} as TdLocationGpu['resources']
   if (isRecord(partial.pricing)) merged.pricing = {...merged.pricing, ...numbers(partial.pricing)} as TdLocationGpu['pricing']

@@ -7,8 +7,10 @@ import {startSshEndpoint} from '../shared/ssh-endpoint.js'
 import {SlidingWindowLimiter} from '../shared/window-limiter.js'
 import {DEFAULT_VM_USER} from './cloud-init.js'
 import type {TensorDockSimConfig} from './config.js'
+import {listingKey, remainingGpu, remainingHostnode, remainingLocations, usageByListing} from './capacity.js'
 import {hostnodesOf, type TdHostnode} from './hostnodes.js'
 import {SIM_VM_IP, TdInstanceStore, type TdInstance} from './instances.js'
+import type {TdLocation, TdLocationGpu} from './location.js'
 import {TensorDockMarket} from './market.js'
 
 export interface TensorDockSimSettings {
@@ -57,8 +59,20 @@ export class TensorDockSim {
     return this.settings.authId === undefined ? true : id === this.settings.authId
   }
 
+  /** The locations as the API shows them: each listing's counts minus what live VMs hold. */
+  locations(): TdLocation[] {
+    return remainingLocations(this.market.all(), usageByListing(this.instances.live()))
+  }
+
+  /** One listing as it stands now, or undefined when the location does not offer that GPU. */
+  listing(locationId: string, v0Name: string): TdLocationGpu | undefined {
+    const gpu = this.market.gpuAt(locationId, v0Name)
+    return gpu && remainingGpu(gpu, usageByListing(this.instances.live()).get(listingKey(locationId, v0Name)))
+  }
+
   hostnodes(): TdHostnode[] {
-    return hostnodesOf(this.seed, this.market.all())
+    const usage = usageByListing(this.instances.live())
+    return hostnodesOf(this.seed, this.market.all()).map((node) => remainingHostnode(node, usage))
   }
 
   /**

@@ -65,6 +65,7 @@ async function create(cloudInit?: unknown): Promise<string> {
       },
     },
   })
+  if (!created.data) throw new Error(`create failed: ${JSON.stringify(created)}`)
   return created.data.id as string
 }
 
@@ -153,7 +154,11 @@ describe('SSH into a simulated TensorDock VM', () => {
   })
 
   it('gives every VM its own host key, and its box lies about its GPUs when told to', async () => {
-    // Given two VMs
+    // Given two VMs on a hostnode with room for both (Joplin may have a single RTX 4090)
+    const posted = await simControl<{ids: string[]}>(sim.url, 'POST', '/_sim/offers', {mode: 'append', data: {locations: [{city: 'Dallas', stateprovince: 'Texas', country: 'United States', gpus: [
+      {v0Name, max_count: 2, network_features: {dedicated_ip_available: true, port_forwarding_available: true, network_storage_available: false}},
+    ]}]}})
+    locationId = posted.ids[0]!
     const first = await create({runcmd: runcmdFor(key.publicKey)})
     const second = await create({runcmd: runcmdFor(key.publicKey)})
     const a = await untilAddressed(first)
