@@ -1,6 +1,6 @@
 import swagger from '@fastify/swagger'
 import websocket from '@fastify/websocket'
-import Fastify, {type FastifyInstance} from 'fastify'
+import Fastify, {type FastifyBaseLogger, type FastifyInstance} from 'fastify'
 import type {Registry} from 'prom-client'
 import {jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider} from 'fastify-type-provider-zod'
 
@@ -80,11 +80,12 @@ export const DEFAULT_HTTP_LIMITS: HttpLimits = {
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const limits = {...DEFAULT_HTTP_LIMITS, ...options.httpLimits}
   const app = Fastify({
-    logger: {
-      level: options.ctx.log.level,
-      redact: {paths: ['req.headers.authorization'], censor: '[redacted]'},
-      serializers: {req: (req) => ({method: req.method, url: req.url.replace(/(api_key|token)=[^&]+/g, '$1=[redacted]')})},
-    },
+    // Request lines go where the daemon's own log goes (its rotated file when it has one), through
+    // its redaction; a request is logged by method and URL only, tokens in query strings blanked.
+    loggerInstance: options.ctx.log.child(
+      {},
+      {serializers: {req: (req: {method: string; url: string}) => ({method: req.method, url: req.url.replace(/(api_key|token)=[^&]+/g, '$1=[redacted]')})}},
+    ) as FastifyBaseLogger,
     genReqId: newRequestId,
     requestIdHeader: false,
     frameworkErrors,

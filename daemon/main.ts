@@ -1,11 +1,16 @@
 import {parseArgs} from 'node:util'
 
+import {ENV, LOG_MAX_BYTES_RANGE, readEnv, readIntEnv} from '../src/config/env.js'
 import {isLoopbackHost} from '../src/core/loopback.js'
+import {openLogFile} from '../src/log/log-file.js'
+import {createLogger, scrubSecrets} from '../src/log/logger.js'
 import {startDaemon} from './server.js'
 
 /**
- * Process entry of the daemon: `node dist/daemon/main.js [--port N] [--host H] [--no-auth] [--simulate]`.
- * Usually started by the CLI (detached, logs to the state dir); closes gracefully on SIGTERM.
+ * Process entry of the daemon:
+ * `node dist/daemon/main.js [--port N] [--host H] [--no-auth] [--simulate] [--log-file PATH]`.
+ * Usually started by the CLI (detached, with --log-file in the state dir); closes gracefully on
+ * SIGTERM. Without --log-file it logs to stdout (`daemon start --foreground`).
  */
 async function main(): Promise<void> {
   const {values} = parseArgs({
@@ -14,6 +19,7 @@ async function main(): Promise<void> {
       host: {type: 'string', default: '127.0.0.1'},
       'no-auth': {type: 'boolean', default: false},
       simulate: {type: 'boolean', default: false},
+      'log-file': {type: 'string'},
     },
     strict: true,
   })
@@ -26,16 +32,32 @@ async function main(): Promise<void> {
     process.stderr.write(`--no-auth is only allowed on a loopback address; ${values.host} would expose an unauthenticated API\n`)
     process.exit(2)
   }
-  const daemon = await startDaemon({host: values.host, port, auth: !values['no-auth'], simulate: values.simulate})
+  // The daemon writes its log file itself so it can rotate it; what it prints outside the
+  // logger (a failed start, below) still reaches the file the CLI gave it as stdout/stderr.
+  const logFile = values['log-file'] ? openLogFile(values['log-file'], {maxBytes: readIntEnv(ENV.logMaxBytes, LOG_MAX_BYTES_RANGE)}) : undefined
+  const log = createLogger({level: readEnv(ENV.logLevel) ?? 'info', destination: logFile})
+  const flushLog = () => new Promise<void>((resolve) => (logFile ? logFile.end(resolve) : resolve()))
+  if (logFile) {
+    // After a rotation stderr points at an old file: a crash is logged where `daemon logs` looks.
+    const fatal = (err: unknown) => {
+      const text = scrubSecrets(err instanceof Error ? (err.stack ?? err.message) : String(err))
+      process.stderr.write(`${text}\n`)
+      log.fatal({err: text}, 'daemon crashed')
+      void flushLog().finally(() => process.exit(1))
+    }
+    process.once('uncaughtException', fatal)
+    process.once('unhandledRejection', fatal)
+  }
+  const daemon = await startDaemon({host: values.host, port, auth: !values['no-auth'], simulate: values.simulate, logger: log})
   const shutdown = (signal: string) => {
     daemon.ctx.log.info({signal}, 'shutting down')
     const force = setTimeout(() => process.exit(1), 15_000)
     force.unref()
     daemon.close().then(
-      () => process.exit(0),
+      () => flushLog().then(() => process.exit(0)),
       (err) => {
         daemon.ctx.log.error({err: String(err)}, 'shutdown failed')
-        process.exit(1)
+        void flushLog().finally(() => process.exit(1))
       },
     )
   }

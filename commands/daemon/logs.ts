@@ -4,7 +4,7 @@ import {BaseCommand} from '../../src/cli/base-command.js'
 import {flagError} from '../../src/cli/errors.js'
 import {followFile} from '../../src/cli/follow-file.js'
 import {checkIntRange} from '../../src/cli/validate.js'
-import {fileSize, readLastLines} from '../../src/client/log-tail.js'
+import {fileSize, readLastLogLines} from '../../src/client/log-tail.js'
 import {appPaths, daemonLogFile} from '../../src/config/paths.js'
 
 export default class DaemonLogs extends BaseCommand {
@@ -23,7 +23,7 @@ export default class DaemonLogs extends BaseCommand {
       throw flagError('follow', 'cannot be combined with --json: the log lines are JSON already', 'Drop --json and pipe the lines to jq.')
     }
     const file = daemonLogFile(appPaths())
-    const lines = await readLastLines(file, flags.lines)
+    const lines = await readLastLogLines(file, flags.lines)
     if (lines.length === 0 && (await fileSize(file)) === 0) this.narrate(`No log yet at ${file}.`)
     if (lines.length > 0) this.out(lines.join('\n'))
     if (!flags.follow) return {log_file: file, lines}

@@ -1,6 +1,6 @@
 import {spawn} from 'node:child_process'
 import {existsSync} from 'node:fs'
-import {mkdir, open} from 'node:fs/promises'
+import {type FileHandle, mkdir, open} from 'node:fs/promises'
 import {join} from 'node:path'
 import {setTimeout as delay} from 'node:timers/promises'
 
@@ -84,27 +84,33 @@ export async function startDaemon(options: StartDaemonOptions = {}): Promise<Dae
   if (existing) await removeDaemonState(paths)
 
   const logOffset = await fileSize(logFile)
-  const log = await open(logFile, 'a', 0o600)
-  const [executable, ...prefix] = options.command ?? daemonCommand()
-  let exit: {code: number | null; signal: NodeJS.Signals | null} | null = null
-  let spawnError: Error | null = null
-  let pid: number | undefined
+  // The daemon writes and rotates daemon.log itself (--log-file); what it prints outside its
+  // logger, such as why it could not start, goes to this handle. The handle stays open until the
+  // start is settled so those lines are read back even if the daemon rotated the file meanwhile.
+  const log = await open(logFile, 'a+', 0o600)
   try {
-    const child = spawn(executable!, [...prefix, ...daemonArgs(options)], {
-      detached: true,
-      stdio: ['ignore', log.fd, log.fd],
-      env,
-    })
-    child.on('exit', (code, signal) => (exit = {code, signal}))
-    child.on('error', (err) => (spawnError = err))
-    child.unref()
-    pid = child.pid
+    return await launch(options, env, paths, logFile, log, logOffset)
   } finally {
     await log.close()
   }
+}
+
+async function launch(options: StartDaemonOptions, env: NodeJS.ProcessEnv, paths: AppPaths, logFile: string, log: FileHandle, logOffset: number): Promise<DaemonState> {
+  const [executable, ...prefix] = options.command ?? daemonCommand()
+  let exit: {code: number | null; signal: NodeJS.Signals | null} | null = null
+  let spawnError: Error | null = null
+  const child = spawn(executable!, [...prefix, ...daemonArgs(options), '--log-file', logFile], {
+    detached: true,
+    stdio: ['ignore', log.fd, log.fd],
+    env,
+  })
+  child.on('exit', (code, signal) => (exit = {code, signal}))
+  child.on('error', (err) => (spawnError = err))
+  child.unref()
+  const pid: number | undefined = child.pid
 
   const failure = async (message: string, fix: string) =>
-    new DaemonStartError({message, logFile, logTail: await readLastLines(logFile, LOG_TAIL_LINES, logOffset), fix})
+    new DaemonStartError({message, logFile, logTail: await readLastLines(log, LOG_TAIL_LINES, logOffset), fix})
 
   const deadline = Date.now() + (options.timeoutMs ?? START_TIMEOUT_MS)
   let lastProblem = 'no state file yet'

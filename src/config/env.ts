@@ -7,6 +7,8 @@ export const ENV = {
   server: 'GPU_SHOPPER_SERVER',
   token: 'GPU_SHOPPER_TOKEN',
   logLevel: 'GPU_SHOPPER_LOG_LEVEL',
+  /** Size at which the daemon rotates daemon.log (bytes; default 10 MiB). */
+  logMaxBytes: 'GPU_SHOPPER_LOG_MAX_BYTES',
   crashAt: 'GPU_SHOPPER_CRASH_AT',
   /** JSON object of daemon timing overrides in ms (tests, operators), e.g. {"orphanGraceMs":0}. */
   timings: 'GPU_SHOPPER_TIMINGS',
@@ -38,6 +40,9 @@ export interface IntRange {
  * 200k offers take about 1.3 s to generate and 300 MB of memory (2 cores).
  */
 export const SIM_OFFERS_RANGE: IntRange = {min: 1, max: 200_000}
+
+/** GPU_SHOPPER_LOG_MAX_BYTES: from a few lines (tests) to 1 GiB. */
+export const LOG_MAX_BYTES_RANGE: IntRange = {min: 1024, max: 1024 ** 3}
 
 /** Offers one Vast.ai search may ask for (GPU_SHOPPER_VASTAI_SEARCH_LIMIT); the largest simulated market fits. */
 export const VASTAI_SEARCH_LIMIT_RANGE: IntRange = {min: 1, max: 200_000}
