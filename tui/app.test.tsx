@@ -116,7 +116,8 @@ describe('the dashboard', () => {
     await screen!.type('3')
     await screen!.press('enter')
     const confirm = await screen!.waitFor('Expected cost of the reservation')
-    const [, price] = /\(3 h × \$(\d+\.\d+)\/h\)/.exec(confirm) ?? []
+    // The rate may be followed by what it includes ("with 50 GB disk").
+    const [, price] = /\(3 h × \$(\d+\.\d+)\/h\b/.exec(confirm) ?? []
     expect(price, confirm).toBeDefined()
     expect(confirm).toContain(`Expected cost of the reservation: $${(Number(price) * 3).toFixed(2)}`)
 
