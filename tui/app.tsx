@@ -14,6 +14,8 @@ import {SessionsScreen} from './screens/sessions-screen.js'
 import {useServices, type UiMemory} from './services.js'
 import {ShellProvider, type KeyHandler, type PromptRequest, type Shell, type Tone} from './shell.js'
 
+type Toast = {text: string; tone: Tone; screen: ScreenId}
+
 type Overlay =
   | {kind: 'help'}
   | {kind: 'command'; text: string}
@@ -34,10 +36,12 @@ export function App() {
   const size = useTerminalSize()
   const [memory, setMemoryState] = useState<UiMemory>(services.memory)
   const [overlay, setOverlayState] = useState<Overlay | null>(null)
-  const [message, setMessage] = useState<{text: string; tone: Tone} | null>(() => {
+  // A toast belongs to the screen it was raised on: shown only there, and gone when the user
+  // moves to another screen, so no message outlives what it was about.
+  const [message, setMessage] = useState<Toast | null>(() => {
     const notice = services.notice
     services.notice = null
-    return notice
+    return notice && {...notice, screen: services.memory.screen}
   })
   // The mode at the latest keystroke, ahead of React: keys typed within one frame are routed
   // by what the previous key did, not by what was last drawn.
@@ -62,7 +66,14 @@ export function App() {
     setOverlayState(next)
   }, [])
 
-  const goTo = useCallback((screen: ScreenId) => setMemory((m) => ({...m, screen})), [setMemory])
+  const goTo = useCallback(
+    (screen: ScreenId) => {
+      if (screen !== memoryRef.current.screen) setMessage(null)
+      setMemory((m) => ({...m, screen}))
+    },
+    [setMemory],
+  )
+  const notifyOn = useCallback((screen: ScreenId, text: string, tone: Tone = 'info') => setMessage({text, tone, screen}), [])
   const close = useCallback(() => setOverlay(null), [setOverlay])
 
   const shell = useMemo<Shell>(
@@ -71,7 +82,7 @@ export function App() {
       confirm: (request) => setOverlay({kind: 'confirm', request}),
       form: (render) => setOverlay({kind: 'form', render}),
       filter: () => setOverlay({kind: 'filter'}),
-      notify: (text, tone = 'info') => setMessage({text, tone}),
+      notify: (text, tone) => notifyOn(memoryRef.current.screen, text, tone),
       goTo,
       registerKeys: (screen, handler) => {
         screenKeys.current.set(screen, handler)
@@ -81,7 +92,13 @@ export function App() {
       },
       overlayKeys,
     }),
-    [goTo, setOverlay],
+    [goTo, setOverlay, notifyOn],
+  )
+  // Each screen's own shell tags its toasts with that screen, so one that lands after the user
+  // left (a release finishing in the background) is not shown on another screen.
+  const screenShells = useMemo(
+    () => Object.fromEntries(SCREENS.map((screen) => [screen, {...shell, notify: (text: string, tone?: Tone) => notifyOn(screen, text, tone)}])) as Record<ScreenId, Shell>,
+    [shell, notifyOn],
   )
 
   const setFilterText = (text: string) =>
@@ -93,7 +110,7 @@ export function App() {
     if (target === 'help') return setOverlay({kind: 'help'})
     close()
     if (target) goTo(target)
-    else if (text.trim()) setMessage({text: `No screen "${text.trim()}": try :inventory, :sessions, :costs or :quit.`, tone: 'error'})
+    else if (text.trim()) notifyOn(memoryRef.current.screen, `No screen "${text.trim()}": try :inventory, :sessions, :costs or :quit.`, 'error')
   }
 
   useInput((input, key) => {
@@ -158,29 +175,41 @@ export function App() {
         <StatusLine width={width} />
         <Box display={bodyHidden ? 'none' : 'flex'} flexDirection="column" height={bodyHeight}>
           {memory.screen === 'inventory' ? (
-            <InventoryScreen
-              height={bodyHeight}
-              width={width}
-              query={memory.inventory}
-              onQuery={(update) => setMemory((m) => ({...m, inventory: {...m.inventory, ...update(m.inventory)}}))}
-              selectedId={memory.inventory.selectedId}
-              onSelect={(selectedId) => setMemory((m) => ({...m, inventory: {...m.inventory, selectedId}}))}
-              onProvisioned={(sessionId) => setMemory((m) => ({...m, screen: 'sessions', sessions: {...m.sessions, selectedId: sessionId, text: ''}}))}
-            />
+            <ShellProvider value={screenShells.inventory}>
+              <InventoryScreen
+                height={bodyHeight}
+                width={width}
+                query={memory.inventory}
+                onQuery={(update) => setMemory((m) => ({...m, inventory: {...m.inventory, ...update(m.inventory)}}))}
+                selectedId={memory.inventory.selectedId}
+                onSelect={(selectedId) => setMemory((m) => ({...m, inventory: {...m.inventory, selectedId}}))}
+                onProvisioned={(sessionId) => {
+                  // The "Rented …" toast is about the session this move shows: it comes along.
+                  setMessage((m) => m && {...m, screen: 'sessions'})
+                  setMemory((m) => ({...m, screen: 'sessions', sessions: {...m.sessions, selectedId: sessionId, text: ''}}))
+                }}
+              />
+            </ShellProvider>
           ) : null}
           {memory.screen === 'sessions' ? (
-            <SessionsScreen
-              height={bodyHeight}
-              width={width}
-              text={memory.sessions.text}
-              onText={(text) => setMemory((m) => ({...m, sessions: {...m.sessions, text}}))}
-              showEnded={memory.sessions.showEnded}
-              onShowEnded={(showEnded) => setMemory((m) => ({...m, sessions: {...m.sessions, showEnded}}))}
-              selectedId={memory.sessions.selectedId}
-              onSelect={(selectedId) => setMemory((m) => ({...m, sessions: {...m.sessions, selectedId}}))}
-            />
+            <ShellProvider value={screenShells.sessions}>
+              <SessionsScreen
+                height={bodyHeight}
+                width={width}
+                text={memory.sessions.text}
+                onText={(text) => setMemory((m) => ({...m, sessions: {...m.sessions, text}}))}
+                showEnded={memory.sessions.showEnded}
+                onShowEnded={(showEnded) => setMemory((m) => ({...m, sessions: {...m.sessions, showEnded}}))}
+                selectedId={memory.sessions.selectedId}
+                onSelect={(selectedId) => setMemory((m) => ({...m, sessions: {...m.sessions, selectedId}}))}
+              />
+            </ShellProvider>
           ) : null}
-          {memory.screen === 'costs' ? <CostsScreen height={bodyHeight} width={width} /> : null}
+          {memory.screen === 'costs' ? (
+            <ShellProvider value={screenShells.costs}>
+              <CostsScreen height={bodyHeight} width={width} />
+            </ShellProvider>
+          ) : null}
         </Box>
         {bodyHidden ? (
           <Box flexDirection="column" height={bodyHeight} overflow="hidden">
@@ -190,7 +219,7 @@ export function App() {
           </Box>
         ) : null}
         <Box height={1} width={width} overflow="hidden">
-          {bottomLine(overlay, filterText, message)}
+          {bottomLine(overlay, filterText, message?.screen === memory.screen ? message : null)}
         </Box>
         <HintBar screen={memory.screen} width={width} />
       </Box>

@@ -1,5 +1,5 @@
 import type {SessionDto} from '../core/api/sessions.js'
-import {formatClock, formatHourly} from './format.js'
+import {formatClock, formatHourly, localizeTimes} from './format.js'
 
 /** "running on RTX 4090 at 1.2.3.4:22, $0.35/h, expires 14:00" */
 export function runningSummary(session: SessionDto, now: number): string {
@@ -24,5 +24,5 @@ export function eventLine(event: {at: string; from_status: string | null; to_sta
   const at = new Date(event.at)
   const time = Number.isNaN(at.getTime()) ? event.at : at.toTimeString().slice(0, 8)
   const change = event.to_status ? `${event.from_status ?? '∅'} → ${event.to_status}` : ''
-  return [time, change, event.message].filter(Boolean).join('  ')
+  return [time, change, localizeTimes(event.message)].filter(Boolean).join('  ')
 }

@@ -40,6 +40,24 @@ describe('layoutColumns', () => {
     const cols = [wide('a', 10), wide('loc', 20, {flex: true, minWidth: 8}), wide('z', 6)]
     expect(layoutColumns(cols, 60).map((c) => c.width)).toEqual([10, 40, 6])
     expect(layoutColumns(cols, 30).map((c) => c.width)).toEqual([10, 10, 6])
-    expect(layoutColumns(cols, 24).map((c) => [c.column.id, c.width])).toEqual([['a', 10], ['loc', 8]])
+    expect(layoutColumns(cols, 24).map((c) => [c.column.id, c.width])).toEqual([['a', 10], ['loc', 12]])
+  })
+
+  it('drops the least important columns first on a narrow terminal, not simply the rightmost', () => {
+    // Given an id, a long name, and the money column last but most important
+    const cols = [wide('id', 10, {priority: 1}), wide('name', 20, {priority: 3}), wide('owner', 10, {priority: 2}), wide('cost', 8, {priority: 1})]
+
+    // Then a narrow table keeps id and cost, and drops the name before the owner
+    expect(layoutColumns(cols, 40).map((c) => c.column.id)).toEqual(['id', 'owner', 'cost'])
+    expect(layoutColumns(cols, 25).map((c) => c.column.id)).toEqual(['id', 'cost'])
+    expect(layoutColumns(cols, 60).map((c) => c.column.id)).toEqual(['id', 'name', 'owner', 'cost'])
+  })
+
+  it('lets no flexible column grow past its maximum on a wide terminal', () => {
+    const cols = [wide('gpu', 12, {flex: true, minWidth: 8, maxWidth: 20}), wide('location', 22, {flex: true, minWidth: 12, maxWidth: 30}), wide('age', 6)]
+    const laidOut = layoutColumns(cols, 160)
+    expect(laidOut.map((c) => c.width)).toEqual([20, 30, 6])
+    // Growth is shared in turn, not all given to the first flexible column
+    expect(layoutColumns(cols, 50).map((c) => c.width)).toEqual([15, 25, 6])
   })
 })

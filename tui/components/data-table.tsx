@@ -8,9 +8,13 @@ import {fit} from './fit.js'
 export interface TableColumn<T> {
   column: Column<T>
   width: number
-  /** Takes the terminal's spare width, and gives up its own (down to `minWidth`) before a column is dropped. */
+  /** Takes the terminal's spare width (up to `maxWidth`), and gives up its own (down to `minWidth`) before a column is dropped. */
   flex?: boolean
   minWidth?: number
+  /** A flexible column grows no wider than this, so on a wide terminal no one column takes all the room. */
+  maxWidth?: number
+  /** 1 is kept longest; on a narrow terminal higher numbers are dropped first (equal ones from the right). */
+  priority?: number
   /** A shorter header than the CLI's, for a narrow column. */
   header?: string
 }
@@ -38,21 +42,32 @@ export interface DataTableProps<T> {
 const GAP = '  '
 
 /**
- * The columns as they fit `width`: flexible columns grow into spare room or shrink to their
- * minimum; what still does not fit is dropped from the right, so no row ever wraps.
+ * The columns as they fit `width`. While even their minimum widths do not fit, the least
+ * important column goes (by `priority`, then the rightmost), so the ones that matter survive a
+ * narrow terminal. Flexible columns then shrink toward `minWidth` or grow toward `maxWidth`, one
+ * cell at a time in turn; room no column may take stays empty at the right.
  */
 export function layoutColumns<T>(columns: readonly TableColumn<T>[], width: number): TableColumn<T>[] {
-  const total = (cols: readonly TableColumn<T>[]) => cols.reduce((sum, c) => sum + c.width, 0) + GAP.length * Math.max(0, cols.length - 1)
-  const flexible = columns.filter((c) => c.flex).length
-  let out = columns.map((c) => ({...c}))
-  let spare = width - total(out)
-  for (const c of out) {
-    if (!c.flex || spare === 0) continue
-    const share = spare > 0 ? Math.floor(spare / flexible) : Math.max(spare, (c.minWidth ?? c.width) - c.width)
-    c.width += share
-    spare -= share
+  const gaps = (count: number) => GAP.length * Math.max(0, count - 1)
+  const least = (c: TableColumn<T>) => (c.flex ? Math.min(c.width, c.minWidth ?? c.width) : c.width)
+  let kept = [...columns]
+  while (kept.length > 1 && kept.reduce((sum, c) => sum + least(c), 0) + gaps(kept.length) > width) {
+    let drop = kept.length - 1
+    for (let i = kept.length - 2; i >= 0; i--) if ((kept[i]!.priority ?? 1) > (kept[drop]!.priority ?? 1)) drop = i
+    kept = kept.filter((_, i) => i !== drop)
   }
-  while (out.length > 1 && total(out) > width) out = out.slice(0, -1)
+  const out = kept.map((c) => ({...c}))
+  let spare = width - out.reduce((sum, c) => sum + c.width, 0) - gaps(out.length)
+  const flexible = out.filter((c) => c.flex)
+  while (spare !== 0) {
+    const movable = flexible.filter((c) => (spare < 0 ? c.width > least(c) : c.width < (c.maxWidth ?? Infinity)))
+    if (movable.length === 0) break
+    for (const c of movable) {
+      if (spare === 0) break
+      c.width += Math.sign(spare)
+      spare -= Math.sign(spare)
+    }
+  }
   return out
 }
 

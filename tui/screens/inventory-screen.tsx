@@ -15,24 +15,23 @@ import {useServices} from '../services.js'
 import {useScreenKeys, useShell} from '../shell.js'
 import {sortLabel, toggleSort, type InventoryQuery} from './inventory-state.js'
 
-const WIDTHS: Record<string, number> = {
-  gpu_model: 18,
-  gpu_count: 2,
-  vram: 7,
-  price: 8,
-  price_per_gpu: 8,
-  provider: 10,
-  location: 22,
-  reliability: 6,
-  age: 9,
+/**
+ * Width and how long each column survives a narrow terminal (1 longest): what the GPU is and
+ * what it costs per GPU stay; the offer's age goes first. GPU and location flex, within bounds.
+ */
+const LAYOUT: Record<string, Omit<TableColumn<OfferDto>, 'column'>> = {
+  gpu_model: {width: 18, flex: true, minWidth: 12, maxWidth: 24, priority: 1},
+  gpu_count: {width: 2, priority: 2},
+  vram: {width: 7, priority: 2},
+  price: {width: 8, priority: 2},
+  price_per_gpu: {width: 8, priority: 1},
+  provider: {width: 10, priority: 3},
+  location: {width: 22, flex: true, minWidth: 12, maxWidth: 30, priority: 4},
+  reliability: {width: 6, priority: 3, header: 'RELIAB'},
+  age: {width: 9, priority: 5},
 }
 
-const COLUMNS: readonly TableColumn<OfferDto>[] = OFFER_BROWSER_COLUMNS.map((column) => ({
-  column,
-  width: WIDTHS[column.id] ?? 10,
-  ...(column.id === 'location' ? {flex: true, minWidth: 12} : {}),
-  ...(column.id === 'reliability' ? {header: 'RELIAB'} : {}),
-}))
+const COLUMNS: readonly TableColumn<OfferDto>[] = OFFER_BROWSER_COLUMNS.map((column) => ({column, width: 10, ...LAYOUT[column.id]}))
 
 const SORT_COLUMN: Record<OfferSort, string> = {
   gpu: 'gpu_model',

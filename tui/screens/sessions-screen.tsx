@@ -200,7 +200,7 @@ export function SessionsScreen(props: SessionsScreenProps) {
         </Text>
         {session ? (
           <Text wrap="truncate" dimColor>
-            {`offer ${session.offer_id} · ${formatHourly(session.price_per_hour_micro_usd)} · expires ${formatClock(session.expires_at, now)}${session.failure_reason ? ` · failed: ${session.failure_reason}` : ''}`}
+            {`offer ${session.offer_id} · ${formatHourly(session.price_per_hour_micro_usd)} · expires ${formatClock(session.expires_at, now)}${session.failure_reason ? ` · failed: ${localizeTimes(session.failure_reason, now)}` : ''}`}
           </Text>
         ) : null}
         {timeline.map((e) => (
