@@ -1,12 +1,17 @@
 import {spawn, type ChildProcess} from 'node:child_process'
-import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
+import {startDaemon, stopDaemon} from '../src/client/daemon-process.js'
+import {isProcessAlive} from '../src/client/daemon-state.js'
+import {REPO_ROOT} from '../test/support/cli.js'
 import {pollUntil} from '../test/support/poll.js'
-import {acquireDaemonLock, identityOf} from './daemon-lock.js'
+import {createTempHome} from '../test/support/temp-home.js'
+import {identityOf} from '../src/config/process-identity.js'
+import {acquireDaemonLock} from './daemon-lock.js'
 
 const onLinux = existsSync('/proc/self/stat')
 
@@ -57,8 +62,10 @@ describe.runIf(onLinux)('daemon lock against pid reuse and kill -9', () => {
     const parent = spawnTracked('sh', ['-c', 'sleep 0 & echo $!; exec sleep 600'])
     const zombie = Number(await firstLine(parent))
     await pollUntil(() => (readFileSync(`/proc/${zombie}/stat`, 'utf8').includes(') Z ') ? true : undefined), 'the zombie')
-    writeFileSync(lockFile(), JSON.stringify(identityOf(zombie)))
+    writeFileSync(lockFile(), String(zombie))
     acquireDaemonLock(dataDir)()
+    // and the CLI, reading the state file a killed daemon left, does not take it for a live one.
+    expect(isProcessAlive(zombie)).toBe(false)
   })
 
   it('still refuses while the recorded owner runs', async () => {
@@ -71,4 +78,24 @@ describe.runIf(onLinux)('daemon lock against pid reuse and kill -9', () => {
     await pollUntil(() => (owner.exitCode !== null || owner.signalCode !== null ? true : undefined), 'the owner to die')
     acquireDaemonLock(dataDir)()
   })
+
+  it('lets `daemon start` start over the lock and state file of a killed daemon whose pid was reused', async () => {
+    // Given what a daemon killed with -9 leaves behind, naming a pid that now runs something else,
+    const stranger = spawnTracked('sleep', ['600'])
+    const home = await createTempHome()
+    try {
+      mkdirSync(join(home.home, 'data'), {recursive: true})
+      mkdirSync(join(home.home, 'state'), {recursive: true})
+      writeFileSync(join(home.home, 'data', 'daemon.lock'), String(stranger.pid))
+      writeFileSync(home.stateFile, JSON.stringify({pid: stranger.pid, url: 'http://127.0.0.1:1', token: 't', version: '0.0.1'}))
+      // When the daemon is started as the CLI starts it,
+      const state = await startDaemon({env: home.env, port: 0, simulate: true, command: [process.execPath, '--import', 'tsx', join(REPO_ROOT, 'daemon', 'main.ts')]})
+      // Then it runs and owns the lock.
+      expect(state.pid).not.toBe(stranger.pid)
+      expect(JSON.parse(readFileSync(join(home.home, 'data', 'daemon.lock'), 'utf8')).pid).toBe(state.pid)
+      await stopDaemon({env: home.env})
+    } finally {
+      await home.cleanup()
+    }
+  }, 60_000)
 })

@@ -2,6 +2,7 @@ import {readFileSync} from 'node:fs'
 import {readFile, rm} from 'node:fs/promises'
 
 import type {DaemonState} from '../config/daemon-state.js'
+import {hasExited, signalZeroSaysAlive} from '../config/process-identity.js'
 import {type AppPaths, daemonStateFile} from '../config/paths.js'
 
 export type {DaemonState}
@@ -57,15 +58,13 @@ export async function removeDaemonState(paths: AppPaths): Promise<void> {
   await rm(daemonStateFile(paths), {force: true})
 }
 
-/** Signal 0 checks existence without touching the process; EPERM means it exists but is not ours. */
+/**
+ * Signal 0 checks existence without touching the process; EPERM means it exists but is not ours.
+ * A zombie answers signal 0 too, yet it has exited (a daemon killed with -9 whose parent has
+ * not reaped it): it is not alive.
+ */
 export function isProcessAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
-  }
+  return signalZeroSaysAlive(pid) && !hasExited(pid)
 }
 
 /**
