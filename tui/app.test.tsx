@@ -96,7 +96,9 @@ describe('the dashboard', () => {
     await screen!.type('4')
     await screen!.press('enter')
     const frame = await screen!.waitFor('≥ 4 GPUs')
-    const counts = offerRows(frame).map((r) => Number(r.slice(20, 22)))
+    // N is right-aligned in 2 cells ending where its header ends; the GPU column before it flexes
+    const nEnd = frame.split('\n').find((l) => l.startsWith('GPU '))!.search(/ N /) + 2
+    const counts = offerRows(frame).map((r) => Number(r.slice(nEnd - 2, nEnd)))
     expect(counts.length).toBeGreaterThan(0)
     expect(counts.every((n) => n >= 4)).toBe(true)
     await screen!.type('x')
