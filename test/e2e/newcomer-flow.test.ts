@@ -127,6 +127,17 @@ describe('the newcomer flow through the CLI binary', () => {
   })
 
   describe('item 21 and 22: extending, and reading an extended or ended session', () => {
+    it('keeps an extension made before the session runs', async () => {
+      const created = await data('provision', '--gpu-type', 'RTX 4090', '--hours', '1')
+      const id = created.session.id as string
+      const extended = await extend(id, '{"additional_hours": 2}')
+      expect(extended.status).toBe(200)
+      const running = await untilSessionStatus(id, 'running')
+      expect(running.reservation_hours).toBe(3)
+      expect(Date.parse(running.expires_at) - Date.parse(running.started_at)).toBe(3 * 3_600_000)
+      await data('done', id)
+    })
+
     it('says what is wrong with an extension, and shows the hours reserved now', async () => {
       const created = await data('provision', '--gpu-type', 'RTX 4090', '--hours', '2', '--wait', '--timeout', '60')
       const id = created.session.id as string
