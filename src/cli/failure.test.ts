@@ -136,6 +136,11 @@ describe('sayOnce', () => {
     expect(said).toEqual({message: 'session sess-x does not exist', fix: 'List yours with `gpu-shopper sessions`.'})
   })
 
+  it('keeps what the message says after the hint it cuts', () => {
+    const said = sayOnce('offer vastai-4 is not in the inventory; run `gpu-shopper inventory` for current offers. No instance was created.', 'Pick a current offer from `gpu-shopper inventory`.')
+    expect(said.message).toBe('offer vastai-4 is not in the inventory. No instance was created.')
+  })
+
   it('keeps a clause that says something the fix does not, and a message with no fix', () => {
     const keyError = 'key_body: not an OpenSSH public key line; use ssh-ed25519 (`ssh-keygen -t ed25519`)'
     expect(sayOnce(keyError, 'Correct --key.').message).toBe(keyError)

@@ -104,12 +104,16 @@ function isParseError(err: unknown): err is Error & {parse?: unknown} {
 export function sayOnce(message: string, fix: string | undefined): {message: string; fix: string | undefined} {
   if (!fix) return {message, fix}
   let said = message
+  // Sentences after the hint ("… for current offers. No instance was created.") are kept.
+  let after = ''
   const clauses = message.split(/;\s+/)
   while (clauses.length > 1) {
-    const commands = [...clauses.at(-1)!.matchAll(/`([^`]+)`/g)].map((m) => m[1]!)
+    const [hint, ...rest] = clauses.at(-1)!.split(/(?<=\.)\s+(?=[A-Z])/)
+    const commands = [...hint!.matchAll(/`([^`]+)`/g)].map((m) => m[1]!)
     if (commands.length === 0 || !commands.every((command) => fix.includes(command))) break
     clauses.pop()
-    said = clauses.join('; ')
+    after = [...rest, after].filter(Boolean).join(' ')
+    said = clauses.join('; ') + (after ? `. ${after}` : '')
   }
   const restated = /^No [\w -]+? (\S+)\.\s+(\S)/.exec(fix)
   const rest = restated && said.includes(restated[1]!) ? restated[2]!.toUpperCase() + fix.slice(restated[0].length) : fix
