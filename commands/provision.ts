@@ -126,6 +126,13 @@ export default class Provision extends BaseCommand {
     }
     this.markSimulated(created.session.simulated)
     let session = created.session
+    if (created.sshKeyPath === null) {
+      // A repeat of a create whose session has ended: nothing to wait for, connect to or save.
+      this.out(renderFields([session.id, runningSummary(session, Date.now())]))
+      if (flags['save-key']) this.warnUser(`--save-key: ${session.id} has no private key any more; nothing was saved.`)
+      this.warnUser(endedRepeatNote(session.id, idempotencyKey))
+      return {session, ssh_key_path: null, ssh_command: null, idempotency_key: idempotencyKey}
+    }
 
     if (flags.wait) {
       this.narrate(`Session ${session.id} is ${session.status}; waiting until it runs (Ctrl-C stops waiting, not the session)…`)
@@ -142,11 +149,6 @@ export default class Provision extends BaseCommand {
     } else {
       this.out(renderFields([session.id, runningSummary(session, Date.now())]))
       this.narrate(`Follow it with: gpu-shopper sessions get ${session.id} --watch`)
-    }
-    if (created.sshKeyPath === null) {
-      if (flags['save-key']) this.warnUser(`--save-key: ${session.id} has no private key any more; nothing was saved.`)
-      this.warnUser(endedRepeatNote(session.id, idempotencyKey))
-      return {session, ssh_key_path: null, ssh_command: null, idempotency_key: idempotencyKey}
     }
     if (flags['save-key']) {
       const saved = await saveSessionKey(created.sshKeyPath, flags['save-key'], {force: flags.force})

@@ -68,7 +68,9 @@ export async function provisionSession(client: ApiClient, input: ProvisionInput,
       unknown: `Check \`gpu-shopper sessions --consumer-id ${input.consumer_id}\`; retrying with --idempotency-key ${idempotencyKey} cannot create a second instance.`,
     },
   )
-  return {session: reply.session, sshKeyPath, idempotencyKey}
+  // A repeat of a create whose session has ended gets the first reply back; show it as it is now.
+  const session = sshKeyPath === null ? await client.sessions.get(reply.session.id).catch(() => reply.session) : reply.session
+  return {session, sshKeyPath, idempotencyKey}
 }
 
 /**
@@ -89,7 +91,9 @@ export async function provisionAllocation(client: ApiClient, input: AllocationIn
       unknown: `Check \`gpu-shopper allocations list${input.consumer_id ? ` --consumer-id ${input.consumer_id}` : ''}\`; retrying with --idempotency-key ${idempotencyKey} cannot create a second allocation.`,
     },
   )
-  const {ssh_private_key: _secret, ...allocation} = reply
+  const {ssh_private_key: _secret, ...first} = reply
+  // As for sessions: an ended allocation's repeat shows it as it is now (released), same id.
+  const allocation = sshKeyPath === null ? await client.allocations.get(first.id).catch(() => first) : first
   return {allocation, sshKeyPath, idempotencyKey}
 }
 

@@ -1,9 +1,12 @@
 import type {SessionDto} from '../core/api/sessions.js'
+import {isTerminal} from '../core/session-status.js'
 import {formatClock, formatHourly, localizeTimes} from './format.js'
 
 /** "running on RTX 4090 at 1.2.3.4:22, $0.35/h, expires 14:00" */
 export function runningSummary(session: SessionDto, now: number): string {
   const gpu = session.gpu_count > 1 ? `${session.gpu_count}x ${session.gpu_type}` : session.gpu_type
+  // An ended session has no address or expiry any more (a create's repeat can return one).
+  if (isTerminal(session.status)) return `${session.status} on ${gpu}, ended ${formatClock(session.stopped_at, now)}`
   const where = session.ssh_host ? ` at ${session.ssh_host}:${session.ssh_port ?? 22}` : ''
   return `${session.status} on ${gpu}${where}, ${formatHourly(session.price_per_hour_micro_usd)}, expires ${formatClock(session.expires_at, now)}`
 }

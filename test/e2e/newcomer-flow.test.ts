@@ -66,6 +66,8 @@ describe('the newcomer flow through the CLI binary', () => {
       const again = await cli(...args, '--output', 'json')
       expect(again.exitCode, again.stderr).toBe(0)
       expect(JSON.parse(again.stdout).id).toBe(first.id)
+      // Shown as it is now, not as the first reply had it.
+      expect(JSON.parse(again.stdout).status).toBe('released')
       expect(again.stderr).not.toMatch(/different request/)
       // Its key went with the session: the replay says so instead of pointing at a missing file.
       expect(again.stderr).toMatch(/deleted when the session ended/)
@@ -90,6 +92,11 @@ describe('the newcomer flow through the CLI binary', () => {
       expect(envelope.data.session.id).toBe(first.session.id)
       expect(envelope.data.ssh_key_path).toBeNull()
       expect(envelope.warnings.join('\n')).toMatch(/deleted when the session ended/)
+      expect(envelope.data.session.status).toBe('stopped')
+      const human = await cli(...args)
+      expect(human.exitCode, human.stderr).toBe(0)
+      expect(human.stdout).toMatch(/stopped on RTX 4090, ended \d\d:\d\d/)
+      expect(human.stdout).not.toMatch(/expires/)
       expect((await keyFiles()).filter((f) => f.startsWith('pending-'))).toEqual([])
     })
   })
