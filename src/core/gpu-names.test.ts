@@ -339,7 +339,11 @@ describe('gpuTypeMatcher over the real model names of both marketplaces', () => 
   })
 
   it('matches every listing with its own canonical name, and everything with an empty filter', () => {
-    for (const m of MARKET) expect(gpuTypeMatcher(m.gpuType)(m.gpuType, m.vramGb), m.source).toBe(true)
+    for (const m of MARKET) {
+      expect(gpuTypeMatcher(m.gpuType)(m.gpuType, m.vramGb), m.source).toBe(true)
+      // Stores keep lower-cased keys; the matcher ignores case on either side.
+      expect(gpuTypeMatcher(m.gpuType)(m.gpuType.toLowerCase()), m.source).toBe(true)
+    }
     expect(picked('')).toHaveLength(MARKET.length)
     expect(picked('RTX 9999')).toEqual([])
   })

@@ -1,3 +1,4 @@
+import {gpuTypeMatcher} from '../core/gpu-names.js'
 import {asMicroUsd, type MicroUsd} from '../core/money.js'
 import type {PricePoint} from '../core/price-stats.js'
 import type {Db} from './database.js'
@@ -23,18 +24,24 @@ export class PriceHistoryRepo {
     })()
   }
 
-  /** Points of one GPU model (exact canonical name, or every model it prefixes), oldest first. */
-  history(gpuTypeKey: string, filter: {provider?: string; since?: number; limit?: number} = {}): StoredPricePoint[] {
+  /**
+   * Points of the GPU models a `--gpu-type` filter matches, oldest first: the same matcher as the
+   * inventory decides ("H100" is every H100), over the models recorded (their keys suffice: the
+   * matcher ignores case).
+   */
+  history(gpuType: string, filter: {provider?: string; since?: number; limit?: number} = {}): StoredPricePoint[] {
+    const matches = gpuTypeMatcher(gpuType)
+    const keys = (this.db.prepare('SELECT DISTINCT gpu_type_key AS key FROM price_points').all() as {key: string}[]).map((r) => r.key).filter((key) => matches(key))
     const rows = this.db
       .prepare(
         `SELECT * FROM (
            SELECT provider, gpu_type, at, min_micro, median_micro, offer_count FROM price_points
-           WHERE (gpu_type_key = @gpu OR (gpu_type_key >= @gpu || ' ' AND gpu_type_key < @gpu || '!'))
+           WHERE gpu_type_key IN (SELECT value FROM json_each(@gpuKeys))
              AND (@provider IS NULL OR provider = @provider) AND at >= @since
            ORDER BY at DESC, provider, gpu_type LIMIT @limit
          ) ORDER BY at, provider, gpu_type`,
       )
-      .all({gpu: gpuTypeKey, provider: filter.provider ?? null, since: filter.since ?? 0, limit: filter.limit ?? 500}) as {
+      .all({gpuKeys: JSON.stringify(keys), provider: filter.provider ?? null, since: filter.since ?? 0, limit: filter.limit ?? 500}) as {
       provider: string
       gpu_type: string
       at: number

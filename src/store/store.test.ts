@@ -87,6 +87,16 @@ describe('Store', () => {
     expect(store.offers.query({sort: 'price', order: 'desc', limit: 1}).offers[0]!.id).toBe('vastai-1')
   })
 
+  it('answers price history for a GPU filter with the same matcher as the inventory', () => {
+    const point = (gpuType: string) => ({gpuType, min: toMicroUsd(1), median: toMicroUsd(2), count: 3})
+    store.priceHistory.record('vastai', 1_000, [point('H100 80GB SXM'), point('H100 NVL'), point('H200'), point('A100 80GB SXM')])
+    store.priceHistory.record('tensordock', 2_000, [point('H100 80GB SXM')])
+    expect(store.priceHistory.history('H100').map((p) => `${p.provider} ${p.gpuType}`)).toEqual(['vastai H100 80GB SXM', 'vastai H100 NVL', 'tensordock H100 80GB SXM'])
+    expect(store.priceHistory.history('h100-sxm5-80gb').map((p) => p.provider)).toEqual(['vastai', 'tensordock'])
+    expect(store.priceHistory.history('A100 SXM').map((p) => p.gpuType)).toEqual(['A100 80GB SXM'])
+    expect(store.priceHistory.history('H100', {provider: 'tensordock'})).toHaveLength(1)
+  })
+
   it('marks offers missing from a full refresh unavailable', () => {
     store.offers.upsertMany([offer({id: 'vastai-1', fetchedAt: 1_000}), offer({id: 'vastai-2', providerId: '2', fetchedAt: 1_000})])
     store.offers.upsertMany([offer({id: 'vastai-2', providerId: '2', fetchedAt: 2_000})])
