@@ -72,7 +72,7 @@ describe('the TUI in a terminal', () => {
     await waitFor('Consumer')
     await keys('Enter')
     const confirm = await waitFor('Expected cost of the reservation')
-    expect(confirm).toMatch(/Expected cost of the reservation: \$\d+\.\d\d \(1 h × \$[\d.]+\/h\)/)
+    expect(confirm).toMatch(/Expected cost of the reservation: \$\d+\.\d\d \(1 h × \$[\d.]+\/h( with \d+ GB disk)?\)/)
     await keys('y')
 
     // Then the sessions screen follows it until it runs
