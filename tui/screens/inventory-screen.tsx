@@ -2,6 +2,7 @@ import {Box, Text} from 'ink'
 import {useMemo, useRef, useSyncExternalStore} from 'react'
 
 import {OFFER_BROWSER_COLUMNS} from '../../src/cli/columns/offers.js'
+import {countOf} from '../../src/cli/format.js'
 import type {OfferDto} from '../../src/core/api/inventory.js'
 import {DataTable, type TableColumn} from '../components/data-table.js'
 import {OfferDetail} from '../components/offer-detail.js'
@@ -136,7 +137,7 @@ export function InventoryScreen(props: InventoryScreenProps) {
     <Box flexDirection="column" height={height} width={width}>
       <Text wrap="truncate">
         <Text bold>Inventory</Text>
-        <Text>{`  ${view.length.toLocaleString('en-US')} of ${market.index.size.toLocaleString('en-US')} offers`}</Text>
+        <Text>{`  ${countOf(view.length, market.index.size, 'offer')}`}</Text>
         {query.text ? <Text color="cyan">{`  /${query.text}`}</Text> : null}
         {quick ? <Text color="cyan">{`  ${quick}`}</Text> : null}
         <Text dimColor>{`  sort ${sortLabel(query.sort)}`}</Text>
