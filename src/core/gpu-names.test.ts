@@ -348,3 +348,19 @@ describe('gpuTypeMatcher over the real model names of both marketplaces', () => 
     expect(picked('RTX 9999')).toEqual([])
   })
 })
+
+describe('gpuTypeMatcher.byName', () => {
+  it('keeps a model whose name does not carry the memory the filter names, for its VRAM to decide', () => {
+    const matches = gpuTypeMatcher('RTX 4090 48GB')
+    expect(matches.byName('RTX 4090')).toBe(true)
+    expect(matches('RTX 4090', 24)).toBe(false)
+    expect(matches('RTX 4090', 48)).toBe(true)
+    expect(matches.byName('RTX 4090 D')).toBe(false)
+  })
+
+  it('still refuses a name that carries another memory size or form factor', () => {
+    expect(gpuTypeMatcher('A100 80GB').byName('A100 40GB SXM')).toBe(false)
+    expect(gpuTypeMatcher('H100 SXM').byName('h100 80gb pcie')).toBe(false)
+    expect(gpuTypeMatcher('H100').byName('h100 nvl')).toBe(true)
+  })
+})

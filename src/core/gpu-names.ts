@@ -60,6 +60,11 @@ export interface GpuTypeMatcher {
   (gpuType: string, vramGb?: number | null): boolean
   /** The filter names a memory size, so a GPU's VRAM can decide where its name does not ("RTX 4090 48GB"). */
   readonly namesVram: boolean
+  /**
+   * Whether a model can match by its name alone: a memory size the name does not carry is not
+   * held against it. For narrowing many offers to a few models before their VRAM is looked at.
+   */
+  byName(gpuType: string): boolean
 }
 
 /**
@@ -73,15 +78,15 @@ export interface GpuTypeMatcher {
 export function gpuTypeMatcher(filter: string): GpuTypeMatcher {
   const wanted = describeGpu(filter)
   const family = wanted.family.toLowerCase()
-  const matches = (gpuType: string, vramGb?: number | null): boolean => {
-    if (family === '') return true
-    const actual = describeGpu(gpuType, vramGb ?? undefined)
+  const compare = (actual: GpuDescriptor, unknownVramMatches: boolean): boolean => {
     if (actual.family.toLowerCase() !== family) return false
     if (wanted.formFactor !== null && actual.formFactor !== wanted.formFactor) return false
-    if (wanted.vramGb !== null && actual.vramGb !== wanted.vramGb) return false
+    if (wanted.vramGb !== null && actual.vramGb !== wanted.vramGb && !(unknownVramMatches && actual.vramGb === null)) return false
     return true
   }
-  return Object.assign(matches, {namesVram: wanted.vramGb !== null})
+  const matches = (gpuType: string, vramGb?: number | null): boolean => family === '' || compare(describeGpu(gpuType, vramGb ?? undefined), false)
+  const byName = (gpuType: string): boolean => family === '' || compare(describeGpu(gpuType), true)
+  return Object.assign(matches, {namesVram: wanted.vramGb !== null, byName})
 }
 
 /**

@@ -143,7 +143,7 @@ function resolveSpec(ctx: ServiceContext, request: SpecRequest): SessionSpec {
       // Not a catalog slug: read it as a model ("h100", "a100-sxm"), decided by the same matcher as --gpu-type.
       const asModel = normalizeGpuName(slug.replaceAll('-', ' '))
       const matches = gpuTypeMatcher(asModel)
-      if (onOffer.some((t) => matches(t))) gpuType = asModel
+      if (onOffer.some((t) => matches.byName(t))) gpuType = asModel
     }
     if (!gpuType) {
       throw new AppError('sku_unavailable', `no offer of SKU "${request.sku}" is in the inventory; see \`gpu-shopper catalog list\` for SKUs. No instance was created.`, {
@@ -268,7 +268,8 @@ function insertSession(
     attachedSshKeys,
   }
 
-  const response = ctx.store.transaction(() => {
+  // The intent to rent: on disk before the reply promises it, and before any provider call.
+  const response = ctx.store.durably(() => {
     ctx.store.sessions.insert(session)
     const event = ctx.store.events.append({
       sessionId: session.id,

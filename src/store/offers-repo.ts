@@ -66,8 +66,6 @@ export class OffersRepo {
    * better-sqlite3 is synchronous, so no query can see a write this memo has not.
    */
   private readonly totals = new Map<string, number>()
-  /** The distinct (model, VRAM) pairs on offer, valid until the next upsert: a GPU filter is decided over these. */
-  private models: Array<{key: string; gpuType: string; vramGb: number}> | undefined
   constructor(private readonly db: Db) {
     // Positional parameters: binding a named object per row costs a third of the upsert time.
     this.upsertStmt = db.prepare(`
@@ -97,7 +95,6 @@ export class OffersRepo {
   /** Inserts or refreshes offers in one transaction. */
   upsertMany(offers: readonly Offer[]): void {
     this.totals.clear()
-    this.models = undefined
     const upsert = this.upsertStmt
     const touch = this.touchStmt
     this.db.transaction(() => {
@@ -230,7 +227,11 @@ export class OffersRepo {
 
   /** Canonical GPU names currently in the store (for resolving SKU slugs). */
   gpuTypes(): string[] {
-    return (this.db.prepare('SELECT DISTINCT gpu_type FROM offers ORDER BY gpu_type').all() as {gpu_type: string}[]).map((r) => r.gpu_type)
+    // One seek per model, not a read of every offer (see `gpuTypeKeys`).
+    const nameOf = this.statement('SELECT gpu_type FROM offers WHERE gpu_type_key = ? LIMIT 1')
+    return this.gpuTypeKeys()
+      .map((key) => (nameOf.get(key) as {gpu_type: string}).gpu_type)
+      .sort()
   }
 
   get(id: string): Offer | null {
@@ -292,20 +293,36 @@ export class OffersRepo {
   }
 
   /**
-   * A GPU filter as SQL: the shared matcher decides over the distinct models on offer (a few
-   * dozen), and the query then selects those models by key, which the index serves. Where the
-   * filter names a memory size, the (model, VRAM) pairs that matched are listed too.
+   * A GPU filter as SQL: the shared matcher decides over the models on offer (a few dozen), and
+   * the query then selects those models by key, which the index serves. Where the filter names
+   * a memory size its name may not carry ("RTX 4090 48GB"), the (model, VRAM) pairs of those
+   * models are decided too.
    */
   private gpuTypeCondition(filter: string, params: Record<string, unknown>): string {
     const matches = gpuTypeMatcher(filter)
-    this.models ??= (this.db.prepare('SELECT DISTINCT gpu_type_key AS key, gpu_type AS gpuType, vram_gb AS vramGb FROM offers').all() as NonNullable<
-      typeof this.models
-    >)
-    const hits = this.models.filter((m) => matches(m.gpuType, m.vramGb))
-    params.gpuKeys = JSON.stringify([...new Set(hits.map((m) => m.key))])
+    const keys = this.gpuTypeKeys().filter((key) => matches.byName(key))
+    params.gpuKeys = JSON.stringify(keys)
     if (!matches.namesVram) return 'gpu_type_key IN (SELECT value FROM json_each(@gpuKeys))'
-    params.gpuModels = JSON.stringify(hits.map((m) => `${m.key}/${m.vramGb}`))
+    const models = this.statement('SELECT DISTINCT gpu_type_key AS key, vram_gb AS vramGb FROM offers WHERE gpu_type_key IN (SELECT value FROM json_each(?))').all(
+      params.gpuKeys,
+    ) as {key: string; vramGb: number}[]
+    params.gpuModels = JSON.stringify(models.filter((m) => matches(m.key, m.vramGb)).map((m) => `${m.key}/${m.vramGb}`))
     return "gpu_type_key IN (SELECT value FROM json_each(@gpuKeys)) AND gpu_type_key || '/' || vram_gb IN (SELECT value FROM json_each(@gpuModels))"
+  }
+
+  /**
+   * The distinct model keys on offer, hopping through the GPU index one model at a time: a few
+   * dozen seeks instead of reading 100k offers (0.3 ms against 400 ms), so nothing is cached.
+   * The matcher ignores case, so the lower-cased keys serve it as well as the names.
+   */
+  private gpuTypeKeys(): string[] {
+    const rows = this.statement(
+      `WITH RECURSIVE models(key) AS (
+         SELECT min(gpu_type_key) FROM offers
+         UNION ALL SELECT (SELECT min(gpu_type_key) FROM offers WHERE gpu_type_key > models.key) FROM models WHERE models.key IS NOT NULL
+       ) SELECT key FROM models WHERE key IS NOT NULL`,
+    ).all() as {key: string}[]
+    return rows.map((r) => r.key)
   }
 
   private total(whereSql: string, params: Record<string, unknown>): number {

@@ -31,7 +31,16 @@ export class PriceHistoryRepo {
    */
   history(gpuType: string, filter: {provider?: string; since?: number; limit?: number} = {}): StoredPricePoint[] {
     const matches = gpuTypeMatcher(gpuType)
-    const keys = (this.db.prepare('SELECT DISTINCT gpu_type_key AS key FROM price_points').all() as {key: string}[]).map((r) => r.key).filter((key) => matches(key))
+    // The recorded models, one index seek each (the table grows by every refresh's points).
+    const recorded = this.db
+      .prepare(
+        `WITH RECURSIVE models(key) AS (
+           SELECT min(gpu_type_key) FROM price_points
+           UNION ALL SELECT (SELECT min(gpu_type_key) FROM price_points WHERE gpu_type_key > models.key) FROM models WHERE models.key IS NOT NULL
+         ) SELECT key FROM models WHERE key IS NOT NULL`,
+      )
+      .all() as {key: string}[]
+    const keys = recorded.map((r) => r.key).filter((key) => matches.byName(key))
     const rows = this.db
       .prepare(
         `SELECT * FROM (

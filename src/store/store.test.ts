@@ -48,10 +48,17 @@ describe('Store', () => {
     rmSync(dir, {recursive: true, force: true})
   })
 
-  it('opens with WAL, foreign keys, FULL sync, the latest schema and a private file', () => {
+  it('opens with WAL, foreign keys, NORMAL sync (FULL for durable commits), the latest schema and a private file', () => {
     expect(store.db.pragma('journal_mode', {simple: true})).toBe('wal')
     expect(store.db.pragma('foreign_keys', {simple: true})).toBe(1)
-    expect(store.db.pragma('synchronous', {simple: true})).toBe(2)
+    expect(store.db.pragma('synchronous', {simple: true})).toBe(1)
+    // A durable commit syncs with FULL, and the connection goes back to NORMAL after it, even when it throws.
+    const seen = store.durably(() => store.db.pragma('synchronous', {simple: true}))
+    expect(seen).toBe(2)
+    expect(() => store.durably(() => {
+      throw new Error('rolled back')
+    })).toThrow('rolled back')
+    expect(store.db.pragma('synchronous', {simple: true})).toBe(1)
     expect(store.db.pragma('user_version', {simple: true})).toBe(MIGRATIONS.length)
     expect(statSync(join(dir, 'db.sqlite')).mode & 0o777).toBe(0o600)
     store.close()
@@ -82,6 +89,9 @@ describe('Store', () => {
     expect(store.offers.query({gpuType: 'rtx 4090', includeUnavailable: true}).total).toBe(1)
     expect(store.offers.query({gpuType: 'A100 SXM'}).offers.map((o) => o.id)).toEqual(['vastai-1'])
     expect(store.offers.query({gpuType: 'a100-80gb'}).offers.map((o) => o.id)).toEqual(['vastai-1'])
+    // A memory size the name does not carry is decided by the offer's VRAM.
+    expect(store.offers.query({gpuType: 'RTX 4090 24GB', includeUnavailable: true}).total).toBe(1)
+    expect(store.offers.query({gpuType: 'RTX 4090 48GB', includeUnavailable: true}).total).toBe(0)
     expect(store.offers.catalog({gpuType: 'A100'}).map((r) => r.gpuType)).toEqual(['A100 40GB PCIe', 'A100 80GB SXM'])
     expect(store.offers.matchingSpec({gpuTypeKey: 'a100', gpuCount: 1, countryCode: null, maxPricePerHour: null, minReliability: 0}).map((o) => o.id)).toEqual(['vastai-2', 'vastai-1'])
     expect(store.offers.query({sort: 'price', order: 'desc', limit: 1}).offers[0]!.id).toBe('vastai-1')
