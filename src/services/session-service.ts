@@ -268,8 +268,7 @@ function insertSession(
     attachedSshKeys,
   }
 
-  // The intent to rent: on disk before the reply promises it, and before any provider call.
-  const response = ctx.store.durably(() => {
+  const response = ctx.store.transaction(() => {
     ctx.store.sessions.insert(session)
     const event = ctx.store.events.append({
       sessionId: session.id,
