@@ -1,4 +1,5 @@
 import {randomBytes} from 'node:crypto'
+import {join} from 'node:path'
 
 import type {Clock} from '../src/core/clock.js'
 import {ENV, readEnv, readIntEnv, SIM_OFFERS_RANGE, VASTAI_SEARCH_LIMIT_RANGE} from '../src/config/env.js'
@@ -53,6 +54,11 @@ export interface ProviderBuildOptions {
   timeoutMs?: number
   /** Read from `env` when not given. */
   settings?: ProviderSettings
+  /**
+   * The daemon's data dir: in simulate mode the simulators keep their state under
+   * `<dataDir>/simulators`, so a restarted daemon finds its simulated instances still running.
+   */
+  dataDir?: string
 }
 
 /**
@@ -73,7 +79,12 @@ export async function buildProviders(options: ProviderBuildOptions): Promise<Bui
   const registry = new ProviderRegistry()
   if (options.simulate) {
     const {startSimulators} = await import('../src/sim/index.js')
-    const sims = await startSimulators({host: '127.0.0.1', port: 0, ...(settings.simOffers === undefined ? {} : {offerCount: settings.simOffers})})
+    const sims = await startSimulators({
+      host: '127.0.0.1',
+      port: 0,
+      ...(settings.simOffers === undefined ? {} : {offerCount: settings.simOffers}),
+      ...(options.dataDir === undefined ? {} : {stateDir: join(options.dataDir, 'simulators')}),
+    })
     const fast = {perSecond: 50, burst: 50}
     registry.register('vastai', {
       baseUrl: sims.vastai.url,

@@ -92,6 +92,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
     wrap: (adapter) => instrumentProvider(adapter, providerMetrics),
     timeoutMs: options.providerTimeoutMs,
     settings: providerSettings,
+    dataDir: paths.data,
   })
   const providers = built.registry
   const simulatorUrls = built.simulatorUrls

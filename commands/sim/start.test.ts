@@ -1,5 +1,9 @@
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
 import {Config} from '@oclif/core'
-import {afterEach, beforeAll, describe, expect, it} from 'vitest'
+import {afterEach, beforeAll, beforeEach, describe, expect, it} from 'vitest'
 
 import {EXIT} from '../../src/cli/exit-codes.js'
 import {DEFAULT_OFFER_COUNT} from '../../src/sim/index.js'
@@ -71,5 +75,53 @@ describe('sim start --offers', () => {
     })
     expect(result.exitCode).toBe(0)
     expect(SimStart.flags.offers.description).toContain(`${DEFAULT_OFFER_COUNT} when unset`)
+  })
+})
+
+describe('sim start --state-dir', () => {
+  let dir: string
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'gpu-shopper-sim-start-state-'))
+  })
+  afterEach(() => {
+    rmSync(dir, {recursive: true, force: true})
+  })
+
+  /** Runs `sim start --json` with the flags, hands its URLs to `use`, then stops it. */
+  async function withSims(flags: string[], use: (urls: {vastai_url: string; tensordock_url: string}) => Promise<void>) {
+    return simStart([...flags, '--json'], async (stdout) => {
+      const urls = await pollUntil(
+        () => (stdout().trim().endsWith('}') ? (JSON.parse(stdout()) as {data: {vastai_url: string; tensordock_url: string}}).data : undefined),
+        'sim start to print its URLs',
+        10_000,
+      )
+      await use(urls)
+    })
+  }
+
+  it('carries the marketplaces over to the next start on the same directory', async () => {
+    // Given simulators on a state dir with an orphan instance made through the control API
+    let orphan = 0
+    const first = await withSims(['--offers', '30', '--state-dir', dir], async (urls) => {
+      orphan = ((await (await fetch(`${urls.vastai_url}/_sim/instances`, {method: 'POST', body: JSON.stringify({label: 'kept'})})).json()) as {new_contract: number}).new_contract
+    })
+    expect(first.exitCode).toBe(0)
+
+    // When they start again on it, Then the instance is there and reported as kept in that dir
+    const second = await withSims(['--offers', '30', '--state-dir', dir], async (urls) => {
+      const listed = (await (await fetch(`${urls.vastai_url}/_sim/instances`)).json()) as {instances: {id: number; label: string}[]}
+      expect(listed.instances.map((i) => [i.id, i.label])).toEqual([[orphan, 'kept']])
+      expect(((await (await fetch(`${urls.vastai_url}/_sim/info`)).json()) as {state_dir: string}).state_dir).toBe(dir)
+    })
+    expect(second.exitCode).toBe(0)
+  })
+
+  it('refuses a path that is not a directory it can write, naming the flag, and starts nothing', async () => {
+    const file = join(dir, 'not-a-dir')
+    writeFileSync(file, 'x')
+    const result = await simStart(['--state-dir', file])
+    expect(result.exitCode).toBe(EXIT.USAGE)
+    expect(result.stderr).toContain(`--state-dir is not a directory (${file})`)
+    expect(result.stdout).not.toContain('VASTAI_API_URL')
   })
 })

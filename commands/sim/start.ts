@@ -1,7 +1,8 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../src/cli/base-command.js'
-import {loadSimulators, simulatorEnvLines, simulatorUrls} from '../../src/cli/sim-loader.js'
+import {loadSimulators, prepareStateDir, simulatorEnvLines, simulatorUrls} from '../../src/cli/sim-loader.js'
+import {flagError} from '../../src/cli/errors.js'
 import {checkIntRange} from '../../src/cli/validate.js'
 import {SIM_OFFERS_RANGE} from '../../src/config/env.js'
 
@@ -16,6 +17,7 @@ export default class SimStart extends BaseCommand {
     '<%= config.bin %> sim start --port 9000 --tensordock-port 9001 --seed 42',
     '<%= config.bin %> sim start --json',
     '<%= config.bin %> sim start --offers 145000',
+    '<%= config.bin %> sim start --state-dir ~/.local/state/gpu-shopper-sim',
   ]
 
   static override flags = {
@@ -28,6 +30,11 @@ export default class SimStart extends BaseCommand {
         'About 70% are rentable, unrented and verified, which is what a daemon lists: 145000 gives it about 100k.',
     }),
     host: Flags.string({description: 'Address to bind', default: '127.0.0.1'}),
+    'state-dir': Flags.string({
+      description:
+        'Keep the marketplaces\' state (instances with their disks and SSH host keys, market, ids) in this directory, ' +
+        'so simulators started again on it carry on where these stopped; in memory only when unset',
+    }),
   }
 
   async run(): Promise<undefined> {
@@ -35,6 +42,7 @@ export default class SimStart extends BaseCommand {
     checkIntRange('port', flags.port, 0, 65_535)
     checkIntRange('tensordock-port', flags['tensordock-port'], 0, 65_535)
     checkIntRange('offers', flags.offers, SIM_OFFERS_RANGE.min, SIM_OFFERS_RANGE.max)
+    const stateDir = flags['state-dir'] === undefined ? undefined : prepareStateDir('state-dir', flags['state-dir'])
     const stop = this.interruptSignal()
     const {startSimulators} = await loadSimulators()
     const sims = await startSimulators({
@@ -43,6 +51,13 @@ export default class SimStart extends BaseCommand {
       tensordockPort: flags['tensordock-port'],
       seed: flags.seed,
       offerCount: flags.offers,
+      ...(stateDir === undefined ? {} : {stateDir}),
+    }).catch((error: unknown) => {
+      // A state file the simulators cannot read: name the flag, never a stack trace.
+      if (stateDir !== undefined && error instanceof Error && error.message.includes(stateDir)) {
+        throw flagError('state-dir', `holds state the simulators cannot read: ${error.message}`, 'Move that file away, or give another --state-dir.')
+      }
+      throw error
     })
     try {
       const urls = simulatorUrls(sims)

@@ -1,5 +1,8 @@
+import {accessSync, constants, mkdirSync} from 'node:fs'
+import {resolve} from 'node:path'
+
 import {EXIT} from './exit-codes.js'
-import {UserError} from './errors.js'
+import {flagError, UserError} from './errors.js'
 
 /** What `src/sim/index.ts` offers the CLI: both simulated marketplaces, started together. */
 export interface Simulators {
@@ -17,10 +20,30 @@ export interface SimulatorsOptions {
   seed?: number
   /** Offers the simulated Vast.ai market generates; the simulator's default when unset. */
   offerCount?: number
+  /** Keep the marketplaces' state here across restarts. */
+  stateDir?: string
 }
 
 export interface SimModule {
   startSimulators(options: SimulatorsOptions): Promise<Simulators>
+}
+
+/**
+ * The directory a `--state-dir` names, made if missing (0700: the simulated machines' SSH host
+ * keys are kept there) and checked writable, as an absolute path; a usage error naming the flag
+ * otherwise.
+ */
+export function prepareStateDir(flag: string, dir: string): string {
+  if (dir.trim() === '') throw flagError(flag, 'must not be empty')
+  const path = resolve(dir)
+  try {
+    mkdirSync(path, {recursive: true, mode: 0o700})
+    accessSync(path, constants.W_OK)
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'EEXIST' || (error as NodeJS.ErrnoException).code === 'ENOTDIR' ? 'is not a directory' : 'is not a directory this user can write'
+    throw flagError(flag, `${reason} (${path})`, 'Give a directory you can write, e.g. ~/.local/state/gpu-shopper-sim.')
+  }
+  return path
 }
 
 /** `sim start`'s result: where each simulated marketplace listens. */

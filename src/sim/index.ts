@@ -24,6 +24,11 @@ export interface SimulatorsOptions {
   clock?: Clock
   /** Which marketplaces to start; both by default. */
   providers?: readonly SimulatedProvider[]
+  /**
+   * Keep both marketplaces' state here (`vastai*.json`, `tensordock*.json`) so simulators started
+   * again on the same directory carry on: same instances, machines and host keys, ids never reused.
+   */
+  stateDir?: string
 }
 
 export interface Simulators {
@@ -48,6 +53,7 @@ export async function startSimulators(options: SimulatorsOptions = {}): Promise<
           port: options.tensordockPort ?? 0,
           ...(options.seed === undefined ? {} : {seed: options.seed}),
           ...(options.clock === undefined ? {} : {clock: options.clock}),
+          ...(options.stateDir === undefined ? {} : {stateDir: options.stateDir}),
         })
       : notStarted()
     started.push(tensordock)

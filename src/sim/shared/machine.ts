@@ -1,7 +1,7 @@
 import {OS_RELEASE} from './fake-shell.js'
 import {buildGpuBox, claimedGpuBox, type GpuBox, type GpuBoxSpec, type GpuClaim} from './gpu-box.js'
 import {generateHostKey, type HostKey} from './host-key.js'
-import {MemoryFs} from './memory-fs.js'
+import {MemoryFs, type MemoryFsJson} from './memory-fs.js'
 import type {Random} from './prng.js'
 
 /**
@@ -16,12 +16,19 @@ export interface SimMachine {
   /** What nvidia-smi reports instead of `gpus` (set through the control API); null tells the truth. */
   claimedGpus: GpuBox | null
   fs: MemoryFs
+  /** Where its sshd last listened, so a restarted simulator opens the same port (when it is free). */
+  sshPort: number | null
 }
 
 /** A new machine for a new instance: fresh host key, the rented GPUs with fresh device ids, a fresh disk. */
 export function newMachine(gpus: GpuBoxSpec, clock: {now(): number}, hostname: string): SimMachine {
   const fs = MemoryFs.standard(clock, {'/etc/os-release': OS_RELEASE, '/etc/hostname': `${hostname}\n`})
-  return {hostKey: generateHostKey(), gpus: buildGpuBox(gpus), claimedGpus: null, fs}
+  return {hostKey: generateHostKey(), gpus: buildGpuBox(gpus), claimedGpus: null, fs, sshPort: null}
+}
+
+/** A machine as a state file held it (JSON.stringify wrote the disk through MemoryFs.toJSON). */
+export function machineFromJSON(json: SimMachine, clock: {now(): number}): SimMachine {
+  return {...json, fs: MemoryFs.fromJSON(clock, json.fs as unknown as MemoryFsJson), sshPort: json.sshPort ?? null}
 }
 
 /** The GPUs nvidia-smi shows: the claim when the machine lies, else the real ones. */

@@ -5,15 +5,19 @@
  */
 export type Random = () => number
 
-export function mulberry32(seed: number): Random {
+/** A generator whose position can be saved: `mulberry32(rng.state())` continues the same stream. */
+export type SeededRandom = Random & {state(): number}
+
+export function mulberry32(seed: number): SeededRandom {
   let state = seed >>> 0
-  return () => {
+  const next = () => {
     state = (state + 0x6d2b79f5) >>> 0
     let t = state
     t = Math.imul(t ^ (t >>> 15), t | 1)
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296
   }
+  return Object.assign(next, {state: () => state})
 }
 
 /** Derives an independent stream from a seed and a label, so adding draws to one part never shifts another. */

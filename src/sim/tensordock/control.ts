@@ -37,6 +37,9 @@ export async function handleControl(sim: TensorDockSim, method: string, path: st
       offers: sim.market.all().reduce((n, l) => n + l.gpus.length, 0),
       instances: sim.instances.live().length,
       now: sim.clock.now(),
+      // Where the state is kept across restarts (null: in memory only), and the last write error.
+      state_dir: sim.state?.dir ?? null,
+      state_error: sim.state?.lastError ?? null,
     })
   }
   if (path === '/_sim/config') {

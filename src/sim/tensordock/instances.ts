@@ -1,8 +1,8 @@
 import type {Clock} from '../../core/clock.js'
 import {asMicroUsd, ceilMicroUsd, costForDuration, type MicroUsd} from '../../core/money.js'
 import type {GpuLoad} from '../shared/nvidia-smi.js'
-import {deriveSeed, mulberry32, roundTo, type Random} from '../shared/prng.js'
-import {newMachine, type SimMachine} from '../shared/machine.js'
+import {deriveSeed, mulberry32, roundTo, type SeededRandom} from '../shared/prng.js'
+import {machineFromJSON, newMachine, type SimMachine} from '../shared/machine.js'
 import type {SshEndpoint} from '../shared/ssh-endpoint.js'
 import type {CloudInitKeys} from './cloud-init.js'
 import {seededUuid} from './ids.js'
@@ -62,16 +62,39 @@ export type NewTdInstance = Omit<TdInstance, 'id' | 'createdAt' | 'deletedAt' | 
  */
 export const SIM_VM_IP = '127.0.0.1'
 
+/** The store as a state file holds it: the id generator's position and every VM, whole, without the process's SSH server. */
+export interface TdInstanceStoreJson {
+  rngState: number
+  instances: Omit<TdInstance, 'ssh'>[]
+}
+
 /** The account's VMs. Deleted ones are kept (for the control API) but never shown by the provider API. */
 export class TdInstanceStore {
   private instances = new Map<string, TdInstance>()
-  private rng: Random
+  private rng: SeededRandom
 
+  /** `rngState` continues an earlier id stream: neither a restart nor a reset hands out a UUID twice. */
   constructor(
     private readonly seed: number,
     private readonly clock: Clock,
+    rngState?: number,
   ) {
-    this.rng = mulberry32(deriveSeed(seed, 'tensordock-instances'))
+    this.rng = mulberry32(rngState ?? deriveSeed(seed, 'tensordock-instances'))
+  }
+
+  static fromJSON(seed: number, clock: Clock, json: TdInstanceStoreJson): TdInstanceStore {
+    const store = new TdInstanceStore(seed, clock, json.rngState)
+    for (const saved of json.instances) store.instances.set(saved.id, {...saved, ssh: null, machine: machineFromJSON(saved.machine, clock)})
+    return store
+  }
+
+  /** The id generator's position, for a store that must carry on after this one. */
+  idState(): number {
+    return this.rng.state()
+  }
+
+  toJSON(): TdInstanceStoreJson {
+    return {rngState: this.rng.state(), instances: this.all().map(({ssh: _ssh, ...rest}) => rest)}
   }
 
   create(input: NewTdInstance): TdInstance {

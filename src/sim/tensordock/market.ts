@@ -1,5 +1,5 @@
 import type {Clock} from '../../core/clock.js'
-import {deriveSeed, mulberry32, pickWeighted, type Random} from '../shared/prng.js'
+import {deriveSeed, mulberry32, pickWeighted, type Random, type SeededRandom} from '../shared/prng.js'
 import {TENSORDOCK_GPUS, type TensorDockGpuModel} from './gpu-catalog.js'
 import {seededUuid} from './ids.js'
 import {completeLocation, makeLocationGpu, makeSiteNetwork, makeSitePricing, type TdLocation, type TdLocationGpu} from './location.js'
@@ -17,27 +17,66 @@ export const DEFAULT_CHURN: MarketChurn = {intervalMs: 60_000, fraction: 0.05}
 
 export const DEFAULT_LOCATION_COUNT = 32
 
+/** The market as a state file holds it. */
+export interface TensorDockMarketJson {
+  seed: number
+  locationCount: number
+  startedAt: number
+  epoch: number
+  churn: MarketChurn
+  rngState: number
+  locations: TdLocation[]
+}
+
 /**
  * The simulated TensorDock locations and what each offers, deterministic from the seed, and
  * changing with the clock (churn is replayed lazily on read, so a ManualClock drives it).
  */
 export class TensorDockMarket {
   private locations: TdLocation[] = []
-  private rng: Random
+  private rng: SeededRandom
   private epoch = 0
   private readonly startedAt: number
+  /** Moves on every change, so the state file is rewritten only when the market changed. */
+  version = 0
   churn: MarketChurn
 
   constructor(
     private readonly seed: number,
-    locationCount: number,
+    private readonly locationCount: number,
     private readonly clock: Clock,
     churn: MarketChurn = DEFAULT_CHURN,
+    saved?: TensorDockMarketJson,
   ) {
     this.rng = mulberry32(deriveSeed(seed, 'tensordock-market'))
-    this.startedAt = clock.now()
+    this.startedAt = saved?.startedAt ?? clock.now()
     this.churn = {...churn}
-    this.generate(locationCount)
+    if (!saved) {
+      this.generate(locationCount)
+      return
+    }
+    this.locations = saved.locations
+    this.rng = mulberry32(saved.rngState)
+    this.epoch = saved.epoch
+    this.churn = {...saved.churn}
+  }
+
+  /** Whether a state file's market is this one's (same seed and size); otherwise a new one is generated. */
+  static matches(saved: TensorDockMarketJson, seed: number, locationCount: number): boolean {
+    return saved.seed === seed && saved.locationCount === locationCount
+  }
+
+  /** The whole market: a few dozen locations, small enough to write on every change. */
+  toJSON(): TensorDockMarketJson {
+    return {
+      seed: this.seed,
+      locationCount: this.locationCount,
+      startedAt: this.startedAt,
+      epoch: this.epoch,
+      churn: this.churn,
+      rngState: this.rng.state(),
+      locations: this.locations,
+    }
   }
 
   all(): TdLocation[] {
@@ -56,6 +95,7 @@ export class TensorDockMarket {
   /** `<location id>` drops the whole location; `<location id>:<v0Name>` drops one GPU there. */
   remove(id: string): boolean {
     const [locationId = '', v0Name] = id.split(':')
+    this.version++
     const index = this.locations.findIndex((l) => l.id === locationId)
     const location = this.locations[index]
     if (!location) return false
@@ -70,6 +110,7 @@ export class TensorDockMarket {
 
   /** Replaces (or extends) the market with locations in TensorDock's JSON; churn stops so tests see what they posted. */
   load(partials: readonly Record<string, unknown>[], mode: 'replace' | 'append'): TdLocation[] {
+    this.version++
     if (mode === 'replace') this.locations = []
     this.churn = {...this.churn, intervalMs: 0}
     const added = partials.map((p) => completeLocation(this.rng, p))
@@ -151,7 +192,10 @@ export class TensorDockMarket {
     // After this many steps the market has turned over anyway; do not spin on a huge clock jump.
     const steps = Math.min(target - this.epoch, 50)
     for (let i = 0; i < steps; i++) this.churnStep(mulberry32(deriveSeed(this.seed, `tensordock-churn:${this.epoch + i + 1}`)))
-    if (target > this.epoch) this.epoch = target
+    if (target > this.epoch) {
+      this.epoch = target
+      this.version++
+    }
   }
 
   private churnStep(rng: Random): void {

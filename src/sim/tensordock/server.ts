@@ -32,6 +32,12 @@ export interface TensorDockSimOptions {
   churn?: boolean
   /** Enforces 100 requests/minute per token (default off). */
   rateLimit?: boolean
+  /**
+   * Keep the market, VMs (with their machines, disks and host keys) and id sequence in this
+   * directory, written on every change: a simulator started again on it carries on where the
+   * last one stopped, with each live VM's sshd back on its port.
+   */
+  stateDir?: string
 }
 
 export interface TensorDockSimHandle {
@@ -56,17 +62,27 @@ export async function startTensorDockSim(options: TensorDockSimOptions = {}): Pr
     apiToken: options.apiToken,
     authId: options.authId,
     initialConfig: config,
+    stateDir: options.stateDir,
   })
+  await sim.resumeMachines()
   const delays = new Set<NodeJS.Timeout>()
 
   const server = createServer((req, res) => {
     res.on('error', () => undefined)
-    handle(sim, req, res, delays).catch((error: unknown) => {
-      sendReply(res, jsonReply(500, {error: error instanceof Error ? error.message : String(error)}))
-    })
+    handle(sim, req, res, delays)
+      .catch((error: unknown) => {
+        sendReply(res, jsonReply(500, {error: error instanceof Error ? error.message : String(error)}))
+      })
+      .finally(() => sim.afterRequest(req.method ?? 'GET'))
   })
   server.on('clientError', (_error, socket) => socket.destroy())
-  const url = await listenHttp(server, options.host ?? '127.0.0.1', options.port ?? 0)
+  let url: string
+  try {
+    url = await listenHttp(server, options.host ?? '127.0.0.1', options.port ?? 0)
+  } catch (error) {
+    await sim.close()
+    throw error
+  }
 
   let closing: Promise<void> | undefined
   return {

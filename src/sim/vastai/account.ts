@@ -11,6 +11,12 @@ export interface AccountSshKey {
 
 export const SIM_USER_ID = 424242
 
+export interface AccountJson {
+  keys: AccountSshKey[]
+  nextKeyId: number
+  initialCredit: number
+}
+
 /** The one renter account behind every accepted API key: credit and account SSH keys. */
 export class Account {
   private keys: AccountSshKey[] = []
@@ -56,6 +62,17 @@ export class Account {
   reset(initialCredit: number): void {
     this.keys = []
     this.initialCredit = initialCredit
+  }
+
+  /** The account as a state file holds it; key ids keep counting across restarts and resets. */
+  toJSON(): AccountJson {
+    return {keys: this.keys, nextKeyId: this.nextKeyId, initialCredit: this.initialCredit}
+  }
+
+  restore(json: AccountJson): void {
+    this.keys = [...json.keys]
+    this.nextKeyId = json.nextKeyId
+    this.initialCredit = json.initialCredit
   }
 
   /** `GET /users/current` body. */

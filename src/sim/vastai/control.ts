@@ -33,6 +33,9 @@ export async function handleControl(sim: VastSim, method: string, path: string, 
       offers: sim.market.all().length,
       instances: sim.instances.live().length,
       now: sim.clock.now(),
+      // Where the state is kept across restarts (null: in memory only), and the last write error.
+      state_dir: sim.state?.dir ?? null,
+      state_error: sim.state?.lastError ?? null,
     })
   }
   if (path === '/_sim/config') {

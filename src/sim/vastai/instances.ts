@@ -1,8 +1,8 @@
 import type {Clock} from '../../core/clock.js'
 import {asMicroUsd, ceilMicroUsd, costForDuration, type MicroUsd} from '../../core/money.js'
 import type {GpuLoad} from '../shared/nvidia-smi.js'
-import {deriveSeed, mulberry32, randomInt, type Random} from '../shared/prng.js'
-import {newMachine, type SimMachine} from '../shared/machine.js'
+import {deriveSeed, mulberry32, randomInt, type SeededRandom} from '../shared/prng.js'
+import {machineFromJSON, newMachine, type SimMachine} from '../shared/machine.js'
 import type {SshEndpoint} from '../shared/ssh-endpoint.js'
 import {runningIntervals, statusAt, type BootSegment, type FinalOutcome, type StatusView, type VastTimings} from './lifecycle.js'
 import {storageDph, type VastOffer} from './offer.js'
@@ -75,18 +75,44 @@ export interface ChargeRow {
   storage: MicroUsd
 }
 
+/** Where the id sequence stands, so neither a restart nor a reset hands out an id twice. */
+export interface InstanceIdSequence {
+  nextId: number
+  rngState: number
+}
+
+/** The store as a state file holds it: every instance, whole, without the process's SSH server. */
+export interface InstanceStoreJson extends InstanceIdSequence {
+  instances: Omit<SimInstance, 'ssh'>[]
+}
+
 /** The renter's instances, live and destroyed (destroyed ones still count toward the bill). */
 export class InstanceStore {
   private instances = new Map<number, SimInstance>()
-  private rng: Random
+  private rng: SeededRandom
   private nextId: number
 
   constructor(
     private readonly seed: number,
     private readonly clock: Clock,
+    continueFrom?: InstanceIdSequence,
   ) {
-    this.rng = mulberry32(deriveSeed(seed, 'instances'))
-    this.nextId = 9_000_000 + randomInt(this.rng, 1, 99_999)
+    this.rng = mulberry32(continueFrom?.rngState ?? deriveSeed(seed, 'instances'))
+    this.nextId = continueFrom?.nextId ?? 9_000_000 + randomInt(this.rng, 1, 99_999)
+  }
+
+  static fromJSON(seed: number, clock: Clock, json: InstanceStoreJson): InstanceStore {
+    const store = new InstanceStore(seed, clock, json)
+    for (const saved of json.instances) store.instances.set(saved.id, {...saved, ssh: null, machine: machineFromJSON(saved.machine, clock)})
+    return store
+  }
+
+  sequence(): InstanceIdSequence {
+    return {nextId: this.nextId, rngState: this.rng.state()}
+  }
+
+  toJSON(): InstanceStoreJson {
+    return {...this.sequence(), instances: this.all().map(({ssh: _ssh, ...rest}) => rest)}
   }
 
   create(input: NewInstance): SimInstance {

@@ -1,5 +1,5 @@
 import type {Clock} from '../../core/clock.js'
-import {deriveSeed, mulberry32, pickOne, pickWeighted, randomFloat, randomInt, roundTo, type Random} from '../shared/prng.js'
+import {deriveSeed, mulberry32, pickOne, pickWeighted, randomFloat, randomInt, roundTo, type Random, type SeededRandom} from '../shared/prng.js'
 import {GPU_CATALOG, type GpuModel} from './gpu-catalog.js'
 import {COUNTRIES} from './locations.js'
 import {DEFAULT_ALLOCATED_STORAGE_GB, priceOffer, priceOfferInPlace, storageDph, type VastOffer} from './offer.js'
@@ -43,28 +43,93 @@ export interface MarketChurn {
 /** A few per cent of offers vanish and new ones appear between refreshes, as on the real market. */
 export const DEFAULT_CHURN: MarketChurn = {intervalMs: 60_000, fraction: 0.03}
 
+/**
+ * Markets up to this size are written to the state file offer by offer; a larger one (100k
+ * offers is ~200 MB of JSON) keeps only what cannot be generated again from its seed: which
+ * offers were rented, the id counters and the churn epoch.
+ */
+export const FULL_MARKET_SNAPSHOT_MAX = 20_000
+
+/** The market as a state file holds it. */
+export interface MarketJson {
+  seed: number
+  offerCount: number
+  startedAt: number
+  epoch: number
+  churn: MarketChurn
+  nextOfferId: number
+  nextMachineId: number
+  rngState: number
+  /** Every offer, when the market is small enough (FULL_MARKET_SNAPSHOT_MAX). */
+  offers?: VastOffer[]
+  /** Otherwise the ids of the rented ones, laid over the market generated again from the seed. */
+  rented?: number[]
+}
+
 /** The simulated marketplace's asks, deterministic from the seed and the clock. */
 export class Market {
   private offers = new Map<number, VastOffer>()
-  private rng: Random
+  private rng: SeededRandom
   private nextOfferId: number
   private nextMachineId: number
   private epoch = 0
   private readonly startedAt: number
+  /** Moves on every change, so the state file is rewritten only when the market changed. */
+  version = 0
   churn: MarketChurn
 
   constructor(
     private readonly seed: number,
-    offerCount: number,
-    private readonly clock: Clock,
+    private readonly offerCount: number,
+    private clock: Clock,
     churn: MarketChurn = DEFAULT_CHURN,
+    saved?: MarketJson,
   ) {
     this.rng = mulberry32(deriveSeed(seed, 'market'))
     this.nextOfferId = 30_400_000 + randomInt(this.rng, 0, 99_999)
     this.nextMachineId = 10_000 + randomInt(this.rng, 0, 9_999)
-    this.startedAt = clock.now()
+    this.startedAt = saved?.startedAt ?? clock.now()
     this.churn = {...churn}
-    this.generate(offerCount)
+    if (!saved) {
+      this.generate(offerCount)
+      return
+    }
+    if (saved.offers) {
+      for (const offer of saved.offers) this.offers.set(offer.id, offer)
+    } else {
+      // The same offers as on the first start: generated at that start's time.
+      const clockNow = this.clock
+      this.clock = {now: () => saved.startedAt}
+      this.generate(offerCount)
+      this.clock = clockNow
+      for (const id of saved.rented ?? []) this.consume(id)
+    }
+    this.rng = mulberry32(saved.rngState)
+    this.nextOfferId = saved.nextOfferId
+    this.nextMachineId = saved.nextMachineId
+    this.epoch = saved.epoch
+    this.churn = {...saved.churn}
+  }
+
+  /** Whether a state file's market is this market's (same seed and size); otherwise a new one is generated. */
+  static matches(saved: MarketJson, seed: number, offerCount: number): boolean {
+    return saved.seed === seed && saved.offerCount === offerCount
+  }
+
+  toJSON(): MarketJson {
+    const offers = [...this.offers.values()]
+    const base = {
+      seed: this.seed,
+      offerCount: this.offerCount,
+      startedAt: this.startedAt,
+      epoch: this.epoch,
+      churn: this.churn,
+      nextOfferId: this.nextOfferId,
+      nextMachineId: this.nextMachineId,
+      rngState: this.rng.state(),
+    }
+    if (offers.length <= FULL_MARKET_SNAPSHOT_MAX) return {...base, offers}
+    return {...base, rented: offers.filter((o) => o.rented === true).map((o) => o.id)}
   }
 
   /** Every offer on the market now, rented ones included. */
@@ -82,9 +147,11 @@ export class Market {
   consume(id: number): void {
     const offer = this.offers.get(id)
     if (offer) this.offers.set(id, {...offer, rented: true})
+    this.version++
   }
 
   remove(id: number): boolean {
+    this.version++
     return this.offers.delete(id)
   }
 
@@ -103,6 +170,8 @@ export class Market {
 
   /** A generated offer with the given fields laid over it, kept internally consistent. */
   completeOffer(partial: Record<string, unknown>): VastOffer {
+    // Draws from the market's generator and id counter: the state file must follow.
+    this.version++
     const model = GPU_CATALOG.find((m) => m.gpuName === partial.gpu_name && (partial.gpu_ram === undefined || m.gpuRamMiB === partial.gpu_ram))
     const base = this.makeOffers(1, model)[0] as VastOffer
     const offer: VastOffer = {...base, ...partial} as VastOffer
@@ -143,7 +212,10 @@ export class Market {
       }
       this.generate(drop)
     }
-    if (target > this.epoch) this.epoch = target
+    if (target > this.epoch) {
+      this.epoch = target
+      this.version++
+    }
   }
 
   private makeOffers(count: number, only?: GpuModel): VastOffer[] {

@@ -27,6 +27,12 @@ export interface VastSimOptions {
   rateLimit?: RateLimitMode
   /** Turns off market churn (a few per cent of offers replaced every minute) when false. */
   churn?: boolean
+  /**
+   * Keep the market, instances (with their machines, disks and host keys), account and id
+   * sequences in this directory, written on every change: a simulator started again on it
+   * carries on where the last one stopped, with each live instance's sshd back on its port.
+   */
+  stateDir?: string
 }
 
 export interface VastSimHandle {
@@ -51,16 +57,26 @@ export async function startVastSim(options: VastSimOptions = {}): Promise<VastSi
     clock: options.clock ?? systemClock,
     apiKey: options.apiKey,
     initialConfig: config,
+    stateDir: options.stateDir,
   })
+  await sim.resumeMachines()
 
   const server = createServer((req, res) => {
     res.on('error', () => undefined)
-    handle(sim, req, res).catch((error: unknown) => {
-      sendReply(res, jsonReply(500, {success: false, error: 'server_error', msg: error instanceof Error ? error.message : String(error)}))
-    })
+    handle(sim, req, res)
+      .catch((error: unknown) => {
+        sendReply(res, jsonReply(500, {success: false, error: 'server_error', msg: error instanceof Error ? error.message : String(error)}))
+      })
+      .finally(() => sim.afterRequest(req.method ?? 'GET'))
   })
   server.on('clientError', (_error, socket) => socket.destroy())
-  const url = await listenHttp(server, options.host ?? '127.0.0.1', options.port ?? 0)
+  let url: string
+  try {
+    url = await listenHttp(server, options.host ?? '127.0.0.1', options.port ?? 0)
+  } catch (error) {
+    await sim.close()
+    throw error
+  }
 
   let closing: Promise<void> | undefined
   return {
