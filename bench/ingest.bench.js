@@ -24,7 +24,7 @@ try {
     const decodeStart = performance.now()
     const body = JSON.parse(reply)
     const started = performance.now()
-    const page = parseOfferPage(body, Date.now())
+    const page = parseOfferPage(body, Date.now(), 50)
     const parsed = performance.now()
     store.offers.upsertMany(page.offers)
     const done = performance.now()

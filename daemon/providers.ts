@@ -85,7 +85,9 @@ export async function buildProviders(options: ProviderBuildOptions): Promise<Bui
       ...(settings.simOffers === undefined ? {} : {offerCount: settings.simOffers}),
       ...(options.dataDir === undefined ? {} : {stateDir: join(options.dataDir, 'simulators')}),
     })
-    const fast = {perSecond: 50, burst: 50}
+    // The simulators run on this machine and do not limit by default: pace like a local
+    // service, so a burst of creates is bound by the daemon, not by a made-up provider limit.
+    const fast = {perSecond: 1000, burst: 200}
     registry.register('vastai', {
       baseUrl: sims.vastai.url,
       adapter: wrap(

@@ -67,6 +67,8 @@ export interface ProviderCapabilities {
 
 export interface CallOptions {
   signal?: AbortSignal
+  /** A poll that can come later: sent only with spare pacing, never retried or waited on (see JsonRequest.background). */
+  background?: boolean
 }
 
 export interface CreateInstanceRequest {

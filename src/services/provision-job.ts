@@ -57,7 +57,15 @@ async function provisionStep(ctx: ServiceContext, job: Job): Promise<JobOutcome>
     return failAndRelease(ctx, session, `provisioning timed out after ${Math.round(ctx.timings.provisionTimeoutMs / 60_000)} min`)
   }
 
-  const instance = await adapter.getInstance(session.providerInstanceId!)
+  let instance: ProviderInstance | null
+  try {
+    instance = await adapter.getInstance(session.providerInstanceId!, {background: true})
+  } catch (err) {
+    // A poll that failed or was deferred (faults, pacing) is simply taken again at the next
+    // poll: never the job runner's growing back-off, which after many polls reaches a minute.
+    if (!(err instanceof ProviderError) || !err.retryable) throw err
+    return {done: false, retryInMs: ctx.timings.pollIntervalMs, error: scrubSecrets(err.message)}
+  }
   if (!instance) return failAndRelease(ctx, session, `instance ${session.providerInstanceId} disappeared at ${session.provider}`)
   // The provider bills from its own create and from when it says the instance runs, SSH or not.
   recordBillingTerms(ctx, session, instance)
@@ -90,7 +98,7 @@ async function obtainInstance(ctx: ServiceContext, adapter: ProviderAdapter, ses
     }
   }
   // Written before the call: if the daemon dies during it, the next attempt knows to look first.
-  ctx.store.sessions.update(session.id, 'provisioning', {createAttemptedAt: ctx.clock.now()}, ctx.clock.now())
+  ctx.store.durably(() => ctx.store.sessions.update(session.id, 'provisioning', {createAttemptedAt: ctx.clock.now()}, ctx.clock.now()))
   try {
     const created = await adapter.createInstance({
       offerProviderId: session.offerProviderId,
@@ -185,7 +193,7 @@ export function instanceKeys(ctx: ServiceContext, session: StoredSession): strin
 /** Records the instance id whatever the session's status: if it was released meanwhile, the release job must destroy it. */
 function recordInstance(ctx: ServiceContext, session: StoredSession, providerInstanceId: string, message: string): void {
   const now = ctx.clock.now()
-  ctx.store.transaction(() => {
+  ctx.store.durably(() => {
     ctx.store.sessions.update(session.id, ['pending', 'provisioning', 'running', 'stopping', 'stopped', 'failed'], {providerInstanceId}, now)
     const current = ctx.store.sessions.get(session.id)!
     if (current.status !== 'provisioning' && ctx.store.jobs.openFor(session.id, 'release').length === 0) {
@@ -222,7 +230,8 @@ async function verifyAndStart(ctx: ServiceContext, session: StoredSession, insta
         sshHostKeyFingerprint: result.hostKeyFingerprint,
         sshHostPublicKey: result.hostPublicKey,
         startedAt: now,
-        expiresAt: reservationEnd(now, session.reservationHours),
+        // Read again: an extension may have landed while SSH was being checked.
+        expiresAt: reservationEnd(now, ctx.store.sessions.get(session.id)?.reservationHours ?? session.reservationHours),
         pricePerHour: runningPrice(ctx, session, instance),
       },
       {actor: 'provisioner', message: `running: SSH verified at ${ssh.user}@${ssh.host}:${ssh.port} (${reported.length}x ${reported[0]!.name})`},

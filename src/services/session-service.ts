@@ -268,7 +268,8 @@ function insertSession(
     attachedSshKeys,
   }
 
-  const response = ctx.store.transaction(() => {
+  // The intent to rent: on disk before the reply promises it, and before any provider call.
+  const response = ctx.store.durably(() => {
     ctx.store.sessions.insert(session)
     const event = ctx.store.events.append({
       sessionId: session.id,

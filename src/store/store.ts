@@ -47,6 +47,22 @@ export class Store {
     return this.db.transaction(fn)()
   }
 
+  /**
+   * A transaction that is on disk when this returns, power loss included: for a commit a paid
+   * action at a provider depends on. Syncing the write-ahead log also makes every earlier commit
+   * durable.
+   */
+  durably<T>(fn: () => T): T {
+    // Inside another transaction SQLite cannot change the sync level; that one's commit decides.
+    if (this.db.inTransaction) return this.transaction(fn)
+    this.db.pragma('synchronous = FULL')
+    try {
+      return this.transaction(fn)
+    } finally {
+      this.db.pragma('synchronous = NORMAL')
+    }
+  }
+
   close(): void {
     this.db.close()
   }

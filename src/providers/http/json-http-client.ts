@@ -21,6 +21,12 @@ export interface JsonRequest {
    */
   idempotent: boolean
   signal?: AbortSignal
+  /**
+   * A call that can as well come later (a status poll): it goes out only if a pacing token is
+   * free now and is never retried here, so it never queues ahead of a create or a destroy and
+   * never holds its caller waiting; the caller polls again later instead.
+   */
+  background?: boolean
 }
 
 export interface JsonResponse {
@@ -77,14 +83,16 @@ export class JsonHttpClient {
     for (let attempt = 0; ; attempt++) {
       const canRetry = attempt < this.backoffMs.length
       const backoff = this.backoffMs[attempt] ?? 0
-      await this.#options.limiter.take(req.signal)
+      if (!req.background) await this.#options.limiter.take(req.signal)
+      else if (!this.#options.limiter.tryTake()) throw new RateLimitedError(provider, null, `${provider}: ${where}: deferred, the pacing budget goes to creates and destroys first`)
+      const mayRetry = canRetry && !req.background
 
       let response: JsonResponse & {retryAfterMs: number | null}
       try {
         response = await this.attempt(req)
       } catch (err) {
         req.signal?.throwIfAborted()
-        if (req.idempotent && canRetry) {
+        if (req.idempotent && mayRetry) {
           await this.#options.sleep(backoff, req.signal)
           continue
         }
@@ -93,7 +101,7 @@ export class JsonHttpClient {
 
       if (response.status === 429) {
         const wait = response.retryAfterMs ?? backoff
-        if (canRetry && wait <= this.maxRetryAfterMs) {
+        if (mayRetry && wait <= this.maxRetryAfterMs) {
           await this.#options.sleep(wait, req.signal)
           continue
         }
@@ -101,7 +109,7 @@ export class JsonHttpClient {
       }
 
       if (response.status >= 500) {
-        if (req.idempotent && canRetry) {
+        if (req.idempotent && mayRetry) {
           await this.#options.sleep(backoff, req.signal)
           continue
         }

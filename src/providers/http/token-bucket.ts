@@ -41,6 +41,14 @@ export class TokenBucket {
     }
   }
 
+  /** Takes a token only if one is free now, reserving nothing ahead of callers that wait. */
+  tryTake(): boolean {
+    this.refill()
+    if (this.tokens < 1) return false
+    this.tokens -= 1
+    return true
+  }
+
   private refill(): void {
     const now = this.clock.now()
     const elapsed = Math.max(0, now - this.last)

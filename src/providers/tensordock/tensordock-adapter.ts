@@ -186,7 +186,7 @@ export class TensorDockAdapter implements ProviderAdapter {
     const id = this.#instanceId(providerInstanceId)
     const path = `/api/v2/instances/${id}`
     const where = `GET ${path}`
-    const res = await this.#http.request({method: 'GET', path, idempotent: true, signal: options?.signal})
+    const res = await this.#http.request({method: 'GET', path, idempotent: true, signal: options?.signal, background: options?.background})
     if (this.#isNotFound(res)) return null
     const failure = replyFailure(res)
     // The same answer inside an HTTP-200 body (`{"status":404,"error":"Instance not found"}`).

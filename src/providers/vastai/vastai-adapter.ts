@@ -154,7 +154,7 @@ export class VastAiAdapter implements ProviderAdapter {
     const path = `/api/v0/instances/${id}/`
     const where = `GET ${path}`
     const requestedAt = this.#clock.now()
-    const res = await this.#call({method: 'GET', path, query: {owner: 'me'}, idempotent: true, signal: options?.signal})
+    const res = await this.#call({method: 'GET', path, query: {owner: 'me'}, idempotent: true, signal: options?.signal, background: options?.background})
     if (res.status === 404 && !isVastAuthFailure(res)) return null
     if (res.status >= 400) throw vastErrorFor(res, where, this.#scrub)
     const reply = res.parsed ? vastInstanceReplySchema.safeParse(res.json) : null
