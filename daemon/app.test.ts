@@ -172,7 +172,8 @@ describe('daemon API against the simulated Vast.ai', () => {
   })
 
   it('replays a release with the same idempotency key and refuses the key for another session', async () => {
-    const offer = await cheapestOffer('RTX 3090')
+    // Not the cheapest RTX 3090, which an earlier test still holds: a Vast.ai offer is one machine, rented once.
+    const offer = (await get('/api/v1/inventory?gpu_type=RTX%203090&sort=price&order=desc&limit=1')).json().offers[0] as {id: string}
     const a = (await post('/api/v1/sessions', {consumer_id: 'idem2', offer_id: offer.id, workload_type: 'batch', reservation_hours: 1})).json().session.id
     const first = await post(`/api/v1/sessions/${a}/done`, undefined as never, {'x-idempotency-key': 'rel-1'})
     const again = await post(`/api/v1/sessions/${a}/done`, undefined as never, {'x-idempotency-key': 'rel-1'})
@@ -181,13 +182,26 @@ describe('daemon API against the simulated Vast.ai', () => {
     expect(other.statusCode).toBe(409)
   })
 
+  it('refuses at once to rent an offer one of our own live sessions holds, naming that session', async () => {
+    const offer = (await get('/api/v1/inventory?gpu_type=RTX%204090&sort=price&order=desc&limit=1')).json().offers[0] as {id: string}
+    const held = (await post('/api/v1/sessions', {consumer_id: 'held', offer_id: offer.id, workload_type: 'batch', reservation_hours: 1})).json().session.id
+    const again = await post('/api/v1/sessions', {consumer_id: 'other', offer_id: offer.id, workload_type: 'batch', reservation_hours: 1})
+    expect(again.statusCode).toBe(409)
+    expect(again.json()).toMatchObject({error_type: 'conflict', offer_id: offer.id, session_id: held})
+    expect(again.json().error).toContain(`already rented by your session ${held}`)
+    // Once that session is released, the refusal is about the market, not about us.
+    await post(`/api/v1/sessions/${held}/done`, undefined)
+    await pollUntil(async () => ((await get(`/api/v1/sessions/${held}`)).json().status === 'stopped' ? true : undefined), 'the held session to stop')
+    expect((await post('/api/v1/sessions', {consumer_id: 'other', offer_id: offer.id, workload_type: 'batch', reservation_hours: 1})).statusCode).not.toBe(409)
+  })
+
   it('exports the ledger as CSV whose amounts add up to the cost totals', async () => {
     const res = await get('/api/v1/costs/export?format=csv&consumer_id=my-app')
     expect(res.statusCode).toBe(200)
     expect(res.headers['content-type']).toMatch(/^text\/csv/)
     const [header, ...rows] = res.body.trim().split('\r\n')
-    expect(header).toBe('session_id,consumer_id,provider,gpu_type,period_start,period_end,seconds,price_per_hour_usd,amount_usd,amount_micro_usd')
-    const total = rows.reduce((sum, line) => sum + Number(line.split(',').at(-1)), 0)
+    expect(header).toBe('session_id,consumer_id,provider,gpu_type,period_start,period_end,seconds,price_per_hour_usd,amount_usd,amount_micro_usd,component')
+    const total = rows.reduce((sum, line) => sum + Number(line.split(',').at(-2)), 0)
     expect(total).toBe((await get('/api/v1/costs?consumer_id=my-app')).json().total_cost_micro_usd)
   })
 

@@ -2,7 +2,7 @@ import {describe, expect, it} from 'vitest'
 
 import {ledgerRowsOf, parseCsv} from './csv.js'
 
-const HEADER = 'session_id,consumer_id,provider,gpu_type,period_start,period_end,seconds,price_per_hour_usd,amount_usd,amount_micro_usd'
+const HEADER = 'session_id,consumer_id,provider,gpu_type,period_start,period_end,seconds,price_per_hour_usd,amount_usd,amount_micro_usd,component'
 
 describe('parseCsv', () => {
   it('splits CRLF records and ignores the empty tail after the last line break', () => {
@@ -28,7 +28,7 @@ describe('parseCsv', () => {
 describe('ledgerRowsOf', () => {
   it('keys rows by the header and turns the amount columns into numbers', () => {
     // Given the daemon's export with one ledger row
-    const csv = `${HEADER}\r\nsess-1,"team, a",vastai,RTX 4090,2026-01-01T00:00:00.000Z,2026-01-01T00:01:00.000Z,60.000,0.350000,0.005833,5833\r\n`
+    const csv = `${HEADER}\r\nsess-1,"team, a",vastai,RTX 4090,2026-01-01T00:00:00.000Z,2026-01-01T00:01:00.000Z,60.000,0.350000,0.005833,5833,compute\r\n`
 
     // When it is read
     const rows = ledgerRowsOf(csv)
@@ -46,6 +46,7 @@ describe('ledgerRowsOf', () => {
         price_per_hour_usd: 0.35,
         amount_usd: 0.005833,
         amount_micro_usd: 5833,
+        component: 'compute',
       },
     ])
   })

@@ -102,12 +102,12 @@ describe('budgets, cost export and reconcile through the daemon', () => {
 
     // Then it is CRLF CSV with the header and rows, summing to the `costs` total
     const lines = exported.stdout.split('\r\n')
-    expect(lines[0]).toBe('session_id,consumer_id,provider,gpu_type,period_start,period_end,seconds,price_per_hour_usd,amount_usd,amount_micro_usd')
+    expect(lines[0]).toBe('session_id,consumer_id,provider,gpu_type,period_start,period_end,seconds,price_per_hour_usd,amount_usd,amount_micro_usd,component')
     expect(lines.at(-1)).toBe('')
     const rows = lines.slice(1, -1).map((l) => l.split(','))
     expect(rows.length).toBeGreaterThan(0)
     for (const row of rows) expect(row.slice(0, 2)).toEqual([created.session.id, 'csv-app'])
-    const sum = rows.reduce((total, row) => total + Number(row.at(-1)), 0)
+    const sum = rows.reduce((total, row) => total + Number(row.at(-2)), 0)
     const costs = await data('costs', '--consumer-id', 'csv-app')
     expect(costs.total_cost_micro_usd).toBeGreaterThan(0)
     expect(sum).toBe(costs.total_cost_micro_usd)

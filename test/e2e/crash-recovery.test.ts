@@ -4,7 +4,6 @@ import {join} from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {costForDuration} from '../../src/core/money.js'
 import {CRASH_POINTS, type CrashPoint} from '../../src/services/crash-points.js'
 import {startSimulators, type Simulators} from '../../src/sim/index.js'
 import {simControl} from '../../src/sim/control/control-client.js'
@@ -12,7 +11,7 @@ import {generateSessionKeyPair} from '../../src/ssh/keys.js'
 import {startDaemonProcess, type DaemonProcess} from '../support/daemon-process.js'
 import {pollUntil} from '../support/poll.js'
 
-type SimInstance = {id: number; label: string | null; sim: {destroyed_at: number | null}}
+type SimInstance = {id: number; label: string | null; sim: {destroyed_at: number | null; charged_micro_usd: number}}
 
 const RELEASE_POINTS: readonly CrashPoint[] = ['after-destroy-call', 'before-mark-stopped']
 
@@ -89,10 +88,14 @@ describe('crash recovery at every named point', () => {
         const alive = ever.filter((i) => i.sim.destroyed_at === null)
         if (release) {
           expect(alive).toHaveLength(0)
-          // Billed exactly from the start to the destroy request the provider confirmed.
-          const cost = (await api(daemon, 'GET', `/api/v1/costs?session_id=${id}`)).body
-          const billedMs = Date.parse(final.stopped_at) - Date.parse(final.started_at)
-          expect(cost.total_cost_micro_usd).toBe(costForDuration(final.price_per_hour_micro_usd, billedMs))
+          // Billed what the provider charged for the instance, to the micro-dollar, however the
+          // crash cut the destroy: the ledger settles with the provider's own charges.
+          const charged = ever[0]!.sim.charged_micro_usd
+          const cost = await pollUntil(async () => {
+            const c = (await api(daemon, 'GET', `/api/v1/costs?session_id=${id}`)).body
+            return c.total_cost_micro_usd === charged ? c : undefined
+          }, `the ledger to settle at the ${charged} µ$ charged`)
+          expect(cost.total_cost_micro_usd).toBe(charged)
         } else {
           expect(alive.map((i) => String(i.id))).toEqual([final.provider_instance_id])
           await api(daemon, 'POST', `/api/v1/sessions/${id}/done`)

@@ -1,6 +1,7 @@
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import {ManualClock} from '../../core/clock.js'
+import {asMicroUsd, costForDuration} from '../../core/money.js'
 import {simControl} from '../control/control-client.js'
 import {startVastSim, type VastSimHandle} from './server.js'
 
@@ -210,9 +211,11 @@ describe('the instance lifecycle on the injected clock', () => {
     clock.advance(3_600_000)
     const user = (await api('GET', '/api/v0/users/current')).json
     expect(user).toMatchObject({id: expect.any(Number), email: expect.any(String)})
-    const storagePerHour = (50 * 0.144) / 720
-    expect(before - atRunning).toBeCloseTo((storagePerHour * 6000) / 3_600_000, 9)
-    expect(atRunning - user.credit).toBeCloseTo(0.3 + storagePerHour, 9)
+    // Billed in whole micro-dollars, each part rounded once from its start: 50 GB at
+    // $0.144/GB/month is 10,000 µ$/h of storage, and $0.30/h of compute once running (6 s in).
+    const charged = (storageMs: number, runningMs: number) => costForDuration(asMicroUsd(10_000), storageMs) + costForDuration(asMicroUsd(300_000), runningMs)
+    expect(Math.round((before - atRunning) * 1e6)).toBe(charged(6000, 0))
+    expect(Math.round((atRunning - user.credit) * 1e6)).toBe(charged(3_606_000, 3_600_000) - charged(6000, 0))
   })
 })
 
