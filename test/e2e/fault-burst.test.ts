@@ -5,11 +5,17 @@ import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {startDaemon, type RunningDaemon} from '../../daemon/server.js'
+import {costForDuration} from '../../src/core/money.js'
 import {createLogger} from '../../src/log/logger.js'
 import {simControl} from '../../src/sim/control/control-client.js'
 import {pollUntil} from '../support/poll.js'
 
-type SimInstance = {id: number | string; label?: string | null; name?: string | null; sim?: {destroyed_at?: number | null; deleted_at?: number | null}}
+type SimInstance = {
+  id: number | string
+  label?: string | null
+  name?: string | null
+  sim?: {destroyed_at?: number | null; deleted_at?: number | null; charged_micro_usd?: number}
+}
 
 /**
  * A burst of 20 creates and releases while both simulated providers fail 30 % of calls
@@ -85,5 +91,24 @@ describe('a burst under 30 % provider faults', () => {
     const sum = costs.reduce((a, c) => a + c.total_cost_micro_usd, 0)
     expect((await get('/api/v1/costs?consumer_id=burst')).total_cost_micro_usd).toBe(sum)
     for (const [i, s] of final.entries()) if (s.started_at) expect(costs[i].total_cost_micro_usd).toBeGreaterThan(0)
-  }, 300_000)
+
+    // And every session cost what its provider charged for it. Vast.ai publishes per-instance
+    // charges, so its sessions settle to the micro-dollar. TensorDock dates nothing, so our
+    // estimate runs from when the create went out to when the destroy was confirmed: never
+    // less than it charged, and more only by the time those calls (and their retries) took.
+    const charged = (s: any) => {
+      const instance = [...vast, ...td].find((i) => (i.label ?? i.name) === `${prefix}${s.id}`)
+      return instance?.sim?.charged_micro_usd ?? 0
+    }
+    const billed = async (id: string) => (await get(`/api/v1/costs?session_id=${id}`)).total_cost_micro_usd as number
+    for (const s of final) {
+      if (s.provider === 'vastai') {
+        await pollUntil(async () => ((await billed(s.id)) === charged(s) ? true : undefined), `${s.id} to settle at what Vast.ai charged`, 120_000, 250)
+      } else {
+        const cost = await billed(s.id)
+        expect(cost).toBeGreaterThanOrEqual(charged(s))
+        expect(cost - charged(s)).toBeLessThanOrEqual(costForDuration(s.price_per_hour_micro_usd, 15_000))
+      }
+    }
+  }, 420_000)
 })
