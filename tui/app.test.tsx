@@ -147,6 +147,8 @@ describe('the dashboard', () => {
     await screen!.waitFor(`${id} now expires at`)
     const extended = await services.client.sessions.get(id)
     expect(Date.parse(extended.expires_at) - Date.parse(before.expires_at)).toBe(2 * 3_600_000)
+    // The range comes from the listed session: wait for the list to show the new expiry.
+    await screen!.waitFor((f) => /in 4h 5\dm/.test(f))
     await screen!.type('e')
     await screen!.waitFor(`Extend ${id} by how many hours (1-7)`)
     await screen!.type('8')

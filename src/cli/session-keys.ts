@@ -4,6 +4,7 @@ import {join} from 'node:path'
 
 import {type AppPaths, sessionKeysDir} from '../config/paths.js'
 import {IDEMPOTENCY_WINDOW_MS} from '../core/idempotency-window.js'
+import {canonicalJson} from '../core/canonical-json.js'
 
 /**
  * Per-session SSH keys, generated here so the private key never crosses the API.
@@ -40,17 +41,6 @@ function safeName(name: string): string {
   return createHash('sha256').update(name).digest('hex').slice(0, 32)
 }
 
-/** JSON with sorted keys: the same fields in another order are the same request. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`
-  }
-  return JSON.stringify(value ?? null)
-}
 
 /** `<idempotency key>-<hash of the request's fields>`, safe as a file name. */
 function requestName(idempotencyKey: string, request: unknown): string {

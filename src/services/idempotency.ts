@@ -2,6 +2,7 @@ import {createHash} from 'node:crypto'
 
 import {AppError} from '../core/errors.js'
 import type {ServiceContext} from './context.js'
+import {canonicalJson} from '../core/canonical-json.js'
 
 export interface StoredResponse {
   statusCode: number
@@ -18,16 +19,6 @@ export function requestHash(body: unknown): string {
   return createHash('sha256').update(canonicalJson(body)).digest('hex')
 }
 
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`
-  }
-  return JSON.stringify(value ?? null)
-}
 
 /**
  * The first response stored under (scope, key), if the same request was made before.
