@@ -6,5 +6,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Most files start real daemons, simulators and SSH servers and spend their time waiting on
+    // them: three at a time on 2 cores (vitest's default there is one) keeps the suite well
+    // under 10 minutes without starving the keystroke-timed TUI tests.
+    maxWorkers: 3,
   },
 })
