@@ -22,8 +22,8 @@ export interface InstanceBilling {
   providerChargeMicro: MicroUsd | null
 }
 
-export const LEDGER_COMPONENTS = ['compute', 'storage', 'settlement'] as const
-export type LedgerComponent = (typeof LEDGER_COMPONENTS)[number]
+/** What a ledger row bills: compute or storage time, or a settlement with the provider's own bill. */
+export type LedgerComponent = 'compute' | 'storage' | 'settlement'
 
 export interface BilledComponent {
   component: Exclude<LedgerComponent, 'settlement'>

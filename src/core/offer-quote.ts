@@ -15,7 +15,7 @@ export function monthlyDiskPricePerHour(diskGb: number, usdPerGbMonth: number): 
 }
 
 /** The disk a request for `diskGb` actually rents. */
-export function rentedDiskGb(diskGb: number, rate: DiskRate | null): number {
+function rentedDiskGb(diskGb: number, rate: DiskRate | null): number {
   return rate ? Math.max(diskGb, rate.minimumGb) : diskGb
 }
 

@@ -7,7 +7,7 @@ import {backoffMs, type JobOutcome} from './provision-job.js'
 import {recordSessionEvent} from './session-transitions.js'
 
 /** Charges can lag the destroy; after this long without the provider's figure, our estimate stands. */
-export const SETTLE_GIVE_UP_MS = 24 * 3_600_000
+const SETTLE_GIVE_UP_MS = 24 * 3_600_000
 
 /**
  * After the provider confirmed the destroy: square the session's ledger with what the provider
