@@ -89,6 +89,13 @@ describe('catalog and allocations (provisioning by spec)', () => {
     expect((await get('/api/v1/allocations')).json().total).toBe(before)
   })
 
+  it('names an unknown allocation as an allocation, with the command that lists them', async () => {
+    const res = await get('/api/v1/allocations/alloc-missing')
+    expect(res.statusCode).toBe(404)
+    expect(res.json()).toMatchObject({error_type: 'not_found', allocation_id: 'alloc-missing'})
+    expect(res.json().error).toBe('allocation alloc-missing does not exist; run `gpu-shopper allocations list` to list yours')
+  })
+
   it('lists both providers in one market with one name per GPU model', async () => {
     const rtx = (await get('/api/v1/inventory?gpu_type=rtx4090&sort=price&limit=1000')).json()
     expect(new Set(rtx.offers.map((o: any) => o.provider))).toEqual(new Set(['vastai', 'tensordock']))

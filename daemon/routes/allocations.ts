@@ -6,7 +6,7 @@ import {ConsumerId, ErrorBody} from '../../src/core/api/common.js'
 import {SessionIdParams} from '../../src/core/api/sessions.js'
 import {ALLOCATION_STATUS, SESSION_STATUSES} from '../../src/core/session-status.js'
 import {toMicroUsd} from '../../src/core/money.js'
-import {createSessionBySpec, getSession, releaseSession} from '../../src/services/session-service.js'
+import {createSessionBySpec, getAllocation, releaseSession} from '../../src/services/session-service.js'
 import {withIdempotency} from '../../src/services/idempotency.js'
 import type {AppDeps} from '../app.js'
 import {idempotencyKeyOf} from '../idempotency-key.js'
@@ -70,7 +70,7 @@ export function allocationRoutes(deps: AppDeps): FastifyPluginAsyncZod {
     })
 
     app.get('/allocations/:id', {schema: {params: SessionIdParams, response: {200: AllocationDto, ...errors}}}, async (request) =>
-      allocationDto(getSession(ctx, request.params.id), simulated),
+      allocationDto(getAllocation(ctx, request.params.id), simulated),
     )
 
     app.post('/allocations/:id/release', {schema: {params: SessionIdParams, response: {200: AllocationDto, ...errors}}}, async (request, reply) => {

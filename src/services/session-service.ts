@@ -298,6 +298,13 @@ export function getSession(ctx: ServiceContext, id: string): StoredSession {
   return session
 }
 
+/** The same session, asked for in the quick start's words. */
+export function getAllocation(ctx: ServiceContext, id: string): StoredSession {
+  const session = ctx.store.sessions.get(id)
+  if (!session) throw new AppError('not_found', `allocation ${id} does not exist; run \`gpu-shopper allocations list\` to list yours`, {allocation_id: id})
+  return session
+}
+
 export function extendSession(ctx: ServiceContext, id: string, additionalHours: number): StoredSession {
   const session = getSession(ctx, id)
   if (isTerminal(session.status) || session.status === 'stopping') {
