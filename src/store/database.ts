@@ -36,6 +36,7 @@ const STATEMENT_CACHE_LIMIT = 500
  * where they query, and compiling a statement costs more than running it: under a burst of
  * creates, preparing was a fifth of the daemon's CPU time. A statement still busy in an
  * iterator (an export being streamed) is never handed out twice: that caller gets a fresh one.
+ * Statements are shared, so no caller may switch one's mode (`pluck`, `raw`, `expand`).
  */
 function cacheStatements(db: Db): void {
   const prepare = db.prepare.bind(db)
