@@ -61,11 +61,6 @@ export class BillingRepo {
   running(): InstanceBilling[] {
     return (this.db.prepare('SELECT * FROM session_billing WHERE ended_at IS NULL').all() as BillingRow[]).map(toBilling)
   }
-
-  /** Ended instances whose ledger is not yet squared with the provider's bill. */
-  unsettled(): InstanceBilling[] {
-    return (this.db.prepare('SELECT * FROM session_billing WHERE settled_at IS NULL AND ended_at IS NOT NULL').all() as BillingRow[]).map(toBilling)
-  }
 }
 
 function toBilling(r: BillingRow): InstanceBilling {

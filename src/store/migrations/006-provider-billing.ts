@@ -19,7 +19,7 @@ CREATE TABLE session_billing (
   settled_at INTEGER,
   provider_charge_micro INTEGER
 ) STRICT;
-CREATE INDEX session_billing_open ON session_billing (settled_at) WHERE settled_at IS NULL;
+CREATE INDEX session_billing_running ON session_billing (session_id) WHERE ended_at IS NULL;
 
 CREATE TABLE ledger_v6 (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
