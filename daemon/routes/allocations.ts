@@ -6,7 +6,7 @@ import {ConsumerId, ErrorBody} from '../../src/core/api/common.js'
 import {SessionIdParams} from '../../src/core/api/sessions.js'
 import {ALLOCATION_STATUS, SESSION_STATUSES} from '../../src/core/session-status.js'
 import {toMicroUsd} from '../../src/core/money.js'
-import {createSessionBySpec, getAllocation, releaseSession} from '../../src/services/session-service.js'
+import {createSessionBySpec, getAllocation, listSessions, releaseSession} from '../../src/services/session-service.js'
 import {withIdempotency} from '../../src/services/idempotency.js'
 import type {AppDeps} from '../app.js'
 import {idempotencyKeyOf} from '../idempotency-key.js'
@@ -64,8 +64,8 @@ export function allocationRoutes(deps: AppDeps): FastifyPluginAsyncZod {
 
     app.get('/allocations', {schema: {querystring: AllocationsParams, response: {200: AllocationsReply, 400: ErrorBody}}}, async (request) => {
       const status = request.query.status ? SESSION_STATUSES.find((s) => ALLOCATION_STATUS[s] === request.query.status) : undefined
-      const {sessions, total} = ctx.store.sessions.list({consumerId: request.query.consumer_id, status})
-      const allocations = sessions.map((s) => allocationDto(s, simulated))
+      const {sessions, total} = listSessions(ctx, {consumerId: request.query.consumer_id, status})
+      const allocations = sessions.map(({session}) => allocationDto(session, simulated))
       return {allocations, count: allocations.length, total, simulated}
     })
 

@@ -2,9 +2,8 @@ import type {FastifyPluginAsyncZod} from 'fastify-type-provider-zod'
 
 import {BudgetBody, BudgetDto, BudgetsReply, ConsumerParams} from '../../src/core/api/budgets.js'
 import {ErrorBody, MessageReply} from '../../src/core/api/common.js'
-import {AppError} from '../../src/core/errors.js'
 import {microToUsd, toMicroUsd} from '../../src/core/money.js'
-import {budgetStatus, type BudgetStatus} from '../../src/services/budget-service.js'
+import {listBudgetStatuses, removeBudget, requireBudgetStatus, setBudget, type BudgetStatus} from '../../src/services/budget-service.js'
 import type {AppDeps} from '../app.js'
 
 function budgetDto(s: BudgetStatus, simulated: boolean): BudgetDto {
@@ -30,26 +29,21 @@ function budgetDto(s: BudgetStatus, simulated: boolean): BudgetDto {
 export function budgetRoutes(deps: AppDeps): FastifyPluginAsyncZod {
   const {ctx} = deps
   const simulated = ctx.simulated
-  const statusOf = (consumerId: string) => {
-    const status = budgetStatus(ctx, consumerId)
-    if (!status) throw new AppError('not_found', `consumer ${consumerId} has no budget; set one with \`gpu-shopper budgets set --consumer-id ${consumerId} --monthly-limit USD\``, {consumer_id: consumerId})
-    return status
-  }
   return async (app) => {
     app.put('/consumers/:id/budget', {schema: {params: ConsumerParams, body: BudgetBody, response: {200: BudgetDto, 400: ErrorBody}}}, async (request) => {
       const b = request.body
-      ctx.store.budgets.upsert(request.params.id, toMicroUsd(b.monthly_limit), b.alert_threshold, b.on_limit, ctx.clock.now())
-      return budgetDto(statusOf(request.params.id), simulated)
+      const status = setBudget(ctx, request.params.id, {monthlyLimit: toMicroUsd(b.monthly_limit), alertThreshold: b.alert_threshold, onLimit: b.on_limit})
+      return budgetDto(status, simulated)
     })
     app.get('/consumers/:id/budget', {schema: {params: ConsumerParams, response: {200: BudgetDto, 404: ErrorBody}}}, async (request) =>
-      budgetDto(statusOf(request.params.id), simulated),
+      budgetDto(requireBudgetStatus(ctx, request.params.id), simulated),
     )
     app.delete('/consumers/:id/budget', {schema: {params: ConsumerParams, response: {200: MessageReply.omit({session_id: true}), 404: ErrorBody}}}, async (request) => {
-      if (!ctx.store.budgets.remove(request.params.id)) statusOf(request.params.id)
+      removeBudget(ctx, request.params.id)
       return {message: `budget of ${request.params.id} removed`, simulated}
     })
     app.get('/budgets', {schema: {response: {200: BudgetsReply}}}, async () => {
-      const budgets = ctx.store.budgets.list().map((b) => budgetDto(statusOf(b.consumerId), simulated))
+      const budgets = listBudgetStatuses(ctx).map((s) => budgetDto(s, simulated))
       return {budgets, count: budgets.length, simulated}
     })
   }

@@ -4,10 +4,8 @@ import {CatalogParams, CatalogReply} from '../../src/core/api/catalog.js'
 import {ErrorBody} from '../../src/core/api/common.js'
 import {HistoryParams, HistoryReply} from '../../src/core/api/inventory.js'
 import {toIso} from '../../src/core/clock.js'
-import {normalizeGpuName} from '../../src/core/gpu-names.js'
 import {microToUsd} from '../../src/core/money.js'
-import {regionCountry, skuOf} from '../../src/core/sku.js'
-import {AppError} from '../../src/core/errors.js'
+import {skuOf} from '../../src/core/sku.js'
 import type {AppDeps} from '../app.js'
 
 export function catalogRoutes(deps: AppDeps): FastifyPluginAsyncZod {
@@ -16,16 +14,7 @@ export function catalogRoutes(deps: AppDeps): FastifyPluginAsyncZod {
   return async (app) => {
     app.get('/catalog', {schema: {querystring: CatalogParams, response: {200: CatalogReply, 400: ErrorBody}}}, async (request) => {
       const q = request.query
-      const countryCode = q.region ? regionCountry(q.region) : undefined
-      if (q.region && !countryCode) {
-        throw new AppError('validation_error', `region "${q.region}" does not start with a country code (e.g. "US" or "us-east-1")`, {field: 'region'})
-      }
-      await deps.inventory.waitForFirstLoad()
-      const rows = ctx.store.offers.catalog({
-        provider: q.provider,
-        countryCode: countryCode ?? undefined,
-        gpuType: q.gpu_type,
-      })
+      const rows = await deps.inventory.catalog({provider: q.provider, region: q.region, gpuType: q.gpu_type})
       const items = rows.map((r) => ({
         sku: skuOf(r.gpuType),
         gpu_type: r.gpuType,
@@ -45,9 +34,9 @@ export function catalogRoutes(deps: AppDeps): FastifyPluginAsyncZod {
 
     app.get('/inventory/history', {schema: {querystring: HistoryParams, response: {200: HistoryReply, 400: ErrorBody}}}, async (request) => {
       const q = request.query
-      const gpuType = normalizeGpuName(q.gpu_type)
       const since = q.since ? Date.parse(q.since) : undefined
-      const points = ctx.store.priceHistory.history(gpuType.toLowerCase(), {provider: q.provider, since, limit: q.limit}).map((p) => ({
+      const history = deps.inventory.priceHistory(q.gpu_type, {provider: q.provider, since, limit: q.limit})
+      const points = history.points.map((p) => ({
         at: toIso(p.at),
         provider: p.provider,
         gpu_type: p.gpuType,
@@ -57,7 +46,7 @@ export function catalogRoutes(deps: AppDeps): FastifyPluginAsyncZod {
         median_price_per_gpu_hour_micro_usd: p.median,
         offer_count: p.count,
       }))
-      return {gpu_type: gpuType, points, count: points.length, simulated}
+      return {gpu_type: history.gpuType, points, count: points.length, simulated}
     })
   }
 }

@@ -5,7 +5,8 @@ import {ErrorBody} from '../../src/core/api/common.js'
 import {CostSummaryParams, CostSummaryReply, CostsParams, CostsReply, SessionCostReply} from '../../src/core/api/costs.js'
 import {LEDGER_CSV_HEADER, ledgerCsvLine} from '../../src/core/ledger-csv.js'
 import {microToUsd} from '../../src/core/money.js'
-import {costReport, costSeries, currentMonth, sessionCost, type CostReport} from '../../src/services/cost-service.js'
+import {costReport, costSeries, currentMonth, ledgerRows, sessionCost, type CostReport} from '../../src/services/cost-service.js'
+import {liveSessionCount} from '../../src/services/session-service.js'
 import type {AppDeps} from '../app.js'
 import {breakdown} from '../dto.js'
 
@@ -63,9 +64,8 @@ export function costRoutes(deps: AppDeps): FastifyPluginAsyncZod {
       {schema: {querystring: CostsParams.omit({period: true}).extend({format: z.literal('csv').default('csv')})}},
       async (request, reply) => {
         const q = request.query
-        const report = costReport(ctx, {consumerId: q.consumer_id, startDate: q.start_date, endDate: q.end_date})
         const lines = [LEDGER_CSV_HEADER]
-        for (const row of ctx.store.ledger.rows({consumerId: q.consumer_id, sessionId: q.session_id, from: report.from, to: report.to})) lines.push(ledgerCsvLine(row))
+        for (const row of ledgerRows(ctx, {consumerId: q.consumer_id, sessionId: q.session_id, startDate: q.start_date, endDate: q.end_date})) lines.push(ledgerCsvLine(row))
         return reply
           .type('text/csv; charset=utf-8')
           .header('Content-Disposition', 'attachment; filename="gpu-shopper-costs.csv"')
@@ -79,7 +79,7 @@ export function costRoutes(deps: AppDeps): FastifyPluginAsyncZod {
         const month = currentMonth(ctx.clock.now())
         const query = {consumerId: request.query.consumer_id, startDate: month.startDate, endDate: month.endDate}
         const report = costReport(ctx, query)
-        const active = ctx.store.sessions.list({consumerId: request.query.consumer_id, statuses: ['pending', 'provisioning', 'running', 'stopping'], limit: 1}).total
+        const active = liveSessionCount(ctx, request.query.consumer_id)
         return {
           ...shape(report, request.query.consumer_id, month.startDate, month.endDate),
           month: month.label,

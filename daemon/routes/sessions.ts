@@ -17,7 +17,7 @@ import {toIso} from '../../src/core/clock.js'
 import {isTerminal} from '../../src/core/session-status.js'
 import type {SessionEvent} from '../../src/store/session-events-repo.js'
 import type {StoredSession} from '../../src/store/sessions-repo.js'
-import {createSession, extendSession, getSession, releaseSession} from '../../src/services/session-service.js'
+import {billedSoFar, createSession, extendSession, findSession, getSession, listSessions, releaseSession, sessionEventsAfter} from '../../src/services/session-service.js'
 import type {FastifyReply} from 'fastify'
 
 import {withIdempotency} from '../../src/services/idempotency.js'
@@ -30,7 +30,7 @@ const errors = {400: ErrorBody, 404: ErrorBody, 409: ErrorBody, 503: ErrorBody}
 export function sessionRoutes(deps: AppDeps): FastifyPluginAsyncZod {
   const {ctx} = deps
   const simulated = ctx.simulated
-  const dto = (s: StoredSession) => sessionDto(s, ctx.store.ledger.totalForSession(s.id), simulated)
+  const dto = (s: StoredSession) => sessionDto(s, billedSoFar(ctx, s.id), simulated)
 
   return async (app) => {
     app.post(
@@ -69,9 +69,8 @@ export function sessionRoutes(deps: AppDeps): FastifyPluginAsyncZod {
 
     app.get('/sessions', {schema: {querystring: SessionsParams, response: {200: SessionsReply, 400: ErrorBody}}}, async (request) => {
       const q = request.query
-      const {sessions, total} = ctx.store.sessions.list({consumerId: q.consumer_id, status: q.status, provider: q.provider, limit: q.limit, offset: q.offset})
-      const totals = ctx.store.ledger.totalsForSessions(sessions.map((s) => s.id))
-      const items = sessions.map((s) => sessionDto(s, totals.get(s.id) ?? (0 as never), simulated))
+      const {sessions, total} = listSessions(ctx, {consumerId: q.consumer_id, status: q.status, provider: q.provider, limit: q.limit, offset: q.offset})
+      const items = sessions.map(({session, billed}) => sessionDto(session, billed, simulated))
       return {sessions: items, count: items.length, total, simulated}
     })
 
@@ -85,7 +84,7 @@ export function sessionRoutes(deps: AppDeps): FastifyPluginAsyncZod {
       async (request, reply) => {
         const session = getSession(ctx, request.params.id)
         if (request.query.after !== undefined || !String(request.headers.accept ?? '').includes('text/event-stream')) {
-          const events = ctx.store.events.listAfter(session.id, request.query.after ?? 0).map(eventDto)
+          const events = sessionEventsAfter(ctx, session.id, request.query.after ?? 0).map(eventDto)
           return {events, count: events.length}
         }
         const lastId = Number(request.headers['last-event-id'] ?? 0) || 0
@@ -171,7 +170,7 @@ function streamEvents(
   }
   req.on('close', finish)
   res.on('error', finish)
-  for (const event of ctx.store.events.listAfter(session.id, lastId)) send(event)
-  const current = ctx.store.sessions.get(session.id)
+  for (const event of sessionEventsAfter(ctx, session.id, lastId)) send(event)
+  const current = findSession(ctx, session.id)
   if (current && isTerminal(current.status)) finish()
 }

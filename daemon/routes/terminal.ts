@@ -7,7 +7,7 @@ import {SessionIdParams} from '../../src/core/api/sessions.js'
 import {TerminalTokenReply} from '../../src/core/api/terminal.js'
 import {AppError, isAppError} from '../../src/core/errors.js'
 import type {ServiceContext} from '../../src/services/context.js'
-import {getSession} from '../../src/services/session-service.js'
+import {findSession, getSession} from '../../src/services/session-service.js'
 import {terminalAsset} from '../terminal/assets.js'
 import {BAD_TOKEN_REASON, closeReason, TERMINAL_CLOSE} from '../terminal/close-codes.js'
 import {DEFAULT_TERMINAL_SIZE, dimension} from '../terminal/control-message.js'
@@ -115,7 +115,7 @@ export function terminalRoutes(deps: TerminalRouteDeps): FastifyPluginAsyncZod {
     const claimed = tokens.consume(typeof query.token === 'string' ? query.token : '')
     if (!claimed) return refuse(TERMINAL_CLOSE.badToken, BAD_TOKEN_REASON)
 
-    const session = ctx.store.sessions.get(claimed.sessionId)
+    const session = findSession(ctx, claimed.sessionId)
     if (!session) return refuse(TERMINAL_CLOSE.notRunning, `session ${claimed.sessionId} no longer exists`)
     let target
     try {

@@ -42,6 +42,31 @@ export function budgetStatus(ctx: ServiceContext, consumerId: string): BudgetSta
   }
 }
 
+/** A consumer's budget status, or not_found naming how to set one. */
+export function requireBudgetStatus(ctx: ServiceContext, consumerId: string): BudgetStatus {
+  const status = budgetStatus(ctx, consumerId)
+  if (!status) {
+    throw new AppError('not_found', `consumer ${consumerId} has no budget; set one with \`gpu-shopper budgets set --consumer-id ${consumerId} --monthly-limit USD\``, {
+      consumer_id: consumerId,
+    })
+  }
+  return status
+}
+
+/** Sets (or replaces) a consumer's monthly budget and returns where it stands. */
+export function setBudget(ctx: ServiceContext, consumerId: string, terms: {monthlyLimit: MicroUsd; alertThreshold: number; onLimit: Budget['onLimit']}): BudgetStatus {
+  ctx.store.budgets.upsert(consumerId, terms.monthlyLimit, terms.alertThreshold, terms.onLimit, ctx.clock.now())
+  return requireBudgetStatus(ctx, consumerId)
+}
+
+export function removeBudget(ctx: ServiceContext, consumerId: string): void {
+  if (!ctx.store.budgets.remove(consumerId)) requireBudgetStatus(ctx, consumerId)
+}
+
+export function listBudgetStatuses(ctx: ServiceContext): BudgetStatus[] {
+  return ctx.store.budgets.list().map((b) => requireBudgetStatus(ctx, b.consumerId))
+}
+
 /**
  * Refuses work whose expected cost would run past what is left of the consumer's monthly
  * budget (spent plus what live sessions are committed to). Nothing is created when it throws.

@@ -2,7 +2,7 @@ import {accrualPeriods} from '../core/accrual.js'
 import {billedComponents} from '../core/billing.js'
 import {AppError} from '../core/errors.js'
 import type {MicroUsd} from '../core/money.js'
-import type {LedgerTotals} from '../store/ledger-repo.js'
+import type {LedgerEntry, LedgerTotals} from '../store/ledger-repo.js'
 import type {StoredSession} from '../store/sessions-repo.js'
 import type {ServiceContext} from './context.js'
 
@@ -73,6 +73,12 @@ export function sessionCost(ctx: ServiceContext, sessionId: string): {session: S
 
 /** Totals over a date range (UTC days, end inclusive). */
 export function costReport(ctx: ServiceContext, query: CostQuery): CostReport {
+  const {from, to} = accruedRange(ctx, query)
+  return {...ctx.store.ledger.totals({consumerId: query.consumerId, from, to}), from, to}
+}
+
+/** The ledger brought up to now, and the query's UTC days as epoch ms [from, to). */
+function accruedRange(ctx: ServiceContext, query: CostQuery): {from: number | undefined; to: number | undefined} {
   accrueAll(ctx)
   const from = query.startDate ? Date.parse(`${query.startDate}T00:00:00Z`) : undefined
   const to = query.endDate ? Date.parse(`${query.endDate}T00:00:00Z`) + DAY_MS : undefined
@@ -81,12 +87,18 @@ export function costReport(ctx: ServiceContext, query: CostQuery): CostReport {
   if (from !== undefined && to !== undefined && to <= from) {
     throw new AppError('validation_error', 'end_date is before start_date', {field: 'end_date'})
   }
-  return {...ctx.store.ledger.totals({consumerId: query.consumerId, from, to}), from, to}
+  return {from, to}
 }
 
 export function costSeries(ctx: ServiceContext, query: CostQuery, period: 'daily' | 'monthly') {
-  const report = costReport(ctx, query)
-  return ctx.store.ledger.series({consumerId: query.consumerId, from: report.from, to: report.to}, period)
+  const {from, to} = accruedRange(ctx, query)
+  return ctx.store.ledger.series({consumerId: query.consumerId, from, to}, period)
+}
+
+/** The ledger rows a cost query covers (optionally one session's), oldest first, for export. */
+export function ledgerRows(ctx: ServiceContext, query: CostQuery & {sessionId?: string}): Iterable<LedgerEntry> {
+  const {from, to} = accruedRange(ctx, query)
+  return ctx.store.ledger.rows({consumerId: query.consumerId, sessionId: query.sessionId, from, to})
 }
 
 /** The current UTC month as [start, end) plus its `YYYY-MM` label. */

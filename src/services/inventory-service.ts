@@ -1,7 +1,11 @@
 import {AppError} from '../core/errors.js'
+import {normalizeGpuName} from '../core/gpu-names.js'
 import type {InventoryQuery} from '../core/inventory-query.js'
 import type {Offer} from '../core/offer.js'
 import type {ProviderName} from '../core/provider-name.js'
+import {regionCountry} from '../core/sku.js'
+import type {CatalogRow} from '../store/offers-repo.js'
+import type {StoredPricePoint} from '../store/price-history-repo.js'
 import type {ServiceContext} from './context.js'
 import {DEFAULT_REFRESH_POLICIES, RefreshWorker, type ProviderFreshness, type RefreshPolicy} from './refresh-worker.js'
 
@@ -70,6 +74,22 @@ export class InventoryService {
     const offer = this.ctx.store.offers.get(offerId)
     if (!offer) throw new AppError('not_found', `offer ${offerId} is not in the inventory; run \`gpu-shopper inventory\` to see current offers`, {offer_id: offerId})
     return offer
+  }
+
+  /** SKUs on offer (model × GPU count), once the market has loaded; `region` starts with a country code. */
+  async catalog(filter: {provider?: ProviderName; region?: string; gpuType?: string}): Promise<CatalogRow[]> {
+    const countryCode = filter.region ? regionCountry(filter.region) : undefined
+    if (filter.region && !countryCode) {
+      throw new AppError('validation_error', `region "${filter.region}" does not start with a country code (e.g. "US" or "us-east-1")`, {field: 'region'})
+    }
+    await this.waitForFirstLoad()
+    return this.ctx.store.offers.catalog({provider: filter.provider, countryCode: countryCode ?? undefined, gpuType: filter.gpuType})
+  }
+
+  /** The recorded price points of a GPU model (any spelling of its name), per provider. */
+  priceHistory(gpuName: string, filter: {provider?: string; since?: number; limit?: number}): {gpuType: string; points: StoredPricePoint[]} {
+    const gpuType = normalizeGpuName(gpuName)
+    return {gpuType, points: this.ctx.store.priceHistory.history(gpuType.toLowerCase(), filter)}
   }
 
   status(name: ProviderName): ProviderFreshness & {stale: boolean} {

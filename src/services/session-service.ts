@@ -2,7 +2,7 @@ import {randomBytes} from 'node:crypto'
 
 import {AppError} from '../core/errors.js'
 import {gpuTypeMatcher, normalizeGpuName} from '../core/gpu-names.js'
-import {costForDuration, formatUsd, type MicroUsd} from '../core/money.js'
+import {asMicroUsd, costForDuration, formatUsd, type MicroUsd} from '../core/money.js'
 import type {Offer} from '../core/offer.js'
 import {priceForDisk} from '../core/offer-quote.js'
 import {DEFAULT_RELIABILITY_FLOOR} from '../core/provisioning-spec.js'
@@ -12,7 +12,8 @@ import {extendedExpiry, reservationEnd} from '../core/reservation.js'
 import type {StoragePolicy, WorkloadType} from '../core/session.js'
 import {isTerminal} from '../core/session-status.js'
 import {generateSessionKeyPair, parsePublicKey} from '../ssh/keys.js'
-import type {SessionSpec, StoredSession} from '../store/sessions-repo.js'
+import type {SessionEvent} from '../store/session-events-repo.js'
+import type {SessionListFilter, SessionSpec, StoredSession} from '../store/sessions-repo.js'
 import type {ServiceContext} from './context.js'
 import {assertWithinBudget} from './budget-service.js'
 import {crashPoint} from './crash-points.js'
@@ -296,6 +297,33 @@ export function getSession(ctx: ServiceContext, id: string): StoredSession {
   const session = ctx.store.sessions.get(id)
   if (!session) throw new AppError('not_found', `session ${id} does not exist; run \`gpu-shopper sessions\` to list yours`, {session_id: id})
   return session
+}
+
+/** A page of sessions, newest first, each with what its ledger has billed so far. */
+export function listSessions(ctx: ServiceContext, filter: SessionListFilter): {sessions: {session: StoredSession; billed: MicroUsd}[]; total: number} {
+  const {sessions, total} = ctx.store.sessions.list(filter)
+  const totals = ctx.store.ledger.totalsForSessions(sessions.map((s) => s.id))
+  return {sessions: sessions.map((session) => ({session, billed: totals.get(session.id) ?? asMicroUsd(0)})), total}
+}
+
+/** What a session's ledger has billed so far. */
+export function billedSoFar(ctx: ServiceContext, sessionId: string): MicroUsd {
+  return ctx.store.ledger.totalForSession(sessionId)
+}
+
+/** The session's events after event id `afterId`, oldest first. */
+export function sessionEventsAfter(ctx: ServiceContext, sessionId: string, afterId: number): SessionEvent[] {
+  return ctx.store.events.listAfter(sessionId, afterId)
+}
+
+/** The session if it still exists (a stream or socket opened on it may outlive it); null otherwise. */
+export function findSession(ctx: ServiceContext, id: string): StoredSession | null {
+  return ctx.store.sessions.get(id)
+}
+
+/** Sessions that hold (or are about to hold) an instance, of one consumer or all. */
+export function liveSessionCount(ctx: ServiceContext, consumerId?: string): number {
+  return ctx.store.sessions.list({consumerId, statuses: ['pending', 'provisioning', 'running', 'stopping'], limit: 1}).total
 }
 
 /** The same session, asked for in the quick start's words. */
