@@ -1,11 +1,9 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand, apiFlags} from '../src/cli/base-command.js'
-import {OFFER_COLUMNS} from '../src/cli/columns/offers.js'
+import {OFFER_COLUMNS, pricesIncludeNote} from '../src/cli/columns/offers.js'
 import {sortFlag} from '../src/cli/inventory-sort.js'
 import {renderTable} from '../src/cli/output.js'
-import type {OfferDto} from '../src/core/api/inventory.js'
-import {describePriceIncludes} from '../src/core/offer-quote.js'
 import {staleProvidersWarning} from '../src/cli/stale-warning.js'
 import {checkIntRange, checkNotBlank, checkNumberRange, decimalFlag} from '../src/cli/validate.js'
 import {countOf} from '../src/cli/format.js'
@@ -85,10 +83,3 @@ export default class Inventory extends BaseCommand {
   }
 }
 
-/** Says what the $/h column pays for besides the GPUs, per provider: a session with another disk size pays for that disk. */
-function pricesIncludeNote(offers: readonly OfferDto[]): string {
-  const byProvider = new Map<string, string>()
-  for (const o of offers) if (!byProvider.has(o.provider)) byProvider.set(o.provider, describePriceIncludes(o.price_includes))
-  const parts = [...byProvider].map(([provider, includes]) => `${provider} ${includes}`)
-  return `Prices are per hour for a default session: ${parts.join('; ')} (--disk-gb reprices the disk).`
-}

@@ -31,6 +31,8 @@ export function isLive(status: SessionStatus): boolean {
   return !isTerminal(status)
 }
 
+export const LIVE_STATUSES: readonly SessionStatus[] = SESSION_STATUSES.filter(isLive)
+
 /** The quick start's GPUaaS vocabulary, one to one. */
 export const ALLOCATION_STATUS: Record<SessionStatus, string> = {
   pending: 'requested',

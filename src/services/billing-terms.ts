@@ -12,13 +12,16 @@ export function recordBillingTerms(ctx: ServiceContext, session: StoredSession, 
   const terms = instance.billing
   if (!terms) return
   const createdAt = terms.createdAt ?? session.createAttemptedAt ?? session.createdAt
-  ctx.store.billing.record({
-    sessionId: session.id,
-    storageFrom: createdAt,
-    storagePerHour: terms.storagePerHour,
-    computeFrom: terms.computeFromCreate ? createdAt : terms.runningSince,
-    computePerHour: terms.computePerHour,
-  })
+  const computeFrom = terms.computeFromCreate ? createdAt : terms.runningSince
+  // Called on every status poll: write only what the provider's reply changes.
+  const known = ctx.store.billing.get(session.id)
+  const unchanged =
+    known !== null &&
+    known.storagePerHour === terms.storagePerHour &&
+    known.computePerHour === terms.computePerHour &&
+    (known.computeFrom !== null || computeFrom === null)
+  if (unchanged) return
+  ctx.store.billing.record({sessionId: session.id, storageFrom: createdAt, storagePerHour: terms.storagePerHour, computeFrom, computePerHour: terms.computePerHour})
 }
 
 /**

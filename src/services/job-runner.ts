@@ -18,7 +18,7 @@ const HANDLERS: Record<JobKind, (ctx: ServiceContext, job: Job) => Promise<JobOu
  * still unsent after a minute). The cap only bounds sockets and memory; per-provider pacing is
  * the adapters' token buckets.
  */
-export const JOB_CONCURRENCY = 128
+const JOB_CONCURRENCY = 128
 
 /**
  * Claims due jobs with a lease and runs their steps, many at a time but never two for the

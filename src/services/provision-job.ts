@@ -5,7 +5,7 @@ import {formatUsd, type MicroUsd} from '../core/money.js'
 import {priceForDisk} from '../core/offer-quote.js'
 import {MAX_OFFER_ATTEMPTS} from '../core/provisioning-spec.js'
 import {reservationEnd} from '../core/reservation.js'
-import {isTerminal} from '../core/session-status.js'
+import {isTerminal, SESSION_STATUSES} from '../core/session-status.js'
 import {InstanceSetupError, ProviderError, StaleInventoryError} from '../providers/errors.js'
 import type {ProviderAdapter, ProviderInstance} from '../providers/provider.js'
 import {scrubSecrets} from '../log/logger.js'
@@ -194,7 +194,7 @@ export function instanceKeys(ctx: ServiceContext, session: StoredSession): strin
 function recordInstance(ctx: ServiceContext, session: StoredSession, providerInstanceId: string, message: string): void {
   const now = ctx.clock.now()
   ctx.store.durably(() => {
-    ctx.store.sessions.update(session.id, ['pending', 'provisioning', 'running', 'stopping', 'stopped', 'failed'], {providerInstanceId}, now)
+    ctx.store.sessions.update(session.id, SESSION_STATUSES, {providerInstanceId}, now)
     const current = ctx.store.sessions.get(session.id)!
     if (current.status !== 'provisioning' && ctx.store.jobs.openFor(session.id, 'release').length === 0) {
       ctx.store.jobs.enqueue('release', session.id, now, now)

@@ -3,14 +3,14 @@ import {randomBytes} from 'node:crypto'
 import {AppError} from '../core/errors.js'
 import {gpuTypeMatcher, normalizeGpuName} from '../core/gpu-names.js'
 import {asMicroUsd, costForDuration, formatUsd, type MicroUsd} from '../core/money.js'
-import type {Offer} from '../core/offer.js'
+import {parseOfferId, type Offer} from '../core/offer.js'
 import {priceForDisk} from '../core/offer-quote.js'
 import {DEFAULT_RELIABILITY_FLOOR} from '../core/provisioning-spec.js'
 import {regionCountry, skuOf} from '../core/sku.js'
 import {isProviderName, type ProviderName} from '../core/provider-name.js'
 import {extendedExpiry, reservationEnd} from '../core/reservation.js'
 import type {StoragePolicy, WorkloadType} from '../core/session.js'
-import {isTerminal} from '../core/session-status.js'
+import {isTerminal, LIVE_STATUSES} from '../core/session-status.js'
 import {generateSessionKeyPair, parsePublicKey} from '../ssh/keys.js'
 import type {SessionEvent} from '../store/session-events-repo.js'
 import type {SessionListFilter, SessionSpec, StoredSession} from '../store/sessions-repo.js'
@@ -172,7 +172,7 @@ function resolveSpec(ctx: ServiceContext, request: SpecRequest): SessionSpec {
 /** Offers of single-machine marketplaces that our own live sessions hold: never the best offer for a spec. */
 export function heldOfferIds(ctx: ServiceContext): string[] {
   return ctx.store.sessions.liveOfferIds().filter((id) => {
-    const provider = id.slice(0, id.indexOf('-'))
+    const provider = parseOfferId(id)?.provider ?? ''
     return isProviderName(provider) && ctx.providers.has(provider) && ctx.providers.get(provider).capabilities.singleUseOffers
   })
 }
@@ -323,7 +323,7 @@ export function findSession(ctx: ServiceContext, id: string): StoredSession | nu
 
 /** Sessions that hold (or are about to hold) an instance, of one consumer or all. */
 export function liveSessionCount(ctx: ServiceContext, consumerId?: string): number {
-  return ctx.store.sessions.list({consumerId, statuses: ['pending', 'provisioning', 'running', 'stopping'], limit: 1}).total
+  return ctx.store.sessions.list({consumerId, statuses: LIVE_STATUSES, limit: 1}).total
 }
 
 /** The same session, asked for in the quick start's words. */

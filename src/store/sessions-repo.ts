@@ -1,7 +1,7 @@
 import {asMicroUsd, type MicroUsd} from '../core/money.js'
 import type {ProviderName} from '../core/provider-name.js'
 import type {Session, StoragePolicy, WorkloadType} from '../core/session.js'
-import type {SessionStatus} from '../core/session-status.js'
+import {LIVE_STATUSES, type SessionStatus} from '../core/session-status.js'
 import type {Db} from './database.js'
 
 interface SessionRow {
@@ -161,7 +161,7 @@ const PATCH_COLUMNS: Record<keyof SessionPatch, string> = {
 }
 
 /** Statuses in which a session still holds (or is about to hold) what it rented. */
-const LIVE_SQL = "'pending', 'provisioning', 'running', 'stopping'"
+const LIVE_SQL = LIVE_STATUSES.map((s) => `'${s}'`).join(', ')
 
 export class SessionsRepo {
   constructor(private readonly db: Db) {}

@@ -1,4 +1,5 @@
 import type {OfferDto} from '../../core/api/inventory.js'
+import {describePriceIncludes} from '../../core/offer-quote.js'
 import {formatAge, formatPrice, formatReliability} from '../format.js'
 import type {Column} from './column.js'
 
@@ -40,3 +41,11 @@ export const OFFER_BROWSER_COLUMNS: readonly Column<OfferDto>[] = [
   {id: 'gpu_count', header: 'N', align: 'right', value: (o) => String(o.gpu_count)},
   ...['vram', 'price', 'price_per_gpu', 'provider', 'location', 'reliability', 'age'].map(byId),
 ]
+
+/** Says what the $/h column pays for besides the GPUs, per provider: a session with another disk size pays for that disk. */
+export function pricesIncludeNote(offers: readonly OfferDto[]): string {
+  const byProvider = new Map<string, string>()
+  for (const o of offers) if (!byProvider.has(o.provider)) byProvider.set(o.provider, describePriceIncludes(o.price_includes))
+  const parts = [...byProvider].map(([provider, includes]) => `${provider} ${includes}`)
+  return `Prices are per hour for a default session: ${parts.join('; ')} (--disk-gb reprices the disk).`
+}
