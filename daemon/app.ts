@@ -1,15 +1,13 @@
 import swagger from '@fastify/swagger'
 import websocket from '@fastify/websocket'
 import Fastify, {type FastifyBaseLogger, type FastifyInstance} from 'fastify'
-import type {Registry} from 'prom-client'
 import {jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider} from 'fastify-type-provider-zod'
 
 import {MAX_PATH_PARAM_LENGTH} from '../src/core/api/common.js'
-import type {ServiceContext} from '../src/services/context.js'
-import type {InventoryService} from '../src/services/inventory-service.js'
-import type {Reconciler} from '../src/services/reconciler.js'
 import {installAuth} from './auth.js'
+import type {AppDeps, AppOptions} from './deps.js'
 import {clientErrorHandler, frameworkErrors, installErrorHandling, newRequestId} from './error-handler.js'
+import {DEFAULT_HTTP_LIMITS} from './http-limits.js'
 import {DaemonMetrics} from './metrics.js'
 import {allocationRoutes} from './routes/allocations.js'
 import {budgetRoutes} from './routes/budgets.js'
@@ -22,59 +20,6 @@ import {sessionRoutes} from './routes/sessions.js'
 import {terminalRoutes} from './routes/terminal.js'
 import {closeTerminalsOnShutdown} from './terminal/shutdown.js'
 import {sshKeyRoutes} from './routes/ssh-keys.js'
-
-export interface AppOptions {
-  ctx: ServiceContext
-  version: string
-  /** null = --no-auth */
-  token: string | null
-  loopbackOnly: boolean
-  /** Wakes the job runner when a route queued work. */
-  kickJobs: () => void
-  /** False until start-up reconciliation finished: /health answers 503 meanwhile. */
-  isReady: () => boolean
-  /** Shared with the provider instrumentation so one /metrics shows both. */
-  metricsRegistry: Registry
-  inventory: InventoryService
-  reconciler: Reconciler
-  /** Overrides of DEFAULT_HTTP_LIMITS (tests use short ones). */
-  httpLimits?: Partial<HttpLimits>
-}
-
-export interface AppDeps extends AppOptions {
-  metrics: DaemonMetrics
-  startedAt: number
-}
-
-/**
- * How long a client may take and how many may connect. The time limits bound only receiving a
- * request: once its headers and body are in, a reply may stream for hours (the `--watch` SSE
- * streams write a heartbeat every 15 s, well inside the idle limit), and an upgraded WebSocket
- * (the browser terminal) leaves the HTTP server's timers behind altogether.
- */
-export interface HttpLimits {
-  /** Request line and headers must arrive within this (slow-loris). */
-  headersTimeoutMs: number
-  /** The whole request, body included; a 1 MiB body at 20 KB/s still fits. A body dripped byte by byte does not. */
-  requestTimeoutMs: number
-  /** A socket with no traffic either way for this long is closed; above the SSE heartbeat. */
-  idleTimeoutMs: number
-  /** An idle keep-alive connection between requests is closed after this. */
-  keepAliveTimeoutMs: number
-  /** Connections beyond this are refused: each holds a file descriptor. */
-  maxConnections: number
-  /** How often Node checks the headers and request deadlines; its 30 s default would let a 10 s limit run to 40 s. */
-  checkIntervalMs: number
-}
-
-export const DEFAULT_HTTP_LIMITS: HttpLimits = {
-  headersTimeoutMs: 10_000,
-  requestTimeoutMs: 60_000,
-  idleTimeoutMs: 60_000,
-  keepAliveTimeoutMs: 10_000,
-  maxConnections: 1024,
-  checkIntervalMs: 1_000,
-}
 
 /** A fresh Fastify app over a service context; tests build one per test and use inject(). */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {

@@ -8,7 +8,7 @@ import {ALLOCATION_STATUS, SESSION_STATUSES} from '../../src/core/session-status
 import {toMicroUsd} from '../../src/core/money.js'
 import {createSessionBySpec, getAllocation, listSessions, releaseSession} from '../../src/services/session-service.js'
 import {withIdempotency} from '../../src/services/idempotency.js'
-import type {AppDeps} from '../app.js'
+import type {AppDeps} from '../deps.js'
 import {idempotencyKeyOf} from '../idempotency-key.js'
 import {allocationDto} from '../dto.js'
 

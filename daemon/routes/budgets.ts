@@ -4,7 +4,7 @@ import {BudgetBody, BudgetDto, BudgetsReply, ConsumerParams} from '../../src/cor
 import {ErrorBody, MessageReply} from '../../src/core/api/common.js'
 import {microToUsd, toMicroUsd} from '../../src/core/money.js'
 import {listBudgetStatuses, removeBudget, requireBudgetStatus, setBudget, type BudgetStatus} from '../../src/services/budget-service.js'
-import type {AppDeps} from '../app.js'
+import type {AppDeps} from '../deps.js'
 
 function budgetDto(s: BudgetStatus, simulated: boolean): BudgetDto {
   return {

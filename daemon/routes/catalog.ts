@@ -6,7 +6,7 @@ import {HistoryParams, HistoryReply} from '../../src/core/api/inventory.js'
 import {toIso} from '../../src/core/clock.js'
 import {microToUsd} from '../../src/core/money.js'
 import {skuOf} from '../../src/core/sku.js'
-import type {AppDeps} from '../app.js'
+import type {AppDeps} from '../deps.js'
 
 export function catalogRoutes(deps: AppDeps): FastifyPluginAsyncZod {
   const {ctx} = deps

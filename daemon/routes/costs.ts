@@ -7,7 +7,7 @@ import {LEDGER_CSV_HEADER, ledgerCsvLine} from '../../src/core/ledger-csv.js'
 import {microToUsd} from '../../src/core/money.js'
 import {costReport, costSeries, currentMonth, ledgerRows, sessionCost, type CostReport} from '../../src/services/cost-service.js'
 import {liveSessionCount} from '../../src/services/session-service.js'
-import type {AppDeps} from '../app.js'
+import type {AppDeps} from '../deps.js'
 import {breakdown} from '../dto.js'
 
 const HOUR_MS = 3_600_000

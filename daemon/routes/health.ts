@@ -2,7 +2,7 @@ import type {FastifyPluginAsyncZod} from 'fastify-type-provider-zod'
 
 import {HealthReply} from '../../src/core/api/health.js'
 import {toIso} from '../../src/core/clock.js'
-import type {AppDeps} from '../app.js'
+import type {AppDeps} from '../deps.js'
 
 export function healthRoutes(deps: AppDeps): FastifyPluginAsyncZod {
   const {ctx} = deps

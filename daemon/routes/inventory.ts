@@ -4,7 +4,7 @@ import {z} from 'zod'
 import {ErrorBody} from '../../src/core/api/common.js'
 import {InventoryParams, InventoryReply, OfferReply} from '../../src/core/api/inventory.js'
 import {toMicroUsd} from '../../src/core/money.js'
-import type {AppDeps} from '../app.js'
+import type {AppDeps} from '../deps.js'
 import {offerDto} from '../dto.js'
 
 export function inventoryRoutes(deps: AppDeps): FastifyPluginAsyncZod {

@@ -2,7 +2,7 @@ import type {FastifyPluginAsyncZod} from 'fastify-type-provider-zod'
 
 import {ErrorBody} from '../../src/core/api/common.js'
 import {ReconcileBody, ReconcileReply} from '../../src/core/api/reconcile.js'
-import type {AppDeps} from '../app.js'
+import type {AppDeps} from '../deps.js'
 import {reconcileReplyOf} from '../reconcile-report.js'
 
 export function reconcileRoutes(deps: AppDeps): FastifyPluginAsyncZod {

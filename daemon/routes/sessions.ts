@@ -17,11 +17,12 @@ import {toIso} from '../../src/core/clock.js'
 import {isTerminal} from '../../src/core/session-status.js'
 import type {SessionEvent} from '../../src/store/session-events-repo.js'
 import type {StoredSession} from '../../src/store/sessions-repo.js'
-import {billedSoFar, createSession, extendSession, findSession, getSession, listSessions, releaseSession, sessionEventsAfter} from '../../src/services/session-service.js'
+import {billedSoFar} from '../../src/services/cost-service.js'
+import {createSession, extendSession, findSession, getSession, listSessions, releaseSession, sessionEventsAfter} from '../../src/services/session-service.js'
 import type {FastifyReply} from 'fastify'
 
 import {withIdempotency} from '../../src/services/idempotency.js'
-import type {AppDeps} from '../app.js'
+import type {AppDeps} from '../deps.js'
 import {idempotencyKeyOf} from '../idempotency-key.js'
 import {eventDto, sessionDto} from '../dto.js'
 
@@ -30,7 +31,7 @@ const errors = {400: ErrorBody, 404: ErrorBody, 409: ErrorBody, 503: ErrorBody}
 export function sessionRoutes(deps: AppDeps): FastifyPluginAsyncZod {
   const {ctx} = deps
   const simulated = ctx.simulated
-  const dto = (s: StoredSession) => sessionDto(s, billedSoFar(ctx, s.id), simulated)
+  const dto = (s: StoredSession) => sessionDto(s, billedSoFar(ctx, s), simulated)
 
   return async (app) => {
     app.post(

@@ -4,7 +4,7 @@ import {z} from 'zod'
 import {ErrorBody} from '../../src/core/api/common.js'
 import {SshKeyBody, SshKeyDto, SshKeyIdParams, SshKeysReply} from '../../src/core/api/ssh-keys.js'
 import {deleteSshKey, listSshKeys, registerSshKey} from '../../src/services/ssh-key-service.js'
-import type {AppDeps} from '../app.js'
+import type {AppDeps} from '../deps.js'
 import {sshKeyDto} from '../dto.js'
 
 const DeleteSshKeyReply = z.object({message: z.string(), id: z.string()})

@@ -1,11 +1,8 @@
 import {AppError} from '../core/errors.js'
 import {asMicroUsd, costForDuration, formatUsd, type MicroUsd} from '../core/money.js'
-import {isLive} from '../core/session-status.js'
 import type {Budget} from '../store/budgets-repo.js'
 import type {ServiceContext} from './context.js'
-import {accrueAll, currentMonth} from './cost-service.js'
-import {releaseSession} from './session-service.js'
-import {recordSessionEvent} from './session-transitions.js'
+import {currentMonth, totalsSince} from './cost-service.js'
 
 export interface BudgetStatus {
   budget: Budget
@@ -27,8 +24,7 @@ export function budgetStatus(ctx: ServiceContext, consumerId: string): BudgetSta
   const budget = ctx.store.budgets.get(consumerId)
   if (!budget) return null
   const now = ctx.clock.now()
-  accrueAll(ctx)
-  const spent = ctx.store.ledger.totals({consumerId, from: monthStart(now)}).total
+  const spent = totalsSince(ctx, consumerId, monthStart(now)).total
   let committed = 0
   for (const s of ctx.store.sessions.list({consumerId, statuses: ['pending', 'provisioning', 'running'], limit: 100_000}).sessions) {
     committed += costForDuration(s.pricePerHour, s.expiresAt - Math.max(now, s.startedAt ?? now))
@@ -86,39 +82,4 @@ export function assertWithinBudget(ctx: ServiceContext, consumerId: string, expe
       requested_micro_usd: expectedCost,
     },
   )
-}
-
-/**
- * Once a month per consumer: an alert event when spend crosses the threshold, and at the
- * limit either the release of every live session or (on_limit = alert) a second alert.
- */
-export function enforceBudgets(ctx: ServiceContext): number {
-  let released = 0
-  for (const budget of ctx.store.budgets.list()) {
-    const status = budgetStatus(ctx, budget.consumerId)
-    if (!status) continue
-    const now = ctx.clock.now()
-    const live = ctx.store.sessions.list({consumerId: budget.consumerId, statuses: ['pending', 'provisioning', 'running'], limit: 100_000}).sessions
-    const note = (type: string, message: string) => {
-      ctx.log.warn({consumer_id: budget.consumerId, spent: status.spent, limit: budget.monthlyLimit}, message)
-      for (const s of live) recordSessionEvent(ctx, s.id, type, {actor: 'budget', message})
-    }
-    if (status.spent >= budget.monthlyLimit * budget.alertThreshold && budget.alertedMonth !== status.month) {
-      ctx.store.budgets.markAlerted(budget.consumerId, status.month, now)
-      note('budget_alert', `${budget.consumerId} has spent ${formatUsd(status.spent)} of its ${formatUsd(budget.monthlyLimit)} budget for ${status.month} (alert at ${Math.round(budget.alertThreshold * 100)}%)`)
-    }
-    if (status.spent >= budget.monthlyLimit && budget.limitReachedMonth !== status.month) {
-      ctx.store.budgets.markLimitReached(budget.consumerId, status.month, now)
-      if (budget.onLimit === 'alert') {
-        note('budget_limit', `${budget.consumerId} reached its ${formatUsd(budget.monthlyLimit)} budget for ${status.month}; sessions keep running (on_limit = alert)`)
-        continue
-      }
-      for (const s of live) {
-        if (!isLive(s.status)) continue
-        releaseSession(ctx, s.id, {actor: 'budget', message: `released: ${budget.consumerId} reached its ${formatUsd(budget.monthlyLimit)} monthly budget`})
-        released++
-      }
-    }
-  }
-  return released
 }

@@ -1,56 +1,19 @@
-import {accrualPeriods} from '../core/accrual.js'
-import {billedComponents} from '../core/billing.js'
 import {AppError} from '../core/errors.js'
-import type {MicroUsd} from '../core/money.js'
-import type {LedgerEntry, LedgerTotals} from '../store/ledger-repo.js'
+import type {LedgerEntry} from '../core/ledger-csv.js'
+import {rowsWith, seriesWith, totalsWith, type LedgerTotals, type SeriesPoint} from '../core/ledger-totals.js'
+import {asMicroUsd, type MicroUsd} from '../core/money.js'
+import type {LedgerFilter} from '../store/ledger-repo.js'
 import type {StoredSession} from '../store/sessions-repo.js'
 import type {ServiceContext} from './context.js'
+import {unaccruedEntries, unaccruedEntriesOfRunning} from './ledger-accrual.js'
+
+/*
+ * Cost reads. They never write: the ledger is brought up to date by the lifecycle tick (and at
+ * every confirmed destroy), and a read adds what the next accrual will write, computed the same
+ * way, so an answer is "up to now" to the micro-dollar without a GET appending rows.
+ */
 
 const DAY_MS = 86_400_000
-
-/**
- * Bills a session's instance into the ledger up to `until`, on the provider's terms (see
- * core/billing.ts): each component from its own origin, never past the destroy the provider
- * confirmed. Idempotent: a second call for the same span writes nothing.
- */
-export function accrueSession(ctx: ServiceContext, session: StoredSession, until: number): void {
-  const billing = ctx.store.billing.get(session.id)
-  if (!billing) return
-  const end = billing.endedAt !== null ? Math.min(until, billing.endedAt) : until
-  ctx.store.transaction(() => {
-    for (const component of billedComponents(billing)) {
-      const from = ctx.store.ledger.accruedUntil(session.id, component.component) ?? component.from
-      for (const period of accrualPeriods(component.from, component.pricePerHour, from, end)) {
-        ctx.store.ledger.append({
-          sessionId: session.id,
-          consumerId: session.consumerId,
-          provider: session.provider,
-          gpuType: session.gpuType,
-          component: component.component,
-          periodStart: period.start,
-          periodEnd: period.end,
-          pricePerHour: component.pricePerHour,
-          amount: period.amount,
-        })
-      }
-    }
-  })
-}
-
-/** Brings every instance that still bills up to now. */
-export function accrueAll(ctx: ServiceContext): void {
-  const now = ctx.clock.now()
-  for (const billing of ctx.store.billing.running()) {
-    const session = ctx.store.sessions.get(billing.sessionId)
-    if (session) accrueSession(ctx, session, now)
-  }
-}
-
-/** The provider confirmed the destroy at `endedAt`: billing stops there, and the ledger is brought up to it. */
-export function endBilling(ctx: ServiceContext, session: StoredSession, endedAt: number): void {
-  ctx.store.billing.end(session.id, endedAt)
-  accrueSession(ctx, session, endedAt)
-}
 
 export interface CostQuery {
   consumerId?: string
@@ -66,39 +29,42 @@ export interface CostReport extends LedgerTotals {
 export function sessionCost(ctx: ServiceContext, sessionId: string): {session: StoredSession; total: MicroUsd; billedMs: number} {
   const session = ctx.store.sessions.get(sessionId)
   if (!session) throw new AppError('not_found', `session ${sessionId} does not exist`, {session_id: sessionId})
-  accrueSession(ctx, session, ctx.clock.now())
-  const totals = ctx.store.ledger.totals({sessionId})
+  const totals = totalsUpToNow(ctx, {sessionId})
   return {session, total: totals.total, billedMs: totals.billedMs}
+}
+
+/** What a session has cost so far. */
+export function billedSoFar(ctx: ServiceContext, session: StoredSession): MicroUsd {
+  return asMicroUsd(ctx.store.ledger.totalForSession(session.id) + sumOf(unaccruedEntries(ctx, session, ctx.clock.now())))
+}
+
+/** What each of many sessions has cost so far (for session lists). */
+export function billedSoFarOf(ctx: ServiceContext, sessions: readonly StoredSession[]): Map<string, MicroUsd> {
+  const totals = ctx.store.ledger.totalsForSessions(sessions.map((s) => s.id))
+  const now = ctx.clock.now()
+  return new Map(sessions.map((s) => [s.id, asMicroUsd((totals.get(s.id) ?? 0) + sumOf(unaccruedEntries(ctx, s, now)))]))
 }
 
 /** Totals over a date range (UTC days, end inclusive). */
 export function costReport(ctx: ServiceContext, query: CostQuery): CostReport {
-  const {from, to} = accruedRange(ctx, query)
-  return {...ctx.store.ledger.totals({consumerId: query.consumerId, from, to}), from, to}
+  const {from, to} = dateRange(query)
+  return {...totalsUpToNow(ctx, {consumerId: query.consumerId, from, to}), from, to}
 }
 
-/** The ledger brought up to now, and the query's UTC days as epoch ms [from, to). */
-function accruedRange(ctx: ServiceContext, query: CostQuery): {from: number | undefined; to: number | undefined} {
-  accrueAll(ctx)
-  const from = query.startDate ? Date.parse(`${query.startDate}T00:00:00Z`) : undefined
-  const to = query.endDate ? Date.parse(`${query.endDate}T00:00:00Z`) + DAY_MS : undefined
-  if (from !== undefined && Number.isNaN(from)) throw new AppError('validation_error', `start_date ${query.startDate} is not a date`, {field: 'start_date'})
-  if (to !== undefined && Number.isNaN(to)) throw new AppError('validation_error', `end_date ${query.endDate} is not a date`, {field: 'end_date'})
-  if (from !== undefined && to !== undefined && to <= from) {
-    throw new AppError('validation_error', 'end_date is before start_date', {field: 'end_date'})
-  }
-  return {from, to}
+/** A consumer's (or everyone's) totals from `from` on, up to now. */
+export function totalsSince(ctx: ServiceContext, consumerId: string | undefined, from: number): LedgerTotals {
+  return totalsUpToNow(ctx, {consumerId, from})
 }
 
-export function costSeries(ctx: ServiceContext, query: CostQuery, period: 'daily' | 'monthly') {
-  const {from, to} = accruedRange(ctx, query)
-  return ctx.store.ledger.series({consumerId: query.consumerId, from, to}, period)
+export function costSeries(ctx: ServiceContext, query: CostQuery, period: 'daily' | 'monthly'): SeriesPoint[] {
+  const filter = {consumerId: query.consumerId, ...dateRange(query)}
+  return seriesWith(ctx.store.ledger.series(filter, period), pendingWithin(ctx, filter), period)
 }
 
 /** The ledger rows a cost query covers (optionally one session's), oldest first, for export. */
 export function ledgerRows(ctx: ServiceContext, query: CostQuery & {sessionId?: string}): Iterable<LedgerEntry> {
-  const {from, to} = accruedRange(ctx, query)
-  return ctx.store.ledger.rows({consumerId: query.consumerId, sessionId: query.sessionId, from, to})
+  const filter = {consumerId: query.consumerId, sessionId: query.sessionId, ...dateRange(query)}
+  return rowsWith(ctx.store.ledger.rows(filter), pendingWithin(ctx, filter))
 }
 
 /** The current UTC month as [start, end) plus its `YYYY-MM` label. */
@@ -109,4 +75,31 @@ export function currentMonth(now: number): {label: string; startDate: string; en
   const last = new Date(Date.UTC(y, m + 1, 0)).getUTCDate()
   const mm = String(m + 1).padStart(2, '0')
   return {label: `${y}-${mm}`, startDate: `${y}-${mm}-01`, endDate: `${y}-${mm}-${String(last).padStart(2, '0')}`}
+}
+
+function totalsUpToNow(ctx: ServiceContext, filter: LedgerFilter): LedgerTotals {
+  const pending = pendingWithin(ctx, filter)
+  const sessionsWithoutRows = new Set(pending.map((e) => e.sessionId).filter((id) => !ctx.store.ledger.any({...filter, sessionId: id})))
+  return totalsWith(ctx.store.ledger.totals(filter), pending, sessionsWithoutRows.size)
+}
+
+/** Rows the next accrual will write that fall inside the filter's period. */
+function pendingWithin(ctx: ServiceContext, filter: LedgerFilter): LedgerEntry[] {
+  return unaccruedEntriesOfRunning(ctx, ctx.clock.now(), filter).filter(
+    (e) => (filter.from === undefined || e.periodStart >= filter.from) && (filter.to === undefined || e.periodStart < filter.to),
+  )
+}
+
+const sumOf = (entries: readonly LedgerEntry[]) => entries.reduce((sum, e) => sum + e.amount, 0)
+
+/** The query's UTC days as epoch ms [from, to). */
+function dateRange(query: CostQuery): {from: number | undefined; to: number | undefined} {
+  const from = query.startDate ? Date.parse(`${query.startDate}T00:00:00Z`) : undefined
+  const to = query.endDate ? Date.parse(`${query.endDate}T00:00:00Z`) + DAY_MS : undefined
+  if (from !== undefined && Number.isNaN(from)) throw new AppError('validation_error', `start_date ${query.startDate} is not a date`, {field: 'start_date'})
+  if (to !== undefined && Number.isNaN(to)) throw new AppError('validation_error', `end_date ${query.endDate} is not a date`, {field: 'end_date'})
+  if (from !== undefined && to !== undefined && to <= from) {
+    throw new AppError('validation_error', 'end_date is before start_date', {field: 'end_date'})
+  }
+  return {from, to}
 }

@@ -5,7 +5,7 @@ import {scrubSecrets} from '../log/logger.js'
 import type {ProviderInstance} from '../providers/provider.js'
 import type {ServiceContext} from './context.js'
 import {recordFallbackBillingTerms} from './billing-terms.js'
-import {endBilling} from './cost-service.js'
+import {endBilling} from './ledger-accrual.js'
 import {recordSessionEvent, transitionSession} from './session-transitions.js'
 
 export interface ReconcileOptions {

@@ -16,6 +16,7 @@ import type {SessionEvent} from '../store/session-events-repo.js'
 import type {SessionListFilter, SessionSpec, StoredSession} from '../store/sessions-repo.js'
 import type {ServiceContext} from './context.js'
 import {assertWithinBudget} from './budget-service.js'
+import {billedSoFarOf} from './cost-service.js'
 import {crashPoint} from './crash-points.js'
 import {rememberResponse, replayIfSeen, requestHash, type StoredResponse} from './idempotency.js'
 import {sealPrivateKeyForReplay, withReplayedPrivateKey} from './replayable-private-key.js'
@@ -299,16 +300,11 @@ export function getSession(ctx: ServiceContext, id: string): StoredSession {
   return session
 }
 
-/** A page of sessions, newest first, each with what its ledger has billed so far. */
+/** A page of sessions, newest first, each with what it has cost so far. */
 export function listSessions(ctx: ServiceContext, filter: SessionListFilter): {sessions: {session: StoredSession; billed: MicroUsd}[]; total: number} {
   const {sessions, total} = ctx.store.sessions.list(filter)
-  const totals = ctx.store.ledger.totalsForSessions(sessions.map((s) => s.id))
-  return {sessions: sessions.map((session) => ({session, billed: totals.get(session.id) ?? asMicroUsd(0)})), total}
-}
-
-/** What a session's ledger has billed so far. */
-export function billedSoFar(ctx: ServiceContext, sessionId: string): MicroUsd {
-  return ctx.store.ledger.totalForSession(sessionId)
+  const billed = billedSoFarOf(ctx, sessions)
+  return {sessions: sessions.map((session) => ({session, billed: billed.get(session.id) ?? asMicroUsd(0)})), total}
 }
 
 /** The session's events after event id `afterId`, oldest first. */

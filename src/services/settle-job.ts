@@ -2,7 +2,7 @@ import {asMicroUsd, formatUsd} from '../core/money.js'
 import {scrubSecrets} from '../log/logger.js'
 import type {Job} from '../store/jobs-repo.js'
 import type {ServiceContext} from './context.js'
-import {accrueSession} from './cost-service.js'
+import {accrueSession} from './ledger-accrual.js'
 import {backoffMs, type JobOutcome} from './provision-job.js'
 import {recordSessionEvent} from './session-transitions.js'
 

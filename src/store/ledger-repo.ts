@@ -1,9 +1,10 @@
 import type {LedgerComponent} from '../core/billing.js'
 import type {LedgerEntry} from '../core/ledger-csv.js'
+import type {LedgerTotals, SeriesPoint} from '../core/ledger-totals.js'
 import {asMicroUsd, type MicroUsd} from '../core/money.js'
 import type {Db} from './database.js'
 
-export type {LedgerEntry}
+export type {LedgerEntry, LedgerTotals}
 
 export interface LedgerFilter {
   consumerId?: string
@@ -12,16 +13,6 @@ export interface LedgerFilter {
   from?: number
   /** Exclusive, epoch ms. */
   to?: number
-}
-
-export interface LedgerTotals {
-  total: MicroUsd
-  sessionCount: number
-  /** Billed compute (running) milliseconds across sessions. */
-  billedMs: number
-  byProvider: Record<string, MicroUsd>
-  byGpuType: Record<string, MicroUsd>
-  byConsumer: Record<string, MicroUsd>
 }
 
 /**
@@ -62,6 +53,12 @@ export class LedgerRepo {
       .all(...sessionIds) as {session_id: string; total: number}[]
     for (const r of rows) result.set(r.session_id, asMicroUsd(r.total))
     return result
+  }
+
+  /** Whether any row matches (a session's rows, within a period). */
+  any(filter: LedgerFilter): boolean {
+    const {whereSql, params} = buildWhere(filter)
+    return this.db.prepare(`SELECT 1 FROM ledger ${whereSql} LIMIT 1`).get(params) !== undefined
   }
 
   totals(filter: LedgerFilter): LedgerTotals {
@@ -118,7 +115,7 @@ export class LedgerRepo {
   }
 
   /** Sums per UTC day (`YYYY-MM-DD`) or month (`YYYY-MM`); rows never straddle a UTC midnight. */
-  series(filter: LedgerFilter, period: 'daily' | 'monthly'): {period: string; total: MicroUsd}[] {
+  series(filter: LedgerFilter, period: 'daily' | 'monthly'): SeriesPoint[] {
     const {whereSql, params} = buildWhere(filter)
     const format = period === 'daily' ? '%Y-%m-%d' : '%Y-%m'
     const rows = this.db

@@ -1,0 +1,31 @@
+import type {Registry} from 'prom-client'
+
+import type {ServiceContext} from '../src/services/context.js'
+import type {InventoryService} from '../src/services/inventory-service.js'
+import type {Reconciler} from '../src/services/reconciler.js'
+import type {HttpLimits} from './http-limits.js'
+import type {DaemonMetrics} from './metrics.js'
+
+/** What the daemon's HTTP app is built from; routes get these (plus metrics) as AppDeps. */
+export interface AppOptions {
+  ctx: ServiceContext
+  version: string
+  /** null = --no-auth */
+  token: string | null
+  loopbackOnly: boolean
+  /** Wakes the job runner when a route queued work. */
+  kickJobs: () => void
+  /** False until start-up reconciliation finished: /health answers 503 meanwhile. */
+  isReady: () => boolean
+  /** Shared with the provider instrumentation so one /metrics shows both. */
+  metricsRegistry: Registry
+  inventory: InventoryService
+  reconciler: Reconciler
+  /** Overrides of DEFAULT_HTTP_LIMITS (tests use short ones). */
+  httpLimits?: Partial<HttpLimits>
+}
+
+export interface AppDeps extends AppOptions {
+  metrics: DaemonMetrics
+  startedAt: number
+}

@@ -1,0 +1,59 @@
+import {afterEach, beforeEach, describe, expect, it} from 'vitest'
+
+import {asMicroUsd} from '../core/money.js'
+import {insertRunningSession, startServiceHarness, type ServiceHarness} from '../../test/support/service-context.js'
+import {budgetStatus} from './budget-service.js'
+import {billedSoFar, costReport, costSeries, ledgerRows, sessionCost} from './cost-service.js'
+import {accrueAll} from './ledger-accrual.js'
+
+const HOUR = 3_600_000
+
+describe('cost reads', () => {
+  let h: ServiceHarness
+  const ledgerRowCount = () => [...h.ctx.store.ledger.rows({})].length
+  const everyRead = () => {
+    const session = h.ctx.store.sessions.get('sess-a')!
+    return {
+      session: sessionCost(h.ctx, 'sess-a').total,
+      billed: billedSoFar(h.ctx, session),
+      report: costReport(h.ctx, {consumerId: 'team'}),
+      series: costSeries(h.ctx, {consumerId: 'team'}, 'daily'),
+      rows: [...ledgerRows(h.ctx, {consumerId: 'team'})].map((r) => r.amount),
+      spent: budgetStatus(h.ctx, 'team')!.spent,
+    }
+  }
+
+  beforeEach(async () => {
+    // An hour before the month ends, so the running session's cost crosses a day and a month.
+    h = await startServiceHarness(Date.UTC(2026, 10, 30, 23))
+    h.ctx.store.budgets.upsert('team', asMicroUsd(10_000_000), 0.8, 'alert', h.clock.now())
+  })
+  afterEach(async () => {
+    await h.close()
+  })
+
+  it('answer up to now without writing, and agree with the ledger the next accrual writes', async () => {
+    await insertRunningSession(h, 'sess-a', {consumerId: 'team', expiresAt: h.clock.now() + 4 * HOUR})
+    h.clock.advance(HOUR / 2)
+    accrueAll(h.ctx)
+    const written = ledgerRowCount()
+    h.clock.advance(HOUR)
+
+    const beforeAccrual = everyRead()
+    expect(ledgerRowCount()).toBe(written)
+    // $0.36/h for 1.5 h, half of it on the next UTC day.
+    expect(beforeAccrual.session).toBe(540_000)
+    expect(beforeAccrual.billed).toBe(540_000)
+    expect(beforeAccrual.spent).toBe(180_000) // the budget counts December only
+    expect(beforeAccrual.report).toMatchObject({total: 540_000, sessionCount: 1, billedMs: 1.5 * HOUR, byProvider: {vastai: 540_000}, byConsumer: {team: 540_000}})
+    expect(beforeAccrual.series).toEqual([
+      {period: '2026-11-30', total: 360_000},
+      {period: '2026-12-01', total: 180_000},
+    ])
+    expect(beforeAccrual.rows.reduce((a, b) => a + b, 0)).toBe(540_000)
+
+    accrueAll(h.ctx)
+    expect(ledgerRowCount()).toBeGreaterThan(written)
+    expect(everyRead()).toEqual(beforeAccrual)
+  })
+})
