@@ -1,11 +1,21 @@
 import {toIso} from '../src/core/clock.js'
-import {microToUsd, type MicroUsd} from '../src/core/money.js'
+import {asMicroUsd, microToUsd, type MicroUsd} from '../src/core/money.js'
 import type {Offer} from '../src/core/offer.js'
 import type {AllocationDto} from '../src/core/api/allocations.js'
-import type {OfferDto} from '../src/core/api/inventory.js'
+import type {BudgetDto} from '../src/core/api/budgets.js'
+import type {CatalogItem} from '../src/core/api/catalog.js'
+import type {MessageReply} from '../src/core/api/common.js'
+import type {CostSummaryReply, CostsReply, SessionCostReply} from '../src/core/api/costs.js'
+import type {OfferDto, PricePointDto} from '../src/core/api/inventory.js'
+import type {SeriesPoint} from '../src/core/ledger-totals.js'
+import type {BudgetStatus} from '../src/services/budget-service.js'
+import type {CostReport, MonthSummary} from '../src/services/cost-service.js'
+import type {CreatedSession} from '../src/services/session-service.js'
+import type {CatalogRow} from '../src/store/offers-repo.js'
+import type {StoredPricePoint} from '../src/store/price-history-repo.js'
 import {skuOf} from '../src/core/sku.js'
 import {ALLOCATION_STATUS} from '../src/core/session-status.js'
-import type {SessionDto, SessionEventDto} from '../src/core/api/sessions.js'
+import type {CreateSessionReply, ExtendReply, SessionDto, SessionEventDto} from '../src/core/api/sessions.js'
 import type {SshKeyDto} from '../src/core/api/ssh-keys.js'
 import type {SessionEvent} from '../src/store/session-events-repo.js'
 import type {StoredSession} from '../src/store/sessions-repo.js'
@@ -120,4 +130,130 @@ export function allocationDto(s: StoredSession, simulated: boolean): AllocationD
 /** A registered key: its public half only. */
 export function sshKeyDto(k: SshKey): SshKeyDto {
   return {id: k.id, title: k.title, fingerprint: k.fingerprint, key_type: k.keyType, public_key: k.publicKey, created_at: toIso(k.createdAt)}
+}
+
+/** A new session (or the first reply again, for a retried create): nothing is billed yet. */
+export function createdSessionDto(created: CreatedSession, simulated: boolean): CreateSessionReply {
+  return {session: sessionDto(created.session, asMicroUsd(0), simulated), ...(created.sshPrivateKey ? {ssh_private_key: created.sshPrivateKey} : {})}
+}
+
+export function createdAllocationDto(created: CreatedSession, simulated: boolean): AllocationDto {
+  return {...allocationDto(created.session, simulated), ...(created.sshPrivateKey ? {ssh_private_key: created.sshPrivateKey} : {})}
+}
+
+/** What a release did, in words, for the session as the release left it. */
+export function releaseReply(session: StoredSession, simulated: boolean): MessageReply {
+  return {message: releaseMessage(session), session_id: session.id, simulated}
+}
+
+function releaseMessage(session: StoredSession): string {
+  if (session.status === 'stopped') return 'session already stopped'
+  if (session.status === 'failed') return `session already failed${session.providerInstanceId ? '; its instance is being destroyed' : ''}`
+  return 'session is stopping: the instance will be destroyed and billing closed once the provider confirms'
+}
+
+export function extendReply(session: StoredSession, additionalHours: number, simulated: boolean): ExtendReply {
+  return {message: `session extended by ${additionalHours} hour(s)`, session_id: session.id, new_expires_at: toIso(session.expiresAt), simulated}
+}
+
+export function budgetDto(s: BudgetStatus, simulated: boolean): BudgetDto {
+  return {
+    consumer_id: s.budget.consumerId,
+    month: s.month,
+    monthly_limit: microToUsd(s.budget.monthlyLimit),
+    monthly_limit_micro_usd: s.budget.monthlyLimit,
+    alert_threshold: s.budget.alertThreshold,
+    on_limit: s.budget.onLimit,
+    spent: microToUsd(s.spent),
+    spent_micro_usd: s.spent,
+    committed: microToUsd(s.committed),
+    committed_micro_usd: s.committed,
+    remaining: microToUsd(s.remaining),
+    remaining_micro_usd: s.remaining,
+    alerted: s.budget.alertedMonth === s.month,
+    limit_reached: s.budget.limitReachedMonth === s.month,
+    simulated,
+  }
+}
+
+const HOUR_MS = 3_600_000
+
+/** Billed hours to the millisecond's order (6 decimals), so short sessions do not read as 0. */
+const hoursUsed = (ms: number) => Math.round((ms / HOUR_MS) * 1e6) / 1e6
+
+export function sessionCostDto(cost: {session: StoredSession; total: MicroUsd; billedMs: number}, simulated: boolean): SessionCostReply {
+  return {
+    session_id: cost.session.id,
+    total_cost: microToUsd(cost.total),
+    total_cost_micro_usd: cost.total,
+    currency: 'USD',
+    hours_used: hoursUsed(cost.billedMs),
+    status: cost.session.status,
+    simulated,
+  }
+}
+
+export function costReportDto(
+  report: CostReport,
+  query: {consumerId?: string; startDate?: string; endDate?: string},
+  series: SeriesPoint[] | undefined,
+  simulated: boolean,
+): CostsReply {
+  return {
+    consumer_id: query.consumerId ?? null,
+    start_date: query.startDate ?? null,
+    end_date: query.endDate ?? null,
+    total_cost: microToUsd(report.total),
+    total_cost_micro_usd: report.total,
+    currency: 'USD',
+    session_count: report.sessionCount,
+    hours_used: hoursUsed(report.billedMs),
+    by_provider: breakdown(report.byProvider),
+    by_gpu_type: breakdown(report.byGpuType),
+    by_provider_micro_usd: report.byProvider,
+    by_gpu_type_micro_usd: report.byGpuType,
+    ...(series ? {series: series.map((p) => ({period: p.period, total_cost: microToUsd(p.total), total_cost_micro_usd: p.total}))} : {}),
+    simulated,
+  }
+}
+
+export function costSummaryDto(summary: MonthSummary, consumerId: string | undefined, simulated: boolean): CostSummaryReply {
+  const {month, report} = summary
+  return {
+    ...costReportDto(report, {consumerId, startDate: month.startDate, endDate: month.endDate}, undefined, simulated),
+    month: month.label,
+    by_consumer: breakdown(report.byConsumer),
+    by_consumer_micro_usd: report.byConsumer,
+    active_sessions: summary.activeSessions,
+  }
+}
+
+export function catalogItemDto(r: CatalogRow): CatalogItem {
+  return {
+    sku: skuOf(r.gpuType),
+    gpu_type: r.gpuType,
+    vram_gb: r.vramGb,
+    gpus_total: r.gpuCount,
+    hourly_price_minor: Math.round(r.minPrice / 10_000),
+    min_price_per_hour: microToUsd(r.minPrice),
+    max_price_per_hour: microToUsd(r.maxPrice),
+    min_price_per_hour_micro_usd: r.minPrice,
+    max_price_per_hour_micro_usd: r.maxPrice,
+    offers: r.offers,
+    regions: r.countries,
+    providers: r.providers,
+  }
+}
+
+export function pricePointDto(p: StoredPricePoint): PricePointDto {
+  return {
+    at: toIso(p.at),
+    provider: p.provider,
+    gpu_type: p.gpuType,
+    min_price_per_gpu_hour: microToUsd(p.min),
+    median_price_per_gpu_hour: microToUsd(p.median),
+    min_price_per_gpu_hour_micro_usd: p.min,
+    median_price_per_gpu_hour_micro_usd: p.median,
+    offer_count: p.count,
+  }
 }

@@ -6,11 +6,11 @@ import {ConsumerId, ErrorBody} from '../../src/core/api/common.js'
 import {SessionIdParams} from '../../src/core/api/sessions.js'
 import {ALLOCATION_STATUS, SESSION_STATUSES} from '../../src/core/session-status.js'
 import {toMicroUsd} from '../../src/core/money.js'
-import {createSessionBySpec, getAllocation, listSessions, releaseSession} from '../../src/services/session-service.js'
-import {withIdempotency} from '../../src/services/idempotency.js'
+import {createSessionBySpec, getAllocation, listSessions, releaseSessionOnce} from '../../src/services/session-service.js'
 import type {AppDeps} from '../deps.js'
-import {idempotencyKeyOf} from '../idempotency-key.js'
-import {allocationDto} from '../dto.js'
+import {allocationDto, createdAllocationDto} from '../dto.js'
+import {idempotentAction, idempotentCreate} from '../idempotent-request.js'
+import {sessionTermsOf} from '../session-terms.js'
 
 const errors = {400: ErrorBody, 402: ErrorBody, 404: ErrorBody, 409: ErrorBody, 502: ErrorBody, 503: ErrorBody}
 
@@ -26,40 +26,18 @@ export function allocationRoutes(deps: AppDeps): FastifyPluginAsyncZod {
   return async (app) => {
     app.post('/allocations', {schema: {body: CreateAllocationBody, response: {201: AllocationDto, ...errors}}}, async (request, reply) => {
       const body = request.body
-      const idempotencyKey = idempotencyKeyOf(request.headers['x-idempotency-key']) ?? body.idempotency_key
-      const {idempotency_key: _ignored, ...fingerprint} = body
       await deps.inventory.waitForFirstLoad()
-      const result = createSessionBySpec(
-        ctx,
-        {
-          sku: body.sku,
-          gpuType: body.gpu_type,
-          gpuCount: body.gpus_total,
-          region: body.region_code ?? null,
-          maxPricePerHour: body.max_price === undefined ? null : toMicroUsd(body.max_price),
-          minReliability: body.min_reliability ?? null,
-        },
-        {
-          consumerId: body.consumer_id,
-          workloadType: body.workload_type,
-          reservationHours: body.reservation_hours,
-          idleThresholdMinutes: body.idle_threshold_minutes,
-          storagePolicy: body.storage_policy,
-          diskGb: body.disk_gb,
-          templateHashId: null,
-          sshPublicKey: body.ssh_public_key ?? null,
-          sshKeyIds: body.ssh_key_ids ?? [],
-          hardMaxOverride: body.hard_max_override,
-        },
-        idempotencyKey,
-        fingerprint,
-        ({session, sshPrivateKey}) => ({
-          statusCode: 201,
-          body: {...allocationDto(session, simulated), ...(sshPrivateKey ? {ssh_private_key: sshPrivateKey} : {})},
-        }),
-      )
+      const wanted = {
+        sku: body.sku,
+        gpuType: body.gpu_type,
+        gpuCount: body.gpus_total,
+        region: body.region_code ?? null,
+        maxPricePerHour: body.max_price === undefined ? null : toMicroUsd(body.max_price),
+        minReliability: body.min_reliability ?? null,
+      }
+      const created = createSessionBySpec(ctx, wanted, sessionTermsOf(body), idempotentCreate(request.headers, body))
       deps.kickJobs()
-      return reply.status(result.statusCode).send(result.body as AllocationDto)
+      return reply.status(201).send(createdAllocationDto(created, simulated))
     })
 
     app.get('/allocations', {schema: {querystring: AllocationsParams, response: {200: AllocationsReply, 400: ErrorBody}}}, async (request) => {
@@ -73,14 +51,10 @@ export function allocationRoutes(deps: AppDeps): FastifyPluginAsyncZod {
       allocationDto(getAllocation(ctx, request.params.id), simulated),
     )
 
-    app.post('/allocations/:id/release', {schema: {params: SessionIdParams, response: {200: AllocationDto, ...errors}}}, async (request, reply) => {
-      const key = idempotencyKeyOf(request.headers['x-idempotency-key'])
-      const result = withIdempotency(ctx, 'POST /api/v1/allocations/:id/release', key, {id: request.params.id}, () => ({
-        statusCode: 200,
-        body: allocationDto(releaseSession(ctx, request.params.id, {actor: 'api', message: 'allocation released'}), simulated),
-      }))
+    app.post('/allocations/:id/release', {schema: {params: SessionIdParams, response: {200: AllocationDto, ...errors}}}, async (request) => {
+      const session = releaseSessionOnce(ctx, request.params.id, {actor: 'api', message: 'allocation released'}, idempotentAction(request.headers, request.params.id))
       deps.kickJobs()
-      return reply.status(result.statusCode).send(result.body as AllocationDto)
+      return allocationDto(session, simulated)
     })
   }
 }

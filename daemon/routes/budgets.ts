@@ -2,29 +2,10 @@ import type {FastifyPluginAsyncZod} from 'fastify-type-provider-zod'
 
 import {BudgetBody, BudgetDto, BudgetsReply, ConsumerParams} from '../../src/core/api/budgets.js'
 import {ErrorBody, MessageReply} from '../../src/core/api/common.js'
-import {microToUsd, toMicroUsd} from '../../src/core/money.js'
-import {listBudgetStatuses, removeBudget, requireBudgetStatus, setBudget, type BudgetStatus} from '../../src/services/budget-service.js'
+import {toMicroUsd} from '../../src/core/money.js'
+import {listBudgetStatuses, removeBudget, requireBudgetStatus, setBudget} from '../../src/services/budget-service.js'
 import type {AppDeps} from '../deps.js'
-
-function budgetDto(s: BudgetStatus, simulated: boolean): BudgetDto {
-  return {
-    consumer_id: s.budget.consumerId,
-    month: s.month,
-    monthly_limit: microToUsd(s.budget.monthlyLimit),
-    monthly_limit_micro_usd: s.budget.monthlyLimit,
-    alert_threshold: s.budget.alertThreshold,
-    on_limit: s.budget.onLimit,
-    spent: microToUsd(s.spent),
-    spent_micro_usd: s.spent,
-    committed: microToUsd(s.committed),
-    committed_micro_usd: s.committed,
-    remaining: microToUsd(s.remaining),
-    remaining_micro_usd: s.remaining,
-    alerted: s.budget.alertedMonth === s.month,
-    limit_reached: s.budget.limitReachedMonth === s.month,
-    simulated,
-  }
-}
+import {budgetDto} from '../dto.js'
 
 export function budgetRoutes(deps: AppDeps): FastifyPluginAsyncZod {
   const {ctx} = deps

@@ -13,18 +13,15 @@ import {
   SessionsParams,
   SessionsReply,
 } from '../../src/core/api/sessions.js'
-import {toIso} from '../../src/core/clock.js'
 import {isTerminal} from '../../src/core/session-status.js'
 import type {SessionEvent} from '../../src/store/session-events-repo.js'
 import type {StoredSession} from '../../src/store/sessions-repo.js'
 import {billedSoFar} from '../../src/services/cost-service.js'
-import {createSession, extendSession, findSession, getSession, listSessions, releaseSession, sessionEventsAfter} from '../../src/services/session-service.js'
-import type {FastifyReply} from 'fastify'
-
-import {withIdempotency} from '../../src/services/idempotency.js'
+import {createSession, extendSession, findSession, getSession, listSessions, releaseSessionOnce, sessionEventsAfter} from '../../src/services/session-service.js'
 import type {AppDeps} from '../deps.js'
-import {idempotencyKeyOf} from '../idempotency-key.js'
-import {eventDto, sessionDto} from '../dto.js'
+import {createdSessionDto, eventDto, extendReply, releaseReply, sessionDto} from '../dto.js'
+import {idempotentAction, idempotentCreate} from '../idempotent-request.js'
+import {sessionTermsOf} from '../session-terms.js'
 
 const errors = {400: ErrorBody, 404: ErrorBody, 409: ErrorBody, 503: ErrorBody}
 
@@ -39,32 +36,9 @@ export function sessionRoutes(deps: AppDeps): FastifyPluginAsyncZod {
       {schema: {body: CreateSessionBody, response: {201: CreateSessionReply, 402: ErrorBody, 502: ErrorBody, ...errors}}},
       async (request, reply) => {
         const body = request.body
-        const idempotencyKey = idempotencyKeyOf(request.headers['x-idempotency-key']) ?? body.idempotency_key
-        const {idempotency_key: _ignored, ...fingerprint} = body
-        const result = createSession(
-          ctx,
-          {
-            consumerId: body.consumer_id,
-            offerId: body.offer_id,
-            workloadType: body.workload_type,
-            reservationHours: body.reservation_hours,
-            idleThresholdMinutes: body.idle_threshold_minutes,
-            storagePolicy: body.storage_policy,
-            diskGb: body.disk_gb,
-            templateHashId: body.template_hash_id ?? null,
-            sshPublicKey: body.ssh_public_key ?? null,
-            sshKeyIds: body.ssh_key_ids ?? [],
-            hardMaxOverride: body.hard_max_override,
-          },
-          idempotencyKey,
-          fingerprint,
-          ({session, sshPrivateKey}) => ({
-            statusCode: 201,
-            body: {session: dto(session), ...(sshPrivateKey ? {ssh_private_key: sshPrivateKey} : {})},
-          }),
-        )
+        const created = createSession(ctx, {...sessionTermsOf(body), offerId: body.offer_id}, idempotentCreate(request.headers, body))
         deps.kickJobs()
-        return reply.status(result.statusCode).send(result.body as CreateSessionReply)
+        return reply.status(201).send(createdSessionDto(created, simulated))
       },
     )
 
@@ -95,45 +69,26 @@ export function sessionRoutes(deps: AppDeps): FastifyPluginAsyncZod {
       },
     )
 
-    const release = (scope: string, message: string) => async (request: {params: {id: string}; headers: Record<string, unknown>}, reply: FastifyReply) => {
-      const result = withIdempotency(ctx, scope, idempotencyKeyOf(request.headers['x-idempotency-key']), {id: request.params.id}, () => {
-        const session = releaseSession(ctx, request.params.id, {actor: 'api', message})
-        return {statusCode: 200, body: {message: releaseMessage(session), session_id: session.id, simulated}}
-      })
+    const release = (message: string) => async (request: {params: {id: string}; headers: Record<string, unknown>}) => {
+      const session = releaseSessionOnce(ctx, request.params.id, {actor: 'api', message}, idempotentAction(request.headers, request.params.id))
       deps.kickJobs()
-      return reply.status(result.statusCode).send(result.body as MessageReply)
+      return releaseReply(session, simulated)
     }
-    app.post(
-      '/sessions/:id/done',
-      {schema: {params: SessionIdParams, response: {200: MessageReply, ...errors}}},
-      release('POST /api/v1/sessions/:id/done', 'workload done: releasing'),
-    )
+    app.post('/sessions/:id/done', {schema: {params: SessionIdParams, response: {200: MessageReply, ...errors}}}, release('workload done: releasing'))
     app.delete(
       '/sessions/:id',
       {schema: {params: SessionIdParams, response: {200: MessageReply, ...errors}}},
-      release('DELETE /api/v1/sessions/:id', 'force shutdown requested: destroying the instance'),
+      release('force shutdown requested: destroying the instance'),
     )
 
     app.post(
       '/sessions/:id/extend',
       {schema: {params: SessionIdParams, body: ExtendBody, response: {200: ExtendReply, ...errors}}},
       async (request) => {
-        const session = extendSession(ctx, request.params.id, request.body.additional_hours)
-        return {
-          message: `session extended by ${request.body.additional_hours} hour(s)`,
-          session_id: session.id,
-          new_expires_at: toIso(session.expiresAt),
-          simulated,
-        }
+        return extendReply(extendSession(ctx, request.params.id, request.body.additional_hours), request.body.additional_hours, simulated)
       },
     )
   }
-}
-
-function releaseMessage(session: StoredSession): string {
-  if (session.status === 'stopped') return 'session already stopped'
-  if (session.status === 'failed') return `session already failed${session.providerInstanceId ? '; its instance is being destroyed' : ''}`
-  return 'session is stopping: the instance will be destroyed and billing closed once the provider confirms'
 }
 
 /** Server-Sent Events: the backlog after Last-Event-ID, then live events; ends once the session is terminal. */

@@ -2,6 +2,7 @@ import {AppError} from '../core/errors.js'
 import type {LedgerEntry} from '../core/ledger-csv.js'
 import {rowsWith, seriesWith, totalsWith, type LedgerTotals, type SeriesPoint} from '../core/ledger-totals.js'
 import {asMicroUsd, type MicroUsd} from '../core/money.js'
+import {LIVE_STATUSES} from '../core/session-status.js'
 import type {LedgerFilter} from '../store/ledger-repo.js'
 import type {StoredSession} from '../store/sessions-repo.js'
 import type {ServiceContext} from './context.js'
@@ -49,6 +50,21 @@ export function billedSoFarOf(ctx: ServiceContext, sessions: readonly StoredSess
 export function costReport(ctx: ServiceContext, query: CostQuery): CostReport {
   const {from, to} = dateRange(query)
   return {...totalsUpToNow(ctx, {consumerId: query.consumerId, from, to}), from, to}
+}
+
+export interface MonthSummary {
+  month: {label: string; startDate: string; endDate: string}
+  report: CostReport
+  /** Sessions holding (or about to hold) an instance now. */
+  activeSessions: number
+}
+
+/** This UTC month's totals of one consumer (or everyone), with how many of its sessions are live. */
+export function monthSummary(ctx: ServiceContext, consumerId: string | undefined): MonthSummary {
+  const month = currentMonth(ctx.clock.now())
+  const report = costReport(ctx, {consumerId, startDate: month.startDate, endDate: month.endDate})
+  const activeSessions = ctx.store.sessions.list({consumerId, statuses: LIVE_STATUSES, limit: 1}).total
+  return {month, report, activeSessions}
 }
 
 /** A consumer's (or everyone's) totals from `from` on, up to now. */

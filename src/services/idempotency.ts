@@ -1,63 +1,67 @@
 import {createHash} from 'node:crypto'
 
+import {canonicalJson} from '../core/canonical-json.js'
 import {AppError} from '../core/errors.js'
 import type {ServiceContext} from './context.js'
-import {canonicalJson} from '../core/canonical-json.js'
 
-export interface StoredResponse {
-  statusCode: number
-  body: unknown
+/**
+ * The client's idempotency key (if it sent one) and what identifies its request: the same key
+ * with the same fingerprint is a retry, with another fingerprint a mistake.
+ */
+export interface IdempotentRequest {
+  key: string | undefined
+  fingerprint: unknown
 }
 
-/** A stored first response, with the encrypted secret it had (if any) for the caller to open. */
-export interface ReplayedResponse extends StoredResponse {
+/** A first result seen again: what the operation returned, and the secret sealed beside it. */
+export interface Replay<T> {
+  /** null for a record kept from before results were stored: only `resourceId` is known. */
+  result: T | null
+  resourceId: string | null
   sealedSecret: Buffer | null
 }
 
 /** sha256 of the request with keys sorted, so the same body in another key order is the same request. */
-export function requestHash(body: unknown): string {
-  return createHash('sha256').update(canonicalJson(body)).digest('hex')
+function requestHash(fingerprint: unknown): string {
+  return createHash('sha256').update(canonicalJson(fingerprint)).digest('hex')
 }
 
-
 /**
- * The first response stored under (scope, key), if the same request was made before.
- * The same key with a different body is a 409: the caller reused a key by mistake.
+ * The first result of `operation` under the request's key, if the same request was made before.
+ * The same key with a different request is a conflict: the caller reused a key by mistake.
  */
-export function replayIfSeen(ctx: ServiceContext, scope: string, key: string | undefined, hash: string): ReplayedResponse | null {
-  if (!key) return null
-  const record = ctx.store.idempotency.find(scope, key, ctx.clock.now())
+export function replayIfSeen<T>(ctx: ServiceContext, operation: string, request: IdempotentRequest): Replay<T> | null {
+  if (!request.key) return null
+  const record = ctx.store.idempotency.find(operation, request.key, ctx.clock.now())
   if (!record) return null
-  if (record.requestHash !== hash) {
-    throw new AppError('conflict', `idempotency key "${key}" was already used with a different request; use a new key for a new request`, {
-      idempotency_key: key,
+  if (record.requestHash !== requestHash(request.fingerprint)) {
+    throw new AppError('conflict', `idempotency key "${request.key}" was already used with a different request; use a new key for a new request`, {
+      idempotency_key: request.key,
     })
   }
-  return {statusCode: record.statusCode, body: JSON.parse(record.responseBody), sealedSecret: record.sealedSecret}
+  return {result: record.result === null ? null : (JSON.parse(record.result) as T), resourceId: record.resourceId, sealedSecret: record.sealedSecret}
 }
 
 /**
- * Call inside the transaction that performs the request, so the record and the effect commit
- * together. `response` is stored as JSON in plain text: a secret goes in `sealedSecret`,
- * already encrypted, never in the body.
+ * Call inside the transaction that performs the operation, so the record and the effect commit
+ * together. `result` is stored as JSON in plain text: a secret goes in `sealedSecret`, already
+ * encrypted, never in the result.
  */
-export function rememberResponse(
+export function rememberResult(
   ctx: ServiceContext,
-  scope: string,
-  key: string | undefined,
-  hash: string,
-  response: StoredResponse,
+  operation: string,
+  request: IdempotentRequest,
+  result: unknown,
   resourceId: string | null,
   sealedSecret: Buffer | null = null,
 ): void {
-  if (!key) return
+  if (!request.key) return
   const now = ctx.clock.now()
   ctx.store.idempotency.save({
-    scope,
-    key,
-    requestHash: hash,
-    statusCode: response.statusCode,
-    responseBody: JSON.stringify(response.body),
+    scope: operation,
+    key: request.key,
+    requestHash: requestHash(request.fingerprint),
+    result: JSON.stringify(result),
     resourceId,
     createdAt: now,
     expiresAt: now + ctx.timings.idempotencyTtlMs,
@@ -66,21 +70,15 @@ export function rememberResponse(
 }
 
 /**
- * Runs `perform` once per (scope, key): a repeat with the same request gets the first
- * response back, a repeat with another request is a 409. Without a key it just runs.
+ * Runs `perform` once per (operation, key): a repeat of the same request gets the first result
+ * back, a repeat with another request is a conflict. Without a key it just runs.
  */
-export function withIdempotency(
-  ctx: ServiceContext,
-  scope: string,
-  key: string | undefined,
-  request: unknown,
-  perform: () => StoredResponse,
-  resourceId: string | null = null,
-): StoredResponse {
-  const hash = requestHash(request)
-  const replay = replayIfSeen(ctx, scope, key, hash)
-  if (replay) return replay
-  const response = perform()
-  rememberResponse(ctx, scope, key, hash, response, resourceId)
-  return response
+export function oncePerKey<T>(ctx: ServiceContext, operation: string, request: IdempotentRequest, perform: () => T, resourceIdOf: (result: T) => string | null): T {
+  const replay = replayIfSeen<T>(ctx, operation, request)
+  if (replay?.result) return replay.result
+  return ctx.store.transaction(() => {
+    const result = perform()
+    rememberResult(ctx, operation, request, result, resourceIdOf(result))
+    return result
+  })
 }

@@ -1,5 +1,4 @@
 import type {ServiceContext} from './context.js'
-import type {ReplayedResponse, StoredResponse} from './idempotency.js'
 import {openSealedSecret, sealSecret} from './secret-seal.js'
 
 /**
@@ -41,16 +40,14 @@ export function sealPrivateKeyForReplay(ctx: ServiceContext, scope: string, idem
   return sealSecret(key, privateKey, sealContext(scope, idempotencyKey))
 }
 
-/** The stored first response with its private key put back, when one was sealed and still opens. */
-export function withReplayedPrivateKey(ctx: ServiceContext, replay: ReplayedResponse, scope: string, idempotencyKey: string): StoredResponse {
-  const response: StoredResponse = {statusCode: replay.statusCode, body: replay.body}
-  if (!replay.sealedSecret) return response
+/** The private key sealed with a replayed create, when there was one and it still opens. */
+export function replayedPrivateKey(ctx: ServiceContext, sealedSecret: Buffer | null, scope: string, idempotencyKey: string): string | null {
+  if (!sealedSecret) return null
   const key = sealingKeyOf(ctx)
-  const privateKey = key ? openSealedSecret(key, replay.sealedSecret, sealContext(scope, idempotencyKey)) : null
+  const privateKey = key ? openSealedSecret(key, sealedSecret, sealContext(scope, idempotencyKey)) : null
   if (privateKey === null) {
     // Loud, not silent: the client expected its key and will not get it. Nothing secret is logged.
     ctx.log.warn({scope}, 'a replayed create had a sealed SSH private key that could not be opened (the data dir sealing key changed?); replying without it')
-    return response
   }
-  return {...response, body: {...(replay.body as Record<string, unknown>), ssh_private_key: privateKey}}
+  return privateKey
 }

@@ -10,7 +10,7 @@ import {regionCountry, skuOf} from '../core/sku.js'
 import {isProviderName, type ProviderName} from '../core/provider-name.js'
 import {extendedExpiry, reservationEnd} from '../core/reservation.js'
 import type {StoragePolicy, WorkloadType} from '../core/session.js'
-import {isTerminal, LIVE_STATUSES} from '../core/session-status.js'
+import {isTerminal} from '../core/session-status.js'
 import {generateSessionKeyPair, parsePublicKey} from '../ssh/keys.js'
 import type {SessionEvent} from '../store/session-events-repo.js'
 import type {SessionListFilter, SessionSpec, StoredSession} from '../store/sessions-repo.js'
@@ -18,8 +18,8 @@ import type {ServiceContext} from './context.js'
 import {assertWithinBudget} from './budget-service.js'
 import {billedSoFarOf} from './cost-service.js'
 import {crashPoint} from './crash-points.js'
-import {rememberResponse, replayIfSeen, requestHash, type StoredResponse} from './idempotency.js'
-import {sealPrivateKeyForReplay, withReplayedPrivateKey} from './replayable-private-key.js'
+import {oncePerKey, rememberResult, replayIfSeen, type IdempotentRequest, type Replay} from './idempotency.js'
+import {replayedPrivateKey, sealPrivateKeyForReplay} from './replayable-private-key.js'
 import {resolveSshKeys} from './ssh-key-service.js'
 import {transitionSession} from './session-transitions.js'
 
@@ -46,10 +46,10 @@ export interface CreatedSession {
   sshPrivateKey: string | null
 }
 
-export type RenderCreated = (created: CreatedSession) => StoredResponse
-
-const CREATE_SCOPE = 'POST /api/v1/sessions'
-const ALLOCATE_SCOPE = 'POST /api/v1/allocations'
+/** Operations an idempotency key is kept for, one namespace of keys each. */
+const CREATE = 'create-session'
+const CREATE_BY_SPEC = 'create-session-by-spec'
+const RELEASE = 'release-session'
 
 export function newSessionId(): string {
   return `sess-${randomBytes(6).toString('hex')}`
@@ -60,16 +60,9 @@ export function newSessionId(): string {
  * the idempotency record commit in one transaction before any provider is called, so a crash
  * either leaves nothing or leaves a job that will finish (or undo) the work.
  */
-export function createSession(
-  ctx: ServiceContext,
-  input: CreateSessionInput,
-  idempotencyKey: string | undefined,
-  rawBody: unknown,
-  render: RenderCreated,
-): StoredResponse {
-  const hash = requestHash(rawBody)
-  const replay = replayIfSeen(ctx, CREATE_SCOPE, idempotencyKey, hash)
-  if (replay) return withReplayedPrivateKey(ctx, replay, CREATE_SCOPE, idempotencyKey!)
+export function createSession(ctx: ServiceContext, input: CreateSessionInput, idempotency: IdempotentRequest): CreatedSession {
+  const replay = replayIfSeen<CreatedSessionRecord>(ctx, CREATE, idempotency)
+  if (replay) return replayedCreate(ctx, CREATE, idempotency, replay)
 
   const offer = ctx.store.offers.get(input.offerId)
   if (!offer) {
@@ -84,7 +77,7 @@ export function createSession(
       retry_suggested: true,
     })
   }
-  return insertSession(ctx, offer, null, input, {scope: CREATE_SCOPE, key: idempotencyKey, hash}, render)
+  return insertSession(ctx, offer, null, input, CREATE, idempotency)
 }
 
 export interface SpecRequest {
@@ -105,13 +98,10 @@ export function createSessionBySpec(
   ctx: ServiceContext,
   request: SpecRequest,
   input: Omit<CreateSessionInput, 'offerId'>,
-  idempotencyKey: string | undefined,
-  rawBody: unknown,
-  render: RenderCreated,
-): StoredResponse {
-  const hash = requestHash(rawBody)
-  const replay = replayIfSeen(ctx, ALLOCATE_SCOPE, idempotencyKey, hash)
-  if (replay) return withReplayedPrivateKey(ctx, replay, ALLOCATE_SCOPE, idempotencyKey!)
+  idempotency: IdempotentRequest,
+): CreatedSession {
+  const replay = replayIfSeen<CreatedSessionRecord>(ctx, CREATE_BY_SPEC, idempotency)
+  if (replay) return replayedCreate(ctx, CREATE_BY_SPEC, idempotency, replay)
 
   const spec = resolveSpec(ctx, request)
   const [offer] = ctx.store.offers.matchingSpec({...spec, excludeIds: heldOfferIds(ctx), limit: 1})
@@ -132,7 +122,7 @@ export function createSessionBySpec(
       },
     )
   }
-  return insertSession(ctx, offer, spec, {...input, offerId: offer.id}, {scope: ALLOCATE_SCOPE, key: idempotencyKey, hash}, render)
+  return insertSession(ctx, offer, spec, {...input, offerId: offer.id}, CREATE_BY_SPEC, idempotency)
 }
 
 function resolveSpec(ctx: ServiceContext, request: SpecRequest): SessionSpec {
@@ -198,9 +188,9 @@ function insertSession(
   offer: Offer,
   spec: SessionSpec | null,
   input: CreateSessionInput,
-  idempotency: {scope: string; key: string | undefined; hash: string},
-  render: RenderCreated,
-): StoredResponse {
+  operation: string,
+  idempotency: IdempotentRequest,
+): CreatedSession {
   if (!isProviderName(offer.provider) || !ctx.providers.has(offer.provider)) {
     throw new AppError('provider_error', `provider ${offer.provider} is not configured on this daemon. No instance was created.`, {provider: offer.provider})
   }
@@ -271,7 +261,7 @@ function insertSession(
   }
 
   // The intent to rent: on disk before the reply promises it, and before any provider call.
-  const response = ctx.store.durably(() => {
+  ctx.store.durably(() => {
     ctx.store.sessions.insert(session)
     const event = ctx.store.events.append({
       sessionId: session.id,
@@ -283,15 +273,27 @@ function insertSession(
       message: `session requested for ${offer.gpuCount}x ${offer.gpuType} (${offer.id} at ${formatUsd(pricePerHour, 4)}/h with ${input.diskGb} GB disk) by ${input.consumerId}`,
     })
     ctx.store.jobs.enqueue('provision', session.id, now, now)
-    const first = render({session, sshPrivateKey})
-    // The stored body never carries the private key; only its ciphertext is kept beside it.
-    const sealed = sealPrivateKeyForReplay(ctx, idempotency.scope, idempotency.key, sshPrivateKey)
-    rememberResponse(ctx, idempotency.scope, idempotency.key, idempotency.hash, render({session, sshPrivateKey: null}), session.id, sealed)
+    // The stored result never carries the private key; only its ciphertext is kept beside it.
+    const sealed = sealPrivateKeyForReplay(ctx, operation, idempotency.key, sshPrivateKey)
+    rememberResult(ctx, operation, idempotency, {session} satisfies CreatedSessionRecord, session.id, sealed)
     ctx.events.publish(event)
-    return first
   })
   crashPoint('after-intent-commit')
-  return response
+  return {session, sshPrivateKey}
+}
+
+/** What a create's idempotency record keeps: the session as created, without any private key. */
+interface CreatedSessionRecord {
+  session: StoredSession
+}
+
+/**
+ * A retried create: the session as the first reply described it, with its sealed private key
+ * opened again. A record kept from before results were stored knows only the session's id.
+ */
+function replayedCreate(ctx: ServiceContext, operation: string, idempotency: IdempotentRequest, replay: Replay<CreatedSessionRecord>): CreatedSession {
+  const session = replay.result?.session ?? getSession(ctx, replay.resourceId ?? '')
+  return {session, sshPrivateKey: replayedPrivateKey(ctx, replay.sealedSecret, operation, idempotency.key!)}
 }
 
 export function getSession(ctx: ServiceContext, id: string): StoredSession {
@@ -315,11 +317,6 @@ export function sessionEventsAfter(ctx: ServiceContext, sessionId: string, after
 /** The session if it still exists (a stream or socket opened on it may outlive it); null otherwise. */
 export function findSession(ctx: ServiceContext, id: string): StoredSession | null {
   return ctx.store.sessions.get(id)
-}
-
-/** Sessions that hold (or are about to hold) an instance, of one consumer or all. */
-export function liveSessionCount(ctx: ServiceContext, consumerId?: string): number {
-  return ctx.store.sessions.list({consumerId, statuses: LIVE_STATUSES, limit: 1}).total
 }
 
 /** The same session, asked for in the quick start's words. */
@@ -382,4 +379,9 @@ export function releaseSession(ctx: ServiceContext, id: string, reason: {actor: 
     if (ctx.store.jobs.openFor(id, 'release').length === 0) ctx.store.jobs.enqueue('release', id, now, now)
   })
   return getSession(ctx, id)
+}
+
+/** A release a client may retry with the same idempotency key: the retry gets the first result (the session as it was then). */
+export function releaseSessionOnce(ctx: ServiceContext, id: string, reason: {actor: string; message: string}, idempotency: IdempotentRequest): StoredSession {
+  return oncePerKey(ctx, RELEASE, idempotency, () => releaseSession(ctx, id, reason), (session) => session.id)
 }

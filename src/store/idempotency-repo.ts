@@ -1,19 +1,31 @@
 import type {Db} from './database.js'
 
 export interface IdempotencyRecord {
+  /** The operation the key was used for ("create-session", "release-session", …). */
   scope: string
   key: string
   requestHash: string
-  statusCode: number
-  responseBody: string
+  /** What the operation returned the first time, as JSON; null for a record kept from before results were stored. */
+  result: string | null
   resourceId: string | null
   createdAt: number
   expiresAt: number
   /**
-   * A secret of the first response that must not be stored in plain text (a server-generated
+   * A secret of the first result that must not be stored in plain text (a server-generated
    * private key), encrypted by the service; null when there is none. Expires with the record.
    */
   sealedSecret: Buffer | null
+}
+
+interface IdempotencyRow {
+  scope: string
+  key: string
+  request_hash: string
+  result: string | null
+  resource_id: string | null
+  created_at: number
+  expires_at: number
+  sealed_secret: Buffer | null
 }
 
 export class IdempotencyRepo {
@@ -21,28 +33,13 @@ export class IdempotencyRepo {
 
   /** The live record for (scope, key); expired records count as absent. */
   find(scope: string, key: string, now: number): IdempotencyRecord | null {
-    const row = this.db
-      .prepare('SELECT * FROM idempotency_keys WHERE scope = ? AND key = ? AND expires_at > ?')
-      .get(scope, key, now) as
-      | {
-          scope: string
-          key: string
-          request_hash: string
-          status_code: number
-          response_body: string
-          resource_id: string | null
-          created_at: number
-          expires_at: number
-          sealed_secret: Buffer | null
-        }
-      | undefined
+    const row = this.db.prepare('SELECT * FROM idempotency_keys WHERE scope = ? AND key = ? AND expires_at > ?').get(scope, key, now) as IdempotencyRow | undefined
     if (!row) return null
     return {
       scope: row.scope,
       key: row.key,
       requestHash: row.request_hash,
-      statusCode: row.status_code,
-      responseBody: row.response_body,
+      result: row.result,
       resourceId: row.resource_id,
       createdAt: row.created_at,
       expiresAt: row.expires_at,
@@ -50,28 +47,18 @@ export class IdempotencyRepo {
     }
   }
 
-  /** Stores the first response; replaces an expired record with the same key. */
+  /** Stores the first result; replaces an expired record with the same key. */
   save(record: IdempotencyRecord): void {
     this.db
       .prepare(
-        `INSERT INTO idempotency_keys (scope, key, request_hash, status_code, response_body, resource_id, created_at, expires_at, sealed_secret)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (scope, key) DO UPDATE SET request_hash = excluded.request_hash, status_code = excluded.status_code,
-           response_body = excluded.response_body, resource_id = excluded.resource_id, created_at = excluded.created_at,
+        `INSERT INTO idempotency_keys (scope, key, request_hash, result, resource_id, created_at, expires_at, sealed_secret)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (scope, key) DO UPDATE SET request_hash = excluded.request_hash, result = excluded.result,
+           resource_id = excluded.resource_id, created_at = excluded.created_at,
            expires_at = excluded.expires_at, sealed_secret = excluded.sealed_secret
          WHERE idempotency_keys.expires_at <= excluded.created_at`,
       )
-      .run(
-        record.scope,
-        record.key,
-        record.requestHash,
-        record.statusCode,
-        record.responseBody,
-        record.resourceId,
-        record.createdAt,
-        record.expiresAt,
-        record.sealedSecret,
-      )
+      .run(record.scope, record.key, record.requestHash, record.result, record.resourceId, record.createdAt, record.expiresAt, record.sealedSecret)
   }
 
   deleteExpired(now: number): number {

@@ -221,7 +221,7 @@ describe('Store', () => {
   })
 
   it('keeps idempotency records until they expire', () => {
-    store.idempotency.save({scope: 's', key: 'k', requestHash: 'h', statusCode: 201, responseBody: '{}', resourceId: null, createdAt: 0, expiresAt: 100, sealedSecret: null})
+    store.idempotency.save({scope: 's', key: 'k', requestHash: 'h', result: '{}', resourceId: null, createdAt: 0, expiresAt: 100, sealedSecret: null})
     expect(store.idempotency.find('s', 'k', 50)?.requestHash).toBe('h')
     expect(store.idempotency.find('s', 'k', 100)).toBeNull()
     expect(store.idempotency.deleteExpired(100)).toBe(1)

@@ -1,0 +1,22 @@
+import type {z} from 'zod'
+
+import type {CreateSessionBody} from '../src/core/api/sessions.js'
+import type {CreateSessionInput} from '../src/services/session-service.js'
+
+/** What a session is rented on, as both create routes (by offer and by spec) take it. */
+export type SessionTermsBody = Omit<z.output<typeof CreateSessionBody>, 'offer_id' | 'idempotency_key'>
+
+export function sessionTermsOf(body: SessionTermsBody): Omit<CreateSessionInput, 'offerId'> {
+  return {
+    consumerId: body.consumer_id,
+    workloadType: body.workload_type,
+    reservationHours: body.reservation_hours,
+    idleThresholdMinutes: body.idle_threshold_minutes,
+    storagePolicy: body.storage_policy,
+    diskGb: body.disk_gb,
+    templateHashId: body.template_hash_id ?? null,
+    sshPublicKey: body.ssh_public_key ?? null,
+    sshKeyIds: body.ssh_key_ids ?? [],
+    hardMaxOverride: body.hard_max_override,
+  }
+}
