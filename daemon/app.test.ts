@@ -122,6 +122,12 @@ describe('daemon API against the simulated Vast.ai', () => {
     expect(Date.parse(extended.json().new_expires_at) - Date.parse(running.expires_at)).toBe(2 * 3_600_000)
     const tooLong = await post(`/api/v1/sessions/${session.id}/extend`, {additional_hours: 9})
     expect(tooLong.statusCode).toBe(409)
+    // A retried extension with its key adds the hours once; the key with other hours is a mistake.
+    const keyed = await post(`/api/v1/sessions/${session.id}/extend`, {additional_hours: 1}, {'x-idempotency-key': 'ext-1'})
+    const retried = await post(`/api/v1/sessions/${session.id}/extend`, {additional_hours: 1}, {'x-idempotency-key': 'ext-1'})
+    expect(retried.json()).toEqual(keyed.json())
+    expect(Date.parse(keyed.json().new_expires_at) - Date.parse(running.expires_at)).toBe(3 * 3_600_000)
+    expect((await post(`/api/v1/sessions/${session.id}/extend`, {additional_hours: 2}, {'x-idempotency-key': 'ext-1'})).statusCode).toBe(409)
 
     const done = await post(`/api/v1/sessions/${session.id}/done`, {})
     expect(done.statusCode).toBe(200)
@@ -149,7 +155,7 @@ describe('daemon API against the simulated Vast.ai', () => {
     const again = await post('/api/v1/sessions', body, {'x-idempotency-key': 'k-1'})
     expect(first.statusCode).toBe(201)
     expect(again.statusCode).toBe(201)
-    expect(again.json().session.id).toBe(first.json().session.id)
+    expect(again.json()).toEqual(first.json())
     expect(first.json().ssh_private_key).toBeUndefined()
     const other = await post('/api/v1/sessions', {...body, reservation_hours: 2}, {'x-idempotency-key': 'k-1'})
     expect(other.statusCode).toBe(409)

@@ -16,7 +16,7 @@ import type {StoredPricePoint} from '../src/store/price-history-repo.js'
 import {skuOf} from '../src/core/sku.js'
 import {ALLOCATION_STATUS} from '../src/core/session-status.js'
 import type {CreateSessionReply, ExtendReply, SessionDto, SessionEventDto} from '../src/core/api/sessions.js'
-import type {SshKeyDto} from '../src/core/api/ssh-keys.js'
+import type {DeleteSshKeyReply, SshKeyDto} from '../src/core/api/ssh-keys.js'
 import type {SessionEvent} from '../src/store/session-events-repo.js'
 import type {StoredSession} from '../src/store/sessions-repo.js'
 import type {SshKey} from '../src/store/ssh-keys-repo.js'
@@ -256,4 +256,8 @@ export function pricePointDto(p: StoredPricePoint): PricePointDto {
     median_price_per_gpu_hour_micro_usd: p.median,
     offer_count: p.count,
   }
+}
+
+export function deletedSshKeyReply(k: SshKey): DeleteSshKeyReply {
+  return {message: `SSH key ${k.id} ("${k.title}") removed; instances already set up with it keep it until they are released`, id: k.id}
 }

@@ -15,7 +15,7 @@ export function idempotentCreate<B extends {idempotency_key?: string}>(headers: 
   return {key: headerKey(headers['x-idempotency-key']) ?? bodyKey, fingerprint}
 }
 
-/** An action on one resource: keyed by the header alone, the resource id its fingerprint. */
-export function idempotentAction(headers: Record<string, unknown>, id: string): IdempotentRequest {
-  return {key: headerKey(headers['x-idempotency-key']), fingerprint: {id}}
+/** An action on one resource: keyed by the header alone; the resource id (and the body, if any) its fingerprint. */
+export function idempotentAction(headers: Record<string, unknown>, id: string, body: object = {}): IdempotentRequest {
+  return {key: headerKey(headers['x-idempotency-key']), fingerprint: {...body, id}}
 }

@@ -38,7 +38,6 @@ async function main(): Promise<void> {
       daemonKey: loadOrCreateDaemonKey(sessionKeysDir(paths)),
       simulated: false,
       timings: DEFAULT_TIMINGS,
-      localKeysDir: sessionKeysDir(paths),
     }
     const report = await new Reconciler(ctx).run({dryRun: values['dry-run'], orphanGraceMs: 0})
     process.stdout.write(JSON.stringify(reconcileReplyOf(report, deploymentId, false)) + '\n')

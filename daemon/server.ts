@@ -108,7 +108,6 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
     daemonKey,
     simulated: Boolean(options.simulate),
     timings: {...DEFAULT_TIMINGS, ...envTimings, ...options.timings},
-    localKeysDir: sessionKeysDir(paths),
   }
   const token = options.auth === false ? null : randomBytes(32).toString('base64url')
   const inventory = new InventoryService(ctx, mergePolicies(built.refreshPolicies, options.refreshPolicies ?? {}))

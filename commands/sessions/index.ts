@@ -7,6 +7,8 @@ import {renderTable} from '../../src/cli/output.js'
 import {showSession} from '../../src/cli/session-view.js'
 import {checkIntRange, checkNotBlank} from '../../src/cli/validate.js'
 import {countOf} from '../../src/cli/format.js'
+import {forgetKeysOfEnded} from '../../src/cli/ended-session-keys.js'
+import {appPaths} from '../../src/config/paths.js'
 import type {SessionDto, SessionsReply} from '../../src/core/api/sessions.js'
 import {PROVIDER_NAMES} from '../../src/core/provider-name.js'
 import {SESSION_STATUSES} from '../../src/core/session-status.js'
@@ -50,6 +52,7 @@ export default class Sessions extends BaseCommand {
       limit: flags.limit,
     })
     this.markSimulated(reply.simulated)
+    await forgetKeysOfEnded(reply.sessions, appPaths())
     if (reply.sessions.length === 0) {
       this.narrate('No sessions match. Rent a GPU with: gpu-shopper provision --offer-id <ID> --hours 1')
     } else {

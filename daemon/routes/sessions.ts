@@ -17,7 +17,7 @@ import {isTerminal} from '../../src/core/session-status.js'
 import type {SessionEvent} from '../../src/store/session-events-repo.js'
 import type {StoredSession} from '../../src/store/sessions-repo.js'
 import {billedSoFar} from '../../src/services/cost-service.js'
-import {createSession, extendSession, findSession, getSession, listSessions, releaseSessionOnce, sessionEventsAfter} from '../../src/services/session-service.js'
+import {createSession, extendSessionOnce, findSession, getSession, listSessions, releaseSessionOnce, sessionEventsAfter} from '../../src/services/session-service.js'
 import type {AppDeps} from '../deps.js'
 import {createdSessionDto, eventDto, extendReply, releaseReply, sessionDto} from '../dto.js'
 import {idempotentAction, idempotentCreate} from '../idempotent-request.js'
@@ -85,7 +85,9 @@ export function sessionRoutes(deps: AppDeps): FastifyPluginAsyncZod {
       '/sessions/:id/extend',
       {schema: {params: SessionIdParams, body: ExtendBody, response: {200: ExtendReply, ...errors}}},
       async (request) => {
-        return extendReply(extendSession(ctx, request.params.id, request.body.additional_hours), request.body.additional_hours, simulated)
+        const {id} = request.params
+        const session = extendSessionOnce(ctx, id, request.body.additional_hours, idempotentAction(request.headers, id, request.body))
+        return extendReply(session, request.body.additional_hours, simulated)
       },
     )
   }

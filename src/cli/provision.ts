@@ -7,6 +7,7 @@ import type {AllocationDto, CreateAllocationBody} from '../core/api/allocations.
 import type {CreateSessionBody, SessionDto} from '../core/api/sessions.js'
 import {EXIT} from './exit-codes.js'
 import {UserError, withNothingHappened} from './errors.js'
+import {pruneEndedSessionKeys} from './ended-session-keys.js'
 import {bindSessionKey, discardPendingKey, prepareSessionKey, storeServerKey} from './session-keys.js'
 
 export interface ProvisionInput extends Omit<CreateSessionBody, 'ssh_public_key' | 'idempotency_key'> {
@@ -58,6 +59,7 @@ export const HARD_MAX_WARNING =
 export async function provisionSession(client: ApiClient, input: ProvisionInput, context: ProvisionContext): Promise<Provisioned> {
   const {idempotencyKey, ...fields} = input
   const {reply, sshKeyPath} = await createWithLocalKey(
+    client,
     idempotencyKey,
     {scope: 'sessions', ...fields},
     context,
@@ -80,6 +82,7 @@ export async function provisionSession(client: ApiClient, input: ProvisionInput,
 export async function provisionAllocation(client: ApiClient, input: AllocationInput, context: ProvisionContext): Promise<Allocated> {
   const {idempotencyKey, ...fields} = input
   const {reply, sshKeyPath} = await createWithLocalKey(
+    client,
     idempotencyKey,
     {scope: 'allocations', ...fields},
     context,
@@ -104,6 +107,7 @@ export async function provisionAllocation(client: ApiClient, input: AllocationIn
  * daemon answers with the first result: never two instances for one request.
  */
 async function createWithLocalKey<R>(
+  client: Pick<ApiClient, 'sessions'>,
   idempotencyKey: string,
   request: Record<string, unknown>,
   context: ProvisionContext,
@@ -111,6 +115,8 @@ async function createWithLocalKey<R>(
   created: (reply: R) => {id: string; privateKey?: string},
   fixes: {refused: Partial<Record<string, string>>; unknown: string},
 ): Promise<{reply: R; sshKeyPath: string | null}> {
+  // Keys of sessions that ended go first, so a repeat of a create whose session ended finds none.
+  await pruneEndedSessionKeys(client, context.paths)
   const key = await prepareSessionKey(idempotencyKey, request, context.paths)
   for (let attempt = 1; ; attempt++) {
     try {

@@ -10,8 +10,8 @@ import {canonicalJson} from '../core/canonical-json.js'
  * Per-session SSH keys, generated here so the private key never crosses the API.
  *
  * A create's pair is first stored as `pending-<request>` (the session id is not known yet) and
- * renamed to `<session_id>` once the create replies; the daemon deletes it when the session
- * ends. The public key is also kept in `idempotency-<request>.json`, for as long as the daemon
+ * renamed to `<session_id>` once the create replies; the CLI deletes it once it sees the session
+ * ended (ended-session-keys.ts). The public key is also kept in `idempotency-<request>.json`, for as long as the daemon
  * remembers the idempotency key (IDEMPOTENCY_WINDOW_MS): a repeat of the same create, before or
  * after the reply and even after the session ended, then sends the same body and gets the
  * first result back instead of "already used with a different request". `<request>` names the
@@ -118,7 +118,7 @@ export async function prepareSessionKey(idempotencyKey: string, request: unknown
 /**
  * Moves the pending pair to `<session_id>` and records which session the request made. Returns
  * the private key's path, or null when there is none any more: a repeat of a create whose
- * session has ended (the daemon deleted its key then).
+ * session has ended (its key was deleted then).
  */
 export async function bindSessionKey(idempotencyKey: string, request: unknown, sessionId: string, paths: AppPaths): Promise<string | null> {
   const dir = await keysDir(paths)

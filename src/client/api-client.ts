@@ -121,7 +121,7 @@ export interface ApiClient {
     list(params?: Query<SessionsParams>, options?: RequestOptions): Promise<SessionsReply>
     get(sessionId: string, options?: RequestOptions): Promise<SessionDto>
     done(sessionId: string, options?: IdempotentOptions): Promise<MessageReply>
-    extend(sessionId: string, additionalHours: number, options?: RequestOptions): Promise<ExtendReply>
+    extend(sessionId: string, additionalHours: number, options?: IdempotentOptions): Promise<ExtendReply>
     shutdown(sessionId: string, options?: IdempotentOptions): Promise<MessageReply>
     events(sessionId: string, after?: number, options?: RequestOptions): Promise<EventsReply>
     streamEvents(sessionId: string, options?: StreamOptions): AsyncGenerator<SessionEventDto>
@@ -301,7 +301,7 @@ export function createApiClient(clientOptions: ApiClientOptions): ApiClient {
           options,
         }),
       extend: (id, additionalHours, options) =>
-        call({method: 'POST', path: sessionPath(id, '/extend'), body: {additional_hours: additionalHours}, options}),
+        call({method: 'POST', path: sessionPath(id, '/extend'), body: {additional_hours: additionalHours}, headers: idempotencyHeader(options?.idempotencyKey), options}),
       shutdown: (id, options) => call({method: 'DELETE', path: sessionPath(id), headers: idempotencyHeader(options?.idempotencyKey), options}),
       events: (id, after, options) => call({method: 'GET', path: sessionPath(id, '/events'), query: {after: after ?? 0}, options}),
       streamEvents,

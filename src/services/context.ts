@@ -59,9 +59,4 @@ export interface ServiceContext {
   daemonKey: {privateKey: string; publicKey: string}
   simulated: boolean
   timings: Timings
-  /**
-   * Where the local CLI keeps per-session private keys (the same data dir as the daemon's);
-   * a session's key is deleted there when the session ends. Null when not local.
-   */
-  localKeysDir: string | null
 }

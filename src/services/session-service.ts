@@ -50,6 +50,7 @@ export interface CreatedSession {
 const CREATE = 'create-session'
 const CREATE_BY_SPEC = 'create-session-by-spec'
 const RELEASE = 'release-session'
+const EXTEND = 'extend-session'
 
 export function newSessionId(): string {
   return `sess-${randomBytes(6).toString('hex')}`
@@ -324,6 +325,11 @@ export function getAllocation(ctx: ServiceContext, id: string): StoredSession {
   const session = ctx.store.sessions.get(id)
   if (!session) throw new AppError('not_found', `allocation ${id} does not exist; run \`gpu-shopper allocations list\` to list yours`, {allocation_id: id})
   return session
+}
+
+/** An extension a client may retry with the same idempotency key: the retry does not add the hours twice. */
+export function extendSessionOnce(ctx: ServiceContext, id: string, additionalHours: number, idempotency: IdempotentRequest): StoredSession {
+  return oncePerKey(ctx, EXTEND, idempotency, () => extendSession(ctx, id, additionalHours), (session) => session.id)
 }
 
 export function extendSession(ctx: ServiceContext, id: string, additionalHours: number): StoredSession {

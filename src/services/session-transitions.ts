@@ -1,8 +1,4 @@
-import {existsSync, rmSync} from 'node:fs'
-import {join} from 'node:path'
-
-import {KEY_DELETED_EVENT} from '../core/api/sessions.js'
-import {canTransition, isTerminal, type SessionStatus} from '../core/session-status.js'
+import {canTransition, type SessionStatus} from '../core/session-status.js'
 import type {SessionPatch, StoredSession} from '../store/sessions-repo.js'
 import type {SessionEvent} from '../store/session-events-repo.js'
 import type {ServiceContext} from './context.js'
@@ -42,18 +38,7 @@ export function transitionSession(
     return true
   })
   if (event) ctx.events.publish(event)
-  if (moved && isTerminal(to)) forgetLocalSessionKey(ctx, session.id)
   return moved
-}
-
-/** A session's private key is useless once it ended: remove the CLI's copy (never anything else). */
-function forgetLocalSessionKey(ctx: ServiceContext, sessionId: string): void {
-  if (!ctx.localKeysDir || !/^sess-[0-9a-f]+$/.test(sessionId)) return
-  const privateKey = join(ctx.localKeysDir, sessionId)
-  const had = existsSync(privateKey)
-  for (const file of [privateKey, `${privateKey}.pub`]) rmSync(file, {force: true})
-  // So `sessions get` can say the key was deleted here, not that it never was on this machine.
-  if (had) recordSessionEvent(ctx, sessionId, KEY_DELETED_EVENT, {actor: 'daemon', message: "the session's private key was deleted from this machine"})
 }
 
 /** A progress or safety note that does not change the status. */

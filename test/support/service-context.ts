@@ -56,7 +56,6 @@ export async function startServiceHarness(start = Date.UTC(2026, 10, 24, 12)): P
     daemonKey: generateSessionKeyPair('test-daemon'),
     simulated: true,
     timings: {...DEFAULT_TIMINGS},
-    localKeysDir: null,
   }
   return {
     ctx,

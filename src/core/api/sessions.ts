@@ -121,8 +121,8 @@ export const ExtendReply = z.object({
 export type ExtendReply = z.infer<typeof ExtendReply>
 
 /**
- * The event a local daemon records when a session's end deleted the private key the CLI kept
- * for it on this machine: `sessions get` then says so, instead of "created elsewhere".
+ * The event earlier daemons recorded when a session's end deleted the private key the CLI
+ * kept for it; sessions that ended then are still told apart from keys made elsewhere by it.
  */
 export const KEY_DELETED_EVENT = 'key_deleted'
 

@@ -23,3 +23,6 @@ export const SshKeysReply = z.object({ssh_keys: z.array(SshKeyDto), count: z.num
 export type SshKeysReply = z.infer<typeof SshKeysReply>
 
 export const SshKeyIdParams = z.object({id: z.string().trim().min(1).max(200)})
+
+export const DeleteSshKeyReply = z.object({message: z.string(), id: z.string()})
+export type DeleteSshKeyReply = z.infer<typeof DeleteSshKeyReply>
