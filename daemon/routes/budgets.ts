@@ -1,7 +1,7 @@
 import type {FastifyPluginAsyncZod} from 'fastify-type-provider-zod'
 
-import {BudgetBody, BudgetDto, BudgetsReply, ConsumerParams} from '../../src/core/api/budgets.js'
-import {ErrorBody, MessageReply} from '../../src/core/api/common.js'
+import {BudgetBody, BudgetDto, BudgetRemovedReply, BudgetsReply, ConsumerParams} from '../../src/core/api/budgets.js'
+import {ErrorBody} from '../../src/core/api/common.js'
 import {microToUsd, toMicroUsd} from '../../src/core/money.js'
 import {listBudgetStatuses, removeBudget, requireBudgetStatus, setBudget, type BudgetStatus} from '../../src/services/budget-service.js'
 import type {AppDeps} from '../app.js'
@@ -38,7 +38,7 @@ export function budgetRoutes(deps: AppDeps): FastifyPluginAsyncZod {
     app.get('/consumers/:id/budget', {schema: {params: ConsumerParams, response: {200: BudgetDto, 404: ErrorBody}}}, async (request) =>
       budgetDto(requireBudgetStatus(ctx, request.params.id), simulated),
     )
-    app.delete('/consumers/:id/budget', {schema: {params: ConsumerParams, response: {200: MessageReply.omit({session_id: true}), 404: ErrorBody}}}, async (request) => {
+    app.delete('/consumers/:id/budget', {schema: {params: ConsumerParams, response: {200: BudgetRemovedReply, 404: ErrorBody}}}, async (request) => {
       removeBudget(ctx, request.params.id)
       return {message: `budget of ${request.params.id} removed`, simulated}
     })

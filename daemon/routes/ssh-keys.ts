@@ -1,13 +1,10 @@
 import type {FastifyPluginAsyncZod} from 'fastify-type-provider-zod'
-import {z} from 'zod'
 
 import {ErrorBody} from '../../src/core/api/common.js'
-import {SshKeyBody, SshKeyDto, SshKeyIdParams, SshKeysReply} from '../../src/core/api/ssh-keys.js'
+import {SshKeyBody, SshKeyDto, SshKeyIdParams, SshKeyRemovedReply, SshKeysReply} from '../../src/core/api/ssh-keys.js'
 import {deleteSshKey, listSshKeys, registerSshKey} from '../../src/services/ssh-key-service.js'
 import type {AppDeps} from '../app.js'
 import {sshKeyDto} from '../dto.js'
-
-const DeleteSshKeyReply = z.object({message: z.string(), id: z.string()})
 
 /** The quick start's key registry (`/api/v1/iam/ssh-keys`): public keys only, one per fingerprint. */
 export function sshKeyRoutes(deps: AppDeps): FastifyPluginAsyncZod {
@@ -26,7 +23,7 @@ export function sshKeyRoutes(deps: AppDeps): FastifyPluginAsyncZod {
 
     app.delete(
       '/iam/ssh-keys/:id',
-      {schema: {params: SshKeyIdParams, response: {200: DeleteSshKeyReply, 404: ErrorBody}}},
+      {schema: {params: SshKeyIdParams, response: {200: SshKeyRemovedReply, 404: ErrorBody}}},
       async (request) => {
         const key = deleteSshKey(ctx, request.params.id)
         return {message: `SSH key ${key.id} ("${key.title}") removed; instances already set up with it keep it until they are released`, id: key.id}

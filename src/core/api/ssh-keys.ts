@@ -23,3 +23,6 @@ export const SshKeysReply = z.object({ssh_keys: z.array(SshKeyDto), count: z.num
 export type SshKeysReply = z.infer<typeof SshKeysReply>
 
 export const SshKeyIdParams = z.object({id: z.string().trim().min(1).max(200)})
+
+export const SshKeyRemovedReply = z.object({message: z.string(), id: z.string()})
+export type SshKeyRemovedReply = z.infer<typeof SshKeyRemovedReply>
