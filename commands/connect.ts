@@ -48,6 +48,8 @@ export default class Connect extends BaseCommand {
     forward: Flags.string({char: 'L', description: 'Forward a local port, as ssh -L: [bind:]port:host:hostport (repeatable)', multiple: true}),
   }
 
+  static override readonly dataSchema = 'ConnectResult'
+
   async run(): Promise<ConnectResult> {
     const {args, argv, flags} = await this.parse(Connect)
     // With strict off, argv is the id followed by the remote command (after `--`).

@@ -29,6 +29,8 @@ export default class Copy extends BaseCommand {
     identity: Flags.string({char: 'i', description: 'Private key to use instead of the session\'s own (that of a key registered with `ssh-keys add`)'}),
   }
 
+  static override readonly dataSchema = 'CopyOutcome'
+
   async run(): Promise<CopyOutcome> {
     const {args, flags} = await this.parse(Copy)
     const plan = copyPlan(args.src, args.dst)

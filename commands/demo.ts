@@ -15,6 +15,8 @@ export default class Demo extends BaseCommand {
     timeout: Flags.integer({description: 'Give up on a step that waits for the market after this many seconds', default: 120}),
   }
 
+  static override readonly dataSchema = 'DemoSummary'
+
   async run(): Promise<DemoSummary> {
     const {flags} = await this.parse(Demo)
     checkIntRange('timeout', flags.timeout, 1, 3600)

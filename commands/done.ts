@@ -29,6 +29,8 @@ export default class Done extends BaseCommand {
     timeout: Flags.integer({description: 'With --wait: give up waiting after this many seconds', default: 600}),
   }
 
+  static override readonly dataSchema = 'SessionReleased'
+
   async run(): Promise<MessageReply & {session?: SessionDto}> {
     const {args, flags} = await this.parse(Done)
     checkIntRange('timeout', flags.timeout, 1, 24 * 3600)

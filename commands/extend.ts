@@ -23,6 +23,8 @@ export default class Extend extends BaseCommand {
     hours: Flags.integer({description: `Hours to add, 1-${MAX_RESERVATION_HOURS} (at most what is left of the session's ${MAX_RESERVATION_HOURS} hours)`, required: true}),
   }
 
+  static override readonly dataSchema = 'ExtendReply'
+
   async run(): Promise<ExtendReply> {
     const {args, flags} = await this.parse(Extend)
     // The upper bound depends on the session (what is left of its 12 hours): the daemon checks

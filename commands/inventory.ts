@@ -36,6 +36,8 @@ export default class Inventory extends BaseCommand {
     limit: Flags.integer({description: 'At most this many offers (1-1000)'}),
   }
 
+  static override readonly dataSchema = 'InventoryReply'
+
   async run(): Promise<InventoryReply> {
     const {flags} = await this.parse(Inventory)
     checkNotBlank('gpu-type', flags['gpu-type'])

@@ -72,6 +72,8 @@ export default class Provision extends BaseCommand {
     timeout: Flags.integer({description: 'With --wait: give up waiting after this many seconds', default: 600}),
   }
 
+  static override readonly dataSchema = 'ProvisionResult'
+
   async run(): Promise<ProvisionResult> {
     const {flags} = await this.parse(Provision)
     let target: ProvisionTarget

@@ -25,6 +25,8 @@ export default class Reconcile extends BaseCommand {
     'dry-run': Flags.boolean({description: 'Report what would be destroyed, stopped or adopted, and change nothing'}),
   }
 
+  static override readonly dataSchema = 'ReconcileResult'
+
   async run(): Promise<ReconcileResult> {
     const {flags} = await this.parse(Reconcile)
     const result = await runReconcile({

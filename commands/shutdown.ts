@@ -26,6 +26,8 @@ export default class Shutdown extends BaseCommand {
     'idempotency-key': Flags.string({description: 'Repeat-safe request key; a repeat returns the first reply'}),
   }
 
+  static override readonly dataSchema = 'MessageReply'
+
   async run(): Promise<MessageReply> {
     const {args, flags} = await this.parse(Shutdown)
     checkNotBlank('idempotency-key', flags['idempotency-key'])

@@ -20,6 +20,8 @@ export default class SshConfig extends BaseCommand {
     yes: Flags.boolean({char: 'y', description: 'Add the Include line to ~/.ssh/config without asking (once; it is never added twice)'}),
   }
 
+  static override readonly dataSchema = 'SshConfigWritten'
+
   async run(): Promise<SshConfigWritten> {
     const {flags} = await this.parse(SshConfig)
     const {client} = await this.connect(flags)

@@ -14,6 +14,8 @@ export default class Tui extends BaseCommand {
   static override examples = ['<%= config.bin %> tui', '<%= config.bin %> tui --server https://gpu.example.com']
   static override flags = {...apiFlags}
 
+  static override readonly dataSchema = 'NoData'
+
   async run(): Promise<void> {
     const {flags} = await this.parse(Tui)
     if (this.jsonEnabled()) {

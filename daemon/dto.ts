@@ -2,7 +2,7 @@ import {toIso} from '../src/core/clock.js'
 import {asMicroUsd, microToUsd, type MicroUsd} from '../src/core/money.js'
 import type {Offer} from '../src/core/offer.js'
 import type {AllocationDto} from '../src/core/api/allocations.js'
-import type {BudgetDto} from '../src/core/api/budgets.js'
+import type {BudgetDto, BudgetRemovedReply} from '../src/core/api/budgets.js'
 import type {CatalogItem} from '../src/core/api/catalog.js'
 import type {MessageReply} from '../src/core/api/common.js'
 import type {CostSummaryReply, CostsReply, SessionCostReply} from '../src/core/api/costs.js'
@@ -16,7 +16,7 @@ import type {StoredPricePoint} from '../src/store/price-history-repo.js'
 import {skuOf} from '../src/core/sku.js'
 import {ALLOCATION_STATUS} from '../src/core/session-status.js'
 import type {CreateSessionReply, ExtendReply, SessionDto, SessionEventDto} from '../src/core/api/sessions.js'
-import type {DeleteSshKeyReply, SshKeyDto} from '../src/core/api/ssh-keys.js'
+import type {SshKeyRemovedReply, SshKeyDto} from '../src/core/api/ssh-keys.js'
 import type {SessionEvent} from '../src/store/session-events-repo.js'
 import type {StoredSession} from '../src/store/sessions-repo.js'
 import type {SshKey} from '../src/store/ssh-keys-repo.js'
@@ -176,6 +176,10 @@ export function budgetDto(s: BudgetStatus, simulated: boolean): BudgetDto {
   }
 }
 
+export function budgetRemovedReply(consumerId: string, simulated: boolean): BudgetRemovedReply {
+  return {message: `budget of ${consumerId} removed`, simulated}
+}
+
 const HOUR_MS = 3_600_000
 
 /** Billed hours to the millisecond's order (6 decimals), so short sessions do not read as 0. */
@@ -258,6 +262,6 @@ export function pricePointDto(p: StoredPricePoint): PricePointDto {
   }
 }
 
-export function deletedSshKeyReply(k: SshKey): DeleteSshKeyReply {
+export function deletedSshKeyReply(k: SshKey): SshKeyRemovedReply {
   return {message: `SSH key ${k.id} ("${k.title}") removed; instances already set up with it keep it until they are released`, id: k.id}
 }

@@ -46,6 +46,8 @@ export default class AllocationsCreate extends BaseCommand {
     output: outputFlag,
   }
 
+  static override readonly dataSchema = 'AllocationDto'
+
   async run(): Promise<AllocationDto> {
     const {flags} = await this.parse(AllocationsCreate)
     let spec: ReturnType<typeof allocationSpec>

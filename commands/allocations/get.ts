@@ -35,6 +35,8 @@ export default class AllocationsGet extends BaseCommand {
     output: outputFlag,
   }
 
+  static override readonly dataSchema = 'AllocationDto'
+
   async run(): Promise<AllocationDto> {
     const {args, flags} = await this.parse(AllocationsGet)
     checkIntRange('timeout', flags.timeout, 1, 24 * 3600)

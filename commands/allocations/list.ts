@@ -24,6 +24,8 @@ export default class AllocationsList extends BaseCommand {
     output: outputFlag,
   }
 
+  static override readonly dataSchema = 'AllocationsReply'
+
   async run(): Promise<AllocationsReply> {
     const {flags} = await this.parse(AllocationsList)
     checkNotBlank('consumer-id', flags['consumer-id'])

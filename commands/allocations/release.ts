@@ -34,6 +34,8 @@ export default class AllocationsRelease extends BaseCommand {
     output: outputFlag,
   }
 
+  static override readonly dataSchema = 'AllocationDto'
+
   async run(): Promise<AllocationDto> {
     const {args, flags} = await this.parse(AllocationsRelease)
     checkNotBlank('idempotency-key', flags['idempotency-key'])

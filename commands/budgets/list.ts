@@ -11,6 +11,8 @@ export default class BudgetsList extends BaseCommand {
 
   static override flags = {...apiFlags}
 
+  static override readonly dataSchema = 'BudgetsReply'
+
   async run(): Promise<BudgetsReply> {
     const {flags} = await this.parse(BudgetsList)
     const {client} = await this.connect(flags)

@@ -21,6 +21,8 @@ export default class BudgetsRemove extends BaseCommand {
     'consumer-id': Flags.string({description: 'Whose budget', required: true}),
   }
 
+  static override readonly dataSchema = 'BudgetRemoved'
+
   async run(): Promise<BudgetRemoved> {
     const {flags} = await this.parse(BudgetsRemove)
     const consumerId = flags['consumer-id']

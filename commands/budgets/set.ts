@@ -28,6 +28,8 @@ export default class BudgetsSet extends BaseCommand {
     'on-limit': Flags.string({description: 'At the limit: release the consumer\'s sessions, or only alert (default release)', options: [...ON_LIMIT_ACTIONS]}),
   }
 
+  static override readonly dataSchema = 'BudgetDto'
+
   async run(): Promise<BudgetDto> {
     const {flags} = await this.parse(BudgetsSet)
     let body: BudgetBody

@@ -18,6 +18,8 @@ export default class BudgetsShow extends BaseCommand {
     'consumer-id': Flags.string({description: 'Whose budget', required: true}),
   }
 
+  static override readonly dataSchema = 'BudgetDto'
+
   async run(): Promise<BudgetDto> {
     const {flags} = await this.parse(BudgetsShow)
     const consumerId = flags['consumer-id']

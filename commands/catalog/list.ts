@@ -31,6 +31,8 @@ export default class CatalogList extends BaseCommand {
     output: outputFlag,
   }
 
+  static override readonly dataSchema = 'CatalogReply'
+
   async run(): Promise<CatalogReply> {
     const {flags} = await this.parse(CatalogList)
     checkNotBlank('region', flags.region)

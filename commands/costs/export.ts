@@ -27,6 +27,8 @@ export default class CostsExport extends BaseCommand {
     'output-file': Flags.string({description: 'Write the CSV to this file (mode 0644) instead of stdout'}),
   }
 
+  static override readonly dataSchema = 'CostsExport'
+
   async run(): Promise<CostsExportResult> {
     const {flags} = await this.parse(CostsExport)
     checkExportFlags(flags)

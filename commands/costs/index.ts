@@ -26,6 +26,8 @@ export default class Costs extends BaseCommand {
     period: Flags.string({description: 'Also break the total down per day or month', options: ['daily', 'monthly']}),
   }
 
+  static override readonly dataSchema = 'CostsOrSessionCost'
+
   async run(): Promise<SessionCostReply | CostsReply> {
     const {flags} = await this.parse(Costs)
     checkNotBlank('session-id', flags['session-id'])

@@ -16,6 +16,8 @@ export default class CostsSummary extends BaseCommand {
     'consumer-id': Flags.string({description: 'Only this consumer'}),
   }
 
+  static override readonly dataSchema = 'CostSummaryReply'
+
   async run(): Promise<CostSummaryReply> {
     const {flags} = await this.parse(CostsSummary)
     checkNotBlank('consumer-id', flags['consumer-id'])

@@ -16,6 +16,8 @@ export default class DaemonLogs extends BaseCommand {
     follow: Flags.boolean({char: 'f', description: 'Keep printing new lines until Ctrl-C'}),
   }
 
+  static override readonly dataSchema = 'DaemonLogs'
+
   async run(): Promise<{log_file: string; lines: string[]} | undefined> {
     const {flags} = await this.parse(DaemonLogs)
     checkIntRange('lines', flags.lines, 0, 100_000)

@@ -31,6 +31,8 @@ export default class DaemonStart extends BaseCommand {
     foreground: Flags.boolean({description: 'Run attached to this terminal, logging to it, until Ctrl-C'}),
   }
 
+  static override readonly dataSchema = 'DaemonStarted'
+
   async run(): Promise<StartResult | undefined> {
     const {flags} = await this.parse(DaemonStart)
     checkIntRange('port', flags.port, 0, 65_535)

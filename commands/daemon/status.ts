@@ -31,6 +31,8 @@ export default class DaemonStatusCommand extends BaseCommand {
   static override description = 'Exits 0 when it runs, 5 when it does not (like `systemctl status`).'
   static override examples = ['<%= config.bin %> daemon status', '<%= config.bin %> daemon status --json']
 
+  static override readonly dataSchema = 'DaemonStatus'
+
   async run(): Promise<DaemonStatus> {
     await this.parse(DaemonStatusCommand)
     const paths = appPaths()

@@ -14,6 +14,8 @@ export default class DaemonStop extends BaseCommand {
     force: Flags.boolean({description: 'Kill it if it does not exit within 10 seconds of SIGTERM'}),
   }
 
+  static override readonly dataSchema = 'DaemonStopped'
+
   async run(): Promise<StopResult> {
     const {flags} = await this.parse(DaemonStop)
     const result = await stopDaemon({force: flags.force})

@@ -9,6 +9,8 @@ export default class DaemonToken extends BaseCommand {
   static override description = 'The only command that shows the token. It changes every time the daemon starts.'
   static override examples = ['curl -H "Authorization: Bearer $(<%= config.bin %> daemon token)" http://127.0.0.1:8080/api/v1/sessions']
 
+  static override readonly dataSchema = 'DaemonToken'
+
   async run(): Promise<{token: string | null; url: string}> {
     await this.parse(DaemonToken)
     const state = await readDaemonState(appPaths())

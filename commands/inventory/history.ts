@@ -30,6 +30,8 @@ export default class InventoryHistory extends BaseCommand {
     limit: Flags.integer({description: 'At most this many of the latest points (1-5000)'}),
   }
 
+  static override readonly dataSchema = 'HistoryReply'
+
   async run(): Promise<HistoryReply> {
     const {flags} = await this.parse(InventoryHistory)
     checkNotBlank('gpu-type', flags['gpu-type'])

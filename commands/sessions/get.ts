@@ -30,6 +30,8 @@ export default class SessionsGet extends BaseCommand {
     force: Flags.boolean({description: 'With --save-key: overwrite an existing file'}),
   }
 
+  static override readonly dataSchema = 'SessionDto'
+
   async run(): Promise<SessionDto> {
     const {args, flags} = await this.parse(SessionsGet)
     checkIntRange('timeout', flags.timeout, 1, 24 * 3600)

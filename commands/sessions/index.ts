@@ -33,6 +33,8 @@ export default class Sessions extends BaseCommand {
     timeout: Flags.integer({description: 'With --watch: stop following after this many seconds', default: 600}),
   }
 
+  static override readonly dataSchema = 'SessionsOrSession'
+
   async run(): Promise<SessionsReply | SessionDto> {
     const {flags} = await this.parse(Sessions)
     checkNotBlank('consumer-id', flags['consumer-id'])

@@ -37,6 +37,8 @@ export default class SimStart extends BaseCommand {
     }),
   }
 
+  static override readonly dataSchema = 'SimulatorUrls'
+
   async run(): Promise<undefined> {
     const {flags} = await this.parse(SimStart)
     checkIntRange('port', flags.port, 0, 65_535)

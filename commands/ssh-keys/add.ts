@@ -23,6 +23,8 @@ export default class SshKeysAdd extends BaseCommand {
     'key-file': Flags.string({description: 'A public key file, e.g. ~/.ssh/id_ed25519.pub'}),
   }
 
+  static override readonly dataSchema = 'SshKeyDto'
+
   async run(): Promise<SshKeyDto> {
     const {flags} = await this.parse(SshKeysAdd)
     checkNotBlank('title', flags.title)

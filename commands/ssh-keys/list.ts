@@ -11,6 +11,8 @@ export default class SshKeysList extends BaseCommand {
 
   static override flags = {...apiFlags}
 
+  static override readonly dataSchema = 'SshKeysReply'
+
   async run(): Promise<SshKeysReply> {
     const {flags} = await this.parse(SshKeysList)
     const {client} = await this.connect(flags)

@@ -12,6 +12,8 @@ export default class SshKeysRemove extends BaseCommand {
   static override args = {id: Args.string({description: 'SSH key id (from `ssh-keys list`)', required: true})}
   static override flags = {...apiFlags}
 
+  static override readonly dataSchema = 'SshKeyRemovedReply'
+
   async run(): Promise<{message: string; id: string}> {
     const {args, flags} = await this.parse(SshKeysRemove)
     const {client} = await this.connect(flags)

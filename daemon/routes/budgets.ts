@@ -1,11 +1,11 @@
 import type {FastifyPluginAsyncZod} from 'fastify-type-provider-zod'
 
-import {BudgetBody, BudgetDto, BudgetsReply, ConsumerParams} from '../../src/core/api/budgets.js'
-import {ErrorBody, MessageReply} from '../../src/core/api/common.js'
+import {BudgetBody, BudgetDto, BudgetRemovedReply, BudgetsReply, ConsumerParams} from '../../src/core/api/budgets.js'
+import {ErrorBody} from '../../src/core/api/common.js'
 import {toMicroUsd} from '../../src/core/money.js'
 import {listBudgetStatuses, removeBudget, requireBudgetStatus, setBudget} from '../../src/services/budget-service.js'
 import type {AppDeps} from '../deps.js'
-import {budgetDto} from '../dto.js'
+import {budgetDto, budgetRemovedReply} from '../dto.js'
 
 export function budgetRoutes(deps: AppDeps): FastifyPluginAsyncZod {
   const {ctx} = deps
@@ -19,9 +19,9 @@ export function budgetRoutes(deps: AppDeps): FastifyPluginAsyncZod {
     app.get('/consumers/:id/budget', {schema: {params: ConsumerParams, response: {200: BudgetDto, 404: ErrorBody}}}, async (request) =>
       budgetDto(requireBudgetStatus(ctx, request.params.id), simulated),
     )
-    app.delete('/consumers/:id/budget', {schema: {params: ConsumerParams, response: {200: MessageReply.omit({session_id: true}), 404: ErrorBody}}}, async (request) => {
+    app.delete('/consumers/:id/budget', {schema: {params: ConsumerParams, response: {200: BudgetRemovedReply, 404: ErrorBody}}}, async (request) => {
       removeBudget(ctx, request.params.id)
-      return {message: `budget of ${request.params.id} removed`, simulated}
+      return budgetRemovedReply(request.params.id, simulated)
     })
     app.get('/budgets', {schema: {response: {200: BudgetsReply}}}, async () => {
       const budgets = listBudgetStatuses(ctx).map((s) => budgetDto(s, simulated))

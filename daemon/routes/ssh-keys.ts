@@ -1,7 +1,7 @@
 import type {FastifyPluginAsyncZod} from 'fastify-type-provider-zod'
 
 import {ErrorBody} from '../../src/core/api/common.js'
-import {DeleteSshKeyReply, SshKeyBody, SshKeyDto, SshKeyIdParams, SshKeysReply} from '../../src/core/api/ssh-keys.js'
+import {SshKeyRemovedReply, SshKeyBody, SshKeyDto, SshKeyIdParams, SshKeysReply} from '../../src/core/api/ssh-keys.js'
 import {deleteSshKey, listSshKeys, registerSshKey} from '../../src/services/ssh-key-service.js'
 import type {AppDeps} from '../deps.js'
 import {deletedSshKeyReply, sshKeyDto} from '../dto.js'
@@ -23,7 +23,7 @@ export function sshKeyRoutes(deps: AppDeps): FastifyPluginAsyncZod {
 
     app.delete(
       '/iam/ssh-keys/:id',
-      {schema: {params: SshKeyIdParams, response: {200: DeleteSshKeyReply, 404: ErrorBody}}},
+      {schema: {params: SshKeyIdParams, response: {200: SshKeyRemovedReply, 404: ErrorBody}}},
       async (request) => {
         return deletedSshKeyReply(deleteSshKey(ctx, request.params.id))
       },

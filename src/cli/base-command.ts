@@ -7,6 +7,7 @@ import {EXIT} from './exit-codes.js'
 import {type Failure, type FailureContext, describeFailure, failureToJson} from './failure.js'
 import {simulatedBanner, stdoutIsTty, style, writeErr, writeOut} from './output.js'
 import {outputFormatIn} from './output-mode.js'
+import type {CommandDataSchemaName} from './json-contract/command-data-schemas.js'
 
 /** What shared helpers may do to a command's output. */
 export interface CommandIo {
@@ -34,6 +35,12 @@ export const apiFlags = {
  */
 export abstract class BaseCommand extends Command {
   static override enableJsonFlag = true
+  /**
+   * The schema of what `--json` prints as `data` (and `--output json` alone), by its name in
+   * COMMAND_DATA_SCHEMAS. A contract for scripts: `npm run schemas` publishes it as
+   * schemas/commands/<command>.json and the e2e tests hold the real output to it.
+   */
+  declare static readonly dataSchema?: CommandDataSchemaName
 
   protected readonly warnings: string[] = []
   private bannerShown = false

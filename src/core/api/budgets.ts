@@ -1,6 +1,6 @@
 import {z} from 'zod'
 
-import {ConsumerId} from './common.js'
+import {ConsumerId, MessageReply} from './common.js'
 
 export const BudgetBody = z.object({
   /** USD per calendar month (UTC). */
@@ -34,3 +34,7 @@ export type BudgetDto = z.infer<typeof BudgetDto>
 
 export const BudgetsReply = z.object({budgets: z.array(BudgetDto), count: z.number().int(), simulated: z.boolean()})
 export type BudgetsReply = z.infer<typeof BudgetsReply>
+
+/** `DELETE /consumers/:id/budget`: a budget belongs to a consumer, not to a session. */
+export const BudgetRemovedReply = MessageReply.omit({session_id: true})
+export type BudgetRemovedReply = z.infer<typeof BudgetRemovedReply>

@@ -24,5 +24,5 @@ export type SshKeysReply = z.infer<typeof SshKeysReply>
 
 export const SshKeyIdParams = z.object({id: z.string().trim().min(1).max(200)})
 
-export const DeleteSshKeyReply = z.object({message: z.string(), id: z.string()})
-export type DeleteSshKeyReply = z.infer<typeof DeleteSshKeyReply>
+export const SshKeyRemovedReply = z.object({message: z.string(), id: z.string()})
+export type SshKeyRemovedReply = z.infer<typeof SshKeyRemovedReply>
