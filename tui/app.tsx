@@ -1,11 +1,12 @@
 import {Box, Text, useApp, useInput} from 'ink'
 import {type ReactNode, useCallback, useMemo, useRef, useState} from 'react'
 
-import {ConfirmView, type ConfirmRequest} from './components/confirm-view.js'
+import {ConfirmView} from './components/confirm-view.js'
 import {HelpView} from './components/help-view.js'
 import {HintBar} from './components/hint-bar.js'
 import {StatusLine} from './components/status-line.js'
 import {useTerminalSize} from './hooks/use-terminal-size.js'
+import type {ConfirmRequest} from './confirm-request.js'
 import {actionFor, chordMatches, jumpSuggestions, resolveJump, SCREENS, type ScreenId} from './keymap.js'
 import {editLine} from './model/line-edit.js'
 import {CostsScreen} from './screens/costs-screen.js'

@@ -1,6 +1,6 @@
 import {createContext, useContext, useEffect, useRef, type ReactNode} from 'react'
 
-import type {ConfirmRequest} from './components/confirm-view.js'
+import type {ConfirmRequest} from './confirm-request.js'
 import type {KeyPress, ScreenId} from './keymap.js'
 
 export interface PromptRequest {

@@ -1,14 +1,7 @@
 import {Box, Text} from 'ink'
 
+import type {ConfirmRequest} from '../confirm-request.js'
 import {useOverlayKeys} from '../shell.js'
-
-export interface ConfirmRequest {
-  title: string
-  lines: readonly string[]
-  /** What pressing y does, e.g. "Rent it". */
-  yes: string
-  onYes(): void
-}
 
 /** A dangerous action's last stop: only y goes ahead; n, Esc or anything else backs out. */
 export function ConfirmView({request, onClose, height}: {request: ConfirmRequest; onClose(): void; height: number}) {
