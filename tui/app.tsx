@@ -1,18 +1,19 @@
 import {Box, Text, useApp, useInput} from 'ink'
 import {type ReactNode, useCallback, useMemo, useRef, useState} from 'react'
 
-import {ConfirmView, type ConfirmRequest} from './components/confirm-view.js'
+import {ConfirmView} from './components/confirm-view.js'
 import {HelpView} from './components/help-view.js'
 import {HintBar} from './components/hint-bar.js'
 import {StatusLine} from './components/status-line.js'
 import {useTerminalSize} from './hooks/use-terminal-size.js'
-import {actionFor, chordMatches, jumpSuggestions, resolveJump, SCREENS, type ScreenId} from './keymap.js'
+import type {ConfirmRequest} from './confirm-request.js'
+import {actionFor, chordMatches, jumpSuggestions, resolveJump, SCREENS, type Binding, type ScreenId} from './keymap.js'
 import {editLine} from './model/line-edit.js'
 import {CostsScreen} from './screens/costs-screen.js'
 import {InventoryScreen} from './screens/inventory-screen.js'
 import {SessionsScreen} from './screens/sessions-screen.js'
 import {useServices, type UiMemory} from './services.js'
-import {ShellProvider, type KeyHandler, type PromptRequest, type Shell, type Tone} from './shell.js'
+import {ShellProvider, type AskConfirmation, type KeyHandler, type PromptRequest, type ScreenKeys, type Shell, type Tone} from './shell.js'
 
 type Toast = {text: string; tone: Tone; screen: ScreenId}
 
@@ -21,9 +22,17 @@ type Overlay =
   | {kind: 'command'; text: string}
   | {kind: 'filter'}
   | {kind: 'prompt'; request: PromptRequest; text: string; error: string | null}
-  | {kind: 'confirm'; request: ConfirmRequest}
-  | {kind: 'form'; render: (close: () => void) => ReactNode}
+  | FormOverlay
+  /** `form`: the form that asked, kept mounted (hidden) underneath and shown again after the answer. */
+  | {kind: 'confirm'; request: ConfirmRequest; run: () => void; form: FormOverlay | null}
 
+type FormOverlay = {kind: 'form'; render: (close: () => void) => ReactNode}
+
+/** The form on screen or under a confirmation, if any. */
+function formOf(overlay: Overlay | null): FormOverlay | null {
+  if (overlay?.kind === 'form') return overlay
+  return overlay?.kind === 'confirm' ? overlay.form : null
+}
 
 /**
  * The dashboard: a status line, one screen, a prompt or message line and the hint bar. Overlays
@@ -47,7 +56,7 @@ export function App() {
   // by what the previous key did, not by what was last drawn.
   const memoryRef = useRef(memory)
   const overlayRef = useRef(overlay)
-  const screenKeys = useRef(new Map<ScreenId, KeyHandler>())
+  const screenKeys = useRef(new Map<ScreenId, ScreenKeys>())
   const overlayKeys = useRef<KeyHandler | null>(null)
 
   const setMemory = useCallback(
@@ -61,7 +70,8 @@ export function App() {
     [services.memory],
   )
   const setOverlay = useCallback((next: Overlay | null) => {
-    if (next?.kind !== overlayRef.current?.kind) overlayKeys.current = null
+    // A form keeps its keys while a confirmation it asked for is shown over it.
+    if (formOf(next) !== formOf(overlayRef.current)) overlayKeys.current = null
     overlayRef.current = next
     setOverlayState(next)
   }, [])
@@ -79,15 +89,13 @@ export function App() {
   const shell = useMemo<Shell>(
     () => ({
       prompt: (request) => setOverlay({kind: 'prompt', request, text: request.initial ?? '', error: null}),
-      confirm: (request) => setOverlay({kind: 'confirm', request}),
-      form: (render) => setOverlay({kind: 'form', render}),
       filter: () => setOverlay({kind: 'filter'}),
       notify: (text, tone) => notifyOn(memoryRef.current.screen, text, tone),
       goTo,
-      registerKeys: (screen, handler) => {
-        screenKeys.current.set(screen, handler)
+      registerKeys: (screen, keys) => {
+        screenKeys.current.set(screen, keys)
         return () => {
-          if (screenKeys.current.get(screen) === handler) screenKeys.current.delete(screen)
+          if (screenKeys.current.get(screen) === keys) screenKeys.current.delete(screen)
         }
       },
       overlayKeys,
@@ -113,19 +121,38 @@ export function App() {
     else if (text.trim()) notifyOn(memoryRef.current.screen, `No screen "${text.trim()}": try :inventory, :sessions, :costs or :quit.`, 'error')
   }
 
+  /**
+   * The one way into a dangerous action (the keymap flags it): the screen only says what to ask
+   * and what to run, and nothing runs until the confirmation is answered y.
+   */
+  const startDangerous = (screen: ScreenId, binding: Binding) => {
+    const plan = screenKeys.current.get(screen)?.onDangerous(binding)
+    if (!plan) return
+    if ('refuse' in plan) return notifyOn(screen, plan.refuse, 'error')
+    if ('confirm' in plan) return setOverlay({kind: 'confirm', request: plan.confirm, run: plan.run, form: null})
+    const form: FormOverlay = {kind: 'form', render: (closeForm) => plan.form(ask, closeForm)}
+    // Only while this form is the one on screen: a reply arriving after it was closed asks nothing.
+    const ask: AskConfirmation = (request, run) => {
+      if (overlayRef.current === form) setOverlay({kind: 'confirm', request, run, form})
+    }
+    setOverlay(form)
+  }
+
   useInput((input, key) => {
     // Ctrl-C quits from anywhere, also from inside a form or a prompt.
     if (chordMatches('ctrl+c', input, key)) return exit()
     const mode = overlayRef.current
     const screen = memoryRef.current.screen
     if (mode === null) {
-      const action = actionFor(screen, input, key)?.action
+      const binding = actionFor(screen, input, key)
+      if (binding?.dangerous) return startDangerous(screen, binding)
+      const action = binding?.action
       if (action === 'quit') return exit()
       if (action === 'help') return setOverlay({kind: 'help'})
       if (action === 'command') return setOverlay({kind: 'command', text: ''})
       if (action === 'screen.next') return goTo(SCREENS[(SCREENS.indexOf(screen) + 1) % SCREENS.length]!)
       if (action?.startsWith('screen.')) return goTo(action.slice(7) as ScreenId)
-      return screenKeys.current.get(screen)?.(input, key)
+      return screenKeys.current.get(screen)?.onKey(input, key)
     }
     if (mode.kind === 'help') {
       if (key.escape || input === '?' || input === 'q') close()
@@ -159,7 +186,13 @@ export function App() {
         else close()
       }
     }
-    if (mode.kind === 'confirm' || mode.kind === 'form') overlayKeys.current?.(input, key)
+    if (mode.kind === 'confirm') {
+      // Only y goes ahead; any other key backs out. Either way a form that asked is shown again.
+      setOverlay(mode.form)
+      if (input === 'y' || input === 'Y') mode.run()
+      return
+    }
+    if (mode.kind === 'form') overlayKeys.current?.(input, key)
   })
 
   // One line each for the status, the prompt or message, and the hints; the last terminal row
@@ -167,6 +200,7 @@ export function App() {
   const bodyHeight = Math.max(4, size.rows - 4)
   const width = size.columns
   const bodyHidden = overlay?.kind === 'help' || overlay?.kind === 'confirm' || overlay?.kind === 'form'
+  const form = formOf(overlay)
   const filterText = memory.screen === 'sessions' ? memory.sessions.text : memory.inventory.text
 
   return (
@@ -214,8 +248,13 @@ export function App() {
         {bodyHidden ? (
           <Box flexDirection="column" height={bodyHeight} overflow="hidden">
             {overlay.kind === 'help' ? <HelpView screen={memory.screen} height={bodyHeight} /> : null}
-            {overlay.kind === 'confirm' ? <ConfirmView request={overlay.request} onClose={close} height={bodyHeight} /> : null}
-            {overlay.kind === 'form' ? overlay.render(close) : null}
+            {/* In one place whether shown or under a confirmation, so the form keeps what was typed. */}
+            {form ? (
+              <Box display={overlay.kind === 'form' ? 'flex' : 'none'} flexDirection="column">
+                {form.render(close)}
+              </Box>
+            ) : null}
+            {overlay.kind === 'confirm' ? <ConfirmView request={overlay.request} height={bodyHeight} /> : null}
           </Box>
         ) : null}
         <Box height={1} width={width} overflow="hidden">

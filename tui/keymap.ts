@@ -1,7 +1,9 @@
 /**
  * The one keymap. Input handling, the hint bar and the help screen all read this table, so a
  * key cannot do one thing and be documented as another. Dangerous actions (they rent or end a
- * paid machine) are flagged here and always go through a confirmation.
+ * paid machine) are flagged here, and the flag alone is what puts them behind a confirmation:
+ * the dispatcher (app.tsx) never hands such a key to a screen's key handler, only asks the
+ * screen what to confirm and runs it on y.
  */
 export const SCREENS = ['inventory', 'sessions', 'costs'] as const
 export type ScreenId = (typeof SCREENS)[number]
@@ -56,7 +58,7 @@ export interface Binding {
   /** The hint bar's word; bindings without one appear only in the help screen. */
   hint?: string
   description: string
-  /** Rents or ends a paid machine: confirmed before anything is sent. */
+  /** Rents or ends a paid machine: confirmed by the dispatcher before anything is sent. */
   dangerous?: boolean
 }
 

@@ -1,28 +1,20 @@
 import {Box, Text} from 'ink'
 
-import {useOverlayKeys} from '../shell.js'
+import type {ConfirmRequest} from '../confirm-request.js'
 
-export interface ConfirmRequest {
-  title: string
-  lines: readonly string[]
-  /** What pressing y does, e.g. "Rent it". */
-  yes: string
-  onYes(): void
-}
-
-/** A dangerous action's last stop: only y goes ahead; n, Esc or anything else backs out. */
-export function ConfirmView({request, onClose, height}: {request: ConfirmRequest; onClose(): void; height: number}) {
-  useOverlayKeys((input) => {
-    onClose()
-    if (input === 'y' || input === 'Y') request.onYes()
-  })
+/**
+ * A dangerous action's last stop: only y goes ahead; n, Esc or anything else backs out. It only
+ * shows the question: the dispatcher (app.tsx) reads the answer and runs the action.
+ */
+export function ConfirmView({request, height}: {request: ConfirmRequest; height: number}) {
   return (
     <Box flexDirection="column" height={height} borderStyle="round" borderColor="red" paddingX={1}>
       <Text bold color="red">
         {request.title}
       </Text>
       {request.lines.map((line, i) => (
-        <Text key={i} wrap="truncate">
+        // Wrapped, not cut: a confirmation must say everything it promises (the expected cost).
+        <Text key={i} wrap="wrap">
           {line}
         </Text>
       ))}
@@ -33,7 +25,7 @@ export function ConfirmView({request, onClose, height}: {request: ConfirmRequest
         </Text>
         {` ${request.yes}   `}
         <Text bold>n</Text>
-        {' / esc  cancel'}
+        {` / esc  ${request.no ?? 'cancel'}`}
       </Text>
     </Box>
   )

@@ -10,23 +10,25 @@ import {offerDtoPriceForDisk} from '../../src/core/offer-quote.js'
 import {errorText} from '../model/error-text.js'
 import {checkProvisionForm, expectedCost, type ProvisionFields} from '../model/provision-fields.js'
 import {useServices} from '../services.js'
-import {useOverlayKeys, useShell} from '../shell.js'
+import {useOverlayKeys, useShell, type AskConfirmation} from '../shell.js'
 import {fit} from './fit.js'
 
-type Step = {kind: 'edit'} | {kind: 'confirm'; budget: string | null} | {kind: 'sending'}
+type Step = 'edit' | 'sending'
 
 export interface ProvisionFormProps {
   offer: OfferDto
+  /** The dashboard's confirmation: the only way this form sends anything. */
+  ask: AskConfirmation
   onClose(): void
   onProvisioned(sessionId: string): void
 }
 
 /**
- * Renting an offer: consumer, hours, disk and registered keys, then a confirmation with the
- * reservation's expected cost. One idempotency key per set of values, kept across retries, so a
- * reply lost on the way back can never rent a second machine.
+ * Renting an offer: consumer, hours, disk and registered keys, then the dashboard's confirmation
+ * with the reservation's expected cost. One idempotency key per set of values, kept across
+ * retries, so a reply lost on the way back can never rent a second machine.
  */
-export function ProvisionForm({offer, onClose, onProvisioned}: ProvisionFormProps) {
+export function ProvisionForm({offer, ask, onClose, onProvisioned}: ProvisionFormProps) {
   const services = useServices()
   const shell = useShell()
   const [fields, setFields] = useState<ProvisionFields>({consumer: services.defaultConsumer, hours: '1', disk: '50', keyIds: []})
@@ -37,7 +39,7 @@ export function ProvisionForm({offer, onClose, onProvisioned}: ProvisionFormProp
     focusRef.current = next
     setFocusState(next)
   }
-  const [step, setStep] = useState<Step>({kind: 'edit'})
+  const [step, setStep] = useState<Step>('edit')
   const [error, setError] = useState<string | null>(null)
   const [keys, setKeys] = useState<readonly SshKeyDto[] | null>(null)
   const idempotency = useRef<{key: string; values: string} | null>(null)
@@ -54,6 +56,18 @@ export function ProvisionForm({offer, onClose, onProvisioned}: ProvisionFormProp
   const rows = 3 + (keys?.length ?? 0)
   const textFieldAt = (f: number) => (f === 0 ? 'consumer' : f === 1 ? 'hours' : f === 2 ? 'disk' : null)
 
+  const title = `Rent ${offer.gpu_count}x ${offer.gpu_type} ${offer.vram_gb} GB · ${offer.provider} · ${offer.location || '-'} · ${formatHourly(offer.price_per_hour_micro_usd)}`
+  /** What the confirmation says, and the form shows while the daemon reserves it. */
+  const summary = (values: ProvisionFields): string[] => {
+    const hours = Number(values.hours)
+    // The listed price is for the default disk; the session pays for the disk asked for.
+    const hourly = offerDtoPriceForDisk(offer, Number(values.disk))
+    return [
+      title,
+      `Offer ${offer.id} for consumer ${values.consumer}, ${hours} h reserved, ${values.disk} GB disk${values.keyIds.length ? `, keys ${values.keyIds.join(', ')}` : ''}`,
+      `Expected cost of the reservation: ${formatCost(expectedCost(hourly, hours))} (${hours} h × ${formatHourly(hourly)} with ${values.disk} GB disk); releasing early costs less.`,
+    ]
+  }
   const review = async () => {
     const problem = checkProvisionForm(fields)
     if (problem) return setError(problem)
@@ -65,24 +79,29 @@ export function ProvisionForm({offer, onClose, onProvisioned}: ProvisionFormProp
     } catch (err) {
       if (!(err instanceof ApiError && err.status === 404)) budget = `Budget unknown: ${errorText(err)}`
     }
-    setStep({kind: 'confirm', budget})
+    // What is sent is what was confirmed, whatever the form holds by the time y is pressed.
+    const terms = fields
+    ask(
+      {title: 'Rent this machine? It is billed per second until released.', lines: [...summary(terms), ...(budget ? [budget] : [])], yes: 'rent it', no: 'back to the form'},
+      () => void send(terms),
+    )
   }
 
-  const send = async () => {
-    setStep({kind: 'sending'})
-    const values = JSON.stringify(fields)
+  const send = async (terms: ProvisionFields) => {
+    setStep('sending')
+    const values = JSON.stringify(terms)
     if (idempotency.current?.values !== values) idempotency.current = {key: services.newIdempotencyKey(), values}
     try {
       const {session} = await provisionSession(
         services.client,
         {
           idempotencyKey: idempotency.current.key,
-          consumer_id: fields.consumer,
+          consumer_id: terms.consumer,
           offer_id: offer.id,
           workload_type: 'ssh',
-          reservation_hours: Number(fields.hours),
-          disk_gb: Number(fields.disk),
-          ...(fields.keyIds.length ? {ssh_key_ids: [...fields.keyIds]} : {}),
+          reservation_hours: Number(terms.hours),
+          disk_gb: Number(terms.disk),
+          ...(terms.keyIds.length ? {ssh_key_ids: [...terms.keyIds]} : {}),
         },
         {paths: services.paths},
       )
@@ -91,17 +110,12 @@ export function ProvisionForm({offer, onClose, onProvisioned}: ProvisionFormProp
       onProvisioned(session.id)
     } catch (err) {
       setError(errorText(err))
-      setStep({kind: 'edit'})
+      setStep('edit')
     }
   }
 
   useOverlayKeys((input, key) => {
-    if (step.kind === 'sending') return
-    if (step.kind === 'confirm') {
-      if (input === 'y' || input === 'Y') void send()
-      else setStep({kind: 'edit'})
-      return
-    }
+    if (step === 'sending') return
     if (key.escape) return onClose()
     if (key.return) return void review()
     if (key.upArrow || (key.tab && key.shift)) return setFocus((focusRef.current + rows - 1) % rows)
@@ -120,33 +134,19 @@ export function ProvisionForm({offer, onClose, onProvisioned}: ProvisionFormProp
     }
   })
 
-  const title = `Rent ${offer.gpu_count}x ${offer.gpu_type} ${offer.vram_gb} GB · ${offer.provider} · ${offer.location || '-'} · ${formatHourly(offer.price_per_hour_micro_usd)}`
-  if (step.kind !== 'edit') {
-    const hours = Number(fields.hours)
-    // The listed price is for the default disk; the session pays for the disk asked for.
-    const hourly = offerDtoPriceForDisk(offer, Number(fields.disk))
+  if (step === 'sending') {
     return (
       <Box flexDirection="column" borderStyle="round" borderColor="red" paddingX={1}>
         <Text bold color="red">
-          {step.kind === 'sending' ? 'Renting… the daemon is reserving the instance' : 'Rent this machine? It is billed per second until released.'}
+          Renting… the daemon is reserving the instance
         </Text>
-        <Text wrap="truncate">{title}</Text>
-        <Text>{`Offer ${offer.id} for consumer ${fields.consumer}, ${hours} h reserved, ${fields.disk} GB disk${fields.keyIds.length ? `, keys ${fields.keyIds.join(', ')}` : ''}`}</Text>
-        <Text bold>{`Expected cost of the reservation: ${formatCost(expectedCost(hourly, hours))} (${hours} h × ${formatHourly(hourly)} with ${fields.disk} GB disk); releasing early costs less.`}</Text>
-        {step.kind === 'confirm' && step.budget ? <Text dimColor>{step.budget}</Text> : null}
-        <Text> </Text>
-        {step.kind === 'confirm' ? (
-          <Text>
-            <Text bold color="red">
-              y
-            </Text>
-            {' rent it   '}
-            <Text bold>any other key</Text>
-            {' back to the form'}
+        {summary(fields).map((line, i) => (
+          <Text key={i} wrap={i === 0 ? 'truncate' : 'wrap'}>
+            {line}
           </Text>
-        ) : (
-          <Text dimColor>One idempotency key covers this request: a retry cannot rent a second machine.</Text>
-        )}
+        ))}
+        <Text> </Text>
+        <Text dimColor>One idempotency key covers this request: a retry cannot rent a second machine.</Text>
       </Box>
     )
   }

@@ -13,7 +13,7 @@ import {MOVEMENTS, moveSelection} from '../model/list-navigation.js'
 import type {OfferSort} from '../model/offer-index.js'
 import {QUICK_FILTER_PROMPTS, applyQuickFilter, describeQuickFilters, type QuickFilterId} from '../model/quick-filters.js'
 import {useServices} from '../services.js'
-import {useScreenKeys, useShell} from '../shell.js'
+import {useScreenKeys, useShell, type DangerousPlan} from '../shell.js'
 import {sortLabel, toggleSort, type InventoryQuery} from './inventory-state.js'
 
 /**
@@ -125,11 +125,15 @@ export function InventoryScreen(props: InventoryScreenProps) {
           return askQuick('gpus')
         case 'quick.clear':
           return props.onQuery((q) => ({...q, quick: {}}))
-        case 'provision':
-          if (!offer) return shell.notify('No offer selected: clear the filter (esc) or wait for the market to load.', 'error')
-          return shell.form((close) => <ProvisionForm offer={offer} onClose={close} onProvisioned={props.onProvisioned} />)
       }
-  })
+    },
+    // Renting: the form gathers the terms, and the dashboard asks before anything is sent.
+    (binding): DangerousPlan | undefined => {
+      if (binding.action !== 'provision') return undefined
+      if (!offer) return {refuse: 'No offer selected: clear the filter (esc) or wait for the market to load.'}
+      return {form: (ask, close) => <ProvisionForm offer={offer} ask={ask} onClose={close} onProvisioned={props.onProvisioned} />}
+    },
+  )
 
   const quick = describeQuickFilters(query.quick)
   const loading = market.loading ? `  loading ${market.loadedSoFar.toLocaleString('en-US')}/${market.total.toLocaleString('en-US')}…` : ''

@@ -13,7 +13,7 @@ import {errorText} from '../model/error-text.js'
 import {MOVEMENTS, moveSelection} from '../model/list-navigation.js'
 import {SESSION_BROWSER_COLUMNS, SESSION_STATUS_COLORS, costSoFar, isEnded, sessionMatches} from '../model/session-rows.js'
 import {useServices} from '../services.js'
-import {useScreenKeys, useShell} from '../shell.js'
+import {useScreenKeys, useShell, type DangerousPlan} from '../shell.js'
 
 /**
  * Width and how long each column survives a narrow terminal (1 longest). At 80 columns a
@@ -103,12 +103,10 @@ export function SessionsScreen(props: SessionsScreenProps) {
       if (action === 'refresh') return list.refresh()
       if (action === 'toggleEnded') return props.onShowEnded(!props.showEnded)
       if (!session) {
-        if (['connect', 'copySsh', 'extend', 'done', 'shutdown'].includes(action)) shell.notify('No session selected.', 'error')
+        if (['connect', 'copySsh', 'extend'].includes(action)) shell.notify('No session selected.', 'error')
         return
       }
       const id = session.id
-      // The session acted on stays listed (and selected) while it stops, even with ended ones hidden.
-      if (action === 'done' || action === 'shutdown') props.onSelect(id)
       switch (action) {
         case 'connect':
           return void planSshConnect(services.client, id, services.paths, {}).then(
@@ -144,33 +142,49 @@ export function SessionsScreen(props: SessionsScreenProps) {
             },
           })
         }
-        case 'done':
-          return shell.confirm({
-            title: `Release ${id}?`,
-            lines: [
-              `${session.gpu_count}x ${session.gpu_type} on ${session.provider}, ${session.status}, ${formatCost(costSoFar(session, now))} so far.`,
-              'The instance is destroyed (verified with the provider) and its costs close. Files on it are lost.',
-            ],
-            yes: 'release it',
-            onYes: () =>
-              void act(`Releasing ${id}`, async () => {
-                await services.client.sessions.done(id, {idempotencyKey: services.newIdempotencyKey()})
-                return `${id} is being released; its state follows here.`
-              }),
-          })
-        case 'shutdown':
-          return shell.confirm({
-            title: `Force shutdown of ${id} now?`,
-            lines: [`Destroys the instance at once, whatever runs on it. ${session.gpu_count}x ${session.gpu_type} on ${session.provider}.`],
-            yes: 'destroy it',
-            onYes: () =>
-              void act(`Shutting down ${id}`, async () => {
-                await services.client.sessions.shutdown(id, {idempotencyKey: services.newIdempotencyKey()})
-                return `${id} is being destroyed.`
-              }),
-          })
       }
-  })
+    },
+    // Ending a machine: what to ask and what to send once the dashboard has had a yes.
+    (binding): DangerousPlan | undefined => {
+      if (!session) return {refuse: 'No session selected.'}
+      const id = session.id
+      const end = (what: string, send: () => Promise<string>) => () => {
+        // The session acted on stays listed (and selected) while it stops, even with ended ones hidden.
+        props.onSelect(id)
+        void act(what, send)
+      }
+      switch (binding.action) {
+        case 'done':
+          return {
+            confirm: {
+              title: `Release ${id}?`,
+              lines: [
+                `${session.gpu_count}x ${session.gpu_type} on ${session.provider}, ${session.status}, ${formatCost(costSoFar(session, now))} so far.`,
+                'The instance is destroyed (verified with the provider) and its costs close. Files on it are lost.',
+              ],
+              yes: 'release it',
+            },
+            run: end(`Releasing ${id}`, async () => {
+              await services.client.sessions.done(id, {idempotencyKey: services.newIdempotencyKey()})
+              return `${id} is being released; its state follows here.`
+            }),
+          }
+        case 'shutdown':
+          return {
+            confirm: {
+              title: `Force shutdown of ${id} now?`,
+              lines: [`Destroys the instance at once, whatever runs on it. ${session.gpu_count}x ${session.gpu_type} on ${session.provider}.`],
+              yes: 'destroy it',
+            },
+            run: end(`Shutting down ${id}`, async () => {
+              await services.client.sessions.shutdown(id, {idempotencyKey: services.newIdempotencyKey()})
+              return `${id} is being destroyed.`
+            }),
+          }
+      }
+      return undefined
+    },
+  )
 
   const running = rows.filter((s) => s.status === 'running')
   const burn = running.reduce((sum, s) => sum + s.price_per_hour_micro_usd, 0)

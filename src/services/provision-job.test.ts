@@ -1,0 +1,412 @@
+import Database from 'better-sqlite3'
+import {afterEach, beforeEach, describe, expect, it, vi} from 'vitest'
+
+import {instanceLabel} from '../core/instance-label.js'
+import type {Offer} from '../core/offer.js'
+import {priceForDisk} from '../core/offer-quote.js'
+import {MAX_OFFER_ATTEMPTS} from '../core/provisioning-spec.js'
+import {InsufficientCreditError} from '../providers/errors.js'
+import type {ProviderAdapter} from '../providers/provider.js'
+import {simControl} from '../sim/control/control-client.js'
+import type {Job, JobKind} from '../store/jobs-repo.js'
+import type {StoredSession} from '../store/sessions-repo.js'
+import {Store} from '../store/store.js'
+import {startServiceHarness, type ServiceHarness} from '../../test/support/service-context.js'
+import type {ServiceContext} from './context.js'
+import {CRASH_POINTS, type CrashPoint} from './crash-points.js'
+import {runProvisionStep, type JobOutcome} from './provision-job.js'
+import {runReleaseStep} from './release-job.js'
+import {createSession, createSessionBySpec, releaseSession, type CreateSessionInput, type RenderCreated} from './session-service.js'
+import {runSettleStep} from './settle-job.js'
+
+type SimInstance = {id: number; label: string | null; sim: {destroyed_at: number | null; attached_keys: number}}
+
+const HANDLERS: Record<JobKind, (ctx: ServiceContext, job: Job) => Promise<JobOutcome>> = {
+  provision: runProvisionStep,
+  release: runReleaseStep,
+  settle: runSettleStep,
+}
+
+const render: RenderCreated = ({session}) => ({statusCode: 201, body: {session_id: session.id}})
+
+/**
+ * The provisioner, one step at a time, against a simulated Vast.ai on loopback (real HTTP, real
+ * SSH) and a real SQLite store, on one manual clock: each step starts from what the store says,
+ * as it would after a restart, and the clock moves only when a step asked to be run later.
+ */
+describe('provision job', () => {
+  let h: ServiceHarness
+  let ctx: ServiceContext
+  let market: Offer[]
+  const reopened: Store[] = []
+
+  const simInstances = async () => (await simControl<{instances: SimInstance[]}>(h.vast.url, 'GET', '/_sim/instances')).instances
+  const instancesOf = async (sessionId: string) => (await simInstances()).filter((i) => i.label === instanceLabel(ctx.deploymentId, sessionId))
+  const createRequests = async () =>
+    (await simControl<{requests: {method: string; path: string}[]}>(h.vast.url, 'GET', '/_sim/requests?path_prefix=/api/v0/asks/')).requests.filter((r) => r.method === 'PUT')
+  const session = (id: string) => ctx.store.sessions.get(id)!
+  const events = (id: string) => ctx.store.events.listAfter(id)
+
+  /** Offers as the refresh worker would have stored them: the simulator's market, read through the adapter. */
+  const offerFor = (n = 0) => market.filter((o) => o.gpuCount === 1)[n]!
+
+  const request = (over: Partial<CreateSessionInput> = {}): CreateSessionInput => ({
+    consumerId: 'team',
+    offerId: offerFor().id,
+    workloadType: 'ssh',
+    reservationHours: 2,
+    idleThresholdMinutes: 0,
+    storagePolicy: 'destroy',
+    diskGb: 50,
+    templateHashId: null,
+    sshPublicKey: null,
+    sshKeyIds: [],
+    hardMaxOverride: false,
+    ...over,
+  })
+  const newSession = (over: Partial<CreateSessionInput> = {}, key = `key-${Math.random()}`) =>
+    (createSession(ctx, request(over), key, request(over), render).body as {session_id: string}).session_id
+
+  /** The session's provision job as the runner would hand it over (claimed, one attempt more). */
+  const claim = (id: string, kind: JobKind = 'provision'): Job => {
+    const open = ctx.store.jobs.openFor(id, kind)[0]
+    if (!open) throw new Error(`no open ${kind} job for ${id}`)
+    ctx.store.jobs.reschedule(open.id, ctx.clock.now(), ctx.clock.now())
+    return ctx.store.jobs.claimNext(ctx.clock.now(), ctx.timings.jobLeaseMs)!
+  }
+  /** One step of the session's provision job, its outcome written back as the runner does. */
+  const step = async (id: string): Promise<JobOutcome> => {
+    const job = claim(id)
+    const outcome = await runProvisionStep(ctx, job)
+    settleJob(job, outcome)
+    return outcome
+  }
+  const settleJob = (job: Job, outcome: JobOutcome) => {
+    const now = ctx.clock.now()
+    if (outcome.done) ctx.store.jobs.complete(job.id, now)
+    else ctx.store.jobs.reschedule(job.id, now + outcome.retryInMs, now, outcome.error ?? null)
+  }
+  /**
+   * Runs whatever jobs are due, moving the clock to the next one when none is, until `done`
+   * holds for the session; a bounded number of steps, never a wait.
+   */
+  const drive = async (id: string, done: (s: StoredSession) => boolean, maxSteps = 60): Promise<StoredSession> => {
+    for (let i = 0; i < maxSteps; i++) {
+      if (done(session(id))) return session(id)
+      const job = ctx.store.jobs.claimNext(ctx.clock.now(), ctx.timings.jobLeaseMs)
+      if (!job) {
+        const next = ctx.store.jobs.nextRunAt()
+        if (next === null) break
+        h.clock.set(Math.max(next, ctx.clock.now() + 1))
+        continue
+      }
+      settleJob(job, await HANDLERS[job.kind](ctx, job))
+    }
+    throw new Error(`${id} did not get there: ${JSON.stringify(session(id))}`)
+  }
+
+  /** A provider that behaves as the simulator's adapter except where a test says otherwise. */
+  const withAdapter = (override: (real: ProviderAdapter) => Partial<ProviderAdapter>) => {
+    const real = h.ctx.providers.get('vastai')
+    const adapter: ProviderAdapter = {
+      name: real.name,
+      capabilities: real.capabilities,
+      searchOffers: (query, options) => real.searchOffers(query, options),
+      createInstance: (request, options) => real.createInstance(request, options),
+      getInstance: (id, options) => real.getInstance(id, options),
+      listInstances: (filter, options) => real.listInstances(filter, options),
+      destroyInstance: (id, options) => real.destroyInstance(id, options),
+      attachSshKeys: (id, keys, options) => real.attachSshKeys!(id, keys, options),
+      instanceCharge: (id, span, options) => real.instanceCharge!(id, span, options),
+      ...override(real),
+    }
+    h.ctx.providers.register('vastai', {baseUrl: h.vast.url, adapter})
+  }
+
+  beforeEach(async () => {
+    h = await startServiceHarness()
+    ctx = h.ctx
+    market = (await ctx.providers.get('vastai').searchOffers({gpuType: 'RTX 4090'})).sort((a, b) => a.pricePerHour - b.pricePerHour)
+    ctx.store.offers.upsertMany(market)
+    await simControl(h.vast.url, 'DELETE', '/_sim/requests')
+  })
+  afterEach(async () => {
+    delete process.env.GPU_SHOPPER_CRASH_AT
+    vi.restoreAllMocks()
+    for (const store of reopened.splice(0)) store.close()
+    await h.close()
+  })
+
+  it('takes a session from pending to running: one create, labelled, with every key; SSH verified; the reservation counted from the start', async () => {
+    const id = newSession({diskGb: 200})
+    const quoted = session(id).pricePerHour
+    expect(quoted).toBe(priceForDisk(offerFor(), 200))
+
+    // When the first step runs, Then the instance is rented once, under the session's label, and polled
+    const first = await step(id)
+    expect(first).toEqual({done: false, retryInMs: ctx.timings.pollIntervalMs})
+    const rented = session(id)
+    expect(rented).toMatchObject({status: 'provisioning', createAttemptedAt: h.clock.now()})
+    expect(rented.providerInstanceId).toMatch(/^\d+$/)
+    const [instance, ...others] = await instancesOf(id)
+    expect(others).toEqual([])
+    expect(String(instance!.id)).toBe(rented.providerInstanceId)
+    // The session's own key and the daemon's, to verify access with
+    expect(instance!.sim.attached_keys).toBe(2)
+
+    // When the instance comes up, Then SSH is verified and the session runs from then
+    const running = await drive(id, (s) => s.status === 'running')
+    expect(running).toMatchObject({startedAt: h.clock.now(), expiresAt: h.clock.now() + 2 * 3_600_000, sshUser: 'root'})
+    expect(running.sshHostKeyFingerprint).toMatch(/^SHA256:/)
+    expect(events(id).filter((e) => e.toStatus).map((e) => e.toStatus)).toEqual(['pending', 'provisioning', 'running'])
+    expect(await createRequests()).toHaveLength(1)
+    expect(ctx.store.jobs.openFor(id, 'provision')).toEqual([])
+    // It runs at the price the provider bills, which is the price quoted for the disk asked for
+    const billing = ctx.store.billing.get(id)!
+    expect(running.pricePerHour).toBe(billing.computePerHour + billing.storagePerHour)
+    expect(running.pricePerHour).toBe(quoted)
+  })
+
+  it('commits the create attempt to disk before the provider is called', async () => {
+    const id = newSession()
+    let seenFromAnotherConnection: unknown
+    withAdapter((real) => ({
+      createInstance: async (request, options) => {
+        // Another connection sees only what was committed: what a crash right now would leave.
+        const other = new Database(ctx.store.db.name, {readonly: true})
+        seenFromAnotherConnection = other.prepare('SELECT status, create_attempted_at AS attempted, provider_instance_id AS instance FROM sessions WHERE id = ?').get(id)
+        other.close()
+        return real.createInstance(request, options)
+      },
+    }))
+    await step(id)
+    expect(seenFromAnotherConnection).toEqual({status: 'provisioning', attempted: h.clock.now(), instance: null})
+  })
+
+  it('adopts the instance a create made when its reply was lost, and never rents a second one', async () => {
+    // Given a create that lands at the provider but whose reply is lost, and a list that lags a minute
+    await simControl(h.vast.url, 'POST', '/_sim/config', {list_lag_ms: 60_000})
+    await simControl(h.vast.url, 'POST', '/_sim/faults', {rate: 1, kinds: ['500_after'], paths: ['/api/v0/asks/'], count: 1})
+    const id = newSession()
+
+    const lost = await step(id)
+    expect(lost).toMatchObject({done: false, error: expect.stringMatching(/500/)})
+    expect(session(id)).toMatchObject({providerInstanceId: null, createAttemptedAt: h.clock.now()})
+    expect(events(id).at(-1)).toMatchObject({type: 'retry'})
+
+    // When it is retried while the label is not listed yet, Then it waits instead of renting again
+    h.clock.advance(10_000)
+    const waiting = await step(id)
+    expect(waiting).toMatchObject({done: false})
+    expect(waiting.done === false && waiting.retryInMs).toBeLessThanOrEqual(10_000)
+    expect(events(id).at(-1)!.message).toMatch(/earlier create may still appear/)
+    expect(await createRequests()).toHaveLength(1)
+
+    // When the label is listed, Then that instance is adopted, and the session comes up on it
+    const running = await drive(id, (s) => s.status === 'running')
+    const instances = await instancesOf(id)
+    expect(instances.map((i) => String(i.id))).toEqual([running.providerInstanceId])
+    expect(await createRequests()).toHaveLength(1)
+    expect(events(id).some((e) => /adopted instance/.test(e.message))).toBe(true)
+    // The create died before attaching the keys: SSH refused them, and they were attached again
+    expect(events(id).some((e) => /SSH keys attached again/.test(e.message))).toBe(true)
+  })
+
+  it('rents again after a create that never reached the provider, but only once the doubt window has passed', async () => {
+    await simControl(h.vast.url, 'POST', '/_sim/faults', {rate: 1, kinds: ['500'], paths: ['/api/v0/asks/'], count: 1})
+    const id = newSession()
+    await step(id)
+    expect(await instancesOf(id)).toEqual([])
+
+    h.clock.advance(ctx.timings.createDoubtMs - 1)
+    await step(id)
+    expect((await createRequests()).length).toBe(1)
+
+    h.clock.advance(1)
+    await step(id)
+    expect((await instancesOf(id)).map((i) => String(i.id))).toEqual([session(id).providerInstanceId])
+    expect((await createRequests()).length).toBe(2)
+  })
+
+  describe('resumes after the daemon dies at each crash point, with exactly one instance', () => {
+    class Killed extends Error {}
+    /**
+     * Makes `crashPoint(point)` behave as the SIGKILL it sends: the store takes no more writes
+     * from this "process". The step then fails however it fails; what is on disk is what a real
+     * kill leaves.
+     */
+    const dieAt = (point: CrashPoint) => {
+      process.env.GPU_SHOPPER_CRASH_AT = point
+      const killed = {at: null as CrashPoint | null}
+      vi.spyOn(process.stderr, 'write').mockImplementation(() => true)
+      vi.spyOn(process, 'kill').mockImplementation((pid, signal) => {
+        if (pid !== process.pid || signal !== 'SIGKILL') throw new Error(`unexpected kill(${pid}, ${String(signal)})`)
+        killed.at = point
+        ctx.store.db.close()
+        throw new Killed(point)
+      })
+      return killed
+    }
+    /** The next daemon: the same database file, its leases handed back as at start-up. */
+    const restart = () => {
+      delete process.env.GPU_SHOPPER_CRASH_AT
+      vi.restoreAllMocks()
+      const store = Store.open(ctx.store.db.name)
+      reopened.push(store)
+      ctx = {...ctx, store}
+      store.jobs.releaseAllLeases(ctx.clock.now())
+    }
+
+    const provisioningPoints = CRASH_POINTS.filter((p) => !['after-destroy-call', 'before-mark-stopped'].includes(p))
+    it('covers every crash point on the way up', () => {
+      expect(provisioningPoints).toEqual(['after-intent-commit', 'after-provider-create', 'before-record-provider-id', 'after-record-provider-id', 'during-ssh-verify'])
+    })
+
+    for (const point of provisioningPoints) {
+      it(point, async () => {
+        const killed = dieAt(point)
+        let id: string | undefined
+        try {
+          id = newSession({}, 'client-key')
+          await drive(id, (s) => s.status === 'running')
+        } catch {
+          // The "process" died: whatever the step was doing stopped there.
+        }
+        expect(killed.at).toBe(point)
+
+        restart()
+        // A client whose reply was lost retries with its key and gets the session recorded before the crash
+        id = newSession({}, 'client-key')
+        const running = await drive(id, (s) => s.status === 'running')
+        expect((await instancesOf(id)).map((i) => String(i.id))).toEqual([running.providerInstanceId])
+        expect(await createRequests()).toHaveLength(1)
+        expect(ctx.store.sessions.list({limit: 10}).total).toBe(1)
+      })
+    }
+  })
+
+  describe('when the provider refuses the create', () => {
+    it('fails the session with the reason, saying no instance was created, and queues nothing to destroy', async () => {
+      withAdapter(() => ({
+        createInstance: () => Promise.reject(new InsufficientCreditError('vastai', 'vastai: the account has $0.00 of credit; no instance was created')),
+      }))
+      const id = newSession()
+      expect(await step(id)).toEqual({done: true})
+      expect(session(id)).toMatchObject({status: 'failed', stoppedAt: h.clock.now(), providerInstanceId: null})
+      // Said once, though the adapter already said it
+      expect(session(id).failureReason).toBe('provider_error: vastai: the account has $0.00 of credit; no instance was created')
+      expect(ctx.store.jobs.openFor(id, 'release')).toEqual([])
+    })
+
+    it('fails a session that named a gone offer, and takes the offer off the market', async () => {
+      const offer = offerFor()
+      await simControl(h.vast.url, 'DELETE', `/_sim/offers/${offer.providerId}`)
+      const id = newSession()
+      expect(await step(id)).toEqual({done: true})
+      expect(session(id).failureReason).toMatch(/^stale_inventory: offer .* is no longer available at vastai; no instance was created$/)
+      expect(ctx.store.offers.get(offer.id)!.available).toBe(false)
+      expect(await simInstances()).toEqual([])
+    })
+
+    it('moves a session made from a spec to the next best offer, repriced for its disk, up to the attempt limit', async () => {
+      const byspec = () => {
+        const spec = {gpuType: 'RTX 4090', gpuCount: 1, region: null, maxPricePerHour: null, minReliability: 0}
+        const {offerId: _offerId, ...rest} = request({diskGb: 120})
+        return (createSessionBySpec(ctx, spec, rest, undefined, {spec}, render).body as {session_id: string}).session_id
+      }
+      const id = byspec()
+      const tried = [session(id).offerId]
+      await simControl(h.vast.url, 'DELETE', `/_sim/offers/${offerFor().providerId}`)
+
+      expect(await step(id)).toEqual({done: false, retryInMs: 0})
+      const moved = session(id)
+      const next = ctx.store.offers.get(moved.offerId)!
+      expect(moved).toMatchObject({status: 'provisioning', offerAttempts: 2, createAttemptedAt: null, providerInstanceId: null})
+      expect(moved.offerId).not.toBe(tried[0])
+      expect(moved.pricePerHour).toBe(priceForDisk(next, 120))
+      expect(events(id).at(-1)).toMatchObject({type: 'failover'})
+
+      // When every next offer is gone too, Then it gives up after MAX_OFFER_ATTEMPTS
+      for (let attempt = 2; attempt <= MAX_OFFER_ATTEMPTS; attempt++) {
+        tried.push(session(id).offerId)
+        await simControl(h.vast.url, 'DELETE', `/_sim/offers/${session(id).offerProviderId}`)
+        await step(id)
+      }
+      expect(session(id)).toMatchObject({status: 'failed', offerAttempts: MAX_OFFER_ATTEMPTS})
+      expect(session(id).failureReason).toMatch(new RegExp(`${MAX_OFFER_ATTEMPTS} offers were tried; no instance was created`))
+      expect(new Set(tried).size).toBe(MAX_OFFER_ATTEMPTS)
+      expect(await simInstances()).toEqual([])
+    })
+
+    it('records an instance that was created but could not be set up, fails the session and destroys the instance', async () => {
+      // Attaching the keys fails however often it is retried
+      await simControl(h.vast.url, 'POST', '/_sim/faults', {rate: 1, kinds: ['500'], paths: ['/api/v0/instances/'], count: 20})
+      const id = newSession()
+      expect(await step(id)).toEqual({done: true})
+      await simControl(h.vast.url, 'DELETE', '/_sim/faults')
+      const failed = session(id)
+      expect(failed).toMatchObject({status: 'failed', stoppedAt: null})
+      expect(failed.providerInstanceId).toMatch(/^\d+$/)
+      expect(failed.failureReason).toMatch(/^provider_error: .*attaching an SSH key failed/)
+
+      const stopped = await drive(id, (s) => s.stoppedAt !== null)
+      expect(stopped.status).toBe('failed')
+      expect((await instancesOf(id)).map((i) => i.sim.destroyed_at !== null)).toEqual([true])
+    })
+  })
+
+  it('destroys a box that is not what was listed before anyone uses it (the listing gate)', async () => {
+    const id = newSession()
+    await step(id)
+    const instanceId = Number(session(id).providerInstanceId)
+    await simControl(h.vast.url, 'POST', '/_sim/gpu-report', {instance_id: instanceId, gpu_name: 'RTX 3090'})
+
+    const failed = await drive(id, (s) => s.status === 'failed')
+    expect(failed.failureReason).toMatch(/^listing_mismatch: .*RTX 3090.*the instance is destroyed/)
+    expect(failed.startedAt).toBeNull()
+    expect(ctx.store.jobs.openFor(id, 'release')).toHaveLength(1)
+
+    await drive(id, (s) => s.stoppedAt !== null)
+    expect((await instancesOf(id)).map((i) => i.sim.destroyed_at !== null)).toEqual([true])
+    expect(events(id).some((e) => e.toStatus === 'running')).toBe(false)
+  })
+
+  it('gives up on an instance that does not come up in time, and destroys it', async () => {
+    await simControl(h.vast.url, 'POST', '/_sim/config', {timings: {loading_ms: 60 * 60_000}})
+    const id = newSession()
+    await step(id)
+    h.clock.advance(ctx.timings.provisionTimeoutMs + 1)
+    expect(await step(id)).toEqual({done: true})
+    expect(session(id)).toMatchObject({status: 'failed', failureReason: 'provisioning timed out after 15 min'})
+    await drive(id, (s) => s.stoppedAt !== null)
+    expect((await instancesOf(id)).map((i) => i.sim.destroyed_at !== null)).toEqual([true])
+  })
+
+  it('records an instance whose create finished after the session was released, and queues its destruction', async () => {
+    const id = newSession()
+    withAdapter((real) => ({
+      createInstance: async (request, options) => {
+        const created = await real.createInstance(request, options)
+        // The user released the session while the create was on its way
+        releaseSession(ctx, id, {actor: 'test', message: 'done'})
+        return created
+      },
+    }))
+    expect(await step(id)).toEqual({done: true})
+    expect(session(id).status).toBe('stopping')
+    expect(session(id).providerInstanceId).toMatch(/^\d+$/)
+    expect(ctx.store.jobs.openFor(id, 'release')).toHaveLength(1)
+
+    const stopped = await drive(id, (s) => s.status === 'stopped')
+    expect(stopped.stoppedAt).not.toBeNull()
+    expect((await instancesOf(id)).map((i) => i.sim.destroyed_at !== null)).toEqual([true])
+  })
+
+  it('does nothing for a session that was released before its first step', async () => {
+    const id = newSession()
+    releaseSession(ctx, id, {actor: 'test', message: 'changed my mind'})
+    expect(await step(id)).toEqual({done: true})
+    expect(await createRequests()).toEqual([])
+    expect(session(id).providerInstanceId).toBeNull()
+  })
+})

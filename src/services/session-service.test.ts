@@ -1,0 +1,363 @@
+import {randomBytes} from 'node:crypto'
+
+import {afterEach, beforeEach, describe, expect, it} from 'vitest'
+
+import {AppError} from '../core/errors.js'
+import {asMicroUsd, toMicroUsd} from '../core/money.js'
+import type {Offer} from '../core/offer.js'
+import {monthlyDiskPricePerHour} from '../core/offer-quote.js'
+import type {ProviderAdapter} from '../providers/provider.js'
+import {simControl} from '../sim/control/control-client.js'
+import {generateSessionKeyPair} from '../ssh/keys.js'
+import {sessionRow, startServiceHarness, type ServiceHarness} from '../../test/support/service-context.js'
+import type {SealingKeyHolder} from './replayable-private-key.js'
+import {
+  createSession,
+  createSessionBySpec,
+  extendSession,
+  releaseSession,
+  type CreateSessionInput,
+  type RenderCreated,
+  type SpecRequest,
+} from './session-service.js'
+import {registerSshKey} from './ssh-key-service.js'
+
+const HOUR = 3_600_000
+
+function offer(id: string, over: Partial<Offer> = {}): Offer {
+  const dash = id.indexOf('-')
+  return {
+    id,
+    provider: id.slice(0, dash) as Offer['provider'],
+    providerId: id.slice(dash + 1),
+    gpuType: 'RTX 4090',
+    gpuCount: 1,
+    vramGb: 24,
+    pricePerHour: toMicroUsd(0.4),
+    location: 'Texas, US',
+    countryCode: 'US',
+    reliability: 0.99,
+    available: true,
+    fetchedAt: 0,
+    cudaVersion: 12.4,
+    diskGb: 500,
+    cpuCores: 16,
+    ramGb: 64,
+    inetDownMbps: 900,
+    priceIncludes: {diskGb: 50, vcpus: null, ramGb: null},
+    diskRate: {usdPerGb: 0.15, per: 'month', minimumGb: 1},
+    ...over,
+  }
+}
+
+/** A marketplace that is configured but never called: creating a session only records the intent. */
+function idleProvider(name: 'tensordock', singleUseOffers: boolean): ProviderAdapter {
+  const never = () => Promise.reject(new Error(`${name} must not be called while a session is only being recorded`))
+  return {
+    name,
+    capabilities: {serverSideFilters: false, attachSshKeyAfterCreate: false, singleUseOffers},
+    searchOffers: never,
+    createInstance: never,
+    getInstance: never,
+    listInstances: never,
+    destroyInstance: never,
+  }
+}
+
+/** The reply as a route would render it: the private key only in the first reply, never stored in plain text. */
+const render: RenderCreated = ({session, sshPrivateKey}) => ({
+  statusCode: 201,
+  body: {session_id: session.id, status: session.status, price_per_hour_micro_usd: session.pricePerHour, ...(sshPrivateKey ? {ssh_private_key: sshPrivateKey} : {})},
+})
+
+interface Reply {
+  session_id: string
+  status: string
+  price_per_hour_micro_usd: number
+  ssh_private_key?: string
+}
+
+describe('session service', () => {
+  let h: ServiceHarness
+
+  const input = (over: Partial<CreateSessionInput> = {}): CreateSessionInput => ({
+    consumerId: 'team',
+    offerId: 'vastai-1',
+    workloadType: 'ssh',
+    reservationHours: 2,
+    idleThresholdMinutes: 0,
+    storagePolicy: 'destroy',
+    diskGb: 50,
+    templateHashId: null,
+    sshPublicKey: null,
+    sshKeyIds: [],
+    hardMaxOverride: false,
+    ...over,
+  })
+  /** A create as the route makes it; the body is what the idempotency key is bound to. */
+  const create = (over: Partial<CreateSessionInput> = {}, key?: string, body: unknown = input(over)) => {
+    const reply = createSession(h.ctx, input(over), key, body, render)
+    return {statusCode: reply.statusCode, body: reply.body as Reply}
+  }
+  const refusal = (run: () => unknown): AppError => {
+    try {
+      run()
+    } catch (err) {
+      if (err instanceof AppError) return err
+      throw err
+    }
+    throw new Error('expected a refusal')
+  }
+  /** Everything a create writes; a refused create leaves all of it as it was. */
+  const written = () => ({
+    sessions: h.ctx.store.sessions.list({limit: 1000}).total,
+    jobs: (h.ctx.store.db.prepare('SELECT count(*) AS n FROM jobs').get() as {n: number}).n,
+    events: (h.ctx.store.db.prepare('SELECT count(*) AS n FROM session_events').get() as {n: number}).n,
+    idempotency: (h.ctx.store.db.prepare('SELECT count(*) AS n FROM idempotency_keys').get() as {n: number}).n,
+  })
+  const nothingWritten = {sessions: 0, jobs: 0, events: 0, idempotency: 0}
+  const providerCalls = async () => (await simControl<{requests: {method: string; path: string}[]}>(h.vast.url, 'GET', '/_sim/requests')).requests
+
+  beforeEach(async () => {
+    h = await startServiceHarness()
+    h.ctx.store.offers.upsertMany([offer('vastai-1'), offer('vastai-2', {pricePerHour: toMicroUsd(0.3)}), offer('vastai-3', {pricePerHour: toMicroUsd(0.5)})])
+  })
+  afterEach(async () => h.close())
+
+  describe('creating a session', () => {
+    it('records the intent (pending session, its first event, a queued provision job) and calls no provider', async () => {
+      const reply = create({}, 'key-1')
+
+      expect(reply.statusCode).toBe(201)
+      const session = h.ctx.store.sessions.get(reply.body.session_id)!
+      expect(session).toMatchObject({
+        status: 'pending',
+        consumerId: 'team',
+        offerId: 'vastai-1',
+        offerProviderId: '1',
+        provider: 'vastai',
+        providerInstanceId: null,
+        createAttemptedAt: null,
+        pricePerHour: toMicroUsd(0.4),
+        createdAt: h.clock.now(),
+        expiresAt: h.clock.now() + 2 * HOUR,
+      })
+      expect(h.ctx.store.events.listAfter(session.id)).toMatchObject([{type: 'status', fromStatus: null, toStatus: 'pending', actor: 'api'}])
+      expect(h.ctx.store.jobs.openFor(session.id, 'provision')).toMatchObject([{status: 'queued', runAt: h.clock.now(), attempts: 0}])
+      expect(written()).toEqual({sessions: 1, jobs: 1, events: 1, idempotency: 1})
+      // The provider is called by the provision job, never while the intent is recorded
+      expect(await providerCalls()).toEqual([])
+    })
+
+    it('generates a key pair when none is given, hands back the private key once and never stores it in plain text', () => {
+      const reply = create({}, 'key-1')
+      expect(reply.body.ssh_private_key).toMatch(/BEGIN OPENSSH PRIVATE KEY/)
+      const session = h.ctx.store.sessions.get(reply.body.session_id)!
+      expect(session.sshPublicKey).toMatch(/^ssh-ed25519 /)
+      const stored = h.ctx.store.db.prepare('SELECT response_body FROM idempotency_keys').get() as {response_body: string}
+      expect(stored.response_body).not.toMatch(/PRIVATE KEY/)
+    })
+
+    it('takes the given public key, or the first registered key named, and then generates none', () => {
+      const own = generateSessionKeyPair('mine').publicKey
+      expect(create({sshPublicKey: own}).body.ssh_private_key).toBeUndefined()
+      expect(h.ctx.store.sessions.list({limit: 10}).sessions[0]!.sshPublicKey).toBe(own)
+
+      const laptop = registerSshKey(h.ctx, 'laptop', generateSessionKeyPair('laptop').publicKey)
+      const desk = registerSshKey(h.ctx, 'desk', generateSessionKeyPair('desk').publicKey)
+      const reply = create({offerId: 'vastai-2', sshKeyIds: [desk.id, laptop.id, desk.id]})
+      expect(reply.body.ssh_private_key).toBeUndefined()
+      const session = h.ctx.store.sessions.get(reply.body.session_id)!
+      expect(session.sshPublicKey).toBe(desk.publicKey)
+      expect(session.attachedSshKeys).toEqual([
+        {id: desk.id, publicKey: desk.publicKey},
+        {id: laptop.id, publicKey: laptop.publicKey},
+      ])
+    })
+
+    it('refuses what it cannot rent, saying why and that nothing was created, and writes nothing', () => {
+      h.ctx.store.offers.upsertMany([offer('vastai-9', {available: false}), offer('tensordock-x')])
+      const cases: Array<[string, Partial<CreateSessionInput>, string, Record<string, unknown>]> = [
+        ['an offer not in the inventory', {offerId: 'vastai-404'}, 'not_found', {offer_id: 'vastai-404'}],
+        ['an offer no longer available', {offerId: 'vastai-9'}, 'stale_inventory', {offer_id: 'vastai-9', retry_suggested: true}],
+        ['a provider this daemon has no key for', {offerId: 'tensordock-x'}, 'provider_error', {provider: 'tensordock'}],
+        ['an unregistered SSH key id', {sshKeyIds: ['ssh-key-nope']}, 'not_found', {field: 'ssh_key_ids', ssh_key_id: 'ssh-key-nope'}],
+      ]
+      for (const [what, over, errorType, details] of cases) {
+        const err = refusal(() => create(over, `key-${what}`))
+        expect(err.errorType, what).toBe(errorType)
+        expect(err.details, what).toMatchObject(details)
+        expect(err.message, what).toMatch(/no instance was created/i)
+      }
+      const bad = refusal(() => create({sshPublicKey: 'ssh-rsa not-a-key'}, 'key-bad-key'))
+      expect(bad).toMatchObject({errorType: 'validation_error', details: {field: 'ssh_public_key'}})
+      expect(written()).toEqual(nothingWritten)
+    })
+
+    it('refuses an offer one of our live sessions holds on a single-use marketplace, naming the holder, until that session ends', () => {
+      const first = create({}, 'key-1').body.session_id
+      const err = refusal(() => create({consumerId: 'other'}, 'key-2'))
+      expect(err).toMatchObject({errorType: 'conflict', details: {offer_id: 'vastai-1', session_id: first, session_status: 'pending'}})
+      expect(err.message).toMatch(new RegExp(`already rented by your session ${first}.*No instance was created`))
+      expect(written().sessions).toBe(1)
+
+      // When the holder has ended, Then the offer can be rented again
+      expect(h.ctx.store.sessions.update(first, 'pending', {status: 'failed', stoppedAt: h.clock.now()}, h.clock.now())).toBe(true)
+      expect(create({consumerId: 'other'}, 'key-3').statusCode).toBe(201)
+    })
+
+    it('rents a listing with capacity (not single-use) again while our session holds it', () => {
+      h.ctx.providers.register('tensordock', {baseUrl: 'http://127.0.0.1:0', adapter: idleProvider('tensordock', false)})
+      h.ctx.store.offers.upsertMany([offer('tensordock-x', {diskRate: {usdPerGb: 0.00005, per: 'hour', minimumGb: 100}, priceIncludes: {diskGb: 100, vcpus: 8, ramGb: 32}})])
+      create({offerId: 'tensordock-x'}, 'key-1')
+      expect(create({offerId: 'tensordock-x'}, 'key-2').statusCode).toBe(201)
+      expect(h.ctx.store.sessions.list({limit: 10}).total).toBe(2)
+    })
+
+    it('prices the session for the disk asked for, as the provider bills it', () => {
+      h.ctx.providers.register('tensordock', {baseUrl: 'http://127.0.0.1:0', adapter: idleProvider('tensordock', false)})
+      h.ctx.store.offers.upsertMany([offer('tensordock-x', {pricePerHour: toMicroUsd(1), diskRate: {usdPerGb: 0.0001, per: 'hour', minimumGb: 100}, priceIncludes: {diskGb: 100, vcpus: 8, ramGb: 32}})])
+      const price = (over: Partial<CreateSessionInput>) => create(over).body.price_per_hour_micro_usd
+
+      // Vast.ai: the listed price includes 50 GB at $0.15/GB-month; 200 GB swaps that part exactly
+      const vast = price({diskGb: 200})
+      expect(vast).toBe(toMicroUsd(0.4) - monthlyDiskPricePerHour(50, 0.15) + monthlyDiskPricePerHour(200, 0.15))
+      expect(vast).toBe(431_250)
+      expect(price({offerId: 'vastai-2', diskGb: 50})).toBe(toMicroUsd(0.3))
+      // TensorDock: an hourly rate per GB over the included 100 GB, and never less than its minimum disk
+      expect(price({offerId: 'tensordock-x', diskGb: 300})).toBe(toMicroUsd(1) + toMicroUsd(200 * 0.0001))
+      expect(price({offerId: 'tensordock-x', diskGb: 20})).toBe(toMicroUsd(1))
+      // The first event says what was asked for and at what price
+      const session = h.ctx.store.sessions.list({limit: 10}).sessions.find((s) => s.pricePerHour === vast)!
+      expect(h.ctx.store.events.listAfter(session.id)[0]!.message).toMatch(/vastai-1 at \$0\.4313\/h with 200 GB disk/)
+    })
+
+    it("refuses a reservation past what is left of the consumer's budget, at the price for its disk, and writes nothing", () => {
+      // Given a budget that covers exactly 2 h of the offer with its default disk
+      h.ctx.store.budgets.upsert('team', asMicroUsd(2 * 400_000), 0.8, 'release', h.clock.now())
+
+      // When the same 2 h are asked with a bigger disk, Then the budget refuses it
+      const err = refusal(() => create({diskGb: 200}, 'key-1'))
+      expect(err.errorType).toBe('insufficient_balance')
+      expect(err.details).toMatchObject({remaining_micro_usd: 800_000, requested_micro_usd: 2 * 431_250})
+      expect(err.message).toMatch(/Nothing was created/)
+      expect(written()).toEqual(nothingWritten)
+
+      // And the default disk fits to the micro-dollar; then nothing is left for another hour
+      expect(create({}, 'key-2').statusCode).toBe(201)
+      expect(refusal(() => create({offerId: 'vastai-2', reservationHours: 1}, 'key-3')).errorType).toBe('insufficient_balance')
+    })
+  })
+
+  describe('idempotency', () => {
+    it('answers a repeat with the same key and body with the first reply, creating nothing more, even after the offer was taken', () => {
+      const first = create({}, 'key-1')
+      // The offer is gone by the time the client retries (its first reply was lost): the retry
+      // still gets its session, not an error that would make it rent another.
+      h.ctx.store.offers.markUnavailable('vastai-1')
+      h.clock.advance(60_000)
+      const again = create({}, 'key-1')
+      expect(again.statusCode).toBe(201)
+      expect(again.body.session_id).toBe(first.body.session_id)
+      expect(written()).toEqual({sessions: 1, jobs: 1, events: 1, idempotency: 1})
+      // Keys in another order are the same request
+      const reordered = Object.fromEntries(Object.entries(input()).reverse())
+      expect(create({}, 'key-1', reordered).body.session_id).toBe(first.body.session_id)
+    })
+
+    it('refuses the same key with another body as a conflict, creating nothing', () => {
+      create({}, 'key-1')
+      const err = refusal(() => create({offerId: 'vastai-2'}, 'key-1'))
+      expect(err).toMatchObject({errorType: 'conflict', details: {idempotency_key: 'key-1'}})
+      expect(written().sessions).toBe(1)
+    })
+
+    it('gives a repeated create its server-generated private key again when a sealing key is loaded, bound to that key', () => {
+      ;(h.ctx.daemonKey as SealingKeyHolder).sealingKey = randomBytes(32)
+      const first = create({}, 'key-1')
+      expect(first.body.ssh_private_key).toMatch(/PRIVATE KEY/)
+      expect(create({}, 'key-1').body.ssh_private_key).toBe(first.body.ssh_private_key)
+      // With another sealing key (the data dir's was replaced), the replay comes back without it
+      ;(h.ctx.daemonKey as SealingKeyHolder).sealingKey = randomBytes(32)
+      const replay = create({}, 'key-1')
+      expect(replay.body.session_id).toBe(first.body.session_id)
+      expect(replay.body.ssh_private_key).toBeUndefined()
+    })
+
+    it('without a key, creates each time', () => {
+      create({offerId: 'vastai-1'})
+      create({offerId: 'vastai-2'})
+      expect(written()).toMatchObject({sessions: 2, jobs: 2, idempotency: 0})
+    })
+  })
+
+  describe('creating by spec', () => {
+    const spec: SpecRequest = {gpuType: 'RTX 4090', gpuCount: 1, region: null, maxPricePerHour: null, minReliability: null}
+    const byspec = (request: Partial<SpecRequest>, key?: string) => {
+      const rest = input()
+      const reply = createSessionBySpec(h.ctx, {...spec, ...request}, rest, key, {spec: {...spec, ...request}, rest}, render)
+      return h.ctx.store.sessions.get((reply.body as Reply).session_id)!
+    }
+
+    it('picks the cheapest live offer that none of our live sessions holds, and keeps the spec for failover', () => {
+      const first = byspec({}, 'spec-1')
+      expect(first.offerId).toBe('vastai-2')
+      expect(first.spec).toMatchObject({sku: 'rtx-4090', gpuTypeKey: 'rtx 4090', gpuCount: 1, minReliability: expect.any(Number)})
+      expect(byspec({}, 'spec-2').offerId).toBe('vastai-1')
+      expect(byspec({}, 'spec-3').offerId).toBe('vastai-3')
+      const err = refusal(() => byspec({}, 'spec-4'))
+      expect(err.errorType).toBe('sku_unavailable')
+      expect(err.message).toMatch(/No instance was created/)
+    })
+
+    it('refuses a region without a country code and an SKU not on offer, writing nothing', () => {
+      expect(refusal(() => byspec({region: '1-east'})).errorType).toBe('validation_error')
+      expect(refusal(() => byspec({sku: 'b300-sxm'})).errorType).toBe('sku_unavailable')
+      expect(refusal(() => byspec({maxPricePerHour: toMicroUsd(0.2)})).details).toMatchObject({searched: {max_price_per_hour: 0.2}})
+      expect(written()).toEqual(nothingWritten)
+    })
+  })
+
+  describe('extending and releasing', () => {
+    const insert = (id: string, over: Parameters<typeof sessionRow>[2] = {}) => {
+      const s = sessionRow(h, id, {consumerId: 'team', ...over})
+      h.ctx.store.sessions.insert(s)
+      return s
+    }
+
+    it('extends the reservation from where it ends, within budget, and refuses an ending session', () => {
+      const s = insert('sess-ext', {expiresAt: h.clock.now() + HOUR})
+      const extended = extendSession(h.ctx, s.id, 2)
+      expect(extended).toMatchObject({expiresAt: s.expiresAt + 2 * HOUR, reservationHours: 3})
+      expect(h.ctx.store.sessions.get(s.id)).toMatchObject({expiresAt: s.expiresAt + 2 * HOUR, reservationHours: 3})
+      expect(h.ctx.store.events.listAfter(s.id).at(-1)).toMatchObject({type: 'extended'})
+
+      h.ctx.store.budgets.upsert('team', asMicroUsd(3 * 360_000 + 1), 0.8, 'release', h.clock.now())
+      expect(refusal(() => extendSession(h.ctx, s.id, 1)).errorType).toBe('insufficient_balance')
+
+      insert('sess-stopping', {status: 'stopping'})
+      expect(refusal(() => extendSession(h.ctx, 'sess-stopping', 1))).toMatchObject({errorType: 'conflict', details: {status: 'stopping'}})
+      expect(refusal(() => extendSession(h.ctx, 'sess-nope', 1)).errorType).toBe('not_found')
+    })
+
+    it('releases once: stopping with one release job, however often it is asked', () => {
+      const s = insert('sess-rel', {providerInstanceId: '42'})
+      expect(releaseSession(h.ctx, s.id, {actor: 'test', message: 'done'}).status).toBe('stopping')
+      expect(releaseSession(h.ctx, s.id, {actor: 'test', message: 'done'}).status).toBe('stopping')
+      expect(h.ctx.store.jobs.openFor(s.id, 'release')).toHaveLength(1)
+      expect(h.ctx.store.events.listAfter(s.id).filter((e) => e.toStatus === 'stopping')).toHaveLength(1)
+    })
+
+    it('queues the destruction of a failed session that still has an instance, once', () => {
+      insert('sess-failed', {status: 'failed', providerInstanceId: '43', failureReason: 'listing_mismatch'})
+      releaseSession(h.ctx, 'sess-failed', {actor: 'test', message: 'done'})
+      releaseSession(h.ctx, 'sess-failed', {actor: 'test', message: 'done'})
+      expect(h.ctx.store.jobs.openFor('sess-failed', 'release')).toHaveLength(1)
+      expect(h.ctx.store.sessions.get('sess-failed')!.status).toBe('failed')
+
+      insert('sess-never', {status: 'failed', providerInstanceId: null})
+      releaseSession(h.ctx, 'sess-never', {actor: 'test', message: 'done'})
+      expect(h.ctx.store.jobs.openFor('sess-never', 'release')).toHaveLength(0)
+    })
+  })
+})
