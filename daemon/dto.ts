@@ -148,7 +148,7 @@ export function releaseReply(session: StoredSession, simulated: boolean): Messag
 
 function releaseMessage(session: StoredSession): string {
   if (session.status === 'stopped') return 'session already stopped'
-  if (session.status === 'failed') return `session already failed${session.providerInstanceId ? '; its instance is being destroyed' : ''}`
+  if (session.status === 'failed') return `session already failed${session.providerInstanceId && session.stoppedAt === null ? '; its instance is being destroyed' : ''}`
   return 'session is stopping: the instance will be destroyed and billing closed once the provider confirms'
 }
 

@@ -143,10 +143,8 @@ describe('job runner', () => {
           sshKeyIds: [],
           hardMaxOverride: false,
         },
-        undefined,
-        {n},
-        ({session}) => ({statusCode: 201, body: {id: session.id}}),
-      ).body as {id: string}
+        {key: undefined, fingerprint: {n}},
+      ).session
     ).id
   const jobRow = (sessionId: string, kind = 'provision') =>
     ctx.store.db.prepare('SELECT status, attempts, run_at, last_error FROM jobs WHERE session_id = ? AND kind = ?').get(sessionId, kind) as JobRow
@@ -168,7 +166,6 @@ describe('job runner', () => {
       daemonKey: generateSessionKeyPair('test-daemon'),
       simulated: true,
       timings: {...DEFAULT_TIMINGS},
-      localKeysDir: null,
     }
     ctx.store.offers.upsertMany(Array.from({length: 8}, (_, i) => offer(i + 1)))
   })

@@ -16,7 +16,7 @@ import type {ServiceContext} from './context.js'
 import {CRASH_POINTS, type CrashPoint} from './crash-points.js'
 import {runProvisionStep, type JobOutcome} from './provision-job.js'
 import {runReleaseStep} from './release-job.js'
-import {createSession, createSessionBySpec, releaseSession, type CreateSessionInput, type RenderCreated} from './session-service.js'
+import {createSession, createSessionBySpec, releaseSession, type CreateSessionInput} from './session-service.js'
 import {runSettleStep} from './settle-job.js'
 
 type SimInstance = {id: number; label: string | null; sim: {destroyed_at: number | null; attached_keys: number}}
@@ -26,8 +26,6 @@ const HANDLERS: Record<JobKind, (ctx: ServiceContext, job: Job) => Promise<JobOu
   release: runReleaseStep,
   settle: runSettleStep,
 }
-
-const render: RenderCreated = ({session}) => ({statusCode: 201, body: {session_id: session.id}})
 
 /**
  * The provisioner, one step at a time, against a simulated Vast.ai on loopback (real HTTP, real
@@ -65,7 +63,7 @@ describe('provision job', () => {
     ...over,
   })
   const newSession = (over: Partial<CreateSessionInput> = {}, key = `key-${Math.random()}`) =>
-    (createSession(ctx, request(over), key, request(over), render).body as {session_id: string}).session_id
+    createSession(ctx, request(over), {key, fingerprint: request(over)}).session.id
 
   /** The session's provision job as the runner would hand it over (claimed, one attempt more). */
   const claim = (id: string, kind: JobKind = 'provision'): Job => {
@@ -312,7 +310,7 @@ describe('provision job', () => {
       const byspec = () => {
         const spec = {gpuType: 'RTX 4090', gpuCount: 1, region: null, maxPricePerHour: null, minReliability: 0}
         const {offerId: _offerId, ...rest} = request({diskGb: 120})
-        return (createSessionBySpec(ctx, spec, rest, undefined, {spec}, render).body as {session_id: string}).session_id
+        return createSessionBySpec(ctx, spec, rest, {key: undefined, fingerprint: {spec}}).session.id
       }
       const id = byspec()
       const tried = [session(id).offerId]

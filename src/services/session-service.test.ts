@@ -17,7 +17,7 @@ import {
   extendSession,
   releaseSession,
   type CreateSessionInput,
-  type RenderCreated,
+  type CreatedSession,
   type SpecRequest,
 } from './session-service.js'
 import {registerSshKey} from './ssh-key-service.js'
@@ -64,10 +64,12 @@ function idleProvider(name: 'tensordock', singleUseOffers: boolean): ProviderAda
   }
 }
 
-/** The reply as a route would render it: the private key only in the first reply, never stored in plain text. */
-const render: RenderCreated = ({session, sshPrivateKey}) => ({
-  statusCode: 201,
-  body: {session_id: session.id, status: session.status, price_per_hour_micro_usd: session.pricePerHour, ...(sshPrivateKey ? {ssh_private_key: sshPrivateKey} : {})},
+/** What a create returned, in the reply's words: the private key only when there is one. */
+const reply = ({session, sshPrivateKey}: CreatedSession): Reply => ({
+  session_id: session.id,
+  status: session.status,
+  price_per_hour_micro_usd: session.pricePerHour,
+  ...(sshPrivateKey ? {ssh_private_key: sshPrivateKey} : {}),
 })
 
 interface Reply {
@@ -95,10 +97,9 @@ describe('session service', () => {
     ...over,
   })
   /** A create as the route makes it; the body is what the idempotency key is bound to. */
-  const create = (over: Partial<CreateSessionInput> = {}, key?: string, body: unknown = input(over)) => {
-    const reply = createSession(h.ctx, input(over), key, body, render)
-    return {statusCode: reply.statusCode, body: reply.body as Reply}
-  }
+  const create = (over: Partial<CreateSessionInput> = {}, key?: string, body: unknown = input(over)) => ({
+    body: reply(createSession(h.ctx, input(over), {key, fingerprint: body})),
+  })
   const refusal = (run: () => unknown): AppError => {
     try {
       run()
@@ -128,7 +129,7 @@ describe('session service', () => {
     it('records the intent (pending session, its first event, a queued provision job) and calls no provider', async () => {
       const reply = create({}, 'key-1')
 
-      expect(reply.statusCode).toBe(201)
+      expect(reply.body.session_id).toMatch(/^sess-/)
       const session = h.ctx.store.sessions.get(reply.body.session_id)!
       expect(session).toMatchObject({
         status: 'pending',
@@ -154,8 +155,9 @@ describe('session service', () => {
       expect(reply.body.ssh_private_key).toMatch(/BEGIN OPENSSH PRIVATE KEY/)
       const session = h.ctx.store.sessions.get(reply.body.session_id)!
       expect(session.sshPublicKey).toMatch(/^ssh-ed25519 /)
-      const stored = h.ctx.store.db.prepare('SELECT response_body FROM idempotency_keys').get() as {response_body: string}
-      expect(stored.response_body).not.toMatch(/PRIVATE KEY/)
+      const stored = h.ctx.store.db.prepare('SELECT result FROM idempotency_keys').get() as {result: string}
+      expect(JSON.parse(stored.result).session.id).toBe(session.id)
+      expect(stored.result).not.toMatch(/PRIVATE KEY/)
     })
 
     it('takes the given public key, or the first registered key named, and then generates none', () => {
@@ -203,14 +205,14 @@ describe('session service', () => {
 
       // When the holder has ended, Then the offer can be rented again
       expect(h.ctx.store.sessions.update(first, 'pending', {status: 'failed', stoppedAt: h.clock.now()}, h.clock.now())).toBe(true)
-      expect(create({consumerId: 'other'}, 'key-3').statusCode).toBe(201)
+      expect(create({consumerId: 'other'}, 'key-3').body.session_id).toMatch(/^sess-/)
     })
 
     it('rents a listing with capacity (not single-use) again while our session holds it', () => {
       h.ctx.providers.register('tensordock', {baseUrl: 'http://127.0.0.1:0', adapter: idleProvider('tensordock', false)})
       h.ctx.store.offers.upsertMany([offer('tensordock-x', {diskRate: {usdPerGb: 0.00005, per: 'hour', minimumGb: 100}, priceIncludes: {diskGb: 100, vcpus: 8, ramGb: 32}})])
       create({offerId: 'tensordock-x'}, 'key-1')
-      expect(create({offerId: 'tensordock-x'}, 'key-2').statusCode).toBe(201)
+      expect(create({offerId: 'tensordock-x'}, 'key-2').body.session_id).toMatch(/^sess-/)
       expect(h.ctx.store.sessions.list({limit: 10}).total).toBe(2)
     })
 
@@ -244,7 +246,7 @@ describe('session service', () => {
       expect(written()).toEqual(nothingWritten)
 
       // And the default disk fits to the micro-dollar; then nothing is left for another hour
-      expect(create({}, 'key-2').statusCode).toBe(201)
+      expect(create({}, 'key-2').body.session_id).toMatch(/^sess-/)
       expect(refusal(() => create({offerId: 'vastai-2', reservationHours: 1}, 'key-3')).errorType).toBe('insufficient_balance')
     })
   })
@@ -257,7 +259,7 @@ describe('session service', () => {
       h.ctx.store.offers.markUnavailable('vastai-1')
       h.clock.advance(60_000)
       const again = create({}, 'key-1')
-      expect(again.statusCode).toBe(201)
+      expect(again.body.session_id).toMatch(/^sess-/)
       expect(again.body.session_id).toBe(first.body.session_id)
       expect(written()).toEqual({sessions: 1, jobs: 1, events: 1, idempotency: 1})
       // Keys in another order are the same request
@@ -295,8 +297,8 @@ describe('session service', () => {
     const spec: SpecRequest = {gpuType: 'RTX 4090', gpuCount: 1, region: null, maxPricePerHour: null, minReliability: null}
     const byspec = (request: Partial<SpecRequest>, key?: string) => {
       const rest = input()
-      const reply = createSessionBySpec(h.ctx, {...spec, ...request}, rest, key, {spec: {...spec, ...request}, rest}, render)
-      return h.ctx.store.sessions.get((reply.body as Reply).session_id)!
+      const created = createSessionBySpec(h.ctx, {...spec, ...request}, rest, {key, fingerprint: {spec: {...spec, ...request}, rest}})
+      return h.ctx.store.sessions.get(created.session.id)!
     }
 
     it('picks the cheapest live offer that none of our live sessions holds, and keeps the spec for failover', () => {
@@ -358,6 +360,11 @@ describe('session service', () => {
       insert('sess-never', {status: 'failed', providerInstanceId: null})
       releaseSession(h.ctx, 'sess-never', {actor: 'test', message: 'done'})
       expect(h.ctx.store.jobs.openFor('sess-never', 'release')).toHaveLength(0)
+
+      // Its instance already destroyed and verified gone: nothing more to ask the provider.
+      insert('sess-gone', {status: 'failed', providerInstanceId: '44', stoppedAt: h.clock.now()})
+      releaseSession(h.ctx, 'sess-gone', {actor: 'test', message: 'done'})
+      expect(h.ctx.store.jobs.openFor('sess-gone', 'release')).toHaveLength(0)
     })
   })
 })

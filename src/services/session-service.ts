@@ -372,7 +372,8 @@ export function extendSession(ctx: ServiceContext, id: string, additionalHours: 
 export function releaseSession(ctx: ServiceContext, id: string, reason: {actor: string; message: string}): StoredSession {
   const session = getSession(ctx, id)
   if (session.status === 'stopping' || isTerminal(session.status)) {
-    if (session.status === 'failed' && session.providerInstanceId && ctx.store.jobs.openFor(id, 'release').length === 0) {
+    // A failed session's instance is gone once its stop time is set (destroyed and verified, or found gone).
+    if (session.status === 'failed' && session.providerInstanceId && session.stoppedAt === null && ctx.store.jobs.openFor(id, 'release').length === 0) {
       ctx.store.jobs.enqueue('release', id, ctx.clock.now(), ctx.clock.now())
     }
     return session
