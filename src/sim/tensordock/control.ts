@@ -85,7 +85,7 @@ export async function handleControl(sim: TensorDockSim, method: string, path: st
     const id = idMatch[2] ?? ''
     const instance = sim.instances.vanish(id)
     if (!instance) return jsonReply(404, {success: false, error: 'not_found', msg: `instance ${id} does not exist`})
-    await sim.stopSsh(instance)
+    await sim.sshServers.stop(instance)
     return jsonReply(200, {success: true})
   }
   if (path === '/_sim/gpu-load' && method === 'POST') {
@@ -183,7 +183,7 @@ async function createDirect(sim: TensorDockSim, body: unknown): Promise<Reply> {
     startedAt: sim.clock.now() - Math.max(t.creatingMs, t.ipAssignMs, t.cloudInitMs),
   })
   if (status !== 'running') instance.pinnedStatus = status
-  await sim.startSsh(instance)
+  await sim.sshServers.start(instance)
   return jsonReply(200, {success: true, id: instance.id, instance: renderInstance(sim.instances, instance)})
 }
 

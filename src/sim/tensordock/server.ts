@@ -64,7 +64,7 @@ export async function startTensorDockSim(options: TensorDockSimOptions = {}): Pr
     initialConfig: config,
     stateDir: options.stateDir,
   })
-  await sim.resumeMachines()
+  await sim.sshServers.resume(sim.instances.live())
   const delays = new Set<NodeJS.Timeout>()
 
   const server = createServer((req, res) => {

@@ -83,7 +83,7 @@ export async function handleControl(sim: VastSim, method: string, path: string, 
     const id = Number(idMatch[2])
     const instance = sim.instances.vanish(id)
     if (!instance) return jsonReply(404, {success: false, error: 'not_found', msg: `instance ${id} does not exist`})
-    await sim.stopSsh(instance)
+    await sim.sshServers.stop(instance)
     return jsonReply(200, {success: true})
   }
   if (path === '/_sim/gpu-load' && method === 'POST') {
@@ -163,6 +163,6 @@ async function createDirect(sim: VastSim, body: unknown): Promise<Reply> {
     ...(status === 'running' ? {startedAt: now - (t.provisioningMs + t.createdMs + t.loadingMs)} : {pinnedStatus: status}),
   })
   if (typeof b.ssh_key === 'string') instance.keys.push({line: b.ssh_key.trim(), usableAt: now})
-  await sim.startSsh(instance)
+  await sim.sshServers.start(instance)
   return jsonReply(200, {success: true, new_contract: instance.id, instance: renderInstance(sim.instances, instance, now)})
 }

@@ -59,7 +59,7 @@ export async function startVastSim(options: VastSimOptions = {}): Promise<VastSi
     initialConfig: config,
     stateDir: options.stateDir,
   })
-  await sim.resumeMachines()
+  await sim.sshServers.resume(sim.instances.live())
 
   const server = createServer((req, res) => {
     res.on('error', () => undefined)
