@@ -75,11 +75,6 @@ export class TensorDockSim {
     return {seed: this.seed, config: this.config, instances: this.instances.toJSON()}
   }
 
-  /** Called after every request; the state files write what changed. */
-  afterRequest(method: string): void {
-    this.state?.afterRequest(method)
-  }
-
   isAcceptedToken(token: string | null): boolean {
     return acceptsCredential(token, this.settings.apiToken)
   }
@@ -114,23 +109,16 @@ export class TensorDockSim {
     return mulberry32(deriveSeed(this.seed, `stale:${locationId}:${v0Name}`))() < fraction
   }
 
-  /** Back to the state right after start: same seed, same market, no instances, start config. */
-  async reset(): Promise<void> {
-    await this.sshServers.stopAll()
+  /**
+   * The market, instances and config back to right after start, for `/_sim/reset` (which also stops
+   * every sshd and clears faults and the request log).
+   */
+  reset(): void {
     this.config = structuredClone(this.settings.initialConfig)
     this.market = new TensorDockMarket(this.seed, this.settings.locationCount, this.clock, this.config.churn)
     this.state?.marketReplaced()
     // UUIDs go on from where they were: an id handed out before the reset is never handed out again.
     this.instances = new TdInstanceStore(this.seed, this.clock, this.instances.idState())
     this.limiter.reset()
-    this.faults.clear()
-    this.log.clear()
-    this.state?.changed()
-  }
-
-  async close(): Promise<void> {
-    this.held.releaseAll()
-    await this.sshServers.close()
-    this.state?.flush()
   }
 }

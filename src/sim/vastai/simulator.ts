@@ -81,18 +81,15 @@ export class VastSim {
     return {seed: this.seed, config: this.config, instances: this.instances.toJSON(), account: this.account.toJSON()}
   }
 
-  /** Called after every request; the state files write what changed. */
-  afterRequest(method: string): void {
-    this.state?.afterRequest(method)
-  }
-
   isAcceptedKey(key: string | null): boolean {
     return acceptsCredential(key, this.apiKey)
   }
 
-  /** Back to the state right after start: same seed, same market, no instances, default config. */
-  async reset(): Promise<void> {
-    await this.sshServers.stopAll()
+  /**
+   * The market, instances, account and config back to right after start, for `/_sim/reset` (which also stops
+   * every sshd and clears faults and the request log).
+   */
+  reset(): void {
     this.config = structuredClone(this.settings.initialConfig)
     this.market = new Market(this.seed, this.settings.offerCount, this.clock, this.config.churn)
     this.state?.marketReplaced()
@@ -101,14 +98,5 @@ export class VastSim {
     this.account.reset(this.config.initialCredit)
     this.limiter.intervals = this.config.rateLimit.intervals
     this.limiter.reset()
-    this.faults.clear()
-    this.log.clear()
-    this.state?.changed()
-  }
-
-  async close(): Promise<void> {
-    this.held.releaseAll()
-    await this.sshServers.close()
-    this.state?.flush()
   }
 }
