@@ -15,6 +15,7 @@ export interface ServedSim<Id, I extends ControlledInstance> extends ControlledS
 export interface ProviderFront<Id> {
   /** The provider's API, once the request is logged and any fault before handling has passed. */
   route(req: IncomingMessage, request: SimRequest): Promise<Reply>
+  /** The provider's part of the `/_sim/` control surface (common-routes.ts has the rest). */
   control: ProviderControl<Id>
   /** What the provider sends for an injected fault. */
   faultReply(fault: FaultKind): Reply
