@@ -28,7 +28,9 @@ describe('loadSimulators', () => {
   })
 
   it('says to rebuild when the module is missing', async () => {
-    const err = await loadSimulators('../sim/nope.js').catch((e: unknown) => e)
+    // Given an import that fails as in a build without the simulators (a literal specifier would not type-check)
+    const missing = '../sim/nope.js'
+    const err = await loadSimulators(() => import(missing)).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(UserError)
     expect((err as UserError).fix).toBe('Rebuild with `npm run build`.')
   })

@@ -1,31 +1,13 @@
 import {accessSync, constants, mkdirSync} from 'node:fs'
 import {resolve} from 'node:path'
 
+import type {Simulators, startSimulators} from '../sim/index.js'
 import {EXIT} from './exit-codes.js'
 import {flagError, UserError} from './errors.js'
 
-/** What `src/sim/index.ts` offers the CLI: both simulated marketplaces, started together. */
-export interface Simulators {
-  vastai: {url: string}
-  tensordock: {url: string}
-  close(): Promise<void> | void
-}
-
-export interface SimulatorsOptions {
-  host: string
-  /** Port of the Vast.ai simulator; 0 picks a free one. */
-  port: number
-  /** Port of the TensorDock simulator; 0 picks a free one. */
-  tensordockPort?: number
-  seed?: number
-  /** Offers the simulated Vast.ai market generates; the simulator's default when unset. */
-  offerCount?: number
-  /** Keep the marketplaces' state here across restarts. */
-  stateDir?: string
-}
-
+/** What the CLI takes from `src/sim/index.ts`: both simulated marketplaces, started together. */
 export interface SimModule {
-  startSimulators(options: SimulatorsOptions): Promise<Simulators>
+  startSimulators: typeof startSimulators
 }
 
 /**
@@ -62,14 +44,13 @@ export function simulatorEnvLines(urls: SimulatorUrls): string[] {
 }
 
 /**
- * The simulators pull in ssh2 and HTTP servers: loaded only by the commands that run them.
- * The specifier is a variable so the CLI type-checks even while src/sim is being written.
+ * The simulators pull in ssh2 and HTTP servers: loaded by import() only in the commands that
+ * run them (the type-only import above is erased, so other commands never load them). A test
+ * hands in an import that fails, as a build without the simulators would.
  */
-export async function loadSimulators(specifier = '../sim/index.js'): Promise<SimModule> {
+export async function loadSimulators(importSimulators: () => Promise<SimModule> = () => import('../sim/index.js')): Promise<SimModule> {
   try {
-    const mod = (await import(specifier)) as Partial<SimModule>
-    if (typeof mod.startSimulators !== 'function') throw new Error('src/sim/index does not export startSimulators')
-    return mod as SimModule
+    return await importSimulators()
   } catch (err) {
     throw new UserError(`the simulated marketplaces are not available in this build: ${(err as Error).message}`, {
       errorType: 'internal_error',

@@ -29,7 +29,10 @@ export function parseGpuClaim(body: Record<string, unknown>): GpuClaim | string 
   return claim
 }
 
-export const GPU_REPORT_USAGE = 'body must be {"instance_id": ID, "gpu_name"?: string, "num_gpus"?: N, "gpu_ram_mib"?: N}'
+/** The body `/_sim/gpu-report` takes, with an instance id written as `id` (`N`, `"<uuid>"`). */
+export function gpuReportUsage(id: string): string {
+  return `body must be {"instance_id": ${id}, "gpu_name"?: string, "num_gpus"?: N, "gpu_ram_mib"?: N}`
+}
 
 /** Applies a parsed claim and returns what nvidia-smi on the box now reports. */
 export function applyGpuClaim(machine: SimMachine, instanceId: string | number, claim: GpuClaim): Record<string, unknown> {

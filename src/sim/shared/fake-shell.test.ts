@@ -113,6 +113,7 @@ describe('the simulated host shell', () => {
     expect(run('mkdir b.txt').stderr).toBe('mkdir: cannot create directory ‘b.txt’: File exists\n')
     expect(run('ls /nope 2>/dev/null; echo $?').stdout).toBe('2\n')
     expect(run('ls /nope 2>&1').stdout).toBe("ls: cannot access '/nope': No such file or directory\n")
+    expect(run('cat <<EOF > notes.md\nin $HOME\nEOF\ncat <<\'END\' notes.md -\nliteral $HOME\nEND').stdout).toBe('in /root\nliteral $HOME\n')
 
     // And another session on the same machine sees the same files, from its own home
     expect(runShellCommand('pwd && cat /workspace/run/moved.log', ctx).stdout).toBe('/root\nepoch 1\nepoch 2\n')

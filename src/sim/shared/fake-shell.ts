@@ -1,9 +1,11 @@
 import {posix} from 'node:path'
 
 import type {GpuBox} from './gpu-box.js'
+import {echoText, printfText} from './echo-printf.js'
 import {FsError, type MemoryFs} from './memory-fs.js'
 import {runNvidiaSmi, type CommandResult, type GpuLoad} from './nvidia-smi.js'
 import {longListing} from './sftp-server.js'
+import {tokenizeShellLine, type HereDocument, type ShellToken, type ShellWord} from './shell-tokenizer.js'
 
 /** What `df` and `free` report about the simulated machine. */
 export interface MachineHardware {
@@ -90,22 +92,12 @@ export const SHELL_COMMANDS = [
   'sleep', 'exit', 'sudo', 'bash', 'sh',
 ] as const
 
-interface Segment {
-  text: string
-  quote: 'none' | 'single' | 'double'
-}
-
-type Word = Segment[]
-type Op = '&&' | '||' | ';' | '|' | '>' | '>>' | '<' | '2>' | '2>>' | '2>&1' | '&>'
-type Token = {word: Word} | {op: Op}
-
-interface Redirect {
-  op: '>' | '>>' | '<' | '2>' | '2>>' | '2>&1' | '&>'
-  target: Word | null
-}
+type FileRedirectOp = '>' | '>>' | '<' | '2>' | '2>>' | '&>'
+/** A file to read or write (none for `2>&1`), or a here-document for stdin. */
+type Redirect = {op: FileRedirectOp; target: ShellWord} | {op: '2>&1'} | {heredoc: HereDocument}
 
 interface SimpleCommand {
-  words: Word[]
+  words: ShellWord[]
   redirects: Redirect[]
 }
 
@@ -120,7 +112,8 @@ const MAX_DEPTH = 8
 
 /**
  * A small stand-in for bash on a simulated machine: quoting, `$VAR`, `~`, globs, pipes `|`,
- * redirections `>`, `>>`, `<`, `2>`, `2>&1`, and `&&`, `||`, `;`, over the machine's own disk.
+ * redirections `>`, `>>`, `<`, `2>`, `2>&1`, here-documents, and `&&`, `||`, `;`, over the
+ * machine's own disk.
  * It runs the commands people try first (SHELL_COMMANDS) and says plainly that anything else
  * is not available here, with bash's exit code for a missing command.
  */
@@ -131,12 +124,12 @@ export function runShellCommand(line: string, ctx: ShellContext, session: ShellS
 
 /** As runShellCommand, with stdout as bytes (`cat` of an uploaded binary must come back intact). */
 export function runShellLine(line: string, ctx: ShellContext, session: ShellSession = newShellSession(ctx), depth = 0): Output {
-  const tokens = tokenize(line)
+  const tokens = tokenizeShellLine(line)
   if (typeof tokens === 'string') return {stdout: Buffer.alloc(0), stderr: `bash: ${tokens}\n`, code: 2}
   const chunks: Buffer[] = []
   let stderr = ''
   let code = session.lastCode
-  let pipeline: Token[][] = [[]]
+  let pipeline: ShellToken[][] = [[]]
   let skip = false
   const runPipeline = () => {
     const commands = pipeline.filter((c) => c.length > 0)
@@ -174,22 +167,26 @@ export function runShellLine(line: string, ctx: ShellContext, session: ShellSess
   return {stdout: Buffer.concat(chunks), stderr, code}
 }
 
-function parseCommand(tokens: Token[]): SimpleCommand | string {
-  const words: Word[] = []
+function parseCommand(tokens: ShellToken[]): SimpleCommand | string {
+  const words: ShellWord[] = []
   const redirects: Redirect[] = []
   for (let i = 0; i < tokens.length; i++) {
-    const token = tokens[i] as Token
+    const token = tokens[i] as ShellToken
     if ('word' in token) {
       words.push(token.word)
       continue
     }
+    if ('heredoc' in token) {
+      redirects.push(token)
+      continue
+    }
     if (token.op === '2>&1') {
-      redirects.push({op: '2>&1', target: null})
+      redirects.push({op: '2>&1'})
       continue
     }
     const next = tokens[i + 1]
     if (!next || !('word' in next)) return `syntax error near unexpected token \`${next && 'op' in next ? next.op : 'newline'}'`
-    redirects.push({op: token.op as Redirect['op'], target: next.word})
+    redirects.push({op: token.op as FileRedirectOp, target: next.word})
     i++
   }
   return {words, redirects}
@@ -200,11 +197,15 @@ function runCommand(command: SimpleCommand, ctx: ShellContext, session: ShellSes
   let stdoutTo: {path: string; append: boolean} | null = null
   let stderrTo: {path: string; append: boolean} | 'stdout' | null = null
   for (const r of command.redirects) {
+    if ('heredoc' in r) {
+      input = Buffer.from(r.heredoc.literal ? r.heredoc.body : expandVariables(r.heredoc.body, session))
+      continue
+    }
     if (r.op === '2>&1') {
       stderrTo = 'stdout'
       continue
     }
-    const [target = ''] = expandWord(r.target as Word, ctx, session, false)
+    const [target = ''] = expandWord(r.target, ctx, session, false)
     const path = resolvePath(session, target)
     if (r.op === '<') {
       try {
@@ -275,29 +276,8 @@ const PROGRAMS: Record<string, Program> = {
     session.exited = Number.parseInt(args[0] ?? String(session.lastCode), 10) || 0
     return text('', session.exited)
   },
-  echo: (args) => {
-    let i = 0
-    let newline = true
-    let escapes = false
-    while (args[i] !== undefined && /^-[neE]+$/.test(args[i] as string)) {
-      if ((args[i] as string).includes('n')) newline = false
-      if ((args[i] as string).includes('e')) escapes = true
-      if ((args[i] as string).includes('E')) escapes = false
-      i++
-    }
-    const body = args.slice(i).join(' ')
-    return text((escapes ? unescape(body) : body) + (newline ? '\n' : ''))
-  },
-  printf: (args) => {
-    const [format = '', ...values] = args
-    let out = ''
-    let index = 0
-    // Like printf(1): the format is reused while arguments remain.
-    do {
-      out += unescape(format).replace(/%[sdb%]/g, (spec) => (spec === '%%' ? '%' : spec === '%d' ? String(Number.parseInt(values[index++] ?? '0', 10) || 0) : (values[index++] ?? '')))
-    } while (index < values.length && index > 0)
-    return text(out)
-  },
+  echo: (args) => text(echoText(args)),
+  printf: (args) => text(printfText(args)),
   hostname: (_args, {ctx}) => text(ctx.hostname + '\n'),
   whoami: (_args, {ctx}) => text((ctx.user ?? 'root') + '\n'),
   id: (_args, {ctx}) => text(idLine(ctx.user ?? 'root')),
@@ -699,10 +679,6 @@ function dateLine(epochMs: number): string {
   return `${days[d.getUTCDay()]} ${months[d.getUTCMonth()]} ${String(d.getUTCDate()).padStart(2)} ${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} UTC ${d.getUTCFullYear()}\n`
 }
 
-function unescape(value: string): string {
-  return value.replace(/\\([nt\\])/g, (_, c: string) => (c === 'n' ? '\n' : c === 't' ? '\t' : '\\'))
-}
-
 /** `$VAR`, `${VAR}`, `$?` in unquoted and double-quoted text. */
 function expandVariables(value: string, session: ShellSession): string {
   return value.replace(/\$(\?|\{[A-Za-z_][A-Za-z0-9_]*\}|[A-Za-z_][A-Za-z0-9_]*)/g, (_, name: string) => {
@@ -714,7 +690,7 @@ function expandVariables(value: string, session: ShellSession): string {
 }
 
 /** One word after expansion: variables, a leading `~`, and globs (unquoted only; no match keeps the pattern). */
-function expandWord(word: Word, ctx: ShellContext, session: ShellSession, glob: boolean): string[] {
+function expandWord(word: ShellWord, ctx: ShellContext, session: ShellSession, glob: boolean): string[] {
   let value = ''
   let pattern = ''
   let hasGlob = false
@@ -750,97 +726,4 @@ function globMatches(ctx: ShellContext, session: ShellSession, pattern: string):
     .readdir(dir)
     .filter((n) => regex.test(n) && (!n.startsWith('.') || namePart.startsWith('.')))
     .map((n) => unescaped + n)
-}
-
-/** Splits a command line into words (kept as quoted segments) and operators; returns an error text on unbalanced quotes. */
-function tokenize(line: string): Token[] | string {
-  const tokens: Token[] = []
-  let word: Segment[] = []
-  let inWord = false
-  const push = (textPart: string, quote: Segment['quote']) => {
-    const last = word[word.length - 1]
-    if (last && last.quote === quote) last.text += textPart
-    else word.push({text: textPart, quote})
-    inWord = true
-  }
-  const endWord = () => {
-    if (inWord) tokens.push({word})
-    word = []
-    inWord = false
-  }
-  let i = 0
-  while (i < line.length) {
-    const ch = line[i] as string
-    const rest = line.slice(i)
-    if (ch === "'") {
-      const end = line.indexOf("'", i + 1)
-      if (end < 0) return "unexpected EOF while looking for matching `''"
-      push(line.slice(i + 1, end), 'single')
-      i = end + 1
-    } else if (ch === '"') {
-      let j = i + 1
-      let body = ''
-      while (j < line.length && line[j] !== '"') {
-        if (line[j] === '\\' && j + 1 < line.length && '"\\$`'.includes(line[j + 1] as string)) {
-          // An escaped `$` stays literal: it goes in as quoted text, away from variable expansion.
-          if (line[j + 1] === '$') {
-            push(body, 'double')
-            push('$', 'single')
-            body = ''
-          } else body += line[j + 1]
-          j += 2
-          continue
-        }
-        body += line[j]
-        j++
-      }
-      if (j >= line.length) return 'unexpected EOF while looking for matching `"\''
-      push(body, 'double')
-      i = j + 1
-    } else if (ch === '\\' && i + 1 < line.length) {
-      if (line[i + 1] !== '\n') push(line[i + 1] as string, 'single')
-      i += 2
-    } else if (ch === '#' && !inWord) {
-      const end = line.indexOf('\n', i)
-      i = end < 0 ? line.length : end
-    } else if (ch === ' ' || ch === '\t' || ch === '\r') {
-      endWord()
-      i++
-    } else if (ch === '\n') {
-      endWord()
-      tokens.push({op: ';'})
-      i++
-    } else if (rest.startsWith('2>&1')) {
-      endWord()
-      tokens.push({op: '2>&1'})
-      i += 4
-    } else if (!inWord && (rest.startsWith('2>>') || rest.startsWith('2>'))) {
-      endWord()
-      const op = rest.startsWith('2>>') ? '2>>' : '2>'
-      tokens.push({op})
-      i += op.length
-    } else if (rest.startsWith('&>')) {
-      endWord()
-      tokens.push({op: '&>'})
-      i += 2
-    } else if (rest.startsWith('&&') || rest.startsWith('||') || rest.startsWith('>>')) {
-      endWord()
-      tokens.push({op: rest.slice(0, 2) as Op})
-      i += 2
-    } else if (ch === '&') {
-      // No jobs here: a command sent to the background simply runs.
-      endWord()
-      tokens.push({op: ';'})
-      i++
-    } else if (ch === ';' || ch === '|' || ch === '>' || ch === '<') {
-      endWord()
-      tokens.push({op: ch})
-      i++
-    } else {
-      push(ch, 'none')
-      i++
-    }
-  }
-  endWord()
-  return tokens
 }

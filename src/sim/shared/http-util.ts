@@ -92,6 +92,14 @@ export function sendReply(res: ServerResponse, reply: Reply): void {
   else sendRaw(res, reply.status, reply.text, reply.contentType ?? 'text/plain', reply.headers)
 }
 
+/** The token of `Authorization: Bearer <token>`, or null without one. */
+export function bearerToken(req: IncomingMessage): string | null {
+  const header = req.headers.authorization
+  if (!header) return null
+  const match = /^Bearer\s+(.+)$/i.exec(header.trim())
+  return match?.[1]?.trim() || null
+}
+
 /** Request headers as one string each, for the request log. */
 export function flatHeaders(req: IncomingMessage): Record<string, string> {
   const out: Record<string, string> = {}

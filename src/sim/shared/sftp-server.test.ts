@@ -10,6 +10,7 @@ import {generateHostKey} from './host-key.js'
 import {MemoryFs} from './memory-fs.js'
 import {mulberry32} from './prng.js'
 import {type SshEndpoint, startSshEndpoint} from './ssh-endpoint.js'
+import {connectSsh} from './ssh-test-client.js'
 
 /** The simulated machine's SFTP subsystem, over a real SSH connection on loopback. */
 describe('simulated SFTP', () => {
@@ -38,13 +39,8 @@ describe('simulated SFTP', () => {
         hardware: {diskGb: 100, rootDevice: '/dev/vda1', memoryMiB: 32_768, cpus: 8},
       },
     })
-    const c = new ssh2.Client()
-    client = c
-    return new Promise((resolve, reject) => {
-      c.on('error', reject)
-      c.on('ready', () => resolve(c))
-      c.connect({host: '127.0.0.1', port: endpoint!.port, username: user, privateKey: key.privateKey, hostVerifier: () => true})
-    })
+    client = await connectSsh('127.0.0.1', endpoint.port, user, key.privateKey)
+    return client
   }
 
   async function connect(user: string): Promise<SFTPWrapper> {

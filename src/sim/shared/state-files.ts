@@ -1,11 +1,16 @@
 import {mkdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
-/** What a simulator hands its state files: its state now, and its market with a version that moves when the market does. */
-export interface SimSnapshot {
-  state(): unknown
-  market(): unknown
-  marketVersion(): number
+/** A simulator its state files read from: its state now, and its market with a version that moves when the market does. */
+export interface PersistentSim {
+  toJSON(): unknown
+  readonly market: {toJSON(): unknown; readonly version: number}
+}
+
+/** What a previous run left: nulls on a first run, and for a market that was not the one asked for. */
+export interface SavedSim<State, Market> {
+  state: State | null
+  market: Market | null
 }
 
 /**
@@ -32,9 +37,14 @@ export class SimStateFiles {
   constructor(
     readonly dir: string,
     private readonly name: string,
-    private readonly snapshot: SimSnapshot,
+    private readonly sim: PersistentSim,
   ) {
     mkdirSync(dir, {recursive: true, mode: 0o700})
+  }
+
+  /** The state files of a simulator started with a state directory; null keeps it in memory only. */
+  static open(dir: string | undefined, name: string, sim: PersistentSim): SimStateFiles | null {
+    return dir === undefined ? null : new SimStateFiles(dir, name, sim)
   }
 
   private get statePath(): string {
@@ -45,14 +55,24 @@ export class SimStateFiles {
     return join(this.dir, `${this.name}-market.json`)
   }
 
-  /** What a previous run left, or nulls on a first run. A file that does not parse is an error: it is not silently replaced. */
-  read(): {state: unknown; market: unknown} {
-    return {state: readJson(this.statePath), market: readJson(this.marketPath)}
+  /**
+   * What a previous run left. A saved market `reusable` refuses (another seed or size) is left
+   * out, to be generated afresh. A file that does not parse is an error: it is not silently replaced.
+   */
+  read<State, Market>(reusable: (market: Market) => boolean): SavedSim<State, Market> {
+    const market = readJson(this.marketPath) as Market | null
+    return {state: readJson(this.statePath) as State | null, market: market !== null && reusable(market) ? market : null}
   }
 
-  /** Marks the market as already on disk at this version (just restored from it). */
-  marketRestored(version: number): void {
-    this.writtenMarketVersion = version
+  /** Marks the market as already on disk as it is now (just restored from it). */
+  marketRestored(): void {
+    this.writtenMarketVersion = this.sim.market.version
+  }
+
+  /** The market was replaced by a new one (a reset): it is written whole, whatever its version. */
+  marketReplaced(): void {
+    this.writtenMarketVersion = -1
+    this.changed()
   }
 
   /** Something changed: write it soon. */
@@ -64,7 +84,7 @@ export class SimStateFiles {
   /** After a request: a change of any kind if it was not a GET, and the market if it moved (churn happens on reads). */
   afterRequest(method: string): void {
     if (method !== 'GET' && method !== 'HEAD') this.stateDirty = true
-    if (this.stateDirty || this.snapshot.marketVersion() !== this.writtenMarketVersion) this.schedule()
+    if (this.stateDirty || this.sim.market.version !== this.writtenMarketVersion) this.schedule()
   }
 
   /** Writes whatever is pending now; called on close so a clean stop loses nothing. */
@@ -72,14 +92,14 @@ export class SimStateFiles {
     if (this.timer) clearTimeout(this.timer)
     this.timer = null
     try {
-      const version = this.snapshot.marketVersion()
+      const version = this.sim.market.version
       if (version !== this.writtenMarketVersion) {
-        writeAtomically(this.marketPath, JSON.stringify(this.snapshot.market()))
+        writeAtomically(this.marketPath, JSON.stringify(this.sim.market.toJSON()))
         this.writtenMarketVersion = version
       }
       if (this.stateDirty) {
         this.stateDirty = false
-        writeAtomically(this.statePath, JSON.stringify(this.snapshot.state()))
+        writeAtomically(this.statePath, JSON.stringify(this.sim.toJSON()))
       }
       this.lastError = null
     } catch (error) {

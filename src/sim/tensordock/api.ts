@@ -123,7 +123,7 @@ async function createInstance(sim: TensorDockSim, req: ApiRequest): Promise<Repl
     timings: {...sim.config.timings},
     gpuLoad: sim.config.gpuLoad,
   })
-  await sim.startSsh(instance)
+  await sim.sshServers.start(instance)
   // No IP here, and a status that means nothing yet (the docs example says running at once).
   // 201 follows the third-party spec; live clients accept 200 or 201 and neither is confirmed.
   return jsonReply(sim.config.createStatus, {data: {type: 'virtualmachine', id: instance.id, name: instance.name, status: 'running'}})
@@ -142,7 +142,7 @@ function listInstances(sim: TensorDockSim): Reply {
 async function deleteInstance(sim: TensorDockSim, req: ApiRequest): Promise<Reply> {
   const instance = isUuid(req.id) ? sim.instances.delete(req.id) : undefined
   if (!instance) return jsonReply(404, NOT_FOUND)
-  await sim.stopSsh(instance)
+  await sim.sshServers.stop(instance)
   return jsonReply(200, {data: {type: 'success', attributes: {message: 'Instance deleted successfully'}}})
 }
 

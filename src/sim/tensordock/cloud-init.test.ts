@@ -39,6 +39,8 @@ describe('SSH keys from cloud-init runcmd', () => {
     const quoted = KEY.replace('shopper@test', "bob's key")
     expect(keys(`printf '%s\\n' '${quoted.replace(/'/g, `'\\''`)}' >> /home/user/.ssh/authorized_keys`)).toEqual({root: [], user: [quoted]})
     expect(keys(['sh', '-c', `echo '${KEY}' >> /root/.ssh/authorized_keys`])).toEqual({root: [KEY], user: []})
+    // The shell's redirections and comments as bash reads them: stderr never reaches the file
+    expect(keys(`echo '${KEY}' 1>> ~/.ssh/authorized_keys 2> /dev/null # root`, `echo '${KEY}' &> ~user/.ssh/authorized_keys`)).toEqual({root: [KEY], user: [KEY]})
   })
 
   it('installs nothing from what did not work live: no runcmd, ssh_authorized_keys, write_files, or a key never written', () => {

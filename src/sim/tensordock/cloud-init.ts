@@ -1,4 +1,7 @@
+import {echoText, printfText} from '../shared/echo-printf.js'
+import {homeOf} from '../shared/fake-shell.js'
 import {isRecord} from '../shared/http-util.js'
+import {tokenizeShellLine, type ShellToken, type ShellWord} from '../shared/shell-tokenizer.js'
 
 /**
  * Which SSH keys a VM's cloud-init leaves in `authorized_keys`, per user.
@@ -19,8 +22,6 @@ export interface CloudInitKeys {
 /** The default user of TensorDock's Ubuntu images. */
 export const DEFAULT_VM_USER = 'user'
 
-const HOMES: Record<string, string> = {root: '/root', [DEFAULT_VM_USER]: `/home/${DEFAULT_VM_USER}`}
-
 export function keysFromCloudInit(cloudInit: unknown): CloudInitKeys {
   const fs = new Map<string, string>()
   const runcmd = isRecord(cloudInit) ? cloudInit.runcmd : undefined
@@ -37,16 +38,13 @@ export function keysFromCloudInit(cloudInit: unknown): CloudInitKeys {
 }
 
 function keyLines(fs: Map<string, string>, user: string): string[] {
-  const home = HOMES[user] ?? `/home/${user}`
+  const home = homeOf(user)
   const text = [fs.get(`${home}/.ssh/authorized_keys`), fs.get(`${home}/.ssh/authorized_keys2`)].filter((t) => t !== undefined).join('\n')
   return text
     .split('\n')
     .map((l) => l.trim())
     .filter((l) => l !== '' && !l.startsWith('#'))
 }
-
-type Op = '&&' | '||' | ';' | '|' | '>' | '>>' | '<' | '&'
-type Token = {word: string} | {op: Op} | {heredoc: {body: string}} | {fdRedirect: true}
 
 interface Result {
   stdout: string
@@ -58,12 +56,12 @@ const MAX_DEPTH = 8
 
 function runLine(line: string, user: string, fs: Map<string, string>, depth: number): Result {
   if (depth > MAX_DEPTH) return {stdout: '', code: 1}
-  const tokens = tokenize(line, user)
-  if (tokens === null) return {stdout: '', code: 2}
+  const tokens = tokenizeShellLine(line)
+  if (typeof tokens === 'string') return {stdout: '', code: 2}
   let code = 0
   let stdout = ''
   let skip = false
-  let pipeline: Token[][] = [[]]
+  let pipeline: ShellToken[][] = [[]]
   const runPipeline = () => {
     if (!skip && pipeline.some((c) => c.length > 0)) {
       let input = ''
@@ -77,7 +75,7 @@ function runLine(line: string, user: string, fs: Map<string, string>, depth: num
     pipeline = [[]]
   }
   for (const token of tokens) {
-    if ('op' in token && (token.op === '&&' || token.op === '||' || token.op === ';' || token.op === '&')) {
+    if ('op' in token && (token.op === '&&' || token.op === '||' || token.op === ';')) {
       runPipeline()
       skip = token.op === '&&' ? code !== 0 : token.op === '||' ? code === 0 : false
     } else if ('op' in token && token.op === '|') {
@@ -90,21 +88,25 @@ function runLine(line: string, user: string, fs: Map<string, string>, depth: num
   return {stdout, code}
 }
 
-/** One simple command with its redirections: the words run, output goes to stdout or a file. */
-function runCommand(tokens: Token[], user: string, fs: Map<string, string>, stdin: string, depth: number): Result {
+/**
+ * One simple command with its redirections: the words run, output goes to stdout or a file.
+ * `2>` and `2>&1` change nothing here: stderr never reaches authorized_keys.
+ */
+function runCommand(tokens: ShellToken[], user: string, fs: Map<string, string>, stdin: string, depth: number): Result {
   const words: string[] = []
   const outputs: {path: string; append: boolean}[] = []
   let input = stdin
   for (let i = 0; i < tokens.length; i++) {
-    const token = tokens[i] as Token
-    if ('word' in token) words.push(token.word)
-    else if ('heredoc' in token) input = token.heredoc.body
-    else if ('op' in token && (token.op === '>' || token.op === '>>' || token.op === '<')) {
+    const token = tokens[i] as ShellToken
+    if ('word' in token) words.push(expandWord(token.word, user))
+    else if ('heredoc' in token) input = token.heredoc.literal ? token.heredoc.body : expandVariables(token.heredoc.body, user)
+    else if (token.op !== '2>&1') {
       const next = tokens[i + 1]
       if (!next || !('word' in next)) return {stdout: '', code: 2}
       i++
-      if (token.op === '<') input = fs.get(normalise(next.word)) ?? ''
-      else outputs.push({path: normalise(next.word), append: token.op === '>>'})
+      const path = normalise(expandWord(next.word, user))
+      if (token.op === '<') input = fs.get(path) ?? ''
+      else if (token.op === '>' || token.op === '>>' || token.op === '&>') outputs.push({path, append: token.op === '>>'})
     }
   }
   const result = runWords(words, user, fs, input, depth)
@@ -127,20 +129,10 @@ function runWords(words: string[], user: string, fs: Map<string, string>, stdin:
   switch (command) {
     case '':
       return ok()
-    case 'echo': {
-      let i = 0
-      let newline = true
-      let escapes = false
-      while (args[i] !== undefined && /^-[neE]+$/.test(args[i] as string)) {
-        if ((args[i] as string).includes('n')) newline = false
-        if ((args[i] as string).includes('e')) escapes = true
-        i++
-      }
-      const text = args.slice(i).join(' ')
-      return ok((escapes ? unescape(text) : text) + (newline ? '\n' : ''))
-    }
+    case 'echo':
+      return ok(echoText(args))
     case 'printf':
-      return ok(printf(args))
+      return ok(printfText(args))
     case 'cat':
       return args.length === 0 ? ok(stdin) : ok(args.map((p) => fs.get(normalise(p)) ?? '').join(''))
     case 'tee': {
@@ -270,22 +262,6 @@ function runNested(words: string[], user: string, fs: Map<string, string>, stdin
   return runWords(words, user, fs, stdin, depth + 1)
 }
 
-function printf(args: string[]): string {
-  const [format = '', ...values] = args
-  if (!format.includes('%')) return unescape(format)
-  let out = ''
-  let index = 0
-  // Like printf(1): the format is reused while arguments remain.
-  do {
-    out += unescape(format).replace(/%[sb%]/g, (spec) => (spec === '%%' ? '%' : (values[index++] ?? '')))
-  } while (index < values.length && index > 0)
-  return out
-}
-
-function unescape(text: string): string {
-  return text.replace(/\\([nt\\])/g, (_, c: string) => (c === 'n' ? '\n' : c === 't' ? '\t' : '\\'))
-}
-
 function normalise(path: string): string {
   const parts: string[] = []
   for (const part of path.split('/')) {
@@ -296,119 +272,29 @@ function normalise(path: string): string {
   return '/' + parts.join('/')
 }
 
-function homeOf(user: string): string {
-  return HOMES[user] ?? `/home/${user}`
-}
-
-/** Expands `$HOME`, `${HOME}`, `$USER` for the user the line runs as. */
-function expandVariables(text: string, user: string): string {
-  return text.replace(/\$\{?(HOME|USER)\}?/g, (_, name: string) => (name === 'HOME' ? homeOf(user) : user))
-}
-
 /**
- * Splits a shell line into words, operators and heredoc bodies. `~` and `$HOME` expand for
- * `user` (runcmd runs as root, so a bare `~` there is /root). Returns null on unbalanced quotes.
+ * A word as `user` reads it at boot: `~`, `~name`, `$HOME` and `$USER` expand in what is not
+ * single-quoted; any other `$VAR` stays as written (nothing else is set for runcmd).
  */
-function tokenize(line: string, user: string): Token[] | null {
-  const tokens: Token[] = []
-  const pendingHeredocs: {delimiter: string; token: {heredoc: {body: string}}}[] = []
-  let current = ''
-  let inWord = false
-  let i = 0
-  const endWord = () => {
-    if (inWord) tokens.push({word: current})
-    current = ''
-    inWord = false
-  }
-  while (i < line.length) {
-    const ch = line[i] as string
-    if (!inWord && ch === '~' && (i + 1 === line.length || /[/\s]/.test(line[i + 1] as string) || /[a-z]/.test(line[i + 1] as string))) {
-      const match = /^~([a-z_][a-z0-9_-]*)?/.exec(line.slice(i))
-      current += homeOf(match?.[1] ?? user)
-      inWord = true
-      i += match?.[0].length ?? 1
-    } else if (ch === "'") {
-      const end = line.indexOf("'", i + 1)
-      if (end < 0) return null
-      current += line.slice(i + 1, end)
-      inWord = true
-      i = end + 1
-    } else if (ch === '"') {
-      let j = i + 1
-      let text = ''
-      while (j < line.length && line[j] !== '"') {
-        if (line[j] === '\\' && j + 1 < line.length && '"\\$`'.includes(line[j + 1] as string)) j++
-        text += line[j]
-        j++
-      }
-      if (j >= line.length) return null
-      current += expandVariables(text, user)
-      inWord = true
-      i = j + 1
-    } else if (ch === '\\' && i + 1 < line.length) {
-      current += line[i + 1]
-      inWord = true
-      i += 2
-    } else if (ch === '$' && /^\$\{?(HOME|USER)\b\}?/.test(line.slice(i))) {
-      const match = /^\$\{?(HOME|USER)\}?/.exec(line.slice(i)) as RegExpExecArray
-      current += expandVariables(match[0], user)
-      inWord = true
-      i += match[0].length
-    } else if (ch === '\n') {
-      endWord()
-      if (pendingHeredocs.length > 0) {
-        i = readHeredocBodies(line, i + 1, pendingHeredocs)
-        pendingHeredocs.length = 0
-      } else i++
-      tokens.push({op: ';'})
-    } else if (ch === ' ' || ch === '\t' || ch === '\r') {
-      endWord()
-      i++
-    } else if (line.startsWith('<<', i)) {
-      endWord()
-      const match = /^<<-?\s*(['"]?)([A-Za-z_][A-Za-z0-9_]*)\1/.exec(line.slice(i))
-      if (!match) return null
-      const token = {heredoc: {body: ''}}
-      tokens.push(token)
-      pendingHeredocs.push({delimiter: match[2] as string, token})
-      i += match[0].length
-    } else if (line.startsWith('&&', i) || line.startsWith('||', i) || line.startsWith('>>', i)) {
-      endWord()
-      tokens.push({op: line.slice(i, i + 2) as Op})
-      i += 2
-    } else if (/^[0-9]>/.test(line.slice(i)) && !inWord) {
-      // `2>/dev/null`, `2>&1`: stderr never reaches authorized_keys.
-      const match = /^[0-9]>>?(&[0-9]|\S*)/.exec(line.slice(i)) as RegExpExecArray
-      tokens.push({fdRedirect: true})
-      i += match[0].length
-    } else if (ch === ';' || ch === '|' || ch === '>' || ch === '<' || ch === '&') {
-      endWord()
-      tokens.push({op: ch})
-      i++
-    } else {
-      current += ch
-      inWord = true
-      i++
-    }
-  }
-  endWord()
-  if (pendingHeredocs.length > 0) readHeredocBodies(line, line.length, pendingHeredocs)
-  return tokens
+function expandWord(word: ShellWord, user: string): string {
+  return word
+    .map((part, i) => {
+      if (part.quote === 'single') return part.text
+      const text = i === 0 && part.quote === 'none' ? expandTilde(part.text, user, word.length === 1) : part.text
+      return expandVariables(text, user)
+    })
+    .join('')
 }
 
-/** Fills each pending heredoc with the lines up to its delimiter; returns where the next command starts. */
-function readHeredocBodies(text: string, start: number, pending: {delimiter: string; token: {heredoc: {body: string}}}[]): number {
-  let position = start
-  for (const doc of pending) {
-    const lines: string[] = []
-    while (position < text.length) {
-      const end = text.indexOf('\n', position)
-      const lineText = text.slice(position, end < 0 ? text.length : end)
-      position = end < 0 ? text.length : end + 1
-      if (lineText.trim() === doc.delimiter) break
-      lines.push(lineText)
-    }
-    doc.token.heredoc.body = lines.length === 0 ? '' : lines.join('\n') + '\n'
-  }
-  return position
+/** A leading `~` or `~name` up to the first `/`; as in bash, not when a quote follows it (`~"/x"`). */
+function expandTilde(text: string, user: string, wholeWord: boolean): string {
+  const match = /^~([a-z_][a-z0-9_-]*)?(?=\/|$)/.exec(text)
+  if (!match || (match[0].length === text.length && !wholeWord)) return text
+  return homeOf(match[1] ?? user) + text.slice(match[0].length)
+}
+
+function expandVariables(text: string, user: string): string {
+  return text.replace(/\$(?:\{(HOME|USER)\}|(HOME|USER)(?![A-Za-z0-9_]))/g, (_, braced?: string, bare?: string) =>
+    (braced ?? bare) === 'HOME' ? homeOf(user) : user,
+  )
 }

@@ -1,6 +1,6 @@
-import {handleCommonControl} from '../control/common-routes.js'
-import {applyGpuClaim, GPU_REPORT_USAGE, isGpuReportBody, parseGpuClaim, renderReportedGpus} from '../control/gpu-claim.js'
-import {isRecord, jsonReply, type Reply} from '../shared/http-util.js'
+import type {ProviderControl} from '../control/common-routes.js'
+import {renderReportedGpus} from '../control/gpu-claim.js'
+import {isRecord, jsonReply, type Reply, type SimRequest} from '../shared/http-util.js'
 import {keysFromCloudInit} from './cloud-init.js'
 import {applyConfigPatch, renderConfig} from './config.js'
 import {findGpuModel} from './gpu-catalog.js'
@@ -10,50 +10,31 @@ import type {TdLocation, TdLocationGpu} from './location.js'
 import type {TensorDockSim} from './simulator.js'
 
 /**
- * The test-control surface under `/_sim/`, the same routes as the Vast simulator's (no auth; no
- * real client calls it): shape the market, make orphans and ghosts, switch GPU load and quirks,
- * make a box lie about its GPUs, inject faults, read the request log. Offers here are
- * TensorDock's own JSON: locations, and an offer id is `<location id>` or `<location id>:<v0Name>`.
- * - `GET /_sim/info`, `GET|POST /_sim/config`, `POST /_sim/reset`
+ * The TensorDock simulator's part of the `/_sim/` control surface (common-routes.ts has the
+ * routes every simulator shares). Offers here are TensorDock's own JSON: locations, and an
+ * offer id is `<location id>` or `<location id>:<v0Name>`. Instance ids are UUIDs, taken as
+ * written: an unknown one is a 404, not a bad request.
  * - `GET|POST /_sim/offers`, `DELETE /_sim/offers/{id}`
- * - `GET|POST /_sim/instances` (POST: an orphan), `DELETE /_sim/instances/{id}` (a ghost)
- * - `POST /_sim/gpu-load` `{"instance_id"?: "<uuid>", "state": "idle"|"busy"}`
- * - `POST /_sim/gpu-report` `{"instance_id": "<uuid>", "gpu_name"?: "h100-sxm5-80gb", "num_gpus"?: N, "gpu_ram_mib"?: N}`:
- *   that VM's nvidia-smi reports these GPUs instead of the rented ones (the API does not
- *   change); `{"instance_id": "<uuid>"}` alone tells the truth again
- * - `GET|POST|DELETE /_sim/faults`, `GET|DELETE /_sim/requests`
+ * - `GET|POST /_sim/instances` (POST: an orphan)
  */
-export async function handleControl(sim: TensorDockSim, method: string, path: string, url: URL, body: unknown): Promise<Reply> {
-  const common = handleCommonControl(method, path, url, body, {faults: sim.faults, log: sim.log})
-  if (common) return common
-  const bad = (msg: string) => jsonReply(400, {success: false, error: 'invalid_args', msg})
-  const idMatch = /^\/_sim\/(offers|instances)\/([^/]+)$/.exec(path)
-
-  if (path === '/_sim/info' && method === 'GET') {
-    return jsonReply(200, {
-      provider: 'tensordock',
-      seed: sim.seed,
-      locations: sim.market.all().length,
-      offers: sim.market.all().reduce((n, l) => n + l.gpus.length, 0),
-      instances: sim.instances.live().length,
-      now: sim.clock.now(),
-      // Where the state is kept across restarts (null: in memory only), and the last write error.
-      state_dir: sim.state?.dir ?? null,
-      state_error: sim.state?.lastError ?? null,
-    })
-  }
-  if (path === '/_sim/config') {
-    if (method === 'GET') return jsonReply(200, {config: renderConfig(sim.config)})
-    if (method === 'POST') {
-      try {
-        applyConfigPatch(sim.config, body)
-      } catch (error) {
-        return bad(error instanceof Error ? error.message : String(error))
-      }
+export function tensorDockControl(sim: TensorDockSim): ProviderControl<string> {
+  return {
+    name: 'tensordock',
+    instanceIds: {usage: '"<uuid>"', fromPath: (segment) => segment, fromBody: (value) => String(value)},
+    marketCounts: () => ({locations: sim.market.all().length, offers: sim.market.all().reduce((n, l) => n + l.gpus.length, 0)}),
+    renderConfig: () => renderConfig(sim.config),
+    patchConfig(body) {
+      applyConfigPatch(sim.config, body)
       sim.market.churn = {...sim.config.churn}
-      return jsonReply(200, {success: true, config: renderConfig(sim.config)})
-    }
+    },
+    handle: (request) => handleTensorDockControl(sim, request),
   }
+}
+
+async function handleTensorDockControl(sim: TensorDockSim, {method, path, url, body}: SimRequest): Promise<Reply | null> {
+  const bad = (msg: string) => jsonReply(400, {success: false, error: 'invalid_args', msg})
+  const offerMatch = /^\/_sim\/offers\/([^/]+)$/.exec(path)
+
   if (path === '/_sim/offers') {
     if (method === 'GET') return jsonReply(200, {data: {locations: sim.market.all()}})
     if (method === 'POST') {
@@ -65,8 +46,8 @@ export async function handleControl(sim: TensorDockSim, method: string, path: st
       return jsonReply(200, {success: true, mode, ids: added.map((l) => l.id), count: sim.market.all().length, data: {locations: added}})
     }
   }
-  if (idMatch?.[1] === 'offers' && method === 'DELETE') {
-    const id = decodeURIComponent(idMatch[2] ?? '')
+  if (offerMatch && method === 'DELETE') {
+    const id = decodeURIComponent(offerMatch[1] ?? '')
     if (!sim.market.remove(id)) return jsonReply(404, {success: false, error: 'not_found', msg: `offer ${id} is not on the market`})
     return jsonReply(200, {success: true})
   }
@@ -81,40 +62,7 @@ export async function handleControl(sim: TensorDockSim, method: string, path: st
     }
     if (method === 'POST') return createDirect(sim, body)
   }
-  if (idMatch?.[1] === 'instances' && method === 'DELETE') {
-    const id = idMatch[2] ?? ''
-    const instance = sim.instances.vanish(id)
-    if (!instance) return jsonReply(404, {success: false, error: 'not_found', msg: `instance ${id} does not exist`})
-    await sim.stopSsh(instance)
-    return jsonReply(200, {success: true})
-  }
-  if (path === '/_sim/gpu-load' && method === 'POST') {
-    if (!isRecord(body) || (body.state !== 'idle' && body.state !== 'busy')) return bad('body must be {"instance_id"?: "<uuid>", "state": "idle"|"busy"}')
-    const state = body.state
-    if (body.instance_id === undefined || body.instance_id === null) {
-      // Without an id: every instance now, and the default for new ones.
-      sim.config.gpuLoad = state
-      for (const i of sim.instances.live()) i.gpuLoad = state
-    } else {
-      const instance = sim.instances.get(String(body.instance_id))
-      if (!instance) return jsonReply(404, {success: false, error: 'not_found', msg: `instance ${String(body.instance_id)} does not exist`})
-      instance.gpuLoad = state
-    }
-    return jsonReply(200, {success: true})
-  }
-  if (path === '/_sim/gpu-report' && method === 'POST') {
-    if (!isGpuReportBody(body)) return bad(GPU_REPORT_USAGE.replace('ID', '"<uuid>"'))
-    const claim = parseGpuClaim(body)
-    if (typeof claim === 'string') return bad(claim)
-    const instance = sim.instances.get(String(body.instance_id))
-    if (!instance) return jsonReply(404, {success: false, error: 'not_found', msg: `instance ${String(body.instance_id)} does not exist`})
-    return jsonReply(200, {success: true, reports: applyGpuClaim(instance.machine, instance.id, claim)})
-  }
-  if (path === '/_sim/reset' && method === 'POST') {
-    await sim.reset()
-    return jsonReply(200, {success: true})
-  }
-  return jsonReply(404, {success: false, error: 'not_found', msg: `no simulator control route ${method} ${path}`})
+  return null
 }
 
 function simDetails(sim: TensorDockSim, i: TdInstance): Record<string, unknown> {
@@ -183,7 +131,7 @@ async function createDirect(sim: TensorDockSim, body: unknown): Promise<Reply> {
     startedAt: sim.clock.now() - Math.max(t.creatingMs, t.ipAssignMs, t.cloudInitMs),
   })
   if (status !== 'running') instance.pinnedStatus = status
-  await sim.startSsh(instance)
+  await sim.sshServers.start(instance)
   return jsonReply(200, {success: true, id: instance.id, instance: renderInstance(sim.instances, instance)})
 }
 

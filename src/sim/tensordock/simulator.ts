@@ -1,9 +1,9 @@
 import type {Clock} from '../../core/clock.js'
+import {acceptsCredential} from '../shared/credential.js'
 import {FaultInjector, HeldResponses} from '../shared/faults.js'
-import {reportedGpus} from '../shared/machine.js'
+import {InstanceSshServers} from '../shared/instance-ssh-servers.js'
 import {deriveSeed, mulberry32} from '../shared/prng.js'
 import {RequestLog} from '../shared/request-log.js'
-import {startSshEndpoint} from '../shared/ssh-endpoint.js'
 import {SimStateFiles} from '../shared/state-files.js'
 import {SlidingWindowLimiter} from '../shared/window-limiter.js'
 import {DEFAULT_VM_USER} from './cloud-init.js'
@@ -47,51 +47,40 @@ export class TensorDockSim {
   market: TensorDockMarket
   instances: TdInstanceStore
   readonly state: SimStateFiles | null
-  private pendingSsh = new Set<Promise<unknown>>()
-  private closed = false
+  readonly sshServers: InstanceSshServers<TdInstance>
 
   constructor(private readonly settings: TensorDockSimSettings) {
     this.clock = settings.clock
     this.seed = settings.seed
     this.faults = new FaultInjector(deriveSeed(settings.seed, 'tensordock'))
-    this.config = structuredClone(settings.initialConfig)
-    this.state =
-      settings.stateDir === undefined
-        ? null
-        : new SimStateFiles(settings.stateDir, 'tensordock', {state: () => this.toJSON(), market: () => this.market.toJSON(), marketVersion: () => this.market.version})
-    const saved = this.state?.read() ?? {state: null, market: null}
-    const savedState = saved.state as TensorDockSimJson | null
-    const savedMarket = saved.market as TensorDockMarketJson | null
-    if (savedState) this.config = {...this.config, ...savedState.config}
-    const reuseMarket = savedMarket !== null && TensorDockMarket.matches(savedMarket, settings.seed, settings.locationCount)
-    this.market = new TensorDockMarket(settings.seed, settings.locationCount, settings.clock, this.config.churn, reuseMarket ? savedMarket : undefined)
-    if (reuseMarket) this.state?.marketRestored(this.market.version)
-    this.instances = savedState ? TdInstanceStore.fromJSON(settings.seed, settings.clock, savedState.instances) : new TdInstanceStore(settings.seed, settings.clock)
+    this.state = SimStateFiles.open(settings.stateDir, 'tensordock', this)
+    const saved = this.state?.read<TensorDockSimJson, TensorDockMarketJson>((m) => TensorDockMarket.matches(m, settings.seed, settings.locationCount))
+    this.config = {...structuredClone(settings.initialConfig), ...saved?.state?.config}
+    this.market = new TensorDockMarket(settings.seed, settings.locationCount, settings.clock, this.config.churn, saved?.market ?? undefined)
+    if (saved?.market) this.state?.marketRestored()
+    this.instances = saved?.state ? TdInstanceStore.fromJSON(settings.seed, settings.clock, saved.state.instances) : new TdInstanceStore(settings.seed, settings.clock)
     this.limiter = new SlidingWindowLimiter(settings.clock)
+    this.sshServers = new InstanceSshServers({
+      host: SIM_VM_IP,
+      usernames: [DEFAULT_VM_USER, 'root'],
+      clock: settings.clock,
+      authorizedKeys: (instance, username) => this.instances.authorizedKeys(instance, username),
+      hardware: (instance) => ({diskGb: instance.storageGb, rootDevice: '/dev/vda1', memoryMiB: instance.ramGb * 1024, cpus: instance.vcpuCount}),
+      isGone: (instance) => instance.deletedAt !== null || !this.instances.all().includes(instance),
+      changed: () => this.state?.changed(),
+    })
   }
 
   toJSON(): TensorDockSimJson {
     return {seed: this.seed, config: this.config, instances: this.instances.toJSON()}
   }
 
-  /** After a restart: every live VM's sshd comes back, with its own host key, on its old port when free. */
-  async resumeMachines(): Promise<void> {
-    await Promise.all(this.instances.live().map((i) => this.startSsh(i)))
-  }
-
-  /** Called after every request; the state files write what changed. */
-  afterRequest(method: string): void {
-    this.state?.afterRequest(method)
-  }
-
   isAcceptedToken(token: string | null): boolean {
-    if (!token) return false
-    return this.settings.apiToken === undefined ? true : token === this.settings.apiToken
+    return acceptsCredential(token, this.settings.apiToken)
   }
 
   isAcceptedAuthId(id: string | null): boolean {
-    if (!id) return false
-    return this.settings.authId === undefined ? true : id === this.settings.authId
+    return acceptsCredential(id, this.settings.authId)
   }
 
   /** The locations as the API shows them: each listing's counts minus what live VMs hold. */
@@ -120,64 +109,16 @@ export class TensorDockSim {
     return mulberry32(deriveSeed(this.seed, `stale:${locationId}:${v0Name}`))() < fraction
   }
 
-  /** Gives the VM its own sshd on loopback at create; logins work once it runs and cloud-init is done. */
-  async startSsh(instance: TdInstance): Promise<void> {
-    if (this.closed) return
-    // Whatever the shell or SFTP writes to the disk is state to keep.
-    instance.machine.fs.onChange = () => this.state?.changed()
-    const starting = startSshEndpoint({
-      host: SIM_VM_IP,
-      port: instance.machine.sshPort ?? 0,
-      hostKey: instance.machine.hostKey.privateKey,
-      username: [DEFAULT_VM_USER, 'root'],
-      authorizedKeys: (username) => this.instances.authorizedKeys(instance, username),
-      shell: {
-        hostname: instance.hostname,
-        gpuLoad: () => instance.gpuLoad,
-        gpus: () => reportedGpus(instance.machine),
-        now: () => this.clock.now(),
-        fs: instance.machine.fs,
-        hardware: {diskGb: instance.storageGb, rootDevice: '/dev/vda1', memoryMiB: instance.ramGb * 1024, cpus: instance.vcpuCount},
-      },
-    })
-    this.pendingSsh.add(starting)
-    try {
-      instance.ssh = await starting
-      instance.machine.sshPort = instance.ssh.port
-      this.state?.changed()
-      // Deleted (or the simulator closed) while the endpoint was starting.
-      if (instance.deletedAt !== null || this.closed || !this.instances.all().includes(instance)) await this.stopSsh(instance)
-    } finally {
-      this.pendingSsh.delete(starting)
-    }
-  }
-
-  async stopSsh(instance: TdInstance): Promise<void> {
-    await instance.ssh?.close()
-  }
-
-  /** Back to the state right after start: same seed, same market, no instances, start config. */
-  async reset(): Promise<void> {
-    await Promise.allSettled([...this.pendingSsh])
-    await Promise.all(this.instances.all().map((i) => this.stopSsh(i)))
+  /**
+   * The market, instances and config back to right after start, for `/_sim/reset` (which also stops
+   * every sshd and clears faults and the request log).
+   */
+  reset(): void {
     this.config = structuredClone(this.settings.initialConfig)
-    const marketVersion = this.market.version
     this.market = new TensorDockMarket(this.seed, this.settings.locationCount, this.clock, this.config.churn)
-    // A fresh market is written whole: its version must differ from the one on disk.
-    this.market.version = marketVersion + 1
+    this.state?.marketReplaced()
     // UUIDs go on from where they were: an id handed out before the reset is never handed out again.
     this.instances = new TdInstanceStore(this.seed, this.clock, this.instances.idState())
     this.limiter.reset()
-    this.faults.clear()
-    this.log.clear()
-    this.state?.changed()
-  }
-
-  async close(): Promise<void> {
-    this.closed = true
-    this.held.releaseAll()
-    await Promise.allSettled([...this.pendingSsh])
-    await Promise.all(this.instances.all().map((i) => this.stopSsh(i)))
-    this.state?.flush()
   }
 }

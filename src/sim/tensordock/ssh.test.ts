@@ -1,14 +1,14 @@
 import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 
-import {Client} from 'ssh2'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import {packageRoot} from '../../config/paths.js'
 import {ManualClock} from '../../core/clock.js'
-import {generateSessionKeyPair, sshFingerprint, type SshKeyPair} from '../../ssh/keys.js'
+import type {SshKeyPair} from '../../ssh/keys.js'
 import {simControl} from '../control/control-client.js'
 import {asctime} from '../shared/nvidia-smi.js'
+import {connectSsh, execSsh, hostKeyFingerprint, loadableKeyPair} from '../shared/ssh-test-client.js'
 import {startTensorDockSim, type TensorDockSimHandle} from './server.js'
 
 const START = Date.parse('2026-11-22T23:00:00Z')
@@ -24,7 +24,7 @@ let v0Name: string
 beforeEach(async () => {
   clock = new ManualClock(START)
   sim = await startTensorDockSim({clock, seed: 11, apiToken: TOKEN, churn: false, timings: {ipAssignMs: 2000, cloudInitMs: 5000}})
-  key = generateSessionKeyPair('td-ssh-test')
+  key = loadableKeyPair('td-ssh-test')
   const res = await api('GET', '/locations')
   const joplin = res.data.locations.find((l: any) => l.city === 'Joplin')
   locationId = joplin.id
@@ -80,74 +80,34 @@ async function untilAddressed(id: string): Promise<{host: string; port: number}>
   throw new Error(`instance ${id} never got an address`)
 }
 
-function connect(host: string, port: number, username: string, privateKey: string): Promise<Client> {
-  return new Promise((resolve, reject) => {
-    const client = new Client()
-    client.on('ready', () => resolve(client))
-    client.on('error', reject)
-    client.connect({host, port, username, privateKey, readyTimeout: 5000, hostVerifier: () => true})
-  })
-}
-
-/** The SHA256 fingerprint of the host key the server at host:port presents (no login needed). */
-function hostKeyOf(host: string, port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const client = new Client()
-    let seen: string | null = null
-    client.on('error', () => (seen ? resolve(seen) : reject(new Error('no host key seen'))))
-    client.on('ready', () => {
-      client.end()
-      if (seen) resolve(seen)
-    })
-    client.connect({host, port, username: 'nobody', privateKey: key.privateKey, readyTimeout: 5000, hostVerifier: (blob: Buffer) => {
-      seen = sshFingerprint(blob)
-      return true
-    }})
-  })
-}
-
-function exec(client: Client, command: string): Promise<{stdout: string; code: number | null}> {
-  return new Promise((resolve, reject) => {
-    client.exec(command, (error, stream) => {
-      if (error) return reject(error)
-      let stdout = ''
-      let code: number | null = null
-      stream.on('data', (d: Buffer) => (stdout += d.toString('utf8')))
-      stream.stderr.on('data', () => undefined)
-      stream.on('exit', (c: number) => (code = c))
-      stream.on('close', () => resolve({stdout, code}))
-    })
-  })
-}
-
 describe('SSH into a simulated TensorDock VM', () => {
   it('lets in user and root once cloud-init ran the runcmd that appends the key, and nvidia-smi reports the rented GPU', async () => {
     const id = await create({runcmd: runcmdFor(key.publicKey)})
     const {host, port} = await untilAddressed(id)
     expect(host).toBe('127.0.0.1')
     // Running with an address, but cloud-init has not run yet: the key is not there
-    await expect(connect(host, port, 'user', key.privateKey)).rejects.toThrow(/authentication/i)
+    await expect(connectSsh(host, port, 'user', key.privateKey)).rejects.toThrow(/authentication/i)
     clock.advance(5000)
 
-    const user = await connect(host, port, 'user', key.privateKey)
+    const user = await connectSsh(host, port, 'user', key.privateKey)
     try {
-      expect(await exec(user, 'whoami')).toEqual({stdout: 'user\n', code: 0})
+      expect(await execSsh(user, 'whoami')).toEqual({stdout: 'user\n', stderr: '', code: 0})
       // The fixture's layout, the rented RTX 4090, dated by the simulator's clock
-      const table = await exec(user, 'nvidia-smi')
+      const table = await execSsh(user, 'nvidia-smi')
       expect(table.code).toBe(0)
       expect(table.stdout.split('\n')[0]).toBe(`${asctime(clock.now())}       `)
       expect(table.stdout.split('\n').slice(3, 8)).toEqual(fixture('nvidia-smi.txt').split('\n').slice(3, 8))
       expect(table.stdout).toMatch(/^\| {3}0 {2}NVIDIA GeForce RTX 4090 {8}Off \| {3}00000000:00:05\.0 Off \|/m)
       expect(table.stdout).toContain('/  24564MiB |      0%      Default |')
-      expect((await exec(user, 'sudo nvidia-smi -L')).stdout).toMatch(/^GPU 0: NVIDIA GeForce RTX 4090 \(UUID: GPU-[0-9a-f-]{36}\)\n$/)
+      expect((await execSsh(user, 'sudo nvidia-smi -L')).stdout).toMatch(/^GPU 0: NVIDIA GeForce RTX 4090 \(UUID: GPU-[0-9a-f-]{36}\)\n$/)
       await simControl(sim.url, 'POST', '/_sim/gpu-load', {instance_id: id, state: 'busy'})
-      expect((await exec(user, 'nvidia-smi')).stdout).toContain('|    1395MiB /  24564MiB |    100%      Default |')
+      expect((await execSsh(user, 'nvidia-smi')).stdout).toContain('|    1395MiB /  24564MiB |    100%      Default |')
     } finally {
       user.end()
     }
-    const root = await connect(host, port, 'root', key.privateKey)
+    const root = await connectSsh(host, port, 'root', key.privateKey)
     try {
-      expect(await exec(root, 'whoami')).toEqual({stdout: 'root\n', code: 0})
+      expect(await execSsh(root, 'whoami')).toEqual({stdout: 'root\n', stderr: '', code: 0})
     } finally {
       root.end()
     }
@@ -166,7 +126,7 @@ describe('SSH into a simulated TensorDock VM', () => {
     clock.advance(5000)
 
     // Then each presents its own host key, the one the control API names
-    const seen = [await hostKeyOf(a.host, a.port), await hostKeyOf(b.host, b.port)]
+    const seen = [await hostKeyFingerprint(a.host, a.port, key.privateKey), await hostKeyFingerprint(b.host, b.port, key.privateKey)]
     expect(seen[0]).not.toBe(seen[1])
     const listed = await simControl<{instances: {id: string; sim: {ssh_host_key_fingerprint: string}}[]}>(sim.url, 'GET', '/_sim/instances')
     expect(seen).toEqual([first, second].map((id) => listed.instances.find((i) => i.id === id)!.sim.ssh_host_key_fingerprint))
@@ -176,13 +136,13 @@ describe('SSH into a simulated TensorDock VM', () => {
     expect(lie.reports).toEqual({name: 'NVIDIA H100 80GB HBM3', num_gpus: 2, gpu_ram_mib: 81559, truthful: false})
 
     // Then its nvidia-smi says so, while the API and the other VM still show what was rented
-    const user = await connect(a.host, a.port, 'user', key.privateKey)
+    const user = await connectSsh(a.host, a.port, 'user', key.privateKey)
     try {
       const query = 'nvidia-smi --query-gpu=name,memory.total --format=csv,noheader'
-      expect((await exec(user, query)).stdout).toBe('NVIDIA H100 80GB HBM3, 81559 MiB\nNVIDIA H100 80GB HBM3, 81559 MiB\n')
+      expect((await execSsh(user, query)).stdout).toBe('NVIDIA H100 80GB HBM3, 81559 MiB\nNVIDIA H100 80GB HBM3, 81559 MiB\n')
       expect(Object.keys((await api('GET', `/instances/${first}`)).resources.gpus)).toEqual([v0Name])
       await simControl(sim.url, 'POST', '/_sim/gpu-report', {instance_id: first})
-      expect((await exec(user, query)).stdout).toBe('NVIDIA GeForce RTX 4090, 24564 MiB\n')
+      expect((await execSsh(user, query)).stdout).toBe('NVIDIA GeForce RTX 4090, 24564 MiB\n')
     } finally {
       user.end()
     }
@@ -193,26 +153,26 @@ describe('SSH into a simulated TensorDock VM', () => {
     const id = await create()
     const {host, port} = await untilAddressed(id)
     clock.advance(60_000)
-    await expect(connect(host, port, 'user', key.privateKey)).rejects.toThrow(/authentication/i)
-    await expect(connect(host, port, 'root', key.privateKey)).rejects.toThrow(/authentication/i)
+    await expect(connectSsh(host, port, 'user', key.privateKey)).rejects.toThrow(/authentication/i)
+    await expect(connectSsh(host, port, 'root', key.privateKey)).rejects.toThrow(/authentication/i)
   })
 
   it('keys only the users the runcmd wrote for', async () => {
     const id = await create({runcmd: [`mkdir -p ~/.ssh && echo "${key.publicKey}" >> ~/.ssh/authorized_keys`]})
     const {host, port} = await untilAddressed(id)
     clock.advance(5000)
-    const root = await connect(host, port, 'root', key.privateKey)
+    const root = await connectSsh(host, port, 'root', key.privateKey)
     root.end()
-    await expect(connect(host, port, 'user', key.privateKey)).rejects.toThrow(/authentication/i)
+    await expect(connectSsh(host, port, 'user', key.privateKey)).rejects.toThrow(/authentication/i)
   })
 
   it('closes the door when the VM is deleted', async () => {
     const id = await create({runcmd: runcmdFor(key.publicKey)})
     const {host, port} = await untilAddressed(id)
     clock.advance(5000)
-    const client = await connect(host, port, 'user', key.privateKey)
+    const client = await connectSsh(host, port, 'user', key.privateKey)
     client.end()
     await api('DELETE', `/instances/${id}`)
-    await expect(connect(host, port, 'user', key.privateKey)).rejects.toThrow()
+    await expect(connectSsh(host, port, 'user', key.privateKey)).rejects.toThrow()
   })
 })

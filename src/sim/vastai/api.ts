@@ -119,7 +119,7 @@ async function createInstance(sim: VastSim, req: ApiRequest): Promise<Reply> {
     gpuLoad: sim.config.gpuLoad,
     startStopped: underbid,
   })
-  await sim.startSsh(instance)
+  await sim.sshServers.start(instance)
   if (underbid) {
     // Seen live: the spot create "fails" yet the instance exists, stopped, billing storage.
     return jsonReply(200, {success: false, error: 'invalid_price', msg: `bid ${price} is below min_bid ${offer.min_bid}`, new_contract: instance.id})
@@ -156,7 +156,7 @@ async function destroyInstance(sim: VastSim, req: ApiRequest): Promise<Reply> {
     if (sim.config.destroyUnknown === 'not_found') return jsonReply(404, {success: false, error: 'not_found', msg: 'Instance not found'})
     return jsonReply(400, {success: false, error: 'no_such_instance', msg: `Instance ${req.id} does not exist or is not yours.`})
   }
-  await sim.stopSsh(instance)
+  await sim.sshServers.stop(instance)
   return jsonReply(200, {success: true, msg: `Instance ${req.id} destroyed.`})
 }
 

@@ -1,6 +1,6 @@
-import {handleCommonControl} from '../control/common-routes.js'
-import {applyGpuClaim, GPU_REPORT_USAGE, isGpuReportBody, parseGpuClaim, renderReportedGpus} from '../control/gpu-claim.js'
-import {isRecord, jsonReply, type Reply} from '../shared/http-util.js'
+import type {ProviderControl} from '../control/common-routes.js'
+import {renderReportedGpus} from '../control/gpu-claim.js'
+import {isRecord, jsonReply, type Reply, type SimRequest} from '../shared/http-util.js'
 import {applyConfigPatch, renderConfig} from './config.js'
 import {renderInstance} from './instance-view.js'
 import type {SimInstance} from './instances.js'
@@ -8,50 +8,35 @@ import {storageDph} from './offer.js'
 import type {VastSim} from './simulator.js'
 
 /**
- * The test-control surface under `/_sim/` (no auth; no real client calls it). Shapes the market,
- * makes orphans and ghosts, switches GPU load, makes a box lie about its GPUs, injects faults
- * and reads the request log:
- * - `GET /_sim/info`, `GET|POST /_sim/config`, `POST /_sim/reset`
+ * The Vast simulator's part of the `/_sim/` control surface (common-routes.ts has the routes
+ * every simulator shares). Offers here are Vast's own offer JSON; instance ids are numbers.
  * - `GET|POST /_sim/offers`, `DELETE /_sim/offers/{id}`
- * - `GET|POST /_sim/instances` (POST: an orphan), `DELETE /_sim/instances/{id}` (a ghost)
- * - `POST /_sim/gpu-load` `{"instance_id"?: N, "state": "idle"|"busy"}`
- * - `POST /_sim/gpu-report` `{"instance_id": N, "gpu_name"?: "RTX 3090", "num_gpus"?: N, "gpu_ram_mib"?: N}`:
- *   that instance's nvidia-smi reports these GPUs instead of the rented ones (the API does not
- *   change); `{"instance_id": N}` alone tells the truth again
- * - `GET|POST|DELETE /_sim/faults`, `GET|DELETE /_sim/requests`
+ * - `GET|POST /_sim/instances` (POST: an orphan)
  */
-export async function handleControl(sim: VastSim, method: string, path: string, url: URL, body: unknown): Promise<Reply> {
-  const common = handleCommonControl(method, path, url, body, {faults: sim.faults, log: sim.log})
-  if (common) return common
-  const bad = (msg: string) => jsonReply(400, {success: false, error: 'invalid_args', msg})
-  const idMatch = /^\/_sim\/(offers|instances)\/(\d+)$/.exec(path)
-
-  if (path === '/_sim/info' && method === 'GET') {
-    return jsonReply(200, {
-      provider: 'vastai',
-      seed: sim.seed,
-      offers: sim.market.all().length,
-      instances: sim.instances.live().length,
-      now: sim.clock.now(),
-      // Where the state is kept across restarts (null: in memory only), and the last write error.
-      state_dir: sim.state?.dir ?? null,
-      state_error: sim.state?.lastError ?? null,
-    })
-  }
-  if (path === '/_sim/config') {
-    if (method === 'GET') return jsonReply(200, {config: renderConfig(sim.config)})
-    if (method === 'POST') {
-      try {
-        applyConfigPatch(sim.config, body)
-      } catch (error) {
-        return bad(error instanceof Error ? error.message : String(error))
-      }
+export function vastControl(sim: VastSim): ProviderControl<number> {
+  return {
+    name: 'vastai',
+    instanceIds: {
+      usage: 'N',
+      fromPath: (segment) => (/^\d+$/.test(segment) ? Number(segment) : null),
+      fromBody: (value) => Number(value),
+    },
+    marketCounts: () => ({offers: sim.market.all().length}),
+    renderConfig: () => renderConfig(sim.config),
+    patchConfig(body) {
+      applyConfigPatch(sim.config, body)
       sim.market.churn = {...sim.config.churn}
       sim.limiter.intervals = sim.config.rateLimit.intervals
       sim.account.initialCredit = sim.config.initialCredit
-      return jsonReply(200, {success: true, config: renderConfig(sim.config)})
-    }
+    },
+    handle: (request) => handleVastControl(sim, request),
   }
+}
+
+async function handleVastControl(sim: VastSim, {method, path, url, body}: SimRequest): Promise<Reply | null> {
+  const bad = (msg: string) => jsonReply(400, {success: false, error: 'invalid_args', msg})
+  const offerMatch = /^\/_sim\/offers\/(\d+)$/.exec(path)
+
   if (path === '/_sim/offers') {
     if (method === 'GET') return jsonReply(200, {offers: sim.market.all()})
     if (method === 'POST') {
@@ -62,8 +47,8 @@ export async function handleControl(sim: VastSim, method: string, path: string, 
       return jsonReply(200, {success: true, mode, ids: added.map((o) => o.id), count: sim.market.all().length})
     }
   }
-  if (idMatch?.[1] === 'offers' && method === 'DELETE') {
-    const id = Number(idMatch[2])
+  if (offerMatch && method === 'DELETE') {
+    const id = Number(offerMatch[1])
     if (!sim.market.remove(id)) return jsonReply(404, {success: false, error: 'not_found', msg: `offer ${id} is not on the market`})
     return jsonReply(200, {success: true})
   }
@@ -79,40 +64,7 @@ export async function handleControl(sim: VastSim, method: string, path: string, 
     }
     if (method === 'POST') return createDirect(sim, body)
   }
-  if (idMatch?.[1] === 'instances' && method === 'DELETE') {
-    const id = Number(idMatch[2])
-    const instance = sim.instances.vanish(id)
-    if (!instance) return jsonReply(404, {success: false, error: 'not_found', msg: `instance ${id} does not exist`})
-    await sim.stopSsh(instance)
-    return jsonReply(200, {success: true})
-  }
-  if (path === '/_sim/gpu-load' && method === 'POST') {
-    if (!isRecord(body) || (body.state !== 'idle' && body.state !== 'busy')) return bad('body must be {"instance_id"?: N, "state": "idle"|"busy"}')
-    const state = body.state
-    if (body.instance_id === undefined || body.instance_id === null) {
-      // Without an id: every instance now, and the default for new ones.
-      sim.config.gpuLoad = state
-      for (const i of sim.instances.live()) i.gpuLoad = state
-    } else {
-      const instance = sim.instances.get(Number(body.instance_id))
-      if (!instance) return jsonReply(404, {success: false, error: 'not_found', msg: `instance ${String(body.instance_id)} does not exist`})
-      instance.gpuLoad = state
-    }
-    return jsonReply(200, {success: true})
-  }
-  if (path === '/_sim/gpu-report' && method === 'POST') {
-    if (!isGpuReportBody(body)) return bad(GPU_REPORT_USAGE)
-    const claim = parseGpuClaim(body)
-    if (typeof claim === 'string') return bad(claim)
-    const instance = sim.instances.get(Number(body.instance_id))
-    if (!instance) return jsonReply(404, {success: false, error: 'not_found', msg: `instance ${String(body.instance_id)} does not exist`})
-    return jsonReply(200, {success: true, reports: applyGpuClaim(instance.machine, instance.id, claim)})
-  }
-  if (path === '/_sim/reset' && method === 'POST') {
-    await sim.reset()
-    return jsonReply(200, {success: true})
-  }
-  return jsonReply(404, {success: false, error: 'not_found', msg: `no simulator control route ${method} ${path}`})
+  return null
 }
 
 function simDetails(sim: VastSim, i: SimInstance): Record<string, unknown> {
@@ -163,6 +115,6 @@ async function createDirect(sim: VastSim, body: unknown): Promise<Reply> {
     ...(status === 'running' ? {startedAt: now - (t.provisioningMs + t.createdMs + t.loadingMs)} : {pinnedStatus: status}),
   })
   if (typeof b.ssh_key === 'string') instance.keys.push({line: b.ssh_key.trim(), usableAt: now})
-  await sim.startSsh(instance)
+  await sim.sshServers.start(instance)
   return jsonReply(200, {success: true, new_contract: instance.id, instance: renderInstance(sim.instances, instance, now)})
 }

@@ -1,45 +1,26 @@
-import {createServer, type IncomingMessage, type ServerResponse} from 'node:http'
+import type {IncomingMessage} from 'node:http'
 
-import {systemClock, type Clock} from '../../core/clock.js'
+import {systemClock} from '../../core/clock.js'
 import type {FaultKind} from '../shared/faults.js'
-import {closeHttp, listenHttp} from '../shared/http-listen.js'
-import {flatHeaders, jsonReply, queryObject, readSimRequest, sendReply, type Reply} from '../shared/http-util.js'
+import {bearerToken, jsonReply, type Reply, type SimRequest} from '../shared/http-util.js'
+import {serveMarketplace, type MarketplaceOptions, type MarketplaceServer} from '../shared/marketplace-server.js'
 import {ROUTES, type Route} from './api.js'
 import {defaultConfig, type RateLimitMode, type VastSimConfig} from './config.js'
-import {handleControl} from './control.js'
+import {vastControl} from './control.js'
 import type {FinalOutcome, VastTimings} from './lifecycle.js'
 import {VastSim} from './simulator.js'
 
-export interface VastSimOptions {
-  /** Where to listen; loopback by default. */
-  host?: string
-  /** 0 picks a free port. */
-  port?: number
-  /** Same seed, same market, ids and fault sequence. */
-  seed?: number
+export interface VastSimOptions extends MarketplaceOptions {
   offerCount?: number
-  /** Drives the instance lifecycle, billing, market churn and rate limits. */
-  clock?: Clock
   /** When set only this key is accepted; when unset any non-empty Bearer or ?api_key= is. */
   apiKey?: string
   timings?: Partial<VastTimings>
   outcome?: FinalOutcome
   rateLimit?: RateLimitMode
-  /** Turns off market churn (a few per cent of offers replaced every minute) when false. */
-  churn?: boolean
-  /**
-   * Keep the market, instances (with their machines, disks and host keys), account and id
-   * sequences in this directory, written on every change: a simulator started again on it
-   * carries on where the last one stopped, with each live instance's sshd back on its port.
-   */
-  stateDir?: string
 }
 
-export interface VastSimHandle {
-  /** The host root, e.g. `http://127.0.0.1:PORT` (clients add `/api/v0`). */
-  url: string
-  close(): Promise<void>
-}
+/** Where it listens (`url` is the host root; clients add `/api/v0`) and how to stop it. */
+export type VastSimHandle = MarketplaceServer
 
 export const DEFAULT_SEED = 42
 export const DEFAULT_OFFER_COUNT = 3000
@@ -59,64 +40,19 @@ export async function startVastSim(options: VastSimOptions = {}): Promise<VastSi
     initialConfig: config,
     stateDir: options.stateDir,
   })
-  await sim.resumeMachines()
-
-  const server = createServer((req, res) => {
-    res.on('error', () => undefined)
-    handle(sim, req, res)
-      .catch((error: unknown) => {
-        sendReply(res, jsonReply(500, {success: false, error: 'server_error', msg: error instanceof Error ? error.message : String(error)}))
-      })
-      .finally(() => sim.afterRequest(req.method ?? 'GET'))
-  })
-  server.on('clientError', (_error, socket) => socket.destroy())
-  let url: string
-  try {
-    url = await listenHttp(server, options.host ?? '127.0.0.1', options.port ?? 0)
-  } catch (error) {
-    await sim.close()
-    throw error
-  }
-
-  let closing: Promise<void> | undefined
-  return {
-    url,
-    close() {
-      closing ??= (async () => {
-        await sim.close()
-        await closeHttp(server)
-      })()
-      return closing
+  return serveMarketplace(
+    sim,
+    {
+      route: (req, request) => route(sim, req, request),
+      control: vastControl(sim),
+      faultReply: (fault) => faultReply(sim, fault),
+      serverError: (message) => jsonReply(500, {success: false, error: 'server_error', msg: message}),
     },
-  }
+    options,
+  )
 }
 
-async function handle(sim: VastSim, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const {method, url, path, body, badJson} = await readSimRequest(req)
-
-  if (path.startsWith('/_sim/')) {
-    if (badJson) return sendReply(res, jsonReply(400, {success: false, error: 'invalid_args', msg: 'body is not valid JSON'}))
-    return sendReply(res, await handleControl(sim, method, path, url, body))
-  }
-
-  sim.log.record({
-    at: sim.clock.now(),
-    method,
-    path,
-    query: queryObject(url.searchParams),
-    headers: flatHeaders(req),
-    body: body ?? null,
-  })
-
-  const fault = sim.faults.pick(path)
-  if (fault === '429' || fault === '500' || fault === 'timeout' || fault === 'malformed') return respond(res, sim, faultReply(sim, fault))
-
-  const reply = await route(sim, req, method, path, url, body, badJson)
-  if (fault === '500_after' || fault === 'timeout_after') return respond(res, sim, faultReply(sim, fault))
-  respond(res, sim, reply)
-}
-
-async function route(sim: VastSim, req: IncomingMessage, method: string, path: string, url: URL, body: unknown, badJson: boolean): Promise<Reply> {
+async function route(sim: VastSim, req: IncomingMessage, {method, path, url, body, badJson}: SimRequest): Promise<Reply> {
   const candidates = ROUTES.filter((r) => r.pattern.test(path))
   if (candidates.length === 0) return jsonReply(404, {success: false, error: 'not_found', msg: `${path} not found`})
   const match: Route | undefined = candidates.find((r) => r.method === method)
@@ -135,18 +71,10 @@ async function route(sim: VastSim, req: IncomingMessage, method: string, path: s
   return match.handler(sim, {method, path, url, body, id})
 }
 
-function respond(res: ServerResponse, sim: VastSim, reply: Reply): void {
-  if ('hold' in reply) sim.held.hold(res)
-  else sendReply(res, reply)
-}
-
 /** `Authorization: Bearer <key>` (what every client sends) or the `?api_key=` query parameter. */
 function apiKeyOf(req: IncomingMessage, url: URL): string | null {
-  const header = req.headers.authorization
-  if (header) {
-    const match = /^Bearer\s+(.+)$/i.exec(header.trim())
-    if (match?.[1]) return match[1].trim()
-  }
+  const bearer = bearerToken(req)
+  if (bearer) return bearer
   const query = url.searchParams.get('api_key')
   return query && query.trim() !== '' ? query.trim() : null
 }

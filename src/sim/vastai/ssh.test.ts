@@ -1,15 +1,16 @@
 import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 
-import ssh2, {Client} from 'ssh2'
+import type {Client} from 'ssh2'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import {packageRoot} from '../../config/paths.js'
 import {ManualClock} from '../../core/clock.js'
 import {normalizeGpuName, vramGbFromMib} from '../../core/gpu-names.js'
-import {generateSessionKeyPair, sshFingerprint, type SshKeyPair} from '../../ssh/keys.js'
+import type {SshKeyPair} from '../../ssh/keys.js'
 import {simControl} from '../control/control-client.js'
 import {asctime} from '../shared/nvidia-smi.js'
+import {connectSsh, execSsh, hostKeyFingerprint, loadableKeyPair} from '../shared/ssh-test-client.js'
 import {startVastSim, type VastSimHandle} from './server.js'
 
 /** Replies are asserted field by field below; a loose type keeps those assertions readable. */
@@ -20,14 +21,6 @@ const START = Date.parse('2026-11-22T23:00:00Z')
 const KEY = 'vast-ssh-key-5566778899'
 const fixture = (name: string) => readFileSync(join(packageRoot(), 'fixtures', 'nvidia-smi', name), 'utf8')
 
-/** ssh2's keygen makes an unloadable ed25519 key about 1 time in 128: take one that parses. */
-function freshKeyPair(comment: string): SshKeyPair {
-  for (;;) {
-    const pair = generateSessionKeyPair(comment)
-    if (!(ssh2.utils.parseKey(pair.publicKey) instanceof Error) && !(ssh2.utils.parseKey(pair.privateKey) instanceof Error)) return pair
-  }
-}
-
 let sim: VastSimHandle
 let clock: ManualClock
 let userKey: SshKeyPair
@@ -35,7 +28,7 @@ let userKey: SshKeyPair
 beforeEach(async () => {
   clock = new ManualClock(START)
   sim = await startVastSim({clock, seed: 42, apiKey: KEY, offerCount: 50})
-  userKey = freshKeyPair('ssh-test')
+  userKey = loadableKeyPair('ssh-test')
 })
 
 afterEach(async () => {
@@ -76,45 +69,9 @@ async function untilRunning(id: number): Promise<{host: string; port: number; di
   throw new Error(`instance ${id} never ran`)
 }
 
+/** Vast containers take logins as root only. */
 function connect(host: string, port: number, privateKey: string): Promise<Client> {
-  return new Promise((resolve, reject) => {
-    const client = new Client()
-    client.on('ready', () => resolve(client))
-    client.on('error', reject)
-    client.connect({host, port, username: 'root', privateKey, readyTimeout: 5000, hostVerifier: () => true})
-  })
-}
-
-/** The SHA256 fingerprint of the host key the server at host:port presents (no login needed). */
-function hostKeyOf(host: string, port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const client = new Client()
-    let seen: string | null = null
-    client.on('error', () => (seen ? resolve(seen) : reject(new Error('no host key seen'))))
-    client.on('ready', () => {
-      client.end()
-      if (seen) resolve(seen)
-    })
-    client.connect({host, port, username: 'nobody', privateKey: userKey.privateKey, readyTimeout: 5000, hostVerifier: (blob: Buffer) => {
-      seen = sshFingerprint(blob)
-      return true
-    }})
-  })
-}
-
-function exec(client: Client, command: string): Promise<{stdout: string; stderr: string; code: number | null}> {
-  return new Promise((resolve, reject) => {
-    client.exec(command, (error, stream) => {
-      if (error) return reject(error)
-      let stdout = ''
-      let stderr = ''
-      let code: number | null = null
-      stream.on('data', (d: Buffer) => (stdout += d.toString('utf8')))
-      stream.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')))
-      stream.on('exit', (c: number) => (code = c))
-      stream.on('close', () => resolve({stdout, stderr, code}))
-    })
-  })
+  return connectSsh(host, port, 'root', privateKey)
 }
 
 describe('the SSH endpoint of a simulated instance', () => {
@@ -129,36 +86,36 @@ describe('the SSH endpoint of a simulated instance', () => {
     try {
       // Every GPU of the offer, by the name the driver gives that model, with the offer's VRAM and driver
       const query = 'nvidia-smi --query-gpu=index,name,memory.total,driver_version --format=csv,noheader,nounits'
-      const rows = (await exec(client, query)).stdout.trim().split('\n').map((l) => l.split(', '))
+      const rows = (await execSsh(client, query)).stdout.trim().split('\n').map((l) => l.split(', '))
       expect(rows.map((r) => r[0])).toEqual(Array.from({length: offer.num_gpus}, (_, i) => String(i)))
       for (const [, name, mib, driver] of rows) {
         expect(normalizeGpuName(name!, vramGbFromMib(Number(mib)))).toBe(normalizeGpuName(offer.gpu_name, vramGbFromMib(offer.gpu_ram)))
         expect([Number(mib), driver]).toEqual([offer.gpu_ram, offer.driver_version])
       }
-      const table = await exec(client, 'nvidia-smi')
+      const table = await execSsh(client, 'nvidia-smi')
       expect(table.code).toBe(0)
       expect(table.stdout.split('\n')[0]).toBe(`${asctime(clock.now())}       `)
       expect(table.stdout).toContain(`Driver Version: ${String(offer.driver_version).padEnd(15)}CUDA Version: ${Number(offer.cuda_max_good).toFixed(1)}`)
       expect(table.stdout.split('\n').slice(3, 8)).toEqual(fixture('nvidia-smi.txt').split('\n').slice(3, 8))
-      expect((await exec(client, 'nvidia-smi -L')).stdout.split('\n').filter((l) => l.startsWith('GPU '))).toHaveLength(offer.num_gpus)
+      expect((await execSsh(client, 'nvidia-smi -L')).stdout.split('\n').filter((l) => l.startsWith('GPU '))).toHaveLength(offer.num_gpus)
 
       // When the GPU gets busy, the same probes say so
       await simControl(sim.url, 'POST', '/_sim/gpu-load', {instance_id: id, state: 'busy'})
-      expect((await exec(client, 'nvidia-smi')).stdout).toContain('python3')
-      expect((await exec(client, 'nvidia-smi --query-gpu=utilization.gpu --format=csv,noheader,nounits')).stdout).toBe('100\n'.repeat(offer.num_gpus))
+      expect((await execSsh(client, 'nvidia-smi')).stdout).toContain('python3')
+      expect((await execSsh(client, 'nvidia-smi --query-gpu=utilization.gpu --format=csv,noheader,nounits')).stdout).toBe('100\n'.repeat(offer.num_gpus))
       expect((await api('GET', `/api/v0/instances/${id}/`)).instances.gpu_util).toBe(1)
 
-      expect(await exec(client, 'echo "hello world" && hostname')).toEqual({stdout: `hello world\nC.${id}\n`, stderr: '', code: 0})
-      expect(await exec(client, 'nvtop')).toEqual({stdout: '', stderr: 'nvtop: not available on this simulated instance\n', code: 127})
-      expect((await exec(client, 'cat /etc/os-release')).stdout).toContain('Ubuntu 22.04')
-      expect((await exec(client, 'uname -a')).stdout).toMatch(/^Linux C\.\d+ .* x86_64 GNU\/Linux\n$/)
+      expect(await execSsh(client, 'echo "hello world" && hostname')).toEqual({stdout: `hello world\nC.${id}\n`, stderr: '', code: 0})
+      expect(await execSsh(client, 'nvtop')).toEqual({stdout: '', stderr: 'nvtop: not available on this simulated instance\n', code: 127})
+      expect((await execSsh(client, 'cat /etc/os-release')).stdout).toContain('Ubuntu 22.04')
+      expect((await execSsh(client, 'uname -a')).stdout).toMatch(/^Linux C\.\d+ .* x86_64 GNU\/Linux\n$/)
     } finally {
       client.end()
     }
   })
 
   it('refuses a key that was not attached, and the create body ssh_key like the real hosts do', async () => {
-    const stranger = freshKeyPair('stranger')
+    const stranger = loadableKeyPair('stranger')
     const id = await rent('ssh_direc ssh_proxy', stranger.publicKey)
     await api('POST', `/api/v0/instances/${id}/ssh/`, {ssh_key: userKey.publicKey})
     const {host, port} = await untilRunning(id)
@@ -228,7 +185,7 @@ describe('the SSH endpoint of a simulated instance', () => {
     }
 
     // Then their host keys differ, and are the ones the control API names
-    const seen = await Promise.all(endpoints.map((e) => hostKeyOf(e.host, e.port)))
+    const seen = await Promise.all(endpoints.map((e) => hostKeyFingerprint(e.host, e.port, userKey.privateKey)))
     expect(seen[0]).not.toBe(seen[1])
     const listed = await simControl<{instances: {id: number; sim: {ssh_host_key_fingerprint: string}}[]}>(sim.url, 'GET', '/_sim/instances')
     expect(seen).toEqual(ids.map((id) => listed.instances.find((i) => i.id === id)!.sim.ssh_host_key_fingerprint))
@@ -240,8 +197,8 @@ describe('the SSH endpoint of a simulated instance', () => {
     expect(reply.reports).toEqual({name: 'NVIDIA GeForce RTX 3090', num_gpus: 1, gpu_ram_mib: 12288, truthful: false})
     const client = await connect(endpoints[0]!.host, endpoints[0]!.port, userKey.privateKey)
     try {
-      expect((await exec(client, 'nvidia-smi --query-gpu=name,memory.total --format=csv,noheader')).stdout).toBe('NVIDIA GeForce RTX 3090, 12288 MiB\n')
-      expect((await exec(client, 'nvidia-smi -L')).stdout).toMatch(/^GPU 0: NVIDIA GeForce RTX 3090 \(UUID: GPU-[0-9a-f-]{36}\)\n$/)
+      expect((await execSsh(client, 'nvidia-smi --query-gpu=name,memory.total --format=csv,noheader')).stdout).toBe('NVIDIA GeForce RTX 3090, 12288 MiB\n')
+      expect((await execSsh(client, 'nvidia-smi -L')).stdout).toMatch(/^GPU 0: NVIDIA GeForce RTX 3090 \(UUID: GPU-[0-9a-f-]{36}\)\n$/)
     } finally {
       client.end()
     }
