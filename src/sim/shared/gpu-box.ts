@@ -1,6 +1,8 @@
 import {gpuModelFacts, type GpuModelFacts} from './gpu-models.js'
-import type {GpuLoad} from './nvidia-smi.js'
 import {pickOne, randomInt, type Random} from './prng.js'
+
+/** Whether a box's GPUs are working: what its readings (and so nvidia-smi) show. */
+export type GpuLoad = 'idle' | 'busy'
 
 /** One GPU in a simulated machine: what tells it apart from its neighbours. */
 export interface GpuDevice {

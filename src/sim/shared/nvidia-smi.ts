@@ -1,8 +1,8 @@
-import {boxFacts, sampleGpu, type GpuBox, type GpuDevice, type GpuSample} from './gpu-box.js'
+import {boxFacts, sampleGpu, type GpuBox, type GpuDevice, type GpuLoad, type GpuSample} from './gpu-box.js'
 import type {GpuModelFacts} from './gpu-models.js'
 import {renderNvidiaSmiXml} from './nvidia-smi-xml.js'
 
-export type GpuLoad = 'idle' | 'busy'
+export type {GpuLoad}
 
 export interface CommandResult {
   stdout: string
