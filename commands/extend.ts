@@ -2,8 +2,8 @@ import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand, apiFlags} from '../src/cli/base-command.js'
 import {flagError} from '../src/cli/errors.js'
-import {withExtendFix} from '../src/cli/extension.js'
-import {formatClock} from '../src/cli/format.js'
+import {withExtendFix} from '../src/cli/flows/extension.js'
+import {formatClock} from '../src/cli/output/format.js'
 import type {ExtendReply} from '../src/core/api/sessions.js'
 import {MAX_RESERVATION_HOURS} from '../src/core/session.js'
 

@@ -1,12 +1,12 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand, apiFlags} from '../src/cli/base-command.js'
-import {OFFER_COLUMNS, pricesIncludeNote} from '../src/cli/columns/offers.js'
-import {sortFlag} from '../src/cli/inventory-sort.js'
-import {renderTable} from '../src/cli/output.js'
-import {staleProvidersWarning} from '../src/cli/stale-warning.js'
-import {checkIntRange, checkNotBlank, checkNumberRange, decimalFlag} from '../src/cli/validate.js'
-import {countOf} from '../src/cli/format.js'
+import {OFFER_COLUMNS, pricesIncludeNote} from '../src/cli/output/columns/offers.js'
+import {sortFlag} from '../src/cli/flags/inventory-sort.js'
+import {renderTable} from '../src/cli/output/output.js'
+import {staleProvidersWarning} from '../src/cli/output/stale-warning.js'
+import {checkIntRange, checkNotBlank, checkNumberRange, decimalFlag} from '../src/cli/flags/validate.js'
+import {countOf} from '../src/cli/output/format.js'
 import type {InventoryReply} from '../src/core/api/inventory.js'
 import {PROVIDER_NAMES} from '../src/core/provider-name.js'
 

@@ -1,11 +1,11 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand, apiFlags} from '../../src/cli/base-command.js'
-import {ON_LIMIT_ACTIONS, budgetBodyFrom} from '../../src/cli/budget-input.js'
-import {budgetDetails} from '../../src/cli/columns/budgets.js'
+import {ON_LIMIT_ACTIONS, budgetBodyFrom} from '../../src/cli/flags/budget-input.js'
+import {budgetDetails} from '../../src/cli/output/columns/budgets.js'
 import {UserError, withNothingHappened} from '../../src/cli/errors.js'
-import {renderDetails} from '../../src/cli/output.js'
-import {checkNotBlank, decimalFlag} from '../../src/cli/validate.js'
+import {renderDetails} from '../../src/cli/output/output.js'
+import {checkNotBlank, decimalFlag} from '../../src/cli/flags/validate.js'
 import type {BudgetBody, BudgetDto} from '../../src/core/api/budgets.js'
 
 export default class BudgetsSet extends BaseCommand {

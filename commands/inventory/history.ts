@@ -1,12 +1,12 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand, apiFlags} from '../../src/cli/base-command.js'
-import {PRICE_POINT_COLUMNS} from '../../src/cli/columns/price-history.js'
-import {renderTable} from '../../src/cli/output.js'
-import {sinceParam} from '../../src/cli/since.js'
-import {medianTrendLines} from '../../src/cli/sparkline.js'
-import {checkIntRange, checkNotBlank} from '../../src/cli/validate.js'
-import {plural} from '../../src/cli/format.js'
+import {PRICE_POINT_COLUMNS} from '../../src/cli/output/columns/price-history.js'
+import {renderTable} from '../../src/cli/output/output.js'
+import {sinceParam} from '../../src/cli/flags/since.js'
+import {medianTrendLines} from '../../src/cli/output/sparkline.js'
+import {checkIntRange, checkNotBlank} from '../../src/cli/flags/validate.js'
+import {plural} from '../../src/cli/output/format.js'
 import type {HistoryReply} from '../../src/core/api/inventory.js'
 import {PROVIDER_NAMES} from '../../src/core/provider-name.js'
 

@@ -2,11 +2,11 @@ import {Command, Flags} from '@oclif/core'
 
 import {type ConnectOptions, type Connection, connectToDaemon} from '../client/ensure-daemon.js'
 import {ENV, readEnv} from '../config/env.js'
-import {failureEnvelope, successEnvelope} from './envelope.js'
+import {failureEnvelope, successEnvelope} from './output/envelope.js'
 import {EXIT} from './exit-codes.js'
 import {type Failure, type FailureContext, describeFailure, failureToJson} from './failure.js'
-import {simulatedBanner, stdoutIsTty, style, writeErr, writeOut} from './output.js'
-import {outputFormatIn} from './output-mode.js'
+import {simulatedBanner, stdoutIsTty, style, writeErr, writeOut} from './output/output.js'
+import {outputFormatIn} from './output/output-mode.js'
 
 /** What shared helpers may do to a command's output. */
 export interface CommandIo {

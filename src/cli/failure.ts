@@ -1,8 +1,8 @@
 import {ApiError, DaemonStartError, DaemonUnreachableError, isAbortError} from '../client/errors.js'
-import type {ErrorObject} from './envelope.js'
+import type {ErrorObject} from './output/envelope.js'
 import {EXIT, type ExitCode, exitCodeFor} from './exit-codes.js'
 import {UserError} from './errors.js'
-import {plural} from './format.js'
+import {plural} from './output/format.js'
 
 /** Any error, reduced to what the user sees: a message, the fix, and the exit code. */
 export interface Failure {

@@ -1,8 +1,8 @@
 import {Box, Text} from 'ink'
 import {useEffect, useRef, useState} from 'react'
 
-import {formatCost, formatHourly} from '../../src/cli/format.js'
-import {provisionSession} from '../../src/cli/provision.js'
+import {formatCost, formatHourly} from '../../src/cli/output/format.js'
+import {provisionSession} from '../../src/cli/flows/provision.js'
 import {ApiError} from '../../src/client/errors.js'
 import type {OfferDto} from '../../src/core/api/inventory.js'
 import type {SshKeyDto} from '../../src/core/api/ssh-keys.js'

@@ -1,4 +1,4 @@
-import {formatPrice, plural} from '../../src/cli/format.js'
+import {formatPrice, plural} from '../../src/cli/output/format.js'
 import {toMicroUsd} from '../../src/core/money.js'
 import type {QuickFilters} from './offer-index.js'
 

@@ -1,9 +1,9 @@
 import {Box, Text} from 'ink'
 import {useMemo, useRef} from 'react'
 
-import {planSshConnect} from '../../src/cli/connect.js'
-import {extendPrompt, extendableHours, notExtendableReason, withExtendFix} from '../../src/cli/extension.js'
-import {formatClock, formatCost, formatHourly, localizeTimes} from '../../src/cli/format.js'
+import {planSshConnect} from '../../src/cli/ssh/connect.js'
+import {extendPrompt, extendableHours, notExtendableReason, withExtendFix} from '../../src/cli/flows/extension.js'
+import {formatClock, formatCost, formatHourly, localizeTimes} from '../../src/cli/output/format.js'
 import type {SessionDto} from '../../src/core/api/sessions.js'
 import {DataTable, type TableColumn} from '../components/data-table.js'
 import {useNow} from '../hooks/use-now.js'

@@ -1,0 +1,32 @@
+import {access, constants} from 'node:fs/promises'
+
+import type {ApiClient} from '../../client/api-client.js'
+import type {AppPaths} from '../../config/paths.js'
+import {KEY_DELETED_EVENT, type SessionDto} from '../../core/api/sessions.js'
+import {isTerminal} from '../../core/session-status.js'
+import {sessionKeyPath} from './session-keys.js'
+
+/** Where this machine keeps the session's private key, or null when it has none (created elsewhere, or deleted at the end). */
+export async function localSessionKey(sessionId: string, paths: AppPaths): Promise<string | null> {
+  const path = sessionKeyPath(sessionId, paths)
+  return access(path, constants.R_OK).then(
+    () => path,
+    () => null,
+  )
+}
+
+/**
+ * The "Private key" line of `sessions get`: the path, or why there is none. The daemon deletes
+ * the key when the session ends and records that, so an ended session's missing key is told
+ * apart from a key made on another machine.
+ */
+export async function privateKeyLine(session: Pick<SessionDto, 'id' | 'status'>, paths: AppPaths, client: Pick<ApiClient, 'sessions'>): Promise<string> {
+  const path = await localSessionKey(session.id, paths)
+  if (path) return path
+  if (isTerminal(session.status)) {
+    const {events} = await client.sessions.events(session.id, 0)
+    if (events.some((e) => e.type === KEY_DELETED_EVENT)) return 'deleted when the session ended (it is no use once the instance is gone)'
+    return 'none on this machine (created elsewhere); the session has ended'
+  }
+  return 'not on this machine (created elsewhere; use connect --identity)'
+}
