@@ -60,6 +60,6 @@ export function extendFix(err: unknown, sessionId: string, surface: ExtendSurfac
 /** `err` with the extension's fix attached (see `extendFix`), for the failure renderer. */
 export function withExtendFix(err: unknown, sessionId: string, surface: ExtendSurface): unknown {
   const fix = extendFix(err, sessionId, surface)
-  if (fix && err instanceof ApiError) (err as ApiError & {fix?: string}).fix = fix
+  if (fix && err instanceof ApiError) err.fix = fix
   return err
 }

@@ -127,9 +127,9 @@ async function createWithLocalKey<R>(
           await discardPendingKey(idempotencyKey, request, context.paths)
           err.message = withNothingHappened(err.message, 'No instance was created.')
           const fix = fixes.refused[err.errorType]
-          if (fix) (err as ApiError & {fix?: string}).fix = fix
+          if (fix) err.fix = fix
         } else {
-          ;(err as ApiError & {fix?: string}).fix = fixes.unknown
+          err.fix = fixes.unknown
         }
         throw err
       }
