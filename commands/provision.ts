@@ -4,12 +4,12 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand, apiFlags} from '../src/cli/base-command.js'
 import {defaultConsumer} from '../src/cli/flags/default-consumer.js'
-import {UserError, withNothingHappened} from '../src/cli/errors.js'
+import {NO_INSTANCE_CREATED} from '../src/cli/errors.js'
 import {followSession} from '../src/cli/flows/follow-session.js'
 import {renderFields} from '../src/cli/output/output.js'
 import {saveSessionKey} from '../src/cli/ssh/save-key.js'
 import {HARD_MAX_WARNING, type Provisioned, endedRepeatNote, provisionAllocation, provisionSession} from '../src/cli/flows/provision.js'
-import {type ProvisionTarget, provisionTarget} from '../src/cli/flags/provision-target.js'
+import {provisionTarget} from '../src/cli/flags/provision-target.js'
 import {eventLine, runningSummary, sshCommand} from '../src/cli/output/session-summary.js'
 import {checkIntRange, checkNotBlank, decimalFlag} from '../src/cli/flags/validate.js'
 import {sshKeyIdsFrom} from '../src/cli/ssh/ssh-key-ids.js'
@@ -74,10 +74,8 @@ export default class Provision extends BaseCommand {
 
   async run(): Promise<ProvisionResult> {
     const {flags} = await this.parse(Provision)
-    let target: ProvisionTarget
-    let sshKeyIds: string[] = []
-    try {
-      target = provisionTarget(flags)
+    const {target, sshKeyIds} = this.checkFlags(NO_INSTANCE_CREATED, () => {
+      const target = provisionTarget(flags)
       checkNotBlank('consumer-id', flags['consumer-id'])
       checkIntRange('hours', flags.hours, MIN_RESERVATION_HOURS, MAX_RESERVATION_HOURS, 'Reserve what you need now; `gpu-shopper extend <id> --hours N` adds more later, up to 12 h in total.')
       checkIntRange('idle-threshold', flags['idle-threshold'], 0, 24 * 60)
@@ -85,11 +83,8 @@ export default class Provision extends BaseCommand {
       checkIntRange('timeout', flags.timeout, 1, 24 * 3600)
       checkNotBlank('idempotency-key', flags['idempotency-key'])
       checkNotBlank('save-key', flags['save-key'])
-      sshKeyIds = sshKeyIdsFrom(flags['ssh-key-id'])
-    } catch (err) {
-      if (err instanceof UserError) err.message = withNothingHappened(err.message, 'No instance was created.')
-      throw err
-    }
+      return {target, sshKeyIds: sshKeyIdsFrom(flags['ssh-key-id'])}
+    })
     const consumerId = flags['consumer-id'] ?? defaultConsumer()
     const idempotencyKey = flags['idempotency-key'] ?? `cli-${randomUUID()}`
 

@@ -6,7 +6,6 @@ import {allocationSpec} from '../../src/cli/flags/allocation-spec.js'
 import {BaseCommand, apiFlags} from '../../src/cli/base-command.js'
 import {allocationDetails} from '../../src/cli/output/columns/allocations.js'
 import {defaultConsumer} from '../../src/cli/flags/default-consumer.js'
-import {UserError, withNothingHappened} from '../../src/cli/errors.js'
 import {renderDetails} from '../../src/cli/output/output.js'
 import {outputFlag} from '../../src/cli/output/output-mode.js'
 import {HARD_MAX_WARNING, endedRepeatNote, provisionAllocation} from '../../src/cli/flows/provision.js'
@@ -48,16 +47,13 @@ export default class AllocationsCreate extends BaseCommand {
 
   async run(): Promise<AllocationDto> {
     const {flags} = await this.parse(AllocationsCreate)
-    let spec: ReturnType<typeof allocationSpec>
-    try {
-      spec = allocationSpec(flags)
+    const spec = this.checkFlags('No allocation was created.', () => {
+      const checked = allocationSpec(flags)
       checkNotBlank('consumer-id', flags['consumer-id'])
       checkIntRange('hours', flags.hours, MIN_RESERVATION_HOURS, MAX_RESERVATION_HOURS)
       checkNotBlank('idempotency-key', flags['idempotency-key'])
-    } catch (err) {
-      if (err instanceof UserError) err.message = withNothingHappened(err.message, 'No allocation was created.')
-      throw err
-    }
+      return checked
+    })
     const consumerId = flags['consumer-id'] ?? defaultConsumer()
     const idempotencyKey = flags['idempotency-key'] ?? `cli-${randomUUID()}`
 

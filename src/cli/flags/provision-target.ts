@@ -1,5 +1,5 @@
 import {EXIT} from '../exit-codes.js'
-import {UserError} from '../errors.js'
+import {NO_INSTANCE_CREATED, UserError} from '../errors.js'
 import {checkIntRange, checkNotBlank, checkNumberRange} from './validate.js'
 
 /** What `provision` rents: one exact offer, or the best offer matching a spec (the daemon picks). */
@@ -16,10 +16,8 @@ export interface TargetFlags {
   'template-hash-id'?: string
 }
 
-const NOTHING = 'No instance was created.'
-
 function usage(message: string, fix: string): UserError {
-  return new UserError(`${message} ${NOTHING}`, {errorType: 'usage_error', exitCode: EXIT.USAGE, fix})
+  return new UserError(`${message} ${NO_INSTANCE_CREATED}`, {errorType: 'usage_error', exitCode: EXIT.USAGE, fix})
 }
 
 /**

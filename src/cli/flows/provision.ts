@@ -6,7 +6,7 @@ import type {AppPaths} from '../../config/paths.js'
 import type {AllocationDto, CreateAllocationBody} from '../../core/api/allocations.js'
 import type {CreateSessionBody, SessionDto} from '../../core/api/sessions.js'
 import {EXIT} from '../exit-codes.js'
-import {UserError, withNothingHappened} from '../errors.js'
+import {NO_INSTANCE_CREATED, UserError, withNothingHappened} from '../errors.js'
 import {bindSessionKey, discardPendingKey, prepareSessionKey, storeServerKey} from '../ssh/session-keys.js'
 
 export interface ProvisionInput extends Omit<CreateSessionBody, 'ssh_public_key' | 'idempotency_key'> {
@@ -125,7 +125,7 @@ async function createWithLocalKey<R>(
         const definite = err.status < 500 || err.errorType === 'stale_inventory' || err.errorType === 'service_unavailable'
         if (definite) {
           await discardPendingKey(idempotencyKey, request, context.paths)
-          err.message = withNothingHappened(err.message, 'No instance was created.')
+          err.message = withNothingHappened(err.message, NO_INSTANCE_CREATED)
           const fix = fixes.refused[err.errorType]
           if (fix) err.fix = fix
         } else {
