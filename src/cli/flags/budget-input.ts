@@ -1,8 +1,7 @@
 import type {BudgetBody} from '../../core/api/budgets.js'
+import {MAX_MONTHLY_LIMIT_USD} from '../../core/limits.js'
 import {flagError} from '../errors.js'
 
-// The daemon's own ceiling (src/core/api/budgets.ts); checked here so a typo fails before the call.
-const MAX_MONTHLY_LIMIT_USD = 10_000_000
 export const ON_LIMIT_ACTIONS = ['release', 'alert'] as const
 
 /**

@@ -1,5 +1,7 @@
 import {userInfo} from 'node:os'
 
+import {isConsumerId} from '../../core/limits.js'
+
 /** Who sessions belong to when --consumer-id is not given: the login name, if the API accepts it. */
 export function defaultConsumer(): string {
   let name: string | undefined
@@ -8,5 +10,5 @@ export function defaultConsumer(): string {
   } catch {
     name = process.env.USER
   }
-  return name && /^[\w.@:-]+$/.test(name) ? name : 'default'
+  return name && isConsumerId(name) ? name : 'default'
 }

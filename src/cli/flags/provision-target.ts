@@ -1,3 +1,4 @@
+import {MAX_GPU_COUNT, MAX_PRICE_USD_PER_HOUR} from '../../core/limits.js'
 import {EXIT} from '../exit-codes.js'
 import {NO_INSTANCE_CREATED, UserError} from '../errors.js'
 import {checkIntRange, checkNotBlank, checkNumberRange} from './validate.js'
@@ -57,7 +58,7 @@ export function provisionTarget(flags: TargetFlags): ProvisionTarget {
   if (flags['template-hash-id'] !== undefined) {
     throw usage('--template-hash-id names a template of one provider and only goes with --offer-id.', 'Drop --template-hash-id, or rent a specific offer with --offer-id.')
   }
-  checkIntRange('gpus', flags.gpus, 1, 64)
-  checkNumberRange('max-price', flags['max-price'], 0, 10_000)
+  checkIntRange('gpus', flags.gpus, 1, MAX_GPU_COUNT)
+  checkNumberRange('max-price', flags['max-price'], 0, MAX_PRICE_USD_PER_HOUR)
   return {kind: 'spec', gpuType, gpus: flags.gpus ?? 1, region: flags.region?.trim(), maxPrice: flags['max-price']}
 }

@@ -1,7 +1,7 @@
 import {ApiError} from '../../client/errors.js'
 import type {SessionDto} from '../../core/api/sessions.js'
 import {hoursLeftToExtend} from '../../core/reservation.js'
-import {MAX_RESERVATION_HOURS} from '../../core/session.js'
+import {MAX_RESERVATION_HOURS, MIN_RESERVATION_HOURS} from '../../core/limits.js'
 import {isTerminal} from '../../core/session-status.js'
 
 /** Where an extension is asked for: the CLI names the command to run, the TUI the key to press. */
@@ -19,7 +19,7 @@ export function extendableHours(session: Pick<SessionDto, 'expires_at' | 'starte
 
 /** The TUI's question, with the range this session really has left. */
 export function extendPrompt(sessionId: string, most: number): string {
-  return most === 1 ? `Extend ${sessionId} by how many hours (1: all that is left of ${MAX_RESERVATION_HOURS})` : `Extend ${sessionId} by how many hours (1-${most})`
+  return most === 1 ? `Extend ${sessionId} by how many hours (1: all that is left of ${MAX_RESERVATION_HOURS})` : `Extend ${sessionId} by how many hours (${MIN_RESERVATION_HOURS}-${most})`
 }
 
 /** Why a session cannot be extended at all, or null when it can. */
@@ -43,13 +43,13 @@ export function extendFix(err: unknown, sessionId: string, surface: ExtendSurfac
         if (left === 0) return `It already has the ${MAX_RESERVATION_HOURS}-hour maximum reserved; rent a new session when this one ends.`
         return surface === 'cli'
           ? `Add at most ${left} h: \`gpu-shopper extend ${sessionId} --hours ${left}\`.`
-          : `Add at most ${left} h: press e and enter ${left === 1 ? '1' : `1-${left}`}.`
+          : `Add at most ${left} h: press e and enter ${left === 1 ? '1' : `${MIN_RESERVATION_HOURS}-${left}`}.`
       }
       return surface === 'cli'
         ? `Only a live session can be extended; check it with \`gpu-shopper sessions get ${sessionId}\`, or rent a new one with \`gpu-shopper provision\`.`
         : 'Only a live session can be extended; rent a new one from the inventory (1, then p).'
     case 'validation_error':
-      return surface === 'cli' ? `Give --hours a whole number from 1 to ${MAX_RESERVATION_HOURS}.` : `Enter a whole number from 1 to ${MAX_RESERVATION_HOURS}.`
+      return surface === 'cli' ? `Give --hours a whole number from ${MIN_RESERVATION_HOURS} to ${MAX_RESERVATION_HOURS}.` : `Enter a whole number from ${MIN_RESERVATION_HOURS} to ${MAX_RESERVATION_HOURS}.`
     case 'not_found':
       return surface === 'cli' ? `No session ${sessionId}. List yours with \`gpu-shopper sessions\`.` : `No session ${sessionId} any more.`
     default:

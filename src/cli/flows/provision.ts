@@ -47,10 +47,6 @@ export function endedRepeatNote(id: string, idempotencyKey: string): string {
   return `${id} was created by an earlier run with --idempotency-key ${idempotencyKey} and has ended; its private key was deleted when the session ended. Use a new --idempotency-key to rent again.`
 }
 
-/** Said whenever --hard-max-override is sent: the one guard against a forgotten VM is then off. */
-export const HARD_MAX_WARNING =
-  '--hard-max-override lifts the 12-hour hard maximum: extended, this session can run (and cost) past 12 hours; only its reservation, idle shutdown and the budget still end it.'
-
 /**
  * Creates a session from an offer id with a locally generated key pair. A refusal deletes the
  * unused key; see `createWithLocalKey` for the retry rules.

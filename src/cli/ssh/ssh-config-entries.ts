@@ -1,16 +1,15 @@
 import type {ApiClient} from '../../client/api-client.js'
 import type {AppPaths} from '../../config/paths.js'
 import type {SessionDto} from '../../core/api/sessions.js'
+import {MAX_PAGE_SIZE} from '../../core/limits.js'
 import {writeSessionKnownHosts} from './known-hosts.js'
 import {localSessionKey} from './session-key-info.js'
 import type {SshConfigEntry} from './ssh-config.js'
 
-/** The API's page limit; more running sessions than this at once is not a real case. */
-const PAGE = 1000
-
 /** One entry per running session with a pinned endpoint, its known_hosts file written on the way. */
 export async function runningSessionEntries(client: ApiClient, paths: AppPaths): Promise<{entries: SshConfigEntry[]; sessions: SessionDto[]}> {
-  const reply = await client.sessions.list({status: 'running', limit: PAGE})
+  // One page at the API's limit: more running sessions than that at once is not a real case.
+  const reply = await client.sessions.list({status: 'running', limit: MAX_PAGE_SIZE})
   const entries: SshConfigEntry[] = []
   const sessions: SessionDto[] = []
   for (const s of reply.sessions) {

@@ -1,8 +1,6 @@
+import {MAX_SSH_KEY_IDS} from '../../core/limits.js'
 import {flagError} from '../errors.js'
 import {checkNotBlank} from '../flags/validate.js'
-
-/** The API accepts at most this many registered keys per create. */
-export const MAX_SSH_KEY_IDS = 20
 
 /** `--ssh-key-id` values as the API's `ssh_key_ids`: trimmed, none blank, within the limit. */
 export function sshKeyIdsFrom(values: readonly string[] | undefined): string[] {

@@ -1,10 +1,11 @@
 import {z} from 'zod'
 
+import {MAX_MONTHLY_LIMIT_USD} from '../limits.js'
 import {ConsumerId} from './common.js'
 
 export const BudgetBody = z.object({
   /** USD per calendar month (UTC). */
-  monthly_limit: z.number({error: 'is required: USD per month'}).min(0, 'must be 0 or more').max(10_000_000),
+  monthly_limit: z.number({error: 'is required: USD per month'}).min(0, 'must be 0 or more').max(MAX_MONTHLY_LIMIT_USD),
   /** Fraction of the limit at which an alert fires (0..1). */
   alert_threshold: z.number().min(0).max(1).default(0.8),
   on_limit: z.enum(['release', 'alert']).default('release'),

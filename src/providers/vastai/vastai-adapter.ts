@@ -1,7 +1,7 @@
 import {systemClock, type Clock} from '../../core/clock.js'
 import type {InventoryQuery} from '../../core/inventory-query.js'
 import {asMicroUsd, ceilMicroUsd} from '../../core/money.js'
-import {DEFAULT_DISK_GB} from '../../core/session.js'
+import {DEFAULT_DISK_GB} from '../../core/limits.js'
 import type {Offer} from '../../core/offer.js'
 import {
   InstanceSetupError,
