@@ -1,11 +1,12 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand, apiFlags} from '../../src/cli/base-command.js'
-import {ON_LIMIT_ACTIONS, budgetBodyFrom} from '../../src/cli/flags/budget-input.js'
+import {budgetBodyFrom} from '../../src/cli/flags/budget-input.js'
 import {budgetDetails} from '../../src/cli/output/columns/budgets.js'
 import {renderDetails} from '../../src/cli/output/output.js'
 import {checkNotBlank, decimalFlag} from '../../src/cli/flags/validate.js'
 import type {BudgetDto} from '../../src/core/api/budgets.js'
+import {ON_LIMIT_ACTIONS} from '../../src/core/budget.js'
 
 export default class BudgetsSet extends BaseCommand {
   static override summary = 'Set a consumer\'s monthly budget'

@@ -1,8 +1,7 @@
 import type {BudgetBody} from '../../core/api/budgets.js'
+import {ON_LIMIT_ACTIONS, type OnLimitAction} from '../../core/budget.js'
 import {MAX_MONTHLY_LIMIT_USD} from '../../core/limits.js'
 import {flagError} from '../errors.js'
-
-export const ON_LIMIT_ACTIONS = ['release', 'alert'] as const
 
 /**
  * `--alert-at` as a fraction of the limit: `0.8`, `.8` or `80%`. A bare number over 1 is
@@ -37,7 +36,7 @@ export function budgetBodyFrom(flags: {'monthly-limit': number; 'alert-at'?: str
     if (!(ON_LIMIT_ACTIONS as readonly string[]).includes(flags['on-limit'])) {
       throw flagError('on-limit', `must be one of ${ON_LIMIT_ACTIONS.join(', ')} (got "${flags['on-limit']}")`)
     }
-    body.on_limit = flags['on-limit'] as (typeof ON_LIMIT_ACTIONS)[number]
+    body.on_limit = flags['on-limit'] as OnLimitAction
   }
   return body
 }
