@@ -2,8 +2,8 @@ import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand, apiFlags} from '../src/cli/base-command.js'
 import {openInBrowser} from '../src/cli/browser.js'
-import {mintTerminalToken, planSshConnect} from '../src/cli/connect.js'
-import {runSystemSsh} from '../src/cli/system-ssh.js'
+import {mintTerminalToken, planSshConnect} from '../src/cli/ssh/connect.js'
+import {runSystemSsh} from '../src/cli/ssh/system-ssh.js'
 import {appPaths} from '../src/config/paths.js'
 
 export interface ConnectResult {

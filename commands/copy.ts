@@ -1,11 +1,11 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand, apiFlags} from '../src/cli/base-command.js'
-import {copyPlan} from '../src/cli/copy-spec.js'
-import {checkReadableFile, checkWritableDestination} from '../src/cli/local-path.js'
-import {type CopyOutcome, progressLine, sftpCopy} from '../src/cli/sftp-copy.js'
-import {fetchSession, resolveSshTarget} from '../src/cli/ssh-target.js'
-import {plural} from '../src/cli/format.js'
+import {copyPlan} from '../src/cli/ssh/copy-spec.js'
+import {checkReadableFile, checkWritableDestination} from '../src/cli/flags/local-path.js'
+import {type CopyOutcome, progressLine, sftpCopy} from '../src/cli/ssh/sftp-copy.js'
+import {fetchSession, resolveSshTarget} from '../src/cli/ssh/ssh-target.js'
+import {plural} from '../src/cli/output/format.js'
 import {appPaths} from '../src/config/paths.js'
 
 export default class Copy extends BaseCommand {

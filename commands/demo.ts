@@ -1,8 +1,8 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../src/cli/base-command.js'
-import {type DemoSummary, runDemo} from '../src/cli/demo.js'
-import {checkIntRange} from '../src/cli/validate.js'
+import {type DemoSummary, runDemo} from '../src/cli/flows/demo.js'
+import {checkIntRange} from '../src/cli/flags/validate.js'
 
 export default class Demo extends BaseCommand {
   static override summary = 'Walk through the whole journey on a simulated market'

@@ -2,10 +2,10 @@ import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand, apiFlags} from '../src/cli/base-command.js'
 import {flagError} from '../src/cli/errors.js'
-import {withExtendFix} from '../src/cli/extension.js'
-import {formatClock} from '../src/cli/format.js'
+import {withExtendFix} from '../src/cli/flows/extension.js'
+import {formatClock} from '../src/cli/output/format.js'
 import type {ExtendReply} from '../src/core/api/sessions.js'
-import {MAX_RESERVATION_HOURS} from '../src/core/session.js'
+import {MAX_RESERVATION_HOURS, MIN_RESERVATION_HOURS} from '../src/core/limits.js'
 
 export default class Extend extends BaseCommand {
   static override summary = 'Reserve a session for more hours'
@@ -20,7 +20,7 @@ export default class Extend extends BaseCommand {
 
   static override flags = {
     ...apiFlags,
-    hours: Flags.integer({description: `Hours to add, 1-${MAX_RESERVATION_HOURS} (at most what is left of the session's ${MAX_RESERVATION_HOURS} hours)`, required: true}),
+    hours: Flags.integer({description: `Hours to add, ${MIN_RESERVATION_HOURS}-${MAX_RESERVATION_HOURS} (at most what is left of the session's ${MAX_RESERVATION_HOURS} hours)`, required: true}),
   }
 
   static override readonly dataSchema = 'ExtendReply'
@@ -29,7 +29,7 @@ export default class Extend extends BaseCommand {
     const {args, flags} = await this.parse(Extend)
     // The upper bound depends on the session (what is left of its 12 hours): the daemon checks
     // it and names the hours that can still be added.
-    if (flags.hours < 1) throw flagError('hours', `must be at least 1 (got ${flags.hours})`, `Give the hours to add, 1-${MAX_RESERVATION_HOURS}.`)
+    if (flags.hours < MIN_RESERVATION_HOURS) throw flagError('hours', `must be at least ${MIN_RESERVATION_HOURS} (got ${flags.hours})`, `Give the hours to add, ${MIN_RESERVATION_HOURS}-${MAX_RESERVATION_HOURS}.`)
     const {client} = await this.connect(flags)
     let reply: ExtendReply
     try {

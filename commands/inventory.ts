@@ -1,13 +1,14 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand, apiFlags} from '../src/cli/base-command.js'
-import {OFFER_COLUMNS, pricesIncludeNote} from '../src/cli/columns/offers.js'
-import {sortFlag} from '../src/cli/inventory-sort.js'
-import {renderTable} from '../src/cli/output.js'
-import {staleProvidersWarning} from '../src/cli/stale-warning.js'
-import {checkIntRange, checkNotBlank, checkNumberRange, decimalFlag} from '../src/cli/validate.js'
-import {countOf} from '../src/cli/format.js'
+import {OFFER_COLUMNS, pricesIncludeNote} from '../src/cli/output/columns/offers.js'
+import {sortFlag} from '../src/cli/flags/inventory-sort.js'
+import {renderTable} from '../src/cli/output/output.js'
+import {staleProvidersWarning} from '../src/cli/output/stale-warning.js'
+import {checkIntRange, checkNotBlank, checkNumberRange, decimalFlag} from '../src/cli/flags/validate.js'
+import {countOf} from '../src/cli/output/format.js'
 import type {InventoryReply} from '../src/core/api/inventory.js'
+import {MAX_GPU_COUNT, MAX_PAGE_SIZE, MAX_PRICE_USD_PER_HOUR, MAX_VRAM_GB} from '../src/core/limits.js'
 import {PROVIDER_NAMES} from '../src/core/provider-name.js'
 
 export default class Inventory extends BaseCommand {
@@ -33,7 +34,7 @@ export default class Inventory extends BaseCommand {
     'min-reliability': decimalFlag({description: 'Minimum reliability score, 0 to 1'}),
     sort: sortFlag({default: 'price'}),
     order: Flags.string({description: 'Sort order (default: the natural one for the key)', options: ['asc', 'desc']}),
-    limit: Flags.integer({description: 'At most this many offers (1-1000)'}),
+    limit: Flags.integer({description: `At most this many offers (1-${MAX_PAGE_SIZE})`}),
   }
 
   static override readonly dataSchema = 'InventoryReply'
@@ -42,11 +43,11 @@ export default class Inventory extends BaseCommand {
     const {flags} = await this.parse(Inventory)
     checkNotBlank('gpu-type', flags['gpu-type'])
     checkNotBlank('location', flags.location)
-    checkIntRange('min-vram', flags['min-vram'], 0, 10_000)
-    checkNumberRange('max-price', flags['max-price'], 0, 10_000)
-    checkIntRange('min-gpu-count', flags['min-gpu-count'], 1, 64)
+    checkIntRange('min-vram', flags['min-vram'], 0, MAX_VRAM_GB)
+    checkNumberRange('max-price', flags['max-price'], 0, MAX_PRICE_USD_PER_HOUR)
+    checkIntRange('min-gpu-count', flags['min-gpu-count'], 1, MAX_GPU_COUNT)
     checkNumberRange('min-reliability', flags['min-reliability'], 0, 1)
-    checkIntRange('limit', flags.limit, 1, 1000)
+    checkIntRange('limit', flags.limit, 1, MAX_PAGE_SIZE)
 
     const {client} = await this.connect(flags)
     const reply = await client.inventory.list({

@@ -3,28 +3,22 @@ import {randomUUID} from 'node:crypto'
 import {Flags} from '@oclif/core'
 
 import {BaseCommand, apiFlags} from '../src/cli/base-command.js'
-import {defaultConsumer} from '../src/cli/default-consumer.js'
-import {UserError, withNothingHappened} from '../src/cli/errors.js'
-import {followSession} from '../src/cli/follow-session.js'
-import {renderFields} from '../src/cli/output.js'
-import {saveSessionKey} from '../src/cli/save-key.js'
-import {HARD_MAX_WARNING, type Provisioned, endedRepeatNote, provisionAllocation, provisionSession} from '../src/cli/provision.js'
-import {type ProvisionTarget, provisionTarget} from '../src/cli/provision-target.js'
-import {eventLine, runningSummary, sshCommand} from '../src/cli/session-summary.js'
-import {checkIntRange, checkNotBlank, decimalFlag} from '../src/cli/validate.js'
-import {sshKeyIdsFrom} from '../src/cli/ssh-key-ids.js'
-import {outcomeError} from '../src/cli/wait-outcome.js'
+import {defaultConsumer} from '../src/cli/flags/default-consumer.js'
+import {NO_INSTANCE_CREATED} from '../src/cli/errors.js'
+import {followSession} from '../src/cli/flows/follow-session.js'
+import {renderFields} from '../src/cli/output/output.js'
+import {saveSessionKey} from '../src/cli/ssh/save-key.js'
+import {type Provisioned, endedRepeatNote, provisionAllocation, provisionSession} from '../src/cli/flows/provision.js'
+import {HARD_MAX_WARNING, hardMaxOverrideFlag} from '../src/cli/flags/hard-max-override.js'
+import {provisionTarget} from '../src/cli/flags/provision-target.js'
+import {eventLine, runningSummary, sshCommand} from '../src/cli/output/session-summary.js'
+import {checkIntRange, checkNotBlank, decimalFlag} from '../src/cli/flags/validate.js'
+import {sshKeyIdsFrom} from '../src/cli/ssh/ssh-key-ids.js'
+import {outcomeError} from '../src/cli/flows/wait-outcome.js'
 import {appPaths} from '../src/config/paths.js'
 import type {SessionDto} from '../src/core/api/sessions.js'
-import {
-  DEFAULT_DISK_GB,
-  MAX_RESERVATION_HOURS,
-  MIN_RESERVATION_HOURS,
-  STORAGE_POLICIES,
-  type StoragePolicy,
-  WORKLOAD_TYPES,
-  type WorkloadType,
-} from '../src/core/session.js'
+import {DEFAULT_DISK_GB, DEFAULT_RESERVATION_HOURS, MAX_DISK_GB, MAX_GPU_COUNT, MAX_IDLE_THRESHOLD_MINUTES, MAX_RESERVATION_HOURS, MIN_DISK_GB, MIN_RESERVATION_HOURS} from '../src/core/limits.js'
+import {STORAGE_POLICIES, type StoragePolicy, WORKLOAD_TYPES, type WorkloadType} from '../src/core/session.js'
 
 export interface ProvisionResult {
   session: SessionDto
@@ -53,12 +47,12 @@ export default class Provision extends BaseCommand {
     ...apiFlags,
     'offer-id': Flags.string({description: 'Offer to rent, e.g. vastai-12345 (from `inventory`); or give --gpu-type instead'}),
     'gpu-type': Flags.string({description: 'Provision by spec: GPU model, e.g. "RTX 4090"; the daemon picks the offer (instead of --offer-id)'}),
-    gpus: Flags.integer({description: 'With --gpu-type: number of GPUs, 1-64 (default 1)'}),
+    gpus: Flags.integer({description: `With --gpu-type: number of GPUs, 1-${MAX_GPU_COUNT} (default 1)`}),
     region: Flags.string({description: 'With --gpu-type: country or region code, e.g. "US" or "us-east-1"'}),
     'max-price': decimalFlag({description: 'With --gpu-type: highest price for the whole instance, USD per hour'}),
     'consumer-id': Flags.string({description: 'Who the session and its costs belong to (default: your login name)'}),
     'workload-type': Flags.string({description: 'What the GPU is for', options: [...WORKLOAD_TYPES], default: 'ssh'}),
-    hours: Flags.integer({description: `Reservation in hours, ${MIN_RESERVATION_HOURS}-${MAX_RESERVATION_HOURS}; extend later with \`extend\``, default: 1}),
+    hours: Flags.integer({description: `Reservation in hours, ${MIN_RESERVATION_HOURS}-${MAX_RESERVATION_HOURS}; extend later with \`extend\``, default: DEFAULT_RESERVATION_HOURS}),
     'idle-threshold': Flags.integer({description: 'Release automatically after this many idle minutes (0 = off)', default: 0}),
     'storage-policy': Flags.string({description: 'What happens to the disk at the end', options: [...STORAGE_POLICIES], default: 'destroy'}),
     'disk-gb': Flags.integer({description: 'Disk size in GB; cannot be changed later', default: DEFAULT_DISK_GB}),
@@ -67,7 +61,7 @@ export default class Provision extends BaseCommand {
     'save-key': Flags.string({description: 'Also copy the session\'s private key to this path (0600)'}),
     force: Flags.boolean({description: 'With --save-key: overwrite an existing file'}),
     'idempotency-key': Flags.string({description: 'Repeat-safe request key; the same key and flags return the first result instead of renting again'}),
-    'hard-max-override': Flags.boolean({description: 'Lift the 12-hour hard maximum: extensions may then take the session past 12 hours in total (it still ends at its reservation)'}),
+    'hard-max-override': hardMaxOverrideFlag,
     wait: Flags.boolean({description: 'Wait until the session is running (or failed); Ctrl-C stops waiting, not the session'}),
     timeout: Flags.integer({description: 'With --wait: give up waiting after this many seconds', default: 600}),
   }
@@ -76,22 +70,17 @@ export default class Provision extends BaseCommand {
 
   async run(): Promise<ProvisionResult> {
     const {flags} = await this.parse(Provision)
-    let target: ProvisionTarget
-    let sshKeyIds: string[] = []
-    try {
-      target = provisionTarget(flags)
+    const {target, sshKeyIds} = this.checkFlags(NO_INSTANCE_CREATED, () => {
+      const target = provisionTarget(flags)
       checkNotBlank('consumer-id', flags['consumer-id'])
-      checkIntRange('hours', flags.hours, MIN_RESERVATION_HOURS, MAX_RESERVATION_HOURS, 'Reserve what you need now; `gpu-shopper extend <id> --hours N` adds more later, up to 12 h in total.')
-      checkIntRange('idle-threshold', flags['idle-threshold'], 0, 24 * 60)
-      checkIntRange('disk-gb', flags['disk-gb'], 10, 10_000)
+      checkIntRange('hours', flags.hours, MIN_RESERVATION_HOURS, MAX_RESERVATION_HOURS, `Reserve what you need now; \`gpu-shopper extend <id> --hours N\` adds more later, up to ${MAX_RESERVATION_HOURS} h in total.`)
+      checkIntRange('idle-threshold', flags['idle-threshold'], 0, MAX_IDLE_THRESHOLD_MINUTES)
+      checkIntRange('disk-gb', flags['disk-gb'], MIN_DISK_GB, MAX_DISK_GB)
       checkIntRange('timeout', flags.timeout, 1, 24 * 3600)
       checkNotBlank('idempotency-key', flags['idempotency-key'])
       checkNotBlank('save-key', flags['save-key'])
-      sshKeyIds = sshKeyIdsFrom(flags['ssh-key-id'])
-    } catch (err) {
-      if (err instanceof UserError) err.message = withNothingHappened(err.message, 'No instance was created.')
-      throw err
-    }
+      return {target, sshKeyIds: sshKeyIdsFrom(flags['ssh-key-id'])}
+    })
     const consumerId = flags['consumer-id'] ?? defaultConsumer()
     const idempotencyKey = flags['idempotency-key'] ?? `cli-${randomUUID()}`
 

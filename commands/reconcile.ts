@@ -1,10 +1,10 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand, apiFlags} from '../src/cli/base-command.js'
-import {type ReconcileResult, reconcileErrorSummary, renderReconcileReport} from '../src/cli/columns/reconcile.js'
+import {type ReconcileResult, reconcileErrorSummary, renderReconcileReport} from '../src/cli/output/columns/reconcile.js'
 import {EXIT} from '../src/cli/exit-codes.js'
 import {UserError} from '../src/cli/errors.js'
-import {runReconcile} from '../src/cli/reconcile.js'
+import {runReconcile} from '../src/cli/flows/reconcile.js'
 
 export default class Reconcile extends BaseCommand {
   static override summary = 'Find and clean up instances nobody is paying attention to'

@@ -2,8 +2,8 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand, apiFlags} from '../src/cli/base-command.js'
 import {canPrompt, confirm} from '../src/cli/confirm.js'
-import {INCLUDE_LINE, type SshConfigWritten, sshConfigPaths, writeSshConfig} from '../src/cli/ssh-config.js'
-import {runningSessionEntries} from '../src/cli/ssh-config-entries.js'
+import {INCLUDE_LINE, type SshConfigWritten, sshConfigPaths, writeSshConfig} from '../src/cli/ssh/ssh-config.js'
+import {runningSessionEntries} from '../src/cli/ssh/ssh-config-entries.js'
 import {appPaths} from '../src/config/paths.js'
 
 export default class SshConfig extends BaseCommand {

@@ -1,6 +1,6 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {CONSUMER_ID_MAX_LENGTH} from '../src/core/api/common.js'
+import {CONSUMER_ID_MAX_LENGTH} from '../src/core/limits.js'
 import {startTestDaemon, type TestDaemon} from '../test/support/test-daemon.js'
 
 /** One consumer id rule for every route that takes one, in a body, a query or a path. */

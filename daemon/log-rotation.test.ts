@@ -4,7 +4,7 @@ import {join} from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {followFile} from '../src/cli/follow-file.js'
+import {followFile} from '../src/cli/flows/follow-file.js'
 import {startDaemon, stopDaemon} from '../src/client/daemon-process.js'
 import {DaemonStartError} from '../src/client/errors.js'
 import type {DaemonState} from '../src/client/daemon-state.js'

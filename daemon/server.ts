@@ -1,6 +1,4 @@
 import {randomBytes} from 'node:crypto'
-import {readFileSync} from 'node:fs'
-import {join} from 'node:path'
 
 import type {FastifyInstance} from 'fastify'
 import {Registry} from 'prom-client'
@@ -8,7 +6,8 @@ import {Registry} from 'prom-client'
 import type {Clock} from '../src/core/clock.js'
 import {isLoopbackHost} from '../src/core/loopback.js'
 import {systemClock} from '../src/core/clock.js'
-import {appPaths, daemonStateFile, databaseFile, packageRoot, sessionKeysDir, type AppPaths} from '../src/config/paths.js'
+import {packageVersion} from '../src/config/package-version.js'
+import {appPaths, daemonStateFile, databaseFile, sessionKeysDir, type AppPaths} from '../src/config/paths.js'
 import {ENV, readEnv} from '../src/config/env.js'
 import {createLogger, type Logger} from '../src/log/logger.js'
 import {DEFAULT_TIMINGS, type ServiceContext, type Timings} from '../src/services/context.js'
@@ -61,10 +60,6 @@ export interface RunningDaemon {
   reconciler: Reconciler
   simulatorUrls: Record<string, string>
   close(): Promise<void>
-}
-
-export function packageVersion(): string {
-  return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as {version: string}).version
 }
 
 /** Composition root: store, providers, workers and the HTTP server, started in a safe order. */

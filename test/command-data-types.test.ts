@@ -20,9 +20,9 @@ import type SshConfig from '../commands/ssh-config.js'
 import type SshKeysRemove from '../commands/ssh-keys/remove.js'
 import type {LedgerComponent} from '../src/core/billing.js'
 import {LEDGER_CSV_HEADER} from '../src/core/ledger-csv.js'
-import type {SimulatorUrls as SimulatorUrlsType} from '../src/cli/sim-loader.js'
+import type {SimulatorUrls as SimulatorUrlsType} from '../src/cli/flows/sim-loader.js'
 import type {SshKeyRemovedReply} from '../src/core/api/ssh-keys.js'
-import type {ErrorObject as ErrorObjectType, FailureEnvelope as FailureEnvelopeType, SuccessEnvelope as SuccessEnvelopeType} from '../src/cli/envelope.js'
+import type {ErrorObject as ErrorObjectType, FailureEnvelope as FailureEnvelopeType, SuccessEnvelope as SuccessEnvelopeType} from '../src/cli/output/envelope.js'
 import type {
   BudgetRemoved,
   ConnectResult,

@@ -1,7 +1,7 @@
 import {render} from 'ink'
 
 import type {ApiClient} from '../src/client/api-client.js'
-import {runSystemSsh} from '../src/cli/system-ssh.js'
+import {runSystemSsh} from '../src/cli/ssh/system-ssh.js'
 import type {AppPaths} from '../src/config/paths.js'
 import {App} from './app.js'
 import {ErrorBoundary} from './components/error-boundary.js'

@@ -2,7 +2,7 @@ import {randomUUID} from 'node:crypto'
 
 import {createContext, useContext} from 'react'
 
-import {defaultConsumer} from '../src/cli/default-consumer.js'
+import {defaultConsumer} from '../src/cli/flags/default-consumer.js'
 import type {ApiClient} from '../src/client/api-client.js'
 import type {AppPaths} from '../src/config/paths.js'
 import type {ScreenId} from './keymap.js'

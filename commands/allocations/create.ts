@@ -2,18 +2,19 @@ import {randomUUID} from 'node:crypto'
 
 import {Flags} from '@oclif/core'
 
-import {allocationSpec} from '../../src/cli/allocation-spec.js'
+import {allocationSpec} from '../../src/cli/flags/allocation-spec.js'
 import {BaseCommand, apiFlags} from '../../src/cli/base-command.js'
-import {allocationDetails} from '../../src/cli/columns/allocations.js'
-import {defaultConsumer} from '../../src/cli/default-consumer.js'
-import {UserError, withNothingHappened} from '../../src/cli/errors.js'
-import {renderDetails} from '../../src/cli/output.js'
-import {outputFlag} from '../../src/cli/output-mode.js'
-import {HARD_MAX_WARNING, endedRepeatNote, provisionAllocation} from '../../src/cli/provision.js'
-import {checkIntRange, checkNotBlank, decimalFlag} from '../../src/cli/validate.js'
+import {allocationDetails} from '../../src/cli/output/columns/allocations.js'
+import {defaultConsumer} from '../../src/cli/flags/default-consumer.js'
+import {renderDetails} from '../../src/cli/output/output.js'
+import {outputFlag} from '../../src/cli/output/output-mode.js'
+import {endedRepeatNote, provisionAllocation} from '../../src/cli/flows/provision.js'
+import {HARD_MAX_WARNING, hardMaxOverrideFlag} from '../../src/cli/flags/hard-max-override.js'
+import {checkIntRange, checkNotBlank, decimalFlag} from '../../src/cli/flags/validate.js'
 import {appPaths} from '../../src/config/paths.js'
 import type {AllocationDto} from '../../src/core/api/allocations.js'
-import {MAX_RESERVATION_HOURS, MIN_RESERVATION_HOURS, WORKLOAD_TYPES, type WorkloadType} from '../../src/core/session.js'
+import {DEFAULT_RESERVATION_HOURS, MAX_GPU_COUNT, MAX_RESERVATION_HOURS, MIN_RESERVATION_HOURS} from '../../src/core/limits.js'
+import {WORKLOAD_TYPES, type WorkloadType} from '../../src/core/session.js'
 
 export default class AllocationsCreate extends BaseCommand {
   static override summary = 'Allocate GPUs by SKU, count and region'
@@ -34,15 +35,15 @@ export default class AllocationsCreate extends BaseCommand {
     ...apiFlags,
     sku: Flags.string({description: 'SKU to allocate, e.g. rtx-4090 (from `catalog list`); or give --gpu-type'}),
     'gpu-type': Flags.string({description: 'GPU model instead of a SKU, e.g. "RTX 4090"'}),
-    gpus: Flags.integer({description: 'Number of GPUs, 1-64', default: 1}),
+    gpus: Flags.integer({description: `Number of GPUs, 1-${MAX_GPU_COUNT}`, default: 1}),
     region: Flags.string({description: 'Country or region code, e.g. "US" or "us-east-1" (default: anywhere)'}),
     'ssh-key-id': Flags.string({description: 'Registered SSH key to trust as well (repeatable)', multiple: true}),
     'max-price': decimalFlag({description: 'Highest price for the whole allocation, USD per hour'}),
     'consumer-id': Flags.string({description: 'Who the allocation and its costs belong to (default: your login name)'}),
-    hours: Flags.integer({description: `Reservation in hours, ${MIN_RESERVATION_HOURS}-${MAX_RESERVATION_HOURS}`, default: 1}),
+    hours: Flags.integer({description: `Reservation in hours, ${MIN_RESERVATION_HOURS}-${MAX_RESERVATION_HOURS}`, default: DEFAULT_RESERVATION_HOURS}),
     'workload-type': Flags.string({description: 'What the GPUs are for', options: [...WORKLOAD_TYPES], default: 'ssh'}),
     'idempotency-key': Flags.string({description: 'Repeat-safe request key; the same key and flags return the first allocation'}),
-    'hard-max-override': Flags.boolean({description: 'Lift the 12-hour hard maximum: extensions may then take the session past 12 hours in total (it still ends at its reservation)'}),
+    'hard-max-override': hardMaxOverrideFlag,
     output: outputFlag,
   }
 
@@ -50,16 +51,13 @@ export default class AllocationsCreate extends BaseCommand {
 
   async run(): Promise<AllocationDto> {
     const {flags} = await this.parse(AllocationsCreate)
-    let spec: ReturnType<typeof allocationSpec>
-    try {
-      spec = allocationSpec(flags)
+    const spec = this.checkFlags('No allocation was created.', () => {
+      const checked = allocationSpec(flags)
       checkNotBlank('consumer-id', flags['consumer-id'])
       checkIntRange('hours', flags.hours, MIN_RESERVATION_HOURS, MAX_RESERVATION_HOURS)
       checkNotBlank('idempotency-key', flags['idempotency-key'])
-    } catch (err) {
-      if (err instanceof UserError) err.message = withNothingHappened(err.message, 'No allocation was created.')
-      throw err
-    }
+      return checked
+    })
     const consumerId = flags['consumer-id'] ?? defaultConsumer()
     const idempotencyKey = flags['idempotency-key'] ?? `cli-${randomUUID()}`
 

@@ -1,12 +1,12 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand, apiFlags} from '../../src/cli/base-command.js'
-import {ALLOCATION_COLUMNS} from '../../src/cli/columns/allocations.js'
-import {renderTable} from '../../src/cli/output.js'
-import {outputFlag} from '../../src/cli/output-mode.js'
-import {checkNotBlank} from '../../src/cli/validate.js'
-import {ALLOCATION_STATUSES} from '../../src/cli/allocation-status.js'
-import {countOf} from '../../src/cli/format.js'
+import {ALLOCATION_COLUMNS} from '../../src/cli/output/columns/allocations.js'
+import {renderTable} from '../../src/cli/output/output.js'
+import {outputFlag} from '../../src/cli/output/output-mode.js'
+import {checkNotBlank} from '../../src/cli/flags/validate.js'
+import {ALLOCATION_STATUSES} from '../../src/cli/output/allocation-status.js'
+import {countOf} from '../../src/cli/output/format.js'
 import type {AllocationsReply} from '../../src/core/api/allocations.js'
 
 export default class AllocationsList extends BaseCommand {

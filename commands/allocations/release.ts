@@ -1,14 +1,14 @@
 import {Args, Flags} from '@oclif/core'
 
-import {allocationEventLine} from '../../src/cli/allocation-status.js'
-import {allocationOutcomeError} from '../../src/cli/allocation-watch.js'
+import {allocationEventLine} from '../../src/cli/output/allocation-status.js'
+import {allocationOutcomeError} from '../../src/cli/flows/allocation-watch.js'
 import {BaseCommand, apiFlags} from '../../src/cli/base-command.js'
-import {allocationDetails} from '../../src/cli/columns/allocations.js'
+import {allocationDetails} from '../../src/cli/output/columns/allocations.js'
 import {withFix} from '../../src/cli/failure.js'
-import {followSession} from '../../src/cli/follow-session.js'
-import {renderDetails} from '../../src/cli/output.js'
-import {outputFlag} from '../../src/cli/output-mode.js'
-import {checkIntRange, checkNotBlank} from '../../src/cli/validate.js'
+import {followSession} from '../../src/cli/flows/follow-session.js'
+import {renderDetails} from '../../src/cli/output/output.js'
+import {outputFlag} from '../../src/cli/output/output-mode.js'
+import {checkIntRange, checkNotBlank} from '../../src/cli/flags/validate.js'
 import type {AllocationDto} from '../../src/core/api/allocations.js'
 
 export default class AllocationsRelease extends BaseCommand {

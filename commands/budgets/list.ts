@@ -1,6 +1,6 @@
 import {BaseCommand, apiFlags} from '../../src/cli/base-command.js'
-import {BUDGET_COLUMNS} from '../../src/cli/columns/budgets.js'
-import {renderTable} from '../../src/cli/output.js'
+import {BUDGET_COLUMNS} from '../../src/cli/output/columns/budgets.js'
+import {renderTable} from '../../src/cli/output/output.js'
 import type {BudgetsReply} from '../../src/core/api/budgets.js'
 
 export default class BudgetsList extends BaseCommand {

@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand, apiFlags} from '../../src/cli/base-command.js'
 import {withFix} from '../../src/cli/failure.js'
-import {checkNotBlank} from '../../src/cli/validate.js'
+import {checkNotBlank} from '../../src/cli/flags/validate.js'
 
 export interface BudgetRemoved {
   consumer_id: string

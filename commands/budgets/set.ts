@@ -1,12 +1,12 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand, apiFlags} from '../../src/cli/base-command.js'
-import {ON_LIMIT_ACTIONS, budgetBodyFrom} from '../../src/cli/budget-input.js'
-import {budgetDetails} from '../../src/cli/columns/budgets.js'
-import {UserError, withNothingHappened} from '../../src/cli/errors.js'
-import {renderDetails} from '../../src/cli/output.js'
-import {checkNotBlank, decimalFlag} from '../../src/cli/validate.js'
-import type {BudgetBody, BudgetDto} from '../../src/core/api/budgets.js'
+import {budgetBodyFrom} from '../../src/cli/flags/budget-input.js'
+import {budgetDetails} from '../../src/cli/output/columns/budgets.js'
+import {renderDetails} from '../../src/cli/output/output.js'
+import {checkNotBlank, decimalFlag} from '../../src/cli/flags/validate.js'
+import type {BudgetDto} from '../../src/core/api/budgets.js'
+import {ON_LIMIT_ACTIONS} from '../../src/core/budget.js'
 
 export default class BudgetsSet extends BaseCommand {
   static override summary = 'Set a consumer\'s monthly budget'
@@ -32,14 +32,10 @@ export default class BudgetsSet extends BaseCommand {
 
   async run(): Promise<BudgetDto> {
     const {flags} = await this.parse(BudgetsSet)
-    let body: BudgetBody
-    try {
+    const body = this.checkFlags('No budget was changed.', () => {
       checkNotBlank('consumer-id', flags['consumer-id'])
-      body = budgetBodyFrom(flags)
-    } catch (err) {
-      if (err instanceof UserError) err.message = withNothingHappened(err.message, 'No budget was changed.')
-      throw err
-    }
+      return budgetBodyFrom(flags)
+    })
     const {client} = await this.connect(flags)
     const budget = await client.budgets.set(flags['consumer-id'], body)
     this.markSimulated(budget.simulated)

@@ -1,10 +1,10 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand, apiFlags} from '../../src/cli/base-command.js'
-import {budgetDetails} from '../../src/cli/columns/budgets.js'
+import {budgetDetails} from '../../src/cli/output/columns/budgets.js'
 import {withFix} from '../../src/cli/failure.js'
-import {renderDetails} from '../../src/cli/output.js'
-import {checkNotBlank} from '../../src/cli/validate.js'
+import {renderDetails} from '../../src/cli/output/output.js'
+import {checkNotBlank} from '../../src/cli/flags/validate.js'
 import type {BudgetDto} from '../../src/core/api/budgets.js'
 
 export default class BudgetsShow extends BaseCommand {

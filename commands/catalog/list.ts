@@ -1,12 +1,12 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand, apiFlags} from '../../src/cli/base-command.js'
-import {CATALOG_COLUMNS} from '../../src/cli/columns/catalog.js'
-import {renderTable} from '../../src/cli/output.js'
-import {outputFlag} from '../../src/cli/output-mode.js'
-import {staleProvidersWarning} from '../../src/cli/stale-warning.js'
-import {checkNotBlank} from '../../src/cli/validate.js'
-import {plural} from '../../src/cli/format.js'
+import {CATALOG_COLUMNS} from '../../src/cli/output/columns/catalog.js'
+import {renderTable} from '../../src/cli/output/output.js'
+import {outputFlag} from '../../src/cli/output/output-mode.js'
+import {staleProvidersWarning} from '../../src/cli/output/stale-warning.js'
+import {checkNotBlank} from '../../src/cli/flags/validate.js'
+import {plural} from '../../src/cli/output/format.js'
 import type {CatalogReply} from '../../src/core/api/catalog.js'
 import {PROVIDER_NAMES} from '../../src/core/provider-name.js'
 

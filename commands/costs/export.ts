@@ -1,8 +1,8 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand, apiFlags} from '../../src/cli/base-command.js'
-import {type CostsExportResult, checkExportFlags, exportResult, writeExportFile} from '../../src/cli/costs-export.js'
-import {checkWritableDestination} from '../../src/cli/local-path.js'
+import {type CostsExportResult, checkExportFlags, exportResult, writeExportFile} from '../../src/cli/output/costs-export.js'
+import {checkWritableDestination} from '../../src/cli/flags/local-path.js'
 
 export default class CostsExport extends BaseCommand {
   static override summary = 'Export the cost ledger as CSV'

@@ -1,12 +1,12 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand, apiFlags} from '../../src/cli/base-command.js'
-import {COST_BREAKDOWN_COLUMNS, COST_SERIES_COLUMNS, costBreakdownRows} from '../../src/cli/columns/costs.js'
+import {COST_BREAKDOWN_COLUMNS, COST_SERIES_COLUMNS, costBreakdownRows} from '../../src/cli/output/columns/costs.js'
 import {flagError} from '../../src/cli/errors.js'
 import {withFix} from '../../src/cli/failure.js'
-import {costDigits, formatCost, formatHours, plural} from '../../src/cli/format.js'
-import {renderDetails, renderFields, renderTable} from '../../src/cli/output.js'
-import {checkDate, checkNotBlank} from '../../src/cli/validate.js'
+import {costDigits, formatCost, formatHours, plural} from '../../src/cli/output/format.js'
+import {renderDetails, renderFields, renderTable} from '../../src/cli/output/output.js'
+import {checkDate, checkNotBlank} from '../../src/cli/flags/validate.js'
 import type {CostsReply, SessionCostReply} from '../../src/core/api/costs.js'
 
 export default class Costs extends BaseCommand {

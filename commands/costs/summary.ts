@@ -1,10 +1,10 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand, apiFlags} from '../../src/cli/base-command.js'
-import {COST_BREAKDOWN_COLUMNS, costBreakdownRows} from '../../src/cli/columns/costs.js'
-import {costDigits, formatCost, formatHours, plural} from '../../src/cli/format.js'
-import {renderFields, renderTable} from '../../src/cli/output.js'
-import {checkNotBlank} from '../../src/cli/validate.js'
+import {COST_BREAKDOWN_COLUMNS, costBreakdownRows} from '../../src/cli/output/columns/costs.js'
+import {costDigits, formatCost, formatHours, plural} from '../../src/cli/output/format.js'
+import {renderFields, renderTable} from '../../src/cli/output/output.js'
+import {checkNotBlank} from '../../src/cli/flags/validate.js'
 import type {CostSummaryReply} from '../../src/core/api/costs.js'
 
 export default class CostsSummary extends BaseCommand {

@@ -2,8 +2,8 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../src/cli/base-command.js'
 import {flagError} from '../../src/cli/errors.js'
-import {followFile} from '../../src/cli/follow-file.js'
-import {checkIntRange} from '../../src/cli/validate.js'
+import {followFile} from '../../src/cli/flows/follow-file.js'
+import {checkIntRange} from '../../src/cli/flags/validate.js'
 import {fileSize, readLastLogLines} from '../../src/client/log-tail.js'
 import {appPaths, daemonLogFile} from '../../src/config/paths.js'
 

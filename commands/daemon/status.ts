@@ -1,10 +1,10 @@
 import {BaseCommand} from '../../src/cli/base-command.js'
 import {UserError} from '../../src/cli/errors.js'
 import {EXIT} from '../../src/cli/exit-codes.js'
-import {renderDetails} from '../../src/cli/output.js'
+import {renderDetails} from '../../src/cli/output/output.js'
 import {clientForState} from '../../src/client/daemon-process.js'
 import {isDaemonProcess, readDaemonState} from '../../src/client/daemon-state.js'
-import {packageVersion} from '../../src/client/package-version.js'
+import {packageVersion} from '../../src/config/package-version.js'
 import {appPaths, daemonLogFile, daemonStateFile} from '../../src/config/paths.js'
 import type {HealthReply} from '../../src/core/api/health.js'
 

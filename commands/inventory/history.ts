@@ -1,13 +1,14 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand, apiFlags} from '../../src/cli/base-command.js'
-import {PRICE_POINT_COLUMNS} from '../../src/cli/columns/price-history.js'
-import {renderTable} from '../../src/cli/output.js'
-import {sinceParam} from '../../src/cli/since.js'
-import {medianTrendLines} from '../../src/cli/sparkline.js'
-import {checkIntRange, checkNotBlank} from '../../src/cli/validate.js'
-import {plural} from '../../src/cli/format.js'
+import {PRICE_POINT_COLUMNS} from '../../src/cli/output/columns/price-history.js'
+import {renderTable} from '../../src/cli/output/output.js'
+import {sinceParam} from '../../src/cli/flags/since.js'
+import {medianTrendLines} from '../../src/cli/output/sparkline.js'
+import {checkIntRange, checkNotBlank} from '../../src/cli/flags/validate.js'
+import {plural} from '../../src/cli/output/format.js'
 import type {HistoryReply} from '../../src/core/api/inventory.js'
+import {MAX_PRICE_HISTORY_POINTS} from '../../src/core/limits.js'
 import {PROVIDER_NAMES} from '../../src/core/provider-name.js'
 
 export default class InventoryHistory extends BaseCommand {
@@ -27,7 +28,7 @@ export default class InventoryHistory extends BaseCommand {
     'gpu-type': Flags.string({description: 'GPU model, e.g. "RTX 4090" (case-insensitive)', required: true}),
     provider: Flags.string({description: 'Only this marketplace', options: [...PROVIDER_NAMES]}),
     since: Flags.string({description: 'From this point on: a look-back like 24h or 7d, a date (YYYY-MM-DD) or an RFC 3339 time'}),
-    limit: Flags.integer({description: 'At most this many of the latest points (1-5000)'}),
+    limit: Flags.integer({description: `At most this many of the latest points (1-${MAX_PRICE_HISTORY_POINTS})`}),
   }
 
   static override readonly dataSchema = 'HistoryReply'
@@ -35,7 +36,7 @@ export default class InventoryHistory extends BaseCommand {
   async run(): Promise<HistoryReply> {
     const {flags} = await this.parse(InventoryHistory)
     checkNotBlank('gpu-type', flags['gpu-type'])
-    checkIntRange('limit', flags.limit, 1, 5000)
+    checkIntRange('limit', flags.limit, 1, MAX_PRICE_HISTORY_POINTS)
     const since = sinceParam(flags.since, this.now)
     const {client} = await this.connect(flags)
     const reply = await client.inventory.history({gpu_type: flags['gpu-type'], provider: flags.provider, since, limit: flags.limit})

@@ -1,11 +1,11 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand, apiFlags} from '../../src/cli/base-command.js'
-import {saveSessionKey} from '../../src/cli/save-key.js'
-import {privateKeyLine} from '../../src/cli/session-key-info.js'
-import {sessionKeyPath} from '../../src/cli/session-keys.js'
-import {showSession} from '../../src/cli/session-view.js'
-import {checkIntRange, checkNotBlank} from '../../src/cli/validate.js'
+import {saveSessionKey} from '../../src/cli/ssh/save-key.js'
+import {privateKeyLine} from '../../src/cli/ssh/session-key-info.js'
+import {sessionKeyPath} from '../../src/cli/ssh/session-keys.js'
+import {showSession} from '../../src/cli/output/session-view.js'
+import {checkIntRange, checkNotBlank} from '../../src/cli/flags/validate.js'
 import {appPaths} from '../../src/config/paths.js'
 import type {SessionDto} from '../../src/core/api/sessions.js'
 

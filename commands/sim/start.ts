@@ -1,9 +1,9 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../src/cli/base-command.js'
-import {loadSimulators, prepareStateDir, simulatorEnvLines, simulatorUrls} from '../../src/cli/sim-loader.js'
+import {loadSimulators, prepareStateDir, simulatorEnvLines, simulatorUrls} from '../../src/cli/flows/sim-loader.js'
 import {flagError} from '../../src/cli/errors.js'
-import {checkIntRange} from '../../src/cli/validate.js'
+import {checkIntRange} from '../../src/cli/flags/validate.js'
 import {SIM_OFFERS_RANGE} from '../../src/config/env.js'
 
 export default class SimStart extends BaseCommand {

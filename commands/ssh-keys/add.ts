@@ -1,10 +1,10 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand, apiFlags} from '../../src/cli/base-command.js'
-import {SSH_KEY_COLUMNS} from '../../src/cli/columns/ssh-keys.js'
-import {renderTable} from '../../src/cli/output.js'
-import {addSshKey, readPublicKeyInput} from '../../src/cli/ssh-keys.js'
-import {checkNotBlank} from '../../src/cli/validate.js'
+import {SSH_KEY_COLUMNS} from '../../src/cli/output/columns/ssh-keys.js'
+import {renderTable} from '../../src/cli/output/output.js'
+import {addSshKey, readPublicKeyInput} from '../../src/cli/ssh/ssh-keys.js'
+import {checkNotBlank} from '../../src/cli/flags/validate.js'
 import type {SshKeyDto} from '../../src/core/api/ssh-keys.js'
 
 export default class SshKeysAdd extends BaseCommand {

@@ -1,6 +1,6 @@
 import {BaseCommand, apiFlags} from '../../src/cli/base-command.js'
-import {SSH_KEY_COLUMNS} from '../../src/cli/columns/ssh-keys.js'
-import {renderTable} from '../../src/cli/output.js'
+import {SSH_KEY_COLUMNS} from '../../src/cli/output/columns/ssh-keys.js'
+import {renderTable} from '../../src/cli/output/output.js'
 import type {SshKeysReply} from '../../src/core/api/ssh-keys.js'
 
 export default class SshKeysList extends BaseCommand {

@@ -1,7 +1,7 @@
 import {Args} from '@oclif/core'
 
 import {BaseCommand, apiFlags} from '../../src/cli/base-command.js'
-import {removeSshKey} from '../../src/cli/ssh-keys.js'
+import {removeSshKey} from '../../src/cli/ssh/ssh-keys.js'
 
 export default class SshKeysRemove extends BaseCommand {
   static override summary = 'Remove a registered SSH public key'

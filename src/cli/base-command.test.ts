@@ -7,7 +7,7 @@ import {REPO_ROOT} from '../../test/support/cli.js'
 import {BaseCommand} from './base-command.js'
 import {EXIT} from './exit-codes.js'
 import {UserError} from './errors.js'
-import {outputFlag} from './output-mode.js'
+import {outputFlag} from './output/output-mode.js'
 
 class Probe extends BaseCommand {
   static override id = 'probe'

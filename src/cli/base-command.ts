@@ -2,11 +2,12 @@ import {Command, Flags} from '@oclif/core'
 
 import {type ConnectOptions, type Connection, connectToDaemon} from '../client/ensure-daemon.js'
 import {ENV, readEnv} from '../config/env.js'
-import {failureEnvelope, successEnvelope} from './envelope.js'
+import {failureEnvelope, successEnvelope} from './output/envelope.js'
 import {EXIT} from './exit-codes.js'
+import {UserError, withNothingHappened} from './errors.js'
 import {type Failure, type FailureContext, describeFailure, failureToJson} from './failure.js'
-import {simulatedBanner, stdoutIsTty, style, writeErr, writeOut} from './output.js'
-import {outputFormatIn} from './output-mode.js'
+import {simulatedBanner, stdoutIsTty, style, writeErr, writeOut} from './output/output.js'
+import {outputFormatIn} from './output/output-mode.js'
 import type {CommandDataSchemaName} from './json-contract/command-data-schemas.js'
 
 /** What shared helpers may do to a command's output. */
@@ -109,6 +110,19 @@ export abstract class BaseCommand extends Command {
     if (!simulated || this.bannerShown) return
     this.bannerShown = true
     if (!this.jsonEnabled()) writeErr(simulatedBanner())
+  }
+
+  /**
+   * Runs the command's own checks of its flags, before anything is asked of the daemon: a refusal
+   * then says what did not happen (`No instance was created.`), once, whatever the check said.
+   */
+  protected checkFlags<T>(nothingHappened: string, check: () => T): T {
+    try {
+      return check()
+    } catch (err) {
+      if (err instanceof UserError) err.message = withNothingHappened(err.message, nothingHappened)
+      throw err
+    }
   }
 
   protected async connect(flags: {server?: string}, options: Omit<ConnectOptions, 'server' | 'narrate'> = {}): Promise<Connection> {

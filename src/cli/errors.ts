@@ -31,6 +31,9 @@ export function flagError(flag: string, problem: string, fix?: string): UserErro
   return new UserError(`--${flag} ${problem}`, {errorType: 'usage_error', exitCode: EXIT.USAGE, fix})
 }
 
+/** What a refused create of a session or allocation did not do; the rental flows say it the same way. */
+export const NO_INSTANCE_CREATED = 'No instance was created.'
+
 /** Appends what did not happen, once, whatever the server already said ("Nothing was created" counts). */
 export function withNothingHappened(message: string, what: string): string {
   if (message.toLowerCase().includes(what.toLowerCase().replace(/\.$/, ''))) return message

@@ -1,8 +1,8 @@
 import {ApiError, DaemonStartError, DaemonUnreachableError, isAbortError} from '../client/errors.js'
-import type {ErrorObject} from './envelope.js'
+import type {ErrorObject} from './output/envelope.js'
 import {EXIT, type ExitCode, exitCodeFor} from './exit-codes.js'
 import {UserError} from './errors.js'
-import {plural} from './format.js'
+import {plural} from './output/format.js'
 
 /** Any error, reduced to what the user sees: a message, the fix, and the exit code. */
 export interface Failure {
@@ -132,7 +132,7 @@ export function describeFailure(err: unknown, context: FailureContext = {}): Fai
   }
   if (err instanceof ApiError) {
     const field = typeof err.details.field === 'string' ? err.details.field : undefined
-    const said = sayOnce(withFlagName(err.message, field), (err as ApiError & {fix?: string}).fix ?? fixForApiError(err, context))
+    const said = sayOnce(withFlagName(err.message, field), err.fix ?? fixForApiError(err, context))
     const details: Record<string, unknown> = {status: err.status, ...err.details}
     return {message: said.message, errorType: err.errorType, exitCode: exitCodeFor(err.errorType, err.status), requestId: err.requestId ?? undefined, fix: said.fix, details}
   }
@@ -166,6 +166,6 @@ export function failureToJson(failure: Failure): ErrorObject {
 
 /** Lets a command give a better fix for one error type than the generic one (e.g. not_found of a session id). */
 export function withFix(err: unknown, fixes: Partial<Record<string, string>>): unknown {
-  if (err instanceof ApiError && fixes[err.errorType]) (err as ApiError & {fix?: string}).fix = fixes[err.errorType]
+  if (err instanceof ApiError && fixes[err.errorType]) err.fix = fixes[err.errorType]
   return err
 }

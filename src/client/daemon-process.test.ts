@@ -10,7 +10,7 @@ import {startDaemon, stopDaemon} from './daemon-process.js'
 import {isProcessAlive, readDaemonState} from './daemon-state.js'
 import {connectToDaemon} from './ensure-daemon.js'
 import {DaemonStartError} from './errors.js'
-import {packageVersion} from './package-version.js'
+import {packageVersion} from '../config/package-version.js'
 import {appPaths} from '../config/paths.js'
 
 // The stand-in keeps the real daemon's process contract: flags, state file, /health, SIGTERM.

@@ -3,12 +3,12 @@ import {join} from 'node:path'
 import {setTimeout as delay} from 'node:timers/promises'
 
 import {ENV, readEnv} from '../config/env.js'
+import {packageVersion} from '../config/package-version.js'
 import {type AppPaths, appPaths} from '../config/paths.js'
 import {type ApiClient, createApiClient} from './api-client.js'
 import {probeHealth, startDaemon, stopDaemon} from './daemon-process.js'
 import {type DaemonState, isDaemonProcess, isProcessAlive, readDaemonState, removeDaemonState} from './daemon-state.js'
 import {DaemonStartError, DaemonUnreachableError} from './errors.js'
-import {packageVersion} from './package-version.js'
 
 export interface ConnectOptions {
   /** `--server URL`; wins over GPU_SHOPPER_SERVER. */

@@ -12,6 +12,11 @@ export class ApiError extends Error {
   readonly details: Record<string, unknown>
   /** Seconds from `Retry-After`, when the server sent one. */
   readonly retryAfterSeconds: number | null
+  /**
+   * What the user can do about it, when a caller on the way up knows better than the generic fix
+   * for the error type (a not_found of a session names the command that lists them).
+   */
+  fix: string | undefined
 
   constructor(init: {
     status: number
@@ -20,6 +25,7 @@ export class ApiError extends Error {
     requestId?: string | null
     details?: Record<string, unknown>
     retryAfterSeconds?: number | null
+    fix?: string
   }) {
     super(init.message)
     this.name = 'ApiError'
@@ -28,6 +34,7 @@ export class ApiError extends Error {
     this.requestId = init.requestId ?? null
     this.details = init.details ?? {}
     this.retryAfterSeconds = init.retryAfterSeconds ?? null
+    this.fix = init.fix
   }
 }
 

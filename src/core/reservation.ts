@@ -1,5 +1,5 @@
 import {AppError} from './errors.js'
-import {MAX_RESERVATION_HOURS} from './session.js'
+import {MAX_RESERVATION_HOURS} from './limits.js'
 
 const HOUR_MS = 3_600_000
 

@@ -8,10 +8,6 @@ export type WorkloadType = (typeof WORKLOAD_TYPES)[number]
 export const STORAGE_POLICIES = ['destroy', 'preserve'] as const
 export type StoragePolicy = (typeof STORAGE_POLICIES)[number]
 
-export const MIN_RESERVATION_HOURS = 1
-export const MAX_RESERVATION_HOURS = 12
-export const DEFAULT_DISK_GB = 50
-
 export interface Session {
   id: string
   consumerId: string

@@ -65,6 +65,11 @@ export interface ProviderCapabilities {
   singleUseOffers: boolean
 }
 
+/** What an adapter logs through; pino-compatible, so the daemon can pass its logger straight in. */
+export interface AdapterLogger {
+  warn(details: Record<string, unknown>, message: string): void
+}
+
 export interface CallOptions {
   signal?: AbortSignal
   /** A poll that can come later: sent only with spare pacing, never retried or waited on (see JsonRequest.background). */

@@ -1,4 +1,4 @@
-import {MAX_RESERVATION_HOURS} from '../core/session.js'
+import {MAX_RESERVATION_HOURS} from '../core/limits.js'
 import {scrubSecrets} from '../log/logger.js'
 import type {StoredSession} from '../store/sessions-repo.js'
 import type {ServiceContext} from './context.js'

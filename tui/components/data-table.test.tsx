@@ -1,6 +1,6 @@
 import {afterEach, describe, expect, it} from 'vitest'
 
-import type {Column} from '../../src/cli/columns/column.js'
+import type {Column} from '../../src/cli/output/columns/column.js'
 import {renderTui, type RenderedTui} from '../test-render.js'
 import {DataTable, layoutColumns} from './data-table.js'
 

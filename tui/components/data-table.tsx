@@ -1,7 +1,7 @@
 import {Box, Text} from 'ink'
 import {type ReactElement, useMemo, useRef} from 'react'
 
-import type {Column, RenderContext} from '../../src/cli/columns/column.js'
+import type {Column, RenderContext} from '../../src/cli/output/columns/column.js'
 import {fit} from './fit.js'
 
 /** A declared column (shared with the CLI's tables) and its width on screen. */

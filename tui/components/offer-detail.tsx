@@ -1,10 +1,10 @@
 import {Box, Text} from 'ink'
 import {useEffect, useRef, useState} from 'react'
 
-import {pricePerGpuMicroUsd} from '../../src/cli/columns/offers.js'
+import {pricePerGpuMicroUsd} from '../../src/cli/output/columns/offers.js'
 import {describePriceIncludes} from '../../src/core/offer-quote.js'
-import {formatAge, formatPrice, formatReliability} from '../../src/cli/format.js'
-import {medianTrendLines} from '../../src/cli/sparkline.js'
+import {formatAge, formatPrice, formatReliability} from '../../src/cli/output/format.js'
+import {medianTrendLines} from '../../src/cli/output/sparkline.js'
 import type {OfferDto, PricePointDto} from '../../src/core/api/inventory.js'
 import {errorText} from '../model/error-text.js'
 import {useServices} from '../services.js'

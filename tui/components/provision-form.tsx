@@ -1,11 +1,12 @@
 import {Box, Text} from 'ink'
 import {useEffect, useRef, useState} from 'react'
 
-import {formatCost, formatHourly} from '../../src/cli/format.js'
-import {provisionSession} from '../../src/cli/provision.js'
+import {formatCost, formatHourly} from '../../src/cli/output/format.js'
+import {provisionSession} from '../../src/cli/flows/provision.js'
 import {ApiError} from '../../src/client/errors.js'
 import type {OfferDto} from '../../src/core/api/inventory.js'
 import type {SshKeyDto} from '../../src/core/api/ssh-keys.js'
+import {DEFAULT_DISK_GB, DEFAULT_RESERVATION_HOURS, MAX_DISK_GB, MAX_RESERVATION_HOURS, MIN_DISK_GB, MIN_RESERVATION_HOURS} from '../../src/core/limits.js'
 import {offerDtoPriceForDisk} from '../../src/core/offer-quote.js'
 import {errorText} from '../model/error-text.js'
 import {checkProvisionForm, expectedCost, type ProvisionFields} from '../model/provision-fields.js'
@@ -31,7 +32,7 @@ export interface ProvisionFormProps {
 export function ProvisionForm({offer, ask, onClose, onProvisioned}: ProvisionFormProps) {
   const services = useServices()
   const shell = useShell()
-  const [fields, setFields] = useState<ProvisionFields>({consumer: services.defaultConsumer, hours: '1', disk: '50', keyIds: []})
+  const [fields, setFields] = useState<ProvisionFields>({consumer: services.defaultConsumer, hours: String(DEFAULT_RESERVATION_HOURS), disk: String(DEFAULT_DISK_GB), keyIds: []})
   const [focus, setFocusState] = useState(0)
   // Keys can arrive faster than frames: each must see where the previous one moved the focus.
   const focusRef = useRef(0)
@@ -163,8 +164,8 @@ export function ProvisionForm({offer, ask, onClose, onProvisioned}: ProvisionFor
         {title}
       </Text>
       {line(0, 'Consumer', fields.consumer, 'who pays: letters, digits . _ - @ :')}
-      {line(1, 'Hours', fields.hours, 'reservation, 1-12 (extend later)')}
-      {line(2, 'Disk GB', fields.disk, '10-10000')}
+      {line(1, 'Hours', fields.hours, `reservation, ${MIN_RESERVATION_HOURS}-${MAX_RESERVATION_HOURS} (extend later)`)}
+      {line(2, 'Disk GB', fields.disk, `${MIN_DISK_GB}-${MAX_DISK_GB}`)}
       <Text dimColor>SSH keys put on the machine besides its own session key (space toggles):</Text>
       {keys === null ? <Text dimColor>  loading registered keys…</Text> : null}
       {keys?.length === 0 ? <Text dimColor>  none registered (gpu-shopper ssh-keys add)</Text> : null}

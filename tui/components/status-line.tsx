@@ -1,6 +1,6 @@
 import {Box, Text} from 'ink'
 
-import {formatDuration} from '../../src/cli/format.js'
+import {formatDuration} from '../../src/cli/output/format.js'
 import {useNow} from '../hooks/use-now.js'
 import {usePoll} from '../hooks/use-poll.js'
 import {useServices} from '../services.js'

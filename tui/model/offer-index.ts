@@ -1,4 +1,4 @@
-import {pricePerGpuMicroUsd} from '../../src/cli/columns/offers.js'
+import {pricePerGpuMicroUsd} from '../../src/cli/output/columns/offers.js'
 import type {OfferDto} from '../../src/core/api/inventory.js'
 import {gpuTypeMatcher} from '../../src/core/gpu-names.js'
 

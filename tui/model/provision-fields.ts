@@ -1,4 +1,4 @@
-import {MAX_RESERVATION_HOURS, MIN_RESERVATION_HOURS} from '../../src/core/session.js'
+import {MAX_DISK_GB, MAX_RESERVATION_HOURS, MIN_DISK_GB, MIN_RESERVATION_HOURS, isConsumerId} from '../../src/core/limits.js'
 
 /** The provision form's values as typed. */
 export interface ProvisionFields {
@@ -10,13 +10,13 @@ export interface ProvisionFields {
 
 /** What is wrong with the form, naming the field and the accepted values; null when it can be sent. */
 export function checkProvisionForm(fields: ProvisionFields): string | null {
-  if (!/^[\w.@:-]{1,200}$/.test(fields.consumer)) return 'Consumer is required: letters, digits and . _ - @ :'
+  if (!isConsumerId(fields.consumer)) return 'Consumer is required: letters, digits and . _ - @ :'
   const hours = Number(fields.hours)
   if (!Number.isInteger(hours) || hours < MIN_RESERVATION_HOURS || hours > MAX_RESERVATION_HOURS) {
     return `Hours must be a whole number from ${MIN_RESERVATION_HOURS} to ${MAX_RESERVATION_HOURS} (the hard maximum).`
   }
   const disk = Number(fields.disk)
-  if (!Number.isInteger(disk) || disk < 10 || disk > 10_000) return 'Disk GB must be a whole number from 10 to 10000.'
+  if (!Number.isInteger(disk) || disk < MIN_DISK_GB || disk > MAX_DISK_GB) return `Disk GB must be a whole number from ${MIN_DISK_GB} to ${MAX_DISK_GB}.`
   return null
 }
 

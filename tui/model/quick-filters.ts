@@ -1,4 +1,5 @@
-import {formatPrice, plural} from '../../src/cli/format.js'
+import {formatPrice, plural} from '../../src/cli/output/format.js'
+import {MAX_GPU_COUNT, MAX_PRICE_USD_PER_HOUR, MAX_VRAM_GB} from '../../src/core/limits.js'
 import {toMicroUsd} from '../../src/core/money.js'
 import type {QuickFilters} from './offer-index.js'
 
@@ -22,13 +23,13 @@ export function applyQuickFilter(quick: QuickFilters, id: QuickFilterId, text: s
   const n = Number(value)
   if (!Number.isFinite(n) || n < 0) return {error: `"${value}" is not a number`}
   if (id === 'vram') {
-    if (n > 10_000) return {error: 'VRAM is at most 10000 GB'}
+    if (n > MAX_VRAM_GB) return {error: `VRAM is at most ${MAX_VRAM_GB} GB`}
     next.minVramGb = n
   } else if (id === 'price') {
-    if (n > 10_000) return {error: 'a price is at most $10000/h'}
+    if (n > MAX_PRICE_USD_PER_HOUR) return {error: `a price is at most $${MAX_PRICE_USD_PER_HOUR}/h`}
     next.maxPriceMicroUsd = Number(toMicroUsd(n))
   } else {
-    if (!Number.isInteger(n) || n < 1 || n > 64) return {error: 'the GPU count is a whole number from 1 to 64'}
+    if (!Number.isInteger(n) || n < 1 || n > MAX_GPU_COUNT) return {error: `the GPU count is a whole number from 1 to ${MAX_GPU_COUNT}`}
     next.minGpuCount = n
   }
   return {quick: next}

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 
-import {toTsv} from '../../src/cli/columns/column.js'
+import {toTsv} from '../../src/cli/output/columns/column.js'
 import type {SessionDto} from '../../src/core/api/sessions.js'
 import {SESSION_BROWSER_COLUMNS, costSoFar, sessionMatches, uptime} from './session-rows.js'
 

@@ -1,8 +1,8 @@
 import {Box, Text} from 'ink'
 
-import {costBreakdownRows, type CostBreakdownRow} from '../../src/cli/columns/costs.js'
-import {budgetState} from '../../src/cli/columns/budgets.js'
-import {costDigits, formatCost, plural} from '../../src/cli/format.js'
+import {costBreakdownRows, type CostBreakdownRow} from '../../src/cli/output/columns/costs.js'
+import {budgetState} from '../../src/cli/output/columns/budgets.js'
+import {costDigits, formatCost, plural} from '../../src/cli/output/format.js'
 import {fit} from '../components/fit.js'
 import {useNow} from '../hooks/use-now.js'
 import {usePoll} from '../hooks/use-poll.js'

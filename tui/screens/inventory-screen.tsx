@@ -1,8 +1,8 @@
 import {Box, Text} from 'ink'
 import {useMemo, useRef, useSyncExternalStore} from 'react'
 
-import {OFFER_BROWSER_COLUMNS} from '../../src/cli/columns/offers.js'
-import {countOf} from '../../src/cli/format.js'
+import {OFFER_BROWSER_COLUMNS} from '../../src/cli/output/columns/offers.js'
+import {countOf} from '../../src/cli/output/format.js'
 import type {OfferDto} from '../../src/core/api/inventory.js'
 import {DataTable, type TableColumn} from '../components/data-table.js'
 import {OfferDetail} from '../components/offer-detail.js'

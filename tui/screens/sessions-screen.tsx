@@ -1,10 +1,11 @@
 import {Box, Text} from 'ink'
 import {useMemo, useRef} from 'react'
 
-import {planSshConnect} from '../../src/cli/connect.js'
-import {extendPrompt, extendableHours, notExtendableReason, withExtendFix} from '../../src/cli/extension.js'
-import {formatClock, formatCost, formatHourly, localizeTimes} from '../../src/cli/format.js'
+import {planSshConnect} from '../../src/cli/ssh/connect.js'
+import {extendPrompt, extendableHours, notExtendableReason, withExtendFix} from '../../src/cli/flows/extension.js'
+import {formatClock, formatCost, formatHourly, localizeTimes} from '../../src/cli/output/format.js'
 import type {SessionDto} from '../../src/core/api/sessions.js'
+import {MIN_RESERVATION_HOURS} from '../../src/core/limits.js'
 import {DataTable, type TableColumn} from '../components/data-table.js'
 import {useNow} from '../hooks/use-now.js'
 import {usePoll} from '../hooks/use-poll.js'
@@ -131,7 +132,7 @@ export function SessionsScreen(props: SessionsScreenProps) {
             accept: /[0-9]/,
             onSubmit: (text) => {
               const hours = Number(text)
-              if (!Number.isInteger(hours) || hours < 1 || hours > most) return most === 1 ? 'only 1 hour is left to add' : `a whole number of hours from 1 to ${most}`
+              if (!Number.isInteger(hours) || hours < MIN_RESERVATION_HOURS || hours > most) return most === 1 ? 'only 1 hour is left to add' : `a whole number of hours from ${MIN_RESERVATION_HOURS} to ${most}`
               void act(`Extending ${id}`, async () => {
                 const reply = await services.client.sessions.extend(id, hours).catch((err: unknown) => {
                   throw withExtendFix(err, id, 'tui')

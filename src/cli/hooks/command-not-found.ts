@@ -1,10 +1,10 @@
 import {Errors, type Hook} from '@oclif/core'
 
 import {renderFailure} from '../base-command.js'
-import {commandNotFound} from '../command-suggestions.js'
-import {failureEnvelope} from '../envelope.js'
+import {commandNotFound} from './command-suggestions.js'
+import {failureEnvelope} from '../output/envelope.js'
 import {describeFailure, failureToJson} from '../failure.js'
-import {writeErr} from '../output.js'
+import {writeErr} from '../output/output.js'
 
 /**
  * oclif's own answer to an unknown command is a bare "command X not found". This one says what

@@ -1,6 +1,7 @@
 import {z} from 'zod'
 
-import {MAX_RESERVATION_HOURS, MIN_RESERVATION_HOURS, STORAGE_POLICIES, WORKLOAD_TYPES} from '../session.js'
+import {DEFAULT_DISK_GB, DEFAULT_RESERVATION_HOURS, MAX_DISK_GB, MAX_GPU_COUNT, MAX_IDLE_THRESHOLD_MINUTES, MAX_PRICE_USD_PER_HOUR, MAX_RESERVATION_HOURS, MAX_SSH_KEY_IDS, MAX_SSH_PUBLIC_KEY_LENGTH, MIN_DISK_GB, MIN_RESERVATION_HOURS} from '../limits.js'
+import {STORAGE_POLICIES, WORKLOAD_TYPES} from '../session.js'
 import {ConsumerId} from './common.js'
 
 /**
@@ -11,12 +12,12 @@ export const CreateAllocationBody = z
   .object({
     sku: z.string().trim().min(1).max(100).optional(),
     gpu_type: z.string().trim().min(1).max(100).optional(),
-    gpus_total: z.number().int().min(1).max(64).default(1),
+    gpus_total: z.number().int().min(1).max(MAX_GPU_COUNT).default(1),
     region_code: z.string().trim().min(1).max(100).optional(),
-    ssh_key_ids: z.array(z.string().trim().min(1).max(200)).max(20).optional(),
-    ssh_public_key: z.string().trim().min(1).max(16_384).optional(),
+    ssh_key_ids: z.array(z.string().trim().min(1).max(200)).max(MAX_SSH_KEY_IDS).optional(),
+    ssh_public_key: z.string().trim().min(1).max(MAX_SSH_PUBLIC_KEY_LENGTH).optional(),
     /** USD per hour for the whole allocation. */
-    max_price: z.number().min(0, 'must be 0 or more').max(10_000).optional(),
+    max_price: z.number().min(0, 'must be 0 or more').max(MAX_PRICE_USD_PER_HOUR).optional(),
     min_reliability: z.number().min(0).max(1).optional(),
     consumer_id: ConsumerId.default('default'),
     workload_type: z.enum(WORKLOAD_TYPES).default('ssh'),
@@ -25,10 +26,10 @@ export const CreateAllocationBody = z
       .int('must be a whole number of hours')
       .min(MIN_RESERVATION_HOURS)
       .max(MAX_RESERVATION_HOURS, `must be at most ${MAX_RESERVATION_HOURS} (the hard maximum)`)
-      .default(1),
-    idle_threshold_minutes: z.number().int().min(0).max(24 * 60).default(0),
+      .default(DEFAULT_RESERVATION_HOURS),
+    idle_threshold_minutes: z.number().int().min(0).max(MAX_IDLE_THRESHOLD_MINUTES).default(0),
     storage_policy: z.enum(STORAGE_POLICIES).default('destroy'),
-    disk_gb: z.number().int().min(10).max(10_000).default(50),
+    disk_gb: z.number().int().min(MIN_DISK_GB).max(MAX_DISK_GB).default(DEFAULT_DISK_GB),
     hard_max_override: z.boolean().default(false),
     idempotency_key: z.string().trim().min(1).max(200).optional(),
   })

@@ -1,13 +1,15 @@
 import {z} from 'zod'
 
+import {ON_LIMIT_ACTIONS} from '../budget.js'
+import {MAX_MONTHLY_LIMIT_USD} from '../limits.js'
 import {ConsumerId, MessageReply} from './common.js'
 
 export const BudgetBody = z.object({
   /** USD per calendar month (UTC). */
-  monthly_limit: z.number({error: 'is required: USD per month'}).min(0, 'must be 0 or more').max(10_000_000),
+  monthly_limit: z.number({error: 'is required: USD per month'}).min(0, 'must be 0 or more').max(MAX_MONTHLY_LIMIT_USD),
   /** Fraction of the limit at which an alert fires (0..1). */
   alert_threshold: z.number().min(0).max(1).default(0.8),
-  on_limit: z.enum(['release', 'alert']).default('release'),
+  on_limit: z.enum(ON_LIMIT_ACTIONS).default('release'),
 })
 export type BudgetBody = z.input<typeof BudgetBody>
 
@@ -19,7 +21,7 @@ export const BudgetDto = z.object({
   monthly_limit: z.number(),
   monthly_limit_micro_usd: z.number().int(),
   alert_threshold: z.number(),
-  on_limit: z.enum(['release', 'alert']),
+  on_limit: z.enum(ON_LIMIT_ACTIONS),
   spent: z.number(),
   spent_micro_usd: z.number().int(),
   committed: z.number(),

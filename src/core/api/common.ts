@@ -1,5 +1,7 @@
 import {z} from 'zod'
 
+import {CONSUMER_ID_MAX_LENGTH, CONSUMER_ID_PATTERN} from '../limits.js'
+
 /**
  * The HTTP API contract, one source for the daemon's request/response validation and the
  * client's types (which import these as types only, so the CLI never loads zod).
@@ -16,13 +18,12 @@ export type ErrorBody = z.infer<typeof ErrorBody>
  * A consumer id, wherever one arrives: a create body, a query filter or a path. One rule so an
  * id a session accepts is one every other route accepts too.
  */
-export const CONSUMER_ID_MAX_LENGTH = 200
 export const ConsumerId = z
   .string()
   .trim()
   .min(1, 'is required')
   .max(CONSUMER_ID_MAX_LENGTH, `must be at most ${CONSUMER_ID_MAX_LENGTH} characters`)
-  .regex(/^[\w.@:-]+$/, 'may use letters, digits and . _ - @ :')
+  .regex(CONSUMER_ID_PATTERN, 'may use letters, digits and . _ - @ :')
 
 /**
  * The longest path parameter the router takes (Fastify's maxParamLength, checked on the raw,

@@ -1,6 +1,7 @@
 import {z} from 'zod'
 
 import {OFFER_SORT_KEYS} from '../inventory-query.js'
+import {MAX_GPU_COUNT, MAX_PAGE_SIZE, MAX_PRICE_HISTORY_POINTS, MAX_PRICE_USD_PER_HOUR, MAX_VRAM_GB} from '../limits.js'
 import {PROVIDER_NAMES} from '../provider-name.js'
 import {queryNumber} from './common.js'
 
@@ -8,15 +9,15 @@ export const InventoryParams = z.object({
   provider: z.enum(PROVIDER_NAMES).optional(),
   gpu_type: z.string().trim().min(1).max(100).optional(),
   location: z.string().trim().min(1).max(100).optional(),
-  min_vram: queryNumber.pipe(z.number().min(0).max(10_000)).optional(),
-  max_price: queryNumber.pipe(z.number().min(0, 'must be 0 or more').max(10_000)).optional(),
-  min_gpu_count: queryNumber.pipe(z.number().int().min(1).max(64)).optional(),
-  gpu_count: queryNumber.pipe(z.number().int().min(1).max(64)).optional(),
+  min_vram: queryNumber.pipe(z.number().min(0).max(MAX_VRAM_GB)).optional(),
+  max_price: queryNumber.pipe(z.number().min(0, 'must be 0 or more').max(MAX_PRICE_USD_PER_HOUR)).optional(),
+  min_gpu_count: queryNumber.pipe(z.number().int().min(1).max(MAX_GPU_COUNT)).optional(),
+  gpu_count: queryNumber.pipe(z.number().int().min(1).max(MAX_GPU_COUNT)).optional(),
   min_reliability: queryNumber.pipe(z.number().min(0).max(1)).optional(),
   min_cuda: queryNumber.pipe(z.number().min(0).max(100)).optional(),
   sort: z.enum(OFFER_SORT_KEYS).optional(),
   order: z.enum(['asc', 'desc']).optional(),
-  limit: queryNumber.pipe(z.number().int().min(1).max(1000)).optional(),
+  limit: queryNumber.pipe(z.number().int().min(1).max(MAX_PAGE_SIZE)).optional(),
   offset: queryNumber.pipe(z.number().int().min(0)).optional(),
 })
 export type InventoryParams = z.infer<typeof InventoryParams>
@@ -64,7 +65,7 @@ export const HistoryParams = z.object({
   gpu_type: z.string().trim().min(1, 'is required, e.g. gpu_type=RTX 4090').max(100),
   provider: z.enum(PROVIDER_NAMES).optional(),
   since: z.iso.datetime({offset: true}).or(z.iso.date()).optional(),
-  limit: queryNumber.pipe(z.number().int().min(1).max(5000)).optional(),
+  limit: queryNumber.pipe(z.number().int().min(1).max(MAX_PRICE_HISTORY_POINTS)).optional(),
 })
 export type HistoryParams = z.infer<typeof HistoryParams>
 

@@ -1,6 +1,7 @@
 import {z} from 'zod'
 
-import {MAX_RESERVATION_HOURS, MIN_RESERVATION_HOURS, STORAGE_POLICIES, WORKLOAD_TYPES} from '../session.js'
+import {DEFAULT_DISK_GB, MAX_DISK_GB, MAX_IDLE_THRESHOLD_MINUTES, MAX_PAGE_SIZE, MAX_RESERVATION_HOURS, MAX_SSH_KEY_IDS, MAX_SSH_PUBLIC_KEY_LENGTH, MIN_DISK_GB, MIN_RESERVATION_HOURS} from '../limits.js'
+import {STORAGE_POLICIES, WORKLOAD_TYPES} from '../session.js'
 import {SESSION_STATUSES} from '../session-status.js'
 import {PROVIDER_NAMES} from '../provider-name.js'
 import {ConsumerId, queryNumber} from './common.js'
@@ -18,12 +19,12 @@ export const CreateSessionBody = z.object({
   offer_id: id,
   workload_type: z.enum(WORKLOAD_TYPES),
   reservation_hours: hours,
-  idle_threshold_minutes: z.number().int().min(0).max(24 * 60).default(0),
+  idle_threshold_minutes: z.number().int().min(0).max(MAX_IDLE_THRESHOLD_MINUTES).default(0),
   storage_policy: z.enum(STORAGE_POLICIES).default('destroy'),
-  disk_gb: z.number().int().min(10).max(10_000).default(50),
+  disk_gb: z.number().int().min(MIN_DISK_GB).max(MAX_DISK_GB).default(DEFAULT_DISK_GB),
   template_hash_id: z.string().trim().min(1).max(200).nullable().optional(),
-  ssh_public_key: z.string().trim().min(1).max(16_384).optional(),
-  ssh_key_ids: z.array(id).max(20).optional(),
+  ssh_public_key: z.string().trim().min(1).max(MAX_SSH_PUBLIC_KEY_LENGTH).optional(),
+  ssh_key_ids: z.array(id).max(MAX_SSH_KEY_IDS).optional(),
   hard_max_override: z.boolean().default(false),
   idempotency_key: z.string().trim().min(1).max(200).optional(),
 })
@@ -75,7 +76,7 @@ export const SessionsParams = z.object({
   consumer_id: ConsumerId.optional(),
   status: z.enum(SESSION_STATUSES).optional(),
   provider: z.enum(PROVIDER_NAMES).optional(),
-  limit: queryNumber.pipe(z.number().int().min(1).max(1000)).optional(),
+  limit: queryNumber.pipe(z.number().int().min(1).max(MAX_PAGE_SIZE)).optional(),
   offset: queryNumber.pipe(z.number().int().min(0)).optional(),
 })
 export type SessionsParams = z.infer<typeof SessionsParams>

@@ -1,9 +1,11 @@
 import {z} from 'zod'
 
+import {MAX_SSH_PUBLIC_KEY_LENGTH} from '../limits.js'
+
 /** The quick start's key registry: only public keys are ever stored. */
 export const SshKeyBody = z.object({
   title: z.string().trim().min(1, 'is required').max(100),
-  key_body: z.string().trim().min(1, 'is required: an OpenSSH public key line').max(16_384),
+  key_body: z.string().trim().min(1, 'is required: an OpenSSH public key line').max(MAX_SSH_PUBLIC_KEY_LENGTH),
 })
 export type SshKeyBody = z.infer<typeof SshKeyBody>
 

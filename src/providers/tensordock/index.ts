@@ -3,7 +3,6 @@ export {
   DEFAULT_TENSORDOCK_IMAGE,
   MIN_STORAGE_GB,
   TensorDockAdapter,
-  type AdapterLogger,
   type SearchStats,
   type TensorDockAdapterOptions,
 } from './tensordock-adapter.js'

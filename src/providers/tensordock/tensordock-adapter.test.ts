@@ -13,7 +13,8 @@ import {
 } from '../errors.js'
 import {startScriptedServer, type RecordedRequest, type ScriptedHandler, type ScriptedReply, type ScriptedServer} from '../http/scripted-http-server.js'
 
-import {TensorDockAdapter, type AdapterLogger} from './tensordock-adapter.js'
+import type {AdapterLogger} from '../provider.js'
+import {TensorDockAdapter} from './tensordock-adapter.js'
 
 /**
  * Exact TensorDock quirks over a real socket, scripted per test. The simulator test

@@ -6,6 +6,7 @@ import {JsonHttpClient, type JsonResponse} from '../http/json-http-client.js'
 import {realSleep, type Sleep} from '../http/sleep.js'
 import {TokenBucket, type RateLimit} from '../http/token-bucket.js'
 import type {
+  AdapterLogger,
   CallOptions,
   CreatedInstance,
   CreateInstanceRequest,
@@ -21,11 +22,6 @@ import {isTensorDockUuid, parseOfferKey} from './tensordock-offer-id.js'
 import {parseLocations, type TensorDockDeployment} from './tensordock-offer.js'
 import {selectOffers} from '../offer-selection.js'
 import {tensorDockCreateReplySchema} from './tensordock-wire.js'
-
-/** pino-compatible, so the daemon can pass its logger straight in. */
-export interface AdapterLogger {
-  warn(details: Record<string, unknown>, message: string): void
-}
 
 export interface TensorDockAdapterOptions {
   /** The host root (`https://dashboard.tensordock.com`); paths start with `/api/v2`. */

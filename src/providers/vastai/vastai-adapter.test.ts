@@ -13,7 +13,8 @@ import {
 } from '../errors.js'
 import {startScriptedServer, type RecordedRequest, type ScriptedHandler, type ScriptedReply, type ScriptedServer} from '../http/scripted-http-server.js'
 
-import {VastAiAdapter, type AdapterLogger} from './vastai-adapter.js'
+import type {AdapterLogger} from '../provider.js'
+import {VastAiAdapter} from './vastai-adapter.js'
 
 /**
  * Exact provider quirks over a real socket, scripted per test. The simulator test

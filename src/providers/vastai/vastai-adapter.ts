@@ -1,7 +1,7 @@
 import {systemClock, type Clock} from '../../core/clock.js'
 import type {InventoryQuery} from '../../core/inventory-query.js'
 import {asMicroUsd, ceilMicroUsd} from '../../core/money.js'
-import {DEFAULT_DISK_GB} from '../../core/session.js'
+import {DEFAULT_DISK_GB} from '../../core/limits.js'
 import type {Offer} from '../../core/offer.js'
 import {
   InstanceSetupError,
@@ -14,6 +14,7 @@ import {JsonHttpClient, providerMessage, type JsonRequest, type JsonResponse} fr
 import {realSleep, type Sleep} from '../http/sleep.js'
 import {TokenBucket, type RateLimit} from '../http/token-bucket.js'
 import type {
+  AdapterLogger,
   CallOptions,
   CreatedInstance,
   CreateInstanceRequest,
@@ -29,11 +30,6 @@ import {parseOfferPage} from './vastai-offer.js'
 import {selectOffers} from '../offer-selection.js'
 import {buildVastQuery} from './vastai-query.js'
 import {vastChargesPageSchema, vastCreateReplySchema, vastInstanceListSchema, vastInstanceReplySchema, vastResultSchema} from './vastai-wire.js'
-
-/** pino-compatible, so the daemon can pass its logger straight in. */
-export interface AdapterLogger {
-  warn(details: Record<string, unknown>, message: string): void
-}
 
 export interface VastAiAdapterOptions {
   /** The host root (`https://console.vast.ai`); paths start with `/api/v0` or `/api/v1`. */

@@ -1,0 +1,39 @@
+import type {CostsReply} from '../../../core/api/costs.js'
+import {formatCost} from '../format.js'
+import type {Column} from './column.js'
+
+/** One line of a cost breakdown: by provider, GPU type or consumer. */
+export interface CostBreakdownRow {
+  dimension: 'provider' | 'gpu_type' | 'consumer'
+  key: string
+  total_cost_micro_usd: number
+}
+
+export interface CostSeriesRow {
+  period: string
+  total_cost_micro_usd: number
+}
+
+export const COST_BREAKDOWN_COLUMNS: readonly Column<CostBreakdownRow>[] = [
+  {id: 'dimension', header: 'BY', value: (r) => r.dimension.replace('_', ' ')},
+  {id: 'key', header: 'NAME', value: (r) => r.key},
+  {id: 'cost', header: 'COST', align: 'right', value: (r, ctx) => formatCost(r.total_cost_micro_usd, ctx.costDigits)},
+]
+
+export const COST_SERIES_COLUMNS: readonly Column<CostSeriesRow>[] = [
+  {id: 'period', header: 'PERIOD', value: (r) => r.period},
+  {id: 'cost', header: 'COST', align: 'right', value: (r, ctx) => formatCost(r.total_cost_micro_usd, ctx.costDigits)},
+]
+
+/** Flattens the reply's micro-USD maps, largest first within each dimension. */
+export function costBreakdownRows(reply: Pick<CostsReply, 'by_provider_micro_usd' | 'by_gpu_type_micro_usd'> & {by_consumer_micro_usd?: Record<string, number>}): CostBreakdownRow[] {
+  const section = (dimension: CostBreakdownRow['dimension'], map: Record<string, number> | undefined): CostBreakdownRow[] =>
+    Object.entries(map ?? {})
+      .map(([key, total]) => ({dimension, key, total_cost_micro_usd: total}))
+      .sort((a, b) => b.total_cost_micro_usd - a.total_cost_micro_usd || a.key.localeCompare(b.key))
+  return [
+    ...section('provider', reply.by_provider_micro_usd),
+    ...section('gpu_type', reply.by_gpu_type_micro_usd),
+    ...section('consumer', reply.by_consumer_micro_usd),
+  ]
+}
