@@ -8,6 +8,8 @@ import {renderFields} from '../src/cli/output/output.js'
 import {eventLine} from '../src/cli/output/session-summary.js'
 import {checkIntRange, checkNotBlank} from '../src/cli/flags/validate.js'
 import {outcomeError} from '../src/cli/flows/wait-outcome.js'
+import {forgetKeysOfEnded} from '../src/cli/ssh/ended-session-keys.js'
+import {appPaths} from '../src/config/paths.js'
 import type {MessageReply} from '../src/core/api/common.js'
 import type {SessionDto} from '../src/core/api/sessions.js'
 
@@ -58,6 +60,7 @@ export default class Done extends BaseCommand {
       onEvent: (event) => this.narrate(eventLine(event)),
     })
     if (outcome.kind !== 'reached') throw outcomeError(outcome, 'stopped', flags.timeout)
+    await forgetKeysOfEnded([outcome.session], appPaths())
     this.out(renderFields([outcome.session.id, `stopped, total cost ${formatCost(outcome.session.total_cost_micro_usd)}`]))
     return {...reply, session: outcome.session}
   }

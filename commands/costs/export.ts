@@ -8,7 +8,7 @@ export default class CostsExport extends BaseCommand {
   static override summary = 'Export the cost ledger as CSV'
   static override description =
     'One line per billed period of a session (RFC 4180, CRLF line ends), with a header: ' +
-    'session_id, consumer_id, provider, gpu_type, period_start, period_end, seconds, price_per_hour_usd, amount_usd, amount_micro_usd. ' +
+    'session_id, consumer_id, provider, gpu_type, period_start, period_end, seconds, price_per_hour_usd, amount_usd, amount_micro_usd, component (compute, storage or settlement). ' +
     'amount_micro_usd is exact: its sum is the `costs` total for the same filters.\n\n' +
     'The CSV goes to stdout, or to --output-file (mode 0644). --json prints {path?, rows} instead, rows as objects.'
 

@@ -3,6 +3,7 @@ import {Args, Flags} from '@oclif/core'
 import {BaseCommand, apiFlags} from '../../src/cli/base-command.js'
 import {saveSessionKey} from '../../src/cli/ssh/save-key.js'
 import {privateKeyLine} from '../../src/cli/ssh/session-key-info.js'
+import {forgetKeysOfEnded} from '../../src/cli/ssh/ended-session-keys.js'
 import {sessionKeyPath} from '../../src/cli/ssh/session-keys.js'
 import {showSession} from '../../src/cli/output/session-view.js'
 import {checkIntRange, checkNotBlank} from '../../src/cli/flags/validate.js'
@@ -43,6 +44,7 @@ export default class SessionsGet extends BaseCommand {
       timeoutSeconds: flags.timeout,
       extraRows: async (shown) => [['Private key', await privateKeyLine(shown, paths, client)]],
     })
+    await forgetKeysOfEnded([session], paths)
     if (flags['save-key']) {
       const saved = await saveSessionKey(sessionKeyPath(session.id, paths), flags['save-key'], {force: flags.force})
       this.narrate(`Saved its private key to ${saved} (0600).`)

@@ -46,7 +46,11 @@ export default class Sessions extends BaseCommand {
       throw flagError('id', 'shows one session and cannot be combined with list filters', 'Drop --consumer-id/--status/--provider/--limit, or drop --id.')
     }
     const {client} = await this.connect(flags)
-    if (flags.id) return showSession(this.io, client, flags.id, {watch: flags.watch, timeoutSeconds: flags.timeout})
+    if (flags.id) {
+      const session = await showSession(this.io, client, flags.id, {watch: flags.watch, timeoutSeconds: flags.timeout})
+      await forgetKeysOfEnded([session], appPaths())
+      return session
+    }
 
     const reply = await client.sessions.list({
       consumer_id: flags['consumer-id'],
