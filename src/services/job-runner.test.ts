@@ -4,8 +4,9 @@ import {join} from 'node:path'
 
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
+import {offerFixture} from '../../test/support/offer-fixture.js'
+
 import {ManualClock} from '../core/clock.js'
-import {toMicroUsd} from '../core/money.js'
 import type {Offer} from '../core/offer.js'
 import {createLogger} from '../log/logger.js'
 import {ProviderUnavailableError} from '../providers/errors.js'
@@ -79,29 +80,7 @@ class GatedProvider implements ProviderAdapter {
   }
 }
 
-function offer(n: number): Offer {
-  return {
-    id: `vastai-${n}`,
-    provider: 'vastai',
-    providerId: String(n),
-    gpuType: 'RTX 4090',
-    gpuCount: 1,
-    vramGb: 24,
-    pricePerHour: toMicroUsd(0.4),
-    location: 'Texas, US',
-    countryCode: 'US',
-    reliability: 0.99,
-    available: true,
-    fetchedAt: 0,
-    cudaVersion: 12.4,
-    diskGb: 100,
-    cpuCores: 8,
-    ramGb: 32,
-    inetDownMbps: 500,
-    priceIncludes: {diskGb: 50, vcpus: null, ramGb: null},
-    diskRate: null,
-  }
-}
+const offer = (n: number): Offer => offerFixture(`vastai-${n}`, {diskGb: 100, cpuCores: 8, ramGb: 32, inetDownMbps: 500, diskRate: null})
 
 interface JobRow {
   status: string

@@ -1,6 +1,8 @@
 import Database from 'better-sqlite3'
 import {afterEach, beforeEach, describe, expect, it, vi} from 'vitest'
 
+import {sessionInputFixture} from '../../test/support/offer-fixture.js'
+
 import {instanceLabel} from '../core/instance-label.js'
 import type {Offer} from '../core/offer.js'
 import {priceForDisk} from '../core/offer-quote.js'
@@ -48,20 +50,7 @@ describe('provision job', () => {
   /** Offers as the refresh worker would have stored them: the simulator's market, read through the adapter. */
   const offerFor = (n = 0) => market.filter((o) => o.gpuCount === 1)[n]!
 
-  const request = (over: Partial<CreateSessionInput> = {}): CreateSessionInput => ({
-    consumerId: 'team',
-    offerId: offerFor().id,
-    workloadType: 'ssh',
-    reservationHours: 2,
-    idleThresholdMinutes: 0,
-    storagePolicy: 'destroy',
-    diskGb: 50,
-    templateHashId: null,
-    sshPublicKey: null,
-    sshKeyIds: [],
-    hardMaxOverride: false,
-    ...over,
-  })
+  const request = (over: Partial<CreateSessionInput> = {}): CreateSessionInput => sessionInputFixture(offerFor().id, over)
   const newSession = (over: Partial<CreateSessionInput> = {}, key = `key-${Math.random()}`) =>
     createSession(ctx, request(over), {key, fingerprint: request(over)}).session.id
 

@@ -2,6 +2,8 @@ import {randomBytes} from 'node:crypto'
 
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
+import {offerFixture, sessionInputFixture} from '../../test/support/offer-fixture.js'
+
 import {AppError} from '../core/errors.js'
 import {asMicroUsd, toMicroUsd} from '../core/money.js'
 import type {Offer} from '../core/offer.js'
@@ -24,31 +26,7 @@ import {registerSshKey} from './ssh-key-service.js'
 
 const HOUR = 3_600_000
 
-function offer(id: string, over: Partial<Offer> = {}): Offer {
-  const dash = id.indexOf('-')
-  return {
-    id,
-    provider: id.slice(0, dash) as Offer['provider'],
-    providerId: id.slice(dash + 1),
-    gpuType: 'RTX 4090',
-    gpuCount: 1,
-    vramGb: 24,
-    pricePerHour: toMicroUsd(0.4),
-    location: 'Texas, US',
-    countryCode: 'US',
-    reliability: 0.99,
-    available: true,
-    fetchedAt: 0,
-    cudaVersion: 12.4,
-    diskGb: 500,
-    cpuCores: 16,
-    ramGb: 64,
-    inetDownMbps: 900,
-    priceIncludes: {diskGb: 50, vcpus: null, ramGb: null},
-    diskRate: {usdPerGb: 0.15, per: 'month', minimumGb: 1},
-    ...over,
-  }
-}
+const offer = (id: string, over: Partial<Offer> = {}): Offer => offerFixture(id, {diskGb: 500, ...over})
 
 /** A marketplace that is configured but never called: creating a session only records the intent. */
 function idleProvider(name: 'tensordock', singleUseOffers: boolean): ProviderAdapter {
@@ -82,20 +60,7 @@ interface Reply {
 describe('session service', () => {
   let h: ServiceHarness
 
-  const input = (over: Partial<CreateSessionInput> = {}): CreateSessionInput => ({
-    consumerId: 'team',
-    offerId: 'vastai-1',
-    workloadType: 'ssh',
-    reservationHours: 2,
-    idleThresholdMinutes: 0,
-    storagePolicy: 'destroy',
-    diskGb: 50,
-    templateHashId: null,
-    sshPublicKey: null,
-    sshKeyIds: [],
-    hardMaxOverride: false,
-    ...over,
-  })
+  const input = (over: Partial<CreateSessionInput> = {}): CreateSessionInput => sessionInputFixture('vastai-1', over)
   /** A create as the route makes it; the body is what the idempotency key is bound to. */
   const create = (over: Partial<CreateSessionInput> = {}, key?: string, body: unknown = input(over)) => ({
     body: reply(createSession(h.ctx, input(over), {key, fingerprint: body})),

@@ -5,6 +5,8 @@ import {join} from 'node:path'
 import type Database from 'better-sqlite3'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
+import {offerFixture} from '../../test/support/offer-fixture.js'
+
 import {toMicroUsd} from '../core/money.js'
 import type {Offer} from '../core/offer.js'
 import {priceForDisk} from '../core/offer-quote.js'
@@ -12,32 +14,7 @@ import type {Db} from './database.js'
 import {OffersRepo} from './offers-repo.js'
 import {Store} from './store.js'
 
-function offer(id: string, over: Partial<Offer> = {}): Offer {
-  const dash = id.indexOf('-')
-  const provider = id.slice(0, dash) as Offer['provider']
-  return {
-    id,
-    provider,
-    providerId: id.slice(dash + 1),
-    gpuType: 'RTX 4090',
-    gpuCount: 1,
-    vramGb: 24,
-    pricePerHour: toMicroUsd(0.4),
-    location: 'Texas, US',
-    countryCode: 'US',
-    reliability: 0.99,
-    available: true,
-    fetchedAt: 1_000,
-    cudaVersion: 12.4,
-    diskGb: 200,
-    cpuCores: 16,
-    ramGb: 64,
-    inetDownMbps: 900,
-    priceIncludes: {diskGb: 50, vcpus: null, ramGb: null},
-    diskRate: {usdPerGb: 0.15, per: 'month', minimumGb: 1},
-    ...over,
-  }
-}
+const offer = (id: string, over: Partial<Offer> = {}): Offer => offerFixture(id, {fetchedAt: 1_000, ...over})
 
 const ids = (offers: readonly Offer[]) => offers.map((o) => o.id)
 

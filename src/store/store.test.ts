@@ -4,6 +4,8 @@ import {join} from 'node:path'
 
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
+import {offerFixture} from '../../test/support/offer-fixture.js'
+
 import {defaultOrder, OFFER_SORT_KEYS, type OfferSortKey} from '../core/inventory-query.js'
 import {toMicroUsd} from '../core/money.js'
 import type {Offer} from '../core/offer.js'
@@ -11,30 +13,8 @@ import {MIGRATIONS} from './migrations/index.js'
 import {offerOrderBy} from './offers-repo.js'
 import {Store} from './store.js'
 
-function offer(over: Partial<Offer>): Offer {
-  return {
-    id: 'vastai-1',
-    provider: 'vastai',
-    providerId: '1',
-    gpuType: 'RTX 4090',
-    gpuCount: 1,
-    vramGb: 24,
-    pricePerHour: toMicroUsd(0.3),
-    location: 'Texas, US',
-    countryCode: 'US',
-    reliability: 0.99,
-    available: true,
-    fetchedAt: 1_000,
-    cudaVersion: 12.4,
-    diskGb: 100,
-    cpuCores: 8,
-    ramGb: 32,
-    inetDownMbps: 800,
-    priceIncludes: {diskGb: 50, vcpus: null, ramGb: null},
-    diskRate: {usdPerGb: 0.15, per: 'month', minimumGb: 1},
-    ...over,
-  }
-}
+const offer = (over: Partial<Offer>): Offer =>
+  offerFixture('vastai-1', {pricePerHour: toMicroUsd(0.3), fetchedAt: 1_000, diskGb: 100, cpuCores: 8, ramGb: 32, inetDownMbps: 800, ...over})
 
 describe('Store', () => {
   let dir: string

@@ -1,10 +1,11 @@
 import {createHash} from 'node:crypto'
-import {chmod, mkdir, readdir, readFile, rename, rm, stat, writeFile} from 'node:fs/promises'
+import {chmod, mkdir, readdir, rename, rm, stat, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 
 import {type AppPaths, sessionKeysDir} from '../../config/paths.js'
 import {IDEMPOTENCY_WINDOW_MS} from '../../core/idempotency-window.js'
 import {canonicalJson} from '../../core/canonical-json.js'
+import {readIfExists} from './read-if-exists.js'
 
 /**
  * Per-session SSH keys, generated here so the private key never crosses the API.
@@ -54,15 +55,6 @@ async function keysDir(paths: AppPaths): Promise<string> {
   // mkdir's mode is masked by the umask and ignored for an existing directory.
   await chmod(dir, 0o700)
   return dir
-}
-
-async function readIfExists(file: string): Promise<string | null> {
-  try {
-    return await readFile(file, 'utf8')
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null
-    throw err
-  }
 }
 
 async function exists(file: string): Promise<boolean> {

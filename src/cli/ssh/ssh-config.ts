@@ -1,6 +1,7 @@
-import {chmod, lstat, mkdir, readFile, rename, writeFile} from 'node:fs/promises'
+import {chmod, lstat, mkdir, rename, writeFile} from 'node:fs/promises'
 import {homedir} from 'node:os'
 import {join} from 'node:path'
+import {readIfExists} from './read-if-exists.js'
 
 /** One `Host gpu-<session id>` block. */
 export interface SshConfigEntry {
@@ -80,15 +81,6 @@ export interface SshConfigWritten {
   included: boolean
   /** This run added the Include line. */
   includeAdded: boolean
-}
-
-async function readIfExists(file: string): Promise<string | null> {
-  try {
-    return await readFile(file, 'utf8')
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null
-    throw err
-  }
 }
 
 /** Written next to the target and renamed over it, so ssh never reads a half-written file. */
