@@ -30,6 +30,18 @@ export default tseslint.config(
     },
   },
   {files: ['src/core/**/*.ts'], ignores: ['**/*.test.ts'], rules: banned(outsideCore)},
+  // The simulators are product, but only `sim start`, `demo` and `--simulate` start them: CLI code
+  // may name their types and load them with import(), never import them at start-up.
+  {
+    files: ['commands/**/*.ts', 'src/cli/**/*.ts', 'tui/**/*.{ts,tsx}'],
+    ignores: ['**/*.test.ts', '**/*.test.tsx'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {patterns: [{group: ['**/sim/**'], allowTypeImports: true, message: 'Load the simulators with import() (see src/cli/flows/sim-loader.ts).'}]},
+      ],
+    },
+  },
   {files: ['commands/**/*.ts'], rules: banned(store, daemon, services, heavyUi)},
   {files: ['src/client/**/*.ts', 'src/cli/**/*.ts'], rules: banned(store, daemon, services, heavyUi)},
   {files: ['src/store/**/*.ts'], rules: banned(daemon, services, heavyUi)},
