@@ -1,7 +1,8 @@
 import {camelKeys, nonNegative, oneOf} from '../shared/config-patch.js'
 import type {GpuLoad} from '../shared/nvidia-smi.js'
 import {DEFAULT_TD_TIMINGS, TD_OUTCOMES, type TdOutcome, type TensorDockTimings} from './lifecycle.js'
-import {DEFAULT_CHURN, type MarketChurn} from './market.js'
+import type {MarketChurn} from '../shared/market-churn.js'
+import {DEFAULT_CHURN} from './market.js'
 
 /** `instances`: the documented `{"data":{"instances":[...]}}`; `array`: `{"data":[...]}`, also seen live. */
 export const LIST_SHAPES = ['instances', 'array'] as const

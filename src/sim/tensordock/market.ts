@@ -4,13 +4,7 @@ import {TENSORDOCK_GPUS, type TensorDockGpuModel} from './gpu-catalog.js'
 import {seededUuid} from './ids.js'
 import {completeLocation, makeLocationGpu, makeSiteNetwork, makeSitePricing, type TdLocation, type TdLocationGpu} from './location.js'
 import {SITES, type SiteTemplate} from './locations.js'
-
-export interface MarketChurn {
-  /** How often part of the market changes; 0 turns churn off. */
-  intervalMs: number
-  /** Share of (location, GPU) listings that vanish, and are replaced elsewhere, each interval. */
-  fraction: number
-}
+import type {MarketChurn} from '../shared/market-churn.js'
 
 /** TensorDock's list is small (live: 25 offers), so a step replaces a listing or two, not a slice. */
 export const DEFAULT_CHURN: MarketChurn = {intervalMs: 60_000, fraction: 0.05}

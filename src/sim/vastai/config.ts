@@ -1,7 +1,8 @@
 import {camelKeys, nonNegative} from '../shared/config-patch.js'
 import type {GpuLoad} from '../shared/nvidia-smi.js'
 import {DEFAULT_TIMINGS, FINAL_OUTCOMES, type FinalOutcome, type VastTimings} from './lifecycle.js'
-import {DEFAULT_CHURN, type MarketChurn} from './market.js'
+import type {MarketChurn} from '../shared/market-churn.js'
+import {DEFAULT_CHURN} from './market.js'
 
 /**
  * How a 429 looks. The real API has answered with plain text and with three JSON shapes

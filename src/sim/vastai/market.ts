@@ -3,6 +3,7 @@ import {deriveSeed, mulberry32, pickOne, pickWeighted, randomFloat, randomInt, r
 import {GPU_CATALOG, type GpuModel} from './gpu-catalog.js'
 import {COUNTRIES} from './locations.js'
 import {DEFAULT_ALLOCATED_STORAGE_GB, priceOffer, priceOfferInPlace, storageDph, type VastOffer} from './offer.js'
+import type {MarketChurn} from '../shared/market-churn.js'
 
 const DRIVERS: readonly (readonly [string, number])[] = [
   ['535.183.01', 12.2],
@@ -32,13 +33,6 @@ const DATACENTER_CPUS: readonly (readonly [string, number])[] = [
 
 const MOBOS = ['ROMED8-2T', 'Pro WS WRX80E-SAGE SE WIFI', 'H12DSG-O-CPU', 'X13DEG-OAD', 'ROG STRIX Z790-E GAMING WIFI', 'X570 AORUS MASTER', 'G593-SD0']
 const DISKS = ['Samsung SSD 990 PRO 2TB', 'SAMSUNG MZQL27T6HBLA-00A07', 'WD_BLACK SN850X 4000GB', 'INTEL SSDPF2KX076TZ', 'KINGSTON SNV2S2000G']
-
-export interface MarketChurn {
-  /** How often a slice of the market is replaced; 0 turns churn off. */
-  intervalMs: number
-  /** Share of offers that vanish (and are replaced by new ones) each interval. */
-  fraction: number
-}
 
 /** A few per cent of offers vanish and new ones appear between refreshes, as on the real market. */
 export const DEFAULT_CHURN: MarketChurn = {intervalMs: 60_000, fraction: 0.03}
