@@ -10,8 +10,8 @@ function headerKey(header: unknown): string | undefined {
  * A create's key (the header, else `idempotency_key` in the body) and its fingerprint: the body
  * without the key, so a retry that moves the key from body to header is the same request.
  */
-export function idempotentCreate<B extends {idempotency_key?: string}>(headers: Record<string, unknown>, body: B): IdempotentRequest {
-  const {idempotency_key: bodyKey, ...fingerprint} = body
+export function idempotentCreate(headers: Record<string, unknown>, body: object): IdempotentRequest {
+  const {idempotency_key: bodyKey, ...fingerprint} = body as {idempotency_key?: string}
   return {key: headerKey(headers['x-idempotency-key']) ?? bodyKey, fingerprint}
 }
 

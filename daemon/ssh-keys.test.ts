@@ -114,6 +114,16 @@ describe('SSH key registry, ssh_key_ids on create, host key pinning and replayed
       expect(duplicate.statusCode).toBe(409)
       expect(duplicate.json()).toMatchObject({error_type: 'conflict', existing_id: first.id, fingerprint: first.fingerprint})
     })
+
+    it('gives a registration retried with its idempotency key the key it registered, not a conflict', async () => {
+      const publicKey = generateSessionKeyPair('retried').publicKey
+      const first = await daemon.app.inject({method: 'POST', url: '/api/v1/iam/ssh-keys', payload: {title: 'retried', key_body: publicKey}, headers: {...auth(), 'x-idempotency-key': 'add-1'}})
+      const again = await daemon.app.inject({method: 'POST', url: '/api/v1/iam/ssh-keys', payload: {title: 'retried', key_body: publicKey}, headers: {...auth(), 'x-idempotency-key': 'add-1'}})
+      expect(first.statusCode).toBe(201)
+      expect(again.statusCode).toBe(201)
+      expect(again.json()).toEqual(first.json())
+      expect((await register('retried', publicKey)).statusCode).toBe(409)
+    })
   })
 
   describe('ssh_key_ids on create', () => {

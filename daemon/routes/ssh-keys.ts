@@ -2,9 +2,10 @@ import type {FastifyPluginAsyncZod} from 'fastify-type-provider-zod'
 
 import {ErrorBody} from '../../src/core/api/common.js'
 import {SshKeyRemovedReply, SshKeyBody, SshKeyDto, SshKeyIdParams, SshKeysReply} from '../../src/core/api/ssh-keys.js'
-import {deleteSshKey, listSshKeys, registerSshKey} from '../../src/services/ssh-key-service.js'
+import {deleteSshKey, listSshKeys, registerSshKeyOnce} from '../../src/services/ssh-key-service.js'
 import type {AppDeps} from '../deps.js'
 import {deletedSshKeyReply, sshKeyDto} from '../dto.js'
+import {idempotentCreate} from '../idempotent-request.js'
 
 /** The quick start's key registry (`/api/v1/iam/ssh-keys`): public keys only, one per fingerprint. */
 export function sshKeyRoutes(deps: AppDeps): FastifyPluginAsyncZod {
@@ -13,7 +14,10 @@ export function sshKeyRoutes(deps: AppDeps): FastifyPluginAsyncZod {
     app.post(
       '/iam/ssh-keys',
       {schema: {body: SshKeyBody, response: {201: SshKeyDto, 400: ErrorBody, 409: ErrorBody}}},
-      async (request, reply) => reply.status(201).send(sshKeyDto(registerSshKey(ctx, request.body.title, request.body.key_body))),
+      async (request, reply) => {
+        const {title, key_body: keyBody} = request.body
+        return reply.status(201).send(sshKeyDto(registerSshKeyOnce(ctx, title, keyBody, idempotentCreate(request.headers, request.body))))
+      },
     )
 
     app.get('/iam/ssh-keys', {schema: {response: {200: SshKeysReply}}}, async () => {

@@ -5,12 +5,18 @@ import {parseRegistrableKey} from '../ssh/key-policy.js'
 import type {AttachedSshKey} from '../store/sessions-repo.js'
 import type {SshKey} from '../store/ssh-keys-repo.js'
 import type {ServiceContext} from './context.js'
+import {oncePerKey, type IdempotentRequest} from './idempotency.js'
 
 export function newSshKeyId(): string {
   return `ssh-key-${randomBytes(6).toString('hex')}`
 }
 
 /** Registers a public key (only the canonical `type base64` is kept); one fingerprint is registered once. */
+/** A registration a client may retry with the same idempotency key: the retry gets the key it registered, not a conflict. */
+export function registerSshKeyOnce(ctx: ServiceContext, title: string, keyBody: string, idempotency: IdempotentRequest): SshKey {
+  return oncePerKey(ctx, 'register-ssh-key', idempotency, () => registerSshKey(ctx, title, keyBody), (key) => key.id)
+}
+
 export function registerSshKey(ctx: ServiceContext, title: string, keyBody: string): SshKey {
   let parsed: ReturnType<typeof parseRegistrableKey>
   try {
