@@ -12,6 +12,13 @@ import {startDaemon} from './server.js'
  * Usually started by the CLI (detached, with --log-file in the state dir); closes gracefully on
  * SIGTERM. Without --log-file it logs to stdout (`daemon start --foreground`).
  */
+
+/**
+ * Ends the log file, letting a rotation it started at open finish first: a start that fails
+ * at once must not exit with the log half rotated.
+ */
+let flushLog: () => Promise<void> = async () => {}
+
 async function main(): Promise<void> {
   const {values} = parseArgs({
     options: {
@@ -36,7 +43,7 @@ async function main(): Promise<void> {
   // logger (a failed start, below) still reaches the file the CLI gave it as stdout/stderr.
   const logFile = values['log-file'] ? openLogFile(values['log-file'], {maxBytes: readIntEnv(ENV.logMaxBytes, LOG_MAX_BYTES_RANGE)}) : undefined
   const log = createLogger({level: readEnv(ENV.logLevel) ?? 'info', destination: logFile})
-  const flushLog = () => new Promise<void>((resolve) => (logFile ? logFile.end(resolve) : resolve()))
+  flushLog = () => new Promise<void>((resolve) => (logFile ? logFile.end(resolve) : resolve()))
   if (logFile) {
     // After a rotation stderr points at an old file: a crash is logged where `daemon logs` looks.
     const fatal = (err: unknown) => {
@@ -65,7 +72,8 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => shutdown('SIGINT'))
 }
 
-main().catch((err: unknown) => {
+main().catch(async (err: unknown) => {
+  await flushLog().catch(() => {})
   const message = err instanceof Error ? err.message : String(err)
   const hint = /EADDRINUSE/.test(message) ? ' (the port is taken: another daemon may be running; try `gpu-shopper daemon status` or --port 0)' : ''
   process.stderr.write(`gpu-shopper daemon failed to start: ${message}${hint}\n`)
