@@ -177,8 +177,13 @@ describe('dangerous keys', () => {
 
   it('with nothing selected, says so and asks nothing', async () => {
     const s = dashboard(false)
+    // Each step waits for the frame it leads to: keys sent ahead of a screen go to the one before.
     await s.type('2')
-    await s.type('/nothing-matches-this')
+    await s.waitFor(/Sessions +\d+ shown/)
+    await s.type('/')
+    await s.waitFor('/▏')
+    await s.type('nothing-matches-this')
+    await s.waitFor('/nothing-matches-this▏')
     await s.press('enter')
     await s.waitFor(/Sessions +0 shown/)
     await s.type('d')
