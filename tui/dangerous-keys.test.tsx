@@ -3,11 +3,11 @@ import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
 import {createApiClient} from '../src/client/api-client.js'
 import {httpFetch, type HttpFetch} from '../src/client/http-transport.js'
 import {appPaths} from '../src/config/paths.js'
+import {pollUntil} from '../test/support/poll.js'
 import {startTestDaemon, type TestDaemon} from '../test/support/test-daemon.js'
-import {App} from './app.js'
-import {ErrorBoundary} from './components/error-boundary.js'
+import {Dashboard} from './dashboard.js'
 import {KEYMAP, type ActionId, type Binding, type ScreenId} from './keymap.js'
-import {createTuiServices, ServicesProvider} from './services.js'
+import {createTuiServices} from './services.js'
 import {KEYS, renderTui, type RenderedTui} from './test-render.js'
 
 /**
@@ -81,11 +81,7 @@ function dashboard(loadMarket: boolean): RenderedTui {
   })
   if (loadMarket) void services.offers.load()
   screen = renderTui(
-    <ServicesProvider value={services}>
-      <ErrorBoundary>
-        <App />
-      </ErrorBoundary>
-    </ServicesProvider>,
+    <Dashboard services={services} />,
   )
   return screen
 }
@@ -161,14 +157,14 @@ describe('dangerous keys', () => {
       // The refresh key is a barrier: anything the n set off was sent before the GETs it causes.
       const before = sent.length
       await pressChord(s, KEYMAP.find((b) => b.action === 'refresh')!.keys[0]!)
-      await pollFor(() => sent.length > before)
+      await pollUntil(() => (sent.length > before ? true : undefined), 'the request to be sent', 10_000, 20)
       expect(mutating()).toEqual([])
 
       // When asked again and answered y, Then exactly one request goes out, about the selection
       await reachConfirmation(s, binding, chord)
       expect(mutating()).toEqual([])
       await s.type('y')
-      await pollFor(() => mutating().length > 0)
+      await pollUntil(() => (mutating().length > 0 ? true : undefined), 'a changing request', 10_000, 20)
       const [request, ...more] = mutating()
       expect(more).toEqual([])
       expect(`${request!.url} ${request!.body}`).toContain(target)
@@ -192,11 +188,3 @@ describe('dangerous keys', () => {
     expect(mutating()).toEqual([])
   })
 })
-
-async function pollFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time')
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-}

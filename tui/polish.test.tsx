@@ -3,9 +3,8 @@ import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
 import {createApiClient} from '../src/client/api-client.js'
 import {appPaths} from '../src/config/paths.js'
 import {startTestDaemon, type TestDaemon} from '../test/support/test-daemon.js'
-import {App} from './app.js'
-import {ErrorBoundary} from './components/error-boundary.js'
-import {createTuiServices, ServicesProvider, type TuiServices} from './services.js'
+import {Dashboard} from './dashboard.js'
+import {createTuiServices, type TuiServices} from './services.js'
 import {renderTui, type RenderedTui} from './test-render.js'
 
 /**
@@ -28,11 +27,7 @@ function dashboard(size: {columns: number; rows: number}): TuiServices {
   })
   void services.offers.load()
   screen = renderTui(
-    <ServicesProvider value={services}>
-      <ErrorBoundary>
-        <App />
-      </ErrorBoundary>
-    </ServicesProvider>,
+    <Dashboard services={services} />,
     size,
   )
   return services

@@ -3,10 +3,9 @@ import {render} from 'ink'
 import type {ApiClient} from '../src/client/api-client.js'
 import {runSystemSsh} from '../src/cli/ssh/system-ssh.js'
 import type {AppPaths} from '../src/config/paths.js'
-import {App} from './app.js'
-import {ErrorBoundary} from './components/error-boundary.js'
+import {Dashboard} from './dashboard.js'
 import {errorText} from './model/error-text.js'
-import {createTuiServices, ServicesProvider} from './services.js'
+import {createTuiServices} from './services.js'
 
 export interface RunTuiOptions {
   client: ApiClient
@@ -77,11 +76,7 @@ export async function runTui(options: RunTuiOptions): Promise<void> {
     for (;;) {
       stdout.write(ENTER_ALT_SCREEN)
       const instance = render(
-        <ServicesProvider value={services}>
-          <ErrorBoundary>
-            <App />
-          </ErrorBoundary>
-        </ServicesProvider>,
+        <Dashboard services={services} />,
         {stdout, stdin, stderr, exitOnCtrlC: false, patchConsole: true},
       )
       unmount = () => instance.unmount()

@@ -1,5 +1,7 @@
 import {describe, expect, it} from 'vitest'
 
+import {refusalOf} from '../../test/support/refusal.js'
+
 import {AppError} from './errors.js'
 import {extendedExpiry, hoursLeftToExtend} from './reservation.js'
 
@@ -26,31 +28,22 @@ describe('extendedExpiry', () => {
 })
 
 describe('an extension past the maximum', () => {
-  const refusal = (run: () => unknown): AppError => {
-    try {
-      run()
-    } catch (err) {
-      if (err instanceof AppError) return err
-      throw err
-    }
-    throw new Error('expected a refusal')
-  }
 
   it('names the hard maximum and the hours that can still be added, whatever was asked', () => {
-    const err = refusal(() => extendedExpiry(2 * H, 0, 13, false))
+    const err = refusalOf(() => extendedExpiry(2 * H, 0, 13, false))
     expect(err.errorType).toBe('conflict')
     expect(err.message).toBe('extending by 13h would pass the 12-hour hard maximum; at most 10h can still be added')
     expect(err.details.max_additional_hours).toBe(10)
   })
 
   it('says nothing can be added once the 12 hours are reserved', () => {
-    const err = refusal(() => extendedExpiry(12 * H, 0, 1, false))
+    const err = refusalOf(() => extendedExpiry(12 * H, 0, 1, false))
     expect(err.message).toBe('this session already has the 12-hour hard maximum reserved; no hours can be added')
     expect(err.details.max_additional_hours).toBe(0)
   })
 
   it('takes at most 12 hours per extension with the override', () => {
-    const err = refusal(() => extendedExpiry(10 * H, 0, 13, true))
+    const err = refusalOf(() => extendedExpiry(10 * H, 0, 13, true))
     expect(err.errorType).toBe('validation_error')
     expect(err.message).toMatch(/at most 12 per extension/)
   })

@@ -19,8 +19,7 @@ export function accrueSession(ctx: ServiceContext, session: StoredSession, until
  * The rows `accrueSession` would append up to `until`, without writing them: what a read adds
  * to the ledger to answer "up to now" between two accruals.
  */
-export function unaccruedEntries(ctx: ServiceContext, session: StoredSession, until: number): LedgerEntry[] {
-  const billing = ctx.store.billing.get(session.id)
+export function unaccruedEntries(ctx: ServiceContext, session: StoredSession, until: number, billing = ctx.store.billing.get(session.id)): LedgerEntry[] {
   if (!billing) return []
   const end = billing.endedAt !== null ? Math.min(until, billing.endedAt) : until
   const entries: LedgerEntry[] = []
@@ -45,14 +44,10 @@ export function unaccruedEntries(ctx: ServiceContext, session: StoredSession, un
 
 /** Rows not in the ledger yet of the instances still billing (of one consumer or session), up to `until`. */
 export function unaccruedEntriesOfRunning(ctx: ServiceContext, until: number, of: {consumerId?: string; sessionId?: string} = {}): LedgerEntry[] {
-  const entries: LedgerEntry[] = []
-  for (const billing of ctx.store.billing.running()) {
-    if (of.sessionId !== undefined && billing.sessionId !== of.sessionId) continue
+  return ctx.store.billing.running({consumerId: of.consumerId, sessionId: of.sessionId}).flatMap((billing) => {
     const session = ctx.store.sessions.get(billing.sessionId)
-    if (!session || (of.consumerId !== undefined && session.consumerId !== of.consumerId)) continue
-    entries.push(...unaccruedEntries(ctx, session, until))
-  }
-  return entries
+    return session ? unaccruedEntries(ctx, session, until, billing) : []
+  })
 }
 
 /** Writes what every instance that still bills owes up to now: the lifecycle tick's explicit accrual. */

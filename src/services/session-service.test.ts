@@ -2,9 +2,10 @@ import {randomBytes} from 'node:crypto'
 
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
+import {refusalOf} from '../../test/support/refusal.js'
+
 import {offerFixture, sessionInputFixture} from '../../test/support/offer-fixture.js'
 
-import {AppError} from '../core/errors.js'
 import {asMicroUsd, toMicroUsd} from '../core/money.js'
 import type {Offer} from '../core/offer.js'
 import {monthlyDiskPricePerHour} from '../core/offer-quote.js'
@@ -65,15 +66,6 @@ describe('session service', () => {
   const create = (over: Partial<CreateSessionInput> = {}, key?: string, body: unknown = input(over)) => ({
     body: reply(createSession(h.ctx, input(over), {key, fingerprint: body})),
   })
-  const refusal = (run: () => unknown): AppError => {
-    try {
-      run()
-    } catch (err) {
-      if (err instanceof AppError) return err
-      throw err
-    }
-    throw new Error('expected a refusal')
-  }
   /** Everything a create writes; a refused create leaves all of it as it was. */
   const written = () => ({
     sessions: h.ctx.store.sessions.list({limit: 1000}).total,
@@ -151,19 +143,19 @@ describe('session service', () => {
         ['an unregistered SSH key id', {sshKeyIds: ['ssh-key-nope']}, 'not_found', {field: 'ssh_key_ids', ssh_key_id: 'ssh-key-nope'}],
       ]
       for (const [what, over, errorType, details] of cases) {
-        const err = refusal(() => create(over, `key-${what}`))
+        const err = refusalOf(() => create(over, `key-${what}`))
         expect(err.errorType, what).toBe(errorType)
         expect(err.details, what).toMatchObject(details)
         expect(err.message, what).toMatch(/no instance was created/i)
       }
-      const bad = refusal(() => create({sshPublicKey: 'ssh-rsa not-a-key'}, 'key-bad-key'))
+      const bad = refusalOf(() => create({sshPublicKey: 'ssh-rsa not-a-key'}, 'key-bad-key'))
       expect(bad).toMatchObject({errorType: 'validation_error', details: {field: 'ssh_public_key'}})
       expect(written()).toEqual(nothingWritten)
     })
 
     it('refuses an offer one of our live sessions holds on a single-use marketplace, naming the holder, until that session ends', () => {
       const first = create({}, 'key-1').body.session_id
-      const err = refusal(() => create({consumerId: 'other'}, 'key-2'))
+      const err = refusalOf(() => create({consumerId: 'other'}, 'key-2'))
       expect(err).toMatchObject({errorType: 'conflict', details: {offer_id: 'vastai-1', session_id: first, session_status: 'pending'}})
       expect(err.message).toMatch(new RegExp(`already rented by your session ${first}.*No instance was created`))
       expect(written().sessions).toBe(1)
@@ -204,7 +196,7 @@ describe('session service', () => {
       h.ctx.store.budgets.upsert('team', asMicroUsd(2 * 400_000), 0.8, 'release', h.clock.now())
 
       // When the same 2 h are asked with a bigger disk, Then the budget refuses it
-      const err = refusal(() => create({diskGb: 200}, 'key-1'))
+      const err = refusalOf(() => create({diskGb: 200}, 'key-1'))
       expect(err.errorType).toBe('insufficient_balance')
       expect(err.details).toMatchObject({remaining_micro_usd: 800_000, requested_micro_usd: 2 * 431_250})
       expect(err.message).toMatch(/Nothing was created/)
@@ -212,7 +204,7 @@ describe('session service', () => {
 
       // And the default disk fits to the micro-dollar; then nothing is left for another hour
       expect(create({}, 'key-2').body.session_id).toMatch(/^sess-/)
-      expect(refusal(() => create({offerId: 'vastai-2', reservationHours: 1}, 'key-3')).errorType).toBe('insufficient_balance')
+      expect(refusalOf(() => create({offerId: 'vastai-2', reservationHours: 1}, 'key-3')).errorType).toBe('insufficient_balance')
     })
   })
 
@@ -234,7 +226,7 @@ describe('session service', () => {
 
     it('refuses the same key with another body as a conflict, creating nothing', () => {
       create({}, 'key-1')
-      const err = refusal(() => create({offerId: 'vastai-2'}, 'key-1'))
+      const err = refusalOf(() => create({offerId: 'vastai-2'}, 'key-1'))
       expect(err).toMatchObject({errorType: 'conflict', details: {idempotency_key: 'key-1'}})
       expect(written().sessions).toBe(1)
     })
@@ -272,15 +264,15 @@ describe('session service', () => {
       expect(first.spec).toMatchObject({sku: 'rtx-4090', gpuTypeKey: 'rtx 4090', gpuCount: 1, minReliability: expect.any(Number)})
       expect(byspec({}, 'spec-2').offerId).toBe('vastai-1')
       expect(byspec({}, 'spec-3').offerId).toBe('vastai-3')
-      const err = refusal(() => byspec({}, 'spec-4'))
+      const err = refusalOf(() => byspec({}, 'spec-4'))
       expect(err.errorType).toBe('sku_unavailable')
       expect(err.message).toMatch(/No instance was created/)
     })
 
     it('refuses a region without a country code and an SKU not on offer, writing nothing', () => {
-      expect(refusal(() => byspec({region: '1-east'})).errorType).toBe('validation_error')
-      expect(refusal(() => byspec({sku: 'b300-sxm'})).errorType).toBe('sku_unavailable')
-      expect(refusal(() => byspec({maxPricePerHour: toMicroUsd(0.2)})).details).toMatchObject({searched: {max_price_per_hour: 0.2}})
+      expect(refusalOf(() => byspec({region: '1-east'})).errorType).toBe('validation_error')
+      expect(refusalOf(() => byspec({sku: 'b300-sxm'})).errorType).toBe('sku_unavailable')
+      expect(refusalOf(() => byspec({maxPricePerHour: toMicroUsd(0.2)})).details).toMatchObject({searched: {max_price_per_hour: 0.2}})
       expect(written()).toEqual(nothingWritten)
     })
   })
@@ -300,11 +292,11 @@ describe('session service', () => {
       expect(h.ctx.store.events.listAfter(s.id).at(-1)).toMatchObject({type: 'extended'})
 
       h.ctx.store.budgets.upsert('team', asMicroUsd(3 * 360_000 + 1), 0.8, 'release', h.clock.now())
-      expect(refusal(() => extendSession(h.ctx, s.id, 1)).errorType).toBe('insufficient_balance')
+      expect(refusalOf(() => extendSession(h.ctx, s.id, 1)).errorType).toBe('insufficient_balance')
 
       insert('sess-stopping', {status: 'stopping'})
-      expect(refusal(() => extendSession(h.ctx, 'sess-stopping', 1))).toMatchObject({errorType: 'conflict', details: {status: 'stopping'}})
-      expect(refusal(() => extendSession(h.ctx, 'sess-nope', 1)).errorType).toBe('not_found')
+      expect(refusalOf(() => extendSession(h.ctx, 'sess-stopping', 1))).toMatchObject({errorType: 'conflict', details: {status: 'stopping'}})
+      expect(refusalOf(() => extendSession(h.ctx, 'sess-nope', 1)).errorType).toBe('not_found')
     })
 
     it('releases once: stopping with one release job, however often it is asked', () => {

@@ -57,9 +57,15 @@ export class BillingRepo {
       .run(settledAt, providerCharge, sessionId)
   }
 
-  /** Instances still billing (no confirmed destroy yet). */
-  running(): InstanceBilling[] {
-    return (this.db.prepare('SELECT * FROM session_billing WHERE ended_at IS NULL').all() as BillingRow[]).map(toBilling)
+  /** Instances still billing (no confirmed destroy yet), of one consumer or session if asked. */
+  running(of: {consumerId?: string; sessionId?: string} = {}): InstanceBilling[] {
+    const rows = this.db
+      .prepare(
+        `SELECT b.* FROM session_billing b JOIN sessions s ON s.id = b.session_id
+         WHERE b.ended_at IS NULL AND (@consumer IS NULL OR s.consumer_id = @consumer) AND (@session IS NULL OR b.session_id = @session)`,
+      )
+      .all({consumer: of.consumerId ?? null, session: of.sessionId ?? null}) as BillingRow[]
+    return rows.map(toBilling)
   }
 }
 

@@ -4,6 +4,7 @@ import {basename, join} from 'node:path'
 
 import {describe, expect, it} from 'vitest'
 
+import {pollUntil} from '../../../test/support/poll.js'
 import {HOST_PROBE_SCRIPT} from './host-probe-script.js'
 import {parseHostProbe} from './host-probe.js'
 
@@ -12,14 +13,6 @@ const PCI_DEVICES = '/sys/bus/pci/devices'
 /** What sysfs itself says about one device, read by Node rather than by the script. */
 function sysfs(address: string, file: string): string {
   return readFileSync(join(PCI_DEVICES, address, file), 'utf8').trim()
-}
-
-async function until(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met before the deadline')
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
 }
 
 describe('HOST_PROBE_SCRIPT', () => {
@@ -65,7 +58,7 @@ describe('HOST_PROBE_SCRIPT', () => {
     const holder = spawn('sh', ['-c', 'printf "sleepy\\nhead" > /proc/$$/comm; read line'], {stdio: ['pipe', 'ignore', 'ignore', zero]})
     closeSync(zero)
     try {
-      await until(() => readFileSync(`/proc/${holder.pid}/comm`, 'utf8') === 'sleepy\nhead\n')
+      await pollUntil(() => (readFileSync(`/proc/${holder.pid}/comm`, 'utf8') === 'sleepy\nhead\n' ? true : undefined), 'the holder to rename itself', 5_000, 10)
 
       // When the probe runs
       const probe = parseHostProbe(execFileSync('sh', ['-s'], {input: script, encoding: 'utf8', timeout: 30_000}))
