@@ -20,6 +20,7 @@ import {sessionRoutes} from './routes/sessions.js'
 import {terminalRoutes} from './routes/terminal.js'
 import {closeTerminalsOnShutdown} from './terminal/shutdown.js'
 import {sshKeyRoutes} from './routes/ssh-keys.js'
+import {nodeRoutes} from './routes/nodes.js'
 
 /** A fresh Fastify app over a service context; tests build one per test and use inject(). */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
@@ -90,6 +91,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(budgetRoutes(deps), {prefix: '/api/v1'})
   await app.register(terminalRoutes(deps))
   await app.register(sshKeyRoutes(deps), {prefix: '/api/v1'})
+  await app.register(nodeRoutes(deps), {prefix: '/api/v1'})
   app.get('/api/v1/openapi.json', {schema: {hide: true}}, async () => app.swagger())
   return app
 }

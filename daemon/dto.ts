@@ -17,6 +17,9 @@ import {skuOf} from '../src/core/sku.js'
 import {ALLOCATION_STATUS} from '../src/core/session-status.js'
 import type {CreateSessionReply, ExtendReply, SessionDto, SessionEventDto} from '../src/core/api/sessions.js'
 import type {SshKeyRemovedReply, SshKeyDto} from '../src/core/api/ssh-keys.js'
+import type {NodeDto, NodeRemovedReply} from '../src/core/api/nodes.js'
+import type {NodeView} from '../src/services/node-service.js'
+import type {StoredNode} from '../src/store/nodes-repo.js'
 import type {SessionEvent} from '../src/store/session-events-repo.js'
 import type {StoredSession} from '../src/store/sessions-repo.js'
 import type {SshKey} from '../src/store/ssh-keys-repo.js'
@@ -264,4 +267,68 @@ export function pricePointDto(p: StoredPricePoint): PricePointDto {
 
 export function deletedSshKeyReply(k: SshKey): SshKeyRemovedReply {
   return {message: `SSH key ${k.id} ("${k.title}") removed; instances already set up with it keep it until they are released`, id: k.id}
+}
+
+const GIB = 1024 ** 3
+
+/** A node with its resources, GPUs (and who holds them) and every finding with its fix. */
+export function nodeDto({node, discovery, readiness, heldSlots}: NodeView): NodeDto {
+  const facts = discovery?.facts ?? null
+  const holder = new Map(heldSlots.map((held) => [held.slot, held.sessionId]))
+  return {
+    id: node.id,
+    name: node.name,
+    host: node.host,
+    port: node.port,
+    user: node.user,
+    identity_file: node.identityFile,
+    region: node.region,
+    price_per_gpu_hour: microToUsd(node.pricing.pricePerGpuHour),
+    price_per_gpu_hour_micro_usd: node.pricing.pricePerGpuHour,
+    cpu_slices: node.pricing.cpuSlices,
+    cpu_slice_price_per_hour: microToUsd(node.pricing.cpuSlicePricePerHour),
+    cpu_slice_price_per_hour_micro_usd: node.pricing.cpuSlicePricePerHour,
+    libvirt: {uri: node.libvirt.uri, storage_pool: node.libvirt.pool, network: node.libvirt.network, base_image: node.libvirt.baseImage},
+    host_key_fingerprint: node.hostKey.fingerprint,
+    status: readiness === null ? 'unknown' : readiness.vmReady ? 'ready' : 'not_ready',
+    resources:
+      facts === null
+        ? null
+        : {
+            cpus: facts.cpus,
+            memory_gib: Math.round((facts.memTotalKiB / 1024 ** 2) * 10) / 10,
+            libvirt_version: facts.libvirt.state === 'reachable' ? facts.libvirt.version : null,
+            hypervisor: facts.libvirt.state === 'reachable' ? facts.libvirt.hypervisor : null,
+            kvm: facts.libvirt.state === 'reachable' && facts.libvirt.kvm,
+            pool_path: facts.pool?.path ?? null,
+            pool_free_gib: facts.pool ? Math.round((facts.pool.availableBytes / GIB) * 10) / 10 : null,
+          },
+    base_images: (readiness?.baseImages ?? []).map((image) => ({name: image.name, direct_kernel: image.kernel !== null})),
+    gpus: (readiness?.passthrough.gpus ?? []).map(({gpu, ready, passTogether, findings}) => ({
+      address: gpu.device.address,
+      vendor: gpu.vendor,
+      vendor_id: gpu.device.vendorId,
+      device_id: gpu.device.deviceId,
+      model: gpu.model?.name ?? null,
+      vram_gb: gpu.model?.vramGb ?? null,
+      driver: gpu.device.driver,
+      iommu_group: gpu.device.iommuGroup,
+      ready,
+      pass_together: passTogether,
+      findings,
+      held_by: holder.get(`gpu:${gpu.device.address}`) ?? null,
+    })),
+    findings: [
+      ...(readiness?.vmHost ?? []).map((finding) => ({...finding, scope: 'vm' as const})),
+      ...(readiness?.passthrough.host ?? []).map((finding) => ({...finding, scope: 'passthrough' as const})),
+    ],
+    passthrough_possible: readiness?.passthrough.passthroughPossible ?? false,
+    held_slots: heldSlots.map(({slot, sessionId}) => ({slot, session_id: sessionId})),
+    discovered_at: node.discoveredAt === null ? null : toIso(node.discoveredAt),
+    created_at: toIso(node.createdAt),
+  }
+}
+
+export function removedNodeReply(node: StoredNode): NodeRemovedReply {
+  return {message: `node ${node.name} removed; its base images and libvirt setup on the host are left as they are`, id: node.id, name: node.name}
 }

@@ -117,11 +117,16 @@ export abstract class BaseCommand extends Command {
    * then says what did not happen (`No instance was created.`), once, whatever the check said.
    */
   protected checkFlags<T>(nothingHappened: string, check: () => T): T {
-    try {
-      return check()
-    } catch (err) {
+    const amend = (err: unknown): never => {
       if (err instanceof UserError) err.message = withNothingHappened(err.message, nothingHappened)
       throw err
+    }
+    try {
+      const result = check()
+      // Checks that read local files are async: their refusals say the same.
+      return (result instanceof Promise ? result.catch(amend) : result) as T
+    } catch (err) {
+      return amend(err)
     }
   }
 

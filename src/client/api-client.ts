@@ -18,6 +18,7 @@ import type {
 import type {MessageReply} from '../core/api/common.js'
 import type {ReconcileReply} from '../core/api/reconcile.js'
 import type {SshKeyBody, SshKeyDto, SshKeysReply} from '../core/api/ssh-keys.js'
+import type {NodeBody, NodeDto, NodeRemovedReply, NodesReply} from '../core/api/nodes.js'
 import type {TerminalTokenReply} from '../core/api/terminal.js'
 
 import {ApiError, DaemonUnreachableError, StreamUnavailableError} from './errors.js'
@@ -115,6 +116,15 @@ export interface ApiClient {
     add(body: SshKeyBody, options?: RequestOptions): Promise<SshKeyDto>
     list(options?: RequestOptions): Promise<SshKeysReply>
     remove(keyId: string, options?: RequestOptions): Promise<unknown>
+  }
+  /** Self-hosted nodes. Adding and checking connect to the node over SSH: as slow as a create. */
+  nodes: {
+    add(body: NodeBody, options?: RequestOptions): Promise<NodeDto>
+    list(options?: RequestOptions): Promise<NodesReply>
+    get(name: string, options?: RequestOptions): Promise<NodeDto>
+    check(name: string, options?: RequestOptions): Promise<NodeDto>
+    trustHostKey(name: string, hostKey: string, options?: RequestOptions): Promise<NodeDto>
+    remove(name: string, options?: RequestOptions): Promise<NodeRemovedReply>
   }
   sessions: {
     create(body: CreateSessionBody, options: CreateOptions): Promise<CreateSessionReply>
@@ -239,6 +249,7 @@ export function createApiClient(clientOptions: ApiClientOptions): ApiClient {
 
   const sessionPath = (id: string, suffix = '') => `/api/v1/sessions/${encodeURIComponent(id)}${suffix}`
   const allocationPath = (id: string, suffix = '') => `/api/v1/allocations/${encodeURIComponent(id)}${suffix}`
+  const nodePath = (name: string, suffix = '') => `/api/v1/nodes/${encodeURIComponent(name)}${suffix}`
   const idempotencyHeader = (key: string | undefined) => (key ? {'x-idempotency-key': key} : undefined)
   const budgetPath = (consumerId: string) => `/api/v1/consumers/${encodeURIComponent(consumerId)}/budget`
 
@@ -281,6 +292,15 @@ export function createApiClient(clientOptions: ApiClientOptions): ApiClient {
       add: (body, options) => call({method: 'POST', path: '/api/v1/iam/ssh-keys', body, options}),
       list: (options) => call({method: 'GET', path: '/api/v1/iam/ssh-keys', options}),
       remove: (id, options) => call({method: 'DELETE', path: `/api/v1/iam/ssh-keys/${encodeURIComponent(id)}`, options}),
+    },
+    nodes: {
+      add: (body, options) => call({method: 'POST', path: '/api/v1/nodes', body, options: {timeoutMs: CREATE_TIMEOUT_MS, ...options}}),
+      list: (options) => call({method: 'GET', path: '/api/v1/nodes', options}),
+      get: (name, options) => call({method: 'GET', path: nodePath(name), options}),
+      check: (name, options) => call({method: 'POST', path: nodePath(name, '/check'), options: {timeoutMs: CREATE_TIMEOUT_MS, ...options}}),
+      trustHostKey: (name, hostKey, options) =>
+        call({method: 'POST', path: nodePath(name, '/host-key'), body: {host_key: hostKey}, options: {timeoutMs: CREATE_TIMEOUT_MS, ...options}}),
+      remove: (name, options) => call({method: 'DELETE', path: nodePath(name), options}),
     },
     sessions: {
       create: (body, options) =>

@@ -49,3 +49,6 @@ export const CONSUMER_ID_PATTERN = /^[\w.@:-]+$/
 export function isConsumerId(id: string): boolean {
   return id.length <= CONSUMER_ID_MAX_LENGTH && CONSUMER_ID_PATTERN.test(id)
 }
+
+/** CPU-only slices one node may run at once. */
+export const MAX_CPU_SLICES = 64

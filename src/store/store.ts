@@ -5,6 +5,7 @@ import {IdempotencyRepo} from './idempotency-repo.js'
 import {JobsRepo} from './jobs-repo.js'
 import {LedgerRepo} from './ledger-repo.js'
 import {MetaRepo} from './meta-repo.js'
+import {NodesRepo} from './nodes-repo.js'
 import {OffersRepo} from './offers-repo.js'
 import {PriceHistoryRepo} from './price-history-repo.js'
 import {SessionEventsRepo} from './session-events-repo.js'
@@ -24,6 +25,7 @@ export class Store {
   readonly budgets: BudgetsRepo
   readonly sshKeys: SshKeysRepo
   readonly billing: BillingRepo
+  readonly nodes: NodesRepo
 
   constructor(readonly db: Db) {
     this.meta = new MetaRepo(db)
@@ -37,6 +39,7 @@ export class Store {
     this.budgets = new BudgetsRepo(db)
     this.sshKeys = new SshKeysRepo(db)
     this.billing = new BillingRepo(db)
+    this.nodes = new NodesRepo(db)
   }
 
   static open(file: string): Store {

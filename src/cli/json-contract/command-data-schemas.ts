@@ -6,6 +6,7 @@ import {CatalogReply} from '../../core/api/catalog.js'
 import {MessageReply} from '../../core/api/common.js'
 import {CostSummaryReply} from '../../core/api/costs.js'
 import {HistoryReply, InventoryReply} from '../../core/api/inventory.js'
+import {NodeDto, NodeRemovedReply, NodesReply} from '../../core/api/nodes.js'
 import {ExtendReply, SessionDto} from '../../core/api/sessions.js'
 import {SshKeyDto, SshKeyRemovedReply, SshKeysReply} from '../../core/api/ssh-keys.js'
 import {
@@ -56,6 +57,9 @@ export const COMMAND_DATA_SCHEMAS = {
   InventoryReply,
   MessageReply,
   NoData,
+  NodeDto,
+  NodeRemovedReply,
+  NodesReply,
   ProvisionResult,
   ReconcileResult,
   SessionDto,

@@ -3,7 +3,7 @@ import {ApiError} from '../../client/errors.js'
 import type {AppPaths} from '../../config/paths.js'
 import type {TerminalTokenReply} from '../../core/api/terminal.js'
 import {flagError} from '../errors.js'
-import {shellJoin} from './shell-quote.js'
+import {shellJoin} from '../../core/shell-quote.js'
 import {isForwardSpec, sshArgv} from './ssh-argv.js'
 import {fetchSession, notRunningError, resolveSshTarget, type SshTarget} from './ssh-target.js'
 

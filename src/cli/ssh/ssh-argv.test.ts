@@ -2,7 +2,7 @@ import {execFileSync} from 'node:child_process'
 
 import {describe, expect, it} from 'vitest'
 
-import {shellJoin, shellQuote} from './shell-quote.js'
+import {shellJoin, shellQuote} from '../../core/shell-quote.js'
 import {isForwardSpec, knownHostsLine, sshArgv} from './ssh-argv.js'
 
 const HOST_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKh0st'

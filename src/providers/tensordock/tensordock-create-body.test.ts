@@ -5,7 +5,8 @@ import {join} from 'node:path'
 
 import {afterEach, describe, expect, it} from 'vitest'
 
-import {authorizedKeysCommands, buildCreateBody, checkInstanceName, checkPublicKeys, MAX_NAME_LENGTH, shellQuote} from './tensordock-create-body.js'
+import {shellQuote} from '../../core/shell-quote.js'
+import {authorizedKeysCommands, buildCreateBody, checkInstanceName, checkPublicKeys, MAX_NAME_LENGTH} from './tensordock-create-body.js'
 
 const LOCATION = '1a779525-4c04-4f2c-aa45-58b47d54bb38'
 const KEY_A = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJc0ffee alice@laptop'

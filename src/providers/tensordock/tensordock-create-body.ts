@@ -1,3 +1,4 @@
+import {shellQuote} from '../../core/shell-quote.js'
 import {TENSORDOCK_SSH_USER} from './tensordock-instance.js'
 import type {TensorDockOfferKey} from './tensordock-offer-id.js'
 import type {TensorDockDeployment} from './tensordock-offer.js'
@@ -93,9 +94,4 @@ export function authorizedKeysCommands(keys: readonly string[]): string[] {
     commands.push(`chmod 700 ${dir}`, `chmod 600 ${file}`, `chown -R ${user}:${user} ${dir}`)
   }
   return commands
-}
-
-/** POSIX single quoting: nothing inside is special except the quote itself. */
-export function shellQuote(text: string): string {
-  return `'${text.replace(/'/g, `'\\''`)}'`
 }

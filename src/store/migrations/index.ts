@@ -6,6 +6,7 @@ import {sql as offerSortIndexes} from './005-offer-sort-indexes.js'
 import {sql as providerBilling} from './006-provider-billing.js'
 import {sql as offerPriceBasis} from './007-offer-price-basis.js'
 import {sql as idempotencyResults} from './008-idempotency-results.js'
+import {sql as nodes} from './009-nodes.js'
 
 /** Applied in order; `PRAGMA user_version` records the last one applied. Never edit a shipped entry. */
 export const MIGRATIONS: readonly {version: number; name: string; sql: string}[] = [
@@ -17,4 +18,5 @@ export const MIGRATIONS: readonly {version: number; name: string; sql: string}[]
   {version: 6, name: 'provider-billing', sql: providerBilling},
   {version: 7, name: 'offer-price-basis', sql: offerPriceBasis},
   {version: 8, name: 'idempotency-results', sql: idempotencyResults},
+  {version: 9, name: 'nodes', sql: nodes},
 ]

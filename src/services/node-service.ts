@@ -1,0 +1,174 @@
+import {randomBytes} from 'node:crypto'
+
+import {AppError} from '../core/errors.js'
+import {DEFAULT_LIBVIRT, type NodeLibvirtSettings, type NodePricing} from '../core/node.js'
+import {withNode, NodeIdentityError, type NodeEndpoint} from '../providers/selfhosted/node-connection.js'
+import {discoverNode, type NodeDiscovery} from '../providers/selfhosted/node-discovery.js'
+import {nodeReadiness, type NodeReadiness} from '../providers/selfhosted/node-readiness.js'
+import {HostKeyMismatchError, NodeUnreachableError, type NodeHostKey} from '../providers/selfhosted/node-shell.js'
+import {ProbeOutputError} from '../providers/selfhosted/probe-output-error.js'
+import type {StoredNode} from '../store/nodes-repo.js'
+import type {ServiceContext} from './context.js'
+
+export interface NodeRegistration {
+  name: string
+  host: string
+  port: number
+  user: string
+  identityFile: string
+  region: string
+  pricing: NodePricing
+  libvirt: Partial<NodeLibvirtSettings>
+  /** `SHA256:...` the user already knows; without it the key seen on first contact is pinned. */
+  trustHostKey: string | null
+}
+
+/** A node with what its last discovery means. */
+export interface NodeView {
+  node: StoredNode
+  /** What the last discovery read off the node; null until the first. */
+  discovery: NodeDiscovery | null
+  readiness: NodeReadiness | null
+  /** Slots held by sessions: `gpu:<address>` or `cpu:<n>`. */
+  heldSlots: {slot: string; sessionId: string}[]
+}
+
+export function newNodeId(): string {
+  return `node-${randomBytes(6).toString('hex')}`
+}
+
+/**
+ * Registers a node: connects (checking the host key against `trustHostKey` when given, else
+ * pinning the one it presents), discovers it, and stores it with what was found. A node that
+ * is not ready yet is registered all the same: its readiness says what to fix, and
+ * `nodes check` reads it again.
+ */
+export async function addNode(ctx: ServiceContext, registration: NodeRegistration): Promise<NodeView> {
+  if (ctx.store.nodes.byName(registration.name)) {
+    throw new AppError('conflict', `a node named ${registration.name} is registered already; \`gpu-shopper nodes show ${registration.name}\` shows it`, {
+      field: 'name',
+    })
+  }
+  const libvirt: NodeLibvirtSettings = {
+    uri: registration.libvirt.uri ?? DEFAULT_LIBVIRT.uri,
+    pool: registration.libvirt.pool ?? DEFAULT_LIBVIRT.pool,
+    network: registration.libvirt.network ?? DEFAULT_LIBVIRT.network,
+    baseImage: registration.libvirt.baseImage ?? null,
+  }
+  const endpoint: NodeEndpoint = {...registration, hostKeyFingerprint: registration.trustHostKey}
+  const {hostKey, discovery} = await reach(endpoint, async (shell) => ({hostKey: shell.hostKey, discovery: await discoverNode(shell, libvirt)}), 'given')
+  const now = ctx.clock.now()
+  const node: StoredNode = {
+    id: newNodeId(),
+    name: registration.name,
+    host: registration.host,
+    port: registration.port,
+    user: registration.user,
+    identityFile: registration.identityFile,
+    region: registration.region,
+    pricing: registration.pricing,
+    libvirt,
+    hostKey,
+    discovery,
+    discoveredAt: now,
+    createdAt: now,
+  }
+  ctx.store.transaction(() => {
+    // Checked again: another registration of the name may have finished while we were connecting.
+    if (ctx.store.nodes.byName(node.name)) throw new AppError('conflict', `a node named ${node.name} was registered meanwhile`, {field: 'name'})
+    ctx.store.nodes.insert(node)
+  })
+  ctx.log.info({node: node.name, host_key: hostKey.fingerprint}, 'node registered')
+  return view(ctx, node)
+}
+
+export function listNodes(ctx: ServiceContext): NodeView[] {
+  return ctx.store.nodes.list().map((node) => view(ctx, node))
+}
+
+export function getNode(ctx: ServiceContext, name: string): NodeView {
+  return view(ctx, nodeNamed(ctx, name))
+}
+
+/** Reads the node again over its pinned host key and keeps what it finds. */
+export async function checkNode(ctx: ServiceContext, name: string): Promise<NodeView> {
+  const node = nodeNamed(ctx, name)
+  const discovery: NodeDiscovery = await reach(endpointOf(node), (shell) => discoverNode(shell, node.libvirt))
+  ctx.store.nodes.recordDiscovery(node.id, discovery, ctx.clock.now())
+  return view(ctx, ctx.store.nodes.get(node.id)!)
+}
+
+/**
+ * Pins a new host key after the owner has checked it on the node (a reinstall, rotated keys).
+ * The node must present exactly that key now, or nothing changes.
+ */
+export async function trustNodeHostKey(ctx: ServiceContext, name: string, fingerprint: string): Promise<NodeView> {
+  const node = nodeNamed(ctx, name)
+  const hostKey: NodeHostKey = await reach({...endpointOf(node), hostKeyFingerprint: fingerprint}, async (shell) => shell.hostKey, 'to-pin')
+  ctx.store.nodes.pinHostKey(node.id, hostKey)
+  ctx.log.info({node: node.name, host_key: hostKey.fingerprint, previous: node.hostKey.fingerprint}, 'node host key pinned again')
+  return view(ctx, ctx.store.nodes.get(node.id)!)
+}
+
+/** Forgets a node; refused while a session holds a slot on it (its VM must be released first). */
+export function removeNode(ctx: ServiceContext, name: string): StoredNode {
+  const node = nodeNamed(ctx, name)
+  return ctx.store.transaction(() => {
+    const held = ctx.store.nodes.slots(node.id)
+    if (held.length > 0) {
+      const sessions = [...new Set(held.map((slot) => slot.sessionId))]
+      throw new AppError('conflict', `node ${name} still runs ${sessions.length} session(s) (${sessions.join(', ')}): release them first (\`gpu-shopper done <id>\`)`, {
+        node: name,
+        session_ids: sessions,
+      })
+    }
+    ctx.store.nodes.delete(node.id)
+    return node
+  })
+}
+
+export function endpointOf(node: StoredNode): NodeEndpoint {
+  return {name: node.name, host: node.host, port: node.port, user: node.user, identityFile: node.identityFile, hostKeyFingerprint: node.hostKey.fingerprint}
+}
+
+function view(ctx: ServiceContext, node: StoredNode): NodeView {
+  const discovery = node.discovery as NodeDiscovery | null
+  return {
+    node,
+    discovery,
+    readiness: discovery ? nodeReadiness(discovery, node.libvirt, node.user) : null,
+    heldSlots: ctx.store.nodes.slots(node.id).map(({slot, sessionId}) => ({slot, sessionId})),
+  }
+}
+
+function nodeNamed(ctx: ServiceContext, name: string): StoredNode {
+  const node = ctx.store.nodes.byName(name)
+  if (!node) throw new AppError('not_found', `no node named ${name}; \`gpu-shopper nodes list\` shows the registered ones`, {node: name})
+  return node
+}
+
+/** Connects and runs `use`, turning what can go wrong on the way into errors the user can act on. */
+async function reach<T>(endpoint: NodeEndpoint, use: Parameters<typeof withNode<T>>[1], expected: 'pinned' | 'given' | 'to-pin' = 'pinned'): Promise<T> {
+  const where = `${endpoint.user}@${endpoint.host}:${endpoint.port}`
+  try {
+    return await withNode(endpoint, use)
+  } catch (err) {
+    if (err instanceof NodeIdentityError) throw new AppError('validation_error', `identity_file: ${err.message}`, {field: 'identity_file'})
+    if (err instanceof HostKeyMismatchError) {
+      const check = 'check the fingerprint on the node itself (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub)'
+      const fix =
+        expected === 'pinned'
+          ? `If the node was reinstalled or its host keys changed on purpose, ${check} and run \`gpu-shopper nodes trust ${endpoint.name} --host-key ${err.presented}\``
+          : `If you copied the fingerprint from an old install, ${check} and pass that to ${expected === 'given' ? '--trust-host-key' : '--host-key'}`
+      throw new AppError(
+        'conflict',
+        `${endpoint.name} (${where}) presented host key ${err.presented}, but ${err.pinned} is ${expected === 'pinned' ? 'pinned' : 'what you gave'}; nothing was sent to it. ` +
+          `${fix}; otherwise someone may be intercepting the connection: do not trust it.`,
+        {node: endpoint.name, expected: err.pinned, presented: err.presented},
+      )
+    }
+    if (err instanceof NodeUnreachableError) throw new AppError('provider_error', `node ${endpoint.name}: ${err.message}`, {node: endpoint.name})
+    if (err instanceof ProbeOutputError) throw new AppError('provider_error', `node ${endpoint.name}: its discovery output could not be read: ${err.message}`, {node: endpoint.name})
+    throw err
+  }
+}
