@@ -1,6 +1,6 @@
 import {toIso} from '../src/core/clock.js'
 import {asMicroUsd, microToUsd, type MicroUsd} from '../src/core/money.js'
-import type {Offer} from '../src/core/offer.js'
+import {pricePerGpu, type Offer} from '../src/core/offer.js'
 import type {AllocationDto} from '../src/core/api/allocations.js'
 import type {BudgetDto, BudgetRemovedReply} from '../src/core/api/budgets.js'
 import type {CatalogItem} from '../src/core/api/catalog.js'
@@ -35,7 +35,7 @@ export function offerDto(o: Offer): OfferDto {
     vram_gb: o.vramGb,
     price_per_hour: microToUsd(o.pricePerHour),
     price_per_hour_micro_usd: o.pricePerHour,
-    price_per_gpu_hour: microToUsd(Math.round(o.pricePerHour / o.gpuCount)),
+    price_per_gpu_hour: microToUsd(pricePerGpu(o)),
     location: o.location,
     country_code: o.countryCode,
     reliability: o.reliability,

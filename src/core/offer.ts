@@ -49,6 +49,11 @@ export interface DiskRate {
   minimumGb: number
 }
 
+/** Per GPU-hour; a CPU-only slice (no GPU) counts as one unit, so its price is its own. */
+export function pricePerGpu(offer: Pick<Offer, 'pricePerHour' | 'gpuCount'>): MicroUsd {
+  return Math.round(offer.pricePerHour / Math.max(1, offer.gpuCount)) as MicroUsd
+}
+
 export function makeOfferId(provider: ProviderName, providerId: string): string {
   return `${provider}-${providerId}`
 }

@@ -1,5 +1,5 @@
 import {asMicroUsd, type MicroUsd} from './money.js'
-import type {Offer} from './offer.js'
+import {pricePerGpu, type Offer} from './offer.js'
 
 export interface PricePoint {
   gpuType: string
@@ -14,7 +14,7 @@ export function pricePoints(offers: readonly Offer[]): PricePoint[] {
   const byModel = new Map<string, number[]>()
   for (const o of offers) {
     if (!o.available) continue
-    const perGpu = Math.round(o.pricePerHour / o.gpuCount)
+    const perGpu = pricePerGpu(o)
     const list = byModel.get(o.gpuType)
     if (list) list.push(perGpu)
     else byModel.set(o.gpuType, [perGpu])

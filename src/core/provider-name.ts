@@ -1,4 +1,4 @@
-export const PROVIDER_NAMES = ['vastai', 'tensordock'] as const
+export const PROVIDER_NAMES = ['vastai', 'tensordock', 'selfhosted'] as const
 export type ProviderName = (typeof PROVIDER_NAMES)[number]
 
 export function isProviderName(value: string): value is ProviderName {

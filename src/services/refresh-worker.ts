@@ -24,6 +24,9 @@ export const DEFAULT_REFRESH_POLICIES: Record<ProviderName, RefreshPolicy> = {
   vastai: {intervalMs: 60_000, backoffMs: 5_000, maxBackoffMs: 10 * 60_000, breakerThreshold: 3, staleAfterMs: 5 * 60_000, maxOffers: 20_000},
   // TensorDock's /locations takes 4-5 s live and the account has 100 requests/min in all.
   tensordock: {intervalMs: 120_000, backoffMs: 10_000, maxBackoffMs: 10 * 60_000, breakerThreshold: 3, staleAfterMs: 10 * 60_000, maxOffers: 20_000},
+  // Our own nodes' capacity is read from the store (nodes, their last check, the slots held):
+  // no provider to spare, so it follows creates and releases within seconds.
+  selfhosted: {intervalMs: 5_000, backoffMs: 5_000, maxBackoffMs: 60_000, breakerThreshold: 3, staleAfterMs: 60_000, maxOffers: 20_000},
 }
 
 /** A refresh still running after this long marks the provider stale (TensorDock answers in 4-5 s live). */

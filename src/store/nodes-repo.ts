@@ -130,14 +130,22 @@ export class NodesRepo {
     return this.db.prepare('DELETE FROM node_slots WHERE session_id = ?').run(sessionId).changes
   }
 
+  slotsOfSession(sessionId: string): NodeSlot[] {
+    return (this.db.prepare('SELECT * FROM node_slots WHERE session_id = ? ORDER BY slot').all(sessionId) as SlotRow[]).map(toSlot)
+  }
+
   slots(nodeId?: string): NodeSlot[] {
     const rows = (
       nodeId === undefined
         ? this.db.prepare('SELECT * FROM node_slots ORDER BY node_id, slot').all()
         : this.db.prepare('SELECT * FROM node_slots WHERE node_id = ? ORDER BY slot').all(nodeId)
     ) as SlotRow[]
-    return rows.map((r) => ({nodeId: r.node_id, slot: r.slot, sessionId: r.session_id, reservedAt: r.reserved_at}))
+    return rows.map(toSlot)
   }
+}
+
+function toSlot(r: SlotRow): NodeSlot {
+  return {nodeId: r.node_id, slot: r.slot, sessionId: r.session_id, reservedAt: r.reserved_at}
 }
 
 function toNode(r: NodeRow): StoredNode {

@@ -3,7 +3,7 @@ import type Database from 'better-sqlite3'
 import {gpuTypeMatcher} from '../core/gpu-names.js'
 import {defaultOrder, type InventoryQuery, type OfferSortKey} from '../core/inventory-query.js'
 import {asMicroUsd, type MicroUsd} from '../core/money.js'
-import type {Offer} from '../core/offer.js'
+import {pricePerGpu, type Offer} from '../core/offer.js'
 import type {ProviderName} from '../core/provider-name.js'
 import type {Db} from './database.js'
 
@@ -129,7 +129,7 @@ export class OffersRepo {
           o.gpuCount,
           vramGb,
           o.pricePerHour,
-          Math.round(o.pricePerHour / o.gpuCount),
+          pricePerGpu(o),
           o.location,
           o.location.toLowerCase(),
           o.countryCode,

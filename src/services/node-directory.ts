@@ -1,0 +1,60 @@
+import type {NodeLibvirtSettings} from '../core/node.js'
+import type {NodeDiscovery} from '../providers/selfhosted/node-discovery.js'
+import type {NodeCapacity} from '../providers/selfhosted/node-offers.js'
+import {nodeReadiness} from '../providers/selfhosted/node-readiness.js'
+import type {NodeEndpoint} from '../providers/selfhosted/node-connection.js'
+import type {Store} from '../store/store.js'
+import type {StoredNode} from '../store/nodes-repo.js'
+
+/** A node as the selfhosted provider sees it: how to reach it, what it has now, its libvirt names. */
+export interface DirectoryNode {
+  endpoint: NodeEndpoint
+  libvirt: NodeLibvirtSettings
+  capacity: NodeCapacity
+  discovery: NodeDiscovery
+}
+
+/**
+ * What the selfhosted adapter reads of the node registry: registered, discovered nodes with
+ * their capacity (slots held subtracted), and which slots a session holds. It is the adapter's
+ * only view of the store, so that the provider stays a provider: it is told, it does not query.
+ */
+export interface NodeDirectory {
+  nodes(): DirectoryNode[]
+  node(name: string): DirectoryNode | null
+  slotsOf(sessionId: string): {nodeName: string; slots: string[]} | null
+}
+
+export function storeNodeDirectory(store: Store): NodeDirectory {
+  const toDirectoryNode = (node: StoredNode): DirectoryNode | null => {
+    const discovery = node.discovery as NodeDiscovery | null
+    if (!discovery) return null
+    return {
+      endpoint: {name: node.name, host: node.host, port: node.port, user: node.user, identityFile: node.identityFile, hostKeyFingerprint: node.hostKey.fingerprint},
+      libvirt: node.libvirt,
+      discovery,
+      capacity: {
+        name: node.name,
+        region: node.region,
+        pricing: node.pricing,
+        readiness: nodeReadiness(discovery, node.libvirt, node.user),
+        cpus: discovery.facts.cpus,
+        memoryMiB: Math.floor(discovery.facts.memTotalKiB / 1024),
+        heldSlots: new Set(store.nodes.slots(node.id).map((s) => s.slot)),
+      },
+    }
+  }
+  return {
+    nodes: () => store.nodes.list().flatMap((node) => toDirectoryNode(node) ?? []),
+    node: (name) => {
+      const node = store.nodes.byName(name)
+      return node ? toDirectoryNode(node) : null
+    },
+    slotsOf: (sessionId) => {
+      const held = store.nodes.slotsOfSession(sessionId)
+      if (held.length === 0) return null
+      const node = store.nodes.get(held[0]!.nodeId)
+      return node ? {nodeName: node.name, slots: held.map((s) => s.slot)} : null
+    },
+  }
+}
