@@ -288,7 +288,7 @@ export function nodeDto({node, discovery, readiness, heldSlots}: NodeView): Node
     cpu_slices: node.pricing.cpuSlices,
     cpu_slice_price_per_hour: microToUsd(node.pricing.cpuSlicePricePerHour),
     cpu_slice_price_per_hour_micro_usd: node.pricing.cpuSlicePricePerHour,
-    libvirt: {uri: node.libvirt.uri, storage_pool: node.libvirt.pool, network: node.libvirt.network, base_image: node.libvirt.baseImage},
+    libvirt: {uri: node.libvirt.uri, storage_pool: node.libvirt.pool, network: node.libvirt.network, base_image: node.libvirt.baseImage, virt_type: node.libvirt.virtType},
     host_key_fingerprint: node.hostKey.fingerprint,
     status: readiness === null ? 'unknown' : readiness.vmReady ? 'ready' : 'not_ready',
     resources:

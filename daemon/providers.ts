@@ -8,6 +8,9 @@ import type {Logger} from '../src/log/logger.js'
 import type {ProviderAdapter} from '../src/providers/provider.js'
 import {createTensorDockAdapter} from '../src/providers/tensordock/tensordock-adapter.js'
 import {createVastAiAdapter} from '../src/providers/vastai/vastai-adapter.js'
+import {createSelfhostedAdapter} from '../src/providers/selfhosted/selfhosted-adapter.js'
+import {storeNodeDirectory} from '../src/services/node-directory.js'
+import type {Store} from '../src/store/store.js'
 import {ProviderRegistry} from '../src/services/provider-registry.js'
 import type {RefreshPolicy} from '../src/services/refresh-worker.js'
 
@@ -59,6 +62,8 @@ export interface ProviderBuildOptions {
    * `<dataDir>/simulators`, so a restarted daemon finds its simulated instances still running.
    */
   dataDir?: string
+  /** The daemon's store: the registry of self-hosted nodes, always a provider (they are real in every mode). */
+  store?: Store
 }
 
 /**
@@ -77,6 +82,13 @@ export async function buildProviders(options: ProviderBuildOptions): Promise<Bui
   const refreshPolicies: BuiltProviders['refreshPolicies'] =
     settings.vastaiSearchLimit === undefined ? {} : {vastai: {maxOffers: settings.vastaiSearchLimit}}
   const registry = new ProviderRegistry()
+  if (options.store) {
+    // The team's own nodes are real machines whether the marketplaces are simulated or not.
+    registry.register('selfhosted', {
+      baseUrl: 'ssh://nodes',
+      adapter: wrap(createSelfhostedAdapter({directory: storeNodeDirectory(options.store), clock, logger: log})),
+    })
+  }
   if (options.simulate) {
     const {startSimulators} = await import('../src/sim/index.js')
     const sims = await startSimulators({
@@ -116,7 +128,7 @@ export async function buildProviders(options: ProviderBuildOptions): Promise<Bui
       adapter: wrap(createTensorDockAdapter({baseUrl, apiToken: tdToken ?? '', authId: readEnv(ENV.tensordockAuthId, env), clock, logger: log, ...tdDeadlines})),
     })
   }
-  if (registry.entries().length === 0) {
+  if (registry.entries().every(([name]) => name === 'selfhosted')) {
     log.warn('no provider configured: set VASTAI_API_KEY and/or TENSORDOCK_API_TOKEN (see README), or start with --simulate')
   }
   return {registry, simulatorUrls: {}, refreshPolicies, close: async () => {}}

@@ -23,11 +23,11 @@ async function main(): Promise<void> {
   const log = createLogger({level: 'warn', destination: process.stderr})
   const releaseLock = acquireDaemonLock(paths.data)
   const store = Store.open(databaseFile(paths))
-  const built = await buildProviders({env: process.env, clock: systemClock, log, simulate: false})
+  const built = await buildProviders({env: process.env, clock: systemClock, log, simulate: false, store})
   try {
     const deploymentId = store.meta.get('deployment_id')
     if (!deploymentId) throw new Error('this data dir has never run a daemon: there is nothing of ours to reconcile')
-    if (built.registry.entries().length === 0) throw new Error('no provider is configured (set VASTAI_API_KEY / TENSORDOCK_API_TOKEN)')
+    if (built.registry.entries().length === 0) throw new Error('no provider is configured (set VASTAI_API_KEY / TENSORDOCK_API_TOKEN, or register a node)')
     const ctx: ServiceContext = {
       store,
       clock: systemClock,

@@ -89,6 +89,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
     timeoutMs: options.providerTimeoutMs,
     settings: providerSettings,
     dataDir: paths.data,
+    store,
   })
   const providers = built.registry
   const simulatorUrls = built.simulatorUrls

@@ -35,6 +35,7 @@ export default class NodesAdd extends BaseCommand {
     'storage-pool': Flags.string({description: `libvirt storage pool for slice disks and base images (default ${DEFAULT_LIBVIRT.pool})`}),
     network: Flags.string({description: `libvirt network slices attach to (default ${DEFAULT_LIBVIRT.network})`}),
     'base-image': Flags.string({description: 'Pool volume slices start from (default: the first base image in the pool)'}),
+    'virt-type': Flags.string({description: 'kvm, qemu (software emulation: slow, CPU-only slices) or auto (KVM where the node has it)', default: 'auto'}),
     'trust-host-key': Flags.string({description: 'Host key fingerprint to expect (SHA256:...); without it the key shown on first contact is pinned'}),
   }
 

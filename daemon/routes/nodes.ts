@@ -30,6 +30,7 @@ export function nodeRoutes(deps: AppDeps): FastifyPluginAsyncZod {
           ...(body.storage_pool === undefined ? {} : {pool: body.storage_pool}),
           ...(body.network === undefined ? {} : {network: body.network}),
           ...(body.base_image === undefined ? {} : {baseImage: body.base_image}),
+          ...(body.virt_type === undefined ? {} : {virtType: body.virt_type}),
         },
         trustHostKey: body.trust_host_key ?? null,
       })

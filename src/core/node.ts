@@ -18,12 +18,21 @@ export const LIBVIRT_NAME_RULE = '1-64 letters, digits, dots, dashes and undersc
 
 export const DEFAULT_LIBVIRT = {uri: 'qemu:///system', pool: 'gpu-shopper', network: 'default'} as const
 
+/**
+ * How slices are virtualised: `kvm`, `qemu` (TCG, software emulation: slow, no GPUs), or `auto`
+ * (KVM where the node offers it). `qemu` is for nodes whose KVM is listed but broken, such as a
+ * VM without working nested virtualisation, where KVM guests stop with an internal error.
+ */
+export const VIRT_TYPES = ['auto', 'kvm', 'qemu'] as const
+export type VirtType = (typeof VIRT_TYPES)[number]
+
 export interface NodeLibvirtSettings {
   uri: LibvirtUri
   pool: string
   network: string
   /** The pool volume new slices are overlaid on; null means the one base image the node has. */
   baseImage: string | null
+  virtType: VirtType
 }
 
 export interface NodePricing {

@@ -63,6 +63,12 @@ export interface ProviderCapabilities {
   attachSshKeyAfterCreate: boolean
   /** An offer is one machine and can be rented once (Vast.ai asks); else a listing with capacity. */
   singleUseOffers: boolean
+  /**
+   * Create is deterministic by label and finishes what an earlier attempt left (self-hosted:
+   * we are the provider): after a create of unknown outcome, call it again instead of waiting
+   * for the label to show in a lagging list.
+   */
+  resumableCreate: boolean
 }
 
 /** What an adapter logs through; pino-compatible, so the daemon can pass its logger straight in. */
@@ -79,6 +85,11 @@ export interface CallOptions {
 export interface CreateInstanceRequest {
   /** The provider's own offer id (the part after `<provider>-`). */
   offerProviderId: string
+  /**
+   * Told each step of a create that takes several (a self-hosted slice: disk, seed, domain,
+   * start), as it completes: the caller records it, and may die there in crash tests.
+   */
+  onStep?: (step: string, message: string) => void
   /** `gpu-shopper:<deployment_id>:<session_id>`. */
   label: string
   /** OpenSSH public key lines to authorise for the default user and root. */
@@ -92,6 +103,18 @@ export interface CreatedInstance {
   providerInstanceId: string
 }
 
+/**
+ * A host SSH goes through to reach the instance: a self-hosted node in front of its guests,
+ * whose addresses are on the node's private network. Logged in to with the node's own key.
+ */
+export interface SshJump {
+  host: string
+  port: number
+  user: string
+  hostKeyFingerprint: string
+  identityFile: string
+}
+
 export type ProviderInstanceState = 'provisioning' | 'running' | 'stopped' | 'failed'
 
 export interface ProviderInstance {
@@ -101,7 +124,7 @@ export interface ProviderInstance {
   /** The provider's own status text, for events and failure reasons. */
   statusMessage: string | null
   /** Reachable SSH endpoint, once the provider reports one. */
-  ssh: {host: string; port: number; user: string} | null
+  ssh: {host: string; port: number; user: string; jump?: SshJump} | null
   /** What the provider actually charges per hour while it runs, when it says. */
   pricePerHour: MicroUsd | null
   /** How it bills, when the provider's reply says enough to know. */

@@ -7,6 +7,11 @@ import {ENV, readEnv} from '../config/env.js'
 export const CRASH_POINTS = [
   'after-intent-commit',
   'after-provider-create',
+  // The steps of a self-hosted slice's create (see SLICE_PHASES), each once it is done.
+  'after-overlay-disk',
+  'after-cloud-init-seed',
+  'after-domain-defined',
+  'after-domain-started',
   'before-record-provider-id',
   'after-record-provider-id',
   'during-ssh-verify',
@@ -14,6 +19,10 @@ export const CRASH_POINTS = [
   'before-mark-stopped',
 ] as const
 export type CrashPoint = (typeof CRASH_POINTS)[number]
+
+export function isCrashPoint(name: string): name is CrashPoint {
+  return (CRASH_POINTS as readonly string[]).includes(name)
+}
 
 export function crashPoint(name: CrashPoint): void {
   if (readEnv(ENV.crashAt) === name) {

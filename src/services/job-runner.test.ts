@@ -26,7 +26,7 @@ import {createSession, releaseSession} from './session-service.js'
  */
 class GatedProvider implements ProviderAdapter {
   readonly name = 'vastai' as const
-  readonly capabilities = {serverSideFilters: false, attachSshKeyAfterCreate: false, singleUseOffers: false}
+  readonly capabilities = {serverSideFilters: false, attachSshKeyAfterCreate: false, singleUseOffers: false, resumableCreate: false}
   readonly calls: string[] = []
   inFlight = 0
   maxInFlight = 0

@@ -1,30 +1,10 @@
-import type {NodeLibvirtSettings} from '../core/node.js'
+import type {DirectoryNode, NodeDirectory} from '../providers/selfhosted/node-directory.js'
 import type {NodeDiscovery} from '../providers/selfhosted/node-discovery.js'
-import type {NodeCapacity} from '../providers/selfhosted/node-offers.js'
 import {nodeReadiness} from '../providers/selfhosted/node-readiness.js'
-import type {NodeEndpoint} from '../providers/selfhosted/node-connection.js'
-import type {Store} from '../store/store.js'
 import type {StoredNode} from '../store/nodes-repo.js'
+import type {Store} from '../store/store.js'
 
-/** A node as the selfhosted provider sees it: how to reach it, what it has now, its libvirt names. */
-export interface DirectoryNode {
-  endpoint: NodeEndpoint
-  libvirt: NodeLibvirtSettings
-  capacity: NodeCapacity
-  discovery: NodeDiscovery
-}
-
-/**
- * What the selfhosted adapter reads of the node registry: registered, discovered nodes with
- * their capacity (slots held subtracted), and which slots a session holds. It is the adapter's
- * only view of the store, so that the provider stays a provider: it is told, it does not query.
- */
-export interface NodeDirectory {
-  nodes(): DirectoryNode[]
-  node(name: string): DirectoryNode | null
-  slotsOf(sessionId: string): {nodeName: string; slots: string[]} | null
-}
-
+/** The node registry as the selfhosted adapter reads it: discovered nodes, with the slots sessions hold. */
 export function storeNodeDirectory(store: Store): NodeDirectory {
   const toDirectoryNode = (node: StoredNode): DirectoryNode | null => {
     const discovery = node.discovery as NodeDiscovery | null

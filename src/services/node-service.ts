@@ -2,7 +2,7 @@ import {randomBytes} from 'node:crypto'
 
 import {AppError} from '../core/errors.js'
 import {DEFAULT_LIBVIRT, type NodeLibvirtSettings, type NodePricing} from '../core/node.js'
-import {withNode, NodeIdentityError, type NodeEndpoint} from '../providers/selfhosted/node-connection.js'
+import {withNode, IdentityFileError, type NodeEndpoint} from '../providers/selfhosted/node-connection.js'
 import {discoverNode, type NodeDiscovery} from '../providers/selfhosted/node-discovery.js'
 import {nodeReadiness, type NodeReadiness} from '../providers/selfhosted/node-readiness.js'
 import {HostKeyMismatchError, NodeUnreachableError, type NodeHostKey} from '../providers/selfhosted/node-shell.js'
@@ -54,6 +54,7 @@ export async function addNode(ctx: ServiceContext, registration: NodeRegistratio
     pool: registration.libvirt.pool ?? DEFAULT_LIBVIRT.pool,
     network: registration.libvirt.network ?? DEFAULT_LIBVIRT.network,
     baseImage: registration.libvirt.baseImage ?? null,
+    virtType: registration.libvirt.virtType ?? 'auto',
   }
   const endpoint: NodeEndpoint = {...registration, hostKeyFingerprint: registration.trustHostKey}
   const {hostKey, discovery} = await reach(endpoint, async (shell) => ({hostKey: shell.hostKey, discovery: await discoverNode(shell, libvirt)}), 'given')
@@ -153,7 +154,7 @@ async function reach<T>(endpoint: NodeEndpoint, use: Parameters<typeof withNode<
   try {
     return await withNode(endpoint, use)
   } catch (err) {
-    if (err instanceof NodeIdentityError) throw new AppError('validation_error', `identity_file: ${err.message}`, {field: 'identity_file'})
+    if (err instanceof IdentityFileError) throw new AppError('validation_error', `identity_file: ${err.message}`, {field: 'identity_file'})
     if (err instanceof HostKeyMismatchError) {
       const check = 'check the fingerprint on the node itself (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub)'
       const fix =

@@ -9,12 +9,13 @@ import {isTerminal, SESSION_STATUSES} from '../core/session-status.js'
 import {InstanceSetupError, ProviderError, StaleInventoryError} from '../providers/errors.js'
 import type {ProviderAdapter, ProviderInstance} from '../providers/provider.js'
 import {scrubSecrets} from '../log/logger.js'
+import {readIdentityFile} from '../ssh/identity-file.js'
 import {runRemoteCommand} from '../ssh/run-command.js'
 import type {Job} from '../store/jobs-repo.js'
 import type {StoredSession} from '../store/sessions-repo.js'
 import type {ServiceContext} from './context.js'
 import {recordBillingTerms} from './billing-terms.js'
-import {crashPoint} from './crash-points.js'
+import {crashPoint, isCrashPoint} from './crash-points.js'
 import {heldOfferIds} from './session-service.js'
 import {recordSessionEvent, transitionSession} from './session-transitions.js'
 
@@ -85,7 +86,7 @@ async function obtainInstance(ctx: ServiceContext, adapter: ProviderAdapter, ses
   // A previous attempt may have created the instance and died before recording it: look the
   // label up first, and since provider lists lag, keep looking for a while before renting
   // again, so a session never gets two instances.
-  if (session.createAttemptedAt !== null) {
+  if (session.createAttemptedAt !== null && !adapter.capabilities.resumableCreate) {
     const existing = (await adapter.listInstances({labelPrefix: label})).find((i) => i.label === label)
     if (existing) {
       recordInstance(ctx, session, existing.providerInstanceId, `adopted instance ${existing.providerInstanceId} created by an earlier attempt`)
@@ -106,6 +107,11 @@ async function obtainInstance(ctx: ServiceContext, adapter: ProviderAdapter, ses
       sshPublicKeys: instanceKeys(ctx, session),
       diskGb: session.diskGb,
       templateHashId: session.templateHashId,
+      onStep: (step, message) => {
+        recordSessionEvent(ctx, session.id, 'progress', {actor: 'provisioner', message})
+        const point = `after-${step}`
+        if (isCrashPoint(point)) crashPoint(point)
+      },
     })
     crashPoint('after-provider-create')
     crashPoint('before-record-provider-id')
@@ -207,17 +213,29 @@ async function verifyAndStart(ctx: ServiceContext, session: StoredSession, insta
   const ssh = instance.ssh!
   try {
     crashPoint('during-ssh-verify')
+    const jump = ssh.jump
+      ? {host: ssh.jump.host, port: ssh.jump.port, user: ssh.jump.user, hostKeyFingerprint: ssh.jump.hostKeyFingerprint, privateKey: await readIdentityFile(ssh.jump.identityFile)}
+      : undefined
+    // A CPU-only slice has no GPU to list: logging in and running a command is the check.
+    const cpuOnly = session.gpuCount === 0
     const result = await runRemoteCommand(
-      {host: ssh.host, port: ssh.port, user: ssh.user, privateKey: ctx.daemonKey.privateKey, hostKeyFingerprint: null},
-      GPU_REPORT_COMMAND,
+      {host: ssh.host, port: ssh.port, user: ssh.user, privateKey: ctx.daemonKey.privateKey, hostKeyFingerprint: null, ...(jump ? {jump} : {})},
+      cpuOnly ? 'uname -srm' : GPU_REPORT_COMMAND,
       15_000,
     )
-    if (result.exitCode !== 0) throw new Error(`nvidia-smi exited with ${result.exitCode}: ${result.stderr.trim()}`)
-    const reported = parseReportedGpus(result.stdout)
-    if (!reported) throw new Error(`nvidia-smi did not list the GPUs: ${result.stdout.trim().slice(0, 200)}`)
-    // The listing gate: the box must be what was rented, or it is destroyed before it is used.
-    const mismatch = listingMismatch(reported, {gpuType: session.gpuType, gpuCount: session.gpuCount, vramGb: ctx.store.offers.get(session.offerId)?.vramGb ?? null})
-    if (mismatch) return failAndRelease(ctx, session, `listing_mismatch: ${mismatch}; the instance is destroyed and nothing beyond what ${session.provider} charged is billed`)
+    if (result.exitCode !== 0) throw new Error(`${cpuOnly ? 'uname' : 'nvidia-smi'} exited with ${result.exitCode}: ${result.stderr.trim()}`)
+    let found: string
+    if (cpuOnly) {
+      found = `no GPU, ${result.stdout.trim()}`
+    } else {
+      const reported = parseReportedGpus(result.stdout)
+      if (!reported) throw new Error(`nvidia-smi did not list the GPUs: ${result.stdout.trim().slice(0, 200)}`)
+      // The listing gate: the box must be what was rented, or it is destroyed before it is used.
+      const mismatch = listingMismatch(reported, {gpuType: session.gpuType, gpuCount: session.gpuCount, vramGb: ctx.store.offers.get(session.offerId)?.vramGb ?? null})
+      if (mismatch) return failAndRelease(ctx, session, `listing_mismatch: ${mismatch}; the instance is destroyed and nothing beyond what ${session.provider} charged is billed`)
+      found = `${reported.length}x ${reported[0]!.name}`
+    }
+    const via = ssh.jump ? ` via ${ssh.jump.user}@${ssh.jump.host}:${ssh.jump.port}` : ''
     const now = ctx.clock.now()
     transitionSession(
       ctx,
@@ -234,7 +252,7 @@ async function verifyAndStart(ctx: ServiceContext, session: StoredSession, insta
         expiresAt: reservationEnd(now, ctx.store.sessions.get(session.id)?.reservationHours ?? session.reservationHours),
         pricePerHour: runningPrice(ctx, session, instance),
       },
-      {actor: 'provisioner', message: `running: SSH verified at ${ssh.user}@${ssh.host}:${ssh.port} (${reported.length}x ${reported[0]!.name})`},
+      {actor: 'provisioner', message: `running: SSH verified at ${ssh.user}@${ssh.host}:${ssh.port}${via} (${found})`},
     )
     return DONE
   } catch (err) {

@@ -34,7 +34,7 @@ function idleProvider(name: 'tensordock', singleUseOffers: boolean): ProviderAda
   const never = () => Promise.reject(new Error(`${name} must not be called while a session is only being recorded`))
   return {
     name,
-    capabilities: {serverSideFilters: false, attachSshKeyAfterCreate: false, singleUseOffers},
+    capabilities: {serverSideFilters: false, attachSshKeyAfterCreate: false, singleUseOffers, resumableCreate: false},
     searchOffers: never,
     createInstance: never,
     getInstance: never,

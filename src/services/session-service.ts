@@ -18,6 +18,7 @@ import type {ServiceContext} from './context.js'
 import {assertWithinBudget} from './budget-service.js'
 import {billedSoFarOf} from './cost-service.js'
 import {crashPoint} from './crash-points.js'
+import {reserveNodeSlots} from './node-slots.js'
 import {oncePerKey, rememberResult, replayIfSeen, type IdempotentRequest, type Replay} from './idempotency.js'
 import {replayedPrivateKey, sealPrivateKeyForReplay} from './replayable-private-key.js'
 import {resolveSshKeys} from './ssh-key-service.js'
@@ -264,6 +265,8 @@ function insertSession(
   // The intent to rent: on disk before the reply promises it, and before any provider call.
   ctx.store.durably(() => {
     ctx.store.sessions.insert(session)
+    // A node's GPUs are held from the intent on: two creates never get the same one.
+    const slots = reserveNodeSlots(ctx, session.id, offer)
     const event = ctx.store.events.append({
       sessionId: session.id,
       at: now,
@@ -271,7 +274,7 @@ function insertSession(
       fromStatus: null,
       toStatus: 'pending',
       actor: 'api',
-      message: `session requested for ${offer.gpuCount}x ${offer.gpuType} (${offer.id} at ${formatUsd(pricePerHour, 4)}/h with ${input.diskGb} GB disk) by ${input.consumerId}`,
+      message: `session requested for ${offer.gpuCount}x ${offer.gpuType} (${offer.id} at ${formatUsd(pricePerHour, 4)}/h with ${input.diskGb} GB disk) by ${input.consumerId}${slots.length > 0 ? `; reserved ${slots.join(', ')}` : ''}`,
     })
     ctx.store.jobs.enqueue('provision', session.id, now, now)
     // The stored result never carries the private key; only its ciphertext is kept beside it.

@@ -13,6 +13,16 @@ export interface RemoteTarget {
    * (trust on first use at verification); every later connection pins it.
    */
   hostKeyFingerprint: string | null
+  /** A host to go through (a self-hosted node in front of its guests), its own key pinned. */
+  jump?: JumpHost
+}
+
+export interface JumpHost {
+  host: string
+  port: number
+  user: string
+  privateKey: string
+  hostKeyFingerprint: string
 }
 
 export interface RemoteResult {
@@ -28,19 +38,22 @@ export interface RemoteResult {
 export function runRemoteCommand(target: RemoteTarget, command: string, timeoutMs = 15_000): Promise<RemoteResult> {
   return new Promise((resolve, reject) => {
     const client = new ssh2.Client()
+    let jumpClient: ssh2.Client | null = null
     let seenFingerprint = ''
     let seenPublicKey = ''
     let settled = false
+    const where = target.jump ? `${target.host}:${target.port} via ${target.jump.host}:${target.jump.port}` : `${target.host}:${target.port}`
     const finish = (err: Error | null, result?: RemoteResult) => {
       if (settled) return
       settled = true
       clearTimeout(timer)
       client.end()
+      jumpClient?.end()
       if (err) reject(err)
       else resolve(result!)
     }
-    const timer = setTimeout(() => finish(new Error(`ssh to ${target.host}:${target.port} timed out after ${timeoutMs} ms`)), timeoutMs)
-    client.on('error', (err) => finish(new Error(`ssh to ${target.host}:${target.port} failed: ${err.message}`)))
+    const timer = setTimeout(() => finish(new Error(`ssh to ${where} timed out after ${timeoutMs} ms`)), timeoutMs)
+    client.on('error', (err) => finish(new Error(`ssh to ${where} failed: ${err.message}`)))
     client.on('ready', () => {
       client.exec(command, (err, channel) => {
         if (err) return finish(err)
@@ -54,22 +67,44 @@ export function runRemoteCommand(target: RemoteTarget, command: string, timeoutM
         channel.on('close', () => finish(null, {stdout, stderr, exitCode, hostKeyFingerprint: seenFingerprint, hostPublicKey: seenPublicKey}))
       })
     })
-    client.connect({
-      host: target.host,
-      port: target.port,
-      username: target.user,
-      privateKey: target.privateKey,
+    const connect = (sock?: NodeJS.ReadableStream & NodeJS.WritableStream) =>
+      client.connect({
+        host: target.host,
+        port: target.port,
+        username: target.user,
+        privateKey: target.privateKey,
+        readyTimeout: timeoutMs,
+        ...(sock ? {sock: sock as never} : {}),
+        // ssh2 accepts any host key when no verifier is set: always check, pin when we know it.
+        hostVerifier: (key: Buffer) => {
+          seenFingerprint = sshFingerprint(key)
+          try {
+            seenPublicKey = publicKeyLine(key)
+          } catch {
+            return false
+          }
+          return target.hostKeyFingerprint === null || target.hostKeyFingerprint === seenFingerprint
+        },
+      })
+    const jump = target.jump
+    if (!jump) return connect()
+    // Through the jump host: its key is pinned as strictly as the target's, then a TCP channel
+    // from it to the target carries the second SSH connection.
+    jumpClient = new ssh2.Client()
+    jumpClient.on('error', (err) => finish(new Error(`ssh to jump host ${jump.host}:${jump.port} failed: ${err.message}`)))
+    jumpClient.on('ready', () => {
+      jumpClient!.forwardOut('127.0.0.1', 0, target.host, target.port, (err, stream) => {
+        if (err) return finish(new Error(`ssh to ${where}: the jump host cannot reach ${target.host}:${target.port}: ${err.message}`))
+        connect(stream)
+      })
+    })
+    jumpClient.connect({
+      host: jump.host,
+      port: jump.port,
+      username: jump.user,
+      privateKey: jump.privateKey,
       readyTimeout: timeoutMs,
-      // ssh2 accepts any host key when no verifier is set: always check, pin when we know it.
-      hostVerifier: (key: Buffer) => {
-        seenFingerprint = sshFingerprint(key)
-        try {
-          seenPublicKey = publicKeyLine(key)
-        } catch {
-          return false
-        }
-        return target.hostKeyFingerprint === null || target.hostKeyFingerprint === seenFingerprint
-      },
+      hostVerifier: (key: Buffer) => sshFingerprint(key) === jump.hostKeyFingerprint,
     })
   })
 }

@@ -1,5 +1,5 @@
 import {asMicroUsd} from '../core/money.js'
-import type {LibvirtUri, NodeLibvirtSettings, NodePricing} from '../core/node.js'
+import type {LibvirtUri, NodeLibvirtSettings, NodePricing, VirtType} from '../core/node.js'
 import type {Db} from './database.js'
 
 /** A registered self-hosted node. */
@@ -47,6 +47,7 @@ interface NodeRow {
   storage_pool: string
   network: string
   base_image: string | null
+  virt_type: string
   host_key_fingerprint: string
   host_public_key: string
   discovery: string | null
@@ -68,8 +69,8 @@ export class NodesRepo {
     this.db
       .prepare(
         `INSERT INTO nodes (id, name, host, port, user, identity_file, region, price_per_gpu_hour, cpu_slices, cpu_slice_price_per_hour,
-           libvirt_uri, storage_pool, network, base_image, host_key_fingerprint, host_public_key, discovery, discovered_at, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           libvirt_uri, storage_pool, network, base_image, virt_type, host_key_fingerprint, host_public_key, discovery, discovered_at, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         node.id,
@@ -86,6 +87,7 @@ export class NodesRepo {
         node.libvirt.pool,
         node.libvirt.network,
         node.libvirt.baseImage,
+        node.libvirt.virtType,
         node.hostKey.fingerprint,
         node.hostKey.publicKey,
         node.discovery === null ? null : JSON.stringify(node.discovery),
@@ -158,7 +160,7 @@ function toNode(r: NodeRow): StoredNode {
     identityFile: r.identity_file,
     region: r.region,
     pricing: {pricePerGpuHour: asMicroUsd(r.price_per_gpu_hour), cpuSlices: r.cpu_slices, cpuSlicePricePerHour: asMicroUsd(r.cpu_slice_price_per_hour)},
-    libvirt: {uri: r.libvirt_uri as LibvirtUri, pool: r.storage_pool, network: r.network, baseImage: r.base_image},
+    libvirt: {uri: r.libvirt_uri as LibvirtUri, pool: r.storage_pool, network: r.network, baseImage: r.base_image, virtType: r.virt_type as VirtType},
     hostKey: {fingerprint: r.host_key_fingerprint, publicKey: r.host_public_key},
     discovery: r.discovery === null ? null : (JSON.parse(r.discovery) as unknown),
     discoveredAt: r.discovered_at,

@@ -3,7 +3,7 @@ import {resolve} from 'node:path'
 
 import type {NodeBody} from '../../core/api/nodes.js'
 import {MAX_CPU_SLICES, MAX_PRICE_USD_PER_HOUR} from '../../core/limits.js'
-import {LIBVIRT_NAME, LIBVIRT_NAME_RULE, LIBVIRT_URIS, NODE_NAME, NODE_NAME_RULE} from '../../core/node.js'
+import {LIBVIRT_NAME, LIBVIRT_NAME_RULE, LIBVIRT_URIS, NODE_NAME, NODE_NAME_RULE, VIRT_TYPES, type VirtType} from '../../core/node.js'
 import {flagError} from '../errors.js'
 import {checkReadableFile} from './local-path.js'
 import {checkIntRange, checkNumberRange} from './validate.js'
@@ -23,6 +23,7 @@ export interface NodeAddFlags {
   'storage-pool'?: string
   network?: string
   'base-image'?: string
+  'virt-type'?: string
   'trust-host-key'?: string
 }
 
@@ -45,6 +46,8 @@ export async function nodeBodyOf(flags: NodeAddFlags): Promise<NodeBody> {
     const value = flags[flag]
     if (value !== undefined && !LIBVIRT_NAME.test(value)) throw flagError(flag, `must be ${LIBVIRT_NAME_RULE} (got "${value}")`)
   }
+  const virtType = flags['virt-type']
+  if (virtType !== undefined && !(VIRT_TYPES as readonly string[]).includes(virtType)) throw flagError('virt-type', `must be one of ${VIRT_TYPES.join(', ')} (got "${virtType}")`)
   const trust = flags['trust-host-key']
   if (trust !== undefined && !HOST_KEY_FINGERPRINT.test(trust)) {
     throw flagError('trust-host-key', 'must be a fingerprint as `ssh-keygen -lf` prints it: SHA256: and 43 base64 characters', 'On the node: ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub')
@@ -65,6 +68,7 @@ export async function nodeBodyOf(flags: NodeAddFlags): Promise<NodeBody> {
     ...(flags['storage-pool'] === undefined ? {} : {storage_pool: flags['storage-pool']}),
     ...(flags.network === undefined ? {} : {network: flags.network}),
     ...(flags['base-image'] === undefined ? {} : {base_image: flags['base-image']}),
+    ...(virtType === undefined ? {} : {virt_type: virtType as VirtType}),
     ...(trust === undefined ? {} : {trust_host_key: trust}),
   }
 }

@@ -18,7 +18,8 @@ export function renderNodeReport(node: NodeDto, now: number, tty: boolean): stri
   ]
   if (r) {
     details.push(['Resources', `${r.cpus} CPUs, ${r.memory_gib} GiB RAM, pool ${r.pool_path ?? '(none)'}${r.pool_free_gib === null ? '' : ` with ${r.pool_free_gib} GiB free`}`])
-    details.push(['libvirt', `${r.libvirt_version ?? 'unknown'} at ${node.libvirt.uri}, ${r.hypervisor ?? 'hypervisor unknown'}, ${r.kvm ? 'KVM' : 'no KVM (software emulation)'}`])
+    const slices = node.libvirt.virt_type === 'qemu' || (node.libvirt.virt_type === 'auto' && !r.kvm) ? 'slices under software emulation (TCG)' : 'slices with KVM'
+    details.push(['libvirt', `${r.libvirt_version ?? 'unknown'} at ${node.libvirt.uri}, ${r.hypervisor ?? 'hypervisor unknown'}, ${r.kvm ? 'KVM available' : 'no KVM'}; ${slices}`])
   }
   details.push(['Base images', node.base_images.length === 0 ? '(none)' : node.base_images.map((i) => `${i.name}${i.direct_kernel ? ' (direct kernel)' : ''}`).join(', ')])
   if (node.held_slots.length > 0) details.push(['In use', node.held_slots.map((s) => `${s.slot} by ${s.session_id}`).join(', ')])

@@ -1,7 +1,7 @@
 import {z} from 'zod'
 
 import {MAX_CPU_SLICES, MAX_PRICE_USD_PER_HOUR} from '../limits.js'
-import {LIBVIRT_NAME, LIBVIRT_NAME_RULE, LIBVIRT_URIS, NODE_NAME, NODE_NAME_RULE} from '../node.js'
+import {LIBVIRT_NAME, LIBVIRT_NAME_RULE, LIBVIRT_URIS, NODE_NAME, NODE_NAME_RULE, VIRT_TYPES} from '../node.js'
 
 export const NodeName = z.string().trim().regex(NODE_NAME, `must be ${NODE_NAME_RULE}`)
 const LibvirtName = z.string().trim().regex(LIBVIRT_NAME, `must be ${LIBVIRT_NAME_RULE}`)
@@ -41,6 +41,7 @@ export const NodeBody = z.object({
   storage_pool: LibvirtName.optional(),
   network: LibvirtName.optional(),
   base_image: LibvirtName.optional(),
+  virt_type: z.enum(VIRT_TYPES).optional(),
   trust_host_key: HostKeyFingerprint.optional(),
 })
 export type NodeBody = z.input<typeof NodeBody>
@@ -88,7 +89,7 @@ export const NodeDto = z.object({
   cpu_slices: z.number().int(),
   cpu_slice_price_per_hour: z.number(),
   cpu_slice_price_per_hour_micro_usd: z.number().int(),
-  libvirt: z.object({uri: z.string(), storage_pool: z.string(), network: z.string(), base_image: z.string().nullable()}),
+  libvirt: z.object({uri: z.string(), storage_pool: z.string(), network: z.string(), base_image: z.string().nullable(), virt_type: z.enum(VIRT_TYPES)}),
   host_key_fingerprint: z.string(),
   /** `ready`: slices can run; `not_ready`: a blocker (see findings); `unknown`: never discovered. */
   status: z.enum(['ready', 'not_ready', 'unknown']),

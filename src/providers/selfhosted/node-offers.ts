@@ -104,7 +104,8 @@ export function gpuSliceShape(capacity: NodeCapacity, gpus: GpuPreflight[]): Sli
 export function nodeOffers(capacity: NodeCapacity, fetchedAt: number): Offer[] {
   if (!capacity.readiness.vmReady) return []
   const offers: Offer[] = []
-  for (const [modelKey, free] of freeGpusByModel(capacity)) {
+  // VFIO passthrough needs KVM: a node running slices under TCG offers CPU-only slices alone.
+  for (const [modelKey, free] of capacity.readiness.kvm ? freeGpusByModel(capacity) : []) {
     const sizes = new Set<number>()
     for (let n = 1; n <= free.length; n *= 2) sizes.add(n)
     sizes.add(free.length)

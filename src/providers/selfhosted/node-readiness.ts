@@ -11,6 +11,8 @@ export interface NodeReadiness {
   vmHost: VmHostFinding[]
   passthrough: PassthroughReport
   baseImages: BaseImage[]
+  /** Slices run with KVM (else under TCG, and without GPUs). */
+  kvm: boolean
   /** The base image slices start from: the configured one, else the first by name. */
   baseImage: BaseImage | null
 }
@@ -20,7 +22,9 @@ export function nodeReadiness(discovery: NodeDiscovery, settings: NodeLibvirtSet
   const baseImages = discovery.facts.pool ? baseImagesIn(discovery.facts.pool.volumes) : []
   const baseImage =
     settings.baseImage !== null ? (baseImages.find((image) => image.name === settings.baseImage) ?? null) : (baseImages[0] ?? null)
+  const kvmAvailable = discovery.facts.libvirt.state === 'reachable' && discovery.facts.libvirt.kvm
   return {
+    kvm: settings.virtType === 'kvm' || (settings.virtType === 'auto' && kvmAvailable),
     vmReady: !vmHost.some((finding) => finding.severity === 'blocker') && baseImage !== null,
     vmHost,
     passthrough: checkPassthrough(discovery.probe),

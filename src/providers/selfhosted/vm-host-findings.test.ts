@@ -3,7 +3,7 @@ import {describe, expect, it} from 'vitest'
 import type {LibvirtFacts} from './libvirt-facts.js'
 import {checkVmHost} from './vm-host-findings.js'
 
-const SETTINGS = {uri: 'qemu:///system', pool: 'gpu-shopper', network: 'default', baseImage: null} as const
+const SETTINGS = {uri: 'qemu:///system', pool: 'gpu-shopper', network: 'default', baseImage: null, virtType: 'auto'} as const
 
 const READY: LibvirtFacts = {
   cpus: 16,

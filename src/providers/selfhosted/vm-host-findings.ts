@@ -116,12 +116,22 @@ export function checkVmHost(facts: LibvirtFacts, settings: NodeLibvirtSettings, 
       fix: `${virsh} net-start ${settings.network} && ${virsh} net-autostart ${settings.network}`,
     })
   }
-  if (!facts.libvirt.kvm) {
+  const enableKvm = 'Turn on virtualisation (VT-x / AMD-V) in the firmware setup, then sudo modprobe kvm_intel (or kvm_amd) and check that /dev/kvm exists.'
+  if (settings.virtType === 'kvm' && !facts.libvirt.kvm) {
+    findings.push({code: 'no-kvm', severity: 'blocker', message: 'The node is set to run slices with KVM, and KVM is not available.', fix: enableKvm})
+  } else if (settings.virtType === 'qemu') {
+    findings.push({
+      code: 'no-kvm',
+      severity: 'warning',
+      message: 'The node is set to run slices under software emulation (--virt-type qemu): many times slower, and no GPU slices (passthrough needs KVM).',
+      fix: 'Where KVM works on the node, register it again with --virt-type auto or kvm.',
+    })
+  } else if (!facts.libvirt.kvm) {
     findings.push({
       code: 'no-kvm',
       severity: 'warning',
       message: 'KVM is not available: slices run under software emulation (TCG), many times slower, and GPU passthrough needs KVM.',
-      fix: 'Turn on virtualisation (VT-x / AMD-V) in the firmware setup, then sudo modprobe kvm_intel (or kvm_amd) and check that /dev/kvm exists.',
+      fix: enableKvm,
     })
   }
   return findings

@@ -188,7 +188,7 @@ describe('TensorDockAdapter against the simulated TensorDock', () => {
     let lastError: unknown = null
     for (let step = 0; step < 40 && output === null; step++) {
       try {
-        const result = await runRemoteCommand({...ssh, privateKey, hostKeyFingerprint: null}, 'nvidia-smi -L', 5000)
+        const result = await runRemoteCommand({host: ssh.host, port: ssh.port, user: ssh.user, privateKey, hostKeyFingerprint: null}, 'nvidia-smi -L', 5000)
         expect(result.exitCode).toBe(0)
         output = result.stdout
       } catch (err) {

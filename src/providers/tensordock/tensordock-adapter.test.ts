@@ -96,7 +96,7 @@ const createRequest = {offerProviderId: `${CHICAGO}:geforcertx4090-pcie-24gb:1`,
 describe('TensorDockAdapter', () => {
   it('declares client-side filtering and keeps the token out of JSON and inspection', async () => {
     const {adapter} = await setup(() => ({body: {}}))
-    expect(adapter.capabilities).toEqual({serverSideFilters: false, attachSshKeyAfterCreate: false, singleUseOffers: false})
+    expect(adapter.capabilities).toEqual({serverSideFilters: false, attachSshKeyAfterCreate: false, singleUseOffers: false, resumableCreate: false})
     expect(JSON.stringify(adapter)).not.toContain(TOKEN)
     expect(inspect(adapter, {depth: 10, showHidden: true})).not.toContain(TOKEN)
   })

@@ -70,7 +70,7 @@ export interface SearchStats {
 
 export class TensorDockAdapter implements ProviderAdapter {
   readonly name = 'tensordock' as const
-  readonly capabilities: ProviderCapabilities = {serverSideFilters: false, attachSshKeyAfterCreate: false, singleUseOffers: false}
+  readonly capabilities: ProviderCapabilities = {serverSideFilters: false, attachSshKeyAfterCreate: false, singleUseOffers: false, resumableCreate: false}
   /** What the last search read; `skipped` GPU entries could not be parsed. */
   lastSearch: SearchStats | null = null
 

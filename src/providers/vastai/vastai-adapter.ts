@@ -73,7 +73,7 @@ export interface SearchStats {
 
 export class VastAiAdapter implements ProviderAdapter {
   readonly name = 'vastai' as const
-  readonly capabilities: ProviderCapabilities = {serverSideFilters: true, attachSshKeyAfterCreate: true, singleUseOffers: true}
+  readonly capabilities: ProviderCapabilities = {serverSideFilters: true, attachSshKeyAfterCreate: true, singleUseOffers: true, resumableCreate: false}
   /** What the last search read; `skipped` offers could not be parsed. */
   lastSearch: SearchStats | null = null
 

@@ -64,6 +64,7 @@ CREATE TABLE nodes (
   storage_pool TEXT NOT NULL,
   network TEXT NOT NULL,
   base_image TEXT,
+  virt_type TEXT NOT NULL DEFAULT 'auto' CHECK (virt_type IN ('auto', 'kvm', 'qemu')),
   host_key_fingerprint TEXT NOT NULL CHECK (host_key_fingerprint GLOB 'SHA256:*'),
   host_public_key TEXT NOT NULL,
   discovery TEXT,

@@ -89,14 +89,15 @@ describe.skipIf(!hasValidator)(`domain XML against libvirt's schema${hasValidato
     expect(parseInstanceMetadata(built.xml)).toEqual({...INSTANCE, gpuCount: 2})
   })
 
-  it('validates a slice booting from its overlay disk, with the seed as a read-only SATA cdrom', () => {
+  it('validates a slice booting from its overlay disk, with the seed as a read-only cdrom on virtio-scsi (cloud kernels have no AHCI)', () => {
     const built = buildDomainXml(spec())
     expect(virtXmlValidate(built.xml, 'disk-boot')).toBeNull()
     expect(built.name).toBe(DOMAIN)
     expect(built.xml).toContain(`<name>${DOMAIN}</name>`)
     expect(built.xml).toContain(`<boot dev='hd'/>`)
     expect(built.xml).toMatch(new RegExp(`<driver name='qemu' type='qcow2' discard='unmap'/>\\s*<source file='${POOL}/${DOMAIN}\\.qcow2'/>\\s*<target dev='vda' bus='virtio'/>`))
-    expect(built.xml).toMatch(/<disk type='file' device='cdrom'>[\s\S]*<target dev='sda' bus='sata'\/>\s*<readonly\/>/)
+    expect(built.xml).toMatch(/<disk type='file' device='cdrom'>[\s\S]*<target dev='sda' bus='scsi'\/>\s*<readonly\/>/)
+    expect(built.xml).toContain("<controller type='scsi' index='0' model='virtio-scsi'/>")
     expect(built.xml).toMatch(/<interface type='network'>\s*<source network='default'\/>\s*<model type='virtio'\/>/)
     expect(built.xml).toMatch(/<serial type='pty'>[\s\S]*<console type='pty'>\s*<target type='serial' port='0'\/>/)
     expect(built.xml).not.toContain('memballoon')

@@ -158,11 +158,13 @@ export function buildDomainXml(spec: DomainSpec): BuiltDomain {
     `      <source file='${escapeXml(spec.overlayDiskPath)}'/>`,
     `      <target dev='vda' bus='virtio'/>`,
     `    </disk>`,
-    // q35 has no IDE: the seed goes on SATA, where every distribution's cloud-init finds `cidata`.
+    // q35 has no IDE, and cloud kernels (Debian's linux-image-cloud, the genericcloud images)
+    // have no AHCI driver for its SATA: the seed goes on virtio-scsi, which every cloud kernel has.
+    `    <controller type='scsi' index='0' model='virtio-scsi'/>`,
     `    <disk type='file' device='cdrom'>`,
     `      <driver name='qemu' type='raw'/>`,
     `      <source file='${escapeXml(spec.seedIsoPath)}'/>`,
-    `      <target dev='sda' bus='sata'/>`,
+    `      <target dev='sda' bus='scsi'/>`,
     `      <readonly/>`,
     `    </disk>`,
     `    <interface type='network'>`,

@@ -99,6 +99,11 @@ export function createOverlayCommand(uri: LibvirtUri, spec: OverlaySpec): Remote
   }
 }
 
+/** A volume's virtual size in bytes (`Capacity`), e.g. a base image an overlay must not be smaller than. */
+export function volInfoCommand(uri: LibvirtUri, pool: string, volume: string): RemoteCommand {
+  return {command: virsh(uri, 'vol-info', '--pool', checkPoolName(pool), checkVolumeName(volume), '--bytes')}
+}
+
 /** The volume's path in the pool, for the domain XML (`vol-path` asks libvirt instead of guessing). */
 export function volPathCommand(uri: LibvirtUri, pool: string, volume: string): RemoteCommand {
   return {command: virsh(uri, 'vol-path', '--pool', checkPoolName(pool), checkVolumeName(volume))}

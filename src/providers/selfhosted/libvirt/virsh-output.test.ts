@@ -3,7 +3,7 @@ import {readFileSync} from 'node:fs'
 import {describe, expect, it} from 'vitest'
 
 import {domainNameOf, labelOfDomain, parseSliceVolumeName} from './domain-names.js'
-import {parseDomainNameList, parseDomIfAddr, parseDomState, parsePoolInfo, parsePoolTargetPath, parseVolList, parseVolPath, VirshOutputError} from './virsh-output.js'
+import {parseDomainNameList, parseDomIfAddr, parseDomState, parsePoolInfo, parsePoolTargetPath, parseVolCapacity, parseVolList, parseVolPath, VirshOutputError} from './virsh-output.js'
 
 // Real virsh 9.0 output under LC_ALL=C; fixtures/virsh-9.0/README.md says how each was made.
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/virsh-9.0/${name}`, import.meta.url), 'utf8')
@@ -161,5 +161,14 @@ describe('pool info', () => {
 
   it('reads the real `vol-path`', () => {
     expect(parseVolPath(fixture('vol-path.txt'))).toBe('/tmp/builder-test-QNzUqC/pool/builder-test-dom.qcow2')
+  })
+})
+
+describe('parseVolCapacity', () => {
+  it('reads the virtual size virsh 9.0 prints with --bytes', () => {
+    // Real `virsh vol-info --pool gpu-shopper debian-12-base.qcow2 --bytes` output.
+    const text = 'Name:           debian-12-base.qcow2\nType:           file\nCapacity:       994050048 bytes\nAllocation:     376729600 bytes\n\n'
+    expect(parseVolCapacity(text)).toBe(994050048)
+    expect(() => parseVolCapacity('Name: x\nCapacity: 1.5 GiB\n')).toThrow(/--bytes/)
   })
 })

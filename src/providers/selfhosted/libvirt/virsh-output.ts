@@ -198,3 +198,10 @@ export function parseVolPath(text: string): string {
   if (!path.startsWith('/') || path.includes('\n')) throw new VirshOutputError('vol-path', 'expected one absolute path', text)
   return path
 }
+
+/** `virsh vol-info --bytes`: the volume's virtual size (`Capacity`), in bytes. */
+export function parseVolCapacity(text: string): number {
+  const match = /^Capacity:\s*(\d+)(?: bytes)?\s*$/m.exec(text)
+  if (!match || !Number.isSafeInteger(Number(match[1]))) throw new VirshOutputError('vol-info', 'no Capacity in bytes (was --bytes given?)', text)
+  return Number(match[1])
+}

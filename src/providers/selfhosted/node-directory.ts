@@ -1,0 +1,24 @@
+import type {NodeLibvirtSettings} from '../../core/node.js'
+import type {NodeDiscovery} from './node-discovery.js'
+import type {NodeCapacity} from './node-offers.js'
+import type {NodeEndpoint} from './node-connection.js'
+
+/** A node as the selfhosted provider sees it: how to reach it, what it has now, its libvirt names. */
+export interface DirectoryNode {
+  endpoint: NodeEndpoint
+  libvirt: NodeLibvirtSettings
+  capacity: NodeCapacity
+  discovery: NodeDiscovery
+}
+
+/**
+ * What the selfhosted adapter reads of the node registry: registered, discovered nodes with
+ * their capacity (slots held subtracted), and which slots a session holds. It is the adapter's
+ * only view of the registry (the daemon implements it over its store), so that the provider
+ * stays a provider: it is told, it does not query.
+ */
+export interface NodeDirectory {
+  nodes(): DirectoryNode[]
+  node(name: string): DirectoryNode | null
+  slotsOf(sessionId: string): {nodeName: string; slots: string[]} | null
+}
