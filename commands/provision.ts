@@ -145,7 +145,7 @@ export default class Provision extends BaseCommand {
       const saved = await saveSessionKey(created.sshKeyPath, flags['save-key'], {force: flags.force})
       this.narrate(`Saved its private key to ${saved} (0600).`)
     }
-    const ssh = sshCommand(session, created.sshKeyPath)
+    const ssh = sshCommand({...session, throughNode: session.ssh_jump !== null}, created.sshKeyPath)
     this.narrate(ssh ? `Connect with: ${ssh}` : `Its private key is in ${created.sshKeyPath} (0600).`)
     this.narrate(`Release it when done: gpu-shopper done ${session.id}`)
     return {session, ssh_key_path: created.sshKeyPath, ssh_command: ssh, idempotency_key: idempotencyKey}

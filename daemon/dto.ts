@@ -66,6 +66,16 @@ export function sessionDto(s: StoredSession, totalCost: MicroUsd, simulated: boo
     ssh_user: s.sshUser,
     ssh_host_key_fingerprint: s.sshHostKeyFingerprint,
     ssh_host_public_key: s.sshHostPublicKey ?? null,
+    ssh_jump: s.sshJump
+      ? {
+          host: s.sshJump.host,
+          port: s.sshJump.port,
+          user: s.sshJump.user,
+          host_key_fingerprint: s.sshJump.hostKeyFingerprint,
+          host_public_key: s.sshJump.hostPublicKey,
+          identity_file: s.sshJump.identityFile,
+        }
+      : null,
     ssh_key_ids: (s.attachedSshKeys ?? []).map((k) => k.id),
     workload_type: s.workloadType,
     reservation_hours: s.reservationHours,
@@ -124,7 +134,14 @@ export function allocationDto(s: StoredSession, simulated: boolean): AllocationD
     expires_at: toIso(s.expiresAt),
     connection:
       s.status === 'running' && s.sshHost && s.sshPort && s.sshUser
-        ? {private_ip: null, ssh_host: s.sshHost, ssh_port: s.sshPort, ssh_user: s.sshUser}
+        ? {
+            // A guest behind a node has only an address on the node's private network.
+            private_ip: s.sshJump ? s.sshHost : null,
+            ssh_host: s.sshHost,
+            ssh_port: s.sshPort,
+            ssh_user: s.sshUser,
+            via: s.sshJump ? `${s.sshJump.user}@${s.sshJump.host}:${s.sshJump.port}` : null,
+          }
         : null,
     simulated,
   }

@@ -82,7 +82,7 @@ describe('relayTerminal against a real SSH server', () => {
     await new Promise<void>((resolve) => server.close(() => resolve()))
   })
 
-  const target = (fingerprint = hostFingerprint) => ({sessionId: 'sess-relay', host: '127.0.0.1', port, user: 'root', hostKeyFingerprint: fingerprint})
+  const target = (fingerprint = hostFingerprint) => ({sessionId: 'sess-relay', host: '127.0.0.1', port, user: 'root', hostKeyFingerprint: fingerprint, jump: null})
 
   it('asks for an xterm-256color pty of the page size, relays both ways and applies resizes', async () => {
     // Given a browser that types before the shell is even up

@@ -1,5 +1,6 @@
 import ssh2, {type ClientChannel} from 'ssh2'
 
+import {readIdentityFile} from '../../src/ssh/identity-file.js'
 import {sshFingerprint} from '../../src/ssh/keys.js'
 import {closeReason, TERMINAL_CLOSE} from './close-codes.js'
 import {parseControlMessage, type TerminalSize} from './control-message.js'
@@ -40,6 +41,7 @@ export function relayTerminal(socket: TerminalSocket, options: RelayOptions): Te
   let pendingBytes = 0
   let finished = false
   const client = new ssh2.Client()
+  let jumpClient: ssh2.Client | null = null
 
   const finish = (code: number, reason: string) => {
     if (finished) return
@@ -52,6 +54,7 @@ export function relayTerminal(socket: TerminalSocket, options: RelayOptions): Te
       // Already gone with its connection.
     }
     client.end()
+    jumpClient?.end()
     if (socket.readyState === SOCKET_OPEN) socket.close(code, closeReason(reason))
   }
 
@@ -125,18 +128,57 @@ export function relayTerminal(socket: TerminalSocket, options: RelayOptions): Te
   }
   return {close: finish}
 
-  function connect(): void {
+  function connect(sock?: ClientChannel): void {
+    const jump = target.jump
+    if (jump && !sock) return void connectThrough(jump)
     client.connect({
       host: target.host,
       port: target.port,
       username: target.user,
       privateKey: options.privateKey,
       readyTimeout: options.readyTimeoutMs ?? 20_000,
+      ...(sock ? {sock} : {}),
       // A browser tab left open on a dead instance should learn it within a minute.
       keepaliveInterval: 15_000,
       keepaliveCountMax: 3,
       // ssh2 accepts any host key without a verifier: only the key pinned at provisioning will do.
       hostVerifier: (key: Buffer) => sshFingerprint(key) === target.hostKeyFingerprint,
     })
+  }
+
+  /** A guest behind a self-hosted node: log in to the node (its own key, pinned) and tunnel from there. */
+  async function connectThrough(jump: NonNullable<TerminalTarget['jump']>): Promise<void> {
+    let privateKey: string
+    try {
+      privateKey = await readIdentityFile(jump.identityFile)
+    } catch (err) {
+      return finish(TERMINAL_CLOSE.sshFailed, `ssh to the node failed: ${(err as Error).message}`)
+    }
+    if (finished) return
+    const via = new ssh2.Client()
+    jumpClient = via
+    via.on('error', (err) => finish(TERMINAL_CLOSE.sshFailed, `ssh to the node ${jump.host} failed: ${err.message}`))
+    via.on('ready', () => {
+      via.forwardOut('127.0.0.1', 0, target.host, target.port, (err, channel) => {
+        if (err) return finish(TERMINAL_CLOSE.sshFailed, `the node cannot reach the instance: ${err.message}`)
+        try {
+          connect(channel)
+        } catch (e) {
+          finish(TERMINAL_CLOSE.sshFailed, `ssh to the instance failed: ${(e as Error).message}`)
+        }
+      })
+    })
+    try {
+      via.connect({
+        host: jump.host,
+        port: jump.port,
+        username: jump.user,
+        privateKey,
+        readyTimeout: options.readyTimeoutMs ?? 20_000,
+        hostVerifier: (key: Buffer) => sshFingerprint(key) === jump.hostKeyFingerprint,
+      })
+    } catch (err) {
+      finish(TERMINAL_CLOSE.sshFailed, `ssh to the node failed: ${(err as Error).message}`)
+    }
   }
 }

@@ -1,6 +1,6 @@
 import {AppError} from '../../src/core/errors.js'
 import {ALLOCATION_STATUS} from '../../src/core/session-status.js'
-import type {StoredSession} from '../../src/store/sessions-repo.js'
+import type {SessionSshJump, StoredSession} from '../../src/store/sessions-repo.js'
 
 /** Where the relay logs in: the session's instance, verified against the host key pinned at provisioning. */
 export interface TerminalTarget {
@@ -9,6 +9,8 @@ export interface TerminalTarget {
   port: number
   user: string
   hostKeyFingerprint: string
+  /** The self-hosted node to go through, when the instance is a guest behind it. */
+  jump: SessionSshJump | null
 }
 
 /** Which vocabulary the caller used, so the message speaks it back (`allocation … is releasing`). */
@@ -43,5 +45,5 @@ export function terminalTargetOf(session: StoredSession, noun: TerminalNoun = 's
   if (!sshHost || !sshPort || !sshUser || !sshHostKeyFingerprint) {
     throw new AppError('conflict', `${label} is running but its SSH endpoint or host key is not recorded yet; try again in a few seconds`, details)
   }
-  return {sessionId: session.id, host: sshHost, port: sshPort, user: sshUser, hostKeyFingerprint: sshHostKeyFingerprint}
+  return {sessionId: session.id, host: sshHost, port: sshPort, user: sshUser, hostKeyFingerprint: sshHostKeyFingerprint, jump: session.sshJump ?? null}
 }

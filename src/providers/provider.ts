@@ -112,6 +112,8 @@ export interface SshJump {
   port: number
   user: string
   hostKeyFingerprint: string
+  /** `type base64`: the jump host's key for a known_hosts line. */
+  hostPublicKey: string
   identityFile: string
 }
 

@@ -11,6 +11,7 @@ export function storeNodeDirectory(store: Store): NodeDirectory {
     if (!discovery) return null
     return {
       endpoint: {name: node.name, host: node.host, port: node.port, user: node.user, identityFile: node.identityFile, hostKeyFingerprint: node.hostKey.fingerprint},
+      hostPublicKey: node.hostKey.publicKey,
       libvirt: node.libvirt,
       discovery,
       capacity: {

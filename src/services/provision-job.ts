@@ -247,6 +247,7 @@ async function verifyAndStart(ctx: ServiceContext, session: StoredSession, insta
         sshUser: ssh.user,
         sshHostKeyFingerprint: result.hostKeyFingerprint,
         sshHostPublicKey: result.hostPublicKey,
+        sshJump: ssh.jump ?? null,
         startedAt: now,
         // Read again: an extension may have landed while SSH was being checked.
         expiresAt: reservationEnd(now, ctx.store.sessions.get(session.id)?.reservationHours ?? session.reservationHours),

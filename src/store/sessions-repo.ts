@@ -47,6 +47,7 @@ interface SessionRow {
   last_gpu_utilization_pct: number | null
   destroy_requested_at: number | null
   ssh_host_public_key: string | null
+  ssh_jump: string | null
 }
 
 /** What a session provisioned by spec asked for, kept so it can fail over to the next best offer. */
@@ -90,6 +91,19 @@ export interface StoredSession extends Session {
   sshHostPublicKey?: string | null
   /** Registered keys injected besides the session's own, in the order asked; always set on rows read from the store. */
   attachedSshKeys?: readonly AttachedSshKey[]
+  /** The host SSH goes through to reach the instance (a self-hosted node); null when it is reached directly. */
+  sshJump?: SessionSshJump | null
+}
+
+export interface SessionSshJump {
+  host: string
+  port: number
+  user: string
+  hostKeyFingerprint: string
+  /** `type base64`, for the known_hosts line of the jump host. */
+  hostPublicKey: string
+  /** The node's private key, where its owner keeps it (never copied). */
+  identityFile: string
 }
 
 export interface SessionListFilter {
@@ -131,6 +145,7 @@ export type SessionPatch = Partial<
   lastGpuUtilizationPct?: number | null
   destroyRequestedAt?: number | null
   sshHostPublicKey?: string | null
+  sshJump?: SessionSshJump | null
 }
 
 const PATCH_COLUMNS: Record<keyof SessionPatch, string> = {
@@ -158,6 +173,7 @@ const PATCH_COLUMNS: Record<keyof SessionPatch, string> = {
   lastGpuUtilizationPct: 'last_gpu_utilization_pct',
   destroyRequestedAt: 'destroy_requested_at',
   sshHostPublicKey: 'ssh_host_public_key',
+  sshJump: 'ssh_jump',
 }
 
 /** Statuses in which a session still holds (or is about to hold) what it rented. */
@@ -205,7 +221,7 @@ export class SessionsRepo {
       if (value === undefined) continue
       const column = PATCH_COLUMNS[key]
       sets.push(`${column} = @${column}`)
-      params[column] = typeof value === 'boolean' ? (value ? 1 : 0) : value
+      params[column] = typeof value === 'boolean' ? (value ? 1 : 0) : value !== null && typeof value === 'object' ? JSON.stringify(value) : value
     }
     const statuses = typeof expected === 'string' ? [expected] : [...expected]
     const placeholders = statuses.map((_, i) => `@s${i}`).join(', ')
@@ -321,6 +337,7 @@ function toRow(s: StoredSession): SessionRow {
     last_gpu_utilization_pct: s.lastGpuUtilizationPct,
     destroy_requested_at: s.destroyRequestedAt,
     ssh_host_public_key: s.sshHostPublicKey ?? null,
+    ssh_jump: s.sshJump ? JSON.stringify(s.sshJump) : null,
   }
 }
 
@@ -373,5 +390,6 @@ function toSession(r: SessionRow): StoredSession {
     lastGpuUtilizationPct: r.last_gpu_utilization_pct,
     destroyRequestedAt: r.destroy_requested_at,
     sshHostPublicKey: r.ssh_host_public_key,
+    sshJump: r.ssh_jump === null ? null : (JSON.parse(r.ssh_jump) as SessionSshJump),
   }
 }

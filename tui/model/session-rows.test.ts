@@ -20,6 +20,7 @@ const session = {
   ssh_user: 'root',
   ssh_host_key_fingerprint: null,
   ssh_host_public_key: null,
+  ssh_jump: null,
   ssh_key_ids: [],
   workload_type: 'ssh',
   reservation_hours: 2,

@@ -1,5 +1,6 @@
 import type {SessionDto} from '../../core/api/sessions.js'
 import {isTerminal} from '../../core/session-status.js'
+import {shellQuote} from '../../core/shell-quote.js'
 import {formatClock, formatHourly, localizeTimes} from './format.js'
 
 /** "running on RTX 4090 at 1.2.3.4:22, $0.35/h, expires 14:00" */
@@ -11,15 +12,19 @@ export function runningSummary(session: SessionDto, now: number): string {
   return `${session.status} on ${gpu}${where}, ${formatHourly(session.price_per_hour_micro_usd)}, expires ${formatClock(session.expires_at, now)}`
 }
 
-/** The OpenSSH command line that reaches the session with its key; null until it has an address. */
-export function sshCommand(session: Pick<SessionDto, 'ssh_host' | 'ssh_port' | 'ssh_user'>, keyPath: string | null): string | null {
+/**
+ * The command line that reaches the session with its key; null until it has an address. A
+ * guest behind a self-hosted node is reached through the node with the node's own key and
+ * both host keys pinned: `gpu-shopper connect` sets that up, a bare ssh line would not.
+ */
+export function sshCommand(
+  session: Pick<SessionDto, 'id' | 'ssh_host' | 'ssh_port' | 'ssh_user'> & {throughNode: boolean},
+  keyPath: string | null,
+): string | null {
   if (!session.ssh_host) return null
+  if (session.throughNode) return `gpu-shopper connect ${session.id}`
   const key = keyPath ? `-i ${shellQuote(keyPath)} ` : ''
   return `ssh ${key}-p ${session.ssh_port ?? 22} ${session.ssh_user ?? 'root'}@${session.ssh_host}`
-}
-
-function shellQuote(text: string): string {
-  return /^[\w./-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`
 }
 
 /** One narration line per session event: "14:02:11 provisioning → running  instance answered on ssh". */

@@ -17,5 +17,5 @@ export async function allocationSshCommand(allocation: Pick<AllocationDto, 'id' 
     () => true,
     () => false,
   )
-  return sshCommand({ssh_host: c.ssh_host, ssh_port: c.ssh_port, ssh_user: c.ssh_user}, haveKey ? keyPath : null)
+  return sshCommand({id: allocation.id, ssh_host: c.ssh_host, ssh_port: c.ssh_port, ssh_user: c.ssh_user, throughNode: c.via !== null}, haveKey ? keyPath : null)
 }

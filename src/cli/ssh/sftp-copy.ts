@@ -1,7 +1,7 @@
 import {readFile, stat} from 'node:fs/promises'
 import {basename, join, posix} from 'node:path'
 
-import type {Client, SFTPWrapper, Stats} from 'ssh2'
+import type {Client, ClientChannel, SFTPWrapper, Stats} from 'ssh2'
 
 import {EXIT} from '../exit-codes.js'
 import {UserError} from '../errors.js'
@@ -49,18 +49,46 @@ async function openSftp(target: SshTarget): Promise<{client: Client; sftp: SFTPW
         } else resolve({client, sftp})
       })
     })
-    client.connect({
-      host: target.host,
-      port: target.port,
-      username: target.user,
-      privateKey,
-      readyTimeout: READY_TIMEOUT_MS,
-      // ssh2 accepts any host key without a verifier: compare with the pinned key byte for byte.
-      hostVerifier: (key: Buffer) => {
-        hostKeyMismatch = !(pinned.length > 0 && key.equals(pinned))
-        return !hostKeyMismatch
-      },
+    const connect = (sock?: ClientChannel) =>
+      client.connect({
+        host: target.host,
+        port: target.port,
+        username: target.user,
+        privateKey,
+        readyTimeout: READY_TIMEOUT_MS,
+        ...(sock ? {sock} : {}),
+        // ssh2 accepts any host key without a verifier: compare with the pinned key byte for byte.
+        hostVerifier: (key: Buffer) => {
+          hostKeyMismatch = !(pinned.length > 0 && key.equals(pinned))
+          return !hostKeyMismatch
+        },
+      })
+    if (!target.jump) return connect()
+    const jump = target.jump
+    const jumpClient = new ssh2.Client()
+    const jumpPinned = Buffer.from(jump.hostPublicKey.trim().split(/\s+/)[1] ?? '', 'base64')
+    client.on('close', () => jumpClient.end())
+    jumpClient.on('error', (err) => reject(new Error(`SSH to the node ${jump.host}:${jump.port} in front of the session failed: ${err.message}`)))
+    jumpClient.on('ready', () => {
+      jumpClient.forwardOut('127.0.0.1', 0, target.host, target.port, (err, stream) => {
+        if (err) {
+          jumpClient.end()
+          reject(new Error(`the node ${jump.host} cannot reach ${target.host}:${target.port}: ${err.message}`))
+        } else connect(stream)
+      })
     })
+    readFile(jump.identityFile).then(
+      (jumpKey) =>
+        jumpClient.connect({
+          host: jump.host,
+          port: jump.port,
+          username: jump.user,
+          privateKey: jumpKey,
+          readyTimeout: READY_TIMEOUT_MS,
+          hostVerifier: (key: Buffer) => jumpPinned.length > 0 && key.equals(jumpPinned),
+        }),
+      (err: Error) => reject(new Error(`the node's identity file ${jump.identityFile} cannot be read: ${err.message}`)),
+    )
   })
 }
 

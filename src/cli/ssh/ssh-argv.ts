@@ -1,4 +1,14 @@
 import type {SessionDto} from '../../core/api/sessions.js'
+import {shellJoin} from '../../core/shell-quote.js'
+
+export interface SshJumpInput {
+  host: string
+  port: number
+  user: string
+  identityFile: string
+  /** `type base64`, pinned: the jump host is checked as strictly as the session's. */
+  hostPublicKey: string
+}
 
 export type SshEndpoint = Pick<SessionDto, 'ssh_host' | 'ssh_port' | 'ssh_user'>
 
@@ -8,6 +18,8 @@ export interface SshArgvInput {
   user: string
   identityFile: string
   knownHostsFile: string
+  /** A host to go through first (a self-hosted node), logged in to with its own key. */
+  jump?: SshJumpInput
   /** `-L` specs, e.g. `8888:localhost:8888`. */
   forwards?: readonly string[]
   /** A remote command; none means an interactive shell. */
@@ -35,11 +47,38 @@ export function sshArgv(input: SshArgvInput): string[] {
     '-o',
     `UserKnownHostsFile=${input.knownHostsFile}`,
   ]
+  if (input.jump) argv.push('-o', `ProxyCommand=${proxyCommand(input.jump, input.knownHostsFile)}`)
   for (const forward of input.forwards ?? []) argv.push('-L', forward)
   argv.push(`${input.user}@${input.host}`)
   // `--` after the destination: the command's own flags are never read as ssh options.
   if (input.command && input.command.length > 0) argv.push('--', ...input.command)
   return argv
+}
+
+/**
+ * The inner ssh that carries the connection through the jump host (`-W %h:%p`): its own key,
+ * and the same pinned known_hosts file, which holds the jump host's key too. ProxyJump cannot
+ * name a key for the jump host; ProxyCommand can. ssh runs it through a shell, hence the quoting.
+ */
+export function proxyCommand(jump: SshJumpInput, knownHostsFile: string): string {
+  return shellJoin([
+    'ssh',
+    '-i',
+    jump.identityFile,
+    '-p',
+    String(jump.port),
+    '-o',
+    'IdentitiesOnly=yes',
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-o',
+    `UserKnownHostsFile=${knownHostsFile}`,
+    '-o',
+    'BatchMode=yes',
+    '-W',
+    '%h:%p',
+    `${jump.user}@${jump.host}`,
+  ])
 }
 
 /** `[host]:port type base64` (or `host type base64` on port 22), as OpenSSH writes known_hosts. */

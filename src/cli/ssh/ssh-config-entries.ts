@@ -14,7 +14,11 @@ export async function runningSessionEntries(client: ApiClient, paths: AppPaths):
   const sessions: SessionDto[] = []
   for (const s of reply.sessions) {
     if (s.status !== 'running' || !s.ssh_host || !s.ssh_port || !s.ssh_host_public_key) continue
-    const knownHostsFile = await writeSessionKnownHosts({id: s.id, ssh_host: s.ssh_host, ssh_port: s.ssh_port, ssh_host_public_key: s.ssh_host_public_key}, paths)
+    const knownHostsFile = await writeSessionKnownHosts(
+      {id: s.id, ssh_host: s.ssh_host, ssh_port: s.ssh_port, ssh_host_public_key: s.ssh_host_public_key, ssh_jump: s.ssh_jump},
+      paths,
+    )
+    const jump = s.ssh_jump
     entries.push({
       sessionId: s.id,
       host: s.ssh_host,
@@ -22,6 +26,7 @@ export async function runningSessionEntries(client: ApiClient, paths: AppPaths):
       user: s.ssh_user ?? 'root',
       identityFile: await localSessionKey(s.id, paths),
       knownHostsFile,
+      ...(jump ? {jump: {host: jump.host, port: jump.port, user: jump.user, identityFile: jump.identity_file, hostPublicKey: jump.host_public_key}} : {}),
     })
     sessions.push(s)
   }

@@ -1,7 +1,9 @@
 import {chmod, lstat, mkdir, rename, writeFile} from 'node:fs/promises'
 import {homedir} from 'node:os'
 import {join} from 'node:path'
+
 import {readIfExists} from './read-if-exists.js'
+import {proxyCommand, type SshJumpInput} from './ssh-argv.js'
 
 /** One `Host gpu-<session id>` block. */
 export interface SshConfigEntry {
@@ -12,6 +14,8 @@ export interface SshConfigEntry {
   /** Null when this machine has no private key for the session (it was created elsewhere). */
   identityFile: string | null
   knownHostsFile: string
+  /** A self-hosted node SSH goes through to reach the guest. */
+  jump?: SshJumpInput
 }
 
 /** The line added to ~/.ssh/config; `~` so the file stays valid if the home directory moves. */
@@ -42,6 +46,8 @@ export function renderSshConfig(entries: readonly SshConfigEntry[]): string {
       '  StrictHostKeyChecking yes',
       '  IdentitiesOnly yes',
     )
+    // ProxyCommand is run by a shell: it needs shell quoting, not ssh_config quoting.
+    if (entry.jump) lines.push(`  ProxyCommand ${proxyCommand(entry.jump, entry.knownHostsFile)}`)
   }
   return `${lines.join('\n')}\n`
 }

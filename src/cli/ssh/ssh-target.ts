@@ -8,6 +8,7 @@ import {UserError} from '../errors.js'
 import {withFix} from '../failure.js'
 import {writeSessionKnownHosts} from './known-hosts.js'
 import {sessionKeyPath} from './session-keys.js'
+import type {SshJumpInput} from './ssh-argv.js'
 
 /** Everything needed to reach a running session over SSH with its host key pinned. */
 export interface SshTarget {
@@ -18,6 +19,8 @@ export interface SshTarget {
   identityFile: string
   knownHostsFile: string
   hostPublicKey: string
+  /** A self-hosted node SSH goes through to reach its guest. */
+  jump?: SshJumpInput
 }
 
 async function readable(file: string): Promise<boolean> {
@@ -77,9 +80,10 @@ export async function resolveSshTarget(session: SessionDto, paths: AppPaths, opt
     )
   }
   const knownHostsFile = await writeSessionKnownHosts(
-    {id: session.id, ssh_host: session.ssh_host, ssh_port: session.ssh_port, ssh_host_public_key: session.ssh_host_public_key},
+    {id: session.id, ssh_host: session.ssh_host, ssh_port: session.ssh_port, ssh_host_public_key: session.ssh_host_public_key, ssh_jump: session.ssh_jump},
     paths,
   )
+  const jump = session.ssh_jump
   return {
     session,
     host: session.ssh_host,
@@ -88,5 +92,6 @@ export async function resolveSshTarget(session: SessionDto, paths: AppPaths, opt
     identityFile,
     knownHostsFile,
     hostPublicKey: session.ssh_host_public_key,
+    ...(jump ? {jump: {host: jump.host, port: jump.port, user: jump.user, identityFile: jump.identity_file, hostPublicKey: jump.host_public_key}} : {}),
   }
 }

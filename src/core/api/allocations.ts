@@ -56,7 +56,14 @@ export const AllocationDto = z.object({
   created_at: z.string(),
   expires_at: z.string(),
   connection: z
-    .object({private_ip: z.string().nullable(), ssh_host: z.string(), ssh_port: z.number().int(), ssh_user: z.string()})
+    .object({
+      private_ip: z.string().nullable(),
+      ssh_host: z.string(),
+      ssh_port: z.number().int(),
+      ssh_user: z.string(),
+      /** `user@host:port` of the self-hosted node SSH goes through to reach the guest; null when direct. */
+      via: z.string().nullable(),
+    })
     .nullable(),
   simulated: z.boolean(),
   ssh_private_key: z.string().optional(),

@@ -45,6 +45,10 @@ export const SessionDto = z.object({
   ssh_host_key_fingerprint: z.string().nullable(),
   /** The instance's host key learned at verification (`type base64`), for a known_hosts line. */
   ssh_host_public_key: z.string().nullable(),
+  /** A host SSH must go through first (a self-hosted node in front of its guests); null when direct. */
+  ssh_jump: z
+    .object({host: z.string(), port: z.number().int(), user: z.string(), host_key_fingerprint: z.string(), host_public_key: z.string(), identity_file: z.string()})
+    .nullable(),
   /** Registered keys injected besides the session's own key. */
   ssh_key_ids: z.array(z.string()),
   workload_type: z.enum(WORKLOAD_TYPES),

@@ -6,6 +6,8 @@ import type {NodeEndpoint} from './node-connection.js'
 /** A node as the selfhosted provider sees it: how to reach it, what it has now, its libvirt names. */
 export interface DirectoryNode {
   endpoint: NodeEndpoint
+  /** The node's pinned host key, `type base64`. */
+  hostPublicKey: string
   libvirt: NodeLibvirtSettings
   capacity: NodeCapacity
   discovery: NodeDiscovery

@@ -147,7 +147,14 @@ function sliceNode(node: DirectoryNode): SliceNode {
     name: endpoint.name,
     libvirt: node.libvirt,
     pricing: node.capacity.pricing,
-    jump: {host: endpoint.host, port: endpoint.port, user: endpoint.user, hostKeyFingerprint: endpoint.hostKeyFingerprint ?? '', identityFile: endpoint.identityFile},
+    jump: {
+      host: endpoint.host,
+      port: endpoint.port,
+      user: endpoint.user,
+      hostKeyFingerprint: endpoint.hostKeyFingerprint ?? '',
+      hostPublicKey: node.hostPublicKey,
+      identityFile: endpoint.identityFile,
+    },
   }
 }
 

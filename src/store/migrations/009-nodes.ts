@@ -72,6 +72,9 @@ CREATE TABLE nodes (
   created_at INTEGER NOT NULL
 ) STRICT;
 
+-- How SSH reaches a slice's guest: through its node (JSON: host, port, user, host key, identity file).
+ALTER TABLE sessions ADD COLUMN ssh_jump TEXT;
+
 CREATE TABLE node_slots (
   node_id TEXT NOT NULL REFERENCES nodes (id),
   slot TEXT NOT NULL,
