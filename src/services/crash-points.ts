@@ -20,6 +20,9 @@ export const CRASH_POINTS = [
 ] as const
 export type CrashPoint = (typeof CRASH_POINTS)[number]
 
+/** The points only a self-hosted slice's create passes (see slice-create.ts). */
+export const SLICE_CRASH_POINTS: readonly CrashPoint[] = ['after-overlay-disk', 'after-cloud-init-seed', 'after-domain-defined', 'after-domain-started']
+
 export function isCrashPoint(name: string): name is CrashPoint {
   return (CRASH_POINTS as readonly string[]).includes(name)
 }

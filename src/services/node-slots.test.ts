@@ -1,0 +1,119 @@
+import {readFileSync} from 'node:fs'
+import {join} from 'node:path'
+
+import {afterEach, beforeEach, describe, expect, it} from 'vitest'
+
+import {packageRoot} from '../config/paths.js'
+import {AppError} from '../core/errors.js'
+import {asMicroUsd} from '../core/money.js'
+import {parseHostProbe} from '../providers/selfhosted/host-probe.js'
+import type {LibvirtFacts} from '../providers/selfhosted/libvirt-facts.js'
+import {createSelfhostedAdapter} from '../providers/selfhosted/selfhosted-adapter.js'
+import {startServiceHarness, type ServiceHarness} from '../../test/support/service-context.js'
+import {storeNodeDirectory} from './node-directory.js'
+import {createSession, type CreateSessionInput} from './session-service.js'
+
+const FACTS: LibvirtFacts = {
+  cpus: 32,
+  memTotalKiB: 128 * 1024 * 1024,
+  tools: {virsh: true, qemuImg: true, genisoimage: true, base64: true},
+  libvirt: {state: 'reachable', version: '9.0.0', hypervisor: 'QEMU 7.2.0', kvm: true},
+  pool: {state: 'running', path: '/var/lib/gpu-shopper/pool', capacityBytes: 1e12, availableBytes: 8e11, volumes: ['debian-12.qcow2']},
+  networkActive: true,
+}
+
+/**
+ * A node with two RTX 4090s ready for passthrough (the written fixture of such a host) and one
+ * CPU-only slice, registered straight in the store: what the slots do needs no SSH.
+ */
+describe('slots of a self-hosted node', () => {
+  let h: ServiceHarness
+  beforeEach(async () => {
+    h = await startServiceHarness()
+    const probe = parseHostProbe(readFileSync(join(packageRoot(), 'fixtures', 'pci', 'probe-2x4090-ready.txt'), 'utf8'))
+    h.ctx.store.nodes.insert({
+      id: 'node-000000000001',
+      name: 'rig',
+      host: '10.0.0.5',
+      port: 22,
+      user: 'ops',
+      identityFile: '/home/ops/.ssh/id_ed25519',
+      region: 'office',
+      pricing: {pricePerGpuHour: asMicroUsd(400_000), cpuSlices: 1, cpuSlicePricePerHour: asMicroUsd(20_000)},
+      libvirt: {uri: 'qemu:///system', pool: 'gpu-shopper', network: 'default', baseImage: null, virtType: 'auto'},
+      hostKey: {fingerprint: 'SHA256:' + 'A'.repeat(43), publicKey: 'ssh-ed25519 AAAA'},
+      discovery: {probe, facts: FACTS},
+      discoveredAt: h.clock.now(),
+      createdAt: h.clock.now(),
+    })
+    h.ctx.providers.register('selfhosted', {baseUrl: 'ssh://nodes', adapter: createSelfhostedAdapter({directory: storeNodeDirectory(h.ctx.store), clock: h.clock})})
+    h.ctx.store.offers.upsertMany(await h.ctx.providers.get('selfhosted').searchOffers({}))
+  })
+  afterEach(async () => h.close())
+
+  const input = (offerId: string): CreateSessionInput => ({
+    consumerId: 'team',
+    offerId,
+    workloadType: 'ssh',
+    reservationHours: 1,
+    idleThresholdMinutes: 0,
+    storagePolicy: 'destroy',
+    diskGb: 50,
+    templateHashId: null,
+    sshPublicKey: null,
+    sshKeyIds: [],
+    hardMaxOverride: false,
+  })
+  const create = (offerId: string, key: string) => createSession(h.ctx, input(offerId), {key, fingerprint: key})
+  const refusal = (offerId: string, key: string) => {
+    try {
+      create(offerId, key)
+    } catch (err) {
+      return err as AppError
+    }
+    throw new Error(`${offerId} was not refused`)
+  }
+
+  it('offers slices of 1 and 2 GPUs and a CPU-only slice, at the owner price', async () => {
+    const offers = await h.ctx.providers.get('selfhosted').searchOffers({})
+    expect(offers.map((o) => [o.id, o.gpuCount, o.pricePerHour])).toEqual([
+      ['selfhosted-rig.1x-rtx-4090', 1, 400_000],
+      ['selfhosted-rig.2x-rtx-4090', 2, 800_000],
+      ['selfhosted-rig.cpu', 0, 20_000],
+    ])
+  })
+
+  it('gives each GPU (with its audio function) to one session only', () => {
+    const first = create('selfhosted-rig.1x-rtx-4090', 'a')
+    const second = create('selfhosted-rig.1x-rtx-4090', 'b')
+    const held = h.ctx.store.nodes.slots().map((s) => [s.slot, s.sessionId])
+    expect(held).toEqual([
+      ['gpu:0000:01:00.0', first.session.id],
+      ['gpu:0000:01:00.1', first.session.id],
+      ['gpu:0000:41:00.0', second.session.id],
+      ['gpu:0000:41:00.1', second.session.id],
+    ])
+    const third = refusal('selfhosted-rig.1x-rtx-4090', 'c')
+    expect(third.errorType).toBe('sku_unavailable')
+    expect(third.message).toMatch(/has 0 such GPU\(s\) free, not 1\. No instance was created\./)
+    // Nothing of the refused create was written.
+    expect(h.ctx.store.sessions.list().total).toBe(2)
+  })
+
+  it('refuses two GPUs while one is held, and frees the slots once the instance is gone', () => {
+    const first = create('selfhosted-rig.1x-rtx-4090', 'a')
+    expect(refusal('selfhosted-rig.2x-rtx-4090', 'b').errorType).toBe('sku_unavailable')
+    // Failed (say) but its VM not destroyed yet: the GPU stays held.
+    h.ctx.store.sessions.update(first.session.id, 'pending', {status: 'failed'}, h.clock.now())
+    expect(refusal('selfhosted-rig.2x-rtx-4090', 'c').errorType).toBe('sku_unavailable')
+    // Its instance is gone (stopped_at set): the slots are free again.
+    h.ctx.store.sessions.update(first.session.id, 'failed', {stoppedAt: h.clock.now()}, h.clock.now())
+    expect(h.ctx.store.nodes.slots()).toEqual([])
+    expect(create('selfhosted-rig.2x-rtx-4090', 'd').session.gpuCount).toBe(2)
+  })
+
+  it('lets one CPU-only slice run at a time when the owner allows one', () => {
+    create('selfhosted-rig.cpu', 'a')
+    expect(refusal('selfhosted-rig.cpu', 'b').message).toMatch(/all 1 CPU-only slices of rig are in use/)
+  })
+})

@@ -1,0 +1,81 @@
+import {mkdtempSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {SLICE_CRASH_POINTS} from '../../src/services/crash-points.js'
+import {startDaemonProcess, type DaemonProcess} from '../support/daemon-process.js'
+import {ensureLibvirtHost, leftoversOf, TEST_BASE_IMAGE} from '../support/libvirt-host.js'
+import {startLoopbackSshd, type LoopbackSshd} from '../support/loopback-sshd.js'
+import {pollUntil} from '../support/poll.js'
+
+/**
+ * For every point a self-hosted slice's create passes (overlay disk, cloud-init seed, domain
+ * defined, started), the daemon dies there as with kill -9; a new daemon on the same data dir
+ * is asked to release the session and to reconcile, and the real libvirt on this machine must
+ * then hold no domain and no disk of it. CPU-only slices under TCG: this machine has no GPU,
+ * no IOMMU and a KVM that stops guests.
+ */
+describe('self-hosted crash points on this machine (CPU-only slice, TCG)', () => {
+  let sshd: LoopbackSshd
+
+  beforeAll(async () => {
+    ensureLibvirtHost()
+    sshd = await startLoopbackSshd()
+  })
+  afterAll(async () => sshd?.stop())
+
+  async function api(daemon: DaemonProcess, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+    const res = await fetch(daemon.url + path, {
+      method,
+      headers: {authorization: `Bearer ${daemon.token}`, ...(body ? {'content-type': 'application/json'} : {}), ...headers},
+      body: body ? JSON.stringify(body) : undefined,
+    })
+    return {status: res.status, body: (await res.json()) as any}
+  }
+
+  for (const point of SLICE_CRASH_POINTS) {
+    it(`leaves no domain or disk behind after a crash at ${point}`, async () => {
+      const home = mkdtempSync(join(tmpdir(), `gpu-shopper-slice-crash-${point}-`))
+      // No marketplaces: the node is the only provider (its slices are real in every mode).
+      const env = {GPU_SHOPPER_TIMINGS: JSON.stringify({pollIntervalMs: 200, orphanGraceMs: 0})}
+      let daemon = await startDaemonProcess(home, [], {...env, GPU_SHOPPER_CRASH_AT: point})
+      try {
+        const deployment = daemon.state.deployment_id as string
+        const node = {
+          name: 'crash-node', host: sshd.host, port: sshd.port, user: sshd.user, identity_file: sshd.identityFile, region: 'lab',
+          price_per_gpu_hour: 0.5, cpu_slices: 1, cpu_slice_price_per_hour: 0.02, virt_type: 'qemu', base_image: TEST_BASE_IMAGE,
+        }
+        expect((await api(daemon, 'POST', '/api/v1/nodes', node)).status).toBe(201)
+        const offerId = 'selfhosted-crash-node.cpu'
+        await pollUntil(async () => ((await api(daemon, 'GET', '/api/v1/inventory?provider=selfhosted')).body.offers.some((o: {id: string}) => o.id === offerId) ? true : undefined), 'the slice offer')
+        const request = {consumer_id: 'crash', offer_id: offerId, workload_type: 'ssh', reservation_hours: 1}
+        const first = await api(daemon, 'POST', '/api/v1/sessions', request, {'x-idempotency-key': `slice-crash-${point}`})
+        expect(first.status).toBe(201)
+        const id = first.body.session.id as string
+        // It dies where asked, part-way through making the slice.
+        await pollUntil(() => (daemon.child.exitCode !== null || daemon.child.signalCode !== null ? true : undefined), `the daemon to die at ${point}`, 120_000)
+        expect(daemon.output()).toContain(`GPU_SHOPPER_CRASH_AT=${point}: dying here on purpose`)
+
+        daemon = await startDaemonProcess(home, [], env)
+        // The user gives up on it: release, then reconcile. Nothing of the slice may be left.
+        await api(daemon, 'POST', `/api/v1/sessions/${id}/done`)
+        await pollUntil(async () => ((await api(daemon, 'GET', `/api/v1/sessions/${id}`)).body.status === 'stopped' ? true : undefined), `session ${id} stopped`, 120_000)
+        const report = (await api(daemon, 'POST', '/api/v1/reconcile', {})).body
+        expect(report.errors ?? []).toEqual([])
+        // A create resumed after the restart may still be finishing when the release lands: its
+        // instance is then recorded and released in turn. Nothing may be left once that is done.
+        await pollUntil(() => {
+          const left = leftoversOf(deployment)
+          return left.domains.length === 0 && left.volumes.length === 0 ? true : undefined
+        }, `no domain or volume of ${deployment} left`, 120_000)
+        const held = (await api(daemon, 'GET', '/api/v1/nodes/crash-node')).body.held_slots
+        expect(held).toEqual([])
+      } finally {
+        await daemon.stop()
+        rmSync(home, {recursive: true, force: true})
+      }
+    }, 300_000)
+  }
+})
