@@ -1,6 +1,7 @@
 import {Gauge, Registry} from 'prom-client'
 
 import type {ServiceContext} from '../src/services/context.js'
+import {nodeUsage} from '../src/services/node-service.js'
 import type {Reconciler} from '../src/services/reconciler.js'
 
 /** Prometheus gauges read from the store at scrape time, so they are right after a restart too. */
@@ -46,6 +47,33 @@ export class DaemonMetrics {
       collect() {
         this.reset()
         for (const row of ctx.store.sessions.countByProviderAndStatus()) this.set({provider: row.provider, status: row.status}, row.n)
+      },
+    })
+    new Gauge({
+      name: 'gpu_shopper_node_gpus',
+      help: 'GPUs of each self-hosted node: free and ready for passthrough, held by a session, or not ready (see nodes check)',
+      labelNames: ['node', 'state'],
+      registers: [this.registry],
+      collect() {
+        this.reset()
+        for (const usage of nodeUsage(ctx)) {
+          this.set({node: usage.name, state: 'ready'}, usage.gpusReady)
+          this.set({node: usage.name, state: 'held'}, usage.gpusHeld)
+          this.set({node: usage.name, state: 'not_ready'}, usage.gpusNotReady)
+        }
+      },
+    })
+    new Gauge({
+      name: 'gpu_shopper_node_cpu_slices',
+      help: 'CPU-only slices of each self-hosted node, free and held',
+      labelNames: ['node', 'state'],
+      registers: [this.registry],
+      collect() {
+        this.reset()
+        for (const usage of nodeUsage(ctx)) {
+          this.set({node: usage.name, state: 'free'}, usage.cpuSlicesFree)
+          this.set({node: usage.name, state: 'held'}, usage.cpuSlicesHeld)
+        }
       },
     })
     new Gauge({

@@ -128,6 +128,33 @@ export function removeNode(ctx: ServiceContext, name: string): StoredNode {
   })
 }
 
+/** Per node, for /metrics: its GPUs ready, held and not ready, and its CPU-only slices free and held. */
+export interface NodeUsage {
+  name: string
+  gpusReady: number
+  gpusNotReady: number
+  gpusHeld: number
+  cpuSlicesFree: number
+  cpuSlicesHeld: number
+}
+
+export function nodeUsage(ctx: ServiceContext): NodeUsage[] {
+  return listNodes(ctx).map(({node, readiness, heldSlots}) => {
+    const held = new Set(heldSlots.map((s) => s.slot))
+    const gpus = readiness?.passthrough.gpus ?? []
+    const gpusHeld = gpus.filter((g) => held.has(`gpu:${g.gpu.device.address}`)).length
+    const cpuSlicesHeld = heldSlots.filter((s) => s.slot.startsWith('cpu:')).length
+    return {
+      name: node.name,
+      gpusReady: gpus.filter((g) => g.ready).length - gpusHeld,
+      gpusNotReady: gpus.filter((g) => !g.ready).length,
+      gpusHeld,
+      cpuSlicesFree: Math.max(0, node.pricing.cpuSlices - cpuSlicesHeld),
+      cpuSlicesHeld,
+    }
+  })
+}
+
 export function endpointOf(node: StoredNode): NodeEndpoint {
   return {name: node.name, host: node.host, port: node.port, user: node.user, identityFile: node.identityFile, hostKeyFingerprint: node.hostKey.fingerprint}
 }

@@ -11,6 +11,7 @@ import type {LibvirtFacts} from '../providers/selfhosted/libvirt-facts.js'
 import {createSelfhostedAdapter} from '../providers/selfhosted/selfhosted-adapter.js'
 import {startServiceHarness, type ServiceHarness} from '../../test/support/service-context.js'
 import {storeNodeDirectory} from './node-directory.js'
+import {nodeUsage} from './node-service.js'
 import {createSession, type CreateSessionInput} from './session-service.js'
 
 const FACTS: LibvirtFacts = {
@@ -115,5 +116,11 @@ describe('slots of a self-hosted node', () => {
   it('lets one CPU-only slice run at a time when the owner allows one', () => {
     create('selfhosted-rig.cpu', 'a')
     expect(refusal('selfhosted-rig.cpu', 'b').message).toMatch(/all 1 CPU-only slices of rig are in use/)
+  })
+
+  it('counts per node what /metrics reports: GPUs ready, held, not ready; CPU slices free and held', () => {
+    create('selfhosted-rig.1x-rtx-4090', 'a')
+    create('selfhosted-rig.cpu', 'b')
+    expect(nodeUsage(h.ctx)).toEqual([{name: 'rig', gpusReady: 1, gpusNotReady: 0, gpusHeld: 1, cpuSlicesFree: 0, cpuSlicesHeld: 1}])
   })
 })

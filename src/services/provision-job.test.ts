@@ -15,7 +15,7 @@ import type {StoredSession} from '../store/sessions-repo.js'
 import {Store} from '../store/store.js'
 import {startServiceHarness, type ServiceHarness} from '../../test/support/service-context.js'
 import type {ServiceContext} from './context.js'
-import {CRASH_POINTS, type CrashPoint} from './crash-points.js'
+import {CRASH_POINTS, SLICE_CRASH_POINTS, type CrashPoint} from './crash-points.js'
 import {runProvisionStep, type JobOutcome} from './provision-job.js'
 import {runReleaseStep} from './release-job.js'
 import {createSession, createSessionBySpec, releaseSession, type CreateSessionInput} from './session-service.js'
@@ -244,7 +244,7 @@ describe('provision job', () => {
       store.jobs.releaseAllLeases(ctx.clock.now())
     }
 
-    const provisioningPoints = CRASH_POINTS.filter((p) => !['after-destroy-call', 'before-mark-stopped'].includes(p))
+    const provisioningPoints = CRASH_POINTS.filter((p) => !['after-destroy-call', 'before-mark-stopped', ...SLICE_CRASH_POINTS].includes(p))
     it('covers every crash point on the way up', () => {
       expect(provisioningPoints).toEqual(['after-intent-commit', 'after-provider-create', 'before-record-provider-id', 'after-record-provider-id', 'during-ssh-verify'])
     })

@@ -8,6 +8,7 @@ import {manifestCommands} from '../../scripts/json-schemas.js'
 import {generateSessionKeyPair} from '../../src/ssh/keys.js'
 import {type CliResult, REPO_ROOT, runCli} from '../support/cli.js'
 import {jsonContract} from '../support/json-contract.js'
+import {startLoopbackSshd} from '../support/loopback-sshd.js'
 import {pollUntil} from '../support/poll.js'
 import {createTempHome, type TempHome} from '../support/temp-home.js'
 
@@ -92,6 +93,24 @@ describe('--json output follows the checked-in schemas', () => {
     const added = await data('ssh-keys:add', 'ssh-keys', 'add', '--title', 'contract', '--key', generateSessionKeyPair('contract').publicKey)
     expect((await data('ssh-keys:list', 'ssh-keys', 'list')).ssh_keys.map((k: any) => k.id)).toContain(added.id)
     expect(await data('ssh-keys:remove', 'ssh-keys', 'remove', added.id)).toMatchObject({id: added.id})
+  })
+
+  it('nodes: add, list, show, check, trust, remove (this machine as the node, over a loopback sshd)', async () => {
+    const sshd = await startLoopbackSshd()
+    try {
+      const added = await data(
+        'nodes:add', 'nodes', 'add', '--name', 'contract', '--host', sshd.host, '--port', String(sshd.port), '--user', sshd.user,
+        '--identity-file', sshd.identityFile, '--region', 'lab', '--price-per-gpu-hour', '0.5',
+      )
+      expect(added.host_key_fingerprint).toBe(sshd.hostKeyFingerprint)
+      expect((await data('nodes:list', 'nodes', 'list')).nodes.map((n: any) => n.name)).toEqual(['contract'])
+      expect(await data('nodes:show', 'nodes', 'show', 'contract')).toMatchObject({name: 'contract'})
+      expect(await data('nodes:check', 'nodes', 'check', 'contract')).toMatchObject({name: 'contract'})
+      expect(await data('nodes:trust', 'nodes', 'trust', 'contract', '--host-key', sshd.hostKeyFingerprint)).toMatchObject({host_key_fingerprint: sshd.hostKeyFingerprint})
+      expect(await data('nodes:remove', 'nodes', 'remove', 'contract')).toMatchObject({name: 'contract'})
+    } finally {
+      await sshd.stop()
+    }
   })
 
   it('budgets: set, show, list, remove', async () => {

@@ -2,6 +2,7 @@ import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
+import Database from 'better-sqlite3'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {SLICE_CRASH_POINTS} from '../../src/services/crash-points.js'
@@ -26,6 +27,11 @@ describe('self-hosted crash points on this machine (CPU-only slice, TCG)', () =>
   })
   afterAll(async () => sshd?.stop())
 
+  const nodeBody = (name: string) => ({
+    name, host: sshd.host, port: sshd.port, user: sshd.user, identity_file: sshd.identityFile, region: 'lab',
+    price_per_gpu_hour: 0.5, cpu_slices: 1, cpu_slice_price_per_hour: 0.02, virt_type: 'qemu', base_image: TEST_BASE_IMAGE,
+  })
+
   async function api(daemon: DaemonProcess, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
     const res = await fetch(daemon.url + path, {
       method,
@@ -43,11 +49,7 @@ describe('self-hosted crash points on this machine (CPU-only slice, TCG)', () =>
       let daemon = await startDaemonProcess(home, [], {...env, GPU_SHOPPER_CRASH_AT: point})
       try {
         const deployment = daemon.state.deployment_id as string
-        const node = {
-          name: 'crash-node', host: sshd.host, port: sshd.port, user: sshd.user, identity_file: sshd.identityFile, region: 'lab',
-          price_per_gpu_hour: 0.5, cpu_slices: 1, cpu_slice_price_per_hour: 0.02, virt_type: 'qemu', base_image: TEST_BASE_IMAGE,
-        }
-        expect((await api(daemon, 'POST', '/api/v1/nodes', node)).status).toBe(201)
+        expect((await api(daemon, 'POST', '/api/v1/nodes', nodeBody('crash-node'))).status).toBe(201)
         const offerId = 'selfhosted-crash-node.cpu'
         await pollUntil(async () => ((await api(daemon, 'GET', '/api/v1/inventory?provider=selfhosted')).body.offers.some((o: {id: string}) => o.id === offerId) ? true : undefined), 'the slice offer')
         const request = {consumer_id: 'crash', offer_id: offerId, workload_type: 'ssh', reservation_hours: 1}
@@ -78,4 +80,39 @@ describe('self-hosted crash points on this machine (CPU-only slice, TCG)', () =>
       }
     }, 300_000)
   }
+
+  it('destroys a slice whose session has ended (an orphan) when it reconciles, disk and seed included', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'gpu-shopper-slice-orphan-'))
+    const env = {GPU_SHOPPER_TIMINGS: JSON.stringify({pollIntervalMs: 200, orphanGraceMs: 0})}
+    let daemon = await startDaemonProcess(home, [], {...env, GPU_SHOPPER_CRASH_AT: 'after-domain-started'})
+    try {
+      const deployment = daemon.state.deployment_id as string
+      expect((await api(daemon, 'POST', '/api/v1/nodes', nodeBody('orphan-node'))).status).toBe(201)
+      const offerId = 'selfhosted-orphan-node.cpu'
+      await pollUntil(async () => ((await api(daemon, 'GET', '/api/v1/inventory?provider=selfhosted')).body.offers.some((o: {id: string}) => o.id === offerId) ? true : undefined), 'the slice offer')
+      const created = await api(daemon, 'POST', '/api/v1/sessions', {consumer_id: 'orphan', offer_id: offerId, workload_type: 'ssh', reservation_hours: 1})
+      const id = created.body.session.id as string
+      await pollUntil(() => (daemon.child.exitCode !== null || daemon.child.signalCode !== null ? true : undefined), 'the daemon to die with the domain started', 120_000)
+      expect(leftoversOf(deployment).domains).toHaveLength(1)
+      // The store forgets the slice (as a lost or restored database would): its domain is ours,
+      // by its metadata and name, but no live session owns it.
+      const db = new Database(join(home, 'data', 'gpu-shopper.db'))
+      db.prepare("UPDATE sessions SET status = 'failed', stopped_at = ?, failure_reason = 'test: forgotten' WHERE id = ?").run(Date.now(), id)
+      db.prepare("DELETE FROM jobs WHERE session_id = ?").run(id)
+      db.close()
+
+      daemon = await startDaemonProcess(home, [], env)
+      // The daemon reconciles as it starts, and again when asked; either run destroys it.
+      expect((await api(daemon, 'POST', '/api/v1/reconcile', {})).status).toBe(200)
+      await pollUntil(() => {
+        const left = leftoversOf(deployment)
+        return left.domains.length === 0 && left.volumes.length === 0 ? true : undefined
+      }, `the orphan of ${deployment} destroyed`, 120_000)
+      const metrics = await (await fetch(`${daemon.url}/metrics`, {headers: {authorization: `Bearer ${daemon.token}`}})).text()
+      expect(metrics).toMatch(/^gpu_shopper_orphans_destroyed 1$/m)
+    } finally {
+      await daemon.stop()
+      rmSync(home, {recursive: true, force: true})
+    }
+  }, 300_000)
 })
