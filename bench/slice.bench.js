@@ -33,14 +33,27 @@ const api = async (method, url, payload) => {
   const res = await daemon.app.inject({method, url, headers, ...(payload ? {payload} : {})})
   return {status: res.statusCode, body: res.json()}
 }
+// Ctrl-C stops the waiting, not the bench: the finally below still releases what it started.
+let interrupted = false
+process.once('SIGINT', () => {
+  interrupted = true
+})
 const until = async (what, probe, timeoutMs) => {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const value = await probe()
     if (value !== undefined) return value
+    if (interrupted && what !== 'stopped') throw new Error(`interrupted while waiting for ${what}`)
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
     await new Promise((r) => setTimeout(r, 500))
   }
+}
+// A session this bench started is released however the bench ends (an error, or Ctrl-C), so no
+// VM is left running on the machine.
+let active
+const release = async (id) => {
+  await api('POST', `/api/v1/sessions/${id}/done`)
+  await until('stopped', async () => ((await api('GET', `/api/v1/sessions/${id}`)).body.status === 'stopped' ? true : undefined), 5 * 60_000)
 }
 try {
   const node = {
@@ -57,18 +70,20 @@ try {
     const created = await api('POST', '/api/v1/sessions', {consumer_id: 'bench', offer_id: 'selfhosted-bench.cpu', workload_type: 'ssh', reservation_hours: 1})
     if (created.status !== 201) throw new Error(`create: ${JSON.stringify(created.body)}`)
     const id = created.body.session.id
-    const events = await until('running', async () => {
+    active = id
+    await until('running', async () => {
       const s = (await api('GET', `/api/v1/sessions/${id}`)).body
       if (s.status === 'failed') throw new Error(`failed: ${s.failure_reason}`)
-      return s.status === 'running' ? s.events : undefined
+      return s.status === 'running' ? true : undefined
     }, 15 * 60_000)
     const running = performance.now()
+    const {events} = (await api('GET', `/api/v1/sessions/${id}/events`)).body
     const at = (pattern) => {
       const event = events.find((e) => pattern.test(e.message))
       return event ? ((Date.parse(event.at) - Date.parse(events[0].at)) / 1000).toFixed(1) : '-'
     }
-    await api('POST', `/api/v1/sessions/${id}/done`)
-    await until('stopped', async () => ((await api('GET', `/api/v1/sessions/${id}`)).body.status === 'stopped' ? true : undefined), 5 * 60_000)
+    await release(id)
+    active = undefined
     const stopped = performance.now()
     const left = leftoversOf(deployment)
     if (left.domains.length + left.volumes.length > 0) throw new Error(`left behind: ${JSON.stringify(left)}`)
@@ -82,6 +97,7 @@ try {
   console.log('CPU-only slice, 2 vCPUs, 2 GiB, TCG (software emulation), this machine as the node:')
   console.table(rows)
 } finally {
+  if (active) await release(active).catch((error) => console.error(`releasing ${active}: ${error.message}`))
   await daemon.close()
   await sshd.stop()
   rmSync(home, {recursive: true, force: true})

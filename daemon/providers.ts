@@ -64,6 +64,8 @@ export interface ProviderBuildOptions {
   dataDir?: string
   /** The daemon's store: the registry of self-hosted nodes, always a provider (they are real in every mode). */
   store?: Store
+  /** How long a slice's guest may take to power off at release (the adapter's default otherwise). */
+  sliceShutdownGraceMs?: number
 }
 
 /**
@@ -86,7 +88,14 @@ export async function buildProviders(options: ProviderBuildOptions): Promise<Bui
     // The team's own nodes are real machines whether the marketplaces are simulated or not.
     registry.register('selfhosted', {
       baseUrl: 'ssh://nodes',
-      adapter: wrap(createSelfhostedAdapter({directory: storeNodeDirectory(options.store), clock, logger: log})),
+      adapter: wrap(
+        createSelfhostedAdapter({
+          directory: storeNodeDirectory(options.store),
+          clock,
+          logger: log,
+          ...(options.sliceShutdownGraceMs === undefined ? {} : {shutdownGraceMs: options.sliceShutdownGraceMs}),
+        }),
+      ),
     })
   }
   if (options.simulate) {

@@ -72,7 +72,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
   const version = packageVersion()
   // Configuration errors stop the start before the lock, the store or a simulator is touched.
   const providerSettings = providerSettingsFromEnv(env)
-  const envTimings = timingsFromEnv(env)
+  const timings: Timings = {...DEFAULT_TIMINGS, ...timingsFromEnv(env), ...options.timings}
   const releaseLock = acquireDaemonLock(paths.data)
   const store = Store.open(databaseFile(paths))
   const deploymentId = store.meta.getOrInit('deployment_id', () => `dep-${randomBytes(4).toString('hex')}`)
@@ -90,6 +90,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
     settings: providerSettings,
     dataDir: paths.data,
     store,
+    sliceShutdownGraceMs: timings.sliceShutdownGraceMs,
   })
   const providers = built.registry
   const simulatorUrls = built.simulatorUrls
@@ -103,7 +104,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
     deploymentId,
     daemonKey,
     simulated: Boolean(options.simulate),
-    timings: {...DEFAULT_TIMINGS, ...envTimings, ...options.timings},
+    timings,
   }
   const token = options.auth === false ? null : randomBytes(32).toString('base64url')
   const inventory = new InventoryService(ctx, mergePolicies(built.refreshPolicies, options.refreshPolicies ?? {}))

@@ -4,6 +4,8 @@ import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
 
 import {createApiClient} from '../src/client/api-client.js'
 import {appPaths} from '../src/config/paths.js'
+import {ensureLibvirtHost, TEST_BASE_IMAGE} from '../test/support/libvirt-host.js'
+import {startLoopbackSshd} from '../test/support/loopback-sshd.js'
 import {startTestDaemon, type TestDaemon} from '../test/support/test-daemon.js'
 import {Dashboard} from './dashboard.js'
 import {createTuiServices, type TuiServices} from './services.js'
@@ -167,6 +169,31 @@ describe('the dashboard', () => {
     await screen!.waitFor(/stopped +1x RTX 4090/, 30_000)
   })
 
+  it("shows a self-hosted node's slices beside the rentals, at the owner's price", async () => {
+    ensureLibvirtHost()
+    const sshd = await startLoopbackSshd()
+    try {
+      const node = {
+        name: 'tui-lab', host: sshd.host, port: sshd.port, user: sshd.user, identity_file: sshd.identityFile, region: 'home-lab',
+        price_per_gpu_hour: 0.5, cpu_slices: 1, cpu_slice_price_per_hour: 0.07, virt_type: 'qemu', base_image: TEST_BASE_IMAGE,
+      }
+      expect((await nodesApi('POST', '', node)).status).toBe(201)
+      dashboard()
+      await screen!.waitFor(/Inventory +[1-9][\d,]* of/)
+      await screen!.type('/selfhosted')
+      await screen!.press('enter')
+      const frame = await screen!.waitFor((f) => offerRows(f).length === 1 && offerRows(f)[0]!.includes('selfhosted'))
+      const row = offerRows(frame)[0]!
+      for (const column of ['selfhosted', '$0.07', 'home-lab']) expect(row).toContain(column)
+      await screen!.press('escape')
+      // Beside the rentals: the same list holds both.
+      await screen!.waitFor((f) => offerRows(f).some((r) => r.includes('vastai')) && !f.includes('/selfhosted'))
+    } finally {
+      await nodesApi('DELETE', '/tui-lab')
+      await sshd.stop()
+    }
+  })
+
   it('jumps between screens with : and shows costs and budgets', async () => {
     dashboard()
     await screen!.waitFor(/Inventory +[1-9][\d,]* of/)
@@ -208,6 +235,14 @@ describe('the dashboard', () => {
     await screen!.waitFor(/Sessions .*not running/)
   })
 })
+
+function nodesApi(method: string, path: string, body?: unknown): Promise<Response> {
+  return fetch(`${daemon.daemon.url}/api/v1/nodes${path}`, {
+    method,
+    headers: {authorization: `Bearer ${daemon.daemon.token}`, ...(body ? {'content-type': 'application/json'} : {})},
+    body: body ? JSON.stringify(body) : undefined,
+  })
+}
 
 async function pollFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs

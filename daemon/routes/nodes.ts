@@ -10,10 +10,16 @@ import {nodeDto, removedNodeReply} from '../dto.js'
 /** Self-hosted nodes (`/api/v1/nodes`): a team's own servers, carved into libvirt VMs. */
 export function nodeRoutes(deps: AppDeps): FastifyPluginAsyncZod {
   const {ctx} = deps
+  // A node's capacity is on offer (or gone) as soon as the change answers, not at the next refresh.
+  const reoffered = async <T>(changed: T | Promise<T>): Promise<T> => {
+    const result = await changed
+    await deps.inventory.refreshProvider('selfhosted')
+    return result
+  }
   return async (app) => {
     app.post('/nodes', {schema: {body: NodeBody, response: {201: NodeDto, 400: ErrorBody, 409: ErrorBody, 502: ErrorBody}}}, async (request, reply) => {
       const body = request.body
-      const view = await addNode(ctx, {
+      const view = await reoffered(addNode(ctx, {
         name: body.name,
         host: body.host,
         port: body.port,
@@ -33,7 +39,7 @@ export function nodeRoutes(deps: AppDeps): FastifyPluginAsyncZod {
           ...(body.virt_type === undefined ? {} : {virtType: body.virt_type}),
         },
         trustHostKey: body.trust_host_key ?? null,
-      })
+      }))
       return reply.status(201).send(nodeDto(view))
     })
 
@@ -47,19 +53,19 @@ export function nodeRoutes(deps: AppDeps): FastifyPluginAsyncZod {
     })
 
     app.post('/nodes/:name/check', {schema: {params: NodeNameParams, response: {200: NodeDto, 404: ErrorBody, 409: ErrorBody, 502: ErrorBody}}}, async (request) => {
-      return nodeDto(await checkNode(ctx, request.params.name))
+      return nodeDto(await reoffered(checkNode(ctx, request.params.name)))
     })
 
     app.post(
       '/nodes/:name/host-key',
       {schema: {params: NodeNameParams, body: TrustHostKeyBody, response: {200: NodeDto, 404: ErrorBody, 409: ErrorBody, 502: ErrorBody}}},
       async (request) => {
-        return nodeDto(await trustNodeHostKey(ctx, request.params.name, request.body.host_key))
+        return nodeDto(await reoffered(trustNodeHostKey(ctx, request.params.name, request.body.host_key)))
       },
     )
 
     app.delete('/nodes/:name', {schema: {params: NodeNameParams, response: {200: NodeRemovedReply, 404: ErrorBody, 409: ErrorBody}}}, async (request) => {
-      return removedNodeReply(removeNode(ctx, request.params.name))
+      return removedNodeReply(await reoffered(removeNode(ctx, request.params.name)))
     })
   }
 }

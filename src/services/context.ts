@@ -31,6 +31,8 @@ export interface Timings {
   idleSampleIntervalMs: number
   /** A session pending or stopping longer than this is stuck: failed (and destroyed, verified). */
   stuckAfterMs: number
+  /** How long a self-hosted slice's guest may take to power off before its release pulls the plug. */
+  sliceShutdownGraceMs: number
 }
 
 export const DEFAULT_TIMINGS: Timings = {
@@ -45,6 +47,7 @@ export const DEFAULT_TIMINGS: Timings = {
   createDoubtMs: 3 * 60_000,
   idleSampleIntervalMs: 60_000,
   stuckAfterMs: 30 * 60_000,
+  sliceShutdownGraceMs: 10_000,
 }
 
 /** What every use case needs: the one store, the clock, the providers, who we are. */

@@ -70,6 +70,17 @@ export class InventoryService {
     clearTimeout(timer)
   }
 
+  /**
+   * Refreshes one provider now, after the refresh under way (which may have read the world from
+   * before a change): what a user just changed is on offer when their command returns.
+   */
+  async refreshProvider(name: ProviderName): Promise<void> {
+    const worker = this.workers.get(name)
+    if (!worker) return
+    await worker.settled()
+    await worker.refreshNow()
+  }
+
   get(offerId: string): Offer {
     const offer = this.ctx.store.offers.get(offerId)
     if (!offer) throw new AppError('not_found', `offer ${offerId} is not in the inventory; run \`gpu-shopper inventory\` to see current offers`, {offer_id: offerId})

@@ -44,8 +44,9 @@ describe('self-hosted crash points on this machine (CPU-only slice, TCG)', () =>
   for (const point of SLICE_CRASH_POINTS) {
     it(`leaves no domain or disk behind after a crash at ${point}`, async () => {
       const home = mkdtempSync(join(tmpdir(), `gpu-shopper-slice-crash-${point}-`))
-      // No marketplaces: the node is the only provider (its slices are real in every mode).
-      const env = {GPU_SHOPPER_TIMINGS: JSON.stringify({pollIntervalMs: 200, orphanGraceMs: 0})}
+      // No marketplaces: the node is the only provider (its slices are real in every mode). A
+      // guest still booting ignores the ACPI power button: release pulls the plug at once.
+      const env = {GPU_SHOPPER_TIMINGS: JSON.stringify({pollIntervalMs: 200, orphanGraceMs: 0, sliceShutdownGraceMs: 0})}
       let daemon = await startDaemonProcess(home, [], {...env, GPU_SHOPPER_CRASH_AT: point})
       try {
         const deployment = daemon.state.deployment_id as string
@@ -83,7 +84,7 @@ describe('self-hosted crash points on this machine (CPU-only slice, TCG)', () =>
 
   it('destroys a slice whose session has ended (an orphan) when it reconciles, disk and seed included', async () => {
     const home = mkdtempSync(join(tmpdir(), 'gpu-shopper-slice-orphan-'))
-    const env = {GPU_SHOPPER_TIMINGS: JSON.stringify({pollIntervalMs: 200, orphanGraceMs: 0})}
+    const env = {GPU_SHOPPER_TIMINGS: JSON.stringify({pollIntervalMs: 200, orphanGraceMs: 0, sliceShutdownGraceMs: 0})}
     let daemon = await startDaemonProcess(home, [], {...env, GPU_SHOPPER_CRASH_AT: 'after-domain-started'})
     try {
       const deployment = daemon.state.deployment_id as string

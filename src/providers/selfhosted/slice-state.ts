@@ -1,3 +1,4 @@
+import {instanceLabel} from '../../core/instance-label.js'
 import type {MicroUsd} from '../../core/money.js'
 import type {NodePricing} from '../../core/node.js'
 import type {ProviderInstance, ProviderInstanceState, SshJump} from '../provider.js'
@@ -32,24 +33,13 @@ export function slicePricePerHour(pricing: NodePricing, gpuCount: number): Micro
 export async function readSlice(shell: NodeShell, node: SliceNode, domain: DomainName): Promise<ProviderInstance | null> {
   const {uri} = node.libvirt
   const stateText = await runOnNodeIdempotent(shell, domStateCommand(uri, domain), 'reading the domain state', ['domain-not-found'])
-  if (stateText === null) {
+  const metadata = stateText === null ? undefined : await readMetadata(shell, node, domain)
+  if (stateText === null || metadata === undefined) {
     const leftovers = await leftoverVolumes(shell, node, domain)
     return leftovers.length === 0 ? null : leftoverInstance(node, domain, leftovers)
   }
-  const state = parseDomState(stateText)
-  const metadata = parseInstanceMetadata(await runOnNode(shell, dumpXmlCommand(uri, domain), 'reading the domain'))
-  const gpuCount = metadata?.gpuCount ?? 0
-  const price = slicePricePerHour(node.pricing, gpuCount)
-  const base = {
-    providerInstanceId: sliceInstanceId(node.name, domain),
-    label: labelOfDomain(domain),
-    pricePerHour: price,
-    // We are the provider: the slice bills from its creation (its GPUs are held from then), at the node's price.
-    billing: metadata ? {createdAt: metadata.createdAt.getTime(), runningSince: null, computeFromCreate: true, computePerHour: price, storagePerHour: 0 as MicroUsd} : null,
-    gpuType: null,
-    gpuCount,
-  }
-  const {instanceState, message} = describeState(state)
+  const base = sliceInstance(node, domain, metadata)
+  const {instanceState, message} = describeState(parseDomState(stateText))
   if (instanceState !== 'running') return {...base, state: instanceState, statusMessage: message, ssh: null}
   const address = await guestAddress(shell, node, domain)
   if (address === null) return {...base, state: 'provisioning', statusMessage: 'the guest is booting: no address on the network yet', ssh: null}
@@ -61,40 +51,62 @@ export async function readSlice(shell: NodeShell, node: SliceNode, domain: Domai
   }
 }
 
-/** Every slice of the node whose label starts with `labelPrefix`, domains and leftover disks alike. */
+/**
+ * Every slice of the node whose label starts with `labelPrefix`, domains and leftover disks
+ * alike. A domain is a slice by its name; whose it is and how it bills come from the metadata we
+ * wrote into it, which the label of a listed slice is read from.
+ */
 export async function listSlices(shell: NodeShell, node: SliceNode, labelPrefix: string | undefined): Promise<ProviderInstance[]> {
   const {uri} = node.libvirt
-  const ours = (name: string) => {
-    const label = labelOfDomain(name)
-    return label !== null && (labelPrefix === undefined || label.startsWith(labelPrefix))
-  }
-  const domains = parseDomainNameList(await runOnNode(shell, listAllNamesCommand(uri), 'listing domains')).filter(ours) as DomainName[]
+  const wanted = (label: string | null) => label !== null && (labelPrefix === undefined || label.startsWith(labelPrefix))
+  const domains = parseDomainNameList(await runOnNode(shell, listAllNamesCommand(uri), 'listing domains')).filter(
+    (name) => labelOfDomain(name) !== null,
+  ) as DomainName[]
   const out: ProviderInstance[] = []
+  const present = new Set<string>()
   for (const domain of domains) {
     const text = await runOnNodeIdempotent(shell, domStateCommand(uri, domain), 'reading the domain state', ['domain-not-found'])
-    if (text === null) continue
+    const metadata = text === null ? undefined : await readMetadata(shell, node, domain)
+    // Undefined between the list and now: gone, unless it left disks (those are listed below).
+    if (text === null || metadata === undefined) continue
+    present.add(domain)
+    const slice = sliceInstance(node, domain, metadata)
+    if (!wanted(slice.label)) continue
     const {instanceState, message} = describeState(parseDomState(text))
-    out.push({
-      providerInstanceId: sliceInstanceId(node.name, domain),
-      label: labelOfDomain(domain),
-      state: instanceState,
-      statusMessage: message,
-      ssh: null,
-      pricePerHour: null,
-      billing: null,
-      gpuType: null,
-      gpuCount: null,
-    })
+    out.push({...slice, state: instanceState, statusMessage: message, ssh: null})
   }
-  const listed = new Set<string>(domains)
   const orphanVolumes = new Map<DomainName, string[]>()
   for (const volume of parseVolList(await runOnNode(shell, volListCommand(uri, node.libvirt.pool), 'listing volumes'))) {
     const slice = parseSliceVolumeName(volume.name)
-    if (!slice || listed.has(slice.domain) || !ours(slice.domain)) continue
+    if (!slice || present.has(slice.domain) || !wanted(labelOfDomain(slice.domain))) continue
     orphanVolumes.set(slice.domain, [...(orphanVolumes.get(slice.domain) ?? []), volume.name])
   }
   for (const [domain, volumes] of orphanVolumes) out.push(leftoverInstance(node, domain, volumes))
   return out
+}
+
+/** Our metadata in the domain; null for a domain defined without it (none of ours is), undefined when the domain is gone. */
+async function readMetadata(shell: NodeShell, node: SliceNode, domain: DomainName): Promise<InstanceMetadata | null | undefined> {
+  const xml = await runOnNodeIdempotent(shell, dumpXmlCommand(node.libvirt.uri, domain), 'reading the domain', ['domain-not-found'])
+  return xml === null ? undefined : parseInstanceMetadata(xml)
+}
+
+/**
+ * What a slice is, whatever its state: labelled by its metadata (by its name only when it has
+ * none), billed from its creation at the node's price. We are the provider: its GPUs are held,
+ * and billed, from the moment it was created.
+ */
+function sliceInstance(node: SliceNode, domain: DomainName, metadata: InstanceMetadata | null): Omit<ProviderInstance, 'state' | 'statusMessage' | 'ssh'> {
+  const gpuCount = metadata?.gpuCount ?? 0
+  const price = slicePricePerHour(node.pricing, gpuCount)
+  return {
+    providerInstanceId: sliceInstanceId(node.name, domain),
+    label: metadata ? instanceLabel(metadata.deploymentId, metadata.sessionId) : labelOfDomain(domain),
+    pricePerHour: price,
+    billing: metadata ? {createdAt: metadata.createdAt.getTime(), runningSince: null, computeFromCreate: true, computePerHour: price, storagePerHour: 0 as MicroUsd} : null,
+    gpuType: null,
+    gpuCount,
+  }
 }
 
 async function leftoverVolumes(shell: NodeShell, node: SliceNode, domain: DomainName): Promise<string[]> {
