@@ -9,6 +9,9 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-v')) {
   const {name, version} = packageManifest()
   process.stdout.write(`${name}/${version} ${process.platform}-${process.arch} node-${process.version}\n`)
 } else {
-  const {execute} = await import('@oclif/core')
+  // The built commands, whatever NODE_ENV says: under "test" or "development" oclif would
+  // otherwise load the TypeScript sources through tsx, twice as slow and not what ships.
+  const {execute, settings} = await import('@oclif/core')
+  settings.enableAutoTranspile = false
   await execute({dir: import.meta.url})
 }

@@ -3,6 +3,7 @@ import {existsSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {pollUntil} from './poll.js'
+import {userEnv} from './user-env.js'
 
 const root = join(import.meta.dirname, '..', '..')
 
@@ -20,7 +21,7 @@ export async function startDaemonProcess(home: string, args: string[] = [], env:
   const entry = join(root, 'dist', 'daemon', 'main.js')
   if (!existsSync(entry)) throw new Error('dist/daemon/main.js is missing: run `npm run build` first')
   const child = spawn(process.execPath, [entry, '--port', '0', ...args], {
-    env: {...process.env, ...env, GPU_SHOPPER_HOME: home},
+    env: {...userEnv(), ...env, GPU_SHOPPER_HOME: home},
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let output = ''

@@ -3,10 +3,12 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {setTimeout as delay} from 'node:timers/promises'
 
+import {userEnv} from './user-env.js'
+
 export interface TempHome {
   /** The GPU_SHOPPER_HOME directory. */
   home: string
-  /** process.env with GPU_SHOPPER_HOME set and anything that could reach a real server or provider removed. */
+  /** A user's environment (see userEnv) with GPU_SHOPPER_HOME set and anything that could reach a real server or provider removed. */
   env: NodeJS.ProcessEnv
   stateFile: string
   logFile: string
@@ -19,7 +21,7 @@ const LEAKY_ENV = ['GPU_SHOPPER_SERVER', 'GPU_SHOPPER_TOKEN', 'VASTAI_API_KEY', 
 /** A throwaway GPU_SHOPPER_HOME for one test; always pair with `cleanup()` in afterEach. */
 export async function createTempHome(extraEnv: NodeJS.ProcessEnv = {}): Promise<TempHome> {
   const home = await mkdtemp(join(tmpdir(), 'gpu-shopper-test-'))
-  const env: NodeJS.ProcessEnv = {...process.env, GPU_SHOPPER_HOME: home, NO_COLOR: '1', ...extraEnv}
+  const env: NodeJS.ProcessEnv = {...userEnv(), GPU_SHOPPER_HOME: home, NO_COLOR: '1', ...extraEnv}
   for (const name of LEAKY_ENV) if (!(name in extraEnv)) delete env[name]
   const stateFile = join(home, 'state', 'daemon.json')
   return {
