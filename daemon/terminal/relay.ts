@@ -1,6 +1,7 @@
 import ssh2, {type ClientChannel} from 'ssh2'
 
 import {readIdentityFile} from '../../src/ssh/identity-file.js'
+import {openJumpTunnel, type JumpTunnel} from '../../src/ssh/jump-tunnel.js'
 import {sshFingerprint} from '../../src/ssh/keys.js'
 import {closeReason, TERMINAL_CLOSE} from './close-codes.js'
 import {parseControlMessage, type TerminalSize} from './control-message.js'
@@ -148,37 +149,29 @@ export function relayTerminal(socket: TerminalSocket, options: RelayOptions): Te
 
   /** A guest behind a self-hosted node: log in to the node (its own key, pinned) and tunnel from there. */
   async function connectThrough(jump: NonNullable<TerminalTarget['jump']>): Promise<void> {
-    let privateKey: string
+    let tunnel: JumpTunnel
     try {
-      privateKey = await readIdentityFile(jump.identityFile)
+      tunnel = await openJumpTunnel(
+        {
+          host: jump.host,
+          port: jump.port,
+          user: jump.user,
+          privateKey: await readIdentityFile(jump.identityFile),
+          readyTimeoutMs: options.readyTimeoutMs ?? 20_000,
+          acceptsHostKey: (key) => sshFingerprint(key) === jump.hostKeyFingerprint,
+        },
+        {host: target.host, port: target.port},
+      )
     } catch (err) {
-      return finish(TERMINAL_CLOSE.sshFailed, `ssh to the node failed: ${(err as Error).message}`)
+      return finish(TERMINAL_CLOSE.sshFailed, (err as Error).message)
     }
-    if (finished) return
-    const via = new ssh2.Client()
-    jumpClient = via
-    via.on('error', (err) => finish(TERMINAL_CLOSE.sshFailed, `ssh to the node ${jump.host} failed: ${err.message}`))
-    via.on('ready', () => {
-      via.forwardOut('127.0.0.1', 0, target.host, target.port, (err, channel) => {
-        if (err) return finish(TERMINAL_CLOSE.sshFailed, `the node cannot reach the instance: ${err.message}`)
-        try {
-          connect(channel)
-        } catch (e) {
-          finish(TERMINAL_CLOSE.sshFailed, `ssh to the instance failed: ${(e as Error).message}`)
-        }
-      })
-    })
+    jumpClient = tunnel.client
+    // The browser went away while the tunnel was being opened.
+    if (finished) return void tunnel.client.end()
     try {
-      via.connect({
-        host: jump.host,
-        port: jump.port,
-        username: jump.user,
-        privateKey,
-        readyTimeout: options.readyTimeoutMs ?? 20_000,
-        hostVerifier: (key: Buffer) => sshFingerprint(key) === jump.hostKeyFingerprint,
-      })
+      connect(tunnel.stream)
     } catch (err) {
-      finish(TERMINAL_CLOSE.sshFailed, `ssh to the node failed: ${(err as Error).message}`)
+      finish(TERMINAL_CLOSE.sshFailed, `ssh to the instance failed: ${(err as Error).message}`)
     }
   }
 }

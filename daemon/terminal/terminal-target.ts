@@ -1,6 +1,7 @@
 import {AppError} from '../../src/core/errors.js'
 import {ALLOCATION_STATUS} from '../../src/core/session-status.js'
-import type {SessionSshJump, StoredSession} from '../../src/store/sessions-repo.js'
+import type {SshJump} from '../../src/core/ssh-jump.js'
+import type {StoredSession} from '../../src/store/sessions-repo.js'
 
 /** Where the relay logs in: the session's instance, verified against the host key pinned at provisioning. */
 export interface TerminalTarget {
@@ -10,7 +11,7 @@ export interface TerminalTarget {
   user: string
   hostKeyFingerprint: string
   /** The self-hosted node to go through, when the instance is a guest behind it. */
-  jump: SessionSshJump | null
+  jump: SshJump | null
 }
 
 /** Which vocabulary the caller used, so the message speaks it back (`allocation … is releasing`). */

@@ -2,6 +2,7 @@ import type {InventoryQuery} from '../core/inventory-query.js'
 import type {MicroUsd} from '../core/money.js'
 import type {Offer} from '../core/offer.js'
 import type {ProviderName} from '../core/provider-name.js'
+import type {SshJump} from '../core/ssh-jump.js'
 
 /**
  * The one port every marketplace sits behind. Adapters speak their provider's real HTTP API
@@ -103,19 +104,7 @@ export interface CreatedInstance {
   providerInstanceId: string
 }
 
-/**
- * A host SSH goes through to reach the instance: a self-hosted node in front of its guests,
- * whose addresses are on the node's private network. Logged in to with the node's own key.
- */
-export interface SshJump {
-  host: string
-  port: number
-  user: string
-  hostKeyFingerprint: string
-  /** `type base64`: the jump host's key for a known_hosts line. */
-  hostPublicKey: string
-  identityFile: string
-}
+export type {SshJump}
 
 export type ProviderInstanceState = 'provisioning' | 'running' | 'stopped' | 'failed'
 

@@ -14,6 +14,7 @@ import type {CreateInstanceRequest, ProviderAdapter, ProviderInstance} from '../
 import {generateSessionKeyPair} from '../ssh/keys.js'
 import {Store} from '../store/store.js'
 import {pollUntil} from '../../test/support/poll.js'
+import {sessionInput} from '../../test/support/service-context.js'
 import {DEFAULT_TIMINGS, type ServiceContext} from './context.js'
 import {JobRunner} from './job-runner.js'
 import {ProviderRegistry} from './provider-registry.js'
@@ -109,19 +110,7 @@ describe('job runner', () => {
     (
       createSession(
         ctx,
-        {
-          consumerId: 'team',
-          offerId: `vastai-${n}`,
-          workloadType: 'ssh',
-          reservationHours: 1,
-          idleThresholdMinutes: 0,
-          storagePolicy: 'destroy',
-          diskGb: 50,
-          templateHashId: null,
-          sshPublicKey: ctx.daemonKey.publicKey,
-          sshKeyIds: [],
-          hardMaxOverride: false,
-        },
+        sessionInput(`vastai-${n}`, {sshPublicKey: ctx.daemonKey.publicKey}),
         {key: undefined, fingerprint: {n}},
       ).session
     ).id

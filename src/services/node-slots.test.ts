@@ -9,10 +9,10 @@ import {asMicroUsd} from '../core/money.js'
 import {parseHostProbe} from '../providers/selfhosted/host-probe.js'
 import type {LibvirtFacts} from '../providers/selfhosted/libvirt-facts.js'
 import {createSelfhostedAdapter} from '../providers/selfhosted/selfhosted-adapter.js'
-import {startServiceHarness, type ServiceHarness} from '../../test/support/service-context.js'
+import {sessionInput, startServiceHarness, type ServiceHarness} from '../../test/support/service-context.js'
 import {storeNodeDirectory} from './node-directory.js'
 import {nodeUsage} from './node-service.js'
-import {createSession, type CreateSessionInput} from './session-service.js'
+import {createSession} from './session-service.js'
 
 const FACTS: LibvirtFacts = {
   cpus: 32,
@@ -52,20 +52,7 @@ describe('slots of a self-hosted node', () => {
   })
   afterEach(async () => h.close())
 
-  const input = (offerId: string): CreateSessionInput => ({
-    consumerId: 'team',
-    offerId,
-    workloadType: 'ssh',
-    reservationHours: 1,
-    idleThresholdMinutes: 0,
-    storagePolicy: 'destroy',
-    diskGb: 50,
-    templateHashId: null,
-    sshPublicKey: null,
-    sshKeyIds: [],
-    hardMaxOverride: false,
-  })
-  const create = (offerId: string, key: string) => createSession(h.ctx, input(offerId), {key, fingerprint: key})
+  const create = (offerId: string, key: string) => createSession(h.ctx, sessionInput(offerId), {key, fingerprint: key})
   const refusal = (offerId: string, key: string) => {
     try {
       create(offerId, key)

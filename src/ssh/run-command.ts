@@ -1,5 +1,6 @@
 import ssh2 from 'ssh2'
 
+import {openJumpTunnel} from './jump-tunnel.js'
 import {publicKeyLine} from './key-blob.js'
 import {sshFingerprint} from './keys.js'
 
@@ -88,23 +89,17 @@ export function runRemoteCommand(target: RemoteTarget, command: string, timeoutM
       })
     const jump = target.jump
     if (!jump) return connect()
-    // Through the jump host: its key is pinned as strictly as the target's, then a TCP channel
-    // from it to the target carries the second SSH connection.
-    jumpClient = new ssh2.Client()
-    jumpClient.on('error', (err) => finish(new Error(`ssh to jump host ${jump.host}:${jump.port} failed: ${err.message}`)))
-    jumpClient.on('ready', () => {
-      jumpClient!.forwardOut('127.0.0.1', 0, target.host, target.port, (err, stream) => {
-        if (err) return finish(new Error(`ssh to ${where}: the jump host cannot reach ${target.host}:${target.port}: ${err.message}`))
-        connect(stream)
-      })
-    })
-    jumpClient.connect({
-      host: jump.host,
-      port: jump.port,
-      username: jump.user,
-      privateKey: jump.privateKey,
-      readyTimeout: timeoutMs,
-      hostVerifier: (key: Buffer) => sshFingerprint(key) === jump.hostKeyFingerprint,
-    })
+    openJumpTunnel(
+      {...jump, readyTimeoutMs: timeoutMs, acceptsHostKey: (key) => sshFingerprint(key) === jump.hostKeyFingerprint},
+      {host: target.host, port: target.port},
+    ).then(
+      (tunnel) => {
+        jumpClient = tunnel.client
+        // Timed out while the tunnel was being opened: finish() has already run.
+        if (settled) return tunnel.client.end()
+        connect(tunnel.stream)
+      },
+      (err: Error) => finish(new Error(`ssh to ${where}: ${err.message}`)),
+    )
   })
 }

@@ -2,6 +2,7 @@ import {asMicroUsd, type MicroUsd} from '../core/money.js'
 import type {ProviderName} from '../core/provider-name.js'
 import type {Session, StoragePolicy, WorkloadType} from '../core/session.js'
 import {LIVE_STATUSES, type SessionStatus} from '../core/session-status.js'
+import type {SshJump} from '../core/ssh-jump.js'
 import type {Db} from './database.js'
 
 interface SessionRow {
@@ -92,18 +93,7 @@ export interface StoredSession extends Session {
   /** Registered keys injected besides the session's own, in the order asked; always set on rows read from the store. */
   attachedSshKeys?: readonly AttachedSshKey[]
   /** The host SSH goes through to reach the instance (a self-hosted node); null when it is reached directly. */
-  sshJump?: SessionSshJump | null
-}
-
-export interface SessionSshJump {
-  host: string
-  port: number
-  user: string
-  hostKeyFingerprint: string
-  /** `type base64`, for the known_hosts line of the jump host. */
-  hostPublicKey: string
-  /** The node's private key, where its owner keeps it (never copied). */
-  identityFile: string
+  sshJump?: SshJump | null
 }
 
 export interface SessionListFilter {
@@ -145,7 +135,7 @@ export type SessionPatch = Partial<
   lastGpuUtilizationPct?: number | null
   destroyRequestedAt?: number | null
   sshHostPublicKey?: string | null
-  sshJump?: SessionSshJump | null
+  sshJump?: SshJump | null
 }
 
 const PATCH_COLUMNS: Record<keyof SessionPatch, string> = {
@@ -390,6 +380,6 @@ function toSession(r: SessionRow): StoredSession {
     lastGpuUtilizationPct: r.last_gpu_utilization_pct,
     destroyRequestedAt: r.destroy_requested_at,
     sshHostPublicKey: r.ssh_host_public_key,
-    sshJump: r.ssh_jump === null ? null : (JSON.parse(r.ssh_jump) as SessionSshJump),
+    sshJump: r.ssh_jump === null ? null : (JSON.parse(r.ssh_jump) as SshJump),
   }
 }

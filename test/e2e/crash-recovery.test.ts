@@ -8,7 +8,7 @@ import {CRASH_POINTS, SLICE_CRASH_POINTS, type CrashPoint} from '../../src/servi
 import {startSimulators, type Simulators} from '../../src/sim/index.js'
 import {simControl} from '../../src/sim/control/control-client.js'
 import {generateSessionKeyPair} from '../../src/ssh/keys.js'
-import {startDaemonProcess, type DaemonProcess} from '../support/daemon-process.js'
+import {daemonApi, startDaemonProcess, type DaemonProcess} from '../support/daemon-process.js'
 import {pollUntil} from '../support/poll.js'
 
 type SimInstance = {id: number; label: string | null; sim: {destroyed_at: number | null; charged_micro_usd: number}}
@@ -29,22 +29,13 @@ describe('crash recovery at every named point', () => {
   })
   afterAll(async () => sims?.close())
 
-  async function api(daemon: DaemonProcess, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-    const res = await fetch(daemon.url + path, {
-      method,
-      headers: {authorization: `Bearer ${daemon.token}`, ...(body ? {'content-type': 'application/json'} : {}), ...headers},
-      body: body ? JSON.stringify(body) : undefined,
-    })
-    return {status: res.status, body: (await res.json()) as any}
-  }
-
   async function simInstances(): Promise<SimInstance[]> {
     return (await simControl<{instances: SimInstance[]}>(sims.vastai.url, 'GET', '/_sim/instances')).instances
   }
 
   async function untilStatus(daemon: DaemonProcess, id: string, status: string) {
     return pollUntil(async () => {
-      const s = (await api(daemon, 'GET', `/api/v1/sessions/${id}`)).body
+      const s = (await daemonApi(daemon, 'GET', `/api/v1/sessions/${id}`)).body
       if (s.status === 'failed') throw new Error(`session failed: ${s.failure_reason}`)
       return s.status === status ? s : undefined
     }, `session ${id} ${status}`, 30_000)
@@ -62,22 +53,22 @@ describe('crash recovery at every named point', () => {
       let daemon = await startDaemonProcess(home, [], {...env, GPU_SHOPPER_CRASH_AT: point})
       try {
         const deployment = daemon.state.deployment_id as string
-        const [offer] = (await api(daemon, 'GET', '/api/v1/inventory?gpu_type=RTX%204090&sort=price&limit=1')).body.offers
+        const [offer] = (await daemonApi(daemon, 'GET', '/api/v1/inventory?gpu_type=RTX%204090&sort=price&limit=1')).body.offers
         const request = {consumer_id: 'crash', offer_id: offer.id, workload_type: 'ssh', reservation_hours: 1, ssh_public_key: publicKey}
         const key = {'x-idempotency-key': `crash-${point}`}
-        const first = await api(daemon, 'POST', '/api/v1/sessions', request, key).catch(() => null)
+        const first = await daemonApi(daemon, 'POST', '/api/v1/sessions', request, key).catch(() => null)
         const release = RELEASE_POINTS.includes(point)
         if (release) {
           const id = first!.body.session.id
           await untilStatus(daemon, id, 'running')
-          await api(daemon, 'POST', `/api/v1/sessions/${id}/done`).catch(() => null)
+          await daemonApi(daemon, 'POST', `/api/v1/sessions/${id}/done`).catch(() => null)
         }
         expect(await daemon.stop('SIGCONT')).toBeNull() // it died by SIGKILL, not by exiting
         expect(daemon.output()).toContain(`GPU_SHOPPER_CRASH_AT=${point}: dying here on purpose`)
 
         daemon = await startDaemonProcess(home, [], env)
         // The client retries what it is unsure of, with the same key: one session, never two.
-        const again = await api(daemon, 'POST', '/api/v1/sessions', request, key)
+        const again = await daemonApi(daemon, 'POST', '/api/v1/sessions', request, key)
         expect(again.status).toBe(201)
         if (first) expect(again.body.session.id).toBe(first.body.session.id)
         const id = again.body.session.id as string
@@ -93,16 +84,16 @@ describe('crash recovery at every named point', () => {
           // crash cut the destroy: the ledger settles with the provider's own charges.
           const charged = ever[0]!.sim.charged_micro_usd
           const cost = await pollUntil(async () => {
-            const c = (await api(daemon, 'GET', `/api/v1/costs?session_id=${id}`)).body
+            const c = (await daemonApi(daemon, 'GET', `/api/v1/costs?session_id=${id}`)).body
             return c.total_cost_micro_usd === charged ? c : undefined
           }, `the ledger to settle at the ${charged} µ$ charged`)
           expect(cost.total_cost_micro_usd).toBe(charged)
         } else {
           expect(alive.map((i) => String(i.id))).toEqual([final.provider_instance_id])
-          await api(daemon, 'POST', `/api/v1/sessions/${id}/done`)
+          await daemonApi(daemon, 'POST', `/api/v1/sessions/${id}/done`)
           await untilStatus(daemon, id, 'stopped')
         }
-        const sessions = (await api(daemon, 'GET', '/api/v1/sessions')).body.sessions
+        const sessions = (await daemonApi(daemon, 'GET', '/api/v1/sessions')).body.sessions
         expect(sessions).toHaveLength(1)
       } finally {
         await daemon.stop()

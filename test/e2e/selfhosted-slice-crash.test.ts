@@ -6,7 +6,7 @@ import Database from 'better-sqlite3'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {SLICE_CRASH_POINTS} from '../../src/services/crash-points.js'
-import {startDaemonProcess, type DaemonProcess} from '../support/daemon-process.js'
+import {daemonApi, startDaemonProcess} from '../support/daemon-process.js'
 import {ensureLibvirtHost, leftoversOf, TEST_BASE_IMAGE} from '../support/libvirt-host.js'
 import {startLoopbackSshd, type LoopbackSshd} from '../support/loopback-sshd.js'
 import {pollUntil} from '../support/poll.js'
@@ -32,15 +32,6 @@ describe('self-hosted crash points on this machine (CPU-only slice, TCG)', () =>
     price_per_gpu_hour: 0.5, cpu_slices: 1, cpu_slice_price_per_hour: 0.02, virt_type: 'qemu', base_image: TEST_BASE_IMAGE,
   })
 
-  async function api(daemon: DaemonProcess, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-    const res = await fetch(daemon.url + path, {
-      method,
-      headers: {authorization: `Bearer ${daemon.token}`, ...(body ? {'content-type': 'application/json'} : {}), ...headers},
-      body: body ? JSON.stringify(body) : undefined,
-    })
-    return {status: res.status, body: (await res.json()) as any}
-  }
-
   for (const point of SLICE_CRASH_POINTS) {
     it(`leaves no domain or disk behind after a crash at ${point}`, async () => {
       const home = mkdtempSync(join(tmpdir(), `gpu-shopper-slice-crash-${point}-`))
@@ -50,11 +41,11 @@ describe('self-hosted crash points on this machine (CPU-only slice, TCG)', () =>
       let daemon = await startDaemonProcess(home, [], {...env, GPU_SHOPPER_CRASH_AT: point})
       try {
         const deployment = daemon.state.deployment_id as string
-        expect((await api(daemon, 'POST', '/api/v1/nodes', nodeBody('crash-node'))).status).toBe(201)
+        expect((await daemonApi(daemon, 'POST', '/api/v1/nodes', nodeBody('crash-node'))).status).toBe(201)
         const offerId = 'selfhosted-crash-node.cpu'
-        await pollUntil(async () => ((await api(daemon, 'GET', '/api/v1/inventory?provider=selfhosted')).body.offers.some((o: {id: string}) => o.id === offerId) ? true : undefined), 'the slice offer')
+        await pollUntil(async () => ((await daemonApi(daemon, 'GET', '/api/v1/inventory?provider=selfhosted')).body.offers.some((o: {id: string}) => o.id === offerId) ? true : undefined), 'the slice offer')
         const request = {consumer_id: 'crash', offer_id: offerId, workload_type: 'ssh', reservation_hours: 1}
-        const first = await api(daemon, 'POST', '/api/v1/sessions', request, {'x-idempotency-key': `slice-crash-${point}`})
+        const first = await daemonApi(daemon, 'POST', '/api/v1/sessions', request, {'x-idempotency-key': `slice-crash-${point}`})
         expect(first.status).toBe(201)
         const id = first.body.session.id as string
         // It dies where asked, part-way through making the slice.
@@ -63,9 +54,9 @@ describe('self-hosted crash points on this machine (CPU-only slice, TCG)', () =>
 
         daemon = await startDaemonProcess(home, [], env)
         // The user gives up on it: release, then reconcile. Nothing of the slice may be left.
-        await api(daemon, 'POST', `/api/v1/sessions/${id}/done`)
-        await pollUntil(async () => ((await api(daemon, 'GET', `/api/v1/sessions/${id}`)).body.status === 'stopped' ? true : undefined), `session ${id} stopped`, 120_000)
-        const report = (await api(daemon, 'POST', '/api/v1/reconcile', {})).body
+        await daemonApi(daemon, 'POST', `/api/v1/sessions/${id}/done`)
+        await pollUntil(async () => ((await daemonApi(daemon, 'GET', `/api/v1/sessions/${id}`)).body.status === 'stopped' ? true : undefined), `session ${id} stopped`, 120_000)
+        const report = (await daemonApi(daemon, 'POST', '/api/v1/reconcile', {})).body
         expect(report.errors ?? []).toEqual([])
         // A create resumed after the restart may still be finishing when the release lands: its
         // instance is then recorded and released in turn. Nothing may be left once that is done.
@@ -73,7 +64,7 @@ describe('self-hosted crash points on this machine (CPU-only slice, TCG)', () =>
           const left = leftoversOf(deployment)
           return left.domains.length === 0 && left.volumes.length === 0 ? true : undefined
         }, `no domain or volume of ${deployment} left`, 120_000)
-        const held = (await api(daemon, 'GET', '/api/v1/nodes/crash-node')).body.held_slots
+        const held = (await daemonApi(daemon, 'GET', '/api/v1/nodes/crash-node')).body.held_slots
         expect(held).toEqual([])
       } finally {
         await daemon.stop()
@@ -88,10 +79,10 @@ describe('self-hosted crash points on this machine (CPU-only slice, TCG)', () =>
     let daemon = await startDaemonProcess(home, [], {...env, GPU_SHOPPER_CRASH_AT: 'after-domain-started'})
     try {
       const deployment = daemon.state.deployment_id as string
-      expect((await api(daemon, 'POST', '/api/v1/nodes', nodeBody('orphan-node'))).status).toBe(201)
+      expect((await daemonApi(daemon, 'POST', '/api/v1/nodes', nodeBody('orphan-node'))).status).toBe(201)
       const offerId = 'selfhosted-orphan-node.cpu'
-      await pollUntil(async () => ((await api(daemon, 'GET', '/api/v1/inventory?provider=selfhosted')).body.offers.some((o: {id: string}) => o.id === offerId) ? true : undefined), 'the slice offer')
-      const created = await api(daemon, 'POST', '/api/v1/sessions', {consumer_id: 'orphan', offer_id: offerId, workload_type: 'ssh', reservation_hours: 1})
+      await pollUntil(async () => ((await daemonApi(daemon, 'GET', '/api/v1/inventory?provider=selfhosted')).body.offers.some((o: {id: string}) => o.id === offerId) ? true : undefined), 'the slice offer')
+      const created = await daemonApi(daemon, 'POST', '/api/v1/sessions', {consumer_id: 'orphan', offer_id: offerId, workload_type: 'ssh', reservation_hours: 1})
       const id = created.body.session.id as string
       await pollUntil(() => (daemon.child.exitCode !== null || daemon.child.signalCode !== null ? true : undefined), 'the daemon to die with the domain started', 120_000)
       expect(leftoversOf(deployment).domains).toHaveLength(1)
@@ -104,7 +95,7 @@ describe('self-hosted crash points on this machine (CPU-only slice, TCG)', () =>
 
       daemon = await startDaemonProcess(home, [], env)
       // The daemon reconciles as it starts, and again when asked; either run destroys it.
-      expect((await api(daemon, 'POST', '/api/v1/reconcile', {})).status).toBe(200)
+      expect((await daemonApi(daemon, 'POST', '/api/v1/reconcile', {})).status).toBe(200)
       await pollUntil(() => {
         const left = leftoversOf(deployment)
         return left.domains.length === 0 && left.volumes.length === 0 ? true : undefined

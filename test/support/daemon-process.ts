@@ -47,3 +47,13 @@ export async function startDaemonProcess(home: string, args: string[] = [], env:
     },
   }
 }
+
+/** One authenticated JSON request to a daemon process; the body parsed whatever the status. */
+export async function daemonApi(daemon: DaemonProcess, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{status: number; body: any}> {
+  const res = await fetch(daemon.url + path, {
+    method,
+    headers: {authorization: `Bearer ${daemon.token}`, ...(body ? {'content-type': 'application/json'} : {}), ...headers},
+    body: body ? JSON.stringify(body) : undefined,
+  })
+  return {status: res.status, body: await res.json()}
+}

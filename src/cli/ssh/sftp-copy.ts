@@ -65,30 +65,31 @@ async function openSftp(target: SshTarget): Promise<{client: Client; sftp: SFTPW
       })
     if (!target.jump) return connect()
     const jump = target.jump
-    const jumpClient = new ssh2.Client()
     const jumpPinned = Buffer.from(jump.hostPublicKey.trim().split(/\s+/)[1] ?? '', 'base64')
-    client.on('close', () => jumpClient.end())
-    jumpClient.on('error', (err) => reject(new Error(`SSH to the node ${jump.host}:${jump.port} in front of the session failed: ${err.message}`)))
-    jumpClient.on('ready', () => {
-      jumpClient.forwardOut('127.0.0.1', 0, target.host, target.port, (err, stream) => {
-        if (err) {
-          jumpClient.end()
-          reject(new Error(`the node ${jump.host} cannot reach ${target.host}:${target.port}: ${err.message}`))
-        } else connect(stream)
-      })
+    const jumpKey = readFile(jump.identityFile).catch((err: Error) => {
+      throw new Error(`the node's identity file ${jump.identityFile} cannot be read: ${err.message}`)
     })
-    readFile(jump.identityFile).then(
-      (jumpKey) =>
-        jumpClient.connect({
-          host: jump.host,
-          port: jump.port,
-          username: jump.user,
-          privateKey: jumpKey,
-          readyTimeout: READY_TIMEOUT_MS,
-          hostVerifier: (key: Buffer) => jumpPinned.length > 0 && key.equals(jumpPinned),
-        }),
-      (err: Error) => reject(new Error(`the node's identity file ${jump.identityFile} cannot be read: ${err.message}`)),
-    )
+    Promise.all([jumpKey, import('../../ssh/jump-tunnel.js')])
+      .then(([privateKey, {openJumpTunnel}]) =>
+        openJumpTunnel(
+          {
+            host: jump.host,
+            port: jump.port,
+            user: jump.user,
+            privateKey,
+            readyTimeoutMs: READY_TIMEOUT_MS,
+            acceptsHostKey: (key) => jumpPinned.length > 0 && key.equals(jumpPinned),
+          },
+          {host: target.host, port: target.port},
+        ),
+      )
+      .then(
+        (tunnel) => {
+          client.on('close', () => tunnel.client.end())
+          connect(tunnel.stream)
+        },
+        reject,
+      )
   })
 }
 
