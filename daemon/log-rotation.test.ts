@@ -46,15 +46,18 @@ describe('daemon.log rotation', () => {
     expect(existsSync(`${home.logFile}.5`)).toBe(false)
     for (const file of files) expect(statSync(file).size).toBeLessThan(MAX_BYTES + 2048)
     // the follower saw every request's completion once,
-    await pollUntil(() => (followed.includes(ids.at(-1)!) ? true : undefined), 'the last request in the followed log')
+    const completions = () =>
+      followed
+        .split('\n')
+        .filter((l) => l.endsWith('}'))
+        .map((l) => JSON.parse(l) as {reqId?: string; msg?: string})
+        .filter((l) => l.msg === 'request completed')
+        .map((l) => l.reqId)
+    // (its line is written after the request's first one: wait for the completion itself)
+    await pollUntil(() => (completions().includes(ids.at(-1)!) ? true : undefined), 'the last request completed in the followed log')
     stop.abort()
     await following
-    const completed = followed
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as {reqId?: string; msg?: string})
-      .filter((l) => l.msg === 'request completed')
-      .map((l) => l.reqId)
+    const completed = completions()
     // (the start-up health probes may be logged in the same stretch)
     expect(completed.filter((id) => id && ids.includes(id))).toEqual(ids)
     // and `daemon logs` shows the last lines even right after a rotation.

@@ -25,18 +25,27 @@ function fakeAllocationServer() {
     state.events.push(event)
     for (const res of state.streams) res.write(`id: ${event.id}\nevent: session-event\ndata: ${JSON.stringify(event)}\n\n`)
   }
+  let watched: () => void = () => undefined
+  /** Resolves once a watcher listens to the event stream: moves made after it are sure to be streamed. */
+  const whenWatched = new Promise<void>((resolve) => (watched = resolve))
   const handler = (req: {url?: string}, res: ServerResponse) => {
     if (req.url?.startsWith('/api/v1/sessions/a1/events')) {
       if (req.url.includes('after=')) return json(res, 200, {events: state.events, count: state.events.length})
       res.writeHead(200, {'content-type': 'text/event-stream'})
       state.streams.add(res)
       res.on('close', () => state.streams.delete(res))
+      res.flushHeaders()
+      watched()
       return
     }
     if (req.url === '/api/v1/allocations/a1') return json(res, 200, {id: 'a1', status: state.status === 'running' ? 'active' : state.status, failure_reason: state.failure})
     json(res, 200, {id: 'a1', status: state.status, failure_reason: state.failure})
+    afterStatusRead(state.status)
   }
-  return {move, handler}
+  /** Called after each read of the session's status, with the status it answered. */
+  let afterStatusRead: (status: string) => void = () => undefined
+  const onStatusRead = (hook: (status: string) => void) => (afterStatusRead = hook)
+  return {move, handler, whenWatched, onStatusRead}
 }
 
 describe('watchAllocation', () => {
@@ -44,12 +53,14 @@ describe('watchAllocation', () => {
     // Given an allocation that is requested, then provisioning, then running
     const fake = fakeAllocationServer()
     server = await startTestServer(fake.handler)
-    setTimeout(() => fake.move('provisioning'), 100)
-    setTimeout(() => fake.move('running'), 200)
+    // (each move once the watcher has read the state before it: no step can be missed or raced)
+    void fake.whenWatched.then(() => fake.move('provisioning'))
+    fake.onStatusRead((status) => status === 'provisioning' && fake.move('running'))
     const lines: string[] = []
+    const narrate = (line: string) => lines.push(line)
 
     // When it is watched
-    const allocation = await watchAllocation(createApiClient({baseUrl: server.url}), 'a1', {timeoutSeconds: 5, signal: new AbortController().signal, narrate: (l) => lines.push(l)})
+    const allocation = await watchAllocation(createApiClient({baseUrl: server.url}), 'a1', {timeoutSeconds: 5, signal: new AbortController().signal, narrate})
 
     // Then the watch ends on active, having said so in the quick start's words
     expect(allocation).toMatchObject({id: 'a1', status: 'active'})
@@ -62,7 +73,7 @@ describe('watchAllocation', () => {
   it('fails with the reason and the provider exit code when the allocation fails', async () => {
     const fake = fakeAllocationServer()
     server = await startTestServer(fake.handler)
-    setTimeout(() => fake.move('failed', 'stale_inventory: offer gone'), 100)
+    void fake.whenWatched.then(() => fake.move('failed', 'stale_inventory: offer gone'))
 
     const err = await watchAllocation(createApiClient({baseUrl: server.url}), 'a1', {timeoutSeconds: 5, signal: new AbortController().signal, narrate: () => {}}).catch((e: unknown) => e)
 
