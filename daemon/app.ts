@@ -4,12 +4,16 @@ import Fastify, {type FastifyBaseLogger, type FastifyInstance} from 'fastify'
 import {jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider} from 'fastify-type-provider-zod'
 
 import {MAX_PATH_PARAM_LENGTH} from '../src/core/api/common.js'
+import {installAudit} from './audit.js'
 import {installAuth} from './auth.js'
+import {installRateLimit} from './rate-limit.js'
 import type {AppDeps, AppOptions} from './deps.js'
 import {clientErrorHandler, frameworkErrors, installErrorHandling, newRequestId} from './error-handler.js'
 import {DEFAULT_HTTP_LIMITS} from './http-limits.js'
 import {DaemonMetrics} from './metrics.js'
 import {allocationRoutes} from './routes/allocations.js'
+import {auditRoutes} from './routes/audit.js'
+import {authRoutes} from './routes/auth.js'
 import {budgetRoutes} from './routes/budgets.js'
 import {catalogRoutes} from './routes/catalog.js'
 import {costRoutes} from './routes/costs.js'
@@ -26,6 +30,7 @@ import {nodeRoutes} from './routes/nodes.js'
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const limits = {...DEFAULT_HTTP_LIMITS, ...options.httpLimits}
   const app = Fastify({
+    ...(options.tls ? {https: {cert: options.tls.cert, key: options.tls.key}} : {}),
     // Request lines go where the daemon's own log goes (its rotated file when it has one), through
     // its redaction; a request is logged by method and URL only, tokens in query strings blanked.
     loggerInstance: options.ctx.log.child(
@@ -74,7 +79,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   installErrorHandling(app)
   // Browser terminal frames are keystrokes and resizes: 1 MiB is a generous paste.
   await app.register(websocket, {options: {maxPayload: 1024 * 1024}, preClose: closeTerminalsOnShutdown})
-  installAuth(app, {token: options.token, loopbackOnly: options.loopbackOnly})
+  installAuth(app, {auth: options.auth, loopbackOnly: options.loopbackOnly, ctx: options.ctx})
+  if (options.rateLimit) {
+    installRateLimit(app, {...options.rateLimit, keyOf: (request) => (request.principal ? `${request.principal.tenant}/${request.principal.user}` : null)})
+  }
+  installAudit(app)
 
   const deps: AppDeps = {
     ...options,
@@ -82,6 +91,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     startedAt: options.ctx.clock.now(),
   }
   await app.register(healthRoutes(deps))
+  await app.register(authRoutes(deps), {prefix: '/api/v1'})
+  await app.register(auditRoutes(), {prefix: '/api/v1'})
   await app.register(inventoryRoutes(deps), {prefix: '/api/v1'})
   await app.register(sessionRoutes(deps), {prefix: '/api/v1'})
   await app.register(costRoutes(deps), {prefix: '/api/v1'})
@@ -90,7 +101,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(reconcileRoutes(deps), {prefix: '/api/v1'})
   await app.register(budgetRoutes(deps), {prefix: '/api/v1'})
   await app.register(terminalRoutes(deps))
-  await app.register(sshKeyRoutes(deps), {prefix: '/api/v1'})
+  await app.register(sshKeyRoutes(), {prefix: '/api/v1'})
   await app.register(nodeRoutes(deps), {prefix: '/api/v1'})
   app.get('/api/v1/openapi.json', {schema: {hide: true}}, async () => app.swagger())
   return app

@@ -3,6 +3,8 @@ import type {Registry} from 'prom-client'
 import type {ServiceContext} from '../src/services/context.js'
 import type {InventoryService} from '../src/services/inventory-service.js'
 import type {Reconciler} from '../src/services/reconciler.js'
+import type {RateLimitConfig} from '../src/config/rate-limit.js'
+import type {DaemonAuth} from './auth.js'
 import type {HttpLimits} from './http-limits.js'
 import type {DaemonMetrics} from './metrics.js'
 
@@ -10,8 +12,11 @@ import type {DaemonMetrics} from './metrics.js'
 export interface AppOptions {
   ctx: ServiceContext
   version: string
-  /** null = --no-auth */
-  token: string | null
+  auth: DaemonAuth
+  /** Per-user request rate; null = unlimited (the solo daemon). */
+  rateLimit?: RateLimitConfig | null
+  /** HTTPS certificate and key (PEM); plain HTTP without. */
+  tls?: {cert: string | Buffer; key: string | Buffer}
   loopbackOnly: boolean
   /** Wakes the job runner when a route queued work. */
   kickJobs: () => void

@@ -2,6 +2,7 @@ import {toIso} from '../src/core/clock.js'
 import {asMicroUsd, microToUsd, type MicroUsd} from '../src/core/money.js'
 import {pricePerGpu, type Offer} from '../src/core/offer.js'
 import type {AllocationDto} from '../src/core/api/allocations.js'
+import type {AuditEntryDto} from '../src/core/api/audit.js'
 import type {BudgetDto, BudgetRemovedReply} from '../src/core/api/budgets.js'
 import type {CatalogItem} from '../src/core/api/catalog.js'
 import type {MessageReply} from '../src/core/api/common.js'
@@ -19,6 +20,7 @@ import type {CreateSessionReply, ExtendReply, SessionDto, SessionEventDto} from 
 import type {SshKeyRemovedReply, SshKeyDto} from '../src/core/api/ssh-keys.js'
 import type {NodeDto, NodeRemovedReply} from '../src/core/api/nodes.js'
 import type {NodeView} from '../src/services/node-service.js'
+import type {AuditEntry} from '../src/store/audit-repo.js'
 import type {StoredNode} from '../src/store/nodes-repo.js'
 import type {SessionEvent} from '../src/store/session-events-repo.js'
 import type {StoredSession} from '../src/store/sessions-repo.js'
@@ -348,4 +350,20 @@ export function nodeDto({node, discovery, readiness, heldSlots}: NodeView): Node
 
 export function removedNodeReply(node: StoredNode): NodeRemovedReply {
   return {message: `node ${node.name} removed; its base images and libvirt setup on the host are left as they are`, id: node.id, name: node.name}
+}
+
+export function auditEntryDto(e: AuditEntry): AuditEntryDto {
+  return {
+    id: e.id,
+    at: toIso(e.at),
+    user: e.userId,
+    tenant: e.tenantId,
+    role: e.role,
+    method: e.method,
+    route: e.route,
+    target: e.target,
+    request_id: e.requestId,
+    status_code: e.statusCode,
+    outcome: e.outcome,
+  }
 }

@@ -5,6 +5,7 @@ import {isLoopbackHost} from '../src/core/loopback.js'
 import {openLogFile} from '../src/log/log-file.js'
 import {createLogger, scrubSecrets} from '../src/log/logger.js'
 import {startDaemon} from './server.js'
+import {teamOptionsFrom, type TeamOptions} from './team-options.js'
 
 /**
  * Process entry of the daemon:
@@ -27,6 +28,23 @@ async function main(): Promise<void> {
       'no-auth': {type: 'boolean', default: false},
       simulate: {type: 'boolean', default: false},
       'log-file': {type: 'string'},
+      // Team mode (`gpu-shopper serve`): see daemon/team-options.ts.
+      'oidc-issuer': {type: 'string'},
+      'oidc-audience': {type: 'string'},
+      'oidc-client-id': {type: 'string'},
+      'oidc-scope': {type: 'string', multiple: true},
+      'oidc-introspection-client-id': {type: 'string'},
+      'claim-user': {type: 'string'},
+      'claim-tenant': {type: 'string'},
+      'claim-role': {type: 'string'},
+      'claim-groups': {type: 'string'},
+      'admin-group': {type: 'string', multiple: true},
+      'clock-skew': {type: 'string'},
+      'tls-cert': {type: 'string'},
+      'tls-key': {type: 'string'},
+      'trust-proxy': {type: 'boolean', default: false},
+      'rate-limit': {type: 'string'},
+      'rate-limit-burst': {type: 'string'},
     },
     strict: true,
   })
@@ -37,6 +55,13 @@ async function main(): Promise<void> {
   }
   if (values['no-auth'] && !isLoopbackHost(values.host)) {
     process.stderr.write(`--no-auth is only allowed on a loopback address; ${values.host} would expose an unauthenticated API\n`)
+    process.exit(2)
+  }
+  let team: TeamOptions | null
+  try {
+    team = teamOptionsFrom(values)
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`)
     process.exit(2)
   }
   // The daemon writes its log file itself so it can rotate it; what it prints outside the
@@ -55,7 +80,15 @@ async function main(): Promise<void> {
     process.once('uncaughtException', fatal)
     process.once('unhandledRejection', fatal)
   }
-  const daemon = await startDaemon({host: values.host, port, auth: !values['no-auth'], simulate: values.simulate, logger: log})
+  const daemon = await startDaemon({
+    host: values.host,
+    port,
+    auth: !values['no-auth'],
+    simulate: values.simulate,
+    logger: log,
+    // A team server is found by its URL, not by the local CLI's state file.
+    ...(team ? {oidc: team.oidc, tls: team.tls, rateLimit: team.rateLimit, writeState: false} : {}),
+  })
   const shutdown = (signal: string) => {
     daemon.ctx.log.info({signal}, 'shutting down')
     const force = setTimeout(() => process.exit(1), 15_000)

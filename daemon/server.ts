@@ -19,7 +19,10 @@ import {LifecycleWorker} from '../src/services/lifecycle-worker.js'
 import {Reconciler} from '../src/services/reconciler.js'
 import {SessionEventBus} from '../src/services/session-event-bus.js'
 import {Store} from '../src/store/store.js'
+import type {RateLimitConfig} from '../src/config/rate-limit.js'
 import {buildApp} from './app.js'
+import type {DaemonAuth} from './auth.js'
+import {AccessTokenVerifier, type AccessTokenSettings} from '../src/auth/access-token-verifier.js'
 import type {HttpLimits} from './http-limits.js'
 import {createProviderMetrics, instrumentProvider} from './instrumented-provider.js'
 import {acquireDaemonLock} from './daemon-lock.js'
@@ -47,7 +50,22 @@ export interface DaemonOptions {
   writeState?: boolean
   /** Overrides of the HTTP server's timeouts and connection cap (tests of them). */
   httpLimits?: Partial<HttpLimits>
+  /** Team mode (`gpu-shopper serve`): users' OpenID Connect access tokens instead of the static token. */
+  oidc?: OidcServerOptions
+  /** Per-user request rate (token bucket); unlimited when absent. */
+  rateLimit?: RateLimitConfig | null
+  /** Serve HTTPS with this certificate and key (PEM). */
+  tls?: {cert: string | Buffer; key: string | Buffer}
 }
+
+export interface OidcServerOptions extends AccessTokenSettings {
+  /** The CLI's (public) client at the IdP, told to clients by /api/v1/auth/config. */
+  clientId: string
+  scopes?: readonly string[]
+}
+
+/** What a CLI asks for at login: an ID token, the user's profile, and a refresh token. */
+export const DEFAULT_LOGIN_SCOPES = ['openid', 'profile', 'email', 'offline_access'] as const
 
 export interface RunningDaemon {
   url: string
@@ -106,7 +124,17 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
     simulated: Boolean(options.simulate),
     timings,
   }
-  const token = options.auth === false ? null : randomBytes(32).toString('base64url')
+  const token = options.auth === false || options.oidc ? null : randomBytes(32).toString('base64url')
+  const auth: DaemonAuth = options.oidc
+    ? {
+        mode: 'oidc',
+        verifier: new AccessTokenVerifier(options.oidc, {now: () => clock.now()}),
+        issuer: options.oidc.issuer,
+        audience: options.oidc.audience,
+        clientId: options.oidc.clientId,
+        scopes: options.oidc.scopes ?? DEFAULT_LOGIN_SCOPES,
+      }
+    : {mode: 'static', token}
   const inventory = new InventoryService(ctx, mergePolicies(built.refreshPolicies, options.refreshPolicies ?? {}))
   const jobs = new JobRunner(ctx)
   const reconciler = new Reconciler(ctx)
@@ -115,7 +143,9 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
   const app = await buildApp({
     ctx,
     version,
-    token,
+    auth,
+    tls: options.tls,
+    rateLimit: options.rateLimit ?? null,
     loopbackOnly: isLoopbackHost(host),
     kickJobs: () => jobs.kick(),
     isReady: () => ready,
@@ -127,7 +157,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
   await app.listen({host, port: options.port ?? 8080})
   const address = app.server.address()
   const port = typeof address === 'object' && address ? address.port : (options.port ?? 8080)
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`
+  const url = `${options.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`
 
   const stateFile = daemonStateFile(paths)
   if (options.writeState !== false) {
@@ -140,12 +170,12 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
       version,
       deployment_id: deploymentId,
       simulated: ctx.simulated,
-      auth: token !== null,
+      auth: auth.mode === 'oidc' || token !== null,
       started_at: new Date(clock.now()).toISOString(),
     }
     writeStateFile(stateFile, state)
   }
-  log.info({url, deployment_id: deploymentId, simulated: ctx.simulated, auth: token !== null}, 'daemon listening')
+  log.info({url, deployment_id: deploymentId, simulated: ctx.simulated, auth: auth.mode === 'oidc' ? `oidc ${auth.issuer}` : token !== null}, 'daemon listening')
 
   // Start-up order matters for money: leases of the dead daemon are handed back, then the
   // store and the providers are reconciled (adopting instances created but never recorded),

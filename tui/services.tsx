@@ -6,6 +6,7 @@ import {defaultConsumer} from '../src/cli/flags/default-consumer.js'
 import type {ApiClient} from '../src/client/api-client.js'
 import type {AppPaths} from '../src/config/paths.js'
 import type {ScreenId} from './keymap.js'
+import {ClientNotices} from './model/client-notices.js'
 import {OfferStore} from './model/offer-store.js'
 import {DEFAULT_INVENTORY_QUERY, type InventoryQuery} from './screens/inventory-state.js'
 
@@ -18,7 +19,10 @@ export interface UiMemory {
 
 /** Everything the screens reach outside React: the API (through src/client only), files, time. */
 export interface TuiServices {
+  /** Tells `clientNotices` instead of stderr when it waits out a rate limit. */
   client: ApiClient
+  /** What the client says about requests in flight, for the status line. */
+  clientNotices: ClientNotices
   /** Where the CLI keeps session keys; the dashboard provisions and connects like the CLI. */
   paths: AppPaths
   /** The server's base URL, for the status line. */
@@ -58,12 +62,16 @@ export interface TuiServicesOptions {
 /** The dashboard's services over one client; the market starts loading when the caller says so. */
 export function createTuiServices(options: TuiServicesOptions): TuiServices {
   const now = options.now ?? Date.now
+  const clientNotices = new ClientNotices(now)
+  // Ink owns the terminal: a line on stderr would tear the frame, so the status line says it.
+  const client = options.client.withNotices(clientNotices.publish)
   return {
-    client: options.client,
+    client,
+    clientNotices,
     paths: options.paths,
-    serverUrl: options.client.baseUrl,
+    serverUrl: client.baseUrl,
     now,
-    offers: new OfferStore(options.client, {now}),
+    offers: new OfferStore(client, {now}),
     memory: {
       screen: 'inventory',
       inventory: {...DEFAULT_INVENTORY_QUERY, selectedId: null},

@@ -8,23 +8,22 @@ import type {AppDeps} from '../deps.js'
 import {budgetDto, budgetRemovedReply} from '../dto.js'
 
 export function budgetRoutes(deps: AppDeps): FastifyPluginAsyncZod {
-  const {ctx} = deps
-  const simulated = ctx.simulated
+  const simulated = deps.ctx.simulated
   return async (app) => {
     app.put('/consumers/:id/budget', {schema: {params: ConsumerParams, body: BudgetBody, response: {200: BudgetDto, 400: ErrorBody}}}, async (request) => {
       const b = request.body
-      const status = setBudget(ctx, request.params.id, {monthlyLimit: toMicroUsd(b.monthly_limit), alertThreshold: b.alert_threshold, onLimit: b.on_limit})
+      const status = setBudget(request.ctx, request.params.id, {monthlyLimit: toMicroUsd(b.monthly_limit), alertThreshold: b.alert_threshold, onLimit: b.on_limit})
       return budgetDto(status, simulated)
     })
     app.get('/consumers/:id/budget', {schema: {params: ConsumerParams, response: {200: BudgetDto, 404: ErrorBody}}}, async (request) =>
-      budgetDto(requireBudgetStatus(ctx, request.params.id), simulated),
+      budgetDto(requireBudgetStatus(request.ctx, request.params.id), simulated),
     )
     app.delete('/consumers/:id/budget', {schema: {params: ConsumerParams, response: {200: BudgetRemovedReply, 404: ErrorBody}}}, async (request) => {
-      removeBudget(ctx, request.params.id)
+      removeBudget(request.ctx, request.params.id)
       return budgetRemovedReply(request.params.id, simulated)
     })
-    app.get('/budgets', {schema: {response: {200: BudgetsReply}}}, async () => {
-      const budgets = listBudgetStatuses(ctx).map((s) => budgetDto(s, simulated))
+    app.get('/budgets', {schema: {response: {200: BudgetsReply}}}, async (request) => {
+      const budgets = listBudgetStatuses(request.ctx).map((s) => budgetDto(s, simulated))
       return {budgets, count: budgets.length, simulated}
     })
   }

@@ -7,8 +7,7 @@ import type {AppDeps} from '../deps.js'
 import {catalogItemDto, pricePointDto} from '../dto.js'
 
 export function catalogRoutes(deps: AppDeps): FastifyPluginAsyncZod {
-  const {ctx} = deps
-  const simulated = ctx.simulated
+  const simulated = deps.ctx.simulated
   return async (app) => {
     app.get('/catalog', {schema: {querystring: CatalogParams, response: {200: CatalogReply, 400: ErrorBody}}}, async (request) => {
       const q = request.query

@@ -9,17 +9,16 @@ import type {AppDeps} from '../deps.js'
 import {costReportDto, costSummaryDto, sessionCostDto} from '../dto.js'
 
 export function costRoutes(deps: AppDeps): FastifyPluginAsyncZod {
-  const {ctx} = deps
-  const simulated = ctx.simulated
+  const simulated = deps.ctx.simulated
   return async (app) => {
     app.get(
       '/costs',
       {schema: {querystring: CostsParams, response: {200: z.union([SessionCostReply, CostsReply]), 400: ErrorBody, 404: ErrorBody}}},
       async (request) => {
         const q = request.query
-        if (q.session_id) return sessionCostDto(sessionCost(ctx, q.session_id), simulated)
+        if (q.session_id) return sessionCostDto(sessionCost(request.ctx, q.session_id), simulated)
         const query = {consumerId: q.consumer_id, startDate: q.start_date, endDate: q.end_date}
-        return costReportDto(costReport(ctx, query), query, q.period ? costSeries(ctx, query, q.period) : undefined, simulated)
+        return costReportDto(costReport(request.ctx, query), query, q.period ? costSeries(request.ctx, query, q.period) : undefined, simulated)
       },
     )
     app.get(
@@ -28,7 +27,7 @@ export function costRoutes(deps: AppDeps): FastifyPluginAsyncZod {
       async (request, reply) => {
         const q = request.query
         const lines = [LEDGER_CSV_HEADER]
-        for (const row of ledgerRows(ctx, {consumerId: q.consumer_id, sessionId: q.session_id, startDate: q.start_date, endDate: q.end_date})) lines.push(ledgerCsvLine(row))
+        for (const row of ledgerRows(request.ctx, {consumerId: q.consumer_id, sessionId: q.session_id, startDate: q.start_date, endDate: q.end_date})) lines.push(ledgerCsvLine(row))
         return reply
           .type('text/csv; charset=utf-8')
           .header('Content-Disposition', 'attachment; filename="gpu-shopper-costs.csv"')
@@ -39,7 +38,7 @@ export function costRoutes(deps: AppDeps): FastifyPluginAsyncZod {
       '/costs/summary',
       {schema: {querystring: CostSummaryParams, response: {200: CostSummaryReply, 400: ErrorBody}}},
       async (request) => {
-        return costSummaryDto(monthSummary(ctx, request.query.consumer_id), request.query.consumer_id, simulated)
+        return costSummaryDto(monthSummary(request.ctx, request.query.consumer_id), request.query.consumer_id, simulated)
       },
     )
   }

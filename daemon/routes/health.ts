@@ -2,6 +2,7 @@ import type {FastifyPluginAsyncZod} from 'fastify-type-provider-zod'
 
 import {HealthReply} from '../../src/core/api/health.js'
 import {toIso} from '../../src/core/clock.js'
+import {requireAdmin} from '../../src/services/tenancy.js'
 import type {AppDeps} from '../deps.js'
 
 export function healthRoutes(deps: AppDeps): FastifyPluginAsyncZod {
@@ -11,7 +12,7 @@ export function healthRoutes(deps: AppDeps): FastifyPluginAsyncZod {
     version: deps.version,
     deployment_id: ctx.deploymentId,
     simulated: ctx.simulated,
-    auth: deps.token !== null,
+    auth: deps.auth.mode === 'oidc' || deps.auth.token !== null,
     uptime_seconds: Math.round((ctx.clock.now() - deps.startedAt) / 1000),
     providers: ctx.providers.entries().map(([name, p]) => {
       const f = deps.inventory.status(name)
@@ -36,7 +37,9 @@ export function healthRoutes(deps: AppDeps): FastifyPluginAsyncZod {
     app.get('/ready', {schema: {response: {200: HealthReply, 503: HealthReply}}}, async (_req, reply) => {
       return reply.status(deps.isReady() ? 200 : 503).send(health())
     })
-    app.get('/metrics', {schema: {hide: true}}, async (_req, reply) => {
+    app.get('/metrics', {schema: {hide: true}}, async (request, reply) => {
+      // Server-wide figures (every tenant's sessions, every node): an operator's, so admins only.
+      requireAdmin(request.ctx, 'reading /metrics')
       const {contentType, body} = await deps.metrics.render()
       return reply.type(contentType).send(body)
     })

@@ -9,7 +9,6 @@ import {nodeDto, removedNodeReply} from '../dto.js'
 
 /** Self-hosted nodes (`/api/v1/nodes`): a team's own servers, carved into libvirt VMs. */
 export function nodeRoutes(deps: AppDeps): FastifyPluginAsyncZod {
-  const {ctx} = deps
   // A node's capacity is on offer (or gone) as soon as the change answers, not at the next refresh.
   const reoffered = async <T>(changed: T | Promise<T>): Promise<T> => {
     const result = await changed
@@ -19,7 +18,7 @@ export function nodeRoutes(deps: AppDeps): FastifyPluginAsyncZod {
   return async (app) => {
     app.post('/nodes', {schema: {body: NodeBody, response: {201: NodeDto, 400: ErrorBody, 409: ErrorBody, 502: ErrorBody}}}, async (request, reply) => {
       const body = request.body
-      const view = await reoffered(addNode(ctx, {
+      const view = await reoffered(addNode(request.ctx, {
         name: body.name,
         host: body.host,
         port: body.port,
@@ -43,29 +42,29 @@ export function nodeRoutes(deps: AppDeps): FastifyPluginAsyncZod {
       return reply.status(201).send(nodeDto(view))
     })
 
-    app.get('/nodes', {schema: {response: {200: NodesReply}}}, async () => {
-      const nodes = listNodes(ctx).map(nodeDto)
+    app.get('/nodes', {schema: {response: {200: NodesReply}}}, async (request) => {
+      const nodes = listNodes(request.ctx).map(nodeDto)
       return {nodes, count: nodes.length}
     })
 
     app.get('/nodes/:name', {schema: {params: NodeNameParams, response: {200: NodeDto, 404: ErrorBody}}}, async (request) => {
-      return nodeDto(getNode(ctx, request.params.name))
+      return nodeDto(getNode(request.ctx, request.params.name))
     })
 
     app.post('/nodes/:name/check', {schema: {params: NodeNameParams, response: {200: NodeDto, 404: ErrorBody, 409: ErrorBody, 502: ErrorBody}}}, async (request) => {
-      return nodeDto(await reoffered(checkNode(ctx, request.params.name)))
+      return nodeDto(await reoffered(checkNode(request.ctx, request.params.name)))
     })
 
     app.post(
       '/nodes/:name/host-key',
       {schema: {params: NodeNameParams, body: TrustHostKeyBody, response: {200: NodeDto, 404: ErrorBody, 409: ErrorBody, 502: ErrorBody}}},
       async (request) => {
-        return nodeDto(await reoffered(trustNodeHostKey(ctx, request.params.name, request.body.host_key)))
+        return nodeDto(await reoffered(trustNodeHostKey(request.ctx, request.params.name, request.body.host_key)))
       },
     )
 
     app.delete('/nodes/:name', {schema: {params: NodeNameParams, response: {200: NodeRemovedReply, 404: ErrorBody, 409: ErrorBody}}}, async (request) => {
-      return removedNodeReply(await reoffered(removeNode(ctx, request.params.name)))
+      return removedNodeReply(await reoffered(removeNode(request.ctx, request.params.name)))
     })
   }
 }

@@ -2,6 +2,7 @@ import type {FastifyPluginAsyncZod} from 'fastify-type-provider-zod'
 
 import {ErrorBody} from '../../src/core/api/common.js'
 import {ReconcileBody, ReconcileReply} from '../../src/core/api/reconcile.js'
+import {reconcileReportFor} from '../../src/services/reconcile-scope.js'
 import type {AppDeps} from '../deps.js'
 import {reconcileReplyOf} from '../reconcile-report.js'
 
@@ -12,7 +13,7 @@ export function reconcileRoutes(deps: AppDeps): FastifyPluginAsyncZod {
       const dryRun = request.body?.dry_run ?? false
       const report = await deps.reconciler.run({dryRun, orphanGraceMs: ctx.timings.orphanGraceMs})
       if (!dryRun) deps.kickJobs()
-      return reconcileReplyOf(report, ctx.deploymentId, ctx.simulated)
+      return reconcileReplyOf(reconcileReportFor(request.ctx, report), ctx.deploymentId, ctx.simulated)
     })
   }
 }

@@ -18,6 +18,7 @@ import type {SessionEvent} from '../../src/store/session-events-repo.js'
 import type {StoredSession} from '../../src/store/sessions-repo.js'
 import {billedSoFar} from '../../src/services/cost-service.js'
 import {createSession, extendSessionOnce, findSession, getSession, listSessions, releaseSessionOnce, sessionEventsAfter} from '../../src/services/session-service.js'
+import type {ServiceContext} from '../../src/services/context.js'
 import type {AppDeps} from '../deps.js'
 import {createdSessionDto, eventDto, extendReply, releaseReply, sessionDto} from '../dto.js'
 import {idempotentAction, idempotentCreate} from '../idempotent-request.js'
@@ -26,9 +27,8 @@ import {sessionTermsOf} from '../session-terms.js'
 const errors = {400: ErrorBody, 404: ErrorBody, 409: ErrorBody, 503: ErrorBody}
 
 export function sessionRoutes(deps: AppDeps): FastifyPluginAsyncZod {
-  const {ctx} = deps
-  const simulated = ctx.simulated
-  const dto = (s: StoredSession) => sessionDto(s, billedSoFar(ctx, s), simulated)
+  const simulated = deps.ctx.simulated
+  const dto = (ctx: ServiceContext, s: StoredSession) => sessionDto(s, billedSoFar(ctx, s), simulated)
 
   return async (app) => {
     app.post(
@@ -36,7 +36,7 @@ export function sessionRoutes(deps: AppDeps): FastifyPluginAsyncZod {
       {schema: {body: CreateSessionBody, response: {201: CreateSessionReply, 402: ErrorBody, 502: ErrorBody, ...errors}}},
       async (request, reply) => {
         const body = request.body
-        const created = createSession(ctx, {...sessionTermsOf(body), offerId: body.offer_id}, idempotentCreate(request.headers, body))
+        const created = createSession(request.ctx, {...sessionTermsOf(body), offerId: body.offer_id}, idempotentCreate(request.headers, body))
         deps.kickJobs()
         return reply.status(201).send(createdSessionDto(created, simulated))
       },
@@ -44,33 +44,33 @@ export function sessionRoutes(deps: AppDeps): FastifyPluginAsyncZod {
 
     app.get('/sessions', {schema: {querystring: SessionsParams, response: {200: SessionsReply, 400: ErrorBody}}}, async (request) => {
       const q = request.query
-      const {sessions, total} = listSessions(ctx, {consumerId: q.consumer_id, status: q.status, provider: q.provider, limit: q.limit, offset: q.offset})
+      const {sessions, total} = listSessions(request.ctx, {consumerId: q.consumer_id, status: q.status, provider: q.provider, limit: q.limit, offset: q.offset})
       const items = sessions.map(({session, billed}) => sessionDto(session, billed, simulated))
       return {sessions: items, count: items.length, total, simulated}
     })
 
     app.get('/sessions/:id', {schema: {params: SessionIdParams, response: {200: SessionDto, ...errors}}}, async (request) => {
-      return dto(getSession(ctx, request.params.id))
+      return dto(request.ctx, getSession(request.ctx, request.params.id))
     })
 
     app.get(
       '/sessions/:id/events',
       {schema: {params: SessionIdParams, querystring: EventsParams, response: {200: EventsReply, ...errors}}},
       async (request, reply) => {
-        const session = getSession(ctx, request.params.id)
+        const session = getSession(request.ctx, request.params.id)
         if (request.query.after !== undefined || !String(request.headers.accept ?? '').includes('text/event-stream')) {
-          const events = sessionEventsAfter(ctx, session.id, request.query.after ?? 0).map(eventDto)
+          const events = sessionEventsAfter(request.ctx, session.id, request.query.after ?? 0).map(eventDto)
           return {events, count: events.length}
         }
         const lastId = Number(request.headers['last-event-id'] ?? 0) || 0
         reply.hijack()
-        streamEvents(deps, request.raw, reply.raw, session, lastId)
+        streamEvents(request.ctx, request.raw, reply.raw, session, lastId)
         return reply
       },
     )
 
-    const release = (message: string) => async (request: {params: {id: string}; headers: Record<string, unknown>}) => {
-      const session = releaseSessionOnce(ctx, request.params.id, {actor: 'api', message}, idempotentAction(request.headers, request.params.id))
+    const release = (message: string) => async (request: {params: {id: string}; headers: Record<string, unknown>; ctx: ServiceContext}) => {
+      const session = releaseSessionOnce(request.ctx, request.params.id, {actor: 'api', message}, idempotentAction(request.headers, request.params.id))
       deps.kickJobs()
       return releaseReply(session, simulated)
     }
@@ -86,7 +86,7 @@ export function sessionRoutes(deps: AppDeps): FastifyPluginAsyncZod {
       {schema: {params: SessionIdParams, body: ExtendBody, response: {200: ExtendReply, ...errors}}},
       async (request) => {
         const {id} = request.params
-        const session = extendSessionOnce(ctx, id, request.body.additional_hours, idempotentAction(request.headers, id, request.body))
+        const session = extendSessionOnce(request.ctx, id, request.body.additional_hours, idempotentAction(request.headers, id, request.body))
         return extendReply(session, request.body.additional_hours, simulated)
       },
     )
@@ -95,13 +95,12 @@ export function sessionRoutes(deps: AppDeps): FastifyPluginAsyncZod {
 
 /** Server-Sent Events: the backlog after Last-Event-ID, then live events; ends once the session is terminal. */
 function streamEvents(
-  deps: AppDeps,
+  ctx: ServiceContext,
   req: import('node:http').IncomingMessage,
   res: import('node:http').ServerResponse,
   session: StoredSession,
   lastId: number,
 ): void {
-  const {ctx} = deps
   res.writeHead(200, {
     'Content-Type': 'text/event-stream; charset=utf-8',
     'Cache-Control': 'no-cache, no-transform',

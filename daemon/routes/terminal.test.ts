@@ -13,6 +13,7 @@ import {ManualClock} from '../../src/core/clock.js'
 import {createLogger} from '../../src/log/logger.js'
 import {pollUntil} from '../../test/support/poll.js'
 import {openTerminalClient} from '../../test/support/terminal-client.js'
+import {installAuth} from '../auth.js'
 import {installErrorHandling} from '../error-handler.js'
 import {startDaemon, type RunningDaemon} from '../server.js'
 import {BAD_TOKEN_REASON, TERMINAL_CLOSE} from '../terminal/close-codes.js'
@@ -246,6 +247,7 @@ describe('browser terminal: tokens, page and WebSocket relay', () => {
     app.setSerializerCompiler(serializerCompiler)
     installErrorHandling(app)
     await app.register(websocket)
+    installAuth(app, {auth: {mode: 'static', token: null}, loopbackOnly: true, ctx: daemon.ctx})
     await app.register(terminalRoutes({ctx: daemon.ctx, terminalTokens: new TerminalTokenStore({clock})}))
     await app.listen({host: '127.0.0.1', port: 0})
     try {

@@ -2,6 +2,7 @@ import type {FastifyReply, FastifyRequest} from 'fastify'
 import type {FastifyPluginAsyncZod} from 'fastify-type-provider-zod'
 import {z} from 'zod'
 
+import {LOCAL_PRINCIPAL} from '../../src/auth/principal.js'
 import {ErrorBody} from '../../src/core/api/common.js'
 import {SessionIdParams} from '../../src/core/api/sessions.js'
 import {TerminalTokenReply} from '../../src/core/api/terminal.js'
@@ -52,9 +53,9 @@ export function terminalRoutes(deps: TerminalRouteDeps): FastifyPluginAsyncZod {
   const tokens = deps.terminalTokens ?? new TerminalTokenStore({clock: ctx.clock})
 
   const mint = (noun: TerminalNoun) => async (request: FastifyRequest<{Params: {id: string}}>, reply: FastifyReply) => {
-    const session = getSession(ctx, request.params.id)
+    const session = getSession(request.ctx, request.params.id)
     terminalTargetOf(session, noun)
-    const {token, expiresIn} = tokens.mint(session.id)
+    const {token, expiresIn} = tokens.mint(session.id, request.principal ?? LOCAL_PRINCIPAL)
     const host = daemonHost(request)
     const query = `token=${encodeURIComponent(token)}`
     reply.header('Cache-Control', 'no-store')
@@ -115,7 +116,7 @@ export function terminalRoutes(deps: TerminalRouteDeps): FastifyPluginAsyncZod {
     const claimed = tokens.consume(typeof query.token === 'string' ? query.token : '')
     if (!claimed) return refuse(TERMINAL_CLOSE.badToken, BAD_TOKEN_REASON)
 
-    const session = findSession(ctx, claimed.sessionId)
+    const session = findSession({...ctx, principal: claimed.principal}, claimed.sessionId)
     if (!session) return refuse(TERMINAL_CLOSE.notRunning, `session ${claimed.sessionId} no longer exists`)
     let target
     try {

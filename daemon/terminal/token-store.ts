@@ -1,5 +1,6 @@
 import {createHash, randomBytes} from 'node:crypto'
 
+import type {Principal} from '../../src/auth/principal.js'
 import type {Clock} from '../../src/core/clock.js'
 
 /** Long enough to open a browser tab, short enough that a token in a scrollback is worthless. */
@@ -21,6 +22,8 @@ export interface MintedTerminalToken {
 
 interface Entry {
   sessionId: string
+  /** Who minted it: the shell opens as that user, whoever's browser presents the token. */
+  principal: Principal
   expiresAt: number
 }
 
@@ -39,7 +42,7 @@ export class TerminalTokenStore {
     this.ttlMs = options.ttlMs ?? DEFAULT_TERMINAL_TOKEN_TTL_MS
   }
 
-  mint(sessionId: string): MintedTerminalToken {
+  mint(sessionId: string, principal: Principal): MintedTerminalToken {
     this.prune()
     if (this.entries.size >= MAX_OUTSTANDING) {
       // Evict the oldest rather than refuse: the newest token is the one a user is about to open.
@@ -48,19 +51,19 @@ export class TerminalTokenStore {
     }
     // 256 bits, base64url so it travels in a query string without escaping.
     const token = randomBytes(32).toString('base64url')
-    this.entries.set(hashToken(token), {sessionId, expiresAt: this.clock.now() + this.ttlMs})
+    this.entries.set(hashToken(token), {sessionId, principal, expiresAt: this.clock.now() + this.ttlMs})
     return {token, expiresIn: Math.max(1, Math.round(this.ttlMs / 1000))}
   }
 
-  /** The session a token was minted for, once: the entry is gone whether or not it had expired. */
-  consume(token: string): {sessionId: string} | null {
+  /** The session a token was minted for and by whom, once: the entry is gone whether or not it had expired. */
+  consume(token: string): {sessionId: string; principal: Principal} | null {
     if (!token) return null
     const key = hashToken(token)
     const entry = this.entries.get(key)
     if (!entry) return null
     this.entries.delete(key)
     if (this.clock.now() >= entry.expiresAt) return null
-    return {sessionId: entry.sessionId}
+    return {sessionId: entry.sessionId, principal: entry.principal}
   }
 
   /** Tokens minted and neither used nor expired; for tests and metrics. */

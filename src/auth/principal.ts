@@ -14,5 +14,8 @@ export interface Principal {
   expiresAt: number | null
 }
 
+/** The solo daemon's one tenant; rows from before tenancy belong to it too. */
+export const LOCAL_TENANT = 'local'
+
 /** The solo daemon's caller: whoever holds the state file's token owns everything on it. */
-export const LOCAL_PRINCIPAL: Principal = {user: 'local', tenant: 'local', role: 'admin', expiresAt: null}
+export const LOCAL_PRINCIPAL: Principal = {user: 'local', tenant: LOCAL_TENANT, role: 'admin', expiresAt: null}

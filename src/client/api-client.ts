@@ -1,3 +1,5 @@
+import {setTimeout as delay} from 'node:timers/promises'
+
 // Types only: the contract's zod schemas stay out of the CLI process (zod costs ~60 ms to load).
 import type {CostSummaryReply, CostsParams, CostsReply, SessionCostReply} from '../core/api/costs.js'
 import type {AllocationDto, AllocationsReply, CreateAllocationBody} from '../core/api/allocations.js'
@@ -21,8 +23,17 @@ import type {SshKeyBody, SshKeyDto, SshKeysReply} from '../core/api/ssh-keys.js'
 import type {NodeBody, NodeDto, NodeRemovedReply, NodesReply} from '../core/api/nodes.js'
 import type {TerminalTokenReply} from '../core/api/terminal.js'
 
+import {parseRetryAfterMs} from '../core/retry-after.js'
 import {ApiError, DaemonUnreachableError, StreamUnavailableError} from './errors.js'
 import {httpFetch, type HttpFetch, type HttpResponse} from './http-transport.js'
+import {
+  DEFAULT_RATE_LIMIT_RETRY,
+  type NoticeSink,
+  nextRateLimitStep,
+  rateLimitGiveUp,
+  rateLimitNotice,
+  type RateLimitRetryPolicy,
+} from './rate-limit-retry.js'
 import {parseSse} from './sse.js'
 
 export interface ApiClientOptions {
@@ -33,6 +44,13 @@ export interface ApiClientOptions {
   /** What to tell the user when nothing answers; differs for the local daemon and a team server. */
   unreachableFix?: string
   fetch?: HttpFetch
+  /** Where the client says it is waiting out a server's rate limit: stderr unless the caller (the dashboard) shows it itself. */
+  notice?: NoticeSink
+  /** How many times and how long in all a 429 is waited out before the error reaches the caller. */
+  rateLimitRetry?: RateLimitRetryPolicy
+  /** Injected by tests: how the client waits, and the time `Retry-After` dates are read against. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>
+  now?: () => number
 }
 
 export interface RequestOptions {
@@ -83,6 +101,8 @@ type Query<T> = {[K in keyof T]?: T[K] | string | number | undefined}
 
 export interface ApiClient {
   readonly baseUrl: string
+  /** The same client, telling `notice` instead of stderr when it waits out a rate limit (the dashboard's status line). */
+  withNotices(notice: NoticeSink): ApiClient
   health(options?: RequestOptions): Promise<HealthReply>
   /** Compares the providers' instances with the sessions: orphans, ghosts, adoptions. */
   reconcile(body?: {dry_run?: boolean}, options?: RequestOptions): Promise<ReconcileReply>
@@ -168,6 +188,10 @@ export function createApiClient(clientOptions: ApiClientOptions): ApiClient {
   const fetchImpl = clientOptions.fetch ?? httpFetch
   const defaultTimeout = clientOptions.timeoutMs ?? DEFAULT_TIMEOUT_MS
   const unreachableFix = clientOptions.unreachableFix ?? DEFAULT_UNREACHABLE_FIX
+  const notice = clientOptions.notice ?? stderrNotice
+  const retryPolicy = clientOptions.rateLimitRetry ?? DEFAULT_RATE_LIMIT_RETRY
+  const sleep = clientOptions.sleep ?? ((ms: number, signal?: AbortSignal) => delay(ms, undefined, {signal}))
+  const now = clientOptions.now ?? Date.now
 
   const headersFor = (extra: Record<string, string> = {}): Record<string, string> => {
     const headers: Record<string, string> = {accept: 'application/json', ...extra}
@@ -176,58 +200,109 @@ export function createApiClient(clientOptions: ApiClientOptions): ApiClient {
   }
 
   async function call<T>(request: Call): Promise<T> {
-    return readReply<T>(await send(request))
+    return readReply<T>(await send(request), now())
   }
 
   /** A non-JSON reply (the CSV export): the body as text on success, the usual ApiError otherwise. */
   async function callText(request: Call): Promise<string> {
     const response = await send(request)
-    if (!response.ok) return readReply<never>(response)
+    if (!response.ok) return readReply<never>(response, now())
     return response.text()
+  }
+
+  /**
+   * Sends `attempt` again after each 429, as long as the server asks for, within the policy's
+   * bounds, saying so each time. A 429 means the server did nothing, so every method may be
+   * replayed (a create keeps its idempotency key, which would cover a replay anyway).
+   */
+  async function waitingOutRateLimits(attempt: () => Promise<HttpResponse>, userSignal: AbortSignal | undefined): Promise<HttpResponse> {
+    let waitedMs = 0
+    for (let retries = 0; ; retries++) {
+      const response = await attempt()
+      if (response.status !== 429) return response
+      const nowMs = now()
+      const step = nextRateLimitStep(response.headers.get('retry-after'), {retriesSoFar: retries, waitedMs, nowMs}, retryPolicy)
+      if (!step.retry) throw await rateLimitError(response, {waitMs: step.waitMs, retries, nowMs})
+      // Read to the end, so the connection is free for the replay.
+      await response.text().catch(() => '')
+      notice({text: rateLimitNotice(baseUrl, step.waitMs, retries + 1, retryPolicy), waitMs: step.waitMs})
+      try {
+        await sleep(step.waitMs, userSignal)
+      } catch (err) {
+        if (userSignal?.aborted) throw abortError()
+        throw err
+      }
+      waitedMs += step.waitMs
+    }
+  }
+
+  async function rateLimitError(response: HttpResponse, step: {waitMs: number; retries: number; nowMs: number}): Promise<ApiError> {
+    const reply = await readReply<never>(response, step.nowMs).catch((err: unknown) => err)
+    const base = reply instanceof ApiError ? reply : null
+    const said = rateLimitGiveUp(baseUrl, step)
+    return new ApiError({
+      status: response.status,
+      errorType: 'rate_limit_exceeded',
+      message: said.message,
+      requestId: base?.requestId,
+      details: base?.details,
+      retryAfterSeconds: said.retryAfterSeconds,
+      fix: said.fix,
+    })
   }
 
   async function send({method, path, query, body, headers, options}: Call): Promise<HttpResponse> {
     const url = buildUrl(baseUrl, path, query)
     const timeoutMs = options?.timeoutMs ?? defaultTimeout
-    const signals = [AbortSignal.timeout(timeoutMs)]
-    if (options?.signal) signals.push(options.signal)
-    const init: {method: string; headers: Record<string, string>; body?: string; signal: AbortSignal} = {
-      method,
-      headers: headersFor(headers),
-      signal: AbortSignal.any(signals),
+    const json = body === undefined ? undefined : JSON.stringify(body)
+    // Each attempt gets the whole deadline: time spent waiting out a 429 is not the server being slow.
+    const attempt = async () => {
+      const signals = [AbortSignal.timeout(timeoutMs)]
+      if (options?.signal) signals.push(options.signal)
+      const init: {method: string; headers: Record<string, string>; body?: string; signal: AbortSignal} = {
+        method,
+        headers: headersFor(headers),
+        signal: AbortSignal.any(signals),
+      }
+      if (json !== undefined) {
+        init.body = json
+        init.headers['content-type'] = 'application/json'
+      }
+      try {
+        return await fetchImpl(url, init)
+      } catch (err) {
+        throw transportError(err, {baseUrl, method, timeoutMs, unreachableFix, userSignal: options?.signal})
+      }
     }
-    if (body !== undefined) {
-      init.body = JSON.stringify(body)
-      init.headers['content-type'] = 'application/json'
-    }
-    try {
-      return await fetchImpl(url, init)
-    } catch (err) {
-      throw transportError(err, {baseUrl, method, timeoutMs, unreachableFix, userSignal: options?.signal})
-    }
+    return waitingOutRateLimits(attempt, options?.signal)
   }
 
   async function* streamEvents(sessionId: string, options: StreamOptions = {}): AsyncGenerator<SessionEventDto> {
-    const connect = new AbortController()
     const connectTimeout = options.connectTimeoutMs ?? defaultTimeout
-    const timer = setTimeout(() => connect.abort(new DOMException('stream did not open in time', 'TimeoutError')), connectTimeout)
-    const signals = [connect.signal]
-    if (options.signal) signals.push(options.signal)
     const extra: Record<string, string> = {accept: 'text/event-stream'}
     if (options.lastEventId !== undefined) extra['last-event-id'] = String(options.lastEventId)
-    let response: HttpResponse
-    try {
-      response = await fetchImpl(buildUrl(baseUrl, `/api/v1/sessions/${encodeURIComponent(sessionId)}/events`), {
-        method: 'GET',
-        headers: headersFor(extra),
-        signal: AbortSignal.any(signals),
-      })
-    } catch (err) {
-      throw transportError(err, {baseUrl, method: 'GET', timeoutMs: connectTimeout, unreachableFix, userSignal: options.signal})
-    } finally {
-      clearTimeout(timer)
+    // Only the connect is replayed after a 429: once the stream is open, events already yielded
+    // cannot be taken back, and the caller resumes with Last-Event-ID itself.
+    const attempt = async () => {
+      // Aborts only the connect: the open stream may then stay open indefinitely.
+      const connect = new AbortController()
+      const timer = setTimeout(() => connect.abort(new DOMException('stream did not open in time', 'TimeoutError')), connectTimeout)
+      const signals = [connect.signal]
+      if (options.signal) signals.push(options.signal)
+      try {
+        return await fetchImpl(buildUrl(baseUrl, `/api/v1/sessions/${encodeURIComponent(sessionId)}/events`), {
+          method: 'GET',
+          headers: headersFor(extra),
+          signal: AbortSignal.any(signals),
+        })
+      } catch (err) {
+        throw transportError(err, {baseUrl, method: 'GET', timeoutMs: connectTimeout, unreachableFix, userSignal: options.signal})
+      } finally {
+        clearTimeout(timer)
+      }
     }
-    if (!response.ok) await readReply(response)
+    const response = await waitingOutRateLimits(attempt, options.signal)
+    if (!response.ok) await readReply(response, now())
     const type = response.headers.get('content-type') ?? ''
     if (!type.includes('text/event-stream') || !response.body) {
       await response.body?.cancel().catch(() => {})
@@ -255,6 +330,7 @@ export function createApiClient(clientOptions: ApiClientOptions): ApiClient {
 
   return {
     baseUrl,
+    withNotices: (sink) => createApiClient({...clientOptions, notice: sink}),
     health: (options) => call({method: 'GET', path: '/health', options}),
     reconcile: (body, options) =>
       call({method: 'POST', path: '/api/v1/reconcile', body: body ?? {}, options: {timeoutMs: RECONCILE_TIMEOUT_MS, ...options}}),
@@ -352,7 +428,12 @@ function buildUrl(baseUrl: string, path: string, query?: Record<string, unknown>
   return url.toString()
 }
 
-async function readReply<T>(response: HttpResponse): Promise<T> {
+/** The CLI's default: one line on stderr, so stdout (and --json) stays the result alone. */
+const stderrNotice: NoticeSink = ({text}) => {
+  process.stderr.write(`${text}\n`)
+}
+
+async function readReply<T>(response: HttpResponse, nowMs: number): Promise<T> {
   const text = await response.text()
   let body: unknown
   try {
@@ -366,7 +447,7 @@ async function readReply<T>(response: HttpResponse): Promise<T> {
     }
     return body as T
   }
-  throw apiErrorFrom(response, body, text)
+  throw apiErrorFrom(response, body, text, nowMs)
 }
 
 const STATUS_TYPES: Record<number, string> = {
@@ -382,9 +463,10 @@ const STATUS_TYPES: Record<number, string> = {
   503: 'service_unavailable',
 }
 
-function apiErrorFrom(response: HttpResponse, body: unknown, text: string): ApiError {
-  const retryAfter = Number(response.headers.get('retry-after'))
-  const retryAfterSeconds = Number.isFinite(retryAfter) && retryAfter >= 0 && response.headers.has('retry-after') ? retryAfter : null
+function apiErrorFrom(response: HttpResponse, body: unknown, text: string, nowMs: number): ApiError {
+  // Delta-seconds or an HTTP date, as whole seconds from now.
+  const retryAfterMs = parseRetryAfterMs(response.headers.get('retry-after'), nowMs)
+  const retryAfterSeconds = retryAfterMs === null ? null : Math.ceil(retryAfterMs / 1000)
   const headerRequestId = response.headers.get('x-request-id')
   if (body && typeof body === 'object' && typeof (body as {error?: unknown}).error === 'string') {
     const {error, error_type: errorType, request_id: requestId, ...details} = body as Record<string, unknown>

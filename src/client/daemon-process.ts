@@ -22,6 +22,8 @@ export interface StartDaemonOptions {
   timeoutMs?: number
   /** The command that runs the daemon; tests point this at a stand-in. */
   command?: string[]
+  /** More daemon arguments (a team server's, from `gpu-shopper serve`). */
+  extraArgs?: readonly string[]
 }
 
 // Start-up reconciliation talks to every configured provider; 30 s covers a slow one.
@@ -59,6 +61,7 @@ export function daemonArgs(options: StartDaemonOptions): string[] {
   if (options.host !== undefined) args.push('--host', options.host)
   if (options.noAuth) args.push('--no-auth')
   if (options.simulate) args.push('--simulate')
+  if (options.extraArgs) args.push(...options.extraArgs)
   return args
 }
 

@@ -16,6 +16,12 @@ export const ENV = {
   vastaiSearchLimit: 'GPU_SHOPPER_VASTAI_SEARCH_LIMIT',
   /** How many offers the simulated Vast.ai market of `daemon start --simulate` generates. */
   simOffers: 'GPU_SHOPPER_SIM_OFFERS',
+  /** The team server's own client secret at the IdP, for introspecting opaque tokens (never a flag: flags show in `ps`). */
+  oidcClientSecret: 'GPU_SHOPPER_OIDC_CLIENT_SECRET',
+  /** A team server's per-user rate limit, requests a second (0 = off); see src/config/rate-limit.ts. */
+  rateLimit: 'GPU_SHOPPER_RATE_LIMIT',
+  /** How many requests a user may send back to back before the rate applies. */
+  rateLimitBurst: 'GPU_SHOPPER_RATE_LIMIT_BURST',
   vastaiApiUrl: 'VASTAI_API_URL',
   vastaiApiKey: 'VASTAI_API_KEY',
   tensordockApiUrl: 'TENSORDOCK_API_URL',

@@ -1,3 +1,4 @@
+import {LOCAL_TENANT} from '../auth/principal.js'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import {AppError} from '../core/errors.js'
@@ -28,7 +29,7 @@ describe('budgets', () => {
   })
 
   it('counts spend and what live sessions are committed to, and refuses work past the rest', async () => {
-    h.ctx.store.budgets.upsert('team', asMicroUsd(1_000_000), 0.8, 'release', h.clock.now())
+    h.ctx.store.budgets.upsert(LOCAL_TENANT, 'team', asMicroUsd(1_000_000), 0.8, 'release', h.clock.now())
     await insertRunningSession(h, 'sess-a', {consumerId: 'team', expiresAt: h.clock.now() + 2 * HOUR})
     h.clock.advance(HOUR)
     const status = budgetStatus(h.ctx, 'team')!
@@ -47,7 +48,7 @@ describe('budgets', () => {
   })
 
   it('alerts once at the threshold and releases every live session at the limit, across restarts', async () => {
-    h.ctx.store.budgets.upsert('team', asMicroUsd(360_000), 0.5, 'release', h.clock.now())
+    h.ctx.store.budgets.upsert(LOCAL_TENANT, 'team', asMicroUsd(360_000), 0.5, 'release', h.clock.now())
     await insertRunningSession(h, 'sess-b', {consumerId: 'team', expiresAt: h.clock.now() + 5 * HOUR})
     h.clock.advance(HOUR / 2)
     tick()
@@ -63,7 +64,7 @@ describe('budgets', () => {
   })
 
   it('only alerts at the limit when asked to', async () => {
-    h.ctx.store.budgets.upsert('lab', asMicroUsd(360_000), 1, 'alert', h.clock.now())
+    h.ctx.store.budgets.upsert(LOCAL_TENANT, 'lab', asMicroUsd(360_000), 1, 'alert', h.clock.now())
     await insertRunningSession(h, 'sess-c', {consumerId: 'lab', expiresAt: h.clock.now() + 5 * HOUR})
     h.clock.advance(HOUR)
     tick()

@@ -3,6 +3,7 @@ import {asMicroUsd, costForDuration, formatUsd, type MicroUsd} from '../core/mon
 import type {Budget} from '../store/budgets-repo.js'
 import type {ServiceContext} from './context.js'
 import {currentMonth, totalsSince} from './cost-service.js'
+import {ownerOf, requireAdmin} from './tenancy.js'
 
 export interface BudgetStatus {
   budget: Budget
@@ -19,14 +20,19 @@ function monthStart(now: number): number {
   return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1)
 }
 
-/** This month's spend and commitments of a consumer, against its budget (null when it has none). */
+/** This month's spend and commitments of a consumer of the caller's tenant, against its budget (null when it has none). */
 export function budgetStatus(ctx: ServiceContext, consumerId: string): BudgetStatus | null {
-  const budget = ctx.store.budgets.get(consumerId)
-  if (!budget) return null
+  const budget = ctx.store.budgets.get(ownerOf(ctx).tenantId, consumerId)
+  return budget ? statusOf(ctx, budget) : null
+}
+
+/** Where one budget stands this month: its consumer's sessions are those of the budget's tenant. */
+export function statusOf(ctx: ServiceContext, budget: Budget): BudgetStatus {
   const now = ctx.clock.now()
-  const spent = totalsSince(ctx, consumerId, monthStart(now)).total
+  const of = {tenantId: budget.tenantId, consumerId: budget.consumerId}
+  const spent = totalsSince(ctx, of, monthStart(now)).total
   let committed = 0
-  for (const s of ctx.store.sessions.list({consumerId, statuses: ['pending', 'provisioning', 'running'], limit: 100_000}).sessions) {
+  for (const s of ctx.store.sessions.list({...of, statuses: ['pending', 'provisioning', 'running'], limit: 100_000}).sessions) {
     committed += costForDuration(s.pricePerHour, s.expiresAt - Math.max(now, s.startedAt ?? now))
   }
   return {
@@ -51,16 +57,17 @@ export function requireBudgetStatus(ctx: ServiceContext, consumerId: string): Bu
 
 /** Sets (or replaces) a consumer's monthly budget and returns where it stands. */
 export function setBudget(ctx: ServiceContext, consumerId: string, terms: {monthlyLimit: MicroUsd; alertThreshold: number; onLimit: Budget['onLimit']}): BudgetStatus {
-  ctx.store.budgets.upsert(consumerId, terms.monthlyLimit, terms.alertThreshold, terms.onLimit, ctx.clock.now())
-  return requireBudgetStatus(ctx, consumerId)
+  requireAdmin(ctx, 'setting a budget')
+  return statusOf(ctx, ctx.store.budgets.upsert(ownerOf(ctx).tenantId, consumerId, terms.monthlyLimit, terms.alertThreshold, terms.onLimit, ctx.clock.now()))
 }
 
 export function removeBudget(ctx: ServiceContext, consumerId: string): void {
-  if (!ctx.store.budgets.remove(consumerId)) requireBudgetStatus(ctx, consumerId)
+  requireAdmin(ctx, 'removing a budget')
+  if (!ctx.store.budgets.remove(ownerOf(ctx).tenantId, consumerId)) requireBudgetStatus(ctx, consumerId)
 }
 
 export function listBudgetStatuses(ctx: ServiceContext): BudgetStatus[] {
-  return ctx.store.budgets.list().map((b) => requireBudgetStatus(ctx, b.consumerId))
+  return ctx.store.budgets.list(ownerOf(ctx).tenantId).map((b) => statusOf(ctx, b))
 }
 
 /**

@@ -1,5 +1,6 @@
 import type {Clock} from '../core/clock.js'
 import {IDEMPOTENCY_WINDOW_MS} from '../core/idempotency-window.js'
+import type {Principal} from '../auth/principal.js'
 import type {Store} from '../store/store.js'
 import type {Logger} from '../log/logger.js'
 import type {SessionEventBus} from './session-event-bus.js'
@@ -33,6 +34,8 @@ export interface Timings {
   stuckAfterMs: number
   /** How long a self-hosted slice's guest may take to power off before its release pulls the plug. */
   sliceShutdownGraceMs: number
+  /** The longest wait between two reads of a provider's charges for an ended session. */
+  settleRetryMaxMs: number
 }
 
 export const DEFAULT_TIMINGS: Timings = {
@@ -48,6 +51,7 @@ export const DEFAULT_TIMINGS: Timings = {
   idleSampleIntervalMs: 60_000,
   stuckAfterMs: 30 * 60_000,
   sliceShutdownGraceMs: 10_000,
+  settleRetryMaxMs: 30_000,
 }
 
 /** What every use case needs: the one store, the clock, the providers, who we are. */
@@ -62,4 +66,9 @@ export interface ServiceContext {
   daemonKey: {privateKey: string; publicKey: string}
   simulated: boolean
   timings: Timings
+  /**
+   * Who a request acts for: it sees and changes only its tenant's rows. Absent for the daemon's
+   * own workers (jobs, lifecycle, reconciler), which act on every tenant.
+   */
+  principal?: Principal
 }

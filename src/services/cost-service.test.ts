@@ -1,3 +1,4 @@
+import {LOCAL_TENANT} from '../auth/principal.js'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import {asMicroUsd} from '../core/money.js'
@@ -26,7 +27,7 @@ describe('cost reads', () => {
   beforeEach(async () => {
     // An hour before the month ends, so the running session's cost crosses a day and a month.
     h = await startServiceHarness(Date.UTC(2026, 10, 30, 23))
-    h.ctx.store.budgets.upsert('team', asMicroUsd(10_000_000), 0.8, 'alert', h.clock.now())
+    h.ctx.store.budgets.upsert(LOCAL_TENANT, 'team', asMicroUsd(10_000_000), 0.8, 'alert', h.clock.now())
   })
   afterEach(async () => {
     await h.close()

@@ -6,6 +6,7 @@ import {LIVE_STATUSES} from '../core/session-status.js'
 import type {LedgerFilter} from '../store/ledger-repo.js'
 import type {StoredSession} from '../store/sessions-repo.js'
 import type {ServiceContext} from './context.js'
+import {callerTenant, isVisible} from './tenancy.js'
 import {unaccruedEntries, unaccruedEntriesOfRunning} from './ledger-accrual.js'
 
 /*
@@ -29,7 +30,7 @@ export interface CostReport extends LedgerTotals {
 
 export function sessionCost(ctx: ServiceContext, sessionId: string): {session: StoredSession; total: MicroUsd; billedMs: number} {
   const session = ctx.store.sessions.get(sessionId)
-  if (!session) throw new AppError('not_found', `session ${sessionId} does not exist`, {session_id: sessionId})
+  if (!session || !isVisible(ctx, session.tenantId)) throw new AppError('not_found', `session ${sessionId} does not exist`, {session_id: sessionId})
   const totals = totalsUpToNow(ctx, {sessionId})
   return {session, total: totals.total, billedMs: totals.billedMs}
 }
@@ -49,7 +50,7 @@ export function billedSoFarOf(ctx: ServiceContext, sessions: readonly StoredSess
 /** Totals over a date range (UTC days, end inclusive). */
 export function costReport(ctx: ServiceContext, query: CostQuery): CostReport {
   const {from, to} = dateRange(query)
-  return {...totalsUpToNow(ctx, {consumerId: query.consumerId, from, to}), from, to}
+  return {...totalsUpToNow(ctx, {tenantId: callerTenant(ctx), consumerId: query.consumerId, from, to}), from, to}
 }
 
 export interface MonthSummary {
@@ -63,23 +64,23 @@ export interface MonthSummary {
 export function monthSummary(ctx: ServiceContext, consumerId: string | undefined): MonthSummary {
   const month = currentMonth(ctx.clock.now())
   const report = costReport(ctx, {consumerId, startDate: month.startDate, endDate: month.endDate})
-  const activeSessions = ctx.store.sessions.list({consumerId, statuses: LIVE_STATUSES, limit: 1}).total
+  const activeSessions = ctx.store.sessions.list({tenantId: callerTenant(ctx), consumerId, statuses: LIVE_STATUSES, limit: 1}).total
   return {month, report, activeSessions}
 }
 
-/** A consumer's (or everyone's) totals from `from` on, up to now. */
-export function totalsSince(ctx: ServiceContext, consumerId: string | undefined, from: number): LedgerTotals {
-  return totalsUpToNow(ctx, {consumerId, from})
+/** A tenant's consumer's totals from `from` on, up to now. */
+export function totalsSince(ctx: ServiceContext, of: {tenantId: string; consumerId: string}, from: number): LedgerTotals {
+  return totalsUpToNow(ctx, {...of, from})
 }
 
 export function costSeries(ctx: ServiceContext, query: CostQuery, period: 'daily' | 'monthly'): SeriesPoint[] {
-  const filter = {consumerId: query.consumerId, ...dateRange(query)}
+  const filter = {tenantId: callerTenant(ctx), consumerId: query.consumerId, ...dateRange(query)}
   return seriesWith(ctx.store.ledger.series(filter, period), pendingWithin(ctx, filter), period)
 }
 
 /** The ledger rows a cost query covers (optionally one session's), oldest first, for export. */
 export function ledgerRows(ctx: ServiceContext, query: CostQuery & {sessionId?: string}): Iterable<LedgerEntry> {
-  const filter = {consumerId: query.consumerId, sessionId: query.sessionId, ...dateRange(query)}
+  const filter = {tenantId: callerTenant(ctx), consumerId: query.consumerId, sessionId: query.sessionId, ...dateRange(query)}
   return rowsWith(ctx.store.ledger.rows(filter), pendingWithin(ctx, filter))
 }
 

@@ -1,5 +1,6 @@
 import {createHash} from 'node:crypto'
 
+import {LOCAL_TENANT} from '../auth/principal.js'
 import {canonicalJson} from '../core/canonical-json.js'
 import {AppError} from '../core/errors.js'
 import type {ServiceContext} from './context.js'
@@ -21,6 +22,15 @@ export interface Replay<T> {
   sealedSecret: Buffer | null
 }
 
+/**
+ * Keys are the caller's own: two users (or tenants) choosing the same key never see each
+ * other's results. The solo daemon's scope stays the bare operation, as records before tenancy.
+ */
+function keyScope(ctx: ServiceContext, operation: string): string {
+  const principal = ctx.principal
+  return !principal || principal.tenant === LOCAL_TENANT ? operation : `${principal.tenant}/${principal.user}:${operation}`
+}
+
 /** sha256 of the request with keys sorted, so the same body in another key order is the same request. */
 function requestHash(fingerprint: unknown): string {
   return createHash('sha256').update(canonicalJson(fingerprint)).digest('hex')
@@ -32,7 +42,7 @@ function requestHash(fingerprint: unknown): string {
  */
 export function replayIfSeen<T>(ctx: ServiceContext, operation: string, request: IdempotentRequest): Replay<T> | null {
   if (!request.key) return null
-  const record = ctx.store.idempotency.find(operation, request.key, ctx.clock.now())
+  const record = ctx.store.idempotency.find(keyScope(ctx, operation), request.key, ctx.clock.now())
   if (!record) return null
   if (record.requestHash !== requestHash(request.fingerprint)) {
     throw new AppError('conflict', `idempotency key "${request.key}" was already used with a different request; use a new key for a new request`, {
@@ -58,7 +68,7 @@ export function rememberResult(
   if (!request.key) return
   const now = ctx.clock.now()
   ctx.store.idempotency.save({
-    scope: operation,
+    scope: keyScope(ctx, operation),
     key: request.key,
     requestHash: requestHash(request.fingerprint),
     result: JSON.stringify(result),

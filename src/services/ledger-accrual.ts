@@ -43,10 +43,11 @@ export function unaccruedEntries(ctx: ServiceContext, session: StoredSession, un
 }
 
 /** Rows not in the ledger yet of the instances still billing (of one consumer or session), up to `until`. */
-export function unaccruedEntriesOfRunning(ctx: ServiceContext, until: number, of: {consumerId?: string; sessionId?: string} = {}): LedgerEntry[] {
+export function unaccruedEntriesOfRunning(ctx: ServiceContext, until: number, of: {tenantId?: string; consumerId?: string; sessionId?: string} = {}): LedgerEntry[] {
   return ctx.store.billing.running({consumerId: of.consumerId, sessionId: of.sessionId}).flatMap((billing) => {
     const session = ctx.store.sessions.get(billing.sessionId)
-    return session ? unaccruedEntries(ctx, session, until, billing) : []
+    if (!session || (of.tenantId !== undefined && session.tenantId !== of.tenantId)) return []
+    return unaccruedEntries(ctx, session, until, billing)
   })
 }
 

@@ -9,6 +9,7 @@ import {HostKeyMismatchError, NodeUnreachableError, type NodeHostKey} from '../p
 import {ProbeOutputError} from '../providers/selfhosted/probe-output-error.js'
 import type {StoredNode} from '../store/nodes-repo.js'
 import type {ServiceContext} from './context.js'
+import {callerTenant, isVisible, ownerOf, requireAdmin} from './tenancy.js'
 
 export interface NodeRegistration {
   name: string
@@ -44,7 +45,12 @@ export function newNodeId(): string {
  * `nodes check` reads it again.
  */
 export async function addNode(ctx: ServiceContext, registration: NodeRegistration): Promise<NodeView> {
-  if (ctx.store.nodes.byName(registration.name)) {
+  requireAdmin(ctx, 'registering a node')
+  const taken = ctx.store.nodes.byName(registration.name)
+  if (taken && !isVisible(ctx, taken.tenantId)) {
+    throw new AppError('conflict', `the node name ${registration.name} is taken on this server; choose another`, {field: 'name'})
+  }
+  if (taken) {
     throw new AppError('conflict', `a node named ${registration.name} is registered already; \`gpu-shopper nodes show ${registration.name}\` shows it`, {
       field: 'name',
     })
@@ -73,6 +79,7 @@ export async function addNode(ctx: ServiceContext, registration: NodeRegistratio
     discovery,
     discoveredAt: now,
     createdAt: now,
+    tenantId: ownerOf(ctx).tenantId,
   }
   ctx.store.transaction(() => {
     // Checked again: another registration of the name may have finished while we were connecting.
@@ -84,7 +91,7 @@ export async function addNode(ctx: ServiceContext, registration: NodeRegistratio
 }
 
 export function listNodes(ctx: ServiceContext): NodeView[] {
-  return ctx.store.nodes.list().map((node) => view(ctx, node))
+  return ctx.store.nodes.list(callerTenant(ctx)).map((node) => view(ctx, node))
 }
 
 export function getNode(ctx: ServiceContext, name: string): NodeView {
@@ -94,6 +101,7 @@ export function getNode(ctx: ServiceContext, name: string): NodeView {
 /** Reads the node again over its pinned host key and keeps what it finds. */
 export async function checkNode(ctx: ServiceContext, name: string): Promise<NodeView> {
   const node = nodeNamed(ctx, name)
+  requireAdmin(ctx, 'checking a node')
   const discovery: NodeDiscovery = await reach(endpointOf(node), (shell) => discoverNode(shell, node.libvirt))
   ctx.store.nodes.recordDiscovery(node.id, discovery, ctx.clock.now())
   return view(ctx, ctx.store.nodes.get(node.id)!)
@@ -105,6 +113,7 @@ export async function checkNode(ctx: ServiceContext, name: string): Promise<Node
  */
 export async function trustNodeHostKey(ctx: ServiceContext, name: string, fingerprint: string): Promise<NodeView> {
   const node = nodeNamed(ctx, name)
+  requireAdmin(ctx, "pinning a node's host key")
   const hostKey: NodeHostKey = await reach({...endpointOf(node), hostKeyFingerprint: fingerprint}, async (shell) => shell.hostKey, 'to-pin')
   ctx.store.nodes.pinHostKey(node.id, hostKey)
   ctx.log.info({node: node.name, host_key: hostKey.fingerprint, previous: node.hostKey.fingerprint}, 'node host key pinned again')
@@ -114,6 +123,7 @@ export async function trustNodeHostKey(ctx: ServiceContext, name: string, finger
 /** Forgets a node; refused while a session holds a slot on it (its VM must be released first). */
 export function removeNode(ctx: ServiceContext, name: string): StoredNode {
   const node = nodeNamed(ctx, name)
+  requireAdmin(ctx, 'removing a node')
   return ctx.store.transaction(() => {
     const held = ctx.store.nodes.slots(node.id)
     if (held.length > 0) {
@@ -171,7 +181,7 @@ function view(ctx: ServiceContext, node: StoredNode): NodeView {
 
 function nodeNamed(ctx: ServiceContext, name: string): StoredNode {
   const node = ctx.store.nodes.byName(name)
-  if (!node) throw new AppError('not_found', `no node named ${name}; \`gpu-shopper nodes list\` shows the registered ones`, {node: name})
+  if (!node || !isVisible(ctx, node.tenantId)) throw new AppError('not_found', `no node named ${name}; \`gpu-shopper nodes list\` shows the registered ones`, {node: name})
   return node
 }
 

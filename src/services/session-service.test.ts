@@ -1,3 +1,4 @@
+import {LOCAL_TENANT} from '../auth/principal.js'
 import {randomBytes} from 'node:crypto'
 
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
@@ -193,7 +194,7 @@ describe('session service', () => {
 
     it("refuses a reservation past what is left of the consumer's budget, at the price for its disk, and writes nothing", () => {
       // Given a budget that covers exactly 2 h of the offer with its default disk
-      h.ctx.store.budgets.upsert('team', asMicroUsd(2 * 400_000), 0.8, 'release', h.clock.now())
+      h.ctx.store.budgets.upsert(LOCAL_TENANT, 'team', asMicroUsd(2 * 400_000), 0.8, 'release', h.clock.now())
 
       // When the same 2 h are asked with a bigger disk, Then the budget refuses it
       const err = refusalOf(() => create({diskGb: 200}, 'key-1'))
@@ -291,7 +292,7 @@ describe('session service', () => {
       expect(h.ctx.store.sessions.get(s.id)).toMatchObject({expiresAt: s.expiresAt + 2 * HOUR, reservationHours: 3})
       expect(h.ctx.store.events.listAfter(s.id).at(-1)).toMatchObject({type: 'extended'})
 
-      h.ctx.store.budgets.upsert('team', asMicroUsd(3 * 360_000 + 1), 0.8, 'release', h.clock.now())
+      h.ctx.store.budgets.upsert(LOCAL_TENANT, 'team', asMicroUsd(3 * 360_000 + 1), 0.8, 'release', h.clock.now())
       expect(refusalOf(() => extendSession(h.ctx, s.id, 1)).errorType).toBe('insufficient_balance')
 
       insert('sess-stopping', {status: 'stopping'})

@@ -15,6 +15,7 @@ import {generateSessionKeyPair, parsePublicKey} from '../ssh/keys.js'
 import type {SessionEvent} from '../store/session-events-repo.js'
 import type {SessionListFilter, SessionSpec, StoredSession} from '../store/sessions-repo.js'
 import type {ServiceContext} from './context.js'
+import {callerTenant, isVisible, ownerOf} from './tenancy.js'
 import {assertWithinBudget} from './budget-service.js'
 import {billedSoFarOf} from './cost-service.js'
 import {crashPoint} from './crash-points.js'
@@ -178,6 +179,10 @@ function refuseIfHeld(ctx: ServiceContext, offer: Offer): void {
   if (!ctx.providers.get(offer.provider as ProviderName).capabilities.singleUseOffers) return
   const holder = ctx.store.sessions.liveHolderOf(offer.id)
   if (!holder) return
+  // Another tenant's session is not named: its id is none of the caller's business.
+  if (!findSession(ctx, holder.id)) {
+    throw new AppError('conflict', `offer ${offer.id} is already rented through this server; pick another offer. No instance was created.`, {offer_id: offer.id})
+  }
   throw new AppError(
     'conflict',
     `offer ${offer.id} is already rented by your session ${holder.id} (${holder.status}); pick another offer, or use that session. No instance was created.`,
@@ -260,6 +265,7 @@ function insertSession(
     destroyRequestedAt: null,
     sshHostPublicKey: null,
     attachedSshKeys,
+    ...ownerOf(ctx),
   }
 
   // The intent to rent: on disk before the reply promises it, and before any provider call.
@@ -301,14 +307,14 @@ function replayedCreate(ctx: ServiceContext, operation: string, idempotency: Ide
 }
 
 export function getSession(ctx: ServiceContext, id: string): StoredSession {
-  const session = ctx.store.sessions.get(id)
+  const session = findSession(ctx, id)
   if (!session) throw new AppError('not_found', `session ${id} does not exist; run \`gpu-shopper sessions\` to list yours`, {session_id: id})
   return session
 }
 
 /** A page of sessions, newest first, each with what it has cost so far. */
 export function listSessions(ctx: ServiceContext, filter: SessionListFilter): {sessions: {session: StoredSession; billed: MicroUsd}[]; total: number} {
-  const {sessions, total} = ctx.store.sessions.list(filter)
+  const {sessions, total} = ctx.store.sessions.list({...filter, tenantId: callerTenant(ctx)})
   const billed = billedSoFarOf(ctx, sessions)
   return {sessions: sessions.map((session) => ({session, billed: billed.get(session.id) ?? asMicroUsd(0)})), total}
 }
@@ -320,12 +326,13 @@ export function sessionEventsAfter(ctx: ServiceContext, sessionId: string, after
 
 /** The session if it still exists (a stream or socket opened on it may outlive it); null otherwise. */
 export function findSession(ctx: ServiceContext, id: string): StoredSession | null {
-  return ctx.store.sessions.get(id)
+  const session = ctx.store.sessions.get(id)
+  return session && isVisible(ctx, session.tenantId) ? session : null
 }
 
 /** The same session, asked for in the quick start's words. */
 export function getAllocation(ctx: ServiceContext, id: string): StoredSession {
-  const session = ctx.store.sessions.get(id)
+  const session = findSession(ctx, id)
   if (!session) throw new AppError('not_found', `allocation ${id} does not exist; run \`gpu-shopper allocations list\` to list yours`, {allocation_id: id})
   return session
 }

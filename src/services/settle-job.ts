@@ -63,7 +63,10 @@ export async function runSettleStep(ctx: ServiceContext, job: Job): Promise<JobO
 
 function giveUpOrRetry(ctx: ServiceContext, job: Job, sessionId: string, endedAt: number, why: string): JobOutcome {
   const now = ctx.clock.now()
-  if (now - endedAt < SETTLE_GIVE_UP_MS) return {done: false, retryInMs: Math.min(30_000, Math.max(backoffMs(job.attempts), 5_000)), error: why}
+  if (now - endedAt < SETTLE_GIVE_UP_MS) {
+    const retryInMs = Math.min(ctx.timings.settleRetryMaxMs, Math.max(backoffMs(job.attempts), 5_000))
+    return {done: false, retryInMs, error: why}
+  }
   ctx.store.billing.settle(sessionId, now, null)
   recordSessionEvent(ctx, sessionId, 'billing', {
     actor: 'billing',

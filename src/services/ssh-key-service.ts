@@ -6,6 +6,7 @@ import type {AttachedSshKey} from '../store/sessions-repo.js'
 import type {SshKey} from '../store/ssh-keys-repo.js'
 import type {ServiceContext} from './context.js'
 import {oncePerKey, type IdempotentRequest} from './idempotency.js'
+import {callerTenant, isVisible, ownerOf} from './tenancy.js'
 
 export function newSshKeyId(): string {
   return `ssh-key-${randomBytes(6).toString('hex')}`
@@ -25,7 +26,7 @@ export function registerSshKey(ctx: ServiceContext, title: string, keyBody: stri
     throw new AppError('validation_error', `key_body: ${(err as Error).message}`, {field: 'key_body'})
   }
   return ctx.store.transaction(() => {
-    const existing = ctx.store.sshKeys.byFingerprint(parsed.fingerprint)
+    const existing = ctx.store.sshKeys.byFingerprint(ownerOf(ctx).tenantId, parsed.fingerprint)
     if (existing) {
       throw new AppError('conflict', `this key (${parsed.fingerprint}) is already registered as ${existing.id} ("${existing.title}"); use that id, or delete it first`, {
         existing_id: existing.id,
@@ -39,6 +40,7 @@ export function registerSshKey(ctx: ServiceContext, title: string, keyBody: stri
       publicKey: parsed.canonical,
       fingerprint: parsed.fingerprint,
       createdAt: ctx.clock.now(),
+      ...ownerOf(ctx),
     }
     ctx.store.sshKeys.insert(key)
     return key
@@ -46,12 +48,12 @@ export function registerSshKey(ctx: ServiceContext, title: string, keyBody: stri
 }
 
 export function listSshKeys(ctx: ServiceContext): SshKey[] {
-  return ctx.store.sshKeys.list()
+  return ctx.store.sshKeys.list(callerTenant(ctx))
 }
 
 /** Removes a key from the registry; sessions created with it keep it (their instances were set up already). */
 export function deleteSshKey(ctx: ServiceContext, id: string): SshKey {
-  const key = ctx.store.sshKeys.get(id)
+  const key = visibleKey(ctx, id)
   if (!key || !ctx.store.sshKeys.delete(id)) throw unknownKey(id, 'id')
   return key
 }
@@ -63,11 +65,16 @@ export function deleteSshKey(ctx: ServiceContext, id: string): SshKey {
 export function resolveSshKeys(ctx: ServiceContext, ids: readonly string[]): AttachedSshKey[] {
   const out: AttachedSshKey[] = []
   for (const id of new Set(ids)) {
-    const key = ctx.store.sshKeys.get(id)
+    const key = visibleKey(ctx, id)
     if (!key) throw unknownKey(id, 'ssh_key_ids', ' No instance was created.')
     out.push({id: key.id, publicKey: key.publicKey})
   }
   return out
+}
+
+function visibleKey(ctx: ServiceContext, id: string): SshKey | null {
+  const key = ctx.store.sshKeys.get(id)
+  return key && isVisible(ctx, key.tenantId) ? key : null
 }
 
 function unknownKey(id: string, field: string, after = ''): AppError {

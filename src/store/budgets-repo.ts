@@ -4,6 +4,7 @@ import type {Db} from './database.js'
 export type OnLimit = 'release' | 'alert'
 
 export interface Budget {
+  tenantId: string
   consumerId: string
   monthlyLimit: MicroUsd
   /** 0..1 of the limit at which an alert fires once a month. */
@@ -16,6 +17,7 @@ export interface Budget {
 }
 
 interface BudgetRow {
+  tenant_id: string
   consumer_id: string
   monthly_limit_micro: number
   alert_threshold: number
@@ -30,43 +32,51 @@ export class BudgetsRepo {
   constructor(private readonly db: Db) {}
 
   /** Sets the limit; a changed limit re-arms this month's alert and limit action. */
-  upsert(consumerId: string, monthlyLimit: MicroUsd, alertThreshold: number, onLimit: OnLimit, now: number): Budget {
+  upsert(tenantId: string, consumerId: string, monthlyLimit: MicroUsd, alertThreshold: number, onLimit: OnLimit, now: number): Budget {
     this.db
       .prepare(
-        `INSERT INTO consumer_budgets (consumer_id, monthly_limit_micro, alert_threshold, on_limit, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?)
-         ON CONFLICT (consumer_id) DO UPDATE SET monthly_limit_micro = excluded.monthly_limit_micro,
+        `INSERT INTO consumer_budgets (tenant_id, consumer_id, monthly_limit_micro, alert_threshold, on_limit, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (tenant_id, consumer_id) DO UPDATE SET monthly_limit_micro = excluded.monthly_limit_micro,
            alert_threshold = excluded.alert_threshold, on_limit = excluded.on_limit, alerted_month = NULL,
            limit_reached_month = NULL, updated_at = excluded.updated_at`,
       )
-      .run(consumerId, monthlyLimit, alertThreshold, onLimit, now, now)
-    return this.get(consumerId)!
+      .run(tenantId, consumerId, monthlyLimit, alertThreshold, onLimit, now, now)
+    return this.get(tenantId, consumerId)!
   }
 
-  get(consumerId: string): Budget | null {
-    const row = this.db.prepare('SELECT * FROM consumer_budgets WHERE consumer_id = ?').get(consumerId) as BudgetRow | undefined
+  get(tenantId: string, consumerId: string): Budget | null {
+    const row = this.db.prepare('SELECT * FROM consumer_budgets WHERE tenant_id = ? AND consumer_id = ?').get(tenantId, consumerId) as BudgetRow | undefined
     return row ? toBudget(row) : null
   }
 
-  list(): Budget[] {
-    return (this.db.prepare('SELECT * FROM consumer_budgets ORDER BY consumer_id').all() as BudgetRow[]).map(toBudget)
+  /** One tenant's budgets, or every tenant's (the enforcement tick). */
+  list(tenantId?: string): Budget[] {
+    const rows =
+      tenantId === undefined
+        ? this.db.prepare('SELECT * FROM consumer_budgets ORDER BY tenant_id, consumer_id').all()
+        : this.db.prepare('SELECT * FROM consumer_budgets WHERE tenant_id = ? ORDER BY consumer_id').all(tenantId)
+    return (rows as BudgetRow[]).map(toBudget)
   }
 
-  remove(consumerId: string): boolean {
-    return this.db.prepare('DELETE FROM consumer_budgets WHERE consumer_id = ?').run(consumerId).changes === 1
+  remove(tenantId: string, consumerId: string): boolean {
+    return this.db.prepare('DELETE FROM consumer_budgets WHERE tenant_id = ? AND consumer_id = ?').run(tenantId, consumerId).changes === 1
   }
 
-  markAlerted(consumerId: string, month: string, now: number): void {
-    this.db.prepare('UPDATE consumer_budgets SET alerted_month = ?, updated_at = ? WHERE consumer_id = ?').run(month, now, consumerId)
+  markAlerted(budget: Budget, month: string, now: number): void {
+    this.db.prepare('UPDATE consumer_budgets SET alerted_month = ?, updated_at = ? WHERE tenant_id = ? AND consumer_id = ?').run(month, now, budget.tenantId, budget.consumerId)
   }
 
-  markLimitReached(consumerId: string, month: string, now: number): void {
-    this.db.prepare('UPDATE consumer_budgets SET limit_reached_month = ?, updated_at = ? WHERE consumer_id = ?').run(month, now, consumerId)
+  markLimitReached(budget: Budget, month: string, now: number): void {
+    this.db
+      .prepare('UPDATE consumer_budgets SET limit_reached_month = ?, updated_at = ? WHERE tenant_id = ? AND consumer_id = ?')
+      .run(month, now, budget.tenantId, budget.consumerId)
   }
 }
 
 function toBudget(r: BudgetRow): Budget {
   return {
+    tenantId: r.tenant_id,
     consumerId: r.consumer_id,
     monthlyLimit: asMicroUsd(r.monthly_limit_micro),
     alertThreshold: r.alert_threshold,

@@ -7,6 +7,8 @@ import type {Db} from './database.js'
 export type {LedgerEntry, LedgerTotals}
 
 export interface LedgerFilter {
+  /** Only this tenant's rows; every tenant's when absent. */
+  tenantId?: string
   consumerId?: string
   sessionId?: string
   /** Inclusive, epoch ms. */
@@ -25,10 +27,11 @@ export class LedgerRepo {
   append(entry: LedgerEntry): void {
     this.db
       .prepare(
-        `INSERT INTO ledger (session_id, consumer_id, provider, gpu_type, component, period_start, period_end, price_per_hour_micro, amount_micro)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        // A row belongs to its session's tenant, whoever writes it.
+        `INSERT INTO ledger (session_id, consumer_id, provider, gpu_type, component, period_start, period_end, price_per_hour_micro, amount_micro, tenant_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT tenant_id FROM sessions WHERE id = ?))`,
       )
-      .run(entry.sessionId, entry.consumerId, entry.provider, entry.gpuType, entry.component, entry.periodStart, entry.periodEnd, entry.pricePerHour, entry.amount)
+      .run(entry.sessionId, entry.consumerId, entry.provider, entry.gpuType, entry.component, entry.periodStart, entry.periodEnd, entry.pricePerHour, entry.amount, entry.sessionId)
   }
 
   /** End of the last accrued period of one component of a session, or null if nothing was accrued yet. */
@@ -131,6 +134,10 @@ export class LedgerRepo {
 function buildWhere(filter: LedgerFilter): {whereSql: string; params: Record<string, unknown>} {
   const where: string[] = []
   const params: Record<string, unknown> = {}
+  if (filter.tenantId !== undefined) {
+    where.push('tenant_id = @tenant')
+    params.tenant = filter.tenantId
+  }
   if (filter.consumerId) {
     where.push('consumer_id = @consumer')
     params.consumer = filter.consumerId

@@ -1,5 +1,6 @@
 import {asMicroUsd} from '../core/money.js'
 import type {LibvirtUri, NodeLibvirtSettings, NodePricing, VirtType} from '../core/node.js'
+import {LOCAL_TENANT} from '../auth/principal.js'
 import type {Db} from './database.js'
 
 /** A registered self-hosted node. */
@@ -22,6 +23,8 @@ export interface StoredNode {
   discovery: unknown
   discoveredAt: number | null
   createdAt: number
+  /** The tenant that registered it and sees its offers; always set on rows read from the store. */
+  tenantId?: string
 }
 
 /** A slot a session holds on a node: `gpu:<pci address>` or `cpu:<n>`. */
@@ -53,6 +56,7 @@ interface NodeRow {
   discovery: string | null
   discovered_at: number | null
   created_at: number
+  tenant_id: string
 }
 
 interface SlotRow {
@@ -69,8 +73,8 @@ export class NodesRepo {
     this.db
       .prepare(
         `INSERT INTO nodes (id, name, host, port, user, identity_file, region, price_per_gpu_hour, cpu_slices, cpu_slice_price_per_hour,
-           libvirt_uri, storage_pool, network, base_image, virt_type, host_key_fingerprint, host_public_key, discovery, discovered_at, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           libvirt_uri, storage_pool, network, base_image, virt_type, host_key_fingerprint, host_public_key, discovery, discovered_at, created_at, tenant_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         node.id,
@@ -93,6 +97,7 @@ export class NodesRepo {
         node.discovery === null ? null : JSON.stringify(node.discovery),
         node.discoveredAt,
         node.createdAt,
+        node.tenantId ?? LOCAL_TENANT,
       )
   }
 
@@ -106,8 +111,13 @@ export class NodesRepo {
     return row ? toNode(row) : null
   }
 
-  list(): StoredNode[] {
-    return (this.db.prepare('SELECT * FROM nodes ORDER BY name').all() as NodeRow[]).map(toNode)
+  /** One tenant's nodes, or every tenant's (the selfhosted provider offers them all, each to its tenant). */
+  list(tenantId?: string): StoredNode[] {
+    const rows =
+      tenantId === undefined
+        ? this.db.prepare('SELECT * FROM nodes ORDER BY name').all()
+        : this.db.prepare('SELECT * FROM nodes WHERE tenant_id = ? ORDER BY name').all(tenantId)
+    return (rows as NodeRow[]).map(toNode)
   }
 
   recordDiscovery(id: string, discovery: unknown, at: number): void {
@@ -165,5 +175,6 @@ function toNode(r: NodeRow): StoredNode {
     discovery: r.discovery === null ? null : (JSON.parse(r.discovery) as unknown),
     discoveredAt: r.discovered_at,
     createdAt: r.created_at,
+    tenantId: r.tenant_id,
   }
 }

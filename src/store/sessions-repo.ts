@@ -3,6 +3,7 @@ import type {ProviderName} from '../core/provider-name.js'
 import type {Session, StoragePolicy, WorkloadType} from '../core/session.js'
 import {LIVE_STATUSES, type SessionStatus} from '../core/session-status.js'
 import type {SshJump} from '../core/ssh-jump.js'
+import {LOCAL_PRINCIPAL, LOCAL_TENANT} from '../auth/principal.js'
 import type {Db} from './database.js'
 
 interface SessionRow {
@@ -49,6 +50,8 @@ interface SessionRow {
   destroy_requested_at: number | null
   ssh_host_public_key: string | null
   ssh_jump: string | null
+  tenant_id: string
+  created_by: string
 }
 
 /** What a session provisioned by spec asked for, kept so it can fail over to the next best offer. */
@@ -94,9 +97,15 @@ export interface StoredSession extends Session {
   attachedSshKeys?: readonly AttachedSshKey[]
   /** The host SSH goes through to reach the instance (a self-hosted node); null when it is reached directly. */
   sshJump?: SshJump | null
+  /** The tenant that owns the session (`local` on the solo daemon); always set on rows read from the store. */
+  tenantId?: string
+  /** The user who created it; always set on rows read from the store. */
+  createdBy?: string
 }
 
 export interface SessionListFilter {
+  /** Only this tenant's sessions; all tenants' when absent (the daemon's own workers). */
+  tenantId?: string
   consumerId?: string
   status?: SessionStatus
   statuses?: readonly SessionStatus[]
@@ -181,14 +190,14 @@ export class SessionsRepo {
           hard_max_override, created_at, updated_at, started_at, expires_at, stopped_at, failure_reason, spec_sku,
           spec_gpu_type_key, spec_gpu_count, spec_region, spec_country, spec_max_price_micro, spec_min_reliability,
           offer_attempts, create_attempted_at, idle_since, last_gpu_sample_at, last_gpu_utilization_pct,
-          destroy_requested_at, ssh_host_public_key)
+          destroy_requested_at, ssh_host_public_key, tenant_id, created_by)
         VALUES (@id, @consumer_id, @provider, @provider_instance_id, @offer_id, @offer_provider_id, @gpu_type,
           @gpu_count, @status, @ssh_host, @ssh_port, @ssh_user, @ssh_public_key, @ssh_host_key_fingerprint, @workload_type,
           @reservation_hours, @price_per_hour_micro, @disk_gb, @storage_policy, @idle_threshold_minutes, @template_hash_id,
           @hard_max_override, @created_at, @updated_at, @started_at, @expires_at, @stopped_at, @failure_reason, @spec_sku,
           @spec_gpu_type_key, @spec_gpu_count, @spec_region, @spec_country, @spec_max_price_micro, @spec_min_reliability,
           @offer_attempts, @create_attempted_at, @idle_since, @last_gpu_sample_at, @last_gpu_utilization_pct,
-          @destroy_requested_at, @ssh_host_public_key)`,
+          @destroy_requested_at, @ssh_host_public_key, @tenant_id, @created_by)`,
       )
       .run(toRow(s))
     const attach = this.db.prepare('INSERT INTO session_ssh_keys (session_id, position, ssh_key_id, public_key) VALUES (?, ?, ?, ?)')
@@ -222,6 +231,10 @@ export class SessionsRepo {
   list(filter: SessionListFilter = {}): {sessions: StoredSession[]; total: number} {
     const where: string[] = []
     const params: Record<string, unknown> = {}
+    if (filter.tenantId !== undefined) {
+      where.push('tenant_id = @tenant')
+      params.tenant = filter.tenantId
+    }
     if (filter.consumerId) {
       where.push('consumer_id = @consumer')
       params.consumer = filter.consumerId
@@ -328,6 +341,8 @@ function toRow(s: StoredSession): SessionRow {
     destroy_requested_at: s.destroyRequestedAt,
     ssh_host_public_key: s.sshHostPublicKey ?? null,
     ssh_jump: s.sshJump ? JSON.stringify(s.sshJump) : null,
+    tenant_id: s.tenantId ?? LOCAL_TENANT,
+    created_by: s.createdBy ?? LOCAL_PRINCIPAL.user,
   }
 }
 
@@ -381,5 +396,7 @@ function toSession(r: SessionRow): StoredSession {
     destroyRequestedAt: r.destroy_requested_at,
     sshHostPublicKey: r.ssh_host_public_key,
     sshJump: r.ssh_jump === null ? null : (JSON.parse(r.ssh_jump) as SshJump),
+    tenantId: r.tenant_id,
+    createdBy: r.created_by,
   }
 }

@@ -1,3 +1,4 @@
+import {LOCAL_PRINCIPAL, LOCAL_TENANT} from '../auth/principal.js'
 import type {Db} from './database.js'
 
 /** A registered public key. The private half never reaches the daemon. */
@@ -7,9 +8,13 @@ export interface SshKey {
   keyType: string
   /** Canonical `type base64`, no comment. */
   publicKey: string
-  /** `SHA256:...`, unique: one key is registered once. */
+  /** `SHA256:...`, unique in a tenant: one key is registered once. */
   fingerprint: string
   createdAt: number
+  /** The tenant whose members may attach it; `local` on the solo daemon. Always set on rows read from the store. */
+  tenantId?: string
+  /** Who registered it. */
+  createdBy?: string
 }
 
 interface SshKeyRow {
@@ -19,6 +24,8 @@ interface SshKeyRow {
   public_key: string
   fingerprint: string
   created_at: number
+  tenant_id: string
+  created_by: string
 }
 
 export class SshKeysRepo {
@@ -26,8 +33,8 @@ export class SshKeysRepo {
 
   insert(key: SshKey): void {
     this.db
-      .prepare('INSERT INTO ssh_keys (id, title, key_type, public_key, fingerprint, created_at) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(key.id, key.title, key.keyType, key.publicKey, key.fingerprint, key.createdAt)
+      .prepare('INSERT INTO ssh_keys (id, title, key_type, public_key, fingerprint, created_at, tenant_id, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(key.id, key.title, key.keyType, key.publicKey, key.fingerprint, key.createdAt, key.tenantId ?? LOCAL_TENANT, key.createdBy ?? LOCAL_PRINCIPAL.user)
   }
 
   get(id: string): SshKey | null {
@@ -35,13 +42,18 @@ export class SshKeysRepo {
     return row ? toKey(row) : null
   }
 
-  byFingerprint(fingerprint: string): SshKey | null {
-    const row = this.db.prepare('SELECT * FROM ssh_keys WHERE fingerprint = ?').get(fingerprint) as SshKeyRow | undefined
+  byFingerprint(tenantId: string, fingerprint: string): SshKey | null {
+    const row = this.db.prepare('SELECT * FROM ssh_keys WHERE tenant_id = ? AND fingerprint = ?').get(tenantId, fingerprint) as SshKeyRow | undefined
     return row ? toKey(row) : null
   }
 
-  list(): SshKey[] {
-    return (this.db.prepare('SELECT * FROM ssh_keys ORDER BY created_at, id').all() as SshKeyRow[]).map(toKey)
+  /** One tenant's keys, or every tenant's. */
+  list(tenantId?: string): SshKey[] {
+    const rows =
+      tenantId === undefined
+        ? this.db.prepare('SELECT * FROM ssh_keys ORDER BY created_at, id').all()
+        : this.db.prepare('SELECT * FROM ssh_keys WHERE tenant_id = ? ORDER BY created_at, id').all(tenantId)
+    return (rows as SshKeyRow[]).map(toKey)
   }
 
   delete(id: string): boolean {
@@ -50,5 +62,14 @@ export class SshKeysRepo {
 }
 
 function toKey(r: SshKeyRow): SshKey {
-  return {id: r.id, title: r.title, keyType: r.key_type, publicKey: r.public_key, fingerprint: r.fingerprint, createdAt: r.created_at}
+  return {
+    id: r.id,
+    title: r.title,
+    keyType: r.key_type,
+    publicKey: r.public_key,
+    fingerprint: r.fingerprint,
+    createdAt: r.created_at,
+    tenantId: r.tenant_id,
+    createdBy: r.created_by,
+  }
 }

@@ -1,3 +1,4 @@
+import {AuditRepo} from './audit-repo.js'
 import {BillingRepo} from './billing-repo.js'
 import {BudgetsRepo} from './budgets-repo.js'
 import {openDatabase, type Db} from './database.js'
@@ -26,6 +27,7 @@ export class Store {
   readonly sshKeys: SshKeysRepo
   readonly billing: BillingRepo
   readonly nodes: NodesRepo
+  readonly audit: AuditRepo
 
   constructor(readonly db: Db) {
     this.meta = new MetaRepo(db)
@@ -40,6 +42,7 @@ export class Store {
     this.sshKeys = new SshKeysRepo(db)
     this.billing = new BillingRepo(db)
     this.nodes = new NodesRepo(db)
+    this.audit = new AuditRepo(db)
   }
 
   static open(file: string): Store {

@@ -40,7 +40,7 @@ describe('a burst under 30 % provider faults', () => {
       writeState: false,
       logger: createLogger({level: 'silent'}),
       providerTimeoutMs: 1_500,
-      timings: {pollIntervalMs: 100, createDoubtMs: 2_000, orphanGraceMs: 0},
+      timings: {pollIntervalMs: 100, createDoubtMs: 2_000, orphanGraceMs: 0, settleRetryMaxMs: 2_000},
     })
   })
   afterAll(async () => {

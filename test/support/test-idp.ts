@@ -6,7 +6,7 @@ import Provider, {type Configuration, type KoaContextWithOIDC} from 'oidc-provid
 
 /**
  * A real OpenID Connect provider (panva's oidc-provider) on loopback: the team's IdP in tests.
- * Two tenants, an admin in the first; the CLI is a public native client (PKCE, loopback
+ * Two tenants, an admin in each; the CLI is a public native client (PKCE, loopback
  * redirect, device flow, refresh tokens), the team server a confidential one (introspection).
  * Access tokens for the server's audience are RFC 9068 JWTs carrying the tenant and groups.
  * Logins go through oidc-provider's own login form, which takes any password.
@@ -22,6 +22,7 @@ export const TEST_ACCOUNTS: Record<string, TestAccount> = {
   alice: {sub: 'alice', email: 'alice@acme.test', tenant: 'acme', groups: ['gpu-admins']},
   bob: {sub: 'bob', email: 'bob@acme.test', tenant: 'acme', groups: ['ml']},
   carol: {sub: 'carol', email: 'carol@globex.test', tenant: 'globex', groups: ['ml']},
+  dave: {sub: 'dave', email: 'dave@globex.test', tenant: 'globex', groups: ['gpu-admins']},
 }
 
 export const TEST_CLI_CLIENT_ID = 'gpu-shopper-cli'

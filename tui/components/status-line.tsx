@@ -1,4 +1,5 @@
 import {Box, Text} from 'ink'
+import {useSyncExternalStore} from 'react'
 
 import {formatDuration} from '../../src/cli/output/format.js'
 import {useNow} from '../hooks/use-now.js'
@@ -15,6 +16,7 @@ export function StatusLine({width}: {width: number}) {
   const services = useServices()
   const now = useNow(1000)
   const polled = usePoll((signal) => services.client.health({signal}), HEALTH_POLL_MS, [], services.now)
+  const clientNotice = useSyncExternalStore(services.clientNotices.subscribe, services.clientNotices.getSnapshot)
   const health = polled.data
   const healthError = polled.error
   const serverUrl = services.serverUrl
@@ -34,6 +36,8 @@ export function StatusLine({width}: {width: number}) {
             {' SIMULATED MARKET '}
           </Text>
         ) : null}
+        {/* Before the rest: on a narrow terminal the line is cut from the right. */}
+        {clientNotice && now <= clientNotice.until ? <Text color="yellow">{`  ${clientNotice.text}`}</Text> : null}
         {health && health.status !== 'ok' ? <Text color="yellow">{`  daemon ${health.status}`}</Text> : null}
         {noMarket ? (
           <Text color="red">{'  no marketplace configured: set VASTAI_API_KEY or TENSORDOCK_API_TOKEN for the daemon, or run it with --simulate'}</Text>

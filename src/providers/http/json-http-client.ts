@@ -1,8 +1,8 @@
 import type {Clock} from '../../core/clock.js'
 import type {ProviderName} from '../../core/provider-name.js'
+import {parseRetryAfterMs} from '../../core/retry-after.js'
 import {ProviderUnavailableError, RateLimitedError} from '../errors.js'
 
-import {parseRetryAfterMs} from './retry-after.js'
 import type {Sleep} from './sleep.js'
 import type {TokenBucket} from './token-bucket.js'
 

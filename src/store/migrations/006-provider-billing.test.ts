@@ -1,24 +1,21 @@
 import Database from 'better-sqlite3'
 import {describe, expect, it} from 'vitest'
 
-import {asMicroUsd} from '../../core/money.js'
 import {migrate} from '../database.js'
-import {SessionsRepo, type StoredSession} from '../sessions-repo.js'
 import {Store} from '../store.js'
 import {MIGRATIONS} from './index.js'
 
 const HOUR = 3_600_000
 
-function session(id: string, over: Partial<StoredSession>): StoredSession {
-  return {
-    id, consumerId: 'team', provider: 'vastai', providerInstanceId: '9000001', offerId: 'vastai-1', offerProviderId: '1',
-    gpuType: 'RTX 4090', gpuCount: 1, status: 'running', sshHost: null, sshPort: null, sshUser: null, sshPublicKey: 'ssh-ed25519 AAAA k',
-    sshHostKeyFingerprint: null, workloadType: 'ssh', reservationHours: 2, pricePerHour: asMicroUsd(360_000), diskGb: 50,
-    storagePolicy: 'destroy', idleThresholdMinutes: 0, templateHashId: null, hardMaxOverride: false, createdAt: 0, updatedAt: 0,
-    startedAt: 1_000, expiresAt: 2 * HOUR, stoppedAt: null, failureReason: null, spec: null, offerAttempts: 1,
-    createAttemptedAt: null, idleSince: null, lastGpuSampleAt: null, lastGpuUtilizationPct: null, destroyRequestedAt: null,
-    ...over,
-  }
+/** A session row as version 5 stored it (today's repository writes columns that did not exist then). */
+function insertV5Session(db: Database.Database, id: string, status: string, stoppedAt: number | null): void {
+  db.prepare(
+    `INSERT INTO sessions (id, consumer_id, provider, provider_instance_id, offer_id, offer_provider_id, gpu_type, gpu_count, status,
+       ssh_public_key, workload_type, reservation_hours, price_per_hour_micro, disk_gb, storage_policy, idle_threshold_minutes,
+       hard_max_override, created_at, updated_at, started_at, expires_at, stopped_at)
+     VALUES (?, 'team', 'vastai', '9000001', 'vastai-1', '1', 'RTX 4090', 1, ?, 'ssh-ed25519 AAAA k', 'ssh', 2, 360000, 50, 'destroy', 0,
+       0, 0, 0, 1000, ?, ?)`,
+  ).run(id, status, 2 * HOUR, stoppedAt)
 }
 
 describe('migration 006: provider billing', () => {
@@ -28,9 +25,8 @@ describe('migration 006: provider billing', () => {
     db.pragma('foreign_keys = ON')
     for (const m of MIGRATIONS.filter((m) => m.version <= 5)) db.exec(m.sql)
     db.pragma('user_version = 5')
-    const sessions = new SessionsRepo(db)
-    sessions.insert(session('sess-live', {}))
-    sessions.insert(session('sess-done', {status: 'stopped', stoppedAt: 1_000 + HOUR}))
+    insertV5Session(db, 'sess-live', 'running', null)
+    insertV5Session(db, 'sess-done', 'stopped', 1_000 + HOUR)
     const ledger = db.prepare(
       `INSERT INTO ledger (session_id, consumer_id, provider, gpu_type, period_start, period_end, price_per_hour_micro, amount_micro) VALUES (?, 'team', 'vastai', 'RTX 4090', ?, ?, 360000, ?)`,
     )

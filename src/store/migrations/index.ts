@@ -7,6 +7,7 @@ import {sql as providerBilling} from './006-provider-billing.js'
 import {sql as offerPriceBasis} from './007-offer-price-basis.js'
 import {sql as idempotencyResults} from './008-idempotency-results.js'
 import {sql as nodes} from './009-nodes.js'
+import {sql as tenancy} from './010-tenancy.js'
 
 /** Applied in order; `PRAGMA user_version` records the last one applied. Never edit a shipped entry. */
 export const MIGRATIONS: readonly {version: number; name: string; sql: string}[] = [
@@ -19,4 +20,5 @@ export const MIGRATIONS: readonly {version: number; name: string; sql: string}[]
   {version: 7, name: 'offer-price-basis', sql: offerPriceBasis},
   {version: 8, name: 'idempotency-results', sql: idempotencyResults},
   {version: 9, name: 'nodes', sql: nodes},
+  {version: 10, name: 'tenancy', sql: tenancy},
 ]

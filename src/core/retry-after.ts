@@ -1,6 +1,7 @@
 /**
  * Milliseconds to wait from a `Retry-After` header: delta-seconds or an HTTP date; null when
- * absent or unreadable (Vast.ai never sends one, so the caller falls back to its own backoff).
+ * absent or unreadable, and the caller falls back to its own backoff (Vast.ai never sends one).
+ * Read by the provider clients and by the CLI's client of a team server alike.
  */
 export function parseRetryAfterMs(header: string | null | undefined, nowMs: number): number | null {
   if (header === null || header === undefined) return null

@@ -1,0 +1,36 @@
+import {LOCAL_PRINCIPAL} from '../auth/principal.js'
+import type {AuditEntry, AuditOutcome} from '../store/audit-repo.js'
+import type {ServiceContext} from './context.js'
+import {ownerOf, requireAdmin} from './tenancy.js'
+
+export interface AuditedRequest {
+  method: string
+  route: string
+  target: string | null
+  requestId: string
+  statusCode: number
+}
+
+/** 2xx did what was asked; 4xx was refused (nothing changed); 5xx failed on our side. */
+export function outcomeOf(statusCode: number): AuditOutcome {
+  return statusCode < 400 ? 'ok' : statusCode < 500 ? 'refused' : 'error'
+}
+
+/** Records a mutating request for the caller's tenant. */
+export function recordRequest(ctx: ServiceContext, request: AuditedRequest): void {
+  const principal = ctx.principal ?? LOCAL_PRINCIPAL
+  ctx.store.audit.append({
+    at: ctx.clock.now(),
+    tenantId: principal.tenant,
+    userId: principal.user,
+    role: principal.role,
+    ...request,
+    outcome: outcomeOf(request.statusCode),
+  })
+}
+
+/** The caller's tenant's audit log (admins only), oldest first after a cursor. */
+export function auditLog(ctx: ServiceContext, query: {afterId?: number; userId?: string; limit: number}): AuditEntry[] {
+  requireAdmin(ctx, 'reading the audit log')
+  return ctx.store.audit.list({tenantId: ownerOf(ctx).tenantId, ...query})
+}

@@ -1,0 +1,46 @@
+import {spawn, type ChildProcess} from 'node:child_process'
+import {join} from 'node:path'
+
+import {REPO_ROOT} from './cli.js'
+import {pollUntil} from './poll.js'
+import type {TestIdp} from './test-idp.js'
+import {userEnv} from './user-env.js'
+
+export interface TeamServer {
+  url: string
+  child: ChildProcess
+  output: () => string
+  stop(): Promise<void>
+}
+
+/**
+ * `gpu-shopper serve` (the real binary) against the test IdP, on a free loopback port with the
+ * simulated marketplaces, its data in `home`; ready once /health says ok.
+ */
+export async function startTeamServer(idp: TestIdp, home: string, extraArgs: string[] = []): Promise<TeamServer> {
+  const args = ['serve', '--listen', '127.0.0.1:0', '--simulate', '--oidc-issuer', idp.issuer, '--oidc-audience', idp.audience, '--data-dir', home, ...extraArgs]
+  const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'run.js'), ...args], {env: userEnv(), stdio: ['ignore', 'pipe', 'pipe']})
+  let output = ''
+  child.stdout!.on('data', (d) => (output += d))
+  child.stderr!.on('data', (d) => (output += d))
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  const url = await pollUntil(() => {
+    if (child.exitCode !== null) throw new Error(`serve exited with ${child.exitCode}: ${output}`)
+    const listening = output
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as {msg?: string; url?: string})
+      .find((line) => line.msg === 'daemon listening')
+    return listening?.url
+  }, 'the team server to listen', 30_000)
+  await pollUntil(async () => ((await fetch(`${url}/health`)).status === 200 ? true : undefined), 'the team server to be ready', 30_000)
+  return {
+    url,
+    child,
+    output: () => output,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM')
+      await exited
+    },
+  }
+}
