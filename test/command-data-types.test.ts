@@ -1,6 +1,10 @@
 import {describe, expect, expectTypeOf, it} from 'vitest'
 import type {z} from 'zod'
 
+import type AuthLoginCommand from '../commands/auth/login.js'
+import type AuthLogoutCommand from '../commands/auth/logout.js'
+import type AuthStatusCommand from '../commands/auth/status.js'
+import type AuthTokenCommand from '../commands/auth/token.js'
 import type BudgetsRemove from '../commands/budgets/remove.js'
 import type Connect from '../commands/connect.js'
 import type Copy from '../commands/copy.js'
@@ -24,6 +28,10 @@ import type {SimulatorUrls as SimulatorUrlsType} from '../src/cli/flows/sim-load
 import type {SshKeyRemovedReply} from '../src/core/api/ssh-keys.js'
 import type {ErrorObject as ErrorObjectType, FailureEnvelope as FailureEnvelopeType, SuccessEnvelope as SuccessEnvelopeType} from '../src/cli/output/envelope.js'
 import type {
+  AuthLogin,
+  AuthLogout,
+  AuthStatus,
+  AuthToken,
   BudgetRemoved,
   ConnectResult,
   CopyOutcome,
@@ -66,6 +74,10 @@ describe('the schemas of the data the CLI composes', () => {
     expectTypeOf<z.output<typeof ReconcileResult>>().branded.toEqualTypeOf<RunResult<typeof Reconcile>>()
     expectTypeOf<z.output<typeof SshConfigWritten>>().toEqualTypeOf<RunResult<typeof SshConfig>>()
     expectTypeOf<SshKeyRemovedReply>().toEqualTypeOf<RunResult<typeof SshKeysRemove>>()
+    expectTypeOf<z.output<typeof AuthLogin>>().toEqualTypeOf<RunResult<typeof AuthLoginCommand>>()
+    expectTypeOf<z.output<typeof AuthStatus>>().toEqualTypeOf<RunResult<typeof AuthStatusCommand>>()
+    expectTypeOf<z.output<typeof AuthLogout>>().toEqualTypeOf<RunResult<typeof AuthLogoutCommand>>()
+    expectTypeOf<z.output<typeof AuthToken>>().toEqualTypeOf<RunResult<typeof AuthTokenCommand>>()
     // `sim start` prints its result early (emitResult) and returns nothing.
     expectTypeOf<z.output<typeof SimulatorUrls>>().toEqualTypeOf<SimulatorUrlsType>()
   })

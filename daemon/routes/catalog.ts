@@ -11,7 +11,7 @@ export function catalogRoutes(deps: AppDeps): FastifyPluginAsyncZod {
   return async (app) => {
     app.get('/catalog', {schema: {querystring: CatalogParams, response: {200: CatalogReply, 400: ErrorBody}}}, async (request) => {
       const q = request.query
-      const rows = await deps.inventory.catalog({provider: q.provider, region: q.region, gpuType: q.gpu_type})
+      const rows = await deps.inventory.catalog(request.ctx, {provider: q.provider, region: q.region, gpuType: q.gpu_type})
       const items = rows.map(catalogItemDto)
       return {items, count: items.length, stale_providers: deps.inventory.staleProviders(q.provider), simulated}
     })

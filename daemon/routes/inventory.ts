@@ -15,7 +15,7 @@ export function inventoryRoutes(deps: AppDeps): FastifyPluginAsyncZod {
       {schema: {querystring: InventoryParams, response: {200: InventoryReply, 400: ErrorBody}}},
       async (request) => {
         const q = request.query
-        const result = await deps.inventory.query({
+        const result = await deps.inventory.query(request.ctx, {
           provider: q.provider,
           gpuType: q.gpu_type,
           location: q.location,
@@ -41,7 +41,7 @@ export function inventoryRoutes(deps: AppDeps): FastifyPluginAsyncZod {
     app.get(
       '/inventory/:id',
       {schema: {params: z.object({id: z.string().min(1).max(200)}), response: {200: OfferReply, 404: ErrorBody}}},
-      async (request) => ({...offerDto(deps.inventory.get(request.params.id)), simulated}),
+      async (request) => ({...offerDto(deps.inventory.get(request.ctx, request.params.id)), simulated}),
     )
   }
 }

@@ -1,6 +1,6 @@
-import {LOCAL_PRINCIPAL} from '../../src/auth/principal.js'
 import {describe, expect, it} from 'vitest'
 
+import {LOCAL_PRINCIPAL} from '../../src/auth/principal.js'
 import {ManualClock} from '../../src/core/clock.js'
 import {TerminalTokenStore} from './token-store.js'
 

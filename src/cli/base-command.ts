@@ -1,7 +1,6 @@
 import {Command, Flags} from '@oclif/core'
 
 import {type ConnectOptions, type Connection, connectToDaemon} from '../client/ensure-daemon.js'
-import {ENV, readEnv} from '../config/env.js'
 import {failureEnvelope, successEnvelope} from './output/envelope.js'
 import {EXIT} from './exit-codes.js'
 import {UserError, withNothingHappened} from './errors.js'
@@ -23,7 +22,7 @@ export interface CommandIo {
 /** Flags of every command that talks to the API. */
 export const apiFlags = {
   server: Flags.string({
-    description: 'Use the gpu-shopper server at this URL instead of the local daemon (also GPU_SHOPPER_SERVER; token from GPU_SHOPPER_TOKEN).',
+    description: 'Use the gpu-shopper server at this URL instead of the local daemon (also GPU_SHOPPER_SERVER; token from `auth login`, or GPU_SHOPPER_TOKEN).',
     helpGroup: 'GLOBAL',
   }),
 }
@@ -93,6 +92,15 @@ export abstract class BaseCommand extends Command {
     if (!this.jsonEnabled() || this.bareJson()) writeErr(`${style.warn('Warning:')} ${message}`)
   }
 
+  /**
+   * A warning about where a secret went (a login stored in a file when no keychain answered):
+   * said on stderr even under --json, where a script would otherwise bury it in the envelope.
+   */
+  protected warnLoudly(message: string): void {
+    this.warnUser(message)
+    if (this.envelopeJson()) writeErr(`${style.warn('Warning:')} ${message}`)
+  }
+
   /** The output side of this command, for the src/cli helpers that several commands share. */
   protected get io(): CommandIo {
     return {
@@ -131,9 +139,8 @@ export abstract class BaseCommand extends Command {
   }
 
   protected async connect(flags: {server?: string}, options: Omit<ConnectOptions, 'server' | 'narrate'> = {}): Promise<Connection> {
-    const connection = await connectToDaemon({...options, server: flags.server, narrate: (message) => this.narrate(message)})
-    const tokenFromEnv = connection.mode === 'remote' && readEnv(ENV.token, options.env) !== undefined
-    this.failureContext = {connection: {mode: connection.mode, baseUrl: connection.baseUrl, tokenFromEnv}}
+    const connection = await connectToDaemon({...options, server: flags.server, narrate: (message) => this.narrate(message), warn: (message) => this.warnLoudly(message)})
+    this.failureContext = {connection: {mode: connection.mode, baseUrl: connection.baseUrl, tokenFromEnv: connection.tokenSource === 'env', tokenFromLogin: connection.tokenSource === 'login'}}
     return connection
   }
 

@@ -1,5 +1,6 @@
 import {describe, expect, it} from 'vitest'
 
+import {AuthError, loginRequired} from '../client/auth/errors.js'
 import {ApiError, DaemonStartError, DaemonUnreachableError} from '../client/errors.js'
 import {EXIT, exitCodeFor} from './exit-codes.js'
 import {UserError, flagError, withNothingHappened} from './errors.js'
@@ -118,12 +119,39 @@ describe('a refused token', () => {
     expect(failure.message).toBe('the bearer token is wrong')
   })
 
-  it('asks for a token when a server got none, and restarts a local daemon whose state file is stale', () => {
+  it('asks for a login when a server got no token, and restarts a local daemon whose state file is stale', () => {
     const remote = describeFailure(refused(), {connection: {mode: 'remote', baseUrl: 'https://team.example', tokenFromEnv: false}})
-    expect(remote.fix).toMatch(/^Set GPU_SHOPPER_TOKEN to an access token for https:\/\/team\.example/)
+    expect(remote.fix).toMatch(/^Log in with `gpu-shopper auth login --server https:\/\/team\.example`, or set GPU_SHOPPER_TOKEN/)
     const local = describeFailure(refused(), {connection: {mode: 'local', baseUrl: 'http://127.0.0.1:8080', tokenFromEnv: false}})
     expect(local.fix).toContain('gpu-shopper daemon stop')
     expect(local.fix).not.toContain('GPU_SHOPPER_TOKEN')
+  })
+
+  it('tells a user whose stored login was refused to log in again, with the exact command', () => {
+    const failure = describeFailure(refused(), {connection: {mode: 'remote', baseUrl: 'https://team.example', tokenFromEnv: false, tokenFromLogin: true}})
+    expect(failure.exitCode).toBe(EXIT.AUTH)
+    expect(failure.fix).toBe('The server refused your stored login: log in again with `gpu-shopper auth login --server https://team.example`.')
+  })
+})
+
+describe('a login that cannot be renewed', () => {
+  it('exits with the auth code and names the exact login command', () => {
+    // Given a refresh token the IdP refused
+    const failure = describeFailure(loginRequired('https://team.example', 'the identity provider refused the refresh token: invalid_grant'))
+
+    // Then the user reads what happened and the one command that fixes it, no stack trace
+    expect(failure).toMatchObject({errorType: 'login_required', exitCode: EXIT.AUTH, details: {server: 'https://team.example'}})
+    expect(failure.message).toBe(
+      'your login to https://team.example has expired or was revoked (the identity provider refused the refresh token: invalid_grant); nothing was sent to the server',
+    )
+    expect(failure.fix).toContain('`gpu-shopper auth login --server https://team.example`')
+  })
+
+  it('maps an IdP that does not answer to the unreachable code, and a solo daemon to a usage error', () => {
+    const down = new AuthError('idp_unreachable', {server: 'https://team.example', message: 'down', fix: 'retry'})
+    const solo = new AuthError('no_login_needed', {server: 'http://127.0.0.1:8080', message: 'solo', fix: 'none'})
+    expect(describeFailure(down).exitCode).toBe(EXIT.UNREACHABLE)
+    expect(describeFailure(solo).exitCode).toBe(EXIT.USAGE)
   })
 })
 

@@ -1,3 +1,4 @@
+import {AuthError, loginCommand} from '../client/auth/errors.js'
 import {ApiError, DaemonStartError, DaemonUnreachableError, isAbortError} from '../client/errors.js'
 import type {ErrorObject} from './output/envelope.js'
 import {EXIT, type ExitCode, exitCodeFor} from './exit-codes.js'
@@ -38,6 +39,8 @@ export interface FailureContext {
     baseUrl: string
     /** A remote connection sent the token of GPU_SHOPPER_TOKEN (a local one sends the state file's). */
     tokenFromEnv: boolean
+    /** A remote connection sent the token of a stored `auth login`. */
+    tokenFromLogin?: boolean
   }
 }
 
@@ -49,8 +52,11 @@ function fixForUnauthorized(context: FailureContext): string {
   if (connection?.tokenFromEnv) {
     return `Unset GPU_SHOPPER_TOKEN (and --server / GPU_SHOPPER_SERVER) to use your local daemon, which needs no token; or set GPU_SHOPPER_TOKEN to a valid token for ${connection.baseUrl} (\`gpu-shopper daemon token\` prints a local daemon's).`
   }
+  if (connection?.tokenFromLogin) {
+    return `The server refused your stored login: log in again with \`${loginCommand(connection.baseUrl)}\`.`
+  }
   if (connection) {
-    return `Set GPU_SHOPPER_TOKEN to an access token for ${connection.baseUrl} (a local daemon prints its own with \`gpu-shopper daemon token\`).`
+    return `Log in with \`${loginCommand(connection.baseUrl)}\`, or set GPU_SHOPPER_TOKEN to an access token for it (a local daemon prints its own with \`gpu-shopper daemon token\`).`
   }
   return 'Local daemon: run `gpu-shopper daemon stop` and retry (the next command restarts it with a fresh token). Team server: set GPU_SHOPPER_TOKEN to a valid access token, or unset it.'
 }
@@ -135,6 +141,10 @@ export function describeFailure(err: unknown, context: FailureContext = {}): Fai
     const said = sayOnce(withFlagName(err.message, field), err.fix ?? fixForApiError(err, context))
     const details: Record<string, unknown> = {status: err.status, ...err.details}
     return {message: said.message, errorType: err.errorType, exitCode: exitCodeFor(err.errorType, err.status), requestId: err.requestId ?? undefined, fix: said.fix, details}
+  }
+  if (err instanceof AuthError) {
+    const exitCode = err.kind === 'idp_unreachable' ? EXIT.UNREACHABLE : err.kind === 'no_login_needed' ? EXIT.USAGE : EXIT.AUTH
+    return {message: err.message, errorType: err.kind, exitCode, fix: err.fix, details: {server: err.server}}
   }
   if (err instanceof DaemonUnreachableError) {
     return {message: err.message, errorType: 'daemon_unreachable', exitCode: EXIT.UNREACHABLE, fix: err.fix, details: {url: err.url, reason: err.reason}}

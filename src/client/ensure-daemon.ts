@@ -22,6 +22,8 @@ export interface ConnectOptions {
   autoStart?: boolean | 'replace'
   /** Progress for the user ("starting the daemon..."); goes to stderr. */
   narrate?: (message: string) => void
+  /** Something the user must see even under --json (a login stored in a file); stderr or the envelope. */
+  warn?: (message: string) => void
   startTimeoutMs?: number
   /** The command that runs the daemon; tests point this at a stand-in. */
   daemonCommand?: string[]
@@ -30,6 +32,8 @@ export interface ConnectOptions {
 export interface Connection {
   mode: 'local' | 'remote'
   baseUrl: string
+  /** Where a remote connection's bearer came from: GPU_SHOPPER_TOKEN, a stored login, or none. */
+  tokenSource: 'env' | 'login' | null
   client: ApiClient
   /** The local daemon's state file; null in remote mode. */
   state: DaemonState | null
@@ -47,14 +51,15 @@ const POLL_MS = 100
 /**
  * Finds the API to talk to, starting the local daemon when needed. The decision table:
  *
- * | situation                                        | action                                         |
- * |--------------------------------------------------|------------------------------------------------|
- * | `--server` or GPU_SHOPPER_SERVER set             | remote: that URL, token from GPU_SHOPPER_TOKEN |
- * | no state file                                    | start a daemon                                 |
- * | state file, its pid is gone (or not the daemon)  | remove the stale file, start a daemon          |
- * | daemon alive, other version than this CLI        | stop it, start ours                            |
- * | daemon alive, /health ok                         | use it                                         |
- * | daemon alive, /health starting or not answering  | wait for ok until a deadline, then fail        |
+ * | situation                                       | action                                             |
+ * |-------------------------------------------------|----------------------------------------------------|
+ * | `--server` or GPU_SHOPPER_SERVER set            | remote: that URL; token from GPU_SHOPPER_TOKEN,    |
+ * |                                                 | else the stored `auth login` (renewed near expiry) |
+ * | no state file                                   | start a daemon                                     |
+ * | state file, its pid is gone (or not the daemon) | remove the stale file, start a daemon              |
+ * | daemon alive, other version than this CLI       | stop it, start ours                                |
+ * | daemon alive, /health ok                        | use it                                             |
+ * | daemon alive, /health starting or not answering | wait for ok until a deadline, then fail            |
  *
  * With autoStart false nothing is started; with 'replace' only the version row starts one.
  * Starting happens under a lock file so two commands run at once start one daemon, not two.
@@ -62,7 +67,7 @@ const POLL_MS = 100
 export async function connectToDaemon(options: ConnectOptions = {}): Promise<Connection> {
   const env = options.env ?? process.env
   const server = options.server ?? readEnv(ENV.server, env)
-  if (server) return remoteConnection(server, readEnv(ENV.token, env) ?? null)
+  if (server) return remoteConnection(server, env, options.warn ?? (() => {}))
 
   const paths = appPaths(env)
   const narrate = options.narrate ?? (() => {})
@@ -104,7 +109,7 @@ export async function localDaemonRunning(env: NodeJS.ProcessEnv = process.env): 
   return state !== null && isDaemonProcess(state.pid)
 }
 
-function remoteConnection(server: string, token: string | null): Connection {
+async function remoteConnection(server: string, env: NodeJS.ProcessEnv, warn: (message: string) => void): Promise<Connection> {
   let url: URL
   try {
     url = new URL(server)
@@ -118,15 +123,24 @@ function remoteConnection(server: string, token: string | null): Connection {
     })
   }
   const baseUrl = url.toString().replace(/\/+$/, '')
+  const envToken = readEnv(ENV.token, env)
+  // The login store (a native keychain module, maybe openid-client for a refresh) loads only
+  // for a team server without GPU_SHOPPER_TOKEN: local commands never pay for it.
+  const bearer = envToken ? null : await (await import('./auth/access-token.js')).bearerForServer(baseUrl, {env, warn})
+  const token = envToken ?? bearer?.accessToken ?? null
+  // A stored login keeps itself fresh for as long as the command runs (the dashboard, --watch).
+  const fetch = bearer?.credentials?.refreshToken ? (await import('./auth/refreshing-fetch.js')).refreshingFetch(baseUrl, bearer, {env, warn}) : undefined
   return {
     mode: 'remote',
     baseUrl,
+    tokenSource: envToken ? 'env' : bearer ? 'login' : null,
     state: null,
     started: false,
     client: createApiClient({
       baseUrl,
       token,
       unreachableFix: `Check the server URL (--server / ${ENV.server}) and your network.`,
+      fetch,
     }),
   }
 }
@@ -135,6 +149,7 @@ function localConnection(state: DaemonState, started: boolean): Connection {
   return {
     mode: 'local',
     baseUrl: state.url,
+    tokenSource: null,
     state,
     started,
     client: createApiClient({

@@ -32,6 +32,11 @@ export interface Offer {
   priceIncludes: PriceIncludes
   /** How the provider prices disk, to quote another disk size; null when it does not say. */
   diskRate: DiskRate | null
+  /**
+   * Who may rent it: a self-hosted node's offers belong to the tenant that registered the node;
+   * marketplace offers (absent or null) to everyone.
+   */
+  tenantId?: string | null
 }
 
 export interface PriceIncludes {

@@ -1,6 +1,6 @@
-import {LOCAL_TENANT} from '../auth/principal.js'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
+import {LOCAL_TENANT} from '../auth/principal.js'
 import {AppError} from '../core/errors.js'
 import {asMicroUsd} from '../core/money.js'
 import {pollUntil} from '../../test/support/poll.js'

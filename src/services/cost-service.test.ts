@@ -1,6 +1,6 @@
-import {LOCAL_TENANT} from '../auth/principal.js'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
+import {LOCAL_TENANT} from '../auth/principal.js'
 import {asMicroUsd} from '../core/money.js'
 import {insertRunningSession, startServiceHarness, type ServiceHarness} from '../../test/support/service-context.js'
 import {budgetStatus} from './budget-service.js'

@@ -7,6 +7,7 @@ import {regionCountry} from '../core/sku.js'
 import type {CatalogRow} from '../store/offers-repo.js'
 import type {StoredPricePoint} from '../store/price-history-repo.js'
 import type {ServiceContext} from './context.js'
+import {isOfferVisible, offerVisibility} from './tenancy.js'
 import {DEFAULT_REFRESH_POLICIES, RefreshWorker, type ProviderFreshness, type RefreshPolicy} from './refresh-worker.js'
 
 export interface InventoryResult {
@@ -46,10 +47,11 @@ export class InventoryService {
     return this.workers.get(name)
   }
 
-  async query(query: InventoryQuery): Promise<InventoryResult> {
+  /** Offers matching `query` that the caller of `scope` may rent. */
+  async query(scope: ServiceContext, query: InventoryQuery): Promise<InventoryResult> {
     const relevant = [...this.workers.values()].filter((w) => !query.provider || w.provider === query.provider)
     await this.waitForFirstLoad(relevant)
-    const {offers, total} = this.ctx.store.offers.query(query)
+    const {offers, total} = this.ctx.store.offers.query({...query, visibleTo: offerVisibility(scope)})
     return {offers, total, staleProviders: this.staleProviders(query.provider)}
   }
 
@@ -81,20 +83,20 @@ export class InventoryService {
     await worker.refreshNow()
   }
 
-  get(offerId: string): Offer {
+  get(scope: ServiceContext, offerId: string): Offer {
     const offer = this.ctx.store.offers.get(offerId)
-    if (!offer) throw new AppError('not_found', `offer ${offerId} is not in the inventory; run \`gpu-shopper inventory\` to see current offers`, {offer_id: offerId})
+    if (!offer || !isOfferVisible(scope, offer)) throw new AppError('not_found', `offer ${offerId} is not in the inventory; run \`gpu-shopper inventory\` to see current offers`, {offer_id: offerId})
     return offer
   }
 
   /** SKUs on offer (model × GPU count), once the market has loaded; `region` starts with a country code. */
-  async catalog(filter: {provider?: ProviderName; region?: string; gpuType?: string}): Promise<CatalogRow[]> {
+  async catalog(scope: ServiceContext, filter: {provider?: ProviderName; region?: string; gpuType?: string}): Promise<CatalogRow[]> {
     const countryCode = filter.region ? regionCountry(filter.region) : undefined
     if (filter.region && !countryCode) {
       throw new AppError('validation_error', `region "${filter.region}" does not start with a country code (e.g. "US" or "us-east-1")`, {field: 'region'})
     }
     await this.waitForFirstLoad()
-    return this.ctx.store.offers.catalog({provider: filter.provider, countryCode: countryCode ?? undefined, gpuType: filter.gpuType})
+    return this.ctx.store.offers.catalog({provider: filter.provider, countryCode: countryCode ?? undefined, gpuType: filter.gpuType, visibleTo: offerVisibility(scope)})
   }
 
   /** The recorded price points of a GPU model (any spelling of its name), per provider. */

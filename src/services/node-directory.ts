@@ -16,6 +16,7 @@ export function storeNodeDirectory(store: Store): NodeDirectory {
       discovery,
       capacity: {
         name: node.name,
+        tenantId: node.tenantId ?? null,
         region: node.region,
         pricing: node.pricing,
         readiness: nodeReadiness(discovery, node.libvirt, node.user),

@@ -23,7 +23,7 @@ describe('offer refresh', () => {
 
   it('loads the market, records price history, and is fresh', async () => {
     await inventory.worker('vastai')!.refreshNow()
-    const result = await inventory.query({gpuType: 'RTX 4090'})
+    const result = await inventory.query(h.ctx, {gpuType: 'RTX 4090'})
     expect(result.total).toBeGreaterThan(0)
     expect(result.staleProviders).toEqual([])
     const history = h.ctx.store.priceHistory.history('rtx 4090')
@@ -36,14 +36,14 @@ describe('offer refresh', () => {
   it('serves the last good offers flagged stale, backs off, and opens the breaker', async () => {
     const worker = inventory.worker('vastai')!
     await worker.refreshNow()
-    const good = (await inventory.query({})).total
+    const good = (await inventory.query(h.ctx, {})).total
 
     await simControl(h.vast.url, 'POST', '/_sim/faults', {rate: 1, kinds: ['500']})
     await worker.refreshNow()
     let status = inventory.status('vastai')
     expect(status.consecutiveFailures).toBe(1)
     expect(status.nextRefreshAt - h.clock.now()).toBe(5_000)
-    const stale = await inventory.query({})
+    const stale = await inventory.query(h.ctx, {})
     expect(stale.total).toBe(good)
     expect(stale.staleProviders).toEqual(['vastai'])
 
@@ -66,7 +66,7 @@ describe('offer refresh', () => {
     expect(inventory.status('vastai').breaker).toBe('half-open')
     await worker.refreshNow()
     expect(inventory.status('vastai')).toMatchObject({consecutiveFailures: 0, breaker: 'closed', stale: false})
-    expect((await inventory.query({})).staleProviders).toEqual([])
+    expect((await inventory.query(h.ctx, {})).staleProviders).toEqual([])
   })
 
   it('waits as long as the provider asks with Retry-After', async () => {
@@ -79,12 +79,12 @@ describe('offer refresh', () => {
   it('marks offers that vanished between refreshes unavailable instead of keeping them', async () => {
     const worker = inventory.worker('vastai')!
     await worker.refreshNow()
-    const [offer] = (await inventory.query({sort: 'price', limit: 1})).offers
+    const [offer] = (await inventory.query(h.ctx, {sort: 'price', limit: 1})).offers
     await simControl(h.vast.url, 'DELETE', `/_sim/offers/${offer!.providerId}`)
     h.clock.advance(60_000)
     await worker.refreshNow()
     expect(h.ctx.store.offers.get(offer!.id)).toMatchObject({available: false})
-    expect((await inventory.query({sort: 'price', limit: 1})).offers[0]!.id).not.toBe(offer!.id)
+    expect((await inventory.query(h.ctx, {sort: 'price', limit: 1})).offers[0]!.id).not.toBe(offer!.id)
   })
 
   it('counts a provider stale when its data outlives the policy even without an error', async () => {
@@ -104,7 +104,7 @@ describe('a provider that hangs', () => {
       await simControl(h.vast.url, 'POST', '/_sim/faults', {rate: 1, kinds: ['timeout']})
       void worker.refreshNow()
       const started = Date.now()
-      const result = await inventory.query({})
+      const result = await inventory.query(h.ctx, {})
       expect(Date.now() - started).toBeLessThan(1_000)
       expect(result.total).toBeGreaterThan(0)
       expect(result.staleProviders).toEqual([])

@@ -1,8 +1,8 @@
-import {LOCAL_TENANT} from '../auth/principal.js'
 import {randomBytes} from 'node:crypto'
 
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
+import {LOCAL_TENANT} from '../auth/principal.js'
 import {refusalOf} from '../../test/support/refusal.js'
 
 import {offerFixture, sessionInputFixture} from '../../test/support/offer-fixture.js'

@@ -15,7 +15,7 @@ import {generateSessionKeyPair, parsePublicKey} from '../ssh/keys.js'
 import type {SessionEvent} from '../store/session-events-repo.js'
 import type {SessionListFilter, SessionSpec, StoredSession} from '../store/sessions-repo.js'
 import type {ServiceContext} from './context.js'
-import {callerTenant, isVisible, ownerOf} from './tenancy.js'
+import {callerTenant, isOfferVisible, isVisible, offerVisibility, ownerOf} from './tenancy.js'
 import {assertWithinBudget} from './budget-service.js'
 import {billedSoFarOf} from './cost-service.js'
 import {crashPoint} from './crash-points.js'
@@ -68,7 +68,7 @@ export function createSession(ctx: ServiceContext, input: CreateSessionInput, id
   if (replay) return replayedCreate(ctx, CREATE, idempotency, replay)
 
   const offer = ctx.store.offers.get(input.offerId)
-  if (!offer) {
+  if (!offer || !isOfferVisible(ctx, offer)) {
     throw new AppError('not_found', `offer ${input.offerId} is not in the inventory; run \`gpu-shopper inventory\` for current offers. No instance was created.`, {
       offer_id: input.offerId,
     })
@@ -107,7 +107,7 @@ export function createSessionBySpec(
   if (replay) return replayedCreate(ctx, CREATE_BY_SPEC, idempotency, replay)
 
   const spec = resolveSpec(ctx, request)
-  const [offer] = ctx.store.offers.matchingSpec({...spec, excludeIds: heldOfferIds(ctx), limit: 1})
+  const [offer] = ctx.store.offers.matchingSpec({...spec, excludeIds: heldOfferIds(ctx), limit: 1, visibleTo: offerVisibility(ctx)})
   if (!offer) {
     throw new AppError(
       'sku_unavailable',

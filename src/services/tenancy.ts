@@ -1,4 +1,4 @@
-import {LOCAL_PRINCIPAL} from '../auth/principal.js'
+import {LOCAL_PRINCIPAL, LOCAL_TENANT} from '../auth/principal.js'
 import {AppError} from '../core/errors.js'
 import type {ServiceContext} from './context.js'
 
@@ -16,6 +16,22 @@ export function callerTenant(ctx: ServiceContext): string | undefined {
 /** Whether a row owned by `tenantId` exists for the caller. */
 export function isVisible(ctx: ServiceContext, tenantId: string | undefined): boolean {
   return ctx.principal === undefined || ctx.principal.tenant === (tenantId ?? LOCAL_PRINCIPAL.tenant)
+}
+
+/**
+ * Which offers the caller may rent, for the offer queries: undefined = every offer (the daemon's
+ * workers, and the solo daemon, whose nodes are all its own); else the market's and the nodes of
+ * the caller's tenant.
+ */
+export function offerVisibility(ctx: ServiceContext): string | undefined {
+  const principal = ctx.principal
+  return principal && principal.tenant !== LOCAL_TENANT ? principal.tenant : undefined
+}
+
+/** Whether the caller may rent an offer (a node's offers are its tenant's alone). */
+export function isOfferVisible(ctx: ServiceContext, offer: {tenantId?: string | null}): boolean {
+  const visibleTo = offerVisibility(ctx)
+  return visibleTo === undefined || offer.tenantId == null || offer.tenantId === visibleTo
 }
 
 /** Who owns what the caller creates. */

@@ -26,6 +26,7 @@ interface OfferRow {
   ram_gb: number | null
   inet_down_mbps: number | null
   price_basis: string | null
+  tenant_id: string | null
 }
 
 const SORT_COLUMNS: Record<OfferSortKey, string> = {
@@ -50,7 +51,12 @@ export function offerOrderBy(sort: OfferSortKey, order: 'asc' | 'desc'): string 
 /** Filters in their store form: `gpuType` is the user's GPU filter, decided by the shared matcher (src/core/gpu-names.ts). */
 export interface OfferFilter extends InventoryQuery {
   includeUnavailable?: boolean
+  /** Only offers this tenant may rent (the market's and its own nodes'); every offer when absent. */
+  visibleTo?: string
 }
+
+/** Market offers have no tenant; a node's offers only its tenant's. */
+const VISIBLE_TO = '(tenant_id IS NULL OR tenant_id = @visibleTo)'
 
 /** Distinct filter shapes and values remembered; a TUI paging through one view needs one. */
 const MAX_MEMOS = 256
@@ -71,8 +77,8 @@ export class OffersRepo {
     this.upsertStmt = db.prepare(`
       INSERT INTO offers (id, provider, provider_id, gpu_type, gpu_type_key, gpu_count, vram_gb, price_per_hour_micro,
         price_per_gpu_micro, location, location_key, country_code, reliability, available, fetched_at, cuda_version,
-        disk_gb, cpu_cores, ram_gb, inet_down_mbps, price_basis)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        disk_gb, cpu_cores, ram_gb, inet_down_mbps, price_basis, tenant_id)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (id) DO UPDATE SET
         gpu_type = excluded.gpu_type, gpu_type_key = excluded.gpu_type_key, gpu_count = excluded.gpu_count,
         vram_gb = excluded.vram_gb, price_per_hour_micro = excluded.price_per_hour_micro,
@@ -80,7 +86,7 @@ export class OffersRepo {
         location_key = excluded.location_key, country_code = excluded.country_code, reliability = excluded.reliability,
         available = excluded.available, fetched_at = excluded.fetched_at, cuda_version = excluded.cuda_version,
         disk_gb = excluded.disk_gb, cpu_cores = excluded.cpu_cores, ram_gb = excluded.ram_gb,
-        inet_down_mbps = excluded.inet_down_mbps, price_basis = excluded.price_basis`)
+        inet_down_mbps = excluded.inet_down_mbps, price_basis = excluded.price_basis, tenant_id = excluded.tenant_id`)
     // Most offers come back unchanged between refreshes. SQLite rewrites an index only when
     // an UPDATE sets one of its columns, so moving just `fetched_at` touches two of the
     // offers' seven indexes instead of all of them: a 100k-offer refresh writes in about a
@@ -89,7 +95,7 @@ export class OffersRepo {
       UPDATE offers SET fetched_at = ?
       WHERE id = ? AND available = 1 AND provider_id = ? AND gpu_type = ? AND gpu_count = ? AND vram_gb = ?
         AND price_per_hour_micro = ? AND location = ? AND country_code IS ? AND reliability IS ? AND cuda_version IS ?
-        AND disk_gb IS ? AND cpu_cores IS ? AND ram_gb IS ? AND inet_down_mbps IS ? AND price_basis IS ?`)
+        AND disk_gb IS ? AND cpu_cores IS ? AND ram_gb IS ? AND inet_down_mbps IS ? AND price_basis IS ? AND tenant_id IS ?`)
   }
 
   /** Inserts or refreshes offers in one transaction. */
@@ -118,6 +124,7 @@ export class OffersRepo {
           o.ramGb,
           o.inetDownMbps,
           basis,
+          o.tenantId ?? null,
         )
         if (touched && touched.changes === 1) continue
         upsert.run(
@@ -142,6 +149,7 @@ export class OffersRepo {
           o.ramGb,
           o.inetDownMbps,
           basis,
+          o.tenantId ?? null,
         )
       }
     })()
@@ -164,13 +172,15 @@ export class OffersRepo {
   catalog(filter: CatalogFilter = {}): CatalogRow[] {
     const params: Record<string, unknown> = {provider: filter.provider ?? null, country: filter.countryCode ?? null}
     const gpu = filter.gpuType ? `AND ${this.gpuTypeCondition(filter.gpuType, params)}` : ''
+    const visible = filter.visibleTo === undefined ? '' : `AND ${VISIBLE_TO}`
+    if (filter.visibleTo !== undefined) params.visibleTo = filter.visibleTo
     const rows = this.db
       .prepare(
         `SELECT gpu_type, gpu_count, max(vram_gb) AS vram, min(price_per_hour_micro) AS min_price,
                 max(price_per_hour_micro) AS max_price, count(*) AS n,
                 group_concat(DISTINCT country_code) AS countries, group_concat(DISTINCT provider) AS providers
          FROM offers
-         WHERE available = 1 AND (@provider IS NULL OR provider = @provider) AND (@country IS NULL OR country_code = @country) ${gpu}
+         WHERE available = 1 AND (@provider IS NULL OR provider = @provider) AND (@country IS NULL OR country_code = @country) ${gpu} ${visible}
          GROUP BY gpu_type, gpu_count ORDER BY gpu_type, gpu_count`,
       )
       .all(params) as {
@@ -210,6 +220,7 @@ export class OffersRepo {
            AND (@maxPrice IS NULL OR price_per_hour_micro <= @maxPrice)
            AND coalesce(reliability, @floor) >= @floor
            AND id NOT IN (SELECT value FROM json_each(@exclude))
+           AND (@visibleTo IS NULL OR ${VISIBLE_TO})
          ORDER BY price_per_hour_micro ASC, coalesce(reliability, @floor) DESC, id ASC
          LIMIT @limit`,
       )
@@ -220,6 +231,7 @@ export class OffersRepo {
         maxPrice: spec.maxPricePerHour,
         floor: spec.minReliability,
         exclude: JSON.stringify(spec.excludeIds ?? []),
+        visibleTo: spec.visibleTo ?? null,
         limit: spec.limit ?? 10,
       }) as OfferRow[]
     return rows.map(toOffer)
@@ -243,6 +255,10 @@ export class OffersRepo {
     const where: string[] = []
     const params: Record<string, unknown> = {}
     if (!filter.includeUnavailable) where.push('available = 1')
+    if (filter.visibleTo !== undefined) {
+      where.push(VISIBLE_TO)
+      params.visibleTo = filter.visibleTo
+    }
     if (filter.provider) {
       where.push('provider = @provider')
       params.provider = filter.provider
@@ -359,6 +375,7 @@ export interface CatalogRow {
 }
 
 export interface CatalogFilter {
+  visibleTo?: string
   provider?: ProviderName
   countryCode?: string
   /** The user's GPU filter, as for `query`. */
@@ -366,6 +383,7 @@ export interface CatalogFilter {
 }
 
 export interface SpecFilter {
+  visibleTo?: string
   /** The spec's GPU filter (lower-cased canonical name), decided by the shared matcher: "h100" takes any H100. */
   gpuTypeKey: string
   gpuCount: number
@@ -396,6 +414,7 @@ function toOffer(row: OfferRow): Offer {
     ramGb: row.ram_gb,
     inetDownMbps: row.inet_down_mbps,
     ...priceBasisFrom(row.price_basis),
+    ...(row.tenant_id === null ? {} : {tenantId: row.tenant_id}),
   }
 }
 

@@ -6,11 +6,13 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {manifestCommands} from '../../scripts/json-schemas.js'
 import {generateSessionKeyPair} from '../../src/ssh/keys.js'
+import {startAuthServerStandIn} from '../support/auth-server-stand-in.js'
 import {type CliResult, REPO_ROOT, runCli} from '../support/cli.js'
 import {jsonContract} from '../support/json-contract.js'
 import {startLoopbackSshd} from '../support/loopback-sshd.js'
 import {pollUntil} from '../support/poll.js'
 import {createTempHome, type TempHome} from '../support/temp-home.js'
+import {deviceFlowTokens, startTestIdp} from '../support/test-idp.js'
 
 /**
  * `--json` is a contract: every command, run for real through the binary against one
@@ -189,6 +191,33 @@ describe('--json output follows the checked-in schemas', () => {
     contract.check('demo', result.json())
     exercised.add('demo')
   }, 120_000)
+
+  it('auth: login with a token, status, token and logout against a team server and its IdP', async () => {
+    const idp = await startTestIdp()
+    const server = await startAuthServerStandIn(idp)
+    try {
+      // No keychain on D-Bus here: the login goes to the credentials file.
+      const authEnv = {...env}
+      delete authEnv.DBUS_SESSION_BUS_ADDRESS
+      delete authEnv.XDG_RUNTIME_DIR
+      const auth = async <T = any>(commandId: string, args: string[], input?: string): Promise<T> => {
+        const result = await runCli([...args, '--server', server.url, '--json'], {env: authEnv, input})
+        const envelope = result.json<T>()
+        if (!envelope.ok) throw new Error(`gpu-shopper ${args.join(' ')} failed (${result.exitCode}): ${result.stdout}${result.stderr}`)
+        contract.check(commandId, envelope)
+        exercised.add(commandId)
+        return envelope.data
+      }
+      const {access_token: token} = await deviceFlowTokens(idp, 'bob')
+      expect(await auth('auth:login', ['auth', 'login', '--with-token'], token)).toMatchObject({flow: 'token', user: 'bob', store: 'file'})
+      expect(await auth('auth:status', ['auth', 'status'])).toMatchObject({user: 'bob', source: 'file'})
+      expect(await auth('auth:token', ['auth', 'token'])).toMatchObject({token})
+      expect(await auth('auth:logout', ['auth', 'logout'])).toMatchObject({was_logged_in: true, deleted_from: ['file']})
+    } finally {
+      await server.close()
+      await idp.stop()
+    }
+  })
 
   it('daemon stop', async () => {
     expect(await data('daemon:stop', 'daemon', 'stop')).toMatchObject({stopped: true})

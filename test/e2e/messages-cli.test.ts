@@ -78,7 +78,7 @@ describe('messages and output of the CLI', () => {
     }
   })
 
-  it('suggests the closest commands for a typo, and says `auth login` is not available yet', async () => {
+  it('suggests the closest commands for a typo, and `auth login` for `login`', async () => {
     const typo = await cli('sesions')
     expect(typo.exitCode).toBe(2)
     expect(typo.stderr).toContain('Error: there is no `gpu-shopper sesions` command')
@@ -88,11 +88,9 @@ describe('messages and output of the CLI', () => {
     expect(json.exitCode).toBe(2)
     expect(json.json().error).toMatchObject({error_type: 'command_not_found', suggestions: ['provision']})
 
-    for (const login of [['auth', 'login'], ['login']]) {
-      const result = await cli(...login)
-      expect(result.exitCode).toBe(2)
-      expect(result.stderr).toContain(`\`gpu-shopper ${login.join(' ')}\` is not available yet: logging in to a team server is not built.`)
-    }
+    const login = await cli('login')
+    expect(login.exitCode).toBe(2)
+    expect(login.stderr).toContain('Fix: Did you mean `gpu-shopper auth login`?')
   })
 
   it('answering n to `shutdown` destroys nothing and is not an error', async () => {

@@ -38,12 +38,11 @@ describe('commandNotFound', () => {
     expect(err.details).toEqual({command: 'sesions', suggestions: ['sessions']})
   })
 
-  it('says plainly that logging in to a team server is not available yet', () => {
-    for (const typed of ['auth:login', 'login', 'auth']) {
-      const err = commandNotFound(typed, IDS, 'gpu-shopper')
-      expect(err.message).toMatch(/is not available yet: logging in to a team server is not built/)
-      expect(err.fix).toContain('--server URL')
-      expect(err.errorType).toBe('command_not_found')
-    }
+  it('points the login words of other CLIs at the auth commands', () => {
+    const ids = [...IDS, 'auth:login', 'auth:logout', 'auth:status', 'auth:token']
+    expect(commandNotFound('login', ids, 'gpu-shopper').fix).toMatch(/^Did you mean `gpu-shopper auth login`/)
+    expect(commandNotFound('logout', ids, 'gpu-shopper').details).toMatchObject({suggestions: expect.arrayContaining(['auth logout'])})
+    expect(commandNotFound('whoami', ids, 'gpu-shopper').fix).toMatch(/^Did you mean `gpu-shopper auth status`/)
+    expect(commandNotFound('auth:logn', ids, 'gpu-shopper').fix).toContain('`gpu-shopper auth login`')
   })
 })

@@ -1,8 +1,8 @@
 import {EXIT} from '../exit-codes.js'
 import {UserError} from '../errors.js'
 
-/** Words that mean "log in to a team server", which gpu-shopper does not do yet. */
-const LOGIN_WORDS = new Set(['auth', 'login', 'logout', 'whoami'])
+/** The words other CLIs log in with (`gh auth login`, `docker login`, `whoami`), to the `auth` command each means. */
+const LOGIN_WORDS: Record<string, string> = {login: 'auth:login', logout: 'auth:logout', whoami: 'auth:status'}
 
 /** Edit distance (insertions, deletions, substitutions) between two short strings. */
 export function editDistance(a: string, b: string): number {
@@ -41,17 +41,8 @@ export function suggestCommands(typed: string, ids: readonly string[], max = 3):
 export function commandNotFound(typed: string, ids: readonly string[], bin: string): UserError {
   const words = typed.split(':')
   const text = words.join(' ')
-  if (LOGIN_WORDS.has(words[0]!)) {
-    return new UserError(`\`${bin} ${text}\` is not available yet: logging in to a team server is not built.`, {
-      errorType: 'command_not_found',
-      exitCode: EXIT.USAGE,
-      fix:
-        `Nothing needs a login today: the local daemon starts by itself (try \`${bin} catalog list\`). ` +
-        `To use a daemon elsewhere, pass --server URL (or set GPU_SHOPPER_SERVER) with GPU_SHOPPER_TOKEN set to its token (\`${bin} daemon token\` on that machine).`,
-      details: {command: text},
-    })
-  }
-  const suggestions = suggestCommands(typed, ids)
+  const meant = LOGIN_WORDS[words[0]!]
+  const suggestions = [...new Set([...(meant && ids.includes(meant) ? [meant.replaceAll(':', ' ')] : []), ...suggestCommands(typed, ids)])].slice(0, 3)
   const quoted = suggestions.map((id) => `\`${bin} ${id}\``)
   const didYouMean = quoted.length === 0 ? '' : `Did you mean ${quoted.length === 1 ? quoted[0] : `${quoted.slice(0, -1).join(', ')} or ${quoted.at(-1)}`}? `
   return new UserError(`there is no \`${bin} ${text}\` command`, {

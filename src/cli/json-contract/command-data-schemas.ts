@@ -10,6 +10,10 @@ import {NodeDto, NodeRemovedReply, NodesReply} from '../../core/api/nodes.js'
 import {ExtendReply, SessionDto} from '../../core/api/sessions.js'
 import {SshKeyDto, SshKeyRemovedReply, SshKeysReply} from '../../core/api/ssh-keys.js'
 import {
+  AuthLogin,
+  AuthLogout,
+  AuthStatus,
+  AuthToken,
   BudgetRemoved,
   ConnectResult,
   CopyOutcome,
@@ -37,6 +41,10 @@ import {
 export const COMMAND_DATA_SCHEMAS = {
   AllocationDto,
   AllocationsReply,
+  AuthLogin,
+  AuthLogout,
+  AuthStatus,
+  AuthToken,
   BudgetDto,
   BudgetRemoved,
   BudgetsReply,

@@ -173,3 +173,48 @@ export const SshConfigWritten = z.object({
 })
 
 export const NoData = z.never().describe('No data: the command is interactive and fails under --json with error_type usage_error.')
+
+const tokenStore = z.enum(['keychain', 'file']).describe('keychain: the OS keychain (Secret Service on Linux); file: a 0600 file in the config directory')
+
+export const AuthLogin = z
+  .object({
+    server: z.string(),
+    flow: z.enum(['browser', 'device', 'token']).describe('browser: authorization code + PKCE; device: the device flow; token: --with-token'),
+    user: z.string().nullable().describe('null when the server did not answer /api/v1/auth/whoami'),
+    tenant: z.string().nullable(),
+    role: z.string().nullable(),
+    expires_at: z.number().nullable().describe('When the access token expires, epoch ms; null when unknown'),
+    refreshable: z.boolean().describe('A refresh token is stored: the login renews itself'),
+    store: tokenStore,
+    store_location: z.string().describe('The keychain\'s name or the file\'s path'),
+  })
+  .describe('The tokens themselves are never printed; `auth token` prints the access token.')
+
+export const AuthStatus = z
+  .object({
+    server: z.string(),
+    user: z.string(),
+    tenant: z.string(),
+    role: z.string(),
+    expires_at: z.number().nullable().describe('When the access token expires, epoch ms; null when unknown'),
+    expires_in_seconds: z.number().int().nullable(),
+    source: z.enum(['env', 'keychain', 'file']).describe('env: GPU_SHOPPER_TOKEN (the store is not read); otherwise the store holding the login'),
+    store_location: z.string().nullable().describe('The keychain\'s name or the file\'s path; null for GPU_SHOPPER_TOKEN'),
+    refreshable: z.boolean(),
+  })
+  .describe('Not logged in exits 8 with error_type not_logged_in; a login that cannot be renewed, login_required.')
+
+export const AuthLogout = z.object({
+  server: z.string(),
+  was_logged_in: z.boolean(),
+  revocation: z
+    .enum(['revoked', 'unsupported', 'failed', 'not_applicable'])
+    .describe('What the IdP was told; the stored login is deleted in every case'),
+  deleted_from: z.array(tokenStore),
+})
+
+export const AuthToken = z.object({
+  token: z.string().describe('The access token: the only --json output that carries one'),
+  server: z.string(),
+  expires_at: z.number().nullable(),
+})

@@ -9,6 +9,8 @@ import type {NodeReadiness} from './node-readiness.js'
 /** What the offers of one node are made from: its settings, its last check, what is held. */
 export interface NodeCapacity {
   name: string
+  /** The tenant that registered the node: only it sees the node's offers. */
+  tenantId: string | null
   region: string
   pricing: NodePricing
   readiness: NodeReadiness
@@ -167,5 +169,6 @@ function offer(
     // The owner's price is per GPU (or per CPU slice); disk on the node's own pool costs nothing more.
     priceIncludes: {diskGb: DEFAULT_DISK_GB, vcpus: o.shape.vcpus, ramGb},
     diskRate: null,
+    tenantId: capacity.tenantId,
   }
 }
