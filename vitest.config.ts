@@ -9,9 +9,9 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     // Most files start real daemons, simulators and SSH servers and spend their time waiting on
-    // them: three at a time on 2 cores (vitest's default there is one) keeps the suite well
+    // them: four at a time on 2 cores (vitest's default there is one) keeps the suite well
     // under 10 minutes without starving the keystroke-timed TUI tests.
-    maxWorkers: 3,
+    maxWorkers: 4,
     sequence: {sequencer: SlowFirstSequencer},
   },
 })

@@ -45,6 +45,13 @@ export default class Serve extends BaseCommand {
 
   async run(): Promise<undefined> {
     const {flags} = await this.parse(Serve)
+    if (this.jsonEnabled()) {
+      throw new UserError('The server runs until stopped and has no JSON result; it logs JSON lines on stdout.', {
+        errorType: 'usage_error',
+        exitCode: EXIT.USAGE,
+        fix: 'Run it without --json (its log is one JSON object per line), under systemd or your process manager.',
+      })
+    }
     const listen = parseListenAddress(flags.listen)
     if (!listen) throw new UserError(`--listen "${flags.listen}" is not HOST:PORT`, {fix: 'Give e.g. --listen 0.0.0.0:8443 or --listen 127.0.0.1:8080.'})
     if (Boolean(flags['tls-cert']) !== Boolean(flags['tls-key'])) {

@@ -3,6 +3,8 @@ import {setTimeout as delay} from 'node:timers/promises'
 // Types only: the contract's zod schemas stay out of the CLI process (zod costs ~60 ms to load).
 import type {CostSummaryReply, CostsParams, CostsReply, SessionCostReply} from '../core/api/costs.js'
 import type {AllocationDto, AllocationsReply, CreateAllocationBody} from '../core/api/allocations.js'
+import type {AuditParams, AuditReply} from '../core/api/audit.js'
+import type {WhoAmIReply} from '../core/api/auth.js'
 import type {BudgetBody, BudgetDto, BudgetsReply} from '../core/api/budgets.js'
 import type {CatalogParams, CatalogReply} from '../core/api/catalog.js'
 import type {HealthReply} from '../core/api/health.js'
@@ -104,6 +106,8 @@ export interface ApiClient {
   /** The same client, telling `notice` instead of stderr when it waits out a rate limit (the dashboard's status line). */
   withNotices(notice: NoticeSink): ApiClient
   health(options?: RequestOptions): Promise<HealthReply>
+  /** Who the server takes the caller for (user, tenant, role). */
+  whoami(options?: RequestOptions): Promise<WhoAmIReply>
   /** Compares the providers' instances with the sessions: orphans, ghosts, adoptions. */
   reconcile(body?: {dry_run?: boolean}, options?: RequestOptions): Promise<ReconcileReply>
   /** Per-consumer monthly budgets. */
@@ -137,6 +141,8 @@ export interface ApiClient {
     list(options?: RequestOptions): Promise<SshKeysReply>
     remove(keyId: string, options?: RequestOptions): Promise<unknown>
   }
+  /** The tenant's audit log (admins); oldest first after `after`. */
+  audit(params?: Query<AuditParams>, options?: RequestOptions): Promise<AuditReply>
   /** Self-hosted nodes. Adding and checking connect to the node over SSH: as slow as a create. */
   nodes: {
     add(body: NodeBody, options?: RequestOptions): Promise<NodeDto>
@@ -332,6 +338,7 @@ export function createApiClient(clientOptions: ApiClientOptions): ApiClient {
     baseUrl,
     withNotices: (sink) => createApiClient({...clientOptions, notice: sink}),
     health: (options) => call({method: 'GET', path: '/health', options}),
+    whoami: (options) => call({method: 'GET', path: '/api/v1/auth/whoami', options}),
     reconcile: (body, options) =>
       call({method: 'POST', path: '/api/v1/reconcile', body: body ?? {}, options: {timeoutMs: RECONCILE_TIMEOUT_MS, ...options}}),
     budgets: {
@@ -369,6 +376,7 @@ export function createApiClient(clientOptions: ApiClientOptions): ApiClient {
       list: (options) => call({method: 'GET', path: '/api/v1/iam/ssh-keys', options}),
       remove: (id, options) => call({method: 'DELETE', path: `/api/v1/iam/ssh-keys/${encodeURIComponent(id)}`, options}),
     },
+    audit: (params, options) => call({method: 'GET', path: '/api/v1/audit', query: params, options}),
     nodes: {
       add: (body, options) => call({method: 'POST', path: '/api/v1/nodes', body, options: {timeoutMs: CREATE_TIMEOUT_MS, ...options}}),
       list: (options) => call({method: 'GET', path: '/api/v1/nodes', options}),

@@ -166,6 +166,12 @@ describe('--json output follows the checked-in schemas', () => {
     expect(await data('reconcile', 'reconcile', '--dry-run')).toMatchObject({mode: 'daemon', dry_run: true})
     expect((await failure('tui', 'tui')).error_type).toBe('usage_error')
     exercised.add('tui')
+    // The team server runs until stopped: it has no JSON result, and says so before starting.
+    expect((await failure('serve', 'serve', '--oidc-issuer', 'https://idp.example', '--oidc-audience', 'api')).error_type).toBe('usage_error')
+    exercised.add('serve')
+    // The solo daemon's one user is its admin: its audit log holds what this file changed.
+    const audit = await data('audit', 'audit', '--limit', '5')
+    expect(audit.entries.length).toBeGreaterThan(0)
   })
 
   it('sim start prints its URLs, then runs until Ctrl-C', async () => {

@@ -15,6 +15,8 @@ export const SLOW_FILES = [
   'test/e2e/budgets-reconcile-cli.test.ts',
   'test/e2e/newcomer-flow.test.ts',
   'test/e2e/simulate-restart.test.ts',
+  'test/e2e/auth-cli.test.ts',
+  'test/e2e/team-quickstart-cli.test.ts',
   'test/e2e/access-cli.test.ts',
 ]
 

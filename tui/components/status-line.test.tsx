@@ -25,7 +25,8 @@ describe('StatusLine', () => {
   it("shows the client's rate-limit wait in the status line, not on stderr, until it is over", async () => {
     // Given a team server that refuses the first /health with Retry-After: 3, and a client whose waits the test ends
     let healthCalls = 0
-    server = await startTestServer((_req, res) => {
+    server = await startTestServer((req, res) => {
+      if (req.url !== '/health') return json(res, 200, {user: 'local', tenant: 'local', role: 'admin', expires_at: null, mode: 'static'})
       if (healthCalls++ === 0) return json(res, 429, {error: 'slow down', error_type: 'rate_limit_exceeded'}, {'Retry-After': '3'})
       json(res, 200, health)
     })
@@ -66,5 +67,23 @@ describe('StatusLine', () => {
     await screen.waitFor((f) => !f.includes('rate limited by') && f.includes('stale: vastai'))
     expect(healthCalls).toBe(2)
     expect(stderr.mock.calls.filter(([chunk]) => String(chunk).includes('rate limited'))).toEqual([])
+  })
+
+  it('names the server, the user and the tenant on a team server', async () => {
+    server = await startTestServer((req, res) => {
+      if (req.url === '/api/v1/auth/whoami') return json(res, 200, {user: 'bob', tenant: 'acme', role: 'member', expires_at: null, mode: 'oidc'})
+      json(res, 200, health)
+    })
+    const clock = new ManualClock(Date.UTC(2026, 11, 3, 12))
+    const client = createApiClient({baseUrl: server.url, now: () => clock.now()})
+    const services = createTuiServices({client, paths: appPaths({GPU_SHOPPER_HOME: '/nonexistent'}), now: () => clock.now(), runSsh: () => {}, copyToClipboard: () => {}, consumer: 't'})
+    screen = renderTui(
+      <ServicesProvider value={services}>
+        <StatusLine width={160} />
+      </ServicesProvider>,
+      {columns: 160},
+    )
+    const frame = await screen.waitFor('bob@acme')
+    expect(frame).toContain(`${server.url}  bob@acme (member)`)
   })
 })

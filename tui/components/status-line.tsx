@@ -7,6 +7,8 @@ import {usePoll} from '../hooks/use-poll.js'
 import {useServices} from '../services.js'
 
 const HEALTH_POLL_MS = 5000
+// Who the token is changes only with a new login: read it once a minute.
+const WHOAMI_POLL_MS = 60_000
 
 /**
  * Where the dashboard is connected, whether the market is simulated, and how fresh it is. It
@@ -16,6 +18,7 @@ export function StatusLine({width}: {width: number}) {
   const services = useServices()
   const now = useNow(1000)
   const polled = usePoll((signal) => services.client.health({signal}), HEALTH_POLL_MS, [], services.now)
+  const whoami = usePoll((signal) => services.client.whoami({signal}), WHOAMI_POLL_MS, [], services.now).data
   const clientNotice = useSyncExternalStore(services.clientNotices.subscribe, services.clientNotices.getSnapshot)
   const health = polled.data
   const healthError = polled.error
@@ -31,6 +34,8 @@ export function StatusLine({width}: {width: number}) {
           gpu-shopper
         </Text>
         <Text dimColor>{` ${serverUrl}  `}</Text>
+        {/* A team server: which user of which tenant this dashboard acts as. */}
+        {whoami?.mode === 'oidc' ? <Text color="cyan">{`${whoami.user}@${whoami.tenant} (${whoami.role})  `}</Text> : null}
         {health?.simulated ? (
           <Text backgroundColor="yellow" color="black" bold>
             {' SIMULATED MARKET '}

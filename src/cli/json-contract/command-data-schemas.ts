@@ -1,6 +1,7 @@
 import type {z} from 'zod'
 
 import {AllocationDto, AllocationsReply} from '../../core/api/allocations.js'
+import {AuditReply} from '../../core/api/audit.js'
 import {BudgetDto, BudgetsReply} from '../../core/api/budgets.js'
 import {CatalogReply} from '../../core/api/catalog.js'
 import {MessageReply} from '../../core/api/common.js'
@@ -41,6 +42,7 @@ import {
 export const COMMAND_DATA_SCHEMAS = {
   AllocationDto,
   AllocationsReply,
+  AuditReply,
   AuthLogin,
   AuthLogout,
   AuthStatus,
