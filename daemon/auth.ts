@@ -41,7 +41,7 @@ const NOBODY: Principal = {user: 'anonymous', tenant: '', role: 'member', expire
 const OPEN_PATHS = new Set(['/health', '/ready', '/terminal', '/api/v1/terminal/ws', '/api/v1/auth/config'])
 const OPEN_PREFIXES = ['/terminal/assets/']
 
-export function isOpenPath(url: string): boolean {
+function isOpenPath(url: string): boolean {
   const path = url.split('?')[0] ?? ''
   return OPEN_PATHS.has(path) || OPEN_PREFIXES.some((prefix) => path.startsWith(prefix))
 }

@@ -12,7 +12,7 @@ export interface AuditedRequest {
 }
 
 /** 2xx did what was asked; 4xx was refused (nothing changed); 5xx failed on our side. */
-export function outcomeOf(statusCode: number): AuditOutcome {
+function outcomeOf(statusCode: number): AuditOutcome {
   return statusCode < 400 ? 'ok' : statusCode < 500 ? 'refused' : 'error'
 }
 
