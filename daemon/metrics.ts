@@ -1,12 +1,28 @@
 import {Gauge, Registry} from 'prom-client'
 
 import type {ServiceContext} from '../src/services/context.js'
-import {nodeUsage} from '../src/services/node-service.js'
+import {nodeUsage, type NodeUsage} from '../src/services/node-service.js'
 import type {Reconciler} from '../src/services/reconciler.js'
+import {callerTenant} from '../src/services/tenancy.js'
 
-/** Prometheus gauges read from the store at scrape time, so they are right after a restart too. */
+/** What a scrape may see of the tenants' data, read once per scrape. */
+interface ScrapeView {
+  sessions: {provider: string; status: string; n: number}[]
+  nodes: NodeUsage[]
+}
+
+/**
+ * Prometheus gauges read from the store at scrape time, so they are right after a restart too.
+ * Sessions and nodes are the scraping caller's tenant's; the reconciler's counts and the market's
+ * age are the server's own (numbers, no one's ids).
+ */
 export class DaemonMetrics {
+  private view: ScrapeView = {sessions: [], nodes: []}
+  /** Scrapes one at a time: each sets the view its gauges read. */
+  private scraping: Promise<unknown> = Promise.resolve()
+
   constructor(ctx: ServiceContext, readonly registry: Registry, reconciler: Reconciler) {
+    const view = () => this.view
     new Gauge({
       name: 'gpu_shopper_unverified_destroys',
       help: 'Instances whose destruction has been retried and is not verified yet',
@@ -46,7 +62,7 @@ export class DaemonMetrics {
       registers: [this.registry],
       collect() {
         this.reset()
-        for (const row of ctx.store.sessions.countByProviderAndStatus()) this.set({provider: row.provider, status: row.status}, row.n)
+        for (const row of view().sessions) this.set({provider: row.provider, status: row.status}, row.n)
       },
     })
     new Gauge({
@@ -56,7 +72,7 @@ export class DaemonMetrics {
       registers: [this.registry],
       collect() {
         this.reset()
-        for (const usage of nodeUsage(ctx)) {
+        for (const usage of view().nodes) {
           this.set({node: usage.name, state: 'ready'}, usage.gpusReady)
           this.set({node: usage.name, state: 'held'}, usage.gpusHeld)
           this.set({node: usage.name, state: 'not_ready'}, usage.gpusNotReady)
@@ -70,7 +86,7 @@ export class DaemonMetrics {
       registers: [this.registry],
       collect() {
         this.reset()
-        for (const usage of nodeUsage(ctx)) {
+        for (const usage of view().nodes) {
           this.set({node: usage.name, state: 'free'}, usage.cpuSlicesFree)
           this.set({node: usage.name, state: 'held'}, usage.cpuSlicesHeld)
         }
@@ -91,7 +107,13 @@ export class DaemonMetrics {
     })
   }
 
-  async render(): Promise<{contentType: string; body: string}> {
-    return {contentType: this.registry.contentType, body: await this.registry.metrics()}
+  /** The metrics as `scope`'s caller may see them. */
+  render(scope: ServiceContext): Promise<{contentType: string; body: string}> {
+    const rendered = this.scraping.then(async () => {
+      this.view = {sessions: scope.store.sessions.countByProviderAndStatus(callerTenant(scope)), nodes: nodeUsage(scope)}
+      return {contentType: this.registry.contentType, body: await this.registry.metrics()}
+    })
+    this.scraping = rendered.catch(() => undefined)
+    return rendered
   }
 }

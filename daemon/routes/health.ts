@@ -38,9 +38,9 @@ export function healthRoutes(deps: AppDeps): FastifyPluginAsyncZod {
       return reply.status(deps.isReady() ? 200 : 503).send(health())
     })
     app.get('/metrics', {schema: {hide: true}}, async (request, reply) => {
-      // Server-wide figures (every tenant's sessions, every node): an operator's, so admins only.
+      // An operator's view: admins only, and their tenant's sessions and nodes.
       requireAdmin(request.ctx, 'reading /metrics')
-      const {contentType, body} = await deps.metrics.render()
+      const {contentType, body} = await deps.metrics.render(request.ctx)
       return reply.type(contentType).send(body)
     })
   }

@@ -287,8 +287,11 @@ export class SessionsRepo {
     return (this.db.prepare(`SELECT DISTINCT offer_id FROM sessions WHERE status IN (${LIVE_SQL})`).all() as {offer_id: string}[]).map((r) => r.offer_id)
   }
 
-  countByProviderAndStatus(): {provider: string; status: string; n: number}[] {
-    return this.db.prepare('SELECT provider, status, count(*) AS n FROM sessions GROUP BY provider, status').all() as {
+  /** One tenant's sessions counted, or every tenant's. */
+  countByProviderAndStatus(tenantId?: string): {provider: string; status: string; n: number}[] {
+    return this.db
+      .prepare('SELECT provider, status, count(*) AS n FROM sessions WHERE (@tenant IS NULL OR tenant_id = @tenant) GROUP BY provider, status')
+      .all({tenant: tenantId ?? null}) as {
       provider: string
       status: string
       n: number

@@ -152,6 +152,12 @@ describe('the team server', () => {
     }
     expect(walked).toBeGreaterThan(40)
 
+    // /metrics (not in the document): admins only, each seeing its own tenant's sessions.
+    expect((await api('carol', 'GET', '/metrics')).status).toBe(403)
+    const sessionsGauge = (text: string) => text.split('\n').filter((line) => line.startsWith('gpu_shopper_sessions{'))
+    expect(sessionsGauge((await api('alice', 'GET', '/metrics')).body)).toContainEqual(expect.stringMatching(/^gpu_shopper_sessions\{provider="tensordock",status="\w+"\} 1$/))
+    expect(sessionsGauge((await api('dave', 'GET', '/metrics')).body)).toEqual([])
+
     // acme's things are all still there and unchanged for acme.
     expect((await api('alice', 'GET', `/api/v1/sessions/${session.id}`)).body.status).not.toBe('stopping')
     expect((await api('alice', 'GET', '/api/v1/consumers/acme-secret-team/budget')).body.monthly_limit).toBe(50)
