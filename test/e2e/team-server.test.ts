@@ -1,5 +1,5 @@
 import {execFile} from 'node:child_process'
-import {mkdtempSync, rmSync} from 'node:fs'
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
@@ -7,8 +7,10 @@ import {promisify} from 'node:util'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {pollUntil} from '../support/poll.js'
-import {startTeamServer, type TeamServer} from '../support/team-server.js'
+import {runCli} from '../support/cli.js'
+import {getStatus, startTeamServer, type TeamServer} from '../support/team-server.js'
 import {deviceFlowTokens, startTestIdp, type TestIdp} from '../support/test-idp.js'
+import {userEnv} from '../support/user-env.js'
 
 const run = promisify(execFile)
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHqgb1p0ZbJtGdK4dxnmS8dhiBqGJ8mM5gX7Q2v1f0N3 bob@acme'
@@ -209,5 +211,39 @@ describe('the team server rate limit', () => {
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1)
     expect(await limited.json()).toMatchObject({error_type: 'rate_limit_exceeded', request_id: expect.any(String)})
     expect((await get(carol)).status).toBe(200)
+  })
+})
+
+describe('the team server on the network', () => {
+  let idp: TestIdp
+  let dir: string
+
+  beforeAll(async () => {
+    idp = await startTestIdp()
+    dir = mkdtempSync(join(tmpdir(), 'gpu-shopper-team-tls-'))
+  })
+  afterAll(async () => {
+    await idp?.stop()
+    if (dir) rmSync(dir, {recursive: true, force: true})
+  })
+
+  it('refuses to listen off loopback in clear text, naming the flags that fix it', async () => {
+    const refused = await runCli(['serve', '--listen', '0.0.0.0:0', '--oidc-issuer', idp.issuer, '--oidc-audience', idp.audience, '--data-dir', dir], {env: userEnv()})
+    expect(refused.exitCode).not.toBe(0)
+    expect(refused.stderr).toContain('clear text')
+    expect(refused.stderr).toMatch(/--tls-cert and --tls-key, or --trust-proxy/)
+  })
+
+  it('serves HTTPS with the certificate it is given', async () => {
+    const cert = join(dir, 'server.crt')
+    const key = join(dir, 'server.key')
+    await run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert])
+    const server = await startTeamServer(idp, join(dir, 'home'), ['--tls-cert', cert, '--tls-key', key], {ca: readFileSync(cert, 'utf8')})
+    try {
+      expect(server.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/)
+      expect(await getStatus(`${server.url}/api/v1/sessions`, readFileSync(cert, 'utf8'))).toBe(401)
+    } finally {
+      await server.stop()
+    }
   })
 })

@@ -1,4 +1,5 @@
 import {spawn, type ChildProcess} from 'node:child_process'
+import {get} from 'node:https'
 import {join} from 'node:path'
 
 import {REPO_ROOT} from './cli.js'
@@ -17,7 +18,7 @@ export interface TeamServer {
  * `gpu-shopper serve` (the real binary) against the test IdP, on a free loopback port with the
  * simulated marketplaces, its data in `home`; ready once /health says ok.
  */
-export async function startTeamServer(idp: TestIdp, home: string, extraArgs: string[] = []): Promise<TeamServer> {
+export async function startTeamServer(idp: TestIdp, home: string, extraArgs: string[] = [], tls: {ca: string} | null = null): Promise<TeamServer> {
   const args = ['serve', '--listen', '127.0.0.1:0', '--simulate', '--oidc-issuer', idp.issuer, '--oidc-audience', idp.audience, '--data-dir', home, ...extraArgs]
   const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'run.js'), ...args], {env: userEnv(), stdio: ['ignore', 'pipe', 'pipe']})
   let output = ''
@@ -33,7 +34,7 @@ export async function startTeamServer(idp: TestIdp, home: string, extraArgs: str
       .find((line) => line.msg === 'daemon listening')
     return listening?.url
   }, 'the team server to listen', 30_000)
-  await pollUntil(async () => ((await fetch(`${url}/health`)).status === 200 ? true : undefined), 'the team server to be ready', 30_000)
+  await pollUntil(async () => ((await getStatus(`${url}/health`, tls?.ca)) === 200 ? true : undefined), 'the team server to be ready', 30_000)
   return {
     url,
     child,
@@ -43,4 +44,15 @@ export async function startTeamServer(idp: TestIdp, home: string, extraArgs: str
       await exited
     },
   }
+}
+
+/** The status of a GET, over HTTPS trusting `ca` when given. */
+export function getStatus(url: string, ca?: string): Promise<number> {
+  if (!url.startsWith('https:')) return fetch(url).then((res) => res.status)
+  return new Promise((resolve, reject) => {
+    get(url, {ca}, (res) => {
+      res.resume()
+      resolve(res.statusCode ?? 0)
+    }).on('error', reject)
+  })
 }
