@@ -9,6 +9,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {pollUntil} from '../support/poll.js'
 import {runCli} from '../support/cli.js'
 import {getStatus, startTeamServer, type TeamServer} from '../support/team-server.js'
+import {openTerminalClient} from '../support/terminal-client.js'
 import {deviceFlowTokens, startTestIdp, type TestIdp} from '../support/test-idp.js'
 import {userEnv} from '../support/user-env.js'
 
@@ -96,6 +97,13 @@ describe('the team server', () => {
     await pollUntil(async () => ((await curl('bob', `${server.url}/api/v1/allocations/${first.id}`)).status === 'active' ? true : undefined), 'the allocation to be active')
     const terminal = await curl('bob', '-X', 'POST', `${server.url}/api/v1/allocations/${first.id}/terminal-token`)
     expect(terminal.session_id).toBe(first.id)
+    // The browser terminal opens as bob, who minted it (the page's socket carries no bearer token).
+    const term = openTerminalClient(terminal.ws_url)
+    await term.waitFor(/# $/, 'the prompt')
+    term.send('echo team-terminal\r')
+    await term.waitFor('team-terminal\r\n')
+    term.send(Buffer.from('exit\r'))
+    expect((await term.closed).reason).toBe('the shell exited')
     await curl('bob', '-X', 'POST', `${server.url}/api/v1/allocations/${first.id}/release`)
     await pollUntil(async () => ((await curl('bob', `${server.url}/api/v1/allocations/${first.id}`)).status === 'released' ? true : undefined), 'the allocation to be released')
 
