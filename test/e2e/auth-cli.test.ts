@@ -10,8 +10,8 @@ import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, it} from '
 import {credentialsFromTokens} from '../../src/client/auth/credentials.js'
 import {fileStore} from '../../src/client/auth/file-store.js'
 import {appPaths} from '../../src/config/paths.js'
-import {startAuthServerStandIn} from '../support/auth-server-stand-in.js'
 import {type CliResult, REPO_ROOT, runCli} from '../support/cli.js'
+import {startDaemonProcess} from '../support/daemon-process.js'
 import {pollUntil} from '../support/poll.js'
 import {startTeamServer, type TeamServer} from '../support/team-server.js'
 import {createTempHome, type TempHome} from '../support/temp-home.js'
@@ -296,13 +296,13 @@ describe('a login whose access tokens live 30 seconds', () => {
 describe('auth login against the solo local daemon', () => {
   it('says no login is needed', async () => {
     const home = await createTempHome()
-    const solo = await startAuthServerStandIn(null, {mode: 'static'})
+    const solo = await startDaemonProcess(join(home.home, 'daemon'), ['--simulate'])
     try {
       const result = await runCli(['auth', 'login', '--server', solo.url], {env: {...home.env, DBUS_SESSION_BUS_ADDRESS: undefined, XDG_RUNTIME_DIR: undefined}})
       expect(result.exitCode).toBe(2)
       expect(result.stderr).toContain(`${solo.url} is a solo gpu-shopper daemon: it needs no login`)
     } finally {
-      await solo.close()
+      await solo.stop()
       await home.cleanup()
     }
   })

@@ -1,16 +1,18 @@
 import {spawn} from 'node:child_process'
+import {mkdtempSync, rmSync} from 'node:fs'
 import {mkdir, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {manifestCommands} from '../../scripts/json-schemas.js'
 import {generateSessionKeyPair} from '../../src/ssh/keys.js'
-import {startAuthServerStandIn} from '../support/auth-server-stand-in.js'
 import {type CliResult, REPO_ROOT, runCli} from '../support/cli.js'
 import {jsonContract} from '../support/json-contract.js'
 import {startLoopbackSshd} from '../support/loopback-sshd.js'
 import {pollUntil} from '../support/poll.js'
+import {startTeamServer} from '../support/team-server.js'
 import {createTempHome, type TempHome} from '../support/temp-home.js'
 import {deviceFlowTokens, startTestIdp} from '../support/test-idp.js'
 
@@ -200,7 +202,8 @@ describe('--json output follows the checked-in schemas', () => {
 
   it('auth: login with a token, status, token and logout against a team server and its IdP', async () => {
     const idp = await startTestIdp()
-    const server = await startAuthServerStandIn(idp)
+    const serverData = mkdtempSync(join(tmpdir(), 'gpu-shopper-contract-team-'))
+    const server = await startTeamServer(idp, serverData)
     try {
       // No keychain on D-Bus here: the login goes to the credentials file.
       const authEnv = {...env}
@@ -220,8 +223,9 @@ describe('--json output follows the checked-in schemas', () => {
       expect(await auth('auth:token', ['auth', 'token'])).toMatchObject({token})
       expect(await auth('auth:logout', ['auth', 'logout'])).toMatchObject({was_logged_in: true, deleted_from: ['file']})
     } finally {
-      await server.close()
+      await server.stop()
       await idp.stop()
+      rmSync(serverData, {recursive: true, force: true})
     }
   })
 
