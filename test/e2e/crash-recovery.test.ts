@@ -48,7 +48,7 @@ describe('crash recovery at every named point', () => {
       const env = {
         VASTAI_API_URL: sims.vastai.url,
         VASTAI_API_KEY: 'crash-test-key',
-        GPU_SHOPPER_TIMINGS: JSON.stringify({createDoubtMs: 0, pollIntervalMs: 100, orphanGraceMs: 0}),
+        GPU_SHOPPER_TIMINGS: JSON.stringify({createDoubtMs: 0, pollIntervalMs: 100, orphanGraceMs: 0, settleRetryMaxMs: 500}),
       }
       let daemon = await startDaemonProcess(home, [], {...env, GPU_SHOPPER_CRASH_AT: point})
       try {
