@@ -7,7 +7,7 @@ import type {Clock} from '../src/core/clock.js'
 import {isLoopbackHost} from '../src/core/loopback.js'
 import {systemClock} from '../src/core/clock.js'
 import {packageVersion} from '../src/config/package-version.js'
-import {appPaths, daemonStateFile, databaseFile, sessionKeysDir, type AppPaths} from '../src/config/paths.js'
+import {appPaths, daemonStateFile, databaseFile, nodeKeysDir, sessionKeysDir, type AppPaths} from '../src/config/paths.js'
 import {ENV, readEnv} from '../src/config/env.js'
 import {createLogger, type Logger} from '../src/log/logger.js'
 import {DEFAULT_TIMINGS, type ServiceContext, type Timings} from '../src/services/context.js'
@@ -123,6 +123,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
     daemonKey,
     simulated: Boolean(options.simulate),
     timings,
+    ...(options.oidc ? {nodeKeysDir: nodeKeysDir(paths)} : {}),
   }
   const token = options.auth === false || options.oidc ? null : randomBytes(32).toString('base64url')
   const auth: DaemonAuth = options.oidc

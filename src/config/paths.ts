@@ -48,6 +48,11 @@ export function sessionKeysDir(paths: AppPaths): string {
   return join(paths.data, 'keys')
 }
 
+/** A team server's node keys, one folder per tenant (`<data>/node-keys/<tenant>/`). */
+export function nodeKeysDir(paths: AppPaths): string {
+  return join(paths.data, 'node-keys')
+}
+
 let cachedRoot: string | undefined
 
 /** The installed package's root (where package.json lives), from src/ or dist/src/ alike. */

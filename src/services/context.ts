@@ -71,4 +71,10 @@ export interface ServiceContext {
    * own workers (jobs, lifecycle, reconciler), which act on every tenant.
    */
   principal?: Principal
+  /**
+   * On a team server: the folder under which each tenant's node keys live (`<dir>/<tenant>/`).
+   * A node's identity file must be there, or an admin of one tenant could name any file the
+   * server can read (another tenant's node key, say) as their node's key.
+   */
+  nodeKeysDir?: string
 }

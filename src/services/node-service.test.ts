@@ -1,3 +1,5 @@
+import {chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync} from 'node:fs'
+import {tmpdir} from 'node:os'
 import {join, dirname} from 'node:path'
 
 import {afterAll, beforeAll, beforeEach, afterEach, describe, expect, it} from 'vitest'
@@ -103,6 +105,30 @@ describe('node service against a real sshd on loopback', () => {
       expect(err.errorType).toBe('validation_error')
       expect(err.message).toMatch(message)
       expect(err.details['field']).toBe('identity_file')
+    }
+  })
+
+  it("on a team server, takes a node's key only from its tenant's key folder", async () => {
+    // Given a team server whose acme admin names a key outside acme's folder (here: the loopback sshd's)
+    const keys = mkdtempSync(join(tmpdir(), 'gpu-shopper-node-keys-'))
+    try {
+      const acme = {...h.ctx, nodeKeysDir: keys, principal: {user: 'alice', tenant: 'acme', role: 'admin' as const, expiresAt: null}}
+      const outside = (await addNode(acme, registration()).catch((e: unknown) => e)) as AppError
+      expect(outside.errorType).toBe('validation_error')
+      expect(outside.message).toContain(`${join(keys, 'acme')}/`)
+      // nor through a link in the folder to a file elsewhere
+      mkdirSync(join(keys, 'acme'), {mode: 0o700})
+      symlinkSync(sshd.identityFile, join(keys, 'acme', 'linked'))
+      expect(((await addNode(acme, registration({identityFile: join(keys, 'acme', 'linked')})).catch((e: unknown) => e)) as AppError).errorType).toBe('validation_error')
+      // When the operator put the key in acme's folder, the node registers for acme
+      copyFileSync(sshd.identityFile, join(keys, 'acme', 'box-1'))
+      chmodSync(join(keys, 'acme', 'box-1'), 0o600)
+      const {node} = await addNode(acme, registration({identityFile: join(keys, 'acme', 'box-1')}))
+      expect(node.tenantId).toBe('acme')
+      expect(listNodes(h.ctx).map((v) => v.node.name)).toEqual(['box-1'])
+      expect(listNodes({...acme, principal: {...acme.principal, tenant: 'globex'}})).toEqual([])
+    } finally {
+      rmSync(keys, {recursive: true, force: true})
     }
   })
 

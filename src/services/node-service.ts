@@ -1,4 +1,6 @@
 import {randomBytes} from 'node:crypto'
+import {realpathSync} from 'node:fs'
+import {join, resolve, sep} from 'node:path'
 
 import {AppError} from '../core/errors.js'
 import {DEFAULT_LIBVIRT, type NodeLibvirtSettings, type NodePricing} from '../core/node.js'
@@ -8,6 +10,7 @@ import {nodeReadiness, type NodeReadiness} from '../providers/selfhosted/node-re
 import {HostKeyMismatchError, NodeUnreachableError, type NodeHostKey} from '../providers/selfhosted/node-shell.js'
 import {ProbeOutputError} from '../providers/selfhosted/probe-output-error.js'
 import type {StoredNode} from '../store/nodes-repo.js'
+import {LOCAL_TENANT} from '../auth/principal.js'
 import type {ServiceContext} from './context.js'
 import {callerTenant, isVisible, ownerOf, requireAdmin} from './tenancy.js'
 
@@ -46,6 +49,7 @@ export function newNodeId(): string {
  */
 export async function addNode(ctx: ServiceContext, registration: NodeRegistration): Promise<NodeView> {
   requireAdmin(ctx, 'registering a node')
+  requireTenantKeyFolder(ctx, registration.identityFile)
   const taken = ctx.store.nodes.byName(registration.name)
   if (taken && !isVisible(ctx, taken.tenantId)) {
     throw new AppError('conflict', `the node name ${registration.name} is taken on this server; choose another`, {field: 'name'})
@@ -176,6 +180,28 @@ function view(ctx: ServiceContext, node: StoredNode): NodeView {
     discovery,
     readiness: discovery ? nodeReadiness(discovery, node.libvirt, node.user) : null,
     heldSlots: ctx.store.nodes.slots(node.id).map(({slot, sessionId}) => ({slot, sessionId})),
+  }
+}
+
+/** On a team server a node's key must sit in its tenant's key folder (see `nodeKeysDir`). */
+function requireTenantKeyFolder(ctx: ServiceContext, identityFile: string): void {
+  const principal = ctx.principal
+  if (!ctx.nodeKeysDir || !principal || principal.tenant === LOCAL_TENANT) return
+  const folder = join(ctx.nodeKeysDir, principal.tenant)
+  // Symbolic links resolved on both sides: a link in the folder to a file elsewhere does not count.
+  const real = (path: string) => {
+    try {
+      return realpathSync(path)
+    } catch {
+      return resolve(path)
+    }
+  }
+  if (!real(identityFile).startsWith(real(folder) + sep)) {
+    throw new AppError(
+      'validation_error',
+      `identity_file: on this team server a node's private key must be in ${folder}/ (the server's operator puts it there, readable by the server only); ${identityFile} is not`,
+      {field: 'identity_file'},
+    )
   }
 }
 
