@@ -5,6 +5,7 @@ import {UserError} from '../src/cli/errors.js'
 import {EXIT} from '../src/cli/exit-codes.js'
 import {runDaemonForeground} from '../src/client/daemon-process.js'
 import {ENV} from '../src/config/env.js'
+import {resolveRateLimit} from '../src/config/rate-limit.js'
 import {insecureListenProblem, parseListenAddress} from '../src/core/listen-address.js'
 
 export default class Serve extends BaseCommand {
@@ -60,6 +61,11 @@ export default class Serve extends BaseCommand {
     const insecure = insecureListenProblem(listen.host, Boolean(flags['tls-cert']), flags['trust-proxy'])
     if (insecure) {
       throw new UserError(insecure, {fix: 'Give --tls-cert and --tls-key, or --trust-proxy when a TLS proxy terminates HTTPS in front of this server, or listen on 127.0.0.1.'})
+    }
+    try {
+      resolveRateLimit({requestsPerSecond: flags['rate-limit'], burst: flags['rate-limit-burst']})
+    } catch (err) {
+      throw new UserError((err as Error).message, {fix: 'Give --rate-limit as requests a second (0 turns it off) and --rate-limit-burst as a whole number of requests.'})
     }
     const pass = (flag: keyof typeof flags): string[] => {
       const value = flags[flag]

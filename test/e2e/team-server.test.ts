@@ -240,6 +240,9 @@ describe('the team server on the network', () => {
     expect(refused.exitCode).not.toBe(0)
     expect(refused.stderr).toContain('clear text')
     expect(refused.stderr).toMatch(/--tls-cert and --tls-key, or --trust-proxy/)
+    const badRate = await runCli(['serve', '--oidc-issuer', idp.issuer, '--oidc-audience', idp.audience, '--rate-limit', 'fast', '--data-dir', dir], {env: userEnv()})
+    expect(badRate.exitCode).toBe(2)
+    expect(badRate.stderr).toContain('--rate-limit must be requests per second')
   })
 
   it('serves HTTPS with the certificate it is given', async () => {
