@@ -1,4 +1,3 @@
-import {open, rm, stat, readFile, mkdir} from 'node:fs/promises'
 import {join} from 'node:path'
 import {setTimeout as delay} from 'node:timers/promises'
 
@@ -9,6 +8,7 @@ import {type ApiClient, createApiClient} from './api-client.js'
 import {probeHealth, startDaemon, stopDaemon} from './daemon-process.js'
 import {type DaemonState, isDaemonProcess, isProcessAlive, readDaemonState, removeDaemonState} from './daemon-state.js'
 import {DaemonStartError, DaemonUnreachableError} from './errors.js'
+import {withFileLock} from './file-lock.js'
 
 export interface ConnectOptions {
   /** `--server URL`; wins over GPU_SHOPPER_SERVER. */
@@ -205,50 +205,25 @@ async function usableDaemon(
   })
 }
 
-async function withStartLock<T>(paths: AppPaths, fn: () => Promise<T>): Promise<T> {
-  await mkdir(paths.state, {recursive: true, mode: 0o700})
-  const lockFile = join(paths.state, 'daemon.start.lock')
-  const deadline = Date.now() + HEALTHY_WAIT_MS * 3
-  for (;;) {
-    try {
-      const handle = await open(lockFile, 'wx', 0o600)
-      await handle.writeFile(String(process.pid))
-      await handle.close()
-      break
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
-      if (await isStaleLock(lockFile)) {
-        await rm(lockFile, {force: true})
-        continue
-      }
-      if (Date.now() > deadline) {
-        throw new DaemonUnreachableError({
+/** One command starts the daemon; the others wait for it here, then find it running. */
+function withStartLock<T>(paths: AppPaths, fn: () => Promise<T>): Promise<T> {
+  return withFileLock(
+    join(paths.state, 'daemon.start.lock'),
+    {
+      staleMs: LOCK_STALE_MS,
+      waitMs: HEALTHY_WAIT_MS * 3,
+      pollMs: POLL_MS,
+      onTimeout: (lockFile) =>
+        new DaemonUnreachableError({
           url: `http://${DEFAULT_HOST}:${DEFAULT_PORT}`,
           reason: 'timeout',
           message: 'another gpu-shopper command has been starting the daemon for too long',
           fix: `Remove ${lockFile} if no other gpu-shopper command is running, then retry.`,
           maybeDelivered: false,
-        })
-      }
-      await delay(POLL_MS)
-    }
-  }
-  try {
-    return await fn()
-  } finally {
-    await rm(lockFile, {force: true})
-  }
-}
-
-async function isStaleLock(lockFile: string): Promise<boolean> {
-  try {
-    const [text, info] = await Promise.all([readFile(lockFile, 'utf8'), stat(lockFile)])
-    const owner = Number(text.trim())
-    if (text.trim() !== '' && !isProcessAlive(owner)) return true
-    return Date.now() - info.mtimeMs > LOCK_STALE_MS
-  } catch {
-    return false
-  }
+        }),
+    },
+    fn,
+  )
 }
 
 async function isPortFree(host: string, port: number): Promise<boolean> {
