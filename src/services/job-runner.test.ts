@@ -14,7 +14,7 @@ import type {CreateInstanceRequest, ProviderAdapter, ProviderInstance} from '../
 import {generateSessionKeyPair} from '../ssh/keys.js'
 import {Store} from '../store/store.js'
 import {pollUntil} from '../../test/support/poll.js'
-import {sessionInput} from '../../test/support/service-context.js'
+import {sessionInputFixture} from '../../test/support/offer-fixture.js'
 import {DEFAULT_TIMINGS, type ServiceContext} from './context.js'
 import {JobRunner} from './job-runner.js'
 import {ProviderRegistry} from './provider-registry.js'
@@ -110,7 +110,7 @@ describe('job runner', () => {
     (
       createSession(
         ctx,
-        sessionInput(`vastai-${n}`, {sshPublicKey: ctx.daemonKey.publicKey}),
+        sessionInputFixture(`vastai-${n}`, {reservationHours: 1, sshPublicKey: ctx.daemonKey.publicKey}),
         {key: undefined, fingerprint: {n}},
       ).session
     ).id

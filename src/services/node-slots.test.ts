@@ -9,7 +9,8 @@ import {asMicroUsd} from '../core/money.js'
 import {parseHostProbe} from '../providers/selfhosted/host-probe.js'
 import type {LibvirtFacts} from '../providers/selfhosted/libvirt-facts.js'
 import {createSelfhostedAdapter} from '../providers/selfhosted/selfhosted-adapter.js'
-import {sessionInput, startServiceHarness, type ServiceHarness} from '../../test/support/service-context.js'
+import {sessionInputFixture} from '../../test/support/offer-fixture.js'
+import {startServiceHarness, type ServiceHarness} from '../../test/support/service-context.js'
 import {storeNodeDirectory} from './node-directory.js'
 import {nodeUsage} from './node-service.js'
 import {createSession} from './session-service.js'
@@ -52,7 +53,7 @@ describe('slots of a self-hosted node', () => {
   })
   afterEach(async () => h.close())
 
-  const create = (offerId: string, key: string) => createSession(h.ctx, sessionInput(offerId), {key, fingerprint: key})
+  const create = (offerId: string, key: string) => createSession(h.ctx, sessionInputFixture(offerId, {reservationHours: 1}), {key, fingerprint: key})
   const refusal = (offerId: string, key: string) => {
     try {
       create(offerId, key)

@@ -52,11 +52,10 @@ export class BudgetsRepo {
 
   /** One tenant's budgets, or every tenant's (the enforcement tick). */
   list(tenantId?: string): Budget[] {
-    const rows =
-      tenantId === undefined
-        ? this.db.prepare('SELECT * FROM consumer_budgets ORDER BY tenant_id, consumer_id').all()
-        : this.db.prepare('SELECT * FROM consumer_budgets WHERE tenant_id = ? ORDER BY consumer_id').all(tenantId)
-    return (rows as BudgetRow[]).map(toBudget)
+    const rows = this.db
+      .prepare('SELECT * FROM consumer_budgets WHERE (@tenant IS NULL OR tenant_id = @tenant) ORDER BY tenant_id, consumer_id')
+      .all({tenant: tenantId ?? null}) as BudgetRow[]
+    return rows.map(toBudget)
   }
 
   remove(tenantId: string, consumerId: string): boolean {

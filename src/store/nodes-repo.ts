@@ -113,11 +113,8 @@ export class NodesRepo {
 
   /** One tenant's nodes, or every tenant's (the selfhosted provider offers them all, each to its tenant). */
   list(tenantId?: string): StoredNode[] {
-    const rows =
-      tenantId === undefined
-        ? this.db.prepare('SELECT * FROM nodes ORDER BY name').all()
-        : this.db.prepare('SELECT * FROM nodes WHERE tenant_id = ? ORDER BY name').all(tenantId)
-    return (rows as NodeRow[]).map(toNode)
+    const rows = this.db.prepare('SELECT * FROM nodes WHERE (@tenant IS NULL OR tenant_id = @tenant) ORDER BY name').all({tenant: tenantId ?? null}) as NodeRow[]
+    return rows.map(toNode)
   }
 
   recordDiscovery(id: string, discovery: unknown, at: number): void {

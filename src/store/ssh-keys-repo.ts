@@ -49,11 +49,10 @@ export class SshKeysRepo {
 
   /** One tenant's keys, or every tenant's. */
   list(tenantId?: string): SshKey[] {
-    const rows =
-      tenantId === undefined
-        ? this.db.prepare('SELECT * FROM ssh_keys ORDER BY created_at, id').all()
-        : this.db.prepare('SELECT * FROM ssh_keys WHERE tenant_id = ? ORDER BY created_at, id').all(tenantId)
-    return (rows as SshKeyRow[]).map(toKey)
+    const rows = this.db
+      .prepare('SELECT * FROM ssh_keys WHERE (@tenant IS NULL OR tenant_id = @tenant) ORDER BY created_at, id')
+      .all({tenant: tenantId ?? null}) as SshKeyRow[]
+    return rows.map(toKey)
   }
 
   delete(id: string): boolean {

@@ -10,7 +10,6 @@ import {recordBillingTerms} from '../../src/services/billing-terms.js'
 import {DEFAULT_TIMINGS, type ServiceContext} from '../../src/services/context.js'
 import {ProviderRegistry} from '../../src/services/provider-registry.js'
 import {SessionEventBus} from '../../src/services/session-event-bus.js'
-import type {CreateSessionInput} from '../../src/services/session-service.js'
 import {simControl} from '../../src/sim/control/control-client.js'
 import {startVastSim, type VastSimHandle} from '../../src/sim/index.js'
 import {generateSessionKeyPair} from '../../src/ssh/keys.js'
@@ -134,22 +133,4 @@ export async function insertRunningSession(h: ServiceHarness, id: string, over: 
   h.ctx.store.sessions.insert(session)
   recordBillingTerms(h.ctx, session, instance)
   return session
-}
-
-/** A create request as the CLI sends it by default (`provision --offer-id ID --hours 1`), for `team`. */
-export function sessionInput(offerId: string, over: Partial<CreateSessionInput> = {}): CreateSessionInput {
-  return {
-    consumerId: 'team',
-    offerId,
-    workloadType: 'ssh',
-    reservationHours: 1,
-    idleThresholdMinutes: 0,
-    storagePolicy: 'destroy',
-    diskGb: 50,
-    templateHashId: null,
-    sshPublicKey: null,
-    sshKeyIds: [],
-    hardMaxOverride: false,
-    ...over,
-  }
 }
