@@ -61,6 +61,7 @@ describe('the TUI in a terminal', () => {
     await text('4090 vast')
     await waitFor('/4090 vast▏')
     await keys('Enter')
+    await pollUntil(async () => !(await screen()).includes('▏') || undefined, 'the filter prompt to close', 30_000)
     await keys('U')
     const sorted = await waitFor('$/GPU/H↑')
     const rows = sorted.split('\n').filter((l) => /^RTX 4090 +\d+ +\d+ GB/.test(l))

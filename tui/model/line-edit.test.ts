@@ -19,4 +19,10 @@ describe('editLine', () => {
     expect(editLine('1', 'x2.', {}, /[0-9]/)).toEqual({kind: 'change', value: '12'})
     expect(editLine('12345', '6', {}, undefined, 5)).toBeNull()
   })
+
+  it('submits when Enter arrives in one chunk with the keys typed before and after it', () => {
+    expect(editLine('4090 va', 'st\rU', {})).toEqual({kind: 'submit', value: '4090 vast'})
+    expect(editLine('4090', '\rU', {})).toEqual({kind: 'submit', value: '4090'})
+    expect(editLine('1', '2x\n', {}, /[0-9]/)).toEqual({kind: 'submit', value: '12'})
+  })
 })
