@@ -29,6 +29,16 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', {argsIgnorePattern: '^_', varsIgnorePattern: '^_'}],
     },
   },
+  // The store is asynchronous: a call not awaited would run outside its transaction or lose its error.
+  {
+    files: ['src/**/*.ts', 'daemon/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],
+    languageOptions: {parserOptions: {projectService: true, tsconfigRootDir: import.meta.dirname}},
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': ['error', {checksVoidReturn: {arguments: false, attributes: false}}],
+      '@typescript-eslint/await-thenable': 'error',
+    },
+  },
   {files: ['src/core/**/*.ts'], ignores: ['**/*.test.ts'], rules: banned(outsideCore)},
   // The simulators are product, but only `sim start`, `demo` and `--simulate` start them: CLI code
   // may name their types and load them with import(), never import them at start-up.

@@ -13,5 +13,7 @@ export default defineConfig({
     // under 10 minutes without starving the keystroke-timed TUI tests.
     maxWorkers: 4,
     sequence: {sequencer: SlowFirstSequencer},
+    // A throwaway PostgreSQL cluster: the store and the team server run on it as well as on SQLite.
+    globalSetup: ['test/support/postgres-global-setup.ts'],
   },
 })

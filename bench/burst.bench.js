@@ -50,7 +50,7 @@ try {
   // One query every 100 ms, so that the measuring adds no load worth the name.
   const reached = new Map()
   while (reached.size < ids.length && performance.now() - started < 120_000) {
-    for (const s of daemon.ctx.store.sessions.list({consumerId: 'burst', limit: 10_000}).sessions) {
+    for (const s of (await daemon.ctx.store.sessions.list({consumerId: 'burst', limit: 10_000})).sessions) {
       if (reached.has(s.id)) continue
       if (s.createAttemptedAt !== null || s.providerInstanceId !== null || s.status === 'failed') reached.set(s.id, performance.now() - started)
     }
@@ -69,7 +69,8 @@ try {
   const deadline = performance.now() + 120_000
   let live = ids.length
   while (performance.now() < deadline) {
-    live = ids.filter((id) => !['stopped', 'failed'].includes(daemon.ctx.store.sessions.get(id).status)).length
+    const sessions = await Promise.all(ids.map((id) => daemon.ctx.store.sessions.get(id)))
+    live = sessions.filter((s) => !['stopped', 'failed'].includes(s.status)).length
     if (live === 0) break
     await new Promise((r) => setTimeout(r, 250))
   }

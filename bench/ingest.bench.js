@@ -26,7 +26,7 @@ try {
     const started = performance.now()
     const page = parseOfferPage(body, Date.now(), 50)
     const parsed = performance.now()
-    store.offers.upsertMany(page.offers)
+    await store.offers.upsertMany(page.offers)
     const done = performance.now()
     if (page.offers.length !== OFFERS) throw new Error(`parsed ${page.offers.length} of ${OFFERS} offers (${page.problems.join('; ')})`)
     if (round === 0) continue // warm-up: JIT and the first inserts of a fresh table
@@ -39,6 +39,6 @@ try {
   const median = rates[rates.length >> 1]
   console.log(`ingest ${OFFERS.toLocaleString('en-US')} offers (${(reply.length / 1e6).toFixed(1)} MB reply): median ${Math.round(median).toLocaleString('en-US')} offers/s normalised + upserted (target >= 100,000) ${median >= 100_000 ? 'OK' : 'UNDER'}`)
 } finally {
-  store.close()
+  await store.close()
   rmSync(dir, {recursive: true, force: true})
 }

@@ -16,7 +16,7 @@ export function installAudit(app: FastifyInstance): void {
     const params = (request.params ?? {}) as Record<string, unknown>
     const target = typeof params.id === 'string' ? params.id : typeof params.name === 'string' ? params.name : null
     try {
-      recordRequest(request.ctx, {
+      await recordRequest(request.ctx, {
         method: request.method,
         route: request.routeOptions.url ?? path,
         target: target === null ? null : target.slice(0, 200),

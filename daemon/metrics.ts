@@ -27,8 +27,8 @@ export class DaemonMetrics {
       name: 'gpu_shopper_unverified_destroys',
       help: 'Instances whose destruction has been retried and is not verified yet',
       registers: [this.registry],
-      collect() {
-        this.set(ctx.store.jobs.countRetrying('release'))
+      async collect() {
+        this.set(await ctx.store.jobs.countRetrying('release'))
       },
     })
     new Gauge({
@@ -97,10 +97,10 @@ export class DaemonMetrics {
       help: 'Age of the newest offer per provider',
       labelNames: ['provider'],
       registers: [this.registry],
-      collect() {
+      async collect() {
         this.reset()
         for (const [name] of ctx.providers.entries()) {
-          const newest = ctx.store.offers.query({provider: name, sort: 'fetched_at', order: 'desc', limit: 1, includeUnavailable: true}).offers[0]
+          const newest = (await ctx.store.offers.query({provider: name, sort: 'fetched_at', order: 'desc', limit: 1, includeUnavailable: true})).offers[0]
           if (newest) this.set({provider: name}, Math.max(0, (ctx.clock.now() - newest.fetchedAt) / 1000))
         }
       },
@@ -110,7 +110,7 @@ export class DaemonMetrics {
   /** The metrics as `scope`'s caller may see them. */
   render(scope: ServiceContext): Promise<{contentType: string; body: string}> {
     const rendered = this.scraping.then(async () => {
-      this.view = {sessions: scope.store.sessions.countByProviderAndStatus(callerTenant(scope)), nodes: nodeUsage(scope)}
+      this.view = {sessions: await scope.store.sessions.countByProviderAndStatus(callerTenant(scope)), nodes: await nodeUsage(scope)}
       return {contentType: this.registry.contentType, body: await this.registry.metrics()}
     })
     this.scraping = rendered.catch(() => undefined)

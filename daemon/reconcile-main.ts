@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   const store = Store.open(databaseFile(paths))
   const built = await buildProviders({env: process.env, clock: systemClock, log, simulate: false, store})
   try {
-    const deploymentId = store.meta.get('deployment_id')
+    const deploymentId = await store.meta.get('deployment_id')
     if (!deploymentId) throw new Error('this data dir has never run a daemon: there is nothing of ours to reconcile')
     if (built.registry.entries().length === 0) throw new Error('no provider is configured (set VASTAI_API_KEY / TENSORDOCK_API_TOKEN, or register a node)')
     const ctx: ServiceContext = {
@@ -43,7 +43,7 @@ async function main(): Promise<void> {
     process.stdout.write(JSON.stringify(reconcileReplyOf(report, deploymentId, false)) + '\n')
   } finally {
     await built.close()
-    store.close()
+    await store.close()
     releaseLock()
   }
 }

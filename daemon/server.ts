@@ -93,7 +93,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
   const timings: Timings = {...DEFAULT_TIMINGS, ...timingsFromEnv(env), ...options.timings}
   const releaseLock = acquireDaemonLock(paths.data)
   const store = Store.open(databaseFile(paths))
-  const deploymentId = store.meta.getOrInit('deployment_id', () => `dep-${randomBytes(4).toString('hex')}`)
+  const deploymentId = await store.meta.getOrInit('deployment_id', () => `dep-${randomBytes(4).toString('hex')}`)
   const daemonKey = loadOrCreateDaemonKey(sessionKeysDir(paths))
 
   const metricsRegistry = new Registry()
@@ -182,7 +182,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
   // store and the providers are reconciled (adopting instances created but never recorded),
   // and only then do jobs run and /health turn 200.
   inventory.start()
-  const resumed = store.jobs.releaseAllLeases(clock.now())
+  const resumed = await store.jobs.releaseAllLeases(clock.now())
   if (resumed) log.warn({jobs: resumed}, 'resuming jobs left running by a previous daemon')
   await lifecycle.reconcile()
   jobs.start()
@@ -202,13 +202,13 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
     simulatorUrls,
     close() {
       closing ??= (async () => {
-        lifecycle.stop()
+        await lifecycle.stop()
         await app.close()
         await inventory.stop()
         await jobs.stop()
         await built.close()
         if (options.writeState !== false) removeStateFile(stateFile, process.pid)
-        store.close()
+        await store.close()
         releaseLock()
       })()
       return closing

@@ -34,24 +34,24 @@ export function allocationRoutes(deps: AppDeps): FastifyPluginAsyncZod {
         maxPricePerHour: body.max_price === undefined ? null : toMicroUsd(body.max_price),
         minReliability: body.min_reliability ?? null,
       }
-      const created = createSessionBySpec(request.ctx, wanted, sessionTermsOf(body), idempotentCreate(request.headers, body))
+      const created = await createSessionBySpec(request.ctx, wanted, sessionTermsOf(body), idempotentCreate(request.headers, body))
       deps.kickJobs()
       return reply.status(201).send(createdAllocationDto(created, simulated))
     })
 
     app.get('/allocations', {schema: {querystring: AllocationsParams, response: {200: AllocationsReply, 400: ErrorBody}}}, async (request) => {
       const status = request.query.status ? SESSION_STATUSES.find((s) => ALLOCATION_STATUS[s] === request.query.status) : undefined
-      const {sessions, total} = listSessions(request.ctx, {consumerId: request.query.consumer_id, status})
+      const {sessions, total} = await listSessions(request.ctx, {consumerId: request.query.consumer_id, status})
       const allocations = sessions.map(({session}) => allocationDto(session, simulated))
       return {allocations, count: allocations.length, total, simulated}
     })
 
     app.get('/allocations/:id', {schema: {params: SessionIdParams, response: {200: AllocationDto, ...errors}}}, async (request) =>
-      allocationDto(getAllocation(request.ctx, request.params.id), simulated),
+      allocationDto(await getAllocation(request.ctx, request.params.id), simulated),
     )
 
     app.post('/allocations/:id/release', {schema: {params: SessionIdParams, response: {200: AllocationDto, ...errors}}}, async (request) => {
-      const session = releaseSessionOnce(request.ctx, request.params.id, {actor: 'api', message: 'allocation released'}, idempotentAction(request.headers, request.params.id))
+      const session = await releaseSessionOnce(request.ctx, request.params.id, {actor: 'api', message: 'allocation released'}, idempotentAction(request.headers, request.params.id))
       deps.kickJobs()
       return allocationDto(session, simulated)
     })

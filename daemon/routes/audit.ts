@@ -10,7 +10,7 @@ export function auditRoutes(): FastifyPluginAsyncZod {
   return async (app) => {
     app.get('/audit', {schema: {querystring: AuditParams, response: {200: AuditReply, 400: ErrorBody, 403: ErrorBody}}}, async (request) => {
       const q = request.query
-      const entries = auditLog(request.ctx, {afterId: q.after, userId: q.user, limit: q.limit}).map(auditEntryDto)
+      const entries = (await auditLog(request.ctx, {afterId: q.after, userId: q.user, limit: q.limit})).map(auditEntryDto)
       return {entries, count: entries.length, next_after: entries.at(-1)?.id ?? null}
     })
   }

@@ -12,18 +12,18 @@ export function budgetRoutes(deps: AppDeps): FastifyPluginAsyncZod {
   return async (app) => {
     app.put('/consumers/:id/budget', {schema: {params: ConsumerParams, body: BudgetBody, response: {200: BudgetDto, 400: ErrorBody}}}, async (request) => {
       const b = request.body
-      const status = setBudget(request.ctx, request.params.id, {monthlyLimit: toMicroUsd(b.monthly_limit), alertThreshold: b.alert_threshold, onLimit: b.on_limit})
+      const status = await setBudget(request.ctx, request.params.id, {monthlyLimit: toMicroUsd(b.monthly_limit), alertThreshold: b.alert_threshold, onLimit: b.on_limit})
       return budgetDto(status, simulated)
     })
     app.get('/consumers/:id/budget', {schema: {params: ConsumerParams, response: {200: BudgetDto, 404: ErrorBody}}}, async (request) =>
-      budgetDto(requireBudgetStatus(request.ctx, request.params.id), simulated),
+      budgetDto(await requireBudgetStatus(request.ctx, request.params.id), simulated),
     )
     app.delete('/consumers/:id/budget', {schema: {params: ConsumerParams, response: {200: BudgetRemovedReply, 404: ErrorBody}}}, async (request) => {
-      removeBudget(request.ctx, request.params.id)
+      await removeBudget(request.ctx, request.params.id)
       return budgetRemovedReply(request.params.id, simulated)
     })
     app.get('/budgets', {schema: {response: {200: BudgetsReply}}}, async (request) => {
-      const budgets = listBudgetStatuses(request.ctx).map((s) => budgetDto(s, simulated))
+      const budgets = (await listBudgetStatuses(request.ctx)).map((s) => budgetDto(s, simulated))
       return {budgets, count: budgets.length, simulated}
     })
   }

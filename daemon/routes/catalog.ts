@@ -19,7 +19,7 @@ export function catalogRoutes(deps: AppDeps): FastifyPluginAsyncZod {
     app.get('/inventory/history', {schema: {querystring: HistoryParams, response: {200: HistoryReply, 400: ErrorBody}}}, async (request) => {
       const q = request.query
       const since = q.since ? Date.parse(q.since) : undefined
-      const history = deps.inventory.priceHistory(q.gpu_type, {provider: q.provider, since, limit: q.limit})
+      const history = await deps.inventory.priceHistory(q.gpu_type, {provider: q.provider, since, limit: q.limit})
       const points = history.points.map(pricePointDto)
       return {gpu_type: history.gpuType, points, count: points.length, simulated}
     })

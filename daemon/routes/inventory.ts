@@ -41,7 +41,7 @@ export function inventoryRoutes(deps: AppDeps): FastifyPluginAsyncZod {
     app.get(
       '/inventory/:id',
       {schema: {params: z.object({id: z.string().min(1).max(200)}), response: {200: OfferReply, 404: ErrorBody}}},
-      async (request) => ({...offerDto(deps.inventory.get(request.ctx, request.params.id)), simulated}),
+      async (request) => ({...offerDto(await deps.inventory.get(request.ctx, request.params.id)), simulated}),
     )
   }
 }

@@ -10,7 +10,7 @@ import {nodeDto, removedNodeReply} from '../dto.js'
 /** Self-hosted nodes (`/api/v1/nodes`): a team's own servers, carved into libvirt VMs. */
 export function nodeRoutes(deps: AppDeps): FastifyPluginAsyncZod {
   // A node's capacity is on offer (or gone) as soon as the change answers, not at the next refresh.
-  const reoffered = async <T>(changed: T | Promise<T>): Promise<T> => {
+  const reoffered = async <T>(changed: Promise<T>): Promise<T> => {
     const result = await changed
     await deps.inventory.refreshProvider('selfhosted')
     return result
@@ -43,12 +43,12 @@ export function nodeRoutes(deps: AppDeps): FastifyPluginAsyncZod {
     })
 
     app.get('/nodes', {schema: {response: {200: NodesReply}}}, async (request) => {
-      const nodes = listNodes(request.ctx).map(nodeDto)
+      const nodes = (await listNodes(request.ctx)).map(nodeDto)
       return {nodes, count: nodes.length}
     })
 
     app.get('/nodes/:name', {schema: {params: NodeNameParams, response: {200: NodeDto, 404: ErrorBody}}}, async (request) => {
-      return nodeDto(getNode(request.ctx, request.params.name))
+      return nodeDto(await getNode(request.ctx, request.params.name))
     })
 
     app.post('/nodes/:name/check', {schema: {params: NodeNameParams, response: {200: NodeDto, 404: ErrorBody, 409: ErrorBody, 502: ErrorBody}}}, async (request) => {

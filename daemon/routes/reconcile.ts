@@ -13,7 +13,7 @@ export function reconcileRoutes(deps: AppDeps): FastifyPluginAsyncZod {
       const dryRun = request.body?.dry_run ?? false
       const report = await deps.reconciler.run({dryRun, orphanGraceMs: ctx.timings.orphanGraceMs})
       if (!dryRun) deps.kickJobs()
-      return reconcileReplyOf(reconcileReportFor(request.ctx, report), ctx.deploymentId, ctx.simulated)
+      return reconcileReplyOf(await reconcileReportFor(request.ctx, report), ctx.deploymentId, ctx.simulated)
     })
   }
 }

@@ -28,7 +28,7 @@ const errors = {400: ErrorBody, 404: ErrorBody, 409: ErrorBody, 503: ErrorBody}
 
 export function sessionRoutes(deps: AppDeps): FastifyPluginAsyncZod {
   const simulated = deps.ctx.simulated
-  const dto = (ctx: ServiceContext, s: StoredSession) => sessionDto(s, billedSoFar(ctx, s), simulated)
+  const dto = async (ctx: ServiceContext, s: StoredSession) => sessionDto(s, await billedSoFar(ctx, s), simulated)
 
   return async (app) => {
     app.post(
@@ -36,7 +36,7 @@ export function sessionRoutes(deps: AppDeps): FastifyPluginAsyncZod {
       {schema: {body: CreateSessionBody, response: {201: CreateSessionReply, 402: ErrorBody, 502: ErrorBody, ...errors}}},
       async (request, reply) => {
         const body = request.body
-        const created = createSession(request.ctx, {...sessionTermsOf(body), offerId: body.offer_id}, idempotentCreate(request.headers, body))
+        const created = await createSession(request.ctx, {...sessionTermsOf(body), offerId: body.offer_id}, idempotentCreate(request.headers, body))
         deps.kickJobs()
         return reply.status(201).send(createdSessionDto(created, simulated))
       },
@@ -44,33 +44,33 @@ export function sessionRoutes(deps: AppDeps): FastifyPluginAsyncZod {
 
     app.get('/sessions', {schema: {querystring: SessionsParams, response: {200: SessionsReply, 400: ErrorBody}}}, async (request) => {
       const q = request.query
-      const {sessions, total} = listSessions(request.ctx, {consumerId: q.consumer_id, status: q.status, provider: q.provider, limit: q.limit, offset: q.offset})
+      const {sessions, total} = await listSessions(request.ctx, {consumerId: q.consumer_id, status: q.status, provider: q.provider, limit: q.limit, offset: q.offset})
       const items = sessions.map(({session, billed}) => sessionDto(session, billed, simulated))
       return {sessions: items, count: items.length, total, simulated}
     })
 
     app.get('/sessions/:id', {schema: {params: SessionIdParams, response: {200: SessionDto, ...errors}}}, async (request) => {
-      return dto(request.ctx, getSession(request.ctx, request.params.id))
+      return dto(request.ctx, await getSession(request.ctx, request.params.id))
     })
 
     app.get(
       '/sessions/:id/events',
       {schema: {params: SessionIdParams, querystring: EventsParams, response: {200: EventsReply, ...errors}}},
       async (request, reply) => {
-        const session = getSession(request.ctx, request.params.id)
+        const session = await getSession(request.ctx, request.params.id)
         if (request.query.after !== undefined || !String(request.headers.accept ?? '').includes('text/event-stream')) {
-          const events = sessionEventsAfter(request.ctx, session.id, request.query.after ?? 0).map(eventDto)
+          const events = (await sessionEventsAfter(request.ctx, session.id, request.query.after ?? 0)).map(eventDto)
           return {events, count: events.length}
         }
         const lastId = Number(request.headers['last-event-id'] ?? 0) || 0
         reply.hijack()
-        streamEvents(request.ctx, request.raw, reply.raw, session, lastId)
+        await streamEvents(request.ctx, request.raw, reply.raw, session, lastId)
         return reply
       },
     )
 
     const release = (message: string) => async (request: {params: {id: string}; headers: Record<string, unknown>; ctx: ServiceContext}) => {
-      const session = releaseSessionOnce(request.ctx, request.params.id, {actor: 'api', message}, idempotentAction(request.headers, request.params.id))
+      const session = await releaseSessionOnce(request.ctx, request.params.id, {actor: 'api', message}, idempotentAction(request.headers, request.params.id))
       deps.kickJobs()
       return releaseReply(session, simulated)
     }
@@ -86,7 +86,7 @@ export function sessionRoutes(deps: AppDeps): FastifyPluginAsyncZod {
       {schema: {params: SessionIdParams, body: ExtendBody, response: {200: ExtendReply, ...errors}}},
       async (request) => {
         const {id} = request.params
-        const session = extendSessionOnce(request.ctx, id, request.body.additional_hours, idempotentAction(request.headers, id, request.body))
+        const session = await extendSessionOnce(request.ctx, id, request.body.additional_hours, idempotentAction(request.headers, id, request.body))
         return extendReply(session, request.body.additional_hours, simulated)
       },
     )
@@ -94,13 +94,13 @@ export function sessionRoutes(deps: AppDeps): FastifyPluginAsyncZod {
 }
 
 /** Server-Sent Events: the backlog after Last-Event-ID, then live events; ends once the session is terminal. */
-function streamEvents(
+async function streamEvents(
   ctx: ServiceContext,
   req: import('node:http').IncomingMessage,
   res: import('node:http').ServerResponse,
   session: StoredSession,
   lastId: number,
-): void {
+): Promise<void> {
   res.writeHead(200, {
     'Content-Type': 'text/event-stream; charset=utf-8',
     'Cache-Control': 'no-cache, no-transform',
@@ -117,7 +117,10 @@ function streamEvents(
   }
   const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 15_000)
   heartbeat.unref()
-  const unsubscribe = ctx.events.subscribe(session.id, send)
+  // Live events wait here while the backlog is read: sent first, a newer one would make the
+  // backlog's look already sent.
+  let arrivedMeanwhile: SessionEvent[] | null = []
+  const unsubscribe = ctx.events.subscribe(session.id, (event) => (arrivedMeanwhile ? arrivedMeanwhile.push(event) : send(event)))
   function finish() {
     if (closed) return
     closed = true
@@ -127,7 +130,16 @@ function streamEvents(
   }
   req.on('close', finish)
   res.on('error', finish)
-  for (const event of sessionEventsAfter(ctx, session.id, lastId)) send(event)
-  const current = findSession(ctx, session.id)
-  if (current && isTerminal(current.status)) finish()
+  try {
+    for (const event of await sessionEventsAfter(ctx, session.id, lastId)) send(event)
+    const live = arrivedMeanwhile
+    arrivedMeanwhile = null
+    for (const event of live) send(event)
+    const current = await findSession(ctx, session.id)
+    if (current && isTerminal(current.status)) finish()
+  } catch (err) {
+    // The reply is hijacked: no error body can follow the stream's head, so it just ends.
+    ctx.log.error({session_id: session.id, err: err instanceof Error ? err.message : String(err)}, 'session event stream failed')
+    finish()
+  }
 }

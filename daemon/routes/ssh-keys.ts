@@ -14,12 +14,12 @@ export function sshKeyRoutes(): FastifyPluginAsyncZod {
       {schema: {body: SshKeyBody, response: {201: SshKeyDto, 400: ErrorBody, 409: ErrorBody}}},
       async (request, reply) => {
         const {title, key_body: keyBody} = request.body
-        return reply.status(201).send(sshKeyDto(registerSshKeyOnce(request.ctx, title, keyBody, idempotentCreate(request.headers, request.body))))
+        return reply.status(201).send(sshKeyDto(await registerSshKeyOnce(request.ctx, title, keyBody, idempotentCreate(request.headers, request.body))))
       },
     )
 
     app.get('/iam/ssh-keys', {schema: {response: {200: SshKeysReply}}}, async (request) => {
-      const keys = listSshKeys(request.ctx).map(sshKeyDto)
+      const keys = (await listSshKeys(request.ctx)).map(sshKeyDto)
       return {ssh_keys: keys, count: keys.length}
     })
 
@@ -27,7 +27,7 @@ export function sshKeyRoutes(): FastifyPluginAsyncZod {
       '/iam/ssh-keys/:id',
       {schema: {params: SshKeyIdParams, response: {200: SshKeyRemovedReply, 404: ErrorBody}}},
       async (request) => {
-        return deletedSshKeyReply(deleteSshKey(request.ctx, request.params.id))
+        return deletedSshKeyReply(await deleteSshKey(request.ctx, request.params.id))
       },
     )
   }

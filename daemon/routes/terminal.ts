@@ -8,6 +8,7 @@ import {SessionIdParams} from '../../src/core/api/sessions.js'
 import {TerminalTokenReply} from '../../src/core/api/terminal.js'
 import {AppError, isAppError} from '../../src/core/errors.js'
 import type {ServiceContext} from '../../src/services/context.js'
+import type {StoredSession} from '../../src/store/sessions-repo.js'
 import {findSession, getSession} from '../../src/services/session-service.js'
 import {terminalAsset} from '../terminal/assets.js'
 import {BAD_TOKEN_REASON, closeReason, TERMINAL_CLOSE} from '../terminal/close-codes.js'
@@ -53,7 +54,7 @@ export function terminalRoutes(deps: TerminalRouteDeps): FastifyPluginAsyncZod {
   const tokens = deps.terminalTokens ?? new TerminalTokenStore({clock: ctx.clock})
 
   const mint = (noun: TerminalNoun) => async (request: FastifyRequest<{Params: {id: string}}>, reply: FastifyReply) => {
-    const session = getSession(request.ctx, request.params.id)
+    const session = await getSession(request.ctx, request.params.id)
     terminalTargetOf(session, noun)
     const {token, expiresIn} = tokens.mint(session.id, request.principal ?? LOCAL_PRINCIPAL)
     const host = daemonHost(request)
@@ -91,16 +92,14 @@ export function terminalRoutes(deps: TerminalRouteDeps): FastifyPluginAsyncZod {
     })
 
     app.get(TERMINAL_WS_PATH, {websocket: true}, (socket: TerminalSocket, request: FastifyRequest) => {
-      try {
-        openTerminal(socket, request)
-      } catch (err) {
+      openTerminal(socket, request).catch((err: unknown) => {
         request.log.error({err: (err as Error).message}, 'browser terminal failed to start')
         if (socket.readyState === SOCKET_OPEN) socket.close(1011, 'the daemon failed to open the terminal; see its log')
-      }
+      })
     })
   }
 
-  function openTerminal(socket: TerminalSocket, request: FastifyRequest): void {
+  async function openTerminal(socket: TerminalSocket, request: FastifyRequest): Promise<void> {
     // Until the relay owns the socket, a failing browser connection must not be an unhandled 'error'.
     socket.on('error', () => undefined)
     const refuse = (code: number, reason: string) => socket.close(code, closeReason(reason))
@@ -116,7 +115,16 @@ export function terminalRoutes(deps: TerminalRouteDeps): FastifyPluginAsyncZod {
     const claimed = tokens.consume(typeof query.token === 'string' ? query.token : '')
     if (!claimed) return refuse(TERMINAL_CLOSE.badToken, BAD_TOKEN_REASON)
 
-    const session = findSession({...ctx, principal: claimed.principal}, claimed.sessionId)
+    // Nothing is read from the browser until the relay listens: what it sends meanwhile (its
+    // first resize, early keystrokes) waits in the socket instead of going to no listener.
+    socket.pause()
+    let session: StoredSession | null
+    try {
+      session = await findSession({...ctx, principal: claimed.principal}, claimed.sessionId)
+    } finally {
+      // Data flows again from a later tick: the relay below listens before then.
+      socket.resume()
+    }
     if (!session) return refuse(TERMINAL_CLOSE.notRunning, `session ${claimed.sessionId} no longer exists`)
     let target
     try {

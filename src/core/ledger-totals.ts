@@ -59,13 +59,27 @@ export function seriesWith(series: readonly SeriesPoint[], entries: readonly Led
   return [...byPeriod.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([p, total]) => ({period: p, total}))
 }
 
-/** Ledger rows (oldest first) and rows not written yet merged into one stream, oldest first. */
-export function* rowsWith(rows: Iterable<LedgerEntry>, entries: readonly LedgerEntry[]): Generator<LedgerEntry> {
+/**
+ * Ledger rows (oldest first) and rows not written yet merged into one stream, oldest first.
+ * The ledger is read a page at a time while it accrues: a pending row that turns up among the
+ * ledger's (same session, component and start) was written meanwhile, and is given once.
+ */
+export async function* rowsWith(rows: AsyncIterable<LedgerEntry>, entries: readonly LedgerEntry[]): AsyncGenerator<LedgerEntry> {
   const pending = [...entries].sort((a, b) => a.periodStart - b.periodStart)
+  const keyOf = (e: LedgerEntry) => `${e.sessionId}\u0000${e.component}\u0000${e.periodStart}`
+  const pendingKeys = new Set(pending.map(keyOf))
+  const written = new Set<string>()
   let next = 0
-  for (const row of rows) {
-    while (next < pending.length && pending[next]!.periodStart < row.periodStart) yield pending[next++]!
+  function* pendingBefore(at: number): Generator<LedgerEntry> {
+    while (next < pending.length && pending[next]!.periodStart < at) {
+      const entry = pending[next++]!
+      if (!written.has(keyOf(entry))) yield entry
+    }
+  }
+  for await (const row of rows) {
+    yield* pendingBefore(row.periodStart)
+    if (pendingKeys.has(keyOf(row))) written.add(keyOf(row))
     yield row
   }
-  while (next < pending.length) yield pending[next++]!
+  yield* pendingBefore(Infinity)
 }

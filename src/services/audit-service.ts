@@ -17,9 +17,9 @@ function outcomeOf(statusCode: number): AuditOutcome {
 }
 
 /** Records a mutating request for the caller's tenant. */
-export function recordRequest(ctx: ServiceContext, request: AuditedRequest): void {
+export async function recordRequest(ctx: ServiceContext, request: AuditedRequest): Promise<void> {
   const principal = ctx.principal ?? LOCAL_PRINCIPAL
-  ctx.store.audit.append({
+  await ctx.store.audit.append({
     at: ctx.clock.now(),
     tenantId: principal.tenant,
     userId: principal.user,
@@ -30,7 +30,7 @@ export function recordRequest(ctx: ServiceContext, request: AuditedRequest): voi
 }
 
 /** The caller's tenant's audit log (admins only), oldest first after a cursor. */
-export function auditLog(ctx: ServiceContext, query: {afterId?: number; userId?: string; limit: number}): AuditEntry[] {
+export async function auditLog(ctx: ServiceContext, query: {afterId?: number; userId?: string; limit: number}): Promise<AuditEntry[]> {
   requireAdmin(ctx, 'reading the audit log')
   return ctx.store.audit.list({tenantId: ownerOf(ctx).tenantId, ...query})
 }

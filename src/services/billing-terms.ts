@@ -8,20 +8,22 @@ import type {ServiceContext} from './context.js'
  * that dates nothing (TensorDock) is taken to have created the instance when our create went
  * out: never later than its own time, so the ledger never bills less than the provider.
  */
-export function recordBillingTerms(ctx: ServiceContext, session: StoredSession, instance: ProviderInstance): void {
+export async function recordBillingTerms(ctx: ServiceContext, session: StoredSession, instance: ProviderInstance): Promise<void> {
   const terms = instance.billing
   if (!terms) return
   const createdAt = terms.createdAt ?? session.createAttemptedAt ?? session.createdAt
   const computeFrom = terms.computeFromCreate ? createdAt : terms.runningSince
-  // Called on every status poll: write only what the provider's reply changes.
-  const known = ctx.store.billing.get(session.id)
-  const unchanged =
-    known !== null &&
-    known.storagePerHour === terms.storagePerHour &&
-    known.computePerHour === terms.computePerHour &&
-    (known.computeFrom !== null || computeFrom === null)
-  if (unchanged) return
-  ctx.store.billing.record({sessionId: session.id, storageFrom: createdAt, storagePerHour: terms.storagePerHour, computeFrom, computePerHour: terms.computePerHour})
+  await whileTermsLocked(ctx, session.id, async () => {
+    // Called on every status poll: write only what the provider's reply changes.
+    const known = await ctx.store.billing.get(session.id)
+    const unchanged =
+      known !== null &&
+      known.storagePerHour === terms.storagePerHour &&
+      known.computePerHour === terms.computePerHour &&
+      (known.computeFrom !== null || computeFrom === null)
+    if (unchanged) return
+    await ctx.store.billing.record({sessionId: session.id, storageFrom: createdAt, storagePerHour: terms.storagePerHour, computeFrom, computePerHour: terms.computePerHour})
+  })
 }
 
 /**
@@ -29,14 +31,28 @@ export function recordBillingTerms(ctx: ServiceContext, session: StoredSession, 
  * the create, or adopted after a crash): bill it from when the create went out at the price it
  * was rented for, all of it as compute. The provider's own charge settles the difference later.
  */
-export function recordFallbackBillingTerms(ctx: ServiceContext, session: StoredSession): void {
-  if (ctx.store.billing.get(session.id)) return
-  const createdAt = session.createAttemptedAt ?? session.createdAt
-  ctx.store.billing.record({
-    sessionId: session.id,
-    storageFrom: createdAt,
-    storagePerHour: asMicroUsd(0),
-    computeFrom: createdAt,
-    computePerHour: session.pricePerHour,
+export async function recordFallbackBillingTerms(ctx: ServiceContext, session: StoredSession): Promise<void> {
+  await whileTermsLocked(ctx, session.id, async () => {
+    if (await ctx.store.billing.get(session.id)) return
+    const createdAt = session.createAttemptedAt ?? session.createdAt
+    await ctx.store.billing.record({
+      sessionId: session.id,
+      storageFrom: createdAt,
+      storagePerHour: asMicroUsd(0),
+      computeFrom: createdAt,
+      computePerHour: session.pricePerHour,
+    })
+  })
+}
+
+/**
+ * Reads and writes a session's terms as one step. The provisioner's poll and the releaser's
+ * fallback can run at once (in two server processes on PostgreSQL): without the lock the
+ * fallback could overwrite the terms the provider had just reported.
+ */
+function whileTermsLocked(ctx: ServiceContext, sessionId: string, fn: () => Promise<void>): Promise<void> {
+  return ctx.store.transaction(async () => {
+    await ctx.store.db.lockKey(`billing:${sessionId}`)
+    await fn()
   })
 }

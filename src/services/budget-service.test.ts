@@ -16,7 +16,8 @@ describe('budgets', () => {
   let h: ServiceHarness
   let jobs: JobRunner
   const tick = () => new LifecycleWorker(h.ctx, () => jobs.kick(), new Reconciler(h.ctx)).tick()
-  const eventTypes = (id: string) => h.ctx.store.events.listAfter(id).map((e) => e.type)
+  const eventTypes = async (id: string) => (await h.ctx.store.events.listAfter(id)).map((e) => e.type)
+  const status = async (id: string) => (await h.ctx.store.sessions.get(id))!.status
 
   beforeEach(async () => {
     h = await startServiceHarness(Date.UTC(2026, 10, 10, 8))
@@ -29,14 +30,14 @@ describe('budgets', () => {
   })
 
   it('counts spend and what live sessions are committed to, and refuses work past the rest', async () => {
-    h.ctx.store.budgets.upsert(LOCAL_TENANT, 'team', asMicroUsd(1_000_000), 0.8, 'release', h.clock.now())
+    await h.ctx.store.budgets.upsert(LOCAL_TENANT, 'team', asMicroUsd(1_000_000), 0.8, 'release', h.clock.now())
     await insertRunningSession(h, 'sess-a', {consumerId: 'team', expiresAt: h.clock.now() + 2 * HOUR})
     h.clock.advance(HOUR)
-    const status = budgetStatus(h.ctx, 'team')!
+    const status = await budgetStatus(h.ctx, 'team')
     expect(status).toMatchObject({spent: 360_000, committed: 360_000, remaining: 280_000, month: '2026-11'})
-    expect(() => assertWithinBudget(h.ctx, 'team', asMicroUsd(280_000), 'a job')).not.toThrow()
+    await expect(assertWithinBudget(h.ctx, 'team', asMicroUsd(280_000), 'a job')).resolves.toBeUndefined()
     try {
-      assertWithinBudget(h.ctx, 'team', asMicroUsd(280_001), '1h of vastai-1')
+      await assertWithinBudget(h.ctx, 'team', asMicroUsd(280_001), '1h of vastai-1')
       expect.unreachable()
     } catch (err) {
       expect(err).toBeInstanceOf(AppError)
@@ -44,31 +45,31 @@ describe('budgets', () => {
       expect((err as AppError).message).toMatch(/Nothing was created/)
       expect((err as AppError).details).toMatchObject({remaining_micro_usd: 280_000, requested_micro_usd: 280_001})
     }
-    expect(() => assertWithinBudget(h.ctx, 'nobody-limits-me', asMicroUsd(10 ** 12), 'anything')).not.toThrow()
+    await expect(assertWithinBudget(h.ctx, 'nobody-limits-me', asMicroUsd(10 ** 12), 'anything')).resolves.toBeUndefined()
   })
 
   it('alerts once at the threshold and releases every live session at the limit, across restarts', async () => {
-    h.ctx.store.budgets.upsert(LOCAL_TENANT, 'team', asMicroUsd(360_000), 0.5, 'release', h.clock.now())
+    await h.ctx.store.budgets.upsert(LOCAL_TENANT, 'team', asMicroUsd(360_000), 0.5, 'release', h.clock.now())
     await insertRunningSession(h, 'sess-b', {consumerId: 'team', expiresAt: h.clock.now() + 5 * HOUR})
     h.clock.advance(HOUR / 2)
-    tick()
-    expect(eventTypes('sess-b')).toContain('budget_alert')
-    tick()
-    expect(eventTypes('sess-b').filter((t) => t === 'budget_alert')).toHaveLength(1)
-    expect(h.ctx.store.sessions.get('sess-b')!.status).toBe('running')
+    await tick()
+    expect(await eventTypes('sess-b')).toContain('budget_alert')
+    await tick()
+    expect((await eventTypes('sess-b')).filter((t) => t === 'budget_alert')).toHaveLength(1)
+    expect(await status('sess-b')).toBe('running')
     h.clock.advance(HOUR / 2)
-    tick()
-    expect(h.ctx.store.events.listAfter('sess-b').at(-1)?.message).toMatch(/monthly budget/)
-    await pollUntil(() => (h.ctx.store.sessions.get('sess-b')!.status === 'stopped' ? true : undefined), 'released')
-    expect(h.ctx.store.ledger.totalForSession('sess-b')).toBe(360_000)
+    await tick()
+    expect((await h.ctx.store.events.listAfter('sess-b')).at(-1)?.message).toMatch(/monthly budget/)
+    await pollUntil(async () => ((await status('sess-b')) === 'stopped' ? true : undefined), 'released')
+    expect(await h.ctx.store.ledger.totalForSession('sess-b')).toBe(360_000)
   })
 
   it('only alerts at the limit when asked to', async () => {
-    h.ctx.store.budgets.upsert(LOCAL_TENANT, 'lab', asMicroUsd(360_000), 1, 'alert', h.clock.now())
+    await h.ctx.store.budgets.upsert(LOCAL_TENANT, 'lab', asMicroUsd(360_000), 1, 'alert', h.clock.now())
     await insertRunningSession(h, 'sess-c', {consumerId: 'lab', expiresAt: h.clock.now() + 5 * HOUR})
     h.clock.advance(HOUR)
-    tick()
-    expect(eventTypes('sess-c')).toEqual(expect.arrayContaining(['budget_alert', 'budget_limit']))
-    expect(h.ctx.store.sessions.get('sess-c')!.status).toBe('running')
+    await tick()
+    expect(await eventTypes('sess-c')).toEqual(expect.arrayContaining(['budget_alert', 'budget_limit']))
+    expect(await status('sess-c')).toBe('running')
   })
 })

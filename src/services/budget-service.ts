@@ -21,18 +21,22 @@ function monthStart(now: number): number {
 }
 
 /** This month's spend and commitments of a consumer of the caller's tenant, against its budget (null when it has none). */
-export function budgetStatus(ctx: ServiceContext, consumerId: string): BudgetStatus | null {
-  const budget = ctx.store.budgets.get(ownerOf(ctx).tenantId, consumerId)
+export async function budgetStatus(ctx: ServiceContext, consumerId: string): Promise<BudgetStatus | null> {
+  const budget = await ctx.store.budgets.get(ownerOf(ctx).tenantId, consumerId)
   return budget ? statusOf(ctx, budget) : null
 }
 
 /** Where one budget stands this month: its consumer's sessions are those of the budget's tenant. */
-export function statusOf(ctx: ServiceContext, budget: Budget): BudgetStatus {
+export async function statusOf(ctx: ServiceContext, budget: Budget): Promise<BudgetStatus> {
   const now = ctx.clock.now()
   const of = {tenantId: budget.tenantId, consumerId: budget.consumerId}
-  const spent = totalsSince(ctx, of, monthStart(now)).total
+  // One snapshot: a session ending between the two reads would count as spent and committed.
+  const {spent, live} = await ctx.store.transaction(async () => ({
+    spent: (await totalsSince(ctx, of, monthStart(now))).total,
+    live: (await ctx.store.sessions.list({...of, statuses: ['pending', 'provisioning', 'running'], limit: 100_000})).sessions,
+  }))
   let committed = 0
-  for (const s of ctx.store.sessions.list({...of, statuses: ['pending', 'provisioning', 'running'], limit: 100_000}).sessions) {
+  for (const s of live) {
     committed += costForDuration(s.pricePerHour, s.expiresAt - Math.max(now, s.startedAt ?? now))
   }
   return {
@@ -45,8 +49,8 @@ export function statusOf(ctx: ServiceContext, budget: Budget): BudgetStatus {
 }
 
 /** A consumer's budget status, or not_found naming how to set one. */
-export function requireBudgetStatus(ctx: ServiceContext, consumerId: string): BudgetStatus {
-  const status = budgetStatus(ctx, consumerId)
+export async function requireBudgetStatus(ctx: ServiceContext, consumerId: string): Promise<BudgetStatus> {
+  const status = await budgetStatus(ctx, consumerId)
   if (!status) {
     throw new AppError('not_found', `consumer ${consumerId} has no budget; set one with \`gpu-shopper budgets set --consumer-id ${consumerId} --monthly-limit USD\``, {
       consumer_id: consumerId,
@@ -56,26 +60,30 @@ export function requireBudgetStatus(ctx: ServiceContext, consumerId: string): Bu
 }
 
 /** Sets (or replaces) a consumer's monthly budget and returns where it stands. */
-export function setBudget(ctx: ServiceContext, consumerId: string, terms: {monthlyLimit: MicroUsd; alertThreshold: number; onLimit: Budget['onLimit']}): BudgetStatus {
+export async function setBudget(ctx: ServiceContext, consumerId: string, terms: {monthlyLimit: MicroUsd; alertThreshold: number; onLimit: Budget['onLimit']}): Promise<BudgetStatus> {
   requireAdmin(ctx, 'setting a budget')
-  return statusOf(ctx, ctx.store.budgets.upsert(ownerOf(ctx).tenantId, consumerId, terms.monthlyLimit, terms.alertThreshold, terms.onLimit, ctx.clock.now()))
+  return statusOf(ctx, await ctx.store.budgets.upsert(ownerOf(ctx).tenantId, consumerId, terms.monthlyLimit, terms.alertThreshold, terms.onLimit, ctx.clock.now()))
 }
 
-export function removeBudget(ctx: ServiceContext, consumerId: string): void {
+export async function removeBudget(ctx: ServiceContext, consumerId: string): Promise<void> {
   requireAdmin(ctx, 'removing a budget')
-  if (!ctx.store.budgets.remove(ownerOf(ctx).tenantId, consumerId)) requireBudgetStatus(ctx, consumerId)
+  if (!(await ctx.store.budgets.remove(ownerOf(ctx).tenantId, consumerId))) await requireBudgetStatus(ctx, consumerId)
 }
 
-export function listBudgetStatuses(ctx: ServiceContext): BudgetStatus[] {
-  return ctx.store.budgets.list(ownerOf(ctx).tenantId).map((b) => statusOf(ctx, b))
+export async function listBudgetStatuses(ctx: ServiceContext): Promise<BudgetStatus[]> {
+  const statuses: BudgetStatus[] = []
+  for (const budget of await ctx.store.budgets.list(ownerOf(ctx).tenantId)) statuses.push(await statusOf(ctx, budget))
+  return statuses
 }
 
 /**
  * Refuses work whose expected cost would run past what is left of the consumer's monthly
  * budget (spent plus what live sessions are committed to). Nothing is created when it throws.
+ * The caller makes the check and the creation one transaction, or two requests could each
+ * pass against the same remainder.
  */
-export function assertWithinBudget(ctx: ServiceContext, consumerId: string, expectedCost: MicroUsd, what: string): void {
-  const status = budgetStatus(ctx, consumerId)
+export async function assertWithinBudget(ctx: ServiceContext, consumerId: string, expectedCost: MicroUsd, what: string): Promise<void> {
+  const status = await budgetStatus(ctx, consumerId)
   if (!status || expectedCost <= status.remaining) return
   throw new AppError(
     'insufficient_balance',

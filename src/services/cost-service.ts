@@ -28,29 +28,36 @@ export interface CostReport extends LedgerTotals {
   to: number | undefined
 }
 
-export function sessionCost(ctx: ServiceContext, sessionId: string): {session: StoredSession; total: MicroUsd; billedMs: number} {
-  const session = ctx.store.sessions.get(sessionId)
+export async function sessionCost(ctx: ServiceContext, sessionId: string): Promise<{session: StoredSession; total: MicroUsd; billedMs: number}> {
+  const session = await ctx.store.sessions.get(sessionId)
   if (!session || !isVisible(ctx, session.tenantId)) throw new AppError('not_found', `session ${sessionId} does not exist`, {session_id: sessionId})
-  const totals = totalsUpToNow(ctx, {sessionId})
+  const totals = await totalsUpToNow(ctx, {sessionId})
   return {session, total: totals.total, billedMs: totals.billedMs}
 }
 
 /** What a session has cost so far. */
-export function billedSoFar(ctx: ServiceContext, session: StoredSession): MicroUsd {
-  return asMicroUsd(ctx.store.ledger.totalForSession(session.id) + sumOf(unaccruedEntries(ctx, session, ctx.clock.now())))
+export async function billedSoFar(ctx: ServiceContext, session: StoredSession): Promise<MicroUsd> {
+  // One snapshot: an accrual between the two reads would count its rows twice.
+  return ctx.store.transaction(async () =>
+    asMicroUsd((await ctx.store.ledger.totalForSession(session.id)) + sumOf(await unaccruedEntries(ctx, session, ctx.clock.now()))),
+  )
 }
 
 /** What each of many sessions has cost so far (for session lists). */
-export function billedSoFarOf(ctx: ServiceContext, sessions: readonly StoredSession[]): Map<string, MicroUsd> {
-  const totals = ctx.store.ledger.totalsForSessions(sessions.map((s) => s.id))
-  const now = ctx.clock.now()
-  return new Map(sessions.map((s) => [s.id, asMicroUsd((totals.get(s.id) ?? 0) + sumOf(unaccruedEntries(ctx, s, now)))]))
+export async function billedSoFarOf(ctx: ServiceContext, sessions: readonly StoredSession[]): Promise<Map<string, MicroUsd>> {
+  return ctx.store.transaction(async () => {
+    const totals = await ctx.store.ledger.totalsForSessions(sessions.map((s) => s.id))
+    const now = ctx.clock.now()
+    const billed = new Map<string, MicroUsd>()
+    for (const s of sessions) billed.set(s.id, asMicroUsd((totals.get(s.id) ?? 0) + sumOf(await unaccruedEntries(ctx, s, now))))
+    return billed
+  })
 }
 
 /** Totals over a date range (UTC days, end inclusive). */
-export function costReport(ctx: ServiceContext, query: CostQuery): CostReport {
+export async function costReport(ctx: ServiceContext, query: CostQuery): Promise<CostReport> {
   const {from, to} = dateRange(query)
-  return {...totalsUpToNow(ctx, {tenantId: callerTenant(ctx), consumerId: query.consumerId, from, to}), from, to}
+  return {...(await totalsUpToNow(ctx, {tenantId: callerTenant(ctx), consumerId: query.consumerId, from, to})), from, to}
 }
 
 export interface MonthSummary {
@@ -61,27 +68,32 @@ export interface MonthSummary {
 }
 
 /** This UTC month's totals of one consumer (or everyone), with how many of its sessions are live. */
-export function monthSummary(ctx: ServiceContext, consumerId: string | undefined): MonthSummary {
+export async function monthSummary(ctx: ServiceContext, consumerId: string | undefined): Promise<MonthSummary> {
   const month = currentMonth(ctx.clock.now())
-  const report = costReport(ctx, {consumerId, startDate: month.startDate, endDate: month.endDate})
-  const activeSessions = ctx.store.sessions.list({tenantId: callerTenant(ctx), consumerId, statuses: LIVE_STATUSES, limit: 1}).total
+  const report = await costReport(ctx, {consumerId, startDate: month.startDate, endDate: month.endDate})
+  const activeSessions = (await ctx.store.sessions.list({tenantId: callerTenant(ctx), consumerId, statuses: LIVE_STATUSES, limit: 1})).total
   return {month, report, activeSessions}
 }
 
 /** A tenant's consumer's totals from `from` on, up to now. */
-export function totalsSince(ctx: ServiceContext, of: {tenantId: string; consumerId: string}, from: number): LedgerTotals {
+export function totalsSince(ctx: ServiceContext, of: {tenantId: string; consumerId: string}, from: number): Promise<LedgerTotals> {
   return totalsUpToNow(ctx, {...of, from})
 }
 
-export function costSeries(ctx: ServiceContext, query: CostQuery, period: 'daily' | 'monthly'): SeriesPoint[] {
+export async function costSeries(ctx: ServiceContext, query: CostQuery, period: 'daily' | 'monthly'): Promise<SeriesPoint[]> {
   const filter = {tenantId: callerTenant(ctx), consumerId: query.consumerId, ...dateRange(query)}
-  return seriesWith(ctx.store.ledger.series(filter, period), pendingWithin(ctx, filter), period)
+  return ctx.store.transaction(async () => seriesWith(await ctx.store.ledger.series(filter, period), await pendingWithin(ctx, filter), period))
 }
 
-/** The ledger rows a cost query covers (optionally one session's), oldest first, for export. */
-export function ledgerRows(ctx: ServiceContext, query: CostQuery & {sessionId?: string}): Iterable<LedgerEntry> {
+/**
+ * The ledger rows a cost query covers (optionally one session's), oldest first, for export.
+ * The query is checked, and what is not accrued yet taken, before this resolves; the rows are
+ * then read from the ledger a page at a time as they are consumed.
+ */
+export async function ledgerRows(ctx: ServiceContext, query: CostQuery & {sessionId?: string}): Promise<AsyncIterable<LedgerEntry>> {
   const filter = {tenantId: callerTenant(ctx), consumerId: query.consumerId, sessionId: query.sessionId, ...dateRange(query)}
-  return rowsWith(ctx.store.ledger.rows(filter), pendingWithin(ctx, filter))
+  const pending = await pendingWithin(ctx, filter)
+  return rowsWith(ctx.store.ledger.rows(filter), pending)
 }
 
 /** The current UTC month as [start, end) plus its `YYYY-MM` label. */
@@ -94,15 +106,21 @@ export function currentMonth(now: number): {label: string; startDate: string; en
   return {label: `${y}-${mm}`, startDate: `${y}-${mm}-01`, endDate: `${y}-${mm}-${String(last).padStart(2, '0')}`}
 }
 
-function totalsUpToNow(ctx: ServiceContext, filter: LedgerFilter): LedgerTotals {
-  const pending = pendingWithin(ctx, filter)
-  const sessionsWithoutRows = new Set(pending.map((e) => e.sessionId).filter((id) => !ctx.store.ledger.any({...filter, sessionId: id})))
-  return totalsWith(ctx.store.ledger.totals(filter), pending, sessionsWithoutRows.size)
+async function totalsUpToNow(ctx: ServiceContext, filter: LedgerFilter): Promise<LedgerTotals> {
+  // One snapshot: an accrual between the reads would count its rows twice (budgets act on this).
+  return ctx.store.transaction(async () => {
+    const pending = await pendingWithin(ctx, filter)
+    let sessionsWithoutRows = 0
+    for (const id of new Set(pending.map((e) => e.sessionId))) {
+      if (!(await ctx.store.ledger.any({...filter, sessionId: id}))) sessionsWithoutRows++
+    }
+    return totalsWith(await ctx.store.ledger.totals(filter), pending, sessionsWithoutRows)
+  })
 }
 
 /** Rows the next accrual will write that fall inside the filter's period. */
-function pendingWithin(ctx: ServiceContext, filter: LedgerFilter): LedgerEntry[] {
-  return unaccruedEntriesOfRunning(ctx, ctx.clock.now(), filter).filter(
+async function pendingWithin(ctx: ServiceContext, filter: LedgerFilter): Promise<LedgerEntry[]> {
+  return (await unaccruedEntriesOfRunning(ctx, ctx.clock.now(), filter)).filter(
     (e) => (filter.from === undefined || e.periodStart >= filter.from) && (filter.to === undefined || e.periodStart < filter.to),
   )
 }

@@ -39,10 +39,16 @@ function requestHash(fingerprint: unknown): string {
 /**
  * The first result of `operation` under the request's key, if the same request was made before.
  * The same key with a different request is a conflict: the caller reused a key by mistake.
+ *
+ * Call inside the transaction that performs the operation: it holds the key until that commits,
+ * so a concurrent retry (another server process included) waits and then replays the first
+ * result instead of performing the operation twice.
  */
-export function replayIfSeen<T>(ctx: ServiceContext, operation: string, request: IdempotentRequest): Replay<T> | null {
+export async function replayIfSeen<T>(ctx: ServiceContext, operation: string, request: IdempotentRequest): Promise<Replay<T> | null> {
   if (!request.key) return null
-  const record = ctx.store.idempotency.find(keyScope(ctx, operation), request.key, ctx.clock.now())
+  const scope = keyScope(ctx, operation)
+  await ctx.store.db.lockKey(`idempotency:${scope}:${request.key}`)
+  const record = await ctx.store.idempotency.find(scope, request.key, ctx.clock.now())
   if (!record) return null
   if (record.requestHash !== requestHash(request.fingerprint)) {
     throw new AppError('conflict', `idempotency key "${request.key}" was already used with a different request; use a new key for a new request`, {
@@ -57,17 +63,17 @@ export function replayIfSeen<T>(ctx: ServiceContext, operation: string, request:
  * together. `result` is stored as JSON in plain text: a secret goes in `sealedSecret`, already
  * encrypted, never in the result.
  */
-export function rememberResult(
+export async function rememberResult(
   ctx: ServiceContext,
   operation: string,
   request: IdempotentRequest,
   result: unknown,
   resourceId: string | null,
   sealedSecret: Buffer | null = null,
-): void {
+): Promise<void> {
   if (!request.key) return
   const now = ctx.clock.now()
-  ctx.store.idempotency.save({
+  await ctx.store.idempotency.save({
     scope: keyScope(ctx, operation),
     key: request.key,
     requestHash: requestHash(request.fingerprint),
@@ -81,14 +87,21 @@ export function rememberResult(
 
 /**
  * Runs `perform` once per (operation, key): a repeat of the same request gets the first result
- * back, a repeat with another request is a conflict. Without a key it just runs.
+ * back, a repeat with another request is a conflict. Without a key it just runs. `perform` runs
+ * inside the transaction, so it may only wait for the database.
  */
-export function oncePerKey<T>(ctx: ServiceContext, operation: string, request: IdempotentRequest, perform: () => T, resourceIdOf: (result: T) => string | null): T {
-  const replay = replayIfSeen<T>(ctx, operation, request)
-  if (replay?.result) return replay.result
-  return ctx.store.transaction(() => {
-    const result = perform()
-    rememberResult(ctx, operation, request, result, resourceIdOf(result))
+export async function oncePerKey<T>(
+  ctx: ServiceContext,
+  operation: string,
+  request: IdempotentRequest,
+  perform: () => Promise<T>,
+  resourceIdOf: (result: T) => string | null,
+): Promise<T> {
+  return ctx.store.transaction(async () => {
+    const replay = await replayIfSeen<T>(ctx, operation, request)
+    if (replay?.result) return replay.result
+    const result = await perform()
+    await rememberResult(ctx, operation, request, result, resourceIdOf(result))
     return result
   })
 }

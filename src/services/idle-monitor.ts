@@ -24,7 +24,7 @@ export class IdleMonitor {
     if (this.running) return 0
     this.running = true
     try {
-      const {sessions} = this.ctx.store.sessions.list({status: 'running', limit: 100_000})
+      const {sessions} = await this.ctx.store.sessions.list({status: 'running', limit: 100_000})
       const watched = sessions.filter((s) => s.idleThresholdMinutes > 0 && s.sshHost && s.sshPort && s.sshUser)
       let released = 0
       for (let i = 0; i < watched.length; i += 8) {
@@ -58,15 +58,19 @@ export class IdleMonitor {
     }
     const now = ctx.clock.now()
     const idleSince = idle ? (session.idleSince ?? now) : null
-    ctx.store.sessions.update(session.id, 'running', {idleSince, lastGpuSampleAt: now, lastGpuUtilizationPct: peak}, now)
-    if (idleSince !== null && session.idleSince === null) {
-      recordSessionEvent(ctx, session.id, 'idle', {actor: 'idle-monitor', message: `every GPU below ${IDLE_UTILIZATION_PCT}% utilisation; releasing after ${session.idleThresholdMinutes} idle minutes`})
-    }
-    if (idleSince === null || now - idleSince < session.idleThresholdMinutes * 60_000) return false
-    releaseSession(ctx, session.id, {
-      actor: 'idle-monitor',
-      message: `idle shutdown: every GPU below ${IDLE_UTILIZATION_PCT}% for ${Math.round((now - idleSince) / 60_000)} min (threshold ${session.idleThresholdMinutes} min)`,
+    // The reading, its event and the release in one transaction, and only for a session still
+    // running: one released or failed while the reading was taken is not released again.
+    return ctx.store.transaction(async () => {
+      if (!(await ctx.store.sessions.update(session.id, 'running', {idleSince, lastGpuSampleAt: now, lastGpuUtilizationPct: peak}, now))) return false
+      if (idleSince !== null && session.idleSince === null) {
+        await recordSessionEvent(ctx, session.id, 'idle', {actor: 'idle-monitor', message: `every GPU below ${IDLE_UTILIZATION_PCT}% utilisation; releasing after ${session.idleThresholdMinutes} idle minutes`})
+      }
+      if (idleSince === null || now - idleSince < session.idleThresholdMinutes * 60_000) return false
+      await releaseSession(ctx, session.id, {
+        actor: 'idle-monitor',
+        message: `idle shutdown: every GPU below ${IDLE_UTILIZATION_PCT}% for ${Math.round((now - idleSince) / 60_000)} min (threshold ${session.idleThresholdMinutes} min)`,
+      })
+      return true
     })
-    return true
   }
 }

@@ -51,7 +51,7 @@ export class InventoryService {
   async query(scope: ServiceContext, query: InventoryQuery): Promise<InventoryResult> {
     const relevant = [...this.workers.values()].filter((w) => !query.provider || w.provider === query.provider)
     await this.waitForFirstLoad(relevant)
-    const {offers, total} = this.ctx.store.offers.query({...query, visibleTo: offerVisibility(scope)})
+    const {offers, total} = await this.ctx.store.offers.query({...query, visibleTo: offerVisibility(scope)})
     return {offers, total, staleProviders: this.staleProviders(query.provider)}
   }
 
@@ -83,8 +83,8 @@ export class InventoryService {
     await worker.refreshNow()
   }
 
-  get(scope: ServiceContext, offerId: string): Offer {
-    const offer = this.ctx.store.offers.get(offerId)
+  async get(scope: ServiceContext, offerId: string): Promise<Offer> {
+    const offer = await this.ctx.store.offers.get(offerId)
     if (!offer || !isOfferVisible(scope, offer)) throw new AppError('not_found', `offer ${offerId} is not in the inventory; run \`gpu-shopper inventory\` to see current offers`, {offer_id: offerId})
     return offer
   }
@@ -100,9 +100,9 @@ export class InventoryService {
   }
 
   /** The recorded price points of a GPU model (any spelling of its name), per provider. */
-  priceHistory(gpuName: string, filter: {provider?: string; since?: number; limit?: number}): {gpuType: string; points: StoredPricePoint[]} {
+  async priceHistory(gpuName: string, filter: {provider?: string; since?: number; limit?: number}): Promise<{gpuType: string; points: StoredPricePoint[]}> {
     const gpuType = normalizeGpuName(gpuName)
-    return {gpuType, points: this.ctx.store.priceHistory.history(gpuType.toLowerCase(), filter)}
+    return {gpuType, points: await this.ctx.store.priceHistory.history(gpuType.toLowerCase(), filter)}
   }
 
   status(name: ProviderName): ProviderFreshness & {stale: boolean} {

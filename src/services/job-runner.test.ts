@@ -106,19 +106,20 @@ describe('job runner', () => {
     runners.push(r)
     return r
   }
-  const newSession = (n: number) =>
+  const newSession = async (n: number) =>
     (
-      createSession(
+      await createSession(
         ctx,
         sessionInputFixture(`vastai-${n}`, {reservationHours: 1, sshPublicKey: ctx.daemonKey.publicKey}),
         {key: undefined, fingerprint: {n}},
-      ).session
-    ).id
-  const jobRow = (sessionId: string, kind = 'provision') =>
-    ctx.store.db.prepare('SELECT status, attempts, run_at, last_error FROM jobs WHERE session_id = ? AND kind = ?').get(sessionId, kind) as JobRow
-  const until = <T>(probe: () => T | undefined, what: string) => pollUntil(probe, what, 10_000, 5)
+      )
+    ).session.id
+  const jobRow = async (sessionId: string, kind = 'provision') =>
+    (await ctx.store.db.get<JobRow>('SELECT status, attempts, run_at, last_error FROM jobs WHERE session_id = ? AND kind = ?', [sessionId, kind]))!
+  const session = async (id: string) => (await ctx.store.sessions.get(id))!
+  const until = <T>(probe: () => Promise<T | undefined> | T | undefined, what: string) => pollUntil(probe, what, 10_000, 5)
 
-  beforeEach(() => {
+  beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'gpu-shopper-runner-'))
     clock = new ManualClock(Date.UTC(2026, 10, 24, 12))
     provider = new GatedProvider()
@@ -135,26 +136,27 @@ describe('job runner', () => {
       simulated: true,
       timings: {...DEFAULT_TIMINGS},
     }
-    ctx.store.offers.upsertMany(Array.from({length: 8}, (_, i) => offer(i + 1)))
+    await ctx.store.offers.upsertMany(Array.from({length: 8}, (_, i) => offer(i + 1)))
   })
   afterEach(async () => {
     // Whatever a test left waiting finishes, so every runner stops.
     const drain = setInterval(() => provider.waitingCreates && provider.finishOne(), 1)
     await Promise.all(runners.splice(0).map((r) => r.stop()))
     clearInterval(drain)
-    ctx.store.close()
+    await ctx.store.close()
     rmSync(dir, {recursive: true, force: true})
   })
 
   it('runs at most its concurrency of steps at once, and every queued job gets its turn', async () => {
-    const sessions = [1, 2, 3, 4, 5].map(newSession)
+    const sessions: string[] = []
+    for (const n of [1, 2, 3, 4, 5]) sessions.push(await newSession(n))
     runner(2).start()
 
     await until(() => (provider.inFlight === 2 ? true : undefined), 'two creates in flight')
     for (let finished = 1; finished <= 5; finished++) {
       provider.finishOne()
       // The freed slot goes to the next queued job, never beyond two at once
-      await until(() => (ctx.store.sessions.list({limit: 10}).sessions.filter((s) => s.providerInstanceId).length === finished ? true : undefined), `${finished} created`)
+      await until(async () => ((await ctx.store.sessions.list({limit: 10})).sessions.filter((s) => s.providerInstanceId).length === finished ? true : undefined), `${finished} created`)
       await until(() => (provider.inFlight === Math.min(2, 5 - finished) ? true : undefined), `${Math.min(2, 5 - finished)} in flight`)
     }
     expect(provider.maxInFlight).toBe(2)
@@ -162,50 +164,56 @@ describe('job runner', () => {
   })
 
   it('never runs two steps of one session at once: a release waits for the create in flight, then destroys what it made', async () => {
-    const id = newSession(1)
+    const id = await newSession(1)
     runner().start()
     await until(() => (provider.inFlight === 1 ? true : undefined), 'the create in flight')
 
     // When the user releases the session while its create is on its way
-    releaseSession(ctx, id, {actor: 'test', message: 'done'})
+    await releaseSession(ctx, id, {actor: 'test', message: 'done'})
     runners[0]!.kick()
     // Then its release job stays queued behind the running step (the barrier: another session's create starts meanwhile)
-    newSession(2)
+    await newSession(2)
     runners[0]!.kick()
     await until(() => (provider.inFlight === 2 ? true : undefined), 'the other session started')
-    expect(jobRow(id, 'release').status).toBe('queued')
+    expect((await jobRow(id, 'release')).status).toBe('queued')
     expect(provider.calls.filter((c) => !c.startsWith('create'))).toEqual([])
 
     // When the create returns, Then the release runs after it and destroys that instance
     provider.finishOne()
-    await until(() => (ctx.store.sessions.get(id)!.status === 'stopped' ? true : undefined), 'stopped')
-    const instance = ctx.store.sessions.get(id)!.providerInstanceId
+    await until(async () => ((await session(id)).status === 'stopped' ? true : undefined), 'stopped')
+    const instance = (await session(id)).providerInstanceId
     expect(provider.calls.indexOf(`destroy ${instance}`)).toBeGreaterThan(provider.calls.indexOf(`create gpu-shopper:dep-runner01:${id}`))
-    expect(jobRow(id, 'provision').status).toBe('done')
-    expect(jobRow(id, 'release').status).toBe('done')
+    expect((await jobRow(id, 'provision')).status).toBe('done')
+    expect((await jobRow(id, 'release')).status).toBe('done')
   })
 
   it('reschedules a step that asked to run later exactly then, keeping its error', async () => {
-    const id = newSession(1)
-    ctx.store.sessions.update(id, 'pending', {status: 'provisioning', providerInstanceId: '100'}, clock.now())
+    const id = await newSession(1)
+    await ctx.store.sessions.update(id, 'pending', {status: 'provisioning', providerInstanceId: '100'}, clock.now())
     provider.pollFailure = new ProviderUnavailableError('vastai', 'vastai: 503 from GET /api/v0/instances/100/?api_key=sekrit')
     runner().start()
 
-    const row = await until(() => (jobRow(id).attempts === 1 && jobRow(id).status === 'queued' ? jobRow(id) : undefined), 'the poll rescheduled')
+    const row = await until(async () => {
+      const job = await jobRow(id)
+      return job.attempts === 1 && job.status === 'queued' ? job : undefined
+    }, 'the poll rescheduled')
     // A failed poll is taken again at the next poll, not after a growing back-off
     expect(row).toEqual({status: 'queued', attempts: 1, run_at: clock.now() + ctx.timings.pollIntervalMs, last_error: 'vastai: 503 from GET /api/v0/instances/100/?api_key=[redacted]'})
   })
 
   it('keeps a step that throws alive with a doubling back-off capped at a minute, and never gives it up', async () => {
-    const id = newSession(1)
-    ctx.store.sessions.update(id, 'pending', {status: 'provisioning', providerInstanceId: '100'}, clock.now())
+    const id = await newSession(1)
+    await ctx.store.sessions.update(id, 'pending', {status: 'provisioning', providerInstanceId: '100'}, clock.now())
     provider.pollFailure = new Error('unexpected reply from the provider')
     const r = runner()
     r.start()
 
     const delays: number[] = []
     for (let attempt = 1; attempt <= 8; attempt++) {
-      const row = await until(() => (jobRow(id).attempts === attempt && jobRow(id).status === 'queued' ? jobRow(id) : undefined), `attempt ${attempt} rescheduled`)
+      const row = await until(async () => {
+        const job = await jobRow(id)
+        return job.attempts === attempt && job.status === 'queued' ? job : undefined
+      }, `attempt ${attempt} rescheduled`)
       expect(row.last_error).toBe('unexpected reply from the provider')
       delays.push(row.run_at - clock.now())
       clock.set(row.run_at)
@@ -217,34 +225,34 @@ describe('job runner', () => {
 
   it('takes up the jobs a dead daemon held once their lease is handed back, and not before', async () => {
     // Given a job a previous daemon claimed and died holding
-    const held = newSession(1)
-    const claimed = ctx.store.jobs.claimNext(clock.now(), ctx.timings.jobLeaseMs)!
+    const held = await newSession(1)
+    const claimed = (await ctx.store.jobs.claimNext(clock.now(), ctx.timings.jobLeaseMs))!
     expect(claimed.sessionId).toBe(held)
-    const other = newSession(2)
+    const other = await newSession(2)
 
     // When a new runner starts, Then it leaves the held job alone while its lease runs
     const r = runner()
     r.start()
     await until(() => (provider.calls.includes(`create gpu-shopper:dep-runner01:${other}`) ? true : undefined), 'the free job ran')
     expect(provider.calls.some((c) => c.includes(held))).toBe(false)
-    expect(jobRow(held).status).toBe('running')
+    expect((await jobRow(held)).status).toBe('running')
 
     // When the daemon hands back every lease at start-up, Then the held job runs again, one attempt more
-    ctx.store.jobs.releaseAllLeases(clock.now())
+    await ctx.store.jobs.releaseAllLeases(clock.now())
     r.kick()
     await until(() => (provider.calls.includes(`create gpu-shopper:dep-runner01:${held}`) ? true : undefined), 'the held job ran')
-    expect(jobRow(held).attempts).toBe(2)
+    expect((await jobRow(held)).attempts).toBe(2)
   })
 
   it('takes up a job whose lease ran out, without a restart', async () => {
-    const held = newSession(1)
-    ctx.store.jobs.claimNext(clock.now(), ctx.timings.jobLeaseMs)
+    const held = await newSession(1)
+    await ctx.store.jobs.claimNext(clock.now(), ctx.timings.jobLeaseMs)
     const r = runner()
     r.start()
 
     // A millisecond before the lease ends, a pass over the queue (it runs a fresh job) leaves it alone
     clock.advance(ctx.timings.jobLeaseMs - 1)
-    const fresh = newSession(2)
+    const fresh = await newSession(2)
     r.kick()
     await until(() => (provider.calls.includes(`create gpu-shopper:dep-runner01:${fresh}`) ? true : undefined), 'the fresh job ran')
     expect(provider.calls.some((c) => c.includes(held))).toBe(false)
@@ -257,17 +265,17 @@ describe('job runner', () => {
   it('wakes for work queued after it went idle, and stops only once its steps have finished', async () => {
     const r = runner()
     r.start()
-    const id = newSession(1)
+    const id = await newSession(1)
     r.kick()
     await until(() => (provider.inFlight === 1 ? true : undefined), 'the create started')
 
     const stopping = r.stop()
-    newSession(2)
+    await newSession(2)
     r.kick()
     provider.finishOne()
     await stopping
     // The step in hand was finished and written back before stop returned; nothing new was started
-    expect(ctx.store.sessions.get(id)!.providerInstanceId).toBe('100')
+    expect((await session(id)).providerInstanceId).toBe('100')
     expect(provider.calls.filter((c) => c.startsWith('create'))).toHaveLength(1)
   })
 })

@@ -20,6 +20,9 @@ const HANDLERS: Record<JobKind, (ctx: ServiceContext, job: Job) => Promise<JobOu
  */
 const JOB_CONCURRENCY = 128
 
+/** After the store failed a claim: soon, but not in a tight loop against a database that is down. */
+const CLAIM_RETRY_MS = 1_000
+
 /**
  * Claims due jobs with a lease and runs their steps, many at a time but never two for the
  * same session. `kick()` wakes it when new work is queued; otherwise it sleeps until the
@@ -30,6 +33,10 @@ export class JobRunner {
   private running = new Set<Promise<void>>()
   private busySessions = new Set<string>()
   private stopped = true
+  /** The pass over the queue under way: one at a time, so two never claim for the same session. */
+  private pumping: Promise<void> | null = null
+  /** A wake-up arrived during the pass: it goes round once more instead of running alongside. */
+  private pumpAgain = false
 
   constructor(private readonly ctx: ServiceContext, private readonly concurrency = JOB_CONCURRENCY) {}
 
@@ -42,33 +49,63 @@ export class JobRunner {
     this.stopped = true
     if (this.timer) clearTimeout(this.timer)
     this.timer = null
+    // A pass may be between a claim and the start of its step: wait for it, then for the steps.
+    await this.pumping
     await Promise.allSettled([...this.running])
   }
 
   kick(): void {
     if (this.stopped) return
     if (this.timer) clearTimeout(this.timer)
-    this.timer = setTimeout(() => this.pump(), 0)
+    this.timer = setTimeout(() => void this.pump(), 0)
   }
 
-  private pump(): void {
+  private async pump(): Promise<void> {
     this.timer = null
     if (this.stopped) return
-    while (this.running.size < this.concurrency) {
-      const job = this.claim()
-      if (!job) break
-      const task = this.execute(job).finally(() => {
-        this.running.delete(task)
-        this.kick()
-      })
-      this.running.add(task)
+    if (this.pumping) {
+      this.pumpAgain = true
+      return
     }
-    this.scheduleNext()
+    this.pumping = this.pumpWhileWoken()
+    await this.pumping
+    this.pumping = null
   }
 
-  private claim(): Job | null {
+  private async pumpWhileWoken(): Promise<void> {
+    do {
+      this.pumpAgain = false
+      try {
+        await this.startDueJobs()
+        await this.scheduleNext()
+      } catch (err) {
+        // The store failed us: no job was lost (a claimed one comes back when its lease ends), so try again shortly.
+        this.ctx.log.error({err: scrubSecrets(err instanceof Error ? err.message : String(err))}, 'claiming jobs failed')
+        this.wakeIn(CLAIM_RETRY_MS)
+      }
+    } while (this.pumpAgain && !this.stopped)
+  }
+
+  private async startDueJobs(): Promise<void> {
+    while (!this.stopped && this.running.size < this.concurrency) {
+      const job = await this.claim()
+      if (!job) break
+      const task = this.execute(job)
+        .catch((err: unknown) => {
+          // Writing the outcome back failed: the job keeps its lease and is taken again when it runs out.
+          this.ctx.log.error({job_id: job.id, kind: job.kind, session_id: job.sessionId, err: scrubSecrets(err instanceof Error ? err.message : String(err))}, 'recording a job step failed')
+        })
+        .finally(() => {
+          this.running.delete(task)
+          this.kick()
+        })
+      this.running.add(task)
+    }
+  }
+
+  private async claim(): Promise<Job | null> {
     const now = this.ctx.clock.now()
-    const job = this.ctx.store.jobs.claimNext(now, this.ctx.timings.jobLeaseMs, [...this.busySessions])
+    const job = await this.ctx.store.jobs.claimNext(now, this.ctx.timings.jobLeaseMs, [...this.busySessions])
     if (job?.sessionId) this.busySessions.add(job.sessionId)
     return job
   }
@@ -77,25 +114,29 @@ export class JobRunner {
     const {store, clock, log} = this.ctx
     try {
       const outcome = await HANDLERS[job.kind](this.ctx, job)
-      if (outcome.done) store.jobs.complete(job.id, clock.now())
-      else store.jobs.reschedule(job.id, clock.now() + outcome.retryInMs, clock.now(), outcome.error ?? null)
+      if (outcome.done) await store.jobs.complete(job.id, clock.now())
+      else await store.jobs.reschedule(job.id, clock.now() + outcome.retryInMs, clock.now(), outcome.error ?? null)
     } catch (err) {
       // A bug or an unexpected provider reply: keep the job alive with back-off rather than
       // forget a paid instance.
       const message = scrubSecrets(err instanceof Error ? err.message : String(err))
       log.error({job_id: job.id, kind: job.kind, session_id: job.sessionId, err: message}, 'job step failed')
-      store.jobs.reschedule(job.id, clock.now() + Math.min(60_000, 1_000 * 2 ** job.attempts), clock.now(), message)
+      await store.jobs.reschedule(job.id, clock.now() + Math.min(60_000, 1_000 * 2 ** job.attempts), clock.now(), message)
     } finally {
       if (job.sessionId) this.busySessions.delete(job.sessionId)
     }
   }
 
-  private scheduleNext(): void {
+  private async scheduleNext(): Promise<void> {
     if (this.stopped || this.timer || this.running.size >= this.concurrency) return
-    const next = this.ctx.store.jobs.nextRunAt()
+    const next = await this.ctx.store.jobs.nextRunAt()
     if (next === null) return
-    const delay = Math.max(10, Math.min(next - this.ctx.clock.now(), 5_000))
-    this.timer = setTimeout(() => this.pump(), delay)
+    this.wakeIn(Math.max(10, Math.min(next - this.ctx.clock.now(), 5_000)))
+  }
+
+  private wakeIn(delayMs: number): void {
+    if (this.stopped || this.timer) return
+    this.timer = setTimeout(() => void this.pump(), delayMs)
     this.timer.unref?.()
   }
 }

@@ -21,9 +21,10 @@ describe('lifecycle limits', () => {
 
   const runningSession = (id: string, over: Partial<StoredSession> = {}) => insertRunningSession(h, id, over)
 
-  const status = (id: string) => h.ctx.store.sessions.get(id)!.status
-  const released = (id: string) => pollUntil(() => (status(id) === 'stopped' ? true : undefined), `${id} stopped`)
-  const lastMessage = (id: string) => h.ctx.store.events.listAfter(id).filter((e) => e.toStatus === 'stopping').at(-1)?.message
+  const session = async (id: string) => (await h.ctx.store.sessions.get(id))!
+  const status = async (id: string) => (await session(id)).status
+  const released = (id: string) => pollUntil(async () => ((await status(id)) === 'stopped' ? true : undefined), `${id} stopped`)
+  const lastMessage = async (id: string) => (await h.ctx.store.events.listAfter(id)).filter((e) => e.toStatus === 'stopping').at(-1)?.message
 
   beforeEach(async () => {
     h = await startServiceHarness()
@@ -37,13 +38,13 @@ describe('lifecycle limits', () => {
 
   it('releases a session at its reservation expiry, billing exactly up to the verified stop', async () => {
     const s = await runningSession('sess-expiry')
-    worker().tick()
-    expect(status(s.id)).toBe('running')
+    await worker().tick()
+    expect(await status(s.id)).toBe('running')
     h.clock.advance(HOUR)
-    worker().tick()
-    expect(lastMessage(s.id)).toMatch(/reservation expired/)
+    await worker().tick()
+    expect(await lastMessage(s.id)).toMatch(/reservation expired/)
     await released(s.id)
-    expect(h.ctx.store.ledger.totalForSession(s.id)).toBe(360_000)
+    expect(await h.ctx.store.ledger.totalForSession(s.id)).toBe(360_000)
     const instances = (await simControl<{instances: {id: number; sim: {destroyed_at: number | null}}[]}>(h.vast.url, 'GET', '/_sim/instances')).instances
     expect(instances.every((i) => i.sim.destroyed_at !== null)).toBe(true)
   })
@@ -52,39 +53,39 @@ describe('lifecycle limits', () => {
     const capped = await runningSession('sess-capped', {expiresAt: h.clock.now() + 20 * HOUR})
     const overridden = await runningSession('sess-override', {expiresAt: h.clock.now() + 20 * HOUR, hardMaxOverride: true})
     h.clock.advance(12 * HOUR)
-    worker().tick()
-    expect(lastMessage(capped.id)).toMatch(/12-hour hard maximum/)
-    expect(status(overridden.id)).toBe('running')
+    await worker().tick()
+    expect(await lastMessage(capped.id)).toMatch(/12-hour hard maximum/)
+    expect(await status(overridden.id)).toBe('running')
     await released(capped.id)
   })
 
   it('releases a session whose GPUs stayed idle for its whole threshold, across a restart', async () => {
     const s = await runningSession('sess-idle', {idleThresholdMinutes: 2, expiresAt: h.clock.now() + 5 * HOUR})
     await worker().sampleIdle()
-    expect(h.ctx.store.sessions.get(s.id)).toMatchObject({idleSince: h.clock.now(), lastGpuUtilizationPct: 0})
+    expect(await session(s.id)).toMatchObject({idleSince: h.clock.now(), lastGpuUtilizationPct: 0})
 
     // Busy for one reading: the idle stretch starts again.
     await simControl(h.vast.url, 'POST', '/_sim/gpu-load', {instance_id: Number(s.providerInstanceId), state: 'busy'})
     h.clock.advance(60_000)
     await worker().sampleIdle()
-    expect(h.ctx.store.sessions.get(s.id)).toMatchObject({idleSince: null, lastGpuUtilizationPct: 100})
+    expect(await session(s.id)).toMatchObject({idleSince: null, lastGpuUtilizationPct: 100})
 
     await simControl(h.vast.url, 'POST', '/_sim/gpu-load', {instance_id: Number(s.providerInstanceId), state: 'idle'})
     h.clock.advance(60_000)
     await worker().sampleIdle()
     h.clock.advance(60_000)
     await worker().sampleIdle()
-    expect(status(s.id)).toBe('running')
+    expect(await status(s.id)).toBe('running')
     h.clock.advance(60_000)
     await worker().sampleIdle() // a new worker: the idle stretch came from the store
-    expect(lastMessage(s.id)).toMatch(/idle shutdown/)
+    expect(await lastMessage(s.id)).toMatch(/idle shutdown/)
     await released(s.id)
   })
 
   it('fails a session stuck pending without a provisioner', async () => {
     const s = await runningSession('sess-stuck', {status: 'pending', startedAt: null, providerInstanceId: null})
     h.clock.advance(31 * 60_000)
-    worker().tick()
-    expect(h.ctx.store.sessions.get(s.id)).toMatchObject({status: 'failed', failureReason: expect.stringMatching(/stuck: pending/)})
+    await worker().tick()
+    expect(await session(s.id)).toMatchObject({status: 'failed', failureReason: expect.stringMatching(/stuck: pending/)})
   })
 })

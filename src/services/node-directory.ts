@@ -6,7 +6,7 @@ import type {Store} from '../store/store.js'
 
 /** The node registry as the selfhosted adapter reads it: discovered nodes, with the slots sessions hold. */
 export function storeNodeDirectory(store: Store): NodeDirectory {
-  const toDirectoryNode = (node: StoredNode): DirectoryNode | null => {
+  const toDirectoryNode = async (node: StoredNode): Promise<DirectoryNode | null> => {
     const discovery = node.discovery as NodeDiscovery | null
     if (!discovery) return null
     return {
@@ -22,20 +22,27 @@ export function storeNodeDirectory(store: Store): NodeDirectory {
         readiness: nodeReadiness(discovery, node.libvirt, node.user),
         cpus: discovery.facts.cpus,
         memoryMiB: Math.floor(discovery.facts.memTotalKiB / 1024),
-        heldSlots: new Set(store.nodes.slots(node.id).map((s) => s.slot)),
+        heldSlots: new Set((await store.nodes.slots(node.id)).map((s) => s.slot)),
       },
     }
   }
   return {
-    nodes: () => store.nodes.list().flatMap((node) => toDirectoryNode(node) ?? []),
-    node: (name) => {
-      const node = store.nodes.byName(name)
+    nodes: async () => {
+      const out: DirectoryNode[] = []
+      for (const node of await store.nodes.list()) {
+        const known = await toDirectoryNode(node)
+        if (known) out.push(known)
+      }
+      return out
+    },
+    node: async (name) => {
+      const node = await store.nodes.byName(name)
       return node ? toDirectoryNode(node) : null
     },
-    slotsOf: (sessionId) => {
-      const held = store.nodes.slotsOfSession(sessionId)
+    slotsOf: async (sessionId) => {
+      const held = await store.nodes.slotsOfSession(sessionId)
       if (held.length === 0) return null
-      const node = store.nodes.get(held[0]!.nodeId)
+      const node = await store.nodes.get(held[0]!.nodeId)
       return node ? {nodeName: node.name, slots: held.map((s) => s.slot)} : null
     },
   }

@@ -54,9 +54,9 @@ describe('node service against a real sshd on loopback', () => {
     expect(readiness!.passthrough.gpus).toEqual([])
     expect(readiness!.passthrough.passthroughPossible).toBe(false)
     expect(readiness!.passthrough.host.map((f) => f.code)).toContain('no-gpus')
-    expect(listNodes(h.ctx).map((v) => v.node.name)).toEqual(['box-1'])
+    expect((await listNodes(h.ctx)).map((v) => v.node.name)).toEqual(['box-1'])
     // The key itself is never stored: only where it is.
-    const raw = JSON.stringify(h.ctx.store.nodes.list())
+    const raw = JSON.stringify(await h.ctx.store.nodes.list())
     expect(raw).not.toContain('PRIVATE KEY')
   })
 
@@ -67,7 +67,7 @@ describe('node service against a real sshd on loopback', () => {
     expect((err as AppError).errorType).toBe('conflict')
     expect((err as AppError).message).toContain(sshd.hostKeyFingerprint)
     expect((err as AppError).message).toContain('--trust-host-key')
-    expect(listNodes(h.ctx)).toEqual([])
+    expect(await listNodes(h.ctx)).toEqual([])
   })
 
   it('accepts the host key the user gave when the node presents it', async () => {
@@ -86,7 +86,7 @@ describe('node service against a real sshd on loopback', () => {
 
     const wrong = (await trustNodeHostKey(h.ctx, 'box-1', old).catch((e: unknown) => e)) as AppError
     expect(wrong.errorType).toBe('conflict')
-    expect(getNode(h.ctx, 'box-1').node.hostKey.fingerprint).toBe(old)
+    expect((await getNode(h.ctx, 'box-1')).node.hostKey.fingerprint).toBe(old)
 
     await trustNodeHostKey(h.ctx, 'box-1', sshd.hostKeyFingerprint)
     const checked = await checkNode(h.ctx, 'box-1')
@@ -125,8 +125,8 @@ describe('node service against a real sshd on loopback', () => {
       chmodSync(join(keys, 'acme', 'box-1'), 0o600)
       const {node} = await addNode(acme, registration({identityFile: join(keys, 'acme', 'box-1')}))
       expect(node.tenantId).toBe('acme')
-      expect(listNodes(h.ctx).map((v) => v.node.name)).toEqual(['box-1'])
-      expect(listNodes({...acme, principal: {...acme.principal, tenant: 'globex'}})).toEqual([])
+      expect((await listNodes(h.ctx)).map((v) => v.node.name)).toEqual(['box-1'])
+      expect(await listNodes({...acme, principal: {...acme.principal, tenant: 'globex'}})).toEqual([])
     } finally {
       rmSync(keys, {recursive: true, force: true})
     }
@@ -161,21 +161,15 @@ describe('node service against a real sshd on loopback', () => {
   it('removes a node nobody uses, and refuses while a session holds a slot on it', async () => {
     const {node} = await addNode(h.ctx, registration())
     await insertRunningSession(h, 'sess-000000000001')
-    h.ctx.store.nodes.reserveSlots(node.id, ['cpu:1'], 'sess-000000000001', h.clock.now())
-    const held = (() => {
-      try {
-        removeNode(h.ctx, 'box-1')
-      } catch (err) {
-        return err as AppError
-      }
-    })()
-    expect(held?.errorType).toBe('conflict')
-    expect(held?.message).toContain('sess-000000000001')
-    expect(getNode(h.ctx, 'box-1').heldSlots).toEqual([{slot: 'cpu:1', sessionId: 'sess-000000000001'}])
+    await h.ctx.store.nodes.reserveSlots(node.id, ['cpu:1'], 'sess-000000000001', h.clock.now())
+    const held = (await removeNode(h.ctx, 'box-1').catch((e: unknown) => e)) as AppError
+    expect(held.errorType).toBe('conflict')
+    expect(held.message).toContain('sess-000000000001')
+    expect((await getNode(h.ctx, 'box-1')).heldSlots).toEqual([{slot: 'cpu:1', sessionId: 'sess-000000000001'}])
 
-    h.ctx.store.nodes.releaseSlots('sess-000000000001')
-    expect(removeNode(h.ctx, 'box-1').id).toBe(node.id)
-    expect(listNodes(h.ctx)).toEqual([])
-    expect(() => getNode(h.ctx, 'box-1')).toThrow(/no node named box-1/)
+    await h.ctx.store.nodes.releaseSlots('sess-000000000001')
+    expect((await removeNode(h.ctx, 'box-1')).id).toBe(node.id)
+    expect(await listNodes(h.ctx)).toEqual([])
+    await expect(getNode(h.ctx, 'box-1')).rejects.toThrow(/no node named box-1/)
   })
 })

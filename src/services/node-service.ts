@@ -12,6 +12,7 @@ import {ProbeOutputError} from '../providers/selfhosted/probe-output-error.js'
 import type {StoredNode} from '../store/nodes-repo.js'
 import {LOCAL_TENANT} from '../auth/principal.js'
 import type {ServiceContext} from './context.js'
+import {lockNode} from './node-slots.js'
 import {callerTenant, isVisible, ownerOf, requireAdmin} from './tenancy.js'
 
 export interface NodeRegistration {
@@ -50,7 +51,7 @@ export function newNodeId(): string {
 export async function addNode(ctx: ServiceContext, registration: NodeRegistration): Promise<NodeView> {
   requireAdmin(ctx, 'registering a node')
   requireTenantKeyFolder(ctx, registration.identityFile)
-  const taken = ctx.store.nodes.byName(registration.name)
+  const taken = await ctx.store.nodes.byName(registration.name)
   if (taken && !isVisible(ctx, taken.tenantId)) {
     throw new AppError('conflict', `the node name ${registration.name} is taken on this server; choose another`, {field: 'name'})
   }
@@ -85,30 +86,33 @@ export async function addNode(ctx: ServiceContext, registration: NodeRegistratio
     createdAt: now,
     tenantId: ownerOf(ctx).tenantId,
   }
-  ctx.store.transaction(() => {
+  await ctx.store.transaction(async () => {
+    await lockNode(ctx, node.name)
     // Checked again: another registration of the name may have finished while we were connecting.
-    if (ctx.store.nodes.byName(node.name)) throw new AppError('conflict', `a node named ${node.name} was registered meanwhile`, {field: 'name'})
-    ctx.store.nodes.insert(node)
+    if (await ctx.store.nodes.byName(node.name)) throw new AppError('conflict', `a node named ${node.name} was registered meanwhile`, {field: 'name'})
+    await ctx.store.nodes.insert(node)
   })
   ctx.log.info({node: node.name, host_key: hostKey.fingerprint}, 'node registered')
   return view(ctx, node)
 }
 
-export function listNodes(ctx: ServiceContext): NodeView[] {
-  return ctx.store.nodes.list(callerTenant(ctx)).map((node) => view(ctx, node))
+export async function listNodes(ctx: ServiceContext): Promise<NodeView[]> {
+  const views: NodeView[] = []
+  for (const node of await ctx.store.nodes.list(callerTenant(ctx))) views.push(await view(ctx, node))
+  return views
 }
 
-export function getNode(ctx: ServiceContext, name: string): NodeView {
-  return view(ctx, nodeNamed(ctx, name))
+export async function getNode(ctx: ServiceContext, name: string): Promise<NodeView> {
+  return view(ctx, await nodeNamed(ctx, name))
 }
 
 /** Reads the node again over its pinned host key and keeps what it finds. */
 export async function checkNode(ctx: ServiceContext, name: string): Promise<NodeView> {
-  const node = nodeNamed(ctx, name)
+  const node = await nodeNamed(ctx, name)
   requireAdmin(ctx, 'checking a node')
   const discovery: NodeDiscovery = await reach(endpointOf(node), (shell) => discoverNode(shell, node.libvirt))
-  ctx.store.nodes.recordDiscovery(node.id, discovery, ctx.clock.now())
-  return view(ctx, ctx.store.nodes.get(node.id)!)
+  await ctx.store.nodes.recordDiscovery(node.id, discovery, ctx.clock.now())
+  return view(ctx, (await ctx.store.nodes.get(node.id))!)
 }
 
 /**
@@ -116,20 +120,22 @@ export async function checkNode(ctx: ServiceContext, name: string): Promise<Node
  * The node must present exactly that key now, or nothing changes.
  */
 export async function trustNodeHostKey(ctx: ServiceContext, name: string, fingerprint: string): Promise<NodeView> {
-  const node = nodeNamed(ctx, name)
+  const node = await nodeNamed(ctx, name)
   requireAdmin(ctx, "pinning a node's host key")
   const hostKey: NodeHostKey = await reach({...endpointOf(node), hostKeyFingerprint: fingerprint}, async (shell) => shell.hostKey, 'to-pin')
-  ctx.store.nodes.pinHostKey(node.id, hostKey)
+  await ctx.store.nodes.pinHostKey(node.id, hostKey)
   ctx.log.info({node: node.name, host_key: hostKey.fingerprint, previous: node.hostKey.fingerprint}, 'node host key pinned again')
-  return view(ctx, ctx.store.nodes.get(node.id)!)
+  return view(ctx, (await ctx.store.nodes.get(node.id))!)
 }
 
 /** Forgets a node; refused while a session holds a slot on it (its VM must be released first). */
-export function removeNode(ctx: ServiceContext, name: string): StoredNode {
-  const node = nodeNamed(ctx, name)
+export async function removeNode(ctx: ServiceContext, name: string): Promise<StoredNode> {
+  const node = await nodeNamed(ctx, name)
   requireAdmin(ctx, 'removing a node')
-  return ctx.store.transaction(() => {
-    const held = ctx.store.nodes.slots(node.id)
+  return ctx.store.transaction(async () => {
+    // A create on another server process must not reserve a slot on it between the check and the delete.
+    await lockNode(ctx, node.name)
+    const held = await ctx.store.nodes.slots(node.id)
     if (held.length > 0) {
       const sessions = [...new Set(held.map((slot) => slot.sessionId))]
       throw new AppError('conflict', `node ${name} still runs ${sessions.length} session(s) (${sessions.join(', ')}): release them first (\`gpu-shopper done <id>\`)`, {
@@ -137,7 +143,7 @@ export function removeNode(ctx: ServiceContext, name: string): StoredNode {
         session_ids: sessions,
       })
     }
-    ctx.store.nodes.delete(node.id)
+    await ctx.store.nodes.delete(node.id)
     return node
   })
 }
@@ -152,8 +158,8 @@ export interface NodeUsage {
   cpuSlicesHeld: number
 }
 
-export function nodeUsage(ctx: ServiceContext): NodeUsage[] {
-  return listNodes(ctx).map(({node, readiness, heldSlots}) => {
+export async function nodeUsage(ctx: ServiceContext): Promise<NodeUsage[]> {
+  return (await listNodes(ctx)).map(({node, readiness, heldSlots}) => {
     const held = new Set(heldSlots.map((s) => s.slot))
     const gpus = readiness?.passthrough.gpus ?? []
     const gpusHeld = gpus.filter((g) => held.has(`gpu:${g.gpu.device.address}`)).length
@@ -173,13 +179,13 @@ export function endpointOf(node: StoredNode): NodeEndpoint {
   return {name: node.name, host: node.host, port: node.port, user: node.user, identityFile: node.identityFile, hostKeyFingerprint: node.hostKey.fingerprint}
 }
 
-function view(ctx: ServiceContext, node: StoredNode): NodeView {
+async function view(ctx: ServiceContext, node: StoredNode): Promise<NodeView> {
   const discovery = node.discovery as NodeDiscovery | null
   return {
     node,
     discovery,
     readiness: discovery ? nodeReadiness(discovery, node.libvirt, node.user) : null,
-    heldSlots: ctx.store.nodes.slots(node.id).map(({slot, sessionId}) => ({slot, sessionId})),
+    heldSlots: (await ctx.store.nodes.slots(node.id)).map(({slot, sessionId}) => ({slot, sessionId})),
   }
 }
 
@@ -205,8 +211,8 @@ function requireTenantKeyFolder(ctx: ServiceContext, identityFile: string): void
   }
 }
 
-function nodeNamed(ctx: ServiceContext, name: string): StoredNode {
-  const node = ctx.store.nodes.byName(name)
+async function nodeNamed(ctx: ServiceContext, name: string): Promise<StoredNode> {
+  const node = await ctx.store.nodes.byName(name)
   if (!node || !isVisible(ctx, node.tenantId)) throw new AppError('not_found', `no node named ${name}; \`gpu-shopper nodes list\` shows the registered ones`, {node: name})
   return node
 }

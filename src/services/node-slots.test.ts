@@ -11,6 +11,9 @@ import type {LibvirtFacts} from '../providers/selfhosted/libvirt-facts.js'
 import {createSelfhostedAdapter} from '../providers/selfhosted/selfhosted-adapter.js'
 import {sessionInputFixture} from '../../test/support/offer-fixture.js'
 import {startServiceHarness, type ServiceHarness} from '../../test/support/service-context.js'
+import {STORE_ENGINES, type OpenedStore} from '../../test/support/store-engines.js'
+import type {Store} from '../store/store.js'
+import type {ServiceContext} from './context.js'
 import {storeNodeDirectory} from './node-directory.js'
 import {nodeUsage} from './node-service.js'
 import {createSession} from './session-service.js'
@@ -30,10 +33,10 @@ const FACTS: LibvirtFacts = {
  */
 describe('slots of a self-hosted node', () => {
   let h: ServiceHarness
-  beforeEach(async () => {
-    h = await startServiceHarness()
+  /** Registers the node in `store` and stores its offers, as the refresh worker would. */
+  const registerRig = async (store: Store) => {
     const probe = parseHostProbe(readFileSync(join(packageRoot(), 'fixtures', 'pci', 'probe-2x4090-ready.txt'), 'utf8'))
-    h.ctx.store.nodes.insert({
+    await store.nodes.insert({
       id: 'node-000000000001',
       name: 'rig',
       host: '10.0.0.5',
@@ -48,15 +51,19 @@ describe('slots of a self-hosted node', () => {
       discoveredAt: h.clock.now(),
       createdAt: h.clock.now(),
     })
+    await store.offers.upsertMany(await createSelfhostedAdapter({directory: storeNodeDirectory(store), clock: h.clock}).searchOffers({}))
+  }
+  beforeEach(async () => {
+    h = await startServiceHarness()
     h.ctx.providers.register('selfhosted', {baseUrl: 'ssh://nodes', adapter: createSelfhostedAdapter({directory: storeNodeDirectory(h.ctx.store), clock: h.clock})})
-    h.ctx.store.offers.upsertMany(await h.ctx.providers.get('selfhosted').searchOffers({}))
+    await registerRig(h.ctx.store)
   })
   afterEach(async () => h.close())
 
   const create = (offerId: string, key: string) => createSession(h.ctx, sessionInputFixture(offerId, {reservationHours: 1}), {key, fingerprint: key})
-  const refusal = (offerId: string, key: string) => {
+  const refusal = async (offerId: string, key: string) => {
     try {
-      create(offerId, key)
+      await create(offerId, key)
     } catch (err) {
       return err as AppError
     }
@@ -72,43 +79,67 @@ describe('slots of a self-hosted node', () => {
     ])
   })
 
-  it('gives each GPU (with its audio function) to one session only', () => {
-    const first = create('selfhosted-rig.1x-rtx-4090', 'a')
-    const second = create('selfhosted-rig.1x-rtx-4090', 'b')
-    const held = h.ctx.store.nodes.slots().map((s) => [s.slot, s.sessionId])
+  it('gives each GPU (with its audio function) to one session only', async () => {
+    const first = await create('selfhosted-rig.1x-rtx-4090', 'a')
+    const second = await create('selfhosted-rig.1x-rtx-4090', 'b')
+    const held = (await h.ctx.store.nodes.slots()).map((s) => [s.slot, s.sessionId])
     expect(held).toEqual([
       ['gpu:0000:01:00.0', first.session.id],
       ['gpu:0000:01:00.1', first.session.id],
       ['gpu:0000:41:00.0', second.session.id],
       ['gpu:0000:41:00.1', second.session.id],
     ])
-    const third = refusal('selfhosted-rig.1x-rtx-4090', 'c')
+    const third = await refusal('selfhosted-rig.1x-rtx-4090', 'c')
     expect(third.errorType).toBe('sku_unavailable')
     expect(third.message).toMatch(/has 0 such GPU\(s\) free, not 1\. No instance was created\./)
     // Nothing of the refused create was written.
-    expect(h.ctx.store.sessions.list().total).toBe(2)
+    expect((await h.ctx.store.sessions.list()).total).toBe(2)
   })
 
-  it('refuses two GPUs while one is held, and frees the slots once the instance is gone', () => {
-    const first = create('selfhosted-rig.1x-rtx-4090', 'a')
-    expect(refusal('selfhosted-rig.2x-rtx-4090', 'b').errorType).toBe('sku_unavailable')
+  it('refuses two GPUs while one is held, and frees the slots once the instance is gone', async () => {
+    const first = await create('selfhosted-rig.1x-rtx-4090', 'a')
+    expect((await refusal('selfhosted-rig.2x-rtx-4090', 'b')).errorType).toBe('sku_unavailable')
     // Failed (say) but its VM not destroyed yet: the GPU stays held.
-    h.ctx.store.sessions.update(first.session.id, 'pending', {status: 'failed'}, h.clock.now())
-    expect(refusal('selfhosted-rig.2x-rtx-4090', 'c').errorType).toBe('sku_unavailable')
+    await h.ctx.store.sessions.update(first.session.id, 'pending', {status: 'failed'}, h.clock.now())
+    expect((await refusal('selfhosted-rig.2x-rtx-4090', 'c')).errorType).toBe('sku_unavailable')
     // Its instance is gone (stopped_at set): the slots are free again.
-    h.ctx.store.sessions.update(first.session.id, 'failed', {stoppedAt: h.clock.now()}, h.clock.now())
-    expect(h.ctx.store.nodes.slots()).toEqual([])
-    expect(create('selfhosted-rig.2x-rtx-4090', 'd').session.gpuCount).toBe(2)
+    await h.ctx.store.sessions.update(first.session.id, 'failed', {stoppedAt: h.clock.now()}, h.clock.now())
+    expect(await h.ctx.store.nodes.slots()).toEqual([])
+    expect((await create('selfhosted-rig.2x-rtx-4090', 'd')).session.gpuCount).toBe(2)
   })
 
-  it('lets one CPU-only slice run at a time when the owner allows one', () => {
-    create('selfhosted-rig.cpu', 'a')
-    expect(refusal('selfhosted-rig.cpu', 'b').message).toMatch(/all 1 CPU-only slices of rig are in use/)
+  it('lets one CPU-only slice run at a time when the owner allows one', async () => {
+    await create('selfhosted-rig.cpu', 'a')
+    expect((await refusal('selfhosted-rig.cpu', 'b')).message).toMatch(/all 1 CPU-only slices of rig are in use/)
   })
 
-  it('counts per node what /metrics reports: GPUs ready, held, not ready; CPU slices free and held', () => {
-    create('selfhosted-rig.1x-rtx-4090', 'a')
-    create('selfhosted-rig.cpu', 'b')
-    expect(nodeUsage(h.ctx)).toEqual([{name: 'rig', gpusReady: 1, gpusNotReady: 0, gpusHeld: 1, cpuSlicesFree: 0, cpuSlicesHeld: 1}])
+  it('counts per node what /metrics reports: GPUs ready, held, not ready; CPU slices free and held', async () => {
+    await create('selfhosted-rig.1x-rtx-4090', 'a')
+    await create('selfhosted-rig.cpu', 'b')
+    expect(await nodeUsage(h.ctx)).toEqual([{name: 'rig', gpusReady: 1, gpusNotReady: 0, gpusHeld: 1, cpuSlicesFree: 0, cpuSlicesHeld: 1}])
+  })
+
+  /** Creates at once: concurrent requests in one daemon on SQLite, two server processes on PostgreSQL. */
+  describe.each(STORE_ENGINES)('at once, on $name', (engine) => {
+    let opened: OpenedStore
+    let a: ServiceContext
+    let b: ServiceContext
+    beforeEach(async () => {
+      opened = await engine.open()
+      const other = engine.name === 'postgres' ? await opened.reopen() : opened.store
+      a = {...h.ctx, store: opened.store}
+      b = {...h.ctx, store: other}
+      await registerRig(opened.store)
+    })
+    afterEach(async () => opened.close())
+
+    it('gives each of two creates (of two consumers) a GPU of its own', async () => {
+      const createOn = (ctx: ServiceContext, consumerId: string) =>
+        createSession(ctx, sessionInputFixture('selfhosted-rig.1x-rtx-4090', {consumerId, reservationHours: 1}), {key: consumerId, fingerprint: consumerId})
+      const [first, second] = await Promise.all([createOn(a, 'alice'), createOn(b, 'bob')])
+      const held = await opened.store.nodes.slots()
+      expect(held.filter((s) => s.sessionId === first.session.id)).toHaveLength(2)
+      expect(held.filter((s) => s.sessionId === second.session.id)).toHaveLength(2)
+    })
   })
 })

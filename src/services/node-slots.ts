@@ -10,11 +10,14 @@ import {storeNodeDirectory} from './node-directory.js'
  * if another create took them first, the primary key refuses the rows and nothing is created.
  * Returns the slots, for the session's first event. Offers of marketplaces reserve nothing.
  */
-export function reserveNodeSlots(ctx: ServiceContext, sessionId: string, offer: Offer): string[] {
+export async function reserveNodeSlots(ctx: ServiceContext, sessionId: string, offer: Offer): Promise<string[]> {
   if (offer.provider !== 'selfhosted') return []
   const parsed = parseSliceOfferProviderId(offer.providerId)
-  const node = parsed ? storeNodeDirectory(ctx.store).node(parsed.node) : null
-  const stored = parsed ? ctx.store.nodes.byName(parsed.node) : null
+  // Creates on other server processes pick from the same free slots: one at a time per node,
+  // so the second sees what the first took and picks others instead of colliding.
+  if (parsed) await lockNode(ctx, parsed.node)
+  const node = parsed ? await storeNodeDirectory(ctx.store).node(parsed.node) : null
+  const stored = parsed ? await ctx.store.nodes.byName(parsed.node) : null
   if (!parsed || !node || !stored) {
     throw new AppError('stale_inventory', `offer ${offer.id} is no longer available: its node is not registered. No instance was created.`, {offer_id: offer.id})
   }
@@ -35,12 +38,23 @@ export function reserveNodeSlots(ctx: ServiceContext, sessionId: string, offer: 
     slots = [...new Set(free.slice(0, parsed.slice.count).flatMap((report) => report.passTogether.map((address) => `gpu:${address}`)))].sort()
   }
   try {
-    ctx.store.nodes.reserveSlots(stored.id, slots, sessionId, ctx.clock.now())
+    await ctx.store.nodes.reserveSlots(stored.id, slots, sessionId, ctx.clock.now())
   } catch (err) {
-    if ((err as {code?: string}).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw taken(offer, `another session took ${parsed.node}'s capacity first`)
+    if (isUniqueViolation(err)) throw taken(offer, `another session took ${parsed.node}'s capacity first`)
     throw err
   }
   return slots
+}
+
+/** Serialises, until the transaction ends, the changes that depend on what a node holds (reserving, registering, removing). */
+export async function lockNode(ctx: ServiceContext, name: string): Promise<void> {
+  await ctx.store.db.lockKey(`node:${name}`)
+}
+
+/** A slot row that exists already: SQLite's primary key code, or PostgreSQL's unique_violation. */
+function isUniqueViolation(err: unknown): boolean {
+  const code = (err as {code?: string}).code
+  return code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === '23505'
 }
 
 function taken(offer: Offer, why: string): AppError {

@@ -31,11 +31,11 @@ describe('the failure reason of a create the provider refused', () => {
     const adapter = createVastAiAdapter({baseUrl: vast.url, apiKey: 'a', clock: h.clock, sleep: async () => {}, retryBackoffMs: [0, 0, 0], timeoutMs: 2_000})
     providers.register('vastai', {baseUrl: vast.url, adapter})
     const ctx = {...h.ctx, providers}
-    ctx.store.sessions.insert(sessionRow(h, 'sess-refused', {status: 'pending', startedAt: null}))
+    await ctx.store.sessions.insert(sessionRow(h, 'sess-refused', {status: 'pending', startedAt: null}))
 
     expect(await runProvisionStep(ctx, job)).toEqual({done: true})
 
-    const session = ctx.store.sessions.get('sess-refused')!
+    const session = (await ctx.store.sessions.get('sess-refused'))!
     expect(session.status).toBe('failed')
     expect(session.failureReason).toContain('No machine available for this ask')
     expect(session.failureReason!.match(/no instance was created/gi)).toHaveLength(1)

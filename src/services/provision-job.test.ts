@@ -12,6 +12,7 @@ import type {ProviderAdapter} from '../providers/provider.js'
 import {simControl} from '../sim/control/control-client.js'
 import type {Job, JobKind} from '../store/jobs-repo.js'
 import type {StoredSession} from '../store/sessions-repo.js'
+import type {SqliteDatabase} from '../store/sql/sqlite-database.js'
 import {Store} from '../store/store.js'
 import {startServiceHarness, type ServiceHarness} from '../../test/support/service-context.js'
 import type {ServiceContext} from './context.js'
@@ -39,39 +40,40 @@ describe('provision job', () => {
   let ctx: ServiceContext
   let market: Offer[]
   const reopened: Store[] = []
+  const databaseFile = () => (ctx.store.db as SqliteDatabase).file
 
   const simInstances = async () => (await simControl<{instances: SimInstance[]}>(h.vast.url, 'GET', '/_sim/instances')).instances
   const instancesOf = async (sessionId: string) => (await simInstances()).filter((i) => i.label === instanceLabel(ctx.deploymentId, sessionId))
   const createRequests = async () =>
     (await simControl<{requests: {method: string; path: string}[]}>(h.vast.url, 'GET', '/_sim/requests?path_prefix=/api/v0/asks/')).requests.filter((r) => r.method === 'PUT')
-  const session = (id: string) => ctx.store.sessions.get(id)!
+  const session = async (id: string) => (await ctx.store.sessions.get(id))!
   const events = (id: string) => ctx.store.events.listAfter(id)
 
   /** Offers as the refresh worker would have stored them: the simulator's market, read through the adapter. */
   const offerFor = (n = 0) => market.filter((o) => o.gpuCount === 1)[n]!
 
   const request = (over: Partial<CreateSessionInput> = {}): CreateSessionInput => sessionInputFixture(offerFor().id, over)
-  const newSession = (over: Partial<CreateSessionInput> = {}, key = `key-${Math.random()}`) =>
-    createSession(ctx, request(over), {key, fingerprint: request(over)}).session.id
+  const newSession = async (over: Partial<CreateSessionInput> = {}, key = `key-${Math.random()}`) =>
+    (await createSession(ctx, request(over), {key, fingerprint: request(over)})).session.id
 
   /** The session's provision job as the runner would hand it over (claimed, one attempt more). */
-  const claim = (id: string, kind: JobKind = 'provision'): Job => {
-    const open = ctx.store.jobs.openFor(id, kind)[0]
+  const claim = async (id: string, kind: JobKind = 'provision'): Promise<Job> => {
+    const open = (await ctx.store.jobs.openFor(id, kind))[0]
     if (!open) throw new Error(`no open ${kind} job for ${id}`)
-    ctx.store.jobs.reschedule(open.id, ctx.clock.now(), ctx.clock.now())
-    return ctx.store.jobs.claimNext(ctx.clock.now(), ctx.timings.jobLeaseMs)!
+    await ctx.store.jobs.reschedule(open.id, ctx.clock.now(), ctx.clock.now())
+    return (await ctx.store.jobs.claimNext(ctx.clock.now(), ctx.timings.jobLeaseMs))!
   }
   /** One step of the session's provision job, its outcome written back as the runner does. */
   const step = async (id: string): Promise<JobOutcome> => {
-    const job = claim(id)
+    const job = await claim(id)
     const outcome = await runProvisionStep(ctx, job)
-    settleJob(job, outcome)
+    await settleJob(job, outcome)
     return outcome
   }
-  const settleJob = (job: Job, outcome: JobOutcome) => {
+  const settleJob = async (job: Job, outcome: JobOutcome) => {
     const now = ctx.clock.now()
-    if (outcome.done) ctx.store.jobs.complete(job.id, now)
-    else ctx.store.jobs.reschedule(job.id, now + outcome.retryInMs, now, outcome.error ?? null)
+    if (outcome.done) await ctx.store.jobs.complete(job.id, now)
+    else await ctx.store.jobs.reschedule(job.id, now + outcome.retryInMs, now, outcome.error ?? null)
   }
   /**
    * Runs whatever jobs are due, moving the clock to the next one when none is, until `done`
@@ -79,17 +81,18 @@ describe('provision job', () => {
    */
   const drive = async (id: string, done: (s: StoredSession) => boolean, maxSteps = 60): Promise<StoredSession> => {
     for (let i = 0; i < maxSteps; i++) {
-      if (done(session(id))) return session(id)
-      const job = ctx.store.jobs.claimNext(ctx.clock.now(), ctx.timings.jobLeaseMs)
+      const current = await session(id)
+      if (done(current)) return current
+      const job = await ctx.store.jobs.claimNext(ctx.clock.now(), ctx.timings.jobLeaseMs)
       if (!job) {
-        const next = ctx.store.jobs.nextRunAt()
+        const next = await ctx.store.jobs.nextRunAt()
         if (next === null) break
         h.clock.set(Math.max(next, ctx.clock.now() + 1))
         continue
       }
-      settleJob(job, await HANDLERS[job.kind](ctx, job))
+      await settleJob(job, await HANDLERS[job.kind](ctx, job))
     }
-    throw new Error(`${id} did not get there: ${JSON.stringify(session(id))}`)
+    throw new Error(`${id} did not get there: ${JSON.stringify(await session(id))}`)
   }
 
   /** A provider that behaves as the simulator's adapter except where a test says otherwise. */
@@ -114,25 +117,25 @@ describe('provision job', () => {
     h = await startServiceHarness()
     ctx = h.ctx
     market = (await ctx.providers.get('vastai').searchOffers({gpuType: 'RTX 4090'})).sort((a, b) => a.pricePerHour - b.pricePerHour)
-    ctx.store.offers.upsertMany(market)
+    await ctx.store.offers.upsertMany(market)
     await simControl(h.vast.url, 'DELETE', '/_sim/requests')
   })
   afterEach(async () => {
     delete process.env.GPU_SHOPPER_CRASH_AT
     vi.restoreAllMocks()
-    for (const store of reopened.splice(0)) store.close()
+    for (const store of reopened.splice(0)) await store.close()
     await h.close()
   })
 
   it('takes a session from pending to running: one create, labelled, with every key; SSH verified; the reservation counted from the start', async () => {
-    const id = newSession({diskGb: 200})
-    const quoted = session(id).pricePerHour
+    const id = await newSession({diskGb: 200})
+    const quoted = (await session(id)).pricePerHour
     expect(quoted).toBe(priceForDisk(offerFor(), 200))
 
     // When the first step runs, Then the instance is rented once, under the session's label, and polled
     const first = await step(id)
     expect(first).toEqual({done: false, retryInMs: ctx.timings.pollIntervalMs})
-    const rented = session(id)
+    const rented = await session(id)
     expect(rented).toMatchObject({status: 'provisioning', createAttemptedAt: h.clock.now()})
     expect(rented.providerInstanceId).toMatch(/^\d+$/)
     const [instance, ...others] = await instancesOf(id)
@@ -145,22 +148,22 @@ describe('provision job', () => {
     const running = await drive(id, (s) => s.status === 'running')
     expect(running).toMatchObject({startedAt: h.clock.now(), expiresAt: h.clock.now() + 2 * 3_600_000, sshUser: 'root'})
     expect(running.sshHostKeyFingerprint).toMatch(/^SHA256:/)
-    expect(events(id).filter((e) => e.toStatus).map((e) => e.toStatus)).toEqual(['pending', 'provisioning', 'running'])
+    expect((await events(id)).filter((e) => e.toStatus).map((e) => e.toStatus)).toEqual(['pending', 'provisioning', 'running'])
     expect(await createRequests()).toHaveLength(1)
-    expect(ctx.store.jobs.openFor(id, 'provision')).toEqual([])
+    expect(await ctx.store.jobs.openFor(id, 'provision')).toEqual([])
     // It runs at the price the provider bills, which is the price quoted for the disk asked for
-    const billing = ctx.store.billing.get(id)!
+    const billing = (await ctx.store.billing.get(id))!
     expect(running.pricePerHour).toBe(billing.computePerHour + billing.storagePerHour)
     expect(running.pricePerHour).toBe(quoted)
   })
 
   it('commits the create attempt to disk before the provider is called', async () => {
-    const id = newSession()
+    const id = await newSession()
     let seenFromAnotherConnection: unknown
     withAdapter((real) => ({
       createInstance: async (request, options) => {
         // Another connection sees only what was committed: what a crash right now would leave.
-        const other = new Database(ctx.store.db.name, {readonly: true})
+        const other = new Database(databaseFile(), {readonly: true})
         seenFromAnotherConnection = other.prepare('SELECT status, create_attempted_at AS attempted, provider_instance_id AS instance FROM sessions WHERE id = ?').get(id)
         other.close()
         return real.createInstance(request, options)
@@ -174,19 +177,19 @@ describe('provision job', () => {
     // Given a create that lands at the provider but whose reply is lost, and a list that lags a minute
     await simControl(h.vast.url, 'POST', '/_sim/config', {list_lag_ms: 60_000})
     await simControl(h.vast.url, 'POST', '/_sim/faults', {rate: 1, kinds: ['500_after'], paths: ['/api/v0/asks/'], count: 1})
-    const id = newSession()
+    const id = await newSession()
 
     const lost = await step(id)
     expect(lost).toMatchObject({done: false, error: expect.stringMatching(/500/)})
-    expect(session(id)).toMatchObject({providerInstanceId: null, createAttemptedAt: h.clock.now()})
-    expect(events(id).at(-1)).toMatchObject({type: 'retry'})
+    expect(await session(id)).toMatchObject({providerInstanceId: null, createAttemptedAt: h.clock.now()})
+    expect((await events(id)).at(-1)).toMatchObject({type: 'retry'})
 
     // When it is retried while the label is not listed yet, Then it waits instead of renting again
     h.clock.advance(10_000)
     const waiting = await step(id)
     expect(waiting).toMatchObject({done: false})
     expect(waiting.done === false && waiting.retryInMs).toBeLessThanOrEqual(10_000)
-    expect(events(id).at(-1)!.message).toMatch(/earlier create may still appear/)
+    expect((await events(id)).at(-1)!.message).toMatch(/earlier create may still appear/)
     expect(await createRequests()).toHaveLength(1)
 
     // When the label is listed, Then that instance is adopted, and the session comes up on it
@@ -194,14 +197,14 @@ describe('provision job', () => {
     const instances = await instancesOf(id)
     expect(instances.map((i) => String(i.id))).toEqual([running.providerInstanceId])
     expect(await createRequests()).toHaveLength(1)
-    expect(events(id).some((e) => /adopted instance/.test(e.message))).toBe(true)
+    expect((await events(id)).some((e) => /adopted instance/.test(e.message))).toBe(true)
     // The create died before attaching the keys: SSH refused them, and they were attached again
-    expect(events(id).some((e) => /SSH keys attached again/.test(e.message))).toBe(true)
+    expect((await events(id)).some((e) => /SSH keys attached again/.test(e.message))).toBe(true)
   })
 
   it('rents again after a create that never reached the provider, but only once the doubt window has passed', async () => {
     await simControl(h.vast.url, 'POST', '/_sim/faults', {rate: 1, kinds: ['500'], paths: ['/api/v0/asks/'], count: 1})
-    const id = newSession()
+    const id = await newSession()
     await step(id)
     expect(await instancesOf(id)).toEqual([])
 
@@ -211,7 +214,7 @@ describe('provision job', () => {
 
     h.clock.advance(1)
     await step(id)
-    expect((await instancesOf(id)).map((i) => String(i.id))).toEqual([session(id).providerInstanceId])
+    expect((await instancesOf(id)).map((i) => String(i.id))).toEqual([(await session(id)).providerInstanceId])
     expect((await createRequests()).length).toBe(2)
   })
 
@@ -224,24 +227,26 @@ describe('provision job', () => {
      */
     const dieAt = (point: CrashPoint) => {
       process.env.GPU_SHOPPER_CRASH_AT = point
-      const killed = {at: null as CrashPoint | null}
+      const killed = {at: null as CrashPoint | null, closed: Promise.resolve()}
       vi.spyOn(process.stderr, 'write').mockImplementation(() => true)
       vi.spyOn(process, 'kill').mockImplementation((pid, signal) => {
         if (pid !== process.pid || signal !== 'SIGKILL') throw new Error(`unexpected kill(${pid}, ${String(signal)})`)
         killed.at = point
-        ctx.store.db.close()
+        // Closing takes the store's lock at once: every statement after this one fails.
+        killed.closed = ctx.store.db.close()
         throw new Killed(point)
       })
       return killed
     }
     /** The next daemon: the same database file, its leases handed back as at start-up. */
-    const restart = () => {
+    const restart = async (killed: {closed: Promise<void>}) => {
+      await killed.closed
       delete process.env.GPU_SHOPPER_CRASH_AT
       vi.restoreAllMocks()
-      const store = Store.open(ctx.store.db.name)
+      const store = Store.open(databaseFile())
       reopened.push(store)
       ctx = {...ctx, store}
-      store.jobs.releaseAllLeases(ctx.clock.now())
+      await store.jobs.releaseAllLeases(ctx.clock.now())
     }
 
     const provisioningPoints = CRASH_POINTS.filter((p) => !['after-destroy-call', 'before-mark-stopped', ...SLICE_CRASH_POINTS].includes(p))
@@ -254,20 +259,20 @@ describe('provision job', () => {
         const killed = dieAt(point)
         let id: string | undefined
         try {
-          id = newSession({}, 'client-key')
+          id = await newSession({}, 'client-key')
           await drive(id, (s) => s.status === 'running')
         } catch {
           // The "process" died: whatever the step was doing stopped there.
         }
         expect(killed.at).toBe(point)
 
-        restart()
+        await restart(killed)
         // A client whose reply was lost retries with its key and gets the session recorded before the crash
-        id = newSession({}, 'client-key')
+        id = await newSession({}, 'client-key')
         const running = await drive(id, (s) => s.status === 'running')
         expect((await instancesOf(id)).map((i) => String(i.id))).toEqual([running.providerInstanceId])
         expect(await createRequests()).toHaveLength(1)
-        expect(ctx.store.sessions.list({limit: 10}).total).toBe(1)
+        expect((await ctx.store.sessions.list({limit: 10})).total).toBe(1)
       })
     }
   })
@@ -277,50 +282,50 @@ describe('provision job', () => {
       withAdapter(() => ({
         createInstance: () => Promise.reject(new InsufficientCreditError('vastai', 'vastai: the account has $0.00 of credit; no instance was created')),
       }))
-      const id = newSession()
+      const id = await newSession()
       expect(await step(id)).toEqual({done: true})
-      expect(session(id)).toMatchObject({status: 'failed', stoppedAt: h.clock.now(), providerInstanceId: null})
+      expect(await session(id)).toMatchObject({status: 'failed', stoppedAt: h.clock.now(), providerInstanceId: null})
       // Said once, though the adapter already said it
-      expect(session(id).failureReason).toBe('provider_error: vastai: the account has $0.00 of credit; no instance was created')
-      expect(ctx.store.jobs.openFor(id, 'release')).toEqual([])
+      expect((await session(id)).failureReason).toBe('provider_error: vastai: the account has $0.00 of credit; no instance was created')
+      expect(await ctx.store.jobs.openFor(id, 'release')).toEqual([])
     })
 
     it('fails a session that named a gone offer, and takes the offer off the market', async () => {
       const offer = offerFor()
       await simControl(h.vast.url, 'DELETE', `/_sim/offers/${offer.providerId}`)
-      const id = newSession()
+      const id = await newSession()
       expect(await step(id)).toEqual({done: true})
-      expect(session(id).failureReason).toMatch(/^stale_inventory: offer .* is no longer available at vastai; no instance was created$/)
-      expect(ctx.store.offers.get(offer.id)!.available).toBe(false)
+      expect((await session(id)).failureReason).toMatch(/^stale_inventory: offer .* is no longer available at vastai; no instance was created$/)
+      expect((await ctx.store.offers.get(offer.id))!.available).toBe(false)
       expect(await simInstances()).toEqual([])
     })
 
     it('moves a session made from a spec to the next best offer, repriced for its disk, up to the attempt limit', async () => {
-      const byspec = () => {
+      const byspec = async () => {
         const spec = {gpuType: 'RTX 4090', gpuCount: 1, region: null, maxPricePerHour: null, minReliability: 0}
         const {offerId: _offerId, ...rest} = request({diskGb: 120})
-        return createSessionBySpec(ctx, spec, rest, {key: undefined, fingerprint: {spec}}).session.id
+        return (await createSessionBySpec(ctx, spec, rest, {key: undefined, fingerprint: {spec}})).session.id
       }
-      const id = byspec()
-      const tried = [session(id).offerId]
+      const id = await byspec()
+      const tried = [(await session(id)).offerId]
       await simControl(h.vast.url, 'DELETE', `/_sim/offers/${offerFor().providerId}`)
 
       expect(await step(id)).toEqual({done: false, retryInMs: 0})
-      const moved = session(id)
-      const next = ctx.store.offers.get(moved.offerId)!
+      const moved = await session(id)
+      const next = (await ctx.store.offers.get(moved.offerId))!
       expect(moved).toMatchObject({status: 'provisioning', offerAttempts: 2, createAttemptedAt: null, providerInstanceId: null})
       expect(moved.offerId).not.toBe(tried[0])
       expect(moved.pricePerHour).toBe(priceForDisk(next, 120))
-      expect(events(id).at(-1)).toMatchObject({type: 'failover'})
+      expect((await events(id)).at(-1)).toMatchObject({type: 'failover'})
 
       // When every next offer is gone too, Then it gives up after MAX_OFFER_ATTEMPTS
       for (let attempt = 2; attempt <= MAX_OFFER_ATTEMPTS; attempt++) {
-        tried.push(session(id).offerId)
-        await simControl(h.vast.url, 'DELETE', `/_sim/offers/${session(id).offerProviderId}`)
+        tried.push((await session(id)).offerId)
+        await simControl(h.vast.url, 'DELETE', `/_sim/offers/${(await session(id)).offerProviderId}`)
         await step(id)
       }
-      expect(session(id)).toMatchObject({status: 'failed', offerAttempts: MAX_OFFER_ATTEMPTS})
-      expect(session(id).failureReason).toMatch(new RegExp(`${MAX_OFFER_ATTEMPTS} offers were tried; no instance was created`))
+      expect(await session(id)).toMatchObject({status: 'failed', offerAttempts: MAX_OFFER_ATTEMPTS})
+      expect((await session(id)).failureReason).toMatch(new RegExp(`${MAX_OFFER_ATTEMPTS} offers were tried; no instance was created`))
       expect(new Set(tried).size).toBe(MAX_OFFER_ATTEMPTS)
       expect(await simInstances()).toEqual([])
     })
@@ -328,10 +333,10 @@ describe('provision job', () => {
     it('records an instance that was created but could not be set up, fails the session and destroys the instance', async () => {
       // Attaching the keys fails however often it is retried
       await simControl(h.vast.url, 'POST', '/_sim/faults', {rate: 1, kinds: ['500'], paths: ['/api/v0/instances/'], count: 20})
-      const id = newSession()
+      const id = await newSession()
       expect(await step(id)).toEqual({done: true})
       await simControl(h.vast.url, 'DELETE', '/_sim/faults')
-      const failed = session(id)
+      const failed = await session(id)
       expect(failed).toMatchObject({status: 'failed', stoppedAt: null})
       expect(failed.providerInstanceId).toMatch(/^\d+$/)
       expect(failed.failureReason).toMatch(/^provider_error: .*attaching an SSH key failed/)
@@ -343,46 +348,46 @@ describe('provision job', () => {
   })
 
   it('destroys a box that is not what was listed before anyone uses it (the listing gate)', async () => {
-    const id = newSession()
+    const id = await newSession()
     await step(id)
-    const instanceId = Number(session(id).providerInstanceId)
+    const instanceId = Number((await session(id)).providerInstanceId)
     await simControl(h.vast.url, 'POST', '/_sim/gpu-report', {instance_id: instanceId, gpu_name: 'RTX 3090'})
 
     const failed = await drive(id, (s) => s.status === 'failed')
     expect(failed.failureReason).toMatch(/^listing_mismatch: .*RTX 3090.*the instance is destroyed/)
     expect(failed.startedAt).toBeNull()
-    expect(ctx.store.jobs.openFor(id, 'release')).toHaveLength(1)
+    expect(await ctx.store.jobs.openFor(id, 'release')).toHaveLength(1)
 
     await drive(id, (s) => s.stoppedAt !== null)
     expect((await instancesOf(id)).map((i) => i.sim.destroyed_at !== null)).toEqual([true])
-    expect(events(id).some((e) => e.toStatus === 'running')).toBe(false)
+    expect((await events(id)).some((e) => e.toStatus === 'running')).toBe(false)
   })
 
   it('gives up on an instance that does not come up in time, and destroys it', async () => {
     await simControl(h.vast.url, 'POST', '/_sim/config', {timings: {loading_ms: 60 * 60_000}})
-    const id = newSession()
+    const id = await newSession()
     await step(id)
     h.clock.advance(ctx.timings.provisionTimeoutMs + 1)
     expect(await step(id)).toEqual({done: true})
-    expect(session(id)).toMatchObject({status: 'failed', failureReason: 'provisioning timed out after 15 min'})
+    expect(await session(id)).toMatchObject({status: 'failed', failureReason: 'provisioning timed out after 15 min'})
     await drive(id, (s) => s.stoppedAt !== null)
     expect((await instancesOf(id)).map((i) => i.sim.destroyed_at !== null)).toEqual([true])
   })
 
   it('records an instance whose create finished after the session was released, and queues its destruction', async () => {
-    const id = newSession()
+    const id = await newSession()
     withAdapter((real) => ({
       createInstance: async (request, options) => {
         const created = await real.createInstance(request, options)
         // The user released the session while the create was on its way
-        releaseSession(ctx, id, {actor: 'test', message: 'done'})
+        await releaseSession(ctx, id, {actor: 'test', message: 'done'})
         return created
       },
     }))
     expect(await step(id)).toEqual({done: true})
-    expect(session(id).status).toBe('stopping')
-    expect(session(id).providerInstanceId).toMatch(/^\d+$/)
-    expect(ctx.store.jobs.openFor(id, 'release')).toHaveLength(1)
+    expect((await session(id)).status).toBe('stopping')
+    expect((await session(id)).providerInstanceId).toMatch(/^\d+$/)
+    expect(await ctx.store.jobs.openFor(id, 'release')).toHaveLength(1)
 
     const stopped = await drive(id, (s) => s.status === 'stopped')
     expect(stopped.stoppedAt).not.toBeNull()
@@ -390,10 +395,10 @@ describe('provision job', () => {
   })
 
   it('does nothing for a session that was released before its first step', async () => {
-    const id = newSession()
-    releaseSession(ctx, id, {actor: 'test', message: 'changed my mind'})
+    const id = await newSession()
+    await releaseSession(ctx, id, {actor: 'test', message: 'changed my mind'})
     expect(await step(id)).toEqual({done: true})
     expect(await createRequests()).toEqual([])
-    expect(session(id).providerInstanceId).toBeNull()
+    expect((await session(id)).providerInstanceId).toBeNull()
   })
 })

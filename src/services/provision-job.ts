@@ -16,7 +16,7 @@ import type {StoredSession} from '../store/sessions-repo.js'
 import type {ServiceContext} from './context.js'
 import {recordBillingTerms} from './billing-terms.js'
 import {crashPoint, isCrashPoint} from './crash-points.js'
-import {heldOfferIds} from './session-service.js'
+import {heldOfferIds, lockOfferHolds} from './session-service.js'
 import {recordSessionEvent, transitionSession} from './session-transitions.js'
 
 export type JobOutcome = {done: true} | {done: false; retryInMs: number; error?: string}
@@ -37,19 +37,19 @@ export async function runProvisionStep(ctx: ServiceContext, job: Job): Promise<J
 }
 
 async function provisionStep(ctx: ServiceContext, job: Job): Promise<JobOutcome> {
-  let session = ctx.store.sessions.get(job.sessionId ?? '')
+  let session = await ctx.store.sessions.get(job.sessionId ?? '')
   if (!session || isTerminal(session.status) || session.status === 'stopping') return DONE
   const adapter = ctx.providers.get(session.provider)
 
   if (session.status === 'pending') {
-    transitionSession(ctx, session, 'provisioning', {}, {actor: 'provisioner', message: `renting ${session.offerId} at ${session.provider}`})
-    session = ctx.store.sessions.get(session.id)!
+    await transitionSession(ctx, session, 'provisioning', {}, {actor: 'provisioner', message: `renting ${session.offerId} at ${session.provider}`})
+    session = (await ctx.store.sessions.get(session.id))!
   }
 
   if (!session.providerInstanceId) {
     const outcome = await obtainInstance(ctx, adapter, session, job)
     if (outcome) return outcome
-    session = ctx.store.sessions.get(session.id)!
+    session = (await ctx.store.sessions.get(session.id))!
     if (session.status !== 'provisioning') return DONE
   }
 
@@ -69,12 +69,12 @@ async function provisionStep(ctx: ServiceContext, job: Job): Promise<JobOutcome>
   }
   if (!instance) return failAndRelease(ctx, session, `instance ${session.providerInstanceId} disappeared at ${session.provider}`)
   // The provider bills from its own create and from when it says the instance runs, SSH or not.
-  recordBillingTerms(ctx, session, instance)
+  await recordBillingTerms(ctx, session, instance)
   if (instance.state === 'failed' || instance.state === 'stopped') {
     return failAndRelease(ctx, session, `instance ${instance.state} at ${session.provider}: ${instance.statusMessage ?? 'no reason given'}`)
   }
   if (instance.state !== 'running' || !instance.ssh) {
-    noteProgress(ctx, session, `waiting for the instance: ${instance.statusMessage ?? instance.state}`)
+    await noteProgress(ctx, session, `waiting for the instance: ${instance.statusMessage ?? instance.state}`)
     return {done: false, retryInMs: ctx.timings.pollIntervalMs}
   }
   return verifyAndStart(ctx, session, instance)
@@ -89,17 +89,17 @@ async function obtainInstance(ctx: ServiceContext, adapter: ProviderAdapter, ses
   if (session.createAttemptedAt !== null && !adapter.capabilities.resumableCreate) {
     const existing = (await adapter.listInstances({labelPrefix: label})).find((i) => i.label === label)
     if (existing) {
-      recordInstance(ctx, session, existing.providerInstanceId, `adopted instance ${existing.providerInstanceId} created by an earlier attempt`)
+      await recordInstance(ctx, session, existing.providerInstanceId, `adopted instance ${existing.providerInstanceId} created by an earlier attempt`)
       return null
     }
     const waited = ctx.clock.now() - session.createAttemptedAt
     if (waited < ctx.timings.createDoubtMs) {
-      noteProgress(ctx, session, 'an earlier create may still appear at the provider; checking its list again before renting another')
+      await noteProgress(ctx, session, 'an earlier create may still appear at the provider; checking its list again before renting another')
       return {done: false, retryInMs: Math.min(ctx.timings.createDoubtMs - waited, 10_000)}
     }
   }
   // Written before the call: if the daemon dies during it, the next attempt knows to look first.
-  ctx.store.durably(() => ctx.store.sessions.update(session.id, 'provisioning', {createAttemptedAt: ctx.clock.now()}, ctx.clock.now()))
+  await ctx.store.durably(() => ctx.store.sessions.update(session.id, 'provisioning', {createAttemptedAt: ctx.clock.now()}, ctx.clock.now()))
   try {
     const created = await adapter.createInstance({
       offerProviderId: session.offerProviderId,
@@ -108,24 +108,27 @@ async function obtainInstance(ctx: ServiceContext, adapter: ProviderAdapter, ses
       diskGb: session.diskGb,
       templateHashId: session.templateHashId,
       onStep: (step, message) => {
-        recordSessionEvent(ctx, session.id, 'progress', {actor: 'provisioner', message})
+        // The adapter does not wait for its listener: a note that cannot be written is logged, and the create goes on.
+        recordSessionEvent(ctx, session.id, 'progress', {actor: 'provisioner', message}).catch((err: unknown) =>
+          ctx.log.warn({session_id: session.id, err: scrubSecrets(err instanceof Error ? err.message : String(err))}, 'a create step could not be recorded'),
+        )
         const point = `after-${step}`
         if (isCrashPoint(point)) crashPoint(point)
       },
     })
     crashPoint('after-provider-create')
     crashPoint('before-record-provider-id')
-    recordInstance(ctx, session, created.providerInstanceId, `instance ${created.providerInstanceId} created at ${session.provider}`)
+    await recordInstance(ctx, session, created.providerInstanceId, `instance ${created.providerInstanceId} created at ${session.provider}`)
     crashPoint('after-record-provider-id')
     return null
   } catch (err) {
     if (err instanceof InstanceSetupError) {
       // The instance exists and bills even though it cannot be used: record it so it is destroyed.
-      recordInstance(ctx, session, err.providerInstanceId, `instance ${err.providerInstanceId} created but could not be set up`)
-      return failAndRelease(ctx, ctx.store.sessions.get(session.id)!, `provider_error: ${scrubSecrets(err.message)}`)
+      await recordInstance(ctx, session, err.providerInstanceId, `instance ${err.providerInstanceId} created but could not be set up`)
+      return failAndRelease(ctx, (await ctx.store.sessions.get(session.id))!, `provider_error: ${scrubSecrets(err.message)}`)
     }
     if (err instanceof StaleInventoryError) {
-      ctx.store.offers.markUnavailable(session.offerId)
+      await ctx.store.offers.markUnavailable(session.offerId)
       return failOver(ctx, session)
     }
     if (err instanceof ProviderError && !err.retryable) {
@@ -134,7 +137,7 @@ async function obtainInstance(ctx: ServiceContext, adapter: ProviderAdapter, ses
       return failAndRelease(ctx, session, `provider_error: ${/no instance was created/i.test(reason) ? reason : `${reason}; no instance was created`}`)
     }
     const message = scrubSecrets(err instanceof Error ? err.message : String(err))
-    recordSessionEvent(ctx, session.id, 'retry', {actor: 'provisioner', message: `create did not complete (${message}); will check the provider and retry`})
+    await recordSessionEvent(ctx, session.id, 'retry', {actor: 'provisioner', message: `create did not complete (${message}); will check the provider and retry`})
     return {done: false, retryInMs: backoffMs(job.attempts), error: message}
   }
 }
@@ -143,19 +146,20 @@ async function obtainInstance(ctx: ServiceContext, adapter: ProviderAdapter, ses
  * The offer was gone. A session provisioned by spec moves to the next best matching offer
  * (up to MAX_OFFER_ATTEMPTS, each try an event); one that named its offer fails.
  */
-function failOver(ctx: ServiceContext, session: StoredSession): JobOutcome | null {
+async function failOver(ctx: ServiceContext, session: StoredSession): Promise<JobOutcome | null> {
   const gone = `offer ${session.offerId} is no longer available at ${session.provider}`
-  if (!session.spec) return failAndRelease(ctx, session, `stale_inventory: ${gone}; no instance was created`)
+  const spec = session.spec
+  if (!spec) return failAndRelease(ctx, session, `stale_inventory: ${gone}; no instance was created`)
   if (session.offerAttempts >= MAX_OFFER_ATTEMPTS) {
     return failAndRelease(ctx, session, `stale_inventory: ${gone}, and ${session.offerAttempts} offers were tried; no instance was created`)
   }
-  const [next] = ctx.store.offers.matchingSpec({...session.spec, excludeIds: heldOfferIds(ctx), limit: 1})
-  if (!next) {
-    return failAndRelease(ctx, session, `stale_inventory: ${gone} and no other live offer matches ${session.spec.gpuCount}x ${session.spec.sku}; no instance was created`)
-  }
   const now = ctx.clock.now()
-  ctx.store.transaction(() => {
-    ctx.store.sessions.update(
+  const next = await ctx.store.transaction(async () => {
+    // Picked and taken in one step, as a create does: no other session gets the same machine.
+    await lockOfferHolds(ctx)
+    const [next] = await ctx.store.offers.matchingSpec({...spec, excludeIds: await heldOfferIds(ctx), limit: 1})
+    if (!next) return null
+    await ctx.store.sessions.update(
       session.id,
       'provisioning',
       {
@@ -171,11 +175,15 @@ function failOver(ctx: ServiceContext, session: StoredSession): JobOutcome | nul
       },
       now,
     )
-    recordSessionEvent(ctx, session.id, 'failover', {
+    await recordSessionEvent(ctx, session.id, 'failover', {
       actor: 'provisioner',
       message: `${gone}; trying the next best offer ${next.id} at ${formatUsd(next.pricePerHour, 4)}/h (attempt ${session.offerAttempts + 1} of ${MAX_OFFER_ATTEMPTS})`,
     })
+    return next
   })
+  if (!next) {
+    return failAndRelease(ctx, session, `stale_inventory: ${gone} and no other live offer matches ${spec.gpuCount}x ${spec.sku}; no instance was created`)
+  }
   return {done: false, retryInMs: 0}
 }
 
@@ -197,16 +205,16 @@ export function instanceKeys(ctx: ServiceContext, session: StoredSession): strin
 }
 
 /** Records the instance id whatever the session's status: if it was released meanwhile, the release job must destroy it. */
-function recordInstance(ctx: ServiceContext, session: StoredSession, providerInstanceId: string, message: string): void {
+async function recordInstance(ctx: ServiceContext, session: StoredSession, providerInstanceId: string, message: string): Promise<void> {
   const now = ctx.clock.now()
-  ctx.store.durably(() => {
-    ctx.store.sessions.update(session.id, SESSION_STATUSES, {providerInstanceId}, now)
-    const current = ctx.store.sessions.get(session.id)!
-    if (current.status !== 'provisioning' && ctx.store.jobs.openFor(session.id, 'release').length === 0) {
-      ctx.store.jobs.enqueue('release', session.id, now, now)
+  await ctx.store.durably(async () => {
+    await ctx.store.sessions.update(session.id, SESSION_STATUSES, {providerInstanceId}, now)
+    const current = (await ctx.store.sessions.get(session.id))!
+    if (current.status !== 'provisioning' && (await ctx.store.jobs.openFor(session.id, 'release')).length === 0) {
+      await ctx.store.jobs.enqueue('release', session.id, now, now)
     }
   })
-  recordSessionEvent(ctx, session.id, 'instance', {actor: 'provisioner', message})
+  await recordSessionEvent(ctx, session.id, 'instance', {actor: 'provisioner', message})
 }
 
 async function verifyAndStart(ctx: ServiceContext, session: StoredSession, instance: ProviderInstance): Promise<JobOutcome> {
@@ -231,13 +239,13 @@ async function verifyAndStart(ctx: ServiceContext, session: StoredSession, insta
       const reported = parseReportedGpus(result.stdout)
       if (!reported) throw new Error(`nvidia-smi did not list the GPUs: ${result.stdout.trim().slice(0, 200)}`)
       // The listing gate: the box must be what was rented, or it is destroyed before it is used.
-      const mismatch = listingMismatch(reported, {gpuType: session.gpuType, gpuCount: session.gpuCount, vramGb: ctx.store.offers.get(session.offerId)?.vramGb ?? null})
-      if (mismatch) return failAndRelease(ctx, session, `listing_mismatch: ${mismatch}; the instance is destroyed and nothing beyond what ${session.provider} charged is billed`)
+      const mismatch = listingMismatch(reported, {gpuType: session.gpuType, gpuCount: session.gpuCount, vramGb: (await ctx.store.offers.get(session.offerId))?.vramGb ?? null})
+      if (mismatch) return await failAndRelease(ctx, session, `listing_mismatch: ${mismatch}; the instance is destroyed and nothing beyond what ${session.provider} charged is billed`)
       found = `${reported.length}x ${reported[0]!.name}`
     }
     const via = ssh.jump ? ` via ${ssh.jump.user}@${ssh.jump.host}:${ssh.jump.port}` : ''
     const now = ctx.clock.now()
-    transitionSession(
+    await transitionSession(
       ctx,
       session,
       'running',
@@ -250,8 +258,8 @@ async function verifyAndStart(ctx: ServiceContext, session: StoredSession, insta
         sshJump: ssh.jump ?? null,
         startedAt: now,
         // Read again: an extension may have landed while SSH was being checked.
-        expiresAt: reservationEnd(now, ctx.store.sessions.get(session.id)?.reservationHours ?? session.reservationHours),
-        pricePerHour: runningPrice(ctx, session, instance),
+        expiresAt: reservationEnd(now, (await ctx.store.sessions.get(session.id))?.reservationHours ?? session.reservationHours),
+        pricePerHour: await runningPrice(ctx, session, instance),
       },
       {actor: 'provisioner', message: `running: SSH verified at ${ssh.user}@${ssh.host}:${ssh.port}${via} (${found})`},
     )
@@ -260,27 +268,27 @@ async function verifyAndStart(ctx: ServiceContext, session: StoredSession, insta
     // Keys can take a while to propagate (Vast.ai: 10-15 s); the provisioning timeout above bounds the wait.
     const message = scrubSecrets(err instanceof Error ? err.message : String(err))
     if (/authentication methods failed/i.test(message)) await reattachKeys(ctx, session)
-    noteProgress(ctx, session, `verifying SSH: ${message}`)
+    await noteProgress(ctx, session, `verifying SSH: ${message}`)
     return {done: false, retryInMs: ctx.timings.pollIntervalMs, error: message}
   }
 }
 
 /** What the session costs per hour while it runs, as the provider bills it. */
-function runningPrice(ctx: ServiceContext, session: StoredSession, instance: ProviderInstance): MicroUsd {
-  const billing = ctx.store.billing.get(session.id)
+async function runningPrice(ctx: ServiceContext, session: StoredSession, instance: ProviderInstance): Promise<MicroUsd> {
+  const billing = await ctx.store.billing.get(session.id)
   if (billing) return runningRate(billing)
   return instance.pricePerHour ?? session.pricePerHour
 }
 
 /** Marks the session failed with its reason and, if an instance exists, queues its destruction. */
-export function failAndRelease(ctx: ServiceContext, session: StoredSession, reason: string): JobOutcome {
+export async function failAndRelease(ctx: ServiceContext, session: StoredSession, reason: string): Promise<JobOutcome> {
   const now = ctx.clock.now()
-  ctx.store.transaction(() => {
-    const current = ctx.store.sessions.get(session.id)!
+  await ctx.store.transaction(async () => {
+    const current = (await ctx.store.sessions.get(session.id))!
     if (isTerminal(current.status)) return
-    transitionSession(ctx, current, 'failed', {failureReason: reason, stoppedAt: current.providerInstanceId ? null : now}, {actor: 'provisioner', message: reason})
-    if (current.providerInstanceId && ctx.store.jobs.openFor(session.id, 'release').length === 0) {
-      ctx.store.jobs.enqueue('release', session.id, now, now)
+    await transitionSession(ctx, current, 'failed', {failureReason: reason, stoppedAt: current.providerInstanceId ? null : now}, {actor: 'provisioner', message: reason})
+    if (current.providerInstanceId && (await ctx.store.jobs.openFor(session.id, 'release')).length === 0) {
+      await ctx.store.jobs.enqueue('release', session.id, now, now)
     }
   })
   return DONE
@@ -302,7 +310,7 @@ async function reattachKeys(ctx: ServiceContext, session: StoredSession): Promis
   lastReattach.set(session.id, now)
   try {
     await adapter.attachSshKeys(session.providerInstanceId, instanceKeys(ctx, session))
-    noteProgress(ctx, session, 'SSH keys attached again to the instance')
+    await noteProgress(ctx, session, 'SSH keys attached again to the instance')
   } catch (err) {
     ctx.log.warn({session_id: session.id, err: scrubSecrets(err instanceof Error ? err.message : String(err))}, 'attaching SSH keys again failed')
   }
@@ -312,10 +320,10 @@ async function reattachKeys(ctx: ServiceContext, session: StoredSession): Promis
 const lastProgress = new Map<string, string>()
 
 /** Progress notes only when something changed, so watchers see steps, not polls. */
-function noteProgress(ctx: ServiceContext, session: StoredSession, message: string): void {
+async function noteProgress(ctx: ServiceContext, session: StoredSession, message: string): Promise<void> {
   if (lastProgress.get(session.id) === message) return
   lastProgress.set(session.id, message)
-  recordSessionEvent(ctx, session.id, 'progress', {actor: 'provisioner', message})
+  await recordSessionEvent(ctx, session.id, 'progress', {actor: 'provisioner', message})
 }
 
 export function backoffMs(attempt: number): number {

@@ -7,13 +7,18 @@ import {findSession} from './session-service.js'
  * the instances that belong to no session (labelled by this server, found running) only for an
  * admin. The run itself covers every tenant: a forgotten instance is money whoever rented it.
  */
-export function reconcileReportFor(ctx: ServiceContext, report: ReconcileReport): ReconcileReport {
-  const ours = (sessionId: string | null) => sessionId !== null && findSession(ctx, sessionId) !== null
+export async function reconcileReportFor(ctx: ServiceContext, report: ReconcileReport): Promise<ReconcileReport> {
+  const ours = async (sessionId: string | null) => sessionId !== null && (await findSession(ctx, sessionId)) !== null
   const admin = !ctx.principal || ctx.principal.role === 'admin'
+  const visible = async <T extends {sessionId: string | null}>(findings: readonly T[], unowned: boolean): Promise<T[]> => {
+    const kept: T[] = []
+    for (const finding of findings) if (finding.sessionId === null ? unowned : await ours(finding.sessionId)) kept.push(finding)
+    return kept
+  }
   return {
     ...report,
-    orphans: report.orphans.filter((o) => (o.sessionId === null ? admin : ours(o.sessionId))),
-    ghosts: report.ghosts.filter((g) => ours(g.sessionId)),
-    adopted: report.adopted.filter((a) => ours(a.sessionId)),
+    orphans: await visible(report.orphans, admin),
+    ghosts: await visible(report.ghosts, false),
+    adopted: await visible(report.adopted, false),
   }
 }

@@ -16,9 +16,9 @@ describe('reconciler', () => {
   const liveInstances = async () =>
     (await simControl<{instances: SimInstance[]}>(h.vast.url, 'GET', '/_sim/instances')).instances.filter((i) => i.sim.destroyed_at === null)
 
-  function session(id: string, over: Partial<StoredSession> = {}): StoredSession {
+  async function session(id: string, over: Partial<StoredSession> = {}): Promise<StoredSession> {
     const s = sessionRow(h, id, {createdAt: h.clock.now() - 60_000, updatedAt: h.clock.now() - 60_000, startedAt: h.clock.now() - 60_000, reservationHours: 2, ...over})
-    h.ctx.store.sessions.insert(s)
+    await h.ctx.store.sessions.insert(s)
     return s
   }
 
@@ -30,7 +30,7 @@ describe('reconciler', () => {
 
   it('destroys orphans of this deployment after the grace period and never touches anything else', async () => {
     const orphan = await createInstance(label('sess-gone'))
-    const stopped = session('sess-stopped', {status: 'stopped', stoppedAt: h.clock.now()})
+    const stopped = await session('sess-stopped', {status: 'stopped', stoppedAt: h.clock.now()})
     const leftover = await createInstance(label(stopped.id))
     const otherDeployment = await createInstance(label('sess-x', 'dep-other999'))
     const untagged = await createInstance(null)
@@ -56,22 +56,22 @@ describe('reconciler', () => {
 
   it('stops ghosts: live sessions whose instance vanished, with the reason', async () => {
     const id = await createInstance(label('sess-ghost'))
-    session('sess-ghost', {providerInstanceId: String(id)})
+    await session('sess-ghost', {providerInstanceId: String(id)})
     await simControl(h.vast.url, 'DELETE', `/_sim/instances/${id}`)
     const report = await reconciler.run({dryRun: false, orphanGraceMs: 0})
     expect(report.ghosts).toEqual([{provider: 'vastai', sessionId: 'sess-ghost', providerInstanceId: String(id), action: 'marked-stopped'}])
-    const after = h.ctx.store.sessions.get('sess-ghost')!
+    const after = (await h.ctx.store.sessions.get('sess-ghost'))!
     expect(after.status).toBe('stopped')
     expect(after.failureReason).toMatch(/ghost/)
-    expect(h.ctx.store.ledger.totalForSession('sess-ghost')).toBe(6_000) // one minute at $0.36/h
+    expect(await h.ctx.store.ledger.totalForSession('sess-ghost')).toBe(6_000) // one minute at $0.36/h
   })
 
   it('adopts an instance created for a live session that never recorded it, and flags a second one as a duplicate', async () => {
-    session('sess-adopt', {status: 'provisioning', startedAt: null})
+    await session('sess-adopt', {status: 'provisioning', startedAt: null})
     const first = await createInstance(label('sess-adopt'))
     const report = await reconciler.run({dryRun: false, orphanGraceMs: 0})
     expect(report.adopted).toEqual([{provider: 'vastai', sessionId: 'sess-adopt', providerInstanceId: String(first), action: 'adopted'}])
-    expect(h.ctx.store.sessions.get('sess-adopt')!.providerInstanceId).toBe(String(first))
+    expect((await h.ctx.store.sessions.get('sess-adopt'))!.providerInstanceId).toBe(String(first))
 
     const duplicate = await createInstance(label('sess-adopt'))
     const next = await reconciler.run({dryRun: false, orphanGraceMs: 0})

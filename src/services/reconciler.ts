@@ -1,12 +1,15 @@
 import {deploymentLabelPrefix, parseInstanceLabel} from '../core/instance-label.js'
 import type {ProviderName} from '../core/provider-name.js'
-import {isLive, isTerminal} from '../core/session-status.js'
+import {isLive, isTerminal, type SessionStatus} from '../core/session-status.js'
 import {scrubSecrets} from '../log/logger.js'
 import type {ProviderInstance} from '../providers/provider.js'
 import type {ServiceContext} from './context.js'
 import {recordFallbackBillingTerms} from './billing-terms.js'
 import {endBilling} from './ledger-accrual.js'
 import {recordSessionEvent, transitionSession} from './session-transitions.js'
+
+/** Sessions that should have an instance at the provider, so one that vanished is a ghost. */
+const GHOST_STATUSES: readonly SessionStatus[] = ['provisioning', 'running', 'stopping']
 
 export interface ReconcileOptions {
   dryRun: boolean
@@ -115,14 +118,12 @@ export class Reconciler {
     for (const instance of ours) {
       seen.add(instance.providerInstanceId)
       const sessionId = parseInstanceLabel(instance.label)?.sessionId ?? null
-      const session = sessionId ? ctx.store.sessions.get(sessionId) : null
+      const session = sessionId ? await ctx.store.sessions.get(sessionId) : null
       if (session && isLive(session.status) && session.provider === provider) {
         if (!session.providerInstanceId) {
           // A create succeeded but the daemon died before writing it down: the session owns it.
-          report.adopted.push({provider, sessionId: session.id, providerInstanceId: instance.providerInstanceId, action: options.dryRun ? 'would-adopt' : 'adopted'})
-          if (!options.dryRun) {
-            ctx.store.sessions.update(session.id, [session.status], {providerInstanceId: instance.providerInstanceId}, ctx.clock.now())
-            recordSessionEvent(ctx, session.id, 'adopted', {actor: 'reconciler', message: `adopted instance ${instance.providerInstanceId} found by its label`})
+          if (options.dryRun || (await this.adopt(session.id, instance.providerInstanceId))) {
+            report.adopted.push({provider, sessionId: session.id, providerInstanceId: instance.providerInstanceId, action: options.dryRun ? 'would-adopt' : 'adopted'})
           }
           continue
         }
@@ -140,6 +141,22 @@ export class Reconciler {
     for (const key of [...this.firstSeen.keys()]) {
       if (key.startsWith(`${provider}:`) && !seen.has(key.slice(provider.length + 1))) this.firstSeen.delete(key)
     }
+  }
+
+  /**
+   * Records the instance on its session, unless the session ended or got an instance since it
+   * was read (the provisioner may have written it meanwhile); then nothing changes here, and a
+   * duplicate is an orphan at the next run.
+   */
+  private async adopt(sessionId: string, providerInstanceId: string): Promise<boolean> {
+    const {ctx} = this
+    return ctx.store.transaction(async () => {
+      const session = await ctx.store.sessions.get(sessionId)
+      if (!session || !isLive(session.status) || session.providerInstanceId) return false
+      if (!(await ctx.store.sessions.update(session.id, [session.status], {providerInstanceId}, ctx.clock.now()))) return false
+      await recordSessionEvent(ctx, session.id, 'adopted', {actor: 'reconciler', message: `adopted instance ${providerInstanceId} found by its label`})
+      return true
+    })
   }
 
   private async handleOrphan(
@@ -169,8 +186,8 @@ export class Reconciler {
       this.totals.orphansDestroyed++
       report.orphans.push({...base, action: 'destroyed'})
       this.ctx.log.warn({provider, instance: instance.providerInstanceId, reason}, 'destroyed an orphaned instance')
-      if (sessionId && this.ctx.store.sessions.get(sessionId)) {
-        recordSessionEvent(this.ctx, sessionId, 'orphan_destroyed', {actor: 'reconciler', message: `destroyed orphaned instance ${instance.providerInstanceId} (${reason})`})
+      if (sessionId && (await this.ctx.store.sessions.get(sessionId))) {
+        await recordSessionEvent(this.ctx, sessionId, 'orphan_destroyed', {actor: 'reconciler', message: `destroyed orphaned instance ${instance.providerInstanceId} (${reason})`})
       }
     } catch (err) {
       report.orphans.push({...base, action: 'destroy-failed'})
@@ -181,38 +198,48 @@ export class Reconciler {
   /** Live sessions whose instance the provider no longer has. The list can lag, so each is confirmed one by one. */
   private async findGhosts(provider: ProviderName, listed: Set<string>, options: ReconcileOptions, report: ReconcileReport): Promise<void> {
     const {ctx} = this
-    const candidates = ctx.store.sessions
-      .list({provider, statuses: ['provisioning', 'running', 'stopping'], limit: 100_000})
-      // A session being released is the release job's to finish; its instance is meant to go.
-      .sessions.filter((s) => s.providerInstanceId && !listed.has(s.providerInstanceId) && ctx.store.jobs.openFor(s.id, 'release').length === 0)
-    for (const session of candidates) {
-      const instance = await ctx.providers.get(provider).getInstance(session.providerInstanceId!)
+    const {sessions} = await ctx.store.sessions.list({provider, statuses: [...GHOST_STATUSES], limit: 100_000})
+    for (const session of sessions) {
+      if (!session.providerInstanceId || listed.has(session.providerInstanceId) || (await this.beingReleased(session.id))) continue
+      const instance = await ctx.providers.get(provider).getInstance(session.providerInstanceId)
       if (instance) continue
-      report.ghosts.push({provider, sessionId: session.id, providerInstanceId: session.providerInstanceId!, action: options.dryRun ? 'would-mark-stopped' : 'marked-stopped'})
-      if (options.dryRun) continue
-      this.totals.ghostsStopped++
-      this.stopGhost(session.id)
+      if (!options.dryRun && !(await this.stopGhost(session.id, session.providerInstanceId))) continue
+      report.ghosts.push({provider, sessionId: session.id, providerInstanceId: session.providerInstanceId, action: options.dryRun ? 'would-mark-stopped' : 'marked-stopped'})
+      if (!options.dryRun) this.totals.ghostsStopped++
     }
   }
 
-  private stopGhost(sessionId: string): void {
+  /** A session being released is the release job's to finish; its instance is meant to go. */
+  private async beingReleased(sessionId: string): Promise<boolean> {
+    return (await this.ctx.store.jobs.openFor(sessionId, 'release')).length > 0
+  }
+
+  /**
+   * Ends a ghost's session. The provider was asked outside the transaction, so the session is
+   * judged again in it: one that was released, ended or given another instance meanwhile is
+   * left alone (false).
+   */
+  private async stopGhost(sessionId: string, providerInstanceId: string): Promise<boolean> {
     const {ctx} = this
     const reason = 'ghost: the instance vanished at the provider without being released'
-    ctx.store.transaction(() => {
-      let session = ctx.store.sessions.get(sessionId)!
+    return ctx.store.transaction(async () => {
+      let session = await ctx.store.sessions.get(sessionId)
+      if (!session || !GHOST_STATUSES.includes(session.status) || session.providerInstanceId !== providerInstanceId) return false
+      if (await this.beingReleased(sessionId)) return false
       const now = ctx.clock.now()
       // Gone at the provider: it bills no more, and we cannot know since when, so bill until now.
-      if (session.providerInstanceId) recordFallbackBillingTerms(ctx, session)
-      endBilling(ctx, session, now)
+      await recordFallbackBillingTerms(ctx, session)
+      await endBilling(ctx, session, now)
       if (session.status === 'provisioning') {
-        transitionSession(ctx, session, 'failed', {failureReason: reason, stoppedAt: now}, {actor: 'reconciler', message: reason})
-        return
+        await transitionSession(ctx, session, 'failed', {failureReason: reason, stoppedAt: now}, {actor: 'reconciler', message: reason})
+        return true
       }
       if (session.status === 'running') {
-        transitionSession(ctx, session, 'stopping', {}, {actor: 'reconciler', message: reason})
-        session = ctx.store.sessions.get(sessionId)!
+        await transitionSession(ctx, session, 'stopping', {}, {actor: 'reconciler', message: reason})
+        session = (await ctx.store.sessions.get(sessionId))!
       }
-      transitionSession(ctx, session, 'stopped', {stoppedAt: now, failureReason: reason}, {actor: 'reconciler', message: `stopped: ${reason}`})
+      await transitionSession(ctx, session, 'stopped', {stoppedAt: now, failureReason: reason}, {actor: 'reconciler', message: `stopped: ${reason}`})
+      return true
     })
   }
 }

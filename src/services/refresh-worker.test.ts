@@ -26,7 +26,7 @@ describe('offer refresh', () => {
     const result = await inventory.query(h.ctx, {gpuType: 'RTX 4090'})
     expect(result.total).toBeGreaterThan(0)
     expect(result.staleProviders).toEqual([])
-    const history = h.ctx.store.priceHistory.history('rtx 4090')
+    const history = await h.ctx.store.priceHistory.history('rtx 4090')
     expect(history).toHaveLength(1)
     expect(history[0]).toMatchObject({provider: 'vastai', gpuType: 'RTX 4090'})
     expect(history[0]!.min).toBeLessThanOrEqual(history[0]!.median)
@@ -83,7 +83,7 @@ describe('offer refresh', () => {
     await simControl(h.vast.url, 'DELETE', `/_sim/offers/${offer!.providerId}`)
     h.clock.advance(60_000)
     await worker.refreshNow()
-    expect(h.ctx.store.offers.get(offer!.id)).toMatchObject({available: false})
+    expect(await h.ctx.store.offers.get(offer!.id)).toMatchObject({available: false})
     expect((await inventory.query(h.ctx, {sort: 'price', limit: 1})).offers[0]!.id).not.toBe(offer!.id)
   })
 

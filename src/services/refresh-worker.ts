@@ -129,10 +129,10 @@ export class RefreshWorker {
     this.status.lastAttemptAt = started
     try {
       const offers = await this.ctx.providers.get(this.provider).searchOffers({limit: this.policy.maxOffers})
-      this.ctx.store.transaction(() => {
-        this.ctx.store.offers.upsertMany(offers)
-        this.ctx.store.offers.markMissingUnavailable(this.provider, started)
-        this.ctx.store.priceHistory.record(this.provider, started, pricePoints(offers))
+      await this.ctx.store.transaction(async () => {
+        await this.ctx.store.offers.upsertMany(offers)
+        await this.ctx.store.offers.markMissingUnavailable(this.provider, started)
+        await this.ctx.store.priceHistory.record(this.provider, started, pricePoints(offers))
       })
       this.breaker.recordSuccess()
       this.status = {

@@ -27,24 +27,24 @@ describe('release', () => {
   it('bills a destroy verified late no less than the provider, then settles at exactly what it charged', async () => {
     const s = await insertRunningSession(h, 'sess-late-verify')
     h.clock.advance(30 * MINUTE)
-    releaseSession(h.ctx, s.id, {actor: 'test', message: 'done'})
+    await releaseSession(h.ctx, s.id, {actor: 'test', message: 'done'})
     // The destroy request goes out and lands, then the daemon dies before hearing back ...
-    h.ctx.store.sessions.update(s.id, 'stopping', {destroyRequestedAt: h.clock.now()}, h.clock.now())
+    await h.ctx.store.sessions.update(s.id, 'stopping', {destroyRequestedAt: h.clock.now()}, h.clock.now())
     await h.ctx.providers.get('vastai').destroyInstance(s.providerInstanceId!)
     // ... and the next daemon confirms it ten minutes later: until the provider's bill says
     // otherwise, those ten minutes are billed too.
     h.clock.advance(10 * MINUTE)
     expect(await runReleaseStep(h.ctx, job(s.id, 2))).toEqual({done: true})
-    const after = h.ctx.store.sessions.get(s.id)!
+    const after = (await h.ctx.store.sessions.get(s.id))!
     expect(after.status).toBe('stopped')
     const charged = await simCharge(s.providerInstanceId)
-    expect(h.ctx.store.ledger.totalForSession(s.id)).toBeGreaterThan(charged)
+    expect(await h.ctx.store.ledger.totalForSession(s.id)).toBeGreaterThan(charged)
 
-    expect(h.ctx.store.jobs.openFor(s.id, 'settle')).toHaveLength(1)
+    expect(await h.ctx.store.jobs.openFor(s.id, 'settle')).toHaveLength(1)
     expect(await runSettleStep(h.ctx, {...job(s.id), kind: 'settle'})).toEqual({done: true})
-    expect(h.ctx.store.ledger.totalForSession(s.id)).toBe(charged)
+    expect(await h.ctx.store.ledger.totalForSession(s.id)).toBe(charged)
     // 30 minutes of compute plus the disk's storage from the create, at the instance's rates.
-    const billing = h.ctx.store.billing.get(s.id)!
+    const billing = (await h.ctx.store.billing.get(s.id))!
     expect(charged).toBe(costForDuration(billing.computePerHour, 30 * MINUTE) + costForDuration(billing.storagePerHour, 30 * MINUTE))
     expect(billing.providerChargeMicro).toBe(charged)
   })
@@ -52,33 +52,33 @@ describe('release', () => {
   it('keeps billing while the provider refuses the destroy, and closes at the destroy it confirmed', async () => {
     const s = await insertRunningSession(h, 'sess-refused')
     h.clock.advance(10 * MINUTE)
-    releaseSession(h.ctx, s.id, {actor: 'test', message: 'done'})
+    await releaseSession(h.ctx, s.id, {actor: 'test', message: 'done'})
     await simControl(h.vast.url, 'POST', '/_sim/faults', {rate: 1, kinds: ['429'], paths: ['/api/v0/instances/'], count: 4})
     expect(await runReleaseStep(h.ctx, job(s.id))).toMatchObject({done: false})
-    expect(h.ctx.store.sessions.get(s.id)!.destroyRequestedAt).toBeNull()
+    expect((await h.ctx.store.sessions.get(s.id))!.destroyRequestedAt).toBeNull()
     h.clock.advance(5 * MINUTE)
     expect(await runReleaseStep(h.ctx, job(s.id, 2))).toEqual({done: true})
     // Same clock on both sides: the estimate already equals the provider's charge.
     const charged = await simCharge(s.providerInstanceId)
-    expect(h.ctx.store.ledger.totalForSession(s.id)).toBe(charged)
-    expect(h.ctx.store.ledger.totals({sessionId: s.id}).billedMs).toBe(15 * MINUTE)
+    expect(await h.ctx.store.ledger.totalForSession(s.id)).toBe(charged)
+    expect((await h.ctx.store.ledger.totals({sessionId: s.id})).billedMs).toBe(15 * MINUTE)
     expect(await runSettleStep(h.ctx, {...job(s.id), kind: 'settle'})).toEqual({done: true})
-    expect(h.ctx.store.ledger.totalForSession(s.id)).toBe(charged)
+    expect(await h.ctx.store.ledger.totalForSession(s.id)).toBe(charged)
   })
 
   it('waits for the provider\'s charges to cover the destroy before settling, and gives up after a day keeping its estimate', async () => {
     const s = await insertRunningSession(h, 'sess-vanished')
     h.clock.advance(20 * MINUTE)
-    releaseSession(h.ctx, s.id, {actor: 'test', message: 'done'})
+    await releaseSession(h.ctx, s.id, {actor: 'test', message: 'done'})
     expect(await runReleaseStep(h.ctx, job(s.id))).toEqual({done: true})
-    const estimate = h.ctx.store.ledger.totalForSession(s.id)
+    const estimate = await h.ctx.store.ledger.totalForSession(s.id)
     // The provider loses every trace of the instance: no charges to read.
     await simControl(h.vast.url, 'DELETE', `/_sim/instances/${s.providerInstanceId}`)
     expect(await runSettleStep(h.ctx, {...job(s.id), kind: 'settle'})).toMatchObject({done: false})
-    expect(h.ctx.store.billing.get(s.id)!.settledAt).toBeNull()
+    expect((await h.ctx.store.billing.get(s.id))!.settledAt).toBeNull()
     h.clock.advance(25 * 60 * MINUTE)
     expect(await runSettleStep(h.ctx, {...job(s.id), kind: 'settle'})).toEqual({done: true})
-    expect(h.ctx.store.billing.get(s.id)).toMatchObject({settledAt: h.clock.now(), providerChargeMicro: null})
-    expect(h.ctx.store.ledger.totalForSession(s.id)).toBe(estimate)
+    expect(await h.ctx.store.billing.get(s.id)).toMatchObject({settledAt: h.clock.now(), providerChargeMicro: null})
+    expect(await h.ctx.store.ledger.totalForSession(s.id)).toBe(estimate)
   })
 })

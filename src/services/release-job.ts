@@ -16,7 +16,7 @@ import {recordSessionEvent, transitionSession} from './session-transitions.js'
  * idempotent at the adapter, so repeating a step after a crash is safe.
  */
 export async function runReleaseStep(ctx: ServiceContext, job: Job): Promise<JobOutcome> {
-  let session = ctx.store.sessions.get(job.sessionId ?? '')
+  let session = await ctx.store.sessions.get(job.sessionId ?? '')
   if (!session) return {done: true}
   const adapter = ctx.providers.get(session.provider)
 
@@ -25,8 +25,8 @@ export async function runReleaseStep(ctx: ServiceContext, job: Job): Promise<Job
     const label = instanceLabel(ctx.deploymentId, session.id)
     const existing = (await adapter.listInstances({labelPrefix: label})).find((i) => i.label === label)
     if (existing) {
-      ctx.store.sessions.update(session.id, [session.status], {providerInstanceId: existing.providerInstanceId}, ctx.clock.now())
-      session = ctx.store.sessions.get(session.id)!
+      await ctx.store.sessions.update(session.id, [session.status], {providerInstanceId: existing.providerInstanceId}, ctx.clock.now())
+      session = (await ctx.store.sessions.get(session.id))!
     }
   }
 
@@ -36,10 +36,10 @@ export async function runReleaseStep(ctx: ServiceContext, job: Job): Promise<Job
     // own charges are checked against when the session is settled.
     const requestedAt = session.destroyRequestedAt ?? ctx.clock.now()
     if (session.destroyRequestedAt === null) {
-      ctx.store.sessions.update(session.id, [session.status], {destroyRequestedAt: requestedAt}, requestedAt)
+      await ctx.store.sessions.update(session.id, [session.status], {destroyRequestedAt: requestedAt}, requestedAt)
       session = {...session, destroyRequestedAt: requestedAt}
     }
-    if (!ctx.store.billing.get(session.id)) await learnBillingTerms(ctx, session, instanceId)
+    if (!(await ctx.store.billing.get(session.id))) await learnBillingTerms(ctx, session, instanceId)
     let confirmedAt: number
     try {
       await adapter.destroyInstance(instanceId)
@@ -48,7 +48,7 @@ export async function runReleaseStep(ctx: ServiceContext, job: Job): Promise<Job
       crashPoint('after-destroy-call')
       const after = await adapter.getInstance(instanceId)
       if (after) {
-        recordSessionEvent(ctx, session.id, 'destroy_unverified', {
+        await recordSessionEvent(ctx, session.id, 'destroy_unverified', {
           actor: 'releaser',
           message: `instance ${instanceId} still reported as ${after.state}; retrying destroy`,
         })
@@ -59,26 +59,26 @@ export async function runReleaseStep(ctx: ServiceContext, job: Job): Promise<Job
       // its own time. Outcome unknown (timeout, 5xx): the request may have landed, so its time
       // stands as the earliest the provider can have destroyed it.
       if (err instanceof RateLimitedError || (err instanceof ProviderError && !err.retryable)) {
-        ctx.store.sessions.update(session.id, [session.status], {destroyRequestedAt: null}, ctx.clock.now())
+        await ctx.store.sessions.update(session.id, [session.status], {destroyRequestedAt: null}, ctx.clock.now())
       }
       const message = scrubSecrets(err instanceof Error ? err.message : String(err))
-      recordSessionEvent(ctx, session.id, 'destroy_retry', {actor: 'releaser', message: `destroy did not complete (${message}); retrying`})
+      await recordSessionEvent(ctx, session.id, 'destroy_retry', {actor: 'releaser', message: `destroy did not complete (${message}); retrying`})
       return {done: false, retryInMs: backoffMs(job.attempts), error: message}
     }
-    ctx.store.transaction(() => {
-      endBilling(ctx, session!, confirmedAt)
-      if (ctx.store.jobs.openFor(session!.id, 'settle').length === 0) ctx.store.jobs.enqueue('settle', session!.id, confirmedAt, confirmedAt)
+    await ctx.store.transaction(async () => {
+      await endBilling(ctx, session!, confirmedAt)
+      if ((await ctx.store.jobs.openFor(session!.id, 'settle')).length === 0) await ctx.store.jobs.enqueue('settle', session!.id, confirmedAt, confirmedAt)
     })
   }
 
   crashPoint('before-mark-stopped')
-  const stoppedAt = ctx.store.billing.get(session.id)?.endedAt ?? ctx.clock.now()
+  const stoppedAt = (await ctx.store.billing.get(session.id))?.endedAt ?? ctx.clock.now()
   const verified = session.providerInstanceId ? `instance ${session.providerInstanceId} destroyed and verified gone` : 'no instance had been created'
   if (session.status === 'stopping') {
-    transitionSession(ctx, session, 'stopped', {stoppedAt}, {actor: 'releaser', message: `stopped: ${verified}`})
+    await transitionSession(ctx, session, 'stopped', {stoppedAt}, {actor: 'releaser', message: `stopped: ${verified}`})
   } else {
-    if (session.stoppedAt === null) ctx.store.sessions.update(session.id, [session.status], {stoppedAt}, ctx.clock.now())
-    recordSessionEvent(ctx, session.id, 'destroyed', {actor: 'releaser', message: verified})
+    if (session.stoppedAt === null) await ctx.store.sessions.update(session.id, [session.status], {stoppedAt}, ctx.clock.now())
+    await recordSessionEvent(ctx, session.id, 'destroyed', {actor: 'releaser', message: verified})
   }
   return {done: true}
 }
@@ -87,9 +87,9 @@ export async function runReleaseStep(ctx: ServiceContext, job: Job): Promise<Job
 async function learnBillingTerms(ctx: ServiceContext, session: StoredSession, instanceId: string): Promise<void> {
   try {
     const instance = await ctx.providers.get(session.provider).getInstance(instanceId)
-    if (instance) recordBillingTerms(ctx, session, instance)
+    if (instance) await recordBillingTerms(ctx, session, instance)
   } catch {
     // The fallback below bills from the create at the rented price; the settlement corrects it.
   }
-  recordFallbackBillingTerms(ctx, session)
+  await recordFallbackBillingTerms(ctx, session)
 }

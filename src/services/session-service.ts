@@ -58,29 +58,24 @@ export function newSessionId(): string {
   return `sess-${randomBytes(6).toString('hex')}`
 }
 
-/**
- * Records the intent to rent: the session (pending), its first event, the provision job and
- * the idempotency record commit in one transaction before any provider is called, so a crash
- * either leaves nothing or leaves a job that will finish (or undo) the work.
- */
-export function createSession(ctx: ServiceContext, input: CreateSessionInput, idempotency: IdempotentRequest): CreatedSession {
-  const replay = replayIfSeen<CreatedSessionRecord>(ctx, CREATE, idempotency)
-  if (replay) return replayedCreate(ctx, CREATE, idempotency, replay)
-
-  const offer = ctx.store.offers.get(input.offerId)
-  if (!offer || !isOfferVisible(ctx, offer)) {
-    throw new AppError('not_found', `offer ${input.offerId} is not in the inventory; run \`gpu-shopper inventory\` for current offers. No instance was created.`, {
-      offer_id: input.offerId,
-    })
-  }
-  if (!offer.available) {
-    throw new AppError('stale_inventory', `offer ${input.offerId} is no longer available at ${offer.provider}; pick another offer. No instance was created.`, {
-      offer_id: input.offerId,
-      provider: offer.provider,
-      retry_suggested: true,
-    })
-  }
-  return insertSession(ctx, offer, null, input, CREATE, idempotency)
+/** Rents the offer the caller named; `recordIntent` says what is written, and when. */
+export async function createSession(ctx: ServiceContext, input: CreateSessionInput, idempotency: IdempotentRequest): Promise<CreatedSession> {
+  return recordIntent(ctx, CREATE, idempotency, async () => {
+    const offer = await ctx.store.offers.get(input.offerId)
+    if (!offer || !isOfferVisible(ctx, offer)) {
+      throw new AppError('not_found', `offer ${input.offerId} is not in the inventory; run \`gpu-shopper inventory\` for current offers. No instance was created.`, {
+        offer_id: input.offerId,
+      })
+    }
+    if (!offer.available) {
+      throw new AppError('stale_inventory', `offer ${input.offerId} is no longer available at ${offer.provider}; pick another offer. No instance was created.`, {
+        offer_id: input.offerId,
+        provider: offer.provider,
+        retry_suggested: true,
+      })
+    }
+    return {offer, spec: null, input}
+  })
 }
 
 export interface SpecRequest {
@@ -97,42 +92,43 @@ export interface SpecRequest {
  * cheapest, then most reliable — and records the spec so the provisioner can fail over to
  * the next best offer if the provider says this one is gone.
  */
-export function createSessionBySpec(
+export async function createSessionBySpec(
   ctx: ServiceContext,
   request: SpecRequest,
   input: Omit<CreateSessionInput, 'offerId'>,
   idempotency: IdempotentRequest,
-): CreatedSession {
-  const replay = replayIfSeen<CreatedSessionRecord>(ctx, CREATE_BY_SPEC, idempotency)
-  if (replay) return replayedCreate(ctx, CREATE_BY_SPEC, idempotency, replay)
-
-  const spec = resolveSpec(ctx, request)
-  const [offer] = ctx.store.offers.matchingSpec({...spec, excludeIds: heldOfferIds(ctx), limit: 1, visibleTo: offerVisibility(ctx)})
-  if (!offer) {
-    throw new AppError(
-      'sku_unavailable',
-      `no live offer matches ${spec.gpuCount}x ${spec.sku}${spec.region ? ` in ${spec.region}` : ''}${spec.maxPricePerHour !== null ? ` at or under $${spec.maxPricePerHour / 1e6}/h` : ''} with reliability >= ${spec.minReliability}; try another SKU, GPU count or region (\`gpu-shopper catalog list\`). No instance was created.`,
-      {
-        searched: {
-          sku: spec.sku,
-          gpu_type_key: spec.gpuTypeKey,
-          gpus_total: spec.gpuCount,
-          region_code: spec.region,
-          country_code: spec.countryCode,
-          max_price_per_hour: spec.maxPricePerHour === null ? null : spec.maxPricePerHour / 1e6,
-          min_reliability: spec.minReliability,
+): Promise<CreatedSession> {
+  return recordIntent(ctx, CREATE_BY_SPEC, idempotency, async () => {
+    const spec = await resolveSpec(ctx, request)
+    // Picked and taken in one step: no other create gets the same single machine.
+    await lockOfferHolds(ctx)
+    const [offer] = await ctx.store.offers.matchingSpec({...spec, excludeIds: await heldOfferIds(ctx), limit: 1, visibleTo: offerVisibility(ctx)})
+    if (!offer) {
+      throw new AppError(
+        'sku_unavailable',
+        `no live offer matches ${spec.gpuCount}x ${spec.sku}${spec.region ? ` in ${spec.region}` : ''}${spec.maxPricePerHour !== null ? ` at or under $${spec.maxPricePerHour / 1e6}/h` : ''} with reliability >= ${spec.minReliability}; try another SKU, GPU count or region (\`gpu-shopper catalog list\`). No instance was created.`,
+        {
+          searched: {
+            sku: spec.sku,
+            gpu_type_key: spec.gpuTypeKey,
+            gpus_total: spec.gpuCount,
+            region_code: spec.region,
+            country_code: spec.countryCode,
+            max_price_per_hour: spec.maxPricePerHour === null ? null : spec.maxPricePerHour / 1e6,
+            min_reliability: spec.minReliability,
+          },
         },
-      },
-    )
-  }
-  return insertSession(ctx, offer, spec, {...input, offerId: offer.id}, CREATE_BY_SPEC, idempotency)
+      )
+    }
+    return {offer, spec, input: {...input, offerId: offer.id}}
+  })
 }
 
-function resolveSpec(ctx: ServiceContext, request: SpecRequest): SessionSpec {
+async function resolveSpec(ctx: ServiceContext, request: SpecRequest): Promise<SessionSpec> {
   let gpuType: string | undefined
   if (request.sku) {
     const slug = request.sku.trim().toLowerCase()
-    const onOffer = ctx.store.offers.gpuTypes()
+    const onOffer = await ctx.store.offers.gpuTypes()
     gpuType = onOffer.find((t) => skuOf(t) === slug)
     if (!gpuType) {
       // Not a catalog slug: read it as a model ("h100", "a100-sxm"), decided by the same matcher as --gpu-type.
@@ -164,23 +160,42 @@ function resolveSpec(ctx: ServiceContext, request: SpecRequest): SessionSpec {
 }
 
 /** Offers of single-machine marketplaces that our own live sessions hold: never the best offer for a spec. */
-export function heldOfferIds(ctx: ServiceContext): string[] {
-  return ctx.store.sessions.liveOfferIds().filter((id) => {
+export async function heldOfferIds(ctx: ServiceContext): Promise<string[]> {
+  return (await ctx.store.sessions.liveOfferIds()).filter((id) => {
     const provider = parseOfferId(id)?.provider ?? ''
     return isProviderName(provider) && ctx.providers.has(provider) && ctx.providers.get(provider).capabilities.singleUseOffers
   })
 }
 
 /**
+ * Call inside the transaction that checks which single-machine offers our sessions hold and
+ * then gives one to a session (a create, by offer or by spec, and the provisioner's failover):
+ * until it ends, no other server process can find the same machine free. One key for every
+ * offer, since a pick by spec does not know its offer before it looks.
+ */
+export async function lockOfferHolds(ctx: ServiceContext): Promise<void> {
+  await ctx.store.db.lockKey('single-use-offer-holds')
+}
+
+/**
+ * Call inside the transaction that checks a consumer's budget and then commits the spending
+ * it allows: two creates or extensions at once could otherwise both fit in what is left.
+ */
+async function lockBudgetOf(ctx: ServiceContext, consumerId: string): Promise<void> {
+  await ctx.store.db.lockKey(`budget:${ownerOf(ctx).tenantId}/${consumerId}`)
+}
+
+/**
  * A marketplace whose offers are single machines (Vast.ai) cannot rent one twice: if one of our
  * own live sessions holds it, say so now instead of failing later as stale inventory.
  */
-function refuseIfHeld(ctx: ServiceContext, offer: Offer): void {
+async function refuseIfHeld(ctx: ServiceContext, offer: Offer): Promise<void> {
   if (!ctx.providers.get(offer.provider as ProviderName).capabilities.singleUseOffers) return
-  const holder = ctx.store.sessions.liveHolderOf(offer.id)
+  await lockOfferHolds(ctx)
+  const holder = await ctx.store.sessions.liveHolderOf(offer.id)
   if (!holder) return
   // Another tenant's session is not named: its id is none of the caller's business.
-  if (!findSession(ctx, holder.id)) {
+  if (!(await findSession(ctx, holder.id))) {
     throw new AppError('conflict', `offer ${offer.id} is already rented through this server; pick another offer. No instance was created.`, {offer_id: offer.id})
   }
   throw new AppError(
@@ -190,23 +205,54 @@ function refuseIfHeld(ctx: ServiceContext, offer: Offer): void {
   )
 }
 
-function insertSession(
+/** What a create rents: the offer, the spec it was picked by (if any), and the request. */
+interface Choice {
+  offer: Offer
+  spec: SessionSpec | null
+  input: CreateSessionInput
+}
+
+/**
+ * Records the intent to rent: the session (pending), its first event, the provision job and
+ * the idempotency record commit in one transaction before any provider is called, so a crash
+ * either leaves nothing or leaves a job that will finish (or undo) the work. The checks run in
+ * that transaction too (key unused, offer free, budget left), so two creates at once never
+ * both pass them.
+ */
+async function recordIntent(ctx: ServiceContext, operation: string, idempotency: IdempotentRequest, choose: () => Promise<Choice>): Promise<CreatedSession> {
+  // The intent to rent: on disk before the reply promises it, and before any provider call.
+  const {created, event} = await ctx.store.durably(async (): Promise<{created: CreatedSession; event: SessionEvent | null}> => {
+    const replay = await replayIfSeen<CreatedSessionRecord>(ctx, operation, idempotency)
+    if (replay) return {created: await replayedCreate(ctx, operation, idempotency, replay), event: null}
+    const {offer, spec, input} = await choose()
+    return insertSession(ctx, offer, spec, input, operation, idempotency)
+  })
+  if (event) {
+    ctx.events.publish(event)
+    crashPoint('after-intent-commit')
+  }
+  return created
+}
+
+/** Writes the intent; runs inside `recordIntent`'s transaction. */
+async function insertSession(
   ctx: ServiceContext,
   offer: Offer,
   spec: SessionSpec | null,
   input: CreateSessionInput,
   operation: string,
   idempotency: IdempotentRequest,
-): CreatedSession {
+): Promise<{created: CreatedSession; event: SessionEvent}> {
   if (!isProviderName(offer.provider) || !ctx.providers.has(offer.provider)) {
     throw new AppError('provider_error', `provider ${offer.provider} is not configured on this daemon. No instance was created.`, {provider: offer.provider})
   }
-  const attachedSshKeys = resolveSshKeys(ctx, input.sshKeyIds)
-  refuseIfHeld(ctx, offer)
+  const attachedSshKeys = await resolveSshKeys(ctx, input.sshKeyIds)
+  await refuseIfHeld(ctx, offer)
   // What this session pays: the listed price is for the default disk; another size reprices it.
   const pricePerHour = priceForDisk(offer, input.diskGb)
 
-  assertWithinBudget(ctx, input.consumerId, costForDuration(pricePerHour, input.reservationHours * 3_600_000), `${input.reservationHours}h of ${offer.id}`)
+  await lockBudgetOf(ctx, input.consumerId)
+  await assertWithinBudget(ctx, input.consumerId, costForDuration(pricePerHour, input.reservationHours * 3_600_000), `${input.reservationHours}h of ${offer.id}`)
 
   let sshPublicKey = input.sshPublicKey
   let sshPrivateKey: string | null = null
@@ -268,28 +314,23 @@ function insertSession(
     ...ownerOf(ctx),
   }
 
-  // The intent to rent: on disk before the reply promises it, and before any provider call.
-  ctx.store.durably(() => {
-    ctx.store.sessions.insert(session)
-    // A node's GPUs are held from the intent on: two creates never get the same one.
-    const slots = reserveNodeSlots(ctx, session.id, offer)
-    const event = ctx.store.events.append({
-      sessionId: session.id,
-      at: now,
-      type: 'status',
-      fromStatus: null,
-      toStatus: 'pending',
-      actor: 'api',
-      message: `session requested for ${offer.gpuCount}x ${offer.gpuType} (${offer.id} at ${formatUsd(pricePerHour, 4)}/h with ${input.diskGb} GB disk) by ${input.consumerId}${slots.length > 0 ? `; reserved ${slots.join(', ')}` : ''}`,
-    })
-    ctx.store.jobs.enqueue('provision', session.id, now, now)
-    // The stored result never carries the private key; only its ciphertext is kept beside it.
-    const sealed = sealPrivateKeyForReplay(ctx, operation, idempotency.key, sshPrivateKey)
-    rememberResult(ctx, operation, idempotency, {session} satisfies CreatedSessionRecord, session.id, sealed)
-    ctx.events.publish(event)
+  await ctx.store.sessions.insert(session)
+  // A node's GPUs are held from the intent on: two creates never get the same one.
+  const slots = await reserveNodeSlots(ctx, session.id, offer)
+  const event = await ctx.store.events.append({
+    sessionId: session.id,
+    at: now,
+    type: 'status',
+    fromStatus: null,
+    toStatus: 'pending',
+    actor: 'api',
+    message: `session requested for ${offer.gpuCount}x ${offer.gpuType} (${offer.id} at ${formatUsd(pricePerHour, 4)}/h with ${input.diskGb} GB disk) by ${input.consumerId}${slots.length > 0 ? `; reserved ${slots.join(', ')}` : ''}`,
   })
-  crashPoint('after-intent-commit')
-  return {session, sshPrivateKey}
+  await ctx.store.jobs.enqueue('provision', session.id, now, now)
+  // The stored result never carries the private key; only its ciphertext is kept beside it.
+  const sealed = sealPrivateKeyForReplay(ctx, operation, idempotency.key, sshPrivateKey)
+  await rememberResult(ctx, operation, idempotency, {session} satisfies CreatedSessionRecord, session.id, sealed)
+  return {created: {session, sshPrivateKey}, event}
 }
 
 /** What a create's idempotency record keeps: the session as created, without any private key. */
@@ -301,104 +342,108 @@ interface CreatedSessionRecord {
  * A retried create: the session as the first reply described it, with its sealed private key
  * opened again. A record kept from before results were stored knows only the session's id.
  */
-function replayedCreate(ctx: ServiceContext, operation: string, idempotency: IdempotentRequest, replay: Replay<CreatedSessionRecord>): CreatedSession {
-  const session = replay.result?.session ?? getSession(ctx, replay.resourceId ?? '')
+async function replayedCreate(ctx: ServiceContext, operation: string, idempotency: IdempotentRequest, replay: Replay<CreatedSessionRecord>): Promise<CreatedSession> {
+  const session = replay.result?.session ?? (await getSession(ctx, replay.resourceId ?? ''))
   return {session, sshPrivateKey: replayedPrivateKey(ctx, replay.sealedSecret, operation, idempotency.key!)}
 }
 
-export function getSession(ctx: ServiceContext, id: string): StoredSession {
-  const session = findSession(ctx, id)
+export async function getSession(ctx: ServiceContext, id: string): Promise<StoredSession> {
+  const session = await findSession(ctx, id)
   if (!session) throw new AppError('not_found', `session ${id} does not exist; run \`gpu-shopper sessions\` to list yours`, {session_id: id})
   return session
 }
 
 /** A page of sessions, newest first, each with what it has cost so far. */
-export function listSessions(ctx: ServiceContext, filter: SessionListFilter): {sessions: {session: StoredSession; billed: MicroUsd}[]; total: number} {
-  const {sessions, total} = ctx.store.sessions.list({...filter, tenantId: callerTenant(ctx)})
-  const billed = billedSoFarOf(ctx, sessions)
+export async function listSessions(ctx: ServiceContext, filter: SessionListFilter): Promise<{sessions: {session: StoredSession; billed: MicroUsd}[]; total: number}> {
+  const {sessions, total} = await ctx.store.sessions.list({...filter, tenantId: callerTenant(ctx)})
+  const billed = await billedSoFarOf(ctx, sessions)
   return {sessions: sessions.map((session) => ({session, billed: billed.get(session.id) ?? asMicroUsd(0)})), total}
 }
 
 /** The session's events after event id `afterId`, oldest first. */
-export function sessionEventsAfter(ctx: ServiceContext, sessionId: string, afterId: number): SessionEvent[] {
+export function sessionEventsAfter(ctx: ServiceContext, sessionId: string, afterId: number): Promise<SessionEvent[]> {
   return ctx.store.events.listAfter(sessionId, afterId)
 }
 
 /** The session if it still exists (a stream or socket opened on it may outlive it); null otherwise. */
-export function findSession(ctx: ServiceContext, id: string): StoredSession | null {
-  const session = ctx.store.sessions.get(id)
+export async function findSession(ctx: ServiceContext, id: string): Promise<StoredSession | null> {
+  const session = await ctx.store.sessions.get(id)
   return session && isVisible(ctx, session.tenantId) ? session : null
 }
 
 /** The same session, asked for in the quick start's words. */
-export function getAllocation(ctx: ServiceContext, id: string): StoredSession {
-  const session = findSession(ctx, id)
+export async function getAllocation(ctx: ServiceContext, id: string): Promise<StoredSession> {
+  const session = await findSession(ctx, id)
   if (!session) throw new AppError('not_found', `allocation ${id} does not exist; run \`gpu-shopper allocations list\` to list yours`, {allocation_id: id})
   return session
 }
 
 /** An extension a client may retry with the same idempotency key: the retry does not add the hours twice. */
-export function extendSessionOnce(ctx: ServiceContext, id: string, additionalHours: number, idempotency: IdempotentRequest): StoredSession {
+export async function extendSessionOnce(ctx: ServiceContext, id: string, additionalHours: number, idempotency: IdempotentRequest): Promise<StoredSession> {
   return oncePerKey(ctx, EXTEND, idempotency, () => extendSession(ctx, id, additionalHours), (session) => session.id)
 }
 
-export function extendSession(ctx: ServiceContext, id: string, additionalHours: number): StoredSession {
-  const session = getSession(ctx, id)
-  if (isTerminal(session.status) || session.status === 'stopping') {
-    throw new AppError('conflict', `session ${id} is ${session.status}; only a pending, provisioning or running session can be extended`, {
-      session_id: id,
-      status: session.status,
-    })
-  }
-  const expiresAt = extendedExpiry(session.expiresAt, session.startedAt ?? session.createdAt, additionalHours, session.hardMaxOverride)
-  assertWithinBudget(ctx, session.consumerId, costForDuration(session.pricePerHour, additionalHours * 3_600_000), `extending ${id} by ${additionalHours}h`)
-  const now = ctx.clock.now()
-  // The hours reserved now, as `sessions get` shows them; a session that starts running later
-  // is then reserved for these from its start, not for what was asked at first.
-  const reservationHours = session.reservationHours + additionalHours
-  ctx.store.transaction(() => {
-    if (!ctx.store.sessions.update(id, session.status, {expiresAt, reservationHours}, now)) {
+export async function extendSession(ctx: ServiceContext, id: string, additionalHours: number): Promise<StoredSession> {
+  const {extended, event} = await ctx.store.transaction(async () => {
+    await lockBudgetOf(ctx, (await getSession(ctx, id)).consumerId)
+    // Read again under the lock: an extension that went first has moved the expiry.
+    const session = await getSession(ctx, id)
+    if (isTerminal(session.status) || session.status === 'stopping') {
+      throw new AppError('conflict', `session ${id} is ${session.status}; only a pending, provisioning or running session can be extended`, {
+        session_id: id,
+        status: session.status,
+      })
+    }
+    const expiresAt = extendedExpiry(session.expiresAt, session.startedAt ?? session.createdAt, additionalHours, session.hardMaxOverride)
+    await assertWithinBudget(ctx, session.consumerId, costForDuration(session.pricePerHour, additionalHours * 3_600_000), `extending ${id} by ${additionalHours}h`)
+    const now = ctx.clock.now()
+    // The hours reserved now, as `sessions get` shows them; a session that starts running later
+    // is then reserved for these from its start, not for what was asked at first.
+    const reservationHours = session.reservationHours + additionalHours
+    if (!(await ctx.store.sessions.update(id, session.status, {expiresAt, reservationHours}, now))) {
       throw new AppError('conflict', `session ${id} changed state while extending; try again`, {session_id: id})
     }
-    ctx.events.publish(
-      ctx.store.events.append({
-        sessionId: id,
-        at: now,
-        type: 'extended',
-        fromStatus: null,
-        toStatus: null,
-        actor: 'api',
-        message: `reservation extended by ${additionalHours}h to ${new Date(expiresAt).toISOString()}`,
-      }),
-    )
+    const event = await ctx.store.events.append({
+      sessionId: id,
+      at: now,
+      type: 'extended',
+      fromStatus: null,
+      toStatus: null,
+      actor: 'api',
+      message: `reservation extended by ${additionalHours}h to ${new Date(expiresAt).toISOString()}`,
+    })
+    return {extended: {...session, expiresAt, reservationHours}, event}
   })
-  return {...session, expiresAt, reservationHours}
+  ctx.events.publish(event)
+  return extended
 }
 
 /**
  * Starts releasing a session: status stopping plus a release job that destroys the instance
  * and verifies it is gone. Repeating it is harmless.
  */
-export function releaseSession(ctx: ServiceContext, id: string, reason: {actor: string; message: string}): StoredSession {
-  const session = getSession(ctx, id)
+export async function releaseSession(ctx: ServiceContext, id: string, reason: {actor: string; message: string}): Promise<StoredSession> {
+  const session = await getSession(ctx, id)
   if (session.status === 'stopping' || isTerminal(session.status)) {
     // A failed session's instance is gone once its stop time is set (destroyed and verified, or found gone).
-    if (session.status === 'failed' && session.providerInstanceId && session.stoppedAt === null && ctx.store.jobs.openFor(id, 'release').length === 0) {
-      ctx.store.jobs.enqueue('release', id, ctx.clock.now(), ctx.clock.now())
+    if (session.status === 'failed' && session.providerInstanceId && session.stoppedAt === null) {
+      await ctx.store.transaction(async () => {
+        if ((await ctx.store.jobs.openFor(id, 'release')).length === 0) await ctx.store.jobs.enqueue('release', id, ctx.clock.now(), ctx.clock.now())
+      })
     }
     return session
   }
   const now = ctx.clock.now()
-  ctx.store.transaction(() => {
-    if (!transitionSession(ctx, session, 'stopping', {}, reason)) {
+  await ctx.store.transaction(async () => {
+    if (!(await transitionSession(ctx, session, 'stopping', {}, reason))) {
       throw new AppError('conflict', `session ${id} changed state while releasing; try again`, {session_id: id})
     }
-    if (ctx.store.jobs.openFor(id, 'release').length === 0) ctx.store.jobs.enqueue('release', id, now, now)
+    if ((await ctx.store.jobs.openFor(id, 'release')).length === 0) await ctx.store.jobs.enqueue('release', id, now, now)
   })
   return getSession(ctx, id)
 }
 
 /** A release a client may retry with the same idempotency key: the retry gets the first result (the session as it was then). */
-export function releaseSessionOnce(ctx: ServiceContext, id: string, reason: {actor: string; message: string}, idempotency: IdempotentRequest): StoredSession {
+export async function releaseSessionOnce(ctx: ServiceContext, id: string, reason: {actor: string; message: string}, idempotency: IdempotentRequest): Promise<StoredSession> {
   return oncePerKey(ctx, RELEASE, idempotency, () => releaseSession(ctx, id, reason), (session) => session.id)
 }

@@ -12,21 +12,20 @@ export interface TransitionNote {
  * Moves a session from `from` to `to` with its event row in one transaction. Returns false
  * (and writes nothing) when the session is no longer in `from`: another worker got there first.
  */
-export function transitionSession(
+export async function transitionSession(
   ctx: ServiceContext,
   session: StoredSession,
   to: SessionStatus,
   patch: SessionPatch,
   note: TransitionNote,
-): boolean {
+): Promise<boolean> {
   if (!canTransition(session.status, to)) {
     throw new Error(`illegal session transition ${session.status} → ${to} for ${session.id}`)
   }
   const now = ctx.clock.now()
-  let event: SessionEvent | null = null
-  const moved = ctx.store.transaction(() => {
-    if (!ctx.store.sessions.update(session.id, session.status, {...patch, status: to}, now)) return false
-    event = ctx.store.events.append({
+  const event = await ctx.store.transaction(async (): Promise<SessionEvent | null> => {
+    if (!(await ctx.store.sessions.update(session.id, session.status, {...patch, status: to}, now))) return null
+    return ctx.store.events.append({
       sessionId: session.id,
       at: now,
       type: 'status',
@@ -35,15 +34,15 @@ export function transitionSession(
       actor: note.actor,
       message: note.message,
     })
-    return true
   })
-  if (event) ctx.events.publish(event)
-  return moved
+  if (!event) return false
+  ctx.events.publish(event)
+  return true
 }
 
 /** A progress or safety note that does not change the status. */
-export function recordSessionEvent(ctx: ServiceContext, sessionId: string, type: string, note: TransitionNote): void {
-  const event = ctx.store.events.append({
+export async function recordSessionEvent(ctx: ServiceContext, sessionId: string, type: string, note: TransitionNote): Promise<void> {
+  const event = await ctx.store.events.append({
     sessionId,
     at: ctx.clock.now(),
     type,

@@ -14,19 +14,22 @@ export function newSshKeyId(): string {
 
 /** Registers a public key (only the canonical `type base64` is kept); one fingerprint is registered once. */
 /** A registration a client may retry with the same idempotency key: the retry gets the key it registered, not a conflict. */
-export function registerSshKeyOnce(ctx: ServiceContext, title: string, keyBody: string, idempotency: IdempotentRequest): SshKey {
+export async function registerSshKeyOnce(ctx: ServiceContext, title: string, keyBody: string, idempotency: IdempotentRequest): Promise<SshKey> {
   return oncePerKey(ctx, 'register-ssh-key', idempotency, () => registerSshKey(ctx, title, keyBody), (key) => key.id)
 }
 
-export function registerSshKey(ctx: ServiceContext, title: string, keyBody: string): SshKey {
+export async function registerSshKey(ctx: ServiceContext, title: string, keyBody: string): Promise<SshKey> {
   let parsed: ReturnType<typeof parseRegistrableKey>
   try {
     parsed = parseRegistrableKey(keyBody)
   } catch (err) {
     throw new AppError('validation_error', `key_body: ${(err as Error).message}`, {field: 'key_body'})
   }
-  return ctx.store.transaction(() => {
-    const existing = ctx.store.sshKeys.byFingerprint(ownerOf(ctx).tenantId, parsed.fingerprint)
+  const {tenantId} = ownerOf(ctx)
+  return ctx.store.transaction(async () => {
+    // Another server process may be registering the same key: one of the two is told it exists.
+    await ctx.store.db.lockKey(`ssh-key:${tenantId}:${parsed.fingerprint}`)
+    const existing = await ctx.store.sshKeys.byFingerprint(tenantId, parsed.fingerprint)
     if (existing) {
       throw new AppError('conflict', `this key (${parsed.fingerprint}) is already registered as ${existing.id} ("${existing.title}"); use that id, or delete it first`, {
         existing_id: existing.id,
@@ -42,19 +45,19 @@ export function registerSshKey(ctx: ServiceContext, title: string, keyBody: stri
       createdAt: ctx.clock.now(),
       ...ownerOf(ctx),
     }
-    ctx.store.sshKeys.insert(key)
+    await ctx.store.sshKeys.insert(key)
     return key
   })
 }
 
-export function listSshKeys(ctx: ServiceContext): SshKey[] {
+export function listSshKeys(ctx: ServiceContext): Promise<SshKey[]> {
   return ctx.store.sshKeys.list(callerTenant(ctx))
 }
 
 /** Removes a key from the registry; sessions created with it keep it (their instances were set up already). */
-export function deleteSshKey(ctx: ServiceContext, id: string): SshKey {
-  const key = visibleKey(ctx, id)
-  if (!key || !ctx.store.sshKeys.delete(id)) throw unknownKey(id, 'id')
+export async function deleteSshKey(ctx: ServiceContext, id: string): Promise<SshKey> {
+  const key = await visibleKey(ctx, id)
+  if (!key || !(await ctx.store.sshKeys.delete(id))) throw unknownKey(id, 'id')
   return key
 }
 
@@ -62,18 +65,18 @@ export function deleteSshKey(ctx: ServiceContext, id: string): SshKey {
  * The public keys behind `ssh_key_ids`, in the order given, duplicates dropped. An unknown id
  * refuses the whole create before anything is written.
  */
-export function resolveSshKeys(ctx: ServiceContext, ids: readonly string[]): AttachedSshKey[] {
+export async function resolveSshKeys(ctx: ServiceContext, ids: readonly string[]): Promise<AttachedSshKey[]> {
   const out: AttachedSshKey[] = []
   for (const id of new Set(ids)) {
-    const key = visibleKey(ctx, id)
+    const key = await visibleKey(ctx, id)
     if (!key) throw unknownKey(id, 'ssh_key_ids', ' No instance was created.')
     out.push({id: key.id, publicKey: key.publicKey})
   }
   return out
 }
 
-function visibleKey(ctx: ServiceContext, id: string): SshKey | null {
-  const key = ctx.store.sshKeys.get(id)
+async function visibleKey(ctx: ServiceContext, id: string): Promise<SshKey | null> {
+  const key = await ctx.store.sshKeys.get(id)
   return key && isVisible(ctx, key.tenantId) ? key : null
 }
 

@@ -25,7 +25,7 @@ describe('tenancy in the services', () => {
     alice = as('alice', 'acme', 'admin')
     bob = as('bob', 'acme')
     carol = as('carol', 'globex')
-    h.ctx.store.offers.upsertMany([
+    await h.ctx.store.offers.upsertMany([
       offerFixture('vastai-1', {fetchedAt: h.clock.now()}),
       offerFixture('vastai-2', {fetchedAt: h.clock.now()}),
       // acme's own node: only acme may see or rent it
@@ -34,18 +34,18 @@ describe('tenancy in the services', () => {
   })
   afterEach(async () => h.close())
 
-  it("keeps a tenant's sessions, and what they cost, from every other tenant", () => {
-    const {session} = createSession(bob, sessionInputFixture('vastai-1'), {key: undefined, fingerprint: null})
+  it("keeps a tenant's sessions, and what they cost, from every other tenant", async () => {
+    const {session} = await createSession(bob, sessionInputFixture('vastai-1'), {key: undefined, fingerprint: null})
     expect(session).toMatchObject({tenantId: 'acme', createdBy: 'bob'})
     // a teammate sees and acts on it; another tenant does not know it exists
-    expect(getSession(alice, session.id).id).toBe(session.id)
-    expect(refusalOf(() => getSession(carol, session.id))).toMatchObject({errorType: 'not_found'})
-    expect(refusalOf(() => releaseSession(carol, session.id, {actor: 'api', message: 'x'}))).toMatchObject({errorType: 'not_found'})
-    expect(listSessions(carol, {}).total).toBe(0)
-    expect(listSessions(alice, {}).sessions.map((s) => s.session.id)).toEqual([session.id])
+    expect((await getSession(alice, session.id)).id).toBe(session.id)
+    expect(await refusalOf(() => getSession(carol, session.id))).toMatchObject({errorType: 'not_found'})
+    expect(await refusalOf(() => releaseSession(carol, session.id, {actor: 'api', message: 'x'}))).toMatchObject({errorType: 'not_found'})
+    expect((await listSessions(carol, {})).total).toBe(0)
+    expect((await listSessions(alice, {})).sessions.map((s) => s.session.id)).toEqual([session.id])
     // the daemon's own workers see every tenant
-    expect(getSession(h.ctx, session.id).id).toBe(session.id)
-    h.ctx.store.ledger.append({
+    expect((await getSession(h.ctx, session.id)).id).toBe(session.id)
+    await h.ctx.store.ledger.append({
       sessionId: session.id,
       consumerId: 'team',
       provider: 'vastai',
@@ -56,42 +56,42 @@ describe('tenancy in the services', () => {
       pricePerHour: asMicroUsd(360_000),
       amount: asMicroUsd(6_000),
     })
-    expect(costReport(alice, {}).total).toBe(6_000)
-    expect(costReport(carol, {}).total).toBe(0)
+    expect((await costReport(alice, {})).total).toBe(6_000)
+    expect((await costReport(carol, {})).total).toBe(0)
   })
 
-  it("offers a node's capacity to its tenant alone", () => {
-    expect(h.ctx.store.offers.query({visibleTo: 'globex'}).offers.map((o) => o.id).sort()).toEqual(['vastai-1', 'vastai-2'])
-    expect(h.ctx.store.offers.query({visibleTo: 'acme'}).offers.map((o) => o.id).sort()).toEqual(['selfhosted-lab.cpu', 'vastai-1', 'vastai-2'])
-    expect(refusalOf(() => createSession(carol, sessionInputFixture('selfhosted-lab.cpu'), {key: undefined, fingerprint: null}))).toMatchObject({errorType: 'not_found'})
+  it("offers a node's capacity to its tenant alone", async () => {
+    expect((await h.ctx.store.offers.query({visibleTo: 'globex'})).offers.map((o) => o.id).sort()).toEqual(['vastai-1', 'vastai-2'])
+    expect((await h.ctx.store.offers.query({visibleTo: 'acme'})).offers.map((o) => o.id).sort()).toEqual(['selfhosted-lab.cpu', 'vastai-1', 'vastai-2'])
+    expect(await refusalOf(() => createSession(carol, sessionInputFixture('selfhosted-lab.cpu'), {key: undefined, fingerprint: null}))).toMatchObject({errorType: 'not_found'})
   })
 
-  it('keeps SSH keys per tenant: the same key may be registered in two, and neither sees the other', () => {
-    const acmeKey = registerSshKey(bob, 'laptop', KEY)
-    const globexKey = registerSshKey(carol, 'laptop', KEY)
+  it('keeps SSH keys per tenant: the same key may be registered in two, and neither sees the other', async () => {
+    const acmeKey = await registerSshKey(bob, 'laptop', KEY)
+    const globexKey = await registerSshKey(carol, 'laptop', KEY)
     expect(globexKey.id).not.toBe(acmeKey.id)
-    expect(listSshKeys(alice).map((k) => k.id)).toEqual([acmeKey.id])
-    expect(refusalOf(() => deleteSshKey(carol, acmeKey.id))).toMatchObject({errorType: 'not_found'})
-    expect(refusalOf(() => createSession(carol, sessionInputFixture('vastai-1', {sshKeyIds: [acmeKey.id]}), {key: undefined, fingerprint: null}))).toMatchObject({
+    expect((await listSshKeys(alice)).map((k) => k.id)).toEqual([acmeKey.id])
+    expect(await refusalOf(() => deleteSshKey(carol, acmeKey.id))).toMatchObject({errorType: 'not_found'})
+    expect(await refusalOf(() => createSession(carol, sessionInputFixture('vastai-1', {sshKeyIds: [acmeKey.id]}), {key: undefined, fingerprint: null}))).toMatchObject({
       errorType: 'not_found',
     })
   })
 
-  it('lets admins alone set budgets, and keeps a consumer id of two tenants apart', () => {
-    expect(refusalOf(() => setBudget(bob, 'team', {monthlyLimit: asMicroUsd(1_000_000), alertThreshold: 0.8, onLimit: 'alert'}))).toMatchObject({
+  it('lets admins alone set budgets, and keeps a consumer id of two tenants apart', async () => {
+    expect(await refusalOf(() => setBudget(bob, 'team', {monthlyLimit: asMicroUsd(1_000_000), alertThreshold: 0.8, onLimit: 'alert'}))).toMatchObject({
       errorType: 'forbidden',
     })
-    setBudget(alice, 'team', {monthlyLimit: asMicroUsd(1_000_000), alertThreshold: 0.8, onLimit: 'alert'})
-    expect(budgetStatus(bob, 'team')?.budget.monthlyLimit).toBe(1_000_000)
-    expect(budgetStatus(carol, 'team')).toBeNull()
-    expect(listBudgetStatuses(carol)).toEqual([])
+    await setBudget(alice, 'team', {monthlyLimit: asMicroUsd(1_000_000), alertThreshold: 0.8, onLimit: 'alert'})
+    expect((await budgetStatus(bob, 'team'))?.budget.monthlyLimit).toBe(1_000_000)
+    expect(await budgetStatus(carol, 'team')).toBeNull()
+    expect(await listBudgetStatuses(carol)).toEqual([])
   })
 
-  it("never replays one user's idempotent result to another who used the same key", () => {
-    const first = createSession(bob, sessionInputFixture('vastai-1'), {key: 'k1', fingerprint: {a: 1}})
-    const again = createSession(bob, sessionInputFixture('vastai-1'), {key: 'k1', fingerprint: {a: 1}})
+  it("never replays one user's idempotent result to another who used the same key", async () => {
+    const first = await createSession(bob, sessionInputFixture('vastai-1'), {key: 'k1', fingerprint: {a: 1}})
+    const again = await createSession(bob, sessionInputFixture('vastai-1'), {key: 'k1', fingerprint: {a: 1}})
     expect(again.session.id).toBe(first.session.id)
-    const other = createSession(carol, sessionInputFixture('vastai-2'), {key: 'k1', fingerprint: {a: 1}})
+    const other = await createSession(carol, sessionInputFixture('vastai-2'), {key: 'k1', fingerprint: {a: 1}})
     expect(other.session.id).not.toBe(first.session.id)
     expect(other.session.tenantId).toBe('globex')
   })

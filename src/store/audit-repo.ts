@@ -1,4 +1,4 @@
-import type {Db} from './database.js'
+import type {SqlDatabase} from './sql/sql-database.js'
 
 export type AuditOutcome = 'ok' | 'refused' | 'error'
 
@@ -43,24 +43,22 @@ interface AuditRow {
 
 /** The append-only audit log: the table's triggers refuse any UPDATE or DELETE. */
 export class AuditRepo {
-  constructor(private readonly db: Db) {}
+  constructor(private readonly db: SqlDatabase) {}
 
-  append(entry: Omit<AuditEntry, 'id'>): void {
-    this.db
-      .prepare(
-        `INSERT INTO audit_log (at, tenant_id, user_id, role, method, route, target, request_id, status_code, outcome)
-         VALUES (@at, @tenantId, @userId, @role, @method, @route, @target, @requestId, @statusCode, @outcome)`,
-      )
-      .run(entry)
+  async append(entry: Omit<AuditEntry, 'id'>): Promise<void> {
+    await this.db.run(
+      `INSERT INTO audit_log (at, tenant_id, user_id, role, method, route, target, request_id, status_code, outcome)
+       VALUES (@at, @tenantId, @userId, @role, @method, @route, @target, @requestId, @statusCode, @outcome)`,
+      entry,
+    )
   }
 
   /** A tenant's entries, oldest first, after a cursor. */
-  list(query: AuditQuery): AuditEntry[] {
-    const rows = this.db
-      .prepare(
-        `SELECT * FROM audit_log WHERE tenant_id = @tenant AND id > @after AND (@user IS NULL OR user_id = @user) ORDER BY id LIMIT @limit`,
-      )
-      .all({tenant: query.tenantId, after: query.afterId ?? 0, user: query.userId ?? null, limit: query.limit}) as AuditRow[]
+  async list(query: AuditQuery): Promise<AuditEntry[]> {
+    const rows = await this.db.all<AuditRow>(
+      `SELECT * FROM audit_log WHERE tenant_id = @tenant AND id > @after AND (CAST(@user AS TEXT) IS NULL OR user_id = @user) ORDER BY id LIMIT @limit`,
+      {tenant: query.tenantId, after: query.afterId ?? 0, user: query.userId ?? null, limit: query.limit},
+    )
     return rows.map((r) => ({
       id: r.id,
       at: r.at,

@@ -1,6 +1,6 @@
 import type {InstanceBilling} from '../core/billing.js'
 import {asMicroUsd, type MicroUsd} from '../core/money.js'
-import type {Db} from './database.js'
+import type {SqlDatabase} from './sql/sql-database.js'
 
 interface BillingRow {
   session_id: string
@@ -15,10 +15,10 @@ interface BillingRow {
 
 /** The provider's billing terms per session's instance (see core/billing.ts). */
 export class BillingRepo {
-  constructor(private readonly db: Db) {}
+  constructor(private readonly db: SqlDatabase) {}
 
-  get(sessionId: string): InstanceBilling | null {
-    const row = this.db.prepare('SELECT * FROM session_billing WHERE session_id = ?').get(sessionId) as BillingRow | undefined
+  async get(sessionId: string): Promise<InstanceBilling | null> {
+    const row = await this.db.get<BillingRow>('SELECT * FROM session_billing WHERE session_id = ?', [sessionId])
     return row ? toBilling(row) : null
   }
 
@@ -26,9 +26,8 @@ export class BillingRepo {
    * Records what the provider said, never moving a start once known: the first report of a
    * create or of running is the one the provider bills from.
    */
-  record(terms: {sessionId: string; storageFrom: number; storagePerHour: MicroUsd; computeFrom: number | null; computePerHour: MicroUsd}): void {
-    this.db
-      .prepare(
+  async record(terms: {sessionId: string; storageFrom: number; storagePerHour: MicroUsd; computeFrom: number | null; computePerHour: MicroUsd}): Promise<void> {
+    await this.db.run(
         `INSERT INTO session_billing (session_id, storage_from, storage_price_micro, compute_from, compute_price_micro)
          VALUES (@session_id, @storage_from, @storage_price, @compute_from, @compute_price)
          ON CONFLICT (session_id) DO UPDATE SET
@@ -36,35 +35,36 @@ export class BillingRepo {
            storage_price_micro = excluded.storage_price_micro,
            compute_price_micro = excluded.compute_price_micro
          WHERE session_billing.ended_at IS NULL`,
-      )
-      .run({
+      {
         session_id: terms.sessionId,
         storage_from: terms.storageFrom,
         storage_price: terms.storagePerHour,
         compute_from: terms.computeFrom,
         compute_price: terms.computePerHour,
-      })
+      },
+    )
   }
 
   /** The destroy the provider confirmed: billing stops here (the first confirmation wins). */
-  end(sessionId: string, endedAt: number): void {
-    this.db.prepare('UPDATE session_billing SET ended_at = ? WHERE session_id = ? AND ended_at IS NULL').run(endedAt, sessionId)
+  async end(sessionId: string, endedAt: number): Promise<void> {
+    await this.db.run('UPDATE session_billing SET ended_at = ? WHERE session_id = ? AND ended_at IS NULL', [endedAt, sessionId])
   }
 
-  settle(sessionId: string, settledAt: number, providerCharge: MicroUsd | null): void {
-    this.db
-      .prepare('UPDATE session_billing SET settled_at = ?, provider_charge_micro = ? WHERE session_id = ? AND settled_at IS NULL')
-      .run(settledAt, providerCharge, sessionId)
+  async settle(sessionId: string, settledAt: number, providerCharge: MicroUsd | null): Promise<void> {
+    await this.db.run('UPDATE session_billing SET settled_at = ?, provider_charge_micro = ? WHERE session_id = ? AND settled_at IS NULL', [
+      settledAt,
+      providerCharge,
+      sessionId,
+    ])
   }
 
   /** Instances still billing (no confirmed destroy yet), of one consumer or session if asked. */
-  running(of: {consumerId?: string; sessionId?: string} = {}): InstanceBilling[] {
-    const rows = this.db
-      .prepare(
-        `SELECT b.* FROM session_billing b JOIN sessions s ON s.id = b.session_id
-         WHERE b.ended_at IS NULL AND (@consumer IS NULL OR s.consumer_id = @consumer) AND (@session IS NULL OR b.session_id = @session)`,
-      )
-      .all({consumer: of.consumerId ?? null, session: of.sessionId ?? null}) as BillingRow[]
+  async running(of: {consumerId?: string; sessionId?: string} = {}): Promise<InstanceBilling[]> {
+    const rows = await this.db.all<BillingRow>(
+      `SELECT b.* FROM session_billing b JOIN sessions s ON s.id = b.session_id
+       WHERE b.ended_at IS NULL AND (CAST(@consumer AS TEXT) IS NULL OR s.consumer_id = @consumer) AND (CAST(@session AS TEXT) IS NULL OR b.session_id = @session)`,
+      {consumer: of.consumerId ?? null, session: of.sessionId ?? null},
+    )
     return rows.map(toBilling)
   }
 }

@@ -1,5 +1,5 @@
 import {asMicroUsd, type MicroUsd} from '../core/money.js'
-import type {Db} from './database.js'
+import type {SqlDatabase} from './sql/sql-database.js'
 
 export type OnLimit = 'release' | 'alert'
 
@@ -29,47 +29,55 @@ interface BudgetRow {
 }
 
 export class BudgetsRepo {
-  constructor(private readonly db: Db) {}
+  constructor(private readonly db: SqlDatabase) {}
 
   /** Sets the limit; a changed limit re-arms this month's alert and limit action. */
-  upsert(tenantId: string, consumerId: string, monthlyLimit: MicroUsd, alertThreshold: number, onLimit: OnLimit, now: number): Budget {
-    this.db
-      .prepare(
+  async upsert(tenantId: string, consumerId: string, monthlyLimit: MicroUsd, alertThreshold: number, onLimit: OnLimit, now: number): Promise<Budget> {
+    await this.db.run(
         `INSERT INTO consumer_budgets (tenant_id, consumer_id, monthly_limit_micro, alert_threshold, on_limit, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (tenant_id, consumer_id) DO UPDATE SET monthly_limit_micro = excluded.monthly_limit_micro,
            alert_threshold = excluded.alert_threshold, on_limit = excluded.on_limit, alerted_month = NULL,
            limit_reached_month = NULL, updated_at = excluded.updated_at`,
-      )
-      .run(tenantId, consumerId, monthlyLimit, alertThreshold, onLimit, now, now)
-    return this.get(tenantId, consumerId)!
+      [tenantId, consumerId, monthlyLimit, alertThreshold, onLimit, now, now],
+    )
+    return (await this.get(tenantId, consumerId))!
   }
 
-  get(tenantId: string, consumerId: string): Budget | null {
-    const row = this.db.prepare('SELECT * FROM consumer_budgets WHERE tenant_id = ? AND consumer_id = ?').get(tenantId, consumerId) as BudgetRow | undefined
+  async get(tenantId: string, consumerId: string): Promise<Budget | null> {
+    const row = await this.db.get<BudgetRow>('SELECT * FROM consumer_budgets WHERE tenant_id = ? AND consumer_id = ?', [tenantId, consumerId])
     return row ? toBudget(row) : null
   }
 
   /** One tenant's budgets, or every tenant's (the enforcement tick). */
-  list(tenantId?: string): Budget[] {
-    const rows = this.db
-      .prepare('SELECT * FROM consumer_budgets WHERE (@tenant IS NULL OR tenant_id = @tenant) ORDER BY tenant_id, consumer_id')
-      .all({tenant: tenantId ?? null}) as BudgetRow[]
+  async list(tenantId?: string): Promise<Budget[]> {
+    const rows = await this.db.all<BudgetRow>(
+      'SELECT * FROM consumer_budgets WHERE (CAST(@tenant AS TEXT) IS NULL OR tenant_id = @tenant) ORDER BY tenant_id, consumer_id',
+      {tenant: tenantId ?? null},
+    )
     return rows.map(toBudget)
   }
 
-  remove(tenantId: string, consumerId: string): boolean {
-    return this.db.prepare('DELETE FROM consumer_budgets WHERE tenant_id = ? AND consumer_id = ?').run(tenantId, consumerId).changes === 1
+  async remove(tenantId: string, consumerId: string): Promise<boolean> {
+    return (await this.db.run('DELETE FROM consumer_budgets WHERE tenant_id = ? AND consumer_id = ?', [tenantId, consumerId])).changes === 1
   }
 
-  markAlerted(budget: Budget, month: string, now: number): void {
-    this.db.prepare('UPDATE consumer_budgets SET alerted_month = ?, updated_at = ? WHERE tenant_id = ? AND consumer_id = ?').run(month, now, budget.tenantId, budget.consumerId)
+  async markAlerted(budget: Budget, month: string, now: number): Promise<void> {
+    await this.db.run('UPDATE consumer_budgets SET alerted_month = ?, updated_at = ? WHERE tenant_id = ? AND consumer_id = ?', [
+      month,
+      now,
+      budget.tenantId,
+      budget.consumerId,
+    ])
   }
 
-  markLimitReached(budget: Budget, month: string, now: number): void {
-    this.db
-      .prepare('UPDATE consumer_budgets SET limit_reached_month = ?, updated_at = ? WHERE tenant_id = ? AND consumer_id = ?')
-      .run(month, now, budget.tenantId, budget.consumerId)
+  async markLimitReached(budget: Budget, month: string, now: number): Promise<void> {
+    await this.db.run('UPDATE consumer_budgets SET limit_reached_month = ?, updated_at = ? WHERE tenant_id = ? AND consumer_id = ?', [
+      month,
+      now,
+      budget.tenantId,
+      budget.consumerId,
+    ])
   }
 }
 

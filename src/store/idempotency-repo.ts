@@ -1,4 +1,4 @@
-import type {Db} from './database.js'
+import type {SqlDatabase} from './sql/sql-database.js'
 
 export interface IdempotencyRecord {
   /** The operation the key was used for ("create-session", "release-session", …). */
@@ -29,11 +29,11 @@ interface IdempotencyRow {
 }
 
 export class IdempotencyRepo {
-  constructor(private readonly db: Db) {}
+  constructor(private readonly db: SqlDatabase) {}
 
   /** The live record for (scope, key); expired records count as absent. */
-  find(scope: string, key: string, now: number): IdempotencyRecord | null {
-    const row = this.db.prepare('SELECT * FROM idempotency_keys WHERE scope = ? AND key = ? AND expires_at > ?').get(scope, key, now) as IdempotencyRow | undefined
+  async find(scope: string, key: string, now: number): Promise<IdempotencyRecord | null> {
+    const row = await this.db.get<IdempotencyRow>('SELECT * FROM idempotency_keys WHERE scope = ? AND key = ? AND expires_at > ?', [scope, key, now])
     if (!row) return null
     return {
       scope: row.scope,
@@ -48,20 +48,19 @@ export class IdempotencyRepo {
   }
 
   /** Stores the first result; replaces an expired record with the same key. */
-  save(record: IdempotencyRecord): void {
-    this.db
-      .prepare(
+  async save(record: IdempotencyRecord): Promise<void> {
+    await this.db.run(
         `INSERT INTO idempotency_keys (scope, key, request_hash, result, resource_id, created_at, expires_at, sealed_secret)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (scope, key) DO UPDATE SET request_hash = excluded.request_hash, result = excluded.result,
            resource_id = excluded.resource_id, created_at = excluded.created_at,
            expires_at = excluded.expires_at, sealed_secret = excluded.sealed_secret
          WHERE idempotency_keys.expires_at <= excluded.created_at`,
-      )
-      .run(record.scope, record.key, record.requestHash, record.result, record.resourceId, record.createdAt, record.expiresAt, record.sealedSecret)
+      [record.scope, record.key, record.requestHash, record.result, record.resourceId, record.createdAt, record.expiresAt, record.sealedSecret],
+    )
   }
 
-  deleteExpired(now: number): number {
-    return this.db.prepare('DELETE FROM idempotency_keys WHERE expires_at <= ?').run(now).changes
+  async deleteExpired(now: number): Promise<number> {
+    return (await this.db.run('DELETE FROM idempotency_keys WHERE expires_at <= ?', [now])).changes
   }
 }

@@ -2,7 +2,7 @@ import type {LedgerComponent} from '../core/billing.js'
 import type {LedgerEntry} from '../core/ledger-csv.js'
 import type {LedgerTotals, SeriesPoint} from '../core/ledger-totals.js'
 import {asMicroUsd, type MicroUsd} from '../core/money.js'
-import type {Db} from './database.js'
+import type {SqlDatabase} from './sql/sql-database.js'
 
 export type {LedgerEntry, LedgerTotals}
 
@@ -22,111 +22,121 @@ export interface LedgerFilter {
  * consumer, provider and period totals always agree to the micro-dollar.
  */
 export class LedgerRepo {
-  constructor(private readonly db: Db) {}
+  constructor(private readonly db: SqlDatabase) {}
 
-  append(entry: LedgerEntry): void {
-    this.db
-      .prepare(
-        // A row belongs to its session's tenant, whoever writes it.
-        `INSERT INTO ledger (session_id, consumer_id, provider, gpu_type, component, period_start, period_end, price_per_hour_micro, amount_micro, tenant_id)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT tenant_id FROM sessions WHERE id = ?))`,
-      )
-      .run(entry.sessionId, entry.consumerId, entry.provider, entry.gpuType, entry.component, entry.periodStart, entry.periodEnd, entry.pricePerHour, entry.amount, entry.sessionId)
+  async append(entry: LedgerEntry): Promise<void> {
+    await this.db.run(
+      // A row belongs to its session's tenant, whoever writes it.
+      `INSERT INTO ledger (session_id, consumer_id, provider, gpu_type, component, period_start, period_end, price_per_hour_micro, amount_micro, tenant_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT tenant_id FROM sessions WHERE id = ?))`,
+      [entry.sessionId, entry.consumerId, entry.provider, entry.gpuType, entry.component, entry.periodStart, entry.periodEnd, entry.pricePerHour, entry.amount, entry.sessionId],
+    )
   }
 
   /** End of the last accrued period of one component of a session, or null if nothing was accrued yet. */
-  accruedUntil(sessionId: string, component: LedgerComponent): number | null {
-    const row = this.db.prepare('SELECT max(period_end) AS end FROM ledger WHERE session_id = ? AND component = ?').get(sessionId, component) as {
-      end: number | null
-    }
-    return row.end
+  async accruedUntil(sessionId: string, component: LedgerComponent): Promise<number | null> {
+    const row = await this.db.get<{end: number | null}>('SELECT max(period_end) AS end FROM ledger WHERE session_id = ? AND component = ?', [sessionId, component])
+    return row!.end
   }
 
-  totalForSession(sessionId: string): MicroUsd {
-    const row = this.db.prepare('SELECT coalesce(sum(amount_micro), 0) AS total FROM ledger WHERE session_id = ?').get(sessionId) as {total: number}
-    return asMicroUsd(row.total)
+  async totalForSession(sessionId: string): Promise<MicroUsd> {
+    const row = await this.db.get<{total: number}>('SELECT coalesce(sum(amount_micro), 0) AS total FROM ledger WHERE session_id = ?', [sessionId])
+    return asMicroUsd(row!.total)
   }
 
   /** Totals per session id for many sessions at once (for session lists). */
-  totalsForSessions(sessionIds: readonly string[]): Map<string, MicroUsd> {
+  async totalsForSessions(sessionIds: readonly string[]): Promise<Map<string, MicroUsd>> {
     const result = new Map<string, MicroUsd>()
     if (sessionIds.length === 0) return result
-    const rows = this.db
-      .prepare(`SELECT session_id, sum(amount_micro) AS total FROM ledger WHERE session_id IN (${sessionIds.map(() => '?').join(',')}) GROUP BY session_id`)
-      .all(...sessionIds) as {session_id: string; total: number}[]
+    const rows = await this.db.all<{session_id: string; total: number}>(
+      `SELECT session_id, sum(amount_micro) AS total FROM ledger WHERE ${this.db.inList('session_id', '@ids')} GROUP BY session_id`,
+      {ids: this.db.list(sessionIds)},
+    )
     for (const r of rows) result.set(r.session_id, asMicroUsd(r.total))
     return result
   }
 
   /** Whether any row matches (a session's rows, within a period). */
-  any(filter: LedgerFilter): boolean {
+  async any(filter: LedgerFilter): Promise<boolean> {
     const {whereSql, params} = buildWhere(filter)
-    return this.db.prepare(`SELECT 1 FROM ledger ${whereSql} LIMIT 1`).get(params) !== undefined
+    return (await this.db.get(`SELECT 1 AS found FROM ledger ${whereSql} LIMIT 1`, params)) !== undefined
   }
 
-  totals(filter: LedgerFilter): LedgerTotals {
+  async totals(filter: LedgerFilter): Promise<LedgerTotals> {
     const {whereSql, params} = buildWhere(filter)
-    const head = this.db
-      .prepare(
-        `SELECT coalesce(sum(amount_micro), 0) AS total, count(DISTINCT session_id) AS sessions,
-                coalesce(sum(CASE WHEN component = 'compute' THEN period_end - period_start END), 0) AS ms FROM ledger ${whereSql}`,
+    const head = (await this.db.get<{total: number; sessions: number; ms: number}>(
+      `SELECT coalesce(sum(amount_micro), 0) AS total, count(DISTINCT session_id) AS sessions,
+              coalesce(sum(CASE WHEN component = 'compute' THEN period_end - period_start END), 0) AS ms FROM ledger ${whereSql}`,
+      params,
+    ))!
+    const group = async (column: string) => {
+      const rows = await this.db.all<{k: string; total: number}>(
+        `SELECT ${column} AS k, sum(amount_micro) AS total FROM ledger ${whereSql} GROUP BY ${column} ORDER BY ${column}`,
+        params,
       )
-      .get(params) as {total: number; sessions: number; ms: number}
-    const group = (column: string) => {
-      const rows = this.db
-        .prepare(`SELECT ${column} AS k, sum(amount_micro) AS total FROM ledger ${whereSql} GROUP BY ${column} ORDER BY ${column}`)
-        .all(params) as {k: string; total: number}[]
       return Object.fromEntries(rows.map((r) => [r.k, asMicroUsd(r.total)]))
     }
     return {
       total: asMicroUsd(head.total),
       sessionCount: head.sessions,
       billedMs: head.ms,
-      byProvider: group('provider'),
-      byGpuType: group('gpu_type'),
-      byConsumer: group('consumer_id'),
+      byProvider: await group('provider'),
+      byGpuType: await group('gpu_type'),
+      byConsumer: await group('consumer_id'),
     }
   }
 
-  /** The rows themselves, oldest first, for export. */
-  *rows(filter: LedgerFilter): Generator<LedgerEntry> {
+  /**
+   * The rows themselves, oldest first, for export: read a page at a time after the last row
+   * seen, so a large ledger is never held in memory nor a connection held while it is written.
+   */
+  async *rows(filter: LedgerFilter, pageSize = 1000): AsyncGenerator<LedgerEntry> {
     const {whereSql, params} = buildWhere(filter)
-    const stmt = this.db.prepare(`SELECT * FROM ledger ${whereSql} ORDER BY period_start, id`)
-    for (const r of stmt.iterate(params) as Iterable<{
-      session_id: string
-      consumer_id: string
-      provider: string
-      gpu_type: string
-      component: LedgerComponent
-      period_start: number
-      period_end: number
-      price_per_hour_micro: number
-      amount_micro: number
-    }>) {
-      yield {
-        sessionId: r.session_id,
-        consumerId: r.consumer_id,
-        provider: r.provider,
-        gpuType: r.gpu_type,
-        component: r.component,
-        periodStart: r.period_start,
-        periodEnd: r.period_end,
-        pricePerHour: asMicroUsd(r.price_per_hour_micro),
-        amount: asMicroUsd(r.amount_micro),
+    const after = `${whereSql ? `${whereSql} AND` : 'WHERE'} (period_start > @afterStart OR (period_start = @afterStart AND id > @afterId))`
+    let cursor = {afterStart: -1, afterId: 0}
+    for (;;) {
+      const page = await this.db.all<{
+        id: number
+        session_id: string
+        consumer_id: string
+        provider: string
+        gpu_type: string
+        component: LedgerComponent
+        period_start: number
+        period_end: number
+        price_per_hour_micro: number
+        amount_micro: number
+      }>(`SELECT * FROM ledger ${after} ORDER BY period_start, id LIMIT @pageSize`, {...params, ...cursor, pageSize})
+      for (const r of page) {
+        yield {
+          sessionId: r.session_id,
+          consumerId: r.consumer_id,
+          provider: r.provider,
+          gpuType: r.gpu_type,
+          component: r.component,
+          periodStart: r.period_start,
+          periodEnd: r.period_end,
+          pricePerHour: asMicroUsd(r.price_per_hour_micro),
+          amount: asMicroUsd(r.amount_micro),
+        }
       }
+      if (page.length < pageSize) return
+      const last = page.at(-1)!
+      cursor = {afterStart: last.period_start, afterId: last.id}
     }
   }
 
   /** Sums per UTC day (`YYYY-MM-DD`) or month (`YYYY-MM`); rows never straddle a UTC midnight. */
-  series(filter: LedgerFilter, period: 'daily' | 'monthly'): SeriesPoint[] {
+  async series(filter: LedgerFilter, period: 'daily' | 'monthly'): Promise<SeriesPoint[]> {
     const {whereSql, params} = buildWhere(filter)
-    const format = period === 'daily' ? '%Y-%m-%d' : '%Y-%m'
-    const rows = this.db
-      .prepare(
-        `SELECT strftime('${format}', period_start / 1000, 'unixepoch') AS p, sum(amount_micro) AS total
-         FROM ledger ${whereSql} GROUP BY p ORDER BY p`,
-      )
-      .all(params) as {p: string; total: number}[]
+    const bucket =
+      this.db.dialect === 'postgres'
+        ? `to_char(to_timestamp(period_start / 1000.0) AT TIME ZONE 'UTC', '${period === 'daily' ? 'YYYY-MM-DD' : 'YYYY-MM'}')`
+        : `strftime('${period === 'daily' ? '%Y-%m-%d' : '%Y-%m'}', period_start / 1000, 'unixepoch')`
+    const rows = await this.db.all<{p: string; total: number}>(
+      `SELECT ${bucket} AS p, sum(amount_micro) AS total FROM ledger ${whereSql} GROUP BY p ORDER BY p`,
+      params,
+    )
     return rows.map((r) => ({period: r.p, total: asMicroUsd(r.total)}))
   }
 }

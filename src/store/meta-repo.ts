@@ -1,21 +1,16 @@
-import type {Db} from './database.js'
+import type {SqlDatabase} from './sql/sql-database.js'
 
 export class MetaRepo {
-  constructor(private readonly db: Db) {}
+  constructor(private readonly db: SqlDatabase) {}
 
-  get(key: string): string | null {
-    const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as {value: string} | undefined
+  async get(key: string): Promise<string | null> {
+    const row = await this.db.get<{value: string}>('SELECT value FROM meta WHERE key = ?', [key])
     return row?.value ?? null
   }
 
-  /** Returns the stored value, writing `value` first if the key was unset. */
-  getOrInit(key: string, value: () => string): string {
-    return this.db.transaction(() => {
-      const existing = this.get(key)
-      if (existing !== null) return existing
-      const fresh = value()
-      this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run(key, fresh)
-      return fresh
-    })()
+  /** Returns the stored value, writing `value` first if the key was unset (by any process). */
+  async getOrInit(key: string, value: () => string): Promise<string> {
+    await this.db.run('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING', [key, value()])
+    return (await this.get(key))!
   }
 }

@@ -1,7 +1,7 @@
 import {asMicroUsd} from '../core/money.js'
 import type {LibvirtUri, NodeLibvirtSettings, NodePricing, VirtType} from '../core/node.js'
 import {LOCAL_TENANT} from '../auth/principal.js'
-import type {Db} from './database.js'
+import type {SqlDatabase} from './sql/sql-database.js'
 
 /** A registered self-hosted node. */
 export interface StoredNode {
@@ -67,16 +67,14 @@ interface SlotRow {
 }
 
 export class NodesRepo {
-  constructor(private readonly db: Db) {}
+  constructor(private readonly db: SqlDatabase) {}
 
-  insert(node: StoredNode): void {
-    this.db
-      .prepare(
-        `INSERT INTO nodes (id, name, host, port, user, identity_file, region, price_per_gpu_hour, cpu_slices, cpu_slice_price_per_hour,
+  async insert(node: StoredNode): Promise<void> {
+    await this.db.run(
+        `INSERT INTO nodes (id, name, host, port, "user", identity_file, region, price_per_gpu_hour, cpu_slices, cpu_slice_price_per_hour,
            libvirt_uri, storage_pool, network, base_image, virt_type, host_key_fingerprint, host_public_key, discovery, discovered_at, created_at, tenant_id)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
+      [
         node.id,
         node.name,
         node.host,
@@ -98,58 +96,78 @@ export class NodesRepo {
         node.discoveredAt,
         node.createdAt,
         node.tenantId ?? LOCAL_TENANT,
-      )
+      ],
+    )
   }
 
-  get(id: string): StoredNode | null {
-    const row = this.db.prepare('SELECT * FROM nodes WHERE id = ?').get(id) as NodeRow | undefined
+  async get(id: string): Promise<StoredNode | null> {
+    const row = await this.db.get<NodeRow>('SELECT * FROM nodes WHERE id = ?', [id])
     return row ? toNode(row) : null
   }
 
-  byName(name: string): StoredNode | null {
-    const row = this.db.prepare('SELECT * FROM nodes WHERE name = ?').get(name) as NodeRow | undefined
+  async byName(name: string): Promise<StoredNode | null> {
+    const row = await this.db.get<NodeRow>('SELECT * FROM nodes WHERE name = ?', [name])
     return row ? toNode(row) : null
   }
 
   /** One tenant's nodes, or every tenant's (the selfhosted provider offers them all, each to its tenant). */
-  list(tenantId?: string): StoredNode[] {
-    const rows = this.db.prepare('SELECT * FROM nodes WHERE (@tenant IS NULL OR tenant_id = @tenant) ORDER BY name').all({tenant: tenantId ?? null}) as NodeRow[]
+  async list(tenantId?: string): Promise<StoredNode[]> {
+    const rows = await this.db.all<NodeRow>('SELECT * FROM nodes WHERE (CAST(@tenant AS TEXT) IS NULL OR tenant_id = @tenant) ORDER BY name', {tenant: tenantId ?? null})
     return rows.map(toNode)
   }
 
-  recordDiscovery(id: string, discovery: unknown, at: number): void {
-    this.db.prepare('UPDATE nodes SET discovery = ?, discovered_at = ? WHERE id = ?').run(JSON.stringify(discovery), at, id)
+  async recordDiscovery(id: string, discovery: unknown, at: number): Promise<void> {
+    await this.db.run('UPDATE nodes SET discovery = ?, discovered_at = ? WHERE id = ?', [JSON.stringify(discovery), at, id])
   }
 
-  pinHostKey(id: string, hostKey: {fingerprint: string; publicKey: string}): void {
-    this.db.prepare('UPDATE nodes SET host_key_fingerprint = ?, host_public_key = ? WHERE id = ?').run(hostKey.fingerprint, hostKey.publicKey, id)
+  async pinHostKey(id: string, hostKey: {fingerprint: string; publicKey: string}): Promise<void> {
+    await this.db.run('UPDATE nodes SET host_key_fingerprint = ?, host_public_key = ? WHERE id = ?', [hostKey.fingerprint, hostKey.publicKey, id])
   }
 
-  delete(id: string): boolean {
-    return this.db.prepare('DELETE FROM nodes WHERE id = ?').run(id).changes === 1
+  async delete(id: string): Promise<boolean> {
+    return (await this.db.run('DELETE FROM nodes WHERE id = ?', [id])).changes === 1
   }
 
-  /** Throws (SQLITE_CONSTRAINT_PRIMARYKEY) when another session holds one of the slots: callers run this in the intent's transaction. */
-  reserveSlots(nodeId: string, slots: readonly string[], sessionId: string, at: number): void {
-    const insert = this.db.prepare('INSERT INTO node_slots (node_id, slot, session_id, reserved_at) VALUES (?, ?, ?, ?)')
-    for (const slot of slots) insert.run(nodeId, slot, sessionId, at)
+  /**
+   * Throws SlotTakenError when another session holds one of the slots; callers run this in the
+   * intent's transaction, which the error rolls back. (A conflict is skipped rather than raised
+   * by the database: PostgreSQL would abort the whole transaction on it.)
+   */
+  async reserveSlots(nodeId: string, slots: readonly string[], sessionId: string, at: number): Promise<void> {
+    for (const slot of slots) {
+      const {changes} = await this.db.run('INSERT INTO node_slots (node_id, slot, session_id, reserved_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING', [
+        nodeId,
+        slot,
+        sessionId,
+        at,
+      ])
+      if (changes === 0) throw new SlotTakenError(nodeId, slot)
+    }
   }
 
-  releaseSlots(sessionId: string): number {
-    return this.db.prepare('DELETE FROM node_slots WHERE session_id = ?').run(sessionId).changes
+  async releaseSlots(sessionId: string): Promise<number> {
+    return (await this.db.run('DELETE FROM node_slots WHERE session_id = ?', [sessionId])).changes
   }
 
-  slotsOfSession(sessionId: string): NodeSlot[] {
-    return (this.db.prepare('SELECT * FROM node_slots WHERE session_id = ? ORDER BY slot').all(sessionId) as SlotRow[]).map(toSlot)
+  async slotsOfSession(sessionId: string): Promise<NodeSlot[]> {
+    return (await this.db.all<SlotRow>('SELECT * FROM node_slots WHERE session_id = ? ORDER BY slot', [sessionId])).map(toSlot)
   }
 
-  slots(nodeId?: string): NodeSlot[] {
-    const rows = (
+  async slots(nodeId?: string): Promise<NodeSlot[]> {
+    const rows =
       nodeId === undefined
-        ? this.db.prepare('SELECT * FROM node_slots ORDER BY node_id, slot').all()
-        : this.db.prepare('SELECT * FROM node_slots WHERE node_id = ? ORDER BY slot').all(nodeId)
-    ) as SlotRow[]
+        ? await this.db.all<SlotRow>('SELECT * FROM node_slots ORDER BY node_id, slot')
+        : await this.db.all<SlotRow>('SELECT * FROM node_slots WHERE node_id = ? ORDER BY slot', [nodeId])
     return rows.map(toSlot)
+  }
+}
+
+export class SlotTakenError extends Error {
+  constructor(
+    readonly nodeId: string,
+    readonly slot: string,
+  ) {
+    super(`slot ${slot} of ${nodeId} is held by another session`)
   }
 }
 

@@ -1,134 +1,127 @@
-import {mkdtempSync, rmSync} from 'node:fs'
-import {tmpdir} from 'node:os'
-import {join} from 'node:path'
-
-import type Database from 'better-sqlite3'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import {offerFixture} from '../../test/support/offer-fixture.js'
+import {STORE_ENGINES, type OpenedStore} from '../../test/support/store-engines.js'
 
 import {toMicroUsd} from '../core/money.js'
 import type {Offer} from '../core/offer.js'
 import {priceForDisk} from '../core/offer-quote.js'
-import type {Db} from './database.js'
 import {OffersRepo} from './offers-repo.js'
-import {Store} from './store.js'
+import type {SqlDatabase, SqlParams} from './sql/sql-database.js'
+import type {Store} from './store.js'
 
 const offer = (id: string, over: Partial<Offer> = {}): Offer => offerFixture(id, {fetchedAt: 1_000, ...over})
 
 const ids = (offers: readonly Offer[]) => offers.map((o) => o.id)
 
-describe('OffersRepo', () => {
-  let dir: string
+describe.each(STORE_ENGINES)('OffersRepo ($name)', (engine) => {
+  let opened: OpenedStore
   let store: Store
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'gpu-shopper-offers-'))
-    store = Store.open(join(dir, 'db.sqlite'))
+  beforeEach(async () => {
+    opened = await engine.open()
+    store = opened.store
   })
-  afterEach(() => {
-    store.close()
-    rmSync(dir, {recursive: true, force: true})
-  })
+  afterEach(() => opened.close())
 
-  it("replaces one provider's market on a full refresh and leaves the other provider's alone", () => {
+  it("replaces one provider's market on a full refresh and leaves the other provider's alone", async () => {
     // Given both markets as first fetched
-    store.offers.upsertMany([offer('vastai-1'), offer('vastai-2'), offer('vastai-3'), offer('tensordock-a'), offer('tensordock-b')])
+    await store.offers.upsertMany([offer('vastai-1'), offer('vastai-2'), offer('vastai-3'), offer('tensordock-a'), offer('tensordock-b')])
 
     // When Vast.ai's next full refresh lists 2 unchanged, 3 repriced and a new 4, but not 1
-    store.offers.upsertMany([
+    await store.offers.upsertMany([
       offer('vastai-2', {fetchedAt: 2_000}),
       offer('vastai-3', {fetchedAt: 2_000, pricePerHour: toMicroUsd(0.25)}),
       offer('vastai-4', {fetchedAt: 2_000}),
     ])
-    const gone = store.offers.markMissingUnavailable('vastai', 2_000)
+    const gone = await store.offers.markMissingUnavailable('vastai', 2_000)
 
     // Then only Vast.ai's missing offer is taken off the market, kept and flagged
     expect(gone).toBe(1)
-    expect(store.offers.get('vastai-1')).toMatchObject({available: false, fetchedAt: 1_000})
-    expect(ids(store.offers.query({}).offers)).toEqual(['vastai-3', 'tensordock-a', 'tensordock-b', 'vastai-2', 'vastai-4'])
-    expect(store.offers.get('vastai-3')!.pricePerHour).toBe(toMicroUsd(0.25))
+    expect(await store.offers.get('vastai-1')).toMatchObject({available: false, fetchedAt: 1_000})
+    expect(ids((await store.offers.query({})).offers)).toEqual(['vastai-3', 'tensordock-a', 'tensordock-b', 'vastai-2', 'vastai-4'])
+    expect((await store.offers.get('vastai-3'))!.pricePerHour).toBe(toMicroUsd(0.25))
     // TensorDock's offers, older than the Vast.ai refresh, are not Vast.ai's to retire
-    expect(store.offers.query({provider: 'tensordock'}).offers.map((o) => [o.id, o.available, o.fetchedAt])).toEqual([
+    expect((await store.offers.query({provider: 'tensordock'})).offers.map((o) => [o.id, o.available, o.fetchedAt])).toEqual([
       ['tensordock-a', true, 1_000],
       ['tensordock-b', true, 1_000],
     ])
-    expect(store.offers.query({includeUnavailable: true}).total).toBe(6)
+    expect((await store.offers.query({includeUnavailable: true})).total).toBe(6)
     // A second pass finds nothing more to retire
-    expect(store.offers.markMissingUnavailable('vastai', 2_000)).toBe(0)
+    expect(await store.offers.markMissingUnavailable('vastai', 2_000)).toBe(0)
   })
 
-  it('keeps what the price includes and how disk is priced, for every provider shape, and quotes the same after a round trip', () => {
+  it('keeps what the price includes and how disk is priced, for every provider shape, and quotes the same after a round trip', async () => {
     const vast = offer('vastai-10', {priceIncludes: {diskGb: 50, vcpus: null, ramGb: null}, diskRate: {usdPerGb: 0.2, per: 'month', minimumGb: 1}})
     const tensordock = offer('tensordock-x', {
       priceIncludes: {diskGb: 100, vcpus: 8, ramGb: 32},
       diskRate: {usdPerGb: 0.00005, per: 'hour', minimumGb: 100},
     })
     const unpriced = offer('vastai-11', {priceIncludes: {diskGb: 40, vcpus: null, ramGb: null}, diskRate: null})
-    store.offers.upsertMany([vast, tensordock, unpriced])
+    await store.offers.upsertMany([vast, tensordock, unpriced])
 
     for (const original of [vast, tensordock, unpriced]) {
-      const stored = store.offers.get(original.id)!
+      const stored = (await store.offers.get(original.id))!
       expect(stored).toEqual(original)
       // The quote a session is charged from is the same from the store as from the provider's reply
       for (const disk of [10, 50, 100, 500]) expect(priceForDisk(stored, disk), `${original.id} ${disk} GB`).toBe(priceForDisk(original, disk))
     }
-    expect(store.offers.query({provider: 'tensordock'}).offers[0]).toEqual(tensordock)
-    expect(store.offers.matchingSpec({gpuTypeKey: 'rtx 4090', gpuCount: 1, countryCode: null, maxPricePerHour: null, minReliability: 0}).find((o) => o.id === 'tensordock-x')).toEqual(tensordock)
+    expect((await store.offers.query({provider: 'tensordock'})).offers[0]).toEqual(tensordock)
+    expect((await store.offers.matchingSpec({gpuTypeKey: 'rtx 4090', gpuCount: 1, countryCode: null, maxPricePerHour: null, minReliability: 0})).find((o) => o.id === 'tensordock-x')).toEqual(tensordock)
 
     // When only the disk rate changes, Then the row is rewritten, not just touched
     const repriced = {...vast, fetchedAt: 2_000, diskRate: {usdPerGb: 0.3, per: 'month' as const, minimumGb: 1}}
-    store.offers.upsertMany([repriced])
-    expect(store.offers.get(vast.id)).toEqual(repriced)
+    await store.offers.upsertMany([repriced])
+    expect(await store.offers.get(vast.id)).toEqual(repriced)
   })
 
-  it('reads an offer stored before its price basis was recorded as including no disk and pricing none', () => {
-    store.offers.upsertMany([offer('vastai-12')])
-    store.db.prepare("UPDATE offers SET price_basis = NULL WHERE id = 'vastai-12'").run()
-    const stored = store.offers.get('vastai-12')!
+  it('reads an offer stored before its price basis was recorded as including no disk and pricing none', async () => {
+    await store.offers.upsertMany([offer('vastai-12')])
+    await store.db.run("UPDATE offers SET price_basis = NULL WHERE id = 'vastai-12'")
+    const stored = (await store.offers.get('vastai-12'))!
     expect(stored.priceIncludes).toEqual({diskGb: 0, vcpus: null, ramGb: null})
     expect(stored.diskRate).toBeNull()
     // Without a rate, another disk size cannot be quoted: the listed price stands
     expect(priceForDisk(stored, 500)).toBe(stored.pricePerHour)
     // And the next refresh that lists it brings its basis back
-    store.offers.upsertMany([offer('vastai-12', {fetchedAt: 2_000})])
-    expect(store.offers.get('vastai-12')).toEqual(offer('vastai-12', {fetchedAt: 2_000}))
+    await store.offers.upsertMany([offer('vastai-12', {fetchedAt: 2_000})])
+    expect(await store.offers.get('vastai-12')).toEqual(offer('vastai-12', {fetchedAt: 2_000}))
   })
 
-  it('filters on every field, pages with a total that ignores the page, and escapes LIKE wildcards in locations', () => {
-    store.offers.upsertMany([
+  it('filters on every field, pages with a total that ignores the page, and escapes LIKE wildcards in locations', async () => {
+    await store.offers.upsertMany([
       offer('vastai-1', {vramGb: 24, gpuCount: 1, reliability: 0.99, cudaVersion: 12.4, pricePerHour: toMicroUsd(0.3)}),
       offer('vastai-2', {vramGb: 48, gpuCount: 2, reliability: 0.9, cudaVersion: 11.8, pricePerHour: toMicroUsd(0.9), location: '100%_Datacenter, DE', countryCode: 'DE'}),
       offer('vastai-3', {vramGb: 80, gpuCount: 8, reliability: null, cudaVersion: null, pricePerHour: toMicroUsd(9.6), location: '100 Datacenter, DE', countryCode: 'DE'}),
       offer('tensordock-4', {vramGb: 48, gpuCount: 4, reliability: 0.97, cudaVersion: 12.8, pricePerHour: toMicroUsd(2.4), location: 'Oslo, NO', countryCode: 'NO'}),
       offer('tensordock-5', {available: false, pricePerHour: toMicroUsd(0.1)}),
     ])
-    const q = (filter: Parameters<OffersRepo['query']>[0]) => ids(store.offers.query(filter).offers)
+    const q = async (filter: Parameters<OffersRepo['query']>[0]) => ids((await store.offers.query(filter)).offers)
 
-    expect(q({})).toEqual(['vastai-1', 'vastai-2', 'tensordock-4', 'vastai-3'])
-    expect(q({includeUnavailable: true})[0]).toBe('tensordock-5')
-    expect(q({provider: 'tensordock'})).toEqual(['tensordock-4'])
-    expect(q({minVramGb: 48})).toEqual(['vastai-2', 'tensordock-4', 'vastai-3'])
-    expect(q({minGpuCount: 4})).toEqual(['tensordock-4', 'vastai-3'])
+    expect(await q({})).toEqual(['vastai-1', 'vastai-2', 'tensordock-4', 'vastai-3'])
+    expect((await q({includeUnavailable: true}))[0]).toBe('tensordock-5')
+    expect(await q({provider: 'tensordock'})).toEqual(['tensordock-4'])
+    expect(await q({minVramGb: 48})).toEqual(['vastai-2', 'tensordock-4', 'vastai-3'])
+    expect(await q({minGpuCount: 4})).toEqual(['tensordock-4', 'vastai-3'])
     // An offer without a score or a CUDA version does not meet a minimum on it
-    expect(q({minReliability: 0.95})).toEqual(['vastai-1', 'tensordock-4'])
-    expect(q({minCuda: 12})).toEqual(['vastai-1', 'tensordock-4'])
-    expect(q({maxPricePerHour: toMicroUsd(0.9)})).toEqual(['vastai-1', 'vastai-2'])
+    expect(await q({minReliability: 0.95})).toEqual(['vastai-1', 'tensordock-4'])
+    expect(await q({minCuda: 12})).toEqual(['vastai-1', 'tensordock-4'])
+    expect(await q({maxPricePerHour: toMicroUsd(0.9)})).toEqual(['vastai-1', 'vastai-2'])
     // Two letters are a country; anything else is a piece of the place name, wildcards literal
-    expect(q({location: 'de'})).toEqual(['vastai-2', 'vastai-3'])
-    expect(q({location: '100%_'})).toEqual(['vastai-2'])
-    expect(q({location: 'oslo'})).toEqual(['tensordock-4'])
-    expect(q({provider: 'vastai', minVramGb: 48, maxPricePerHour: toMicroUsd(1)})).toEqual(['vastai-2'])
+    expect(await q({location: 'de'})).toEqual(['vastai-2', 'vastai-3'])
+    expect(await q({location: '100%_'})).toEqual(['vastai-2'])
+    expect(await q({location: 'oslo'})).toEqual(['tensordock-4'])
+    expect(await q({provider: 'vastai', minVramGb: 48, maxPricePerHour: toMicroUsd(1)})).toEqual(['vastai-2'])
 
     // Sorted, limited and offset; the total counts every match, not the page
-    const page = store.offers.query({sort: 'vram', limit: 2, offset: 1})
+    const page = await store.offers.query({sort: 'vram', limit: 2, offset: 1})
     expect(ids(page.offers)).toEqual(['tensordock-4', 'vastai-2'])
     expect(page.total).toBe(4)
-    expect(ids(store.offers.query({sort: 'reliability', order: 'asc'}).offers)).toEqual(['vastai-2', 'tensordock-4', 'vastai-1', 'vastai-3'])
-    expect(store.offers.query({limit: 0}).offers).toEqual([])
+    expect(ids((await store.offers.query({sort: 'reliability', order: 'asc'})).offers)).toEqual(['vastai-2', 'tensordock-4', 'vastai-1', 'vastai-3'])
+    expect((await store.offers.query({limit: 0})).offers).toEqual([])
   })
 
-  it('picks offers for a spec cheapest first, never one a live session holds, within price, place and reliability', () => {
-    store.offers.upsertMany([
+  it('picks offers for a spec cheapest first, never one a live session holds, within price, place and reliability', async () => {
+    await store.offers.upsertMany([
       offer('vastai-1', {pricePerHour: toMicroUsd(0.3), reliability: 0.8}),
       offer('vastai-2', {pricePerHour: toMicroUsd(0.3), reliability: 0.99}),
       offer('vastai-3', {pricePerHour: toMicroUsd(0.3), reliability: null}),
@@ -139,40 +132,50 @@ describe('OffersRepo', () => {
     ])
     const spec = {gpuTypeKey: 'rtx 4090', gpuCount: 1, countryCode: null, maxPricePerHour: null, minReliability: 0.9}
     // Equal prices go to the more reliable; an offer without a score counts as exactly the floor
-    expect(ids(store.offers.matchingSpec(spec))).toEqual(['vastai-2', 'vastai-3', 'vastai-4'])
+    expect(ids(await store.offers.matchingSpec(spec))).toEqual(['vastai-2', 'vastai-3', 'vastai-4'])
     // Offers our own live sessions hold are excluded by id
-    expect(ids(store.offers.matchingSpec({...spec, excludeIds: ['vastai-2', 'vastai-3']}))).toEqual(['vastai-4'])
-    expect(ids(store.offers.matchingSpec({...spec, minReliability: 0}))).toEqual(['vastai-2', 'vastai-1', 'vastai-3', 'vastai-4'])
-    expect(ids(store.offers.matchingSpec({...spec, countryCode: 'DE'}))).toEqual(['vastai-4'])
-    expect(ids(store.offers.matchingSpec({...spec, maxPricePerHour: toMicroUsd(0.3)}))).toEqual(['vastai-2', 'vastai-3'])
+    expect(ids(await store.offers.matchingSpec({...spec, excludeIds: ['vastai-2', 'vastai-3']}))).toEqual(['vastai-4'])
+    expect(ids(await store.offers.matchingSpec({...spec, minReliability: 0}))).toEqual(['vastai-2', 'vastai-1', 'vastai-3', 'vastai-4'])
+    expect(ids(await store.offers.matchingSpec({...spec, countryCode: 'DE'}))).toEqual(['vastai-4'])
+    expect(ids(await store.offers.matchingSpec({...spec, maxPricePerHour: toMicroUsd(0.3)}))).toEqual(['vastai-2', 'vastai-3'])
     // The count is exact, and a 4090 is not a 4090 D
-    expect(ids(store.offers.matchingSpec({...spec, gpuCount: 2}))).toEqual(['vastai-5'])
-    expect(ids(store.offers.matchingSpec({...spec, gpuTypeKey: 'rtx 4090d'}))).toEqual(['tensordock-7'])
-    expect(ids(store.offers.matchingSpec({...spec, limit: 1}))).toEqual(['vastai-2'])
+    expect(ids(await store.offers.matchingSpec({...spec, gpuCount: 2}))).toEqual(['vastai-5'])
+    expect(ids(await store.offers.matchingSpec({...spec, gpuTypeKey: 'rtx 4090d'}))).toEqual(['tensordock-7'])
+    expect(ids(await store.offers.matchingSpec({...spec, limit: 1}))).toEqual(['vastai-2'])
   })
 
-  it('lists the models on offer and groups the available ones into a catalog', () => {
-    store.offers.upsertMany([
+  it('lists the models on offer and groups the available ones into a catalog', async () => {
+    await store.offers.upsertMany([
       offer('vastai-1', {gpuType: 'RTX 4090', pricePerHour: toMicroUsd(0.3)}),
       offer('vastai-2', {gpuType: 'RTX 4090', pricePerHour: toMicroUsd(0.5), countryCode: 'DE'}),
       offer('tensordock-3', {gpuType: 'RTX 4090', pricePerHour: toMicroUsd(0.4), countryCode: null}),
       offer('vastai-4', {gpuType: 'H100 80GB SXM', gpuCount: 8, vramGb: 80, pricePerHour: toMicroUsd(20)}),
       offer('vastai-5', {gpuType: 'A100 80GB SXM', available: false}),
     ])
-    expect(store.offers.gpuTypes()).toEqual(['A100 80GB SXM', 'H100 80GB SXM', 'RTX 4090'])
-    expect(store.offers.catalog()).toEqual([
+    expect(await store.offers.gpuTypes()).toEqual(['A100 80GB SXM', 'H100 80GB SXM', 'RTX 4090'])
+    expect(await store.offers.catalog()).toEqual([
       {gpuType: 'H100 80GB SXM', gpuCount: 8, vramGb: 80, minPrice: toMicroUsd(20), maxPrice: toMicroUsd(20), offers: 1, countries: ['US'], providers: ['vastai']},
       {gpuType: 'RTX 4090', gpuCount: 1, vramGb: 24, minPrice: toMicroUsd(0.3), maxPrice: toMicroUsd(0.5), offers: 3, countries: ['DE', 'US'], providers: ['tensordock', 'vastai']},
     ])
-    expect(store.offers.catalog({provider: 'tensordock'}).map((r) => [r.gpuType, r.offers])).toEqual([['RTX 4090', 1]])
-    expect(store.offers.catalog({countryCode: 'DE'}).map((r) => [r.gpuType, r.offers])).toEqual([['RTX 4090', 1]])
-    expect(store.offers.catalog({gpuType: 'h100'}).map((r) => r.gpuType)).toEqual(['H100 80GB SXM'])
+    expect((await store.offers.catalog({provider: 'tensordock'})).map((r) => [r.gpuType, r.offers])).toEqual([['RTX 4090', 1]])
+    expect((await store.offers.catalog({countryCode: 'DE'})).map((r) => [r.gpuType, r.offers])).toEqual([['RTX 4090', 1]])
+    expect((await store.offers.catalog({gpuType: 'h100'})).map((r) => r.gpuType)).toEqual(['H100 80GB SXM'])
   })
+})
 
-  it('reads the inventory off its indexes: no statement it runs scans the table, and the default page needs no sort', () => {
+describe('OffersRepo on SQLite: query plans', async () => {
+  let opened: OpenedStore
+  let store: Store
+  beforeEach(async () => {
+    opened = await STORE_ENGINES.find((e) => e.name === 'sqlite')!.open()
+    store = opened.store
+  })
+  afterEach(() => opened.close())
+
+  it('reads the inventory off its indexes: no statement it runs scans the table, and the default page needs no sort', async () => {
     // Given a market of a few thousand offers of several models on two providers
     const models = ['RTX 4090', 'RTX 3090', 'A100 80GB SXM', 'H100 80GB SXM', 'L40S', 'RTX A6000']
-    store.offers.upsertMany(
+    await store.offers.upsertMany(
       Array.from({length: 3_000}, (_, i) =>
         offer(`${i % 3 ? 'vastai' : 'tensordock'}-${i}`, {
           gpuType: models[i % models.length]!,
@@ -185,15 +188,17 @@ describe('OffersRepo', () => {
     )
     // When each of the inventory's reads runs through a repo that records its statements
     const recorded = recordingRepo(store.db)
-    const plans = (read: (repo: OffersRepo) => unknown) => {
+    const plans = async (read: (repo: OffersRepo) => Promise<unknown>) => {
       recorded.statements.length = 0
-      read(recorded.repo)
-      return recorded.statements.map(({sql, params}) => ({
-        sql: sql.replace(/\s+/g, ' ').trim(),
-        plan: (store.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as {detail: string}[]).map((p) => p.detail),
-      }))
+      await read(recorded.repo)
+      const explained = []
+      for (const {sql, params} of recorded.statements) {
+        const plan = await store.db.all<{detail: string}>(`EXPLAIN QUERY PLAN ${sql}`, params)
+        explained.push({sql: sql.replace(/\s+/g, ' ').trim(), plan: plan.map((p) => p.detail)})
+      }
+      return explained
     }
-    const reads: Record<string, (repo: OffersRepo) => unknown> = {
+    const reads: Record<string, (repo: OffersRepo) => Promise<unknown>> = {
       'the default page': (r) => r.query({}),
       'a GPU filter': (r) => r.query({gpuType: 'RTX 4090'}),
       'a GPU filter with a memory size': (r) => r.query({gpuType: 'RTX 4090 24GB'}),
@@ -207,7 +212,7 @@ describe('OffersRepo', () => {
 
     // Then none scans the whole table
     for (const [what, read] of Object.entries(reads)) {
-      const ran = plans(read)
+      const ran = await plans(read)
       expect(ran.length, what).toBeGreaterThan(0)
       for (const {sql, plan} of ran) {
         expect(plan.join('; '), `${what}: ${sql}`).not.toMatch(/\bSCAN offers\b/)
@@ -216,39 +221,36 @@ describe('OffersRepo', () => {
     }
     // And the page the inventory opens on (cheapest first, with or without the usual filters) is read in order off an index
     for (const what of ['the default page', 'a GPU filter', 'a provider', 'a price cap']) {
-      const page = plans(reads[what]!).find((s) => s.sql.startsWith('SELECT * FROM offers'))!
+      const page = (await plans(reads[what]!)).find((s) => s.sql.startsWith('SELECT * FROM offers'))!
       expect(page.plan.join('; '), what).toMatch(/USING INDEX offers_by_price\b/)
       expect(page.plan.join('; '), what).not.toMatch(/TEMP B-TREE FOR ORDER BY/)
     }
   })
 
-  it('serves the held-offer check off the sessions index by offer', () => {
-    const plan = (store.db.prepare("EXPLAIN QUERY PLAN SELECT id, status FROM sessions WHERE offer_id = ? AND status IN ('pending', 'provisioning', 'running', 'stopping') ORDER BY created_at LIMIT 1").all('vastai-1') as {detail: string}[]).map((p) => p.detail)
+  it('serves the held-offer check off the sessions index by offer', async () => {
+    const plan = (
+      await store.db.all<{detail: string}>(
+        "EXPLAIN QUERY PLAN SELECT id, status FROM sessions WHERE offer_id = ? AND status IN ('pending', 'provisioning', 'running', 'stopping') ORDER BY created_at LIMIT 1",
+        ['vastai-1'],
+      )
+    ).map((p) => p.detail)
     expect(plan.join('; ')).toMatch(/USING INDEX sessions_by_offer \(offer_id=\?/)
   })
 })
 
 /** An OffersRepo whose statements are recorded with the parameters they ran with, to explain exactly those. */
-function recordingRepo(db: Db): {repo: OffersRepo; statements: Array<{sql: string; params: unknown[]}>} {
-  const statements: Array<{sql: string; params: unknown[]}> = []
-  const recordingStatement = (sql: string, statement: Database.Statement) =>
-    new Proxy(statement, {
-      get(target, prop, receiver) {
-        if (prop === 'all' || prop === 'get' || prop === 'run') {
-          return (...params: unknown[]) => {
-            statements.push({sql, params})
-            return (target[prop] as (...args: unknown[]) => unknown).apply(target, params)
-          }
-        }
-        const value: unknown = Reflect.get(target, prop, receiver)
-        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value
-      },
-    })
+function recordingRepo(db: SqlDatabase): {repo: OffersRepo; statements: Array<{sql: string; params: SqlParams | undefined}>} {
+  const statements: Array<{sql: string; params: SqlParams | undefined}> = []
   const recordingDb = new Proxy(db, {
     get(target, prop, receiver) {
-      if (prop === 'prepare') return (sql: string) => recordingStatement(sql, target.prepare(sql))
       const value: unknown = Reflect.get(target, prop, receiver)
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value
+      if (typeof value !== 'function') return value
+      const method = (value as (...args: unknown[]) => unknown).bind(target)
+      if (prop !== 'all' && prop !== 'get' && prop !== 'run') return method
+      return (sql: string, params?: SqlParams) => {
+        statements.push({sql, params})
+        return method(sql, params)
+      }
     },
   })
   return {repo: new OffersRepo(recordingDb), statements}

@@ -1,11 +1,9 @@
-import type Database from 'better-sqlite3'
-
 import {gpuTypeMatcher} from '../core/gpu-names.js'
 import {defaultOrder, type InventoryQuery, type OfferSortKey} from '../core/inventory-query.js'
 import {asMicroUsd, type MicroUsd} from '../core/money.js'
 import {pricePerGpu, type Offer} from '../core/offer.js'
 import type {ProviderName} from '../core/provider-name.js'
-import type {Db} from './database.js'
+import type {SqlDatabase} from './sql/sql-database.js'
 
 interface OfferRow {
   id: string
@@ -58,132 +56,96 @@ export interface OfferFilter extends InventoryQuery {
 /** Market offers have no tenant; a node's offers only its tenant's. */
 const VISIBLE_TO = '(tenant_id IS NULL OR tenant_id = @visibleTo)'
 
-/** Distinct filter shapes and values remembered; a TUI paging through one view needs one. */
+/** Distinct filter shapes and values whose totals are remembered; a TUI paging through one view needs one. */
 const MAX_MEMOS = 256
 
+const OFFER_COLUMNS = `id, provider, provider_id, gpu_type, gpu_type_key, gpu_count, vram_gb, price_per_hour_micro,
+  price_per_gpu_micro, location, location_key, country_code, reliability, available, fetched_at, cuda_version,
+  disk_gb, cpu_cores, ram_gb, inet_down_mbps, price_basis, tenant_id`
+
+const UPSERT_SET = `gpu_type = excluded.gpu_type, gpu_type_key = excluded.gpu_type_key, gpu_count = excluded.gpu_count,
+  vram_gb = excluded.vram_gb, price_per_hour_micro = excluded.price_per_hour_micro,
+  price_per_gpu_micro = excluded.price_per_gpu_micro, location = excluded.location,
+  location_key = excluded.location_key, country_code = excluded.country_code, reliability = excluded.reliability,
+  available = excluded.available, fetched_at = excluded.fetched_at, cuda_version = excluded.cuda_version,
+  disk_gb = excluded.disk_gb, cpu_cores = excluded.cpu_cores, ram_gb = excluded.ram_gb,
+  inet_down_mbps = excluded.inet_down_mbps, price_basis = excluded.price_basis, tenant_id = excluded.tenant_id`
+
+/** Rows per multi-row INSERT on PostgreSQL: 22 parameters each, well under its 65,535. */
+const POSTGRES_UPSERT_BATCH = 1000
+
 export class OffersRepo {
-  private readonly upsertStmt
-  private readonly touchStmt
-  /** Inventory pages prepare one of a few dozen statement shapes; preparing costs as much as a count. */
-  private readonly statements = new Map<string, Database.Statement>()
   /**
-   * `total` per filter, valid until the next write. Paging through 100k offers otherwise
-   * counts the whole index for every page. Only this repo writes the offers table, and
-   * better-sqlite3 is synchronous, so no query can see a write this memo has not.
+   * `total` per filter, valid until the next write, on SQLite only: paging through 100k offers
+   * otherwise counts the whole index for every page. There only this process writes (the
+   * daemon owns the file) and every write here clears it. On PostgreSQL another server
+   * process may have written since, so every page counts.
    */
   private readonly totals = new Map<string, number>()
-  constructor(private readonly db: Db) {
-    // Positional parameters: binding a named object per row costs a third of the upsert time.
-    this.upsertStmt = db.prepare(`
-      INSERT INTO offers (id, provider, provider_id, gpu_type, gpu_type_key, gpu_count, vram_gb, price_per_hour_micro,
-        price_per_gpu_micro, location, location_key, country_code, reliability, available, fetched_at, cuda_version,
-        disk_gb, cpu_cores, ram_gb, inet_down_mbps, price_basis, tenant_id)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-      ON CONFLICT (id) DO UPDATE SET
-        gpu_type = excluded.gpu_type, gpu_type_key = excluded.gpu_type_key, gpu_count = excluded.gpu_count,
-        vram_gb = excluded.vram_gb, price_per_hour_micro = excluded.price_per_hour_micro,
-        price_per_gpu_micro = excluded.price_per_gpu_micro, location = excluded.location,
-        location_key = excluded.location_key, country_code = excluded.country_code, reliability = excluded.reliability,
-        available = excluded.available, fetched_at = excluded.fetched_at, cuda_version = excluded.cuda_version,
-        disk_gb = excluded.disk_gb, cpu_cores = excluded.cpu_cores, ram_gb = excluded.ram_gb,
-        inet_down_mbps = excluded.inet_down_mbps, price_basis = excluded.price_basis, tenant_id = excluded.tenant_id`)
-    // Most offers come back unchanged between refreshes. SQLite rewrites an index only when
-    // an UPDATE sets one of its columns, so moving just `fetched_at` touches two of the
-    // offers' seven indexes instead of all of them: a 100k-offer refresh writes in about a
-    // third of the time. The other columns derive from these (key, per-GPU price, provider).
-    this.touchStmt = db.prepare(`
-      UPDATE offers SET fetched_at = ?
-      WHERE id = ? AND available = 1 AND provider_id = ? AND gpu_type = ? AND gpu_count = ? AND vram_gb = ?
-        AND price_per_hour_micro = ? AND location = ? AND country_code IS ? AND reliability IS ? AND cuda_version IS ?
-        AND disk_gb IS ? AND cpu_cores IS ? AND ram_gb IS ? AND inet_down_mbps IS ? AND price_basis IS ? AND tenant_id IS ?`)
-  }
+  constructor(private readonly db: SqlDatabase) {}
 
   /** Inserts or refreshes offers in one transaction. */
-  upsertMany(offers: readonly Offer[]): void {
+  async upsertMany(offers: readonly Offer[]): Promise<void> {
     this.totals.clear()
-    const upsert = this.upsertStmt
-    const touch = this.touchStmt
-    this.db.transaction(() => {
+    await this.db.transaction(async () => {
+      if (this.db.dialect === 'postgres') {
+        for (let i = 0; i < offers.length; i += POSTGRES_UPSERT_BATCH) await this.upsertBatch(offers.slice(i, i + POSTGRES_UPSERT_BATCH))
+        return
+      }
       for (const o of offers) {
-        const vramGb = Math.round(o.vramGb)
-        const basis = priceBasisJson(o)
-        const touched = o.available && touch.run(
-          o.fetchedAt,
-          o.id,
-          o.providerId,
-          o.gpuType,
-          o.gpuCount,
-          vramGb,
-          o.pricePerHour,
-          o.location,
-          o.countryCode,
-          o.reliability,
-          o.cudaVersion,
-          o.diskGb,
-          o.cpuCores,
-          o.ramGb,
-          o.inetDownMbps,
-          basis,
-          o.tenantId ?? null,
-        )
-        if (touched && touched.changes === 1) continue
-        upsert.run(
-          o.id,
-          o.provider,
-          o.providerId,
-          o.gpuType,
-          o.gpuType.toLowerCase(),
-          o.gpuCount,
-          vramGb,
-          o.pricePerHour,
-          pricePerGpu(o),
-          o.location,
-          o.location.toLowerCase(),
-          o.countryCode,
-          o.reliability,
-          o.available ? 1 : 0,
-          o.fetchedAt,
-          o.cudaVersion,
-          o.diskGb,
-          o.cpuCores,
-          o.ramGb,
-          o.inetDownMbps,
-          basis,
-          o.tenantId ?? null,
+        const row = offerRow(o)
+        // Most offers come back unchanged between refreshes. SQLite rewrites an index only when
+        // an UPDATE sets one of its columns, so moving just `fetched_at` touches two of the
+        // offers' seven indexes instead of all of them: a 100k-offer refresh writes in about a
+        // third of the time. The other columns derive from these (key, per-GPU price, provider).
+        if (o.available) {
+          const touched = await this.db.run(
+            `UPDATE offers SET fetched_at = ?
+             WHERE id = ? AND available = 1 AND provider_id = ? AND gpu_type = ? AND gpu_count = ? AND vram_gb = ?
+               AND price_per_hour_micro = ? AND location = ? AND country_code IS ? AND reliability IS ? AND cuda_version IS ?
+               AND disk_gb IS ? AND cpu_cores IS ? AND ram_gb IS ? AND inet_down_mbps IS ? AND price_basis IS ? AND tenant_id IS ?`,
+            [o.fetchedAt, o.id, o.providerId, o.gpuType, o.gpuCount, row[6], o.pricePerHour, o.location, o.countryCode, o.reliability, o.cudaVersion, o.diskGb, o.cpuCores, o.ramGb, o.inetDownMbps, row[20], row[21]],
+          )
+          if (touched.changes === 1) continue
+        }
+        // Positional parameters: binding a named object per row costs a third of the upsert time.
+        await this.db.run(
+          `INSERT INTO offers (${OFFER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (id) DO UPDATE SET ${UPSERT_SET}`,
+          row,
         )
       }
-    })()
+    })
+  }
+
+  /** One multi-row statement per batch: a round trip per offer would dominate a refresh. */
+  private async upsertBatch(offers: readonly Offer[]): Promise<void> {
+    if (offers.length === 0) return
+    const tuple = `(${Array.from({length: 22}, () => '?').join(', ')})`
+    const values = offers.map(() => tuple)
+    await this.db.run(`INSERT INTO offers (${OFFER_COLUMNS}) VALUES ${values.join(', ')} ON CONFLICT (id) DO UPDATE SET ${UPSERT_SET}`, offers.flatMap(offerRow))
   }
 
   /** Offers of `provider` not seen in a full refresh at `fetchedAt` are gone: keep them, flagged. */
-  markMissingUnavailable(provider: ProviderName, fetchedAt: number): number {
+  async markMissingUnavailable(provider: ProviderName, fetchedAt: number): Promise<number> {
     this.totals.clear()
-    return this.db
-      .prepare('UPDATE offers SET available = 0 WHERE provider = ? AND fetched_at < ? AND available = 1')
-      .run(provider, fetchedAt).changes
+    return (await this.db.run('UPDATE offers SET available = 0 WHERE provider = ? AND fetched_at < ? AND available = 1', [provider, fetchedAt])).changes
   }
 
-  markUnavailable(id: string): void {
+  async markUnavailable(id: string): Promise<void> {
     this.totals.clear()
-    this.db.prepare('UPDATE offers SET available = 0 WHERE id = ?').run(id)
+    await this.db.run('UPDATE offers SET available = 0 WHERE id = ?', [id])
   }
 
   /** Available offers grouped by canonical model and GPU count: the SKU catalog. */
-  catalog(filter: CatalogFilter = {}): CatalogRow[] {
+  async catalog(filter: CatalogFilter = {}): Promise<CatalogRow[]> {
     const params: Record<string, unknown> = {provider: filter.provider ?? null, country: filter.countryCode ?? null}
-    const gpu = filter.gpuType ? `AND ${this.gpuTypeCondition(filter.gpuType, params)}` : ''
+    const gpu = filter.gpuType ? `AND ${await this.gpuTypeCondition(filter.gpuType, params)}` : ''
     const visible = filter.visibleTo === undefined ? '' : `AND ${VISIBLE_TO}`
     if (filter.visibleTo !== undefined) params.visibleTo = filter.visibleTo
-    const rows = this.db
-      .prepare(
-        `SELECT gpu_type, gpu_count, max(vram_gb) AS vram, min(price_per_hour_micro) AS min_price,
-                max(price_per_hour_micro) AS max_price, count(*) AS n,
-                group_concat(DISTINCT country_code) AS countries, group_concat(DISTINCT provider) AS providers
-         FROM offers
-         WHERE available = 1 AND (@provider IS NULL OR provider = @provider) AND (@country IS NULL OR country_code = @country) ${gpu} ${visible}
-         GROUP BY gpu_type, gpu_count ORDER BY gpu_type, gpu_count`,
-      )
-      .all(params) as {
+    const distinctList = (column: string) =>
+      this.db.dialect === 'postgres' ? `string_agg(DISTINCT ${column}, ',')` : `group_concat(DISTINCT ${column})`
+    const rows = await this.db.all<{
       gpu_type: string
       gpu_count: number
       vram: number
@@ -192,7 +154,15 @@ export class OffersRepo {
       n: number
       countries: string | null
       providers: string
-    }[]
+    }>(
+      `SELECT gpu_type, gpu_count, max(vram_gb) AS vram, min(price_per_hour_micro) AS min_price,
+              max(price_per_hour_micro) AS max_price, count(*) AS n,
+              ${distinctList('country_code')} AS countries, ${distinctList('provider')} AS providers
+       FROM offers
+       WHERE available = 1 AND (CAST(@provider AS TEXT) IS NULL OR provider = @provider) AND (CAST(@country AS TEXT) IS NULL OR country_code = @country) ${gpu} ${visible}
+       GROUP BY gpu_type, gpu_count ORDER BY gpu_type, gpu_count`,
+      params,
+    )
     return rows.map((r) => ({
       gpuType: r.gpu_type,
       gpuCount: r.gpu_count,
@@ -209,49 +179,50 @@ export class OffersRepo {
    * Offers matching a provisioning spec in the order they should be tried: cheapest, then
    * most reliable (offers without a score count as exactly the floor), then by id.
    */
-  matchingSpec(spec: SpecFilter): Offer[] {
+  async matchingSpec(spec: SpecFilter): Promise<Offer[]> {
     const params: Record<string, unknown> = {}
-    const gpu = this.gpuTypeCondition(spec.gpuTypeKey, params)
-    const rows = this.db
-      .prepare(
-        `SELECT * FROM offers
-         WHERE available = 1 AND ${gpu} AND gpu_count = @count
-           AND (@country IS NULL OR country_code = @country)
-           AND (@maxPrice IS NULL OR price_per_hour_micro <= @maxPrice)
-           AND coalesce(reliability, @floor) >= @floor
-           AND id NOT IN (SELECT value FROM json_each(@exclude))
-           AND (@visibleTo IS NULL OR ${VISIBLE_TO})
-         ORDER BY price_per_hour_micro ASC, coalesce(reliability, @floor) DESC, id ASC
-         LIMIT @limit`,
-      )
-      .all({
+    const gpu = await this.gpuTypeCondition(spec.gpuTypeKey, params)
+    const rows = await this.db.all<OfferRow>(
+      `SELECT * FROM offers
+       WHERE available = 1 AND ${gpu} AND gpu_count = @count
+         AND (CAST(@country AS TEXT) IS NULL OR country_code = @country)
+         AND (CAST(@maxPrice AS BIGINT) IS NULL OR price_per_hour_micro <= @maxPrice)
+         AND coalesce(reliability, @floor) >= @floor
+         AND NOT ${this.db.inList('id', '@exclude')}
+         AND (CAST(@visibleTo AS TEXT) IS NULL OR ${VISIBLE_TO})
+       ORDER BY price_per_hour_micro ASC, coalesce(reliability, @floor) DESC, id ASC
+       LIMIT @limit`,
+      {
         ...params,
         count: spec.gpuCount,
         country: spec.countryCode,
         maxPrice: spec.maxPricePerHour,
         floor: spec.minReliability,
-        exclude: JSON.stringify(spec.excludeIds ?? []),
+        exclude: this.db.list(spec.excludeIds ?? []),
         visibleTo: spec.visibleTo ?? null,
         limit: spec.limit ?? 10,
-      }) as OfferRow[]
+      },
+    )
     return rows.map(toOffer)
   }
 
   /** Canonical GPU names currently in the store (for resolving SKU slugs). */
-  gpuTypes(): string[] {
+  async gpuTypes(): Promise<string[]> {
     // One seek per model, not a read of every offer (see `gpuTypeKeys`).
-    const nameOf = this.statement('SELECT gpu_type FROM offers WHERE gpu_type_key = ? LIMIT 1')
-    return this.gpuTypeKeys()
-      .map((key) => (nameOf.get(key) as {gpu_type: string}).gpu_type)
-      .sort()
+    const names: string[] = []
+    for (const key of await this.gpuTypeKeys()) {
+      const row = await this.db.get<{gpu_type: string}>('SELECT gpu_type FROM offers WHERE gpu_type_key = ? LIMIT 1', [key])
+      names.push(row!.gpu_type)
+    }
+    return names.sort()
   }
 
-  get(id: string): Offer | null {
-    const row = this.db.prepare('SELECT * FROM offers WHERE id = ?').get(id) as OfferRow | undefined
+  async get(id: string): Promise<Offer | null> {
+    const row = await this.db.get<OfferRow>('SELECT * FROM offers WHERE id = ?', [id])
     return row ? toOffer(row) : null
   }
 
-  query(filter: OfferFilter): {offers: Offer[]; total: number} {
+  async query(filter: OfferFilter): Promise<{offers: Offer[]; total: number}> {
     const where: string[] = []
     const params: Record<string, unknown> = {}
     if (!filter.includeUnavailable) where.push('available = 1')
@@ -263,7 +234,7 @@ export class OffersRepo {
       where.push('provider = @provider')
       params.provider = filter.provider
     }
-    if (filter.gpuType) where.push(this.gpuTypeCondition(filter.gpuType, params))
+    if (filter.gpuType) where.push(await this.gpuTypeCondition(filter.gpuType, params))
     if (filter.location) {
       const loc = filter.location.trim()
       if (/^[A-Za-z]{2}$/.test(loc)) {
@@ -299,12 +270,12 @@ export class OffersRepo {
     const order = filter.order ?? defaultOrder(sort)
     const limit = filter.limit ?? 100
     const offset = filter.offset ?? 0
-    const total = this.total(whereSql, params)
-    const rows = this.statement(`SELECT * FROM offers ${whereSql} ORDER BY ${offerOrderBy(sort, order)} LIMIT @limit OFFSET @offset`).all({
+    const total = await this.total(whereSql, params)
+    const rows = await this.db.all<OfferRow>(`SELECT * FROM offers ${whereSql} ORDER BY ${offerOrderBy(sort, order)} LIMIT @limit OFFSET @offset`, {
       ...params,
       limit,
       offset,
-    }) as OfferRow[]
+    })
     return {offers: rows.map(toOffer), total}
   }
 
@@ -314,16 +285,18 @@ export class OffersRepo {
    * a memory size its name may not carry ("RTX 4090 48GB"), the (model, VRAM) pairs of those
    * models are decided too.
    */
-  private gpuTypeCondition(filter: string, params: Record<string, unknown>): string {
+  private async gpuTypeCondition(filter: string, params: Record<string, unknown>): Promise<string> {
     const matches = gpuTypeMatcher(filter)
-    const keys = this.gpuTypeKeys().filter((key) => matches.byName(key))
-    params.gpuKeys = JSON.stringify(keys)
-    if (!matches.namesVram) return 'gpu_type_key IN (SELECT value FROM json_each(@gpuKeys))'
-    const models = this.statement('SELECT DISTINCT gpu_type_key AS key, vram_gb AS vramGb FROM offers WHERE gpu_type_key IN (SELECT value FROM json_each(?))').all(
-      params.gpuKeys,
-    ) as {key: string; vramGb: number}[]
-    params.gpuModels = JSON.stringify(models.filter((m) => matches(m.key, m.vramGb)).map((m) => `${m.key}/${m.vramGb}`))
-    return "gpu_type_key IN (SELECT value FROM json_each(@gpuKeys)) AND gpu_type_key || '/' || vram_gb IN (SELECT value FROM json_each(@gpuModels))"
+    const keys = (await this.gpuTypeKeys()).filter((key) => matches.byName(key))
+    params.gpuKeys = this.db.list(keys)
+    const byKey = this.db.inList('gpu_type_key', '@gpuKeys')
+    if (!matches.namesVram) return byKey
+    const models = await this.db.all<{key: string; vramGb: number}>(
+      `SELECT DISTINCT gpu_type_key AS key, vram_gb AS "vramGb" FROM offers WHERE ${this.db.inList('gpu_type_key', '@gpuKeys')}`,
+      {gpuKeys: params.gpuKeys},
+    )
+    params.gpuModels = this.db.list(models.filter((m) => matches(m.key, m.vramGb)).map((m) => `${m.key}/${m.vramGb}`))
+    return `${byKey} AND ${this.db.inList("gpu_type_key || '/' || vram_gb", '@gpuModels')}`
   }
 
   /**
@@ -331,35 +304,27 @@ export class OffersRepo {
    * dozen seeks instead of reading 100k offers (0.3 ms against 400 ms), so nothing is cached.
    * The matcher ignores case, so the lower-cased keys serve it as well as the names.
    */
-  private gpuTypeKeys(): string[] {
-    const rows = this.statement(
+  private async gpuTypeKeys(): Promise<string[]> {
+    const rows = await this.db.all<{key: string}>(
       `WITH RECURSIVE models(key) AS (
          SELECT min(gpu_type_key) FROM offers
          UNION ALL SELECT (SELECT min(gpu_type_key) FROM offers WHERE gpu_type_key > models.key) FROM models WHERE models.key IS NOT NULL
        ) SELECT key FROM models WHERE key IS NOT NULL`,
-    ).all() as {key: string}[]
+    )
     return rows.map((r) => r.key)
   }
 
-  private total(whereSql: string, params: Record<string, unknown>): number {
+  private async total(whereSql: string, params: Record<string, unknown>): Promise<number> {
+    const count = async () => (await this.db.get<{n: number}>(`SELECT count(*) AS n FROM offers ${whereSql}`, params))!.n
+    if (this.db.dialect !== 'sqlite') return count()
     const key = `${whereSql}\u0000${JSON.stringify(params)}`
     let total = this.totals.get(key)
     if (total === undefined) {
-      total = (this.statement(`SELECT count(*) AS n FROM offers ${whereSql}`).get(params) as {n: number}).n
+      total = await count()
       if (this.totals.size >= MAX_MEMOS) this.totals.clear()
       this.totals.set(key, total)
     }
     return total
-  }
-
-  private statement(sql: string): Database.Statement {
-    let statement = this.statements.get(sql)
-    if (statement === undefined) {
-      statement = this.db.prepare(sql)
-      if (this.statements.size >= MAX_MEMOS) this.statements.clear()
-      this.statements.set(sql, statement)
-    }
-    return statement
   }
 }
 
@@ -419,6 +384,34 @@ function toOffer(row: OfferRow): Offer {
 }
 
 type PriceBasis = Pick<Offer, 'priceIncludes' | 'diskRate'>
+
+/** An offer's column values in OFFER_COLUMNS order. */
+function offerRow(o: Offer): unknown[] {
+  return [
+    o.id,
+    o.provider,
+    o.providerId,
+    o.gpuType,
+    o.gpuType.toLowerCase(),
+    o.gpuCount,
+    Math.round(o.vramGb),
+    o.pricePerHour,
+    pricePerGpu(o),
+    o.location,
+    o.location.toLowerCase(),
+    o.countryCode,
+    o.reliability,
+    o.available ? 1 : 0,
+    o.fetchedAt,
+    o.cudaVersion,
+    o.diskGb,
+    o.cpuCores,
+    o.ramGb,
+    o.inetDownMbps,
+    priceBasisJson(o),
+    o.tenantId ?? null,
+  ]
+}
 
 function priceBasisJson(o: Offer): string {
   return JSON.stringify({priceIncludes: o.priceIncludes, diskRate: o.diskRate} satisfies PriceBasis)

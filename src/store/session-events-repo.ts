@@ -1,4 +1,4 @@
-import type {Db} from './database.js'
+import type {SqlDatabase} from './sql/sql-database.js'
 
 export interface SessionEvent {
   id: number
@@ -14,21 +14,18 @@ export interface SessionEvent {
 export type NewSessionEvent = Omit<SessionEvent, 'id'>
 
 export class SessionEventsRepo {
-  constructor(private readonly db: Db) {}
+  constructor(private readonly db: SqlDatabase) {}
 
-  append(event: NewSessionEvent): SessionEvent {
-    const info = this.db
-      .prepare(
-        'INSERT INTO session_events (session_id, at, type, from_status, to_status, actor, message) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      )
-      .run(event.sessionId, event.at, event.type, event.fromStatus, event.toStatus, event.actor, event.message)
-    return {...event, id: Number(info.lastInsertRowid)}
+  async append(event: NewSessionEvent): Promise<SessionEvent> {
+    const row = await this.db.get<{id: number}>(
+      'INSERT INTO session_events (session_id, at, type, from_status, to_status, actor, message) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id',
+      [event.sessionId, event.at, event.type, event.fromStatus, event.toStatus, event.actor, event.message],
+    )
+    return {...event, id: row!.id}
   }
 
-  listAfter(sessionId: string, afterId = 0, limit = 1000): SessionEvent[] {
-    const rows = this.db
-      .prepare('SELECT * FROM session_events WHERE session_id = ? AND id > ? ORDER BY id LIMIT ?')
-      .all(sessionId, afterId, limit) as {
+  async listAfter(sessionId: string, afterId = 0, limit = 1000): Promise<SessionEvent[]> {
+    const rows = await this.db.all<{
       id: number
       session_id: string
       at: number
@@ -37,7 +34,7 @@ export class SessionEventsRepo {
       to_status: string | null
       actor: string
       message: string
-    }[]
+    }>('SELECT * FROM session_events WHERE session_id = ? AND id > ? ORDER BY id LIMIT ?', [sessionId, afterId, limit])
     return rows.map((r) => ({
       id: r.id,
       sessionId: r.session_id,

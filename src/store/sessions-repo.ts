@@ -4,7 +4,7 @@ import type {Session, StoragePolicy, WorkloadType} from '../core/session.js'
 import {LIVE_STATUSES, type SessionStatus} from '../core/session-status.js'
 import type {SshJump} from '../core/ssh-jump.js'
 import {LOCAL_PRINCIPAL, LOCAL_TENANT} from '../auth/principal.js'
-import type {Db} from './database.js'
+import type {SqlDatabase} from './sql/sql-database.js'
 
 interface SessionRow {
   id: string
@@ -179,11 +179,11 @@ const PATCH_COLUMNS: Record<keyof SessionPatch, string> = {
 const LIVE_SQL = LIVE_STATUSES.map((s) => `'${s}'`).join(', ')
 
 export class SessionsRepo {
-  constructor(private readonly db: Db) {}
+  constructor(private readonly db: SqlDatabase) {}
 
-  insert(s: StoredSession): void {
-    this.db
-      .prepare(
+  async insert(s: StoredSession): Promise<void> {
+    await this.db.transaction(async () => {
+      await this.db.run(
         `INSERT INTO sessions (id, consumer_id, provider, provider_instance_id, offer_id, offer_provider_id, gpu_type,
           gpu_count, status, ssh_host, ssh_port, ssh_user, ssh_public_key, ssh_host_key_fingerprint, workload_type,
           reservation_hours, price_per_hour_micro, disk_gb, storage_policy, idle_threshold_minutes, template_hash_id,
@@ -198,22 +198,24 @@ export class SessionsRepo {
           @spec_gpu_type_key, @spec_gpu_count, @spec_region, @spec_country, @spec_max_price_micro, @spec_min_reliability,
           @offer_attempts, @create_attempted_at, @idle_since, @last_gpu_sample_at, @last_gpu_utilization_pct,
           @destroy_requested_at, @ssh_host_public_key, @tenant_id, @created_by)`,
+        {...toRow(s)},
       )
-      .run(toRow(s))
-    const attach = this.db.prepare('INSERT INTO session_ssh_keys (session_id, position, ssh_key_id, public_key) VALUES (?, ?, ?, ?)')
-    ;(s.attachedSshKeys ?? []).forEach((key, position) => attach.run(s.id, position, key.id, key.publicKey))
+      for (const [position, key] of (s.attachedSshKeys ?? []).entries()) {
+        await this.db.run('INSERT INTO session_ssh_keys (session_id, position, ssh_key_id, public_key) VALUES (?, ?, ?, ?)', [s.id, position, key.id, key.publicKey])
+      }
+    })
   }
 
-  get(id: string): StoredSession | null {
-    const row = this.db.prepare('SELECT * FROM sessions WHERE id = ?').get(id) as SessionRow | undefined
-    return row ? this.#withKeys([toSession(row)])[0]! : null
+  async get(id: string): Promise<StoredSession | null> {
+    const row = await this.db.get<SessionRow>('SELECT * FROM sessions WHERE id = ?', [id])
+    return row ? (await this.#withKeys([toSession(row)]))[0]! : null
   }
 
   /**
    * Applies `patch` only if the session is still in `expected` status: the compare-and-set
    * that keeps two workers from moving one session in different directions.
    */
-  update(id: string, expected: SessionStatus | readonly SessionStatus[], patch: SessionPatch, now: number): boolean {
+  async update(id: string, expected: SessionStatus | readonly SessionStatus[], patch: SessionPatch, now: number): Promise<boolean> {
     const sets = ['updated_at = @updated_at']
     const params: Record<string, unknown> = {id, updated_at: now}
     for (const [key, value] of Object.entries(patch) as [keyof SessionPatch, unknown][]) {
@@ -225,10 +227,10 @@ export class SessionsRepo {
     const statuses = typeof expected === 'string' ? [expected] : [...expected]
     const placeholders = statuses.map((_, i) => `@s${i}`).join(', ')
     statuses.forEach((s, i) => (params[`s${i}`] = s))
-    return this.db.prepare(`UPDATE sessions SET ${sets.join(', ')} WHERE id = @id AND status IN (${placeholders})`).run(params).changes === 1
+    return (await this.db.run(`UPDATE sessions SET ${sets.join(', ')} WHERE id = @id AND status IN (${placeholders})`, params)).changes === 1
   }
 
-  list(filter: SessionListFilter = {}): {sessions: StoredSession[]; total: number} {
+  async list(filter: SessionListFilter = {}): Promise<{sessions: StoredSession[]; total: number}> {
     const where: string[] = []
     const params: Record<string, unknown> = {}
     if (filter.tenantId !== undefined) {
@@ -249,22 +251,23 @@ export class SessionsRepo {
       params.provider = filter.provider
     }
     const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : ''
-    const total = (this.db.prepare(`SELECT count(*) AS n FROM sessions ${whereSql}`).get(params) as {n: number}).n
-    const rows = this.db
-      .prepare(`SELECT * FROM sessions ${whereSql} ORDER BY created_at DESC, id DESC LIMIT @limit OFFSET @offset`)
-      .all({...params, limit: filter.limit ?? 100, offset: filter.offset ?? 0}) as SessionRow[]
-    return {sessions: this.#withKeys(rows.map(toSession)), total}
+    const total = (await this.db.get<{n: number}>(`SELECT count(*) AS n FROM sessions ${whereSql}`, params))!.n
+    const rows = await this.db.all<SessionRow>(`SELECT * FROM sessions ${whereSql} ORDER BY created_at DESC, id DESC LIMIT @limit OFFSET @offset`, {
+      ...params,
+      limit: filter.limit ?? 100,
+      offset: filter.offset ?? 0,
+    })
+    return {sessions: await this.#withKeys(rows.map(toSession)), total}
   }
 
   /** One query for the attached keys of a whole page of sessions. */
-  #withKeys(sessions: StoredSession[]): StoredSession[] {
+  async #withKeys(sessions: StoredSession[]): Promise<StoredSession[]> {
     if (sessions.length === 0) return sessions
-    const rows = this.db
-      .prepare(
-        `SELECT session_id, ssh_key_id, public_key FROM session_ssh_keys
-         WHERE session_id IN (SELECT value FROM json_each(?)) ORDER BY session_id, position`,
-      )
-      .all(JSON.stringify(sessions.map((s) => s.id))) as {session_id: string; ssh_key_id: string; public_key: string}[]
+    const rows = await this.db.all<{session_id: string; ssh_key_id: string; public_key: string}>(
+      `SELECT session_id, ssh_key_id, public_key FROM session_ssh_keys
+       WHERE ${this.db.inList('session_id', '@ids')} ORDER BY session_id, position`,
+      {ids: this.db.list(sessions.map((s) => s.id))},
+    )
     const bySession = new Map<string, AttachedSshKey[]>()
     for (const r of rows) {
       const list = bySession.get(r.session_id) ?? []
@@ -275,27 +278,25 @@ export class SessionsRepo {
   }
 
   /** The live session (not yet stopped) that rented `offerId`, if any. */
-  liveHolderOf(offerId: string): {id: string; status: SessionStatus} | null {
-    const row = this.db
-      .prepare(`SELECT id, status FROM sessions WHERE offer_id = ? AND status IN (${LIVE_SQL}) ORDER BY created_at LIMIT 1`)
-      .get(offerId) as {id: string; status: SessionStatus} | undefined
+  async liveHolderOf(offerId: string): Promise<{id: string; status: SessionStatus} | null> {
+    const row = await this.db.get<{id: string; status: SessionStatus}>(
+      `SELECT id, status FROM sessions WHERE offer_id = ? AND status IN (${LIVE_SQL}) ORDER BY created_at LIMIT 1`,
+      [offerId],
+    )
     return row ?? null
   }
 
   /** Offers that live sessions hold. */
-  liveOfferIds(): string[] {
-    return (this.db.prepare(`SELECT DISTINCT offer_id FROM sessions WHERE status IN (${LIVE_SQL})`).all() as {offer_id: string}[]).map((r) => r.offer_id)
+  async liveOfferIds(): Promise<string[]> {
+    return (await this.db.all<{offer_id: string}>(`SELECT DISTINCT offer_id FROM sessions WHERE status IN (${LIVE_SQL})`)).map((r) => r.offer_id)
   }
 
   /** One tenant's sessions counted, or every tenant's. */
-  countByProviderAndStatus(tenantId?: string): {provider: string; status: string; n: number}[] {
-    return this.db
-      .prepare('SELECT provider, status, count(*) AS n FROM sessions WHERE (@tenant IS NULL OR tenant_id = @tenant) GROUP BY provider, status')
-      .all({tenant: tenantId ?? null}) as {
-      provider: string
-      status: string
-      n: number
-    }[]
+  async countByProviderAndStatus(tenantId?: string): Promise<{provider: string; status: string; n: number}[]> {
+    return this.db.all<{provider: string; status: string; n: number}>(
+      'SELECT provider, status, count(*) AS n FROM sessions WHERE (CAST(@tenant AS TEXT) IS NULL OR tenant_id = @tenant) GROUP BY provider, status',
+      {tenant: tenantId ?? null},
+    )
   }
 }
 

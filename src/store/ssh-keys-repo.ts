@@ -1,5 +1,5 @@
 import {LOCAL_PRINCIPAL, LOCAL_TENANT} from '../auth/principal.js'
-import type {Db} from './database.js'
+import type {SqlDatabase} from './sql/sql-database.js'
 
 /** A registered public key. The private half never reaches the daemon. */
 export interface SshKey {
@@ -29,34 +29,41 @@ interface SshKeyRow {
 }
 
 export class SshKeysRepo {
-  constructor(private readonly db: Db) {}
+  constructor(private readonly db: SqlDatabase) {}
 
-  insert(key: SshKey): void {
-    this.db
-      .prepare('INSERT INTO ssh_keys (id, title, key_type, public_key, fingerprint, created_at, tenant_id, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(key.id, key.title, key.keyType, key.publicKey, key.fingerprint, key.createdAt, key.tenantId ?? LOCAL_TENANT, key.createdBy ?? LOCAL_PRINCIPAL.user)
+  async insert(key: SshKey): Promise<void> {
+    await this.db.run('INSERT INTO ssh_keys (id, title, key_type, public_key, fingerprint, created_at, tenant_id, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [
+      key.id,
+      key.title,
+      key.keyType,
+      key.publicKey,
+      key.fingerprint,
+      key.createdAt,
+      key.tenantId ?? LOCAL_TENANT,
+      key.createdBy ?? LOCAL_PRINCIPAL.user,
+    ])
   }
 
-  get(id: string): SshKey | null {
-    const row = this.db.prepare('SELECT * FROM ssh_keys WHERE id = ?').get(id) as SshKeyRow | undefined
+  async get(id: string): Promise<SshKey | null> {
+    const row = await this.db.get<SshKeyRow>('SELECT * FROM ssh_keys WHERE id = ?', [id])
     return row ? toKey(row) : null
   }
 
-  byFingerprint(tenantId: string, fingerprint: string): SshKey | null {
-    const row = this.db.prepare('SELECT * FROM ssh_keys WHERE tenant_id = ? AND fingerprint = ?').get(tenantId, fingerprint) as SshKeyRow | undefined
+  async byFingerprint(tenantId: string, fingerprint: string): Promise<SshKey | null> {
+    const row = await this.db.get<SshKeyRow>('SELECT * FROM ssh_keys WHERE tenant_id = ? AND fingerprint = ?', [tenantId, fingerprint])
     return row ? toKey(row) : null
   }
 
   /** One tenant's keys, or every tenant's. */
-  list(tenantId?: string): SshKey[] {
-    const rows = this.db
-      .prepare('SELECT * FROM ssh_keys WHERE (@tenant IS NULL OR tenant_id = @tenant) ORDER BY created_at, id')
-      .all({tenant: tenantId ?? null}) as SshKeyRow[]
+  async list(tenantId?: string): Promise<SshKey[]> {
+    const rows = await this.db.all<SshKeyRow>('SELECT * FROM ssh_keys WHERE (CAST(@tenant AS TEXT) IS NULL OR tenant_id = @tenant) ORDER BY created_at, id', {
+      tenant: tenantId ?? null,
+    })
     return rows.map(toKey)
   }
 
-  delete(id: string): boolean {
-    return this.db.prepare('DELETE FROM ssh_keys WHERE id = ?').run(id).changes === 1
+  async delete(id: string): Promise<boolean> {
+    return (await this.db.run('DELETE FROM ssh_keys WHERE id = ?', [id])).changes === 1
   }
 }
 

@@ -1,7 +1,6 @@
 import {AuditRepo} from './audit-repo.js'
 import {BillingRepo} from './billing-repo.js'
 import {BudgetsRepo} from './budgets-repo.js'
-import {openDatabase, type Db} from './database.js'
 import {IdempotencyRepo} from './idempotency-repo.js'
 import {JobsRepo} from './jobs-repo.js'
 import {LedgerRepo} from './ledger-repo.js'
@@ -12,8 +11,14 @@ import {PriceHistoryRepo} from './price-history-repo.js'
 import {SessionEventsRepo} from './session-events-repo.js'
 import {SessionsRepo} from './sessions-repo.js'
 import {SshKeysRepo} from './ssh-keys-repo.js'
+import {PostgresDatabase, type PostgresOptions} from './sql/postgres-database.js'
+import type {SqlDatabase} from './sql/sql-database.js'
+import {SqliteDatabase} from './sql/sqlite-database.js'
 
-/** The repositories over one database; `transaction` runs a function atomically across them. */
+/**
+ * The repositories over one database, SQLite (the embedded default) or PostgreSQL (a team
+ * server with several processes); `transaction` runs a function atomically across them.
+ */
 export class Store {
   readonly meta: MetaRepo
   readonly offers: OffersRepo
@@ -29,7 +34,7 @@ export class Store {
   readonly nodes: NodesRepo
   readonly audit: AuditRepo
 
-  constructor(readonly db: Db) {
+  constructor(readonly db: SqlDatabase) {
     this.meta = new MetaRepo(db)
     this.offers = new OffersRepo(db)
     this.sessions = new SessionsRepo(db)
@@ -45,31 +50,29 @@ export class Store {
     this.audit = new AuditRepo(db)
   }
 
+  /** The embedded store: one SQLite file (created and migrated if needed). */
   static open(file: string): Store {
-    return new Store(openDatabase(file))
+    return new Store(SqliteDatabase.open(file))
   }
 
-  transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)()
+  /** A PostgreSQL database shared by several server processes (migrated if needed). */
+  static async connect(options: PostgresOptions): Promise<Store> {
+    return new Store(await PostgresDatabase.open(options))
+  }
+
+  transaction<T>(fn: () => Promise<T>): Promise<T> {
+    return this.db.transaction(fn)
   }
 
   /**
    * A transaction that is on disk when this returns, power loss included: for a commit a paid
-   * action at a provider depends on. Syncing the write-ahead log also makes every earlier commit
-   * durable.
+   * action at a provider depends on. Inside another transaction, that one's commit decides.
    */
-  durably<T>(fn: () => T): T {
-    // Inside another transaction SQLite cannot change the sync level; that one's commit decides.
-    if (this.db.inTransaction) return this.transaction(fn)
-    this.db.pragma('synchronous = FULL')
-    try {
-      return this.transaction(fn)
-    } finally {
-      this.db.pragma('synchronous = NORMAL')
-    }
+  durably<T>(fn: () => Promise<T>): Promise<T> {
+    return this.db.transaction(fn, {durable: true})
   }
 
-  close(): void {
-    this.db.close()
+  close(): Promise<void> {
+    return this.db.close()
   }
 }

@@ -43,7 +43,7 @@ describe('the money and the box are what we say they are', () => {
     const instance = await simInstance(provider, id)
     return pollUntil(async () => {
       const cost = (await get(`/api/v1/costs?session_id=${id}`)).total_cost_micro_usd as number
-      const settled = daemon.ctx.store.billing.get(id)?.settledAt != null
+      const settled = (await daemon.ctx.store.billing.get(id))?.settledAt != null
       return settled ? {cost, charged: instance.sim.charged_micro_usd} : undefined
     }, `${id} settled`, 60_000, 100)
   }
@@ -70,7 +70,7 @@ describe('the money and the box are what we say they are', () => {
     const id = await rent(offer.id)
     const running = await until(id, (s) => s.status === 'running', 'running')
     expect(running.price_per_hour_micro_usd).toBe(offer.price_per_hour_micro_usd)
-    const billing = daemon.ctx.store.billing.get(id)!
+    const billing = (await daemon.ctx.store.billing.get(id))!
     expect(billing.storagePerHour + billing.computePerHour).toBe(offer.price_per_hour_micro_usd)
 
     const {cost, charged} = await releaseAndSettle(provider, id)
@@ -106,7 +106,7 @@ describe('the money and the box are what we say they are', () => {
     const instance = await simInstance(provider, id)
     expect(instance.sim.destroyed_at ?? instance.sim.deleted_at).toBeTruthy()
     const {cost, charged} = await pollUntil(async () => {
-      const billing = daemon.ctx.store.billing.get(id)
+      const billing = await daemon.ctx.store.billing.get(id)
       if (billing?.settledAt == null) return undefined
       return {cost: (await get(`/api/v1/costs?session_id=${id}`)).total_cost_micro_usd as number, charged: (await simInstance(provider, id)).sim.charged_micro_usd}
     }, `${id} settled`, 60_000, 100)

@@ -63,7 +63,7 @@ export async function startServiceHarness(start = Date.UTC(2026, 10, 24, 12)): P
     vast,
     async close() {
       await vast.close()
-      store.close()
+      await store.close()
       rmSync(dir, {recursive: true, force: true})
     },
   }
@@ -130,7 +130,7 @@ export async function insertRunningSession(h: ServiceHarness, id: string, over: 
     sshUser: instance.ssh!.user,
     ...over,
   })
-  h.ctx.store.sessions.insert(session)
-  recordBillingTerms(h.ctx, session, instance)
+  await h.ctx.store.sessions.insert(session)
+  await recordBillingTerms(h.ctx, session, instance)
   return session
 }

@@ -20,7 +20,7 @@ export interface DirectoryNode {
  * stays a provider: it is told, it does not query.
  */
 export interface NodeDirectory {
-  nodes(): DirectoryNode[]
-  node(name: string): DirectoryNode | null
-  slotsOf(sessionId: string): {nodeName: string; slots: string[]} | null
+  nodes(): Promise<DirectoryNode[]>
+  node(name: string): Promise<DirectoryNode | null>
+  slotsOf(sessionId: string): Promise<{nodeName: string; slots: string[]} | null>
 }

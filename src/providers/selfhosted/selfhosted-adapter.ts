@@ -37,16 +37,16 @@ export class SelfhostedAdapter implements ProviderAdapter {
 
   async searchOffers(_query: InventoryQuery): Promise<Offer[]> {
     const now = this.options.clock.now()
-    return this.options.directory.nodes().flatMap((node) => nodeOffers(node.capacity, now))
+    return (await this.options.directory.nodes()).flatMap((node) => nodeOffers(node.capacity, now))
   }
 
   async createInstance(request: CreateInstanceRequest): Promise<CreatedInstance> {
     const offer = parseSliceOfferProviderId(request.offerProviderId)
     if (!offer) throw new ProviderError('selfhosted', `${request.offerProviderId} is not a self-hosted offer`, false)
-    const node = this.options.directory.node(offer.node)
+    const node = await this.options.directory.node(offer.node)
     if (!node) throw new StaleInventoryError('selfhosted', request.offerProviderId, `node ${offer.node} is no longer registered; no VM was created`)
     const {deploymentId, sessionId} = sliceIdentityOf(request.label)
-    const held = this.options.directory.slotsOf(sessionId)
+    const held = await this.options.directory.slotsOf(sessionId)
     if (!held || held.nodeName !== node.endpoint.name) {
       throw new ProviderError('selfhosted', `no slots are reserved on ${node.endpoint.name} for ${sessionId}; no VM was created`, false)
     }
@@ -82,14 +82,14 @@ export class SelfhostedAdapter implements ProviderAdapter {
   }
 
   async getInstance(providerInstanceId: string): Promise<ProviderInstance | null> {
-    const where = this.locate(providerInstanceId)
+    const where = await this.locate(providerInstanceId)
     if (!where) return null
     return this.onNode(where.node, (shell) => readSlice(shell, sliceNode(where.node), where.domain))
   }
 
   async listInstances(filter: {labelPrefix?: string} = {}): Promise<ProviderInstance[]> {
     const out: ProviderInstance[] = []
-    for (const node of this.options.directory.nodes()) {
+    for (const node of await this.options.directory.nodes()) {
       out.push(...(await this.onNode(node, (shell) => listSlices(shell, sliceNode(node), filter.labelPrefix))))
     }
     return out
@@ -98,7 +98,7 @@ export class SelfhostedAdapter implements ProviderAdapter {
   async destroyInstance(providerInstanceId: string): Promise<void> {
     const parsed = parseSliceInstanceId(providerInstanceId)
     if (!parsed) throw new ProviderError('selfhosted', `${providerInstanceId} is not a self-hosted instance id`, false)
-    const node = this.options.directory.node(parsed.node)
+    const node = await this.options.directory.node(parsed.node)
     if (!node) {
       throw new ProviderError('selfhosted', `node ${parsed.node} is no longer registered, so ${parsed.domain} cannot be reached: register the node again to release it`, false)
     }
@@ -114,10 +114,10 @@ export class SelfhostedAdapter implements ProviderAdapter {
     )
   }
 
-  private locate(providerInstanceId: string): {node: DirectoryNode; domain: ReturnType<typeof domainNameOf>} | null {
+  private async locate(providerInstanceId: string): Promise<{node: DirectoryNode; domain: ReturnType<typeof domainNameOf>} | null> {
     const parsed = parseSliceInstanceId(providerInstanceId)
     if (!parsed) return null
-    const node = this.options.directory.node(parsed.node)
+    const node = await this.options.directory.node(parsed.node)
     return node ? {node, domain: parsed.domain} : null
   }
 

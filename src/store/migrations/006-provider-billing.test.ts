@@ -1,9 +1,12 @@
+import {mkdtempSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
 import Database from 'better-sqlite3'
 import {describe, expect, it} from 'vitest'
 
-import {migrate} from '../database.js'
 import {Store} from '../store.js'
-import {MIGRATIONS} from './index.js'
+import {SQLITE_MIGRATIONS} from './index.js'
 
 const HOUR = 3_600_000
 
@@ -18,12 +21,13 @@ function insertV5Session(db: Database.Database, id: string, status: string, stop
   ).run(id, status, 2 * HOUR, stoppedAt)
 }
 
-describe('migration 006: provider billing', () => {
-  it('keeps old ledger rows as compute and carries sessions billed before it on their old terms', () => {
+describe('migration 006: provider billing', async () => {
+  it('keeps old ledger rows as compute and carries sessions billed before it on their old terms', async () => {
     // Given a database as version 5 left it, with one running and one stopped session billed.
-    const db = new Database(':memory:')
+    const dir = mkdtempSync(join(tmpdir(), 'gpu-shopper-migration-'))
+    const db = new Database(join(dir, 'db.sqlite'))
     db.pragma('foreign_keys = ON')
-    for (const m of MIGRATIONS.filter((m) => m.version <= 5)) db.exec(m.sql)
+    for (const m of SQLITE_MIGRATIONS.filter((m) => m.version <= 5)) db.exec(m.sql)
     db.pragma('user_version = 5')
     insertV5Session(db, 'sess-live', 'running', null)
     insertV5Session(db, 'sess-done', 'stopped', 1_000 + HOUR)
@@ -34,16 +38,19 @@ describe('migration 006: provider billing', () => {
     ledger.run('sess-done', 1_000, 1_000 + HOUR, 360_000)
 
     // When it is opened by this version.
-    migrate(db)
-    const store = new Store(db)
+    db.close()
+    const store = Store.open(join(dir, 'db.sqlite'))
 
     // Then nothing billed is lost, and the live session keeps accruing from where it was.
-    expect(store.ledger.totalForSession('sess-live')).toBe(180_000)
-    expect(store.ledger.accruedUntil('sess-live', 'compute')).toBe(1_000 + HOUR / 2)
-    expect(store.billing.get('sess-live')).toMatchObject({storageFrom: 1_000, computeFrom: 1_000, computePerHour: 360_000, storagePerHour: 0, endedAt: null, settledAt: null})
-    expect(store.billing.get('sess-done')).toMatchObject({endedAt: 1_000 + HOUR, settledAt: 1_000 + HOUR})
-    expect(store.billing.running().map((b) => b.sessionId)).toEqual(['sess-live'])
-    expect([...store.ledger.rows({})].map((r) => r.component)).toEqual(['compute', 'compute'])
-    store.close()
+    expect(await store.ledger.totalForSession('sess-live')).toBe(180_000)
+    expect(await store.ledger.accruedUntil('sess-live', 'compute')).toBe(1_000 + HOUR / 2)
+    expect(await store.billing.get('sess-live')).toMatchObject({storageFrom: 1_000, computeFrom: 1_000, computePerHour: 360_000, storagePerHour: 0, endedAt: null, settledAt: null})
+    expect(await store.billing.get('sess-done')).toMatchObject({endedAt: 1_000 + HOUR, settledAt: 1_000 + HOUR})
+    expect((await store.billing.running()).map((b) => b.sessionId)).toEqual(['sess-live'])
+    const components: string[] = []
+    for await (const row of store.ledger.rows({})) components.push(row.component)
+    expect(components).toEqual(['compute', 'compute'])
+    await store.close()
+    rmSync(dir, {recursive: true, force: true})
   })
 })

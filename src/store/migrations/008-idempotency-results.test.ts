@@ -1,16 +1,20 @@
+import {mkdtempSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
 import Database from 'better-sqlite3'
 import {describe, expect, it} from 'vitest'
 
-import {migrate} from '../database.js'
 import {Store} from '../store.js'
-import {MIGRATIONS} from './index.js'
+import {SQLITE_MIGRATIONS} from './index.js'
 
-describe('migration 008: idempotency results', () => {
-  it('keeps the session of every recorded create under its operation and drops recorded releases', () => {
+describe('migration 008: idempotency results', async () => {
+  it('keeps the session of every recorded create under its operation and drops recorded releases', async () => {
     // Given a database as version 7 left it, with records of route-scoped HTTP replies.
-    const db = new Database(':memory:')
+    const dir = mkdtempSync(join(tmpdir(), 'gpu-shopper-migration-'))
+    const db = new Database(join(dir, 'db.sqlite'))
     db.pragma('foreign_keys = ON')
-    for (const m of MIGRATIONS.filter((m) => m.version <= 7)) db.exec(m.sql)
+    for (const m of SQLITE_MIGRATIONS.filter((m) => m.version <= 7)) db.exec(m.sql)
     db.pragma('user_version = 7')
     const record = db.prepare(
       `INSERT INTO idempotency_keys (scope, key, request_hash, status_code, response_body, resource_id, created_at, expires_at) VALUES (?, ?, 'h', ?, '{}', ?, 0, 1000)`,
@@ -21,13 +25,15 @@ describe('migration 008: idempotency results', () => {
     record.run('POST /api/v1/allocations/:id/release', 'k-release', 200, null)
 
     // When it is opened by this version.
-    migrate(db)
-    const store = new Store(db)
+    db.close()
+    const store = Store.open(join(dir, 'db.sqlite'))
 
     // Then a retried create still finds its session, and the HTTP reply is gone.
-    expect(store.idempotency.find('create-session', 'k-create', 500)).toMatchObject({resourceId: 'sess-a', result: null, requestHash: 'h'})
-    expect(store.idempotency.find('create-session-by-spec', 'k-alloc', 500)).toMatchObject({resourceId: 'sess-b', result: null})
-    expect(db.prepare('SELECT count(*) AS n FROM idempotency_keys').get()).toEqual({n: 2})
-    expect(db.prepare('SELECT name FROM pragma_table_info(?)').all('idempotency_keys').map((c) => (c as {name: string}).name)).not.toContain('status_code')
+    expect(await store.idempotency.find('create-session', 'k-create', 500)).toMatchObject({resourceId: 'sess-a', result: null, requestHash: 'h'})
+    expect(await store.idempotency.find('create-session-by-spec', 'k-alloc', 500)).toMatchObject({resourceId: 'sess-b', result: null})
+    expect(await store.db.get('SELECT count(*) AS n FROM idempotency_keys')).toEqual({n: 2})
+    expect((await store.db.all<{name: string}>('SELECT name FROM pragma_table_info(?)', ['idempotency_keys'])).map((c) => c.name)).not.toContain('status_code')
+    await store.close()
+    rmSync(dir, {recursive: true, force: true})
   })
 })

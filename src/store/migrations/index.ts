@@ -9,8 +9,9 @@ import {sql as idempotencyResults} from './008-idempotency-results.js'
 import {sql as nodes} from './009-nodes.js'
 import {sql as tenancy} from './010-tenancy.js'
 
-/** Applied in order; `PRAGMA user_version` records the last one applied. Never edit a shipped entry. */
-export const MIGRATIONS: readonly {version: number; name: string; sql: string}[] = [
+/** Applied in order; `PRAGMA user_version` records the last one applied. Never edit a shipped entry; a
+ * new one is written for PostgreSQL too (./postgres/), under the same version number. */
+export const SQLITE_MIGRATIONS: readonly {version: number; name: string; sql: string}[] = [
   {version: 1, name: 'initial', sql: initial},
   {version: 2, name: 'specs-and-price-history', sql: specsAndPriceHistory},
   {version: 3, name: 'budgets', sql: budgets},

@@ -1,0 +1,91 @@
+import pg from 'pg'
+
+/**
+ * Roles that one server process at a time plays (a provider's market refresh, the periodic
+ * reconciler, the lifecycle sweep): `hold` says whether this process plays one now, taking it
+ * when it is free. On PostgreSQL each role is a session advisory lock on a connection of its
+ * own: when the process dies its connection closes, the server frees the lock, and the next
+ * process to ask takes the role over. On SQLite one process owns the database, so it plays all.
+ */
+export interface LeaderLocks {
+  hold(role: string): Promise<boolean>
+  /** The roles this process plays now (for /ready and metrics). */
+  held(): readonly string[]
+  /** Gives every role up, for another process to take at once (a graceful shutdown). */
+  close(): Promise<void>
+}
+
+export class SoleLeader implements LeaderLocks {
+  private readonly roles = new Set<string>()
+
+  async hold(role: string): Promise<boolean> {
+    this.roles.add(role)
+    return true
+  }
+
+  held(): readonly string[] {
+    return [...this.roles]
+  }
+
+  async close(): Promise<void> {
+    this.roles.clear()
+  }
+}
+
+export class PostgresLeaderLocks implements LeaderLocks {
+  private client: pg.Client | null = null
+  private connecting: Promise<pg.Client> | null = null
+  private readonly roles = new Set<string>()
+  private closed = false
+
+  constructor(private readonly url: string) {}
+
+  async hold(role: string): Promise<boolean> {
+    if (this.closed) return false
+    if (this.roles.has(role) && this.client) return true
+    try {
+      const client = await this.connection()
+      const {rows} = await client.query<{held: boolean}>('SELECT pg_try_advisory_lock(hashtextextended($1, 1)) AS held', [`gpu-shopper:${role}`])
+      if (rows[0]?.held) this.roles.add(role)
+      return rows[0]?.held ?? false
+    } catch {
+      // A connection that failed holds nothing: the next call connects again and competes afresh.
+      this.drop()
+      return false
+    }
+  }
+
+  held(): readonly string[] {
+    return [...this.roles]
+  }
+
+  async close(): Promise<void> {
+    this.closed = true
+    const client = this.client ?? (await this.connecting?.catch(() => null)) ?? null
+    this.client = client
+    this.drop()
+    await client?.end().catch(() => undefined)
+  }
+
+  private connection(): Promise<pg.Client> {
+    if (this.client) return Promise.resolve(this.client)
+    this.connecting ??= (async () => {
+      const client = new pg.Client({connectionString: this.url, application_name: 'gpu-shopper leader locks'})
+      // The server freed every lock this connection held the moment it broke.
+      client.on('error', () => this.drop())
+      client.on('end', () => this.drop())
+      await client.connect()
+      this.client = client
+      return client
+    })().finally(() => (this.connecting = null))
+    return this.connecting
+  }
+
+  /** Forgets the connection and its roles; ends it, so no lock outlives what this process believes it holds. */
+  private drop(): void {
+    const client = this.client
+    this.client = null
+    this.roles.clear()
+    void client?.end().catch(() => undefined)
+  }
+}

@@ -1,0 +1,153 @@
+import {AsyncLocalStorage} from 'node:async_hooks'
+import {chmodSync, mkdirSync} from 'node:fs'
+import {dirname} from 'node:path'
+
+import {Mutex} from 'async-mutex'
+import Database from 'better-sqlite3'
+
+import {SQLITE_MIGRATIONS} from '../migrations/index.js'
+import type {SqlDatabase, SqlParams, TransactionOptions} from './sql-database.js'
+
+/** Distinct SQL texts the repositories prepare; IN-lists and filter shapes make a few hundred. */
+const STATEMENT_CACHE_LIMIT = 500
+
+/**
+ * The embedded engine: one SQLite file, one connection. WAL for concurrent readers. NORMAL
+ * sync: in WAL mode every commit survives a crash of the process (kill -9), and only a power
+ * loss can take back the last ones, which is why the commits that come before a paid action at
+ * a provider are made durable (FULL sync for that commit). FULL everywhere put an fsync on
+ * every status poll: under a burst of creates, that was most of the daemon's time.
+ *
+ * better-sqlite3 is synchronous, so a statement outside a transaction runs at once. A
+ * transaction spans awaits, so it holds a mutex: statements from other async paths wait for
+ * it to end rather than land inside it.
+ */
+export class SqliteDatabase implements SqlDatabase {
+  readonly dialect = 'sqlite' as const
+  private readonly statements = new Map<string, Database.Statement>()
+  private readonly writer = new Mutex()
+  private readonly scope = new AsyncLocalStorage<{open: boolean}>()
+
+  private constructor(
+    readonly file: string,
+    private readonly db: Database.Database,
+  ) {}
+
+  static open(file: string): SqliteDatabase {
+    if (file !== ':memory:') mkdirSync(dirname(file), {recursive: true, mode: 0o700})
+    const db = new Database(file)
+    db.pragma('journal_mode = WAL')
+    db.pragma('foreign_keys = ON')
+    db.pragma('synchronous = NORMAL')
+    db.pragma('busy_timeout = 5000')
+    if (file !== ':memory:') chmodSync(file, 0o600)
+    migrateSqlite(db)
+    return new SqliteDatabase(file, db)
+  }
+
+  all<T>(sql: string, params?: SqlParams): Promise<T[]> {
+    return this.when(() => bind(this.statement(sql), params, (s, p) => s.all(...p)) as T[])
+  }
+
+  get<T>(sql: string, params?: SqlParams): Promise<T | undefined> {
+    return this.when(() => bind(this.statement(sql), params, (s, p) => s.get(...p)) as T | undefined)
+  }
+
+  run(sql: string, params?: SqlParams): Promise<{changes: number}> {
+    return this.when(() => ({changes: bind(this.statement(sql), params, (s, p) => s.run(...p)).changes}))
+  }
+
+  exec(sql: string): Promise<void> {
+    return this.when(() => void this.db.exec(sql))
+  }
+
+  async transaction<T>(fn: () => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    if (this.scope.getStore()?.open) return fn()
+    const release = await this.writer.acquire()
+    const tx = {open: true}
+    // Inside a transaction SQLite cannot change the sync level, so it is set around it.
+    if (options.durable) this.db.pragma('synchronous = FULL')
+    try {
+      this.db.exec('BEGIN IMMEDIATE')
+      try {
+        const result = await this.scope.run(tx, fn)
+        this.db.exec('COMMIT')
+        return result
+      } catch (err) {
+        if (this.db.inTransaction) this.db.exec('ROLLBACK')
+        throw err
+      }
+    } finally {
+      tx.open = false
+      if (options.durable) this.db.pragma('synchronous = NORMAL')
+      release()
+    }
+  }
+
+  async lockKey(): Promise<void> {
+    if (!this.scope.getStore()?.open) throw new Error('lockKey must be called inside a transaction')
+  }
+
+  inList(expr: string, param: string): string {
+    return `${expr} IN (SELECT value FROM json_each(${param}))`
+  }
+
+  list(values: readonly (string | number)[]): unknown {
+    return JSON.stringify(values)
+  }
+
+  async close(): Promise<void> {
+    const release = await this.writer.acquire()
+    try {
+      this.db.close()
+    } finally {
+      release()
+    }
+  }
+
+  /** Runs now, unless another async path holds a transaction: then after it. */
+  private when<T>(statement: () => T): Promise<T> {
+    if (!this.writer.isLocked() || this.scope.getStore()?.open) {
+      try {
+        return Promise.resolve(statement())
+      } catch (err) {
+        return Promise.reject(err as Error)
+      }
+    }
+    return this.writer.runExclusive(statement)
+  }
+
+  /**
+   * Reuses the statement prepared for the same SQL: compiling costs more than running, and
+   * under a burst of creates preparing was a fifth of the daemon's CPU time.
+   */
+  private statement(sql: string): Database.Statement {
+    let statement = this.statements.get(sql)
+    if (statement === undefined) {
+      statement = this.db.prepare(sql)
+      if (this.statements.size >= STATEMENT_CACHE_LIMIT) this.statements.clear()
+      this.statements.set(sql, statement)
+    }
+    return statement
+  }
+}
+
+function bind<R>(statement: Database.Statement, params: SqlParams | undefined, call: (s: Database.Statement, p: unknown[]) => R): R {
+  if (params === undefined) return call(statement, [])
+  return call(statement, Array.isArray(params) ? params : [params])
+}
+
+export function migrateSqlite(db: Database.Database): void {
+  const current = db.pragma('user_version', {simple: true}) as number
+  const latest = SQLITE_MIGRATIONS.at(-1)?.version ?? 0
+  if (current > latest) {
+    throw new Error(`database schema version ${current} is newer than this gpu-shopper (${latest}); upgrade gpu-shopper`)
+  }
+  for (const migration of SQLITE_MIGRATIONS) {
+    if (migration.version <= current) continue
+    db.transaction(() => {
+      db.exec(migration.sql)
+      db.pragma(`user_version = ${migration.version}`)
+    })()
+  }
+}
