@@ -4,6 +4,7 @@ import {BaseCommand} from '../src/cli/base-command.js'
 import {UserError} from '../src/cli/errors.js'
 import {EXIT} from '../src/cli/exit-codes.js'
 import {runDaemonForeground} from '../src/client/daemon-process.js'
+import {databaseSettingsFrom, type DatabaseSettings} from '../src/config/database.js'
 import {ENV} from '../src/config/env.js'
 import {resolveRateLimit} from '../src/config/rate-limit.js'
 import {insecureListenProblem, parseListenAddress} from '../src/core/listen-address.js'
@@ -16,12 +17,14 @@ export default class Serve extends BaseCommand {
   static override examples = [
     '<%= config.bin %> serve --listen 0.0.0.0:8443 --oidc-issuer https://login.example.com/realms/ml --oidc-audience https://gpu.example.com/api --tls-cert server.crt --tls-key server.key',
     '<%= config.bin %> serve --listen 127.0.0.1:8080 --oidc-issuer https://idp.example.com --oidc-audience gpu-shopper --trust-proxy',
+    'GPU_SHOPPER_DATABASE_URL=postgres://gpu:PASSWORD@db.internal:5432/gpu_shopper <%= config.bin %> serve --listen 0.0.0.0:8443 --oidc-issuer https://idp.example.com --oidc-audience gpu-shopper --tls-cert server.crt --tls-key server.key',
+    '<%= config.bin %> serve --database postgres://gpu@db.internal/gpu_shopper --migrate-only',
   ]
 
   static override flags = {
     listen: Flags.string({description: 'HOST:PORT to listen on (anything but loopback needs TLS or --trust-proxy)', default: '127.0.0.1:8443'}),
-    'oidc-issuer': Flags.string({description: 'Your IdP\'s issuer URL, exactly as its tokens\' "iss" says it', required: true}),
-    'oidc-audience': Flags.string({description: 'The audience ("aud") your IdP puts in access tokens for this server', required: true}),
+    'oidc-issuer': Flags.string({description: 'Your IdP\'s issuer URL, exactly as its tokens\' "iss" says it (required)'}),
+    'oidc-audience': Flags.string({description: 'The audience ("aud") your IdP puts in access tokens for this server (required)'}),
     'oidc-client-id': Flags.string({description: 'The CLI\'s public client id at the IdP (told to `auth login`)', default: 'gpu-shopper-cli'}),
     'oidc-scope': Flags.string({description: 'Scopes `auth login` asks for (repeatable; default openid profile email offline_access)', multiple: true}),
     'oidc-introspection-client-id': Flags.string({
@@ -40,6 +43,12 @@ export default class Serve extends BaseCommand {
     'rate-limit-burst': Flags.string({description: `Requests a user may send back to back (also ${ENV.rateLimitBurst}; default 60)`}),
     'data-dir': Flags.string({description: `Where the server keeps its database and keys (also ${ENV.home}); keep it apart from a local daemon's`}),
     simulate: Flags.boolean({description: 'Use the built-in simulated marketplaces (a demo or a trial run)'}),
+    database: Flags.string({
+      description: `PostgreSQL for several server processes: postgres://USER:PASSWORD@HOST:5432/DB (also ${ENV.databaseUrl}, which keeps the password out of \`ps\`); without it, the data dir's SQLite file`,
+    }),
+    'db-pool-size': Flags.string({description: 'Database connections this process keeps at most (default 10)'}),
+    'db-statement-timeout': Flags.string({description: 'Milliseconds a database statement may run before it is cancelled (0 = no limit; default 30000)'}),
+    'migrate-only': Flags.boolean({description: 'Bring the PostgreSQL schema up to date and exit (before rolling out a new version)'}),
   }
 
   static override readonly dataSchema = 'NoData'
@@ -52,6 +61,27 @@ export default class Serve extends BaseCommand {
         exitCode: EXIT.USAGE,
         fix: 'Run it without --json (its log is one JSON object per line), under systemd or your process manager.',
       })
+    }
+    let database: DatabaseSettings | null
+    try {
+      database = databaseSettingsFrom({url: flags.database, poolSize: flags['db-pool-size'], statementTimeoutMs: flags['db-statement-timeout']})
+    } catch (err) {
+      throw new UserError((err as Error).message, {fix: 'Give --database postgres://USER:PASSWORD@HOST:5432/DATABASE (or set GPU_SHOPPER_DATABASE_URL), a pool size of 1 or more, and a timeout in milliseconds.'})
+    }
+    // The URL reaches the server in its environment, never its arguments: it may hold a password.
+    const env = {...process.env, ...(flags['data-dir'] ? {[ENV.home]: flags['data-dir']} : {}), ...(database ? {[ENV.databaseUrl]: database.url} : {})}
+    const dbArgs = [
+      ...(flags['db-pool-size'] ? ['--db-pool-size', flags['db-pool-size']] : []),
+      ...(flags['db-statement-timeout'] ? ['--db-statement-timeout', flags['db-statement-timeout']] : []),
+    ]
+    if (flags['migrate-only']) {
+      if (!database) throw new UserError('--migrate-only migrates a PostgreSQL database, and none was given', {fix: `Give --database postgres://… or set ${ENV.databaseUrl}.`})
+      const code = await runDaemonForeground({env, extraArgs: ['--migrate-only', ...dbArgs]})
+      if (code !== 0) throw new UserError('the migration failed', {errorType: 'migration_failed', exitCode: EXIT.UNREACHABLE, fix: 'Read its output above; the database was left at its last complete version.'})
+      return undefined
+    }
+    for (const flag of ['oidc-issuer', 'oidc-audience'] as const) {
+      if (!flags[flag]) throw new UserError(`--${flag} is required`, {errorType: 'usage_error', exitCode: EXIT.USAGE, fix: 'Give your IdP\'s issuer URL (--oidc-issuer) and the audience of its access tokens for this server (--oidc-audience).'})
     }
     const listen = parseListenAddress(flags.listen)
     if (!listen) throw new UserError(`--listen "${flags.listen}" is not HOST:PORT`, {fix: 'Give e.g. --listen 0.0.0.0:8443 or --listen 127.0.0.1:8080.'})
@@ -93,9 +123,8 @@ export default class Serve extends BaseCommand {
         'rate-limit-burst',
       ] as const
     ).flatMap(pass)
-    const env = flags['data-dir'] ? {...process.env, [ENV.home]: flags['data-dir']} : process.env
     this.narrate(`Serving the team on ${flags['tls-cert'] ? 'https' : 'http'}://${flags.listen} with logins from ${flags['oidc-issuer']}; Ctrl-C stops it.`)
-    const code = await runDaemonForeground({host: listen.host, port: listen.port, simulate: flags.simulate, env, extraArgs})
+    const code = await runDaemonForeground({host: listen.host, port: listen.port, simulate: flags.simulate, env, extraArgs: [...extraArgs, ...dbArgs]})
     if (code !== 0 && code !== 130 && code !== 143) {
       throw new UserError(`the server exited with code ${code}`, {errorType: 'daemon_start_failed', exitCode: EXIT.UNREACHABLE, fix: 'Read its output above.'})
     }

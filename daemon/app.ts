@@ -81,7 +81,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(websocket, {options: {maxPayload: 1024 * 1024}, preClose: closeTerminalsOnShutdown})
   installAuth(app, {auth: options.auth, loopbackOnly: options.loopbackOnly, ctx: options.ctx})
   if (options.rateLimit) {
-    installRateLimit(app, {...options.rateLimit, keyOf: (request) => (request.principal ? `${request.principal.tenant}/${request.principal.user}` : null)})
+    installRateLimit(app, {
+      ...options.rateLimit,
+      keyOf: (request) => (request.principal ? `${request.principal.tenant}/${request.principal.user}` : null),
+      // Several processes share a PostgreSQL database, so they share the buckets too.
+      ...(options.ctx.store.db.dialect === 'postgres' ? {shared: options.ctx.store.rateLimits} : {}),
+    })
   }
   installAudit(app)
 

@@ -2,7 +2,9 @@ import {parseArgs} from 'node:util'
 
 import {ENV, LOG_MAX_BYTES_RANGE, readEnv, readIntEnv} from '../src/config/env.js'
 import {isLoopbackHost} from '../src/core/loopback.js'
+import {databaseSettingsFrom, redactDatabaseUrl, type DatabaseSettings} from '../src/config/database.js'
 import {openLogFile} from '../src/log/log-file.js'
+import {Store} from '../src/store/store.js'
 import {createLogger, scrubSecrets} from '../src/log/logger.js'
 import {startDaemon} from './server.js'
 import {teamOptionsFrom, type TeamOptions} from './team-options.js'
@@ -45,6 +47,10 @@ async function main(): Promise<void> {
       'trust-proxy': {type: 'boolean', default: false},
       'rate-limit': {type: 'string'},
       'rate-limit-burst': {type: 'string'},
+      // PostgreSQL (its URL only from GPU_SHOPPER_DATABASE_URL: arguments show in `ps`).
+      'db-pool-size': {type: 'string'},
+      'db-statement-timeout': {type: 'string'},
+      'migrate-only': {type: 'boolean', default: false},
     },
     strict: true,
   })
@@ -58,7 +64,13 @@ async function main(): Promise<void> {
     process.exit(2)
   }
   let team: TeamOptions | null
+  let database: DatabaseSettings | null
   try {
+    database = databaseSettingsFrom({poolSize: values['db-pool-size'], statementTimeoutMs: values['db-statement-timeout']})
+    if (values['migrate-only']) {
+      if (!database) throw new Error(`--migrate-only migrates a PostgreSQL database: give --database postgres://… (or ${ENV.databaseUrl})`)
+      process.exit(await migrateOnly(database))
+    }
     team = teamOptionsFrom(values)
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n`)
@@ -88,6 +100,7 @@ async function main(): Promise<void> {
     logger: log,
     // A team server is found by its URL, not by the local CLI's state file.
     ...(team ? {oidc: team.oidc, tls: team.tls, rateLimit: team.rateLimit, writeState: false} : {}),
+    database,
   })
   const shutdown = (signal: string) => {
     daemon.ctx.log.info({signal}, 'shutting down')
@@ -103,6 +116,20 @@ async function main(): Promise<void> {
   }
   process.once('SIGTERM', () => shutdown('SIGTERM'))
   process.once('SIGINT', () => shutdown('SIGINT'))
+}
+
+/** Brings the schema up to date (under the migration lock) and says where it stands. */
+async function migrateOnly(database: DatabaseSettings): Promise<number> {
+  try {
+    const store = await Store.connect({url: database.url, poolSize: 1, statementTimeoutMs: 0, applicationName: 'gpu-shopper migrate'})
+    const version = await store.db.schemaVersion()
+    await store.close()
+    process.stdout.write(`${JSON.stringify({migrated: true, schema_version: version, database: redactDatabaseUrl(database.url)})}\n`)
+    return 0
+  } catch (err) {
+    process.stderr.write(`migrating ${redactDatabaseUrl(database.url)} failed: ${scrubSecrets((err as Error).message)}\n`)
+    return 1
+  }
 }
 
 main().catch(async (err: unknown) => {

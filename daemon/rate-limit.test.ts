@@ -1,23 +1,27 @@
 import Fastify, {type FastifyInstance} from 'fastify'
 import {afterEach, describe, expect, it} from 'vitest'
 
+import {STORE_ENGINES} from '../test/support/store-engines.js'
+
 import {ManualClock} from '../src/core/clock.js'
+import type {RateLimitRepo} from '../src/store/rate-limit-repo.js'
 import {installErrorHandling, newRequestId} from './error-handler.js'
 import {installRateLimit, type RateLimitOptions} from './rate-limit.js'
 
-let app: FastifyInstance | undefined
+let apps: FastifyInstance[] = []
 
 afterEach(async () => {
-  await app?.close()
-  app = undefined
+  for (const app of apps) await app.close()
+  apps = []
 })
 
 /**
  * A small app with the hook over a stand-in for the auth hook: the principal arrives as
  * `x-test-user`, and a request without one (like /health) is not limited.
  */
-async function appWith(rate: Pick<RateLimitOptions, 'requestsPerSecond' | 'burst'>, clock: ManualClock) {
-  app = Fastify({genReqId: newRequestId})
+async function appWith(rate: Pick<RateLimitOptions, 'requestsPerSecond' | 'burst'>, clock: ManualClock, shared?: RateLimitRepo) {
+  const app = Fastify({genReqId: newRequestId})
+  apps.push(app)
   installErrorHandling(app)
   const handle = installRateLimit(app, {
     ...rate,
@@ -26,6 +30,7 @@ async function appWith(rate: Pick<RateLimitOptions, 'requestsPerSecond' | 'burst
       return typeof user === 'string' ? `acme/${user}` : null
     },
     now: () => clock.now(),
+    ...(shared ? {shared} : {}),
   })
   let handled = 0
   app.get('/api/v1/sessions', async () => {
@@ -34,7 +39,7 @@ async function appWith(rate: Pick<RateLimitOptions, 'requestsPerSecond' | 'burst
   })
   app.get('/health', async () => ({status: 'ok'}))
   await app.ready()
-  const as = (user: string | null, url = '/api/v1/sessions') => app!.inject({method: 'GET', url, headers: user ? {'x-test-user': user} : {}})
+  const as = (user: string | null, url = '/api/v1/sessions') => app.inject({method: 'GET', url, headers: user ? {'x-test-user': user} : {}})
   return {as, handle, handled: () => handled}
 }
 
@@ -106,5 +111,34 @@ describe('installRateLimit', () => {
 
     // Then only those seen in the last 2 s are tracked
     expect(handle.trackedKeys).toBe(200)
+  })
+
+  it('holds a user to one rate across server processes sharing a PostgreSQL database', async () => {
+    // Given two processes on one database, each with the hook over the shared buckets
+    const opened = await STORE_ENGINES.find((e) => e.name === 'postgres')!.open()
+    try {
+      const clock = new ManualClock(1_000_000)
+      const one = await appWith({requestsPerSecond: 1, burst: 3}, clock, opened.store.rateLimits)
+      const two = await appWith({requestsPerSecond: 1, burst: 3}, clock, (await opened.reopen()).rateLimits)
+
+      // When alice sends her burst through both, Then the fourth request is refused wherever it lands
+      expect((await one.as('alice')).statusCode).toBe(200)
+      expect((await two.as('alice')).statusCode).toBe(200)
+      const third = await one.as('alice')
+      expect(third.statusCode).toBe(200)
+      expect(third.headers['ratelimit-remaining']).toBe('0')
+      const refused = await two.as('alice')
+      expect(refused.statusCode).toBe(429)
+      expect(refused.headers['retry-after']).toBe('1')
+      expect((await one.as('bob')).statusCode).toBe(200)
+
+      // And a second later one token is back, for either process
+      clock.advance(1_000)
+      expect((await two.as('alice')).statusCode).toBe(200)
+      expect((await one.as('alice')).statusCode).toBe(429)
+      expect(one.handled() + two.handled()).toBe(5)
+    } finally {
+      await opened.close()
+    }
   })
 })

@@ -2,6 +2,7 @@ import type {FastifyInstance, FastifyRequest} from 'fastify'
 
 import {systemClock} from '../src/core/clock.js'
 import {KeyedRateLimiter} from '../src/core/rate-limiter.js'
+import type {RateLimitRepo} from '../src/store/rate-limit-repo.js'
 
 export interface RateLimitOptions {
   requestsPerSecond: number
@@ -11,6 +12,11 @@ export interface RateLimitOptions {
   now?: () => number
   /** Most users tracked at once; see KeyedRateLimiter. */
   maxKeys?: number
+  /**
+   * Buckets several server processes share (PostgreSQL): a user's rate holds however a load
+   * balancer spreads their requests. In this process's memory when absent.
+   */
+  shared?: RateLimitRepo
 }
 
 /**
@@ -20,16 +26,27 @@ export interface RateLimitOptions {
  * server did nothing, which is what lets clients replay any method after `Retry-After`.
  */
 export function installRateLimit(app: FastifyInstance, options: RateLimitOptions): {readonly trackedKeys: number} {
+  const clock = options.now ? {now: options.now} : systemClock
+  const now = () => clock.now()
   const limiter = new KeyedRateLimiter({
     rate: {perSecond: options.requestsPerSecond, burst: options.burst},
-    clock: options.now ? {now: options.now} : systemClock,
+    clock,
     maxKeys: options.maxKeys,
   })
   const limit = String(options.burst)
+  const take = async (key: string) => {
+    if (!options.shared) return limiter.take(key)
+    const draw = await options.shared.draw(key, now(), options.requestsPerSecond, options.burst)
+    return {
+      allowed: draw.allowed,
+      remaining: Math.max(0, Math.floor(draw.tokens)),
+      retryAfterMs: draw.allowed ? 0 : Math.ceil(((1 - draw.tokens) / options.requestsPerSecond) * 1000),
+    }
+  }
   app.addHook('onRequest', async (request, reply) => {
     const key = options.keyOf(request)
     if (key === null) return
-    const verdict = limiter.take(key)
+    const verdict = await take(key)
     reply.header('RateLimit-Limit', limit)
     reply.header('RateLimit-Remaining', String(verdict.remaining))
     if (verdict.allowed) return

@@ -35,6 +35,7 @@ async function main(): Promise<void> {
       events: new SessionEventBus(),
       log,
       deploymentId,
+      processId: `reconcile:${process.pid}`,
       daemonKey: loadOrCreateDaemonKey(sessionKeysDir(paths)),
       simulated: false,
       timings: DEFAULT_TIMINGS,

@@ -1,4 +1,5 @@
 import {randomBytes} from 'node:crypto'
+import {hostname} from 'node:os'
 
 import type {FastifyInstance} from 'fastify'
 import {Registry} from 'prom-client'
@@ -18,8 +19,10 @@ import type {ProviderName} from '../src/core/provider-name.js'
 import {LifecycleWorker} from '../src/services/lifecycle-worker.js'
 import {Reconciler} from '../src/services/reconciler.js'
 import {SessionEventBus} from '../src/services/session-event-bus.js'
+import {relaySessionEvents} from '../src/services/session-event-relay.js'
 import {Store} from '../src/store/store.js'
 import type {RateLimitConfig} from '../src/config/rate-limit.js'
+import {redactDatabaseUrl, type DatabaseSettings} from '../src/config/database.js'
 import {buildApp} from './app.js'
 import type {DaemonAuth} from './auth.js'
 import {AccessTokenVerifier, type AccessTokenSettings} from '../src/auth/access-token-verifier.js'
@@ -56,6 +59,12 @@ export interface DaemonOptions {
   rateLimit?: RateLimitConfig | null
   /** Serve HTTPS with this certificate and key (PEM). */
   tls?: {cert: string | Buffer; key: string | Buffer}
+  /**
+   * A PostgreSQL database several server processes share, instead of the data dir's SQLite
+   * file. The data dir still holds the keys, and every process of one deployment uses the
+   * same ones.
+   */
+  database?: DatabaseSettings | null
 }
 
 export interface OidcServerOptions extends AccessTokenSettings {
@@ -91,8 +100,9 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
   // Configuration errors stop the start before the lock, the store or a simulator is touched.
   const providerSettings = providerSettingsFromEnv(env)
   const timings: Timings = {...DEFAULT_TIMINGS, ...timingsFromEnv(env), ...options.timings}
-  const releaseLock = acquireDaemonLock(paths.data)
-  const store = Store.open(databaseFile(paths))
+  // One daemon per SQLite file; on PostgreSQL the database itself keeps several processes in step.
+  const releaseLock = options.database ? () => {} : acquireDaemonLock(paths.data)
+  const store = options.database ? await connectStore(options.database, log) : Store.open(databaseFile(paths))
   const deploymentId = await store.meta.getOrInit('deployment_id', () => `dep-${randomBytes(4).toString('hex')}`)
   const daemonKey = loadOrCreateDaemonKey(sessionKeysDir(paths))
 
@@ -117,9 +127,11 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
     store,
     clock,
     providers,
-    events: new SessionEventBus(),
+    // Beside other processes, every process's events reach this one's subscribers through the database.
+    events: new SessionEventBus(store.db.dialect === 'postgres'),
     log,
     deploymentId,
+    processId: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
     daemonKey,
     simulated: Boolean(options.simulate),
     timings,
@@ -136,6 +148,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
         scopes: options.oidc.scopes ?? DEFAULT_LOGIN_SCOPES,
       }
     : {mode: 'static', token}
+  const eventRelay = await relaySessionEvents(ctx)
   const inventory = new InventoryService(ctx, mergePolicies(built.refreshPolicies, options.refreshPolicies ?? {}))
   const jobs = new JobRunner(ctx)
   const reconciler = new Reconciler(ctx)
@@ -182,8 +195,10 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
   // store and the providers are reconciled (adopting instances created but never recorded),
   // and only then do jobs run and /health turn 200.
   inventory.start()
-  const resumed = await store.jobs.releaseAllLeases(clock.now())
-  if (resumed) log.warn({jobs: resumed}, 'resuming jobs left running by a previous daemon')
+  if (store.db.dialect === 'sqlite') {
+    const resumed = await store.jobs.releaseAllLeases(clock.now())
+    if (resumed) log.warn({jobs: resumed}, 'resuming jobs left running by a previous daemon')
+  }
   await lifecycle.reconcile()
   jobs.start()
   lifecycle.start()
@@ -208,12 +223,24 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
         await jobs.stop()
         await built.close()
         if (options.writeState !== false) removeStateFile(stateFile, process.pid)
+        await eventRelay.stop()
         await store.close()
         releaseLock()
       })()
       return closing
     },
   }
+}
+
+async function connectStore(database: DatabaseSettings, log: Logger): Promise<Store> {
+  const store = await Store.connect({
+    url: database.url,
+    poolSize: database.poolSize,
+    statementTimeoutMs: database.statementTimeoutMs,
+    applicationName: `gpu-shopper serve ${process.pid}`,
+  })
+  log.info({database: redactDatabaseUrl(database.url), pool_size: database.poolSize, statement_timeout_ms: database.statementTimeoutMs}, 'database connected')
+  return store
 }
 
 type PolicyOverrides = Partial<Record<ProviderName, Partial<RefreshPolicy>>>

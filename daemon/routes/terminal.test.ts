@@ -248,7 +248,7 @@ describe('browser terminal: tokens, page and WebSocket relay', () => {
     installErrorHandling(app)
     await app.register(websocket)
     installAuth(app, {auth: {mode: 'static', token: null}, loopbackOnly: true, ctx: daemon.ctx})
-    await app.register(terminalRoutes({ctx: daemon.ctx, terminalTokens: new TerminalTokenStore({clock})}))
+    await app.register(terminalRoutes({ctx: daemon.ctx, terminalTokens: new TerminalTokenStore({clock, repo: daemon.ctx.store.terminalTokens})}))
     await app.listen({host: '127.0.0.1', port: 0})
     try {
       const minted = await app.inject({method: 'POST', url: `/api/v1/sessions/${sessionId}/terminal-token`, headers: {host: 'localhost'}})

@@ -51,12 +51,12 @@ const AssetParams = z.object({name: z.string()})
  */
 export function terminalRoutes(deps: TerminalRouteDeps): FastifyPluginAsyncZod {
   const {ctx} = deps
-  const tokens = deps.terminalTokens ?? new TerminalTokenStore({clock: ctx.clock})
+  const tokens = deps.terminalTokens ?? new TerminalTokenStore({clock: ctx.clock, repo: ctx.store.terminalTokens})
 
   const mint = (noun: TerminalNoun) => async (request: FastifyRequest<{Params: {id: string}}>, reply: FastifyReply) => {
     const session = await getSession(request.ctx, request.params.id)
     terminalTargetOf(session, noun)
-    const {token, expiresIn} = tokens.mint(session.id, request.principal ?? LOCAL_PRINCIPAL)
+    const {token, expiresIn} = await tokens.mint(session.id, request.principal ?? LOCAL_PRINCIPAL)
     const host = daemonHost(request)
     const query = `token=${encodeURIComponent(token)}`
     reply.header('Cache-Control', 'no-store')
@@ -111,20 +111,20 @@ export function terminalRoutes(deps: TerminalRouteDeps): FastifyPluginAsyncZod {
       return refuse(TERMINAL_CLOSE.forbiddenOrigin, 'this terminal only accepts pages served by the daemon itself')
     }
 
-    const query = (request.query ?? {}) as Record<string, unknown>
-    const claimed = tokens.consume(typeof query.token === 'string' ? query.token : '')
-    if (!claimed) return refuse(TERMINAL_CLOSE.badToken, BAD_TOKEN_REASON)
-
     // Nothing is read from the browser until the relay listens: what it sends meanwhile (its
     // first resize, early keystrokes) waits in the socket instead of going to no listener.
     socket.pause()
-    let session: StoredSession | null
+    const query = (request.query ?? {}) as Record<string, unknown>
+    let claimed: Awaited<ReturnType<TerminalTokenStore['consume']>>
+    let session: StoredSession | null = null
     try {
-      session = await findSession({...ctx, principal: claimed.principal}, claimed.sessionId)
+      claimed = await tokens.consume(typeof query.token === 'string' ? query.token : '')
+      if (claimed) session = await findSession({...ctx, principal: claimed.principal}, claimed.sessionId)
     } finally {
       // Data flows again from a later tick: the relay below listens before then.
       socket.resume()
     }
+    if (!claimed) return refuse(TERMINAL_CLOSE.badToken, BAD_TOKEN_REASON)
     if (!session) return refuse(TERMINAL_CLOSE.notRunning, `session ${claimed.sessionId} no longer exists`)
     let target
     try {

@@ -20,6 +20,8 @@ export const ENV = {
   oidcClientSecret: 'GPU_SHOPPER_OIDC_CLIENT_SECRET',
   /** A team server's per-user rate limit, requests a second (0 = off); see src/config/rate-limit.ts. */
   rateLimit: 'GPU_SHOPPER_RATE_LIMIT',
+  /** The team server's PostgreSQL database (`postgres://…`); never a flag passed on, since it may hold a password. */
+  databaseUrl: 'GPU_SHOPPER_DATABASE_URL',
   /** How many requests a user may send back to back before the rate applies. */
   rateLimitBurst: 'GPU_SHOPPER_RATE_LIMIT_BURST',
   vastaiApiUrl: 'VASTAI_API_URL',

@@ -31,7 +31,7 @@ export async function statusOf(ctx: ServiceContext, budget: Budget): Promise<Bud
   const now = ctx.clock.now()
   const of = {tenantId: budget.tenantId, consumerId: budget.consumerId}
   // One snapshot: a session ending between the two reads would count as spent and committed.
-  const {spent, live} = await ctx.store.transaction(async () => ({
+  const {spent, live} = await ctx.store.snapshot(async () => ({
     spent: (await totalsSince(ctx, of, monthStart(now))).total,
     live: (await ctx.store.sessions.list({...of, statuses: ['pending', 'provisioning', 'running'], limit: 100_000})).sessions,
   }))

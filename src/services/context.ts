@@ -62,6 +62,11 @@ export interface ServiceContext {
   events: SessionEventBus
   log: Logger
   deploymentId: string
+  /**
+   * This server process, unique among those sharing the database (host, pid, a random part):
+   * the owner of the job leases it takes.
+   */
+  processId: string
   /** The daemon's own SSH identity, injected into every instance to verify access. */
   daemonKey: {privateKey: string; publicKey: string}
   simulated: boolean

@@ -38,14 +38,14 @@ export async function sessionCost(ctx: ServiceContext, sessionId: string): Promi
 /** What a session has cost so far. */
 export async function billedSoFar(ctx: ServiceContext, session: StoredSession): Promise<MicroUsd> {
   // One snapshot: an accrual between the two reads would count its rows twice.
-  return ctx.store.transaction(async () =>
+  return ctx.store.snapshot(async () =>
     asMicroUsd((await ctx.store.ledger.totalForSession(session.id)) + sumOf(await unaccruedEntries(ctx, session, ctx.clock.now()))),
   )
 }
 
 /** What each of many sessions has cost so far (for session lists). */
 export async function billedSoFarOf(ctx: ServiceContext, sessions: readonly StoredSession[]): Promise<Map<string, MicroUsd>> {
-  return ctx.store.transaction(async () => {
+  return ctx.store.snapshot(async () => {
     const totals = await ctx.store.ledger.totalsForSessions(sessions.map((s) => s.id))
     const now = ctx.clock.now()
     const billed = new Map<string, MicroUsd>()
@@ -82,7 +82,7 @@ export function totalsSince(ctx: ServiceContext, of: {tenantId: string; consumer
 
 export async function costSeries(ctx: ServiceContext, query: CostQuery, period: 'daily' | 'monthly'): Promise<SeriesPoint[]> {
   const filter = {tenantId: callerTenant(ctx), consumerId: query.consumerId, ...dateRange(query)}
-  return ctx.store.transaction(async () => seriesWith(await ctx.store.ledger.series(filter, period), await pendingWithin(ctx, filter), period))
+  return ctx.store.snapshot(async () => seriesWith(await ctx.store.ledger.series(filter, period), await pendingWithin(ctx, filter), period))
 }
 
 /**
@@ -108,7 +108,7 @@ export function currentMonth(now: number): {label: string; startDate: string; en
 
 async function totalsUpToNow(ctx: ServiceContext, filter: LedgerFilter): Promise<LedgerTotals> {
   // One snapshot: an accrual between the reads would count its rows twice (budgets act on this).
-  return ctx.store.transaction(async () => {
+  return ctx.store.snapshot(async () => {
     const pending = await pendingWithin(ctx, filter)
     let sessionsWithoutRows = 0
     for (const id of new Set(pending.map((e) => e.sessionId))) {

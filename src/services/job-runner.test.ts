@@ -132,6 +132,7 @@ describe('job runner', () => {
       events: new SessionEventBus(),
       log: createLogger({level: 'silent'}),
       deploymentId: 'dep-runner01',
+      processId: 'runner-process',
       daemonKey: generateSessionKeyPair('test-daemon'),
       simulated: true,
       timings: {...DEFAULT_TIMINGS},
@@ -226,7 +227,7 @@ describe('job runner', () => {
   it('takes up the jobs a dead daemon held once their lease is handed back, and not before', async () => {
     // Given a job a previous daemon claimed and died holding
     const held = await newSession(1)
-    const claimed = (await ctx.store.jobs.claimNext(clock.now(), ctx.timings.jobLeaseMs))!
+    const claimed = (await ctx.store.jobs.claimNext(clock.now(), ctx.timings.jobLeaseMs, 'a-dead-daemon'))!
     expect(claimed.sessionId).toBe(held)
     const other = await newSession(2)
 
@@ -246,7 +247,7 @@ describe('job runner', () => {
 
   it('takes up a job whose lease ran out, without a restart', async () => {
     const held = await newSession(1)
-    await ctx.store.jobs.claimNext(clock.now(), ctx.timings.jobLeaseMs)
+    await ctx.store.jobs.claimNext(clock.now(), ctx.timings.jobLeaseMs, 'a-dead-daemon')
     const r = runner()
     r.start()
 

@@ -25,13 +25,17 @@ const CLAIM_RETRY_MS = 1_000
 
 /**
  * Claims due jobs with a lease and runs their steps, many at a time but never two for the
- * same session. `kick()` wakes it when new work is queued; otherwise it sleeps until the
- * next job is due.
+ * same session (in this process or any other on the database). Leases of steps still running
+ * are renewed, so only a dead process's jobs are taken over; a stop hands back what is left.
+ * `kick()` wakes it when new work is queued; otherwise it sleeps until the next job is due.
  */
 export class JobRunner {
   private timer: NodeJS.Timeout | null = null
   private running = new Set<Promise<void>>()
   private busySessions = new Set<string>()
+  /** Jobs whose steps run now: their leases are renewed while they do. */
+  private held = new Set<number>()
+  private renewal: NodeJS.Timeout | null = null
   private stopped = true
   /** The pass over the queue under way: one at a time, so two never claim for the same session. */
   private pumping: Promise<void> | null = null
@@ -42,6 +46,9 @@ export class JobRunner {
 
   start(): void {
     this.stopped = false
+    // A third of the lease: two renewals can fail (a database hiccup) before another process may take over.
+    this.renewal = setInterval(() => void this.renewLeases(), Math.max(50, this.ctx.timings.jobLeaseMs / 3))
+    this.renewal.unref?.()
     this.kick()
   }
 
@@ -52,6 +59,21 @@ export class JobRunner {
     // A pass may be between a claim and the start of its step: wait for it, then for the steps.
     await this.pumping
     await Promise.allSettled([...this.running])
+    if (this.renewal) clearInterval(this.renewal)
+    this.renewal = null
+    // A step whose outcome could not be written keeps its lease: hand it back now, not when it runs out.
+    const handedBack = await this.ctx.store.jobs.releaseLeasesOf(this.ctx.processId, this.ctx.clock.now()).catch(() => 0)
+    if (handedBack) this.ctx.log.info({jobs: handedBack}, 'handed back job leases')
+  }
+
+  private async renewLeases(): Promise<void> {
+    if (this.held.size === 0) return
+    const now = this.ctx.clock.now()
+    try {
+      await this.ctx.store.jobs.renewLeases(this.ctx.processId, [...this.held], now + this.ctx.timings.jobLeaseMs, now)
+    } catch (err) {
+      this.ctx.log.warn({err: scrubSecrets(err instanceof Error ? err.message : String(err))}, 'renewing job leases failed')
+    }
   }
 
   kick(): void {
@@ -105,26 +127,32 @@ export class JobRunner {
 
   private async claim(): Promise<Job | null> {
     const now = this.ctx.clock.now()
-    const job = await this.ctx.store.jobs.claimNext(now, this.ctx.timings.jobLeaseMs, [...this.busySessions])
+    const job = await this.ctx.store.jobs.claimNext(now, this.ctx.timings.jobLeaseMs, this.ctx.processId, [...this.busySessions])
     if (job?.sessionId) this.busySessions.add(job.sessionId)
+    if (job) this.held.add(job.id)
     return job
   }
 
   private async execute(job: Job): Promise<void> {
-    const {store, clock, log} = this.ctx
+    const {store, clock, log, processId} = this.ctx
+    let recorded: boolean
     try {
       const outcome = await HANDLERS[job.kind](this.ctx, job)
-      if (outcome.done) await store.jobs.complete(job.id, clock.now())
-      else await store.jobs.reschedule(job.id, clock.now() + outcome.retryInMs, clock.now(), outcome.error ?? null)
+      recorded = outcome.done
+        ? await store.jobs.complete(job.id, processId, clock.now())
+        : await store.jobs.reschedule(job.id, processId, clock.now() + outcome.retryInMs, clock.now(), outcome.error ?? null)
     } catch (err) {
       // A bug or an unexpected provider reply: keep the job alive with back-off rather than
       // forget a paid instance.
       const message = scrubSecrets(err instanceof Error ? err.message : String(err))
       log.error({job_id: job.id, kind: job.kind, session_id: job.sessionId, err: message}, 'job step failed')
-      await store.jobs.reschedule(job.id, clock.now() + Math.min(60_000, 1_000 * 2 ** job.attempts), clock.now(), message)
+      recorded = await store.jobs.reschedule(job.id, processId, clock.now() + Math.min(60_000, 1_000 * 2 ** job.attempts), clock.now(), message)
     } finally {
+      this.held.delete(job.id)
       if (job.sessionId) this.busySessions.delete(job.sessionId)
     }
+    // Its lease ran out mid-step (this process stalled) and another took the job: that one's outcome stands.
+    if (!recorded) log.warn({job_id: job.id, kind: job.kind, session_id: job.sessionId}, 'job lease lost before its step was recorded')
   }
 
   private async scheduleNext(): Promise<void> {

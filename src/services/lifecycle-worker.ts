@@ -16,7 +16,9 @@ const UNRELEASED: readonly SessionStatus[] = ['pending', 'provisioning', 'runnin
 /**
  * The daemon's heartbeat: bills running sessions into the ledger and releases sessions whose
  * reservation has run out. It reads everything from the store, so it enforces the same
- * limits after a restart as before it.
+ * limits after a restart as before it. Of several server processes on one database, one at a
+ * time ticks, one reconciles and one samples idle GPUs (`store.leaders`); when it dies,
+ * another takes its role at its next timer.
  */
 export class LifecycleWorker {
   private timer: NodeJS.Timeout | null = null
@@ -46,6 +48,7 @@ export class LifecycleWorker {
 
   async sampleIdle(): Promise<void> {
     try {
+      if (!(await this.ctx.store.leaders.hold('idle-sampling'))) return
       if (await this.idle.sampleAll()) this.onWork()
     } catch (err) {
       this.ctx.log.error({err: scrubSecrets(String(err))}, 'idle sampling failed')
@@ -73,6 +76,7 @@ export class LifecycleWorker {
 
   private async runTick(): Promise<void> {
     try {
+      if (!(await this.ctx.store.leaders.hold('lifecycle'))) return
       await accrueAll(this.ctx)
       await this.enforceLimits()
       if (await enforceBudgets(this.ctx)) this.onWork()
@@ -86,6 +90,7 @@ export class LifecycleWorker {
 
   async reconcile(): Promise<void> {
     try {
+      if (!(await this.ctx.store.leaders.hold('reconciler'))) return
       const report = await this.reconciler.run({dryRun: false, orphanGraceMs: this.ctx.timings.orphanGraceMs})
       if (report.adopted.length || report.ghosts.length) this.onWork()
     } catch (err) {

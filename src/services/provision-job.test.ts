@@ -60,8 +60,8 @@ describe('provision job', () => {
   const claim = async (id: string, kind: JobKind = 'provision'): Promise<Job> => {
     const open = (await ctx.store.jobs.openFor(id, kind))[0]
     if (!open) throw new Error(`no open ${kind} job for ${id}`)
-    await ctx.store.jobs.reschedule(open.id, ctx.clock.now(), ctx.clock.now())
-    return (await ctx.store.jobs.claimNext(ctx.clock.now(), ctx.timings.jobLeaseMs))!
+    await ctx.store.db.run('UPDATE jobs SET run_at = ? WHERE id = ?', [ctx.clock.now(), open.id])
+    return (await ctx.store.jobs.claimNext(ctx.clock.now(), ctx.timings.jobLeaseMs, ctx.processId))!
   }
   /** One step of the session's provision job, its outcome written back as the runner does. */
   const step = async (id: string): Promise<JobOutcome> => {
@@ -72,8 +72,8 @@ describe('provision job', () => {
   }
   const settleJob = async (job: Job, outcome: JobOutcome) => {
     const now = ctx.clock.now()
-    if (outcome.done) await ctx.store.jobs.complete(job.id, now)
-    else await ctx.store.jobs.reschedule(job.id, now + outcome.retryInMs, now, outcome.error ?? null)
+    if (outcome.done) await ctx.store.jobs.complete(job.id, ctx.processId, now)
+    else await ctx.store.jobs.reschedule(job.id, ctx.processId, now + outcome.retryInMs, now, outcome.error ?? null)
   }
   /**
    * Runs whatever jobs are due, moving the clock to the next one when none is, until `done`
@@ -83,7 +83,7 @@ describe('provision job', () => {
     for (let i = 0; i < maxSteps; i++) {
       const current = await session(id)
       if (done(current)) return current
-      const job = await ctx.store.jobs.claimNext(ctx.clock.now(), ctx.timings.jobLeaseMs)
+      const job = await ctx.store.jobs.claimNext(ctx.clock.now(), ctx.timings.jobLeaseMs, ctx.processId)
       if (!job) {
         const next = await ctx.store.jobs.nextRunAt()
         if (next === null) break

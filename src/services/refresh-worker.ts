@@ -54,9 +54,19 @@ export interface ProviderFreshness {
 }
 
 /**
+ * How often a process that does not refresh a provider reads how the refreshing one is doing,
+ * and asks to take the refresh over (it gets it once that process is gone).
+ */
+const FOLLOWER_POLL_MS = 2_000
+/** How often a follower waiting for the first load of a market looks for it. */
+const FIRST_LOAD_POLL_MS = 200
+
+/**
  * Keeps one provider's offers fresh in the store: a full-market fetch every interval,
  * adaptive back-off (honouring Retry-After) and a circuit breaker when it fails, and the last
- * good offers left in place meanwhile so queries can still answer, flagged stale.
+ * good offers left in place meanwhile so queries can still answer, flagged stale. Of several
+ * server processes on one database one refreshes each provider (`store.leaders`) and records
+ * how it went; the others read that, so all report the same freshness.
  */
 export class RefreshWorker {
   private timer: NodeJS.Timeout | null = null
@@ -126,6 +136,13 @@ export class RefreshWorker {
   }
 
   private async refresh(started: number): Promise<void> {
+    let leading: boolean
+    try {
+      leading = await this.ctx.store.leaders.hold(`refresh:${this.provider}`)
+    } catch {
+      leading = false
+    }
+    if (!leading) return this.follow()
     this.status.lastAttemptAt = started
     try {
       const offers = await this.ctx.providers.get(this.provider).searchOffers({limit: this.policy.maxOffers})
@@ -154,7 +171,32 @@ export class RefreshWorker {
       this.status = {...this.status, lastError: message, consecutiveFailures: failures, nextRefreshAt: next}
       this.ctx.log.warn({provider: this.provider, failures, next_refresh_in_ms: next - now, err: message}, 'offer refresh failed; serving last good offers')
     } finally {
+      await this.ctx.store.providerRefresh.save(this.provider, this.status, this.ctx.clock.now()).catch((err: unknown) => {
+        this.ctx.log.warn({provider: this.provider, err: scrubSecrets(String(err))}, 'recording the refresh failed')
+      })
       if (!this.stopped) this.schedule(this.status.nextRefreshAt - this.ctx.clock.now())
+    }
+  }
+
+  /**
+   * Another process refreshes this provider: take its record. A caller waiting for the first
+   * load (nothing recorded yet) waits for that process's first outcome, as long as a refresh
+   * may take.
+   */
+  private async follow(): Promise<void> {
+    try {
+      // A real-time wait (not the injected clock's): it only bounds how long a caller waits.
+      const deadline = performance.now() + slowRefreshMs(this.policy)
+      let shared = await this.ctx.store.providerRefresh.get(this.provider)
+      while (!this.stopped && shared?.lastSuccessAt == null && !shared?.consecutiveFailures && performance.now() < deadline && !this.hasData()) {
+        await new Promise((resolve) => setTimeout(resolve, FIRST_LOAD_POLL_MS))
+        shared = await this.ctx.store.providerRefresh.get(this.provider)
+      }
+      if (shared) this.status = {...shared, nextRefreshAt: shared.nextRefreshAt ?? this.ctx.clock.now(), breaker: this.status.breaker}
+    } catch (err) {
+      this.ctx.log.warn({provider: this.provider, err: scrubSecrets(String(err))}, 'reading the shared refresh state failed')
+    } finally {
+      if (!this.stopped) this.schedule(FOLLOWER_POLL_MS)
     }
   }
 

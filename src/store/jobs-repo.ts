@@ -11,6 +11,8 @@ export interface Job {
   attempts: number
   runAt: number
   leaseUntil: number | null
+  /** The server process holding the lease while the job runs. */
+  leaseOwner: string | null
   lastError: string | null
 }
 
@@ -22,6 +24,7 @@ interface JobRow {
   attempts: number
   run_at: number
   lease_until: number | null
+  lease_owner: string | null
   last_error: string | null
 }
 
@@ -41,45 +44,104 @@ export class JobsRepo {
   }
 
   /**
-   * Claims the next due job (queued and due, or running with an expired lease), skipping
-   * sessions that already have a job in hand. On PostgreSQL the row is locked with SKIP
-   * LOCKED, so processes claiming at once each get a different job and never wait on each other.
+   * Claims the next due job (queued and due, or running with an expired lease: its process
+   * died) for `owner`, never one whose session has another job in hand, here or in another
+   * process. On PostgreSQL the row is taken with SKIP LOCKED, so processes claiming at once
+   * each get a different job without waiting on each other, and a session's claims are
+   * serialised so two processes never start two of its jobs at once.
    */
-  async claimNext(now: number, leaseMs: number, busySessionIds: readonly string[] = []): Promise<Job | null> {
-    const skip = busySessionIds.length ? `AND (session_id IS NULL OR NOT ${this.db.inList('session_id', '@busy')})` : ''
-    const due = `SELECT id FROM jobs
-      WHERE ((status = 'queued' AND run_at <= @now) OR (status = 'running' AND lease_until <= @now)) ${skip}
-      ORDER BY run_at, id LIMIT 1 ${this.db.dialect === 'postgres' ? 'FOR UPDATE SKIP LOCKED' : ''}`
-    const row = await this.db.get<JobRow>(
-      `UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_until = @lease, updated_at = @now
-       WHERE id = (${due}) RETURNING *`,
-      {now, lease: now + leaseMs, ...(busySessionIds.length ? {busy: this.db.list(busySessionIds)} : {})},
-    )
-    return row ? toJob(row) : null
+  async claimNext(now: number, leaseMs: number, owner: string, busySessionIds: readonly string[] = []): Promise<Job | null> {
+    return this.db.transaction(async () => {
+      const passed: string[] = [...busySessionIds]
+      for (;;) {
+        const skip = passed.length ? `AND (session_id IS NULL OR NOT ${this.db.inList('session_id', '@passed')})` : ''
+        const candidate = await this.db.get<{id: number; session_id: string | null}>(
+          `SELECT id, session_id FROM jobs
+           WHERE ((status = 'queued' AND run_at <= @now) OR (status = 'running' AND lease_until <= @now)) ${skip}
+           ORDER BY run_at, id LIMIT 1 ${this.db.dialect === 'postgres' ? 'FOR UPDATE SKIP LOCKED' : ''}`,
+          {now, ...(passed.length ? {passed: this.db.list(passed)} : {})},
+        )
+        if (!candidate) return null
+        if (candidate.session_id !== null) {
+          await this.db.lockKey(`job-session:${candidate.session_id}`)
+          const sibling = await this.db.get(
+            "SELECT 1 AS busy FROM jobs WHERE session_id = ? AND id <> ? AND status = 'running' AND lease_until > ?",
+            [candidate.session_id, candidate.id, now],
+          )
+          if (sibling) {
+            passed.push(candidate.session_id)
+            continue
+          }
+        }
+        const row = await this.db.get<JobRow>(
+          `UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_until = ?, lease_owner = ?, updated_at = ?
+           WHERE id = ? RETURNING *`,
+          [now + leaseMs, owner, now, candidate.id],
+        )
+        return toJob(row!)
+      }
+    })
+  }
+
+  /** Extends the leases `owner` holds on jobs still running, so a long step is not taken over. */
+  async renewLeases(owner: string, ids: readonly number[], until: number, now: number): Promise<number> {
+    if (ids.length === 0) return 0
+    return (
+      await this.db.run(
+        `UPDATE jobs SET lease_until = @until, updated_at = @now WHERE lease_owner = @owner AND status = 'running' AND ${this.db.inList('id', '@ids')}`,
+        {until, now, owner, ids: this.db.list(ids)},
+      )
+    ).changes
   }
 
   /**
-   * Hands back every lease at start-up: only one daemon owns a data dir (daemon.lock), so a
-   * job still marked running was held by a daemon that died, and can run again at once.
+   * Hands back every lease at start-up, on SQLite only: one daemon owns that file
+   * (daemon.lock), so a job still marked running was held by a daemon that died, and can run
+   * again at once. On PostgreSQL other live processes hold leases; a dead one's run out.
    */
   async releaseAllLeases(now: number): Promise<number> {
-    return (await this.db.run("UPDATE jobs SET status = 'queued', run_at = ?, lease_until = NULL, updated_at = ? WHERE status = 'running'", [now, now])).changes
+    return (await this.db.run("UPDATE jobs SET status = 'queued', run_at = ?, lease_until = NULL, lease_owner = NULL, updated_at = ? WHERE status = 'running'", [now, now])).changes
   }
 
-  /** Puts the job back in the queue for another step at `runAt` (polling, retry after back-off). */
-  async reschedule(id: number, runAt: number, now: number, lastError: string | null = null): Promise<void> {
-    await this.db.run(
-      "UPDATE jobs SET status = 'queued', run_at = ?, lease_until = NULL, last_error = coalesce(?, last_error), updated_at = ? WHERE id = ?",
-      [runAt, lastError, now, id],
+  /** Hands back the leases `owner` still holds (a graceful shutdown): other processes take the jobs at once. */
+  async releaseLeasesOf(owner: string, now: number): Promise<number> {
+    return (
+      await this.db.run("UPDATE jobs SET status = 'queued', run_at = ?, lease_until = NULL, lease_owner = NULL, updated_at = ? WHERE status = 'running' AND lease_owner = ?", [
+        now,
+        now,
+        owner,
+      ])
+    ).changes
+  }
+
+  /**
+   * Puts the job back in the queue for another step at `runAt` (polling, retry after
+   * back-off). Like `complete` and `fail`, only while `owner` still holds the lease: false when
+   * it ran out and another process took the job over, whose outcome is the one that counts.
+   */
+  async reschedule(id: number, owner: string, runAt: number, now: number, lastError: string | null = null): Promise<boolean> {
+    const {changes} = await this.db.run(
+      `UPDATE jobs SET status = 'queued', run_at = ?, lease_until = NULL, lease_owner = NULL, last_error = coalesce(?, last_error), updated_at = ?
+       WHERE id = ? AND status = 'running' AND lease_owner = ?`,
+      [runAt, lastError, now, id, owner],
     )
+    return changes === 1
   }
 
-  async complete(id: number, now: number): Promise<void> {
-    await this.db.run("UPDATE jobs SET status = 'done', lease_until = NULL, updated_at = ? WHERE id = ?", [now, id])
+  async complete(id: number, owner: string, now: number): Promise<boolean> {
+    const {changes} = await this.db.run(
+      "UPDATE jobs SET status = 'done', lease_until = NULL, updated_at = ? WHERE id = ? AND status = 'running' AND lease_owner = ?",
+      [now, id, owner],
+    )
+    return changes === 1
   }
 
-  async fail(id: number, error: string, now: number): Promise<void> {
-    await this.db.run("UPDATE jobs SET status = 'failed', lease_until = NULL, last_error = ?, updated_at = ? WHERE id = ?", [error, now, id])
+  async fail(id: number, owner: string, error: string, now: number): Promise<boolean> {
+    const {changes} = await this.db.run(
+      "UPDATE jobs SET status = 'failed', lease_until = NULL, last_error = ?, updated_at = ? WHERE id = ? AND status = 'running' AND lease_owner = ?",
+      [error, now, id, owner],
+    )
+    return changes === 1
   }
 
   /** Open (queued or running) jobs of a kind for a session. */
@@ -111,6 +173,7 @@ function toJob(r: JobRow): Job {
     attempts: r.attempts,
     runAt: r.run_at,
     leaseUntil: r.lease_until,
+    leaseOwner: r.lease_owner,
     lastError: r.last_error,
   }
 }

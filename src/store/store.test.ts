@@ -2,7 +2,7 @@ import {statSync} from 'node:fs'
 
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
-import {offerFixture} from '../../test/support/offer-fixture.js'
+import {offerFixture, storedSessionFixture} from '../../test/support/offer-fixture.js'
 import {STORE_ENGINES, type OpenedStore} from '../../test/support/store-engines.js'
 
 import {defaultOrder, OFFER_SORT_KEYS, type OfferSortKey} from '../core/inventory-query.js'
@@ -159,7 +159,7 @@ describe('Store on PostgreSQL', () => {
     const others = await Promise.all([opened.reopen(), opened.reopen()])
     for (let i = 0; i < 30; i++) await store.jobs.enqueue('provision', null, 100, 100)
     const claims = await Promise.all(
-      [store, ...others].flatMap((s) => Array.from({length: 15}, () => s.jobs.claimNext(100, 60_000))),
+      [store, ...others].flatMap((s) => Array.from({length: 15}, () => s.jobs.claimNext(100, 60_000, `process-${others.indexOf(s)}`))),
     )
     const ids = claims.filter((j) => j !== null).map((j) => j.id)
     expect(ids).toHaveLength(30)
@@ -307,12 +307,35 @@ describe.each(STORE_ENGINES)('Store ($name)', (engineUnderTest) => {
 
   it('leases jobs: a running job is taken again only after its lease runs out', async () => {
     const id = await store.jobs.enqueue('provision', null, 100, 100)
-    const claimed = await store.jobs.claimNext(100, 1_000)
-    expect(claimed).toMatchObject({id, attempts: 1, status: 'running'})
-    expect(await store.jobs.claimNext(500, 1_000)).toBeNull()
-    expect(await store.jobs.claimNext(1_100, 1_000)).toMatchObject({id, attempts: 2})
-    await store.jobs.complete(id, 1_200)
-    expect(await store.jobs.claimNext(10_000, 1_000)).toBeNull()
+    const claimed = await store.jobs.claimNext(100, 1_000, 'p1')
+    expect(claimed).toMatchObject({id, attempts: 1, status: 'running', leaseOwner: 'p1'})
+    expect(await store.jobs.claimNext(500, 1_000, 'p2')).toBeNull()
+    // A renewed lease is not taken over
+    expect(await store.jobs.renewLeases('p1', [id], 1_500, 900)).toBe(1)
+    expect(await store.jobs.claimNext(1_100, 1_000, 'p2')).toBeNull()
+    // One that ran out is, and the process that lost it can no longer record the outcome
+    expect(await store.jobs.claimNext(1_600, 1_000, 'p2')).toMatchObject({id, attempts: 2, leaseOwner: 'p2'})
+    expect(await store.jobs.complete(id, 'p1', 1_700)).toBe(false)
+    expect(await store.jobs.renewLeases('p1', [id], 5_000, 1_700)).toBe(0)
+    expect(await store.jobs.complete(id, 'p2', 1_700)).toBe(true)
+    expect(await store.jobs.claimNext(10_000, 1_000, 'p1')).toBeNull()
+  })
+
+  it('hands back only its own leases at shutdown, and never starts two jobs of one session at once', async () => {
+    await store.sessions.insert(storedSessionFixture('sess-a', 100))
+    const first = await store.jobs.enqueue('provision', 'sess-a', 100, 100)
+    const second = await store.jobs.enqueue('release', 'sess-a', 100, 100)
+    const unrelated = await store.jobs.enqueue('provision', null, 100, 100)
+    expect(await store.jobs.claimNext(100, 1_000, 'p1')).toMatchObject({id: first})
+    // The session's other job waits for the first, even for another process
+    expect(await store.jobs.claimNext(100, 1_000, 'p2')).toMatchObject({id: unrelated})
+    expect(await store.jobs.claimNext(100, 1_000, 'p2')).toBeNull()
+    // p2 stops: its lease comes back at once, p1's stays
+    expect(await store.jobs.releaseLeasesOf('p2', 200)).toBe(1)
+    expect(await store.jobs.claimNext(200, 1_000, 'p3')).toMatchObject({id: unrelated})
+    // Once the session's job is back in the queue, its other job may run
+    expect(await store.jobs.reschedule(first, 'p1', 300, 250)).toBe(true)
+    expect(await store.jobs.claimNext(300, 1_000, 'p3')).toMatchObject({id: second})
   })
 
   it('keeps idempotency records until they expire', async () => {

@@ -3,14 +3,18 @@ import {BillingRepo} from './billing-repo.js'
 import {BudgetsRepo} from './budgets-repo.js'
 import {IdempotencyRepo} from './idempotency-repo.js'
 import {JobsRepo} from './jobs-repo.js'
+import {PostgresLeaderLocks, SoleLeader, type LeaderLocks} from './leader-locks.js'
 import {LedgerRepo} from './ledger-repo.js'
 import {MetaRepo} from './meta-repo.js'
 import {NodesRepo} from './nodes-repo.js'
 import {OffersRepo} from './offers-repo.js'
 import {PriceHistoryRepo} from './price-history-repo.js'
+import {ProviderRefreshRepo} from './provider-refresh-repo.js'
 import {SessionEventsRepo} from './session-events-repo.js'
 import {SessionsRepo} from './sessions-repo.js'
+import {RateLimitRepo} from './rate-limit-repo.js'
 import {SshKeysRepo} from './ssh-keys-repo.js'
+import {TerminalTokensRepo} from './terminal-tokens-repo.js'
 import {PostgresDatabase, type PostgresOptions} from './sql/postgres-database.js'
 import type {SqlDatabase} from './sql/sql-database.js'
 import {SqliteDatabase} from './sql/sqlite-database.js'
@@ -33,8 +37,15 @@ export class Store {
   readonly billing: BillingRepo
   readonly nodes: NodesRepo
   readonly audit: AuditRepo
+  readonly providerRefresh: ProviderRefreshRepo
+  readonly terminalTokens: TerminalTokensRepo
+  readonly rateLimits: RateLimitRepo
 
-  constructor(readonly db: SqlDatabase) {
+  constructor(
+    readonly db: SqlDatabase,
+    /** Which single-process roles (a market refresh, the reconciler) this process plays. */
+    readonly leaders: LeaderLocks = new SoleLeader(),
+  ) {
     this.meta = new MetaRepo(db)
     this.offers = new OffersRepo(db)
     this.sessions = new SessionsRepo(db)
@@ -48,6 +59,9 @@ export class Store {
     this.billing = new BillingRepo(db)
     this.nodes = new NodesRepo(db)
     this.audit = new AuditRepo(db)
+    this.providerRefresh = new ProviderRefreshRepo(db)
+    this.terminalTokens = new TerminalTokensRepo(db)
+    this.rateLimits = new RateLimitRepo(db)
   }
 
   /** The embedded store: one SQLite file (created and migrated if needed). */
@@ -57,7 +71,7 @@ export class Store {
 
   /** A PostgreSQL database shared by several server processes (migrated if needed). */
   static async connect(options: PostgresOptions): Promise<Store> {
-    return new Store(await PostgresDatabase.open(options))
+    return new Store(await PostgresDatabase.open(options), new PostgresLeaderLocks(options.url))
   }
 
   transaction<T>(fn: () => Promise<T>): Promise<T> {
@@ -72,7 +86,13 @@ export class Store {
     return this.db.transaction(fn, {durable: true})
   }
 
-  close(): Promise<void> {
-    return this.db.close()
+  /** Reads that must agree with each other (totals and their parts) while others write. */
+  snapshot<T>(fn: () => Promise<T>): Promise<T> {
+    return this.db.transaction(fn, {snapshot: true})
+  }
+
+  async close(): Promise<void> {
+    await this.leaders.close()
+    await this.db.close()
   }
 }

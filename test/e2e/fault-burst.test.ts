@@ -103,7 +103,12 @@ describe('a burst under 30 % provider faults', () => {
     const billed = async (id: string) => (await get(`/api/v1/costs?session_id=${id}`)).total_cost_micro_usd as number
     for (const s of final) {
       if (s.provider === 'vastai') {
-        await pollUntil(async () => ((await billed(s.id)) === charged(s) ? true : undefined), `${s.id} to settle at what Vast.ai charged`, 120_000, 250)
+        await pollUntil(async () => ((await billed(s.id)) === charged(s) ? true : undefined), `${s.id} to settle at what Vast.ai charged`, 120_000, 250).catch(async (err) => {
+          const events = (await get(`/api/v1/sessions/${s.id}/events?after=0`)).events.map((e: any) => `${e.type}: ${e.message}`)
+          const settle = await daemon.ctx.store.db.all('SELECT status, attempts, last_error FROM jobs WHERE session_id = ?', [s.id])
+          console.log(s.id, s.status, 'billed', await billed(s.id), 'charged', charged(s), JSON.stringify(settle), '\n', events.join('\n '))
+          throw err
+        })
       } else {
         const cost = await billed(s.id)
         expect(cost).toBeGreaterThanOrEqual(charged(s))

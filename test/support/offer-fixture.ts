@@ -1,7 +1,8 @@
 import {DEFAULT_DISK_GB} from '../../src/core/limits.js'
-import {toMicroUsd} from '../../src/core/money.js'
+import {asMicroUsd, toMicroUsd} from '../../src/core/money.js'
 import type {Offer} from '../../src/core/offer.js'
 import type {CreateSessionInput} from '../../src/services/session-service.js'
+import type {StoredSession} from '../../src/store/sessions-repo.js'
 
 /**
  * A stored offer for unit tests: one RTX 4090 in Texas at $0.40/h, priced for the default 50 GB
@@ -48,6 +49,48 @@ export function sessionInputFixture(offerId: string, over: Partial<CreateSession
     sshPublicKey: null,
     sshKeyIds: [],
     hardMaxOverride: false,
+    ...over,
+  }
+}
+
+/** A session row as the store keeps it: running on `vastai-1` since `now`, for an hour. */
+export function storedSessionFixture(id: string, now: number, over: Partial<StoredSession> = {}): StoredSession {
+  return {
+    id,
+    consumerId: 'tests',
+    provider: 'vastai',
+    providerInstanceId: null,
+    offerId: 'vastai-1',
+    offerProviderId: '1',
+    gpuType: 'RTX 4090',
+    gpuCount: 1,
+    status: 'running',
+    sshHost: null,
+    sshPort: null,
+    sshUser: null,
+    sshPublicKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB7p2Gkq6bH3n4Yk0Zx1v8W0G1bq2Jk3Xy7m5Qh0d9Ts test',
+    sshHostKeyFingerprint: null,
+    workloadType: 'ssh',
+    reservationHours: 1,
+    pricePerHour: asMicroUsd(360_000),
+    diskGb: 50,
+    storagePolicy: 'destroy',
+    idleThresholdMinutes: 0,
+    templateHashId: null,
+    hardMaxOverride: false,
+    createdAt: now,
+    updatedAt: now,
+    startedAt: now,
+    expiresAt: now + 3_600_000,
+    stoppedAt: null,
+    failureReason: null,
+    spec: null,
+    offerAttempts: 1,
+    createAttemptedAt: null,
+    idleSince: null,
+    lastGpuSampleAt: null,
+    lastGpuUtilizationPct: null,
+    destroyRequestedAt: null,
     ...over,
   }
 }

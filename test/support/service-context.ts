@@ -3,7 +3,6 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {ManualClock} from '../../src/core/clock.js'
-import {asMicroUsd} from '../../src/core/money.js'
 import {createLogger} from '../../src/log/logger.js'
 import {createVastAiAdapter} from '../../src/providers/vastai/vastai-adapter.js'
 import {recordBillingTerms} from '../../src/services/billing-terms.js'
@@ -15,6 +14,7 @@ import {startVastSim, type VastSimHandle} from '../../src/sim/index.js'
 import {generateSessionKeyPair} from '../../src/ssh/keys.js'
 import type {StoredSession} from '../../src/store/sessions-repo.js'
 import {Store} from '../../src/store/store.js'
+import {storedSessionFixture} from './offer-fixture.js'
 
 export interface ServiceHarness {
   ctx: ServiceContext
@@ -53,6 +53,7 @@ export async function startServiceHarness(start = Date.UTC(2026, 10, 24, 12)): P
     events: new SessionEventBus(),
     log: createLogger({level: 'silent'}),
     deploymentId: 'dep-test0001',
+    processId: 'test-process',
     daemonKey: generateSessionKeyPair('test-daemon'),
     simulated: true,
     timings: {...DEFAULT_TIMINGS},
@@ -71,45 +72,7 @@ export async function startServiceHarness(start = Date.UTC(2026, 10, 24, 12)): P
 
 /** A session row as the provisioner would have left it: running since now on $0.36/h, unless `over` says otherwise. */
 export function sessionRow(h: ServiceHarness, id: string, over: Partial<StoredSession> = {}): StoredSession {
-  const now = h.clock.now()
-  return {
-    id,
-    consumerId: 'tests',
-    provider: 'vastai',
-    providerInstanceId: null,
-    offerId: 'vastai-1',
-    offerProviderId: '1',
-    gpuType: 'RTX 4090',
-    gpuCount: 1,
-    status: 'running',
-    sshHost: null,
-    sshPort: null,
-    sshUser: null,
-    sshPublicKey: h.ctx.daemonKey.publicKey,
-    sshHostKeyFingerprint: null,
-    workloadType: 'ssh',
-    reservationHours: 1,
-    pricePerHour: asMicroUsd(360_000),
-    diskGb: 50,
-    storagePolicy: 'destroy',
-    idleThresholdMinutes: 0,
-    templateHashId: null,
-    hardMaxOverride: false,
-    createdAt: now,
-    updatedAt: now,
-    startedAt: now,
-    expiresAt: now + 3_600_000,
-    stoppedAt: null,
-    failureReason: null,
-    spec: null,
-    offerAttempts: 1,
-    createAttemptedAt: null,
-    idleSince: null,
-    lastGpuSampleAt: null,
-    lastGpuUtilizationPct: null,
-    destroyRequestedAt: null,
-    ...over,
-  }
+  return storedSessionFixture(id, h.clock.now(), {sshPublicKey: h.ctx.daemonKey.publicKey, ...over})
 }
 
 /** A running session backed by a real simulated instance that trusts the daemon's key. */

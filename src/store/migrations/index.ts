@@ -8,6 +8,7 @@ import {sql as offerPriceBasis} from './007-offer-price-basis.js'
 import {sql as idempotencyResults} from './008-idempotency-results.js'
 import {sql as nodes} from './009-nodes.js'
 import {sql as tenancy} from './010-tenancy.js'
+import {sql as sharedState} from './011-shared-state.js'
 
 /** Applied in order; `PRAGMA user_version` records the last one applied. Never edit a shipped entry; a
  * new one is written for PostgreSQL too (./postgres/), under the same version number. */
@@ -22,4 +23,5 @@ export const SQLITE_MIGRATIONS: readonly {version: number; name: string; sql: st
   {version: 8, name: 'idempotency-results', sql: idempotencyResults},
   {version: 9, name: 'nodes', sql: nodes},
   {version: 10, name: 'tenancy', sql: tenancy},
+  {version: 11, name: 'shared-state', sql: sharedState},
 ]

@@ -4,6 +4,7 @@ import pg from 'pg'
 
 import {POSTGRES_MIGRATIONS} from '../migrations/postgres/index.js'
 import {toPostgres} from './placeholders.js'
+import {PostgresListener} from './postgres-listener.js'
 import type {SqlDatabase, SqlParams, TransactionOptions} from './sql-database.js'
 
 export interface PostgresOptions {
@@ -48,7 +49,10 @@ export class PostgresDatabase implements SqlDatabase {
   readonly dialect = 'postgres' as const
   private readonly scope = new AsyncLocalStorage<{client: pg.PoolClient; open: boolean}>()
 
-  private constructor(readonly pool: pg.Pool) {}
+  private constructor(
+    readonly pool: pg.Pool,
+    private readonly url: string,
+  ) {}
 
   /** Connects and brings the schema up to date, one process at a time. */
   static async open(options: PostgresOptions): Promise<PostgresDatabase> {
@@ -61,7 +65,7 @@ export class PostgresDatabase implements SqlDatabase {
     })
     // An idle connection the server drops (restart, failover) must not take the process down.
     pool.on('error', () => undefined)
-    const db = new PostgresDatabase(pool)
+    const db = new PostgresDatabase(pool, options.url)
     try {
       await migratePostgres(pool)
     } catch (err) {
@@ -87,13 +91,13 @@ export class PostgresDatabase implements SqlDatabase {
     await this.connection().query(sql)
   }
 
-  async transaction<T>(fn: () => Promise<T>, _options?: TransactionOptions): Promise<T> {
+  async transaction<T>(fn: () => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     if (this.scope.getStore()?.open) return fn()
     const client = await this.pool.connect()
     const tx = {client, open: true}
     let broken: Error | undefined
     try {
-      await client.query('BEGIN')
+      await client.query(options.snapshot ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : 'BEGIN')
       const result = await this.scope.run(tx, fn)
       await client.query('COMMIT')
       return result
@@ -118,6 +122,17 @@ export class PostgresDatabase implements SqlDatabase {
 
   list(values: readonly (string | number)[]): unknown {
     return values
+  }
+
+  /** Listens on `channel` (on a connection of its own) until the listener is stopped. */
+  async listen(channel: string, onPayload: (payload: string) => void, onReconnect?: () => void): Promise<PostgresListener> {
+    const listener = new PostgresListener(this.url, channel, onPayload, onReconnect)
+    await listener.start()
+    return listener
+  }
+
+  async schemaVersion(): Promise<number> {
+    return (await this.get<{v: number | null}>('SELECT max(version) AS v FROM schema_migrations'))?.v ?? 0
   }
 
   async close(): Promise<void> {

@@ -9,6 +9,12 @@ export interface TransactionOptions {
    * provider depends on. PostgreSQL commits are always synchronous; SQLite syncs its log.
    */
   durable?: boolean
+  /**
+   * Only reads, all from one snapshot: a report whose sums must agree with each other while
+   * other processes write (REPEATABLE READ READ ONLY on PostgreSQL; every SQLite transaction
+   * already reads one snapshot).
+   */
+  snapshot?: boolean
 }
 
 /**
@@ -40,5 +46,7 @@ export interface SqlDatabase {
   /** `expr IN (list)` for a list parameter made by `list`: one statement text for any length. */
   inList(expr: string, param: string): string
   list(values: readonly (string | number)[]): unknown
+  /** The migration the schema is at. */
+  schemaVersion(): Promise<number>
   close(): Promise<void>
 }

@@ -96,6 +96,10 @@ export class SqliteDatabase implements SqlDatabase {
     return JSON.stringify(values)
   }
 
+  async schemaVersion(): Promise<number> {
+    return this.db.pragma('user_version', {simple: true}) as number
+  }
+
   async close(): Promise<void> {
     const release = await this.writer.acquire()
     try {

@@ -1,7 +1,11 @@
 import {sql as baseline} from './010-baseline.js'
+import {sql as sharedState} from './011-shared-state.js'
 
 /**
  * Applied in order under an advisory lock; `schema_migrations` records each one. Versions are
  * SQLite's: a version means the same schema on both engines. Never edit a shipped entry.
  */
-export const POSTGRES_MIGRATIONS: readonly {version: number; name: string; sql: string}[] = [{version: 10, name: 'baseline', sql: baseline}]
+export const POSTGRES_MIGRATIONS: readonly {version: number; name: string; sql: string}[] = [
+  {version: 10, name: 'baseline', sql: baseline},
+  {version: 11, name: 'shared-state', sql: sharedState},
+]
