@@ -2,7 +2,8 @@ import {randomBytes} from 'node:crypto'
 import {join} from 'node:path'
 
 import type {Clock} from '../src/core/clock.js'
-import {ENV, readEnv, readIntEnv, SIM_OFFERS_RANGE, VASTAI_SEARCH_LIMIT_RANGE} from '../src/config/env.js'
+import {ENV, readEnv, readIntEnv, SIM_OFFERS_RANGE, VASTAI_SEARCH_LIMIT_RANGE, type EnvName} from '../src/config/env.js'
+import type {TokenRate} from '../src/core/token-bucket.js'
 import type {ProviderName} from '../src/core/provider-name.js'
 import type {Logger} from '../src/log/logger.js'
 import type {ProviderAdapter} from '../src/providers/provider.js'
@@ -29,6 +30,9 @@ export interface ProviderSettings {
   vastaiSearchLimit?: number
   /** Offers the simulated Vast.ai market generates (simulate mode). */
   simOffers?: number
+  /** Pacing of each marketplace's client, where the account's limit differs from the default. */
+  vastaiRate?: TokenRate
+  tensordockRate?: TokenRate
 }
 
 /**
@@ -43,7 +47,20 @@ export function providerSettingsFromEnv(env: NodeJS.ProcessEnv): ProviderSetting
   if (searchLimit !== undefined) settings.vastaiSearchLimit = searchLimit
   const simOffers = readIntEnv(ENV.simOffers, SIM_OFFERS_RANGE, env)
   if (simOffers !== undefined) settings.simOffers = simOffers
+  const vastaiRate = callsPerSecond(ENV.vastaiCallsPerSecond, env)
+  if (vastaiRate) settings.vastaiRate = vastaiRate
+  const tensordockRate = callsPerSecond(ENV.tensordockCallsPerSecond, env)
+  if (tensordockRate) settings.tensordockRate = tensordockRate
   return settings
+}
+
+/** A calls-a-second setting as a token rate, with two seconds' worth of burst. */
+function callsPerSecond(name: EnvName, env: NodeJS.ProcessEnv): TokenRate | undefined {
+  const raw = readEnv(name, env)
+  if (raw === undefined) return undefined
+  const perSecond = /^\s*\d+(\.\d+)?\s*$/.test(raw) ? Number(raw) : Number.NaN
+  if (!(perSecond >= 0.01 && perSecond <= 10_000)) throw new Error(`${name} must be calls a second from 0.01 to 10000, got "${raw}"`)
+  return {perSecond, burst: Math.max(1, Math.ceil(perSecond * 2))}
 }
 
 export interface ProviderBuildOptions {
@@ -126,7 +143,8 @@ export async function buildProviders(options: ProviderBuildOptions): Promise<Bui
   const vastUrl = readEnv(ENV.vastaiApiUrl, env)
   if (vastKey || vastUrl) {
     const baseUrl = vastUrl ?? 'https://console.vast.ai'
-    registry.register('vastai', {baseUrl, adapter: wrap(createVastAiAdapter({baseUrl, apiKey: vastKey ?? '', clock, logger: log, ...searchLimit, ...deadlines}))})
+    const rateLimit = settings.vastaiRate ? {rateLimit: settings.vastaiRate} : {}
+    registry.register('vastai', {baseUrl, adapter: wrap(createVastAiAdapter({baseUrl, apiKey: vastKey ?? '', clock, logger: log, ...searchLimit, ...deadlines, ...rateLimit}))})
   }
   const tdToken = readEnv(ENV.tensordockApiToken, env)
   const tdUrl = readEnv(ENV.tensordockApiUrl, env)
@@ -134,7 +152,17 @@ export async function buildProviders(options: ProviderBuildOptions): Promise<Bui
     const baseUrl = tdUrl ?? 'https://dashboard.tensordock.com'
     registry.register('tensordock', {
       baseUrl,
-      adapter: wrap(createTensorDockAdapter({baseUrl, apiToken: tdToken ?? '', authId: readEnv(ENV.tensordockAuthId, env), clock, logger: log, ...tdDeadlines})),
+      adapter: wrap(
+        createTensorDockAdapter({
+          baseUrl,
+          apiToken: tdToken ?? '',
+          authId: readEnv(ENV.tensordockAuthId, env),
+          clock,
+          logger: log,
+          ...tdDeadlines,
+          ...(settings.tensordockRate ? {rateLimit: settings.tensordockRate} : {}),
+        }),
+      ),
     })
   }
   if (registry.entries().every(([name]) => name === 'selfhosted')) {

@@ -9,7 +9,7 @@ import {isLoopbackHost} from '../src/core/loopback.js'
 import {systemClock} from '../src/core/clock.js'
 import {packageVersion} from '../src/config/package-version.js'
 import {appPaths, daemonStateFile, databaseFile, nodeKeysDir, sessionKeysDir, type AppPaths} from '../src/config/paths.js'
-import {ENV, readEnv} from '../src/config/env.js'
+import {ENV, PROVIDER_TIMEOUT_RANGE, readEnv, readIntEnv} from '../src/config/env.js'
 import {createLogger, type Logger} from '../src/log/logger.js'
 import {DEFAULT_TIMINGS, type ServiceContext, type Timings} from '../src/services/context.js'
 import {InventoryService} from '../src/services/inventory-service.js'
@@ -114,7 +114,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
     log,
     simulate: Boolean(options.simulate),
     wrap: (adapter) => instrumentProvider(adapter, providerMetrics),
-    timeoutMs: options.providerTimeoutMs,
+    timeoutMs: options.providerTimeoutMs ?? readIntEnv(ENV.providerTimeoutMs, PROVIDER_TIMEOUT_RANGE, env),
     settings: providerSettings,
     dataDir: paths.data,
     store,
@@ -189,7 +189,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
     }
     writeStateFile(stateFile, state)
   }
-  log.info({url, deployment_id: deploymentId, simulated: ctx.simulated, auth: auth.mode === 'oidc' ? `oidc ${auth.issuer}` : token !== null}, 'daemon listening')
+  log.info({url, pid: process.pid, process_id: ctx.processId, deployment_id: deploymentId, simulated: ctx.simulated, auth: auth.mode === 'oidc' ? `oidc ${auth.issuer}` : token !== null}, 'daemon listening')
 
   // Start-up order matters for money: leases of the dead daemon are handed back, then the
   // store and the providers are reconciled (adopting instances created but never recorded),

@@ -24,6 +24,12 @@ export const ENV = {
   databaseUrl: 'GPU_SHOPPER_DATABASE_URL',
   /** How many requests a user may send back to back before the rate applies. */
   rateLimitBurst: 'GPU_SHOPPER_RATE_LIMIT_BURST',
+  /** Deadline in ms of every marketplace HTTP call (the adapters' own per-call defaults otherwise). */
+  providerTimeoutMs: 'GPU_SHOPPER_PROVIDER_TIMEOUT_MS',
+  /** Calls a second the Vast.ai adapter paces itself to (your key's limit; 1 by default). */
+  vastaiCallsPerSecond: 'GPU_SHOPPER_VASTAI_CALLS_PER_SECOND',
+  /** Calls a second the TensorDock adapter paces itself to (1.6 by default: its 100 a minute). */
+  tensordockCallsPerSecond: 'GPU_SHOPPER_TENSORDOCK_CALLS_PER_SECOND',
   vastaiApiUrl: 'VASTAI_API_URL',
   vastaiApiKey: 'VASTAI_API_KEY',
   tensordockApiUrl: 'TENSORDOCK_API_URL',
@@ -51,6 +57,9 @@ export const SIM_OFFERS_RANGE: IntRange = {min: 1, max: 200_000}
 
 /** GPU_SHOPPER_LOG_MAX_BYTES: from a few lines (tests) to 1 GiB. */
 export const LOG_MAX_BYTES_RANGE: IntRange = {min: 1024, max: 1024 ** 3}
+
+/** GPU_SHOPPER_PROVIDER_TIMEOUT_MS: from 100 ms (a local simulator) to 10 minutes. */
+export const PROVIDER_TIMEOUT_RANGE: IntRange = {min: 100, max: 600_000}
 
 /** Offers one Vast.ai search may ask for (GPU_SHOPPER_VASTAI_SEARCH_LIMIT); the largest simulated market fits. */
 export const VASTAI_SEARCH_LIMIT_RANGE: IntRange = {min: 1, max: 200_000}

@@ -36,6 +36,8 @@ export interface Timings {
   sliceShutdownGraceMs: number
   /** The longest wait between two reads of a provider's charges for an ended session. */
   settleRetryMaxMs: number
+  /** The longest back-off of a job whose steps keep failing (it doubles up to this). */
+  retryMaxMs: number
 }
 
 export const DEFAULT_TIMINGS: Timings = {
@@ -52,6 +54,7 @@ export const DEFAULT_TIMINGS: Timings = {
   stuckAfterMs: 30 * 60_000,
   sliceShutdownGraceMs: 10_000,
   settleRetryMaxMs: 30_000,
+  retryMaxMs: 60_000,
 }
 
 /** What every use case needs: the one store, the clock, the providers, who we are. */

@@ -146,7 +146,7 @@ export class JobRunner {
       // forget a paid instance.
       const message = scrubSecrets(err instanceof Error ? err.message : String(err))
       log.error({job_id: job.id, kind: job.kind, session_id: job.sessionId, err: message}, 'job step failed')
-      recorded = await store.jobs.reschedule(job.id, processId, clock.now() + Math.min(60_000, 1_000 * 2 ** job.attempts), clock.now(), message)
+      recorded = await store.jobs.reschedule(job.id, processId, clock.now() + Math.min(this.ctx.timings.retryMaxMs, 1_000 * 2 ** (job.failures + 1)), clock.now(), message)
     } finally {
       this.held.delete(job.id)
       if (job.sessionId) this.busySessions.delete(job.sessionId)

@@ -11,7 +11,7 @@ import type {LibvirtFacts} from '../providers/selfhosted/libvirt-facts.js'
 import {createSelfhostedAdapter} from '../providers/selfhosted/selfhosted-adapter.js'
 import {sessionInputFixture} from '../../test/support/offer-fixture.js'
 import {startServiceHarness, type ServiceHarness} from '../../test/support/service-context.js'
-import {STORE_ENGINES, type OpenedStore} from '../../test/support/store-engines.js'
+import {STORE_ENGINES, twoProcessesOn, type OpenedStore} from '../../test/support/store-engines.js'
 import type {Store} from '../store/store.js'
 import type {ServiceContext} from './context.js'
 import {storeNodeDirectory} from './node-directory.js'
@@ -125,10 +125,7 @@ describe('slots of a self-hosted node', () => {
     let a: ServiceContext
     let b: ServiceContext
     beforeEach(async () => {
-      opened = await engine.open()
-      const other = engine.name === 'postgres' ? await opened.reopen() : opened.store
-      a = {...h.ctx, store: opened.store}
-      b = {...h.ctx, store: other}
+      ;({opened, a, b} = await twoProcessesOn(engine, h.ctx))
       await registerRig(opened.store)
     })
     afterEach(async () => opened.close())

@@ -14,7 +14,7 @@ import {runProvisionStep} from './provision-job.js'
 describe('the failure reason of a create the provider refused', () => {
   let h: ServiceHarness
   let vast: ScriptedServer
-  const job: Job = {id: 0, kind: 'provision', sessionId: 'sess-refused', status: 'running', attempts: 1, runAt: 0, leaseUntil: null, leaseOwner: null, lastError: null}
+  const job: Job = {id: 0, kind: 'provision', sessionId: 'sess-refused', status: 'running', attempts: 1, runAt: 0, leaseUntil: null, leaseOwner: null, failures: 0, lastError: null}
 
   beforeEach(async () => {
     h = await startServiceHarness()

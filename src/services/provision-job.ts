@@ -138,7 +138,7 @@ async function obtainInstance(ctx: ServiceContext, adapter: ProviderAdapter, ses
     }
     const message = scrubSecrets(err instanceof Error ? err.message : String(err))
     await recordSessionEvent(ctx, session.id, 'retry', {actor: 'provisioner', message: `create did not complete (${message}); will check the provider and retry`})
-    return {done: false, retryInMs: backoffMs(job.attempts), error: message}
+    return {done: false, retryInMs: backoffMs(job.failures + 1, ctx.timings.retryMaxMs), error: message}
   }
 }
 
@@ -326,7 +326,8 @@ async function noteProgress(ctx: ServiceContext, session: StoredSession, message
   await recordSessionEvent(ctx, session.id, 'progress', {actor: 'provisioner', message})
 }
 
-export function backoffMs(attempt: number): number {
-  const base = Math.min(60_000, 1_000 * 2 ** Math.max(0, attempt - 1))
+/** The wait before the `attempt`-th retry in a row: doubling from a second up to `maxMs`, with jitter. */
+export function backoffMs(attempt: number, maxMs: number): number {
+  const base = Math.min(maxMs, 1_000 * 2 ** Math.max(0, attempt - 1))
   return base + Math.floor(Math.random() * (base / 4))
 }

@@ -12,7 +12,7 @@ const MINUTE = 60_000
 
 describe('release', () => {
   let h: ServiceHarness
-  const job = (sessionId: string, attempts = 1): Job => ({id: 0, kind: 'release', sessionId, status: 'running', attempts, runAt: 0, leaseUntil: null, leaseOwner: null, lastError: null})
+  const job = (sessionId: string, attempts = 1): Job => ({id: 0, kind: 'release', sessionId, status: 'running', attempts, runAt: 0, leaseUntil: null, leaseOwner: null, failures: 0, lastError: null})
 
   beforeEach(async () => {
     h = await startServiceHarness()

@@ -52,7 +52,7 @@ export async function runReleaseStep(ctx: ServiceContext, job: Job): Promise<Job
           actor: 'releaser',
           message: `instance ${instanceId} still reported as ${after.state}; retrying destroy`,
         })
-        return {done: false, retryInMs: backoffMs(job.attempts), error: 'instance still present after destroy'}
+        return {done: false, retryInMs: backoffMs(job.failures + 1, ctx.timings.retryMaxMs), error: 'instance still present after destroy'}
       }
     } catch (err) {
       // Refused (429, a 4xx): the instance still runs and bills, and the next attempt records
@@ -63,7 +63,7 @@ export async function runReleaseStep(ctx: ServiceContext, job: Job): Promise<Job
       }
       const message = scrubSecrets(err instanceof Error ? err.message : String(err))
       await recordSessionEvent(ctx, session.id, 'destroy_retry', {actor: 'releaser', message: `destroy did not complete (${message}); retrying`})
-      return {done: false, retryInMs: backoffMs(job.attempts), error: message}
+      return {done: false, retryInMs: backoffMs(job.failures + 1, ctx.timings.retryMaxMs), error: message}
     }
     await ctx.store.transaction(async () => {
       await endBilling(ctx, session!, confirmedAt)

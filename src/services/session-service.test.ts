@@ -15,7 +15,7 @@ import type {ProviderAdapter} from '../providers/provider.js'
 import {simControl} from '../sim/control/control-client.js'
 import {generateSessionKeyPair} from '../ssh/keys.js'
 import {sessionRow, startServiceHarness, type ServiceHarness} from '../../test/support/service-context.js'
-import {STORE_ENGINES, type OpenedStore} from '../../test/support/store-engines.js'
+import {STORE_ENGINES, twoProcessesOn, type OpenedStore} from '../../test/support/store-engines.js'
 import type {ServiceContext} from './context.js'
 import type {SealingKeyHolder} from './replayable-private-key.js'
 import {
@@ -339,10 +339,7 @@ describe('session service', () => {
     let a: ServiceContext
     let b: ServiceContext
     beforeEach(async () => {
-      opened = await engine.open()
-      const other = engine.name === 'postgres' ? await opened.reopen() : opened.store
-      a = {...h.ctx, store: opened.store}
-      b = {...h.ctx, store: other}
+      ;({opened, a, b} = await twoProcessesOn(engine, h.ctx))
       await opened.store.offers.upsertMany([offer('vastai-1'), offer('vastai-2', {pricePerHour: toMicroUsd(0.3)})])
     })
     afterEach(async () => opened.close())

@@ -70,7 +70,7 @@ export async function runSettleStep(ctx: ServiceContext, job: Job): Promise<JobO
 async function giveUpOrRetry(ctx: ServiceContext, job: Job, sessionId: string, endedAt: number, why: string): Promise<JobOutcome> {
   const now = ctx.clock.now()
   if (now - endedAt < SETTLE_GIVE_UP_MS) {
-    const retryInMs = Math.min(ctx.timings.settleRetryMaxMs, Math.max(backoffMs(job.attempts), 5_000))
+    const retryInMs = Math.min(ctx.timings.settleRetryMaxMs, Math.max(backoffMs(job.failures + 1, ctx.timings.retryMaxMs), 5_000))
     return {done: false, retryInMs, error: why}
   }
   await ctx.store.billing.settle(sessionId, now, null)

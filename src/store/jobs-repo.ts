@@ -9,6 +9,8 @@ export interface Job {
   sessionId: string | null
   status: 'queued' | 'running' | 'done' | 'failed'
   attempts: number
+  /** Steps in a row that failed before this one (0 after a step that went well): what back-off follows. */
+  failures: number
   runAt: number
   leaseUntil: number | null
   /** The server process holding the lease while the job runs. */
@@ -22,6 +24,7 @@ interface JobRow {
   session_id: string | null
   status: string
   attempts: number
+  failures: number
   run_at: number
   lease_until: number | null
   lease_owner: string | null
@@ -121,9 +124,10 @@ export class JobsRepo {
    */
   async reschedule(id: number, owner: string, runAt: number, now: number, lastError: string | null = null): Promise<boolean> {
     const {changes} = await this.db.run(
-      `UPDATE jobs SET status = 'queued', run_at = ?, lease_until = NULL, lease_owner = NULL, last_error = coalesce(?, last_error), updated_at = ?
+      `UPDATE jobs SET status = 'queued', run_at = ?, lease_until = NULL, lease_owner = NULL, last_error = coalesce(?, last_error),
+         failures = CASE WHEN ? = 1 THEN failures + 1 ELSE 0 END, updated_at = ?
        WHERE id = ? AND status = 'running' AND lease_owner = ?`,
-      [runAt, lastError, now, id, owner],
+      [runAt, lastError, lastError === null ? 0 : 1, now, id, owner],
     )
     return changes === 1
   }
@@ -171,6 +175,7 @@ function toJob(r: JobRow): Job {
     sessionId: r.session_id,
     status: r.status as Job['status'],
     attempts: r.attempts,
+    failures: r.failures,
     runAt: r.run_at,
     leaseUntil: r.lease_until,
     leaseOwner: r.lease_owner,

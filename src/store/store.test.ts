@@ -317,6 +317,13 @@ describe.each(STORE_ENGINES)('Store ($name)', (engineUnderTest) => {
     expect(await store.jobs.claimNext(1_600, 1_000, 'p2')).toMatchObject({id, attempts: 2, leaseOwner: 'p2'})
     expect(await store.jobs.complete(id, 'p1', 1_700)).toBe(false)
     expect(await store.jobs.renewLeases('p1', [id], 5_000, 1_700)).toBe(0)
+    // Failed steps in a row are counted for back-off; a step that went well starts the count over
+    expect(await store.jobs.reschedule(id, 'p2', 1_700, 1_650, 'timeout')).toBe(true)
+    expect(await store.jobs.claimNext(1_700, 1_000, 'p2')).toMatchObject({id, failures: 1, attempts: 3})
+    expect(await store.jobs.reschedule(id, 'p2', 1_700, 1_700, 'timeout again')).toBe(true)
+    expect(await store.jobs.claimNext(1_700, 1_000, 'p2')).toMatchObject({id, failures: 2})
+    expect(await store.jobs.reschedule(id, 'p2', 1_700, 1_700)).toBe(true)
+    expect(await store.jobs.claimNext(1_700, 1_000, 'p2')).toMatchObject({id, failures: 0, lastError: 'timeout again'})
     expect(await store.jobs.complete(id, 'p2', 1_700)).toBe(true)
     expect(await store.jobs.claimNext(10_000, 1_000, 'p1')).toBeNull()
   })

@@ -4,32 +4,83 @@ import {writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
 
+import {startTensorDockSim, startVastSim} from '../../src/sim/index.js'
 import {generateSessionKeyPair} from '../../src/ssh/keys.js'
 import {REPO_ROOT, runCli} from '../support/cli.js'
 import {pollUntil} from '../support/poll.js'
+import {createTestDatabase} from '../support/postgres.js'
 import {startTeamServer, type TeamServer} from '../support/team-server.js'
 import {createTempHome, type TempHome} from '../support/temp-home.js'
 import {approveDeviceLogin, startTestIdp, type TestIdp} from '../support/test-idp.js'
+
+/** How the team server is deployed: the servers bob and alice talk to, and how to take it all down. */
+interface Deployment {
+  bobServer: TeamServer
+  aliceServer: TeamServer
+  stop(): Promise<void>
+}
+
+/** One `serve` process on its data dir's SQLite file, with its built-in simulated marketplaces. */
+async function oneProcessOnSqlite(idp: TestIdp, home: string): Promise<Deployment> {
+  const server = await startTeamServer(idp, home)
+  return {bobServer: server, aliceServer: server, stop: () => server.stop()}
+}
+
+/**
+ * Two `serve` processes on one PostgreSQL database and one pair of simulated marketplaces:
+ * bob's commands go to one and alice's to the other, and either may run bob's jobs.
+ */
+async function twoProcessesOnPostgres(idp: TestIdp, home: string): Promise<Deployment> {
+  const database = await createTestDatabase(inject('postgresAdminUrl'))
+  const vast = await startVastSim({port: 0})
+  const tensordock = await startTensorDockSim({port: 0})
+  const env = {
+    GPU_SHOPPER_DATABASE_URL: database.url,
+    VASTAI_API_URL: vast.url,
+    VASTAI_API_KEY: 'quickstart-key',
+    TENSORDOCK_API_URL: tensordock.url,
+    TENSORDOCK_API_TOKEN: 'quickstart-token',
+    GPU_SHOPPER_VASTAI_CALLS_PER_SECOND: '100',
+    GPU_SHOPPER_TENSORDOCK_CALLS_PER_SECOND: '100',
+  }
+  const first = await startTeamServer(idp, home, [], null, {simulate: false, env})
+  const second = await startTeamServer(idp, home, [], null, {simulate: false, env})
+  return {
+    bobServer: first,
+    aliceServer: second,
+    async stop() {
+      await Promise.all([first.stop(), second.stop()])
+      await vast.close()
+      await tensordock.close()
+      await database.drop()
+    },
+  }
+}
 
 /**
  * The quick start (shared/spec/gpuaas-quickstart.md) through the real binary against
  * `gpu-shopper serve` and a real IdP: log in by the device flow, browse the catalog, register an
  * SSH key, create an allocation with an idempotency key, watch it, connect, release; then the
- * tenant's admin reads in the audit log who did each step.
+ * tenant's admin reads in the audit log who did each step. Once against one process on SQLite,
+ * once against two on PostgreSQL.
  */
-describe('the quick start against a team server', () => {
+describe.each([
+  {name: 'one serve process on SQLite', deploy: oneProcessOnSqlite},
+  {name: 'two serve processes on PostgreSQL', deploy: twoProcessesOnPostgres},
+])('the quick start against a team server: $name', ({deploy}) => {
   let idp: TestIdp
   let serverHome: string
-  let server: TeamServer
+  let deployment: Deployment
   let bob: TempHome
   let alice: TempHome
 
+  const serverOf = (home: TempHome) => (home === bob ? deployment.bobServer : deployment.aliceServer)
   /** `--server` goes before a `--` (what follows is the remote command). */
   const cli = (home: TempHome, args: string[]) => {
     const end = args.includes('--') ? args.indexOf('--') : args.length
-    return runCli([...args.slice(0, end), '--server', server.url, ...args.slice(end)], {env: {...home.env, DISPLAY: '', WAYLAND_DISPLAY: ''}, timeoutMs: 90_000})
+    return runCli([...args.slice(0, end), '--server', serverOf(home).url, ...args.slice(end)], {env: {...home.env, DISPLAY: '', WAYLAND_DISPLAY: ''}, timeoutMs: 90_000})
   }
   const data = async <T = any>(home: TempHome, ...args: string[]): Promise<T> => {
     const result = await cli(home, [...args, '--json'])
@@ -39,7 +90,7 @@ describe('the quick start against a team server', () => {
   }
   /** `auth login --device`, approved at the IdP as the user would on their phone. */
   const login = async (home: TempHome, user: string) => {
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'run.js'), 'auth', 'login', '--server', server.url, '--device'], {
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'run.js'), 'auth', 'login', '--server', serverOf(home).url, '--device'], {
       env: {...home.env, DISPLAY: '', WAYLAND_DISPLAY: ''},
       stdio: ['ignore', 'pipe', 'pipe'],
     })
@@ -54,13 +105,13 @@ describe('the quick start against a team server', () => {
   beforeAll(async () => {
     idp = await startTestIdp()
     serverHome = mkdtempSync(join(tmpdir(), 'gpu-shopper-team-qs-'))
-    server = await startTeamServer(idp, serverHome)
+    deployment = await deploy(idp, serverHome)
     bob = await createTempHome()
     alice = await createTempHome()
     await Promise.all([login(bob, 'bob'), login(alice, 'alice')])
   }, 90_000)
   afterAll(async () => {
-    await server?.stop()
+    await deployment?.stop()
     await idp?.stop()
     await bob?.cleanup()
     await alice?.cleanup()

@@ -8,6 +8,7 @@ import {BaseSequencer, type TestSpecification} from 'vitest/node'
  * meanwhile.
  */
 export const SLOW_FILES = [
+  'test/e2e/multi-process.test.ts',
   'test/e2e/selfhosted-slice.test.ts',
   'test/e2e/selfhosted-slice-crash.test.ts',
   'test/e2e/crash-recovery.test.ts',

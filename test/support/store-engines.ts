@@ -64,3 +64,13 @@ export const STORE_ENGINES: readonly StoreEngine[] = [
     },
   },
 ]
+
+/**
+ * Two server processes on one fresh database, as contexts like `base`: two stores (connections)
+ * on PostgreSQL; on SQLite, where one daemon owns the file, concurrent requests of that daemon.
+ */
+export async function twoProcessesOn<C extends {store: Store}>(engine: StoreEngine, base: C): Promise<{opened: OpenedStore; a: C; b: C}> {
+  const opened = await engine.open()
+  const other = engine.name === 'postgres' ? await opened.reopen() : opened.store
+  return {opened, a: {...base, store: opened.store}, b: {...base, store: other}}
+}

@@ -9,34 +9,51 @@ import {userEnv} from './user-env.js'
 
 export interface TeamServer {
   url: string
+  /** The daemon process `serve` started (the one to kill -9 to crash the server). */
+  daemonPid: number
   child: ChildProcess
   output: () => string
   stop(): Promise<void>
+}
+
+export interface TeamServerOptions {
+  /** The built-in simulated marketplaces (default); without, the marketplaces `env` names. */
+  simulate?: boolean
+  /** Added to the server's environment (a database URL, marketplace URLs, timings). */
+  env?: NodeJS.ProcessEnv
 }
 
 /**
  * `gpu-shopper serve` (the real binary) against the test IdP, on a free loopback port with the
  * simulated marketplaces, its data in `home`; ready once /health says ok.
  */
-export async function startTeamServer(idp: TestIdp, home: string, extraArgs: string[] = [], tls: {ca: string} | null = null): Promise<TeamServer> {
-  const args = ['serve', '--listen', '127.0.0.1:0', '--simulate', '--oidc-issuer', idp.issuer, '--oidc-audience', idp.audience, '--data-dir', home, ...extraArgs]
-  const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'run.js'), ...args], {env: userEnv(), stdio: ['ignore', 'pipe', 'pipe']})
+export async function startTeamServer(
+  idp: TestIdp,
+  home: string,
+  extraArgs: string[] = [],
+  tls: {ca: string} | null = null,
+  options: TeamServerOptions = {},
+): Promise<TeamServer> {
+  const simulate = options.simulate === false ? [] : ['--simulate']
+  const args = ['serve', '--listen', '127.0.0.1:0', ...simulate, '--oidc-issuer', idp.issuer, '--oidc-audience', idp.audience, '--data-dir', home, ...extraArgs]
+  const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'run.js'), ...args], {env: {...userEnv(), ...options.env}, stdio: ['ignore', 'pipe', 'pipe']})
   let output = ''
   child.stdout!.on('data', (d) => (output += d))
   child.stderr!.on('data', (d) => (output += d))
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-  const url = await pollUntil(() => {
+  const listening = await pollUntil(() => {
     if (child.exitCode !== null) throw new Error(`serve exited with ${child.exitCode}: ${output}`)
-    const listening = output
+    return output
       .split('\n')
       .filter((line) => line.startsWith('{'))
-      .map((line) => JSON.parse(line) as {msg?: string; url?: string})
+      .map((line) => JSON.parse(line) as {msg?: string; url?: string; pid?: number})
       .find((line) => line.msg === 'daemon listening')
-    return listening?.url
   }, 'the team server to listen', 30_000)
+  const url = listening.url!
   await pollUntil(async () => ((await getStatus(`${url}/health`, tls?.ca)) === 200 ? true : undefined), 'the team server to be ready', 30_000)
   return {
     url,
+    daemonPid: listening.pid!,
     child,
     output: () => output,
     async stop() {

@@ -2,7 +2,8 @@
  * What several server processes on one database must share (the team server on PostgreSQL;
  * the solo daemon uses the same tables, as the only process):
  * - which process holds a job's lease, so only it completes the job and a graceful shutdown
- *   hands back its own leases and nobody else's;
+ *   hands back its own leases and nobody else's; and how many of a job's steps in a row
+ *   failed, so back-off follows failures, not the polls of a job that was doing fine;
  * - each provider's market refresh as the process refreshing it saw it, so every process
  *   reports the same freshness and waits for the same first load;
  * - browser terminal tokens (their SHA-256), minted on one process and opened on another;
@@ -10,6 +11,7 @@
  */
 export const sql = `
 ALTER TABLE jobs ADD COLUMN lease_owner TEXT;
+ALTER TABLE jobs ADD COLUMN failures INTEGER NOT NULL DEFAULT 0;
 
 CREATE TABLE provider_refresh (
   provider TEXT PRIMARY KEY,

@@ -1,6 +1,7 @@
 /** SQLite's migration 11 (../011-shared-state.ts), in PostgreSQL's terms. */
 export const sql = `
 ALTER TABLE jobs ADD COLUMN lease_owner text;
+ALTER TABLE jobs ADD COLUMN failures bigint NOT NULL DEFAULT 0;
 
 CREATE TABLE provider_refresh (
   provider text PRIMARY KEY,
