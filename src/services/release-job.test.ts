@@ -1,5 +1,6 @@
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
+import {RateLimitedError} from '../providers/errors.js'
 import {simControl} from '../sim/control/control-client.js'
 import type {Job} from '../store/jobs-repo.js'
 import {insertRunningSession, startServiceHarness, type ServiceHarness} from '../../test/support/service-context.js'
@@ -64,6 +65,31 @@ describe('release', () => {
     expect((await h.ctx.store.ledger.totals({sessionId: s.id})).billedMs).toBe(15 * MINUTE)
     expect(await runSettleStep(h.ctx, {...job(s.id), kind: 'settle'})).toEqual({done: true})
     expect(await h.ctx.store.ledger.totalForSession(s.id)).toBe(charged)
+  })
+
+  it('keeps the time of a destroy that landed although the call ended refused (an earlier try whose reply was lost)', async () => {
+    // Given a running session whose destroy lands at the provider, but the call ends in a 429 (its retry was refused)
+    const s = await insertRunningSession(h, 'sess-landed')
+    h.clock.advance(10 * MINUTE)
+    await releaseSession(h.ctx, s.id, {actor: 'test', message: 'done'})
+    const adapter = h.ctx.providers.get('vastai')
+    const destroy = adapter.destroyInstance.bind(adapter)
+    adapter.destroyInstance = async (id) => {
+      await destroy(id)
+      throw new RateLimitedError('vastai', null)
+    }
+    const requested = h.clock.now()
+
+    // When the release step runs, Then the instance is gone, so the time the destroy was asked for stands
+    expect(await runReleaseStep(h.ctx, job(s.id))).toMatchObject({done: false})
+    expect((await h.ctx.store.sessions.get(s.id))!.destroyRequestedAt).toBe(requested)
+
+    // And once confirmed later, the provider's charges cover it and the session settles at them
+    adapter.destroyInstance = destroy
+    h.clock.advance(5 * MINUTE)
+    expect(await runReleaseStep(h.ctx, job(s.id, 2))).toEqual({done: true})
+    expect(await runSettleStep(h.ctx, {...job(s.id), kind: 'settle'})).toEqual({done: true})
+    expect(await h.ctx.store.ledger.totalForSession(s.id)).toBe(await simCharge(s.providerInstanceId))
   })
 
   it('waits for the provider\'s charges to cover the destroy before settling, and gives up after a day keeping its estimate', async () => {

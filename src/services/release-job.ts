@@ -1,6 +1,7 @@
 import {instanceLabel} from '../core/instance-label.js'
 import {scrubSecrets} from '../log/logger.js'
 import {ProviderError, RateLimitedError} from '../providers/errors.js'
+import type {ProviderAdapter} from '../providers/provider.js'
 import type {Job} from '../store/jobs-repo.js'
 import type {ServiceContext} from './context.js'
 import type {StoredSession} from '../store/sessions-repo.js'
@@ -55,10 +56,12 @@ export async function runReleaseStep(ctx: ServiceContext, job: Job): Promise<Job
         return {done: false, retryInMs: backoffMs(job.failures + 1, ctx.timings.retryMaxMs), error: 'instance still present after destroy'}
       }
     } catch (err) {
-      // Refused (429, a 4xx): the instance still runs and bills, and the next attempt records
-      // its own time. Outcome unknown (timeout, 5xx): the request may have landed, so its time
+      // Refused (429, a 4xx) and the instance still there: it runs and bills, and the next
+      // attempt records its own time. Otherwise the request may have landed (a timeout, a 5xx,
+      // or an earlier try of the same call whose reply was lost before the refusal), so its time
       // stands as the earliest the provider can have destroyed it.
-      if (err instanceof RateLimitedError || (err instanceof ProviderError && !err.retryable)) {
+      const refused = err instanceof RateLimitedError || (err instanceof ProviderError && !err.retryable)
+      if (refused && (await stillPresent(adapter, instanceId))) {
         await ctx.store.sessions.update(session.id, [session.status], {destroyRequestedAt: null}, ctx.clock.now())
       }
       const message = scrubSecrets(err instanceof Error ? err.message : String(err))
@@ -81,6 +84,15 @@ export async function runReleaseStep(ctx: ServiceContext, job: Job): Promise<Job
     await recordSessionEvent(ctx, session.id, 'destroyed', {actor: 'releaser', message: verified})
   }
   return {done: true}
+}
+
+/** Whether the provider still lists the instance; false when it is gone or the answer is unknown. */
+async function stillPresent(adapter: ProviderAdapter, instanceId: string): Promise<boolean> {
+  try {
+    return (await adapter.getInstance(instanceId)) !== null
+  } catch {
+    return false
+  }
 }
 
 /** The instance is about to go before any reply told us how it bills: ask once, else fall back. */
