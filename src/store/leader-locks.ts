@@ -1,3 +1,4 @@
+import {Mutex} from 'async-mutex'
 import pg from 'pg'
 
 /**
@@ -37,10 +38,16 @@ export class PostgresLeaderLocks implements LeaderLocks {
   private connecting: Promise<pg.Client> | null = null
   private readonly roles = new Set<string>()
   private closed = false
+  /** One question at a time on the one connection (several workers ask at once). */
+  private readonly asking = new Mutex()
 
   constructor(private readonly url: string) {}
 
-  async hold(role: string): Promise<boolean> {
+  hold(role: string): Promise<boolean> {
+    return this.asking.runExclusive(() => this.take(role))
+  }
+
+  private async take(role: string): Promise<boolean> {
     if (this.closed) return false
     if (this.roles.has(role) && this.client) return true
     try {

@@ -47,7 +47,7 @@ const types = {
  */
 export class PostgresDatabase implements SqlDatabase {
   readonly dialect = 'postgres' as const
-  private readonly scope = new AsyncLocalStorage<{client: pg.PoolClient; open: boolean}>()
+  private readonly scope = new AsyncLocalStorage<{client: pg.PoolClient; open: boolean; queue: Promise<unknown>}>()
 
   private constructor(
     readonly pool: pg.Pool,
@@ -94,7 +94,7 @@ export class PostgresDatabase implements SqlDatabase {
   async transaction<T>(fn: () => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     if (this.scope.getStore()?.open) return fn()
     const client = await this.pool.connect()
-    const tx = {client, open: true}
+    const tx = {client, open: true, queue: Promise.resolve() as Promise<unknown>}
     let broken: Error | undefined
     try {
       await client.query(options.snapshot ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : 'BEGIN')
@@ -144,9 +144,17 @@ export class PostgresDatabase implements SqlDatabase {
     return tx?.open ? tx.client : this.pool
   }
 
+  /**
+   * In a transaction, statements go to its one connection one after another, even when the
+   * code under it starts several at once (a connection runs one query at a time).
+   */
   private query(sql: string, params: SqlParams | undefined): Promise<pg.QueryResult> {
     const {text, values} = toPostgres(sql, params)
-    return this.connection().query(text, values)
+    const tx = this.scope.getStore()
+    if (!tx?.open) return this.pool.query(text, values)
+    const run = tx.queue.then(() => tx.client.query(text, values))
+    tx.queue = run.catch(() => undefined)
+    return run
   }
 }
 
