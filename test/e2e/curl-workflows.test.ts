@@ -4,24 +4,89 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
 
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
 
-import {startDaemonProcess, type DaemonProcess} from '../support/daemon-process.js'
+import {startTensorDockSim, startVastSim} from '../../src/sim/index.js'
+import {startDaemonProcess} from '../support/daemon-process.js'
 import {pollUntil} from '../support/poll.js'
+import {createTestDatabase} from '../support/postgres.js'
+import {startTeamServer} from '../support/team-server.js'
+import {deviceFlowTokens, startTestIdp} from '../support/test-idp.js'
 
 const run = promisify(execFile)
 
+/** Where the examples are sent: one URL or several (taken in turn), with a bearer token or none. */
+interface Target {
+  urls: string[]
+  token: string | null
+  simulated: boolean
+  stop(): Promise<void>
+}
+
+/** `daemon start --simulate --no-auth`: the examples exactly as the spec gives them. */
+async function simulatedDaemon(home: string): Promise<Target> {
+  const daemon = await startDaemonProcess(home, ['--simulate', '--no-auth'])
+  return {
+    urls: [`http://localhost:${daemon.state.port}`],
+    token: null,
+    simulated: true,
+    async stop() {
+      await daemon.stop()
+    },
+  }
+}
+
 /**
- * The curl examples of shared/spec/workflows.md, verbatim but for the port, against
- * `daemon start --simulate --no-auth`.
+ * Two `serve` processes on one PostgreSQL database over one pair of simulated marketplaces,
+ * each request sent to the next process in turn, with a team member's access token.
  */
-describe('seed curl examples against the simulated daemon', () => {
+async function twoServeProcessesOnPostgres(home: string): Promise<Target> {
+  const idp = await startTestIdp({accessTokenTtl: 3_600})
+  const database = await createTestDatabase(inject('postgresAdminUrl'))
+  const vast = await startVastSim({port: 0})
+  const tensordock = await startTensorDockSim({port: 0})
+  const env = {
+    GPU_SHOPPER_DATABASE_URL: database.url,
+    VASTAI_API_URL: vast.url,
+    VASTAI_API_KEY: 'workflows-key',
+    TENSORDOCK_API_URL: tensordock.url,
+    TENSORDOCK_API_TOKEN: 'workflows-token',
+    GPU_SHOPPER_VASTAI_CALLS_PER_SECOND: '100',
+    GPU_SHOPPER_TENSORDOCK_CALLS_PER_SECOND: '100',
+  }
+  const servers = [await startTeamServer(idp, home, ['--rate-limit', '0'], null, {simulate: false, env})]
+  servers.push(await startTeamServer(idp, home, ['--rate-limit', '0'], null, {simulate: false, env}))
+  return {
+    urls: servers.map((s) => s.url),
+    token: (await deviceFlowTokens(idp, 'alice')).access_token,
+    simulated: false,
+    async stop() {
+      await Promise.all(servers.map((s) => s.stop()))
+      await vast.close()
+      await tensordock.close()
+      await idp.stop()
+      await database.drop()
+    },
+  }
+}
+
+/**
+ * The curl examples of shared/spec/workflows.md, verbatim but for the address (and a bearer
+ * token where the server wants one): against the simulated daemon, and against two team server
+ * processes on PostgreSQL taking the requests in turn.
+ */
+describe.each([
+  {name: 'the simulated daemon', start: simulatedDaemon},
+  {name: 'two serve processes on PostgreSQL', start: twoServeProcessesOnPostgres},
+])('seed curl examples against $name', ({start}) => {
   let home: string
-  let daemon: DaemonProcess
-  let base: string
+  let target: Target
+  let sent = 0
 
   async function curl(...args: string[]): Promise<any> {
-    const {stdout} = await run('curl', ['-sS', '--fail-with-body', ...args.map((a) => a.replace('http://localhost:8080', base))])
+    const base = target.urls[sent++ % target.urls.length]!
+    const auth = target.token ? ['-H', `Authorization: Bearer ${target.token}`] : []
+    const {stdout} = await run('curl', ['-sS', '--fail-with-body', ...auth, ...args.map((a) => a.replace('http://localhost:8080', base))])
     return JSON.parse(stdout)
   }
 
@@ -38,17 +103,16 @@ describe('seed curl examples against the simulated daemon', () => {
 
   beforeAll(async () => {
     home = mkdtempSync(join(tmpdir(), 'gpu-shopper-curl-'))
-    daemon = await startDaemonProcess(home, ['--simulate', '--no-auth'])
-    base = `http://localhost:${daemon.state.port}`
-  })
+    target = await start(home)
+  }, 90_000)
   afterAll(async () => {
-    await daemon?.stop()
+    await target?.stop()
     rmSync(home, {recursive: true, force: true})
   })
 
   it('workflow 1: browses and filters the inventory', async () => {
     const all = await curl('http://localhost:8080/api/v1/inventory')
-    expect(all.simulated).toBe(true)
+    expect(all.simulated).toBe(target.simulated)
     expect(all.offers.length).toBeGreaterThan(0)
     for (const key of ['id', 'provider', 'provider_id', 'gpu_type', 'gpu_count', 'vram_gb', 'price_per_hour', 'location', 'reliability', 'available', 'fetched_at']) {
       expect(all.offers[0]).toHaveProperty(key)
