@@ -20,6 +20,8 @@ import type {CreateSessionReply, ExtendReply, SessionDto, SessionEventDto} from 
 import type {SshKeyRemovedReply, SshKeyDto} from '../src/core/api/ssh-keys.js'
 import type {NodeDto, NodeRemovedReply} from '../src/core/api/nodes.js'
 import type {NodeView} from '../src/services/node-service.js'
+import type {DatabaseStatus} from '../src/services/database-status.js'
+import type {DatabaseStatus as DatabaseStatusDto} from '../src/core/api/health.js'
 import type {AuditEntry} from '../src/store/audit-repo.js'
 import type {StoredNode} from '../src/store/nodes-repo.js'
 import type {SessionEvent} from '../src/store/session-events-repo.js'
@@ -365,5 +367,16 @@ export function auditEntryDto(e: AuditEntry): AuditEntryDto {
     request_id: e.requestId,
     status_code: e.statusCode,
     outcome: e.outcome,
+  }
+}
+
+export function databaseStatusDto(status: DatabaseStatus): DatabaseStatusDto {
+  return {
+    engine: status.engine,
+    reachable: status.reachable,
+    latency_ms: status.latencyMs,
+    schema_version: status.schemaVersion,
+    error: status.error,
+    leader_roles: status.leaderRoles,
   }
 }

@@ -3,27 +3,12 @@ import type {FastifyPluginAsyncZod} from 'fastify-type-provider-zod'
 import {HealthReply} from '../../src/core/api/health.js'
 import {toIso} from '../../src/core/clock.js'
 import {requireAdmin} from '../../src/services/tenancy.js'
-import {scrubSecrets} from '../../src/log/logger.js'
+import {databaseStatus} from '../../src/services/database-status.js'
 import type {AppDeps} from '../deps.js'
-
-const DB_PROBE_TIMEOUT_MS = 2_000
+import {databaseStatusDto} from '../dto.js'
 
 export function healthRoutes(deps: AppDeps): FastifyPluginAsyncZod {
   const {ctx} = deps
-  /** A round trip to the database, bounded: a hung connection must not hang the probe. */
-  const probeDatabase = async (): Promise<HealthReply['database']> => {
-    const started = performance.now()
-    const base = {engine: ctx.store.db.dialect, leader_roles: [...ctx.store.leaders.held()].sort()}
-    try {
-      const version = await Promise.race([
-        ctx.store.db.schemaVersion(),
-        new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${DB_PROBE_TIMEOUT_MS} ms`)), DB_PROBE_TIMEOUT_MS).unref()),
-      ])
-      return {...base, reachable: true, latency_ms: Math.round((performance.now() - started) * 10) / 10, schema_version: version, error: null}
-    } catch (err) {
-      return {...base, reachable: false, latency_ms: null, schema_version: null, error: scrubSecrets(err instanceof Error ? err.message : String(err))}
-    }
-  }
   const health = async (): Promise<HealthReply> => ({
     status: deps.isReady() ? 'ok' : 'starting',
     version: deps.version,
@@ -46,7 +31,7 @@ export function healthRoutes(deps: AppDeps): FastifyPluginAsyncZod {
         offers: f.offers,
       }
     }),
-    database: await probeDatabase(),
+    database: databaseStatusDto(await databaseStatus(ctx)),
   })
   return async (app) => {
     app.get('/health', {schema: {response: {200: HealthReply, 503: HealthReply}}}, async (_req, reply) => {

@@ -17,7 +17,7 @@ import {installAuth} from '../auth.js'
 import {installErrorHandling} from '../error-handler.js'
 import {startDaemon, type RunningDaemon} from '../server.js'
 import {BAD_TOKEN_REASON, TERMINAL_CLOSE} from '../terminal/close-codes.js'
-import {TerminalTokenStore} from '../terminal/token-store.js'
+import {TerminalTokens} from '../../src/services/terminal-tokens.js'
 import {terminalRoutes} from './terminal.js'
 
 /** Every log line of the daemon, the service logger's and Fastify's request log alike. */
@@ -248,7 +248,7 @@ describe('browser terminal: tokens, page and WebSocket relay', () => {
     installErrorHandling(app)
     await app.register(websocket)
     installAuth(app, {auth: {mode: 'static', token: null}, loopbackOnly: true, ctx: daemon.ctx})
-    await app.register(terminalRoutes({ctx: daemon.ctx, terminalTokens: new TerminalTokenStore({clock, repo: daemon.ctx.store.terminalTokens})}))
+    await app.register(terminalRoutes({ctx: daemon.ctx, terminalTokens: new TerminalTokens({store: daemon.ctx.store, clock})}))
     await app.listen({host: '127.0.0.1', port: 0})
     try {
       const minted = await app.inject({method: 'POST', url: `/api/v1/sessions/${sessionId}/terminal-token`, headers: {host: 'localhost'}})

@@ -17,12 +17,12 @@ import {TERMINAL_ASSETS_PREFIX, TERMINAL_PAGE_HTML, TERMINAL_PAGE_PATH, TERMINAL
 import {relayTerminal} from '../terminal/relay.js'
 import {terminalTargetOf, type TerminalNoun} from '../terminal/terminal-target.js'
 import {SOCKET_OPEN, type TerminalSocket} from '../terminal/terminal-socket.js'
-import {TerminalTokenStore} from '../terminal/token-store.js'
+import {TerminalTokens} from '../../src/services/terminal-tokens.js'
 
 export interface TerminalRouteDeps {
   ctx: ServiceContext
   /** Tests bring their own (a manual clock, a tiny TTL); otherwise the daemon's clock and 60 s. */
-  terminalTokens?: TerminalTokenStore
+  terminalTokens?: TerminalTokens
 }
 
 /**
@@ -51,7 +51,7 @@ const AssetParams = z.object({name: z.string()})
  */
 export function terminalRoutes(deps: TerminalRouteDeps): FastifyPluginAsyncZod {
   const {ctx} = deps
-  const tokens = deps.terminalTokens ?? new TerminalTokenStore({clock: ctx.clock, repo: ctx.store.terminalTokens})
+  const tokens = deps.terminalTokens ?? new TerminalTokens(ctx)
 
   const mint = (noun: TerminalNoun) => async (request: FastifyRequest<{Params: {id: string}}>, reply: FastifyReply) => {
     const session = await getSession(request.ctx, request.params.id)
@@ -115,7 +115,7 @@ export function terminalRoutes(deps: TerminalRouteDeps): FastifyPluginAsyncZod {
     // first resize, early keystrokes) waits in the socket instead of going to no listener.
     socket.pause()
     const query = (request.query ?? {}) as Record<string, unknown>
-    let claimed: Awaited<ReturnType<TerminalTokenStore['consume']>>
+    let claimed: Awaited<ReturnType<TerminalTokens['consume']>>
     let session: StoredSession | null = null
     try {
       claimed = await tokens.consume(typeof query.token === 'string' ? query.token : '')

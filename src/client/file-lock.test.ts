@@ -28,8 +28,9 @@ describe('withFileLock', () => {
     const second = withFileLock(lockFile, options, async () => {
       order.push('second in')
     })
-    await new Promise((resolve) => setTimeout(resolve, 50))
-    expect(order).toEqual(['first in'])
+    // The second waits while the first holds the lock: the final order shows it never got in between.
+    await expect.poll(() => order).toEqual(['first in'])
+    expect(existsSync(lockFile)).toBe(true)
     release()
     await Promise.all([first, second])
     expect(order).toEqual(['first in', 'first out', 'second in'])

@@ -4,12 +4,11 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
 
-import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {startTensorDockSim, startVastSim} from '../../src/sim/index.js'
 import {startDaemonProcess} from '../support/daemon-process.js'
 import {pollUntil} from '../support/poll.js'
-import {createTestDatabase} from '../support/postgres.js'
+import {startSharedMarkets} from '../support/shared-markets.js'
 import {startTeamServer} from '../support/team-server.js'
 import {deviceFlowTokens, startTestIdp} from '../support/test-idp.js'
 
@@ -42,30 +41,17 @@ async function simulatedDaemon(home: string): Promise<Target> {
  */
 async function twoServeProcessesOnPostgres(home: string): Promise<Target> {
   const idp = await startTestIdp({accessTokenTtl: 3_600})
-  const database = await createTestDatabase(inject('postgresAdminUrl'))
-  const vast = await startVastSim({port: 0})
-  const tensordock = await startTensorDockSim({port: 0})
-  const env = {
-    GPU_SHOPPER_DATABASE_URL: database.url,
-    VASTAI_API_URL: vast.url,
-    VASTAI_API_KEY: 'workflows-key',
-    TENSORDOCK_API_URL: tensordock.url,
-    TENSORDOCK_API_TOKEN: 'workflows-token',
-    GPU_SHOPPER_VASTAI_CALLS_PER_SECOND: '100',
-    GPU_SHOPPER_TENSORDOCK_CALLS_PER_SECOND: '100',
-  }
-  const servers = [await startTeamServer(idp, home, ['--rate-limit', '0'], null, {simulate: false, env})]
-  servers.push(await startTeamServer(idp, home, ['--rate-limit', '0'], null, {simulate: false, env}))
+  const markets = await startSharedMarkets()
+  const servers = [await startTeamServer(idp, home, ['--rate-limit', '0'], null, {simulate: false, env: markets.env})]
+  servers.push(await startTeamServer(idp, home, ['--rate-limit', '0'], null, {simulate: false, env: markets.env}))
   return {
     urls: servers.map((s) => s.url),
     token: (await deviceFlowTokens(idp, 'alice')).access_token,
     simulated: false,
     async stop() {
       await Promise.all(servers.map((s) => s.stop()))
-      await vast.close()
-      await tensordock.close()
+      await markets.close()
       await idp.stop()
-      await database.drop()
     },
   }
 }

@@ -3,12 +3,11 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import pg from 'pg'
-import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {simControl} from '../../src/sim/control/control-client.js'
-import {startTensorDockSim, startVastSim, type TensorDockSimHandle, type VastSimHandle} from '../../src/sim/index.js'
 import {pollUntil} from '../support/poll.js'
-import {createTestDatabase} from '../support/postgres.js'
+import {startSharedMarkets, type SharedMarkets} from '../support/shared-markets.js'
 import {startTeamServer, type TeamServer} from '../support/team-server.js'
 import {deviceFlowTokens, startTestIdp, type TestIdp} from '../support/test-idp.js'
 
@@ -31,15 +30,12 @@ const FAULT_KINDS = ['429', '500', 'timeout', 'malformed', '500_after', 'timeout
 describe('three server processes on one PostgreSQL database', () => {
   let idp: TestIdp
   let home: string
-  let database: {url: string; drop(): Promise<void>}
-  let vast: VastSimHandle
-  let tensordock: TensorDockSimHandle
+  let markets: SharedMarkets
   let servers: TeamServer[] = []
   let token: string
-  let env: NodeJS.ProcessEnv
 
   const startServer = () =>
-    startTeamServer(idp, home, ['--rate-limit', '0', '--db-pool-size', '8'], null, {simulate: false, env})
+    startTeamServer(idp, home, ['--rate-limit', '0', '--db-pool-size', '8'], null, {simulate: false, env: markets.env})
   const call = async (server: TeamServer, method: string, path: string, body?: object, headers: Record<string, string> = {}) => {
     const res = await fetch(`${server.url}${path}`, {
       method,
@@ -69,24 +65,16 @@ describe('three server processes on one PostgreSQL database', () => {
     // Tokens outlive the test: it runs for minutes.
     idp = await startTestIdp({accessTokenTtl: 3_600})
     home = mkdtempSync(join(tmpdir(), 'gpu-shopper-multi-'))
-    database = await createTestDatabase(inject('postgresAdminUrl'))
-    vast = await startVastSim({port: 0, offerCount: 1_500})
-    tensordock = await startTensorDockSim({port: 0})
-    env = {
-      GPU_SHOPPER_DATABASE_URL: database.url,
-      VASTAI_API_URL: vast.url,
-      VASTAI_API_KEY: 'multi-process-key',
-      TENSORDOCK_API_URL: tensordock.url,
-      TENSORDOCK_API_TOKEN: 'multi-process-token',
-      // The simulators are on this machine: pace like a local service, not a rented API key.
-      GPU_SHOPPER_VASTAI_CALLS_PER_SECOND: '500',
-      GPU_SHOPPER_TENSORDOCK_CALLS_PER_SECOND: '500',
-      // A simulated provider that stops answering (one fault in six) is given up on in seconds.
-      GPU_SHOPPER_PROVIDER_TIMEOUT_MS: '2000',
-      // A killed process's leases run out in seconds, not a minute; a doubtful create is looked up soon;
-      // a step failing again and again (30 % of calls fail) waits seconds, not a minute.
-      GPU_SHOPPER_TIMINGS: JSON.stringify({pollIntervalMs: 200, jobLeaseMs: 4_000, createDoubtMs: 2_000, settleRetryMaxMs: 2_000, retryMaxMs: 4_000, lifecycleIntervalMs: 1_000}),
-    }
+    markets = await startSharedMarkets({
+      offerCount: 1_500,
+      env: {
+        // A simulated provider that stops answering (one fault in six) is given up on in seconds.
+        GPU_SHOPPER_PROVIDER_TIMEOUT_MS: '2000',
+        // A killed process's leases run out in seconds, not a minute; a doubtful create is looked up soon;
+        // a step failing again and again (30 % of calls fail) waits seconds, not a minute.
+        GPU_SHOPPER_TIMINGS: JSON.stringify({pollIntervalMs: 200, jobLeaseMs: 4_000, createDoubtMs: 2_000, settleRetryMaxMs: 2_000, retryMaxMs: 4_000, lifecycleIntervalMs: 1_000}),
+      },
+    })
     // The first process migrates; the other two find the schema ready.
     servers = [await startServer()]
     servers.push(...(await Promise.all([startServer(), startServer()])))
@@ -95,10 +83,8 @@ describe('three server processes on one PostgreSQL database', () => {
 
   afterAll(async () => {
     for (const s of servers) await s.stop().catch(() => undefined)
-    await vast?.close()
-    await tensordock?.close()
+    await markets?.close().catch(() => undefined)
     await idp?.stop()
-    await database?.drop().catch(() => undefined)
     if (home) rmSync(home, {recursive: true, force: true})
   }, 60_000)
 
@@ -112,7 +98,7 @@ describe('three server processes on one PostgreSQL database', () => {
       const ready = await call(server, 'GET', '/ready')
       expect(ready.body.database).toMatchObject({engine: 'postgres', reachable: true, schema_version: expect.any(Number)})
     }
-    for (const url of [vast.url, tensordock.url]) await simControl(url, 'POST', '/_sim/faults', {rate: 0.3, kinds: FAULT_KINDS})
+    for (const url of [markets.vast.url, markets.tensordock.url]) await simControl(url, 'POST', '/_sim/faults', {rate: 0.3, kinds: FAULT_KINDS})
 
     // When a burst of creates is spread over the three processes, some retried on another with the same key,
     // and one process is killed without warning half way and a new one started
@@ -176,10 +162,10 @@ describe('three server processes on one PostgreSQL database', () => {
       return all.every((s) => s.status === 'stopped' || (s.status === 'failed' && s.stopped_at !== null)) ? all : undefined
     }, 'every session released', 240_000, 500)
     stage('every session released')
-    for (const url of [vast.url, tensordock.url]) await simControl(url, 'DELETE', '/_sim/faults')
+    for (const url of [markets.vast.url, markets.tensordock.url]) await simControl(url, 'DELETE', '/_sim/faults')
 
     // Then every job has finished, exactly once: none left queued or running, one provision job a session
-    const db = new pg.Client({connectionString: database.url})
+    const db = new pg.Client({connectionString: markets.databaseUrl})
     await db.connect()
     try {
       await pollUntil(async () => {
@@ -200,8 +186,8 @@ describe('three server processes on one PostgreSQL database', () => {
       const deployment = (await call(live()[0]!, 'GET', '/health')).body.deployment_id as string
       const prefix = `gpu-shopper:${deployment}:`
       const instances = [
-        ...(await simControl<{instances: SimInstance[]}>(vast.url, 'GET', '/_sim/instances')).instances,
-        ...(await simControl<{instances: SimInstance[]}>(tensordock.url, 'GET', '/_sim/instances')).instances,
+        ...(await simControl<{instances: SimInstance[]}>(markets.vast.url, 'GET', '/_sim/instances')).instances,
+        ...(await simControl<{instances: SimInstance[]}>(markets.tensordock.url, 'GET', '/_sim/instances')).instances,
       ].filter((i) => (i.label ?? i.name ?? '').startsWith(prefix))
       expect(instances.filter((i) => !i.sim?.destroyed_at && !i.sim?.deleted_at)).toEqual([])
       const labels = instances.map((i) => i.label ?? i.name)

@@ -4,13 +4,12 @@ import {writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {startTensorDockSim, startVastSim} from '../../src/sim/index.js'
 import {generateSessionKeyPair} from '../../src/ssh/keys.js'
 import {REPO_ROOT, runCli} from '../support/cli.js'
 import {pollUntil} from '../support/poll.js'
-import {createTestDatabase} from '../support/postgres.js'
+import {startSharedMarkets} from '../support/shared-markets.js'
 import {startTeamServer, type TeamServer} from '../support/team-server.js'
 import {createTempHome, type TempHome} from '../support/temp-home.js'
 import {approveDeviceLogin, startTestIdp, type TestIdp} from '../support/test-idp.js'
@@ -33,28 +32,15 @@ async function oneProcessOnSqlite(idp: TestIdp, home: string): Promise<Deploymen
  * bob's commands go to one and alice's to the other, and either may run bob's jobs.
  */
 async function twoProcessesOnPostgres(idp: TestIdp, home: string): Promise<Deployment> {
-  const database = await createTestDatabase(inject('postgresAdminUrl'))
-  const vast = await startVastSim({port: 0})
-  const tensordock = await startTensorDockSim({port: 0})
-  const env = {
-    GPU_SHOPPER_DATABASE_URL: database.url,
-    VASTAI_API_URL: vast.url,
-    VASTAI_API_KEY: 'quickstart-key',
-    TENSORDOCK_API_URL: tensordock.url,
-    TENSORDOCK_API_TOKEN: 'quickstart-token',
-    GPU_SHOPPER_VASTAI_CALLS_PER_SECOND: '100',
-    GPU_SHOPPER_TENSORDOCK_CALLS_PER_SECOND: '100',
-  }
-  const first = await startTeamServer(idp, home, [], null, {simulate: false, env})
-  const second = await startTeamServer(idp, home, [], null, {simulate: false, env})
+  const markets = await startSharedMarkets()
+  const first = await startTeamServer(idp, home, [], null, {simulate: false, env: markets.env})
+  const second = await startTeamServer(idp, home, [], null, {simulate: false, env: markets.env})
   return {
     bobServer: first,
     aliceServer: second,
     async stop() {
       await Promise.all([first.stop(), second.stop()])
-      await vast.close()
-      await tensordock.close()
-      await database.drop()
+      await markets.close()
     },
   }
 }

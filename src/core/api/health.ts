@@ -23,6 +23,7 @@ export const DatabaseStatus = z.object({
   /** Roles this process plays for all the processes on the database (a market refresh, the reconciler). */
   leader_roles: z.array(z.string()),
 })
+export type DatabaseStatus = z.infer<typeof DatabaseStatus>
 
 export const HealthReply = z.object({
   /** `unavailable`: the process runs but cannot reach its database (only /ready says so). */

@@ -2,14 +2,14 @@ import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import {STORE_ENGINES, type OpenedStore} from '../../test/support/store-engines.js'
 
-import {LOCAL_PRINCIPAL} from '../../src/auth/principal.js'
-import {ManualClock} from '../../src/core/clock.js'
-import {TerminalTokenStore} from './token-store.js'
+import {LOCAL_PRINCIPAL} from '../auth/principal.js'
+import {ManualClock} from '../core/clock.js'
+import {TerminalTokens} from './terminal-tokens.js'
 
-describe.each(STORE_ENGINES)('TerminalTokenStore ($name)', (engine) => {
+describe.each(STORE_ENGINES)('TerminalTokens ($name)', (engine) => {
   let opened: OpenedStore
   let clock: ManualClock
-  const tokens = (ttlMs?: number) => new TerminalTokenStore({clock, repo: opened.store.terminalTokens, ...(ttlMs ? {ttlMs} : {})})
+  const tokens = (ttlMs?: number) => new TerminalTokens({clock, store: opened.store}, ttlMs)
   beforeEach(async () => {
     opened = await engine.open()
     clock = new ManualClock(1_000)
@@ -25,7 +25,7 @@ describe.each(STORE_ENGINES)('TerminalTokenStore ($name)', (engine) => {
     expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/)
     expect((await store.mint('sess-a', LOCAL_PRINCIPAL)).token).not.toBe(token)
     expect(expiresIn).toBe(60)
-    const elsewhere = new TerminalTokenStore({clock, repo: (await opened.reopen()).terminalTokens})
+    const elsewhere = new TerminalTokens({clock, store: await opened.reopen()})
     expect(await elsewhere.consume(token)).toEqual({sessionId: 'sess-a', principal: LOCAL_PRINCIPAL})
     expect(await store.consume(token)).toBeNull()
   })

@@ -1,20 +1,13 @@
 import {createHash, randomBytes} from 'node:crypto'
 
-import type {Principal} from '../../src/auth/principal.js'
-import type {Clock} from '../../src/core/clock.js'
-import type {TerminalTokensRepo} from '../../src/store/terminal-tokens-repo.js'
+import type {Principal} from '../auth/principal.js'
+import type {ServiceContext} from './context.js'
 
 /** Long enough to open a browser tab, short enough that a token in a scrollback is worthless. */
 export const DEFAULT_TERMINAL_TOKEN_TTL_MS = 60_000
 
 /** Outstanding tokens are bounded so a caller minting in a loop cannot grow the table. */
 export const MAX_OUTSTANDING_TERMINAL_TOKENS = 1_000
-
-export interface TerminalTokenStoreOptions {
-  clock: Clock
-  repo: TerminalTokensRepo
-  ttlMs?: number
-}
 
 export interface MintedTerminalToken {
   token: string
@@ -27,22 +20,17 @@ export interface MintedTerminalToken {
  * only: a dump of the table or a debug log never yields a usable token, and a token minted
  * through one server process opens the terminal on whichever process the browser reaches.
  */
-export class TerminalTokenStore {
-  private readonly clock: Clock
-  private readonly repo: TerminalTokensRepo
-  readonly ttlMs: number
-
-  constructor(options: TerminalTokenStoreOptions) {
-    this.clock = options.clock
-    this.repo = options.repo
-    this.ttlMs = options.ttlMs ?? DEFAULT_TERMINAL_TOKEN_TTL_MS
-  }
+export class TerminalTokens {
+  constructor(
+    private readonly ctx: Pick<ServiceContext, 'store' | 'clock'>,
+    readonly ttlMs = DEFAULT_TERMINAL_TOKEN_TTL_MS,
+  ) {}
 
   async mint(sessionId: string, principal: Principal): Promise<MintedTerminalToken> {
     // 256 bits, base64url so it travels in a query string without escaping.
     const token = randomBytes(32).toString('base64url')
-    const now = this.clock.now()
-    await this.repo.insert(
+    const now = this.ctx.clock.now()
+    await this.ctx.store.terminalTokens.insert(
       {tokenHash: hashToken(token), sessionId, principal: JSON.stringify(principal), expiresAt: now + this.ttlMs},
       now,
       MAX_OUTSTANDING_TERMINAL_TOKENS,
@@ -53,14 +41,14 @@ export class TerminalTokenStore {
   /** The session a token was minted for and by whom, once: the entry is gone whether or not it had expired. */
   async consume(token: string): Promise<{sessionId: string; principal: Principal} | null> {
     if (!token) return null
-    const entry = await this.repo.take(hashToken(token))
-    if (!entry || this.clock.now() >= entry.expiresAt) return null
+    const entry = await this.ctx.store.terminalTokens.take(hashToken(token))
+    if (!entry || this.ctx.clock.now() >= entry.expiresAt) return null
     return {sessionId: entry.sessionId, principal: JSON.parse(entry.principal) as Principal}
   }
 
   /** Tokens minted and neither used nor expired; for tests and metrics. */
   outstanding(): Promise<number> {
-    return this.repo.countLive(this.clock.now())
+    return this.ctx.store.terminalTokens.countLive(this.ctx.clock.now())
   }
 }
 
