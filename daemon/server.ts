@@ -194,7 +194,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
   // Start-up order matters for money: leases of the dead daemon are handed back, then the
   // store and the providers are reconciled (adopting instances created but never recorded),
   // and only then do jobs run and /health turn 200.
-  inventory.start()
+  await inventory.start()
   if (store.db.dialect === 'sqlite') {
     const resumed = await store.jobs.releaseAllLeases(clock.now())
     if (resumed) log.warn({jobs: resumed}, 'resuming jobs left running by a previous daemon')

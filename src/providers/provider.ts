@@ -3,6 +3,7 @@ import type {MicroUsd} from '../core/money.js'
 import type {Offer} from '../core/offer.js'
 import type {ProviderName} from '../core/provider-name.js'
 import type {SshJump} from '../core/ssh-jump.js'
+import type {MarketStream} from './market-stream.js'
 
 /**
  * The one port every marketplace sits behind. Adapters speak their provider's real HTTP API
@@ -14,6 +15,11 @@ export interface ProviderAdapter {
   readonly capabilities: ProviderCapabilities
   /** Offers matching the query, normalised; filters are pushed down to the provider where it can. */
   searchOffers(query: InventoryQuery, options?: CallOptions): Promise<Offer[]>
+  /**
+   * The provider's whole market (up to `limit` offers) as it downloads, for markets too large
+   * to hold as one reply (Vast.ai's). Providers without it are refreshed through `searchOffers`.
+   */
+  streamMarket?(limit: number, options?: CallOptions): Promise<MarketStream>
   /** Rents the offer. Never retried blindly: callers look the label up first (see findByLabel). */
   createInstance(request: CreateInstanceRequest, options?: CallOptions): Promise<CreatedInstance>
   /** null when the provider says the instance does not exist (any more). */

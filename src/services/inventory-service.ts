@@ -35,8 +35,9 @@ export class InventoryService {
     }
   }
 
-  start(): void {
-    for (const worker of this.workers.values()) worker.start()
+  /** Starts refreshing; the markets an earlier run stored are served (as stale) from now on. */
+  async start(): Promise<void> {
+    await Promise.all([...this.workers.values()].map((w) => w.start()))
   }
 
   async stop(): Promise<void> {

@@ -4,6 +4,7 @@ import type {ProviderName} from '../core/provider-name.js'
 import {scrubSecrets} from '../log/logger.js'
 import {RateLimitedError} from '../providers/errors.js'
 import type {ServiceContext} from './context.js'
+import {ingestMarket} from './market-ingest.js'
 
 export interface RefreshPolicy {
   /** Normal time between full-market refreshes. */
@@ -75,6 +76,14 @@ export class RefreshWorker {
   private readonly breaker: CircuitBreaker
   private stopped = true
   private status: ProviderFreshness
+  /** Cancels the refresh under way when the daemon stops: a market download can take a while. */
+  private abort: AbortController | null = null
+  /**
+   * The status came from the store (a previous run) and nothing newer has been learned in this
+   * process: its offers are served at once, but as stale until a refresh (or the process that
+   * refreshes) says otherwise.
+   */
+  private restored = false
 
   constructor(
     private readonly ctx: ServiceContext,
@@ -85,8 +94,17 @@ export class RefreshWorker {
     this.status = {lastAttemptAt: null, lastSuccessAt: null, lastError: null, consecutiveFailures: 0, nextRefreshAt: ctx.clock.now(), breaker: 'closed', offers: 0}
   }
 
-  start(): void {
+  /**
+   * Serves what the store already holds (recorded by an earlier run), flagged stale, and
+   * refreshes at once: a restart answers with the stored market instead of waiting for the network.
+   */
+  async start(): Promise<void> {
     this.stopped = false
+    const recorded = await this.ctx.store.providerRefresh.get(this.provider).catch(() => null)
+    if (recorded?.lastSuccessAt != null && this.status.lastSuccessAt === null) {
+      this.status = {...this.status, lastSuccessAt: recorded.lastSuccessAt, lastAttemptAt: recorded.lastAttemptAt, offers: recorded.offers}
+      this.restored = true
+    }
     this.schedule(0)
   }
 
@@ -94,6 +112,7 @@ export class RefreshWorker {
     this.stopped = true
     if (this.timer) clearTimeout(this.timer)
     this.timer = null
+    this.abort?.abort(new Error('the daemon is stopping'))
     await this.inFlight?.catch(() => {})
   }
 
@@ -104,7 +123,7 @@ export class RefreshWorker {
   /** Failing now, or serving data older than the policy allows. */
   isStale(): boolean {
     const now = this.ctx.clock.now()
-    if (this.status.consecutiveFailures > 0) return true
+    if (this.restored || this.status.consecutiveFailures > 0) return true
     // A refresh hanging on a provider that stopped answering says as much as a failure.
     if (this.inFlightSince !== null && now - this.inFlightSince > slowRefreshMs(this.policy)) return true
     return this.status.lastSuccessAt !== null && now - this.status.lastSuccessAt > this.policy.staleAfterMs
@@ -144,20 +163,17 @@ export class RefreshWorker {
     }
     if (!leading) return this.follow()
     this.status.lastAttemptAt = started
+    this.abort = new AbortController()
     try {
-      const offers = await this.ctx.providers.get(this.provider).searchOffers({limit: this.policy.maxOffers})
-      await this.ctx.store.transaction(async () => {
-        await this.ctx.store.offers.upsertMany(offers)
-        await this.ctx.store.offers.markMissingUnavailable(this.provider, started)
-        await this.ctx.store.priceHistory.record(this.provider, started, pricePoints(offers))
-      })
+      const offers = await this.fetchAndStore(started, this.abort.signal)
       this.breaker.recordSuccess()
+      this.restored = false
       this.status = {
         ...this.status,
         lastSuccessAt: started,
         lastError: null,
         consecutiveFailures: 0,
-        offers: offers.length,
+        offers,
         nextRefreshAt: started + this.policy.intervalMs,
       }
     } catch (err) {
@@ -171,11 +187,33 @@ export class RefreshWorker {
       this.status = {...this.status, lastError: message, consecutiveFailures: failures, nextRefreshAt: next}
       this.ctx.log.warn({provider: this.provider, failures, next_refresh_in_ms: next - now, err: message}, 'offer refresh failed; serving last good offers')
     } finally {
+      this.abort = null
       await this.ctx.store.providerRefresh.save(this.provider, this.status, this.ctx.clock.now()).catch((err: unknown) => {
         this.ctx.log.warn({provider: this.provider, err: scrubSecrets(String(err))}, 'recording the refresh failed')
       })
       if (!this.stopped) this.schedule(this.status.nextRefreshAt - this.ctx.clock.now())
     }
+  }
+
+  /**
+   * The provider's whole market into the store; how many offers it has. A large market (one the
+   * adapter streams) is decoded and stored off the main thread; a small one in one transaction.
+   */
+  private async fetchAndStore(started: number, signal: AbortSignal): Promise<number> {
+    const adapter = this.ctx.providers.get(this.provider)
+    if (adapter.streamMarket) {
+      const stream = await adapter.streamMarket(this.policy.maxOffers, {signal})
+      const result = await ingestMarket(this.ctx.store, this.provider, stream, started, signal)
+      if (result.skipped > 0) this.ctx.log.warn({provider: this.provider, skipped: result.skipped, problems: result.problems}, 'skipped unreadable offers')
+      return result.offers
+    }
+    const offers = await adapter.searchOffers({limit: this.policy.maxOffers}, {signal})
+    await this.ctx.store.transaction(async () => {
+      await this.ctx.store.offers.upsertMany(offers)
+      await this.ctx.store.offers.markMissingUnavailable(this.provider, started)
+      await this.ctx.store.priceHistory.record(this.provider, started, pricePoints(offers))
+    })
+    return offers.length
   }
 
   /**
@@ -192,7 +230,10 @@ export class RefreshWorker {
         await new Promise((resolve) => setTimeout(resolve, FIRST_LOAD_POLL_MS))
         shared = await this.ctx.store.providerRefresh.get(this.provider)
       }
-      if (shared) this.status = {...shared, nextRefreshAt: shared.nextRefreshAt ?? this.ctx.clock.now(), breaker: this.status.breaker}
+      if (shared) {
+        this.status = {...shared, nextRefreshAt: shared.nextRefreshAt ?? this.ctx.clock.now(), breaker: this.status.breaker}
+        this.restored = false
+      }
     } catch (err) {
       this.ctx.log.warn({provider: this.provider, err: scrubSecrets(String(err))}, 'reading the shared refresh state failed')
     } finally {

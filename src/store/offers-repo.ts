@@ -77,11 +77,13 @@ const POSTGRES_UPSERT_BATCH = 1000
 export class OffersRepo {
   /**
    * `total` per filter, valid until the next write, on SQLite only: paging through 100k offers
-   * otherwise counts the whole index for every page. There only this process writes (the
-   * daemon owns the file) and every write here clears it. On PostgreSQL another server
-   * process may have written since, so every page counts.
+   * otherwise counts the whole index for every page. This connection's own writes clear it;
+   * those of another (the market ingest thread, `reconcile` with the daemon down) change the
+   * database's data version, which is checked first. On PostgreSQL another server process
+   * may have written since, so every page counts.
    */
   private readonly totals = new Map<string, number>()
+  private totalsVersion: number | null = null
   constructor(private readonly db: SqlDatabase) {}
 
   /** Inserts or refreshes offers in one transaction. */
@@ -316,7 +318,12 @@ export class OffersRepo {
 
   private async total(whereSql: string, params: Record<string, unknown>): Promise<number> {
     const count = async () => (await this.db.get<{n: number}>(`SELECT count(*) AS n FROM offers ${whereSql}`, params))!.n
-    if (this.db.dialect !== 'sqlite') return count()
+    const version = await this.db.dataVersion()
+    if (version === null) return count()
+    if (version !== this.totalsVersion) {
+      this.totals.clear()
+      this.totalsVersion = version
+    }
     const key = `${whereSql}\u0000${JSON.stringify(params)}`
     let total = this.totals.get(key)
     if (total === undefined) {

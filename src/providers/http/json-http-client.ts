@@ -78,6 +78,26 @@ export class JsonHttpClient {
   }
 
   async request(req: JsonRequest): Promise<JsonResponse> {
+    const response = await this.send(req, readJson)
+    return {status: response.status, json: response.json, parsed: response.parsed, text: response.text}
+  }
+
+  /**
+   * Like `request`, but a successful (2xx) reply's body is handed over as it arrives instead
+   * of read whole: a full market is far too large to hold as one text. Other replies are read
+   * as by `request`. Reading the body stays under the call's timeout.
+   */
+  async stream(req: JsonRequest): Promise<StreamedResponse> {
+    return this.send(req, async (res, retryAfterMs) => {
+      if (res.ok && res.body) return {status: res.status, body: res.body, retryAfterMs}
+      return {...(await readJson(res, retryAfterMs)), body: null}
+    })
+  }
+
+  private async send<R extends {status: number; retryAfterMs: number | null; json?: unknown; text?: string}>(
+    req: JsonRequest,
+    read: (res: Response, retryAfterMs: number | null) => Promise<R>,
+  ): Promise<R> {
     const {provider} = this.#options
     const where = `${req.method} ${req.path}`
     for (let attempt = 0; ; attempt++) {
@@ -87,9 +107,9 @@ export class JsonHttpClient {
       else if (!this.#options.limiter.tryTake()) throw new RateLimitedError(provider, null, `${provider}: ${where}: deferred, the pacing budget goes to creates and destroys first`)
       const mayRetry = canRetry && !req.background
 
-      let response: JsonResponse & {retryAfterMs: number | null}
+      let response: R
       try {
-        response = await this.attempt(req)
+        response = await this.attempt(req, read)
       } catch (err) {
         req.signal?.throwIfAborted()
         if (req.idempotent && mayRetry) {
@@ -113,7 +133,7 @@ export class JsonHttpClient {
           await this.#options.sleep(backoff, req.signal)
           continue
         }
-        const detail = providerMessage(response) ?? 'no message'
+        const detail = providerMessage({json: response.json, text: response.text ?? ''}) ?? 'no message'
         throw new ProviderUnavailableError(
           provider,
           this.scrub(`${provider}: ${where} → HTTP ${response.status}: ${detail}`),
@@ -121,7 +141,7 @@ export class JsonHttpClient {
         )
       }
 
-      return {status: response.status, json: response.json, parsed: response.parsed, text: response.text}
+      return response
     }
   }
 
@@ -137,7 +157,7 @@ export class JsonHttpClient {
     return out
   }
 
-  private async attempt(req: JsonRequest): Promise<JsonResponse & {retryAfterMs: number | null}> {
+  private async attempt<R>(req: JsonRequest, read: (res: Response, retryAfterMs: number | null) => Promise<R>): Promise<R> {
     const url = new URL(this.#options.baseUrl.replace(/\/+$/, '') + req.path)
     for (const [key, value] of Object.entries(req.query ?? {})) url.searchParams.set(key, value)
     const headers: Record<string, string> = {accept: 'application/json', ...this.#options.headers}
@@ -152,22 +172,30 @@ export class JsonHttpClient {
       signal,
     })
     // Reading the body is under the same timeout: a server can stall after the headers.
-    const text = await res.text()
-    const retryAfterMs = res.status === 429 ? parseRetryAfterMs(res.headers.get('retry-after'), this.#options.clock.now()) : null
-    // Never parse a 429 body: its shape varies (plain text, two JSON forms) and the status says it all.
-    if (res.status === 429) return {status: res.status, json: undefined, parsed: false, text: '', retryAfterMs}
-    let json: unknown
-    let parsed = false
-    if (text.trim() !== '') {
-      try {
-        json = JSON.parse(text)
-        parsed = true
-      } catch {
-        json = undefined
-      }
-    }
-    return {status: res.status, json, parsed, text, retryAfterMs}
+    return read(res, res.status === 429 ? parseRetryAfterMs(res.headers.get('retry-after'), this.#options.clock.now()) : null)
   }
+}
+
+/** A reply whose successful body arrives as a stream; `body` is null for any other status (then `json` and `text` say why). */
+export type StreamedResponse =
+  | {status: number; body: ReadableStream<Uint8Array>; retryAfterMs: number | null; json?: undefined; text?: undefined}
+  | (JsonResponse & {body: null; retryAfterMs: number | null})
+
+async function readJson(res: Response, retryAfterMs: number | null): Promise<JsonResponse & {retryAfterMs: number | null}> {
+  const text = await res.text()
+  // Never parse a 429 body: its shape varies (plain text, two JSON forms) and the status says it all.
+  if (res.status === 429) return {status: res.status, json: undefined, parsed: false, text: '', retryAfterMs}
+  let json: unknown
+  let parsed = false
+  if (text.trim() !== '') {
+    try {
+      json = JSON.parse(text)
+      parsed = true
+    } catch {
+      json = undefined
+    }
+  }
+  return {status: res.status, json, parsed, text, retryAfterMs}
 }
 
 /** The human part of a provider error body: Vast uses `msg`, some endpoints `message`, `detail` or `error`. */

@@ -28,6 +28,7 @@ import {errorCode, isInsufficientCredit, isVastAuthFailure, vastErrorFor} from '
 import {instanceFromVast, parseVastInstance} from './vastai-instance.js'
 import {parseOfferPage} from './vastai-offer.js'
 import {selectOffers} from '../offer-selection.js'
+import type {MarketStream} from '../market-stream.js'
 import {buildVastQuery} from './vastai-query.js'
 import {vastChargesPageSchema, vastCreateReplySchema, vastInstanceListSchema, vastInstanceReplySchema, vastResultSchema} from './vastai-wire.js'
 
@@ -119,6 +120,25 @@ export class VastAiAdapter implements ProviderAdapter {
       this.#logger?.warn({provider: this.name, skipped: page.skipped, problems: page.problems}, 'skipped unreadable Vast.ai offers')
     }
     return selectOffers(page.offers, query)
+  }
+
+  /** The whole market (up to `limit` offers), cheapest first, as it downloads. */
+  async streamMarket(limit: number, options?: CallOptions): Promise<MarketStream> {
+    const where = 'POST /api/v0/bundles/'
+    const body = buildVastQuery({limit}, {defaultLimit: this.#searchLimit, allocatedStorageGb: this.#allocatedStorageGb})
+    const res = await this.#http.stream({method: 'POST', path: '/api/v0/bundles/', body, idempotent: true, signal: options?.signal})
+    const fetchedAt = this.#clock.now()
+    if (res.body === null) {
+      if (res.status >= 400) throw vastErrorFor(res, where, this.#scrub)
+      throw this.#unreadable(where, res)
+    }
+    const stream = res.body
+    return {
+      format: 'vastai-bundles',
+      decoderOptions: {fetchedAt, allocatedStorageGb: this.#allocatedStorageGb},
+      body: stream,
+      cancel: () => stream.cancel().catch(() => {}),
+    }
   }
 
   async createInstance(request: CreateInstanceRequest, options?: CallOptions): Promise<CreatedInstance> {

@@ -16,29 +16,44 @@ export interface OfferPage {
 
 const MAX_PROBLEMS = 5
 
-/** Reads a `/bundles/` reply; null when the reply is not an offer page at all. */
 /**
+ * Reads a `/bundles/` reply; null when the reply is not an offer page at all.
  * `allocatedStorageGb` is the disk the search asked Vast to price into `dph_total`: the disk a
  * default session rents, so the listed price is what such a session pays.
  */
 export function parseOfferPage(body: unknown, fetchedAt: number, allocatedStorageGb: number): OfferPage | null {
   const page = vastOfferPageSchema.safeParse(body)
   if (!page.success) return null
-  const offers: Offer[] = []
-  const problems: string[] = []
-  let skipped = 0
-  for (const item of page.data.offers) {
-    // Most offers arrive well-typed; only the odd ones pay for zod's coercing parse.
-    const parsed = isCleanVastOffer(item) ? {success: true as const, data: item} : vastOfferSchema.safeParse(item)
-    const offer = parsed.success ? offerFromVast(parsed.data, fetchedAt, allocatedStorageGb) : null
-    if (offer) {
-      offers.push(offer)
-      continue
+  const reader = new VastOfferReader(fetchedAt, allocatedStorageGb)
+  return {offers: reader.read(page.data.offers), skipped: reader.skipped, problems: reader.problems}
+}
+
+/** Turns the offers of a reply into normalised offers, counting (not failing on) the unreadable ones. */
+export class VastOfferReader {
+  skipped = 0
+  /** Why, for the first few skipped offers (ids and field paths, never whole bodies). */
+  readonly problems: string[] = []
+
+  constructor(
+    private readonly fetchedAt: number,
+    private readonly allocatedStorageGb: number,
+  ) {}
+
+  read(items: readonly unknown[]): Offer[] {
+    const offers: Offer[] = []
+    for (const item of items) {
+      // Most offers arrive well-typed; only the odd ones pay for zod's coercing parse.
+      const parsed = isCleanVastOffer(item) ? {success: true as const, data: item} : vastOfferSchema.safeParse(item)
+      const offer = parsed.success ? offerFromVast(parsed.data, this.fetchedAt, this.allocatedStorageGb) : null
+      if (offer) {
+        offers.push(offer)
+        continue
+      }
+      this.skipped++
+      if (this.problems.length < MAX_PROBLEMS) this.problems.push(describeProblem(item, parsed.success ? null : parsed.error.issues))
     }
-    skipped++
-    if (problems.length < MAX_PROBLEMS) problems.push(describeProblem(item, parsed.success ? null : parsed.error.issues))
+    return offers
   }
-  return {offers, skipped, problems}
 }
 
 /**

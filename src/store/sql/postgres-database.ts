@@ -5,7 +5,7 @@ import pg from 'pg'
 import {POSTGRES_MIGRATIONS} from '../migrations/postgres/index.js'
 import {toPostgres} from './placeholders.js'
 import {PostgresListener} from './postgres-listener.js'
-import type {SqlDatabase, SqlParams, TransactionOptions} from './sql-database.js'
+import type {DatabaseLocation, SqlDatabase, SqlParams, TransactionOptions} from './sql-database.js'
 
 export interface PostgresOptions {
   url: string
@@ -49,10 +49,15 @@ export class PostgresDatabase implements SqlDatabase {
   readonly dialect = 'postgres' as const
   private readonly scope = new AsyncLocalStorage<{client: pg.PoolClient; open: boolean; queue: Promise<unknown>}>()
 
+  readonly location: DatabaseLocation
+
   private constructor(
     readonly pool: pg.Pool,
     private readonly url: string,
-  ) {}
+    statementTimeoutMs: number | undefined,
+  ) {
+    this.location = {engine: 'postgres', url, ...(statementTimeoutMs ? {statementTimeoutMs} : {})}
+  }
 
   /** Connects and brings the schema up to date, one process at a time. */
   static async open(options: PostgresOptions): Promise<PostgresDatabase> {
@@ -65,7 +70,7 @@ export class PostgresDatabase implements SqlDatabase {
     })
     // An idle connection the server drops (restart, failover) must not take the process down.
     pool.on('error', () => undefined)
-    const db = new PostgresDatabase(pool, options.url)
+    const db = new PostgresDatabase(pool, options.url, options.statementTimeoutMs)
     try {
       await migratePostgres(pool)
     } catch (err) {
@@ -73,6 +78,10 @@ export class PostgresDatabase implements SqlDatabase {
       throw err
     }
     return db
+  }
+
+  async dataVersion(): Promise<null> {
+    return null
   }
 
   async all<T>(sql: string, params?: SqlParams): Promise<T[]> {

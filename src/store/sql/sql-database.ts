@@ -48,5 +48,19 @@ export interface SqlDatabase {
   list(values: readonly (string | number)[]): unknown
   /** The migration the schema is at. */
   schemaVersion(): Promise<number>
+  /**
+   * Where another connection can open this same database (the market ingest thread opens its
+   * own), or null when none can (an in-memory SQLite database).
+   */
+  readonly location: DatabaseLocation | null
+  /**
+   * A number that changes whenever another connection commits (SQLite's `data_version`), so
+   * what this process remembers of the data can be checked; null where commits of others
+   * cannot be followed that way (PostgreSQL).
+   */
+  dataVersion(): Promise<number | null>
   close(): Promise<void>
 }
+
+/** How a second connection reaches the same database. */
+export type DatabaseLocation = {engine: 'sqlite'; file: string} | {engine: 'postgres'; url: string; statementTimeoutMs?: number}

@@ -6,7 +6,7 @@ import {Mutex} from 'async-mutex'
 import Database from 'better-sqlite3'
 
 import {SQLITE_MIGRATIONS} from '../migrations/index.js'
-import type {SqlDatabase, SqlParams, TransactionOptions} from './sql-database.js'
+import type {DatabaseLocation, SqlDatabase, SqlParams, TransactionOptions} from './sql-database.js'
 
 /** Distinct SQL texts the repositories prepare; IN-lists and filter shapes make a few hundred. */
 const STATEMENT_CACHE_LIMIT = 500
@@ -28,10 +28,14 @@ export class SqliteDatabase implements SqlDatabase {
   private readonly writer = new Mutex()
   private readonly scope = new AsyncLocalStorage<{open: boolean}>()
 
+  readonly location: DatabaseLocation | null
+
   private constructor(
     readonly file: string,
     private readonly db: Database.Database,
-  ) {}
+  ) {
+    this.location = file === ':memory:' ? null : {engine: 'sqlite', file}
+  }
 
   static open(file: string): SqliteDatabase {
     if (file !== ':memory:') mkdirSync(dirname(file), {recursive: true, mode: 0o700})
@@ -94,6 +98,10 @@ export class SqliteDatabase implements SqlDatabase {
 
   list(values: readonly (string | number)[]): unknown {
     return JSON.stringify(values)
+  }
+
+  async dataVersion(): Promise<number> {
+    return this.db.pragma('data_version', {simple: true}) as number
   }
 
   async schemaVersion(): Promise<number> {
