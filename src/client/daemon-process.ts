@@ -7,8 +7,8 @@ import {setTimeout as delay} from 'node:timers/promises'
 import {type AppPaths, appPaths, daemonLogFile, packageRoot} from '../config/paths.js'
 import {createApiClient} from './api-client.js'
 import {type DaemonState, isDaemonProcess, isProcessAlive, readDaemonState, removeDaemonState} from './daemon-state.js'
+import {probeHealth} from './daemon-health.js'
 import {DaemonStartError} from './errors.js'
-import {httpFetch} from './http-transport.js'
 import {fileSize, readLastLines} from './log-tail.js'
 
 export interface StartDaemonOptions {
@@ -156,20 +156,6 @@ export function runDaemonForeground(options: StartDaemonOptions = {}): Promise<n
       resolve(code ?? (signal ? 128 + (signal === 'SIGINT' ? 2 : 15) : 1))
     })
   })
-}
-
-export type HealthProbe = 'ok' | 'starting' | 'unreachable' | `HTTP ${number}`
-
-export async function probeHealth(url: string, timeoutMs = 2_000): Promise<HealthProbe> {
-  try {
-    const response = await httpFetch(new URL('/health', url), {signal: AbortSignal.timeout(timeoutMs)})
-    const body = (await response.json().catch(() => null)) as {status?: string} | null
-    if (response.ok && body?.status === 'ok') return 'ok'
-    if (body?.status === 'starting') return 'starting'
-    return `HTTP ${response.status}`
-  } catch {
-    return 'unreachable'
-  }
 }
 
 export interface StopResult {

@@ -5,10 +5,11 @@ import {ENV, readEnv} from '../config/env.js'
 import {packageVersion} from '../config/package-version.js'
 import {type AppPaths, appPaths} from '../config/paths.js'
 import {type ApiClient, createApiClient} from './api-client.js'
-import {probeHealth, startDaemon, stopDaemon} from './daemon-process.js'
+// Starting and stopping a daemon (child processes, the log tail, the start lock) load only when
+// one must be started or replaced: a command that finds it running never pays for them.
+import {probeHealth} from './daemon-health.js'
 import {type DaemonState, isDaemonProcess, isProcessAlive, readDaemonState, removeDaemonState} from './daemon-state.js'
 import {DaemonStartError, DaemonUnreachableError} from './errors.js'
-import {withFileLock} from './file-lock.js'
 
 export interface ConnectOptions {
   /** `--server URL`; wins over GPU_SHOPPER_SERVER. */
@@ -89,6 +90,7 @@ export async function connectToDaemon(options: ConnectOptions = {}): Promise<Con
     if (again) return localConnection(again, false)
     const port = (await isPortFree(DEFAULT_HOST, DEFAULT_PORT)) ? DEFAULT_PORT : 0
     narrate(port === DEFAULT_PORT ? 'Starting the gpu-shopper daemon…' : `Port ${DEFAULT_PORT} is taken; starting the gpu-shopper daemon on a free port…`)
+    const {startDaemon} = await import('./daemon-process.js')
     const start = (onPort: number) => startDaemon({env, port: onPort, host: DEFAULT_HOST, timeoutMs: options.startTimeoutMs, command: options.daemonCommand})
     const state = await start(port).catch((err: unknown) => {
       // Someone took the port between our check and the daemon's bind: any free port will do.
@@ -176,6 +178,7 @@ async function usableDaemon(
   const ours = packageVersion()
   if (state.version !== ours) {
     narrate(`Restarting the daemon: it runs version ${state.version}, this CLI is ${ours}.`)
+    const {stopDaemon} = await import('./daemon-process.js')
     await stopDaemon({env, force: true})
     onStoppedOtherVersion()
     return null
@@ -206,7 +209,8 @@ async function usableDaemon(
 }
 
 /** One command starts the daemon; the others wait for it here, then find it running. */
-function withStartLock<T>(paths: AppPaths, fn: () => Promise<T>): Promise<T> {
+async function withStartLock<T>(paths: AppPaths, fn: () => Promise<T>): Promise<T> {
+  const {withFileLock} = await import('./file-lock.js')
   return withFileLock(
     join(paths.state, 'daemon.start.lock'),
     {
