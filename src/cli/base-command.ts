@@ -1,23 +1,13 @@
 import {Command, Flags} from '@oclif/core'
 
-import {type ConnectOptions, type Connection, connectToDaemon} from '../client/ensure-daemon.js'
-import {failureEnvelope, successEnvelope} from './output/envelope.js'
-import {EXIT} from './exit-codes.js'
-import {UserError, withNothingHappened} from './errors.js'
-import {type Failure, type FailureContext, describeFailure, failureToJson} from './failure.js'
-import {simulatedBanner, stdoutIsTty, style, writeErr, writeOut} from './output/output.js'
+import type {ConnectOptions, Connection} from '../client/ensure-daemon.js'
+import {CommandContext, type CommandIo} from './command-context.js'
+import {stdoutIsTty} from './output/output.js'
 import {outputFormatIn} from './output/output-mode.js'
 import type {CommandDataSchemaName} from './json-contract/command-data-schemas.js'
 
-/** What shared helpers may do to a command's output. */
-export interface CommandIo {
-  narrate(message: string): void
-  out(text: string): void
-  warn(message: string): void
-  markSimulated(simulated: boolean | undefined): void
-  interruptSignal(): AbortSignal
-  json: boolean
-}
+export type {CommandIo} from './command-context.js'
+export {renderFailure} from './command-context.js'
 
 /** Flags of every command that talks to the API. */
 export const apiFlags = {
@@ -42,15 +32,17 @@ export abstract class BaseCommand extends Command {
    */
   declare static readonly dataSchema?: CommandDataSchemaName
 
-  protected readonly warnings: string[] = []
-  private bannerShown = false
-  private interrupt: AbortController | undefined
-  private readonly signalHandlers: Array<[NodeJS.Signals, () => void]> = []
-  /** Where this run's requests go, for the fix of a refused token. */
-  private failureContext: FailureContext = {}
+  /** The run's output, errors and Ctrl-C, shared with the fast path that runs without oclif. */
+  protected readonly context = new CommandContext({envelope: () => this.envelopeJson(), bare: () => this.bareJson()})
+
+  protected get warnings(): string[] {
+    return this.context.warnings
+  }
 
   /** Epoch ms for renderers; one value per run so a table is consistent. */
-  protected readonly now = Date.now()
+  protected get now(): number {
+    return this.context.now
+  }
 
   /** The standard `--json` envelope was asked for (oclif's own test). */
   protected envelopeJson(): boolean {
@@ -67,7 +59,7 @@ export abstract class BaseCommand extends Command {
 
   /** Either JSON mode: narration off, no tables, the result printed by oclif once run() returns. */
   override jsonEnabled(): boolean {
-    return this.envelopeJson() || this.bareJson()
+    return this.context.jsonEnabled()
   }
 
   /** True when stdout is a terminal and no --json: tables, colour, prompts. */
@@ -77,90 +69,46 @@ export abstract class BaseCommand extends Command {
 
   /** Progress for a human, on stderr; silent under --json so stderr stays free for real problems. */
   protected narrate(message: string): void {
-    if (!this.jsonEnabled()) writeErr(style.dim(message))
+    this.context.narrate(message)
   }
 
   /** A result line or table, on stdout; under --json the envelope is the only output. */
   protected out(text: string): void {
-    if (!this.jsonEnabled()) writeOut(text)
+    this.context.out(text)
   }
 
   /** Something the user should know that did not stop the command; also in the envelope. */
   protected warnUser(message: string): void {
-    this.warnings.push(message)
-    // Bare --output json has no envelope to carry warnings: they go to stderr as for a person.
-    if (!this.jsonEnabled() || this.bareJson()) writeErr(`${style.warn('Warning:')} ${message}`)
+    this.context.warnUser(message)
   }
 
-  /**
-   * A warning about where a secret went (a login stored in a file when no keychain answered):
-   * said on stderr even under --json, where a script would otherwise bury it in the envelope.
-   */
+  /** A warning said on stderr even under --json (where a secret went); also in the envelope. */
   protected warnLoudly(message: string): void {
-    this.warnUser(message)
-    if (this.envelopeJson()) writeErr(`${style.warn('Warning:')} ${message}`)
+    this.context.warnLoudly(message)
   }
 
   /** The output side of this command, for the src/cli helpers that several commands share. */
   protected get io(): CommandIo {
-    return {
-      narrate: (message) => this.narrate(message),
-      out: (text) => this.out(text),
-      warn: (message) => this.warnUser(message),
-      markSimulated: (simulated) => this.markSimulated(simulated),
-      interruptSignal: () => this.interruptSignal(),
-      json: this.jsonEnabled(),
-    }
+    return this.context.io
   }
 
   /** Shown once per run whenever a reply says the market is simulated. */
   protected markSimulated(simulated: boolean | undefined): void {
-    if (!simulated || this.bannerShown) return
-    this.bannerShown = true
-    if (!this.jsonEnabled()) writeErr(simulatedBanner())
+    this.context.markSimulated(simulated)
   }
 
-  /**
-   * Runs the command's own checks of its flags, before anything is asked of the daemon: a refusal
-   * then says what did not happen (`No instance was created.`), once, whatever the check said.
-   */
+  /** The command's own checks of its flags; a refusal says what did not happen, once. */
   protected checkFlags<T>(nothingHappened: string, check: () => T): T {
-    const amend = (err: unknown): never => {
-      if (err instanceof UserError) err.message = withNothingHappened(err.message, nothingHappened)
-      throw err
-    }
-    try {
-      const result = check()
-      // Checks that read local files are async: their refusals say the same.
-      return (result instanceof Promise ? result.catch(amend) : result) as T
-    } catch (err) {
-      return amend(err)
-    }
+    return this.context.checkFlags(nothingHappened, check)
   }
 
-  protected async connect(flags: {server?: string}, options: Omit<ConnectOptions, 'server' | 'narrate'> = {}): Promise<Connection> {
-    const connection = await connectToDaemon({...options, server: flags.server, narrate: (message) => this.narrate(message), warn: (message) => this.warnLoudly(message)})
-    this.failureContext = {connection: {mode: connection.mode, baseUrl: connection.baseUrl, tokenFromEnv: connection.tokenSource === 'env', tokenFromLogin: connection.tokenSource === 'login'}}
-    return connection
+  protected connect(flags: {server?: string}, options: Omit<ConnectOptions, 'server' | 'narrate'> = {}): Promise<Connection> {
+    return this.context.connect(flags, options)
   }
 
-  /**
-   * Aborted by the first Ctrl-C (or SIGTERM); the command then winds down and reports what it
-   * left as it was. A second Ctrl-C exits at once.
-   */
+  /** Aborted by the first Ctrl-C (or SIGTERM); a second Ctrl-C exits at once. */
   protected interruptSignal(): AbortSignal {
-    if (this.interrupt) return this.interrupt.signal
-    const controller = new AbortController()
-    this.interrupt = controller
-    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-      const handler = () => {
-        if (controller.signal.aborted) process.exit(EXIT.INTERRUPTED)
-        controller.abort(new DOMException(`received ${signal}`, 'AbortError'))
-      }
-      process.on(signal, handler)
-      this.signalHandlers.push([signal, handler])
-    }
-    return controller.signal
+    return this.context.interruptSignal()
   }
 
   /**
@@ -172,12 +120,12 @@ export abstract class BaseCommand extends Command {
   }
 
   protected override toSuccessJson(result: unknown): unknown {
-    return this.bareJson() ? result : successEnvelope(result, this.warnings)
+    return this.context.successJson(result)
   }
 
   /** Plain JSON, never colourised: the envelope is a contract for scripts. */
   protected override logJson(json: unknown): void {
-    process.stdout.write(`${JSON.stringify(json, null, 2)}\n`)
+    this.context.printJson(json)
   }
 
   /**
@@ -185,27 +133,11 @@ export abstract class BaseCommand extends Command {
    * error said, and print a stack trace for unexpected errors; we do neither.
    */
   protected override async catch(err: Error & {code?: string; oclif?: {exit?: number}}): Promise<void> {
-    if (err?.code === 'EEXIT' && typeof err.oclif?.exit === 'number') {
-      process.exitCode = err.oclif.exit
-      return
-    }
-    const failure = describeFailure(err, this.failureContext)
-    process.exitCode = failure.exitCode
-    if (this.envelopeJson()) this.logJson(failureEnvelope(failureToJson(failure), this.warnings))
-    // Under bare --output json stdout stays empty, so `ALLOC=$(… --output json | jq -r .id)` is empty, not "null".
-    else writeErr(renderFailure(failure))
-    if (process.env.DEBUG && err instanceof Error && err.stack && failure.errorType === 'internal_error') writeErr(err.stack)
+    await this.context.fail(err)
   }
 
   protected override async finally(err: Error | undefined): Promise<void> {
-    for (const [signal, handler] of this.signalHandlers) process.off(signal, handler)
+    this.context.dispose()
     await super.finally(err)
   }
-}
-
-export function renderFailure(failure: Failure): string {
-  const lines = [`${style.error('Error:')} ${failure.message}`]
-  if (failure.fix) lines.push(`${style.bold('Fix:')} ${failure.fix}`)
-  if (failure.requestId) lines.push(style.dim(`request id: ${failure.requestId}`))
-  return lines.join('\n')
 }

@@ -1,5 +1,3 @@
-import {Flags} from '@oclif/core'
-
 import {flagError} from '../errors.js'
 
 /**
@@ -28,12 +26,3 @@ export function checkDate(flag: string, value: string | undefined): void {
 export function checkNotBlank(flag: string, value: string | undefined): void {
   if (value !== undefined && value.trim() === '') throw flagError(flag, 'must not be empty')
 }
-
-/** A decimal number flag (oclif has integers only), e.g. `--max-price 0.50`. */
-export const decimalFlag = Flags.custom<number>({
-  parse: async (input) => {
-    const value = Number(input)
-    if (input.trim() === '' || !Number.isFinite(value)) throw new Error(`expected a number, got "${input}"`)
-    return value
-  },
-})

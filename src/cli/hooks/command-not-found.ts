@@ -1,6 +1,6 @@
 import {Errors, type Hook} from '@oclif/core'
 
-import {renderFailure} from '../base-command.js'
+import {renderFailure} from '../command-context.js'
 import {commandNotFound} from './command-suggestions.js'
 import {failureEnvelope} from '../output/envelope.js'
 import {describeFailure, failureToJson} from '../failure.js'

@@ -1,12 +1,23 @@
-import ansis, {Ansis} from 'ansis'
+import {createRequire} from 'node:module'
+
+import {type Column, type RenderContext, rowCells, toTsv} from './columns/column.js'
+
+type Colours = (typeof import('ansis'))['default']
+
+let colours: Colours | undefined
 
 /**
  * Colour only for a person at a terminal: ansis alone would also colour output piped to a
- * file when CI is set. NO_COLOR wins; FORCE_COLOR keeps ansis' own choice.
+ * file when CI is set. NO_COLOR wins; FORCE_COLOR keeps ansis' own choice. ansis loads on the
+ * first colour asked for (its CommonJS build, which a synchronous require can load): a `--json`
+ * run colours nothing and so never pays for it.
  */
-const ansi = process.env.NO_COLOR !== undefined ? new Ansis(0) : process.env.FORCE_COLOR !== undefined || process.stderr.isTTY ? ansis : new Ansis(0)
-
-import {type Column, type RenderContext, rowCells, toTsv} from './columns/column.js'
+function ansi(): Colours {
+  if (colours) return colours
+  const ansis = createRequire(import.meta.url)('ansis') as typeof import('ansis')
+  colours = process.env.NO_COLOR !== undefined ? new ansis.Ansis(0) : process.env.FORCE_COLOR !== undefined || process.stderr.isTTY ? ansis.default : new ansis.Ansis(0)
+  return colours
+}
 
 /**
  * Results go to stdout, narration to stderr: a pipe or `--json` gets only the result. Tables
@@ -36,7 +47,7 @@ export async function renderTable<T>(columns: readonly Column<T>[], rows: readon
   if (!tty) return toTsv(columns, rows, ctx)
   const {default: Table} = await import('cli-table3')
   const table = new Table({
-    head: columns.map((c) => ansi.bold(c.header)),
+    head: columns.map((c) => ansi().bold(c.header)),
     colAligns: columns.map((c) => c.align ?? 'left'),
     style: {head: [], border: ['gray'], compact: true, 'padding-left': 1, 'padding-right': 1},
     chars: {top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '', left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: ' '},
@@ -59,19 +70,19 @@ export function renderFields(fields: readonly string[], tty = stdoutIsTty()): st
 /** "Label   value" lines for a single resource; the same on a TTY and in a pipe, minus colour. */
 export function renderDetails(pairs: ReadonlyArray<readonly [string, string]>, tty = stdoutIsTty()): string {
   const width = Math.max(...pairs.map(([label]) => label.length))
-  return pairs.map(([label, value]) => `${tty ? ansi.bold(label.padEnd(width)) : label.padEnd(width)}  ${value}`).join('\n')
+  return pairs.map(([label, value]) => `${tty ? ansi().bold(label.padEnd(width)) : label.padEnd(width)}  ${value}`).join('\n')
 }
 
 /** Loud on purpose: nobody should mistake simulated prices and GPUs for the real market. */
 export function simulatedBanner(): string {
-  return `${ansi.bgYellow.black.bold(' SIMULATED MARKET ')} ${ansi.yellow('offers, GPUs and instances are simulated; no real money is spent')}`
+  return `${ansi().bgYellow.black.bold(' SIMULATED MARKET ')} ${ansi().yellow('offers, GPUs and instances are simulated; no real money is spent')}`
 }
 
 export const style = {
-  ok: (text: string) => ansi.green(text),
-  warn: (text: string) => ansi.yellow(text),
-  error: (text: string) => ansi.red(text),
-  dim: (text: string) => ansi.dim(text),
-  bold: (text: string) => ansi.bold(text),
-  code: (text: string) => ansi.cyan(text),
+  ok: (text: string) => ansi().green(text),
+  warn: (text: string) => ansi().yellow(text),
+  error: (text: string) => ansi().red(text),
+  dim: (text: string) => ansi().dim(text),
+  bold: (text: string) => ansi().bold(text),
+  code: (text: string) => ansi().cyan(text),
 }

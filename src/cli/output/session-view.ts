@@ -1,6 +1,6 @@
 import type {ApiClient} from '../../client/api-client.js'
 import type {SessionDto} from '../../core/api/sessions.js'
-import type {CommandIo} from '../base-command.js'
+import type {CommandIo} from '../command-context.js'
 import {sessionDetails} from './columns/sessions.js'
 import {withFix} from '../failure.js'
 import {renderDetails} from './output.js'
