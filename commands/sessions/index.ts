@@ -1,14 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand, apiFlags} from '../../src/cli/base-command.js'
-import {SESSION_COLUMNS} from '../../src/cli/output/columns/sessions.js'
-import {flagError} from '../../src/cli/errors.js'
-import {renderTable} from '../../src/cli/output/output.js'
-import {showSession} from '../../src/cli/output/session-view.js'
-import {checkIntRange, checkNotBlank} from '../../src/cli/flags/validate.js'
-import {countOf} from '../../src/cli/output/format.js'
-import {forgetKeysOfEnded} from '../../src/cli/ssh/ended-session-keys.js'
-import {appPaths} from '../../src/config/paths.js'
+import {runSessions} from '../../src/cli/actions/sessions.js'
 import type {SessionDto, SessionsReply} from '../../src/core/api/sessions.js'
 import {MAX_PAGE_SIZE} from '../../src/core/limits.js'
 import {PROVIDER_NAMES} from '../../src/core/provider-name.js'
@@ -23,6 +16,8 @@ export default class Sessions extends BaseCommand {
     '<%= config.bin %> sessions --id sess-abc123 --watch',
   ]
 
+  // bin/run.js runs this command without oclif when its arguments are plain (src/cli/fast-path):
+  // a flag added here is parsed by oclif only, until the fast path's route learns it too.
   static override flags = {
     ...apiFlags,
     'consumer-id': Flags.string({description: 'Only sessions of this consumer'}),
@@ -38,34 +33,6 @@ export default class Sessions extends BaseCommand {
 
   async run(): Promise<SessionsReply | SessionDto> {
     const {flags} = await this.parse(Sessions)
-    checkNotBlank('consumer-id', flags['consumer-id'])
-    checkNotBlank('id', flags.id)
-    checkIntRange('limit', flags.limit, 1, MAX_PAGE_SIZE)
-    checkIntRange('timeout', flags.timeout, 1, 24 * 3600)
-    if (flags.id && (flags['consumer-id'] || flags.status || flags.provider || flags.limit)) {
-      throw flagError('id', 'shows one session and cannot be combined with list filters', 'Drop --consumer-id/--status/--provider/--limit, or drop --id.')
-    }
-    const {client} = await this.connect(flags)
-    if (flags.id) {
-      const session = await showSession(this.io, client, flags.id, {watch: flags.watch, timeoutSeconds: flags.timeout})
-      await forgetKeysOfEnded([session], appPaths())
-      return session
-    }
-
-    const reply = await client.sessions.list({
-      consumer_id: flags['consumer-id'],
-      status: flags.status,
-      provider: flags.provider,
-      limit: flags.limit,
-    })
-    this.markSimulated(reply.simulated)
-    await forgetKeysOfEnded(reply.sessions, appPaths())
-    if (reply.sessions.length === 0) {
-      this.narrate('No sessions match. Rent a GPU with: gpu-shopper provision --offer-id <ID> --hours 1')
-    } else {
-      this.out(await renderTable(SESSION_COLUMNS, reply.sessions, {ctx: {now: this.now}}))
-      this.narrate(`${countOf(reply.count, reply.total, 'session')}.`)
-    }
-    return reply
+    return runSessions(this.context, flags)
   }
 }
