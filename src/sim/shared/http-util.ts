@@ -1,3 +1,5 @@
+import {once} from 'node:events'
+import {setImmediate as yieldToEvents} from 'node:timers/promises'
 import type {IncomingMessage, ServerResponse} from 'node:http'
 
 /**
@@ -75,6 +77,18 @@ export function queryObject(params: URLSearchParams): Record<string, string> {
 export type ImmediateReply =
   | {status: number; json: unknown; headers?: Record<string, string>}
   | {status: number; text: string; contentType?: string; headers?: Record<string, string>}
+  | {status: number; jsonList: JsonList; headers?: Record<string, string>}
+
+/**
+ * A JSON object whose last member is a long list: `{...fields, [member]: items}`, written a
+ * slice of items at a time (chunked), as a real API streams a 100k-offer search, so the
+ * simulator never holds the whole text and a daemon it runs in keeps answering meanwhile.
+ */
+export interface JsonList {
+  fields: Record<string, unknown>
+  member: string
+  items: readonly unknown[]
+}
 
 export type Reply =
   | ImmediateReply
@@ -85,11 +99,34 @@ export function jsonReply(status: number, json: unknown, headers?: Record<string
   return headers ? {status, json, headers} : {status, json}
 }
 
+export function jsonListReply(status: number, fields: Record<string, unknown>, member: string, items: readonly unknown[]): ImmediateReply {
+  return {status, jsonList: {fields, member, items}}
+}
+
 /** Writes an immediate reply; a held one is the caller's to park (see HeldResponses). */
-export function sendReply(res: ServerResponse, reply: Reply): void {
+export async function sendReply(res: ServerResponse, reply: Reply): Promise<void> {
   if ('hold' in reply) return
   if ('json' in reply) sendJson(res, reply.status, reply.json, reply.headers)
+  else if ('jsonList' in reply) await sendJsonList(res, reply.status, reply.jsonList, reply.headers)
   else sendRaw(res, reply.status, reply.text, reply.contentType ?? 'text/plain', reply.headers)
+}
+
+/** Items per write: ~1 MB of Vast.ai offers. */
+const LIST_SLICE = 500
+
+async function sendJsonList(res: ServerResponse, status: number, {fields, member, items}: JsonList, extraHeaders: Record<string, string> = {}): Promise<void> {
+  if (res.headersSent || res.destroyed) return
+  res.writeHead(status, {'Content-Type': JSON_CONTENT_TYPE, ...extraHeaders})
+  // The list is the last member: the object up to its opening bracket.
+  const open = JSON.stringify({...fields, [member]: []}).slice(0, -2)
+  let ready = res.write(open)
+  for (let i = 0; i < items.length && !res.destroyed; i += LIST_SLICE) {
+    if (ready) await yieldToEvents()
+    else await once(res, 'drain').catch(() => undefined)
+    const slice = items.slice(i, i + LIST_SLICE).map((item) => JSON.stringify(item)).join(',')
+    ready = res.write(i === 0 ? slice : `,${slice}`)
+  }
+  if (!res.destroyed) res.end(']}')
 }
 
 /** The token of `Authorization: Bearer <token>`, or null without one. */

@@ -122,7 +122,7 @@ async function handle<Id, I extends ControlledInstance>(
   const latency = provider.latencyMs?.() ?? 0
   if (latency > 0 && !('hold' in reply)) await delay(latency, res, delays)
   if ('hold' in reply) sim.held.hold(res)
-  else sendReply(res, reply)
+  else await sendReply(res, reply)
 }
 
 /** Lets held replies go, stops every sshd, and writes what is pending so a clean stop loses nothing. */

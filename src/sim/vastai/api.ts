@@ -1,6 +1,6 @@
 import ssh2 from 'ssh2'
 
-import {isRecord, jsonReply, type Reply} from '../shared/http-util.js'
+import {isRecord, jsonListReply, jsonReply, type Reply} from '../shared/http-util.js'
 import {renderInstance} from './instance-view.js'
 import {listInstancesV1} from './instance-list.js'
 import {parseOfferQuery, QueryError, searchOffers} from './query.js'
@@ -37,7 +37,7 @@ function search(sim: VastSim, raw: unknown, envelope: Record<string, unknown> = 
   try {
     const query = parseOfferQuery(raw)
     const offers = searchOffers(sim.market.all(), query, sim.clock.now())
-    return jsonReply(200, {...envelope, offers})
+    return jsonListReply(200, envelope, 'offers', offers)
   } catch (error) {
     if (error instanceof QueryError) return invalidArgs(error.message)
     throw error
@@ -63,9 +63,9 @@ function searchAsks(sim: VastSim, req: ApiRequest): Reply {
   if (!isRecord(req.body) || !isRecord(req.body.q)) return invalidArgs('the body must be {"q": {query}, "select_cols": [...]}')
   const reply = search(sim, req.body.q, {success: true})
   const cols = req.body.select_cols
-  if ('json' in reply && reply.status === 200 && Array.isArray(cols) && !cols.includes('*')) {
-    const body = reply.json as {offers: Record<string, unknown>[]}
-    body.offers = body.offers.map((o) => Object.fromEntries(cols.filter((c): c is string => typeof c === 'string' && c in o).map((c) => [c, o[c]])))
+  if ('jsonList' in reply && Array.isArray(cols) && !cols.includes('*')) {
+    const offers = reply.jsonList.items as Record<string, unknown>[]
+    return jsonListReply(200, reply.jsonList.fields, 'offers', offers.map((o) => Object.fromEntries(cols.filter((c): c is string => typeof c === 'string' && c in o).map((c) => [c, o[c]]))))
   }
   return reply
 }
