@@ -1,4 +1,9 @@
-import {request as httpRequest, type IncomingMessage} from 'node:http'
+import type {IncomingMessage} from 'node:http'
+
+// Taken from process.getBuiltinModule, not imported: since Node 22 an ESM import of node:http
+// evaluates every export, lazy ones included, and one (WebSocket) loads undici, about as long
+// again as Node's own start. Node 20 has no such export; both have getBuiltinModule.
+const http = process.getBuiltinModule('node:http')
 
 /**
  * The slice of `fetch` the client uses, over node:http. On Node 20 the first global `fetch`
@@ -27,7 +32,7 @@ export type HttpFetch = (url: string | URL, init?: HttpRequestInit) => Promise<H
 
 export const httpFetch: HttpFetch = async (input, init = {}) => {
   const url = typeof input === 'string' ? new URL(input) : input
-  const request = url.protocol === 'https:' ? (await import('node:https')).request : httpRequest
+  const request = url.protocol === 'https:' ? process.getBuiltinModule('node:https').request : http.request
   return new Promise<HttpResponse>((resolve, reject) => {
     const signal = init.signal
     if (signal?.aborted) return reject(signal.reason)
