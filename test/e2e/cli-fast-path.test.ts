@@ -1,4 +1,5 @@
 import {spawn} from 'node:child_process'
+import {writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {pathToFileURL} from 'node:url'
 
@@ -108,6 +109,27 @@ describe('the fast path of the CLI binary', () => {
     for (const args of [['sessions', '--help'], ['sessions', '--status', 'bogus', '--json'], ['sessions', 'extra']]) {
       const fast = await cli(...args)
       expect(seen(fast)).toEqual(seen(await runThroughOclif(args, home.env)))
+    }
+  })
+
+  it('works with a compile cache directory that cannot be created', async () => {
+    // Given a home whose cache directory is blocked by a file (Node 22+ would keep its compile cache there)
+    const blocked = await createTempHome()
+    try {
+      await writeFile(join(blocked.home, 'cache'), 'not a directory')
+      // When the CLI starts, on the fast path and on oclif's
+      const version = await runCli(['--version'], {env: blocked.env})
+      const status = await runCli(['daemon', 'status', '--json'], {env: blocked.env})
+
+      // Then nothing is said about the cache and each command does its job
+      expect(version.exitCode).toBe(0)
+      expect(version.stdout).toMatch(/^gpu-shopper\/\S+ /)
+      expect(version.stderr).toBe('')
+      expect(status.exitCode).toBe(5)
+      expect(status.json().error).toMatchObject({error_type: 'daemon_not_running'})
+      expect(status.stderr).toBe('')
+    } finally {
+      await blocked.cleanup()
     }
   })
 })
