@@ -24,7 +24,7 @@ export function fastRouteFor(argv: readonly string[], env: NodeJS.ProcessEnv = p
   for (const route of FAST_ROUTES) {
     if (!route.words.every((word, i) => argv[i] === word)) continue
     const flags = parseFastFlags(argv.slice(route.words.length), route.flags)
-    return flags ? {route, flags} : null
+    if (flags) return {route, flags}
   }
   return null
 }

@@ -22,8 +22,8 @@ const json: FastFlag = {type: 'boolean'}
 const server: FastFlag = {type: 'string'}
 
 /**
- * The hot commands: what scripts and the dashboard-less user run most, where oclif's own loading
- * (about as long again as Node's start) would be most of the wait. A command whose flags need
+ * The hot commands: what scripts and people run most often, where oclif's own loading (about as
+ * long again as Node's start) would be most of the wait. A command whose flags need
  * more than FastFlag (an `--output`, a decimal, a relationship other than dependsOn) stays on oclif.
  */
 export const FAST_ROUTES: readonly FastRoute[] = [
