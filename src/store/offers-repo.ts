@@ -5,27 +5,9 @@ import {pricePerGpu, type Offer} from '../core/offer.js'
 import type {ProviderName} from '../core/provider-name.js'
 import type {SqlDatabase} from './sql/sql-database.js'
 
-interface OfferRow {
-  id: string
-  provider: string
-  provider_id: string
-  gpu_type: string
-  gpu_count: number
-  vram_gb: number
-  price_per_hour_micro: number
-  location: string
-  country_code: string | null
-  reliability: number | null
-  available: number
-  fetched_at: number
-  cuda_version: number | null
-  disk_gb: number | null
-  cpu_cores: number | null
-  ram_gb: number | null
-  inet_down_mbps: number | null
-  price_basis: string | null
-  tenant_id: string | null
-}
+/** The columns an Offer is read from, in the order `offerFromValues` takes them. */
+const READ_COLUMNS = `id, provider, provider_id, gpu_type, gpu_count, vram_gb, price_per_hour_micro, location, country_code,
+  reliability, available, fetched_at, cuda_version, disk_gb, cpu_cores, ram_gb, inet_down_mbps, price_basis, tenant_id`
 
 const SORT_COLUMNS: Record<OfferSortKey, string> = {
   price: 'price_per_hour_micro',
@@ -184,8 +166,8 @@ export class OffersRepo {
   async matchingSpec(spec: SpecFilter): Promise<Offer[]> {
     const params: Record<string, unknown> = {}
     const gpu = await this.gpuTypeCondition(spec.gpuTypeKey, params)
-    const rows = await this.db.all<OfferRow>(
-      `SELECT * FROM offers
+    const rows = await this.db.values(
+      `SELECT ${READ_COLUMNS} FROM offers
        WHERE available = 1 AND ${gpu} AND gpu_count = @count
          AND (CAST(@country AS TEXT) IS NULL OR country_code = @country)
          AND (CAST(@maxPrice AS BIGINT) IS NULL OR price_per_hour_micro <= @maxPrice)
@@ -205,7 +187,7 @@ export class OffersRepo {
         limit: spec.limit ?? 10,
       },
     )
-    return rows.map(toOffer)
+    return rows.map(offerFromValues)
   }
 
   /** Canonical GPU names currently in the store (for resolving SKU slugs). */
@@ -220,8 +202,8 @@ export class OffersRepo {
   }
 
   async get(id: string): Promise<Offer | null> {
-    const row = await this.db.get<OfferRow>('SELECT * FROM offers WHERE id = ?', [id])
-    return row ? toOffer(row) : null
+    const [row] = await this.db.values(`SELECT ${READ_COLUMNS} FROM offers WHERE id = ?`, [id])
+    return row ? offerFromValues(row) : null
   }
 
   async query(filter: OfferFilter): Promise<{offers: Offer[]; total: number}> {
@@ -273,12 +255,16 @@ export class OffersRepo {
     const limit = filter.limit ?? 100
     const offset = filter.offset ?? 0
     const total = await this.total(whereSql, params)
-    const rows = await this.db.all<OfferRow>(`SELECT * FROM offers ${whereSql} ORDER BY ${offerOrderBy(sort, order)} LIMIT @limit OFFSET @offset`, {
-      ...params,
-      limit,
-      offset,
-    })
-    return {offers: rows.map(toOffer), total}
+    // The page is chosen on the sort key's index, which also holds every filtered column
+    // (migration 012), skipping the offset there; only the page's rows are read from the table.
+    const orderBy = offerOrderBy(sort, order)
+    // SQLite finds the page's rows by rowid: one lookup each instead of two through the id index.
+    const key = this.db.dialect === 'sqlite' ? 'rowid' : 'id'
+    const rows = await this.db.values(
+      `SELECT ${READ_COLUMNS} FROM offers WHERE ${key} IN (SELECT ${key} FROM offers ${whereSql} ORDER BY ${orderBy} LIMIT @limit OFFSET @offset) ORDER BY ${orderBy}`,
+      {...params, limit, offset},
+    )
+    return {offers: rows.map(offerFromValues), total}
   }
 
   /**
@@ -366,27 +352,29 @@ export interface SpecFilter {
   limit?: number
 }
 
-function toOffer(row: OfferRow): Offer {
+/** An Offer from its READ_COLUMNS values. */
+function offerFromValues(v: unknown[]): Offer {
+  const tenantId = v[18] as string | null
   return {
-    id: row.id,
-    provider: row.provider as ProviderName,
-    providerId: row.provider_id,
-    gpuType: row.gpu_type,
-    gpuCount: row.gpu_count,
-    vramGb: row.vram_gb,
-    pricePerHour: asMicroUsd(row.price_per_hour_micro),
-    location: row.location,
-    countryCode: row.country_code,
-    reliability: row.reliability,
-    available: row.available === 1,
-    fetchedAt: row.fetched_at,
-    cudaVersion: row.cuda_version,
-    diskGb: row.disk_gb,
-    cpuCores: row.cpu_cores,
-    ramGb: row.ram_gb,
-    inetDownMbps: row.inet_down_mbps,
-    ...priceBasisFrom(row.price_basis),
-    ...(row.tenant_id === null ? {} : {tenantId: row.tenant_id}),
+    id: v[0] as string,
+    provider: v[1] as ProviderName,
+    providerId: v[2] as string,
+    gpuType: v[3] as string,
+    gpuCount: v[4] as number,
+    vramGb: v[5] as number,
+    pricePerHour: asMicroUsd(v[6] as number),
+    location: v[7] as string,
+    countryCode: v[8] as string | null,
+    reliability: v[9] as number | null,
+    available: v[10] === 1,
+    fetchedAt: v[11] as number,
+    cudaVersion: v[12] as number | null,
+    diskGb: v[13] as number | null,
+    cpuCores: v[14] as number | null,
+    ramGb: v[15] as number | null,
+    inetDownMbps: v[16] as number | null,
+    ...priceBasisFrom(v[17] as string | null),
+    ...(tenantId === null ? {} : {tenantId}),
   }
 }
 

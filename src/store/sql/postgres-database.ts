@@ -88,6 +88,10 @@ export class PostgresDatabase implements SqlDatabase {
     return (await this.query(sql, params)).rows as T[]
   }
 
+  async values(sql: string, params?: SqlParams): Promise<unknown[][]> {
+    return (await this.query(sql, params, 'array')).rows as unknown[][]
+  }
+
   async get<T>(sql: string, params?: SqlParams): Promise<T | undefined> {
     return (await this.query(sql, params)).rows[0] as T | undefined
   }
@@ -157,11 +161,12 @@ export class PostgresDatabase implements SqlDatabase {
    * In a transaction, statements go to its one connection one after another, even when the
    * code under it starts several at once (a connection runs one query at a time).
    */
-  private query(sql: string, params: SqlParams | undefined): Promise<pg.QueryResult> {
+  private query(sql: string, params: SqlParams | undefined, rowMode?: 'array'): Promise<pg.QueryResult> {
     const {text, values} = toPostgres(sql, params)
+    const config: pg.QueryArrayConfig | pg.QueryConfig = rowMode ? {text, values, rowMode} : {text, values}
     const tx = this.scope.getStore()
-    if (!tx?.open) return this.pool.query(text, values)
-    const run = tx.queue.then(() => tx.client.query(text, values))
+    if (!tx?.open) return this.pool.query(config as pg.QueryConfig)
+    const run = tx.queue.then(() => tx.client.query(config as pg.QueryConfig))
     tx.queue = run.catch(() => undefined)
     return run
   }

@@ -26,6 +26,11 @@ export interface TransactionOptions {
 export interface SqlDatabase {
   readonly dialect: SqlDialect
   all<T>(sql: string, params?: SqlParams): Promise<T[]>
+  /**
+   * Rows as arrays of their column values in SELECT order: for pages of many rows, where
+   * building an object per row cost more than reading it.
+   */
+  values(sql: string, params?: SqlParams): Promise<unknown[][]>
   get<T>(sql: string, params?: SqlParams): Promise<T | undefined>
   /** For INSERT/UPDATE/DELETE: how many rows changed. */
   run(sql: string, params?: SqlParams): Promise<{changes: number}>

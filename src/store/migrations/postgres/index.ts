@@ -1,5 +1,6 @@
 import {sql as baseline} from './010-baseline.js'
 import {sql as sharedState} from './011-shared-state.js'
+import {sql as coveringOfferIndexes} from './012-covering-offer-indexes.js'
 
 /**
  * Applied in order under an advisory lock; `schema_migrations` records each one. Versions are
@@ -8,4 +9,5 @@ import {sql as sharedState} from './011-shared-state.js'
 export const POSTGRES_MIGRATIONS: readonly {version: number; name: string; sql: string}[] = [
   {version: 10, name: 'baseline', sql: baseline},
   {version: 11, name: 'shared-state', sql: sharedState},
+  {version: 12, name: 'covering-offer-indexes', sql: coveringOfferIndexes},
 ]
