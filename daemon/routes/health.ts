@@ -6,6 +6,7 @@ import {requireAdmin} from '../../src/services/tenancy.js'
 import {databaseStatus} from '../../src/services/database-status.js'
 import type {AppDeps} from '../deps.js'
 import {databaseStatusDto} from '../dto.js'
+import {plainJson} from '../plain-json.js'
 
 export function healthRoutes(deps: AppDeps): FastifyPluginAsyncZod {
   const {ctx} = deps
@@ -34,11 +35,11 @@ export function healthRoutes(deps: AppDeps): FastifyPluginAsyncZod {
     database: databaseStatusDto(await databaseStatus(ctx)),
   })
   return async (app) => {
-    app.get('/health', {schema: {response: {200: HealthReply, 503: HealthReply}}}, async (_req, reply) => {
+    app.get('/health', {schema: {response: {200: HealthReply, 503: HealthReply}}, serializerCompiler: plainJson}, async (_req, reply) => {
       return reply.status(deps.isReady() ? 200 : 503).send(await health())
     })
     // For a load balancer: a process that cannot reach the database cannot serve, so it is taken out.
-    app.get('/ready', {schema: {response: {200: HealthReply, 503: HealthReply}}}, async (_req, reply) => {
+    app.get('/ready', {schema: {response: {200: HealthReply, 503: HealthReply}}, serializerCompiler: plainJson}, async (_req, reply) => {
       const answer = await health()
       if (!answer.database.reachable) return reply.status(503).send({...answer, status: 'unavailable'})
       return reply.status(deps.isReady() ? 200 : 503).send(answer)

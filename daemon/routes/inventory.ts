@@ -6,13 +6,14 @@ import {InventoryParams, InventoryReply, OfferReply} from '../../src/core/api/in
 import {toMicroUsd} from '../../src/core/money.js'
 import type {AppDeps} from '../deps.js'
 import {offerDto} from '../dto.js'
+import {plainJson} from '../plain-json.js'
 
 export function inventoryRoutes(deps: AppDeps): FastifyPluginAsyncZod {
   const simulated = deps.ctx.simulated
   return async (app) => {
     app.get(
       '/inventory',
-      {schema: {querystring: InventoryParams, response: {200: InventoryReply, 400: ErrorBody}}},
+      {schema: {querystring: InventoryParams, response: {200: InventoryReply, 400: ErrorBody}}, serializerCompiler: plainJson},
       async (request) => {
         const q = request.query
         const result = await deps.inventory.query(request.ctx, {
@@ -40,7 +41,7 @@ export function inventoryRoutes(deps: AppDeps): FastifyPluginAsyncZod {
     )
     app.get(
       '/inventory/:id',
-      {schema: {params: z.object({id: z.string().min(1).max(200)}), response: {200: OfferReply, 404: ErrorBody}}},
+      {schema: {params: z.object({id: z.string().min(1).max(200)}), response: {200: OfferReply, 404: ErrorBody}}, serializerCompiler: plainJson},
       async (request) => ({...offerDto(await deps.inventory.get(request.ctx, request.params.id)), simulated}),
     )
   }

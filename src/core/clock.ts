@@ -20,5 +20,9 @@ export class ManualClock implements Clock {
 }
 
 export function toIso(epochMs: number): string {
-  return new Date(epochMs).toISOString()
+  // A page of offers from one refresh shares one fetch time: formatted once, not per offer.
+  if (epochMs !== lastIso.ms) lastIso = {ms: epochMs, iso: new Date(epochMs).toISOString()}
+  return lastIso.iso
 }
+
+let lastIso = {ms: Number.NaN, iso: ''}

@@ -58,19 +58,18 @@ const POSTGRES_UPSERT_BATCH = 1000
 
 export class OffersRepo {
   /**
-   * `total` per filter, valid until the next write, on SQLite only: paging through 100k offers
-   * otherwise counts the whole index for every page. This connection's own writes clear it;
-   * those of another (the market ingest thread, `reconcile` with the daemon down) change the
-   * database's data version, which is checked first. On PostgreSQL another server process
-   * may have written since, so every page counts.
+   * What is remembered of the offers until they change, on SQLite only: the `total` per filter
+   * (paging through 100k offers otherwise counts the whole index for every page) and the models
+   * on offer. This connection's own writes forget it; those of another (the market ingest
+   * thread, `reconcile` with the daemon down) change the database's data version, which is
+   * checked first. On PostgreSQL another server process may have written since: nothing is kept.
    */
-  private readonly totals = new Map<string, number>()
-  private totalsVersion: number | null = null
+  private memo: OffersMemo = emptyMemo(null)
   constructor(private readonly db: SqlDatabase) {}
 
   /** Inserts or refreshes offers in one transaction. */
   async upsertMany(offers: readonly Offer[]): Promise<void> {
-    this.totals.clear()
+    this.forget()
     await this.db.transaction(async () => {
       if (this.db.dialect === 'postgres') {
         for (let i = 0; i < offers.length; i += POSTGRES_UPSERT_BATCH) await this.upsertBatch(offers.slice(i, i + POSTGRES_UPSERT_BATCH))
@@ -112,12 +111,12 @@ export class OffersRepo {
 
   /** Offers of `provider` not seen in a full refresh at `fetchedAt` are gone: keep them, flagged. */
   async markMissingUnavailable(provider: ProviderName, fetchedAt: number): Promise<number> {
-    this.totals.clear()
+    this.forget()
     return (await this.db.run('UPDATE offers SET available = 0 WHERE provider = ? AND fetched_at < ? AND available = 1', [provider, fetchedAt])).changes
   }
 
   async markUnavailable(id: string): Promise<void> {
-    this.totals.clear()
+    this.forget()
     await this.db.run('UPDATE offers SET available = 0 WHERE id = ?', [id])
   }
 
@@ -274,51 +273,96 @@ export class OffersRepo {
    * models are decided too.
    */
   private async gpuTypeCondition(filter: string, params: Record<string, unknown>): Promise<string> {
+    const {keys, models} = await this.gpuFilter(filter)
+    // One model (the usual filter) is an equality, so the GPU index serves it in price order.
+    let byKey: string
+    if (keys.length === 1) {
+      params.gpuKey = keys[0]
+      byKey = 'gpu_type_key = @gpuKey'
+    } else {
+      params.gpuKeys = this.db.list(keys)
+      byKey = this.db.inList('gpu_type_key', '@gpuKeys')
+    }
+    if (models === null) return byKey
+    params.gpuModels = this.db.list(models)
+    return `${byKey} AND ${this.db.inList("gpu_type_key || '/' || vram_gb", '@gpuModels')}`
+  }
+
+  /** The models (and model/VRAM pairs, when the filter names a size) a GPU filter selects, remembered until the offers change. */
+  private async gpuFilter(filter: string): Promise<{keys: string[]; models: string[] | null}> {
+    const memo = await this.current()
+    const known = memo?.gpuFilters.get(filter)
+    if (known) return known
     const matches = gpuTypeMatcher(filter)
     const keys = (await this.gpuTypeKeys()).filter((key) => matches.byName(key))
-    params.gpuKeys = this.db.list(keys)
-    const byKey = this.db.inList('gpu_type_key', '@gpuKeys')
-    if (!matches.namesVram) return byKey
-    const models = await this.db.all<{key: string; vramGb: number}>(
-      `SELECT DISTINCT gpu_type_key AS key, vram_gb AS "vramGb" FROM offers WHERE ${this.db.inList('gpu_type_key', '@gpuKeys')}`,
-      {gpuKeys: params.gpuKeys},
-    )
-    params.gpuModels = this.db.list(models.filter((m) => matches(m.key, m.vramGb)).map((m) => `${m.key}/${m.vramGb}`))
-    return `${byKey} AND ${this.db.inList("gpu_type_key || '/' || vram_gb", '@gpuModels')}`
+    let models: string[] | null = null
+    if (matches.namesVram) {
+      const pairs = await this.db.all<{key: string; vramGb: number}>(
+        `SELECT DISTINCT gpu_type_key AS key, vram_gb AS "vramGb" FROM offers WHERE ${this.db.inList('gpu_type_key', '@gpuKeys')}`,
+        {gpuKeys: this.db.list(keys)},
+      )
+      models = pairs.filter((m) => matches(m.key, m.vramGb)).map((m) => `${m.key}/${m.vramGb}`)
+    }
+    const decided = {keys, models}
+    if (memo && memo.gpuFilters.size < MAX_MEMOS) memo.gpuFilters.set(filter, decided)
+    return decided
   }
 
   /**
    * The distinct model keys on offer, hopping through the GPU index one model at a time: a few
-   * dozen seeks instead of reading 100k offers (0.3 ms against 400 ms), so nothing is cached.
-   * The matcher ignores case, so the lower-cased keys serve it as well as the names.
+   * dozen seeks instead of reading 100k offers (0.3 ms against 400 ms), and remembered until
+   * the offers change. The matcher ignores case, so the lower-cased keys serve it as well as the names.
    */
   private async gpuTypeKeys(): Promise<string[]> {
+    const memo = await this.current()
+    if (memo?.gpuKeys) return memo.gpuKeys
     const rows = await this.db.all<{key: string}>(
       `WITH RECURSIVE models(key) AS (
          SELECT min(gpu_type_key) FROM offers
          UNION ALL SELECT (SELECT min(gpu_type_key) FROM offers WHERE gpu_type_key > models.key) FROM models WHERE models.key IS NOT NULL
        ) SELECT key FROM models WHERE key IS NOT NULL`,
     )
-    return rows.map((r) => r.key)
+    const keys = rows.map((r) => r.key)
+    if (memo) memo.gpuKeys = keys
+    return keys
   }
 
   private async total(whereSql: string, params: Record<string, unknown>): Promise<number> {
     const count = async () => (await this.db.get<{n: number}>(`SELECT count(*) AS n FROM offers ${whereSql}`, params))!.n
-    const version = await this.db.dataVersion()
-    if (version === null) return count()
-    if (version !== this.totalsVersion) {
-      this.totals.clear()
-      this.totalsVersion = version
-    }
+    const memo = await this.current()
+    if (memo === null) return count()
     const key = `${whereSql}\u0000${JSON.stringify(params)}`
-    let total = this.totals.get(key)
+    let total = memo.totals.get(key)
     if (total === undefined) {
       total = await count()
-      if (this.totals.size >= MAX_MEMOS) this.totals.clear()
-      this.totals.set(key, total)
+      if (memo.totals.size >= MAX_MEMOS) memo.totals.clear()
+      memo.totals.set(key, total)
     }
     return total
   }
+
+  /** The memo, emptied first if another connection has written since; null where nothing is kept. */
+  private async current(): Promise<OffersMemo | null> {
+    const version = await this.db.dataVersion()
+    if (version === null) return null
+    if (version !== this.memo.version) this.memo = emptyMemo(version)
+    return this.memo
+  }
+
+  private forget(): void {
+    this.memo = emptyMemo(this.memo.version)
+  }
+}
+
+interface OffersMemo {
+  version: number | null
+  totals: Map<string, number>
+  gpuKeys: string[] | null
+  gpuFilters: Map<string, {keys: string[]; models: string[] | null}>
+}
+
+function emptyMemo(version: number | null): OffersMemo {
+  return {version, totals: new Map(), gpuKeys: null, gpuFilters: new Map()}
 }
 
 export interface CatalogRow {
@@ -412,8 +456,22 @@ function priceBasisJson(o: Offer): string {
   return JSON.stringify({priceIncludes: o.priceIncludes, diskRate: o.diskRate} satisfies PriceBasis)
 }
 
+/**
+ * Decoded price bases by their text: offers share a few thousand (one per host's disk rate), and
+ * decoding one per row was a tenth of a page's time. Frozen, since every offer with that text shares it.
+ */
+const priceBases = new Map<string, PriceBasis>()
+const PRICE_BASES_KEPT = 4096
+
 function priceBasisFrom(json: string | null): PriceBasis {
   // Only offers stored before migration 7 lack it, and those are unavailable until refreshed.
   if (json === null) return {priceIncludes: {diskGb: 0, vcpus: null, ramGb: null}, diskRate: null}
-  return JSON.parse(json) as PriceBasis
+  let basis = priceBases.get(json)
+  if (basis === undefined) {
+    const parsed = JSON.parse(json) as PriceBasis
+    basis = Object.freeze({priceIncludes: Object.freeze(parsed.priceIncludes), diskRate: parsed.diskRate && Object.freeze(parsed.diskRate)})
+    if (priceBases.size >= PRICE_BASES_KEPT) priceBases.clear()
+    priceBases.set(json, basis)
+  }
+  return basis
 }

@@ -12,6 +12,8 @@ DROP INDEX offers_by_vram;
 DROP INDEX offers_by_reliability;
 DROP INDEX offers_by_fetched_at;
 DROP INDEX offers_by_provider;
+DROP INDEX offers_by_gpu;
+CREATE INDEX offers_by_gpu ON offers (gpu_type_key, available, price_per_hour_micro, id);
 ${covering('offers_by_price', 'price_per_hour_micro', 'price_per_hour_micro')}
 ${covering('offers_by_price_per_gpu', 'price_per_gpu_micro', 'price_per_gpu_micro')}
 ${covering('offers_by_vram', 'vram_gb DESC', 'vram_gb')}
