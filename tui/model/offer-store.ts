@@ -1,7 +1,7 @@
 import type {ApiClient} from '../../src/client/api-client.js'
-import type {OfferDto} from '../../src/core/api/inventory.js'
 import {errorText} from './error-text.js'
 import {OfferIndex} from './offer-index.js'
+import {OfferTableBuilder} from './offer-table.js'
 
 export interface OfferSnapshot {
   index: OfferIndex
@@ -90,29 +90,32 @@ export class OfferStore {
     try {
       const startedAt = this.options.now()
       const first = await this.client.inventory.list({sort: 'price', limit: pageSize, offset: 0}, {signal: this.abort.signal})
-      const byId = new Map<string, OfferDto>()
-      for (const offer of first.offers) byId.set(offer.id, offer)
+      // Each page is folded into the compact table as it arrives and then dropped: the market is
+      // never held as 100k JSON objects at once.
+      const market = new OfferTableBuilder(first.total)
+      market.add(first.offers)
       const stale = new Set(first.stale_providers)
       // The first page (the cheapest offers) is worth showing while the rest loads, the first time.
       const preview = firstLoad ? {index: new OfferIndex(first.offers), simulated: first.simulated, staleProviders: first.stale_providers, loadedAt: startedAt} : {}
-      this.update({...preview, loadedSoFar: byId.size, total: first.total})
+      this.update({...preview, loadedSoFar: market.size, total: first.total})
       const offsets: number[] = []
       for (let offset = pageSize; offset < first.total; offset += pageSize) offsets.push(offset)
       const worker = async () => {
         for (let offset = offsets.shift(); offset !== undefined; offset = offsets.shift()) {
           const page = await this.client.inventory.list({sort: 'price', limit: pageSize, offset}, {signal: this.abort.signal})
-          // A refresh between pages can shift rows across page edges: ids keep each offer once.
-          for (const offer of page.offers) byId.set(offer.id, offer)
+          // A refresh between pages can shift rows across page edges: the table keeps each id once.
+          market.add(page.offers)
           for (const name of page.stale_providers) stale.add(name)
-          this.update({loadedSoFar: byId.size})
+          this.update({loadedSoFar: market.size})
         }
       }
       await Promise.all(Array.from({length: Math.min(concurrency, offsets.length)}, worker))
+      const index = new OfferIndex(market.build())
       this.update({
-        index: new OfferIndex([...byId.values()]),
-        total: byId.size,
+        index,
+        total: index.size,
         loading: false,
-        loadedSoFar: byId.size,
+        loadedSoFar: index.size,
         staleProviders: [...stale].sort(),
         simulated: first.simulated,
         loadedAt: startedAt,
