@@ -1,5 +1,5 @@
 import {Box, Text} from 'ink'
-import {type ReactElement, useMemo, useRef} from 'react'
+import {memo, type ReactElement, useMemo, useRef} from 'react'
 
 import type {Column, RenderContext} from '../../src/cli/output/columns/column.js'
 import {fit} from './fit.js'
@@ -80,7 +80,7 @@ export function windowStart(previousTop: number, selected: number, height: numbe
   return Math.max(0, top)
 }
 
-/** A windowed table: one line of text per visible row, nothing rendered for the rest. */
+/** A windowed table: one line per visible row, nothing rendered for the rest. */
 export function DataTable<T>(props: DataTableProps<T>) {
   const {columns, rows, selected, height, width, ctx} = props
   const topRef = useRef(0)
@@ -100,12 +100,9 @@ export function DataTable<T>(props: DataTableProps<T>) {
   for (let i = top; i < end; i++) {
     const row = rows.at(i)
     if (row === undefined) continue
-    const text = fit(laidOut.map(({column, width: w}) => fit(column.value(row, ctx), w, column.align)).join(GAP), width)
-    const isSelected = i === selected
     lines.push(
-      <Text key={i} inverse={isSelected} color={isSelected ? undefined : props.rowColor?.(row)} wrap="truncate">
-        {text}
-      </Text>,
+      // Keyed by place on screen: a new window reuses the same lines (and their layout nodes), only their text changes.
+      <TableRow key={i - top} row={row} columns={laidOut} ctx={ctx} width={width} selected={i === selected} color={props.rowColor?.(row)} />,
     )
   }
 
@@ -118,3 +115,51 @@ export function DataTable<T>(props: DataTableProps<T>) {
     </Box>
   )
 }
+
+interface TableRowProps<T> {
+  row: T
+  columns: readonly TableColumn<T>[]
+  ctx: RenderContext
+  width: number
+  selected: boolean
+  color: string | undefined
+}
+
+function TableRowLine<T>({row, columns, ctx, width, selected, color}: TableRowProps<T>) {
+  const lineWidth = columns.reduce((sum, c) => sum + c.width, GAP.length * (columns.length - 1))
+  // The selection is one bar of inverse text across the table; a row wider than the terminal
+  // (one column left, wider than the screen) is cut as a whole, with its "…".
+  if (selected || lineWidth > width) {
+    const line = columns.map(({column, width: w}) => fit(column.value(row, ctx), w, column.align)).join(GAP)
+    return (
+      <Text inverse={selected} color={selected ? undefined : color} wrap="truncate">
+        {fit(line, width)}
+      </Text>
+    )
+  }
+  // Cell by cell otherwise, each in a box of its column's width, with no padding written. Ink
+  // builds a frame one character at a time (every written character becomes a styled cell, and
+  // each distinct string is first split into graphemes), which is most of what a frame costs:
+  // blank padding left to the layout costs nothing, and a column repeats its values down the
+  // screen (models, VRAM, providers, ages), which Ink splits once per frame.
+  return (
+    <Box height={1} width={width} columnGap={GAP.length}>
+      {columns.map(({column, width: w}, i) => (
+        <Box key={i} width={w} flexShrink={0} justifyContent={column.align === 'right' ? 'flex-end' : 'flex-start'}>
+          <Text color={color} wrap="truncate">
+            {cellText(column.value(row, ctx), w, column.align)}
+          </Text>
+        </Box>
+      ))}
+    </Box>
+  )
+}
+
+/** A cell's text cut to its width, without the blanks that would pad it there. */
+function cellText(value: string, width: number, align: 'left' | 'right' | undefined): string {
+  const text = fit(value, width, align)
+  return align === 'right' ? text.trimStart() : text.trimEnd()
+}
+
+/** A row is drawn again only when it, the columns, the clock or its selection changes. */
+const TableRow = memo(TableRowLine) as typeof TableRowLine

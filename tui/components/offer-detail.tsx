@@ -1,5 +1,5 @@
 import {Box, Text} from 'ink'
-import {useEffect, useRef, useState} from 'react'
+import {memo, useEffect, useRef, useState} from 'react'
 
 import {pricePerGpuMicroUsd} from '../../src/cli/output/columns/offers.js'
 import {describePriceIncludes} from '../../src/core/offer-quote.js'
@@ -19,8 +19,8 @@ interface History {
   at: number
 }
 
-/** The selected offer in full, and the price trend of its GPU model per provider. */
-export function OfferDetail({offer, height, width, now}: {offer: OfferDto | undefined; height: number; width: number; now: number}) {
+/** The selected offer in full, and the price trend of its GPU model per provider; drawn again only when one of them changes. */
+export const OfferDetail = memo(function OfferDetail({offer, height, width, now}: {offer: OfferDto | undefined; height: number; width: number; now: number}) {
   const {client, now: clock} = useServices()
   const cache = useRef(new Map<string, History>())
   const [, setVersion] = useState(0)
@@ -86,4 +86,4 @@ export function OfferDetail({offer, height, width, now}: {offer: OfferDto | unde
       ))}
     </Box>
   )
-}
+})

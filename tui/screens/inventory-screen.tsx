@@ -68,6 +68,8 @@ export function InventoryScreen(props: InventoryScreenProps) {
   const now = useNow(5000)
   const market = useSyncExternalStore(services.offers.subscribe, services.offers.getSnapshot)
   const view = useMemo(() => market.index.view(query), [market.index, query])
+  // One object per tick of the clock: the table's rows are redrawn when it changes, not on every keystroke.
+  const ctx = useMemo(() => ({now}), [now])
   const lastIndex = useRef(0)
 
   let selected = lastIndex.current
@@ -155,7 +157,7 @@ export function InventoryScreen(props: InventoryScreenProps) {
         selected={selected}
         height={tableHeight}
         width={width}
-        ctx={{now}}
+        ctx={ctx}
         sortedBy={{id: SORT_COLUMN[query.sort.by], descending: query.sort.descending}}
         emptyText={market.loadedAt === null ? (market.error ? 'The market could not be loaded.' : 'Loading the market…') : 'No offer matches: esc clears the filter, x the quick filters.'}
       />
