@@ -4,6 +4,7 @@ import {type FileHandle, mkdir, open} from 'node:fs/promises'
 import {join} from 'node:path'
 import {setTimeout as delay} from 'node:timers/promises'
 
+import {withDaemonAllocator} from '../config/daemon-allocator.js'
 import {type AppPaths, appPaths, daemonLogFile, packageRoot} from '../config/paths.js'
 import {createApiClient} from './api-client.js'
 import {type DaemonState, isDaemonProcess, isProcessAlive, readDaemonState, removeDaemonState} from './daemon-state.js'
@@ -105,7 +106,7 @@ async function launch(options: StartDaemonOptions, env: NodeJS.ProcessEnv, paths
   const child = spawn(executable!, [...prefix, ...daemonArgs(options), '--log-file', logFile], {
     detached: true,
     stdio: ['ignore', log.fd, log.fd],
-    env,
+    env: withDaemonAllocator(env),
   })
   child.on('exit', (code, signal) => (exit = {code, signal}))
   child.on('error', (err) => (spawnError = err))
@@ -145,7 +146,7 @@ async function launch(options: StartDaemonOptions, env: NodeJS.ProcessEnv, paths
 export function runDaemonForeground(options: StartDaemonOptions = {}): Promise<number> {
   const [executable, ...prefix] = options.command ?? daemonCommand()
   return new Promise((resolve, reject) => {
-    const child = spawn(executable!, [...prefix, ...daemonArgs(options)], {stdio: 'inherit', env: options.env ?? process.env})
+    const child = spawn(executable!, [...prefix, ...daemonArgs(options)], {stdio: 'inherit', env: withDaemonAllocator(options.env ?? process.env)})
     // The terminal delivers Ctrl-C to the whole group; we only wait for the daemon's clean exit.
     const ignore = () => {}
     process.on('SIGINT', ignore)
