@@ -2,7 +2,7 @@ import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
 
 import type {OfferDto} from '../../src/core/api/inventory.js'
-import {OfferTable, OfferTableBuilder, StringColumn} from './offer-table.js'
+import {NumberColumn, OfferTable, OfferTableBuilder, StringColumn} from './offer-table.js'
 
 const nullableNumber = fc.option(fc.double({noNaN: true, noDefaultInfinity: true}), {nil: null})
 
@@ -37,8 +37,10 @@ const ids = fc.string({minLength: 1, maxLength: 6})
 describe('OfferTable', () => {
   it('gives back every offer exactly as it was added, one row per id, the later copy winning', () => {
     fc.assert(
-      fc.property(fc.array(fc.array(anyOffer(ids), {maxLength: 30}), {maxLength: 4}), (pages) => {
-        // Given pages whose ids may repeat (a refresh moved an offer across a page edge)
+      fc.property(fc.array(fc.array(anyOffer(ids), {maxLength: 30}), {maxLength: 4}), fc.boolean(), (sent, marketplaceIds) => {
+        // Given pages whose ids may repeat (a refresh moved an offer across a page edge), with
+        // ids built from the provider's own (as both marketplaces do) or not
+        const pages = marketplaceIds ? sent.map((page) => page.map((o) => ({...o, id: `${o.provider}-${o.id}`, provider_id: o.id}))) : sent
         const expected = new Map<string, OfferDto>()
         for (const page of pages) for (const offer of page) expected.set(offer.id, offer)
 
@@ -92,8 +94,8 @@ describe('OfferTable', () => {
     const builder = new OfferTableBuilder(offers.length)
     builder.add(offers.map(({id, price}) => ({...OFFER, id, provider_id: id, price_per_hour: price})))
     const table = builder.build()
-    expect(table.pricePerHour.dictionary).toBeNull()
-    expect(table.gpuCount.dictionary).not.toBeNull()
+    expect(table.pricePerHour.form).toBe('decimal')
+    expect(table.gpuCount.form).toBe('dictionary')
     expect(table.offerAt(69_999).price_per_hour).toBe(69_999 * 3 + 0.5)
     expect(table.rowOf('o12345')).toBe(12_345)
   })
@@ -102,6 +104,38 @@ describe('OfferTable', () => {
     const table = OfferTable.from([OFFER, {...OFFER, id: 'b'}])
     expect(table.offerAt(0)).toBe(table.offerAt(0))
     expect(table.offerAt(0).price_includes).not.toBe(table.offerAt(1).price_includes)
+  })
+})
+
+describe('NumberColumn', () => {
+  const readBack = (column: NumberColumn, length: number) => Array.from({length}, (_, row) => column.at(row))
+
+  it('reads back every number exactly, whichever form it is kept in', () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.double(), fc.constantFrom(NaN, -0, 0)), {maxLength: 50}), fc.constantFrom(0, 4, 4096), (values, maxDictionary) => {
+        const column = NumberColumn.from(Float64Array.from(values), maxDictionary)
+        readBack(column, values.length).forEach((value, row) => expect(Object.is(value, values[row])).toBe(true))
+      }),
+    )
+  })
+
+  it('keeps short decimals (prices, reliabilities, sizes) as int32 counts, and unknowns apart from every value', () => {
+    fc.assert(
+      fc.property(fc.array(fc.option(fc.integer({min: -2_000_000_000, max: 2_000_000_000}), {nil: null}), {minLength: 1, maxLength: 50}), fc.integer({min: 0, max: 9}), (units, decimals) => {
+        // Given values as JSON would give them: "0.03374", "527.8", null
+        const values = units.map((u) => (u === null ? NaN : Number(`${u}e-${decimals}`)))
+        const column = NumberColumn.from(Float64Array.from(values), 0)
+        expect(column.form).toBe(values.some((v) => Object.is(v, -0)) ? 'raw' : 'decimal')
+        readBack(column, values.length).forEach((value, row) => expect(Object.is(value, values[row])).toBe(true))
+      }),
+    )
+  })
+
+  it('keeps doubles that are no short decimal as they are', () => {
+    const values = [0.1 + 0.2, Math.PI, 1e300, 5e-324]
+    const column = NumberColumn.from(Float64Array.from(values), 0)
+    expect(column.form).toBe('raw')
+    expect(readBack(column, values.length)).toEqual(values)
   })
 })
 

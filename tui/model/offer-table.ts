@@ -36,38 +36,50 @@ export class DictColumn<T> {
   }
 }
 
-/** A numeric field: dictionary-coded when few values are distinct, else the float64s themselves. Null is NaN (JSON has no NaN of its own). */
+/** The int32 that marks an unknown value in a decimal column: no scaled value is allowed to take it. */
+const DECIMAL_UNKNOWN = -0x8000_0000
+const MAX_DECIMALS = 9
+
+/**
+ * A numeric field, in the smallest of three forms that gives every value back exactly: codes
+ * into the few distinct values (GPU counts, VRAM sizes); short decimals (prices, reliabilities,
+ * disk sizes) as int32 counts of 10^-k, half the size of float64s; else the float64s themselves.
+ * Null is NaN (JSON has no NaN of its own).
+ */
 export class NumberColumn {
   private constructor(
     private readonly raw: Float64Array | null,
+    private readonly decimal: {units: Int32Array; scale: number} | null,
     readonly dictionary: DictColumn<number> | null,
   ) {}
 
   static from(values: Float64Array, maxDictionary = MAX_DICTIONARY): NumberColumn {
-    const seen = new Map<number | string, number>()
-    const distinct: number[] = []
-    for (let row = 0; row < values.length; row++) {
-      const value = values[row]!
-      const key = dictionaryKey(value)
-      if (seen.has(key)) continue
-      if (distinct.length === maxDictionary) return new NumberColumn(values, null)
-      seen.set(key, distinct.length)
-      distinct.push(value)
-    }
-    const codes = codesFor(distinct.length, values.length)
-    for (let row = 0; row < values.length; row++) codes[row] = seen.get(dictionaryKey(values[row]!))!
-    return new NumberColumn(null, new DictColumn(distinct, codes))
+    const dictionary = dictionaryOf(values, maxDictionary)
+    if (dictionary) return new NumberColumn(null, null, dictionary)
+    const scale = decimalScale(values)
+    if (scale === null) return new NumberColumn(values, null, null)
+    const units = new Int32Array(values.length)
+    for (let row = 0; row < values.length; row++) units[row] = Number.isNaN(values[row]!) ? DECIMAL_UNKNOWN : Math.round(values[row]! * scale)
+    return new NumberColumn(null, {units, scale}, null)
+  }
+
+  get form(): 'dictionary' | 'decimal' | 'raw' {
+    return this.dictionary ? 'dictionary' : this.decimal ? 'decimal' : 'raw'
   }
 
   at(row: number): number {
-    return this.raw ? this.raw[row]! : this.dictionary!.at(row)
+    if (this.dictionary) return this.dictionary.at(row)
+    if (this.decimal) {
+      const units = this.decimal.units[row]!
+      return units === DECIMAL_UNKNOWN ? NaN : units / this.decimal.scale
+    }
+    return this.raw![row]!
   }
 
   /** A test of a row's value, decided once per distinct value when the column has a dictionary. */
   where(test: (value: number) => boolean): (row: number) => boolean {
-    const raw = this.raw
-    if (raw) return (row) => test(raw[row]!)
-    const {values, codes} = this.dictionary!
+    if (!this.dictionary) return (row) => test(this.at(row))
+    const {values, codes} = this.dictionary
     const passes = Uint8Array.from(values, (value) => (test(value) ? 1 : 0))
     return (row) => passes[codes[row]!] === 1
   }
@@ -75,10 +87,43 @@ export class NumberColumn {
   /** Every row's value, for a sort key. */
   toFloat64(): Float64Array {
     if (this.raw) return this.raw
-    const out = new Float64Array(this.dictionary!.codes.length)
-    for (let row = 0; row < out.length; row++) out[row] = this.dictionary!.at(row)
+    const out = new Float64Array(this.dictionary ? this.dictionary.codes.length : this.decimal!.units.length)
+    for (let row = 0; row < out.length; row++) out[row] = this.at(row)
     return out
   }
+}
+
+/** Codes into the distinct values, or null past `maxDictionary` of them. */
+function dictionaryOf(values: Float64Array, maxDictionary: number): DictColumn<number> | null {
+  const seen = new Map<number | string, number>()
+  const distinct: number[] = []
+  for (let row = 0; row < values.length; row++) {
+    const value = values[row]!
+    const key = dictionaryKey(value)
+    if (seen.has(key)) continue
+    if (distinct.length === maxDictionary) return null
+    seen.set(key, distinct.length)
+    distinct.push(value)
+  }
+  const codes = codesFor(distinct.length, values.length)
+  for (let row = 0; row < values.length; row++) codes[row] = seen.get(dictionaryKey(values[row]!))!
+  return new DictColumn(distinct, codes)
+}
+
+/**
+ * 10^k for the fewest decimals k at which every value is a whole int32 count of 10^-k that
+ * divides back to exactly the same double (as JSON's "0.03374" does); null when no k up to 9 does.
+ */
+function decimalScale(values: Float64Array): number | null {
+  for (let k = 0, scale = 1; k <= MAX_DECIMALS; k++, scale *= 10) {
+    if (values.every((value) => Number.isNaN(value) || isDecimal(value, scale))) return scale
+  }
+  return null
+}
+
+function isDecimal(value: number, scale: number): boolean {
+  const units = Math.round(value * scale)
+  return units > DECIMAL_UNKNOWN && units <= 0x7fff_ffff && units / scale === value && !Object.is(value, -0)
 }
 
 /** A Map key per number that tells -0 from 0 (a Map alone takes them for one), so values come back as they went in. */
@@ -163,7 +208,8 @@ export class OfferTable {
 
   constructor(
     readonly ids: StringColumn,
-    readonly providerIds: StringColumn,
+    /** Null when every provider id is the offer id after "<provider>-", as both marketplaces' are. */
+    readonly providerIds: StringColumn | null,
     readonly provider: DictColumn<string>,
     readonly gpuType: DictColumn<string>,
     readonly gpuCount: NumberColumn,
@@ -210,7 +256,7 @@ export class OfferTable {
     const offer: OfferDto = {
       id: this.ids.at(row),
       provider: this.provider.at(row),
-      provider_id: this.providerIds.at(row),
+      provider_id: this.providerIds ? this.providerIds.at(row) : this.ids.at(row).slice(this.provider.at(row).length + 1),
       gpu_type: this.gpuType.at(row),
       gpu_count: this.gpuCount.at(row),
       vram_gb: this.vramGb.at(row),
@@ -382,10 +428,12 @@ export class OfferTableBuilder {
 
   build(): OfferTable {
     const n = this.length
+    const provider = this.provider.build(n)
+    const derived = this.ids.every((id, row) => id === `${provider.at(row)}-${this.providerIds[row]}`)
     return new OfferTable(
       new StringColumn(this.ids),
-      new StringColumn(this.providerIds),
-      this.provider.build(n),
+      derived ? null : new StringColumn(this.providerIds),
+      provider,
       this.gpuType.build(n),
       this.gpuCount.build(n, this.maxDictionary),
       this.vramGb.build(n, this.maxDictionary),
