@@ -137,28 +137,40 @@ function TableRowLine<T>({row, columns, ctx, width, selected, color}: TableRowPr
       </Text>
     )
   }
-  // Cell by cell otherwise, each in a box of its column's width, with no padding written. Ink
-  // builds a frame one character at a time (every written character becomes a styled cell, and
-  // each distinct string is first split into graphemes), which is most of what a frame costs:
-  // blank padding left to the layout costs nothing, and a column repeats its values down the
-  // screen (models, VRAM, providers, ages), which Ink splits once per frame.
+  // Otherwise in pieces, with as little blank written as possible. Ink builds a frame one
+  // character at a time (every written character becomes a styled cell, and each distinct
+  // string is first split into graphemes), which is most of what a frame costs; every node
+  // costs layout and reconciling too. So a left-aligned column (names, places: mostly padding)
+  // is a box of its width holding just its text, and each run of right-aligned columns
+  // (numbers, nearly full) is one text with its padding.
+  const pieces: ReactElement[] = []
+  let run = ''
+  const endRun = () => {
+    if (run) pieces.push(<Text key={pieces.length} color={color} wrap="truncate">{run}</Text>)
+    run = ''
+  }
+  columns.forEach(({column, width: w}, i) => {
+    const gap = i < columns.length - 1 ? GAP : ''
+    const text = fit(column.value(row, ctx), w, column.align)
+    if (column.align === 'right') {
+      run += text + gap
+      return
+    }
+    endRun()
+    pieces.push(
+      <Box key={pieces.length} width={w + gap.length} flexShrink={0}>
+        <Text color={color} wrap="truncate">
+          {text.trimEnd()}
+        </Text>
+      </Box>,
+    )
+  })
+  endRun()
   return (
-    <Box height={1} width={width} columnGap={GAP.length}>
-      {columns.map(({column, width: w}, i) => (
-        <Box key={i} width={w} flexShrink={0} justifyContent={column.align === 'right' ? 'flex-end' : 'flex-start'}>
-          <Text color={color} wrap="truncate">
-            {cellText(column.value(row, ctx), w, column.align)}
-          </Text>
-        </Box>
-      ))}
+    <Box height={1} width={width}>
+      {pieces}
     </Box>
   )
-}
-
-/** A cell's text cut to its width, without the blanks that would pad it there. */
-function cellText(value: string, width: number, align: 'left' | 'right' | undefined): string {
-  const text = fit(value, width, align)
-  return align === 'right' ? text.trimStart() : text.trimEnd()
 }
 
 /** A row is drawn again only when it, the columns, the clock or its selection changes. */
