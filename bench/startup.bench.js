@@ -44,6 +44,11 @@ try {
   if (result.status !== 0) throw new Error(`hyperfine failed (exit ${result.status})`)
   const [bare, ...means] = JSON.parse(readFileSync(json, 'utf8')).results.map((r) => r.mean)
   const ms = (seconds) => `${(seconds * 1000).toFixed(1)} ms`
+  if (process.env.NODE_EXTRA_CA_CERTS) {
+    // Node 20 reads that bundle at every start, `node -e 0` included: the baseline grows by tens
+    // of milliseconds that every ratio below then hides.
+    console.log('Note: NODE_EXTRA_CA_CERTS is set, which slows every Node 20 start; unset it to compare with a plain install.')
+  }
   console.log(`${'node -e 0'.padEnd(16)} ${ms(bare).padStart(9)}`)
   MEASURES.forEach(({name, measure, limit}, i) => {
     const ratio = means[i] / bare
