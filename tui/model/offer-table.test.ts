@@ -37,15 +37,15 @@ const ids = fc.string({minLength: 1, maxLength: 6})
 describe('OfferTable', () => {
   it('gives back every offer exactly as it was added, one row per id, the later copy winning', () => {
     fc.assert(
-      fc.property(fc.array(fc.array(anyOffer(ids), {maxLength: 30}), {maxLength: 4}), fc.boolean(), (sent, marketplaceIds) => {
-        // Given pages whose ids may repeat (a refresh moved an offer across a page edge), with
-        // ids built from the provider's own (as both marketplaces do) or not
-        const pages = marketplaceIds ? sent.map((page) => page.map((o) => ({...o, id: `${o.provider}-${o.id}`, provider_id: o.id}))) : sent
+      fc.property(fc.array(fc.array(fc.tuple(anyOffer(ids), fc.nat(9)), {maxLength: 30}), {maxLength: 4}), fc.constantFrom(0, 2, 4096), (sent, maxDictionary) => {
+        // Given pages whose ids may repeat (a refresh moved an offer across a page edge), most
+        // ids built from the provider's own as both marketplaces do, some not
+        const pages = sent.map((page) => page.map(([o, dice]) => (dice > 0 ? {...o, id: `${o.provider}-${o.id}`, provider_id: o.id} : o)))
         const expected = new Map<string, OfferDto>()
         for (const page of pages) for (const offer of page) expected.set(offer.id, offer)
 
         // When they are folded into a table, with a smaller size announced than arrives
-        const builder = new OfferTableBuilder(1)
+        const builder = new OfferTableBuilder(1, maxDictionary)
         for (const page of pages) builder.add(page)
         const table = builder.build()
 

@@ -4,17 +4,17 @@ import type {OfferDto} from '../../src/core/api/inventory.js'
  * The market held column by column instead of as 100k decoded JSON objects (each ~600 bytes
  * with its strings, numbers and two nested objects): a few dozen GPU models, hundreds of
  * locations and a handful of VRAM sizes repeat across every offer, so those are stored once and
- * referred to by a one- or two-byte code; prices and the like stay plain float64s; ids are one
- * joined string. An offer object is built only for a row on screen.
+ * referred to by a one-byte code; prices and sizes are short decimals, kept as int32s; ids are
+ * one joined string. 100k offers take ~6 MB. An offer object is built only for a row on screen.
  */
 
 export type Codes = Uint8Array | Uint16Array | Uint32Array
 
 /**
- * Distinct values past which a number column stays raw. Counting distinct values costs a Map
- * insert per value until the count passes this, so it is kept low: a price column gives up
- * after a few thousand rows, and what a dictionary would save on the mostly distinct columns
- * (disk sizes, bandwidths) is a few hundred KB.
+ * Distinct values past which a number column leaves its dictionary. Every value costs a Map
+ * lookup while the column has one, so it is kept low: a price column gives up after a few
+ * thousand rows, and what a dictionary would save on the mostly distinct columns (disk sizes,
+ * bandwidths) over int32 decimals is a few hundred KB.
  */
 const MAX_DICTIONARY = 4096
 /** Offers built back into objects and kept, so a row on screen keeps its identity from one frame to the next (React skips it). */
@@ -47,20 +47,16 @@ const MAX_DECIMALS = 9
  * Null is NaN (JSON has no NaN of its own).
  */
 export class NumberColumn {
-  private constructor(
+  constructor(
     private readonly raw: Float64Array | null,
     private readonly decimal: {units: Int32Array; scale: number} | null,
     readonly dictionary: DictColumn<number> | null,
   ) {}
 
-  static from(values: Float64Array, maxDictionary = MAX_DICTIONARY): NumberColumn {
-    const dictionary = dictionaryOf(values, maxDictionary)
-    if (dictionary) return new NumberColumn(null, null, dictionary)
-    const scale = decimalScale(values)
-    if (scale === null) return new NumberColumn(values, null, null)
-    const units = new Int32Array(values.length)
-    for (let row = 0; row < values.length; row++) units[row] = Number.isNaN(values[row]!) ? DECIMAL_UNKNOWN : Math.round(values[row]! * scale)
-    return new NumberColumn(null, {units, scale}, null)
+  static from(values: ArrayLike<number>, maxDictionary = MAX_DICTIONARY): NumberColumn {
+    const builder = new NumberBuilder(values.length, maxDictionary)
+    for (let row = 0; row < values.length; row++) builder.set(row, values[row]!)
+    return builder.build(values.length)
   }
 
   get form(): 'dictionary' | 'decimal' | 'raw' {
@@ -69,10 +65,7 @@ export class NumberColumn {
 
   at(row: number): number {
     if (this.dictionary) return this.dictionary.at(row)
-    if (this.decimal) {
-      const units = this.decimal.units[row]!
-      return units === DECIMAL_UNKNOWN ? NaN : units / this.decimal.scale
-    }
+    if (this.decimal) return fromUnits(this.decimal.units[row]!, this.decimal.scale)
     return this.raw![row]!
   }
 
@@ -93,37 +86,27 @@ export class NumberColumn {
   }
 }
 
-/** Codes into the distinct values, or null past `maxDictionary` of them. */
-function dictionaryOf(values: Float64Array, maxDictionary: number): DictColumn<number> | null {
-  const seen = new Map<number | string, number>()
-  const distinct: number[] = []
-  for (let row = 0; row < values.length; row++) {
-    const value = values[row]!
-    const key = dictionaryKey(value)
-    if (seen.has(key)) continue
-    if (distinct.length === maxDictionary) return null
-    seen.set(key, distinct.length)
-    distinct.push(value)
-  }
-  const codes = codesFor(distinct.length, values.length)
-  for (let row = 0; row < values.length; row++) codes[row] = seen.get(dictionaryKey(values[row]!))!
-  return new DictColumn(distinct, codes)
-}
-
-/**
- * 10^k for the fewest decimals k at which every value is a whole int32 count of 10^-k that
- * divides back to exactly the same double (as JSON's "0.03374" does); null when no k up to 9 does.
- */
-function decimalScale(values: Float64Array): number | null {
-  for (let k = 0, scale = 1; k <= MAX_DECIMALS; k++, scale *= 10) {
-    if (values.every((value) => Number.isNaN(value) || isDecimal(value, scale))) return scale
+/** The scale (10^k) of the fewest decimals k ≥ `from` at which every value is a short decimal; null when none up to 9 is. */
+function decimalScale(values: Iterable<number>, from = 1): number | null {
+  const list = [...values]
+  for (let scale = from; scale <= 10 ** MAX_DECIMALS; scale *= 10) {
+    if (list.every((value) => Number.isNaN(value) || isDecimal(value, scale))) return scale
   }
   return null
 }
 
+/** True when `value` is a whole int32 count of 1/`scale` that divides back to exactly the same double (as JSON's "0.03374" does). */
 function isDecimal(value: number, scale: number): boolean {
   const units = Math.round(value * scale)
   return units > DECIMAL_UNKNOWN && units <= 0x7fff_ffff && units / scale === value && !Object.is(value, -0)
+}
+
+function toUnits(value: number, scale: number): number {
+  return Number.isNaN(value) ? DECIMAL_UNKNOWN : Math.round(value * scale)
+}
+
+function fromUnits(units: number, scale: number): number {
+  return units === DECIMAL_UNKNOWN ? NaN : units / scale
 }
 
 /** A Map key per number that tells -0 from 0 (a Map alone takes them for one), so values come back as they went in. */
@@ -291,17 +274,43 @@ function orNaN(value: number | null): number {
   return value ?? NaN
 }
 
+/** A code per row, one byte wide until the codes need two, then four: a column of a dozen values costs 100 KB, not 400 KB, while it fills. */
+class CodeArray {
+  codes: Codes
+
+  constructor(capacity: number) {
+    this.codes = new Uint8Array(capacity)
+  }
+
+  set(row: number, code: number): void {
+    if (code > 0xff && this.codes instanceof Uint8Array) this.codes = Uint16Array.from(this.codes)
+    if (code > 0xffff && this.codes instanceof Uint16Array) this.codes = Uint32Array.from(this.codes)
+    this.codes[row] = code
+  }
+
+  grow(capacity: number): void {
+    const codes = new (this.codes.constructor as new (length: number) => Codes)(capacity)
+    codes.set(this.codes)
+    this.codes = codes
+  }
+
+  /** The first `length` codes, without a copy when the column is exactly that long. */
+  take(length: number): Codes {
+    return length === this.codes.length ? this.codes : this.codes.slice(0, length)
+  }
+}
+
 /** Codes for one dictionary field while offers arrive. */
 class DictBuilder<T> {
   private readonly seen = new Map<unknown, number>()
   private readonly values: T[] = []
-  codes: Uint32Array
+  private readonly codes: CodeArray
 
   constructor(
     capacity: number,
     private readonly keyOf: (value: T) => unknown = (value) => value,
   ) {
-    this.codes = new Uint32Array(capacity)
+    this.codes = new CodeArray(capacity)
   }
 
   set(row: number, value: T): void {
@@ -312,42 +321,119 @@ class DictBuilder<T> {
       this.seen.set(key, code)
       this.values.push(value)
     }
-    this.codes[row] = code
+    this.codes.set(row, code)
+  }
+
+  at(row: number): T {
+    return this.values[this.codes.codes[row]!]!
   }
 
   grow(capacity: number): void {
-    const codes = new Uint32Array(capacity)
-    codes.set(this.codes)
-    this.codes = codes
+    this.codes.grow(capacity)
   }
 
   build(length: number): DictColumn<T> {
-    const codes = codesFor(this.values.length, length)
-    for (let row = 0; row < length; row++) codes[row] = this.codes[row]!
-    return new DictColumn(this.values, codes)
+    return new DictColumn(this.values, this.codes.take(length))
   }
 }
 
-class NumberBuilder {
-  values: Float64Array
+/**
+ * A number field while offers arrive, in the smallest form that holds what came so far: a
+ * dictionary until it passes `maxDictionary` distinct values, then int32 decimals (at more
+ * decimals when a value needs them), then float64s. Never more than the final form's size.
+ */
+export class NumberBuilder {
+  private dictionary: {seen: Map<number | string, number>; values: number[]; codes: CodeArray} | null
+  private decimal: {units: Int32Array; scale: number} | null = null
+  private raw: Float64Array | null = null
+  /** Rows written so far: 0..length-1. */
+  private length = 0
 
-  constructor(capacity: number) {
-    this.values = new Float64Array(capacity)
+  constructor(
+    private capacity: number,
+    private readonly maxDictionary = MAX_DICTIONARY,
+  ) {
+    this.dictionary = {seen: new Map(), values: [], codes: new CodeArray(capacity)}
   }
 
   set(row: number, value: number): void {
-    this.values[row] = value
+    this.length = Math.max(this.length, row + 1)
+    if (this.dictionary) {
+      const {seen, values, codes} = this.dictionary
+      const key = dictionaryKey(value)
+      let code = seen.get(key)
+      if (code === undefined && values.length < this.maxDictionary) {
+        code = values.length
+        seen.set(key, code)
+        values.push(value)
+      }
+      if (code !== undefined) return codes.set(row, code)
+      this.leaveDictionary(value)
+    }
+    if (this.decimal) {
+      if (Number.isNaN(value) || isDecimal(value, this.decimal.scale)) {
+        this.decimal.units[row] = toUnits(value, this.decimal.scale)
+        return
+      }
+      this.rescale(value)
+    }
+    if (this.decimal) this.decimal.units[row] = toUnits(value, this.decimal.scale)
+    else this.raw![row] = value
   }
 
   grow(capacity: number): void {
-    const values = new Float64Array(capacity)
-    values.set(this.values)
-    this.values = values
+    this.capacity = capacity
+    if (this.dictionary) this.dictionary.codes.grow(capacity)
+    const widen = <A extends Int32Array | Float64Array>(from: A, make: (n: number) => A): A => {
+      const to = make(capacity)
+      to.set(from)
+      return to
+    }
+    if (this.decimal) this.decimal.units = widen(this.decimal.units, (n) => new Int32Array(n))
+    if (this.raw) this.raw = widen(this.raw, (n) => new Float64Array(n))
   }
 
-  build(length: number, maxDictionary: number): NumberColumn {
-    return NumberColumn.from(length === this.values.length ? this.values : this.values.slice(0, length), maxDictionary)
+  build(length: number): NumberColumn {
+    if (this.dictionary) return new NumberColumn(null, null, new DictColumn(this.dictionary.values, this.dictionary.codes.take(length)))
+    if (this.decimal) return new NumberColumn(null, {units: take(this.decimal.units, length), scale: this.decimal.scale}, null)
+    return new NumberColumn(take(this.raw!, length), null, null)
   }
+
+  private valueAt(row: number): number {
+    if (this.dictionary) return this.dictionary.values[this.dictionary.codes.codes[row]!]!
+    if (this.decimal) return fromUnits(this.decimal.units[row]!, this.decimal.scale)
+    return this.raw![row]!
+  }
+
+  /** Too many distinct values: the rows so far become decimals (or float64s), `next` included in the choice. */
+  private leaveDictionary(next: number): void {
+    const scale = decimalScale([...this.dictionary!.values, next])
+    this.convert(scale)
+  }
+
+  /** `next` needs more decimals than the column has (or is no short decimal): every row so far is rewritten. */
+  private rescale(next: number): void {
+    const rows = Array.from({length: this.length}, (_, row) => this.valueAt(row))
+    this.convert(decimalScale([...rows, next], this.decimal!.scale * 10))
+  }
+
+  private convert(scale: number | null): void {
+    const values = Array.from({length: this.length}, (_, row) => this.valueAt(row))
+    this.dictionary = null
+    if (scale === null) {
+      this.decimal = null
+      this.raw = new Float64Array(this.capacity)
+      this.raw.set(values)
+    } else {
+      const units = new Int32Array(this.capacity)
+      values.forEach((value, row) => (units[row] = toUnits(value, scale)))
+      this.decimal = {units, scale}
+    }
+  }
+}
+
+function take<A extends Int32Array | Float64Array>(values: A, length: number): A {
+  return (length === values.length ? values : values.slice(0, length)) as A
 }
 
 /**
@@ -360,7 +446,8 @@ export class OfferTableBuilder {
   private length = 0
   private readonly rows = new Map<string, number>()
   private readonly ids: string[] = []
-  private readonly providerIds: string[] = []
+  /** Kept only once a provider id is not the offer id after "<provider>-" (until then each is read off its id). */
+  private providerIds: string[] | null = null
   private readonly provider: DictBuilder<string>
   private readonly gpuType: DictBuilder<string>
   private readonly gpuCount: NumberBuilder
@@ -388,33 +475,30 @@ export class OfferTableBuilder {
    * `maxDictionary`: distinct values past which a number column is kept raw (tests lower it to
    * read both forms).
    */
-  constructor(
-    expected: number,
-    private readonly maxDictionary = MAX_DICTIONARY,
-  ) {
+  constructor(expected: number, maxDictionary = MAX_DICTIONARY) {
     const capacity = Math.max(16, expected)
     this.capacity = capacity
     this.provider = new DictBuilder(capacity)
     this.gpuType = new DictBuilder(capacity)
-    this.gpuCount = new NumberBuilder(capacity)
-    this.vramGb = new NumberBuilder(capacity)
-    this.pricePerHour = new NumberBuilder(capacity)
-    this.priceMicroUsd = new NumberBuilder(capacity)
-    this.pricePerGpuHour = new NumberBuilder(capacity)
+    this.gpuCount = new NumberBuilder(capacity, maxDictionary)
+    this.vramGb = new NumberBuilder(capacity, maxDictionary)
+    this.pricePerHour = new NumberBuilder(capacity, maxDictionary)
+    this.priceMicroUsd = new NumberBuilder(capacity, maxDictionary)
+    this.pricePerGpuHour = new NumberBuilder(capacity, maxDictionary)
     this.location = new DictBuilder(capacity)
     this.countryCode = new DictBuilder(capacity)
-    this.reliability = new NumberBuilder(capacity)
+    this.reliability = new NumberBuilder(capacity, maxDictionary)
     this.available = new DictBuilder(capacity)
     this.fetchedAt = new DictBuilder(capacity)
-    this.cudaVersion = new NumberBuilder(capacity)
-    this.diskGb = new NumberBuilder(capacity)
-    this.cpuCores = new NumberBuilder(capacity)
-    this.ramGb = new NumberBuilder(capacity)
-    this.inetDownMbps = new NumberBuilder(capacity)
+    this.cudaVersion = new NumberBuilder(capacity, maxDictionary)
+    this.diskGb = new NumberBuilder(capacity, maxDictionary)
+    this.cpuCores = new NumberBuilder(capacity, maxDictionary)
+    this.ramGb = new NumberBuilder(capacity, maxDictionary)
+    this.inetDownMbps = new NumberBuilder(capacity, maxDictionary)
     this.priceIncludes = new DictBuilder(capacity, (value) => `${value.disk_gb}\u0000${value.vcpus}\u0000${value.ram_gb}`)
     this.diskRatePer = new DictBuilder(capacity)
-    this.diskRateUsdPerGb = new NumberBuilder(capacity)
-    this.diskRateMinimumGb = new NumberBuilder(capacity)
+    this.diskRateUsdPerGb = new NumberBuilder(capacity, maxDictionary)
+    this.diskRateMinimumGb = new NumberBuilder(capacity, maxDictionary)
   }
 
   /** Offers held so far (each id once). */
@@ -428,32 +512,30 @@ export class OfferTableBuilder {
 
   build(): OfferTable {
     const n = this.length
-    const provider = this.provider.build(n)
-    const derived = this.ids.every((id, row) => id === `${provider.at(row)}-${this.providerIds[row]}`)
     return new OfferTable(
       new StringColumn(this.ids),
-      derived ? null : new StringColumn(this.providerIds),
-      provider,
+      this.providerIds && new StringColumn(this.providerIds),
+      this.provider.build(n),
       this.gpuType.build(n),
-      this.gpuCount.build(n, this.maxDictionary),
-      this.vramGb.build(n, this.maxDictionary),
-      this.pricePerHour.build(n, this.maxDictionary),
-      this.priceMicroUsd.build(n, this.maxDictionary),
-      this.pricePerGpuHour.build(n, this.maxDictionary),
+      this.gpuCount.build(n),
+      this.vramGb.build(n),
+      this.pricePerHour.build(n),
+      this.priceMicroUsd.build(n),
+      this.pricePerGpuHour.build(n),
       this.location.build(n),
       this.countryCode.build(n),
-      this.reliability.build(n, this.maxDictionary),
+      this.reliability.build(n),
       this.available.build(n),
       this.fetchedAt.build(n),
-      this.cudaVersion.build(n, this.maxDictionary),
-      this.diskGb.build(n, this.maxDictionary),
-      this.cpuCores.build(n, this.maxDictionary),
-      this.ramGb.build(n, this.maxDictionary),
-      this.inetDownMbps.build(n, this.maxDictionary),
+      this.cudaVersion.build(n),
+      this.diskGb.build(n),
+      this.cpuCores.build(n),
+      this.ramGb.build(n),
+      this.inetDownMbps.build(n),
       this.priceIncludes.build(n),
       this.diskRatePer.build(n),
-      this.diskRateUsdPerGb.build(n, this.maxDictionary),
-      this.diskRateMinimumGb.build(n, this.maxDictionary),
+      this.diskRateUsdPerGb.build(n),
+      this.diskRateMinimumGb.build(n),
     )
   }
 
@@ -464,12 +546,15 @@ export class OfferTableBuilder {
     const row = this.length++
     this.rows.set(offer.id, row)
     this.ids.push(offer.id)
-    this.providerIds.push(offer.provider_id)
     return row
   }
 
   private set(row: number, o: OfferDto): void {
-    this.providerIds[row] = o.provider_id
+    if (!this.providerIds && o.id !== `${o.provider}-${o.provider_id}`) {
+      // The first id that does not carry its provider's: the ones before it are read off their ids once.
+      this.providerIds = this.ids.map((id, r) => (r === row ? '' : id.slice(this.provider.at(r).length + 1)))
+    }
+    if (this.providerIds) this.providerIds[row] = o.provider_id
     this.provider.set(row, o.provider)
     this.gpuType.set(row, o.gpu_type)
     this.gpuCount.set(row, o.gpu_count)
