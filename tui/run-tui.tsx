@@ -5,6 +5,7 @@ import {runSystemSsh} from '../src/cli/ssh/system-ssh.js'
 import type {AppPaths} from '../src/config/paths.js'
 import {Dashboard} from './dashboard.js'
 import {errorText} from './model/error-text.js'
+import {holdHeapNearLiveSize, MAX_FPS} from './process-settings.js'
 import {createTuiServices} from './services.js'
 
 export interface RunTuiOptions {
@@ -39,6 +40,7 @@ export async function runTui(options: RunTuiOptions): Promise<void> {
   const stdin = options.stdin ?? process.stdin
   const stderr = options.stderr ?? process.stderr
   const now = options.now ?? Date.now
+  holdHeapNearLiveSize()
   let pendingSsh: readonly string[] | null = null
   let unmount: (() => void) | undefined
   const services = createTuiServices({
@@ -77,7 +79,7 @@ export async function runTui(options: RunTuiOptions): Promise<void> {
       stdout.write(ENTER_ALT_SCREEN)
       const instance = render(
         <Dashboard services={services} />,
-        {stdout, stdin, stderr, exitOnCtrlC: false, patchConsole: true},
+        {stdout, stdin, stderr, exitOnCtrlC: false, patchConsole: true, maxFps: MAX_FPS},
       )
       unmount = () => instance.unmount()
       await instance.waitUntilExit()
