@@ -80,6 +80,9 @@ export class OfferIndex {
     for (const row of text.firstRows) {
       this.texts.push(`${table.gpuType.at(row)}\u0000${table.location.at(row)}\u0000${table.provider.at(row)}\u0000${table.countryCode.at(row) ?? ''}`.toLowerCase())
     }
+    // Every order starts from the price order: sorted here, where a load builds the index, not
+    // in the first frame that shows it.
+    this.priceOrder()
   }
 
   get size(): number {

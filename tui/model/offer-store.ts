@@ -21,7 +21,7 @@ export interface OfferStoreOptions {
   now: () => number
   /** Offers per request: the API's maximum, fewest round trips. */
   pageSize?: number
-  /** Requests in flight at once while paging. */
+  /** Requests in flight at once while paging: two by default, one page decoded here while the server answers the next; more only hold more pages in memory at once. */
   concurrency?: number
 }
 
@@ -84,7 +84,7 @@ export class OfferStore {
 
   private async fetchAll(): Promise<void> {
     const pageSize = this.options.pageSize ?? 1000
-    const concurrency = this.options.concurrency ?? 4
+    const concurrency = this.options.concurrency ?? 2
     const firstLoad = this.snapshot.loadedAt === null
     this.update({loading: true, loadedSoFar: 0, error: null})
     try {
