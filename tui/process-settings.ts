@@ -14,19 +14,21 @@ import {setFlagsFromString} from 'node:v8'
 export const MAX_FPS = 60
 
 /**
- * The young generation keeps the size it has when the dashboard starts, and the old one is
- * collected once it has grown by half over what was live after the last collection.
+ * The old generation is collected once it has grown by half over what was live after the last
+ * collection. The young generation is left to V8: frozen at 16 MB (`--semi-space-growth-factor=1`)
+ * it saved another 16 MiB, but V8 shrinks it to 1 MB when the process sits idle (while ssh has
+ * the terminal) and it could then never grow back: every frame would take a dozen collections.
  */
-export const HEAP_FLAGS = ['--semi-space-growth-factor=1', '--heap-growing-percent=50'] as const
+export const HEAP_FLAGS = ['--heap-growing-percent=50'] as const
 
 /**
  * Holds the heap near what the dashboard keeps. It keeps ~25 MB live (Ink, React, the market's
  * columns) while Ink makes ~10 MB of short-lived garbage per frame (an object and a few Sets
- * per terminal cell), and V8's defaults, made for throughput, double the young generation up to
- * 32 MB and let the old one grow to about three times what is live before collecting it: after
- * a minute of typing the process sat near 200 MiB, most of it garbage, against ~130 with these.
- * V8 reads both flags each time it sizes a space, so they act when set at runtime (Node 20 and
- * 22 alike); the cost is more frequent, smaller collections.
+ * per terminal cell), some of which lives long enough to be promoted, and V8's defaults, made
+ * for throughput, let the old generation grow to about three times what is live before
+ * collecting it: after a minute of typing the process sat near 200 MiB, most of it garbage.
+ * V8 reads the flag each time it sets the next collection's threshold, so it acts when set at
+ * runtime (Node 20 and 22 alike); the cost is more frequent, smaller collections.
  */
 export function holdHeapNearLiveSize(): void {
   for (const flag of HEAP_FLAGS) setFlagsFromString(flag)
