@@ -66,6 +66,10 @@ describe('the dashboard', () => {
     const first = await screen!.waitFor((f) => /Inventory +[1-9][\d,]* of [\d,]+ offers/.test(f) && f.includes('SIMULATED MARKET'))
     expect(first).toContain('SIMULATED MARKET')
     expect(first).toMatch(/\$\/H↑/)
+    // The detail pane opens with a rule across the terminal, after the selected offer's id
+    const rule = first.split('\n').find((l) => l.startsWith('── '))
+    expect(rule).toMatch(/^── \S+ ─+$/)
+    expect(rule).toHaveLength(120)
 
     await screen!.type('/4090')
     const filtered = await screen!.waitFor((f) => f.includes('/4090▏') && offerRows(f).length > 0 && offerRows(f).every((r) => r.startsWith('RTX 4090')))

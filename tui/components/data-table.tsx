@@ -88,12 +88,10 @@ export function DataTable<T>(props: DataTableProps<T>) {
   const top = windowStart(topRef.current, selected, height, rows.length)
   topRef.current = top
 
-  const header = laidOut
-    .map(({column, width: w, header: short}) => {
-      const mark = props.sortedBy?.id === column.id ? (props.sortedBy.descending ? '↓' : '↑') : ''
-      return fit((short ?? column.header) + mark, w, column.align)
-    })
-    .join(GAP)
+  const headers = laidOut.map(({column, width: w, header: short}) => {
+    const mark = props.sortedBy?.id === column.id ? (props.sortedBy.descending ? '↓' : '↑') : ''
+    return {text: fit((short ?? column.header) + mark, w, column.align), width: w, align: column.align}
+  })
 
   const lines: ReactElement[] = []
   const end = Math.min(rows.length, top + height)
@@ -108,9 +106,7 @@ export function DataTable<T>(props: DataTableProps<T>) {
 
   return (
     <Box flexDirection="column" height={height + 1} width={width}>
-      <Text bold wrap="truncate">
-        {fit(header, width)}
-      </Text>
+      <TableLine cells={headers} width={width} bold />
       {rows.length === 0 ? <Text dimColor>{props.emptyText}</Text> : lines}
     </Box>
   )
@@ -126,40 +122,52 @@ interface TableRowProps<T> {
 }
 
 function TableRowLine<T>({row, columns, ctx, width, selected, color}: TableRowProps<T>) {
-  const lineWidth = columns.reduce((sum, c) => sum + c.width, GAP.length * (columns.length - 1))
-  // The selection is one bar of inverse text across the table; a row wider than the terminal
-  // (one column left, wider than the screen) is cut as a whole, with its "…".
-  if (selected || lineWidth > width) {
-    const line = columns.map(({column, width: w}) => fit(column.value(row, ctx), w, column.align)).join(GAP)
+  const cells = columns.map(({column, width: w}) => ({text: fit(column.value(row, ctx), w, column.align), width: w, align: column.align}))
+  return <TableLine cells={cells} width={width} color={color} inverse={selected} />
+}
+
+interface Cell {
+  /** Already fitted to `width`. */
+  text: string
+  width: number
+  align: 'left' | 'right' | undefined
+}
+
+/**
+ * One line of the table. Ink builds a frame one character at a time (every written character
+ * becomes a styled cell, and each distinct string is first split into graphemes, its width
+ * measured again in every frame), which is most of what a frame costs; every node costs layout
+ * and reconciling too. So the line goes in pieces with as little blank written as possible: a
+ * left-aligned column (names, places: mostly padding) is a box of its width holding just its
+ * text, each run of right-aligned columns (numbers, nearly full) one text with its padding.
+ * An inverse line (the selection) is one bar of text across the table, and a line wider than
+ * the terminal (one column left, wider than the screen) is cut as a whole, with its "…".
+ */
+function TableLine({cells, width, color, inverse = false, bold = false}: {cells: readonly Cell[]; width: number; color?: string; inverse?: boolean; bold?: boolean}) {
+  const lineWidth = cells.reduce((sum, c) => sum + c.width, GAP.length * (cells.length - 1))
+  if (inverse || lineWidth > width) {
     return (
-      <Text inverse={selected} color={selected ? undefined : color} wrap="truncate">
-        {fit(line, width)}
+      <Text inverse={inverse} bold={bold} color={inverse ? undefined : color} wrap="truncate">
+        {fit(cells.map((c) => c.text).join(GAP), width)}
       </Text>
     )
   }
-  // Otherwise in pieces, with as little blank written as possible. Ink builds a frame one
-  // character at a time (every written character becomes a styled cell, and each distinct
-  // string is first split into graphemes), which is most of what a frame costs; every node
-  // costs layout and reconciling too. So a left-aligned column (names, places: mostly padding)
-  // is a box of its width holding just its text, and each run of right-aligned columns
-  // (numbers, nearly full) is one text with its padding.
   const pieces: ReactElement[] = []
   let run = ''
   const endRun = () => {
-    if (run) pieces.push(<Text key={pieces.length} color={color} wrap="truncate">{run}</Text>)
+    if (run) pieces.push(<Text key={pieces.length} bold={bold} color={color} wrap="truncate">{run}</Text>)
     run = ''
   }
-  columns.forEach(({column, width: w}, i) => {
-    const gap = i < columns.length - 1 ? GAP : ''
-    const text = fit(column.value(row, ctx), w, column.align)
-    if (column.align === 'right') {
+  cells.forEach(({text, width: w, align}, i) => {
+    const gap = i < cells.length - 1 ? GAP : ''
+    if (align === 'right') {
       run += text + gap
       return
     }
     endRun()
     pieces.push(
       <Box key={pieces.length} width={w + gap.length} flexShrink={0}>
-        <Text color={color} wrap="truncate">
+        <Text bold={bold} color={color} wrap="truncate">
           {text.trimEnd()}
         </Text>
       </Box>,
