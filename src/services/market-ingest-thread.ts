@@ -29,7 +29,8 @@ if (db) {
     data.started,
     createMarketDecoder(data.format, data.decoderOptions),
   )
-  let failed = false
+  /** Set once the outcome is sent (or the main thread gave up): later messages are ignored. */
+  let over = false
   let queue: Promise<void> = Promise.resolve()
   const finish = async (message: FromIngestThread | null) => {
     await db.close().catch(() => {})
@@ -37,21 +38,21 @@ if (db) {
     port.close()
   }
   const handle = async (message: ToIngestThread): Promise<void> => {
-    if (failed) return
+    if (over) return
     try {
       if (message.type === 'chunk') {
         await ingestion.push(message.bytes)
         send({type: 'ack', bytes: message.bytes.byteLength})
       } else if (message.type === 'end') {
         const result = await ingestion.finish()
-        failed = true
+        over = true
         await finish({type: 'done', result})
       } else {
-        failed = true
+        over = true
         await finish(null)
       }
     } catch (err) {
-      failed = true
+      over = true
       await finish({type: 'failed', message: err instanceof Error ? err.message : String(err)})
     }
   }

@@ -54,8 +54,12 @@ async function ingestHere(target: Store, provider: ProviderName, stream: MarketS
 
 function rethrowAs(provider: ProviderName): (err: unknown) => never {
   return (err) => {
-    throw new MarketIngestError(`${provider}: reading the market failed: ${err instanceof Error ? err.message : String(err)}`)
+    throw readFailed(provider, err instanceof Error ? err.message : String(err))
   }
+}
+
+function readFailed(provider: ProviderName, reason: string): MarketIngestError {
+  return new MarketIngestError(`${provider}: reading the market failed: ${reason}`)
 }
 
 async function ingestInThread(data: IngestThreadData, stream: MarketStream, signal?: AbortSignal): Promise<IngestResult> {
@@ -74,7 +78,7 @@ async function ingestInThread(data: IngestThreadData, stream: MarketStream, sign
         inFlight -= message.bytes
         wake?.()
       } else if (message.type === 'done') settle({result: message.result})
-      else settle({error: new MarketIngestError(`${data.provider}: reading the market failed: ${message.message}`)})
+      else settle({error: readFailed(data.provider, message.message)})
     })
     thread.on('error', (err) => settle({error: new MarketIngestError(`${data.provider}: the market ingest thread failed: ${err.message}`)}))
     thread.on('exit', () => settle({error: new MarketIngestError(`${data.provider}: the market ingest thread stopped before it finished`)}))

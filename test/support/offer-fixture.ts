@@ -1,5 +1,6 @@
 import {DEFAULT_DISK_GB} from '../../src/core/limits.js'
 import {asMicroUsd, toMicroUsd} from '../../src/core/money.js'
+import type {OfferDto} from '../../src/core/api/inventory.js'
 import type {Offer} from '../../src/core/offer.js'
 import type {CreateSessionInput} from '../../src/services/session-service.js'
 import type {StoredSession} from '../../src/store/sessions-repo.js'
@@ -92,5 +93,33 @@ export function storedSessionFixture(id: string, now: number, over: Partial<Stor
     lastGpuUtilizationPct: null,
     destroyRequestedAt: null,
     ...over,
+  }
+}
+
+/** An offer as the API lists it, for clients' tests: the same RTX 4090 in Texas at $0.40/h, 0.95 reliable; `fields` changes the rest. */
+export function offerDtoFixture(id: string, fields: Partial<OfferDto> = {}): OfferDto {
+  return {
+    id,
+    provider: 'vastai',
+    provider_id: id,
+    gpu_type: 'RTX 4090',
+    gpu_count: 1,
+    vram_gb: 24,
+    price_per_hour: 0.4,
+    price_per_hour_micro_usd: 400_000,
+    price_per_gpu_hour: 0.4,
+    location: 'Texas, US',
+    country_code: 'US',
+    reliability: 0.95,
+    available: true,
+    fetched_at: '2026-12-01T10:00:00Z',
+    cuda_version: 12.4,
+    disk_gb: 100,
+    cpu_cores: 16,
+    ram_gb: 64,
+    inet_down_mbps: 900,
+    price_includes: {disk_gb: 50, vcpus: null, ram_gb: null},
+    disk_rate: null,
+    ...fields,
   }
 }

@@ -1,38 +1,14 @@
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
 
+import {offerDtoFixture} from '../../test/support/offer-fixture.js'
 import {pricePerGpuMicroUsd} from '../../src/cli/output/columns/offers.js'
 import type {OfferDto} from '../../src/core/api/inventory.js'
 import {gpuTypeMatcher} from '../../src/core/gpu-names.js'
 import {OFFER_SORTS, OfferIndex, sortRowsByNumber, type OfferQuery, type OfferSort} from './offer-index.js'
 import {OfferTableBuilder} from './offer-table.js'
 
-function offer(id: string, fields: Partial<OfferDto>): OfferDto {
-  return {
-    id,
-    provider: 'vastai',
-    provider_id: id,
-    gpu_type: 'RTX 4090',
-    gpu_count: 1,
-    vram_gb: 24,
-    price_per_hour: 0.4,
-    price_per_hour_micro_usd: 400_000,
-    price_per_gpu_hour: 0.4,
-    location: 'Texas, US',
-    country_code: 'US',
-    reliability: 0.95,
-    available: true,
-    fetched_at: '2026-12-01T10:00:00Z',
-    cuda_version: 12.4,
-    disk_gb: 100,
-    cpu_cores: 16,
-    ram_gb: 64,
-    inet_down_mbps: 900,
-    price_includes: {disk_gb: 50, vcpus: null, ram_gb: null},
-    disk_rate: null,
-    ...fields,
-  }
-}
+const offer = offerDtoFixture
 
 const MARKET = [
   offer('a', {gpu_type: 'RTX 4090', price_per_hour_micro_usd: 400_000, location: 'Texas, US'}),

@@ -2,6 +2,7 @@ import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
 
 import type {OfferDto} from '../../src/core/api/inventory.js'
+import {offerDtoFixture} from '../../test/support/offer-fixture.js'
 import {NumberColumn, OfferTable, OfferTableBuilder, StringColumn} from './offer-table.js'
 
 const nullableNumber = fc.option(fc.double({noNaN: true, noDefaultInfinity: true}), {nil: null})
@@ -164,26 +165,4 @@ describe('StringColumn', () => {
   })
 })
 
-const OFFER: OfferDto = {
-  id: 'a',
-  provider: 'vastai',
-  provider_id: 'a',
-  gpu_type: 'RTX 4090',
-  gpu_count: 1,
-  vram_gb: 24,
-  price_per_hour: 0.4,
-  price_per_hour_micro_usd: 400_000,
-  price_per_gpu_hour: 0.4,
-  location: 'Texas, US',
-  country_code: 'US',
-  reliability: 0.95,
-  available: true,
-  fetched_at: '2026-12-01T10:00:00Z',
-  cuda_version: 12.4,
-  disk_gb: 100,
-  cpu_cores: 16,
-  ram_gb: 64,
-  inet_down_mbps: 900,
-  price_includes: {disk_gb: 50, vcpus: null, ram_gb: null},
-  disk_rate: null,
-}
+const OFFER: OfferDto = offerDtoFixture('a')
