@@ -60,7 +60,7 @@ function teamServerGroup(idpOptions: TestIdpOptions = {}) {
   afterAll(async () => {
     await group.server?.stop()
     await group.idp?.stop()
-    if (serverData) await rm(serverData, {recursive: true, force: true})
+    if (serverData) await rm(serverData, {recursive: true, force: true, maxRetries: 10})
   })
   beforeEach(async () => {
     group.home = await createTempHome()

@@ -97,7 +97,7 @@ describe('crash recovery at every named point', () => {
         expect(sessions).toHaveLength(1)
       } finally {
         await daemon.stop()
-        rmSync(home, {recursive: true, force: true})
+        rmSync(home, {recursive: true, force: true, maxRetries: 10})
       }
     })
   }

@@ -93,7 +93,7 @@ describe.each([
   }, 90_000)
   afterAll(async () => {
     await target?.stop()
-    rmSync(home, {recursive: true, force: true})
+    rmSync(home, {recursive: true, force: true, maxRetries: 10})
   })
 
   it('workflow 1: browses and filters the inventory', async () => {

@@ -45,7 +45,7 @@ describe('a burst under 30 % provider faults', () => {
   })
   afterAll(async () => {
     await daemon?.close()
-    rmSync(home, {recursive: true, force: true})
+    rmSync(home, {recursive: true, force: true, maxRetries: 10})
   })
 
   it('leaks nothing and loses no cost row', async () => {

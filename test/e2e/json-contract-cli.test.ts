@@ -225,7 +225,7 @@ describe('--json output follows the checked-in schemas', () => {
     } finally {
       await server.stop()
       await idp.stop()
-      rmSync(serverData, {recursive: true, force: true})
+      rmSync(serverData, {recursive: true, force: true, maxRetries: 10})
     }
   })
 

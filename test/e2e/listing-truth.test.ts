@@ -61,7 +61,7 @@ describe('the money and the box are what we say they are', () => {
   })
   afterAll(async () => {
     await daemon?.close()
-    rmSync(home, {recursive: true, force: true})
+    rmSync(home, {recursive: true, force: true, maxRetries: 10})
   })
 
   it.each(['vastai', 'tensordock'] as const)('%s: an offer\'s listed price is what its default session is billed per hour, and it costs what was charged', async (provider) => {

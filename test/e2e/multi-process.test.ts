@@ -85,7 +85,7 @@ describe('three server processes on one PostgreSQL database', () => {
     for (const s of servers) await s.stop().catch(() => undefined)
     await markets?.close().catch(() => undefined)
     await idp?.stop()
-    if (home) rmSync(home, {recursive: true, force: true})
+    if (home) rmSync(home, {recursive: true, force: true, maxRetries: 10})
   }, 60_000)
 
   it('rents nothing twice, leaks nothing, runs every job once and adds every cost up, across a kill -9', async () => {

@@ -68,7 +68,7 @@ describe('self-hosted crash points on this machine (CPU-only slice, TCG)', () =>
         expect(held).toEqual([])
       } finally {
         await daemon.stop()
-        rmSync(home, {recursive: true, force: true})
+        rmSync(home, {recursive: true, force: true, maxRetries: 10})
       }
     }, 300_000)
   }
@@ -104,7 +104,7 @@ describe('self-hosted crash points on this machine (CPU-only slice, TCG)', () =>
       expect(metrics).toMatch(/^gpu_shopper_orphans_destroyed 1$/m)
     } finally {
       await daemon.stop()
-      rmSync(home, {recursive: true, force: true})
+      rmSync(home, {recursive: true, force: true, maxRetries: 10})
     }
   }, 300_000)
 })

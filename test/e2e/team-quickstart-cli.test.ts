@@ -101,7 +101,7 @@ describe.each([
     await idp?.stop()
     await bob?.cleanup()
     await alice?.cleanup()
-    if (serverHome) rmSync(serverHome, {recursive: true, force: true})
+    if (serverHome) rmSync(serverHome, {recursive: true, force: true, maxRetries: 10})
   })
 
   it('logs in, rents, connects and releases; the audit log names bob at every step', async () => {

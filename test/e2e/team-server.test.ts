@@ -53,7 +53,7 @@ describe('the team server', () => {
   afterAll(async () => {
     await server?.stop()
     await idp?.stop()
-    if (home) rmSync(home, {recursive: true, force: true})
+    if (home) rmSync(home, {recursive: true, force: true, maxRetries: 10})
   })
 
   it('tells clients how to log in, and who a token is', async () => {
@@ -204,7 +204,7 @@ describe('the team server rate limit', () => {
   afterAll(async () => {
     await server?.stop()
     await idp?.stop()
-    if (home) rmSync(home, {recursive: true, force: true})
+    if (home) rmSync(home, {recursive: true, force: true, maxRetries: 10})
   })
 
   it("answers one user's flood with 429 and Retry-After, and leaves another user alone", async () => {
@@ -232,7 +232,7 @@ describe('the team server on the network', () => {
   })
   afterAll(async () => {
     await idp?.stop()
-    if (dir) rmSync(dir, {recursive: true, force: true})
+    if (dir) rmSync(dir, {recursive: true, force: true, maxRetries: 10})
   })
 
   it('refuses to listen off loopback in clear text, naming the flags that fix it', async () => {

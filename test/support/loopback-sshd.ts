@@ -75,7 +75,7 @@ export async function startLoopbackSshd(): Promise<LoopbackSshd> {
     },
     async stop() {
       await stopChild(child)
-      rmSync(dir, {recursive: true, force: true})
+      rmSync(dir, {recursive: true, force: true, maxRetries: 10})
     },
   }
   return sshd

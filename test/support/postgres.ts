@@ -65,7 +65,7 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
     adminUrl: `postgres://postgres@127.0.0.1:${port}/postgres`,
     async stop() {
       await run('pg_ctl', ['-D', data, '-m', 'immediate', 'stop']).catch(() => undefined)
-      rmSync(dir, {recursive: true, force: true})
+      rmSync(dir, {recursive: true, force: true, maxRetries: 10})
     },
   }
 }

@@ -65,7 +65,7 @@ export async function startServiceHarness(start = Date.UTC(2026, 10, 24, 12)): P
     async close() {
       await vast.close()
       await store.close()
-      rmSync(dir, {recursive: true, force: true})
+      rmSync(dir, {recursive: true, force: true, maxRetries: 10})
     },
   }
 }

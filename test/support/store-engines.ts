@@ -38,7 +38,7 @@ export const STORE_ENGINES: readonly StoreEngine[] = [
         },
         async close() {
           for (const s of opened) await s.close().catch(() => undefined)
-          rmSync(dir, {recursive: true, force: true})
+          rmSync(dir, {recursive: true, force: true, maxRetries: 10})
         },
       }
     },

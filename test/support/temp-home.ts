@@ -31,7 +31,7 @@ export async function createTempHome(extraEnv: NodeJS.ProcessEnv = {}): Promise<
     logFile: join(home, 'state', 'daemon.log'),
     async cleanup() {
       await stopDaemonIn(stateFile)
-      await rm(home, {recursive: true, force: true})
+      await rm(home, {recursive: true, force: true, maxRetries: 10})
     },
   }
 }

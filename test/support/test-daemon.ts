@@ -28,7 +28,7 @@ export async function startTestDaemon(name: string, options: Partial<DaemonOptio
     env: {GPU_SHOPPER_HOME: home, ...env},
     timings: {pollIntervalMs: 50, ...timings},
   }).catch((err: unknown) => {
-    rmSync(home, {recursive: true, force: true})
+    rmSync(home, {recursive: true, force: true, maxRetries: 10})
     throw err
   })
   return {
@@ -36,7 +36,7 @@ export async function startTestDaemon(name: string, options: Partial<DaemonOptio
     home,
     async close() {
       await daemon.close()
-      rmSync(home, {recursive: true, force: true})
+      rmSync(home, {recursive: true, force: true, maxRetries: 10})
     },
   }
 }
