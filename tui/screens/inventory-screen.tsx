@@ -24,7 +24,8 @@ const LAYOUT: Record<string, Omit<TableColumn<OfferDto>, 'column'>> = {
   gpu_model: {width: 18, flex: true, minWidth: 12, maxWidth: 24, priority: 1},
   gpu_count: {width: 2, priority: 2},
   vram: {width: 7, priority: 2},
-  price: {width: 8, priority: 2},
+  // Four decimals: "$123.4567" for the dearest multi-GPU offers, "$12.3456" per GPU.
+  price: {width: 9, priority: 2},
   price_per_gpu: {width: 8, priority: 1},
   provider: {width: 10, priority: 3},
   location: {width: 22, flex: true, minWidth: 12, maxWidth: 30, priority: 4},
