@@ -28,6 +28,23 @@ import type {SessionEvent} from '../src/store/session-events-repo.js'
 import type {StoredSession} from '../src/store/sessions-repo.js'
 import type {SshKey} from '../src/store/ssh-keys-repo.js'
 
+/**
+ * The wire form of a page of offers. The store hands out the same frozen page to every query
+ * asking for it until the offers change, so its wire form is built once and shared too (and
+ * `sharedArrayJson` writes it once). A shared array is frozen: it is the wire's, never to be changed.
+ */
+export function offerDtos(offers: readonly Offer[]): OfferDto[] {
+  if (!Object.isFrozen(offers)) return offers.map(offerDto)
+  let dtos = pageDtos.get(offers)
+  if (dtos === undefined) {
+    dtos = Object.freeze(offers.map(offerDto)) as OfferDto[]
+    pageDtos.set(offers, dtos)
+  }
+  return dtos
+}
+
+const pageDtos = new WeakMap<readonly Offer[], OfferDto[]>()
+
 /** Wire shapes: the seed's decimal USD fields plus exact micro-USD twins, RFC 3339 times. */
 export function offerDto(o: Offer): OfferDto {
   return {

@@ -5,15 +5,15 @@ import {ErrorBody} from '../../src/core/api/common.js'
 import {InventoryParams, InventoryReply, OfferReply} from '../../src/core/api/inventory.js'
 import {toMicroUsd} from '../../src/core/money.js'
 import type {AppDeps} from '../deps.js'
-import {offerDto} from '../dto.js'
-import {plainJson} from '../plain-json.js'
+import {offerDto, offerDtos} from '../dto.js'
+import {plainJson, sharedArrayJson} from '../plain-json.js'
 
 export function inventoryRoutes(deps: AppDeps): FastifyPluginAsyncZod {
   const simulated = deps.ctx.simulated
   return async (app) => {
     app.get(
       '/inventory',
-      {schema: {querystring: InventoryParams, response: {200: InventoryReply, 400: ErrorBody}}, serializerCompiler: plainJson},
+      {schema: {querystring: InventoryParams, response: {200: InventoryReply, 400: ErrorBody}}, serializerCompiler: sharedArrayJson('offers')},
       async (request) => {
         const q = request.query
         const result = await deps.inventory.query(request.ctx, {
@@ -31,7 +31,7 @@ export function inventoryRoutes(deps: AppDeps): FastifyPluginAsyncZod {
           offset: q.offset,
         })
         return {
-          offers: result.offers.map(offerDto),
+          offers: offerDtos(result.offers),
           count: result.offers.length,
           total: result.total,
           stale_providers: result.staleProviders,

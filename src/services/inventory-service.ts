@@ -11,7 +11,7 @@ import {isOfferVisible, offerVisibility} from './tenancy.js'
 import {DEFAULT_REFRESH_POLICIES, RefreshWorker, type ProviderFreshness, type RefreshPolicy} from './refresh-worker.js'
 
 export interface InventoryResult {
-  offers: Offer[]
+  offers: readonly Offer[]
   total: number
   staleProviders: ProviderName[]
 }

@@ -1,9 +1,10 @@
 import {setImmediate as yieldToEvents} from 'node:timers/promises'
-import {Worker} from 'node:worker_threads'
+import {Worker, type WorkerOptions} from 'node:worker_threads'
 
 import type {ProviderName} from '../core/provider-name.js'
 import {createMarketDecoder} from '../providers/market-decoders.js'
 import type {MarketStream} from '../providers/market-stream.js'
+import {WriteTurn} from '../store/sql/write-turn.js'
 import type {Store} from '../store/store.js'
 import type {FromIngestThread, IngestThreadData, ToIngestThread} from './market-ingest-protocol.js'
 import {MarketIngestion, type IngestResult} from './market-ingestion.js'
@@ -113,6 +114,18 @@ async function ingestInThread(data: IngestThreadData, stream: MarketStream, sign
 
 function startIngestThread(data: IngestThreadData): Worker {
   const options = {workerData: data, resourceLimits: {maxOldGenerationSizeMb: THREAD_HEAP_MB}}
+  const thread = spawnIngestThread(options)
+  // A thread stopped mid-batch (an abort, its heap limit) cannot give the write turn back.
+  const {location} = data
+  if (location.engine === 'sqlite' && location.writeTurn) {
+    const turn = new WriteTurn(location.writeTurn)
+    const {threadId} = thread
+    thread.once('exit', () => turn.clearFor(threadId))
+  }
+  return thread
+}
+
+function spawnIngestThread(options: WorkerOptions): Worker {
   if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./market-ingest-thread.js', import.meta.url), options)
   // From the TypeScript sources (the tests), the thread loads its module through tsx.
   const entry = new URL('./market-ingest-thread.ts', import.meta.url).href

@@ -53,6 +53,23 @@ describe.each(STORE_ENGINES)('OffersRepo ($name)', (engine) => {
     expect(await store.offers.markMissingUnavailable('vastai', 2_000)).toBe(0)
   })
 
+  it('retires the offers a refresh did not see, of a large market as of a small one, and no other provider\'s', async () => {
+    // Given a large market (more than is looked up by id) and a small one, all fetched at 1,000
+    await store.offers.upsertMany([
+      ...Array.from({length: 2_500}, (_, i) => offer(`vastai-${i}`)),
+      ...Array.from({length: 5}, (_, i) => offer(`tensordock-${i}`)),
+    ])
+    // When each is refreshed at 2,000 and sees all but a few
+    await store.offers.upsertMany(Array.from({length: 2_497}, (_, i) => offer(`vastai-${i}`, {fetchedAt: 2_000})))
+    await store.offers.upsertMany([offer('tensordock-0', {fetchedAt: 2_000}), offer('tensordock-1', {fetchedAt: 2_000})])
+    // Then exactly the unseen are gone
+    expect(await store.offers.markMissingUnavailable('vastai', 2_000)).toBe(3)
+    expect(await store.offers.markMissingUnavailable('tensordock', 2_000)).toBe(3)
+    expect(await store.offers.markMissingUnavailable('selfhosted', 2_000)).toBe(0)
+    const gone = (await store.offers.query({includeUnavailable: true, limit: 3_000})).offers.filter((o) => !o.available).map((o) => o.id)
+    expect(gone.sort()).toEqual(['tensordock-2', 'tensordock-3', 'tensordock-4', 'vastai-2497', 'vastai-2498', 'vastai-2499'])
+  })
+
   it('keeps what the price includes and how disk is priced, for every provider shape, and quotes the same after a round trip', async () => {
     const vast = offer('vastai-10', {priceIncludes: {diskGb: 50, vcpus: null, ramGb: null}, diskRate: {usdPerGb: 0.2, per: 'month', minimumGb: 1}})
     const tensordock = offer('tensordock-x', {
@@ -123,6 +140,29 @@ describe.each(STORE_ENGINES)('OffersRepo ($name)', (engine) => {
     expect((await store.offers.query({limit: 0})).offers).toEqual([])
   })
 
+
+  it('answers a repeated query as the store stands, after its own writes and after another connection’s', async () => {
+    await store.offers.upsertMany([offer('vastai-1', {pricePerHour: toMicroUsd(0.3)}), offer('vastai-2', {pricePerHour: toMicroUsd(0.5)})])
+    const query = {maxPricePerHour: toMicroUsd(1), limit: 10}
+    const first = await store.offers.query(query)
+    expect(ids(first.offers)).toEqual(['vastai-1', 'vastai-2'])
+    // A page handed out may be handed out again: nobody can change it under another caller
+    expect(Object.isFrozen(first.offers) && first.offers.every(Object.isFrozen)).toBe(true)
+    expect(await store.offers.query(query)).toEqual(first)
+
+    // This connection's own write
+    await store.offers.upsertMany([offer('vastai-3', {pricePerHour: toMicroUsd(0.1)})])
+    expect(ids((await store.offers.query(query)).offers)).toEqual(['vastai-3', 'vastai-1', 'vastai-2'])
+    await store.offers.markUnavailable('vastai-3')
+    expect((await store.offers.query(query)).total).toBe(2)
+
+    // Another connection's (the market ingest thread, another process), committed in between
+    const other = await opened.reopen()
+    await other.offers.upsertMany([offer('vastai-1', {pricePerHour: toMicroUsd(2)})])
+    const after = await store.offers.query(query)
+    expect(ids(after.offers)).toEqual(['vastai-2'])
+    expect(after.total).toBe(1)
+  })
   it('picks offers for a spec cheapest first, never one a live session holds, within price, place and reliability', async () => {
     await store.offers.upsertMany([
       offer('vastai-1', {pricePerHour: toMicroUsd(0.3), reliability: 0.8}),
@@ -312,6 +352,7 @@ describe('OffersRepo on SQLite: query plans', async () => {
       'one offer': (r) => r.get('vastai-1'),
       'the models': (r) => r.gpuTypes(),
       'a refresh retiring what it did not see': (r) => r.markMissingUnavailable('vastai', 2_000),
+      'a small market’s refresh retiring what it did not see': (r) => r.markMissingUnavailable('tensordock', 2_000),
     }
 
     // Then none scans the whole table

@@ -38,6 +38,9 @@ export interface OfferFilter extends InventoryQuery {
 /** Market offers have no tenant; a node's offers only its tenant's. */
 const VISIBLE_TO = '(tenant_id IS NULL OR tenant_id = @visibleTo)'
 
+/** Offers of a provider up to which its missed offers are looked for by id (see markMissingUnavailable). */
+const SMALL_MARKET = 2000
+
 /** Distinct filter shapes and values whose totals are remembered; a TUI paging through one view needs one. */
 const MAX_MEMOS = 256
 
@@ -112,6 +115,18 @@ export class OffersRepo {
   /** Offers of `provider` not seen in a full refresh at `fetchedAt` are gone: keep them, flagged. */
   async markMissingUnavailable(provider: ProviderName, fetchedAt: number): Promise<number> {
     this.forget()
+    if (this.db.dialect === 'sqlite') {
+      // A small market (TensorDock, the nodes) is found on the primary key by its ids' prefix
+      // (`<provider>-`, see makeOfferId): on the fetched_at index its missed offers lie among
+      // every offer of the large market refreshed before it, 70k index entries read (~10 ms
+      // and more, on the daemon's main thread) to mark none. A large market's missed offers are
+      // the few on that index older than its refresh; its ids would be 70k row reads.
+      const ids = [`${provider}-`, `${provider}.`]
+      const size = (await this.db.get<{n: number}>('SELECT count(*) AS n FROM offers WHERE id >= ? AND id < ?', ids))!.n
+      if (size <= SMALL_MARKET) {
+        return (await this.db.run('UPDATE offers SET available = 0 WHERE id >= ? AND id < ? AND +available = 1 AND +fetched_at < ?', [...ids, fetchedAt])).changes
+      }
+    }
     return (await this.db.run('UPDATE offers SET available = 0 WHERE provider = ? AND fetched_at < ? AND available = 1', [provider, fetchedAt])).changes
   }
 
@@ -193,7 +208,7 @@ export class OffersRepo {
   async gpuTypes(): Promise<string[]> {
     // One seek per model, not a read of every offer (see `gpuTypeKeys`).
     const names: string[] = []
-    for (const key of await this.gpuTypeKeys()) {
+    for (const key of await this.gpuTypeKeys(await this.current())) {
       const row = await this.db.get<{gpu_type: string}>('SELECT gpu_type FROM offers WHERE gpu_type_key = ? LIMIT 1', [key])
       names.push(row!.gpu_type)
     }
@@ -205,7 +220,8 @@ export class OffersRepo {
     return row ? offerFromValues(row) : null
   }
 
-  async query(filter: OfferFilter): Promise<{offers: Offer[]; total: number}> {
+  async query(filter: OfferFilter): Promise<OfferPage> {
+    const memo = await this.current()
     const where: string[] = []
     const params: Record<string, unknown> = {}
     if (!filter.includeUnavailable) where.push('available = 1')
@@ -217,7 +233,7 @@ export class OffersRepo {
       where.push('provider = @provider')
       params.provider = filter.provider
     }
-    if (filter.gpuType) where.push(await this.gpuTypeCondition(filter.gpuType, params))
+    if (filter.gpuType) where.push(await this.gpuTypeCondition(filter.gpuType, params, memo))
     if (filter.location) {
       const loc = filter.location.trim()
       if (/^[A-Za-z]{2}$/.test(loc)) {
@@ -253,17 +269,23 @@ export class OffersRepo {
     const order = filter.order ?? defaultOrder(sort)
     const limit = filter.limit ?? 100
     const offset = filter.offset ?? 0
-    const total = await this.total(whereSql, params)
+    const orderBy = offerOrderBy(sort, order)
+    const filterKey = `${whereSql}\u0000${JSON.stringify(params)}`
+    const pageKey = `${filterKey}\u0000${orderBy}\u0000${limit}\u0000${offset}`
+    const remembered = memo?.pages.get(pageKey)
+    if (remembered) return remembered
+    const total = await this.total(whereSql, params, filterKey, memo)
     // The page is chosen on the sort key's index, which also holds every filtered column
     // (migration 012), skipping the offset there; only the page's rows are read from the table.
-    const orderBy = offerOrderBy(sort, order)
     // SQLite finds the page's rows by rowid: one lookup each instead of two through the id index.
     const key = this.db.dialect === 'sqlite' ? 'rowid' : 'id'
     const rows = await this.db.values(
       `SELECT ${READ_COLUMNS} FROM offers WHERE ${key} IN (SELECT ${key} FROM offers ${whereSql} ORDER BY ${orderBy} LIMIT @limit OFFSET @offset) ORDER BY ${orderBy}`,
       {...params, limit, offset},
     )
-    return {offers: rows.map(offerFromValues), total}
+    const page: OfferPage = Object.freeze({offers: Object.freeze(rows.map((row) => Object.freeze(offerFromValues(row)))), total})
+    if (memo) memo.remember(pageKey, page)
+    return page
   }
 
   /**
@@ -272,8 +294,8 @@ export class OffersRepo {
    * a memory size its name may not carry ("RTX 4090 48GB"), the (model, VRAM) pairs of those
    * models are decided too.
    */
-  private async gpuTypeCondition(filter: string, params: Record<string, unknown>): Promise<string> {
-    const {keys, models} = await this.gpuFilter(filter)
+  private async gpuTypeCondition(filter: string, params: Record<string, unknown>, memo?: OffersMemo | null): Promise<string> {
+    const {keys, models} = await this.gpuFilter(filter, memo === undefined ? await this.current() : memo)
     // One model (the usual filter) is an equality, so the GPU index serves it in price order.
     let byKey: string
     if (keys.length === 1) {
@@ -289,12 +311,11 @@ export class OffersRepo {
   }
 
   /** The models (and model/VRAM pairs, when the filter names a size) a GPU filter selects, remembered until the offers change. */
-  private async gpuFilter(filter: string): Promise<{keys: string[]; models: string[] | null}> {
-    const memo = await this.current()
+  private async gpuFilter(filter: string, memo: OffersMemo | null): Promise<{keys: string[]; models: string[] | null}> {
     const known = memo?.gpuFilters.get(filter)
     if (known) return known
     const matches = gpuTypeMatcher(filter)
-    const keys = (await this.gpuTypeKeys()).filter((key) => matches.byName(key))
+    const keys = (await this.gpuTypeKeys(memo)).filter((key) => matches.byName(key))
     let models: string[] | null = null
     if (matches.namesVram) {
       const pairs = await this.db.all<{key: string; vramGb: number}>(
@@ -313,8 +334,7 @@ export class OffersRepo {
    * dozen seeks instead of reading 100k offers (0.3 ms against 400 ms), and remembered until
    * the offers change. The matcher ignores case, so the lower-cased keys serve it as well as the names.
    */
-  private async gpuTypeKeys(): Promise<string[]> {
-    const memo = await this.current()
+  private async gpuTypeKeys(memo: OffersMemo | null): Promise<string[]> {
     if (memo?.gpuKeys) return memo.gpuKeys
     const rows = await this.db.all<{key: string}>(
       `WITH RECURSIVE models(key) AS (
@@ -327,11 +347,9 @@ export class OffersRepo {
     return keys
   }
 
-  private async total(whereSql: string, params: Record<string, unknown>): Promise<number> {
+  private async total(whereSql: string, params: Record<string, unknown>, key: string, memo: OffersMemo | null): Promise<number> {
     const count = async () => (await this.db.get<{n: number}>(`SELECT count(*) AS n FROM offers ${whereSql}`, params))!.n
-    const memo = await this.current()
     if (memo === null) return count()
-    const key = `${whereSql}\u0000${JSON.stringify(params)}`
     let total = memo.totals.get(key)
     if (total === undefined) {
       total = await count()
@@ -354,15 +372,43 @@ export class OffersRepo {
   }
 }
 
-interface OffersMemo {
-  version: number | null
-  totals: Map<string, number>
-  gpuKeys: string[] | null
-  gpuFilters: Map<string, {keys: string[]; models: string[] | null}>
+/** One page of a query and the number of offers matching it. Remembered pages are shared: frozen. */
+export interface OfferPage {
+  readonly offers: readonly Offer[]
+  readonly total: number
+}
+
+/**
+ * Offers held in remembered pages, at most: a TUI or a team's users asking for the same
+ * pages between two refreshes are answered without SQLite (reading 50 offers' rows costs
+ * ~0.25 ms, more than the rest of the request), and memory stays bounded (~1 KB an offer).
+ */
+const MAX_REMEMBERED_OFFERS = 10_000
+
+class OffersMemo {
+  readonly totals = new Map<string, number>()
+  gpuKeys: string[] | null = null
+  readonly gpuFilters = new Map<string, {keys: string[]; models: string[] | null}>()
+  /** In the order remembered: the oldest are forgotten first. */
+  readonly pages = new Map<string, OfferPage>()
+  private pageOffers = 0
+
+  constructor(readonly version: number | null) {}
+
+  remember(key: string, page: OfferPage): void {
+    if (page.offers.length > MAX_REMEMBERED_OFFERS) return
+    this.pageOffers += page.offers.length
+    this.pages.set(key, page)
+    for (const [oldKey, old] of this.pages) {
+      if (this.pageOffers <= MAX_REMEMBERED_OFFERS && this.pages.size <= MAX_MEMOS) break
+      this.pages.delete(oldKey)
+      this.pageOffers -= old.offers.length
+    }
+  }
 }
 
 function emptyMemo(version: number | null): OffersMemo {
-  return {version, totals: new Map(), gpuKeys: null, gpuFilters: new Map()}
+  return new OffersMemo(version)
 }
 
 export interface CatalogRow {

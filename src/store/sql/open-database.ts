@@ -4,6 +4,6 @@ import {SqliteDatabase} from './sqlite-database.js'
 
 /** A second connection to a database the daemon already opened (and migrated). */
 export async function openDatabase(location: DatabaseLocation, applicationName: string): Promise<SqlDatabase> {
-  if (location.engine === 'sqlite') return SqliteDatabase.open(location.file)
+  if (location.engine === 'sqlite') return SqliteDatabase.open(location.file, location.writeTurn)
   return PostgresDatabase.open({url: location.url, poolSize: 1, statementTimeoutMs: location.statementTimeoutMs, applicationName})
 }

@@ -68,4 +68,8 @@ export interface SqlDatabase {
 }
 
 /** How a second connection reaches the same database. */
-export type DatabaseLocation = {engine: 'sqlite'; file: string} | {engine: 'postgres'; url: string; statementTimeoutMs?: number}
+/**
+ * Where a database is, for a second connection to it. A SQLite file's location carries the
+ * process's write turn (see WriteTurn): a thread opening it takes turns with the main thread.
+ */
+export type DatabaseLocation = {engine: 'sqlite'; file: string; writeTurn?: SharedArrayBuffer} | {engine: 'postgres'; url: string; statementTimeoutMs?: number}

@@ -7,6 +7,7 @@ import Database from 'better-sqlite3'
 
 import {SQLITE_MIGRATIONS} from '../migrations/index.js'
 import type {DatabaseLocation, SqlDatabase, SqlParams, TransactionOptions} from './sql-database.js'
+import {WriteTurn} from './write-turn.js'
 
 /** Distinct SQL texts the repositories prepare; IN-lists and filter shapes make a few hundred. */
 const STATEMENT_CACHE_LIMIT = 500
@@ -20,24 +21,35 @@ const STATEMENT_CACHE_LIMIT = 500
  *
  * better-sqlite3 is synchronous, so a statement outside a transaction runs at once. A
  * transaction spans awaits, so it holds a mutex: statements from other async paths wait for
- * it to end rather than land inside it.
+ * it to end rather than land inside it. Writes also take the process's write turn (WriteTurn)
+ * first, so a connection of another thread (the market ingest) is waited for without blocking.
  */
 export class SqliteDatabase implements SqlDatabase {
   readonly dialect = 'sqlite' as const
   private readonly statements = new Map<string, Database.Statement>()
-  private readonly writer = new Mutex()
+  private dataVersionStatement: Database.Statement | undefined
+  /** Held by the transaction under way or waiting for the write turn: transactions queue on it. */
+  private readonly writers = new Mutex()
+  /** Held while a transaction is open (BEGIN to COMMIT): statements of other async paths wait for it. */
+  private readonly open = new Mutex()
   private readonly scope = new AsyncLocalStorage<{open: boolean}>()
 
   readonly location: DatabaseLocation | null
 
+  /** Absent for `:memory:`, which no other connection can open. */
+  private readonly turn: WriteTurn | undefined
+
   private constructor(
     readonly file: string,
     private readonly db: Database.Database,
+    writeTurn: SharedArrayBuffer | undefined,
   ) {
-    this.location = file === ':memory:' ? null : {engine: 'sqlite', file}
+    this.turn = file === ':memory:' ? undefined : new WriteTurn(writeTurn)
+    this.location = this.turn ? {engine: 'sqlite', file, writeTurn: this.turn.shared} : null
   }
 
-  static open(file: string): SqliteDatabase {
+  /** `writeTurn`: the turn of the connection this one is opened beside, in another thread of this process. */
+  static open(file: string, writeTurn?: SharedArrayBuffer): SqliteDatabase {
     if (file !== ':memory:') mkdirSync(dirname(file), {recursive: true, mode: 0o700})
     const db = new Database(file)
     db.pragma('journal_mode = WAL')
@@ -46,7 +58,7 @@ export class SqliteDatabase implements SqlDatabase {
     db.pragma('busy_timeout = 5000')
     if (file !== ':memory:') chmodSync(file, 0o600)
     migrateSqlite(db)
-    return new SqliteDatabase(file, db)
+    return new SqliteDatabase(file, db, writeTurn)
   }
 
   all<T>(sql: string, params?: SqlParams): Promise<T[]> {
@@ -62,7 +74,10 @@ export class SqliteDatabase implements SqlDatabase {
   }
 
   run(sql: string, params?: SqlParams): Promise<{changes: number}> {
-    return this.when(() => ({changes: bind(this.statement(sql), params, (s, p) => s.run(...p)).changes}))
+    const write = () => this.when(() => ({changes: bind(this.statement(sql), params, (s, p) => s.run(...p)).changes}))
+    // A write outside a transaction takes the turn too, in a transaction of its own.
+    if (this.turn && !this.scope.getStore()?.open) return this.transaction(write)
+    return write()
   }
 
   exec(sql: string): Promise<void> {
@@ -71,7 +86,22 @@ export class SqliteDatabase implements SqlDatabase {
 
   async transaction<T>(fn: () => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     if (this.scope.getStore()?.open) return fn()
-    const release = await this.writer.acquire()
+    const releaseWriters = await this.writers.acquire()
+    try {
+      // Waiting for another thread's write holds up only this process's other writes; reads go on.
+      await this.turn?.take()
+      try {
+        return await this.open.runExclusive(() => this.inTransaction(fn, options))
+      } finally {
+        this.turn?.give()
+      }
+    } finally {
+      releaseWriters()
+    }
+  }
+
+  /** One transaction, from BEGIN to COMMIT (or ROLLBACK). */
+  private async inTransaction<T>(fn: () => Promise<T>, options: TransactionOptions): Promise<T> {
     const tx = {open: true}
     // Inside a transaction SQLite cannot change the sync level, so it is set around it.
     if (options.durable) this.db.pragma('synchronous = FULL')
@@ -88,7 +118,6 @@ export class SqliteDatabase implements SqlDatabase {
     } finally {
       tx.open = false
       if (options.durable) this.db.pragma('synchronous = NORMAL')
-      release()
     }
   }
 
@@ -105,7 +134,9 @@ export class SqliteDatabase implements SqlDatabase {
   }
 
   async dataVersion(): Promise<number> {
-    return this.db.pragma('data_version', {simple: true}) as number
+    // Asked on every inventory query: a statement prepared once (`pragma()` prepares each call).
+    this.dataVersionStatement ??= this.db.prepare('PRAGMA data_version').pluck()
+    return this.dataVersionStatement.get() as number
   }
 
   async schemaVersion(): Promise<number> {
@@ -113,24 +144,19 @@ export class SqliteDatabase implements SqlDatabase {
   }
 
   async close(): Promise<void> {
-    const release = await this.writer.acquire()
-    try {
-      this.db.close()
-    } finally {
-      release()
-    }
+    await this.writers.runExclusive(() => this.open.runExclusive(() => this.db.close()))
   }
 
-  /** Runs now, unless another async path holds a transaction: then after it. */
+  /** Runs now, unless another async path has a transaction open: then after it. */
   private when<T>(statement: () => T): Promise<T> {
-    if (!this.writer.isLocked() || this.scope.getStore()?.open) {
+    if (!this.open.isLocked() || this.scope.getStore()?.open) {
       try {
         return Promise.resolve(statement())
       } catch (err) {
         return Promise.reject(err as Error)
       }
     }
-    return this.writer.runExclusive(statement)
+    return this.open.runExclusive(statement)
   }
 
   /**
