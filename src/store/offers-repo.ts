@@ -62,8 +62,9 @@ const POSTGRES_UPSERT_BATCH = 1000
 export class OffersRepo {
   /**
    * What is remembered of the offers until they change, on SQLite only: the `total` per filter
-   * (paging through 100k offers otherwise counts the whole index for every page) and the models
-   * on offer. This connection's own writes forget it; those of another (the market ingest
+   * (paging through 100k offers otherwise counts the whole index for every page), the models
+   * on offer and the pages last asked for. This connection's own writes forget it once they
+   * are made (a write that changed nothing, such as a refresh of no nodes, does not); those of another (the market ingest
    * thread, `reconcile` with the daemon down) change the database's data version, which is
    * checked first. On PostgreSQL another server process may have written since: nothing is kept.
    */
@@ -72,7 +73,7 @@ export class OffersRepo {
 
   /** Inserts or refreshes offers in one transaction. */
   async upsertMany(offers: readonly Offer[]): Promise<void> {
-    this.forget()
+    if (offers.length === 0) return
     await this.db.transaction(async () => {
       if (this.db.dialect === 'postgres') {
         for (let i = 0; i < offers.length; i += POSTGRES_UPSERT_BATCH) await this.upsertBatch(offers.slice(i, i + POSTGRES_UPSERT_BATCH))
@@ -102,6 +103,7 @@ export class OffersRepo {
         )
       }
     })
+    this.forget()
   }
 
   /** One multi-row statement per batch: a round trip per offer would dominate a refresh. */
@@ -114,7 +116,12 @@ export class OffersRepo {
 
   /** Offers of `provider` not seen in a full refresh at `fetchedAt` are gone: keep them, flagged. */
   async markMissingUnavailable(provider: ProviderName, fetchedAt: number): Promise<number> {
-    this.forget()
+    const changes = await this.markMissing(provider, fetchedAt)
+    if (changes > 0) this.forget()
+    return changes
+  }
+
+  private async markMissing(provider: ProviderName, fetchedAt: number): Promise<number> {
     if (this.db.dialect === 'sqlite') {
       // A small market (TensorDock, the nodes) is found on the primary key by its ids' prefix
       // (`<provider>-`, see makeOfferId): on the fetched_at index its missed offers lie among
@@ -131,8 +138,8 @@ export class OffersRepo {
   }
 
   async markUnavailable(id: string): Promise<void> {
-    this.forget()
     await this.db.run('UPDATE offers SET available = 0 WHERE id = ?', [id])
+    this.forget()
   }
 
   /** Available offers grouped by canonical model and GPU count: the SKU catalog. */
