@@ -21,7 +21,8 @@ import {fileURLToPath} from 'node:url'
 
 import autocannon from 'autocannon'
 
-import {withDaemonAllocator} from '../dist/src/config/daemon-allocator.js'
+import {daemonCommand} from '../dist/src/client/daemon-process.js'
+import {withDaemonAllocator} from '../dist/src/config/daemon-memory.js'
 import {reportRow} from './report.js'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
@@ -74,14 +75,15 @@ async function stopDaemon(home, simUrl) {
 }
 
 /**
- * The daemon process as `daemon start` spawns it (its allocator setting included), timed from
+ * The daemon process as `daemon start` spawns it (its memory settings included), timed from
  * spawn to the first page of the stored market it serves, then stopped.
  */
 async function timeDaemonProcessToFirstPage(home, simUrl) {
   const stateFile = join(home, 'state', 'daemon.json')
   rmSync(stateFile, {force: true})
   const spawned = performance.now()
-  const child = spawn(process.execPath, [join(root, 'dist/daemon/main.js'), '--port', '0'], {
+  const [executable, ...args] = daemonCommand()
+  const child = spawn(executable, [...args, '--port', '0'], {
     env: withDaemonAllocator(daemonEnv(home, simUrl)),
     stdio: 'ignore',
   })

@@ -4,7 +4,7 @@ import {type FileHandle, mkdir, open} from 'node:fs/promises'
 import {join} from 'node:path'
 import {setTimeout as delay} from 'node:timers/promises'
 
-import {withDaemonAllocator} from '../config/daemon-allocator.js'
+import {DAEMON_V8_FLAGS, withDaemonAllocator} from '../config/daemon-memory.js'
 import {type AppPaths, appPaths, daemonLogFile, packageRoot} from '../config/paths.js'
 import {createApiClient} from './api-client.js'
 import {type DaemonState, isDaemonProcess, isProcessAlive, readDaemonState, removeDaemonState} from './daemon-state.js'
@@ -37,10 +37,10 @@ const LOG_TAIL_LINES = 20
 export function daemonCommand(): string[] {
   const root = packageRoot()
   const built = join(root, 'dist', 'daemon', 'main.js')
-  if (existsSync(built)) return [process.execPath, built]
+  if (existsSync(built)) return [process.execPath, ...DAEMON_V8_FLAGS, built]
   const source = join(root, 'daemon', 'main.ts')
-  if (existsSync(source)) return [process.execPath, '--import', 'tsx', source]
-  return [process.execPath, built]
+  if (existsSync(source)) return [process.execPath, ...DAEMON_V8_FLAGS, '--import', 'tsx', source]
+  return [process.execPath, ...DAEMON_V8_FLAGS, built]
 }
 
 /**

@@ -1,5 +1,5 @@
 import {spawn, type ChildProcess} from 'node:child_process'
-import {existsSync, statSync} from 'node:fs'
+import {existsSync, readFileSync, statSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -50,6 +50,13 @@ describe('seed workflows through the CLI binary', () => {
     const status = await data('daemon', 'status')
     expect(status).toMatchObject({running: true, simulated: false})
     expect(status.deployment_id).toMatch(/^dep-/)
+  })
+
+  it('runs the daemon with its memory settings: large blocks mapped apart, a smaller young generation', async () => {
+    const {pid} = JSON.parse(readFileSync(home.stateFile, 'utf8')) as {pid: number}
+    const environment = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0')
+    expect(environment).toContain('MALLOC_MMAP_THRESHOLD_=65536')
+    expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')).toContain('--max-semi-space-size=8')
   })
 
   it('workflow 1: browses the inventory with every filter', async () => {

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 
-import {withDaemonAllocator} from './daemon-allocator.js'
+import {withDaemonAllocator} from './daemon-memory.js'
 
 describe('withDaemonAllocator', () => {
   it('maps blocks of 64 KiB and more on their own, unless the user chose otherwise, and keeps the rest of the environment', () => {

