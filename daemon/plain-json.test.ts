@@ -3,7 +3,11 @@ import {describe, expect, it} from 'vitest'
 
 import {sharedArrayJson} from './plain-json.js'
 
-const serializerFor = (member: string) => sharedArrayJson(member)({schema: {}, method: 'GET', url: '/', httpStatus: '200'})
+const serializerFor = (member: string) => {
+  const serialize = sharedArrayJson(member)({schema: {}, method: 'GET', url: '/', httpStatus: '200'})
+  // A shared page's reply comes as bytes (a Buffer), any other as text
+  return (data: unknown) => String(serialize(data) as unknown as string | Buffer)
+}
 
 describe('sharedArrayJson', () => {
   it('writes exactly what JSON.stringify writes, whether the array is shared (frozen) or not, and with or without other members', () => {
@@ -22,7 +26,7 @@ describe('sharedArrayJson', () => {
     expect(serializerFor('offers')(body)).toBe(JSON.stringify(body))
   })
 
-  it('writes a shared array once and reuses its text while the other members change', () => {
+  it('writes a shared array once and reuses it while the other members change, the same bytes while they do not', () => {
     const serialize = serializerFor('offers')
     let reads = 0
     const offer = {get id() {
@@ -33,5 +37,8 @@ describe('sharedArrayJson', () => {
     expect(serialize({offers: page, count: 1, stale_providers: []})).toBe('{"offers":[{"id":"o1"}],"count":1,"stale_providers":[]}')
     expect(serialize({offers: page, count: 1, stale_providers: ['vastai']})).toBe('{"offers":[{"id":"o1"}],"count":1,"stale_providers":["vastai"]}')
     expect(reads).toBe(1)
+    const raw = sharedArrayJson('offers')({schema: {}, method: 'GET', url: '/', httpStatus: '200'})
+    const again = {offers: page, count: 1}
+    expect(raw(again)).toBe(raw({...again}))
   })
 })
