@@ -56,6 +56,18 @@ describe('JsonArrayMemberReader', () => {
     )
   })
 
+  it('reads the array when a later member has any name, the one it reads the tail under included', () => {
+    // Found by the property test: {"offers":[],"_":{}} read as no array, the tail having been
+    // parsed as the member "_" of an object, which the later "_" overwrote.
+    for (const later of ['_', 'offers_', '']) {
+      for (const offers of [[], [{id: 1}], [{id: 1}, {id: 2}]]) {
+        const text = JSON.stringify({offers, [later]: {}, z: [1]})
+        expect(readAll(text, [1], 1)).toEqual(offers)
+        expect(readAll(text, [64], 1 << 20)).toEqual(offers)
+      }
+    }
+  })
+
   it('reads a large array a batch at a time', () => {
     const offers = Array.from({length: 5000}, (_, i) => ({id: i, gpu_name: i % 7 ? 'RTX 4090' : 'A100 "SXM" },{', search: {totalHour: i / 10}}))
     const reader = new JsonArrayMemberReader('offers', {batchChars: 4096})

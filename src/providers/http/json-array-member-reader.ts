@@ -36,15 +36,16 @@ export class JsonArrayMemberReader {
     if (this.prefix !== null) throw new JsonStreamError(`no "${this.member}" array in the reply`)
     const rest = this.take()
     // What is left is the array's tail and the rest of the document: prefixed with the start
-    // of a one-member object, it is a complete document exactly when the original was.
-    let parsed: unknown
+    // of a one-member object, it is a complete document exactly when the original was. The
+    // tail itself is read apart, up to its `]`: a later member of the same name as that one
+    // member would win in JSON.parse.
     try {
-      parsed = JSON.parse(`{"_":[${rest}`)
+      JSON.parse(`{"_":[${rest}`)
     } catch (err) {
       throw new JsonStreamError(`the reply is not complete JSON (${(err as Error).message})`)
     }
-    const tail = (parsed as {_: unknown})._
-    if (!Array.isArray(tail)) throw new JsonStreamError(`"${this.member}" is not an array`)
+    const array = `[${rest}`
+    const tail = JSON.parse(array.slice(0, skipValue(array, 0)!)) as unknown[]
     for (const element of tail) elements.push(element)
     return elements
   }
