@@ -238,16 +238,11 @@ export function sessionCostDto(cost: {session: StoredSession; total: MicroUsd; b
   }
 }
 
-export function costReportDto(
-  report: CostReport,
-  query: {consumerId?: string; startDate?: string; endDate?: string},
-  series: SeriesPoint[] | undefined,
-  simulated: boolean,
-): CostsReply {
+export function costReportDto(report: CostReport, consumerId: string | undefined, series: SeriesPoint[] | undefined, simulated: boolean): CostsReply {
   return {
-    consumer_id: query.consumerId ?? null,
-    start_date: query.startDate ?? null,
-    end_date: query.endDate ?? null,
+    consumer_id: consumerId ?? null,
+    start_date: report.startDate ?? null,
+    end_date: report.endDate ?? null,
     total_cost: microToUsd(report.total),
     total_cost_micro_usd: report.total,
     currency: 'USD',
@@ -265,7 +260,7 @@ export function costReportDto(
 export function costSummaryDto(summary: MonthSummary, consumerId: string | undefined, simulated: boolean): CostSummaryReply {
   const {month, report} = summary
   return {
-    ...costReportDto(report, {consumerId, startDate: month.startDate, endDate: month.endDate}, undefined, simulated),
+    ...costReportDto(report, consumerId, undefined, simulated),
     month: month.label,
     by_consumer: breakdown(report.byConsumer),
     by_consumer_micro_usd: report.byConsumer,

@@ -21,7 +21,7 @@ export default class Costs extends BaseCommand {
     ...apiFlags,
     'session-id': Flags.string({description: 'Cost of this session alone'}),
     'consumer-id': Flags.string({description: 'Only this consumer\'s sessions'}),
-    'start-date': Flags.string({description: 'From this day (YYYY-MM-DD, UTC)'}),
+    'start-date': Flags.string({description: 'From this day (YYYY-MM-DD, UTC); without either date, this month'}),
     'end-date': Flags.string({description: 'Up to and including this day (YYYY-MM-DD, UTC)'}),
     period: Flags.string({description: 'Also break the total down per day or month', options: ['daily', 'monthly']}),
   }

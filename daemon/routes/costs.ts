@@ -20,7 +20,7 @@ export function costRoutes(deps: AppDeps): FastifyPluginAsyncZod {
         const q = request.query
         if (q.session_id) return sessionCostDto(await sessionCost(request.ctx, q.session_id), simulated)
         const query = {consumerId: q.consumer_id, startDate: q.start_date, endDate: q.end_date}
-        return costReportDto(await costReport(request.ctx, query), query, q.period ? await costSeries(request.ctx, query, q.period) : undefined, simulated)
+        return costReportDto(await costReport(request.ctx, query), q.consumer_id, q.period ? await costSeries(request.ctx, query, q.period) : undefined, simulated)
       },
     )
     app.get(

@@ -17,8 +17,8 @@ describe('cost reads', () => {
     return {
       session: (await sessionCost(h.ctx, 'sess-a')).total,
       billed: await billedSoFar(h.ctx, session),
-      report: await costReport(h.ctx, {consumerId: 'team'}),
-      series: await costSeries(h.ctx, {consumerId: 'team'}, 'daily'),
+      report: await costReport(h.ctx, {consumerId: 'team', startDate: '2026-11-01'}),
+      series: await costSeries(h.ctx, {consumerId: 'team', startDate: '2026-11-01'}, 'daily'),
       rows: (await collect(await ledgerRows(h.ctx, {consumerId: 'team'}))).map((r) => r.amount),
       spent: (await budgetStatus(h.ctx, 'team'))!.spent,
     }
@@ -56,6 +56,18 @@ describe('cost reads', () => {
     await accrueAll(h.ctx)
     expect(await ledgerRowCount()).toBeGreaterThan(written)
     expect(await everyRead()).toEqual(beforeAccrual)
+  })
+
+  it('cover the current month when no date is named, and say which days they covered', async () => {
+    await insertRunningSession(h, 'sess-a', {consumerId: 'team', expiresAt: h.clock.now() + 4 * HOUR})
+    h.clock.advance(1.5 * HOUR)
+    // Now 00:30 on 1 December: an hour of it was November's, half an hour December's
+    const month = await costReport(h.ctx, {consumerId: 'team'})
+    expect(month).toMatchObject({total: 180_000, startDate: '2026-12-01', endDate: '2026-12-31'})
+    expect(await costSeries(h.ctx, {consumerId: 'team'}, 'daily')).toEqual([{period: '2026-12-01', total: 180_000}])
+    // One date named: that range, open on the other side
+    expect(await costReport(h.ctx, {consumerId: 'team', startDate: '2026-11-30'})).toMatchObject({total: 540_000, startDate: '2026-11-30', endDate: undefined})
+    expect(await costReport(h.ctx, {consumerId: 'team', endDate: '2026-11-30'})).toMatchObject({total: 360_000, startDate: undefined, endDate: '2026-11-30'})
   })
 
   it('exports a row accrued while the export was being read once, from the ledger', async () => {

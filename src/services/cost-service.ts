@@ -26,6 +26,9 @@ export interface CostQuery {
 export interface CostReport extends LedgerTotals {
   from: number | undefined
   to: number | undefined
+  /** The UTC days covered (end inclusive): as asked, or this month when neither was given. */
+  startDate: string | undefined
+  endDate: string | undefined
 }
 
 export async function sessionCost(ctx: ServiceContext, sessionId: string): Promise<{session: StoredSession; total: MicroUsd; billedMs: number}> {
@@ -54,10 +57,21 @@ export async function billedSoFarOf(ctx: ServiceContext, sessions: readonly Stor
   })
 }
 
-/** Totals over a date range (UTC days, end inclusive). */
+/** Totals over a date range (UTC days, end inclusive); this month when the query names no date. */
 export async function costReport(ctx: ServiceContext, query: CostQuery): Promise<CostReport> {
-  const {from, to} = dateRange(query)
-  return {...(await totalsUpToNow(ctx, {tenantId: callerTenant(ctx), consumerId: query.consumerId, from, to})), from, to}
+  const covered = coveredDates(ctx, query)
+  const {from, to} = dateRange(covered)
+  return {...(await totalsUpToNow(ctx, {tenantId: callerTenant(ctx), consumerId: query.consumerId, from, to})), from, to, startDate: covered.startDate, endDate: covered.endDate}
+}
+
+/**
+ * The dates a cost report covers: those asked for, or the current UTC month when the query
+ * names neither, as the seed's API answers `GET /costs` (all time is a start date away).
+ */
+function coveredDates(ctx: ServiceContext, query: CostQuery): CostQuery {
+  if (query.startDate !== undefined || query.endDate !== undefined) return query
+  const month = currentMonth(ctx.clock.now())
+  return {...query, startDate: month.startDate, endDate: month.endDate}
 }
 
 export interface MonthSummary {
@@ -81,7 +95,7 @@ export function totalsSince(ctx: ServiceContext, of: {tenantId: string; consumer
 }
 
 export async function costSeries(ctx: ServiceContext, query: CostQuery, period: 'daily' | 'monthly'): Promise<SeriesPoint[]> {
-  const filter = {tenantId: callerTenant(ctx), consumerId: query.consumerId, ...dateRange(query)}
+  const filter = {tenantId: callerTenant(ctx), consumerId: query.consumerId, ...dateRange(coveredDates(ctx, query))}
   return ctx.store.snapshot(async () => seriesWith(await ctx.store.ledger.series(filter, period), await pendingWithin(ctx, filter), period))
 }
 

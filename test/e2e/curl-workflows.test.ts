@@ -186,6 +186,9 @@ describe.each([
     const summary = await curl('http://localhost:8080/api/v1/costs/summary')
     const summaryMine = await curl('http://localhost:8080/api/v1/costs/summary?consumer_id=my-app')
     expect(summaryMine.total_cost_micro_usd).toBe(consumer.total_cost_micro_usd)
+    // Without dates, as the seed's API: this month, and the reply says which days it covered
+    expect([consumer.start_date, consumer.end_date]).toEqual([summaryMine.start_date, summaryMine.end_date])
+    expect(consumer.start_date).toMatch(/^\d{4}-\d{2}-01$/)
     expect(Object.keys(summary.by_consumer).sort()).toEqual(['llm-inference', 'my-app'])
     const today = new Date().toISOString().slice(0, 10)
     const ranged = await curl(`http://localhost:8080/api/v1/costs?start_date=${today}&end_date=${today}`)
