@@ -2,7 +2,6 @@ import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand, apiFlags} from '../src/cli/base-command.js'
 import {canPrompt, confirm} from '../src/cli/confirm.js'
-import {UserError} from '../src/cli/errors.js'
 import {withFix} from '../src/cli/failure.js'
 import {renderFields} from '../src/cli/output/output.js'
 import {checkNotBlank} from '../src/cli/flags/validate.js'
@@ -14,7 +13,7 @@ export default class Shutdown extends BaseCommand {
   static override description =
     'For when something went wrong: destroys the instance immediately, whatever runs on it. Data on a destroy-policy disk is lost. Prefer `done` for a normal release.'
 
-  static override examples = ['<%= config.bin %> shutdown sess-abc123', '<%= config.bin %> shutdown sess-abc123 --yes']
+  static override examples = ['<%= config.bin %> shutdown sess-abc123', '<%= config.bin %> shutdown sess-abc123 --yes   # on a terminal, without the question']
 
   static override args = {
     id: Args.string({description: 'Session id', required: true}),
@@ -22,7 +21,7 @@ export default class Shutdown extends BaseCommand {
 
   static override flags = {
     ...apiFlags,
-    yes: Flags.boolean({char: 'y', description: 'Do not ask for confirmation (required when not on a terminal)'}),
+    yes: Flags.boolean({char: 'y', description: 'Do not ask for confirmation on a terminal (a script, which names the session, is not asked)'}),
     'idempotency-key': Flags.string({description: 'Repeat-safe request key; a repeat returns the first reply'}),
   }
 
@@ -33,22 +32,20 @@ export default class Shutdown extends BaseCommand {
     checkNotBlank('idempotency-key', flags['idempotency-key'])
     const {client} = await this.connect(flags)
     const notFound = {not_found: `No session ${args.id}. List yours with \`gpu-shopper sessions\`.`}
-    if (!flags.yes) {
-      if (this.jsonEnabled() || !canPrompt()) {
-        throw new UserError('shutdown needs --yes when it cannot ask you; nothing was destroyed', {
-          fix: `Run \`gpu-shopper shutdown ${args.id} --yes\`, or \`gpu-shopper done ${args.id}\` for a graceful release.`,
-        })
-      }
-      let session: SessionDto
-      try {
-        session = await client.sessions.get(args.id)
-      } catch (err) {
-        throw withFix(err, notFound)
-      }
-      this.markSimulated(session.simulated)
-      const question = `Force-destroy ${session.id} (${session.gpu_count}x ${session.gpu_type} at ${session.provider}, ${session.status})? Anything on it is lost.`
+    // What is about to be destroyed, said before (the question) and after (what went).
+    let session: SessionDto
+    try {
+      session = await client.sessions.get(args.id)
+    } catch (err) {
+      throw withFix(err, notFound)
+    }
+    this.markSimulated(session.simulated)
+    const what = `${session.id} (${session.gpu_count}x ${session.gpu_type} at ${session.provider}, ${session.status})`
+    // A person at a terminal is asked; a script has named the session it means, as the seed's
+    // `shutdown ID` does, and goes ahead.
+    if (!flags.yes && !this.jsonEnabled() && canPrompt()) {
       // Answering no is a choice, not a failure: exit 0 and say what was left as it was.
-      if (!(await confirm(question))) {
+      if (!(await confirm(`Force-destroy ${what}? Anything on it is lost.`))) {
         this.narrate(`Nothing was done: ${session.id} is still ${session.status}.`)
         return {message: 'not confirmed; nothing was destroyed', session_id: session.id, simulated: session.simulated}
       }
@@ -60,6 +57,7 @@ export default class Shutdown extends BaseCommand {
       throw withFix(err, notFound)
     }
     this.markSimulated(reply.simulated)
+    this.narrate(`Force-destroying ${what}.`)
     this.out(renderFields([reply.session_id, reply.message]))
     return reply
   }

@@ -93,7 +93,7 @@ describe('messages and output of the CLI', () => {
     expect(login.stderr).toContain('Fix: Did you mean `gpu-shopper auth login`?')
   })
 
-  it('answering n to `shutdown` destroys nothing and is not an error', async () => {
+  it('answering n to `shutdown` destroys nothing and is not an error; a script naming the session is not asked', async () => {
     // Given a session
     const offers = await cli('inventory', '--gpu-type', 'RTX 4090', '--limit', '1', '--json')
     const offer = offers.json<{offers: Array<{id: string}>}>().data.offers[0]!
@@ -112,7 +112,13 @@ describe('messages and output of the CLI', () => {
     const after = await cli('sessions', 'get', session.id, '--json')
     expect(after.json<{status: string}>().data.status).not.toMatch(/stopping|stopped/)
 
-    await cli('shutdown', session.id, '--yes')
+    // And a script that names the session is not asked: it goes ahead and says what it destroys
+    const scripted = await cli('shutdown', session.id)
+    expect(scripted.exitCode, scripted.stderr).toBe(0)
+    expect(scripted.stdout).toContain(session.id)
+    expect(scripted.stderr).toMatch(new RegExp(`Force-destroying ${session.id} \\(1x RTX 4090 at \\w+, \\w+\\)`))
+    const gone = await cli('sessions', 'get', session.id, '--json')
+    expect(gone.json<{status: string}>().data.status).toMatch(/stopping|stopped/)
   })
 
   it('prints aligned, labelled, pluralised text on a terminal and keeps tabs for a pipe', async () => {
