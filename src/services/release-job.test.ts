@@ -50,6 +50,19 @@ describe('release', () => {
     expect(billing.providerChargeMicro).toBe(charged)
   })
 
+  it('queues one settlement a session, even when the release runs again after it settled', async () => {
+    const s = await insertRunningSession(h, 'sess-settle-once')
+    h.clock.advance(30 * MINUTE)
+    await releaseSession(h.ctx, s.id, {actor: 'test', message: 'done'})
+    expect(await runReleaseStep(h.ctx, job(s.id))).toEqual({done: true})
+    // The settlement runs and ends; then the release runs again, as after a process was killed
+    // before it marked the release done (its lease taken over by another process)
+    await h.ctx.store.db.run("UPDATE jobs SET status = 'done' WHERE session_id = ? AND kind = 'settle'", [s.id])
+    expect(await runReleaseStep(h.ctx, job(s.id, 2))).toEqual({done: true})
+    const settles = await h.ctx.store.db.all<{status: string}>("SELECT status FROM jobs WHERE session_id = ? AND kind = 'settle'", [s.id])
+    expect(settles).toEqual([{status: 'done'}])
+  })
+
   it('keeps billing while the provider refuses the destroy, and closes at the destroy it confirmed', async () => {
     const s = await insertRunningSession(h, 'sess-refused')
     h.clock.advance(10 * MINUTE)

@@ -70,7 +70,11 @@ export async function runReleaseStep(ctx: ServiceContext, job: Job): Promise<Job
     }
     await ctx.store.transaction(async () => {
       await endBilling(ctx, session!, confirmedAt)
-      if ((await ctx.store.jobs.openFor(session!.id, 'settle')).length === 0) await ctx.store.jobs.enqueue('settle', session!.id, confirmedAt, confirmedAt)
+      // One settlement a session, whoever runs this: a release re-run after its settlement
+      // finished (a process killed before it marked the release done), or by two processes at
+      // once (a lease taken over), must not queue another.
+      await ctx.store.db.lockKey(`settle:${session!.id}`)
+      if (!(await ctx.store.jobs.everHad(session!.id, 'settle'))) await ctx.store.jobs.enqueue('settle', session!.id, confirmedAt, confirmedAt)
     })
   }
 

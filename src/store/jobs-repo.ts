@@ -154,6 +154,11 @@ export class JobsRepo {
     return rows.map(toJob)
   }
 
+  /** Whether the session has ever had a job of this kind, open or ended. */
+  async everHad(sessionId: string, kind: JobKind): Promise<boolean> {
+    return (await this.db.get<{id: string}>('SELECT id FROM jobs WHERE session_id = ? AND kind = ? LIMIT 1', [sessionId, kind])) !== undefined
+  }
+
   /** Open jobs of a kind that have failed at least once: for release, destructions not yet verified. */
   async countRetrying(kind: JobKind): Promise<number> {
     const row = await this.db.get<{n: number}>("SELECT count(*) AS n FROM jobs WHERE kind = ? AND status IN ('queued', 'running') AND attempts > 1", [kind])
