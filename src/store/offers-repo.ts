@@ -64,11 +64,11 @@ export class OffersRepo {
    * What is remembered of the offers until they change, on SQLite only: the `total` per filter
    * (paging through 100k offers otherwise counts the whole index for every page), the models
    * on offer and the pages last asked for. This connection's own writes forget it once they
-   * are made (a write that changed nothing, such as a refresh of no nodes, does not); those of another (the market ingest
-   * thread, `reconcile` with the daemon down) change the database's data version, which is
-   * checked first. On PostgreSQL another server process may have written since: nothing is kept.
+   * are made (a write that changed nothing, such as a refresh of no nodes, does not); those of
+   * another (the market ingest thread, `reconcile` with the daemon down) change the database's
+   * data version, which is checked first. On PostgreSQL another server process may have written since: nothing is kept.
    */
-  private memo: OffersMemo = emptyMemo(null)
+  private memo: OffersMemo = new OffersMemo(null)
   constructor(private readonly db: SqlDatabase) {}
 
   /** Inserts or refreshes offers in one transaction. */
@@ -145,7 +145,7 @@ export class OffersRepo {
   /** Available offers grouped by canonical model and GPU count: the SKU catalog. */
   async catalog(filter: CatalogFilter = {}): Promise<CatalogRow[]> {
     const params: Record<string, unknown> = {provider: filter.provider ?? null, country: filter.countryCode ?? null}
-    const gpu = filter.gpuType ? `AND ${await this.gpuTypeCondition(filter.gpuType, params)}` : ''
+    const gpu = filter.gpuType ? `AND ${await this.gpuTypeCondition(filter.gpuType, params, await this.current())}` : ''
     const visible = filter.visibleTo === undefined ? '' : `AND ${VISIBLE_TO}`
     if (filter.visibleTo !== undefined) params.visibleTo = filter.visibleTo
     const distinctList = (column: string) =>
@@ -186,7 +186,7 @@ export class OffersRepo {
    */
   async matchingSpec(spec: SpecFilter): Promise<Offer[]> {
     const params: Record<string, unknown> = {}
-    const gpu = await this.gpuTypeCondition(spec.gpuTypeKey, params)
+    const gpu = await this.gpuTypeCondition(spec.gpuTypeKey, params, await this.current())
     const rows = await this.db.values(
       `SELECT ${READ_COLUMNS} FROM offers
        WHERE available = 1 AND ${gpu} AND gpu_count = @count
@@ -301,8 +301,8 @@ export class OffersRepo {
    * a memory size its name may not carry ("RTX 4090 48GB"), the (model, VRAM) pairs of those
    * models are decided too.
    */
-  private async gpuTypeCondition(filter: string, params: Record<string, unknown>, memo?: OffersMemo | null): Promise<string> {
-    const {keys, models} = await this.gpuFilter(filter, memo === undefined ? await this.current() : memo)
+  private async gpuTypeCondition(filter: string, params: Record<string, unknown>, memo: OffersMemo | null): Promise<string> {
+    const {keys, models} = await this.gpuFilter(filter, memo)
     // One model (the usual filter) is an equality, so the GPU index serves it in price order.
     let byKey: string
     if (keys.length === 1) {
@@ -370,12 +370,12 @@ export class OffersRepo {
   private async current(): Promise<OffersMemo | null> {
     const version = await this.db.dataVersion()
     if (version === null) return null
-    if (version !== this.memo.version) this.memo = emptyMemo(version)
+    if (version !== this.memo.version) this.memo = new OffersMemo(version)
     return this.memo
   }
 
   private forget(): void {
-    this.memo = emptyMemo(this.memo.version)
+    this.memo = new OffersMemo(this.memo.version)
   }
 }
 
@@ -414,9 +414,6 @@ class OffersMemo {
   }
 }
 
-function emptyMemo(version: number | null): OffersMemo {
-  return new OffersMemo(version)
-}
 
 export interface CatalogRow {
   gpuType: string

@@ -67,7 +67,6 @@ export interface SqlDatabase {
   close(): Promise<void>
 }
 
-/** How a second connection reaches the same database. */
 /**
  * Where a database is, for a second connection to it. A SQLite file's location carries the
  * process's write turn (see WriteTurn): a thread opening it takes turns with the main thread.

@@ -27,8 +27,6 @@ const STATEMENT_CACHE_LIMIT = 500
 export class SqliteDatabase implements SqlDatabase {
   readonly dialect = 'sqlite' as const
   private readonly statements = new Map<string, Database.Statement>()
-  private dataVersionStatement: Database.Statement | undefined
-  private schemaVersionStatement: Database.Statement | undefined
   /** Held by the transaction under way or waiting for the write turn: transactions queue on it. */
   private readonly writers = new Mutex()
   /** Held while a transaction is open (BEGIN to COMMIT): statements of other async paths wait for it. */
@@ -135,15 +133,17 @@ export class SqliteDatabase implements SqlDatabase {
   }
 
   async dataVersion(): Promise<number> {
-    // Asked on every inventory query: a statement prepared once (`pragma()` prepares each call).
-    this.dataVersionStatement ??= this.db.prepare('PRAGMA data_version').pluck()
-    return this.dataVersionStatement.get() as number
+    // Asked on every inventory query: through the statement cache (`pragma()` prepares each call).
+    return this.pragmaValue('PRAGMA data_version')
   }
 
   async schemaVersion(): Promise<number> {
-    // Asked by every /health probe: prepared once, as data_version is.
-    this.schemaVersionStatement ??= this.db.prepare('PRAGMA user_version').pluck()
-    return this.schemaVersionStatement.get() as number
+    // Asked by every /health probe: through the statement cache, as data_version is.
+    return this.pragmaValue('PRAGMA user_version')
+  }
+
+  private pragmaValue(sql: string): number {
+    return (this.statement(sql, true).get() as [number])[0]
   }
 
   async close(): Promise<void> {
