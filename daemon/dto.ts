@@ -174,8 +174,8 @@ export function sshKeyDto(k: SshKey): SshKeyDto {
 }
 
 /** A new session (or the first reply again, for a retried create): nothing is billed yet. */
-export function createdSessionDto(created: CreatedSession, simulated: boolean): CreateSessionReply {
-  return {session: sessionDto(created.session, asMicroUsd(0), simulated), ...(created.sshPrivateKey ? {ssh_private_key: created.sshPrivateKey} : {})}
+export function createdSessionDto(created: CreatedSession, billed: MicroUsd, simulated: boolean): CreateSessionReply {
+  return {session: sessionDto(created.session, billed, simulated), ...(created.sshPrivateKey ? {ssh_private_key: created.sshPrivateKey} : {})}
 }
 
 export function createdAllocationDto(created: CreatedSession, simulated: boolean): AllocationDto {

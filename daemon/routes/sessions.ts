@@ -17,6 +17,7 @@ import {isTerminal} from '../../src/core/session-status.js'
 import type {SessionEvent} from '../../src/store/session-events-repo.js'
 import type {StoredSession} from '../../src/store/sessions-repo.js'
 import {billedSoFar} from '../../src/services/cost-service.js'
+import {awaitProviderAnswer} from '../../src/services/provider-answer.js'
 import {createSession, extendSessionOnce, findSession, getSession, listSessions, releaseSessionOnce, sessionEventsAfter} from '../../src/services/session-service.js'
 import type {ServiceContext} from '../../src/services/context.js'
 import type {AppDeps} from '../deps.js'
@@ -38,7 +39,8 @@ export function sessionRoutes(deps: AppDeps): FastifyPluginAsyncZod {
         const body = request.body
         const created = await createSession(request.ctx, {...sessionTermsOf(body), offerId: body.offer_id}, idempotentCreate(request.headers, body))
         deps.kickJobs()
-        return reply.status(201).send(createdSessionDto(created, simulated))
+        const session = await awaitProviderAnswer(request.ctx, created.session, request.ctx.timings.createReplyWaitMs)
+        return reply.status(201).send(createdSessionDto({...created, session}, await billedSoFar(request.ctx, session), simulated))
       },
     )
 

@@ -38,6 +38,8 @@ export interface Timings {
   settleRetryMaxMs: number
   /** The longest back-off of a job whose steps keep failing (it doubles up to this). */
   retryMaxMs: number
+  /** How long a create's reply waits for the provider's answer before saying `pending`. */
+  createReplyWaitMs: number
 }
 
 export const DEFAULT_TIMINGS: Timings = {
@@ -55,6 +57,7 @@ export const DEFAULT_TIMINGS: Timings = {
   sliceShutdownGraceMs: 10_000,
   settleRetryMaxMs: 30_000,
   retryMaxMs: 60_000,
+  createReplyWaitMs: 5_000,
 }
 
 /** What every use case needs: the one store, the clock, the providers, who we are. */

@@ -122,7 +122,9 @@ describe.each([
   it('workflows 2-4: provisions, manages, releases and costs sessions', async () => {
     const offers = (await curl('http://localhost:8080/api/v1/inventory?gpu_type=RTX%204090&sort=price&limit=3')).offers
     const created = await post('/api/v1/sessions', {consumer_id: 'my-app', offer_id: offers[0].id, workload_type: 'llm', reservation_hours: 2})
-    expect(created.session).toMatchObject({consumer_id: 'my-app', status: 'pending', offer_id: offers[0].id})
+    // As in the seed's reply: provisioning, once the provider has answered (the reply waits for it briefly).
+    expect(created.session).toMatchObject({consumer_id: 'my-app', status: 'provisioning', offer_id: offers[0].id})
+    expect(created.session.provider_instance_id).toEqual(expect.any(String))
     expect(created.ssh_private_key).toMatch(/^-----BEGIN OPENSSH PRIVATE KEY-----/)
     const id = created.session.id
 
