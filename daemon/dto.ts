@@ -1,5 +1,5 @@
 import {toIso} from '../src/core/clock.js'
-import {asMicroUsd, microToUsd, type MicroUsd} from '../src/core/money.js'
+import {microToUsd, type MicroUsd} from '../src/core/money.js'
 import {pricePerGpu, type Offer} from '../src/core/offer.js'
 import type {AllocationDto} from '../src/core/api/allocations.js'
 import type {AuditEntryDto} from '../src/core/api/audit.js'
