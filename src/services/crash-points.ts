@@ -14,7 +14,11 @@ export const CRASH_POINTS = [
   'after-domain-started',
   'before-record-provider-id',
   'after-record-provider-id',
+  // Once the provider reports the instance's address (a slice: its guest's lease), SSH logs in, the GPUs are seen.
+  'after-instance-address',
   'during-ssh-verify',
+  'after-ssh-ready',
+  'after-gpu-check',
   'after-destroy-call',
   'before-mark-stopped',
 ] as const

@@ -149,6 +149,12 @@ describe('provision job', () => {
     expect(running).toMatchObject({startedAt: h.clock.now(), expiresAt: h.clock.now() + 2 * 3_600_000, sshUser: 'root'})
     expect(running.sshHostKeyFingerprint).toMatch(/^SHA256:/)
     expect((await events(id)).filter((e) => e.toStatus).map((e) => e.toStatus)).toEqual(['pending', 'provisioning', 'running'])
+    // The late phases, each an event: the address the provider reports, SSH logged in, the GPUs seen.
+    const phases = (await events(id)).filter((e) => ['address', 'ssh_ready', 'gpu_check'].includes(e.type))
+    expect(phases.map((e) => e.type)).toEqual(['address', 'ssh_ready', 'gpu_check'])
+    expect(phases[0]!.message).toMatch(/^address: .*checking SSH at root@127\.0\.0\.1:\d+$/)
+    expect(phases[1]!.message).toMatch(/^SSH ready: logged in as root@127\.0\.0\.1:\d+, host key SHA256:/)
+    expect(phases[2]!.message).toBe('GPU check: nvidia-smi in the instance lists 1x NVIDIA GeForce RTX 4090, as rented')
     expect(await createRequests()).toHaveLength(1)
     expect(await ctx.store.jobs.openFor(id, 'provision')).toEqual([])
     // It runs at the price the provider bills, which is the price quoted for the disk asked for
@@ -251,7 +257,16 @@ describe('provision job', () => {
 
     const provisioningPoints = CRASH_POINTS.filter((p) => !['after-destroy-call', 'before-mark-stopped', ...SLICE_CRASH_POINTS].includes(p))
     it('covers every crash point on the way up', () => {
-      expect(provisioningPoints).toEqual(['after-intent-commit', 'after-provider-create', 'before-record-provider-id', 'after-record-provider-id', 'during-ssh-verify'])
+      expect(provisioningPoints).toEqual([
+        'after-intent-commit',
+        'after-provider-create',
+        'before-record-provider-id',
+        'after-record-provider-id',
+        'after-instance-address',
+        'during-ssh-verify',
+        'after-ssh-ready',
+        'after-gpu-check',
+      ])
     })
 
     for (const point of provisioningPoints) {

@@ -77,7 +77,30 @@ async function provisionStep(ctx: ServiceContext, job: Job): Promise<JobOutcome>
     await noteProgress(ctx, session, `waiting for the instance: ${instance.statusMessage ?? instance.state}`)
     return {done: false, retryInMs: ctx.timings.pollIntervalMs}
   }
+  session = await recordAddress(ctx, session, instance)
   return verifyAndStart(ctx, session, instance)
+}
+
+/**
+ * The instance's SSH address, on the session as soon as the provider reports it (a guest's
+ * lease, a rented box's endpoint), so the session shows where it will be before SSH is checked.
+ * Recorded once per address: a resumed step that finds it already there goes straight on.
+ */
+async function recordAddress(ctx: ServiceContext, session: StoredSession, instance: ProviderInstance): Promise<StoredSession> {
+  const ssh = instance.ssh!
+  if (session.sshHost === ssh.host && session.sshPort === ssh.port) return session
+  const now = ctx.clock.now()
+  await ctx.store.sessions.update(session.id, ['provisioning'], {sshHost: ssh.host, sshPort: ssh.port, sshUser: ssh.user, sshJump: ssh.jump ?? null}, now)
+  await recordSessionEvent(ctx, session.id, 'address', {
+    actor: 'provisioner',
+    message: `address: ${instance.statusMessage ?? `the instance answers at ${ssh.host}`}; checking SSH at ${ssh.user}@${ssh.host}:${ssh.port}${viaJump(ssh)}`,
+  })
+  crashPoint('after-instance-address')
+  return (await ctx.store.sessions.get(session.id)) ?? session
+}
+
+function viaJump(ssh: NonNullable<ProviderInstance['ssh']>): string {
+  return ssh.jump ? ` via ${ssh.jump.user}@${ssh.jump.host}:${ssh.jump.port}` : ''
 }
 
 /** Creates the instance, or adopts the one an earlier attempt may have created; returns an outcome to stop this step. */
@@ -231,6 +254,12 @@ async function verifyAndStart(ctx: ServiceContext, session: StoredSession, insta
       cpuOnly ? 'uname -srm' : GPU_REPORT_COMMAND,
       15_000,
     )
+    // Logged in with the daemon's key and ran a command: SSH is ready, whatever the command said.
+    await recordSessionEvent(ctx, session.id, 'ssh_ready', {
+      actor: 'provisioner',
+      message: `SSH ready: logged in as ${ssh.user}@${ssh.host}:${ssh.port}${viaJump(ssh)}, host key ${result.hostKeyFingerprint}`,
+    })
+    crashPoint('after-ssh-ready')
     if (result.exitCode !== 0) throw new Error(`${cpuOnly ? 'uname' : 'nvidia-smi'} exited with ${result.exitCode}: ${result.stderr.trim()}`)
     let found: string
     if (cpuOnly) {
@@ -243,7 +272,12 @@ async function verifyAndStart(ctx: ServiceContext, session: StoredSession, insta
       if (mismatch) return await failAndRelease(ctx, session, `listing_mismatch: ${mismatch}; the instance is destroyed and nothing beyond what ${session.provider} charged is billed`)
       found = `${reported.length}x ${reported[0]!.name}`
     }
-    const via = ssh.jump ? ` via ${ssh.jump.user}@${ssh.jump.host}:${ssh.jump.port}` : ''
+    await recordSessionEvent(ctx, session.id, 'gpu_check', {
+      actor: 'provisioner',
+      message: cpuOnly ? `GPU check: a CPU-only slice, no GPU to find (${found})` : `GPU check: nvidia-smi in the instance lists ${found}, as rented`,
+    })
+    crashPoint('after-gpu-check')
+    const via = viaJump(ssh)
     const now = ctx.clock.now()
     await transitionSession(
       ctx,

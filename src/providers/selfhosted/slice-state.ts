@@ -46,8 +46,8 @@ export async function readSlice(shell: NodeShell, node: SliceNode, domain: Domai
   return {
     ...base,
     state: 'running',
-    statusMessage: `guest at ${address} on ${node.libvirt.network}, reached through ${node.name}`,
-    ssh: {host: address, port: 22, user: SLICE_USER, jump: node.jump},
+    statusMessage: `guest at ${address.ipv4} (${address.source}) on ${node.libvirt.network}, reached through ${node.name}`,
+    ssh: {host: address.ipv4, port: 22, user: SLICE_USER, jump: node.jump},
   }
 }
 
@@ -149,11 +149,11 @@ function describeState(report: DomainStateReport): {instanceState: ProviderInsta
 }
 
 /** The guest's IPv4 address, from the network's leases, the guest agent, or the node's ARP table. */
-async function guestAddress(shell: NodeShell, node: SliceNode, domain: DomainName): Promise<string | null> {
+async function guestAddress(shell: NodeShell, node: SliceNode, domain: DomainName): Promise<{ipv4: string; source: string} | null> {
   for (const source of ADDRESS_SOURCES) {
     try {
       const found = parseDomIfAddr(await runOnNode(shell, domIfAddrCommand(node.libvirt.uri, domain, source), `reading the guest address (${source})`))
-      if (found) return found.ipv4
+      if (found) return {ipv4: found.ipv4, source}
     } catch (err) {
       // No agent in the guest, or no such source for this network: try the next one.
       if (!(err instanceof NodeCommandError)) throw err
