@@ -58,6 +58,6 @@ export default tseslint.config(
   {files: ['src/providers/**/*.ts', 'src/services/**/*.ts', 'src/sim/**/*.ts'], rules: banned(daemon, heavyUi)},
   {files: ['tui/**/*.{ts,tsx}'], rules: banned(store, daemon, services)},
   // Tests read JSON replies of servers they exercise; typing every reply there adds nothing.
-  {files: ['**/*.test.ts', 'test/**/*.ts'], rules: {'@typescript-eslint/no-explicit-any': 'off'}},
+  {files: ['**/*.test.ts', '**/*.test.tsx', 'test/**/*.ts'], rules: {'@typescript-eslint/no-explicit-any': 'off'}},
   {files: ['bin/**/*.js', 'bench/**/*.js', 'scripts/**/*.js', 'eslint.config.js'], languageOptions: {globals: globals.node}},
 )
