@@ -25,7 +25,7 @@ export default class CatalogList extends BaseCommand {
 
   static override flags = {
     ...apiFlags,
-    region: Flags.string({description: 'Only SKUs offered here: a country or region code, e.g. "US" or "us-east-1"'}),
+    region: Flags.string({description: 'Only SKUs offered here: a country or region code, e.g. "US" or "us-east-1", or a self-hosted node\'s region, e.g. "home-lab"'}),
     provider: Flags.string({description: 'Only this marketplace', options: [...PROVIDER_NAMES]}),
     'gpu-type': Flags.string({description: 'Only this GPU model, e.g. "RTX 4090" (case-insensitive)'}),
     output: outputFlag,

@@ -3,6 +3,7 @@ import type {MicroUsd} from '../core/money.js'
 import type {Offer} from '../core/offer.js'
 import type {ProviderName} from '../core/provider-name.js'
 import type {SshJump} from '../core/ssh-jump.js'
+import {ProviderError} from './errors.js'
 import type {MarketStream} from './market-stream.js'
 
 /**
@@ -24,7 +25,11 @@ export interface ProviderAdapter {
   createInstance(request: CreateInstanceRequest, options?: CallOptions): Promise<CreatedInstance>
   /** null when the provider says the instance does not exist (any more). */
   getInstance(providerInstanceId: string, options?: CallOptions): Promise<ProviderInstance | null>
-  /** Every instance on the account whose label starts with `labelPrefix` (all when omitted). */
+  /**
+   * Every instance on the account whose label starts with `labelPrefix` (all when omitted).
+   * A provider spread over several places it must ask one by one (self-hosted nodes) throws
+   * PartialInstanceListError when only some of them answered.
+   */
   listInstances(filter?: {labelPrefix?: string}, options?: CallOptions): Promise<ProviderInstance[]>
   /** Idempotent: an instance that is already gone counts as destroyed. */
   destroyInstance(providerInstanceId: string, options?: CallOptions): Promise<void>
@@ -128,4 +133,27 @@ export interface ProviderInstance {
   billing: InstanceBillingTerms | null
   gpuType: string | null
   gpuCount: number | null
+}
+
+/** One place a provider lists from (a self-hosted node) that did not answer, and why. */
+export interface UnlistedScope {
+  scope: string
+  error: ProviderError
+}
+
+/**
+ * Some of a provider's places answered a list and some did not. An error, not a short list, so
+ * that no caller concludes "absent" from it by accident (a label lookup before a create, ghost
+ * marking): only one that knows what it is doing (the reconciler) reads `instances`, and then
+ * only as "these exist", never as "nothing else does". Retryable: the places may answer later.
+ */
+export class PartialInstanceListError extends ProviderError {
+  constructor(
+    provider: ProviderName,
+    readonly instances: readonly ProviderInstance[],
+    readonly unlisted: readonly UnlistedScope[],
+  ) {
+    super(provider, `the instance list is incomplete: ${unlisted.map((u) => u.error.message).join('; ')}`, true)
+    this.name = 'PartialInstanceListError'
+  }
 }

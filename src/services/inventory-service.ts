@@ -7,6 +7,7 @@ import {regionCountry} from '../core/sku.js'
 import type {CatalogRow} from '../store/offers-repo.js'
 import type {StoredPricePoint} from '../store/price-history-repo.js'
 import type {ServiceContext} from './context.js'
+import {foldNodeOffers, isNodeRegion, nodeOffersOnSale} from './node-catalog.js'
 import {isOfferVisible, offerVisibility} from './tenancy.js'
 import {DEFAULT_REFRESH_POLICIES, RefreshWorker, type ProviderFreshness, type RefreshPolicy} from './refresh-worker.js'
 
@@ -90,14 +91,28 @@ export class InventoryService {
     return offer
   }
 
-  /** SKUs on offer (model × GPU count), once the market has loaded; `region` starts with a country code. */
+  /**
+   * SKUs on offer (model × GPU count), once the market has loaded. `region` is a marketplace
+   * region, which starts with a country code ("US", "us-east-1"), or a self-hosted node's region
+   * ("home-lab"); a node's offers list their node's region, having no country.
+   */
   async catalog(scope: ServiceContext, filter: {provider?: ProviderName; region?: string; gpuType?: string}): Promise<CatalogRow[]> {
-    const countryCode = filter.region ? regionCountry(filter.region) : undefined
-    if (filter.region && !countryCode) {
-      throw new AppError('validation_error', `region "${filter.region}" does not start with a country code (e.g. "US" or "us-east-1")`, {field: 'region'})
+    const region = filter.region || undefined
+    const countryCode = region ? regionCountry(region) : null
+    if (region && !countryCode && !(await isNodeRegion(scope, region))) {
+      throw new AppError(
+        'validation_error',
+        `region "${region}" neither starts with a country code (e.g. "US" or "us-east-1") nor is the region of a registered node (see \`gpu-shopper nodes list\`)`,
+        {field: 'region'},
+      )
     }
     await this.waitForFirstLoad()
-    return this.ctx.store.offers.catalog({provider: filter.provider, countryCode: countryCode ?? undefined, gpuType: filter.gpuType, visibleTo: offerVisibility(scope)})
+    const rows =
+      region && !countryCode
+        ? []
+        : await this.ctx.store.offers.catalog({provider: filter.provider, countryCode: countryCode ?? undefined, gpuType: filter.gpuType, visibleTo: offerVisibility(scope)})
+    if (filter.provider !== undefined && filter.provider !== 'selfhosted') return rows
+    return foldNodeOffers(rows, await nodeOffersOnSale(scope, {gpuType: filter.gpuType, region}), region === undefined)
   }
 
   /** The recorded price points of a GPU model (any spelling of its name), per provider. */

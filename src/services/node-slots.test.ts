@@ -4,7 +4,8 @@ import {join} from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import {packageRoot} from '../config/paths.js'
-import {AppError} from '../core/errors.js'
+import {LOCAL_TENANT} from '../auth/principal.js'
+import {AppError, ERROR_STATUS} from '../core/errors.js'
 import {asMicroUsd} from '../core/money.js'
 import {parseHostProbe} from '../providers/selfhosted/host-probe.js'
 import type {LibvirtFacts} from '../providers/selfhosted/libvirt-facts.js'
@@ -111,6 +112,23 @@ describe('slots of a self-hosted node', () => {
   it('lets one CPU-only slice run at a time when the owner allows one', async () => {
     await create('selfhosted-rig.cpu', 'a')
     expect((await refusal('selfhosted-rig.cpu', 'b')).message).toMatch(/all 1 CPU-only slices of rig are in use/)
+  })
+
+  it('holds a self-hosted slice to its consumer\'s budget like a rental: past it, refused with 402 and nothing held', async () => {
+    // Given a budget of $0.50 left this month for `team` (the consumer the creates below use)
+    await h.ctx.store.budgets.upsert(LOCAL_TENANT, 'team', asMicroUsd(500_000), 0.8, 'alert', h.clock.now())
+
+    // When an hour of two GPUs ($0.80 at the owner's $0.40 per GPU-hour) is asked for
+    const refused = await refusal('selfhosted-rig.2x-rtx-4090', 'a')
+
+    // Then it is refused as over budget, and neither a session nor a slot is written
+    expect(refused.errorType).toBe('insufficient_balance')
+    expect(ERROR_STATUS[refused.errorType]).toBe(402)
+    expect(refused.details).toMatchObject({remaining_micro_usd: 500_000, requested_micro_usd: 800_000})
+    expect((await h.ctx.store.sessions.list()).total).toBe(0)
+    expect(await h.ctx.store.nodes.slots()).toEqual([])
+    // And an hour of one GPU ($0.40) fits
+    expect((await create('selfhosted-rig.1x-rtx-4090', 'b')).session.gpuCount).toBe(1)
   })
 
   it('counts per node what /metrics reports: GPUs ready, held, not ready; CPU slices free and held', async () => {

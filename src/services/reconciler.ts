@@ -2,7 +2,7 @@ import {deploymentLabelPrefix, parseInstanceLabel} from '../core/instance-label.
 import type {ProviderName} from '../core/provider-name.js'
 import {isLive, isTerminal, type SessionStatus} from '../core/session-status.js'
 import {scrubSecrets} from '../log/logger.js'
-import type {ProviderInstance} from '../providers/provider.js'
+import {PartialInstanceListError, type ProviderInstance} from '../providers/provider.js'
 import type {ServiceContext} from './context.js'
 import {recordFallbackBillingTerms} from './billing-terms.js'
 import {endBilling} from './ledger-accrual.js'
@@ -108,9 +108,8 @@ export class Reconciler {
 
   private async reconcileProvider(provider: ProviderName, options: ReconcileOptions, report: ReconcileReport): Promise<void> {
     const {ctx} = this
-    const adapter = ctx.providers.get(provider)
     const prefix = deploymentLabelPrefix(ctx.deploymentId)
-    const all = await adapter.listInstances()
+    const {instances: all, complete} = await this.listInstances(provider, report)
     const ours = all.filter((i) => i.label?.startsWith(prefix))
     report.foreignInstances += all.length - ours.length
     const seen = new Set<string>()
@@ -138,8 +137,27 @@ export class Reconciler {
     }
 
     await this.findGhosts(provider, seen, options, report)
+    // An orphan missing from a partial list may sit on a place that did not answer: forgetting
+    // when it was first seen would restart its grace every time that place flaps.
+    if (!complete) return
     for (const key of [...this.firstSeen.keys()]) {
       if (key.startsWith(`${provider}:`) && !seen.has(key.slice(provider.length + 1))) this.firstSeen.delete(key)
+    }
+  }
+
+  /**
+   * The provider's instances, and whether that is all of them. A partial list (some self-hosted
+   * nodes did not answer) is still worth reconciling: what it lists exists, so orphans among it
+   * are real; each place that did not answer is reported. Ghosts are confirmed one by one
+   * anyway, so a missing place never makes its sessions ghosts.
+   */
+  private async listInstances(provider: ProviderName, report: ReconcileReport): Promise<{instances: readonly ProviderInstance[]; complete: boolean}> {
+    try {
+      return {instances: await this.ctx.providers.get(provider).listInstances(), complete: true}
+    } catch (err) {
+      if (!(err instanceof PartialInstanceListError)) throw err
+      for (const {error} of err.unlisted) report.errors.push({provider, message: scrubSecrets(error.message)})
+      return {instances: err.instances, complete: false}
     }
   }
 
@@ -201,7 +219,14 @@ export class Reconciler {
     const {sessions} = await ctx.store.sessions.list({provider, statuses: [...GHOST_STATUSES], limit: 100_000})
     for (const session of sessions) {
       if (!session.providerInstanceId || listed.has(session.providerInstanceId) || (await this.beingReleased(session.id))) continue
-      const instance = await ctx.providers.get(provider).getInstance(session.providerInstanceId)
+      let instance: ProviderInstance | null
+      try {
+        instance = await ctx.providers.get(provider).getInstance(session.providerInstanceId)
+      } catch (err) {
+        // Not knowing is not "gone" (its node may be down): the session stays, the others are still checked.
+        report.errors.push({provider, message: scrubSecrets(`session ${session.id}: ${err instanceof Error ? err.message : String(err)}`)})
+        continue
+      }
       if (instance) continue
       if (!options.dryRun && !(await this.stopGhost(session.id, session.providerInstanceId))) continue
       report.ghosts.push({provider, sessionId: session.id, providerInstanceId: session.providerInstanceId, action: options.dryRun ? 'would-mark-stopped' : 'marked-stopped'})

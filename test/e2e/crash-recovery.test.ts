@@ -41,7 +41,7 @@ describe('crash recovery at every named point', () => {
     }, `session ${id} ${status}`, 30_000)
   }
 
-  // A self-hosted slice's own points are proven against a real libvirt in selfhosted-slice.test.ts.
+  // A self-hosted slice's own points are proven against a real libvirt in selfhosted-slice-crash.test.ts.
   for (const point of CRASH_POINTS.filter((p) => !SLICE_CRASH_POINTS.includes(p))) {
     it(`recovers from a crash at ${point}`, async () => {
       const home = mkdtempSync(join(tmpdir(), `gpu-shopper-crash-${point}-`))

@@ -4,7 +4,7 @@ import type {Clock} from '../../core/clock.js'
 import type {InventoryQuery} from '../../core/inventory-query.js'
 import type {Offer} from '../../core/offer.js'
 import {InstanceSetupError, ProviderError, ProviderUnavailableError, StaleInventoryError} from '../errors.js'
-import type {AdapterLogger, CreateInstanceRequest, CreatedInstance, ProviderAdapter, ProviderCapabilities, ProviderInstance} from '../provider.js'
+import {PartialInstanceListError, type AdapterLogger, type CreateInstanceRequest, type CreatedInstance, type ProviderAdapter, type ProviderCapabilities, type ProviderInstance, type UnlistedScope} from '../provider.js'
 import type {NodeDirectory, DirectoryNode} from './node-directory.js'
 import {domainNameOf, sliceIdentityOf} from './libvirt/domain-names.js'
 import {NodeCommandError} from './node-command.js'
@@ -87,12 +87,27 @@ export class SelfhostedAdapter implements ProviderAdapter {
     return this.onNode(where.node, (shell) => readSlice(shell, sliceNode(where.node), where.domain))
   }
 
+  /**
+   * Asks every node. One node down must not hide the others' slices from the reconciler, nor
+   * pass for "no slices there": when some answered, PartialInstanceListError carries what they
+   * listed; when none did, the first node's error is thrown as it is.
+   */
   async listInstances(filter: {labelPrefix?: string} = {}): Promise<ProviderInstance[]> {
-    const out: ProviderInstance[] = []
+    const listed: ProviderInstance[] = []
+    const unlisted: UnlistedScope[] = []
+    let answered = 0
     for (const node of await this.options.directory.nodes()) {
-      out.push(...(await this.onNode(node, (shell) => listSlices(shell, sliceNode(node), filter.labelPrefix))))
+      try {
+        listed.push(...(await this.onNode(node, (shell) => listSlices(shell, sliceNode(node), filter.labelPrefix))))
+        answered++
+      } catch (err) {
+        if (!(err instanceof ProviderError)) throw err
+        unlisted.push({scope: node.endpoint.name, error: err})
+      }
     }
-    return out
+    if (unlisted.length === 0) return listed
+    if (answered === 0) throw unlisted[0]!.error
+    throw new PartialInstanceListError('selfhosted', listed, unlisted)
   }
 
   async destroyInstance(providerInstanceId: string): Promise<void> {
