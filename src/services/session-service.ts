@@ -19,6 +19,7 @@ import {callerTenant, isOfferVisible, isVisible, offerVisibility, ownerOf} from 
 import {assertWithinBudget} from './budget-service.js'
 import {billedSoFarOf} from './cost-service.js'
 import {crashPoint} from './crash-points.js'
+import {isNodeRegion} from './node-catalog.js'
 import {reserveNodeSlots} from './node-slots.js'
 import {oncePerKey, rememberResult, replayIfSeen, type IdempotentRequest, type Replay} from './idempotency.js'
 import {replayedPrivateKey, sealPrivateKeyForReplay} from './replayable-private-key.js'
@@ -145,8 +146,12 @@ async function resolveSpec(ctx: ServiceContext, request: SpecRequest): Promise<S
     gpuType = normalizeGpuName(request.gpuType ?? '')
   }
   const countryCode = request.region ? regionCountry(request.region) : null
-  if (request.region && !countryCode) {
-    throw new AppError('validation_error', `region_code "${request.region}" does not start with a country code (e.g. "US" or "us-east-1")`, {field: 'region_code'})
+  if (request.region && !countryCode && !(await isNodeRegion(ctx, request.region))) {
+    throw new AppError(
+      'validation_error',
+      `region_code "${request.region}" neither starts with a country code (e.g. "US" or "us-east-1") nor is the region of a registered node (see \`gpu-shopper nodes list\`)`,
+      {field: 'region_code'},
+    )
   }
   return {
     sku: skuOf(gpuType),

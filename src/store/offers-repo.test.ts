@@ -86,7 +86,7 @@ describe.each(STORE_ENGINES)('OffersRepo ($name)', (engine) => {
       for (const disk of [10, 50, 100, 500]) expect(priceForDisk(stored, disk), `${original.id} ${disk} GB`).toBe(priceForDisk(original, disk))
     }
     expect((await store.offers.query({provider: 'tensordock'})).offers[0]).toEqual(tensordock)
-    expect((await store.offers.matchingSpec({gpuTypeKey: 'rtx 4090', gpuCount: 1, countryCode: null, maxPricePerHour: null, minReliability: 0})).find((o) => o.id === 'tensordock-x')).toEqual(tensordock)
+    expect((await store.offers.matchingSpec({gpuTypeKey: 'rtx 4090', gpuCount: 1, region: null, countryCode: null, maxPricePerHour: null, minReliability: 0})).find((o) => o.id === 'tensordock-x')).toEqual(tensordock)
 
     // When only the disk rate changes, Then the row is rewritten, not just touched
     const repriced = {...vast, fetchedAt: 2_000, diskRate: {usdPerGb: 0.3, per: 'month' as const, minimumGb: 1}}
@@ -173,13 +173,16 @@ describe.each(STORE_ENGINES)('OffersRepo ($name)', (engine) => {
       offer('vastai-6', {pricePerHour: toMicroUsd(0.1), available: false}),
       offer('tensordock-7', {pricePerHour: toMicroUsd(0.35), gpuType: 'RTX 4090D'}),
     ])
-    const spec = {gpuTypeKey: 'rtx 4090', gpuCount: 1, countryCode: null, maxPricePerHour: null, minReliability: 0.9}
+    const spec = {gpuTypeKey: 'rtx 4090', gpuCount: 1, region: null, countryCode: null, maxPricePerHour: null, minReliability: 0.9}
     // Equal prices go to the more reliable; an offer without a score counts as exactly the floor
     expect(ids(await store.offers.matchingSpec(spec))).toEqual(['vastai-2', 'vastai-3', 'vastai-4'])
     // Offers our own live sessions hold are excluded by id
     expect(ids(await store.offers.matchingSpec({...spec, excludeIds: ['vastai-2', 'vastai-3']}))).toEqual(['vastai-4'])
     expect(ids(await store.offers.matchingSpec({...spec, minReliability: 0}))).toEqual(['vastai-2', 'vastai-1', 'vastai-3', 'vastai-4'])
-    expect(ids(await store.offers.matchingSpec({...spec, countryCode: 'DE'}))).toEqual(['vastai-4'])
+    expect(ids(await store.offers.matchingSpec({...spec, region: 'de', countryCode: 'DE'}))).toEqual(['vastai-4'])
+    // A self-hosted node's region has no country: its offers match by their location, whatever the case
+    await store.offers.upsertMany([offer('selfhosted-lab.g1', {provider: 'selfhosted', pricePerHour: toMicroUsd(0.5), reliability: null, countryCode: null, location: 'Home-Lab'})])
+    expect(ids(await store.offers.matchingSpec({...spec, minReliability: 0, region: 'home-lab', countryCode: null}))).toEqual(['selfhosted-lab.g1'])
     expect(ids(await store.offers.matchingSpec({...spec, maxPricePerHour: toMicroUsd(0.3)}))).toEqual(['vastai-2', 'vastai-3'])
     // The count is exact, and a 4090 is not a 4090 D
     expect(ids(await store.offers.matchingSpec({...spec, gpuCount: 2}))).toEqual(['vastai-5'])
@@ -348,7 +351,7 @@ describe('OffersRepo on SQLite: query plans', async () => {
       'a GPU filter with a memory size': (r) => r.query({gpuType: 'RTX 4090 24GB'}),
       'a provider': (r) => r.query({provider: 'vastai'}),
       'a price cap': (r) => r.query({maxPricePerHour: toMicroUsd(1)}),
-      'a spec': (r) => r.matchingSpec({gpuTypeKey: 'rtx 4090', gpuCount: 1, countryCode: 'US', maxPricePerHour: null, minReliability: 0.9, excludeIds: ['vastai-1']}),
+      'a spec': (r) => r.matchingSpec({gpuTypeKey: 'rtx 4090', gpuCount: 1, region: 'us', countryCode: 'US', maxPricePerHour: null, minReliability: 0.9, excludeIds: ['vastai-1']}),
       'one offer': (r) => r.get('vastai-1'),
       'the models': (r) => r.gpuTypes(),
       'a refresh retiring what it did not see': (r) => r.markMissingUnavailable('vastai', 2_000),

@@ -190,7 +190,7 @@ export class OffersRepo {
     const rows = await this.db.values(
       `SELECT ${READ_COLUMNS} FROM offers
        WHERE available = 1 AND ${gpu} AND gpu_count = @count
-         AND (CAST(@country AS TEXT) IS NULL OR country_code = @country)
+         AND (CAST(@region AS TEXT) IS NULL OR country_code = @country OR lower(location) = @region)
          AND (CAST(@maxPrice AS BIGINT) IS NULL OR price_per_hour_micro <= @maxPrice)
          AND coalesce(reliability, @floor) >= @floor
          AND NOT ${this.db.inList('id', '@exclude')}
@@ -200,6 +200,7 @@ export class OffersRepo {
       {
         ...params,
         count: spec.gpuCount,
+        region: spec.region === null ? null : spec.region.trim().toLowerCase(),
         country: spec.countryCode,
         maxPrice: spec.maxPricePerHour,
         floor: spec.minReliability,
@@ -439,6 +440,8 @@ export interface SpecFilter {
   /** The spec's GPU filter (lower-cased canonical name), decided by the shared matcher: "h100" takes any H100. */
   gpuTypeKey: string
   gpuCount: number
+  /** A marketplace region (matched by its country code) or a self-hosted node's region (by name). */
+  region: string | null
   countryCode: string | null
   maxPricePerHour: MicroUsd | null
   minReliability: number

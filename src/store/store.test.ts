@@ -195,7 +195,7 @@ describe.each(STORE_ENGINES)('Store ($name)', (engineUnderTest) => {
     expect((await store.offers.query({gpuType: 'RTX 4090 24GB', includeUnavailable: true})).total).toBe(1)
     expect((await store.offers.query({gpuType: 'RTX 4090 48GB', includeUnavailable: true})).total).toBe(0)
     expect((await store.offers.catalog({gpuType: 'A100'})).map((r) => r.gpuType)).toEqual(['A100 40GB PCIe', 'A100 80GB SXM'])
-    expect((await store.offers.matchingSpec({gpuTypeKey: 'a100', gpuCount: 1, countryCode: null, maxPricePerHour: null, minReliability: 0})).map((o) => o.id)).toEqual(['vastai-2', 'vastai-1'])
+    expect((await store.offers.matchingSpec({gpuTypeKey: 'a100', gpuCount: 1, region: null, countryCode: null, maxPricePerHour: null, minReliability: 0})).map((o) => o.id)).toEqual(['vastai-2', 'vastai-1'])
     expect((await store.offers.query({sort: 'price', order: 'desc', limit: 1})).offers[0]!.id).toBe('vastai-1')
   })
 
