@@ -38,7 +38,9 @@ export default class Serve extends BaseCommand {
     'clock-skew': Flags.integer({description: 'Seconds of clock skew allowed on token times', default: 30}),
     'tls-cert': Flags.string({description: 'PEM certificate (chain) to serve HTTPS with'}),
     'tls-key': Flags.string({description: 'PEM private key of --tls-cert'}),
-    'trust-proxy': Flags.boolean({description: 'A TLS-terminating proxy is in front: allow plain HTTP on a non-loopback address'}),
+    'trust-proxy': Flags.boolean({
+      description: 'A TLS-terminating proxy is in front: allow plain HTTP on a non-loopback address, accept any Host, and build links from its X-Forwarded-Proto and X-Forwarded-Host',
+    }),
     'rate-limit': Flags.string({description: `Requests a second per user (0 = off; also ${ENV.rateLimit}; default 20)`}),
     'rate-limit-burst': Flags.string({description: `Requests a user may send back to back (also ${ENV.rateLimitBurst}; default 60)`}),
     'data-dir': Flags.string({description: `Where the server keeps its database and keys (also ${ENV.home}); keep it apart from a local daemon's`}),

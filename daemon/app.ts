@@ -31,6 +31,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const limits = {...DEFAULT_HTTP_LIMITS, ...options.httpLimits}
   const app = Fastify({
     ...(options.tls ? {https: {cert: options.tls.cert, key: options.tls.key}} : {}),
+    trustProxy: options.trustProxy ?? false,
     // Request lines go where the daemon's own log goes (its rotated file when it has one), through
     // its redaction; a request is logged by method and URL only, tokens in query strings blanked.
     loggerInstance: options.ctx.log.child(

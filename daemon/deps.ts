@@ -18,6 +18,11 @@ export interface AppOptions {
   /** HTTPS certificate and key (PEM); plain HTTP without. */
   tls?: {cert: string | Buffer; key: string | Buffer}
   loopbackOnly: boolean
+  /**
+   * A TLS proxy in front (`serve --trust-proxy`): request.protocol and request.host follow its
+   * X-Forwarded-Proto and X-Forwarded-Host. Off everywhere else, where anyone could send them.
+   */
+  trustProxy?: boolean
   /** Wakes the job runner when a route queued work. */
   kickJobs: () => void
   /** False until start-up reconciliation finished: /health answers 503 meanwhile. */

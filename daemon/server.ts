@@ -71,6 +71,11 @@ export interface OidcServerOptions extends AccessTokenSettings {
   /** The CLI's (public) client at the IdP, told to clients by /api/v1/auth/config. */
   clientId: string
   scopes?: readonly string[]
+  /**
+   * `serve --trust-proxy`: a TLS proxy in front, whose X-Forwarded-Proto and X-Forwarded-Host
+   * the server believes. A team setting so that a solo daemon cannot be started trusting them.
+   */
+  trustProxy?: boolean
 }
 
 /** What a CLI asks for at login: an ID token, the user's profile, and a refresh token. */
@@ -154,13 +159,18 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
   const reconciler = new Reconciler(ctx)
   const lifecycle = new LifecycleWorker(ctx, () => jobs.kick(), reconciler)
   let ready = false
+  const trustProxy = options.oidc?.trustProxy ?? false
   const app = await buildApp({
     ctx,
     version,
     auth,
     tls: options.tls,
     rateLimit: options.rateLimit ?? null,
-    loopbackOnly: isLoopbackHost(host),
+    // Behind a proxy the Host header is the public name the proxy was reached by (Caddy and most
+    // nginx setups pass it on), so a loopback-only Host check would refuse every request. Every
+    // route but the open ones still needs an IdP token, which DNS rebinding does not give a page.
+    loopbackOnly: isLoopbackHost(host) && !trustProxy,
+    trustProxy,
     kickJobs: () => jobs.kick(),
     isReady: () => ready,
     metricsRegistry,

@@ -35,7 +35,8 @@ describe("the daemon's team-mode arguments", () => {
 
   it('refuses a network address without TLS, unless a TLS proxy is in front', () => {
     expect(() => teamOptionsFrom({...base, host: '0.0.0.0'}, {})).toThrow(/clear text.*--tls-cert and --tls-key, or --trust-proxy/)
-    expect(teamOptionsFrom({...base, host: '0.0.0.0', 'trust-proxy': true}, {})?.tls).toBeUndefined()
+    expect(teamOptionsFrom({...base, host: '0.0.0.0', 'trust-proxy': true}, {})).toMatchObject({tls: undefined, oidc: {trustProxy: true}})
+    expect(teamOptionsFrom(base, {})?.oidc.trustProxy).toBe(false)
     expect(teamOptionsFrom({...base, host: '0.0.0.0', 'tls-cert': cert, 'tls-key': key}, {})?.tls).toEqual({cert: Buffer.from('CERT'), key: Buffer.from('KEY')})
   })
 

@@ -55,6 +55,7 @@ export function teamOptionsFrom(args: TeamArgs, env: NodeJS.ProcessEnv = process
       clientId: args['oidc-client-id'] ?? 'gpu-shopper-cli',
       ...(args['oidc-scope']?.length ? {scopes: args['oidc-scope']} : {}),
       clockToleranceSec: skew,
+      trustProxy: args['trust-proxy'] ?? false,
       introspection: introspectionClientId && secret ? {clientId: introspectionClientId, clientSecret: secret} : null,
       claims: {
         userClaim: args['claim-user'] ?? DEFAULT_CLAIM_MAPPING.userClaim,

@@ -10,6 +10,7 @@ import {AppError, isAppError} from '../../src/core/errors.js'
 import type {ServiceContext} from '../../src/services/context.js'
 import type {StoredSession} from '../../src/store/sessions-repo.js'
 import {findSession, getSession} from '../../src/services/session-service.js'
+import {callerUrl} from '../caller-url.js'
 import {terminalAsset} from '../terminal/assets.js'
 import {BAD_TOKEN_REASON, closeReason, TERMINAL_CLOSE} from '../terminal/close-codes.js'
 import {DEFAULT_TERMINAL_SIZE, dimension} from '../terminal/control-message.js'
@@ -57,13 +58,12 @@ export function terminalRoutes(deps: TerminalRouteDeps): FastifyPluginAsyncZod {
     const session = await getSession(request.ctx, request.params.id)
     terminalTargetOf(session, noun)
     const {token, expiresIn} = await tokens.mint(session.id, request.principal ?? LOCAL_PRINCIPAL)
-    const host = daemonHost(request)
     const query = `token=${encodeURIComponent(token)}`
     reply.header('Cache-Control', 'no-store')
     return {
       token,
-      ws_url: `ws://${host}${TERMINAL_WS_PATH}?${query}`,
-      page_url: `http://${host}${TERMINAL_PAGE_PATH}?${query}`,
+      ws_url: callerUrl(request, `${TERMINAL_WS_PATH}?${query}`, 'websocket'),
+      page_url: callerUrl(request, `${TERMINAL_PAGE_PATH}?${query}`, 'page'),
       expires_in: expiresIn,
       session_id: session.id,
     } satisfies TerminalTokenReply
@@ -105,9 +105,10 @@ export function terminalRoutes(deps: TerminalRouteDeps): FastifyPluginAsyncZod {
     const refuse = (code: number, reason: string) => socket.close(code, closeReason(reason))
 
     // Browsers always send Origin: a page from another site that somehow holds a token must
-    // not drive a shell here. Checked before the token is consumed.
+    // not drive a shell here. Checked before the token is consumed, against the host the page
+    // was served from (behind a trusted proxy, the one it forwards).
     const origin = request.headers.origin
-    if (origin !== undefined && !sameOrigin(origin, request.headers.host)) {
+    if (origin !== undefined && !sameOrigin(origin, request.host)) {
       return refuse(TERMINAL_CLOSE.forbiddenOrigin, 'this terminal only accepts pages served by the daemon itself')
     }
 
@@ -151,17 +152,9 @@ export function terminalRoutes(deps: TerminalRouteDeps): FastifyPluginAsyncZod {
   }
 }
 
-/** host:port the caller reached the daemon by, so the URLs work from where it stands. */
-function daemonHost(request: FastifyRequest): string {
-  if (request.host) return request.host
-  const {localAddress, localPort} = request.socket
-  const address = localAddress ?? '127.0.0.1'
-  return `${address.includes(':') ? `[${address}]` : address}:${localPort ?? 80}`
-}
-
-function sameOrigin(origin: string, host: string | undefined): boolean {
+function sameOrigin(origin: string, host: string): boolean {
   try {
-    return Boolean(host) && new URL(origin).host.toLowerCase() === host!.toLowerCase()
+    return host !== '' && new URL(origin).host.toLowerCase() === host.toLowerCase()
   } catch {
     return false
   }

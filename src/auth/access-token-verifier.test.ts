@@ -7,7 +7,7 @@ import {deviceFlowTokens, startTestIdp, TEST_CLI_CLIENT_ID, TEST_SERVER_CLIENT_I
 import {AccessTokenError, AccessTokenVerifier, IdpUnavailableError, type AccessTokenSettings} from './access-token-verifier.js'
 import {DEFAULT_CLAIM_MAPPING} from './claim-mapping.js'
 
-const claimsOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()) as {exp: number; iat: number; kid?: string}
+const claimsOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()) as {exp: number; iat: number; nbf?: number; kid?: string}
 const headerOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[0]!, 'base64url').toString()) as {kid: string}
 
 /** Access tokens from a real OpenID provider on loopback, checked as the team server checks them. */
@@ -51,6 +51,20 @@ describe('the access token verifier against a real IdP', () => {
       await expect(verifier().verify(foreign.access_token)).rejects.toBeInstanceOf(AccessTokenError)
     } finally {
       await other.stop()
+    }
+  })
+
+  it('refuses a token whose nbf is ahead beyond the skew, and accepts one within it', async () => {
+    const ahead = await startTestIdp({notBeforeSec: 60})
+    try {
+      const {access_token: token} = await deviceFlowTokens(ahead, 'bob')
+      const {nbf} = claimsOf(token)
+      expect(nbf).toBeGreaterThan(claimsOf(token).iat)
+      const at = (sec: number) => new AccessTokenVerifier(settings({issuer: ahead.issuer}), {now: () => sec * 1000, jwksCooldownMs: 0})
+      await expect(at(nbf! - 31).verify(token)).rejects.toMatchObject({reason: 'not-yet-valid', message: expect.stringContaining('check the clocks')})
+      expect(await at(nbf! - 20).verify(token)).toMatchObject({user: 'bob'})
+    } finally {
+      await ahead.stop()
     }
   })
 
@@ -114,5 +128,19 @@ describe('the access token verifier with opaque tokens', () => {
     await expect(v.verify(tokens.access_token)).rejects.toMatchObject({reason: 'inactive'})
     const noIntrospection = new AccessTokenVerifier({issuer: idp.issuer, audience: idp.audience, claims: DEFAULT_CLAIM_MAPPING, clockToleranceSec: 30, introspection: null}, {now: () => Date.now()})
     await expect(noIntrospection.verify(tokens.access_token)).rejects.toMatchObject({reason: 'malformed'})
+  })
+
+  it('refuses one whose introspected nbf is ahead beyond the skew, and accepts it within', async () => {
+    const ahead = await startTestIdp({accessTokenFormat: 'opaque', notBeforeSec: 60})
+    try {
+      const {access_token: token} = await deviceFlowTokens(ahead, 'carol')
+      const introspection = {clientId: TEST_SERVER_CLIENT_ID, clientSecret: ahead.serverClientSecret}
+      const at = (offsetSec: number) =>
+        new AccessTokenVerifier({issuer: ahead.issuer, audience: ahead.audience, claims: DEFAULT_CLAIM_MAPPING, clockToleranceSec: 30, introspection}, {now: () => Date.now() + offsetSec * 1000})
+      await expect(at(0).verify(token)).rejects.toMatchObject({reason: 'not-yet-valid', message: expect.stringContaining('check the clocks')})
+      expect(await at(45).verify(token)).toMatchObject({user: 'carol', tenant: 'globex'})
+    } finally {
+      await ahead.stop()
+    }
   })
 })

@@ -42,6 +42,8 @@ export class IdpUnavailableError extends Error {
   }
 }
 
+const NOT_YET_VALID = 'the bearer token is not valid yet (check the clocks)'
+
 const Discovery = z.object({
   issuer: z.string(),
   jwks_uri: z.string().url(),
@@ -134,8 +136,12 @@ export class AccessTokenVerifier {
     if (claims.iss !== undefined && claims.iss !== this.settings.issuer) throw new AccessTokenError('wrong-issuer', `the bearer token was issued by ${claims.iss}, not ${this.settings.issuer}`)
     const audiences = claims.aud === undefined ? [] : Array.isArray(claims.aud) ? claims.aud : [claims.aud]
     if (!audiences.includes(this.settings.audience)) throw new AccessTokenError('wrong-audience', `the bearer token is not for ${this.settings.audience}`)
+    // The same skew, both ways, as jose allows a JWT: an IdP whose clock runs a little ahead
+    // still works, one further off is told to check its clocks.
     const nowSec = this.deps.now() / 1000
-    if (claims.exp !== undefined && claims.exp + this.settings.clockToleranceSec < nowSec) throw new AccessTokenError('expired', 'the bearer token has expired')
+    const skew = this.settings.clockToleranceSec
+    if (claims.exp !== undefined && claims.exp + skew < nowSec) throw new AccessTokenError('expired', 'the bearer token has expired')
+    if (claims.nbf !== undefined && claims.nbf - skew > nowSec) throw new AccessTokenError('not-yet-valid', NOT_YET_VALID)
     return claims
   }
 
@@ -179,7 +185,7 @@ function describeJoseError(err: unknown, settings: AccessTokenSettings): Error {
   if (err instanceof joseErrors.JWTClaimValidationFailed) {
     if (err.claim === 'iss') return new AccessTokenError('wrong-issuer', `the bearer token was not issued by ${settings.issuer}`)
     if (err.claim === 'aud') return new AccessTokenError('wrong-audience', `the bearer token is not for ${settings.audience}`)
-    if (err.claim === 'nbf' || err.claim === 'iat') return new AccessTokenError('not-yet-valid', 'the bearer token is not valid yet (check the clocks)')
+    if (err.claim === 'nbf' || err.claim === 'iat') return new AccessTokenError('not-yet-valid', NOT_YET_VALID)
     return new AccessTokenError('malformed', `the bearer token's "${err.claim}" claim is not acceptable: ${err.reason}`)
   }
   if (err instanceof joseErrors.JWKSNoMatchingKey) return new AccessTokenError('unknown-key', 'the bearer token is signed by a key the issuer does not publish')

@@ -1,5 +1,5 @@
 import {spawn, type ChildProcess} from 'node:child_process'
-import {get} from 'node:https'
+import {get, request} from 'node:https'
 import {join} from 'node:path'
 
 import {REPO_ROOT} from './cli.js'
@@ -71,5 +71,28 @@ export function getStatus(url: string, ca?: string): Promise<number> {
       res.resume()
       resolve(res.statusCode ?? 0)
     }).on('error', reject)
+  })
+}
+
+/** A request over HTTPS trusting `ca` (fetch cannot be given one); a JSON reply parsed, any other as text. */
+export function httpsRequest(url: string, ca: string, init: {method?: string; headers?: Record<string, string>; body?: unknown} = {}): Promise<{status: number; body: any}> {
+  const payload = init.body === undefined ? undefined : JSON.stringify(init.body)
+  return new Promise((resolve, reject) => {
+    const req = request(url, {method: init.method ?? 'GET', ca, headers: {...init.headers, ...(payload === undefined ? {} : {'content-type': 'application/json'})}}, (res) => {
+      let text = ''
+      res.setEncoding('utf8')
+      res.on('data', (chunk: string) => (text += chunk))
+      res.on('end', () => {
+        let body: unknown = text
+        try {
+          body = JSON.parse(text)
+        } catch {
+          // HTML and CSV replies stay text
+        }
+        resolve({status: res.statusCode ?? 0, body})
+      })
+    })
+    req.on('error', reject)
+    req.end(payload)
   })
 }

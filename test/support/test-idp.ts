@@ -39,6 +39,8 @@ export interface TestIdpOptions {
   port?: number
   /** `opaque` makes the server introspect its tokens. */
   accessTokenFormat?: 'jwt' | 'opaque'
+  /** Access tokens carry an `nbf` this many seconds after they are issued: an IdP whose clock runs ahead. */
+  notBeforeSec?: number
 }
 
 export interface TestIdp {
@@ -113,7 +115,10 @@ export async function startTestIdp(options: TestIdpOptions = {}): Promise<TestId
     // What the team server maps to a tenant and a role, in every access token.
     extraTokenClaims: async (_ctx, token) => {
       const account = 'accountId' in token && token.accountId ? TEST_ACCOUNTS[token.accountId as string] : undefined
-      return account ? {email: account.email, tenant: account.tenant, groups: account.groups} : undefined
+      if (!account) return undefined
+      // Introspection repeats these claims too, so an opaque token has the same `nbf`.
+      const notBefore = options.notBeforeSec === undefined ? {} : {nbf: Math.floor(Date.now() / 1000) + options.notBeforeSec}
+      return {email: account.email, tenant: account.tenant, groups: account.groups, ...notBefore}
     },
     // First-party client: the user is not asked to consent to what the CLI requests.
     loadExistingGrant: async (ctx: KoaContextWithOIDC) => {
