@@ -3,6 +3,7 @@ import {Args, Flags} from '@oclif/core'
 import {BaseCommand, apiFlags} from '../src/cli/base-command.js'
 import {openInBrowser} from '../src/cli/browser.js'
 import {mintTerminalToken, planSshConnect} from '../src/cli/ssh/connect.js'
+import {serverTunnelFor} from '../src/cli/ssh/session-jump.js'
 import {runSystemSsh} from '../src/cli/ssh/system-ssh.js'
 import {appPaths} from '../src/config/paths.js'
 
@@ -54,7 +55,8 @@ export default class Connect extends BaseCommand {
     const {args, argv, flags} = await this.parse(Connect)
     // With strict off, argv is the id followed by the remote command (after `--`).
     const command = (argv as string[]).slice(1)
-    const {client} = await this.connect(flags)
+    const connection = await this.connect(flags)
+    const {client} = connection
 
     if (flags.mode === 'terminal') {
       const ticket = await mintTerminalToken(client, args.id)
@@ -64,7 +66,7 @@ export default class Connect extends BaseCommand {
       return {session_id: ticket.session_id, mode: 'terminal', page_url: ticket.page_url, expires_in: ticket.expires_in}
     }
 
-    const plan = await planSshConnect(client, args.id, appPaths(), {identity: flags.identity, forwards: flags.forward, command})
+    const plan = await planSshConnect(client, args.id, appPaths(), {identity: flags.identity, forwards: flags.forward, command, viaServer: serverTunnelFor(connection)})
     this.markSimulated(plan.target.session.simulated)
     const result: ConnectResult = {session_id: plan.target.session.id, mode: 'ssh', ssh_command: plan.printable, ssh_argv: ['ssh', ...plan.argv]}
     if (flags.print || this.jsonEnabled()) {

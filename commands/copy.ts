@@ -4,6 +4,7 @@ import {BaseCommand, apiFlags} from '../src/cli/base-command.js'
 import {copyPlan} from '../src/cli/ssh/copy-spec.js'
 import {checkReadableFile, checkWritableDestination} from '../src/cli/flags/local-path.js'
 import {type CopyOutcome, progressLine, sftpCopy} from '../src/cli/ssh/sftp-copy.js'
+import {serverTunnelFor} from '../src/cli/ssh/session-jump.js'
 import {fetchSession, resolveSshTarget} from '../src/cli/ssh/ssh-target.js'
 import {plural} from '../src/cli/output/format.js'
 import {appPaths} from '../src/config/paths.js'
@@ -36,10 +37,11 @@ export default class Copy extends BaseCommand {
     const plan = copyPlan(args.src, args.dst)
     if (plan.direction === 'upload') await checkReadableFile('SRC', plan.local, 'nothing was copied')
     else await checkWritableDestination('DST', plan.local, 'nothing was copied', {intoDirectory: true})
-    const {client} = await this.connect(flags)
+    const connection = await this.connect(flags)
+    const {client} = connection
     const session = await fetchSession(client, plan.sessionId)
     this.markSimulated(session.simulated)
-    const target = await resolveSshTarget(session, appPaths(), {identity: flags.identity})
+    const target = await resolveSshTarget(session, appPaths(), {identity: flags.identity, viaServer: serverTunnelFor(connection)})
     const showProgress = process.stderr.isTTY === true && !this.jsonEnabled()
     const outcome = await sftpCopy(plan, target, showProgress ? (done, total) => process.stderr.write(`\r${progressLine(done, total)}`) : undefined)
     if (showProgress) process.stderr.write('\n')

@@ -3,6 +3,7 @@ import {Flags} from '@oclif/core'
 import {BaseCommand, apiFlags} from '../src/cli/base-command.js'
 import {canPrompt, confirm} from '../src/cli/confirm.js'
 import {INCLUDE_LINE, type SshConfigWritten, sshConfigPaths, writeSshConfig} from '../src/cli/ssh/ssh-config.js'
+import {serverTunnelFor} from '../src/cli/ssh/session-jump.js'
 import {runningSessionEntries} from '../src/cli/ssh/ssh-config-entries.js'
 import {appPaths} from '../src/config/paths.js'
 
@@ -24,8 +25,8 @@ export default class SshConfig extends BaseCommand {
 
   async run(): Promise<SshConfigWritten> {
     const {flags} = await this.parse(SshConfig)
-    const {client} = await this.connect(flags)
-    const {entries, sessions} = await runningSessionEntries(client, appPaths())
+    const connection = await this.connect(flags)
+    const {entries, sessions} = await runningSessionEntries(connection.client, appPaths(), serverTunnelFor(connection))
     this.markSimulated(sessions.some((s) => s.simulated))
     const paths = sshConfigPaths()
     const written = await writeSshConfig(entries, {

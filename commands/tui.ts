@@ -1,6 +1,7 @@
 import {BaseCommand, apiFlags} from '../src/cli/base-command.js'
 import {UserError} from '../src/cli/errors.js'
 import {EXIT} from '../src/cli/exit-codes.js'
+import {serverTunnelFor} from '../src/cli/ssh/session-jump.js'
 import {appPaths} from '../src/config/paths.js'
 
 export default class Tui extends BaseCommand {
@@ -32,9 +33,9 @@ export default class Tui extends BaseCommand {
         fix: 'Run `gpu-shopper tui` in a terminal; in scripts use the other commands with --json (e.g. `gpu-shopper inventory --json`).',
       })
     }
-    const {client} = await this.connect(flags)
+    const connection = await this.connect(flags)
     const {runTui} = await loadDashboard()
-    await runTui({client, paths: appPaths()})
+    await runTui({client: connection.client, paths: appPaths(), sshViaServer: serverTunnelFor(connection)})
   }
 }
 

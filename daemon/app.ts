@@ -21,6 +21,7 @@ import {healthRoutes} from './routes/health.js'
 import {reconcileRoutes} from './routes/reconcile.js'
 import {inventoryRoutes} from './routes/inventory.js'
 import {sessionRoutes} from './routes/sessions.js'
+import {sshTunnelRoutes} from './routes/ssh-tunnel.js'
 import {terminalRoutes} from './routes/terminal.js'
 import {closeTerminalsOnShutdown} from './terminal/shutdown.js'
 import {sshKeyRoutes} from './routes/ssh-keys.js'
@@ -107,6 +108,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(reconcileRoutes(deps), {prefix: '/api/v1'})
   await app.register(budgetRoutes(deps), {prefix: '/api/v1'})
   await app.register(terminalRoutes(deps))
+  await app.register(sshTunnelRoutes(), {prefix: '/api/v1'})
   await app.register(sshKeyRoutes(), {prefix: '/api/v1'})
   await app.register(nodeRoutes(deps), {prefix: '/api/v1'})
   app.get('/api/v1/openapi.json', {schema: {hide: true}}, async () => app.swagger())

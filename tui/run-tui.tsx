@@ -1,6 +1,7 @@
 import {render} from 'ink'
 
 import type {ApiClient} from '../src/client/api-client.js'
+import type {ServerTunnelCommand} from '../src/cli/ssh/session-jump.js'
 import {runSystemSsh} from '../src/cli/ssh/system-ssh.js'
 import type {AppPaths} from '../src/config/paths.js'
 import {Dashboard} from './dashboard.js'
@@ -11,6 +12,8 @@ import {createTuiServices} from './services.js'
 export interface RunTuiOptions {
   client: ApiClient
   paths: AppPaths
+  /** For a team server: how ssh reaches a guest behind a node (through the server). */
+  sshViaServer?: ServerTunnelCommand | null
   stdin?: NodeJS.ReadStream
   stdout?: NodeJS.WriteStream
   stderr?: NodeJS.WriteStream
@@ -46,6 +49,7 @@ export async function runTui(options: RunTuiOptions): Promise<void> {
   const services = createTuiServices({
     client: options.client,
     paths: options.paths,
+    sshViaServer: options.sshViaServer ?? null,
     now,
     runSsh: (argv) => {
       pendingSsh = argv

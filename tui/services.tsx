@@ -6,6 +6,7 @@ import {defaultConsumer} from '../src/cli/flags/default-consumer.js'
 import type {ApiClient} from '../src/client/api-client.js'
 import type {AppPaths} from '../src/config/paths.js'
 import type {ScreenId} from './keymap.js'
+import type {ServerTunnelCommand} from '../src/cli/ssh/session-jump.js'
 import {ClientNotices} from './model/client-notices.js'
 import {OfferStore} from './model/offer-store.js'
 import {DEFAULT_INVENTORY_QUERY, type InventoryQuery} from './screens/inventory-state.js'
@@ -31,6 +32,8 @@ export interface TuiServices {
   offers: OfferStore
   memory: UiMemory
   defaultConsumer: string
+  /** For a team server: how ssh reaches a guest behind a node (through the server). */
+  sshViaServer: ServerTunnelCommand | null
   /** Leaves the dashboard, runs ssh with this argv on the real terminal, then comes back. */
   runSsh(argv: readonly string[]): void
   /** Puts text on the user's clipboard (OSC 52); best effort. */
@@ -53,6 +56,7 @@ export function useServices(): TuiServices {
 export interface TuiServicesOptions {
   client: ApiClient
   paths: AppPaths
+  sshViaServer?: ServerTunnelCommand | null
   now?: () => number
   runSsh: TuiServices['runSsh']
   copyToClipboard: TuiServices['copyToClipboard']
@@ -78,6 +82,7 @@ export function createTuiServices(options: TuiServicesOptions): TuiServices {
       sessions: {text: '', showEnded: false, selectedId: null},
     },
     defaultConsumer: options.consumer ?? defaultConsumer(),
+    sshViaServer: options.sshViaServer ?? null,
     runSsh: options.runSsh,
     copyToClipboard: options.copyToClipboard,
     newIdempotencyKey: () => `tui-${randomUUID()}`,

@@ -37,7 +37,7 @@ export default class AllocationsCreate extends BaseCommand {
     sku: Flags.string({description: 'SKU to allocate, e.g. rtx-4090 (from `catalog list`); or give --gpu-type'}),
     'gpu-type': Flags.string({description: 'GPU model instead of a SKU, e.g. "RTX 4090"'}),
     gpus: Flags.integer({description: `Number of GPUs, 1-${MAX_GPU_COUNT}`, default: 1}),
-    region: Flags.string({description: 'Country or region code, e.g. "US" or "us-east-1" (default: anywhere)'}),
+    region: Flags.string({description: 'Country or region code, e.g. "US" or "us-east-1", or a self-hosted node\'s region (default: anywhere)'}),
     'ssh-key-id': Flags.string({description: 'Registered SSH key to trust as well (repeatable)', multiple: true}),
     'max-price': decimalFlag({description: 'Highest price for the whole allocation, USD per hour'}),
     'consumer-id': Flags.string({description: 'Who the allocation and its costs belong to (default: your login name)'}),

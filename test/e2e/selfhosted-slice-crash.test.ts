@@ -7,7 +7,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {SLICE_CRASH_POINTS} from '../../src/services/crash-points.js'
 import {daemonApi, startDaemonProcess} from '../support/daemon-process.js'
-import {ensureLibvirtHost, leftoversOf, TEST_BASE_IMAGE} from '../support/libvirt-host.js'
+import {ensureLibvirtHost, leftoversOf, TEST_BASE_IMAGE, TEST_POOL, virsh} from '../support/libvirt-host.js'
 import {startLoopbackSshd, type LoopbackSshd} from '../support/loopback-sshd.js'
 import {pollUntil} from '../support/poll.js'
 
@@ -72,6 +72,41 @@ describe('self-hosted crash points on this machine (CPU-only slice, TCG)', () =>
       }
     }, 300_000)
   }
+
+  it('ends a session whose domain vanished from its node (a ghost) when it reconciles, billing it up to then', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'gpu-shopper-slice-ghost-'))
+    const env = {GPU_SHOPPER_TIMINGS: JSON.stringify({pollIntervalMs: 200, orphanGraceMs: 0, sliceShutdownGraceMs: 0})}
+    let daemon = await startDaemonProcess(home, [], {...env, GPU_SHOPPER_CRASH_AT: 'after-record-provider-id'})
+    try {
+      const deployment = daemon.state.deployment_id as string
+      expect((await daemonApi(daemon, 'POST', '/api/v1/nodes', nodeBody('ghost-node'))).status).toBe(201)
+      const offerId = 'selfhosted-ghost-node.cpu'
+      await pollUntil(async () => ((await daemonApi(daemon, 'GET', '/api/v1/inventory?provider=selfhosted')).body.offers.some((o: {id: string}) => o.id === offerId) ? true : undefined), 'the slice offer')
+      const created = await daemonApi(daemon, 'POST', '/api/v1/sessions', {consumer_id: 'ghost', offer_id: offerId, workload_type: 'ssh', reservation_hours: 1}).catch(() => null)
+      await pollUntil(() => (daemon.child.exitCode !== null || daemon.child.signalCode !== null ? true : undefined), 'the daemon to die with the slice recorded', 120_000)
+      const [domain] = leftoversOf(deployment).domains
+      expect(domain).toBeDefined()
+      // Someone on the node removes the VM behind the daemon's back: domain and disks.
+      virsh('destroy', domain!)
+      virsh('undefine', domain!)
+      for (const volume of leftoversOf(deployment).volumes) virsh('vol-delete', '--pool', TEST_POOL, volume)
+
+      daemon = await startDaemonProcess(home, [], env)
+      const sessions = (await daemonApi(daemon, 'GET', '/api/v1/sessions?consumer_id=ghost')).body.sessions
+      const id = (created?.body.session.id ?? sessions[0].id) as string
+      const report = (await daemonApi(daemon, 'POST', '/api/v1/reconcile', {})).body
+      expect(report.errors ?? []).toEqual([])
+      const ended = await pollUntil(async () => {
+        const s = (await daemonApi(daemon, 'GET', `/api/v1/sessions/${id}`)).body
+        return s.status === 'failed' || s.status === 'stopped' ? s : undefined
+      }, `session ${id} ended`, 60_000)
+      expect(ended.failure_reason ?? '').toMatch(/vanished at the provider|disappeared at selfhosted/)
+      expect((await daemonApi(daemon, 'GET', '/api/v1/nodes/ghost-node')).body.held_slots).toEqual([])
+    } finally {
+      await daemon.stop()
+      rmSync(home, {recursive: true, force: true, maxRetries: 10})
+    }
+  }, 300_000)
 
   it('destroys a slice whose session has ended (an orphan) when it reconciles, disk and seed included', async () => {
     const home = mkdtempSync(join(tmpdir(), 'gpu-shopper-slice-orphan-'))

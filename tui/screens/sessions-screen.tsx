@@ -110,12 +110,12 @@ export function SessionsScreen(props: SessionsScreenProps) {
       const id = session.id
       switch (action) {
         case 'connect':
-          return void planSshConnect(services.client, id, services.paths, {}).then(
+          return void planSshConnect(services.client, id, services.paths, {viaServer: services.sshViaServer}).then(
             (plan) => services.runSsh(plan.argv),
             (err: unknown) => shell.notify(errorText(err), 'error'),
           )
         case 'copySsh':
-          return void planSshConnect(services.client, id, services.paths, {}).then(
+          return void planSshConnect(services.client, id, services.paths, {viaServer: services.sshViaServer}).then(
             (plan) => {
               services.copyToClipboard(plan.printable)
               shell.notify(`Copied: ${plan.printable}`, 'success')

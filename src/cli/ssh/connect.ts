@@ -5,6 +5,7 @@ import type {TerminalTokenReply} from '../../core/api/terminal.js'
 import {flagError} from '../errors.js'
 import {shellJoin} from '../../core/shell-quote.js'
 import {isForwardSpec, sshArgv} from './ssh-argv.js'
+import type {ServerTunnelCommand} from './session-jump.js'
 import {fetchSession, notRunningError, resolveSshTarget, type SshTarget} from './ssh-target.js'
 
 export interface ConnectPlan {
@@ -26,11 +27,11 @@ export async function planSshConnect(
   client: ApiClient,
   id: string,
   paths: AppPaths,
-  options: {identity?: string; forwards?: readonly string[]; command?: readonly string[]},
+  options: {identity?: string; forwards?: readonly string[]; command?: readonly string[]; viaServer?: ServerTunnelCommand | null},
 ): Promise<ConnectPlan> {
   checkForwards(options.forwards ?? [])
   const session = await fetchSession(client, id)
-  const target = await resolveSshTarget(session, paths, {identity: options.identity})
+  const target = await resolveSshTarget(session, paths, {identity: options.identity, viaServer: options.viaServer})
   const argv = sshArgv({...target, forwards: options.forwards, command: options.command})
   return {target, argv, printable: shellJoin(['ssh', ...argv])}
 }

@@ -1,4 +1,6 @@
+import {spawn} from 'node:child_process'
 import {readFile, stat} from 'node:fs/promises'
+import {Duplex} from 'node:stream'
 import {basename, join, posix} from 'node:path'
 
 import type {Client, ClientChannel, SFTPWrapper, Stats} from 'ssh2'
@@ -49,7 +51,7 @@ async function openSftp(target: SshTarget): Promise<{client: Client; sftp: SFTPW
         } else resolve({client, sftp})
       })
     })
-    const connect = (sock?: ClientChannel) =>
+    const connect = (sock?: ClientChannel | Duplex) =>
       client.connect({
         host: target.host,
         port: target.port,
@@ -65,6 +67,14 @@ async function openSftp(target: SshTarget): Promise<{client: Client; sftp: SFTPW
       })
     if (!target.jump) return connect()
     const jump = target.jump
+    if (jump.kind === 'server') {
+      // The same carrier system ssh runs as its ProxyCommand, its stdio the connection.
+      const [command, ...args] = jump.command
+      const carrier = spawn(command!, args, {stdio: ['pipe', 'pipe', 'inherit']})
+      carrier.once('error', (err) => reject(new Error(`the tunnel through the server did not start: ${err.message}`)))
+      client.on('close', () => carrier.kill())
+      return connect(Duplex.from({readable: carrier.stdout, writable: carrier.stdin}))
+    }
     const jumpPinned = Buffer.from(jump.hostPublicKey.trim().split(/\s+/)[1] ?? '', 'base64')
     const jumpKey = readFile(jump.identityFile).catch((err: Error) => {
       throw new Error(`the node's identity file ${jump.identityFile} cannot be read: ${err.message}`)

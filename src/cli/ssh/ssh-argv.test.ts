@@ -41,6 +41,23 @@ describe('sshArgv', () => {
   })
 })
 
+describe('sshArgv through a node', () => {
+  const base = {host: '192.168.122.7', port: 22, user: 'gpu', identityFile: '/k', knownHostsFile: '/kh'}
+
+  it('logs in to the node with its own key and pins it with the same known_hosts file', () => {
+    const argv = sshArgv({...base, jump: {kind: 'node', host: 'lab-1.example', port: 2222, user: 'ops', identityFile: '/node key', hostPublicKey: HOST_KEY}})
+    expect(argv).toContain(
+      "ProxyCommand=ssh -i '/node key' -p 2222 -o IdentitiesOnly=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile=/kh -o BatchMode=yes -W '%h:%p' ops@lab-1.example",
+    )
+  })
+
+  it("goes through the server's tunnel when the node key is the server's, quoting the command for ssh's shell", () => {
+    const argv = sshArgv({...base, jump: {kind: 'server', command: ['/usr/bin/node', '/opt/gpu shopper/tunnel-main.js', 'sess-1', 'https://gpus.example.com']}})
+    expect(argv).toContain("ProxyCommand=/usr/bin/node '/opt/gpu shopper/tunnel-main.js' sess-1 https://gpus.example.com")
+    expect(argv.at(-1)).toBe('gpu@192.168.122.7')
+  })
+})
+
 describe('knownHostsLine', () => {
   it('brackets a non-default port, as OpenSSH does', () => {
     expect(knownHostsLine('127.0.0.1', 40022, HOST_KEY)).toBe(`[127.0.0.1]:40022 ${HOST_KEY}`)

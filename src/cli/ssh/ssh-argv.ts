@@ -1,7 +1,9 @@
 import type {SessionDto} from '../../core/api/sessions.js'
 import {shellJoin} from '../../core/shell-quote.js'
 
-export interface SshJumpInput {
+/** The node in front of a guest, logged in to with its key where this machine holds it. */
+export interface NodeJump {
+  kind: 'node'
   host: string
   port: number
   user: string
@@ -9,6 +11,19 @@ export interface SshJumpInput {
   /** `type base64`, pinned: the jump host is checked as strictly as the session's. */
   hostPublicKey: string
 }
+
+/**
+ * The server carries the bytes to the guest (`gpu-shopper sessions tunnel`): for a team
+ * server's sessions, whose node key stays on the server. SSH still runs end to end with the
+ * guest, on this machine's key and the guest's pinned host key.
+ */
+export interface ServerTunnel {
+  kind: 'server'
+  /** The command that carries the connection on its stdin and stdout. */
+  command: readonly string[]
+}
+
+export type SshJumpInput = NodeJump | ServerTunnel
 
 export type SshEndpoint = Pick<SessionDto, 'ssh_host' | 'ssh_port' | 'ssh_user'>
 
@@ -61,6 +76,7 @@ export function sshArgv(input: SshArgvInput): string[] {
  * name a key for the jump host; ProxyCommand can. ssh runs it through a shell, hence the quoting.
  */
 export function proxyCommand(jump: SshJumpInput, knownHostsFile: string): string {
+  if (jump.kind === 'server') return shellJoin([...jump.command])
   return shellJoin([
     'ssh',
     '-i',

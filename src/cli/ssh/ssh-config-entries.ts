@@ -3,11 +3,16 @@ import type {AppPaths} from '../../config/paths.js'
 import type {SessionDto} from '../../core/api/sessions.js'
 import {MAX_PAGE_SIZE} from '../../core/limits.js'
 import {writeSessionKnownHosts} from './known-hosts.js'
+import {sessionJump, type ServerTunnelCommand} from './session-jump.js'
 import {localSessionKey} from './session-key-info.js'
 import type {SshConfigEntry} from './ssh-config.js'
 
 /** One entry per running session with a pinned endpoint, its known_hosts file written on the way. */
-export async function runningSessionEntries(client: ApiClient, paths: AppPaths): Promise<{entries: SshConfigEntry[]; sessions: SessionDto[]}> {
+export async function runningSessionEntries(
+  client: ApiClient,
+  paths: AppPaths,
+  viaServer: ServerTunnelCommand | null,
+): Promise<{entries: SshConfigEntry[]; sessions: SessionDto[]}> {
   // One page at the API's limit: more running sessions than that at once is not a real case.
   const reply = await client.sessions.list({status: 'running', limit: MAX_PAGE_SIZE})
   const entries: SshConfigEntry[] = []
@@ -18,7 +23,7 @@ export async function runningSessionEntries(client: ApiClient, paths: AppPaths):
       {id: s.id, ssh_host: s.ssh_host, ssh_port: s.ssh_port, ssh_host_public_key: s.ssh_host_public_key, ssh_jump: s.ssh_jump},
       paths,
     )
-    const jump = s.ssh_jump
+    const jump = sessionJump(s, viaServer)
     entries.push({
       sessionId: s.id,
       host: s.ssh_host,
@@ -26,7 +31,7 @@ export async function runningSessionEntries(client: ApiClient, paths: AppPaths):
       user: s.ssh_user ?? 'root',
       identityFile: await localSessionKey(s.id, paths),
       knownHostsFile,
-      ...(jump ? {jump: {host: jump.host, port: jump.port, user: jump.user, identityFile: jump.identity_file, hostPublicKey: jump.host_public_key}} : {}),
+      ...(jump ? {jump} : {}),
     })
     sessions.push(s)
   }

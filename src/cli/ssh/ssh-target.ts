@@ -9,6 +9,7 @@ import {withFix} from '../failure.js'
 import {writeSessionKnownHosts} from './known-hosts.js'
 import {sessionKeyPath} from './session-keys.js'
 import type {SshJumpInput} from './ssh-argv.js'
+import {sessionJump, type ServerTunnelCommand} from './session-jump.js'
 
 /** Everything needed to reach a running session over SSH with its host key pinned. */
 export interface SshTarget {
@@ -55,7 +56,7 @@ export async function fetchSession(client: ApiClient, id: string): Promise<Sessi
  * The session's SSH endpoint, its private key (ours, or `identity` for a registered key) and a
  * known_hosts file holding exactly the host key the daemon verified.
  */
-export async function resolveSshTarget(session: SessionDto, paths: AppPaths, options: {identity?: string} = {}): Promise<SshTarget> {
+export async function resolveSshTarget(session: SessionDto, paths: AppPaths, options: {identity?: string; viaServer?: ServerTunnelCommand | null} = {}): Promise<SshTarget> {
   if (session.status !== 'running') throw notRunningError(session)
   if (!session.ssh_host || !session.ssh_port || !session.ssh_host_public_key) {
     throw new UserError(`Session ${session.id} is running but has no pinned SSH endpoint yet.`, {
@@ -83,7 +84,7 @@ export async function resolveSshTarget(session: SessionDto, paths: AppPaths, opt
     {id: session.id, ssh_host: session.ssh_host, ssh_port: session.ssh_port, ssh_host_public_key: session.ssh_host_public_key, ssh_jump: session.ssh_jump},
     paths,
   )
-  const jump = session.ssh_jump
+  const jump = sessionJump(session, options.viaServer ?? null)
   return {
     session,
     host: session.ssh_host,
@@ -92,6 +93,6 @@ export async function resolveSshTarget(session: SessionDto, paths: AppPaths, opt
     identityFile,
     knownHostsFile,
     hostPublicKey: session.ssh_host_public_key,
-    ...(jump ? {jump: {host: jump.host, port: jump.port, user: jump.user, identityFile: jump.identity_file, hostPublicKey: jump.host_public_key}} : {}),
+    ...(jump ? {jump} : {}),
   }
 }
