@@ -171,8 +171,8 @@ describe('self-hosted node on this machine (no GPU, no IOMMU, TCG: CPU-only slic
       await screen.waitFor(new RegExp(`${sessionId}.*running`), 30_000)
       await screen.type('c')
       const argv = await pollUntil(() => runs[0], 'the dashboard to run ssh')
-      // The dashboard hands this argv to the terminal; here it runs one command instead of a shell.
-      const hostname = execFileSync(argv[0]!, ['-o', 'BatchMode=yes', ...argv.slice(1), 'hostname'], {env: home.env, encoding: 'utf8', timeout: 60_000})
+      // The dashboard hands ssh this argv on the terminal; here it runs one command instead of a shell.
+      const hostname = execFileSync('ssh', ['-o', 'BatchMode=yes', ...argv, 'hostname'], {env: home.env, encoding: 'utf8', timeout: 60_000})
       expect(hostname).toBe(`${sessionId}\n`)
     } finally {
       screen.unmount()
