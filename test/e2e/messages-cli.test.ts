@@ -122,8 +122,10 @@ describe('messages and output of the CLI', () => {
   })
 
   it('prints aligned, labelled, pluralised text on a terminal and keeps tabs for a pipe', async () => {
-    const offers = await cli('inventory', '--gpu-type', 'RTX 4090', '--limit', '1', '--json')
-    const offer = offers.json<{offers: Array<{id: string}>}>().data.offers[0]!
+    // An offer no earlier session here rented: a rented Vast.ai offer is gone until its instance is.
+    const used = new Set((await cli('sessions', '--json')).json<{sessions: Array<{offer_id: string}>}>().data.sessions.map((s) => s.offer_id))
+    const offers = await cli('inventory', '--gpu-type', 'RTX 4090', '--limit', '20', '--json')
+    const offer = offers.json<{offers: Array<{id: string}>}>().data.offers.find((o) => !used.has(o.id))!
 
     // When a session is rented at a terminal
     const rented = await runCliOnTty(['provision', '--offer-id', offer.id, '--consumer-id', 'tty-app', '--workload-type', 'llm', '--hours', '1'], {env: home.env})

@@ -16,19 +16,25 @@ describe('usePoll', () => {
   it('keeps the last good data beside a failure, and recovers on the next tick', async () => {
     let calls = 0
     // The failure waits until the first answer is on the screen: under load a frame can otherwise be skipped.
+    // Likewise the recovery waits until the failure is on the screen.
     let drawn!: () => void
     const firstDrawn = new Promise<void>((resolve) => (drawn = resolve))
+    let failureDrawn!: () => void
+    const failureShown = new Promise<void>((resolve) => (failureDrawn = resolve))
     const fetch = async (id: string) => {
       calls++
       if (calls === 2) {
         await firstDrawn
         throw new Error('the daemon hiccupped')
       }
+      if (calls > 2) await failureShown
       return `${id}#${calls}`
     }
     screen = renderTui(<Probe id="a" fetch={fetch} />)
     await screen.waitFor(/data=a#1 error=-/)
     drawn()
+    await screen.waitFor(/the daemon hiccupped/)
+    failureDrawn()
     await screen.waitFor(/data=a#[3-9] error=-/)
     const seen = screen.stdout.frames.map((f) => f.trim())
     const failed = seen.findIndex((f) => f.includes('error=') && f.includes('the daemon hiccupped'))
