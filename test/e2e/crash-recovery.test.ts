@@ -42,12 +42,12 @@ describe('crash recovery at every named point', () => {
   }
 
   // A self-hosted slice's own points are proven against a real libvirt in selfhosted-slice-crash.test.ts.
-  // Each point has its own daemon, deployment and share of the offers, so a few run side by side
+  // Each point has its own daemon, deployment and share of the offers, so two run side by side
   // (most of a run is waiting for the simulated instance to boot and the charges to settle);
   // more at once would only queue on two cores.
   const points = CRASH_POINTS.filter((p) => !SLICE_CRASH_POINTS.includes(p))
   const CRASH_SHARES = points.length
-  const SIDE_BY_SIDE = 3
+  const SIDE_BY_SIDE = 2
   for (let first = 0; first < points.length; first += SIDE_BY_SIDE) {
     describe.concurrent(`points ${first + 1}-${Math.min(first + SIDE_BY_SIDE, points.length)}`, () => {
       for (const [offset, point] of points.slice(first, first + SIDE_BY_SIDE).entries()) {

@@ -32,50 +32,52 @@ describe('self-hosted crash points on this machine (CPU-only slice, TCG)', () =>
     price_per_gpu_hour: 0.5, cpu_slices: 1, cpu_slice_price_per_hour: 0.02, virt_type: 'qemu', base_image: TEST_BASE_IMAGE,
   })
 
-  // Each test has its own daemon, deployment and domains: they run side by side, which on two
-  // cores mostly overlaps their waits on libvirt, SSH and the guests.
-  describe.concurrent('a crash at each step of the create', () => {
-    for (const point of SLICE_CRASH_POINTS) {
-      it(`leaves no domain or disk behind after a crash at ${point}`, async () => {
-        const home = mkdtempSync(join(tmpdir(), `gpu-shopper-slice-crash-${point}-`))
-        // No marketplaces: the node is the only provider (its slices are real in every mode). A
-        // guest still booting ignores the ACPI power button: release pulls the plug at once.
-        const env = {GPU_SHOPPER_TIMINGS: JSON.stringify({pollIntervalMs: 200, orphanGraceMs: 0, sliceShutdownGraceMs: 0})}
-        let daemon = await startDaemonProcess(home, [], {...env, GPU_SHOPPER_CRASH_AT: point})
-        try {
-          const deployment = daemon.state.deployment_id as string
-          expect((await daemonApi(daemon, 'POST', '/api/v1/nodes', nodeBody('crash-node'))).status).toBe(201)
-          const offerId = 'selfhosted-crash-node.cpu'
-          await pollUntil(async () => ((await daemonApi(daemon, 'GET', '/api/v1/inventory?provider=selfhosted')).body.offers.some((o: {id: string}) => o.id === offerId) ? true : undefined), 'the slice offer')
-          const request = {consumer_id: 'crash', offer_id: offerId, workload_type: 'ssh', reservation_hours: 1}
-          const first = await daemonApi(daemon, 'POST', '/api/v1/sessions', request, {'x-idempotency-key': `slice-crash-${point}`})
-          expect(first.status).toBe(201)
-          const id = first.body.session.id as string
-          // It dies where asked, part-way through making the slice.
-          await pollUntil(() => (daemon.child.exitCode !== null || daemon.child.signalCode !== null ? true : undefined), `the daemon to die at ${point}`, 120_000)
-          expect(daemon.output()).toContain(`GPU_SHOPPER_CRASH_AT=${point}: dying here on purpose`)
+  // Each test has its own daemon, deployment and domains: two run side by side, which on two
+  // cores overlaps their waits on libvirt, SSH and the guests (more only queue for the cores).
+  for (let first = 0; first < SLICE_CRASH_POINTS.length; first += 2) {
+    describe.concurrent(`a crash at steps ${first + 1}-${first + 2} of the create`, () => {
+      for (const point of SLICE_CRASH_POINTS.slice(first, first + 2)) {
+        it(`leaves no domain or disk behind after a crash at ${point}`, async () => {
+          const home = mkdtempSync(join(tmpdir(), `gpu-shopper-slice-crash-${point}-`))
+          // No marketplaces: the node is the only provider (its slices are real in every mode). A
+          // guest still booting ignores the ACPI power button: release pulls the plug at once.
+          const env = {GPU_SHOPPER_TIMINGS: JSON.stringify({pollIntervalMs: 200, orphanGraceMs: 0, sliceShutdownGraceMs: 0})}
+          let daemon = await startDaemonProcess(home, [], {...env, GPU_SHOPPER_CRASH_AT: point})
+          try {
+            const deployment = daemon.state.deployment_id as string
+            expect((await daemonApi(daemon, 'POST', '/api/v1/nodes', nodeBody('crash-node'))).status).toBe(201)
+            const offerId = 'selfhosted-crash-node.cpu'
+            await pollUntil(async () => ((await daemonApi(daemon, 'GET', '/api/v1/inventory?provider=selfhosted')).body.offers.some((o: {id: string}) => o.id === offerId) ? true : undefined), 'the slice offer')
+            const request = {consumer_id: 'crash', offer_id: offerId, workload_type: 'ssh', reservation_hours: 1}
+            const first = await daemonApi(daemon, 'POST', '/api/v1/sessions', request, {'x-idempotency-key': `slice-crash-${point}`})
+            expect(first.status).toBe(201)
+            const id = first.body.session.id as string
+            // It dies where asked, part-way through making the slice.
+            await pollUntil(() => (daemon.child.exitCode !== null || daemon.child.signalCode !== null ? true : undefined), `the daemon to die at ${point}`, 120_000)
+            expect(daemon.output()).toContain(`GPU_SHOPPER_CRASH_AT=${point}: dying here on purpose`)
 
-          daemon = await startDaemonProcess(home, [], env)
-          // The user gives up on it: release, then reconcile. Nothing of the slice may be left.
-          await daemonApi(daemon, 'POST', `/api/v1/sessions/${id}/done`)
-          await pollUntil(async () => ((await daemonApi(daemon, 'GET', `/api/v1/sessions/${id}`)).body.status === 'stopped' ? true : undefined), `session ${id} stopped`, 120_000)
-          const report = (await daemonApi(daemon, 'POST', '/api/v1/reconcile', {})).body
-          expect(report.errors ?? []).toEqual([])
-          // A create resumed after the restart may still be finishing when the release lands: its
-          // instance is then recorded and released in turn. Nothing may be left once that is done.
-          await pollUntil(() => {
-            const left = leftoversOf(deployment)
-            return left.domains.length === 0 && left.volumes.length === 0 ? true : undefined
-          }, `no domain or volume of ${deployment} left`, 120_000)
-          const held = (await daemonApi(daemon, 'GET', '/api/v1/nodes/crash-node')).body.held_slots
-          expect(held).toEqual([])
-        } finally {
-          await daemon.stop()
-          rmSync(home, {recursive: true, force: true, maxRetries: 10})
-        }
-      }, 300_000)
-    }
-  })
+            daemon = await startDaemonProcess(home, [], env)
+            // The user gives up on it: release, then reconcile. Nothing of the slice may be left.
+            await daemonApi(daemon, 'POST', `/api/v1/sessions/${id}/done`)
+            await pollUntil(async () => ((await daemonApi(daemon, 'GET', `/api/v1/sessions/${id}`)).body.status === 'stopped' ? true : undefined), `session ${id} stopped`, 120_000)
+            const report = (await daemonApi(daemon, 'POST', '/api/v1/reconcile', {})).body
+            expect(report.errors ?? []).toEqual([])
+            // A create resumed after the restart may still be finishing when the release lands: its
+            // instance is then recorded and released in turn. Nothing may be left once that is done.
+            await pollUntil(() => {
+              const left = leftoversOf(deployment)
+              return left.domains.length === 0 && left.volumes.length === 0 ? true : undefined
+            }, `no domain or volume of ${deployment} left`, 120_000)
+            const held = (await daemonApi(daemon, 'GET', '/api/v1/nodes/crash-node')).body.held_slots
+            expect(held).toEqual([])
+          } finally {
+            await daemon.stop()
+            rmSync(home, {recursive: true, force: true, maxRetries: 10})
+          }
+        }, 300_000)
+      }
+    })
+  }
 
   describe.concurrent('the store and the node disagreeing', () => {
     it('ends a session whose domain vanished from its node (a ghost) when it reconciles, billing it up to then', async () => {

@@ -1,11 +1,11 @@
 import {execFile} from 'node:child_process'
 import {chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
-import {createRequire} from 'node:module'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {WebSocket} from 'ws'
 
 import {startLoopbackSshd, type LoopbackSshd} from '../support/loopback-sshd.js'
 import {pollUntil} from '../support/poll.js'
@@ -29,6 +29,23 @@ describe('the team server', () => {
   let home: string
   let server: TeamServer
   const token: Record<string, string> = {}
+
+  /** How the server answers a user's WebSocket upgrade to a session's SSH tunnel that it refuses. */
+  const tunnelRefusal = (user: string, sessionId: string) =>
+    new Promise<{status: number; error_type: string}>((resolve, reject) => {
+      const url = `${server.url.replace(/^http/, 'ws')}/api/v1/sessions/${sessionId}/ssh-tunnel`
+      const socket = new WebSocket(url, {headers: {authorization: `Bearer ${token[user]}`}})
+      socket.once('open', () => {
+        socket.terminate()
+        reject(new Error(`the tunnel to ${sessionId} opened for ${user}`))
+      })
+      socket.once('error', () => undefined)
+      socket.once('unexpected-response', (_request, response) => {
+        let body = ''
+        response.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')))
+        response.on('end', () => resolve({status: response.statusCode ?? 0, error_type: (JSON.parse(body) as {error_type: string}).error_type}))
+      })
+    })
 
   const api = async (user: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> => {
     const res = await fetch(server.url + path, {
@@ -235,6 +252,11 @@ describe('the team server', () => {
       expect(sessionsGauge((await api('alice', 'GET', '/metrics')).body)).toContainEqual(expect.stringMatching(/^gpu_shopper_sessions\{provider="tensordock",status="\w+"\} 1$/))
       expect(sessionsGauge((await api('dave', 'GET', '/metrics')).body)).toEqual([])
 
+      // The SSH tunnel (a WebSocket, not in the OpenAPI document) is refused before it opens:
+      // another tenant's session does not exist for dave; alice's is not behind a node.
+      expect(await tunnelRefusal('dave', session.id)).toMatchObject({status: 404, error_type: 'not_found'})
+      expect(await tunnelRefusal('alice', session.id)).toMatchObject({status: 409, error_type: 'conflict'})
+
       // acme's things are all still there and unchanged for acme.
       expect((await api('alice', 'GET', `/api/v1/sessions/${session.id}`)).body.status).not.toBe('stopping')
       expect((await api('alice', 'GET', `/api/v1/consumers/${consumer}/budget`)).body.monthly_limit).toBe(50)
@@ -434,14 +456,6 @@ function withoutEchoes(text: string, status: number, sent: WalkStep['sent']): st
   for (const {field, value} of [...sent].sort((a, b) => b.value.length - a.value.length)) rest = rest.split(status >= 400 ? value : `"${field}":${JSON.stringify(value)}`).join('')
   return rest
 }
-
-interface WsClient {
-  send(data: string): void
-  on(event: 'message', listener: (data: Buffer) => void): unknown
-  on(event: 'close', listener: (code: number, reason: Buffer) => void): unknown
-  on(event: 'error', listener: (err: Error) => void): unknown
-}
-const WebSocket = createRequire(import.meta.url)('ws') as new (url: string, options: {ca: string}) => WsClient
 
 /** The browser terminal's socket over TLS, trusting the server's self-signed certificate as a browser told to would. */
 function openTlsTerminal(url: string, ca: string) {
