@@ -13,6 +13,8 @@ export interface ConnectResult {
   ssh_command?: string
   ssh_argv?: string[]
   page_url?: string
+  /** With --forward api: the workload's server on this machine. */
+  local_api?: string
   expires_in?: number
   exit_code?: number
 }
@@ -32,6 +34,7 @@ export default class Connect extends BaseCommand {
     '<%= config.bin %> connect sess-abc123',
     '<%= config.bin %> connect sess-abc123 -- nvidia-smi',
     '<%= config.bin %> connect sess-abc123 --forward 8888:localhost:8888',
+    '<%= config.bin %> connect sess-abc123 --forward api --no-shell',
     '<%= config.bin %> connect sess-abc123 --identity ~/.ssh/id_ed25519',
     '<%= config.bin %> connect sess-abc123 --print',
     '<%= config.bin %> connect sess-abc123 --mode terminal',
@@ -46,7 +49,12 @@ export default class Connect extends BaseCommand {
     mode: Flags.string({description: 'ssh: your ssh client; terminal: the browser terminal', options: ['ssh', 'terminal'], default: 'ssh'}),
     print: Flags.boolean({description: 'Print the ssh command instead of running it'}),
     identity: Flags.string({char: 'i', description: 'Private key to use instead of the session\'s own (that of a key registered with `ssh-keys add`)'}),
-    forward: Flags.string({char: 'L', description: 'Forward a local port, as ssh -L: [bind:]port:host:hostport (repeatable)', multiple: true}),
+    forward: Flags.string({
+      char: 'L',
+      description: 'Forward a local port: as ssh -L ([bind:]port:host:hostport), a PORT of the instance on the same local port, or api[:LOCAL] for the port behind the session\'s api_endpoint (repeatable)',
+      multiple: true,
+    }),
+    'no-shell': Flags.boolean({char: 'N', description: 'With --forward: only forward (ssh -N), until Ctrl-C'}),
   }
 
   static override readonly dataSchema = 'ConnectResult'
@@ -66,13 +74,20 @@ export default class Connect extends BaseCommand {
       return {session_id: ticket.session_id, mode: 'terminal', page_url: ticket.page_url, expires_in: ticket.expires_in}
     }
 
-    const plan = await planSshConnect(client, args.id, appPaths(), {identity: flags.identity, forwards: flags.forward, command, viaServer: serverTunnelFor(connection)})
+    const plan = await planSshConnect(client, args.id, appPaths(), {identity: flags.identity, forwards: flags.forward, command, noShell: flags['no-shell'], viaServer: serverTunnelFor(connection)})
     this.markSimulated(plan.target.session.simulated)
-    const result: ConnectResult = {session_id: plan.target.session.id, mode: 'ssh', ssh_command: plan.printable, ssh_argv: ['ssh', ...plan.argv]}
+    const result: ConnectResult = {
+      session_id: plan.target.session.id,
+      mode: 'ssh',
+      ssh_command: plan.printable,
+      ssh_argv: ['ssh', ...plan.argv],
+      ...(plan.localApi ? {local_api: plan.localApi} : {}),
+    }
     if (flags.print || this.jsonEnabled()) {
       this.out(plan.printable)
       return result
     }
+    if (plan.localApi) this.narrate(`${plan.target.session.api_endpoint ?? 'The workload'} is on ${plan.localApi} while this runs (through SSH)${flags['no-shell'] ? '; Ctrl-C stops it' : ''}.`)
     const code = await runSystemSsh(plan.argv)
     if (code !== 0) this.exit(code)
     return {...result, exit_code: code}

@@ -14,6 +14,7 @@ import {provisionTarget} from '../src/cli/flags/provision-target.js'
 import {eventLine, runningSummary, sshCommand} from '../src/cli/output/session-summary.js'
 import {checkIntRange, checkNotBlank} from '../src/cli/flags/validate.js'
 import {decimalFlag} from '../src/cli/flags/decimal-flag.js'
+import {launchBody, launchFlags} from '../src/cli/flags/launch-flags.js'
 import {sshKeyIdsFrom} from '../src/cli/ssh/ssh-key-ids.js'
 import {outcomeError} from '../src/cli/flows/wait-outcome.js'
 import {appPaths} from '../src/config/paths.js'
@@ -40,6 +41,8 @@ export default class Provision extends BaseCommand {
   static override examples = [
     '<%= config.bin %> provision --offer-id vastai-12345 --consumer-id my-app --workload-type llm --hours 2',
     '<%= config.bin %> provision --offer-id vastai-12345 --hours 1 --wait',
+    '<%= config.bin %> provision --offer-id vastai-12345 --workload-type llm_vllm --model-id Qwen/Qwen2.5-0.5B-Instruct --env HF_TOKEN --wait',
+    '<%= config.bin %> provision --offer-id vastai-12345 --image pytorch/pytorch:2.5.1-cuda12.4-cudnn9-runtime --on-start "tensorboard --logdir runs --bind_all" --expose 6006',
     '<%= config.bin %> provision --gpu-type "RTX 4090" --gpus 1 --max-price 0.5 --region US --wait',
     '<%= config.bin %> provision --offer-id vastai-30733007 --workload-type ssh --hours 4 --disk-gb 200 --template-hash-id a8a44c73',
   ]
@@ -52,7 +55,8 @@ export default class Provision extends BaseCommand {
     region: Flags.string({description: 'With --gpu-type: country or region code, e.g. "US" or "us-east-1"'}),
     'max-price': decimalFlag({description: 'With --gpu-type: highest price for the whole instance, USD per hour'}),
     'consumer-id': Flags.string({description: 'Who the session and its costs belong to (default: your login name)'}),
-    'workload-type': Flags.string({description: 'What the GPU is for', options: [...WORKLOAD_TYPES], default: 'ssh'}),
+    'workload-type': Flags.string({description: 'What the GPU is for; llm_vllm and llm_tgi start a model server (with --model-id) and run once it answers', options: [...WORKLOAD_TYPES], default: 'ssh'}),
+    ...launchFlags,
     hours: Flags.integer({description: `Reservation in hours, ${MIN_RESERVATION_HOURS}-${MAX_RESERVATION_HOURS}; extend later with \`extend\``, default: DEFAULT_RESERVATION_HOURS}),
     'idle-threshold': Flags.integer({description: 'Release automatically after this many idle minutes (0 = off)', default: 0}),
     'storage-policy': Flags.string({description: 'What happens to the disk at the end', options: [...STORAGE_POLICIES], default: 'destroy'}),
@@ -71,7 +75,7 @@ export default class Provision extends BaseCommand {
 
   async run(): Promise<ProvisionResult> {
     const {flags} = await this.parse(Provision)
-    const {target, sshKeyIds} = this.checkFlags(NO_INSTANCE_CREATED, () => {
+    const {target, sshKeyIds, launch} = this.checkFlags(NO_INSTANCE_CREATED, () => {
       const target = provisionTarget(flags)
       checkNotBlank('consumer-id', flags['consumer-id'])
       checkIntRange('hours', flags.hours, MIN_RESERVATION_HOURS, MAX_RESERVATION_HOURS, `Reserve what you need now; \`gpu-shopper extend <id> --hours N\` adds more later, up to ${MAX_RESERVATION_HOURS} h in total.`)
@@ -80,7 +84,7 @@ export default class Provision extends BaseCommand {
       checkIntRange('timeout', flags.timeout, 1, 24 * 3600)
       checkNotBlank('idempotency-key', flags['idempotency-key'])
       checkNotBlank('save-key', flags['save-key'])
-      return {target, sshKeyIds: sshKeyIdsFrom(flags['ssh-key-id'])}
+      return {target, sshKeyIds: sshKeyIdsFrom(flags['ssh-key-id']), launch: launchBody(flags)}
     })
     const consumerId = flags['consumer-id'] ?? defaultConsumer()
     const idempotencyKey = flags['idempotency-key'] ?? `cli-${randomUUID()}`
@@ -97,6 +101,7 @@ export default class Provision extends BaseCommand {
       disk_gb: flags['disk-gb'],
       ...(flags['hard-max-override'] ? {hard_max_override: true} : {}),
       ...(sshKeyIds.length > 0 ? {ssh_key_ids: sshKeyIds} : {}),
+      ...launch,
     }
     if (flags['hard-max-override']) this.warnUser(HARD_MAX_WARNING)
     const context = {paths, narrate: (m: string) => this.narrate(m)}
@@ -148,6 +153,7 @@ export default class Provision extends BaseCommand {
     }
     const ssh = sshCommand({...session, throughNode: session.ssh_jump !== null}, created.sshKeyPath)
     this.narrate(ssh ? `Connect with: ${ssh}` : `Its private key is in ${created.sshKeyPath} (0600).`)
+    if (session.api_endpoint) this.narrate(`Its server answers at ${session.api_endpoint}; on this machine through SSH: gpu-shopper connect ${session.id} --forward api -N`)
     this.narrate(`Release it when done: gpu-shopper done ${session.id}`)
     return {session, ssh_key_path: created.sshKeyPath, ssh_command: ssh, idempotency_key: idempotencyKey}
   }

@@ -99,6 +99,10 @@ export function sessionDto(s: StoredSession, totalCost: MicroUsd, simulated: boo
       : null,
     ssh_key_ids: (s.attachedSshKeys ?? []).map((k) => k.id),
     workload_type: s.workloadType,
+    launch: s.launch
+      ? {image: s.launch.image, on_start: s.launch.onStart, env_keys: s.launch.envKeys, expose: s.launch.exposePorts, model_id: s.launch.modelId, health_path: s.launch.healthPath}
+      : null,
+    api_endpoint: s.apiEndpoint ?? null,
     reservation_hours: s.reservationHours,
     price_per_hour: microToUsd(s.pricePerHour),
     price_per_hour_micro_usd: s.pricePerHour,

@@ -18,5 +18,13 @@ export function sessionTermsOf(body: SessionTermsBody): Omit<CreateSessionInput,
     sshPublicKey: body.ssh_public_key ?? null,
     sshKeyIds: body.ssh_key_ids ?? [],
     hardMaxOverride: body.hard_max_override,
+    launch: {
+      workloadType: body.workload_type,
+      image: body.image ?? null,
+      onStart: body.on_start ?? null,
+      env: body.env ?? {},
+      exposePorts: body.expose ?? [],
+      modelId: body.model_id ?? null,
+    },
   }
 }

@@ -12,6 +12,7 @@ import {endedRepeatNote, provisionAllocation} from '../../src/cli/flows/provisio
 import {HARD_MAX_WARNING, hardMaxOverrideFlag} from '../../src/cli/flags/hard-max-override.js'
 import {checkIntRange, checkNotBlank} from '../../src/cli/flags/validate.js'
 import {decimalFlag} from '../../src/cli/flags/decimal-flag.js'
+import {launchBody, launchFlags} from '../../src/cli/flags/launch-flags.js'
 import {appPaths} from '../../src/config/paths.js'
 import type {AllocationDto} from '../../src/core/api/allocations.js'
 import {DEFAULT_RESERVATION_HOURS, MAX_GPU_COUNT, MAX_RESERVATION_HOURS, MIN_RESERVATION_HOURS} from '../../src/core/limits.js'
@@ -42,7 +43,8 @@ export default class AllocationsCreate extends BaseCommand {
     'max-price': decimalFlag({description: 'Highest price for the whole allocation, USD per hour'}),
     'consumer-id': Flags.string({description: 'Who the allocation and its costs belong to (default: your login name)'}),
     hours: Flags.integer({description: `Reservation in hours, ${MIN_RESERVATION_HOURS}-${MAX_RESERVATION_HOURS}`, default: DEFAULT_RESERVATION_HOURS}),
-    'workload-type': Flags.string({description: 'What the GPUs are for', options: [...WORKLOAD_TYPES], default: 'ssh'}),
+    'workload-type': Flags.string({description: 'What the GPUs are for; llm_vllm and llm_tgi start a model server (with --model-id) and run once it answers', options: [...WORKLOAD_TYPES], default: 'ssh'}),
+    ...launchFlags,
     'idempotency-key': Flags.string({description: 'Repeat-safe request key; the same key and flags return the first allocation'}),
     'hard-max-override': hardMaxOverrideFlag,
     output: outputFlag,
@@ -57,7 +59,7 @@ export default class AllocationsCreate extends BaseCommand {
       checkNotBlank('consumer-id', flags['consumer-id'])
       checkIntRange('hours', flags.hours, MIN_RESERVATION_HOURS, MAX_RESERVATION_HOURS)
       checkNotBlank('idempotency-key', flags['idempotency-key'])
-      return checked
+      return {...checked, ...launchBody(flags)}
     })
     const consumerId = flags['consumer-id'] ?? defaultConsumer()
     const idempotencyKey = flags['idempotency-key'] ?? `cli-${randomUUID()}`

@@ -2,7 +2,8 @@ import type {MicroUsd} from './money.js'
 import type {ProviderName} from './provider-name.js'
 import type {SessionStatus} from './session-status.js'
 
-export const WORKLOAD_TYPES = ['llm', 'training', 'batch', 'ssh'] as const
+/** `llm_vllm` and `llm_tgi` start a model server and wait for it (see workload-launch.ts); the others are labels. */
+export const WORKLOAD_TYPES = ['llm', 'training', 'batch', 'ssh', 'llm_vllm', 'llm_tgi'] as const
 export type WorkloadType = (typeof WORKLOAD_TYPES)[number]
 
 export const STORAGE_POLICIES = ['destroy', 'preserve'] as const

@@ -1,4 +1,5 @@
 import type {InventoryQuery} from '../core/inventory-query.js'
+import type {LaunchSupport} from '../core/launch-support.js'
 import type {MicroUsd} from '../core/money.js'
 import type {Offer} from '../core/offer.js'
 import type {ProviderName} from '../core/provider-name.js'
@@ -81,6 +82,8 @@ export interface ProviderCapabilities {
    * for the label to show in a lagging list.
    */
   resumableCreate: boolean
+  /** What it can run on an instance: which images, whether ports can be published. */
+  launch: LaunchSupport
 }
 
 /** What an adapter logs through; pino-compatible, so the daemon can pass its logger straight in. */
@@ -107,7 +110,10 @@ export interface CreateInstanceRequest {
   /** OpenSSH public key lines to authorise for the default user and root. */
   sshPublicKeys: string[]
   diskGb: number
-  image?: string
+  /** Container or OS image; the adapter's default when absent. */
+  image?: string | null
+  /** Ports to publish; the instance reports where each is reachable (ProviderInstance.ports). */
+  exposePorts?: readonly number[]
   templateHashId?: string | null
 }
 
@@ -127,6 +133,8 @@ export interface ProviderInstance {
   statusMessage: string | null
   /** Reachable SSH endpoint, once the provider reports one. */
   ssh: {host: string; port: number; user: string; jump?: SshJump} | null
+  /** Where each published port is reachable, keyed by the instance's own port; empty until the provider maps them. */
+  ports?: ReadonlyMap<number, {host: string; port: number}>
   /** What the provider actually charges per hour while it runs, when it says. */
   pricePerHour: MicroUsd | null
   /** How it bills, when the provider's reply says enough to know. */

@@ -19,6 +19,8 @@ export const CRASH_POINTS = [
   'during-ssh-verify',
   'after-ssh-ready',
   'after-gpu-check',
+  // A session with a workload: once it is started on the verified instance.
+  'after-workload-start',
   'after-destroy-call',
   'before-mark-stopped',
 ] as const
@@ -26,6 +28,9 @@ export type CrashPoint = (typeof CRASH_POINTS)[number]
 
 /** The points only a self-hosted slice's create passes (see slice-create.ts). */
 export const SLICE_CRASH_POINTS: readonly CrashPoint[] = ['after-overlay-disk', 'after-cloud-init-seed', 'after-domain-defined', 'after-domain-started']
+
+/** The points only a session with a workload passes (see workload-start.ts). */
+export const WORKLOAD_CRASH_POINTS: readonly CrashPoint[] = ['after-workload-start']
 
 export function isCrashPoint(name: string): name is CrashPoint {
   return (CRASH_POINTS as readonly string[]).includes(name)

@@ -27,7 +27,7 @@ import {createSession, releaseSession} from './session-service.js'
  */
 class GatedProvider implements ProviderAdapter {
   readonly name = 'vastai' as const
-  readonly capabilities = {serverSideFilters: false, attachSshKeyAfterCreate: false, singleUseOffers: false, resumableCreate: false}
+  readonly capabilities = {serverSideFilters: false, attachSshKeyAfterCreate: false, singleUseOffers: false, resumableCreate: false, launch: {images: {kind: 'container', default: 'nvidia/cuda:12.6.3-runtime-ubuntu22.04'}, exposePorts: true}} as const
   readonly calls: string[] = []
   inFlight = 0
   maxInFlight = 0

@@ -16,7 +16,7 @@ import type {SqliteDatabase} from '../store/sql/sqlite-database.js'
 import {Store} from '../store/store.js'
 import {startServiceHarness, type ServiceHarness} from '../../test/support/service-context.js'
 import type {ServiceContext} from './context.js'
-import {CRASH_POINTS, SLICE_CRASH_POINTS, type CrashPoint} from './crash-points.js'
+import {CRASH_POINTS, SLICE_CRASH_POINTS, WORKLOAD_CRASH_POINTS, type CrashPoint} from './crash-points.js'
 import {runProvisionStep, type JobOutcome} from './provision-job.js'
 import {runReleaseStep} from './release-job.js'
 import {createSession, createSessionBySpec, releaseSession, type CreateSessionInput} from './session-service.js'
@@ -255,7 +255,7 @@ describe('provision job', () => {
       await store.jobs.releaseAllLeases(ctx.clock.now())
     }
 
-    const provisioningPoints = CRASH_POINTS.filter((p) => !['after-destroy-call', 'before-mark-stopped', ...SLICE_CRASH_POINTS].includes(p))
+    const provisioningPoints = CRASH_POINTS.filter((p) => !['after-destroy-call', 'before-mark-stopped', ...SLICE_CRASH_POINTS, ...WORKLOAD_CRASH_POINTS].includes(p))
     it('covers every crash point on the way up', () => {
       expect(provisioningPoints).toEqual([
         'after-intent-commit',

@@ -10,14 +10,15 @@ import {InstanceSetupError, ProviderError, StaleInventoryError} from '../provide
 import type {ProviderAdapter, ProviderInstance} from '../providers/provider.js'
 import {scrubSecrets} from '../log/logger.js'
 import {readIdentityFile} from '../ssh/identity-file.js'
-import {runRemoteCommand} from '../ssh/run-command.js'
+import {runRemoteCommand, type RemoteTarget} from '../ssh/run-command.js'
 import type {Job} from '../store/jobs-repo.js'
-import type {StoredSession} from '../store/sessions-repo.js'
+import type {SessionPatch, StoredSession} from '../store/sessions-repo.js'
 import type {ServiceContext} from './context.js'
 import {recordBillingTerms} from './billing-terms.js'
 import {crashPoint, isCrashPoint} from './crash-points.js'
 import {heldOfferIds, lockOfferHolds} from './session-service.js'
 import {recordSessionEvent, transitionSession} from './session-transitions.js'
+import {advanceWorkload} from './workload-start.js'
 
 export type JobOutcome = {done: true} | {done: false; retryInMs: number; error?: string}
 
@@ -78,6 +79,8 @@ async function provisionStep(ctx: ServiceContext, job: Job): Promise<JobOutcome>
     return {done: false, retryInMs: ctx.timings.pollIntervalMs}
   }
   session = await recordAddress(ctx, session, instance)
+  // A session with a workload keeps its verified host key while the workload comes up.
+  if (session.sshHostKeyFingerprint !== null && session.launch) return startWorkload(ctx, session, instance)
   return verifyAndStart(ctx, session, instance)
 }
 
@@ -129,6 +132,8 @@ async function obtainInstance(ctx: ServiceContext, adapter: ProviderAdapter, ses
       label,
       sshPublicKeys: instanceKeys(ctx, session),
       diskGb: session.diskGb,
+      image: session.launch?.image ?? null,
+      exposePorts: session.launch?.exposePorts ?? [],
       templateHashId: session.templateHashId,
       onStep: (step, message) => {
         // The adapter does not wait for its listener: a note that cannot be written is logged, and the create goes on.
@@ -244,16 +249,9 @@ async function verifyAndStart(ctx: ServiceContext, session: StoredSession, insta
   const ssh = instance.ssh!
   try {
     crashPoint('during-ssh-verify')
-    const jump = ssh.jump
-      ? {host: ssh.jump.host, port: ssh.jump.port, user: ssh.jump.user, hostKeyFingerprint: ssh.jump.hostKeyFingerprint, privateKey: await readIdentityFile(ssh.jump.identityFile)}
-      : undefined
     // A CPU-only slice has no GPU to list: logging in and running a command is the check.
     const cpuOnly = session.gpuCount === 0
-    const result = await runRemoteCommand(
-      {host: ssh.host, port: ssh.port, user: ssh.user, privateKey: ctx.daemonKey.privateKey, hostKeyFingerprint: null, ...(jump ? {jump} : {})},
-      cpuOnly ? 'uname -srm' : GPU_REPORT_COMMAND,
-      15_000,
-    )
+    const result = await runRemoteCommand(await instanceTarget(ctx, ssh, null), cpuOnly ? 'uname -srm' : GPU_REPORT_COMMAND, 15_000)
     // Logged in with the daemon's key and ran a command: SSH is ready, whatever the command said.
     await recordSessionEvent(ctx, session.id, 'ssh_ready', {
       actor: 'provisioner',
@@ -277,32 +275,74 @@ async function verifyAndStart(ctx: ServiceContext, session: StoredSession, insta
       message: cpuOnly ? `GPU check: a CPU-only slice, no GPU to find (${found})` : `GPU check: nvidia-smi in the instance lists ${found}, as rented`,
     })
     crashPoint('after-gpu-check')
-    const via = viaJump(ssh)
-    const now = ctx.clock.now()
-    await transitionSession(
-      ctx,
-      session,
-      'running',
-      {
-        sshHost: ssh.host,
-        sshPort: ssh.port,
-        sshUser: ssh.user,
-        sshHostKeyFingerprint: result.hostKeyFingerprint,
-        sshHostPublicKey: result.hostPublicKey,
-        sshJump: ssh.jump ?? null,
-        startedAt: now,
-        // Read again: an extension may have landed while SSH was being checked.
-        expiresAt: reservationEnd(now, (await ctx.store.sessions.get(session.id))?.reservationHours ?? session.reservationHours),
-        pricePerHour: await runningPrice(ctx, session, instance),
-      },
-      {actor: 'provisioner', message: `running: SSH verified at ${ssh.user}@${ssh.host}:${ssh.port}${via} (${found})`},
-    )
+    const verified = {
+      sshHost: ssh.host,
+      sshPort: ssh.port,
+      sshUser: ssh.user,
+      sshHostKeyFingerprint: result.hostKeyFingerprint,
+      sshHostPublicKey: result.hostPublicKey,
+      sshJump: ssh.jump ?? null,
+    }
+    if (session.launch) {
+      await ctx.store.sessions.update(session.id, 'provisioning', verified, ctx.clock.now())
+      return await startWorkload(ctx, (await ctx.store.sessions.get(session.id))!, instance)
+    }
+    await markRunning(ctx, session, instance, verified, `running: SSH verified at ${ssh.user}@${ssh.host}:${ssh.port}${viaJump(ssh)} (${found})`)
     return DONE
   } catch (err) {
     // Keys can take a while to propagate (Vast.ai: 10-15 s); the provisioning timeout above bounds the wait.
     const message = scrubSecrets(err instanceof Error ? err.message : String(err))
     if (/authentication methods failed/i.test(message)) await reattachKeys(ctx, session)
     await noteProgress(ctx, session, `verifying SSH: ${message}`)
+    return {done: false, retryInMs: ctx.timings.pollIntervalMs, error: message}
+  }
+}
+
+/** Where to log in to the instance with the daemon's key: directly, or through its node. */
+async function instanceTarget(ctx: ServiceContext, ssh: NonNullable<ProviderInstance['ssh']>, hostKeyFingerprint: string | null): Promise<RemoteTarget> {
+  const jump = ssh.jump
+    ? {host: ssh.jump.host, port: ssh.jump.port, user: ssh.jump.user, hostKeyFingerprint: ssh.jump.hostKeyFingerprint, privateKey: await readIdentityFile(ssh.jump.identityFile)}
+    : undefined
+  return {host: ssh.host, port: ssh.port, user: ssh.user, privateKey: ctx.daemonKey.privateKey, hostKeyFingerprint, ...(jump ? {jump} : {})}
+}
+
+/** The instance is what was rented and does what was asked: billing at the running rate starts now. */
+async function markRunning(ctx: ServiceContext, session: StoredSession, instance: ProviderInstance, patch: SessionPatch, message: string): Promise<void> {
+  const now = ctx.clock.now()
+  await transitionSession(
+    ctx,
+    session,
+    'running',
+    {
+      ...patch,
+      startedAt: now,
+      // Read again: an extension may have landed while SSH was being checked.
+      expiresAt: reservationEnd(now, (await ctx.store.sessions.get(session.id))?.reservationHours ?? session.reservationHours),
+      pricePerHour: await runningPrice(ctx, session, instance),
+    },
+    {actor: 'provisioner', message},
+  )
+}
+
+/**
+ * The verified instance starts its workload (once) and, for a model server, is running only
+ * when the server answers its health check at the address the provider published; until then
+ * the step is polled again, bounded by the provisioning timeout.
+ */
+async function startWorkload(ctx: ServiceContext, session: StoredSession, instance: ProviderInstance): Promise<JobOutcome> {
+  const ssh = instance.ssh!
+  try {
+    const progress = await advanceWorkload(ctx, session, instance, await instanceTarget(ctx, ssh, session.sshHostKeyFingerprint))
+    if (!progress.ready) {
+      await noteProgress(ctx, session, `waiting for ${progress.waitingFor}`)
+      return {done: false, retryInMs: ctx.timings.pollIntervalMs}
+    }
+    const current = (await ctx.store.sessions.get(session.id))!
+    await markRunning(ctx, current, instance, {apiEndpoint: progress.apiEndpoint}, `running: SSH verified at ${ssh.user}@${ssh.host}:${ssh.port}${viaJump(ssh)}; ${progress.detail}`)
+    return DONE
+  } catch (err) {
+    const message = scrubSecrets(err instanceof Error ? err.message : String(err))
+    await noteProgress(ctx, session, `starting the workload: ${message}`)
     return {done: false, retryInMs: ctx.timings.pollIntervalMs, error: message}
   }
 }

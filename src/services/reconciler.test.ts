@@ -97,7 +97,7 @@ describe('reconciler', () => {
       return {
         downAnswers: false,
         name: 'selfhosted',
-        capabilities: {serverSideFilters: false, attachSshKeyAfterCreate: false, singleUseOffers: false, resumableCreate: true},
+        capabilities: {serverSideFilters: false, attachSshKeyAfterCreate: false, singleUseOffers: false, resumableCreate: true, launch: {images: {kind: 'none'}, exposePorts: false}},
         destroyed,
         searchOffers: async () => [],
         createInstance: async () => {

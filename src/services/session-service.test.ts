@@ -38,7 +38,7 @@ function idleProvider(name: 'tensordock', singleUseOffers: boolean): ProviderAda
   const never = () => Promise.reject(new Error(`${name} must not be called while a session is only being recorded`))
   return {
     name,
-    capabilities: {serverSideFilters: false, attachSshKeyAfterCreate: false, singleUseOffers, resumableCreate: false},
+    capabilities: {serverSideFilters: false, attachSshKeyAfterCreate: false, singleUseOffers, resumableCreate: false, launch: {images: {kind: 'container', default: 'nvidia/cuda:12.6.3-runtime-ubuntu22.04'}, exposePorts: true}},
     searchOffers: never,
     createInstance: never,
     getInstance: never,

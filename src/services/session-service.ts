@@ -11,6 +11,8 @@ import {isProviderName, type ProviderName} from '../core/provider-name.js'
 import {extendedExpiry, reservationEnd} from '../core/reservation.js'
 import type {StoragePolicy, WorkloadType} from '../core/session.js'
 import {isTerminal} from '../core/session-status.js'
+import {launchProblemFor} from '../core/launch-support.js'
+import {resolveLaunch, type LaunchProblem, type LaunchRequest, type WorkloadLaunch} from '../core/workload-launch.js'
 import {generateSessionKeyPair, parsePublicKey} from '../ssh/keys.js'
 import type {SessionEvent} from '../store/session-events-repo.js'
 import type {SessionListFilter, SessionSpec, StoredSession} from '../store/sessions-repo.js'
@@ -25,6 +27,7 @@ import {oncePerKey, rememberResult, replayIfSeen, type IdempotentRequest, type R
 import {replayedPrivateKey, sealPrivateKeyForReplay} from './replayable-private-key.js'
 import {resolveSshKeys} from './ssh-key-service.js'
 import {transitionSession} from './session-transitions.js'
+import {sealWorkloadEnv} from './workload-env.js'
 
 export interface CreateSessionInput {
   consumerId: string
@@ -38,6 +41,8 @@ export interface CreateSessionInput {
   sshPublicKey: string | null
   sshKeyIds: string[]
   hardMaxOverride: boolean
+  /** What to run once the box is verified. */
+  launch: LaunchRequest
 }
 
 export interface CreatedSession {
@@ -251,6 +256,7 @@ async function insertSession(
   if (!isProviderName(offer.provider) || !ctx.providers.has(offer.provider)) {
     throw new AppError('provider_error', `provider ${offer.provider} is not configured on this daemon. No instance was created.`, {provider: offer.provider})
   }
+  const launch = launchFor(ctx, offer, input.launch)
   const attachedSshKeys = await resolveSshKeys(ctx, input.sshKeyIds)
   await refuseIfHeld(ctx, offer)
   // What this session pays: the listed price is for the default disk; another size reprices it.
@@ -278,8 +284,9 @@ async function insertSession(
   }
 
   const now = ctx.clock.now()
+  const id = newSessionId()
   const session: StoredSession = {
-    id: newSessionId(),
+    id,
     consumerId: input.consumerId,
     provider: offer.provider,
     providerInstanceId: null,
@@ -316,6 +323,10 @@ async function insertSession(
     destroyRequestedAt: null,
     sshHostPublicKey: null,
     attachedSshKeys,
+    launch,
+    launchEnvSealed: launch ? sealWorkloadEnv(ctx, id, input.launch.env) : null,
+    apiEndpoint: null,
+    workloadStartedAt: null,
     ...ownerOf(ctx),
   }
 
@@ -334,8 +345,31 @@ async function insertSession(
   await ctx.store.jobs.enqueue('provision', session.id, now, now)
   // The stored result never carries the private key; only its ciphertext is kept beside it.
   const sealed = sealPrivateKeyForReplay(ctx, operation, idempotency.key, sshPrivateKey)
-  await rememberResult(ctx, operation, idempotency, {session} satisfies CreatedSessionRecord, session.id, sealed)
+  // The record keeps the session as the reply showed it; its sealed variables stay on the session row only.
+  await rememberResult(ctx, operation, idempotency, {session: {...session, launchEnvSealed: null}} satisfies CreatedSessionRecord, session.id, sealed)
   return {created: {session, sshPrivateKey}, event}
+}
+
+/**
+ * The launch the request asks for, checked against what the offer's provider can run (null for
+ * an empty box); refused before anything is rented.
+ */
+function launchFor(ctx: ServiceContext, offer: Offer, request: LaunchRequest): WorkloadLaunch | null {
+  const resolved = resolveLaunch(request)
+  if ('problem' in resolved) throw launchError(resolved.problem)
+  const {launch} = resolved
+  const empty = launch.image === null && launch.onStart === null && launch.exposePorts.length === 0 && launch.envKeys.length === 0
+  if (empty) return null
+  const problem = launchProblemFor(offer.provider, ctx.providers.get(offer.provider as ProviderName).capabilities.launch, launch)
+  if (problem) throw launchError(problem)
+  if (launch.envKeys.length > 0 && launch.onStart === null) {
+    throw launchError({field: 'env', message: 'sets variables for a workload, but nothing is started: add --on-start CMD or a --workload-type that serves a model'})
+  }
+  return launch
+}
+
+function launchError(problem: LaunchProblem): AppError {
+  return new AppError('validation_error', `${problem.field}: ${problem.message}. No instance was created.`, {field: problem.field})
 }
 
 /** What a create's idempotency record keeps: the session as created, without any private key. */

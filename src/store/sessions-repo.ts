@@ -3,6 +3,7 @@ import type {ProviderName} from '../core/provider-name.js'
 import type {Session, StoragePolicy, WorkloadType} from '../core/session.js'
 import {LIVE_STATUSES, type SessionStatus} from '../core/session-status.js'
 import type {SshJump} from '../core/ssh-jump.js'
+import type {WorkloadLaunch} from '../core/workload-launch.js'
 import {LOCAL_PRINCIPAL, LOCAL_TENANT} from '../auth/principal.js'
 import type {SqlDatabase} from './sql/sql-database.js'
 
@@ -50,6 +51,10 @@ interface SessionRow {
   destroy_requested_at: number | null
   ssh_host_public_key: string | null
   ssh_jump: string | null
+  launch: string | null
+  launch_env: Buffer | null
+  api_endpoint: string | null
+  workload_started_at: number | null
   tenant_id: string
   created_by: string
 }
@@ -97,6 +102,14 @@ export interface StoredSession extends Session {
   attachedSshKeys?: readonly AttachedSshKey[]
   /** The host SSH goes through to reach the instance (a self-hosted node); null when it is reached directly. */
   sshJump?: SshJump | null
+  /** What it launches once verified; null for an empty box. Always set on rows read from the store. */
+  launch?: WorkloadLaunch | null
+  /** The launch's variables, sealed (services/workload-env.ts); null when it has none. */
+  launchEnvSealed?: Buffer | null
+  /** The public URL of the workload's first exposed port, once the provider maps it. */
+  apiEndpoint?: string | null
+  /** When the workload was started on the instance; null until then. */
+  workloadStartedAt?: number | null
   /** The tenant that owns the session (`local` on the solo daemon); always set on rows read from the store. */
   tenantId?: string
   /** The user who created it; always set on rows read from the store. */
@@ -145,6 +158,8 @@ export type SessionPatch = Partial<
   destroyRequestedAt?: number | null
   sshHostPublicKey?: string | null
   sshJump?: SshJump | null
+  apiEndpoint?: string | null
+  workloadStartedAt?: number | null
 }
 
 const PATCH_COLUMNS: Record<keyof SessionPatch, string> = {
@@ -173,6 +188,8 @@ const PATCH_COLUMNS: Record<keyof SessionPatch, string> = {
   destroyRequestedAt: 'destroy_requested_at',
   sshHostPublicKey: 'ssh_host_public_key',
   sshJump: 'ssh_jump',
+  apiEndpoint: 'api_endpoint',
+  workloadStartedAt: 'workload_started_at',
 }
 
 /** Statuses in which a session still holds (or is about to hold) what it rented. */
@@ -190,14 +207,14 @@ export class SessionsRepo {
           hard_max_override, created_at, updated_at, started_at, expires_at, stopped_at, failure_reason, spec_sku,
           spec_gpu_type_key, spec_gpu_count, spec_region, spec_country, spec_max_price_micro, spec_min_reliability,
           offer_attempts, create_attempted_at, idle_since, last_gpu_sample_at, last_gpu_utilization_pct,
-          destroy_requested_at, ssh_host_public_key, tenant_id, created_by)
+          destroy_requested_at, ssh_host_public_key, launch, launch_env, tenant_id, created_by)
         VALUES (@id, @consumer_id, @provider, @provider_instance_id, @offer_id, @offer_provider_id, @gpu_type,
           @gpu_count, @status, @ssh_host, @ssh_port, @ssh_user, @ssh_public_key, @ssh_host_key_fingerprint, @workload_type,
           @reservation_hours, @price_per_hour_micro, @disk_gb, @storage_policy, @idle_threshold_minutes, @template_hash_id,
           @hard_max_override, @created_at, @updated_at, @started_at, @expires_at, @stopped_at, @failure_reason, @spec_sku,
           @spec_gpu_type_key, @spec_gpu_count, @spec_region, @spec_country, @spec_max_price_micro, @spec_min_reliability,
           @offer_attempts, @create_attempted_at, @idle_since, @last_gpu_sample_at, @last_gpu_utilization_pct,
-          @destroy_requested_at, @ssh_host_public_key, @tenant_id, @created_by)`,
+          @destroy_requested_at, @ssh_host_public_key, @launch, @launch_env, @tenant_id, @created_by)`,
         {...toRow(s)},
       )
       for (const [position, key] of (s.attachedSshKeys ?? []).entries()) {
@@ -345,6 +362,10 @@ function toRow(s: StoredSession): SessionRow {
     destroy_requested_at: s.destroyRequestedAt,
     ssh_host_public_key: s.sshHostPublicKey ?? null,
     ssh_jump: s.sshJump ? JSON.stringify(s.sshJump) : null,
+    launch: s.launch ? JSON.stringify(s.launch) : null,
+    launch_env: s.launchEnvSealed ?? null,
+    api_endpoint: s.apiEndpoint ?? null,
+    workload_started_at: s.workloadStartedAt ?? null,
     tenant_id: s.tenantId ?? LOCAL_TENANT,
     created_by: s.createdBy ?? LOCAL_PRINCIPAL.user,
   }
@@ -400,6 +421,10 @@ function toSession(r: SessionRow): StoredSession {
     destroyRequestedAt: r.destroy_requested_at,
     sshHostPublicKey: r.ssh_host_public_key,
     sshJump: r.ssh_jump === null ? null : (JSON.parse(r.ssh_jump) as SshJump),
+    launch: r.launch === null ? null : (JSON.parse(r.launch) as WorkloadLaunch),
+    launchEnvSealed: r.launch_env === null ? null : Buffer.from(r.launch_env),
+    apiEndpoint: r.api_endpoint,
+    workloadStartedAt: r.workload_started_at,
     tenantId: r.tenant_id,
     createdBy: r.created_by,
   }

@@ -42,6 +42,7 @@ export function sessionInputFixture(offerId: string, over: Partial<CreateSession
     consumerId: 'team',
     offerId,
     workloadType: 'ssh',
+    launch: {workloadType: 'ssh', image: null, onStart: null, env: {}, exposePorts: [], modelId: null},
     reservationHours: 2,
     idleThresholdMinutes: 0,
     storagePolicy: 'destroy',

@@ -23,6 +23,8 @@ const session = {
   ssh_jump: null,
   ssh_key_ids: [],
   workload_type: 'ssh',
+  launch: null,
+  api_endpoint: null,
   reservation_hours: 2,
   price_per_hour: 0.72,
   price_per_hour_micro_usd: 720_000,

@@ -105,6 +105,7 @@ export const ConnectResult = z
       mode: z.literal('ssh'),
       ssh_command: z.string().describe('The ssh command line, ready to paste into a shell'),
       ssh_argv: z.array(z.string()).describe('The same command as an argument vector, "ssh" first'),
+      local_api: z.string().optional().describe('With --forward api: where the session\'s api_endpoint is offered on this machine while ssh runs'),
     }),
     z.object({
       ...connectTarget,

@@ -9,6 +9,8 @@ const running: SessionDto = {
   id: 'sess-1', consumer_id: 'my-app', provider: 'vastai', provider_instance_id: 'i-9', offer_id: 'vastai-1001', gpu_type: 'RTX 4090', gpu_count: 1,
   status: 'running', ssh_host: '10.0.0.5', ssh_port: 2222, ssh_user: 'root', ssh_host_key_fingerprint: 'SHA256:abc', ssh_host_public_key: null, ssh_jump: null, ssh_key_ids: [],
   workload_type: 'llm',
+  launch: null,
+  api_endpoint: null,
   reservation_hours: 4, price_per_hour: 0.35, price_per_hour_micro_usd: 350_000, disk_gb: 50, storage_policy: 'destroy', idle_threshold_minutes: 0,
   hard_max_override: false, created_at: '2026-01-15T11:00:00Z', started_at: '2026-01-15T11:00:00Z', expires_at: '2026-01-15T15:00:00Z',
   stopped_at: null, failure_reason: null, total_cost: 0.35, total_cost_micro_usd: 350_000, simulated: true,

@@ -35,9 +35,14 @@ describe('sshArgv', () => {
     expect(argv).toEqual([
       '-i', '/k', '-p', '22',
       '-o', 'IdentitiesOnly=yes', '-o', 'StrictHostKeyChecking=yes', '-o', 'UserKnownHostsFile=/kh',
-      '-L', '8888:localhost:8888', '-L', '6006:localhost:6006',
+      '-L', '8888:localhost:8888', '-L', '6006:localhost:6006', '-o', 'ExitOnForwardFailure=yes',
       'user@10.0.0.5', '--', 'nvidia-smi', '--query-gpu=name',
     ])
+  })
+
+  it('forwards only, with no shell, when asked', () => {
+    const argv = sshArgv({host: 'h', port: 22, user: 'root', identityFile: '/k', knownHostsFile: '/kh', forwards: ['127.0.0.1:8000:127.0.0.1:8000'], noShell: true})
+    expect(argv.slice(-6)).toEqual(['-L', '127.0.0.1:8000:127.0.0.1:8000', '-o', 'ExitOnForwardFailure=yes', '-N', 'root@h'])
   })
 })
 

@@ -39,6 +39,8 @@ export interface SshArgvInput {
   forwards?: readonly string[]
   /** A remote command; none means an interactive shell. */
   command?: readonly string[]
+  /** Forward only (`-N`): no shell and no command, until interrupted. */
+  noShell?: boolean
 }
 
 /** The port OpenSSH assumes; known_hosts names other ports as `[host]:port`. */
@@ -64,6 +66,9 @@ export function sshArgv(input: SshArgvInput): string[] {
   ]
   if (input.jump) argv.push('-o', `ProxyCommand=${proxyCommand(input.jump, input.knownHostsFile)}`)
   for (const forward of input.forwards ?? []) argv.push('-L', forward)
+  // ExitOnForwardFailure: a local port already taken is an error, not a silent shell without it.
+  if ((input.forwards ?? []).length > 0) argv.push('-o', 'ExitOnForwardFailure=yes')
+  if (input.noShell) argv.push('-N')
   argv.push(`${input.user}@${input.host}`)
   // `--` after the destination: the command's own flags are never read as ssh options.
   if (input.command && input.command.length > 0) argv.push('--', ...input.command)

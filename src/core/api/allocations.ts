@@ -3,6 +3,7 @@ import {z} from 'zod'
 import {DEFAULT_DISK_GB, DEFAULT_RESERVATION_HOURS, MAX_DISK_GB, MAX_GPU_COUNT, MAX_IDLE_THRESHOLD_MINUTES, MAX_PRICE_USD_PER_HOUR, MAX_RESERVATION_HOURS, MAX_SSH_KEY_IDS, MAX_SSH_PUBLIC_KEY_LENGTH, MIN_DISK_GB, MIN_RESERVATION_HOURS} from '../limits.js'
 import {STORAGE_POLICIES, WORKLOAD_TYPES} from '../session.js'
 import {ConsumerId} from './common.js'
+import {LaunchFields} from './launch.js'
 
 /**
  * The quick start's GPUaaS vocabulary over sessions: an allocation is a session created from
@@ -32,6 +33,7 @@ export const CreateAllocationBody = z
     disk_gb: z.number().int().min(MIN_DISK_GB).max(MAX_DISK_GB).default(DEFAULT_DISK_GB),
     hard_max_override: z.boolean().default(false),
     idempotency_key: z.string().trim().min(1).max(200).optional(),
+    ...LaunchFields,
   })
   .refine((b) => b.sku !== undefined || b.gpu_type !== undefined, {message: 'give sku (e.g. "rtx-4090") or gpu_type (e.g. "RTX 4090")', path: ['sku']})
 export type CreateAllocationBody = z.input<typeof CreateAllocationBody>

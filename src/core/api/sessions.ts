@@ -5,6 +5,7 @@ import {STORAGE_POLICIES, WORKLOAD_TYPES} from '../session.js'
 import {SESSION_STATUSES} from '../session-status.js'
 import {PROVIDER_NAMES} from '../provider-name.js'
 import {ConsumerId, queryNumber} from './common.js'
+import {LaunchDto, LaunchFields} from './launch.js'
 
 const hours = z
   .number({error: 'must be a whole number of hours'})
@@ -27,6 +28,7 @@ export const CreateSessionBody = z.object({
   ssh_key_ids: z.array(id).max(MAX_SSH_KEY_IDS).optional(),
   hard_max_override: z.boolean().default(false),
   idempotency_key: z.string().trim().min(1).max(200).optional(),
+  ...LaunchFields,
 })
 export type CreateSessionBody = z.input<typeof CreateSessionBody>
 
@@ -52,6 +54,10 @@ export const SessionDto = z.object({
   /** Registered keys injected besides the session's own key. */
   ssh_key_ids: z.array(z.string()),
   workload_type: z.enum(WORKLOAD_TYPES),
+  /** What runs on the instance; null for an empty box. */
+  launch: LaunchDto.nullable(),
+  /** The public URL of the workload's first exposed port, once the provider maps it. */
+  api_endpoint: z.string().nullable(),
   reservation_hours: z.number().int(),
   price_per_hour: z.number(),
   price_per_hour_micro_usd: z.number().int(),

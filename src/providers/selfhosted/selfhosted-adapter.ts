@@ -31,7 +31,7 @@ export interface SelfhostedAdapterOptions {
  */
 export class SelfhostedAdapter implements ProviderAdapter {
   readonly name = 'selfhosted' as const
-  readonly capabilities: ProviderCapabilities = {serverSideFilters: false, attachSshKeyAfterCreate: false, singleUseOffers: false, resumableCreate: true}
+  readonly capabilities: ProviderCapabilities = {serverSideFilters: false, attachSshKeyAfterCreate: false, singleUseOffers: false, resumableCreate: true, launch: {images: {kind: 'none'}, exposePorts: false}}
 
   constructor(private readonly options: SelfhostedAdapterOptions) {}
 

@@ -96,7 +96,13 @@ const createRequest = {offerProviderId: `${CHICAGO}:geforcertx4090-pcie-24gb:1`,
 describe('TensorDockAdapter', () => {
   it('declares client-side filtering and keeps the token out of JSON and inspection', async () => {
     const {adapter} = await setup(() => ({body: {}}))
-    expect(adapter.capabilities).toEqual({serverSideFilters: false, attachSshKeyAfterCreate: false, singleUseOffers: false, resumableCreate: false})
+    expect(adapter.capabilities).toEqual({
+      serverSideFilters: false,
+      attachSshKeyAfterCreate: false,
+      singleUseOffers: false,
+      resumableCreate: false,
+      launch: {images: {kind: 'os', names: ['ubuntu2404', 'ubuntu2204', 'ubuntu2004', 'debian12'], default: 'ubuntu2204'}, exposePorts: true},
+    })
     expect(JSON.stringify(adapter)).not.toContain(TOKEN)
     expect(inspect(adapter, {depth: 10, showHidden: true})).not.toContain(TOKEN)
   })

@@ -54,6 +54,8 @@ export interface TensorDockAdapterOptions {
 }
 
 export const DEFAULT_TENSORDOCK_IMAGE = 'ubuntu2204'
+/** The Linux images TensorDock's v2 API boots (providers.md §2.6); Windows is left out, SSH is how sessions are reached. */
+export const TENSORDOCK_OS_IMAGES = ['ubuntu2404', 'ubuntu2204', 'ubuntu2004', 'debian12'] as const
 /** 100/min is 1.67/s; 1.6 keeps a margin for clock skew against TensorDock's window. */
 const DEFAULT_RATE_LIMIT: RateLimit = {perSecond: 1.6, burst: 3}
 const DEFAULT_TIMEOUT_MS = 30_000
@@ -70,7 +72,7 @@ export interface SearchStats {
 
 export class TensorDockAdapter implements ProviderAdapter {
   readonly name = 'tensordock' as const
-  readonly capabilities: ProviderCapabilities = {serverSideFilters: false, attachSshKeyAfterCreate: false, singleUseOffers: false, resumableCreate: false}
+  readonly capabilities: ProviderCapabilities
   /** What the last search read; `skipped` GPU entries could not be parsed. */
   lastSearch: SearchStats | null = null
 
@@ -93,6 +95,13 @@ export class TensorDockAdapter implements ProviderAdapter {
 
     this.#clock = options.clock ?? systemClock
     this.#image = options.image ?? DEFAULT_TENSORDOCK_IMAGE
+    this.capabilities = {
+      serverSideFilters: false,
+      attachSshKeyAfterCreate: false,
+      singleUseOffers: false,
+      resumableCreate: false,
+      launch: {images: {kind: 'os', names: TENSORDOCK_OS_IMAGES, default: this.#image}, exposePorts: true},
+    }
     this.#deployment = {vcpus, ramGb, storageGb}
     this.#logger = options.logger
     this.#apiToken = options.apiToken
@@ -157,6 +166,7 @@ export class TensorDockAdapter implements ProviderAdapter {
       image: request.image ?? this.#image,
       deployment: {...this.#deployment, storageGb: Math.max(this.#deployment.storageGb, Number.isFinite(request.diskGb) ? Math.ceil(request.diskGb) : 0)},
       sshPublicKeys: checked.keys,
+      exposePorts: request.exposePorts ?? [],
     })
     const path = '/api/v2/instances'
     const where = `POST ${path}`

@@ -40,6 +40,23 @@ describe('buildCreateBody', () => {
     })
   })
 
+  it('forwards each exposed port besides SSH, asking for the same number outside', () => {
+    const body = buildCreateBody({
+      offer: {locationId: LOCATION, v0Name: 'geforcertx4090-pcie-24gb', gpuCount: 1},
+      name: 'n',
+      image: 'debian12',
+      deployment: {vcpus: 8, ramGb: 32, storageGb: 100},
+      sshPublicKeys: [KEY_A],
+      exposePorts: [8000, 6006],
+    }) as {data: {attributes: Record<string, unknown>}}
+    expect(body.data.attributes.port_forwards).toEqual([
+      {protocol: 'tcp', internal_port: 22, external_port: 22},
+      {protocol: 'tcp', internal_port: 8000, external_port: 8000},
+      {protocol: 'tcp', internal_port: 6006, external_port: 6006},
+    ])
+    expect(body.data.attributes.image).toBe('debian12')
+  })
+
   it('covers root and user, with ownership and sshd-approved modes', () => {
     const commands = authorizedKeysCommands([KEY_A])
     for (const dir of ['/root/.ssh', '/home/user/.ssh']) {

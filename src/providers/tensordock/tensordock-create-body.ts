@@ -11,6 +11,8 @@ export interface CreateBodyInput {
   deployment: TensorDockDeployment
   /** Already checked with checkPublicKeys. */
   sshPublicKeys: string[]
+  /** Forwarded besides SSH, each asked on its own number (the reply says which external port it got). */
+  exposePorts?: readonly number[]
 }
 
 /**
@@ -69,7 +71,7 @@ export function buildCreateBody(input: CreateBodyInput): Record<string, unknown>
           gpus: {[input.offer.v0Name]: {count: input.offer.gpuCount}},
         },
         useDedicatedIp: true,
-        port_forwards: [{protocol: 'tcp', internal_port: 22, external_port: 22}],
+        port_forwards: [22, ...(input.exposePorts ?? [])].map((port) => ({protocol: 'tcp', internal_port: port, external_port: port})),
         ssh_key: firstKey,
         cloud_init: {runcmd: authorizedKeysCommands(input.sshPublicKeys)},
       },

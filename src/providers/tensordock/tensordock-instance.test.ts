@@ -27,6 +27,7 @@ describe('instanceFromTensorDock', () => {
       state: 'running',
       statusMessage: 'running',
       ssh: {host: '174.94.145.71', port: 20456, user: 'user'},
+      ports: new Map(),
       pricePerHour: toMicroUsd('0.272999'),
       gpuType: 'RTX 4090',
       gpuCount: 1,
@@ -41,6 +42,13 @@ describe('instanceFromTensorDock', () => {
     expect(read({...LIVE, portForwards: [{internal_port: 8888, external_port: 20001}]}).ssh?.port).toBe(22)
     // A map form (third-party spec) with string numbers
     expect(read({...LIVE, portForwards: {'22': '20999'}}).ssh?.port).toBe(20999)
+  })
+
+  it('reads every forward but SSH as a published port, on the external port it got', () => {
+    const forwards = [{internal_port: 22, external_port: 20456}, {internal_port: 8000, external_port: 20457}]
+    expect(read({...LIVE, portForwards: forwards}).ports).toEqual(new Map([[8000, {host: '174.94.145.71', port: 20457}]]))
+    expect(read({...LIVE, portForwards: {'22': '20999', '8080': '21000'}}).ports).toEqual(new Map([[8080, {host: '174.94.145.71', port: 21000}]]))
+    expect(read({...LIVE, ipAddress: '', portForwards: forwards}).ports).toEqual(new Map())
   })
 
   it('is provisioning, without SSH, while running has no IP yet', () => {

@@ -66,6 +66,7 @@ export function instanceFromTensorDock(raw: TensorDockInstance): ProviderInstanc
     state: instanceState(raw),
     statusMessage: raw.status?.trim() || null,
     ssh: sshEndpoint(raw),
+    ports: publishedPorts(raw),
     pricePerHour: raw.rateHourly !== null && raw.rateHourly !== undefined && raw.rateHourly >= 0 ? toMicroUsd(raw.rateHourly) : null,
     gpuType: gpus?.gpuType ?? null,
     gpuCount: gpus?.gpuCount ?? null,
@@ -90,16 +91,33 @@ function billingTerms(raw: TensorDockInstance): InstanceBillingTerms | null {
 export function sshEndpoint(raw: Pick<TensorDockInstance, 'ipAddress' | 'portForwards'>): ProviderInstance['ssh'] {
   const host = raw.ipAddress?.trim()
   if (!host) return null
-  return {host, port: forwardedSshPort(raw.portForwards) ?? SSH_PORT, user: TENSORDOCK_SSH_USER}
+  return {host, port: forwardedPort(raw.portForwards, SSH_PORT) ?? SSH_PORT, user: TENSORDOCK_SSH_USER}
 }
 
-function forwardedSshPort(forwards: TensorDockInstance['portForwards']): number | null {
+/**
+ * Every forwarded port but SSH, at `ipAddress` on its external port (which may differ from the
+ * one asked: providers.md §2.6, "always read portForwards").
+ */
+export function publishedPorts(raw: Pick<TensorDockInstance, 'ipAddress' | 'portForwards'>): Map<number, {host: string; port: number}> {
+  const host = raw.ipAddress?.trim()
+  const ports = new Map<number, {host: string; port: number}>()
+  if (!host || !raw.portForwards) return ports
+  const internals = Array.isArray(raw.portForwards) ? raw.portForwards.map((f) => f.internal_port) : Object.keys(raw.portForwards).map(Number)
+  for (const internal of internals) {
+    if (!isPort(internal) || internal === SSH_PORT) continue
+    const external = forwardedPort(raw.portForwards, internal)
+    if (external !== null) ports.set(internal, {host, port: external})
+  }
+  return ports
+}
+
+function forwardedPort(forwards: TensorDockInstance['portForwards'], internal: number): number | null {
   if (!forwards) return null
   if (Array.isArray(forwards)) {
-    const entry = forwards.find((f) => f.internal_port === SSH_PORT)
+    const entry = forwards.find((f) => f.internal_port === internal)
     return isPort(entry?.external_port) ? entry.external_port : null
   }
-  const mapped = forwards[String(SSH_PORT)]
+  const mapped = forwards[String(internal)]
   return isPort(mapped) ? mapped : null
 }
 

@@ -88,6 +88,17 @@ describe('VastAiAdapter.createInstance', () => {
     expect(attaches.map((r) => r.json)).toEqual([{ssh_key: KEY}, {ssh_key: second}])
   })
 
+  it('sends the image asked for and publishes each exposed port as an env -p key', async () => {
+    const {adapter, server} = await setup(
+      routes({
+        'PUT /api/v0/asks/30406190/': {body: {success: true, new_contract: 1}},
+        'POST /api/v0/instances/1/ssh/': {body: {success: true}},
+      }),
+    )
+    await adapter.createInstance({...createRequest, image: 'vllm/vllm-openai:v0.8.5', exposePorts: [8000, 6006]})
+    expect(server.requests[0]?.json).toMatchObject({image: 'vllm/vllm-openai:v0.8.5', env: {'-p 8000:8000': '1', '-p 6006:6006': '1'}, onstart: null})
+  })
+
   it('lets a template supply the image', async () => {
     const {adapter, server} = await setup(
       routes({
@@ -211,7 +222,7 @@ describe('VastAiAdapter.getInstance', () => {
     }))
     expect(await adapter.getInstance('9000001')).toEqual({
       providerInstanceId: '9000001', label: 'L', state: 'running', statusMessage: 'running',
-      ssh: {host: 'ssh4.vast.ai', port: 30522, user: 'root'}, pricePerHour: 341_200, gpuType: 'RTX 4090', gpuCount: 1, billing: null,
+      ssh: {host: 'ssh4.vast.ai', port: 30522, user: 'root'}, ports: new Map(), pricePerHour: 341_200, gpuType: 'RTX 4090', gpuCount: 1, billing: null,
     })
     expect(server.requests[0]?.query.get('owner')).toBe('me')
   })

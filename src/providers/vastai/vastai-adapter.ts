@@ -74,7 +74,7 @@ export interface SearchStats {
 
 export class VastAiAdapter implements ProviderAdapter {
   readonly name = 'vastai' as const
-  readonly capabilities: ProviderCapabilities = {serverSideFilters: true, attachSshKeyAfterCreate: true, singleUseOffers: true, resumableCreate: false}
+  readonly capabilities: ProviderCapabilities
   /** What the last search read; `skipped` offers could not be parsed. */
   lastSearch: SearchStats | null = null
 
@@ -90,6 +90,13 @@ export class VastAiAdapter implements ProviderAdapter {
     this.#clock = options.clock ?? systemClock
     const sleep = options.sleep ?? realSleep
     this.#defaultImage = options.defaultImage ?? DEFAULT_VAST_IMAGE
+    this.capabilities = {
+      serverSideFilters: true,
+      attachSshKeyAfterCreate: true,
+      singleUseOffers: true,
+      resumableCreate: false,
+      launch: {images: {kind: 'container', default: this.#defaultImage}, exposePorts: true},
+    }
     this.#searchLimit = options.searchLimit ?? DEFAULT_SEARCH_LIMIT
     this.#allocatedStorageGb = options.allocatedStorageGb ?? DEFAULT_DISK_GB
     this.#logger = options.logger
@@ -285,7 +292,8 @@ export class VastAiAdapter implements ProviderAdapter {
     return {
       client_id: 'me',
       image,
-      env: {},
+      // Published ports travel as env keys (providers.md §1.6), as vast.py's `--env '-p 8000:8000'` sends them.
+      env: Object.fromEntries((request.exposePorts ?? []).map((port) => [`-p ${port}:${port}`, '1'])),
       price: null,
       disk: request.diskGb,
       label: request.label,

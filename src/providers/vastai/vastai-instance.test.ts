@@ -29,12 +29,24 @@ describe('instanceFromVast', () => {
       state: 'running',
       statusMessage: 'success, running nvidia/cuda_12.6.3-runtime-ubuntu22.04/ssh',
       ssh: {host: '1.2.3.4', port: 41022, user: 'root'},
+      // SSH's own mapping is not a published port.
+      ports: new Map(),
       pricePerHour: 341_200,
       gpuType: 'RTX 4090',
       gpuCount: 1,
       // No dph_base in the documented example: not enough to know how it bills.
       billing: null,
     })
+  })
+
+  it('reads each published port (an env -p key at create) at the public IP on the host port Docker mapped', () => {
+    const raw = parse({
+      public_ipaddr: ' 1.2.3.4 ',
+      ports: {'22/tcp': [{HostIp: '0.0.0.0', HostPort: '41022'}], '8000/tcp': [{HostIp: '0.0.0.0', HostPort: '41023'}], '6006/udp': [{HostIp: '0.0.0.0', HostPort: '41024'}], '9000/tcp': null},
+    })
+    expect(instanceFromVast(raw).ports).toEqual(new Map([[8000, {host: '1.2.3.4', port: 41023}]]))
+    // Not running yet: no ports map at all.
+    expect(instanceFromVast(parse({ports: null})).ports).toEqual(new Map())
   })
 
   it('reads the billing terms on Vast\'s clock: storage from start_date, compute from when it began running', () => {

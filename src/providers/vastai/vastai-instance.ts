@@ -26,6 +26,7 @@ export function instanceFromVast(raw: VastInstance, requestedAt?: number): Provi
     state: instanceState(raw),
     statusMessage: raw.status_msg?.trim() || raw.actual_status || null,
     ssh: sshEndpoint(raw),
+    ports: publishedPorts(raw),
     pricePerHour: raw.dph_total !== null && raw.dph_total !== undefined && raw.dph_total >= 0 ? toMicroUsd(raw.dph_total) : null,
     gpuType: raw.gpu_name ? normalizeGpuName(raw.gpu_name, vram || undefined) : null,
     gpuCount: raw.num_gpus ?? null,
@@ -88,6 +89,23 @@ export function sshEndpoint(raw: Pick<VastInstance, 'public_ipaddr' | 'ports' | 
     return {host, port, user: SSH_USER}
   }
   return null
+}
+
+/**
+ * Each published container port (`-p P:P` in the create's env) at `public_ipaddr` on the host
+ * port Docker mapped it to; SSH's own mapping is not one of them.
+ */
+export function publishedPorts(raw: Pick<VastInstance, 'public_ipaddr' | 'ports'>): Map<number, {host: string; port: number}> {
+  const host = raw.public_ipaddr?.trim()
+  const ports = new Map<number, {host: string; port: number}>()
+  if (!host || !raw.ports) return ports
+  for (const [key, bindings] of Object.entries(raw.ports)) {
+    const match = /^(\d+)\/tcp$/.exec(key)
+    const container = match ? Number(match[1]) : null
+    const hostPort = bindings?.[0]?.HostPort
+    if (container !== null && container !== 22 && isPort(container) && isPort(hostPort)) ports.set(container, {host, port: hostPort})
+  }
+  return ports
 }
 
 function isPort(value: number | null | undefined): value is number {

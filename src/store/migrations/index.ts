@@ -10,6 +10,7 @@ import {sql as nodes} from './009-nodes.js'
 import {sql as tenancy} from './010-tenancy.js'
 import {sql as sharedState} from './011-shared-state.js'
 import {sql as coveringOfferIndexes} from './012-covering-offer-indexes.js'
+import {sql as workloadLaunch} from './013-workload-launch.js'
 
 /** Applied in order; `PRAGMA user_version` records the last one applied. Never edit a shipped entry; a
  * new one is written for PostgreSQL too (./postgres/), under the same version number. */
@@ -26,4 +27,5 @@ export const SQLITE_MIGRATIONS: readonly {version: number; name: string; sql: st
   {version: 10, name: 'tenancy', sql: tenancy},
   {version: 11, name: 'shared-state', sql: sharedState},
   {version: 12, name: 'covering-offer-indexes', sql: coveringOfferIndexes},
+  {version: 13, name: 'workload-launch', sql: workloadLaunch},
 ]

@@ -46,7 +46,8 @@ export function sessionDetails(s: SessionDto, ctx: RenderContext): Array<[string
     ['GPU', `${s.gpu_count}x ${s.gpu_type}`],
     ['Provider', `${s.provider}${s.provider_instance_id ? ` (instance ${s.provider_instance_id})` : ''}`],
     ['Offer', s.offer_id],
-    ['Workload', s.workload_type],
+    ['Workload', workloadLine(s)],
+    ...launchRows(s, ended),
     ['Price', formatHourly(s.price_per_hour_micro_usd)],
     ['Cost so far', formatCost(s.total_cost_micro_usd)],
     ['SSH', ended ? '-' : sshTarget(s)],
@@ -60,5 +61,25 @@ export function sessionDetails(s: SessionDto, ctx: RenderContext): Array<[string
       : ['Expires', `${formatClock(s.expires_at, ctx.now)} (${formatRemaining(s.expires_at, ctx.now)}, ${s.reservation_hours} h reserved)`],
   ]
   if (s.failure_reason) rows.push(['Failure', s.failure_reason])
+  return rows
+}
+
+function workloadLine(s: SessionDto): string {
+  return s.launch?.model_id ? `${s.workload_type} serving ${s.launch.model_id}` : s.workload_type
+}
+
+/** What runs on the instance and where its server answers; nothing for an empty box. */
+function launchRows(s: SessionDto, ended: boolean): Array<[string, string]> {
+  const launch = s.launch
+  if (!launch) return []
+  const rows: Array<[string, string]> = []
+  if (launch.image) rows.push(['Image', launch.image])
+  if (launch.on_start && !launch.model_id) rows.push(['On start', launch.on_start])
+  if (launch.env_keys.length > 0) rows.push(['Env', `${launch.env_keys.join(', ')} (values sealed)`])
+  if (launch.expose.length > 0) rows.push(['Ports', launch.expose.join(', ')])
+  if (launch.expose.length > 0 && !ended) {
+    const waiting = launch.health_path ? `waiting for ${launch.health_path}` : 'not published yet'
+    rows.push(['API endpoint', s.api_endpoint ? `${s.api_endpoint}  (on this machine: gpu-shopper connect ${s.id} --forward api -N)` : waiting])
+  }
   return rows
 }
