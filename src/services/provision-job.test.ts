@@ -1,3 +1,5 @@
+import {randomBytes} from 'node:crypto'
+
 import Database from 'better-sqlite3'
 import {afterEach, beforeEach, describe, expect, it, vi} from 'vitest'
 
@@ -18,9 +20,16 @@ import {startServiceHarness, type ServiceHarness} from '../../test/support/servi
 import type {ServiceContext} from './context.js'
 import {CRASH_POINTS, SLICE_CRASH_POINTS, WORKLOAD_CRASH_POINTS, type CrashPoint} from './crash-points.js'
 import {runProvisionStep, type JobOutcome} from './provision-job.js'
+import type {SealingKeyHolder} from './replayable-private-key.js'
 import {runReleaseStep} from './release-job.js'
 import {createSession, createSessionBySpec, releaseSession, type CreateSessionInput} from './session-service.js'
 import {runSettleStep} from './settle-job.js'
+
+/** A vLLM server of a small model, with a token for it. */
+const SERVE_MODEL: Partial<CreateSessionInput> = {
+  workloadType: 'llm_vllm',
+  launch: {workloadType: 'llm_vllm', image: null, onStart: null, env: {HF_TOKEN: 'hf_test'}, exposePorts: [], modelId: 'org/model-1'},
+}
 
 type SimInstance = {id: number; label: string | null; sim: {destroyed_at: number | null; attached_keys: number}}
 
@@ -119,6 +128,8 @@ describe('provision job', () => {
     market = (await ctx.providers.get('vastai').searchOffers({gpuType: 'RTX 4090'})).sort((a, b) => a.pricePerHour - b.pricePerHour)
     await ctx.store.offers.upsertMany(market)
     await simControl(h.vast.url, 'DELETE', '/_sim/requests')
+    // Workload variables are kept sealed with the data dir's key.
+    ;(ctx.daemonKey as SealingKeyHolder).sealingKey = randomBytes(32)
   })
   afterEach(async () => {
     delete process.env.GPU_SHOPPER_CRASH_AT
@@ -290,6 +301,54 @@ describe('provision job', () => {
         expect((await ctx.store.sessions.list({limit: 10})).total).toBe(1)
       })
     }
+
+    it('after-workload-start: the workload is not started again, and the session runs once it answers', async () => {
+      const killed = dieAt('after-workload-start')
+      let id: string | undefined
+      try {
+        id = await newSession(SERVE_MODEL, 'client-key')
+        await drive(id, (s) => s.status === 'running')
+      } catch {
+        // Died after starting the server.
+      }
+      expect(killed.at).toBe('after-workload-start')
+
+      await restart(killed)
+      id = await newSession(SERVE_MODEL, 'client-key')
+      const running = await drive(id, (s) => s.status === 'running')
+      expect((await events(id)).filter((e) => e.type === 'workload_started')).toHaveLength(1)
+      expect((await fetch(`${running.apiEndpoint}/health`)).status).toBe(200)
+      expect(await createRequests()).toHaveLength(1)
+    })
+  })
+
+  describe('with a workload', () => {
+    it('starts the model server once SSH and the GPUs are verified, and runs only once /health answers at the published port', async () => {
+      await simControl(h.vast.url, 'POST', '/_sim/config', {timings: {model_load_ms: 20_000}})
+      const id = await newSession(SERVE_MODEL)
+      const loading = await drive(id, (s) => s.apiEndpoint != null && s.workloadStartedAt != null)
+      expect(loading.status).toBe('provisioning')
+      expect(loading.apiEndpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+      expect((await fetch(`${loading.apiEndpoint}/health`)).status).toBe(503)
+
+      const running = await drive(id, (s) => s.status === 'running', 100)
+      expect(running.startedAt! - loading.workloadStartedAt!).toBeGreaterThanOrEqual(20_000)
+      const types = (await events(id)).map((e) => e.type)
+      expect(types.indexOf('gpu_check')).toBeLessThan(types.indexOf('workload_started'))
+      const messages = (await events(id)).map((e) => e.message)
+      expect(messages).toContainEqual(expect.stringMatching(/^workload started: serving org\/model-1 \(vllm\/vllm-openai:v0\.8\.5\)/))
+      expect(messages).toContainEqual(`waiting for the model server: ${loading.apiEndpoint}/health 503`)
+      expect(messages.at(-1)).toMatch(new RegExp(`^running: SSH verified .*; the model server answers /health at ${running.apiEndpoint}$`))
+      const models = (await (await fetch(`${running.apiEndpoint}/v1/models`)).json()) as {data: {id: string}[]}
+      expect(models.data.map((m) => m.id)).toEqual(['org/model-1'])
+    })
+
+    it('runs an on-start command and is running once it is started, with its port published', async () => {
+      const id = await newSession({launch: {...SERVE_MODEL.launch!, workloadType: 'ssh', modelId: null, onStart: 'echo started > ran.txt', exposePorts: [6006]}, workloadType: 'ssh'})
+      const running = await drive(id, (s) => s.status === 'running')
+      expect(running.apiEndpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+      expect((await events(id)).map((e) => e.message)).toContainEqual(expect.stringMatching(/^workload started: `echo started > ran.txt`/))
+    })
   })
 
   describe('when the provider refuses the create', () => {
