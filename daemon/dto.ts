@@ -168,6 +168,7 @@ export function allocationDto(s: StoredSession, simulated: boolean): AllocationD
             via: s.sshJump ? `${s.sshJump.user}@${s.sshJump.host}:${s.sshJump.port}` : null,
           }
         : null,
+    api_endpoint: s.apiEndpoint ?? null,
     simulated,
   }
 }

@@ -67,6 +67,8 @@ export const AllocationDto = z.object({
       via: z.string().nullable(),
     })
     .nullable(),
+  /** The public URL of its workload's server (`--expose`, a model server), once published. */
+  api_endpoint: z.string().nullable(),
   simulated: z.boolean(),
   ssh_private_key: z.string().optional(),
 })

@@ -49,6 +49,7 @@ export function allocationDetails(a: AllocationDto, ctx: RenderContext): Array<[
     ['Provider', `${a.provider} (offer ${a.offer_id}${a.offer_attempts > 1 ? `, after ${a.offer_attempts} attempts` : ''})`],
     ['Price', formatHourly(a.price_per_hour_micro_usd)],
     ['SSH', connectionTarget(a)],
+    ...(a.api_endpoint && !ENDED.has(a.status) ? [['API endpoint', a.api_endpoint] as [string, string]] : []),
     ['Created', formatClock(a.created_at, ctx.now)],
     ['Expires', ENDED.has(a.status) ? '-' : `${formatClock(a.expires_at, ctx.now)} (${formatRemaining(a.expires_at, ctx.now)})`],
   ]
