@@ -29,6 +29,11 @@ export interface SimulatorsOptions {
    * again on the same directory carry on: same instances, machines and host keys, ids never reused.
    */
   stateDir?: string
+  /**
+   * How long a model server a workload launches on either marketplace loads before `/health`
+   * answers 200 (default 3 s; 0 for tests). Also `timings.model_load_ms` through `/_sim/config`.
+   */
+  modelLoadMs?: number
 }
 
 export interface Simulators {
@@ -45,7 +50,8 @@ export async function startSimulators(options: SimulatorsOptions = {}): Promise<
   const wanted = new Set(options.providers ?? SIMULATED_PROVIDERS)
   const started: {close(): Promise<void>}[] = []
   try {
-    const vastai = wanted.has('vastai') ? await startVastSim(options) : notStarted()
+    const modelLoad = options.modelLoadMs === undefined ? {} : {timings: {modelLoadMs: options.modelLoadMs}}
+    const vastai = wanted.has('vastai') ? await startVastSim({...options, ...modelLoad}) : notStarted()
     started.push(vastai)
     const tensordock = wanted.has('tensordock')
       ? await startTensorDockSim({
@@ -54,6 +60,7 @@ export async function startSimulators(options: SimulatorsOptions = {}): Promise<
           ...(options.seed === undefined ? {} : {seed: options.seed}),
           ...(options.clock === undefined ? {} : {clock: options.clock}),
           ...(options.stateDir === undefined ? {} : {stateDir: options.stateDir}),
+          ...modelLoad,
         })
       : notStarted()
     started.push(tensordock)

@@ -1,14 +1,14 @@
 import type {Clock} from '../../core/clock.js'
 import {parseFaultConfig, type FaultInjector} from '../shared/faults.js'
 import {isRecord, jsonReply, type Reply, type SimRequest} from '../shared/http-util.js'
-import type {InstanceSshServers, SshInstance} from '../shared/instance-ssh-servers.js'
+import type {InstanceServers, ServedInstance} from '../shared/instance-servers.js'
 import type {GpuLoad} from '../shared/nvidia-smi.js'
 import type {RequestLog} from '../shared/request-log.js'
 import type {SimStateFiles} from '../shared/state-files.js'
 import {applyGpuClaim, gpuReportUsage, isGpuReportBody, parseGpuClaim} from './gpu-claim.js'
 
 /** An instance as the shared routes touch it. */
-export interface ControlledInstance extends SshInstance {
+export interface ControlledInstance extends ServedInstance {
   readonly id: string | number
 }
 
@@ -23,7 +23,7 @@ export interface ControlledSim<Id, I extends ControlledInstance> {
   readonly config: {gpuLoad: GpuLoad}
   /** `get` finds live instances only; `vanish` forgets any instance, as if it had never been. */
   readonly instances: {live(): readonly I[]; get(id: Id): I | undefined; vanish(id: Id): I | undefined}
-  readonly sshServers: InstanceSshServers<I>
+  readonly servers: InstanceServers<I>
   /** The provider's own state (config, market, instances, account) back to right after start. */
   reset(): void
 }
@@ -93,7 +93,7 @@ export async function handleControl<Id, I extends ControlledInstance>(sim: Contr
     }
   }
   if (path === '/_sim/reset' && method === 'POST') {
-    await sim.sshServers.stopAll()
+    await sim.servers.stopAll()
     sim.reset()
     sim.faults.clear()
     sim.log.clear()
@@ -129,7 +129,7 @@ export async function handleControl<Id, I extends ControlledInstance>(sim: Contr
   if (pathId !== null && method === 'DELETE') {
     const instance = sim.instances.vanish(pathId)
     if (!instance) return noInstance(pathId)
-    await sim.sshServers.stop(instance)
+    await sim.servers.stop(instance)
     return jsonReply(200, {success: true})
   }
   if (path === '/_sim/gpu-load' && method === 'POST') {

@@ -128,4 +128,52 @@ describe('the simulated host shell', () => {
     const full = runShellCommand(`echo ${'x'.repeat(2000)} > /data/big`, ctx)
     expect(full).toEqual({stdout: '', stderr: 'bash: /data/big: No space left on device\n', code: 1})
   })
+
+  it('sends a list ended by & to the background: it runs in a subshell, and the line goes on with status 0', () => {
+    const ctx = host()
+    const session = newShellSession(ctx)
+    const run = (line: string) => runShellCommand(line, ctx, session)
+
+    // A background and-or list runs whole, its redirects included, and leaves $? at 0
+    expect(run('mkdir -p /tmp/job && echo started > /tmp/job/out &')).toEqual({stdout: '', stderr: '', code: 0})
+    expect(run('cat /tmp/job/out')).toEqual({stdout: 'started\n', stderr: '', code: 0})
+    expect(run('false & echo $?')).toEqual({stdout: '0\n', stderr: '', code: 0})
+    expect(run('ls /nope & echo after').stdout).toBe('after\n')
+    // Its cd, variables and exit stay in its subshell
+    expect(run('cd /tmp & X=1 & exit 3 & pwd; echo "x=$X"')).toEqual({stdout: '/root\nx=\n', stderr: '', code: 0})
+    // Only what ran before a failing && is done, as in bash
+    expect(run('mkdir /tmp/job 2>/dev/null && echo again > /tmp/job/out &').code).toBe(0)
+    expect(run('cat /tmp/job/out').stdout).toBe('started\n')
+    // A stray & is bash's syntax error, and nothing on the line runs
+    expect(run('echo never > /tmp/never; & echo x')).toEqual({stdout: '', stderr: "bash: syntax error near unexpected token `&'\n", code: 2})
+    expect(run('ls /tmp').stdout).toBe('job\n')
+  })
+
+  it('runs nohup and env COMMAND with the given variables, and VAR=value before a command for that command only', () => {
+    const ctx = host()
+    const session = newShellSession(ctx)
+    const run = (line: string) => runShellCommand(line, ctx, session)
+    expect(run("nohup env 'HF_TOKEN=abc' 'FOO=b a r' sh -c 'echo \"$HF_TOKEN|$FOO\"'")).toEqual({stdout: 'abc|b a r\n', stderr: '', code: 0})
+    expect(run('echo "[$HF_TOKEN]"').stdout).toBe('[]\n')
+    expect(run('env -u HOME printenv HOME')).toEqual({stdout: '', stderr: '', code: 1})
+    expect(run('env -i A=1 env')).toEqual({stdout: 'A=1\n', stderr: '', code: 0})
+    expect(run('env B=2').stdout).toContain('\nB=2\n')
+    expect(run('FOO=1 printenv FOO && echo "after=$FOO"').stdout).toBe('1\nafter=\n')
+    expect(run('nohup')).toEqual({stdout: '', stderr: "nohup: missing operand\nTry 'nohup --help' for more information.\n", code: 125})
+    expect(run('nohup htop').code).toBe(127)
+  })
+
+  it('reads and writes /dev/null as the device, though it is not a file on the disk', () => {
+    const ctx = host()
+    expect(runShellCommand('cat < /dev/null | wc -c', ctx).stdout).toBe('0\n')
+    expect(runShellCommand('cat /dev/null && echo x > /dev/null 2>/dev/null && ls /nope 2>/dev/null </dev/null', ctx)).toEqual({stdout: '', stderr: '', code: 2})
+  })
+
+  it('knows vllm and text-generation-launcher only on images that ship them', () => {
+    const plain: ShellContext = host()
+    expect(runShellCommand("vllm serve 'org/m' --port 8000", plain)).toEqual({stdout: '', stderr: 'bash: vllm: command not found\n', code: 127})
+    expect(runShellCommand('nohup sh -c "text-generation-launcher --model-id org/m" &', plain).code).toBe(0)
+    expect(runShellCommand('text-generation-launcher --model-id org/m', plain)).toEqual({stdout: '', stderr: 'bash: text-generation-launcher: command not found\n', code: 127})
+    expect(runShellCommand('which nohup vllm', plain)).toEqual({stdout: '/usr/bin/nohup\n', stderr: '', code: 1})
+  })
 })

@@ -3,6 +3,18 @@ import {posix} from 'node:path'
 import type {GpuBox} from './gpu-box.js'
 import {echoText, printfText} from './echo-printf.js'
 import {FsError, type MemoryFs} from './memory-fs.js'
+import {
+  bindFailureLog,
+  imageProvides,
+  launchLog,
+  MODEL_SERVER_COMMANDS,
+  parseTgiArgs,
+  parseVllmArgs,
+  readyLog,
+  type LaunchOutcome,
+  type ModelServerKind,
+  type ModelServerLaunch,
+} from './model-server-programs.js'
 import {runNvidiaSmi, type CommandResult, type GpuLoad} from './nvidia-smi.js'
 import {longListing} from './sftp-server.js'
 import {tokenizeShellLine, type HereDocument, type ShellToken, type ShellWord} from './shell-tokenizer.js'
@@ -32,6 +44,18 @@ export interface ShellContext {
   user?: string
   /** Output goes to a terminal: `ls` puts names on one line, as it does for a person. */
   tty?: boolean
+  /** What the machine runs besides the shell's own programs; absent where nothing can be launched. */
+  workloads?: WorkloadHost
+}
+
+/** The machine's side of a workload launch: its image, and the servers started on it. */
+export interface WorkloadHost {
+  /** The image the machine runs: which model-server programs exist on it (model-server-programs.ts). */
+  readonly image: string
+  /** Starts a model server (or fails to bind its port); once loaded it logs to `logPath`, where its output goes. */
+  launchModelServer(launch: ModelServerLaunch, logPath: string | null): LaunchOutcome
+  /** Writes what servers have logged by now (they load on the simulator's clock), before a line reads their logs. */
+  catchUp(): void
 }
 
 /** What one shell keeps between the lines it runs. */
@@ -85,11 +109,15 @@ const KERNEL = '5.15.0-124-generic'
 /** What the OS image itself takes on the root filesystem before the user writes anything. */
 const IMAGE_BYTES = 4.2 * 1024 ** 3
 
-/** Commands this shell runs; anything else is answered as not available on a simulated instance. */
+/**
+ * Commands this shell runs on every machine; besides these only the model servers an image ships
+ * (`vllm`, `text-generation-launcher`: model-server-programs.ts) exist, and anything else is
+ * answered as not available on a simulated instance.
+ */
 export const SHELL_COMMANDS = [
   'ls', 'cd', 'pwd', 'cat', 'echo', 'printf', 'mkdir', 'rm', 'rmdir', 'touch', 'cp', 'mv', 'head', 'tail', 'wc', 'grep', 'df', 'free',
   'uname', 'whoami', 'hostname', 'id', 'nvidia-smi', 'date', 'env', 'printenv', 'export', 'nproc', 'which', 'true', 'false', ':',
-  'sleep', 'exit', 'sudo', 'bash', 'sh',
+  'sleep', 'exit', 'sudo', 'bash', 'sh', 'nohup',
 ] as const
 
 type FileRedirectOp = '>' | '>>' | '<' | '2>' | '2>>' | '&>'
@@ -107,15 +135,33 @@ interface Output {
   code: number
 }
 
+/** What a command inherits from the shell that runs it. */
+export interface ShellProcess {
+  /** How many shells deep it runs: `sudo bash -c "sh -c '…'"` is 2. */
+  depth: number
+  /** The file its output ends up in, when that is a file (a redirect of its own or of a shell around it); null for the channel, a pipe or /dev/null. */
+  stdoutFile: string | null
+}
+
+/** A line typed at the login shell or sent as an SSH exec. */
+const LOGIN_PROCESS: ShellProcess = {depth: 0, stdoutFile: null}
+
 /** Deep enough for `sudo bash -c "sh -c '…'"`; a loop of wrappers ends here. */
 const MAX_DEPTH = 8
 
+/** Pipelines joined by `&&` and `||`, run in the background when the list ends with `&`. */
+interface AndOrList {
+  pipelines: {after: '&&' | '||' | null; commands: ShellToken[][]}[]
+  background: boolean
+}
+
 /**
- * A small stand-in for bash on a simulated machine: quoting, `$VAR`, `~`, globs, pipes `|`,
- * redirections `>`, `>>`, `<`, `2>`, `2>&1`, here-documents, and `&&`, `||`, `;`, over the
- * machine's own disk.
- * It runs the commands people try first (SHELL_COMMANDS) and says plainly that anything else
- * is not available here, with bash's exit code for a missing command.
+ * A small stand-in for bash on a simulated machine: quoting, `$VAR`, `VAR=value cmd`, `~`,
+ * globs, pipes `|`, redirections `>`, `>>`, `<`, `2>`, `2>&1`, here-documents, and `&&`, `||`,
+ * `;`, `&`, over the machine's own disk.
+ * It runs the commands people try first (SHELL_COMMANDS), the model servers the machine's image
+ * ships, and says plainly that anything else is not available here, with bash's exit code for a
+ * missing command.
  */
 export function runShellCommand(line: string, ctx: ShellContext, session: ShellSession = newShellSession(ctx)): CommandResult {
   const out = runShellLine(line, ctx, session)
@@ -123,20 +169,63 @@ export function runShellCommand(line: string, ctx: ShellContext, session: ShellS
 }
 
 /** As runShellCommand, with stdout as bytes (`cat` of an uploaded binary must come back intact). */
-export function runShellLine(line: string, ctx: ShellContext, session: ShellSession = newShellSession(ctx), depth = 0): Output {
+export function runShellLine(line: string, ctx: ShellContext, session: ShellSession = newShellSession(ctx), proc: ShellProcess = LOGIN_PROCESS): Output {
   const tokens = tokenizeShellLine(line)
   if (typeof tokens === 'string') return {stdout: Buffer.alloc(0), stderr: `bash: ${tokens}\n`, code: 2}
+  const lists = andOrLists(tokens)
+  if (typeof lists === 'string') return {stdout: Buffer.alloc(0), stderr: `bash: ${lists}\n`, code: 2}
+  // Servers load on the simulator's clock: what they have logged by now is in their logs before this line reads them.
+  if (proc.depth === 0) ctx.workloads?.catchUp()
   const chunks: Buffer[] = []
   let stderr = ''
-  let code = session.lastCode
-  let pipeline: ShellToken[][] = [[]]
-  let skip = false
-  const runPipeline = () => {
-    const commands = pipeline.filter((c) => c.length > 0)
-    pipeline = [[]]
-    if (commands.length === 0 || skip || session.exited !== null) return
+  for (const list of lists) {
+    if (session.exited !== null) break
+    // bash runs a list sent to the background in a subshell (its cd and variables stay there) and goes on at once
+    // with status 0. Here it runs to its end first; its output goes where the shell's goes, as a short job's does.
+    const runIn = list.background ? {...session, env: {...session.env}, exited: null} : session
+    const out = runAndOrList(list, ctx, runIn, proc)
+    chunks.push(out.stdout)
+    stderr += out.stderr
+    if (list.background) session.lastCode = 0
+  }
+  return {stdout: Buffer.concat(chunks), stderr, code: session.exited ?? session.lastCode}
+}
+
+/** Splits a line at `;`, `&` and newlines into and-or lists, each a pipeline at a time; bash's complaint for a stray `&`. */
+function andOrLists(tokens: readonly ShellToken[]): AndOrList[] | string {
+  const fresh = (): AndOrList => ({pipelines: [{after: null, commands: [[]]}], background: false})
+  const lists: AndOrList[] = []
+  let current = fresh()
+  for (const token of tokens) {
+    const pipeline = current.pipelines[current.pipelines.length - 1]!
+    if ('op' in token && (token.op === ';' || token.op === '&')) {
+      if (token.op === '&') {
+        if (current.pipelines.every((p) => p.commands.every((c) => c.length === 0))) return "syntax error near unexpected token `&'"
+        current.background = true
+      }
+      lists.push(current)
+      current = fresh()
+    } else if ('op' in token && (token.op === '&&' || token.op === '||')) current.pipelines.push({after: token.op, commands: [[]]})
+    else if ('op' in token && token.op === '|') pipeline.commands.push([])
+    else pipeline.commands[pipeline.commands.length - 1]!.push(token)
+  }
+  lists.push(current)
+  return lists
+}
+
+function runAndOrList(list: AndOrList, ctx: ShellContext, session: ShellSession, proc: ShellProcess): Output {
+  const chunks: Buffer[] = []
+  let stderr = ''
+  for (const {after, commands: all} of list.pipelines) {
+    if (session.exited !== null) break
+    // A skipped pipeline leaves the status as it was, so `false && a || b` runs b.
+    if ((after === '&&' && session.lastCode !== 0) || (after === '||' && session.lastCode === 0)) continue
+    const commands = all.filter((c) => c.length > 0)
+    if (commands.length === 0) continue
     let input: Buffer = Buffer.alloc(0)
+    let code = session.lastCode
     for (const [i, tokensOfCommand] of commands.entries()) {
+      const last = i === commands.length - 1
       const parsed = parseCommand(tokensOfCommand)
       if (typeof parsed === 'string') {
         stderr += `bash: ${parsed}\n`
@@ -144,27 +233,17 @@ export function runShellLine(line: string, ctx: ShellContext, session: ShellSess
         input = Buffer.alloc(0)
         continue
       }
-      const result = runCommand(parsed, ctx, session, input, depth)
+      // Only the last command of a pipeline writes where the shell's output goes; the others write to the pipe.
+      const result = runCommand(parsed, ctx, session, input, {depth: proc.depth, stdoutFile: last ? proc.stdoutFile : null})
       stderr += result.stderr
       code = result.code
       input = result.stdout
       if (session.exited !== null) break
-      if (i === commands.length - 1) chunks.push(result.stdout)
+      if (last) chunks.push(result.stdout)
     }
     session.lastCode = code
   }
-  for (const token of tokens) {
-    if ('op' in token && (token.op === '&&' || token.op === '||' || token.op === ';')) {
-      runPipeline()
-      if (session.exited !== null) break
-      // A skipped pipeline leaves the status as it was, so `false && a || b` runs b.
-      skip = token.op === '&&' ? code !== 0 : token.op === '||' ? code === 0 : false
-    } else if ('op' in token && token.op === '|') pipeline.push([])
-    else pipeline[pipeline.length - 1]?.push(token)
-  }
-  runPipeline()
-  if (session.exited !== null) code = session.exited
-  return {stdout: Buffer.concat(chunks), stderr, code}
+  return {stdout: Buffer.concat(chunks), stderr, code: session.lastCode}
 }
 
 function parseCommand(tokens: ShellToken[]): SimpleCommand | string {
@@ -192,7 +271,7 @@ function parseCommand(tokens: ShellToken[]): SimpleCommand | string {
   return {words, redirects}
 }
 
-function runCommand(command: SimpleCommand, ctx: ShellContext, session: ShellSession, stdin: Buffer, depth: number): Output {
+function runCommand(command: SimpleCommand, ctx: ShellContext, session: ShellSession, stdin: Buffer, proc: ShellProcess): Output {
   let input = stdin
   let stdoutTo: {path: string; append: boolean} | null = null
   let stderrTo: {path: string; append: boolean} | 'stdout' | null = null
@@ -209,7 +288,7 @@ function runCommand(command: SimpleCommand, ctx: ShellContext, session: ShellSes
     const path = resolvePath(session, target)
     if (r.op === '<') {
       try {
-        input = ctx.fs.readFile(path)
+        input = readPath(ctx, path)
       } catch (error) {
         return {stdout: Buffer.alloc(0), stderr: `bash: ${target}: ${fsMessage(error)}\n`, code: 1}
       }
@@ -222,12 +301,17 @@ function runCommand(command: SimpleCommand, ctx: ShellContext, session: ShellSes
   }
 
   const argv = command.words.flatMap((w) => expandWord(w, ctx, session, true))
+  const assignments = argv.findIndex((a) => !isAssignment(a))
   // `FOO=bar` alone sets a shell variable.
-  if (argv.length > 0 && argv.every((a) => /^[A-Za-z_][A-Za-z0-9_]*=/.test(a))) {
+  if (argv.length > 0 && assignments < 0) {
     for (const a of argv) session.env[a.slice(0, a.indexOf('='))] = a.slice(a.indexOf('=') + 1)
     return {stdout: Buffer.alloc(0), stderr: '', code: 0}
   }
-  let result = argv.length === 0 ? {stdout: Buffer.alloc(0), stderr: '', code: 0} : runProgram(argv, ctx, session, input, depth)
+  const own: ShellProcess = {depth: proc.depth, stdoutFile: stdoutTo ? (stdoutTo.path === '/dev/null' ? null : stdoutTo.path) : proc.stdoutFile}
+  let result =
+    argv.length === 0
+      ? {stdout: Buffer.alloc(0), stderr: '', code: 0}
+      : withVariables(session, argv.slice(0, assignments), () => runProgram(argv.slice(assignments), ctx, session, input, own))
 
   if (stderrTo === 'stdout') result = {...result, stdout: Buffer.concat([result.stdout, Buffer.from(result.stderr)]), stderr: ''}
   else if (stderrTo) {
@@ -242,6 +326,34 @@ function runCommand(command: SimpleCommand, ctx: ShellContext, session: ShellSes
   return result
 }
 
+function isAssignment(word: string): boolean {
+  return /^[A-Za-z_][A-Za-z0-9_]*=/.test(word)
+}
+
+/** `FOO=bar cmd`: the variables hold for that one command, then are as they were. */
+function withVariables(session: ShellSession, assignments: readonly string[], run: () => Output): Output {
+  if (assignments.length === 0) return run()
+  const before = new Map<string, string | undefined>()
+  for (const a of assignments) {
+    const name = a.slice(0, a.indexOf('='))
+    if (!before.has(name)) before.set(name, session.env[name])
+    session.env[name] = a.slice(a.indexOf('=') + 1)
+  }
+  try {
+    return run()
+  } finally {
+    for (const [name, value] of before) {
+      if (value === undefined) delete session.env[name]
+      else session.env[name] = value
+    }
+  }
+}
+
+/** A file's bytes; /dev/null reads as empty, as the device does (it is not a file on the simulated disk). */
+function readPath(ctx: ShellContext, path: string): Buffer {
+  return path === '/dev/null' ? Buffer.alloc(0) : ctx.fs.readFile(path)
+}
+
 /** Writes a redirection's output; returns bash's complaint when it cannot. */
 function writeRedirect(ctx: ShellContext, to: {path: string; append: boolean}, data: Buffer): string | null {
   if (to.path === '/dev/null') return null
@@ -253,17 +365,66 @@ function writeRedirect(ctx: ShellContext, to: {path: string; append: boolean}, d
   }
 }
 
-type Program = (args: string[], io: {ctx: ShellContext; session: ShellSession; stdin: Buffer; depth: number}) => Output
+type Program = (args: string[], io: {ctx: ShellContext; session: ShellSession; stdin: Buffer; proc: ShellProcess}) => Output
 
 function text(stdout: string, code = 0, stderr = ''): Output {
   return {stdout: Buffer.from(stdout), stderr, code}
 }
 
-function runProgram(argv: string[], ctx: ShellContext, session: ShellSession, stdin: Buffer, depth: number): Output {
+function runProgram(argv: string[], ctx: ShellContext, session: ShellSession, stdin: Buffer, proc: ShellProcess): Output {
   const [name = '', ...args] = argv
-  const program = PROGRAMS[name.startsWith('/usr/bin/') || name.startsWith('/bin/') ? posix.basename(name) : name]
+  const program = PROGRAMS[/^\/(usr\/(local\/)?)?bin\//.test(name) ? posix.basename(name) : name]
   if (!program) return text('', 127, `${name}: not available on this simulated instance\n`)
-  return program(args, {ctx, session, stdin, depth})
+  return program(args, {ctx, session, stdin, proc})
+}
+
+/** A program run by another (`sudo`, `nohup`, `env`): one level deeper, writing where its runner writes. */
+function nested(proc: ShellProcess): ShellProcess {
+  return {...proc, depth: proc.depth + 1}
+}
+
+/** Whether the machine has this model server's program: only images that ship it do. */
+function hasModelServer(ctx: ShellContext, kind: ModelServerKind): boolean {
+  return ctx.workloads !== undefined && imageProvides(ctx.workloads.image, kind)
+}
+
+/**
+ * `vllm serve …` and `text-generation-launcher …` on an image that ships them: the machine starts
+ * the server, and the program prints what the server logs as it starts (and, once its model is
+ * loaded, the machine appends the rest to the file its output goes to). A real server runs until
+ * stopped; here the program returns once the server is started, as if it had been sent to the
+ * background.
+ */
+function modelServerProgram(kind: ModelServerKind): Program {
+  const command = MODEL_SERVER_COMMANDS[kind]
+  return (args, {ctx, session, proc}) => {
+    if (!ctx.workloads || !hasModelServer(ctx, kind)) return text('', 127, `bash: ${command}: command not found\n`)
+    const parsed = kind === 'vllm' ? parseVllmArgs(args) : parseTgiArgs(args, session.env)
+    if ('output' in parsed) return parsed.code === 0 ? text(parsed.output) : text('', parsed.code, parsed.output)
+    const outcome = ctx.workloads.launchModelServer(parsed.launch, proc.stdoutFile)
+    if ('failed' in outcome) return text(launchLog(outcome.failed) + bindFailureLog(outcome.failed, outcome.error), 1)
+    const server = outcome.started
+    return text(launchLog(server) + (server.readyLogged ? readyLog(server, server.readyAt) : ''))
+  }
+}
+
+/** `env [-i] [-u NAME] [NAME=VALUE]… [COMMAND…]`: the environment printed, or COMMAND run with it. */
+function envProgram(args: string[], {ctx, session, stdin, proc}: Parameters<Program>[1]): Output {
+  let env: Record<string, string> = {...session.env}
+  let i = 0
+  for (; i < args.length; i++) {
+    const arg = args[i] as string
+    if (arg === '-i' || arg === '-' || arg === '--ignore-environment') env = {}
+    else if (arg === '-u' || arg === '--unset') delete env[args[++i] ?? '']
+    else if (arg === '--') {
+      i++
+      break
+    } else if (isAssignment(arg)) env[arg.slice(0, arg.indexOf('='))] = arg.slice(arg.indexOf('=') + 1)
+    else break
+  }
+  if (i >= args.length) return text(Object.entries(env).map(([k, v]) => `${k}=${v}\n`).join(''))
+  // COMMAND is a program of its own: its environment is its own, and a cd in it changes nothing here.
+  return runProgram(args.slice(i), ctx, {...session, env}, stdin, nested(proc))
 }
 
 const PROGRAMS: Record<string, Program> = {
@@ -285,7 +446,15 @@ const PROGRAMS: Record<string, Program> = {
   uname: (args, {ctx}) => text(uname(args, ctx.hostname)),
   nproc: (_args, {ctx}) => text(`${ctx.hardware.cpus}\n`),
   date: (_args, {ctx}) => text(dateLine(ctx.now())),
-  env: (_args, {session}) => text(Object.entries(session.env).map(([k, v]) => `${k}=${v}\n`).join('')),
+  env: envProgram,
+  nohup: (args, {ctx, session, stdin, proc}) => {
+    // No terminal is attached to what it runs here, so there is nothing to redirect to nohup.out.
+    const rest = args[0] === '--' ? args.slice(1) : args
+    if (rest.length === 0) return text('', 125, "nohup: missing operand\nTry 'nohup --help' for more information.\n")
+    return runProgram(rest, ctx, session, stdin, nested(proc))
+  },
+  vllm: modelServerProgram('vllm'),
+  'text-generation-launcher': modelServerProgram('tgi'),
   printenv: (args, {session}) => {
     if (args.length === 0) return text(Object.entries(session.env).map(([k, v]) => `${k}=${v}\n`).join(''))
     const values = args.map((a) => session.env[a])
@@ -295,20 +464,26 @@ const PROGRAMS: Record<string, Program> = {
     for (const a of args) if (a.includes('=')) session.env[a.slice(0, a.indexOf('='))] = a.slice(a.indexOf('=') + 1)
     return text('')
   },
-  which: (args) => {
-    const found = args.filter((a) => (SHELL_COMMANDS as readonly string[]).includes(a) && !['cd', 'export', 'exit', ':'].includes(a))
-    return text(found.map((a) => `/usr/bin/${a}\n`).join(''), found.length === args.length ? 0 : 1)
+  which: (args, {ctx}) => {
+    const path = (name: string) => {
+      if ((SHELL_COMMANDS as readonly string[]).includes(name) && !['cd', 'export', 'exit', ':'].includes(name)) return `/usr/bin/${name}`
+      // pip puts them here in the images that ship them.
+      const kind = (Object.keys(MODEL_SERVER_COMMANDS) as ModelServerKind[]).find((k) => MODEL_SERVER_COMMANDS[k] === name)
+      return kind !== undefined && hasModelServer(ctx, kind) ? `/usr/local/bin/${name}` : null
+    }
+    const found = args.map(path).filter((p) => p !== null)
+    return text(found.map((p) => `${p}\n`).join(''), found.length === args.length ? 0 : 1)
   },
   'nvidia-smi': (args, {ctx}) => {
     const r = runNvidiaSmi(args, {box: ctx.gpus(), load: ctx.gpuLoad(), now: ctx.now()})
     return {stdout: Buffer.from(r.stdout), stderr: r.stderr, code: r.code}
   },
-  sudo: (args, {ctx, session, stdin, depth}) => {
+  sudo: (args, {ctx, session, stdin, proc}) => {
     // Passwordless, as for TensorDock's `user`: run the rest as root.
     const rest = args.filter((a, i) => !(a.startsWith('-') && args.slice(0, i).every((b) => b.startsWith('-'))))
     if (rest.length === 0) return text('', 1, 'usage: sudo command\n')
     const asRoot: ShellContext = {...ctx, user: 'root'}
-    return runProgram(rest, asRoot, {...session, env: {...session.env, USER: 'root', HOME: '/root'}}, stdin, depth + 1)
+    return runProgram(rest, asRoot, {...session, env: {...session.env, USER: 'root', HOME: '/root'}}, stdin, nested(proc))
   },
   bash: shellProgram('bash'),
   sh: shellProgram('sh'),
@@ -336,7 +511,7 @@ const PROGRAMS: Record<string, Program> = {
         continue
       }
       try {
-        parts.push(ctx.fs.readFile(resolvePath(session, operand)))
+        parts.push(readPath(ctx, resolvePath(session, operand)))
       } catch (error) {
         stderr += `cat: ${operand}: ${fsMessage(error)}\n`
       }
@@ -420,7 +595,7 @@ const PROGRAMS: Record<string, Program> = {
     let stderr = ''
     for (const operand of operands) {
       try {
-        out += count(ctx.fs.readFile(resolvePath(session, operand))).map((n) => String(n)).join(' ') + ` ${operand}\n`
+        out += count(readPath(ctx, resolvePath(session, operand))).map((n) => String(n)).join(' ') + ` ${operand}\n`
       } catch (error) {
         stderr += `wc: ${operand}: ${fsMessage(error)}\n`
       }
@@ -442,7 +617,7 @@ const PROGRAMS: Record<string, Program> = {
     if (files.length === 0) sources.push({name: '(standard input)', data: stdin})
     for (const file of files) {
       try {
-        sources.push({name: file, data: ctx.fs.readFile(resolvePath(session, file))})
+        sources.push({name: file, data: readPath(ctx, resolvePath(session, file))})
       } catch (error) {
         stderr += `grep: ${file}: ${fsMessage(error)}\n`
       }
@@ -492,14 +667,14 @@ const PROGRAMS: Record<string, Program> = {
 }
 
 function shellProgram(name: string): Program {
-  return (args, {ctx, session, stdin, depth}) => {
+  return (args, {ctx, session, stdin, proc}) => {
     const c = args.findIndex((a) => /^-[a-z]*c$/.test(a))
+    if (proc.depth >= MAX_DEPTH) return text('', 1, `${name}: too many nested shells\n`)
     if (c >= 0 && args[c + 1] !== undefined) {
-      if (depth >= MAX_DEPTH) return text('', 1, `${name}: too many nested shells\n`)
-      // A child shell: its own cwd and variables, the same machine.
-      return runShellLine(args[c + 1] as string, ctx, {...session, env: {...session.env}, exited: null}, depth + 1)
+      // A child shell: its own cwd and variables, the same machine, writing where it was told to.
+      return runShellLine(args[c + 1] as string, ctx, {...session, env: {...session.env}, exited: null}, nested(proc))
     }
-    if (args.length === 0 && stdin.length > 0) return runShellLine(stdin.toString('utf8'), ctx, {...session, env: {...session.env}, exited: null}, depth + 1)
+    if (args.length === 0 && stdin.length > 0) return runShellLine(stdin.toString('utf8'), ctx, {...session, env: {...session.env}, exited: null}, nested(proc))
     return text('', 2, `${name}: only -c and commands on stdin run on this simulated instance\n`)
   }
 }
@@ -603,7 +778,7 @@ function headOrTail(name: 'head' | 'tail', args: string[], {ctx, session, stdin}
   let stderr = ''
   for (const file of files) {
     try {
-      const data = ctx.fs.readFile(resolvePath(session, file))
+      const data = readPath(ctx, resolvePath(session, file))
       out += (files.length > 1 ? `==> ${file} <==\n` : '') + pick(data)
     } catch (error) {
       stderr += `${name}: cannot open '${file}' for reading: ${fsMessage(error)}\n`

@@ -1,19 +1,33 @@
 import type {Clock} from '../../core/clock.js'
 import type {MachineHardware} from './fake-shell.js'
 import {reportedGpus, type SimMachine} from './machine.js'
+import {MachineWorkloads} from './machine-workloads.js'
 import type {GpuLoad} from './nvidia-smi.js'
+import {publishPort, type PublishedPort} from './published-port.js'
 import {startSshEndpoint, type SshEndpoint} from './ssh-endpoint.js'
 
-/** What an instance of either simulator holds that its sshd needs. */
-export interface SshInstance {
+/** What an instance of either simulator holds that its servers need. */
+export interface ServedInstance {
   hostname: string
   gpuLoad: GpuLoad
   machine: SimMachine
   ssh: SshEndpoint | null
 }
 
-export interface InstanceSshServersOptions<I extends SshInstance> {
-  /** The address the provider API tells clients to SSH to. */
+/** One port the provider publishes for an instance: a container (or VM) port, and the host port it had or asked for. */
+export interface PortToPublish {
+  /** How the provider names it in its records (`"8000/tcp"`, `"8000"`). */
+  key: string
+  containerPort: number
+  protocol: 'tcp' | 'udp'
+  /** The host port to take when free (the one it had before a restart, or one asked for); 0: any free one. */
+  preferredHostPort: number
+  /** A host port it must not get (the simulator is told to hand out other ports than those requested). */
+  avoidHostPort?: number
+}
+
+export interface InstanceServersOptions<I extends ServedInstance> {
+  /** The address the provider API tells clients to SSH to and to reach published ports on. */
   host: string
   /** Who may log in, as on the real hosts (`root` on Vast; `user` and `root` on TensorDock). */
   usernames: readonly string[]
@@ -22,77 +36,164 @@ export interface InstanceSshServersOptions<I extends SshInstance> {
   authorizedKeys(instance: I, username: string): readonly string[]
   /** What `df`, `free` and `nproc` report on the instance. */
   hardware(instance: I): MachineHardware
-  /** Deleted, or dropped by a reset: an sshd that finishes starting for it closes at once. */
+  /** Deleted, or dropped by a reset: servers that finish starting for it close at once. */
   isGone(instance: I): boolean
-  /** A machine's disk or sshd port changed: state to write. */
+  /** The image it runs: which model servers can be launched on it. */
+  image(instance: I): string
+  /** Not stopped by its renter: only then are its ports published and its workloads running. */
+  isPoweredOn(instance: I): boolean
+  /** Its container or VM is up now: only then does a published port or an SSH forward reach its servers. */
+  isUp(instance: I): boolean
+  /** The ports the provider publishes for it. */
+  portsToPublish(instance: I): PortToPublish[]
+  /** Records the host port a published port got, for the API to report. */
+  portPublished(instance: I, port: PortToPublish, hostPort: number): void
+  /** How long a model server launched now takes to load (the simulator's config at the launch). */
+  modelLoadMs(): number
+  /** State to write: a machine's disk, its workloads, its sshd or published ports changed. */
   changed(): void
 }
 
+/** The live side of one instance: the servers its workloads started and the host ports published for it. */
+interface InstanceRuntime {
+  workloads: MachineWorkloads
+  ports: PublishedPort[]
+}
+
 /**
- * Every simulated instance's own sshd on loopback: started when the instance is created (the
- * provider's state decides when logins work), stopped when it is deleted, and all of them closed,
- * those still starting included, on reset and close.
+ * The real servers behind every simulated instance, on loopback: its own sshd (started when
+ * the instance is created; the provider's state decides when logins work), the model servers its
+ * workloads launch, and the host ports the provider publishes for it, each piping to whatever
+ * serves that port in the machine. A power-off ends the workloads and unpublishes the ports; a
+ * delete closes everything; reset and close close all of it, what is still starting included.
  */
-export class InstanceSshServers<I extends SshInstance> {
+export class InstanceServers<I extends ServedInstance> {
   private readonly starting = new Set<Promise<unknown>>()
-  private readonly running = new Set<I>()
+  private readonly running = new Map<I, InstanceRuntime>()
   private closed = false
 
-  constructor(private readonly options: InstanceSshServersOptions<I>) {}
+  constructor(private readonly options: InstanceServersOptions<I>) {}
 
-  /** Gives the instance its sshd, with the machine's own host key, on its old port when that is free. */
+  /**
+   * Gives the instance its sshd (with the machine's own host key, on its old port when that is
+   * free) and, when it is powered on, its published ports and the workloads it ran before a restart.
+   */
   async start(instance: I): Promise<void> {
     if (this.closed) return
     const {host, usernames, clock} = this.options
     // Whatever the shell or SFTP writes to the disk is state to keep.
     instance.machine.fs.onChange = () => this.options.changed()
-    const starting = startSshEndpoint({
-      host,
-      port: instance.machine.sshPort ?? 0,
-      hostKey: instance.machine.hostKey.privateKey,
-      username: usernames,
-      authorizedKeys: (username) => this.options.authorizedKeys(instance, username),
-      shell: {
-        hostname: instance.hostname,
-        gpuLoad: () => instance.gpuLoad,
-        gpus: () => reportedGpus(instance.machine),
-        now: () => clock.now(),
-        fs: instance.machine.fs,
-        hardware: this.options.hardware(instance),
-      },
+    const workloads = new MachineWorkloads({
+      machine: instance.machine,
+      image: this.options.image(instance),
+      clock,
+      modelLoadMs: () => this.options.modelLoadMs(),
+      changed: () => this.options.changed(),
     })
+    const runtime: InstanceRuntime = {workloads, ports: []}
+    const starting = (async () => {
+      const ssh = await startSshEndpoint({
+        host,
+        port: instance.machine.sshPort ?? 0,
+        hostKey: instance.machine.hostKey.privateKey,
+        username: usernames,
+        authorizedKeys: (username) => this.options.authorizedKeys(instance, username),
+        shell: {
+          hostname: instance.hostname,
+          gpuLoad: () => instance.gpuLoad,
+          gpus: () => reportedGpus(instance.machine),
+          now: () => clock.now(),
+          fs: instance.machine.fs,
+          hardware: this.options.hardware(instance),
+          workloads,
+        },
+        // The machine's own sshd listens on its port 22.
+        forward: async (port) => (!this.options.isUp(instance) ? null : port === 22 ? (instance.ssh?.port ?? null) : workloads.target(port, 'machine')),
+      })
+      instance.ssh = ssh
+      instance.machine.sshPort = ssh.port
+      this.running.set(instance, runtime)
+      if (this.options.isPoweredOn(instance)) {
+        workloads.resume()
+        await this.publish(instance, runtime)
+      }
+      this.options.changed()
+    })()
     this.starting.add(starting)
     try {
-      instance.ssh = await starting
-      instance.machine.sshPort = instance.ssh.port
-      this.running.add(instance)
-      this.options.changed()
-      // Deleted (or the simulator closed) while the endpoint was starting.
-      if (this.closed || this.options.isGone(instance)) await this.stop(instance)
+      await starting
+      // Deleted (or the simulator closed) while its servers were starting: what started after the stop closes too.
+      if (this.closed || this.options.isGone(instance)) {
+        this.running.delete(instance)
+        await closeRuntime(instance, runtime)
+      }
     } finally {
       this.starting.delete(starting)
     }
   }
 
-  /** After a restart: each live instance's sshd comes back. */
+  /** After a restart: each live instance's servers come back. */
   async resume(instances: readonly I[]): Promise<void> {
     await Promise.all(instances.map((i) => this.start(i)))
   }
 
+  /** The instance is gone (deleted, vanished): everything of it closes. */
   async stop(instance: I): Promise<void> {
+    const runtime = this.running.get(instance)
     this.running.delete(instance)
-    await instance.ssh?.close()
+    await closeRuntime(instance, runtime)
   }
 
-  /** Stops every sshd, waiting for those still starting (a reset). */
+  /** The renter stopped it: its processes end and its ports close (its sshd stays, refusing logins while it is down). */
+  async powerOff(instance: I): Promise<void> {
+    const runtime = this.running.get(instance)
+    if (!runtime) return
+    const ports = runtime.ports.splice(0)
+    await Promise.all([runtime.workloads.kill(), ...ports.map((p) => p.close())])
+  }
+
+  /** Started again: its ports are published anew (on the same host ports when they are free). */
+  async powerOn(instance: I): Promise<void> {
+    const runtime = this.running.get(instance)
+    if (!runtime || runtime.ports.length > 0) return
+    await this.publish(instance, runtime)
+    this.options.changed()
+  }
+
+  /** What runs on the instance's machine, for the control API. */
+  workloadsOf(instance: I): Record<string, unknown>[] {
+    return this.running.get(instance)?.workloads.describe() ?? []
+  }
+
+  /** Stops every instance's servers, waiting for those still starting (a reset). */
   async stopAll(): Promise<void> {
     await Promise.allSettled([...this.starting])
-    await Promise.all([...this.running].map((i) => this.stop(i)))
+    await Promise.all([...this.running.keys()].map((i) => this.stop(i)))
   }
 
-  /** Stops every sshd for good: an instance created after this gets none. */
+  /** Stops everything for good: an instance created after this gets no servers. */
   async close(): Promise<void> {
     this.closed = true
     await this.stopAll()
   }
+
+  private async publish(instance: I, runtime: InstanceRuntime): Promise<void> {
+    const {host} = this.options
+    for (const port of this.options.portsToPublish(instance)) {
+      const published = await publishPort({
+        host,
+        protocol: port.protocol,
+        preferredPort: port.preferredHostPort,
+        ...(port.avoidHostPort === undefined ? {} : {avoidPort: port.avoidHostPort}),
+        target: async () => (this.options.isUp(instance) ? runtime.workloads.target(port.containerPort, 'network') : null),
+      })
+      runtime.ports.push(published)
+      this.options.portPublished(instance, port, published.hostPort)
+    }
+  }
+}
+
+/** Closes an instance's sshd, its workloads' servers and its published ports (each close may run twice). */
+async function closeRuntime(instance: ServedInstance, runtime: InstanceRuntime | undefined): Promise<void> {
+  await Promise.all([instance.ssh?.close(), runtime?.workloads.stop(), ...(runtime?.ports ?? []).map((p) => p.close())])
 }

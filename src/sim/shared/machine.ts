@@ -2,13 +2,15 @@ import {OS_RELEASE} from './fake-shell.js'
 import {buildGpuBox, claimedGpuBox, type GpuBox, type GpuBoxSpec, type GpuClaim} from './gpu-box.js'
 import {generateHostKey, type HostKey} from './host-key.js'
 import {MemoryFs, type MemoryFsJson} from './memory-fs.js'
+import type {LaunchedModelServer} from './model-server-programs.js'
 import type {Random} from './prng.js'
 
 /**
  * One simulated machine behind an instance: its own SSH host key (so two instances never share
  * a fingerprint and `connect` can pin each), the GPUs it really has (or claims to have when a
- * test makes it lie), and its one disk, which its shell and its SFTP server share. Serialises
- * to JSON (the disk through MemoryFs.toJSON), so it persists with the instance.
+ * test makes it lie), its one disk, which its shell and its SFTP server share, and the servers
+ * its workloads started. Serialises to JSON (the disk through MemoryFs.toJSON), so it persists
+ * with the instance.
  */
 export interface SimMachine {
   hostKey: HostKey
@@ -18,17 +20,19 @@ export interface SimMachine {
   fs: MemoryFs
   /** Where its sshd last listened, so a restarted simulator opens the same port (when it is free). */
   sshPort: number | null
+  /** Model servers running on it (machine-workloads.ts), so a restarted simulator starts them again. */
+  workloads: LaunchedModelServer[]
 }
 
 /** A new machine for a new instance: fresh host key, the rented GPUs with fresh device ids, a fresh disk. */
 export function newMachine(gpus: GpuBoxSpec, clock: {now(): number}, hostname: string): SimMachine {
   const fs = MemoryFs.standard(clock, {'/etc/os-release': OS_RELEASE, '/etc/hostname': `${hostname}\n`})
-  return {hostKey: generateHostKey(), gpus: buildGpuBox(gpus), claimedGpus: null, fs, sshPort: null}
+  return {hostKey: generateHostKey(), gpus: buildGpuBox(gpus), claimedGpus: null, fs, sshPort: null, workloads: []}
 }
 
 /** A machine as a state file held it (JSON.stringify wrote the disk through MemoryFs.toJSON). */
 export function machineFromJSON(json: SimMachine, clock: {now(): number}): SimMachine {
-  return {...json, fs: MemoryFs.fromJSON(clock, json.fs as unknown as MemoryFsJson), sshPort: json.sshPort ?? null}
+  return {...json, fs: MemoryFs.fromJSON(clock, json.fs as unknown as MemoryFsJson), sshPort: json.sshPort ?? null, workloads: json.workloads ?? []}
 }
 
 /** The GPUs nvidia-smi shows: the claim when the machine lies, else the real ones. */

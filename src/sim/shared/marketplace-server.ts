@@ -40,7 +40,8 @@ export interface MarketplaceOptions {
   /**
    * Keep the market, instances (with their machines, disks and host keys), account and id
    * sequences in this directory, written on every change: a simulator started again on it
-   * carries on where the last one stopped, with each live instance's sshd back on its port.
+   * carries on where the last one stopped, with each live instance's sshd back on its port, its
+   * published ports back and the model servers its workloads launched running again.
    */
   stateDir?: string
 }
@@ -54,7 +55,7 @@ export interface MarketplaceServer {
 /**
  * Serves one simulated marketplace over HTTP, on loopback and a free port unless told
  * otherwise: `/_sim/` goes to the control routes; every other request is logged, may meet an
- * injected fault, and goes to the provider's API. The instances' sshds come back first, so a
+ * injected fault, and goes to the provider's API. The instances' servers come back first, so a
  * client never sees an instance whose machine is not there yet.
  */
 export async function serveMarketplace<Id, I extends ControlledInstance>(
@@ -62,7 +63,7 @@ export async function serveMarketplace<Id, I extends ControlledInstance>(
   provider: ProviderFront<Id>,
   at: Pick<MarketplaceOptions, 'host' | 'port'>,
 ): Promise<MarketplaceServer> {
-  await sim.sshServers.resume(sim.instances.live())
+  await sim.servers.resume(sim.instances.live())
   const delays = new Set<NodeJS.Timeout>()
   const server = createServer((req, res) => {
     res.on('error', () => undefined)
@@ -125,10 +126,10 @@ async function handle<Id, I extends ControlledInstance>(
   else await sendReply(res, reply)
 }
 
-/** Lets held replies go, stops every sshd, and writes what is pending so a clean stop loses nothing. */
+/** Lets held replies go, stops every instance's servers, and writes what is pending so a clean stop loses nothing. */
 async function shutDown<Id, I extends ControlledInstance>(sim: ServedSim<Id, I>): Promise<void> {
   sim.held.releaseAll()
-  await sim.sshServers.close()
+  await sim.servers.close()
   sim.state?.flush()
 }
 

@@ -20,9 +20,10 @@ describe('tokenizeShellLine', () => {
     ])
   })
 
-  it('reads operators and redirections as bash does: & and newlines separate, 1> is >, # starts a comment', () => {
+  it('reads operators and redirections as bash does: newlines separate, 1> is >, # starts a comment', () => {
     const ops = (line: string) => (tokenizeShellLine(line) as {op?: string}[]).map((t) => t.op ?? 'word')
-    expect(ops('a && b || c; d | e & f')).toEqual(['word', '&&', 'word', '||', 'word', ';', 'word', '|', 'word', ';', 'word'])
+    expect(ops('a && b || c; d | e & f')).toEqual(['word', '&&', 'word', '||', 'word', ';', 'word', '|', 'word', '&', 'word'])
+    expect(ops('a 2>/dev/null </dev/null&')).toEqual(['word', '2>', 'word', '<', 'word', '&'])
     expect(ops('a >f >>g <h 2>i 2>>j 2>&1 &>k 1>l 1>>m')).toEqual(['word', '>', 'word', '>>', 'word', '<', 'word', '2>', 'word', '2>>', 'word', '2>&1', '&>', 'word', '>', 'word', '>>', 'word'])
     expect(ops('a # b > c\nd')).toEqual(['word', ';', 'word'])
     expect(ops('a#b \\\n c')).toEqual(['word', 'word'])

@@ -13,8 +13,8 @@ export interface WordPart {
  */
 export type ShellWord = WordPart[]
 
-/** `&` is read as `;` (nothing runs in the background here), `1>` as `>`. */
-export type ShellOperator = '&&' | '||' | ';' | '|' | '>' | '>>' | '<' | '2>' | '2>>' | '2>&1' | '&>'
+/** `1>` is read as `>`; `&` ends a list that runs in the background. */
+export type ShellOperator = '&&' | '||' | ';' | '&' | '|' | '>' | '>>' | '<' | '2>' | '2>>' | '2>&1' | '&>'
 
 /** A here-document's text; `literal` when its delimiter was quoted, so `$VAR` in it stays as written. */
 export interface HereDocument {
@@ -113,8 +113,7 @@ export function tokenizeShellLine(line: string): ShellToken[] | string {
       operator(op, append ? 3 : 2)
     } else if (rest.startsWith('&>')) operator('&>', 2)
     else if (rest.startsWith('&&') || rest.startsWith('||') || rest.startsWith('>>')) operator(rest.slice(0, 2) as ShellOperator, 2)
-    else if (ch === '&') operator(';', 1)
-    else if (ch === ';' || ch === '|' || ch === '>' || ch === '<') operator(ch, 1)
+    else if (ch === '&' || ch === ';' || ch === '|' || ch === '>' || ch === '<') operator(ch, 1)
     else {
       push(ch, 'none')
       i++

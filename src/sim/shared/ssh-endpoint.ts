@@ -1,7 +1,7 @@
 import {timingSafeEqual} from 'node:crypto'
-import type {AddressInfo, Server as NetServer, Socket} from 'node:net'
+import {connect, type AddressInfo, type Server as NetServer, type Socket} from 'node:net'
 
-import ssh2, {type Connection, type ParsedKey, type PublicKeyAuthContext} from 'ssh2'
+import ssh2, {type Connection, type ParsedKey, type PublicKeyAuthContext, type ServerChannel} from 'ssh2'
 
 import {homeOf, newShellSession, runShellLine, type ShellContext} from './fake-shell.js'
 import {runInteractiveShell} from './interactive-shell.js'
@@ -25,7 +25,15 @@ export interface SshEndpointOptions {
   shell: ShellContext
   /** Listen here (the port it had before a restart); a free one when absent or taken. */
   port?: number
+  /**
+   * The loopback port of whatever listens on the machine's own 127.0.0.1:`port` right now, for
+   * `ssh -L` (a `direct-tcpip` channel); null when nothing does. Absent: every forward is refused.
+   */
+  forward?(port: number): Promise<number | null>
 }
+
+/** The destinations a forward may name for the machine itself. */
+const MACHINE_LOOPBACK = new Set(['127.0.0.1', 'localhost'])
 
 export interface SshEndpoint {
   readonly port: number
@@ -35,6 +43,8 @@ export interface SshEndpoint {
 /** A real SSH server on loopback standing in for one simulated machine. */
 export async function startSshEndpoint(options: SshEndpointOptions): Promise<SshEndpoint> {
   const clients = new Set<Connection>()
+  /** Connections forwarded channels opened to the machine's servers, cut on close(). */
+  const forwarded = new Set<Socket>()
   const usernames: readonly string[] = typeof options.username === 'string' ? [options.username] : options.username
   const server = new ssh2.Server({hostKeys: [options.hostKey]}, (client) => {
     clients.add(client)
@@ -92,6 +102,28 @@ export async function startSshEndpoint(options: SshEndpointOptions): Promise<Ssh
           runInteractiveShell(stream, {...shell, tty: hasPty}, hasPty)
         })
       })
+      client.on('tcpip', (accept, reject, info) => {
+        // As sshd: connect first, confirm the channel only once connected; anything else is an open failure (connect failed).
+        if (!MACHINE_LOOPBACK.has(info.destIP) || !options.forward) return reject()
+        options.forward(info.destPort).then(
+          (port) => {
+            if (port === null) return reject()
+            const upstream = connect({port, host: '127.0.0.1', allowHalfOpen: true})
+            forwarded.add(upstream)
+            upstream.on('close', () => forwarded.delete(upstream))
+            let channel: ServerChannel | null = null
+            upstream.on('error', () => (channel ? channel.destroy() : reject()))
+            upstream.once('connect', () => {
+              channel = accept()
+              channel.on('error', () => upstream.destroy())
+              channel.on('close', () => upstream.destroy())
+              channel.pipe(upstream)
+              upstream.pipe(channel)
+            })
+          },
+          () => reject(),
+        )
+      })
     })
   })
   server.on('error', () => undefined)
@@ -125,6 +157,7 @@ export async function startSshEndpoint(options: SshEndpointOptions): Promise<Ssh
     close() {
       closing ??= new Promise<void>((resolve) => {
         for (const client of clients) client.end()
+        for (const socket of forwarded) socket.destroy()
         server.close(() => resolve())
         // end() waits for the peer; destroy whatever is still open so close() never hangs.
         setImmediate(() => {

@@ -58,3 +58,23 @@ export function execSsh(client: Client, command: string): Promise<{stdout: strin
     })
   })
 }
+
+/**
+ * Opens a `direct-tcpip` channel as `ssh -L` does, sends `request` through it and returns all
+ * that comes back until the far end closes (an HTTP/1.0 request, or nothing to read a banner).
+ */
+export function forwardThrough(client: Client, host: string, port: number, request: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    client.forwardOut('127.0.0.1', 0, host, port, (error, stream) => {
+      if (error) return reject(error)
+      let received = ''
+      stream.on('data', (d: Buffer) => {
+        received += d.toString('utf8')
+        // A banner is all a raw TCP service says first: enough to know what answered.
+        if (request === '' && received.includes('\n')) stream.close()
+      })
+      stream.on('close', () => resolve(received))
+      if (request !== '') stream.end(request)
+    })
+  })
+}

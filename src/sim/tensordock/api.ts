@@ -123,7 +123,7 @@ async function createInstance(sim: TensorDockSim, req: ApiRequest): Promise<Repl
     timings: {...sim.config.timings},
     gpuLoad: sim.config.gpuLoad,
   })
-  await sim.sshServers.start(instance)
+  await sim.servers.start(instance)
   // No IP here, and a status that means nothing yet (the docs example says running at once).
   // 201 follows the third-party spec; live clients accept 200 or 201 and neither is confirmed.
   return jsonReply(sim.config.createStatus, {data: {type: 'virtualmachine', id: instance.id, name: instance.name, status: 'running'}})
@@ -142,17 +142,20 @@ function listInstances(sim: TensorDockSim): Reply {
 async function deleteInstance(sim: TensorDockSim, req: ApiRequest): Promise<Reply> {
   const instance = isUuid(req.id) ? sim.instances.delete(req.id) : undefined
   if (!instance) return jsonReply(404, NOT_FOUND)
-  await sim.sshServers.stop(instance)
+  await sim.servers.stop(instance)
   return jsonReply(200, {data: {type: 'success', attributes: {message: 'Instance deleted successfully'}}})
 }
 
 function power(on: boolean): Handler {
-  return (sim, req) => {
+  return async (sim, req) => {
     const instance = isUuid(req.id) ? sim.instances.get(req.id) : undefined
     if (!instance) return jsonReply(404, NOT_FOUND)
     // The refusal text is inferred; the success envelope is documented.
     const refused = sim.instances.setPower(instance, on)
     if (refused) return jsonReply(400, {error: refused})
+    // A stopped VM's processes end and its forwards close; started again, the forwards come back.
+    if (on) await sim.servers.powerOn(instance)
+    else await sim.servers.powerOff(instance)
     return jsonReply(200, {data: {type: 'instance', id: instance.id, attributes: {status: on ? 'starting' : 'stopping'}}})
   }
 }

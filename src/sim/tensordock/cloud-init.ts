@@ -75,7 +75,8 @@ function runLine(line: string, user: string, fs: Map<string, string>, depth: num
     pipeline = [[]]
   }
   for (const token of tokens) {
-    if ('op' in token && (token.op === '&&' || token.op === '||' || token.op === ';')) {
+    // A command sent to the background with `&` still runs, before the VM is ever reached: as `;`.
+    if ('op' in token && (token.op === '&&' || token.op === '||' || token.op === ';' || token.op === '&')) {
       runPipeline()
       skip = token.op === '&&' ? code !== 0 : token.op === '||' ? code === 0 : false
     } else if ('op' in token && token.op === '|') {

@@ -10,7 +10,9 @@ export const LIST_SHAPES = ['instances', 'array'] as const
 export const LIST_ITEMS = ['attributes', 'flat'] as const
 /**
  * `honour`: the requested forwards come back; `ignore`: `portForwards: []` although they were
- * asked for (Joplin, BUG-008); `remap`: other external ports than those requested.
+ * asked for (Joplin, BUG-008); `remap`: other external ports than those requested. Each external
+ * port is a real listener on the simulator's host, which every VM shares, so a location deploy
+ * gets a free one whatever it asked for (a hostnode deploy the node port it named, when free).
  */
 export const PORT_FORWARD_MODES = ['honour', 'ignore', 'remap'] as const
 /** `no_nodes` / `no_public_ips`: every create fails with HTTP 200 and that error (BUG-010). */
@@ -117,6 +119,7 @@ export function renderConfig(config: TensorDockSimConfig): Record<string, unknow
       fail_after_ms: t.failAfterMs,
       starting_ms: t.startingMs,
       stopping_ms: t.stoppingMs,
+      model_load_ms: t.modelLoadMs,
     },
     outcome: config.outcome,
     list_shape: config.listShape,

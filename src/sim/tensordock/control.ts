@@ -72,6 +72,8 @@ function simDetails(sim: TensorDockSim, i: TdInstance): Record<string, unknown> 
     hostnode_id: i.hostnodeId,
     gpu_load: i.gpuLoad,
     ssh_listen_port: i.ssh?.port ?? null,
+    // Model servers its workloads launched, loading or ready (model-server.ts).
+    workloads: sim.servers.workloadsOf(i),
     ssh_host_key_fingerprint: i.machine.hostKey.fingerprint,
     gpu_report: renderReportedGpus(i.machine),
     use_dedicated_ip: i.useDedicatedIp,
@@ -131,7 +133,7 @@ async function createDirect(sim: TensorDockSim, body: unknown): Promise<Reply> {
     startedAt: sim.clock.now() - Math.max(t.creatingMs, t.ipAssignMs, t.cloudInitMs),
   })
   if (status !== 'running') instance.pinnedStatus = status
-  await sim.sshServers.start(instance)
+  await sim.servers.start(instance)
   return jsonReply(200, {success: true, id: instance.id, instance: renderInstance(sim.instances, instance)})
 }
 

@@ -2,6 +2,7 @@ import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import {ManualClock} from '../../core/clock.js'
 import {simControl} from '../control/control-client.js'
+import {probePort} from '../shared/port-test-client.js'
 import {startTensorDockSim, type TensorDockSimHandle} from './server.js'
 
 const START = Date.parse('2026-11-22T23:00:00Z')
@@ -123,9 +124,13 @@ describe('POST /api/v2/instances', () => {
 
   it('deploys on a hostnode with forwards from its available_ports', async () => {
     const node = (await api('GET', '/hostnodes')).json.data.hostnodes.find((h: any) => h.location_id === LOC)
-    const port = node.available_resources.available_ports[0]
-    const res = await api('POST', '/instances', createBody({location_id: undefined, hostnode_id: node.id, useDedicatedIp: false, port_forwards: [{internal_port: 22, external_port: port}]}))
+    const [port, webPort] = node.available_resources.available_ports
+    const forwards = [{internal_port: 22, external_port: port}, {internal_port: 8000, external_port: webPort}]
+    const res = await api('POST', '/instances', createBody({location_id: undefined, hostnode_id: node.id, useDedicatedIp: false, port_forwards: forwards}))
     expect(res.status).toBe(201)
+    // The node's own port, as asked for (it is free on this machine)
+    clock.advance(3000)
+    expect((await api('GET', `/instances/${res.json.data.id}`)).json.portForwards[1]).toEqual({internal_port: 8000, external_port: webPort})
     const taken = await api('POST', '/instances', createBody({location_id: undefined, hostnode_id: node.id, useDedicatedIp: false, port_forwards: [{internal_port: 22, external_port: 1}]}))
     expect(taken.status).toBe(400)
     const unknown = await api('POST', '/instances', createBody({location_id: undefined, hostnode_id: '00000000-0000-4000-8000-000000000000'}))
@@ -170,7 +175,7 @@ describe('GET /api/v2/instances/{id}', () => {
     expect((await api('GET', `/instances/${other}`)).json.status).toBe('error')
   })
 
-  it('reports port forwards as asked, ignored ([]) or remapped, as seen live', async () => {
+  it('reports port forwards as asked, ignored ([]) or remapped, as seen live, each on a real port of the shared loopback', async () => {
     const forwards = [{internal_port: 22, external_port: 20000}, {internal_port: 8888, external_port: 20001}]
     const honoured = await create({useDedicatedIp: false, port_forwards: forwards})
     await simControl(sim.url, 'POST', '/_sim/config', {port_forwards: 'ignore'})
@@ -178,12 +183,15 @@ describe('GET /api/v2/instances/{id}', () => {
     await simControl(sim.url, 'POST', '/_sim/config', {port_forwards: 'remap'})
     const remapped = await create({useDedicatedIp: false, port_forwards: forwards})
     clock.advance(3000)
+    // Every simulated VM shares 127.0.0.1: a location deploy gets free ports there, which may differ from those asked for
     const h = (await api('GET', `/instances/${honoured}`)).json.portForwards
-    expect(h).toEqual([{internal_port: 22, external_port: expect.any(Number)}, {internal_port: 8888, external_port: 20001}])
+    expect(h).toEqual([{internal_port: 22, external_port: expect.any(Number)}, {internal_port: 8888, external_port: expect.any(Number)}])
     expect((await api('GET', `/instances/${ignored}`)).json.portForwards).toEqual([])
     const r = (await api('GET', `/instances/${remapped}`)).json.portForwards
     expect(r[1].internal_port).toBe(8888)
     expect(r[1].external_port).not.toBe(20001)
+    // The forward is a real listener; nothing serves 8888 in the VM, so it closes the connection at once
+    expect(await probePort(h[1].external_port)).toBe('closed')
   })
 })
 

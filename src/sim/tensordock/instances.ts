@@ -2,6 +2,7 @@ import type {Clock} from '../../core/clock.js'
 import {asMicroUsd, ceilMicroUsd, costForDuration, type MicroUsd} from '../../core/money.js'
 import type {GpuLoad} from '../shared/nvidia-smi.js'
 import {deriveSeed, mulberry32, roundTo, type SeededRandom} from '../shared/prng.js'
+import type {PortToPublish} from '../shared/instance-servers.js'
 import {machineFromJSON, newMachine, type SimMachine} from '../shared/machine.js'
 import type {SshEndpoint} from '../shared/ssh-endpoint.js'
 import type {CloudInitKeys} from './cloud-init.js'
@@ -34,6 +35,12 @@ export interface TdInstance {
   requestedForwards: PortForward[]
   /** How this VM's forwards came out; fixed at create like the real host's behaviour. */
   portForwardMode: PortForwardMode
+  /**
+   * The external port each forwarded internal port (other than 22) got, by internal port: a
+   * real listener on the simulator's host (instance-servers.ts), since every simulated VM shares
+   * its loopback address.
+   */
+  forwardedPorts: Record<string, number>
   /** Keys cloud-init's runcmd leaves for each user. */
   cloudInitKeys: CloudInitKeys
   /** The `ssh_key` attribute, installed only when the simulator is told to be idealised. */
@@ -51,7 +58,7 @@ export interface TdInstance {
   machine: SimMachine
 }
 
-export type NewTdInstance = Omit<TdInstance, 'id' | 'createdAt' | 'deletedAt' | 'boots' | 'ssh' | 'hostname' | 'machine'> & {
+export type NewTdInstance = Omit<TdInstance, 'id' | 'createdAt' | 'deletedAt' | 'boots' | 'ssh' | 'hostname' | 'machine' | 'forwardedPorts'> & {
   /** Back-dates the start so a control-API instance is already up. */
   startedAt?: number
 }
@@ -84,7 +91,9 @@ export class TdInstanceStore {
 
   static fromJSON(seed: number, clock: Clock, json: TdInstanceStoreJson): TdInstanceStore {
     const store = new TdInstanceStore(seed, clock, json.rngState)
-    for (const saved of json.instances) store.instances.set(saved.id, {...saved, ssh: null, machine: machineFromJSON(saved.machine, clock)})
+    for (const saved of json.instances) {
+      store.instances.set(saved.id, {...saved, forwardedPorts: saved.forwardedPorts ?? {}, ssh: null, machine: machineFromJSON(saved.machine, clock)})
+    }
     return store
   }
 
@@ -107,6 +116,7 @@ export class TdInstanceStore {
       createdAt: startedAt ?? now,
       deletedAt: null,
       boots: [{startMs: startedAt ?? now, endMs: null}],
+      forwardedPorts: {},
       ssh: null,
       hostname: hostnameFor(input.name, id),
       // Its own stream, so the machine's device ids never shift the instance ids that follow.
@@ -191,27 +201,25 @@ export class TdInstanceStore {
   }
 
   /**
-   * The forwards the API reports. The SSH endpoint is a real server on a free loopback port, so
-   * the entry for internal port 22 always names that port, whatever external port was asked
-   * for (live the external port may differ from the request too). With `useDedicatedIp` the
-   * real API puts SSH on port 22 of the IP; the simulator cannot bind port 22, so it reports
-   * the real port as a `22 → port` forward instead.
+   * The forwards the API reports. Every simulated VM shares the loopback address, so each
+   * external port is a real one on it: the entry for internal port 22 names the VM's sshd, and
+   * every other forward the listener it got (live the external port may differ from the request
+   * too: "always read portForwards"). With `useDedicatedIp` the real API puts SSH on port 22 of
+   * the IP; the simulator cannot bind port 22, so it reports the real port as a `22 → port`
+   * forward instead.
    */
   portForwards(instance: TdInstance): PortForward[] {
     const sshPort = instance.ssh?.port ?? null
-    if (instance.portForwardMode === 'ignore' && !instance.useDedicatedIp) return []
+    if (!forwardsHonoured(instance)) return []
     const out: PortForward[] = []
-    let hasSsh = false
+    const seen = new Set<number>()
     for (const f of instance.requestedForwards) {
-      if (f.internal_port === 22) {
-        if (sshPort === null || hasSsh) continue
-        hasSsh = true
-        out.push({internal_port: 22, external_port: sshPort})
-      } else {
-        out.push({internal_port: f.internal_port, external_port: instance.portForwardMode === 'remap' ? remapPort(f.external_port) : f.external_port})
-      }
+      if (seen.has(f.internal_port)) continue
+      seen.add(f.internal_port)
+      const external = f.internal_port === 22 ? sshPort : instance.forwardedPorts[String(f.internal_port)]
+      if (external !== null && external !== undefined) out.push({internal_port: f.internal_port, external_port: external})
     }
-    if (!hasSsh && instance.useDedicatedIp && sshPort !== null) out.unshift({internal_port: 22, external_port: sshPort})
+    if (!seen.has(22) && instance.useDedicatedIp && sshPort !== null) out.unshift({internal_port: 22, external_port: sshPort})
     return out
   }
 
@@ -229,9 +237,39 @@ export class TdInstanceStore {
   }
 }
 
-/** A different external port, deterministically: the "you may not get the port you asked for" case. */
-function remapPort(port: number): number {
-  return 20_000 + ((port * 7919 + 1237) % 40_000)
+/** Whether the VM's forwards exist at all: a host that ignores them leaves none, unless the VM has its own IP. */
+function forwardsHonoured(instance: TdInstance): boolean {
+  return instance.portForwardMode !== 'ignore' || instance.useDedicatedIp
+}
+
+/**
+ * The forwards (other than SSH's) to make real listeners for. A hostnode deploy names ports from
+ * that node's `available_ports`, and an honouring host gives them when they are free; a
+ * location deploy gets whatever free port the simulator's host has (the port asked for, such as
+ * 8000, may be the renter's own on this machine); a remapping host never gives the one asked for.
+ */
+export function portsToPublish(instance: TdInstance): PortToPublish[] {
+  if (!forwardsHonoured(instance)) return []
+  const out: PortToPublish[] = []
+  for (const f of instance.requestedForwards) {
+    const key = String(f.internal_port)
+    if (f.internal_port === 22 || out.some((p) => p.key === key)) continue
+    const asked = instance.portForwardMode === 'honour' && instance.hostnodeId !== null ? f.external_port : 0
+    out.push({
+      key,
+      containerPort: f.internal_port,
+      protocol: 'tcp',
+      preferredHostPort: instance.forwardedPorts[key] ?? asked,
+      ...(instance.portForwardMode === 'remap' ? {avoidHostPort: f.external_port} : {}),
+    })
+  }
+  return out
+}
+
+/** Not stopped by its renter: the VM is meant to run. */
+export function isPoweredOn(instance: TdInstance): boolean {
+  const last = instance.boots[instance.boots.length - 1]
+  return last !== undefined && last.endMs === null
 }
 
 function hostnameFor(name: string, id: string): string {

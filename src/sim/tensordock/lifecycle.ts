@@ -22,6 +22,11 @@ export interface TensorDockTimings {
   startingMs: number
   /** `stopping` after `POST /instances/{id}/stop`. */
   stoppingMs: number
+  /**
+   * How long a model server a workload launches loads before `/health` answers 200. Read from
+   * the simulator's config at each launch, not from the instance's copy.
+   */
+  modelLoadMs: number
 }
 
 export const DEFAULT_TD_TIMINGS: TensorDockTimings = {
@@ -31,6 +36,8 @@ export const DEFAULT_TD_TIMINGS: TensorDockTimings = {
   failAfterMs: 0,
   startingMs: 500,
   stoppingMs: 500,
+  // Live a 7B model takes a minute or more; short so the demo is snappy.
+  modelLoadMs: 3000,
 }
 
 /** One stretch during which the VM was meant to run: from create or a start, to a stop. */

@@ -1,7 +1,7 @@
 import type {Clock} from '../../core/clock.js'
 import {acceptsCredential} from '../shared/credential.js'
 import {FaultInjector, HeldResponses} from '../shared/faults.js'
-import {InstanceSshServers} from '../shared/instance-ssh-servers.js'
+import {InstanceServers} from '../shared/instance-servers.js'
 import {deriveSeed, mulberry32} from '../shared/prng.js'
 import {RequestLog} from '../shared/request-log.js'
 import {SimStateFiles} from '../shared/state-files.js'
@@ -10,7 +10,8 @@ import {DEFAULT_VM_USER} from './cloud-init.js'
 import type {TensorDockSimConfig} from './config.js'
 import {listingKey, remainingGpu, remainingHostnode, remainingLocations, usageByListing} from './capacity.js'
 import {hostnodesOf, type TdHostnode} from './hostnodes.js'
-import {SIM_VM_IP, TdInstanceStore, type TdInstance, type TdInstanceStoreJson} from './instances.js'
+import {isPoweredOn, portsToPublish, SIM_VM_IP, TdInstanceStore, type TdInstance, type TdInstanceStoreJson} from './instances.js'
+import {DEFAULT_TD_TIMINGS} from './lifecycle.js'
 import type {TdLocation, TdLocationGpu} from './location.js'
 import {TensorDockMarket, type TensorDockMarketJson} from './market.js'
 
@@ -47,7 +48,7 @@ export class TensorDockSim {
   market: TensorDockMarket
   instances: TdInstanceStore
   readonly state: SimStateFiles | null
-  readonly sshServers: InstanceSshServers<TdInstance>
+  readonly servers: InstanceServers<TdInstance>
 
   constructor(private readonly settings: TensorDockSimSettings) {
     this.clock = settings.clock
@@ -56,17 +57,28 @@ export class TensorDockSim {
     this.state = SimStateFiles.open(settings.stateDir, 'tensordock', this)
     const saved = this.state?.read<TensorDockSimJson, TensorDockMarketJson>((m) => TensorDockMarket.matches(m, settings.seed, settings.locationCount))
     this.config = {...structuredClone(settings.initialConfig), ...saved?.state?.config}
+    // A state file from before a timing existed gets its default.
+    this.config.timings = {...DEFAULT_TD_TIMINGS, ...this.config.timings}
     this.market = new TensorDockMarket(settings.seed, settings.locationCount, settings.clock, this.config.churn, saved?.market ?? undefined)
     if (saved?.market) this.state?.marketRestored()
     this.instances = saved?.state ? TdInstanceStore.fromJSON(settings.seed, settings.clock, saved.state.instances) : new TdInstanceStore(settings.seed, settings.clock)
     this.limiter = new SlidingWindowLimiter(settings.clock)
-    this.sshServers = new InstanceSshServers({
+    this.servers = new InstanceServers({
       host: SIM_VM_IP,
       usernames: [DEFAULT_VM_USER, 'root'],
       clock: settings.clock,
       authorizedKeys: (instance, username) => this.instances.authorizedKeys(instance, username),
       hardware: (instance) => ({diskGb: instance.storageGb, rootDevice: '/dev/vda1', memoryMiB: instance.ramGb * 1024, cpus: instance.vcpuCount}),
       isGone: (instance) => instance.deletedAt !== null || !this.instances.all().includes(instance),
+      // An OS image: no model server ships with it, whatever a workload runs is the renter's own.
+      image: (instance) => instance.image,
+      isPoweredOn,
+      isUp: (instance) => instance.deletedAt === null && this.instances.status(instance) === 'running',
+      portsToPublish,
+      portPublished: (instance, port, hostPort) => {
+        instance.forwardedPorts[port.key] = hostPort
+      },
+      modelLoadMs: () => this.config.timings.modelLoadMs,
       changed: () => this.state?.changed(),
     })
   }
@@ -111,7 +123,7 @@ export class TensorDockSim {
 
   /**
    * The market, instances and config back to right after start, for `/_sim/reset` (which also stops
-   * every sshd and clears faults and the request log).
+   * every instance's servers and clears faults and the request log).
    */
   reset(): void {
     this.config = structuredClone(this.settings.initialConfig)

@@ -119,7 +119,7 @@ async function createInstance(sim: VastSim, req: ApiRequest): Promise<Reply> {
     gpuLoad: sim.config.gpuLoad,
     startStopped: underbid,
   })
-  await sim.sshServers.start(instance)
+  await sim.servers.start(instance)
   if (underbid) {
     // Seen live: the spot create "fails" yet the instance exists, stopped, billing storage.
     return jsonReply(200, {success: false, error: 'invalid_price', msg: `bid ${price} is below min_bid ${offer.min_bid}`, new_contract: instance.id})
@@ -134,7 +134,7 @@ function showInstance(sim: VastSim, req: ApiRequest): Reply {
   return jsonReply(200, {instances: renderInstance(sim.instances, instance, sim.clock.now())})
 }
 
-function updateInstance(sim: VastSim, req: ApiRequest): Reply {
+async function updateInstance(sim: VastSim, req: ApiRequest): Promise<Reply> {
   const instance = sim.instances.get(req.id)
   if (!instance) return noSuchInstance(req.id)
   const body = req.body ?? {}
@@ -142,6 +142,9 @@ function updateInstance(sim: VastSim, req: ApiRequest): Reply {
   if (body.state !== undefined) {
     if (body.state !== 'running' && body.state !== 'stopped') return invalidArgs('state must be running or stopped')
     sim.instances.setState(instance, body.state)
+    // A stopped container's processes end and its ports close; started again, its ports come back.
+    if (body.state === 'stopped') await sim.servers.powerOff(instance)
+    else await sim.servers.powerOn(instance)
   }
   if (body.label !== undefined) {
     if (body.label !== null && typeof body.label !== 'string') return invalidArgs('label must be a string')
@@ -156,7 +159,7 @@ async function destroyInstance(sim: VastSim, req: ApiRequest): Promise<Reply> {
     if (sim.config.destroyUnknown === 'not_found') return jsonReply(404, {success: false, error: 'not_found', msg: 'Instance not found'})
     return jsonReply(400, {success: false, error: 'no_such_instance', msg: `Instance ${req.id} does not exist or is not yours.`})
   }
-  await sim.sshServers.stop(instance)
+  await sim.servers.stop(instance)
   return jsonReply(200, {success: true, msg: `Instance ${req.id} destroyed.`})
 }
 

@@ -131,6 +131,7 @@ export function renderConfig(config: VastSimConfig): Record<string, unknown> {
       loading_ms: t.loadingMs,
       fail_after_ms: t.failAfterMs,
       key_propagation_ms: t.keyPropagationMs,
+      model_load_ms: t.modelLoadMs,
     },
     outcome: config.outcome,
     stale_status: config.staleStatus,

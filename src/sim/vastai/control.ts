@@ -72,6 +72,8 @@ function simDetails(sim: VastSim, i: SimInstance): Record<string, unknown> {
     destroyed_at: i.destroyedAt,
     gpu_load: i.gpuLoad,
     ssh_listen_port: i.ssh?.port ?? null,
+    // Model servers its workloads launched, loading or ready (model-server.ts).
+    workloads: sim.servers.workloadsOf(i),
     ssh_host_key_fingerprint: i.machine.hostKey.fingerprint,
     gpu_report: renderReportedGpus(i.machine),
     attached_keys: i.keys.length,
@@ -115,6 +117,6 @@ async function createDirect(sim: VastSim, body: unknown): Promise<Reply> {
     ...(status === 'running' ? {startedAt: now - (t.provisioningMs + t.createdMs + t.loadingMs)} : {pinnedStatus: status}),
   })
   if (typeof b.ssh_key === 'string') instance.keys.push({line: b.ssh_key.trim(), usableAt: now})
-  await sim.sshServers.start(instance)
+  await sim.servers.start(instance)
   return jsonReply(200, {success: true, new_contract: instance.id, instance: renderInstance(sim.instances, instance, now)})
 }

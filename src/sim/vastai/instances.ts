@@ -2,6 +2,7 @@ import type {Clock} from '../../core/clock.js'
 import {asMicroUsd, ceilMicroUsd, costForDuration, type MicroUsd} from '../../core/money.js'
 import type {GpuLoad} from '../shared/nvidia-smi.js'
 import {deriveSeed, mulberry32, randomInt, type SeededRandom} from '../shared/prng.js'
+import type {PortToPublish} from '../shared/instance-servers.js'
 import {machineFromJSON, newMachine, type SimMachine} from '../shared/machine.js'
 import type {SshEndpoint} from '../shared/ssh-endpoint.js'
 import {runningIntervals, statusAt, type BootSegment, type FinalOutcome, type StatusView, type VastTimings} from './lifecycle.js'
@@ -35,7 +36,11 @@ export interface SimInstance {
   gpuLoad: GpuLoad
   ssh: SshEndpoint | null
   hostname: string
-  /** Host ports for `-p` mappings, by container port (`"8000/tcp"`). */
+  /**
+   * Host ports for `-p` mappings, by container port (`"8000/tcp"`): real listeners on the
+   * simulator's host (instance-servers.ts), so this is the port each got; the one drawn from the
+   * seed at create when it was free.
+   */
   mappedPorts: Record<string, string>
   /** The box behind the instance: its own host key and the offer's GPUs, as nvidia-smi reports them. */
   machine: SimMachine
@@ -84,6 +89,20 @@ export interface InstanceIdSequence {
 /** The store as a state file holds it: every instance, whole, without the process's SSH server. */
 export interface InstanceStoreJson extends InstanceIdSequence {
   instances: Omit<SimInstance, 'ssh'>[]
+}
+
+/** The `-p` mappings to make real for the instance, each on the host port it had when that is free. */
+export function portsToPublish(instance: SimInstance): PortToPublish[] {
+  return Object.entries(instance.mappedPorts).map(([key, hostPort]) => {
+    const [port, protocol] = key.split('/')
+    return {key, containerPort: Number(port), protocol: protocol === 'udp' ? 'udp' : 'tcp', preferredHostPort: Number(hostPort) || 0}
+  })
+}
+
+/** Not stopped by its renter (nor created stopped): its container is meant to run. */
+export function isPoweredOn(instance: SimInstance): boolean {
+  const last = instance.boots[instance.boots.length - 1]
+  return last !== undefined && last.endMs === null
 }
 
 /** The renter's instances, live and destroyed (destroyed ones still count toward the bill). */

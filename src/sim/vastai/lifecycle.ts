@@ -21,6 +21,11 @@ export interface VastTimings {
   failAfterMs: number
   /** How long an attached SSH key takes before the host accepts it (live: 10–15 s). */
   keyPropagationMs: number
+  /**
+   * How long a model server a workload launches (vLLM, TGI) loads before `/health` answers 200.
+   * Read from the simulator's config at each launch, not from the instance's copy.
+   */
+  modelLoadMs: number
 }
 
 export const DEFAULT_TIMINGS: VastTimings = {
@@ -29,6 +34,8 @@ export const DEFAULT_TIMINGS: VastTimings = {
   loadingMs: 1500,
   failAfterMs: 0,
   keyPropagationMs: 0,
+  // Live a 7B model takes a minute or more; short so the demo is snappy.
+  modelLoadMs: 3000,
 }
 
 export const OCI_ERROR_MSG =

@@ -3,14 +3,15 @@ import {randomBytes} from 'node:crypto'
 import type {Clock} from '../../core/clock.js'
 import {acceptsCredential} from '../shared/credential.js'
 import {FaultInjector, HeldResponses} from '../shared/faults.js'
-import {InstanceSshServers} from '../shared/instance-ssh-servers.js'
+import {InstanceServers} from '../shared/instance-servers.js'
 import {MinIntervalLimiter} from '../shared/rate-limit.js'
 import {RequestLog} from '../shared/request-log.js'
 import {SimStateFiles} from '../shared/state-files.js'
 import {Account, type AccountJson} from './account.js'
 import type {VastSimConfig} from './config.js'
 import {SIM_SSH_HOST} from './instance-view.js'
-import {InstanceStore, type InstanceStoreJson, type SimInstance} from './instances.js'
+import {InstanceStore, isPoweredOn, portsToPublish, type InstanceStoreJson, type SimInstance} from './instances.js'
+import {DEFAULT_TIMINGS} from './lifecycle.js'
 import {Market, type MarketJson} from './market.js'
 
 export interface VastSimSettings {
@@ -49,7 +50,7 @@ export class VastSim {
   account: Account
   readonly limiter: MinIntervalLimiter
   readonly state: SimStateFiles | null
-  readonly sshServers: InstanceSshServers<SimInstance>
+  readonly servers: InstanceServers<SimInstance>
 
   constructor(private readonly settings: VastSimSettings) {
     this.clock = settings.clock
@@ -59,13 +60,15 @@ export class VastSim {
     this.state = SimStateFiles.open(settings.stateDir, 'vastai', this)
     const saved = this.state?.read<VastSimJson, MarketJson>((m) => Market.matches(m, settings.seed, settings.offerCount))
     this.config = {...structuredClone(settings.initialConfig), ...saved?.state?.config}
+    // A state file from before a timing existed gets its default.
+    this.config.timings = {...DEFAULT_TIMINGS, ...this.config.timings}
     this.market = new Market(settings.seed, settings.offerCount, settings.clock, this.config.churn, saved?.market ?? undefined)
     if (saved?.market) this.state?.marketRestored()
     this.instances = saved?.state ? InstanceStore.fromJSON(settings.seed, settings.clock, saved.state.instances) : new InstanceStore(settings.seed, settings.clock)
     this.account = new Account(settings.clock, this.config.initialCredit)
     if (saved?.state) this.account.restore(saved.state.account)
     this.limiter = new MinIntervalLimiter(settings.clock, this.config.rateLimit.intervals)
-    this.sshServers = new InstanceSshServers({
+    this.servers = new InstanceServers({
       host: SIM_SSH_HOST,
       usernames: ['root'],
       clock: settings.clock,
@@ -73,6 +76,14 @@ export class VastSim {
       // A container sees its disk as an overlay, and the host's memory and cores.
       hardware: (instance) => ({diskGb: instance.disk, rootDevice: 'overlay', memoryMiB: instance.offer.cpu_ram, cpus: Math.max(1, Math.round(instance.offer.cpu_cores_effective))}),
       isGone: (instance) => instance.destroyedAt !== null || !this.instances.all().includes(instance),
+      image: (instance) => instance.image,
+      isPoweredOn,
+      isUp: (instance) => instance.destroyedAt === null && this.instances.status(instance).actual_status === 'running',
+      portsToPublish,
+      portPublished: (instance, port, hostPort) => {
+        instance.mappedPorts[port.key] = String(hostPort)
+      },
+      modelLoadMs: () => this.config.timings.modelLoadMs,
       changed: () => this.state?.changed(),
     })
   }
@@ -87,7 +98,7 @@ export class VastSim {
 
   /**
    * The market, instances, account and config back to right after start, for `/_sim/reset` (which also stops
-   * every sshd and clears faults and the request log).
+   * every instance's servers and clears faults and the request log).
    */
   reset(): void {
     this.config = structuredClone(this.settings.initialConfig)
