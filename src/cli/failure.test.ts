@@ -79,6 +79,8 @@ describe('describeFailure', () => {
   it('treats oclif parse errors as usage errors and names the flag', () => {
     const parseError = Object.assign(new Error('Parsing --hours \n\tExpected an integer but received: abc\nSee more help with --help'), {parse: {}})
     expect(describeFailure(parseError)).toMatchObject({errorType: 'usage_error', exitCode: EXIT.USAGE, message: '--hours: Expected an integer but received: abc'})
+    // A flag given last without its value (`provision --offer-id`): oclif says so in a bare CLIError.
+    expect(describeFailure(new Error('Flag --offer-id expects a value'))).toMatchObject({errorType: 'usage_error', exitCode: EXIT.USAGE, message: 'Flag --offer-id expects a value'})
   })
 
   it('turns anything else into an internal error without a stack trace in the message', () => {

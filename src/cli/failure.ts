@@ -97,7 +97,7 @@ function fixForApiError(err: ApiError, context: FailureContext): string | undefi
 
 /** oclif's flag and argument parse errors carry the parse input; they are usage errors. */
 function isParseError(err: unknown): err is Error & {parse?: unknown} {
-  return err instanceof Error && ('parse' in err || /^(Missing required|Nonexistent flag|Unexpected argument|Expected|Parsing --)/.test(err.message))
+  return err instanceof Error && ('parse' in err || /^(Missing required|Nonexistent flag|Unexpected argument|Expected|Parsing --|Flag --[\w-]+ expects a value)/.test(err.message))
 }
 
 /**
