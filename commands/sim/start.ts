@@ -29,6 +29,7 @@ export default class SimStart extends BaseCommand {
         `How many offers the simulated Vast.ai market generates (${SIM_OFFERS_RANGE.min}-${SIM_OFFERS_RANGE.max}; 3000 when unset). ` +
         'About 70% are rentable, unrented and verified, which is what a daemon lists: 145000 gives it about 100k.',
     }),
+    'model-load-ms': Flags.integer({description: 'How long a simulated model server (llm_vllm, llm_tgi) takes to load before /health answers 200 (3000 when unset)'}),
     host: Flags.string({description: 'Address to bind', default: '127.0.0.1'}),
     'state-dir': Flags.string({
       description:
@@ -44,6 +45,7 @@ export default class SimStart extends BaseCommand {
     checkIntRange('port', flags.port, 0, 65_535)
     checkIntRange('tensordock-port', flags['tensordock-port'], 0, 65_535)
     checkIntRange('offers', flags.offers, SIM_OFFERS_RANGE.min, SIM_OFFERS_RANGE.max)
+    checkIntRange('model-load-ms', flags['model-load-ms'], 0, 3_600_000)
     const stateDir = flags['state-dir'] === undefined ? undefined : prepareStateDir('state-dir', flags['state-dir'])
     const stop = this.interruptSignal()
     const {startSimulators} = await loadSimulators()
@@ -53,6 +55,7 @@ export default class SimStart extends BaseCommand {
       tensordockPort: flags['tensordock-port'],
       seed: flags.seed,
       offerCount: flags.offers,
+      ...(flags['model-load-ms'] === undefined ? {} : {modelLoadMs: flags['model-load-ms']}),
       ...(stateDir === undefined ? {} : {stateDir}),
     }).catch((error: unknown) => {
       // A state file the simulators cannot read: name the flag, never a stack trace.
