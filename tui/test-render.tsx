@@ -7,6 +7,8 @@ import type {ReactElement} from 'react'
 export const KEYS = {
   up: '\u001B[A',
   down: '\u001B[B',
+  right: '\u001B[C',
+  left: '\u001B[D',
   pageUp: '\u001B[5~',
   pageDown: '\u001B[6~',
   home: '\u001B[H',

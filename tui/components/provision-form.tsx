@@ -8,13 +8,29 @@ import type {OfferDto} from '../../src/core/api/inventory.js'
 import type {SshKeyDto} from '../../src/core/api/ssh-keys.js'
 import {DEFAULT_DISK_GB, DEFAULT_RESERVATION_HOURS, MAX_DISK_GB, MAX_RESERVATION_HOURS, MIN_DISK_GB, MIN_RESERVATION_HOURS} from '../../src/core/limits.js'
 import {offerDtoPriceForDisk} from '../../src/core/offer-quote.js'
+import {MODEL_SERVERS, MODEL_SERVER_WORKLOADS, WORKLOAD_LOG, isModelServerWorkload} from '../../src/core/workload-launch.js'
 import {errorText} from '../model/error-text.js'
-import {checkProvisionForm, expectedCost, type ProvisionFields} from '../model/provision-fields.js'
+import {editLine} from '../model/line-edit.js'
+import {
+  FIELD_LABELS,
+  TEXT_FIELD_INPUT,
+  checkProvisionForm,
+  cycleWorkload,
+  expectedCost,
+  formLaunch,
+  launchSummary,
+  provisionFieldRows,
+  provisionTerms,
+  type ProvisionFieldId,
+  type ProvisionFields,
+  type ProvisionTerms,
+} from '../model/provision-fields.js'
 import {useServices} from '../services.js'
 import {useOverlayKeys, useShell, type AskConfirmation} from '../shell.js'
 import {fit} from './fit.js'
 
-type Step = 'edit' | 'sending'
+/** Cells for a field's value: an image or a model id fits whole. */
+const VALUE_WIDTH = 32
 
 export interface ProvisionFormProps {
   offer: OfferDto
@@ -25,22 +41,40 @@ export interface ProvisionFormProps {
 }
 
 /**
- * Renting an offer: consumer, hours, disk and registered keys, then the dashboard's confirmation
- * with the reservation's expected cost. One idempotency key per set of values, kept across
- * retries, so a reply lost on the way back can never rent a second machine.
+ * Renting an offer: consumer, hours, disk, what to run (a box to log into, optionally starting
+ * a command, or a model server), registered keys, then the dashboard's confirmation with what
+ * will run and the reservation's expected cost. One idempotency key per set of values sent, kept
+ * across retries, so a reply lost on the way back can never rent a second machine.
  */
 export function ProvisionForm({offer, ask, onClose, onProvisioned}: ProvisionFormProps) {
   const services = useServices()
   const shell = useShell()
-  const [fields, setFields] = useState<ProvisionFields>({consumer: services.defaultConsumer, hours: String(DEFAULT_RESERVATION_HOURS), disk: String(DEFAULT_DISK_GB), keyIds: []})
+  const [fields, setFieldsState] = useState<ProvisionFields>(() => ({
+    consumer: services.defaultConsumer,
+    hours: String(DEFAULT_RESERVATION_HOURS),
+    disk: String(DEFAULT_DISK_GB),
+    workload: 'ssh',
+    model: '',
+    image: '',
+    onStart: '',
+    expose: '',
+    keyIds: [],
+  }))
+  // Keys can arrive faster than frames: each must see where the previous one moved the focus
+  // and what it typed (Enter reviews the values typed just before it).
+  const fieldsRef = useRef(fields)
+  const updateFields = (change: (f: ProvisionFields) => ProvisionFields) => {
+    fieldsRef.current = change(fieldsRef.current)
+    setFieldsState(fieldsRef.current)
+  }
   const [focus, setFocusState] = useState(0)
-  // Keys can arrive faster than frames: each must see where the previous one moved the focus.
   const focusRef = useRef(0)
   const setFocus = (next: number) => {
     focusRef.current = next
     setFocusState(next)
   }
-  const [step, setStep] = useState<Step>('edit')
+  /** While sending: what the confirmation said. */
+  const [sending, setSending] = useState<string[] | null>(null)
   const [error, setError] = useState<string | null>(null)
   const [keys, setKeys] = useState<readonly SshKeyDto[] | null>(null)
   const idempotency = useRef<{key: string; values: string} | null>(null)
@@ -54,94 +88,88 @@ export function ProvisionForm({offer, ask, onClose, onProvisioned}: ProvisionFor
     return () => abort.abort()
   }, [services.client])
 
-  const rows = 3 + (keys?.length ?? 0)
-  const textFieldAt = (f: number) => (f === 0 ? 'consumer' : f === 1 ? 'hours' : f === 2 ? 'disk' : null)
-
   const title = `Rent ${offer.gpu_count}x ${offer.gpu_type} ${offer.vram_gb} GB · ${offer.provider} · ${offer.location || '-'} · ${formatHourly(offer.price_per_hour_micro_usd)}`
-  /** What the confirmation says, and the form shows while the daemon reserves it. */
+  /** What the confirmation says, and the form shows while the daemon reserves it; for checked values. */
   const summary = (values: ProvisionFields): string[] => {
     const hours = Number(values.hours)
     // The listed price is for the default disk; the session pays for the disk asked for.
     const hourly = offerDtoPriceForDisk(offer, Number(values.disk))
+    const launch = formLaunch(values)
+    const runs = 'launch' in launch ? launchSummary(values.workload, launch.launch) : null
     return [
       title,
       `Offer ${offer.id} for consumer ${values.consumer}, ${hours} h reserved, ${values.disk} GB disk${values.keyIds.length ? `, keys ${values.keyIds.join(', ')}` : ''}`,
+      ...(runs ? [runs] : []),
       `Expected cost of the reservation: ${formatCost(expectedCost(hourly, hours))} (${hours} h × ${formatHourly(hourly)} with ${values.disk} GB disk); releasing early costs less.`,
     ]
   }
-  const review = async () => {
-    const problem = checkProvisionForm(fields)
+  const review = async (values: ProvisionFields) => {
+    const problem = checkProvisionForm(values)
     if (problem) return setError(problem)
     setError(null)
     let budget: string | null = null
     try {
-      const b = await services.client.budgets.get(fields.consumer)
+      const b = await services.client.budgets.get(values.consumer)
       budget = `Budget of ${b.consumer_id}: ${formatCost(b.remaining_micro_usd)} left of ${formatCost(b.monthly_limit_micro_usd)} this month.`
     } catch (err) {
       if (!(err instanceof ApiError && err.status === 404)) budget = `Budget unknown: ${errorText(err)}`
     }
     // What is sent is what was confirmed, whatever the form holds by the time y is pressed.
-    const terms = fields
-    ask(
-      {title: 'Rent this machine? It is billed per second until released.', lines: [...summary(terms), ...(budget ? [budget] : [])], yes: 'rent it', no: 'back to the form'},
-      () => void send(terms),
-    )
+    const lines = summary(values)
+    const terms = provisionTerms(offer.id, values)
+    ask({title: 'Rent this machine? It is billed per second until released.', lines: [...lines, ...(budget ? [budget] : [])], yes: 'rent it', no: 'back to the form'}, () => void send(terms, lines))
   }
 
-  const send = async (terms: ProvisionFields) => {
-    setStep('sending')
+  const send = async (terms: ProvisionTerms, lines: string[]) => {
+    setSending(lines)
+    // Keyed on what is sent: a field the workload does not use changes nothing.
     const values = JSON.stringify(terms)
     if (idempotency.current?.values !== values) idempotency.current = {key: services.newIdempotencyKey(), values}
     try {
-      const {session} = await provisionSession(
-        services.client,
-        {
-          idempotencyKey: idempotency.current.key,
-          consumer_id: terms.consumer,
-          offer_id: offer.id,
-          workload_type: 'ssh',
-          reservation_hours: Number(terms.hours),
-          disk_gb: Number(terms.disk),
-          ...(terms.keyIds.length ? {ssh_key_ids: [...terms.keyIds]} : {}),
-        },
-        {paths: services.paths},
-      )
+      const {session} = await provisionSession(services.client, {idempotencyKey: idempotency.current.key, ...terms}, {paths: services.paths})
       shell.notify(`Rented ${offer.gpu_count}x ${offer.gpu_type} as ${session.id}: ${session.status}.`, 'success')
       onClose()
       onProvisioned(session.id)
     } catch (err) {
       setError(errorText(err))
-      setStep('edit')
+      setSending(null)
     }
   }
 
   useOverlayKeys((input, key) => {
-    if (step === 'sending') return
+    if (sending) return
     if (key.escape) return onClose()
-    if (key.return) return void review()
+    if (key.return) return void review(fieldsRef.current)
+    const rowIds = provisionFieldRows(fieldsRef.current.workload)
+    const rows = rowIds.length + (keys?.length ?? 0)
     if (key.upArrow || (key.tab && key.shift)) return setFocus((focusRef.current + rows - 1) % rows)
     if (key.downArrow || key.tab) return setFocus((focusRef.current + 1) % rows)
-    const textField = textFieldAt(focusRef.current)
-    if (textField) {
-      if (key.backspace || key.delete) return setFields((f) => ({...f, [textField]: f[textField].slice(0, -1)}))
-      const accept = textField === 'consumer' ? /[\w.@:-]/ : /[0-9]/
-      const typed = [...input].filter((c) => accept.test(c)).join('')
-      if (typed && !key.ctrl && !key.meta) setFields((f) => ({...f, [textField]: (f[textField] + typed).slice(0, 200)}))
+    const field = rowIds[focusRef.current]
+    if (field === 'workload') {
+      if (input === ' ' || key.rightArrow) updateFields((f) => ({...f, workload: cycleWorkload(f.workload, 1)}))
+      else if (key.leftArrow) updateFields((f) => ({...f, workload: cycleWorkload(f.workload, -1)}))
       return
     }
-    const sshKey = keys?.[focusRef.current - 3]
+    if (field) {
+      const {accept, maxLength} = TEXT_FIELD_INPUT[field]
+      const edit = editLine(fieldsRef.current[field], input, key, accept, maxLength)
+      if (edit?.kind === 'change' || edit?.kind === 'submit') updateFields((f) => ({...f, [field]: edit.value}))
+      if (edit?.kind === 'submit') void review(fieldsRef.current)
+      return
+    }
+    const sshKey = keys?.[focusRef.current - rowIds.length]
     if (sshKey && input === ' ') {
-      setFields((f) => ({...f, keyIds: f.keyIds.includes(sshKey.id) ? f.keyIds.filter((id) => id !== sshKey.id) : [...f.keyIds, sshKey.id]}))
+      updateFields((f) => ({...f, keyIds: f.keyIds.includes(sshKey.id) ? f.keyIds.filter((id) => id !== sshKey.id) : [...f.keyIds, sshKey.id]}))
     }
   })
 
-  if (step === 'sending') {
+  if (sending) {
     return (
       <Box flexDirection="column" borderStyle="round" borderColor="red" paddingX={1}>
         <Text bold color="red">
           Renting… the daemon is reserving the instance
         </Text>
-        {summary(fields).map((line, i) => (
+        {sending.map((line, i) => (
           <Text key={i} wrap={i === 0 ? 'truncate' : 'wrap'}>
             {line}
           </Text>
@@ -152,25 +180,41 @@ export function ProvisionForm({offer, ask, onClose, onProvisioned}: ProvisionFor
     )
   }
 
-  const line = (index: number, label: string, value: string, hint: string) => (
-    <Text key={label} inverse={focus === index} wrap="truncate">
-      {`${fit(label, 12)} ${fit(value + (focus === index ? '▏' : ''), 24)} `}
-      <Text dimColor>{hint}</Text>
-    </Text>
-  )
+  const rowIds = provisionFieldRows(fields.workload)
+  const server = isModelServerWorkload(fields.workload) ? MODEL_SERVERS[fields.workload] : null
+  const hints: Record<ProvisionFieldId, string> = {
+    consumer: 'who pays: letters, digits . _ - @ :',
+    hours: `reservation, ${MIN_RESERVATION_HOURS}-${MAX_RESERVATION_HOURS} (extend later)`,
+    disk: `${MIN_DISK_GB}-${MAX_DISK_GB}`,
+    workload: `space/←→ · ${server ? `serves a model on port ${server.port}; running once ${server.healthPath} answers` : `a machine you log into; ${MODEL_SERVER_WORKLOADS.join(', ')} serve a model`}`,
+    model: 'to serve, org/name, e.g. Qwen/Qwen2.5-0.5B-Instruct',
+    image: `optional; empty: ${server ? server.image : "the provider's default"}`,
+    onStart: `optional, run once verified; output in ${WORKLOAD_LOG}`,
+    expose: `optional ports to publish, comma or space separated${server ? ` (${server.port} always is)` : ''}`,
+  }
+  const value = (field: ProvisionFieldId, focused: boolean): string => {
+    const text = fields[field]
+    if (!focused) return fit(text, VALUE_WIDTH)
+    // The end of a long value stays in sight while it is typed.
+    const shown = text.length >= VALUE_WIDTH ? `…${text.slice(-(VALUE_WIDTH - 2))}` : text
+    return fit(field === 'workload' ? shown : `${shown}▏`, VALUE_WIDTH)
+  }
   return (
     <Box flexDirection="column" borderStyle="round" borderColor="cyan" paddingX={1}>
       <Text bold color="cyan" wrap="truncate">
         {title}
       </Text>
-      {line(0, 'Consumer', fields.consumer, 'who pays: letters, digits . _ - @ :')}
-      {line(1, 'Hours', fields.hours, `reservation, ${MIN_RESERVATION_HOURS}-${MAX_RESERVATION_HOURS} (extend later)`)}
-      {line(2, 'Disk GB', fields.disk, `${MIN_DISK_GB}-${MAX_DISK_GB}`)}
+      {rowIds.map((field, index) => (
+        <Text key={field} inverse={focus === index} wrap="truncate">
+          {`${fit(FIELD_LABELS[field], 12)} ${value(field, focus === index)} `}
+          <Text dimColor>{hints[field]}</Text>
+        </Text>
+      ))}
       <Text dimColor>SSH keys put on the machine besides its own session key (space toggles):</Text>
       {keys === null ? <Text dimColor>  loading registered keys…</Text> : null}
       {keys?.length === 0 ? <Text dimColor>  none registered (gpu-shopper ssh-keys add)</Text> : null}
       {keys?.map((k, i) => (
-        <Text key={k.id} inverse={focus === 3 + i} wrap="truncate">
+        <Text key={k.id} inverse={focus === rowIds.length + i} wrap="truncate">
           {`  [${fields.keyIds.includes(k.id) ? 'x' : ' '}] ${k.title}  ${k.fingerprint}`}
         </Text>
       ))}

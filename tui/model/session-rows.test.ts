@@ -2,7 +2,7 @@ import {describe, expect, it} from 'vitest'
 
 import {toTsv} from '../../src/cli/output/columns/column.js'
 import type {SessionDto} from '../../src/core/api/sessions.js'
-import {SESSION_BROWSER_COLUMNS, costSoFar, sessionMatches, uptime} from './session-rows.js'
+import {SESSION_BROWSER_COLUMNS, costSoFar, launchDetail, sessionMatches, uptime} from './session-rows.js'
 
 const NOW = Date.parse('2026-12-01T12:00:00Z')
 
@@ -66,5 +66,48 @@ describe('session rows', () => {
     expect(sessionMatches(session, 'running 4090')).toBe(true)
     expect(sessionMatches(session, 'MY-APP')).toBe(true)
     expect(sessionMatches(session, 'tensordock')).toBe(false)
+  })
+
+  describe('launch detail', () => {
+    const serving = {
+      ...session,
+      status: 'provisioning',
+      workload_type: 'llm_vllm',
+      launch: {
+        image: 'vllm/vllm-openai:v0.8.5',
+        on_start: 'vllm serve Qwen/Qwen2.5-0.5B-Instruct --host 0.0.0.0 --port 8000',
+        env_keys: ['HF_TOKEN'],
+        expose: [8000, 9000],
+        model_id: 'Qwen/Qwen2.5-0.5B-Instruct',
+        health_path: '/health',
+      },
+    } satisfies SessionDto
+
+    it('is nothing for an empty box', () => {
+      expect(launchDetail(session)).toBeNull()
+    })
+
+    it('names the workload and model, image, ports and sealed variables, and waits for /health while provisioning', () => {
+      expect(launchDetail(serving)).toEqual({
+        runs: 'llm_vllm serving Qwen/Qwen2.5-0.5B-Instruct · image vllm/vllm-openai:v0.8.5 · ports 8000, 9000 · env HF_TOKEN (sealed)',
+        api: {endpoint: 'waiting for /health', published: false, forward: 'gpu-shopper connect sess-1 --forward api -N'},
+      })
+    })
+
+    it('shows the public endpoint once the provider publishes it', () => {
+      expect(launchDetail({...serving, status: 'running', api_endpoint: 'http://203.0.113.7:41234'})?.api).toEqual({
+        endpoint: 'http://203.0.113.7:41234',
+        published: true,
+        forward: 'gpu-shopper connect sess-1 --forward api -N',
+      })
+    })
+
+    it("quotes a box's own command, and has no API without a published port or once ended", () => {
+      const box = {...session, launch: {image: null, on_start: 'python3 train.py', env_keys: [], expose: [], model_id: null, health_path: null}} satisfies SessionDto
+      expect(launchDetail(box)).toEqual({runs: 'ssh · runs `python3 train.py`', api: null})
+      expect(launchDetail({...serving, status: 'stopped', api_endpoint: 'http://203.0.113.7:41234'})?.api).toBeNull()
+      const web = {...box, status: 'provisioning', launch: {...box.launch, expose: [8000]}} satisfies SessionDto
+      expect(launchDetail(web)?.api?.endpoint).toBe('waiting for port 8000 to be published')
+    })
   })
 })

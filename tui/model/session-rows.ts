@@ -59,3 +59,44 @@ export function sessionMatches(session: SessionDto, text: string): boolean {
     .filter(Boolean)
     .every((word) => haystack.includes(word))
 }
+
+export interface LaunchDetail {
+  /** The workload and what it runs, image, ports, variables. */
+  runs: string
+  /** Null when it publishes no port or has ended. */
+  api: {
+    /** The public URL, or what the session waits for before it has one. */
+    endpoint: string
+    published: boolean
+    /** The command that offers the API on localhost, through SSH. */
+    forward: string
+  } | null
+}
+
+/** How much of a start command the detail pane quotes; the line is cut to the terminal anyway. */
+const COMMAND_SHOWN = 80
+
+/**
+ * What runs on a session and where its server answers, for the detail pane: the workload (and
+ * the model it serves or the command it started), image, ports and sealed variables' names;
+ * then, while the session lasts and publishes a port, its public endpoint (or what it waits
+ * for) and how to reach it from this machine. Nothing for an empty box.
+ */
+export function launchDetail(session: Pick<SessionDto, 'id' | 'status' | 'workload_type' | 'launch' | 'api_endpoint'>): LaunchDetail | null {
+  const launch = session.launch
+  if (!launch) return null
+  const parts = [launch.model_id ? `${session.workload_type} serving ${launch.model_id}` : session.workload_type]
+  if (launch.on_start && !launch.model_id) {
+    const command = launch.on_start.length > COMMAND_SHOWN ? `${launch.on_start.slice(0, COMMAND_SHOWN - 1)}…` : launch.on_start
+    parts.push(`runs \`${command}\``)
+  }
+  if (launch.image) parts.push(`image ${launch.image}`)
+  if (launch.expose.length > 0) parts.push(`${launch.expose.length === 1 ? 'port' : 'ports'} ${launch.expose.join(', ')}`)
+  if (launch.env_keys.length > 0) parts.push(`env ${launch.env_keys.join(', ')} (sealed)`)
+  const runs = parts.join(' · ')
+  if (launch.expose.length === 0 || isEnded(session)) return {runs, api: null}
+  const endpoint =
+    session.api_endpoint ??
+    (session.status === 'running' ? `port ${launch.expose[0]} not published` : launch.health_path ? `waiting for ${launch.health_path}` : `waiting for port ${launch.expose[0]} to be published`)
+  return {runs, api: {endpoint, published: session.api_endpoint !== null, forward: `gpu-shopper connect ${session.id} --forward api -N`}}
+}

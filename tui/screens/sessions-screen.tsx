@@ -7,12 +7,13 @@ import {formatClock, formatCost, formatHourly, localizeTimes} from '../../src/cl
 import type {SessionDto} from '../../src/core/api/sessions.js'
 import {MIN_RESERVATION_HOURS} from '../../src/core/limits.js'
 import {DataTable, type TableColumn} from '../components/data-table.js'
+import {SessionLaunch, sessionLaunchHeight} from '../components/session-launch.js'
 import {useNow} from '../hooks/use-now.js'
 import {usePoll} from '../hooks/use-poll.js'
 import {actionFor} from '../keymap.js'
 import {errorText} from '../model/error-text.js'
 import {MOVEMENTS, moveSelection} from '../model/list-navigation.js'
-import {SESSION_BROWSER_COLUMNS, SESSION_STATUS_COLORS, costSoFar, isEnded, sessionMatches} from '../model/session-rows.js'
+import {SESSION_BROWSER_COLUMNS, SESSION_STATUS_COLORS, costSoFar, isEnded, launchDetail, sessionMatches} from '../model/session-rows.js'
 import {useServices} from '../services.js'
 import {useScreenKeys, useShell, type DangerousPlan} from '../shell.js'
 
@@ -70,6 +71,7 @@ export function SessionsScreen(props: SessionsScreenProps) {
   selected = Math.min(selected, Math.max(0, rows.length - 1))
   lastIndex.current = selected
   const session = rows[selected]
+  const launch = useMemo(() => (session ? launchDetail(session) : null), [session])
 
   const events = usePoll(
     (signal) => (session ? services.client.sessions.events(session.id, 0, {signal}) : Promise.resolve({events: [], count: 0})),
@@ -189,7 +191,8 @@ export function SessionsScreen(props: SessionsScreenProps) {
 
   const running = rows.filter((s) => s.status === 'running')
   const burn = running.reduce((sum, s) => sum + s.price_per_hour_micro_usd, 0)
-  const timeline = (events.data?.events ?? []).slice(-(TIMELINE_LINES - 2))
+  // The pane keeps its height: what the session runs takes the place of its oldest events.
+  const timeline = (events.data?.events ?? []).slice(-(TIMELINE_LINES - 2 - sessionLaunchHeight(launch)))
   return (
     <Box flexDirection="column" height={height} width={width}>
       <Text wrap="truncate">
@@ -218,6 +221,7 @@ export function SessionsScreen(props: SessionsScreenProps) {
             {`offer ${session.offer_id} · ${formatHourly(session.price_per_hour_micro_usd)} · expires ${formatClock(session.expires_at, now)}${session.failure_reason ? ` · failed: ${localizeTimes(session.failure_reason, now)}` : ''}`}
           </Text>
         ) : null}
+        <SessionLaunch detail={launch} />
         {timeline.map((e) => (
           <Text key={e.id} wrap="truncate">
             <Text dimColor>{`${formatClock(e.at, now)} `}</Text>
