@@ -343,6 +343,15 @@ describe('provision job', () => {
       expect(models.data.map((m) => m.id)).toEqual(['org/model-1'])
     })
 
+    it('runs an image that only publishes a port once SSH is verified, the port its api_endpoint', async () => {
+      const id = await newSession({launch: {workloadType: 'ssh', image: 'pytorch/pytorch:2.5.1-cuda12.4-cudnn9-runtime', onStart: null, env: {}, exposePorts: [6006], modelId: null}})
+      const running = await drive(id, (s) => s.status === 'running')
+      expect(running.apiEndpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+      expect(running.workloadStartedAt).toBeNull()
+      expect((await events(id)).map((e) => e.type)).not.toContain('workload_started')
+      expect((await events(id)).at(-1)!.message).toMatch(/; pytorch\/pytorch:2\.5\.1-cuda12\.4-cudnn9-runtime booted, port 6006 published at http/)
+    })
+
     it('runs an on-start command and is running once it is started, with its port published', async () => {
       const id = await newSession({launch: {...SERVE_MODEL.launch!, workloadType: 'ssh', modelId: null, onStart: 'echo started > ran.txt', exposePorts: [6006]}, workloadType: 'ssh'})
       const running = await drive(id, (s) => s.status === 'running')

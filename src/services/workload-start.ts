@@ -15,14 +15,15 @@ const HEALTH_PROBE_TIMEOUT_MS = 5_000
 export type WorkloadProgress = {ready: true; apiEndpoint: string | null; detail: string} | {ready: false; waitingFor: string}
 
 /**
- * Starts the session's workload once (the start line is a no-op on a box where it already
- * started, so a step repeated after a crash is harmless), then says whether it is ready: a
+ * Starts the session's workload once, if it has a command (the start line is a no-op on a box
+ * where it already started, so a step repeated after a crash is harmless), then says whether it is ready: a
  * model server when its health check answers 200 at the public address the provider mapped,
  * any other workload as soon as it is started.
  */
 export async function advanceWorkload(ctx: ServiceContext, session: StoredSession, instance: ProviderInstance, target: RemoteTarget): Promise<WorkloadProgress> {
   const launch = session.launch!
-  if (session.workloadStartedAt == null) {
+  // A launch may only choose the image or publish ports: nothing to start then.
+  if (launch.onStart !== null && session.workloadStartedAt == null) {
     const result = await runRemoteCommand(target, workloadStartLine(launch.onStart!, openWorkloadEnv(ctx, session)), 15_000)
     if (result.exitCode !== 0) throw new Error(`starting the workload exited with ${result.exitCode}: ${scrubSecrets(result.stderr.trim()).slice(0, 300)}`)
     const now = ctx.clock.now()
@@ -42,7 +43,8 @@ export async function advanceWorkload(ctx: ServiceContext, session: StoredSessio
     await ctx.store.sessions.update(session.id, 'provisioning', {apiEndpoint: endpoint}, now)
   }
   if (launch.healthPath === null) {
-    return {ready: true, apiEndpoint: endpoint, detail: endpoint ? `port ${first} published at ${endpoint}` : 'workload started'}
+    const started = launch.onStart === null ? `${launch.image ?? 'the default image'} booted` : 'workload started'
+    return {ready: true, apiEndpoint: endpoint, detail: endpoint ? `${started}, port ${first} published at ${endpoint}` : started}
   }
   if (endpoint === null) return {ready: false, waitingFor: `${session.provider} to publish port ${first}`}
   const health = await probeHealth(`${endpoint}${launch.healthPath}`)
