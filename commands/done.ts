@@ -54,12 +54,18 @@ export default class Done extends BaseCommand {
       return reply
     }
     const outcome = await followSession(client, args.id, {
-      until: ['stopped'],
+      // A storage_policy preserve session ends its release preserved: stopped, its disk kept.
+      until: ['stopped', 'preserved'],
       timeoutMs: flags.timeout * 1000,
       signal: this.interruptSignal(),
       onEvent: (event) => this.narrate(eventLine(event)),
     })
     if (outcome.kind !== 'reached') throw outcomeError(outcome, 'stopped', flags.timeout)
+    if (outcome.session.status === 'preserved') {
+      this.out(renderFields([outcome.session.id, `preserved (instance stopped, disk kept and billing storage), cost so far ${formatCost(outcome.session.total_cost_micro_usd)}`]))
+      this.narrate(`Resume it with: gpu-shopper sessions resume ${outcome.session.id} --wait; end it with: gpu-shopper sessions destroy ${outcome.session.id}`)
+      return {...reply, session: outcome.session}
+    }
     await forgetKeysOfEnded([outcome.session], appPaths())
     this.out(renderFields([outcome.session.id, `stopped, total cost ${formatCost(outcome.session.total_cost_micro_usd)}`]))
     return {...reply, session: outcome.session}

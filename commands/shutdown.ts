@@ -9,9 +9,12 @@ import type {MessageReply} from '../src/core/api/common.js'
 import type {SessionDto} from '../src/core/api/sessions.js'
 
 export default class Shutdown extends BaseCommand {
-  static override summary = 'Force-destroy a session\'s instance now'
+  static override summary = 'Force-destroy a session\'s instance now (also ends a preserved session and its disk)'
   static override description =
-    'For when something went wrong: destroys the instance immediately, whatever runs on it. Data on a destroy-policy disk is lost. Prefer `done` for a normal release.'
+    'For when something went wrong: destroys the instance immediately, whatever runs on it, and its disk with it, a preserved one too. ' +
+    'Prefer `done` for a normal release (which keeps the disk of a storage_policy preserve session). `sessions destroy ID` is the same command.'
+
+  static override aliases = ['sessions:destroy']
 
   static override examples = ['<%= config.bin %> shutdown sess-abc123', '<%= config.bin %> shutdown sess-abc123 --yes   # on a terminal, without the question']
 

@@ -188,11 +188,16 @@ export function createdAllocationDto(created: CreatedSession, simulated: boolean
 }
 
 /** What a release did, in words, for the session as the release left it. */
-export function releaseReply(session: StoredSession, simulated: boolean): MessageReply {
-  return {message: releaseMessage(session), session_id: session.id, simulated}
+export function releaseReply(session: StoredSession, simulated: boolean, mode: 'release' | 'destroy' = 'release'): MessageReply {
+  return {message: releaseMessage(session, mode), session_id: session.id, simulated}
 }
 
-function releaseMessage(session: StoredSession): string {
+function releaseMessage(session: StoredSession, mode: 'release' | 'destroy'): string {
+  if (session.status === 'preserved') return `session is preserved: its instance is stopped and its disk kept, billing storage; resume it (POST /api/v1/sessions/${session.id}/resume) or destroy it (DELETE /api/v1/sessions/${session.id})`
+  // Only a session that ran keeps its disk (see releaseSession).
+  if (session.status === 'stopping' && mode === 'release' && session.storagePolicy === 'preserve' && session.startedAt !== null) {
+    return 'session is stopping: the instance will be stopped and its disk kept (storage_policy preserve), billing storage only, once the provider confirms'
+  }
   if (session.status === 'stopped') return 'session already stopped'
   if (session.status === 'failed') return `session already failed${session.providerInstanceId && session.stoppedAt === null ? '; its instance is being destroyed' : ''}`
   return 'session is stopping: the instance will be destroyed and billing closed once the provider confirms'

@@ -2,7 +2,7 @@ import {Counter, Histogram, type Registry} from 'prom-client'
 
 import type {ProviderAdapter} from '../src/providers/provider.js'
 
-const METHODS = ['searchOffers', 'streamMarket', 'createInstance', 'getInstance', 'listInstances', 'destroyInstance', 'attachSshKeys', 'instanceCharge'] as const
+const METHODS = ['searchOffers', 'streamMarket', 'createInstance', 'getInstance', 'listInstances', 'destroyInstance', 'stopInstance', 'startInstance', 'attachSshKeys', 'instanceCharge'] as const
 
 export interface ProviderMetrics {
   calls: Histogram<'provider' | 'method' | 'outcome'>

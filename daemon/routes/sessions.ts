@@ -18,7 +18,17 @@ import type {SessionEvent} from '../../src/store/session-events-repo.js'
 import type {StoredSession} from '../../src/store/sessions-repo.js'
 import {billedSoFar} from '../../src/services/cost-service.js'
 import {awaitProviderAnswer} from '../../src/services/provider-answer.js'
-import {createSession, extendSessionOnce, findSession, getSession, listSessions, releaseSessionOnce, sessionEventsAfter} from '../../src/services/session-service.js'
+import {
+  createSession,
+  extendSessionOnce,
+  findSession,
+  getSession,
+  listSessions,
+  releaseSessionOnce,
+  resumeSession,
+  sessionEventsAfter,
+  type ReleaseMode,
+} from '../../src/services/session-service.js'
 import type {ServiceContext} from '../../src/services/context.js'
 import type {AppDeps} from '../deps.js'
 import {createdSessionDto, eventDto, extendReply, releaseReply, sessionDto} from '../dto.js'
@@ -71,17 +81,22 @@ export function sessionRoutes(deps: AppDeps): FastifyPluginAsyncZod {
       },
     )
 
-    const release = (message: string) => async (request: {params: {id: string}; headers: Record<string, unknown>; ctx: ServiceContext}) => {
-      const session = await releaseSessionOnce(request.ctx, request.params.id, {actor: 'api', message}, idempotentAction(request.headers, request.params.id))
+    const release = (message: string, mode: ReleaseMode) => async (request: {params: {id: string}; headers: Record<string, unknown>; ctx: ServiceContext}) => {
+      const session = await releaseSessionOnce(request.ctx, request.params.id, {actor: 'api', message}, idempotentAction(request.headers, request.params.id), mode)
       deps.kickJobs()
-      return releaseReply(session, simulated)
+      return releaseReply(session, simulated, mode)
     }
-    app.post('/sessions/:id/done', {schema: {params: SessionIdParams, response: {200: MessageReply, ...errors}}}, release('workload done: releasing'))
+    app.post('/sessions/:id/done', {schema: {params: SessionIdParams, response: {200: MessageReply, ...errors}}}, release('workload done: releasing', 'release'))
     app.delete(
       '/sessions/:id',
       {schema: {params: SessionIdParams, response: {200: MessageReply, ...errors}}},
-      release('force shutdown requested: destroying the instance'),
+      release('force shutdown requested: destroying the instance', 'destroy'),
     )
+    app.post('/sessions/:id/resume', {schema: {params: SessionIdParams, response: {200: SessionDto, ...errors}}}, async (request) => {
+      const session = await resumeSession(request.ctx, request.params.id)
+      deps.kickJobs()
+      return dto(request.ctx, session)
+    })
 
     app.post(
       '/sessions/:id/extend',

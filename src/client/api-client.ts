@@ -159,6 +159,8 @@ export interface ApiClient {
     done(sessionId: string, options?: IdempotentOptions): Promise<MessageReply>
     extend(sessionId: string, additionalHours: number, options?: IdempotentOptions): Promise<ExtendReply>
     shutdown(sessionId: string, options?: IdempotentOptions): Promise<MessageReply>
+    /** Starts a preserved session again; 409 unless it is preserved. */
+    resume(sessionId: string, options?: RequestOptions): Promise<SessionDto>
     events(sessionId: string, after?: number, options?: RequestOptions): Promise<EventsReply>
     streamEvents(sessionId: string, options?: StreamOptions): AsyncGenerator<SessionEventDto>
     /** A single-use browser-terminal ticket; 409 while the session is not running. */
@@ -407,6 +409,7 @@ export function createApiClient(clientOptions: ApiClientOptions): ApiClient {
       extend: (id, additionalHours, options) =>
         call({method: 'POST', path: sessionPath(id, '/extend'), body: {additional_hours: additionalHours}, headers: idempotencyHeader(options?.idempotencyKey), options}),
       shutdown: (id, options) => call({method: 'DELETE', path: sessionPath(id), headers: idempotencyHeader(options?.idempotencyKey), options}),
+      resume: (id, options) => call({method: 'POST', path: sessionPath(id, '/resume'), options}),
       events: (id, after, options) => call({method: 'GET', path: sessionPath(id, '/events'), query: {after: after ?? 0}, options}),
       streamEvents,
       terminalToken: (id, options) => call({method: 'POST', path: sessionPath(id, '/terminal-token'), options}),

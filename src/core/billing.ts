@@ -13,6 +13,11 @@ export interface InstanceBilling {
   storagePerHour: MicroUsd
   /** Epoch ms the compute charge starts; null until the provider reports the instance running. */
   computeFrom: number | null
+  /**
+   * Epoch ms a verified stop ended the compute charge (a preserved session's disk bills on);
+   * null while it runs. A resume moves computeFrom to the new start and clears this.
+   */
+  computeUntil: number | null
   computePerHour: MicroUsd
   /** Epoch ms the provider confirmed the destroy; null while the instance exists. */
   endedAt: number | null
@@ -28,15 +33,17 @@ export type LedgerComponent = 'compute' | 'storage' | 'settlement'
 export interface BilledComponent {
   component: Exclude<LedgerComponent, 'settlement'>
   from: number
+  /** Where it stops short of the instance's end (compute of a stopped instance); null: it does not. */
+  until: number | null
   pricePerHour: MicroUsd
 }
 
 /** The running charges of an instance: each with its origin and rate (zero rates bill nothing). */
 export function billedComponents(billing: InstanceBilling): BilledComponent[] {
   const out: BilledComponent[] = []
-  if (billing.storagePerHour > 0) out.push({component: 'storage', from: billing.storageFrom, pricePerHour: billing.storagePerHour})
+  if (billing.storagePerHour > 0) out.push({component: 'storage', from: billing.storageFrom, until: null, pricePerHour: billing.storagePerHour})
   if (billing.computeFrom !== null && billing.computePerHour > 0) {
-    out.push({component: 'compute', from: billing.computeFrom, pricePerHour: billing.computePerHour})
+    out.push({component: 'compute', from: billing.computeFrom, until: billing.computeUntil, pricePerHour: billing.computePerHour})
   }
   return out
 }

@@ -1,17 +1,20 @@
 /**
  * Session lifecycle: pending → provisioning → running → stopping → stopped, and failed from
- * any non-terminal state. Anything else is a bug and is refused.
+ * any non-terminal state. A session that keeps its disk (`storage_policy: preserve`) goes from
+ * stopping to preserved (its instance stopped, billing storage only), and from there back to
+ * provisioning when resumed, or to stopping when destroyed. Anything else is a bug and is refused.
  */
-export const SESSION_STATUSES = ['pending', 'provisioning', 'running', 'stopping', 'stopped', 'failed'] as const
+export const SESSION_STATUSES = ['pending', 'provisioning', 'running', 'stopping', 'stopped', 'failed', 'preserved'] as const
 export type SessionStatus = (typeof SESSION_STATUSES)[number]
 
 const TRANSITIONS: Record<SessionStatus, readonly SessionStatus[]> = {
   pending: ['provisioning', 'stopping', 'failed'],
   provisioning: ['running', 'stopping', 'failed'],
   running: ['stopping', 'failed'],
-  stopping: ['stopped', 'failed'],
+  stopping: ['stopped', 'failed', 'preserved'],
   stopped: [],
   failed: [],
+  preserved: ['provisioning', 'stopping', 'failed'],
 }
 
 export function isSessionStatus(value: string): value is SessionStatus {
@@ -41,4 +44,5 @@ export const ALLOCATION_STATUS: Record<SessionStatus, string> = {
   stopping: 'releasing',
   stopped: 'released',
   failed: 'failed',
+  preserved: 'preserved',
 }

@@ -63,10 +63,10 @@ describe('isImageReference', () => {
 describe('workloadStartLine', () => {
   it('starts once, detached, with the environment and the command each one quoted word', () => {
     expect(workloadStartLine("vllm serve 'org/m'", {HF_TOKEN: 'abc', FOO: 'b a r'})).toBe(
-      `mkdir -p ~/.gpu-shopper && mkdir ~/.gpu-shopper/workload 2>/dev/null && nohup env HF_TOKEN=abc 'FOO=b a r' sh -c 'vllm serve '\\''org/m'\\''' > ~/.gpu-shopper/workload.log 2>&1 < /dev/null &`,
+      `mkdir -p ~/.gpu-shopper && mkdir ~/.gpu-shopper/started.0 2>/dev/null && nohup env HF_TOKEN=abc 'FOO=b a r' sh -c 'vllm serve '\\''org/m'\\''' >> ~/.gpu-shopper/workload.log 2>&1 < /dev/null &`,
     )
-    expect(workloadStartLine('python3 -m http.server 8000', {})).toBe(
-      "mkdir -p ~/.gpu-shopper && mkdir ~/.gpu-shopper/workload 2>/dev/null && nohup sh -c 'python3 -m http.server 8000' > ~/.gpu-shopper/workload.log 2>&1 < /dev/null &",
+    expect(workloadStartLine('python3 -m http.server 8000', {}, 2)).toBe(
+      "mkdir -p ~/.gpu-shopper && mkdir ~/.gpu-shopper/started.2 2>/dev/null && nohup sh -c 'python3 -m http.server 8000' >> ~/.gpu-shopper/workload.log 2>&1 < /dev/null &",
     )
   })
 })

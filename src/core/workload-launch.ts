@@ -161,14 +161,15 @@ function requestProblem(r: LaunchRequest): LaunchProblem | null {
 }
 
 /**
- * The line that starts the workload over SSH, once: the marker directory is made atomically,
- * so a repeated step (a retry, a daemon restarted after a crash) finds it and starts nothing
- * more. Detached with nohup and its output in WORKLOAD_LOG, so it outlives the SSH session.
+ * The line that starts the workload over SSH, once per boot: the boot's marker directory is made
+ * atomically, so a repeated step (a retry, a daemon restarted after a crash) finds it and starts
+ * nothing more, while a resumed instance (boot 1, 2, …) starts it again. Detached with nohup and
+ * its output in WORKLOAD_LOG, so it outlives the SSH session.
  */
-export function workloadStartLine(onStart: string, env: Readonly<Record<string, string>>): string {
+export function workloadStartLine(onStart: string, env: Readonly<Record<string, string>>, boot = 0): string {
   const assignments = Object.entries(env).map(([name, value]) => shellQuote(`${name}=${value}`))
   const program = [...(assignments.length > 0 ? ['env', ...assignments] : []), 'sh', '-c', shellQuote(onStart)].join(' ')
-  return `mkdir -p ${WORKLOAD_DIR} && mkdir ${WORKLOAD_DIR}/workload 2>/dev/null && nohup ${program} > ${WORKLOAD_LOG} 2>&1 < /dev/null &`
+  return `mkdir -p ${WORKLOAD_DIR} && mkdir ${WORKLOAD_DIR}/started.${boot} 2>/dev/null && nohup ${program} >> ${WORKLOAD_LOG} 2>&1 < /dev/null &`
 }
 
 /** The public URL of an exposed port, as the provider maps it. */

@@ -35,6 +35,14 @@ export interface ProviderAdapter {
   /** Idempotent: an instance that is already gone counts as destroyed. */
   destroyInstance(providerInstanceId: string, options?: CallOptions): Promise<void>
   /**
+   * Stops the instance and keeps its disk, which bills on at the provider's storage rate
+   * (`storage_policy: preserve`); left out where stopping does not keep or bill that way.
+   * Idempotent. The stop is confirmed by reading the instance, not by this reply.
+   */
+  stopInstance?(providerInstanceId: string, options?: CallOptions): Promise<void>
+  /** Starts a stopped instance again (a preserved session resumed). Idempotent. */
+  startInstance?(providerInstanceId: string, options?: CallOptions): Promise<void>
+  /**
    * Authorises keys on an existing instance (providers that attach keys after create). Needed
    * when an instance was adopted by its label: the create that made it may have died before
    * attaching them. Attaching a key twice is harmless.

@@ -16,6 +16,13 @@ export async function recordBillingTerms(ctx: ServiceContext, session: StoredSes
   await whileTermsLocked(ctx, session.id, async () => {
     // Called on every status poll: write only what the provider's reply changes.
     const known = await ctx.store.billing.get(session.id)
+    if (known?.computeUntil != null) {
+      // A preserved instance runs again once the provider reports a boot after the stop: compute
+      // bills from that start, or from the resume request if earlier (it cannot start before being asked).
+      const rebooted = session.resumedAt != null && terms.runningSince !== null && terms.runningSince >= known.computeUntil
+      if (rebooted) await ctx.store.billing.resumeCompute(session.id, Math.min(terms.runningSince!, session.resumedAt!))
+      return
+    }
     const unchanged =
       known !== null &&
       known.storagePerHour === terms.storagePerHour &&

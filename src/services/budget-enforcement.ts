@@ -44,7 +44,14 @@ async function enforceBudget(ctx: ServiceContext, budget: Budget): Promise<numbe
   let released = 0
   for (const s of live) {
     if (!isLive(s.status)) continue
-    await releaseSession(ctx, s.id, {actor: 'budget', message: `released: ${budget.consumerId} reached its ${formatUsd(budget.monthlyLimit)} monthly budget`})
+    // A preserved disk bills on after a release: reaching the limit destroys it, as it would any spending.
+    const preserved = s.status === 'preserved'
+    await releaseSession(
+      ctx,
+      s.id,
+      {actor: 'budget', message: `${preserved ? 'destroying the preserved disk' : 'released'}: ${budget.consumerId} reached its ${formatUsd(budget.monthlyLimit)} monthly budget`},
+      preserved ? 'destroy' : 'release',
+    )
     released++
   }
   return released

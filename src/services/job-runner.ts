@@ -1,6 +1,7 @@
 import {scrubSecrets} from '../log/logger.js'
 import type {Job, JobKind} from '../store/jobs-repo.js'
 import type {ServiceContext} from './context.js'
+import {runPreserveStep} from './preserve-job.js'
 import {runProvisionStep, type JobOutcome} from './provision-job.js'
 import {runReleaseStep} from './release-job.js'
 import {runSettleStep} from './settle-job.js'
@@ -9,6 +10,7 @@ const HANDLERS: Record<JobKind, (ctx: ServiceContext, job: Job) => Promise<JobOu
   provision: runProvisionStep,
   release: runReleaseStep,
   settle: runSettleStep,
+  preserve: runPreserveStep,
 }
 
 /**

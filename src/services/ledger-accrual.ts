@@ -36,7 +36,8 @@ export async function unaccruedEntries(ctx: ServiceContext, session: StoredSessi
   const entries: LedgerEntry[] = []
   for (const component of billedComponents(billing)) {
     const from = (await ctx.store.ledger.accruedUntil(session.id, component.component)) ?? component.from
-    for (const period of accrualPeriods(component.from, component.pricePerHour, from, end)) {
+    const componentEnd = component.until === null ? end : Math.min(end, component.until)
+    for (const period of accrualPeriods(component.from, component.pricePerHour, from, componentEnd)) {
       entries.push({
         sessionId: session.id,
         consumerId: session.consumerId,

@@ -99,8 +99,8 @@ export class LifecycleWorker {
   }
 
   /**
-   * A failed or stopping session that still has an instance and nobody destroying it would
-   * bill forever: give it a release job again.
+   * A failed or stopping session that still has an instance and nobody destroying (or, for a
+   * preserved disk, stopping) it would bill forever: give it a release job again.
    */
   private async watchdog(): Promise<void> {
     const now = this.ctx.clock.now()
@@ -114,6 +114,8 @@ export class LifecycleWorker {
         const s = await this.ctx.store.sessions.get(listed.id)
         if (!s || !s.providerInstanceId || s.stoppedAt !== null || (s.status !== 'stopping' && s.status !== 'failed')) return false
         if ((await this.ctx.store.jobs.openFor(s.id, 'release')).length > 0) return false
+        // Being stopped to keep its disk: the preserve job owns it (it ends preserved, or hands over to a release).
+        if (s.status === 'stopping' && (await this.ctx.store.jobs.openFor(s.id, 'preserve')).length > 0) return false
         await this.ctx.store.jobs.enqueue('release', s.id, now, now)
         return true
       })

@@ -8,6 +8,7 @@ import {sessionInputFixture} from '../../test/support/offer-fixture.js'
 import {instanceLabel} from '../core/instance-label.js'
 import type {Offer} from '../core/offer.js'
 import {priceForDisk} from '../core/offer-quote.js'
+import {costForDuration} from '../core/money.js'
 import {MAX_OFFER_ATTEMPTS} from '../core/provisioning-spec.js'
 import {InsufficientCreditError} from '../providers/errors.js'
 import type {ProviderAdapter} from '../providers/provider.js'
@@ -19,10 +20,13 @@ import {Store} from '../store/store.js'
 import {startServiceHarness, type ServiceHarness} from '../../test/support/service-context.js'
 import type {ServiceContext} from './context.js'
 import {CRASH_POINTS, SLICE_CRASH_POINTS, WORKLOAD_CRASH_POINTS, type CrashPoint} from './crash-points.js'
+import {runPreserveStep} from './preserve-job.js'
 import {runProvisionStep, type JobOutcome} from './provision-job.js'
 import type {SealingKeyHolder} from './replayable-private-key.js'
 import {runReleaseStep} from './release-job.js'
-import {createSession, createSessionBySpec, releaseSession, type CreateSessionInput} from './session-service.js'
+import {createSession, createSessionBySpec, releaseSession, resumeSession, type CreateSessionInput} from './session-service.js'
+import {accrueSession} from './ledger-accrual.js'
+import {Reconciler} from './reconciler.js'
 import {runSettleStep} from './settle-job.js'
 
 /** A vLLM server of a small model, with a token for it. */
@@ -37,6 +41,7 @@ const HANDLERS: Record<JobKind, (ctx: ServiceContext, job: Job) => Promise<JobOu
   provision: runProvisionStep,
   release: runReleaseStep,
   settle: runSettleStep,
+  preserve: runPreserveStep,
 }
 
 /**
@@ -88,10 +93,10 @@ describe('provision job', () => {
    * Runs whatever jobs are due, moving the clock to the next one when none is, until `done`
    * holds for the session; a bounded number of steps, never a wait.
    */
-  const drive = async (id: string, done: (s: StoredSession) => boolean, maxSteps = 60): Promise<StoredSession> => {
+  const drive = async (id: string, done: (s: StoredSession) => boolean | Promise<boolean>, maxSteps = 60): Promise<StoredSession> => {
     for (let i = 0; i < maxSteps; i++) {
       const current = await session(id)
-      if (done(current)) return current
+      if (await done(current)) return current
       const job = await ctx.store.jobs.claimNext(ctx.clock.now(), ctx.timings.jobLeaseMs, ctx.processId)
       if (!job) {
         const next = await ctx.store.jobs.nextRunAt()
@@ -319,6 +324,63 @@ describe('provision job', () => {
       expect((await events(id)).filter((e) => e.type === 'workload_started')).toHaveLength(1)
       expect((await fetch(`${running.apiEndpoint}/health`)).status).toBe(200)
       expect(await createRequests()).toHaveLength(1)
+    })
+  })
+
+  describe('a session that preserves its disk', () => {
+    const HOUR = 3_600_000
+    const ledgerOf = async (id: string) => (await ctx.store.db.all<{component: string; period_start: number; period_end: number; amount_micro: number}>('SELECT component, period_start, period_end, amount_micro FROM ledger WHERE session_id = ? ORDER BY period_start', [id]))
+    const total = async (id: string, component: string) => (await ledgerOf(id)).filter((r) => r.component === component).reduce((sum, r) => sum + r.amount_micro, 0)
+    const charged = async (id: string) => (await simControl<{instances: {label: string | null; sim: {charged_micro_usd: number; destroyed_at: number | null}; actual_status: string}[]}>(h.vast.url, 'GET', '/_sim/instances')).instances.find((i) => i.label === instanceLabel(ctx.deploymentId, id))!
+
+    it('is stopped on release, billing storage only; resumed, it runs its workload again; destroyed, it costs what Vast charged', async () => {
+      const id = await newSession({storagePolicy: 'preserve', launch: {workloadType: 'ssh', image: null, onStart: 'echo up >> boots.txt', env: {}, exposePorts: [], modelId: null}})
+      await drive(id, (s) => s.status === 'running')
+      h.clock.advance(HOUR)
+
+      // Released: stopped and kept, not destroyed
+      await releaseSession(ctx, id, {actor: 'test', message: 'done for today'})
+      const preserved = await drive(id, (s) => s.status === 'preserved')
+      const billing = (await ctx.store.billing.get(id))!
+      expect(billing).toMatchObject({endedAt: null, computeUntil: expect.any(Number)})
+      expect(billing.storagePerHour).toBeGreaterThan(0)
+      expect((await charged(id)).actual_status).toBe('stopped')
+      expect((await charged(id)).sim.destroyed_at).toBeNull()
+      expect((await events(id)).at(-1)!.message).toMatch(new RegExp(`^preserved: instance \\d+ stopped and its 50 GB disk kept, billing \\$0\\.\\d+/h for storage; resume with \`gpu-shopper sessions resume ${id}\``))
+      // A release again is nothing more to do; the reconciler counts its stopped instance as the session's
+      expect((await releaseSession(ctx, id, {actor: 'test', message: 'again'})).status).toBe('preserved')
+      const report = await new Reconciler(ctx).run({dryRun: false, orphanGraceMs: 0})
+      expect([report.orphans, report.ghosts]).toEqual([[], []])
+
+      // Two hours stopped: storage bills, compute does not
+      const computeBefore = await total(id, 'compute')
+      h.clock.advance(2 * HOUR)
+      await accrueSession(ctx, preserved, h.clock.now())
+      expect(await total(id, 'compute')).toBe(computeBefore)
+      const storageRows = (await ledgerOf(id)).filter((r) => r.component === 'storage')
+      expect(storageRows.at(-1)!.period_end).toBe(h.clock.now())
+      expect(await total(id, 'storage')).toBe(costForDuration(billing.storagePerHour, h.clock.now() - billing.storageFrom))
+
+      // Resumed: SSH verified again, the workload started on the new boot, compute billing again
+      const resumedAt = h.clock.now()
+      await resumeSession(ctx, id)
+      const again = await drive(id, (s) => s.status === 'running')
+      expect(again.resumes).toBe(1)
+      expect((await events(id)).filter((e) => e.type === 'workload_started')).toHaveLength(2)
+      const resumedBilling = (await ctx.store.billing.get(id))!
+      expect(resumedBilling.computeUntil).toBeNull()
+      expect(resumedBilling.computeFrom!).toBeGreaterThanOrEqual(resumedAt)
+      h.clock.advance(HOUR)
+
+      // Destroyed: gone at the provider, and the ledger squared with what it charged
+      await releaseSession(ctx, id, {actor: 'test', message: 'finished'}, 'destroy')
+      await drive(id, (s) => s.status === 'stopped')
+      const instance = await charged(id)
+      expect(instance.sim.destroyed_at).not.toBeNull()
+      // Our running estimate is never the smaller; the settlement makes it exactly what was charged
+      expect(await ctx.store.ledger.totalForSession(id)).toBeGreaterThanOrEqual(instance.sim.charged_micro_usd)
+      await drive(id, async () => (await ctx.store.billing.get(id))!.settledAt !== null)
+      expect(await ctx.store.ledger.totalForSession(id)).toBe(instance.sim.charged_micro_usd)
     })
   })
 

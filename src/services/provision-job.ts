@@ -55,7 +55,8 @@ async function provisionStep(ctx: ServiceContext, job: Job): Promise<JobOutcome>
   }
 
   const now = ctx.clock.now()
-  if (now - session.createdAt > ctx.timings.provisionTimeoutMs) {
+  // A resumed session's deadline runs from its resume.
+  if (now - Math.max(session.createdAt, session.resumedAt ?? 0) > ctx.timings.provisionTimeoutMs) {
     return failAndRelease(ctx, session, `provisioning timed out after ${Math.round(ctx.timings.provisionTimeoutMs / 60_000)} min`)
   }
 
@@ -71,6 +72,12 @@ async function provisionStep(ctx: ServiceContext, job: Job): Promise<JobOutcome>
   if (!instance) return failAndRelease(ctx, session, `instance ${session.providerInstanceId} disappeared at ${session.provider}`)
   // The provider bills from its own create and from when it says the instance runs, SSH or not.
   await recordBillingTerms(ctx, session, instance)
+  if (instance.state === 'stopped' && session.resumedAt != null && adapter.startInstance) {
+    // A preserved instance being resumed: ask it to start (asking twice is harmless) and poll.
+    await adapter.startInstance(instance.providerInstanceId)
+    await noteProgress(ctx, session, `starting the preserved instance ${instance.providerInstanceId} again`)
+    return {done: false, retryInMs: ctx.timings.pollIntervalMs}
+  }
   if (instance.state === 'failed' || instance.state === 'stopped') {
     return failAndRelease(ctx, session, `instance ${instance.state} at ${session.provider}: ${instance.statusMessage ?? 'no reason given'}`)
   }

@@ -9,7 +9,7 @@ import {endBilling} from './ledger-accrual.js'
 import {recordSessionEvent, transitionSession} from './session-transitions.js'
 
 /** Sessions that should have an instance at the provider, so one that vanished is a ghost. */
-const GHOST_STATUSES: readonly SessionStatus[] = ['provisioning', 'running', 'stopping']
+const GHOST_STATUSES: readonly SessionStatus[] = ['provisioning', 'running', 'stopping', 'preserved']
 
 export interface ReconcileOptions {
   dryRun: boolean
@@ -255,7 +255,8 @@ export class Reconciler {
       // Gone at the provider: it bills no more, and we cannot know since when, so bill until now.
       await recordFallbackBillingTerms(ctx, session)
       await endBilling(ctx, session, now)
-      if (session.status === 'provisioning') {
+      if (session.status === 'provisioning' || session.status === 'preserved') {
+        // A preserved disk that vanished is lost with its instance: the session failed.
         await transitionSession(ctx, session, 'failed', {failureReason: reason, stoppedAt: now}, {actor: 'reconciler', message: reason})
         return true
       }

@@ -93,6 +93,13 @@ describe('a create with a workload launch', () => {
     expect(await sessionsWritten()).toBe(0)
   })
 
+  it('refuses to preserve a disk where the provider cannot stop and keep it', async () => {
+    const refusal = await refusalOf(() => createSession(h.ctx, sessionInputFixture('tensordock-td1', {storagePolicy: 'preserve'}), {key: undefined, fingerprint: 'preserve'}))
+    expect(refusal).toMatchObject({errorType: 'validation_error', details: {field: 'storage_policy'}})
+    expect(refusal.message).toMatch(/^storage_policy: preserve keeps a stopped instance's disk, billing storage only; gpu-shopper can do that at vastai, not at tensordock yet/)
+    expect(await sessionsWritten()).toBe(0)
+  })
+
   it('refuses variables it could not keep sealed', async () => {
     delete (h.ctx.daemonKey as SealingKeyHolder).sealingKey
     const refusal = await refusalOf(() => create('vastai-1', {onStart: 'env', env: {TOKEN: 'x'}}))

@@ -58,6 +58,7 @@ export interface CreatedSession {
 const CREATE = 'create-session'
 const CREATE_BY_SPEC = 'create-session-by-spec'
 const RELEASE = 'release-session'
+const DESTROY = 'destroy-session'
 const EXTEND = 'extend-session'
 
 export function newSessionId(): string {
@@ -257,6 +258,13 @@ async function insertSession(
     throw new AppError('provider_error', `provider ${offer.provider} is not configured on this daemon. No instance was created.`, {provider: offer.provider})
   }
   const launch = launchFor(ctx, offer, input.launch)
+  if (input.storagePolicy === 'preserve' && !canPreserve(ctx, offer.provider as ProviderName)) {
+    throw new AppError(
+      'validation_error',
+      `storage_policy: preserve keeps a stopped instance's disk, billing storage only; gpu-shopper can do that at vastai, not at ${offer.provider} yet. Use storage_policy destroy (the default) here. No instance was created.`,
+      {field: 'storage_policy'},
+    )
+  }
   const attachedSshKeys = await resolveSshKeys(ctx, input.sshKeyIds)
   await refuseIfHeld(ctx, offer)
   // What this session pays: the listed price is for the default disk; another size reprices it.
@@ -461,8 +469,17 @@ export async function extendSession(ctx: ServiceContext, id: string, additionalH
  * Starts releasing a session: status stopping plus a release job that destroys the instance
  * and verifies it is gone. Repeating it is harmless.
  */
-export async function releaseSession(ctx: ServiceContext, id: string, reason: {actor: string; message: string}): Promise<StoredSession> {
+/**
+ * `release` ends a session as its storage policy says: a running session that preserves its disk
+ * is stopped and kept (preserved); any other is destroyed. `destroy` always destroys, a
+ * preserved session's disk too.
+ */
+export type ReleaseMode = 'release' | 'destroy'
+
+export async function releaseSession(ctx: ServiceContext, id: string, reason: {actor: string; message: string}, mode: ReleaseMode = 'release'): Promise<StoredSession> {
   const session = await getSession(ctx, id)
+  // Already released with its disk kept: only a destroy ends it.
+  if (session.status === 'preserved' && mode === 'release') return session
   if (session.status === 'stopping' || isTerminal(session.status)) {
     // A failed session's instance is gone once its stop time is set (destroyed and verified, or found gone).
     if (session.status === 'failed' && session.providerInstanceId && session.stoppedAt === null) {
@@ -473,16 +490,61 @@ export async function releaseSession(ctx: ServiceContext, id: string, reason: {a
     return session
   }
   const now = ctx.clock.now()
+  const kind = mode === 'release' && keepsDisk(ctx, session) ? 'preserve' : 'release'
   await ctx.store.transaction(async () => {
     if (!(await transitionSession(ctx, session, 'stopping', {}, reason))) {
       throw new AppError('conflict', `session ${id} changed state while releasing; try again`, {session_id: id})
     }
-    if ((await ctx.store.jobs.openFor(id, 'release')).length === 0) await ctx.store.jobs.enqueue('release', id, now, now)
+    if ((await ctx.store.jobs.openFor(id, kind)).length === 0) await ctx.store.jobs.enqueue(kind, id, now, now)
+  })
+  return getSession(ctx, id)
+}
+
+/** A running session whose policy is to preserve its disk, at a provider that can stop and keep it. */
+function keepsDisk(ctx: ServiceContext, session: StoredSession): boolean {
+  return session.storagePolicy === 'preserve' && session.status === 'running' && session.providerInstanceId !== null && canPreserve(ctx, session.provider)
+}
+
+function canPreserve(ctx: ServiceContext, provider: ProviderName): boolean {
+  const adapter = ctx.providers.get(provider)
+  return adapter.stopInstance !== undefined && adapter.startInstance !== undefined
+}
+
+/**
+ * Starts a preserved session's instance again: it provisions as a new session would from its
+ * instance on (SSH verified again, its workload started again), billing compute once it runs.
+ */
+export async function resumeSession(ctx: ServiceContext, id: string): Promise<StoredSession> {
+  const session = await getSession(ctx, id)
+  if (session.status !== 'preserved') {
+    throw new AppError('conflict', `session ${id} is ${session.status}; only a preserved session (released with storage_policy preserve) can be resumed`, {
+      session_id: id,
+      status: session.status,
+    })
+  }
+  const now = ctx.clock.now()
+  await ctx.store.transaction(async () => {
+    const resumed = await transitionSession(
+      ctx,
+      session,
+      'provisioning',
+      // Verified again from scratch: the address and host key are learned anew, the workload started once more.
+      {resumedAt: now, resumes: (session.resumes ?? 0) + 1, sshHostKeyFingerprint: null, workloadStartedAt: null, apiEndpoint: null, destroyRequestedAt: null},
+      {actor: 'api', message: `resuming: starting instance ${session.providerInstanceId} again at ${session.provider}`},
+    )
+    if (!resumed) throw new AppError('conflict', `session ${id} changed state while resuming; try again`, {session_id: id})
+    await ctx.store.jobs.enqueue('provision', id, now, now)
   })
   return getSession(ctx, id)
 }
 
 /** A release a client may retry with the same idempotency key: the retry gets the first result (the session as it was then). */
-export async function releaseSessionOnce(ctx: ServiceContext, id: string, reason: {actor: string; message: string}, idempotency: IdempotentRequest): Promise<StoredSession> {
-  return oncePerKey(ctx, RELEASE, idempotency, () => releaseSession(ctx, id, reason), (session) => session.id)
+export async function releaseSessionOnce(
+  ctx: ServiceContext,
+  id: string,
+  reason: {actor: string; message: string},
+  idempotency: IdempotentRequest,
+  mode: ReleaseMode = 'release',
+): Promise<StoredSession> {
+  return oncePerKey(ctx, mode === 'release' ? RELEASE : DESTROY, idempotency, () => releaseSession(ctx, id, reason, mode), (session) => session.id)
 }

@@ -24,7 +24,7 @@ export async function advanceWorkload(ctx: ServiceContext, session: StoredSessio
   const launch = session.launch!
   // A launch may only choose the image or publish ports: nothing to start then.
   if (launch.onStart !== null && session.workloadStartedAt == null) {
-    const result = await runRemoteCommand(target, workloadStartLine(launch.onStart!, openWorkloadEnv(ctx, session)), 15_000)
+    const result = await runRemoteCommand(target, workloadStartLine(launch.onStart, openWorkloadEnv(ctx, session), session.resumes ?? 0), 15_000)
     if (result.exitCode !== 0) throw new Error(`starting the workload exited with ${result.exitCode}: ${scrubSecrets(result.stderr.trim()).slice(0, 300)}`)
     const now = ctx.clock.now()
     await ctx.store.sessions.update(session.id, 'provisioning', {workloadStartedAt: now}, now)

@@ -7,6 +7,7 @@ interface BillingRow {
   storage_from: number
   storage_price_micro: number
   compute_from: number | null
+  compute_until: number | null
   compute_price_micro: number
   ended_at: number | null
   settled_at: number | null
@@ -45,6 +46,22 @@ export class BillingRepo {
     )
   }
 
+  /** A stop the provider confirmed: compute stops billing here, storage bills on (the first confirmation wins). */
+  async stopCompute(sessionId: string, at: number): Promise<void> {
+    await this.db.run('UPDATE session_billing SET compute_until = ? WHERE session_id = ? AND compute_until IS NULL AND ended_at IS NULL', [at, sessionId])
+  }
+
+  /**
+   * The stopped instance runs again: compute bills from `from` on. The ledger has compute up to
+   * the stop already, so a start dated before it (clocks differ) bills nothing twice.
+   */
+  async resumeCompute(sessionId: string, from: number): Promise<void> {
+    await this.db.run('UPDATE session_billing SET compute_from = ?, compute_until = NULL WHERE session_id = ? AND compute_until IS NOT NULL AND ended_at IS NULL', [
+      from,
+      sessionId,
+    ])
+  }
+
   /** The destroy the provider confirmed: billing stops here (the first confirmation wins). */
   async end(sessionId: string, endedAt: number): Promise<void> {
     await this.db.run('UPDATE session_billing SET ended_at = ? WHERE session_id = ? AND ended_at IS NULL', [endedAt, sessionId])
@@ -75,6 +92,7 @@ function toBilling(r: BillingRow): InstanceBilling {
     storageFrom: r.storage_from,
     storagePerHour: asMicroUsd(r.storage_price_micro),
     computeFrom: r.compute_from,
+    computeUntil: r.compute_until,
     computePerHour: asMicroUsd(r.compute_price_micro),
     endedAt: r.ended_at,
     settledAt: r.settled_at,

@@ -1,6 +1,6 @@
 import type {SqlDatabase} from './sql/sql-database.js'
 
-export const JOB_KINDS = ['provision', 'release', 'settle'] as const
+export const JOB_KINDS = ['provision', 'release', 'settle', 'preserve'] as const
 export type JobKind = (typeof JOB_KINDS)[number]
 
 export interface Job {

@@ -55,6 +55,8 @@ interface SessionRow {
   launch_env: Buffer | null
   api_endpoint: string | null
   workload_started_at: number | null
+  resumes: number
+  resumed_at: number | null
   tenant_id: string
   created_by: string
 }
@@ -108,8 +110,12 @@ export interface StoredSession extends Session {
   launchEnvSealed?: Buffer | null
   /** The public URL of the workload's first exposed port, once the provider maps it. */
   apiEndpoint?: string | null
-  /** When the workload was started on the instance; null until then. */
+  /** When the workload was started on the instance; null until then (and again after a resume). */
   workloadStartedAt?: number | null
+  /** How many times a preserved session was resumed: its workload starts once per boot. */
+  resumes?: number
+  /** When it was last resumed; its provisioning deadline runs from here. */
+  resumedAt?: number | null
   /** The tenant that owns the session (`local` on the solo daemon); always set on rows read from the store. */
   tenantId?: string
   /** The user who created it; always set on rows read from the store. */
@@ -160,6 +166,8 @@ export type SessionPatch = Partial<
   sshJump?: SshJump | null
   apiEndpoint?: string | null
   workloadStartedAt?: number | null
+  resumes?: number
+  resumedAt?: number | null
 }
 
 const PATCH_COLUMNS: Record<keyof SessionPatch, string> = {
@@ -190,6 +198,8 @@ const PATCH_COLUMNS: Record<keyof SessionPatch, string> = {
   sshJump: 'ssh_jump',
   apiEndpoint: 'api_endpoint',
   workloadStartedAt: 'workload_started_at',
+  resumes: 'resumes',
+  resumedAt: 'resumed_at',
 }
 
 /** Statuses in which a session still holds (or is about to hold) what it rented. */
@@ -366,6 +376,8 @@ function toRow(s: StoredSession): SessionRow {
     launch_env: s.launchEnvSealed ?? null,
     api_endpoint: s.apiEndpoint ?? null,
     workload_started_at: s.workloadStartedAt ?? null,
+    resumes: s.resumes ?? 0,
+    resumed_at: s.resumedAt ?? null,
     tenant_id: s.tenantId ?? LOCAL_TENANT,
     created_by: s.createdBy ?? LOCAL_PRINCIPAL.user,
   }
@@ -425,6 +437,8 @@ function toSession(r: SessionRow): StoredSession {
     launchEnvSealed: r.launch_env === null ? null : Buffer.from(r.launch_env),
     apiEndpoint: r.api_endpoint,
     workloadStartedAt: r.workload_started_at,
+    resumes: r.resumes,
+    resumedAt: r.resumed_at,
     tenantId: r.tenant_id,
     createdBy: r.created_by,
   }

@@ -47,7 +47,14 @@ describe('workloads through the CLI binary', () => {
     if (!envelope.ok || result.exitCode !== 0) throw new Error(`gpu-shopper ${args.join(' ')} failed (${result.exitCode}): ${result.stdout}${result.stderr}`)
     return envelope.data
   }
-  const cheapest = async (provider: string) => (await data('inventory', '--provider', provider, '--sort', 'price', '--limit', '1')).offers[0].id as string
+  const rented = new Set<string>()
+  /** The cheapest offer no earlier test rented (a Vast.ai offer is one machine: rented once). */
+  const cheapest = async (provider: string) => {
+    const offers = (await data('inventory', '--provider', provider, '--sort', 'price', '--limit', '20')).offers as {id: string}[]
+    const offer = offers.find((o) => !rented.has(o.id))!.id
+    rented.add(offer)
+    return offer
+  }
 
   beforeAll(async () => {
     home = await createTempHome()
@@ -128,6 +135,34 @@ describe('workloads through the CLI binary', () => {
     expect((await cli(['done', id, '--wait'])).exitCode).toBe(0)
   })
 
+  it('keeps a preserved disk: done stops it, billing storage only; resume runs it again; sessions destroy ends it, disk and all', async () => {
+    const offer = await cheapest('vastai')
+    const provisioned = await cli(['provision', '--offer-id', offer, '--storage-policy', 'preserve', '--on-start', 'echo boot >> boots.log', '--hours', '1', '--wait', '--timeout', '150'])
+    expect(provisioned.exitCode, provisioned.stderr).toBe(0)
+    const id = /(sess-[0-9a-f]+)/.exec(provisioned.stderr)![1]!
+
+    const done = await cli(['done', id, '--wait', '--timeout', '60'])
+    expect(done.exitCode, done.stderr).toBe(0)
+    expect(done.stdout).toMatch(/preserved \(instance stopped, disk kept and billing storage\)/)
+    expect(done.stderr).toContain(`gpu-shopper sessions resume ${id} --wait`)
+    expect((await data('sessions', 'get', id)).status).toBe('preserved')
+    const stoppedCost = (await data('costs', '--session-id', id)).total_cost_micro_usd as number
+    // Storage bills on while it is kept
+    await pollUntil(async () => (((await data('costs', '--session-id', id)).total_cost_micro_usd as number) > stoppedCost ? true : undefined), 'storage billing on', 30_000, 500)
+
+    const resumed = await cli(['sessions', 'resume', id, '--wait', '--timeout', '150'])
+    expect(resumed.exitCode, resumed.stderr).toBe(0)
+    expect(resumed.stderr).toMatch(/workload started/)
+    const boots = await cli(['connect', id, '--', 'cat', 'boots.log'])
+    expect(boots.stdout).toBe('boot\nboot\n')
+
+    const destroyed = await cli(['sessions', 'destroy', id])
+    expect(destroyed.exitCode, destroyed.stderr).toBe(0)
+    const stopped = await cli(['sessions', 'get', id, '--watch', '--timeout', '60'])
+    expect(stopped.exitCode, stopped.stderr).toBe(0)
+    expect((await data('sessions', 'get', id)).status).toBe('stopped')
+  })
+
   it('refuses what cannot run before anything is rented, naming the flag and the fix', async () => {
     const before = (await data('sessions')).total
     const vast = await cheapest('vastai')
@@ -139,6 +174,7 @@ describe('workloads through the CLI binary', () => {
       [['--offer-id', td, '--image', 'vllm/vllm-openai:v0.8.5'], /--image: "vllm\/vllm-openai:v0\.8\.5" is not one of tensordock's OS images/],
       [['--offer-id', vast, '--on-start', 'x', '--expose', '22'], /--expose: 22 is SSH/],
       [['--offer-id', vast, '--env', 'NOT_SET_ANYWHERE_9'], /--env NOT_SET_ANYWHERE_9 is not set in your environment/],
+      [['--offer-id', td, '--storage-policy', 'preserve'], /--storage-policy: preserve keeps a stopped instance's disk, billing storage only; gpu-shopper can do that at vastai, not at tensordock yet/],
     ]
     for (const [args, message] of cases) {
       const refused = await cli(['provision', ...args, '--hours', '1'])

@@ -16,7 +16,7 @@ export async function watchAllocation(
   options: {timeoutSeconds: number; signal: AbortSignal; narrate: (line: string) => void},
 ): Promise<AllocationDto> {
   const outcome = await followSession(client, id, {
-    until: ['running', 'stopped'],
+    until: ['running', 'stopped', 'preserved'],
     timeoutMs: options.timeoutSeconds * 1000,
     signal: options.signal,
     onEvent: (event) => options.narrate(allocationEventLine(event)),

@@ -14,7 +14,7 @@ export async function watchSession(
   options: {timeoutSeconds: number; signal: AbortSignal; narrate: (line: string) => void},
 ): Promise<SessionDto> {
   const outcome = await followSession(client, sessionId, {
-    until: ['running', 'stopped'],
+    until: ['running', 'stopped', 'preserved'],
     timeoutMs: options.timeoutSeconds * 1000,
     signal: options.signal,
     onEvent: (event) => options.narrate(eventLine(event)),

@@ -4,7 +4,7 @@ import {ALLOCATION_STATUSES, allocationEventLine, allocationStatusOf} from './al
 
 describe('allocation vocabulary', () => {
   it('lists the quick start states in lifecycle order', () => {
-    expect(ALLOCATION_STATUSES).toEqual(['requested', 'provisioning', 'active', 'releasing', 'released', 'failed'])
+    expect(ALLOCATION_STATUSES).toEqual(['requested', 'provisioning', 'active', 'releasing', 'released', 'failed', 'preserved'])
   })
 
   it('maps session states and leaves unknown ones alone', () => {

@@ -38,7 +38,7 @@ export const CreateAllocationBody = z
   .refine((b) => b.sku !== undefined || b.gpu_type !== undefined, {message: 'give sku (e.g. "rtx-4090") or gpu_type (e.g. "RTX 4090")', path: ['sku']})
 export type CreateAllocationBody = z.input<typeof CreateAllocationBody>
 
-export const ALLOCATION_STATUSES = ['requested', 'provisioning', 'active', 'releasing', 'released', 'failed'] as const
+export const ALLOCATION_STATUSES = ['requested', 'provisioning', 'active', 'releasing', 'released', 'failed', 'preserved'] as const
 
 export const AllocationDto = z.object({
   id: z.string(),

@@ -245,6 +245,28 @@ export class VastAiAdapter implements ProviderAdapter {
     if (reply.data.success === false) throw vastErrorFor(res, where, this.#scrub)
   }
 
+  /** `PUT /instances/{id}/ {"state": "stopped"}`: the container stops, its disk bills on (providers.md §1.5). */
+  async stopInstance(providerInstanceId: string, options?: CallOptions): Promise<void> {
+    await this.#setState(providerInstanceId, 'stopped', options)
+  }
+
+  /** `PUT /instances/{id}/ {"state": "running"}`: the stopped container starts again. */
+  async startInstance(providerInstanceId: string, options?: CallOptions): Promise<void> {
+    await this.#setState(providerInstanceId, 'running', options)
+  }
+
+  async #setState(providerInstanceId: string, state: 'running' | 'stopped', options?: CallOptions): Promise<void> {
+    const id = this.#instanceId(providerInstanceId)
+    const path = `/api/v0/instances/${id}/`
+    const where = `PUT ${path}`
+    // Setting a state twice leaves it so: safe to repeat after an unknown outcome.
+    const res = await this.#call({method: 'PUT', path, body: {state}, idempotent: true, signal: options?.signal})
+    if (res.status >= 400) throw vastErrorFor(res, where, this.#scrub)
+    const reply = res.parsed ? vastResultSchema.safeParse(res.json) : null
+    if (!reply?.success) throw this.#unreadable(where, res)
+    if (reply.data.success === false) throw vastErrorFor(res, where, this.#scrub)
+  }
+
   /**
    * The instance's charges from Vast's billing records (`GET /api/v0/charges/`, what `vastai
    * show invoices-v1 --charges` reads): rows per instance and day, `source` naming the instance.

@@ -11,10 +11,29 @@ import {sql as tenancy} from './010-tenancy.js'
 import {sql as sharedState} from './011-shared-state.js'
 import {sql as coveringOfferIndexes} from './012-covering-offer-indexes.js'
 import {sql as workloadLaunch} from './013-workload-launch.js'
+import {sessionsStatusCheck, sql as preservedSessions} from './014-preserved-sessions.js'
+
+/**
+ * A table definition edited in place, by SQLite's procedure for loosening a constraint
+ * (https://sqlite.org/lang_altertable.html, "making other kinds of table schema changes"): only
+ * for edits every existing row already satisfies, such as a CHECK that allows one more value.
+ */
+export interface SchemaEdit {
+  table: string
+  from: string
+  to: string
+}
+
+export interface SqliteMigration {
+  version: number
+  name: string
+  sql: string
+  schemaEdit?: SchemaEdit
+}
 
 /** Applied in order; `PRAGMA user_version` records the last one applied. Never edit a shipped entry; a
  * new one is written for PostgreSQL too (./postgres/), under the same version number. */
-export const SQLITE_MIGRATIONS: readonly {version: number; name: string; sql: string}[] = [
+export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
   {version: 1, name: 'initial', sql: initial},
   {version: 2, name: 'specs-and-price-history', sql: specsAndPriceHistory},
   {version: 3, name: 'budgets', sql: budgets},
@@ -28,4 +47,5 @@ export const SQLITE_MIGRATIONS: readonly {version: number; name: string; sql: st
   {version: 11, name: 'shared-state', sql: sharedState},
   {version: 12, name: 'covering-offer-indexes', sql: coveringOfferIndexes},
   {version: 13, name: 'workload-launch', sql: workloadLaunch},
+  {version: 14, name: 'preserved-sessions', sql: preservedSessions, schemaEdit: sessionsStatusCheck},
 ]

@@ -5,7 +5,7 @@ import {dirname} from 'node:path'
 import {Mutex} from 'async-mutex'
 import Database from 'better-sqlite3'
 
-import {SQLITE_MIGRATIONS} from '../migrations/index.js'
+import {SQLITE_MIGRATIONS, type SchemaEdit} from '../migrations/index.js'
 import type {DatabaseLocation, SqlDatabase, SqlParams, TransactionOptions} from './sql-database.js'
 import {WriteTurn} from './write-turn.js'
 
@@ -195,7 +195,30 @@ export function migrateSqlite(db: Database.Database): void {
     if (migration.version <= current) continue
     db.transaction(() => {
       db.exec(migration.sql)
+      if (migration.schemaEdit) editTableDefinition(db, migration.schemaEdit)
       db.pragma(`user_version = ${migration.version}`)
     })()
   }
+}
+
+/**
+ * Rewrites one table's stored definition inside the migration's transaction, then bumps the
+ * schema version so every connection reads it again. better-sqlite3 opens connections in
+ * defensive mode, which forbids writing sqlite_schema: it is lifted for this edit only.
+ */
+function editTableDefinition(db: Database.Database, edit: SchemaEdit): void {
+  const row = db.prepare("SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?").get(edit.table) as {sql: string} | undefined
+  if (!row?.sql.includes(edit.from)) throw new Error(`migration: table ${edit.table} does not have the definition it edits (${edit.from})`)
+  const version = db.pragma('schema_version', {simple: true}) as number
+  db.unsafeMode(true)
+  try {
+    db.pragma('writable_schema = ON')
+    db.prepare("UPDATE sqlite_schema SET sql = ? WHERE type = 'table' AND name = ?").run(row.sql.replace(edit.from, edit.to), edit.table)
+    db.pragma(`schema_version = ${version + 1}`)
+    db.pragma('writable_schema = OFF')
+  } finally {
+    db.unsafeMode(false)
+  }
+  const problems = db.pragma('quick_check') as {quick_check: string}[]
+  if (problems[0]?.quick_check !== 'ok') throw new Error(`migration: the database is not sound after editing ${edit.table}: ${JSON.stringify(problems)}`)
 }
