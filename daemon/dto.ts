@@ -236,7 +236,7 @@ const HOUR_MS = 3_600_000
 /** Billed hours to the millisecond's order (6 decimals), so short sessions do not read as 0. */
 const hoursUsed = (ms: number) => Math.round((ms / HOUR_MS) * 1e6) / 1e6
 
-export function sessionCostDto(cost: {session: StoredSession; total: MicroUsd; billedMs: number}, simulated: boolean): SessionCostReply {
+export function sessionCostDto(cost: {session: StoredSession; total: MicroUsd; billedMs: number; byComponent: Record<string, MicroUsd>}, simulated: boolean): SessionCostReply {
   return {
     session_id: cost.session.id,
     total_cost: microToUsd(cost.total),
@@ -244,6 +244,7 @@ export function sessionCostDto(cost: {session: StoredSession; total: MicroUsd; b
     currency: 'USD',
     hours_used: hoursUsed(cost.billedMs),
     status: cost.session.status,
+    by_component_micro_usd: cost.byComponent,
     simulated,
   }
 }
@@ -262,6 +263,7 @@ export function costReportDto(report: CostReport, consumerId: string | undefined
     by_gpu_type: breakdown(report.byGpuType),
     by_provider_micro_usd: report.byProvider,
     by_gpu_type_micro_usd: report.byGpuType,
+    by_component_micro_usd: report.byComponent,
     ...(series ? {series: series.map((p) => ({period: p.period, total_cost: microToUsd(p.total), total_cost_micro_usd: p.total}))} : {}),
     simulated,
   }

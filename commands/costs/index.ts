@@ -56,6 +56,7 @@ export default class Costs extends BaseCommand {
           ['Session', reply.session_id],
           ['Status', reply.status],
           ['Cost', formatCost(reply.total_cost_micro_usd)],
+          ...componentRows(reply.by_component_micro_usd),
           ['Hours used', formatHours(reply.hours_used)],
         ]),
       )
@@ -81,4 +82,12 @@ export default class Costs extends BaseCommand {
     if (series.length > 0) this.out(await renderTable(COST_SERIES_COLUMNS, series, {ctx}))
     return reply
   }
+}
+
+/** Compute, storage (all a preserved disk bills) and the settlement with the provider's own bill, where there is any. */
+function componentRows(byComponent: Record<string, number>): Array<[string, string]> {
+  const labels: Record<string, string> = {compute: '  compute', storage: '  storage', settlement: '  settled with the provider'}
+  return Object.entries(labels)
+    .filter(([component]) => byComponent[component] !== undefined)
+    .map(([component, label]) => [label, formatCost(byComponent[component]!)])
 }

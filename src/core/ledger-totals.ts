@@ -9,6 +9,8 @@ export interface LedgerTotals {
   byProvider: Record<string, MicroUsd>
   byGpuType: Record<string, MicroUsd>
   byConsumer: Record<string, MicroUsd>
+  /** compute (running), storage (the disk, running or preserved) and settlement (squared with the provider's bill). */
+  byComponent: Record<string, MicroUsd>
 }
 
 export interface SeriesPoint {
@@ -31,6 +33,7 @@ export function totalsWith(totals: LedgerTotals, entries: readonly LedgerEntry[]
     byProvider: {...totals.byProvider},
     byGpuType: {...totals.byGpuType},
     byConsumer: {...totals.byConsumer},
+    byComponent: {...totals.byComponent},
     sessionCount: totals.sessionCount + newSessions,
   }
   for (const e of entries) {
@@ -39,9 +42,10 @@ export function totalsWith(totals: LedgerTotals, entries: readonly LedgerEntry[]
     add(sum.byProvider, e.provider, e.amount)
     add(sum.byGpuType, e.gpuType, e.amount)
     add(sum.byConsumer, e.consumerId, e.amount)
+    add(sum.byComponent, e.component, e.amount)
   }
   const sorted = (r: Record<string, MicroUsd>) => Object.fromEntries(Object.entries(r).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-  return {...sum, byProvider: sorted(sum.byProvider), byGpuType: sorted(sum.byGpuType), byConsumer: sorted(sum.byConsumer)}
+  return {...sum, byProvider: sorted(sum.byProvider), byGpuType: sorted(sum.byGpuType), byConsumer: sorted(sum.byConsumer), byComponent: sorted(sum.byComponent)}
 }
 
 /** The UTC day or month a row falls in; rows never straddle a UTC midnight. */

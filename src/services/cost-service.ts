@@ -31,11 +31,11 @@ export interface CostReport extends LedgerTotals {
   endDate: string | undefined
 }
 
-export async function sessionCost(ctx: ServiceContext, sessionId: string): Promise<{session: StoredSession; total: MicroUsd; billedMs: number}> {
+export async function sessionCost(ctx: ServiceContext, sessionId: string): Promise<{session: StoredSession; total: MicroUsd; billedMs: number; byComponent: Record<string, MicroUsd>}> {
   const session = await ctx.store.sessions.get(sessionId)
   if (!session || !isVisible(ctx, session.tenantId)) throw new AppError('not_found', `session ${sessionId} does not exist`, {session_id: sessionId})
   const totals = await totalsUpToNow(ctx, {sessionId})
-  return {session, total: totals.total, billedMs: totals.billedMs}
+  return {session, total: totals.total, billedMs: totals.billedMs, byComponent: totals.byComponent}
 }
 
 /** What a session has cost so far. */

@@ -27,6 +27,7 @@ import {runReleaseStep} from './release-job.js'
 import {createSession, createSessionBySpec, releaseSession, resumeSession, type CreateSessionInput} from './session-service.js'
 import {accrueSession} from './ledger-accrual.js'
 import {Reconciler} from './reconciler.js'
+import {sessionCost} from './cost-service.js'
 import {runSettleStep} from './settle-job.js'
 
 /** A vLLM server of a small model, with a token for it. */
@@ -360,6 +361,8 @@ describe('provision job', () => {
       const storageRows = (await ledgerOf(id)).filter((r) => r.component === 'storage')
       expect(storageRows.at(-1)!.period_end).toBe(h.clock.now())
       expect(await total(id, 'storage')).toBe(costForDuration(billing.storagePerHour, h.clock.now() - billing.storageFrom))
+      // The cost view tells the disk apart from the machine
+      expect((await sessionCost(ctx, id)).byComponent).toEqual({compute: computeBefore, storage: await total(id, 'storage')})
 
       // Resumed: SSH verified again, the workload started on the new boot, compute billing again
       const resumedAt = h.clock.now()

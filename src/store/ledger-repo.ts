@@ -83,6 +83,7 @@ export class LedgerRepo {
       byProvider: await group('provider'),
       byGpuType: await group('gpu_type'),
       byConsumer: await group('consumer_id'),
+      byComponent: await group('component'),
     }
   }
 

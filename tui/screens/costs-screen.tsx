@@ -68,6 +68,7 @@ export function CostsScreen({height, width}: CostsScreenProps) {
               {formatCost(s.total_cost_micro_usd, totalDigits)}
             </Text>
             {`  ${plural(s.session_count, 'session')}, ${s.hours_used.toFixed(2)} machine-hours billed, ${s.active_sessions} active now`}
+            {componentLine(section('component'), totalDigits)}
           </Text>
         ) : (
           <Text dimColor>  loading…</Text>
@@ -117,4 +118,11 @@ export function CostsScreen({height, width}: CostsScreenProps) {
       })}
     </Box>
   )
+}
+
+/** Compute against storage (a preserved disk bills only storage), and what settling with the providers changed. */
+function componentLine(rows: readonly CostBreakdownRow[], digits: number): string {
+  const label: Record<string, string> = {compute: 'compute', storage: 'storage', settlement: 'settled'}
+  const parts = rows.map((r) => `${label[r.key] ?? r.key} ${formatCost(r.total_cost_micro_usd, digits)}`)
+  return parts.length > 0 ? `  (${parts.join(' · ')})` : ''
 }

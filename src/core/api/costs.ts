@@ -18,6 +18,8 @@ export const SessionCostReply = z.object({
   currency: z.literal('USD'),
   hours_used: z.number(),
   status: z.string(),
+  /** compute, storage (a preserved disk bills only this) and settlement (the difference to the provider's own bill). */
+  by_component_micro_usd: z.record(z.string(), z.number().int()),
   simulated: z.boolean(),
 })
 export type SessionCostReply = z.infer<typeof SessionCostReply>
@@ -43,6 +45,8 @@ export const CostsReply = z.object({
   by_gpu_type: Breakdown,
   by_provider_micro_usd: Breakdown,
   by_gpu_type_micro_usd: Breakdown,
+  /** compute, storage and settlement. */
+  by_component_micro_usd: Breakdown,
   series: z.array(CostPoint).optional(),
   simulated: z.boolean(),
 })

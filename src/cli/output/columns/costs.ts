@@ -2,9 +2,9 @@ import type {CostsReply} from '../../../core/api/costs.js'
 import {formatCost} from '../format.js'
 import type {Column} from './column.js'
 
-/** One line of a cost breakdown: by provider, GPU type or consumer. */
+/** One line of a cost breakdown: by provider, GPU type, consumer or component (compute, storage, settlement). */
 export interface CostBreakdownRow {
-  dimension: 'provider' | 'gpu_type' | 'consumer'
+  dimension: 'provider' | 'gpu_type' | 'consumer' | 'component'
   key: string
   total_cost_micro_usd: number
 }
@@ -26,7 +26,9 @@ export const COST_SERIES_COLUMNS: readonly Column<CostSeriesRow>[] = [
 ]
 
 /** Flattens the reply's micro-USD maps, largest first within each dimension. */
-export function costBreakdownRows(reply: Pick<CostsReply, 'by_provider_micro_usd' | 'by_gpu_type_micro_usd'> & {by_consumer_micro_usd?: Record<string, number>}): CostBreakdownRow[] {
+export function costBreakdownRows(
+  reply: Pick<CostsReply, 'by_provider_micro_usd' | 'by_gpu_type_micro_usd'> & {by_consumer_micro_usd?: Record<string, number>; by_component_micro_usd?: Record<string, number>},
+): CostBreakdownRow[] {
   const section = (dimension: CostBreakdownRow['dimension'], map: Record<string, number> | undefined): CostBreakdownRow[] =>
     Object.entries(map ?? {})
       .map(([key, total]) => ({dimension, key, total_cost_micro_usd: total}))
@@ -35,5 +37,6 @@ export function costBreakdownRows(reply: Pick<CostsReply, 'by_provider_micro_usd
     ...section('provider', reply.by_provider_micro_usd),
     ...section('gpu_type', reply.by_gpu_type_micro_usd),
     ...section('consumer', reply.by_consumer_micro_usd),
+    ...section('component', reply.by_component_micro_usd),
   ]
 }
