@@ -4,7 +4,7 @@ import {join} from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {CRASH_POINTS, SLICE_CRASH_POINTS, type CrashPoint} from '../../src/services/crash-points.js'
+import {CRASH_POINTS, SLICE_CRASH_POINTS, WORKLOAD_CRASH_POINTS, type CrashPoint} from '../../src/services/crash-points.js'
 import {startSimulators, type Simulators} from '../../src/sim/index.js'
 import {simControl} from '../../src/sim/control/control-client.js'
 import {generateSessionKeyPair} from '../../src/ssh/keys.js'
@@ -45,7 +45,8 @@ describe('crash recovery at every named point', () => {
   // The points between the instance's address and the GPU check resume exactly as a crash while
   // verifying SSH does (the next step polls the instance again): they are proven in process by
   // provision-job.test.ts and with real kills on a real guest by selfhosted-slice.test.ts.
-  const LATE_PHASES: readonly CrashPoint[] = ['after-instance-address', 'after-ssh-ready', 'after-gpu-check']
+  // A session with a workload's own point is proven in process by provision-job.test.ts (the start is not repeated).
+  const LATE_PHASES: readonly CrashPoint[] = ['after-instance-address', 'after-ssh-ready', 'after-gpu-check', ...WORKLOAD_CRASH_POINTS]
   for (const point of CRASH_POINTS.filter((p) => !SLICE_CRASH_POINTS.includes(p) && !LATE_PHASES.includes(p))) {
     it(`recovers from a crash at ${point}`, async () => {
       const home = mkdtempSync(join(tmpdir(), `gpu-shopper-crash-${point}-`))

@@ -153,6 +153,17 @@ describe('--json output follows the checked-in schemas', () => {
     ])
   }, 180_000)
 
+  it('a preserved session: done keeps its disk, sessions resume runs it again, sessions destroy ends it', async () => {
+    // The dearest Vast.ai offer: no other test here rents it (a Vast.ai offer is one machine).
+    const [offer] = (await data('inventory', 'inventory', '--provider', 'vastai', '--sort', 'price', '--order', 'desc', '--limit', '1')).offers
+    const created = await data('provision', 'provision', '--offer-id', offer.id, '--storage-policy', 'preserve', '--consumer-id', 'contract', '--wait', '--timeout', '60')
+    const id: string = created.session.id
+    expect((await data('done', 'done', id, '--wait', '--timeout', '60')).session.status).toBe('preserved')
+    expect((await data('costs', 'costs', '--session-id', id)).by_component_micro_usd).toHaveProperty('storage')
+    expect((await data('sessions:resume', 'sessions', 'resume', id, '--wait', '--timeout', '60')).status).toBe('running')
+    expect(await data('shutdown', 'sessions', 'destroy', id)).toMatchObject({session_id: id})
+  }, 180_000)
+
   it('an allocation from create to release, and a forced shutdown', async () => {
     const allocation = await data('allocations:create', 'allocations', 'create', '--sku', 'rtx-4090', '--gpus', '1', '--consumer-id', 'contract')
     expect((await data('allocations:get', 'allocations', 'get', allocation.id, '--watch', '--timeout', '60')).status).toBe('active')
