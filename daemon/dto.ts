@@ -17,6 +17,7 @@ import type {StoredPricePoint} from '../src/store/price-history-repo.js'
 import {skuOf} from '../src/core/sku.js'
 import {ALLOCATION_STATUS} from '../src/core/session-status.js'
 import type {CreateSessionReply, ExtendReply, SessionDto, SessionEventDto} from '../src/core/api/sessions.js'
+import type {DiagnosticsReply} from '../src/core/api/diagnostics.js'
 import type {SshKeyRemovedReply, SshKeyDto} from '../src/core/api/ssh-keys.js'
 import type {NodeDto, NodeRemovedReply} from '../src/core/api/nodes.js'
 import type {NodeView} from '../src/services/node-service.js'
@@ -25,6 +26,7 @@ import type {DatabaseStatus as DatabaseStatusDto} from '../src/core/api/health.j
 import type {AuditEntry} from '../src/store/audit-repo.js'
 import type {StoredNode} from '../src/store/nodes-repo.js'
 import type {SessionEvent} from '../src/store/session-events-repo.js'
+import type {Diagnosis} from '../src/services/session-diagnostics.js'
 import type {StoredSession} from '../src/store/sessions-repo.js'
 import type {SshKey} from '../src/store/ssh-keys-repo.js'
 
@@ -402,5 +404,27 @@ export function databaseStatusDto(status: DatabaseStatus): DatabaseStatusDto {
     schema_version: status.schemaVersion,
     error: status.error,
     leader_roles: status.leaderRoles,
+  }
+}
+
+/** A diagnosis in the API's words (see services/session-diagnostics.ts). */
+export function diagnosticsDto(d: Diagnosis, simulated: boolean): DiagnosticsReply {
+  const r = d.readings
+  return {
+    session_id: d.session.id,
+    status: d.session.status,
+    at: toIso(d.at),
+    provider: {name: d.session.provider, instance_id: d.provider.instanceId, state: d.provider.state, status_message: d.provider.statusMessage, error: d.provider.error},
+    ssh: {reachable: d.ssh.reachable, target: d.ssh.target, latency_ms: d.ssh.latencyMs, error: d.ssh.error},
+    gpus:
+      r?.gpus?.map((g) => ({name: g.name, memory_used_mib: g.memoryUsedMiB, memory_total_mib: g.memoryTotalMiB, utilization_pct: g.utilizationPct, temperature_c: g.temperatureC})) ?? null,
+    gpu_error: r?.gpuError ?? null,
+    disk: r?.disk ? {size_gb: r.disk.sizeGb, used_gb: r.disk.usedGb, available_gb: r.disk.availableGb, used_pct: r.disk.usedPct} : null,
+    memory: r?.memory ? {total_mib: r.memory.totalMiB, used_mib: r.memory.usedMiB, available_mib: r.memory.availableMiB} : null,
+    oom_kills: r?.oomKills ?? null,
+    oom_kernel_lines: r?.oomKernelLines ?? null,
+    workload: d.workload ? {health_url: d.workload.healthUrl, health: d.workload.health, log_tail: d.workload.logTail} : null,
+    problems: d.problems,
+    simulated,
   }
 }

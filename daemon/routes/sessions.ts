@@ -18,6 +18,8 @@ import type {SessionEvent} from '../../src/store/session-events-repo.js'
 import type {StoredSession} from '../../src/store/sessions-repo.js'
 import {billedSoFar} from '../../src/services/cost-service.js'
 import {awaitProviderAnswer} from '../../src/services/provider-answer.js'
+import {diagnoseSession} from '../../src/services/session-diagnostics.js'
+import {DiagnosticsReply} from '../../src/core/api/diagnostics.js'
 import {
   createSession,
   extendSessionOnce,
@@ -31,7 +33,7 @@ import {
 } from '../../src/services/session-service.js'
 import type {ServiceContext} from '../../src/services/context.js'
 import type {AppDeps} from '../deps.js'
-import {createdSessionDto, eventDto, extendReply, releaseReply, sessionDto} from '../dto.js'
+import {createdSessionDto, diagnosticsDto, eventDto, extendReply, releaseReply, sessionDto} from '../dto.js'
 import {idempotentAction, idempotentCreate} from '../idempotent-request.js'
 import {sessionTermsOf} from '../session-terms.js'
 
@@ -92,6 +94,9 @@ export function sessionRoutes(deps: AppDeps): FastifyPluginAsyncZod {
       {schema: {params: SessionIdParams, response: {200: MessageReply, ...errors}}},
       release('force shutdown requested: destroying the instance', 'destroy'),
     )
+    app.get('/sessions/:id/diagnostics', {schema: {params: SessionIdParams, response: {200: DiagnosticsReply, ...errors}}}, async (request) => {
+      return diagnosticsDto(await diagnoseSession(request.ctx, request.params.id), simulated)
+    })
     app.post('/sessions/:id/resume', {schema: {params: SessionIdParams, response: {200: SessionDto, ...errors}}}, async (request) => {
       const session = await resumeSession(request.ctx, request.params.id)
       deps.kickJobs()

@@ -1,6 +1,7 @@
 import {setTimeout as delay} from 'node:timers/promises'
 
 // Types only: the contract's zod schemas stay out of the CLI process (zod costs ~60 ms to load).
+import type {DiagnosticsReply} from '../core/api/diagnostics.js'
 import type {CostSummaryReply, CostsParams, CostsReply, SessionCostReply} from '../core/api/costs.js'
 import type {AllocationDto, AllocationsReply, CreateAllocationBody} from '../core/api/allocations.js'
 import type {AuditParams, AuditReply} from '../core/api/audit.js'
@@ -159,6 +160,8 @@ export interface ApiClient {
     done(sessionId: string, options?: IdempotentOptions): Promise<MessageReply>
     extend(sessionId: string, additionalHours: number, options?: IdempotentOptions): Promise<ExtendReply>
     shutdown(sessionId: string, options?: IdempotentOptions): Promise<MessageReply>
+    /** What is going on on the instance, read over SSH and from the provider. */
+    diagnostics(sessionId: string, options?: RequestOptions): Promise<DiagnosticsReply>
     /** Starts a preserved session again; 409 unless it is preserved. */
     resume(sessionId: string, options?: RequestOptions): Promise<SessionDto>
     events(sessionId: string, after?: number, options?: RequestOptions): Promise<EventsReply>
@@ -410,6 +413,7 @@ export function createApiClient(clientOptions: ApiClientOptions): ApiClient {
         call({method: 'POST', path: sessionPath(id, '/extend'), body: {additional_hours: additionalHours}, headers: idempotencyHeader(options?.idempotencyKey), options}),
       shutdown: (id, options) => call({method: 'DELETE', path: sessionPath(id), headers: idempotencyHeader(options?.idempotencyKey), options}),
       resume: (id, options) => call({method: 'POST', path: sessionPath(id, '/resume'), options}),
+      diagnostics: (id, options) => call({method: 'GET', path: sessionPath(id, '/diagnostics'), options}),
       events: (id, after, options) => call({method: 'GET', path: sessionPath(id, '/events'), query: {after: after ?? 0}, options}),
       streamEvents,
       terminalToken: (id, options) => call({method: 'POST', path: sessionPath(id, '/terminal-token'), options}),

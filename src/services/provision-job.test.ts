@@ -28,6 +28,7 @@ import {createSession, createSessionBySpec, releaseSession, resumeSession, type 
 import {accrueSession} from './ledger-accrual.js'
 import {Reconciler} from './reconciler.js'
 import {sessionCost} from './cost-service.js'
+import {diagnoseSession} from './session-diagnostics.js'
 import {runSettleStep} from './settle-job.js'
 
 /** A vLLM server of a small model, with a token for it. */
@@ -406,6 +407,30 @@ describe('provision job', () => {
       expect(messages.at(-1)).toMatch(new RegExp(`^running: SSH verified .*; the model server answers /health at ${running.apiEndpoint}$`))
       const models = (await (await fetch(`${running.apiEndpoint}/v1/models`)).json()) as {data: {id: string}[]}
       expect(models.data.map((m) => m.id)).toEqual(['org/model-1'])
+    })
+
+    it('is diagnosed healthy while it serves, and out of memory once the kernel kills the server', async () => {
+      const id = await newSession(SERVE_MODEL)
+      const running = await drive(id, (s) => s.status === 'running')
+
+      const healthy = await diagnoseSession(ctx, id)
+      expect(healthy).toMatchObject({
+        provider: {instanceId: running.providerInstanceId, state: 'running', error: null},
+        ssh: {reachable: true, target: `root@${running.sshHost}:${running.sshPort}`, error: null},
+        workload: {healthUrl: `${running.apiEndpoint}/health`, health: 200},
+        problems: [],
+      })
+      expect(healthy.readings).toMatchObject({gpus: [{name: expect.stringContaining('RTX 4090')}], disk: {sizeGb: expect.any(Number)}, memory: {totalMiB: expect.any(Number)}})
+      // In a container the kernel log is not readable, and a cgroup that never OOMed has no events file here
+      expect(healthy.readings).toMatchObject({oomKernelLines: null, oomKills: null})
+      expect(healthy.workload!.logTail.join('\n')).toMatch(/Uvicorn running on http:\/\/0\.0\.0\.0:8000/)
+
+      await simControl(h.vast.url, 'POST', '/_sim/oom', {instance_id: Number(running.providerInstanceId), process: 'python3'})
+      const oom = await diagnoseSession(ctx, id)
+      expect(oom.readings!.oomKills).toBe(1)
+      expect(oom.workload!.logTail.at(-1)).toBe('Killed')
+      expect(oom.workload!.health).toMatch(/^not answering/)
+      expect(oom.problems).toEqual(['out of memory: 1 process(es) killed by the kernel', expect.stringMatching(/^the workload's health check http:\/\/127\.0\.0\.1:\d+\/health answers not answering/)])
     })
 
     it('runs an image that only publishes a port once SSH is verified, the port its api_endpoint', async () => {

@@ -9,13 +9,13 @@ import {isTerminal, SESSION_STATUSES} from '../core/session-status.js'
 import {InstanceSetupError, ProviderError, StaleInventoryError} from '../providers/errors.js'
 import type {ProviderAdapter, ProviderInstance} from '../providers/provider.js'
 import {scrubSecrets} from '../log/logger.js'
-import {readIdentityFile} from '../ssh/identity-file.js'
-import {runRemoteCommand, type RemoteTarget} from '../ssh/run-command.js'
+import {runRemoteCommand} from '../ssh/run-command.js'
 import type {Job} from '../store/jobs-repo.js'
 import type {SessionPatch, StoredSession} from '../store/sessions-repo.js'
 import type {ServiceContext} from './context.js'
 import {recordBillingTerms} from './billing-terms.js'
 import {crashPoint, isCrashPoint} from './crash-points.js'
+import {instanceLogin} from './instance-login.js'
 import {heldOfferIds, lockOfferHolds} from './session-service.js'
 import {recordSessionEvent, transitionSession} from './session-transitions.js'
 import {advanceWorkload} from './workload-start.js'
@@ -258,7 +258,7 @@ async function verifyAndStart(ctx: ServiceContext, session: StoredSession, insta
     crashPoint('during-ssh-verify')
     // A CPU-only slice has no GPU to list: logging in and running a command is the check.
     const cpuOnly = session.gpuCount === 0
-    const result = await runRemoteCommand(await instanceTarget(ctx, ssh, null), cpuOnly ? 'uname -srm' : GPU_REPORT_COMMAND, 15_000)
+    const result = await runRemoteCommand(await instanceLogin(ctx, ssh, null), cpuOnly ? 'uname -srm' : GPU_REPORT_COMMAND, 15_000)
     // Logged in with the daemon's key and ran a command: SSH is ready, whatever the command said.
     await recordSessionEvent(ctx, session.id, 'ssh_ready', {
       actor: 'provisioner',
@@ -305,14 +305,6 @@ async function verifyAndStart(ctx: ServiceContext, session: StoredSession, insta
   }
 }
 
-/** Where to log in to the instance with the daemon's key: directly, or through its node. */
-async function instanceTarget(ctx: ServiceContext, ssh: NonNullable<ProviderInstance['ssh']>, hostKeyFingerprint: string | null): Promise<RemoteTarget> {
-  const jump = ssh.jump
-    ? {host: ssh.jump.host, port: ssh.jump.port, user: ssh.jump.user, hostKeyFingerprint: ssh.jump.hostKeyFingerprint, privateKey: await readIdentityFile(ssh.jump.identityFile)}
-    : undefined
-  return {host: ssh.host, port: ssh.port, user: ssh.user, privateKey: ctx.daemonKey.privateKey, hostKeyFingerprint, ...(jump ? {jump} : {})}
-}
-
 /** The instance is what was rented and does what was asked: billing at the running rate starts now. */
 async function markRunning(ctx: ServiceContext, session: StoredSession, instance: ProviderInstance, patch: SessionPatch, message: string): Promise<void> {
   const now = ctx.clock.now()
@@ -339,7 +331,7 @@ async function markRunning(ctx: ServiceContext, session: StoredSession, instance
 async function startWorkload(ctx: ServiceContext, session: StoredSession, instance: ProviderInstance): Promise<JobOutcome> {
   const ssh = instance.ssh!
   try {
-    const progress = await advanceWorkload(ctx, session, instance, await instanceTarget(ctx, ssh, session.sshHostKeyFingerprint))
+    const progress = await advanceWorkload(ctx, session, instance, await instanceLogin(ctx, ssh, session.sshHostKeyFingerprint))
     if (!progress.ready) {
       await noteProgress(ctx, session, `waiting for ${progress.waitingFor}`)
       return {done: false, retryInMs: ctx.timings.pollIntervalMs}

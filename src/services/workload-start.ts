@@ -53,7 +53,7 @@ export async function advanceWorkload(ctx: ServiceContext, session: StoredSessio
 }
 
 /** The HTTP status of the health check, or why there was none. */
-async function probeHealth(url: string): Promise<number | string> {
+export async function probeHealth(url: string): Promise<number | string> {
   try {
     const res = await fetch(url, {signal: AbortSignal.timeout(HEALTH_PROBE_TIMEOUT_MS), redirect: 'manual'})
     await res.body?.cancel()

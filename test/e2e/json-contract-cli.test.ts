@@ -143,6 +143,7 @@ describe('--json output follows the checked-in schemas', () => {
     expect(await data('copy', 'copy', local, `${id}:/workspace/contract.txt`)).toMatchObject({direction: 'upload', bytes: 13})
     expect((await data('ssh-config', 'ssh-config', '--yes')).hosts).toEqual([`gpu-${id}`])
 
+    expect((await data('sessions:diagnose', 'sessions', 'diagnose', id)).ssh.reachable).toBe(true)
     expect((await data('done', 'done', id, '--wait', '--timeout', '60')).session.status).toBe('stopped')
     const exported = await data('costs:export', 'costs', 'export', '--session-id', id, '--output-file', join(home.home, 'ledger.csv'))
     expect(exported.rows.length).toBeGreaterThan(0)

@@ -6,6 +6,7 @@ import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {REPO_ROOT, runCli} from '../support/cli.js'
+import {simControl} from '../../src/sim/control/control-client.js'
 import {pollUntil} from '../support/poll.js'
 import {createTempHome, type TempHome} from '../support/temp-home.js'
 
@@ -120,7 +121,7 @@ describe('workloads through the CLI binary', () => {
     expect(await everyFileText(home.home)).not.toContain(TOKEN)
   })
 
-  it('runs an on-start command on TensorDock with a published port, its output in the workload log', async () => {
+  it('runs an on-start command on TensorDock with a published port, its output in the workload log; diagnosed healthy, then out of memory', async () => {
     const offer = await cheapest('tensordock')
     const provisioned = await cli(['provision', '--offer-id', offer, '--image', 'debian12', '--on-start', 'echo "hello from on-start"', '--expose', '8000', '--hours', '1', '--wait', '--timeout', '150'])
     expect(provisioned.exitCode, provisioned.stderr).toBe(0)
@@ -132,6 +133,17 @@ describe('workloads through the CLI binary', () => {
     const log = await cli(['connect', id, '--', 'cat', '.gpu-shopper/workload.log'])
     expect(log.exitCode, log.stderr).toBe(0)
     expect(log.stdout).toBe('hello from on-start\n')
+
+    // Diagnosed: healthy, then after the kernel killed a process for want of memory (a VM: its kernel log says so)
+    const healthy = await data('sessions', 'diagnose', id)
+    expect(healthy).toMatchObject({provider: {name: 'tensordock', state: 'running'}, ssh: {reachable: true}, oom_kernel_lines: [], problems: []})
+    expect(healthy.workload.log_tail).toEqual(['hello from on-start'])
+    const tensordock = ((await data('daemon', 'status')).providers as {name: string; base_url: string}[]).find((p) => p.name === 'tensordock')!
+    await simControl(tensordock.base_url, 'POST', '/_sim/oom', {instance_id: session.provider_instance_id, process: 'python3'})
+    const shown = await cli(['sessions', 'diagnose', id])
+    expect(shown.exitCode, shown.stderr).toBe(0)
+    expect(shown.stdout).toMatch(/OOM kills\s+1: \[\s*[\d.]+\] Out of memory: Killed process \d+ \(python3\)/)
+    expect(shown.stdout).toMatch(/Problems\s+out of memory: 1 process\(es\) killed by the kernel/)
     expect((await cli(['done', id, '--wait'])).exitCode).toBe(0)
   })
 

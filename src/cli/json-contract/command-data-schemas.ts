@@ -6,6 +6,7 @@ import {BudgetDto, BudgetsReply} from '../../core/api/budgets.js'
 import {CatalogReply} from '../../core/api/catalog.js'
 import {MessageReply} from '../../core/api/common.js'
 import {CostSummaryReply} from '../../core/api/costs.js'
+import {DiagnosticsReply} from '../../core/api/diagnostics.js'
 import {HistoryReply, InventoryReply} from '../../core/api/inventory.js'
 import {NodeDto, NodeRemovedReply, NodesReply} from '../../core/api/nodes.js'
 import {ExtendReply, SessionDto} from '../../core/api/sessions.js'
@@ -62,6 +63,7 @@ export const COMMAND_DATA_SCHEMAS = {
   DaemonStopped,
   DaemonToken,
   DemoSummary,
+  DiagnosticsReply,
   ExtendReply,
   HistoryReply,
   InventoryReply,

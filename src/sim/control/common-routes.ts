@@ -10,6 +10,8 @@ import {applyGpuClaim, gpuReportUsage, isGpuReportBody, parseGpuClaim} from './g
 /** An instance as the shared routes touch it. */
 export interface ControlledInstance extends ServedInstance {
   readonly id: string | number
+  /** Epoch ms it was created: when its machine booted, for the kernel log's clock. */
+  readonly createdAt: number
 }
 
 /** What the shared routes need of a simulator. */
@@ -63,6 +65,8 @@ export interface ProviderControl<Id> {
  *   instance and the default for new ones
  * - `POST /_sim/gpu-report` `{"instance_id": ID, "gpu_name"?, "num_gpus"?, "gpu_ram_mib"?}`: that
  *   instance's nvidia-smi reports these GPUs instead of the rented ones (see gpu-claim.ts)
+ * - `POST /_sim/oom` `{"instance_id": ID, "process"?: NAME}`: the kernel kills that instance's
+ *   workload for want of memory (see oom-kill.ts)
  */
 export async function handleControl<Id, I extends ControlledInstance>(sim: ControlledSim<Id, I>, provider: ProviderControl<Id>, request: SimRequest): Promise<Reply> {
   const {method, path, url, body} = request
@@ -152,6 +156,15 @@ export async function handleControl<Id, I extends ControlledInstance>(sim: Contr
     const instance = sim.instances.get(ids.fromBody(body.instance_id))
     if (!instance) return noInstance(body.instance_id)
     return jsonReply(200, {success: true, reports: applyGpuClaim(instance.machine, instance.id, claim)})
+  }
+  if (path === '/_sim/oom' && method === 'POST') {
+    if (!isRecord(body) || body.instance_id === undefined || (body.process !== undefined && (typeof body.process !== 'string' || !/^[\w.-]{1,15}$/.test(body.process)))) {
+      return bad(`body must be {"instance_id": ${ids.usage}, "process"?: "python3"}`)
+    }
+    const instance = sim.instances.get(ids.fromBody(body.instance_id))
+    if (!instance) return noInstance(body.instance_id)
+    const killed = await sim.servers.oomKill(instance, typeof body.process === 'string' ? body.process : 'python3', instance.createdAt)
+    return jsonReply(200, {success: true, killed_pid: killed.pid})
   }
   return (await provider.handle(request)) ?? jsonReply(404, {success: false, error: 'not_found', msg: `no simulator control route ${method} ${path}`})
 }

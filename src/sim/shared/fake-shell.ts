@@ -46,6 +46,11 @@ export interface ShellContext {
   tty?: boolean
   /** What the machine runs besides the shell's own programs; absent where nothing can be launched. */
   workloads?: WorkloadHost
+  /**
+   * The kernel's log as `dmesg` prints it; null where an unprivileged container may not read it
+   * (what `dmesg` answers on a Vast.ai instance). Absent: an empty log.
+   */
+  kernelLog?(): readonly string[] | null
 }
 
 /** The machine's side of a workload launch: its image, and the servers started on it. */
@@ -117,7 +122,7 @@ const IMAGE_BYTES = 4.2 * 1024 ** 3
 export const SHELL_COMMANDS = [
   'ls', 'cd', 'pwd', 'cat', 'echo', 'printf', 'mkdir', 'rm', 'rmdir', 'touch', 'cp', 'mv', 'head', 'tail', 'wc', 'grep', 'df', 'free',
   'uname', 'whoami', 'hostname', 'id', 'nvidia-smi', 'date', 'env', 'printenv', 'export', 'nproc', 'which', 'true', 'false', ':',
-  'sleep', 'exit', 'sudo', 'bash', 'sh', 'nohup',
+  'sleep', 'exit', 'sudo', 'bash', 'sh', 'nohup', 'dmesg',
 ] as const
 
 type FileRedirectOp = '>' | '>>' | '<' | '2>' | '2>>' | '&>'
@@ -445,6 +450,11 @@ const PROGRAMS: Record<string, Program> = {
   pwd: (_args, {session}) => text(session.cwd + '\n'),
   uname: (args, {ctx}) => text(uname(args, ctx.hostname)),
   nproc: (_args, {ctx}) => text(`${ctx.hardware.cpus}\n`),
+  dmesg: (_args, {ctx}) => {
+    const log = ctx.kernelLog ? ctx.kernelLog() : []
+    if (log === null) return text('', 1, 'dmesg: read kernel buffer failed: Operation not permitted\n')
+    return text(log.map((line) => `${line}\n`).join(''))
+  },
   date: (_args, {ctx}) => text(dateLine(ctx.now())),
   env: envProgram,
   nohup: (args, {ctx, session, stdin, proc}) => {

@@ -4,6 +4,7 @@ import {reportedGpus, type SimMachine} from './machine.js'
 import {MachineWorkloads} from './machine-workloads.js'
 import type {GpuLoad} from './nvidia-smi.js'
 import {publishPort, type PublishedPort} from './published-port.js'
+import {recordOomKill} from './oom-kill.js'
 import {startSshEndpoint, type SshEndpoint} from './ssh-endpoint.js'
 
 /** What an instance of either simulator holds that its servers need. */
@@ -106,6 +107,8 @@ export class InstanceServers<I extends ServedInstance> {
           fs: instance.machine.fs,
           hardware: this.options.hardware(instance),
           workloads,
+          // A container (an overlay root, Vast.ai) may not read the kernel's log; a VM may.
+          kernelLog: () => (this.options.hardware(instance).rootDevice === 'overlay' ? null : instance.machine.kernelLog),
         },
         // The machine's own sshd listens on its port 22.
         forward: async (port) => (!this.options.isUp(instance) ? null : port === 22 ? (instance.ssh?.port ?? null) : workloads.target(port, 'machine')),
@@ -158,6 +161,27 @@ export class InstanceServers<I extends ServedInstance> {
     if (!runtime || runtime.ports.length > 0) return
     await this.publish(instance, runtime)
     this.options.changed()
+  }
+
+  /**
+   * The kernel killed the machine's workload for want of memory: its servers end (published ports
+   * stay, answering nothing), and the kernel log, the cgroup and the workload's log say so.
+   */
+  async oomKill(instance: I, processName: string, bootedAt: number): Promise<{pid: number}> {
+    const machine = instance.machine
+    const killed = machine.workloads
+    const pid = killed[0]?.pid ?? 4242
+    await this.running.get(instance)?.workloads.kill()
+    recordOomKill(machine, {
+      pid,
+      processName,
+      at: this.options.clock.now(),
+      bootedAt,
+      container: this.options.hardware(instance).rootDevice === 'overlay',
+      logPaths: killed.map((w) => w.logPath).filter((p): p is string => p !== null),
+    })
+    this.options.changed()
+    return {pid}
   }
 
   /** What runs on the instance's machine, for the control API. */

@@ -22,17 +22,28 @@ export interface SimMachine {
   sshPort: number | null
   /** Model servers running on it (machine-workloads.ts), so a restarted simulator starts them again. */
   workloads: LaunchedModelServer[]
+  /** The kernel's log (`dmesg`): what happened to the machine, such as an OOM kill. */
+  kernelLog: string[]
+  /** Processes the kernel killed for want of memory, as its cgroup's memory.events counts them. */
+  oomKills: number
 }
 
 /** A new machine for a new instance: fresh host key, the rented GPUs with fresh device ids, a fresh disk. */
 export function newMachine(gpus: GpuBoxSpec, clock: {now(): number}, hostname: string): SimMachine {
   const fs = MemoryFs.standard(clock, {'/etc/os-release': OS_RELEASE, '/etc/hostname': `${hostname}\n`})
-  return {hostKey: generateHostKey(), gpus: buildGpuBox(gpus), claimedGpus: null, fs, sshPort: null, workloads: []}
+  return {hostKey: generateHostKey(), gpus: buildGpuBox(gpus), claimedGpus: null, fs, sshPort: null, workloads: [], kernelLog: [], oomKills: 0}
 }
 
 /** A machine as a state file held it (JSON.stringify wrote the disk through MemoryFs.toJSON). */
 export function machineFromJSON(json: SimMachine, clock: {now(): number}): SimMachine {
-  return {...json, fs: MemoryFs.fromJSON(clock, json.fs as unknown as MemoryFsJson), sshPort: json.sshPort ?? null, workloads: json.workloads ?? []}
+  return {
+    ...json,
+    fs: MemoryFs.fromJSON(clock, json.fs as unknown as MemoryFsJson),
+    sshPort: json.sshPort ?? null,
+    workloads: json.workloads ?? [],
+    kernelLog: json.kernelLog ?? [],
+    oomKills: json.oomKills ?? 0,
+  }
 }
 
 /** The GPUs nvidia-smi shows: the claim when the machine lies, else the real ones. */
