@@ -358,7 +358,8 @@ export async function failAndRelease(ctx: ServiceContext, session: StoredSession
   const now = ctx.clock.now()
   await ctx.store.transaction(async () => {
     const current = (await ctx.store.sessions.get(session.id))!
-    if (isTerminal(current.status)) return
+    // Released meanwhile: the release destroys the instance and verifies it gone; the user's stop stands.
+    if (isTerminal(current.status) || current.status === 'stopping') return
     await transitionSession(ctx, current, 'failed', {failureReason: reason, stoppedAt: current.providerInstanceId ? null : now}, {actor: 'provisioner', message: reason})
     if (current.providerInstanceId && (await ctx.store.jobs.openFor(session.id, 'release')).length === 0) {
       await ctx.store.jobs.enqueue('release', session.id, now, now)

@@ -120,6 +120,9 @@ export class Reconciler {
       const session = sessionId ? await ctx.store.sessions.get(sessionId) : null
       if (session && isLive(session.status) && session.provider === provider) {
         if (!session.providerInstanceId) {
+          // A resumable create (a slice) half made by a process that died is finished by the
+          // provision job, which calls it again; adopting it here would stop that short.
+          if (session.status === 'provisioning' && ctx.providers.get(provider).capabilities.resumableCreate) continue
           // A create succeeded but the daemon died before writing it down: the session owns it.
           if (options.dryRun || (await this.adopt(session.id, instance.providerInstanceId))) {
             report.adopted.push({provider, sessionId: session.id, providerInstanceId: instance.providerInstanceId, action: options.dryRun ? 'would-adopt' : 'adopted'})

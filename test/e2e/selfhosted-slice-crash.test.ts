@@ -45,14 +45,19 @@ describe('self-hosted crash points on this machine (CPU-only slice, TCG)', () =>
         const offerId = 'selfhosted-crash-node.cpu'
         await pollUntil(async () => ((await daemonApi(daemon, 'GET', '/api/v1/inventory?provider=selfhosted')).body.offers.some((o: {id: string}) => o.id === offerId) ? true : undefined), 'the slice offer')
         const request = {consumer_id: 'crash', offer_id: offerId, workload_type: 'ssh', reservation_hours: 1}
-        const first = await daemonApi(daemon, 'POST', '/api/v1/sessions', request, {'x-idempotency-key': `slice-crash-${point}`})
-        expect(first.status).toBe(201)
-        const id = first.body.session.id as string
+        const key = {'x-idempotency-key': `slice-crash-${point}`}
+        // The reply waits a moment for the provider's answer, so the daemon may die before sending it.
+        const first = await daemonApi(daemon, 'POST', '/api/v1/sessions', request, key).catch(() => null)
         // It dies where asked, part-way through making the slice.
         await pollUntil(() => (daemon.child.exitCode !== null || daemon.child.signalCode !== null ? true : undefined), `the daemon to die at ${point}`, 120_000)
         expect(daemon.output()).toContain(`GPU_SHOPPER_CRASH_AT=${point}: dying here on purpose`)
 
         daemon = await startDaemonProcess(home, [], env)
+        // A client whose reply was lost asks again with its key, and gets the session recorded before the crash.
+        const again = await daemonApi(daemon, 'POST', '/api/v1/sessions', request, key)
+        expect(again.status).toBe(201)
+        const id = again.body.session.id as string
+        if (first) expect(first.body.session.id).toBe(id)
         // The user gives up on it: release, then reconcile. Nothing of the slice may be left.
         await daemonApi(daemon, 'POST', `/api/v1/sessions/${id}/done`)
         await pollUntil(async () => ((await daemonApi(daemon, 'GET', `/api/v1/sessions/${id}`)).body.status === 'stopped' ? true : undefined), `session ${id} stopped`, 120_000)
