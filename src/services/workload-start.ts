@@ -30,7 +30,7 @@ export async function advanceWorkload(ctx: ServiceContext, session: StoredSessio
     await ctx.store.sessions.update(session.id, 'provisioning', {workloadStartedAt: now}, now)
     await recordSessionEvent(ctx, session.id, 'workload_started', {
       actor: 'provisioner',
-      message: `workload started: ${launch.modelId ? `serving ${launch.modelId} (${launch.image})` : describeCommand(launch.onStart!)}; its output goes to ${WORKLOAD_LOG} on the instance`,
+      message: `workload started: ${launch.modelId ? `serving ${launch.modelId} (${launch.image})` : describeCommand(launch.onStart)}; its output goes to ${WORKLOAD_LOG} on the instance`,
     })
     crashPoint('after-workload-start')
   }
