@@ -16,7 +16,7 @@ import type {ServiceContext} from './context.js'
 import {recordBillingTerms} from './billing-terms.js'
 import {crashPoint, isCrashPoint} from './crash-points.js'
 import {instanceLogin} from './instance-login.js'
-import {heldOfferIds, lockOfferHolds} from './session-service.js'
+import {heldOfferIds, lockOfferHolds, providersAbleToRun} from './session-service.js'
 import {recordSessionEvent, transitionSession} from './session-transitions.js'
 import {advanceWorkload} from './workload-start.js'
 
@@ -192,7 +192,8 @@ async function failOver(ctx: ServiceContext, session: StoredSession): Promise<Jo
   const next = await ctx.store.transaction(async () => {
     // Picked and taken in one step, as a create does: no other session gets the same machine.
     await lockOfferHolds(ctx)
-    const [next] = await ctx.store.offers.matchingSpec({...spec, excludeIds: await heldOfferIds(ctx), limit: 1})
+    const providers = providersAbleToRun(ctx, {launch: session.launch ?? null, storagePolicy: session.storagePolicy})
+    const [next] = await ctx.store.offers.matchingSpec({...spec, excludeIds: await heldOfferIds(ctx), providers, limit: 1})
     if (!next) return null
     await ctx.store.sessions.update(
       session.id,

@@ -6,10 +6,11 @@ import {offerFixture, sessionInputFixture} from '../../test/support/offer-fixtur
 import {refusalOf} from '../../test/support/refusal.js'
 import {startServiceHarness, type ServiceHarness} from '../../test/support/service-context.js'
 import type {LaunchSupport} from '../core/launch-support.js'
+import {toMicroUsd} from '../core/money.js'
 import type {LaunchRequest} from '../core/workload-launch.js'
 import type {ProviderAdapter} from '../providers/provider.js'
 import type {SealingKeyHolder} from './replayable-private-key.js'
-import {createSession} from './session-service.js'
+import {createSession, createSessionBySpec} from './session-service.js'
 import {openWorkloadEnv} from './workload-env.js'
 
 const noLaunch: LaunchRequest = {workloadType: 'ssh', image: null, onStart: null, env: {}, exposePorts: [], modelId: null}
@@ -98,6 +99,20 @@ describe('a create with a workload launch', () => {
     expect(refusal).toMatchObject({errorType: 'validation_error', details: {field: 'storage_policy'}})
     expect(refusal.message).toMatch(/^storage_policy: preserve keeps a stopped instance's disk, billing storage only; gpu-shopper can do that at vastai, not at tensordock yet/)
     expect(await sessionsWritten()).toBe(0)
+  })
+
+  it('provisions by spec only among the providers that can run it: a preserved disk or a model server skips a cheaper TensorDock offer', async () => {
+    await h.ctx.store.offers.upsertMany([offerFixture('tensordock-td1', {provider: 'tensordock', providerId: 'td1', pricePerHour: toMicroUsd(0.1)})])
+    const spec = {gpuType: 'RTX 4090', gpuCount: 1, region: null, maxPricePerHour: null, minReliability: 0}
+    const bySpec = (over: Parameters<typeof sessionInputFixture>[1]) => {
+      const {offerId: _offerId, ...input} = sessionInputFixture('-', over)
+      return createSessionBySpec(h.ctx, spec, input, {key: undefined, fingerprint: over})
+    }
+    expect((await bySpec({})).session.offerId).toBe('tensordock-td1')
+    expect((await bySpec({storagePolicy: 'preserve'})).session.offerId).toBe('vastai-1')
+    const serving = {workloadType: 'llm_vllm' as const, modelId: 'org/m'}
+    await h.ctx.store.offers.upsertMany([offerFixture('vastai-2', {pricePerHour: toMicroUsd(0.5)})])
+    expect((await bySpec({workloadType: 'llm_vllm', launch: {...noLaunch, ...serving}})).session.offerId).toMatch(/^vastai-/)
   })
 
   it('refuses variables it could not keep sealed', async () => {

@@ -109,11 +109,12 @@ export async function createSessionBySpec(
     const spec = await resolveSpec(ctx, request)
     // Picked and taken in one step: no other create gets the same single machine.
     await lockOfferHolds(ctx)
-    const [offer] = await ctx.store.offers.matchingSpec({...spec, excludeIds: await heldOfferIds(ctx), limit: 1, visibleTo: offerVisibility(ctx)})
+    const providers = providersAbleToRun(ctx, input)
+    const [offer] = await ctx.store.offers.matchingSpec({...spec, excludeIds: await heldOfferIds(ctx), providers, limit: 1, visibleTo: offerVisibility(ctx)})
     if (!offer) {
       throw new AppError(
         'sku_unavailable',
-        `no live offer matches ${spec.gpuCount}x ${spec.sku}${spec.region ? ` in ${spec.region}` : ''}${spec.maxPricePerHour !== null ? ` at or under $${spec.maxPricePerHour / 1e6}/h` : ''} with reliability >= ${spec.minReliability}; try another SKU, GPU count or region (\`gpu-shopper catalog list\`). No instance was created.`,
+        `no live offer matches ${spec.gpuCount}x ${spec.sku}${spec.region ? ` in ${spec.region}` : ''}${spec.maxPricePerHour !== null ? ` at or under $${spec.maxPricePerHour / 1e6}/h` : ''} with reliability >= ${spec.minReliability}${providers.length < ctx.providers.entries().length ? ` at a provider that can run what was asked (${providers.join(', ') || 'none configured'})` : ''}; try another SKU, GPU count or region (\`gpu-shopper catalog list\`). No instance was created.`,
         {
           searched: {
             sku: spec.sku,
@@ -168,6 +169,21 @@ async function resolveSpec(ctx: ServiceContext, request: SpecRequest): Promise<S
     maxPricePerHour: request.maxPricePerHour,
     minReliability: request.minReliability ?? DEFAULT_RELIABILITY_FLOOR,
   }
+}
+
+/**
+ * The configured providers that can run what a session asks for: its launch (a model server
+ * needs container images) and its storage policy (preserve needs a stop that keeps the disk).
+ * Provisioning by spec and its failover pick only among their offers, so a spec never lands on
+ * an offer the create would then refuse.
+ */
+export function providersAbleToRun(ctx: ServiceContext, session: {launch: LaunchRequest | WorkloadLaunch | null; storagePolicy: StoragePolicy}): string[] {
+  const resolved = session.launch === null ? null : 'workloadType' in session.launch ? resolveLaunch(session.launch) : {launch: session.launch}
+  const launch = resolved && 'launch' in resolved ? resolved.launch : null
+  return ctx.providers
+    .entries()
+    .filter(([name, {adapter}]) => (launch === null || launchProblemFor(name, adapter.capabilities.launch, launch) === null) && (session.storagePolicy !== 'preserve' || canPreserve(ctx, name)))
+    .map(([name]) => name)
 }
 
 /** Offers of single-machine marketplaces that our own live sessions hold: never the best offer for a spec. */

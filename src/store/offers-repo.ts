@@ -194,6 +194,7 @@ export class OffersRepo {
          AND (CAST(@maxPrice AS BIGINT) IS NULL OR price_per_hour_micro <= @maxPrice)
          AND coalesce(reliability, @floor) >= @floor
          AND NOT ${this.db.inList('id', '@exclude')}
+         AND (CAST(@anyProvider AS INTEGER) = 1 OR ${this.db.inList('provider', '@providers')})
          AND (CAST(@visibleTo AS TEXT) IS NULL OR ${VISIBLE_TO})
        ORDER BY price_per_hour_micro ASC, coalesce(reliability, @floor) DESC, id ASC
        LIMIT @limit`,
@@ -205,6 +206,8 @@ export class OffersRepo {
         maxPrice: spec.maxPricePerHour,
         floor: spec.minReliability,
         exclude: this.db.list(spec.excludeIds ?? []),
+        anyProvider: spec.providers === undefined ? 1 : 0,
+        providers: this.db.list(spec.providers ?? []),
         visibleTo: spec.visibleTo ?? null,
         limit: spec.limit ?? 10,
       },
@@ -446,6 +449,8 @@ export interface SpecFilter {
   maxPricePerHour: MicroUsd | null
   minReliability: number
   excludeIds?: readonly string[]
+  /** Only these providers' offers (those that can run what the session asks for); any when absent. */
+  providers?: readonly string[]
   limit?: number
 }
 
