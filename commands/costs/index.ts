@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand, apiFlags} from '../../src/cli/base-command.js'
-import {COST_BREAKDOWN_COLUMNS, COST_SERIES_COLUMNS, costBreakdownRows} from '../../src/cli/output/columns/costs.js'
+import {COST_BREAKDOWN_COLUMNS, COST_SERIES_COLUMNS, costBreakdownRows, costComponentDetails} from '../../src/cli/output/columns/costs.js'
 import {flagError} from '../../src/cli/errors.js'
 import {withFix} from '../../src/cli/failure.js'
 import {costDigits, formatCost, formatHours, plural} from '../../src/cli/output/format.js'
@@ -56,7 +56,7 @@ export default class Costs extends BaseCommand {
           ['Session', reply.session_id],
           ['Status', reply.status],
           ['Cost', formatCost(reply.total_cost_micro_usd)],
-          ...componentRows(reply.by_component_micro_usd),
+          ...costComponentDetails(reply.by_component_micro_usd),
           ['Hours used', formatHours(reply.hours_used)],
         ]),
       )
@@ -82,12 +82,4 @@ export default class Costs extends BaseCommand {
     if (series.length > 0) this.out(await renderTable(COST_SERIES_COLUMNS, series, {ctx}))
     return reply
   }
-}
-
-/** Compute, storage (all a preserved disk bills) and the settlement with the provider's own bill, where there is any. */
-function componentRows(byComponent: Record<string, number>): Array<[string, string]> {
-  const labels: Record<string, string> = {compute: '  compute', storage: '  storage', settlement: '  settled with the provider'}
-  return Object.entries(labels)
-    .filter(([component]) => byComponent[component] !== undefined)
-    .map(([component, label]) => [label, formatCost(byComponent[component]!)])
 }

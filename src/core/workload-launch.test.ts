@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 
-import {apiEndpoint, isImageReference, resolveLaunch, workloadStartLine, type LaunchRequest} from './workload-launch.js'
+import {apiEndpoint, isImageReference, resolveLaunch, withoutValues, workloadStartLine, type LaunchRequest} from './workload-launch.js'
 
 const plain: LaunchRequest = {workloadType: 'ssh', image: null, onStart: null, env: {}, exposePorts: [], modelId: null}
 
@@ -68,6 +68,12 @@ describe('workloadStartLine', () => {
     expect(workloadStartLine('python3 -m http.server 8000', {}, 2)).toBe(
       "mkdir -p ~/.gpu-shopper && mkdir ~/.gpu-shopper/started.2 2>/dev/null && nohup sh -c 'python3 -m http.server 8000' >> ~/.gpu-shopper/workload.log 2>&1 < /dev/null &",
     )
+  })
+})
+
+describe('withoutValues', () => {
+  it('takes every variable\'s value out of what the instance said', () => {
+    expect(withoutValues('sh: hf_secret_123: not found; hf_secret_123 again; on', {HF_TOKEN: 'hf_secret_123', FLAG: 'on'})).toBe('sh: [redacted]: not found; [redacted] again; on')
   })
 })
 

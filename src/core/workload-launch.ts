@@ -172,6 +172,14 @@ export function workloadStartLine(onStart: string, env: Readonly<Record<string, 
   return `mkdir -p ${WORKLOAD_DIR} && mkdir ${WORKLOAD_DIR}/started.${boot} 2>/dev/null && nohup ${program} >> ${WORKLOAD_LOG} 2>&1 < /dev/null &`
 }
 
+/**
+ * `text` with every variable's value taken out, for what the instance said about a start to be
+ * recorded; values under 4 characters are left (they would blank common words, and are no secret).
+ */
+export function withoutValues(text: string, env: Readonly<Record<string, string>>): string {
+  return Object.values(env).reduce((out, value) => (value.length >= 4 ? out.replaceAll(value, '[redacted]') : out), text)
+}
+
 /** The public URL of an exposed port, as the provider maps it. */
 export function apiEndpoint(host: string, port: number): string {
   return `http://${host.includes(':') ? `[${host}]` : host}:${port}`

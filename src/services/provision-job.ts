@@ -192,7 +192,7 @@ async function failOver(ctx: ServiceContext, session: StoredSession): Promise<Jo
   const next = await ctx.store.transaction(async () => {
     // Picked and taken in one step, as a create does: no other session gets the same machine.
     await lockOfferHolds(ctx)
-    const providers = providersAbleToRun(ctx, {launch: session.launch ?? null, storagePolicy: session.storagePolicy})
+    const providers = providersAbleToRun(ctx, session.launch ?? null, session.storagePolicy)
     const [next] = await ctx.store.offers.matchingSpec({...spec, excludeIds: await heldOfferIds(ctx), providers, limit: 1})
     if (!next) return null
     await ctx.store.sessions.update(

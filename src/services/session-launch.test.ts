@@ -3,31 +3,16 @@ import {randomBytes} from 'node:crypto'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import {offerFixture, sessionInputFixture} from '../../test/support/offer-fixture.js'
+import {recordOnlyProvider} from '../../test/support/record-only-provider.js'
 import {refusalOf} from '../../test/support/refusal.js'
 import {startServiceHarness, type ServiceHarness} from '../../test/support/service-context.js'
-import type {LaunchSupport} from '../core/launch-support.js'
 import {toMicroUsd} from '../core/money.js'
 import type {LaunchRequest} from '../core/workload-launch.js'
-import type {ProviderAdapter} from '../providers/provider.js'
 import type {SealingKeyHolder} from './replayable-private-key.js'
 import {createSession, createSessionBySpec} from './session-service.js'
 import {openWorkloadEnv} from './workload-env.js'
 
 const noLaunch: LaunchRequest = {workloadType: 'ssh', image: null, onStart: null, env: {}, exposePorts: [], modelId: null}
-
-/** A configured marketplace that must not be called: a create only records the intent. */
-function recordOnly(name: 'tensordock' | 'selfhosted', launch: LaunchSupport): ProviderAdapter {
-  const never = () => Promise.reject(new Error(`${name} must not be called while a session is only being recorded`))
-  return {
-    name,
-    capabilities: {serverSideFilters: false, attachSshKeyAfterCreate: false, singleUseOffers: false, resumableCreate: name === 'selfhosted', launch},
-    searchOffers: never,
-    createInstance: never,
-    getInstance: never,
-    listInstances: never,
-    destroyInstance: never,
-  }
-}
 
 describe('a create with a workload launch', () => {
   let h: ServiceHarness
@@ -38,8 +23,8 @@ describe('a create with a workload launch', () => {
   beforeEach(async () => {
     h = await startServiceHarness()
     ;(h.ctx.daemonKey as SealingKeyHolder).sealingKey = randomBytes(32)
-    h.ctx.providers.register('tensordock', {baseUrl: 'http://127.0.0.1:9', adapter: recordOnly('tensordock', {images: {kind: 'os', names: ['ubuntu2204', 'debian12'], default: 'ubuntu2204'}, exposePorts: true})})
-    h.ctx.providers.register('selfhosted', {baseUrl: 'ssh://node', adapter: recordOnly('selfhosted', {images: {kind: 'none'}, exposePorts: false})})
+    h.ctx.providers.register('tensordock', {baseUrl: 'http://127.0.0.1:9', adapter: recordOnlyProvider('tensordock', {launch: {images: {kind: 'os', names: ['ubuntu2204', 'debian12'], default: 'ubuntu2204'}, exposePorts: true}})})
+    h.ctx.providers.register('selfhosted', {baseUrl: 'ssh://node', adapter: recordOnlyProvider('selfhosted', {resumableCreate: true, launch: {images: {kind: 'none'}, exposePorts: false}})})
     await h.ctx.store.offers.upsertMany([offerFixture('vastai-1'), offerFixture('tensordock-td1', {provider: 'tensordock', providerId: 'td1'}), offerFixture('selfhosted-lab.1x', {provider: 'selfhosted', providerId: 'lab.1x'})])
   })
   afterEach(async () => h.close())

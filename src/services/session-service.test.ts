@@ -6,12 +6,12 @@ import {LOCAL_TENANT} from '../auth/principal.js'
 import {refusalOf} from '../../test/support/refusal.js'
 
 import {offerFixture, sessionInputFixture} from '../../test/support/offer-fixture.js'
+import {recordOnlyProvider} from '../../test/support/record-only-provider.js'
 
 import type {AppError} from '../core/errors.js'
 import {asMicroUsd, toMicroUsd} from '../core/money.js'
 import type {Offer} from '../core/offer.js'
 import {monthlyDiskPricePerHour} from '../core/offer-quote.js'
-import type {ProviderAdapter} from '../providers/provider.js'
 import {simControl} from '../sim/control/control-client.js'
 import {generateSessionKeyPair} from '../ssh/keys.js'
 import {sessionRow, startServiceHarness, type ServiceHarness} from '../../test/support/service-context.js'
@@ -32,20 +32,6 @@ import {registerSshKey} from './ssh-key-service.js'
 const HOUR = 3_600_000
 
 const offer = (id: string, over: Partial<Offer> = {}): Offer => offerFixture(id, {diskGb: 500, ...over})
-
-/** A marketplace that is configured but never called: creating a session only records the intent. */
-function idleProvider(name: 'tensordock', singleUseOffers: boolean): ProviderAdapter {
-  const never = () => Promise.reject(new Error(`${name} must not be called while a session is only being recorded`))
-  return {
-    name,
-    capabilities: {serverSideFilters: false, attachSshKeyAfterCreate: false, singleUseOffers, resumableCreate: false, launch: {images: {kind: 'container', default: 'nvidia/cuda:12.6.3-runtime-ubuntu22.04'}, exposePorts: true}},
-    searchOffers: never,
-    createInstance: never,
-    getInstance: never,
-    listInstances: never,
-    destroyInstance: never,
-  }
-}
 
 /** What a create returned, in the reply's words: the private key only when there is one. */
 const reply = ({session, sshPrivateKey}: CreatedSession): Reply => ({
@@ -171,7 +157,7 @@ describe('session service', () => {
     })
 
     it('rents a listing with capacity (not single-use) again while our session holds it', async () => {
-      h.ctx.providers.register('tensordock', {baseUrl: 'http://127.0.0.1:0', adapter: idleProvider('tensordock', false)})
+      h.ctx.providers.register('tensordock', {baseUrl: 'http://127.0.0.1:0', adapter: recordOnlyProvider('tensordock')})
       await h.ctx.store.offers.upsertMany([offer('tensordock-x', {diskRate: {usdPerGb: 0.00005, per: 'hour', minimumGb: 100}, priceIncludes: {diskGb: 100, vcpus: 8, ramGb: 32}})])
       await create({offerId: 'tensordock-x'}, 'key-1')
       expect((await create({offerId: 'tensordock-x'}, 'key-2')).body.session_id).toMatch(/^sess-/)
@@ -179,7 +165,7 @@ describe('session service', () => {
     })
 
     it('prices the session for the disk asked for, as the provider bills it', async () => {
-      h.ctx.providers.register('tensordock', {baseUrl: 'http://127.0.0.1:0', adapter: idleProvider('tensordock', false)})
+      h.ctx.providers.register('tensordock', {baseUrl: 'http://127.0.0.1:0', adapter: recordOnlyProvider('tensordock')})
       await h.ctx.store.offers.upsertMany([offer('tensordock-x', {pricePerHour: toMicroUsd(1), diskRate: {usdPerGb: 0.0001, per: 'hour', minimumGb: 100}, priceIncludes: {diskGb: 100, vcpus: 8, ramGb: 32}})])
       const price = async (over: Partial<CreateSessionInput>) => (await create(over)).body.price_per_hour_micro_usd
 

@@ -109,7 +109,9 @@ export async function createSessionBySpec(
     const spec = await resolveSpec(ctx, request)
     // Picked and taken in one step: no other create gets the same single machine.
     await lockOfferHolds(ctx)
-    const providers = providersAbleToRun(ctx, input)
+    // A launch the request gets wrong is refused by the create itself, naming the field.
+    const resolved = resolveLaunch(input.launch)
+    const providers = providersAbleToRun(ctx, 'launch' in resolved ? resolved.launch : null, input.storagePolicy)
     const [offer] = await ctx.store.offers.matchingSpec({...spec, excludeIds: await heldOfferIds(ctx), providers, limit: 1, visibleTo: offerVisibility(ctx)})
     if (!offer) {
       throw new AppError(
@@ -177,12 +179,10 @@ async function resolveSpec(ctx: ServiceContext, request: SpecRequest): Promise<S
  * Provisioning by spec and its failover pick only among their offers, so a spec never lands on
  * an offer the create would then refuse.
  */
-export function providersAbleToRun(ctx: ServiceContext, session: {launch: LaunchRequest | WorkloadLaunch | null; storagePolicy: StoragePolicy}): string[] {
-  const resolved = session.launch === null ? null : 'workloadType' in session.launch ? resolveLaunch(session.launch) : {launch: session.launch}
-  const launch = resolved && 'launch' in resolved ? resolved.launch : null
+export function providersAbleToRun(ctx: ServiceContext, launch: WorkloadLaunch | null, storagePolicy: StoragePolicy): string[] {
   return ctx.providers
     .entries()
-    .filter(([name, {adapter}]) => (launch === null || launchProblemFor(name, adapter.capabilities.launch, launch) === null) && (session.storagePolicy !== 'preserve' || canPreserve(ctx, name)))
+    .filter(([name, {adapter}]) => (launch === null || launchProblemFor(name, adapter.capabilities.launch, launch) === null) && (storagePolicy !== 'preserve' || canPreserve(ctx, name)))
     .map(([name]) => name)
 }
 

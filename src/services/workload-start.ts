@@ -1,4 +1,4 @@
-import {apiEndpoint, workloadStartLine, WORKLOAD_LOG} from '../core/workload-launch.js'
+import {apiEndpoint, withoutValues, workloadStartLine, WORKLOAD_LOG} from '../core/workload-launch.js'
 import {scrubSecrets} from '../log/logger.js'
 import type {ProviderInstance} from '../providers/provider.js'
 import {runRemoteCommand, type RemoteTarget} from '../ssh/run-command.js'
@@ -24,8 +24,13 @@ export async function advanceWorkload(ctx: ServiceContext, session: StoredSessio
   const launch = session.launch!
   // A launch may only choose the image or publish ports: nothing to start then.
   if (launch.onStart !== null && session.workloadStartedAt == null) {
-    const result = await runRemoteCommand(target, workloadStartLine(launch.onStart, openWorkloadEnv(ctx, session), session.resumes ?? 0), 15_000)
-    if (result.exitCode !== 0) throw new Error(`starting the workload exited with ${result.exitCode}: ${scrubSecrets(result.stderr.trim()).slice(0, 300)}`)
+    const env = openWorkloadEnv(ctx, session)
+    const result = await runRemoteCommand(target, workloadStartLine(launch.onStart, env, session.resumes ?? 0), 15_000)
+    if (result.exitCode !== 0) {
+      // Its words go into the session's events: none of the variables' values may ride along.
+      const said = withoutValues(scrubSecrets(result.stderr.trim()), env)
+      throw new Error(`starting the workload exited with ${result.exitCode}: ${said.slice(0, 300)}`)
+    }
     const now = ctx.clock.now()
     await ctx.store.sessions.update(session.id, 'provisioning', {workloadStartedAt: now}, now)
     await recordSessionEvent(ctx, session.id, 'workload_started', {

@@ -1,17 +1,9 @@
 import {describe, expect, it} from 'vitest'
 
 import {budgetBodyFrom, parseAlertThreshold} from './budget-input.js'
-import {UserError} from '../errors.js'
+import {userRefusalOf} from '../../../test/support/user-refusal.js'
 
-const refusal = (fn: () => unknown): UserError => {
-  try {
-    fn()
-  } catch (err) {
-    if (err instanceof UserError) return err
-    throw err
-  }
-  throw new Error('expected a UserError')
-}
+const refusal = userRefusalOf
 
 describe('parseAlertThreshold', () => {
   it('takes a fraction or a percentage', () => {

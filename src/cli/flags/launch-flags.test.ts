@@ -1,17 +1,9 @@
 import {describe, expect, it} from 'vitest'
 
-import {UserError} from '../errors.js'
+import {userRefusalOf} from '../../../test/support/user-refusal.js'
 import {launchBody} from './launch-flags.js'
 
-function refusal(run: () => unknown): string {
-  try {
-    run()
-  } catch (err) {
-    if (err instanceof UserError) return err.message
-    throw err
-  }
-  throw new Error('expected a refusal')
-}
+const refusal = (run: () => unknown): string => userRefusalOf(run).message
 
 describe('launchBody', () => {
   it('sends only what was given', () => {

@@ -1,18 +1,10 @@
 import {describe, expect, it} from 'vitest'
 
 import {EXIT} from '../exit-codes.js'
-import {UserError} from '../errors.js'
+import {userRefusalOf} from '../../../test/support/user-refusal.js'
 import {provisionTarget} from './provision-target.js'
 
-function refusal(run: () => unknown): UserError {
-  try {
-    run()
-  } catch (err) {
-    if (err instanceof UserError) return err
-    throw err
-  }
-  throw new Error('expected a UserError')
-}
+const refusal = userRefusalOf
 
 describe('provisionTarget', () => {
   it('rents an exact offer with --offer-id', () => {

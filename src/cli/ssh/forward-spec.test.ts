@@ -1,19 +1,11 @@
 import {describe, expect, it} from 'vitest'
 
-import {UserError} from '../errors.js'
+import {userRefusalOf} from '../../../test/support/user-refusal.js'
 import {expandForwards} from './connect.js'
 
 const serving = {id: 'sess-1', launch: {image: 'vllm/vllm-openai:v0.8.5', on_start: 'vllm serve a/b', env_keys: [], expose: [8000, 6006], model_id: 'a/b', health_path: '/health'}}
 
-function refusal(run: () => unknown): string {
-  try {
-    run()
-  } catch (err) {
-    if (err instanceof UserError) return err.message
-    throw err
-  }
-  throw new Error('expected a refusal')
-}
+const refusal = (run: () => unknown): string => userRefusalOf(run).message
 
 describe('expandForwards', () => {
   it('reads api, api:LOCAL, a bare port and ssh -L specs, binding loopback for the short forms', () => {

@@ -40,3 +40,12 @@ export function costBreakdownRows(
     ...section('component', reply.by_component_micro_usd),
   ]
 }
+
+const COMPONENT_LABELS: Record<string, string> = {compute: '  compute', storage: '  storage', settlement: '  settled with the provider'}
+
+/** A session's cost by component, for its detail view: compute, storage (all a preserved disk bills) and the settlement, where there is any. */
+export function costComponentDetails(byComponent: Record<string, number>): Array<[string, string]> {
+  return Object.entries(COMPONENT_LABELS)
+    .filter(([component]) => byComponent[component] !== undefined)
+    .map(([component, label]) => [label, formatCost(byComponent[component]!)])
+}
