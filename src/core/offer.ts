@@ -37,6 +37,11 @@ export interface Offer {
    * marketplace offers (absent or null) to everyone.
    */
   tenantId?: string | null
+  /**
+   * The machine it runs on, `<provider>:<machine>`, where the provider says: provisioning
+   * failures follow the machine when the market lists it again under a new offer id.
+   */
+  hostId?: string | null
 }
 
 export interface PriceIncludes {

@@ -2,6 +2,7 @@ import {instanceLabel} from '../core/instance-label.js'
 import {runningRate} from '../core/billing.js'
 import {GPU_REPORT_COMMAND, listingMismatch, parseReportedGpus} from '../core/listing-gate.js'
 import {formatUsd, type MicroUsd} from '../core/money.js'
+import type {HostFailureKind} from '../core/offer-health.js'
 import {priceForDisk} from '../core/offer-quote.js'
 import {MAX_OFFER_ATTEMPTS} from '../core/provisioning-spec.js'
 import {reservationEnd} from '../core/reservation.js'
@@ -16,9 +17,11 @@ import type {ServiceContext} from './context.js'
 import {recordBillingTerms} from './billing-terms.js'
 import {crashPoint, isCrashPoint} from './crash-points.js'
 import {instanceLogin} from './instance-login.js'
-import {heldOfferIds, lockOfferHolds, providersAbleToRun} from './session-service.js'
+import {lockOfferHolds} from './session-service.js'
 import {recordSessionEvent, transitionSession} from './session-transitions.js'
 import {advanceWorkload} from './workload-start.js'
+import {nextOfferFilter, retryOnAnotherHost} from './auto-retry.js'
+import {bestHealthyOffer, recordProvisionOutcome} from './offer-health.js'
 
 export type JobOutcome = {done: true} | {done: false; retryInMs: number; error?: string}
 
@@ -56,8 +59,15 @@ async function provisionStep(ctx: ServiceContext, job: Job): Promise<JobOutcome>
 
   const now = ctx.clock.now()
   // A resumed session's deadline runs from its resume.
-  if (now - Math.max(session.createdAt, session.resumedAt ?? 0) > ctx.timings.provisionTimeoutMs) {
-    return failAndRelease(ctx, session, `provisioning timed out after ${Math.round(ctx.timings.provisionTimeoutMs / 60_000)} min`)
+  const since = Math.max(session.createdAt, session.resumedAt ?? 0)
+  const sshTimeoutMs = session.retry?.sshTimeoutMs ?? null
+  if (session.sshHostKeyFingerprint === null && sshTimeoutMs !== null && now - since > sshTimeoutMs) {
+    return failHost(ctx, session, 'ssh_timeout', `the host did not let us in over SSH within ${Math.round(sshTimeoutMs / 1000)} s`)
+  }
+  if (now - since > ctx.timings.provisionTimeoutMs) {
+    const reason = `provisioning timed out after ${Math.round(ctx.timings.provisionTimeoutMs / 60_000)} min`
+    // Never let in: the host's failure. Let in, with a workload that never came up: the workload's.
+    return session.sshHostKeyFingerprint === null ? failHost(ctx, session, 'ssh_timeout', reason) : failAndRelease(ctx, session, reason)
   }
 
   let instance: ProviderInstance | null
@@ -69,7 +79,7 @@ async function provisionStep(ctx: ServiceContext, job: Job): Promise<JobOutcome>
     if (!(err instanceof ProviderError) || !err.retryable) throw err
     return {done: false, retryInMs: ctx.timings.pollIntervalMs, error: scrubSecrets(err.message)}
   }
-  if (!instance) return failAndRelease(ctx, session, `instance ${session.providerInstanceId} disappeared at ${session.provider}`)
+  if (!instance) return failHost(ctx, session, 'vanished', `instance ${session.providerInstanceId} disappeared at ${session.provider}`)
   // The provider bills from its own create and from when it says the instance runs, SSH or not.
   await recordBillingTerms(ctx, session, instance)
   if (instance.state === 'stopped' && session.resumedAt != null && adapter.startInstance) {
@@ -79,7 +89,7 @@ async function provisionStep(ctx: ServiceContext, job: Job): Promise<JobOutcome>
     return {done: false, retryInMs: ctx.timings.pollIntervalMs}
   }
   if (instance.state === 'failed' || instance.state === 'stopped') {
-    return failAndRelease(ctx, session, `instance ${instance.state} at ${session.provider}: ${instance.statusMessage ?? 'no reason given'}`)
+    return failHost(ctx, session, 'boot_failed', `instance ${instance.state} at ${session.provider}: ${instance.statusMessage ?? 'no reason given'}`)
   }
   if (instance.state !== 'running' || !instance.ssh) {
     await noteProgress(ctx, session, `waiting for the instance: ${instance.statusMessage ?? instance.state}`)
@@ -160,10 +170,11 @@ async function obtainInstance(ctx: ServiceContext, adapter: ProviderAdapter, ses
     if (err instanceof InstanceSetupError) {
       // The instance exists and bills even though it cannot be used: record it so it is destroyed.
       await recordInstance(ctx, session, err.providerInstanceId, `instance ${err.providerInstanceId} created but could not be set up`)
-      return failAndRelease(ctx, (await ctx.store.sessions.get(session.id))!, `provider_error: ${scrubSecrets(err.message)}`)
+      return failHost(ctx, (await ctx.store.sessions.get(session.id))!, 'setup_failed', `provider_error: ${scrubSecrets(err.message)}`)
     }
     if (err instanceof StaleInventoryError) {
       await ctx.store.offers.markUnavailable(session.offerId)
+      await recordProvisionOutcome(ctx, session, 'stale', scrubSecrets(err.message))
       return failOver(ctx, session)
     }
     if (err instanceof ProviderError && !err.retryable) {
@@ -178,13 +189,14 @@ async function obtainInstance(ctx: ServiceContext, adapter: ProviderAdapter, ses
 }
 
 /**
- * The offer was gone. A session provisioned by spec moves to the next best matching offer
- * (up to MAX_OFFER_ATTEMPTS, each try an event); one that named its offer fails.
+ * The offer was gone, and no instance was made. A session provisioned by spec, or one with
+ * auto-retry, moves to the next best matching (or comparable) offer, up to MAX_OFFER_ATTEMPTS
+ * offers (each try an event); one that named its offer and nothing more fails.
  */
 async function failOver(ctx: ServiceContext, session: StoredSession): Promise<JobOutcome | null> {
   const gone = `offer ${session.offerId} is no longer available at ${session.provider}`
   const spec = session.spec
-  if (!spec) return failAndRelease(ctx, session, `stale_inventory: ${gone}; no instance was created`)
+  if (!spec && (session.retry?.maxRetries ?? 0) === 0) return failAndRelease(ctx, session, `stale_inventory: ${gone}; no instance was created`)
   if (session.offerAttempts >= MAX_OFFER_ATTEMPTS) {
     return failAndRelease(ctx, session, `stale_inventory: ${gone}, and ${session.offerAttempts} offers were tried; no instance was created`)
   }
@@ -192,8 +204,7 @@ async function failOver(ctx: ServiceContext, session: StoredSession): Promise<Jo
   const next = await ctx.store.transaction(async () => {
     // Picked and taken in one step, as a create does: no other session gets the same machine.
     await lockOfferHolds(ctx)
-    const providers = providersAbleToRun(ctx, session.launch ?? null, session.storagePolicy)
-    const [next] = await ctx.store.offers.matchingSpec({...spec, excludeIds: await heldOfferIds(ctx), providers, limit: 1})
+    const next = await bestHealthyOffer(ctx, await nextOfferFilter(ctx, session, [session]))
     if (!next) return null
     await ctx.store.sessions.update(
       session.id,
@@ -204,6 +215,7 @@ async function failOver(ctx: ServiceContext, session: StoredSession): Promise<Jo
         provider: next.provider,
         gpuType: next.gpuType,
         gpuCount: next.gpuCount,
+        hostId: next.hostId ?? null,
         pricePerHour: priceForDisk(next, session.diskGb),
         offerAttempts: session.offerAttempts + 1,
         // The provider answered that create definitively: nothing to look for.
@@ -218,7 +230,8 @@ async function failOver(ctx: ServiceContext, session: StoredSession): Promise<Jo
     return next
   })
   if (!next) {
-    return failAndRelease(ctx, session, `stale_inventory: ${gone} and no other live offer matches ${spec.gpuCount}x ${spec.sku}; no instance was created`)
+    const wanted = spec ? `${spec.gpuCount}x ${spec.sku}` : `${session.gpuCount}x ${session.gpuType} (${session.retry!.scope})`
+    return failAndRelease(ctx, session, `stale_inventory: ${gone} and no other live offer matches ${wanted}; no instance was created`)
   }
   return {done: false, retryInMs: 0}
 }
@@ -275,7 +288,7 @@ async function verifyAndStart(ctx: ServiceContext, session: StoredSession, insta
       if (!reported) throw new Error(`nvidia-smi did not list the GPUs: ${result.stdout.trim().slice(0, 200)}`)
       // The listing gate: the box must be what was rented, or it is destroyed before it is used.
       const mismatch = listingMismatch(reported, {gpuType: session.gpuType, gpuCount: session.gpuCount, vramGb: (await ctx.store.offers.get(session.offerId))?.vramGb ?? null})
-      if (mismatch) return await failAndRelease(ctx, session, `listing_mismatch: ${mismatch}; the instance is destroyed and nothing beyond what ${session.provider} charged is billed`)
+      if (mismatch) return await failHost(ctx, session, 'listing_mismatch', `listing_mismatch: ${mismatch}; the instance is destroyed and nothing beyond what ${session.provider} charged is billed`)
       found = `${reported.length}x ${reported[0]!.name}`
     }
     await recordSessionEvent(ctx, session.id, 'gpu_check', {
@@ -309,6 +322,7 @@ async function verifyAndStart(ctx: ServiceContext, session: StoredSession, insta
 /** The instance is what was rented and does what was asked: billing at the running rate starts now. */
 async function markRunning(ctx: ServiceContext, session: StoredSession, instance: ProviderInstance, patch: SessionPatch, message: string): Promise<void> {
   const now = ctx.clock.now()
+  await recordProvisionOutcome(ctx, session, 'running', null)
   await transitionSession(
     ctx,
     session,
@@ -352,6 +366,24 @@ async function runningPrice(ctx: ServiceContext, session: StoredSession, instanc
   const billing = await ctx.store.billing.get(session.id)
   if (billing) return runningRate(billing)
   return instance.pricePerHour ?? session.pricePerHour
+}
+
+/**
+ * The host failed the session (never booted, never let us in, is not what was listed, vanished):
+ * recorded against its offer and machine (offer health), and, when the session's auto-retry
+ * terms allow, a new session takes its place on the next comparable offer (services/auto-retry.ts),
+ * in the same transaction as this failure and the release of the failed host.
+ */
+async function failHost(ctx: ServiceContext, session: StoredSession, kind: HostFailureKind, reason: string): Promise<JobOutcome> {
+  return ctx.store.transaction(async () => {
+    const current = (await ctx.store.sessions.get(session.id))!
+    // Released meanwhile: the user's stop stands, and says nothing of the host.
+    if (isTerminal(current.status) || current.status === 'stopping') return DONE
+    await recordProvisionOutcome(ctx, current, kind, reason)
+    const decision = await retryOnAnotherHost(ctx, current, reason)
+    const note = 'retry' in decision ? `; auto-retry: ${decision.retry.id} takes its place on ${decision.retry.offerId}` : decision.notRetried ? `; not retried: ${decision.notRetried}` : ''
+    return failAndRelease(ctx, (await ctx.store.sessions.get(session.id))!, `${reason}${note}`)
+  })
 }
 
 /** Marks the session failed with its reason and, if an instance exists, queues its destruction. */

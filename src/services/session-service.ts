@@ -1,5 +1,6 @@
 import {randomBytes} from 'node:crypto'
 
+import {NO_RETRY, type RetryTerms} from '../core/auto-retry.js'
 import {AppError} from '../core/errors.js'
 import {gpuTypeMatcher, normalizeGpuName} from '../core/gpu-names.js'
 import {asMicroUsd, costForDuration, formatUsd, type MicroUsd} from '../core/money.js'
@@ -28,6 +29,7 @@ import {replayedPrivateKey, sealPrivateKeyForReplay} from './replayable-private-
 import {resolveSshKeys} from './ssh-key-service.js'
 import {transitionSession} from './session-transitions.js'
 import {sealWorkloadEnv} from './workload-env.js'
+import {bestHealthyOffer} from './offer-health.js'
 
 export interface CreateSessionInput {
   consumerId: string
@@ -43,6 +45,8 @@ export interface CreateSessionInput {
   hardMaxOverride: boolean
   /** What to run once the box is verified. */
   launch: LaunchRequest
+  /** Auto-retry on a host that fails to boot or to let us in (core/auto-retry.ts); none when absent. */
+  retry?: RetryTerms
 }
 
 export interface CreatedSession {
@@ -96,8 +100,9 @@ export interface SpecRequest {
 
 /**
  * Provisioning by spec: picks the best live offer for (model, count, region, max price) —
- * cheapest, then most reliable — and records the spec so the provisioner can fail over to
- * the next best offer if the provider says this one is gone.
+ * cheapest per working box, weighing each offer's availability confidence, and never a host
+ * cooling down after repeated failures (services/offer-health.ts) — and records the spec so the
+ * provisioner can fail over to the next best offer if the provider says this one is gone.
  */
 export async function createSessionBySpec(
   ctx: ServiceContext,
@@ -112,7 +117,7 @@ export async function createSessionBySpec(
     // A launch the request gets wrong is refused by the create itself, naming the field.
     const resolved = resolveLaunch(input.launch)
     const providers = providersAbleToRun(ctx, 'launch' in resolved ? resolved.launch : null, input.storagePolicy)
-    const [offer] = await ctx.store.offers.matchingSpec({...spec, excludeIds: await heldOfferIds(ctx), providers, limit: 1, visibleTo: offerVisibility(ctx)})
+    const offer = await bestHealthyOffer(ctx, {...spec, excludeIds: await heldOfferIds(ctx), providers, visibleTo: offerVisibility(ctx)})
     if (!offer) {
       throw new AppError(
         'sku_unavailable',
@@ -208,7 +213,7 @@ export async function lockOfferHolds(ctx: ServiceContext): Promise<void> {
  * Call inside the transaction that checks a consumer's budget and then commits the spending
  * it allows: two creates or extensions at once could otherwise both fit in what is left.
  */
-async function lockBudgetOf(ctx: ServiceContext, consumerId: string): Promise<void> {
+export async function lockBudgetOf(ctx: ServiceContext, consumerId: string): Promise<void> {
   await ctx.store.db.lockKey(`budget:${ownerOf(ctx).tenantId}/${consumerId}`)
 }
 
@@ -351,6 +356,11 @@ async function insertSession(
     launchEnvSealed: launch ? sealWorkloadEnv(ctx, id, input.launch.env) : null,
     apiEndpoint: null,
     workloadStartedAt: null,
+    hostId: offer.hostId ?? null,
+    retry: input.retry ?? NO_RETRY,
+    retryOf: null,
+    retriedAs: null,
+    retryAttempt: 0,
     ...ownerOf(ctx),
   }
 

@@ -7,7 +7,7 @@ import type {SqlDatabase} from './sql/sql-database.js'
 
 /** The columns an Offer is read from, in the order `offerFromValues` takes them. */
 const READ_COLUMNS = `id, provider, provider_id, gpu_type, gpu_count, vram_gb, price_per_hour_micro, location, country_code,
-  reliability, available, fetched_at, cuda_version, disk_gb, cpu_cores, ram_gb, inet_down_mbps, price_basis, tenant_id`
+  reliability, available, fetched_at, cuda_version, disk_gb, cpu_cores, ram_gb, inet_down_mbps, price_basis, tenant_id, host_id`
 
 const SORT_COLUMNS: Record<OfferSortKey, string> = {
   price: 'price_per_hour_micro',
@@ -46,7 +46,7 @@ const MAX_MEMOS = 256
 
 const OFFER_COLUMNS = `id, provider, provider_id, gpu_type, gpu_type_key, gpu_count, vram_gb, price_per_hour_micro,
   price_per_gpu_micro, location, location_key, country_code, reliability, available, fetched_at, cuda_version,
-  disk_gb, cpu_cores, ram_gb, inet_down_mbps, price_basis, tenant_id`
+  disk_gb, cpu_cores, ram_gb, inet_down_mbps, price_basis, tenant_id, host_id`
 
 const UPSERT_SET = `gpu_type = excluded.gpu_type, gpu_type_key = excluded.gpu_type_key, gpu_count = excluded.gpu_count,
   vram_gb = excluded.vram_gb, price_per_hour_micro = excluded.price_per_hour_micro,
@@ -54,9 +54,10 @@ const UPSERT_SET = `gpu_type = excluded.gpu_type, gpu_type_key = excluded.gpu_ty
   location_key = excluded.location_key, country_code = excluded.country_code, reliability = excluded.reliability,
   available = excluded.available, fetched_at = excluded.fetched_at, cuda_version = excluded.cuda_version,
   disk_gb = excluded.disk_gb, cpu_cores = excluded.cpu_cores, ram_gb = excluded.ram_gb,
-  inet_down_mbps = excluded.inet_down_mbps, price_basis = excluded.price_basis, tenant_id = excluded.tenant_id`
+  inet_down_mbps = excluded.inet_down_mbps, price_basis = excluded.price_basis, tenant_id = excluded.tenant_id,
+  host_id = excluded.host_id`
 
-/** Rows per multi-row INSERT on PostgreSQL: 22 parameters each, well under its 65,535. */
+/** Rows per multi-row INSERT on PostgreSQL: 23 parameters each, well under its 65,535. */
 const POSTGRES_UPSERT_BATCH = 1000
 
 export class OffersRepo {
@@ -90,14 +91,15 @@ export class OffersRepo {
             `UPDATE offers SET fetched_at = ?
              WHERE id = ? AND available = 1 AND provider_id = ? AND gpu_type = ? AND gpu_count = ? AND vram_gb = ?
                AND price_per_hour_micro = ? AND location = ? AND country_code IS ? AND reliability IS ? AND cuda_version IS ?
-               AND disk_gb IS ? AND cpu_cores IS ? AND ram_gb IS ? AND inet_down_mbps IS ? AND price_basis IS ? AND tenant_id IS ?`,
-            [o.fetchedAt, o.id, o.providerId, o.gpuType, o.gpuCount, row[6], o.pricePerHour, o.location, o.countryCode, o.reliability, o.cudaVersion, o.diskGb, o.cpuCores, o.ramGb, o.inetDownMbps, row[20], row[21]],
+               AND disk_gb IS ? AND cpu_cores IS ? AND ram_gb IS ? AND inet_down_mbps IS ? AND price_basis IS ? AND tenant_id IS ?
+               AND host_id IS ?`,
+            [o.fetchedAt, o.id, o.providerId, o.gpuType, o.gpuCount, row[6], o.pricePerHour, o.location, o.countryCode, o.reliability, o.cudaVersion, o.diskGb, o.cpuCores, o.ramGb, o.inetDownMbps, row[20], row[21], row[22]],
           )
           if (touched.changes === 1) continue
         }
         // Positional parameters: binding a named object per row costs a third of the upsert time.
         await this.db.run(
-          `INSERT INTO offers (${OFFER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+          `INSERT INTO offers (${OFFER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (id) DO UPDATE SET ${UPSERT_SET}`,
           row,
         )
@@ -109,7 +111,7 @@ export class OffersRepo {
   /** One multi-row statement per batch: a round trip per offer would dominate a refresh. */
   private async upsertBatch(offers: readonly Offer[]): Promise<void> {
     if (offers.length === 0) return
-    const tuple = `(${Array.from({length: 22}, () => '?').join(', ')})`
+    const tuple = `(${Array.from({length: 23}, () => '?').join(', ')})`
     const values = offers.map(() => tuple)
     await this.db.run(`INSERT INTO offers (${OFFER_COLUMNS}) VALUES ${values.join(', ')} ON CONFLICT (id) DO UPDATE SET ${UPSERT_SET}`, offers.flatMap(offerRow))
   }
@@ -186,14 +188,16 @@ export class OffersRepo {
    */
   async matchingSpec(spec: SpecFilter): Promise<Offer[]> {
     const params: Record<string, unknown> = {}
-    const gpu = await this.gpuTypeCondition(spec.gpuTypeKey, params, await this.current())
+    const gpu = spec.gpuTypeKey === null ? '1 = 1' : await this.gpuTypeCondition(spec.gpuTypeKey, params, await this.current())
     const rows = await this.db.values(
       `SELECT ${READ_COLUMNS} FROM offers
        WHERE available = 1 AND ${gpu} AND gpu_count = @count
+         AND vram_gb >= @minVram
          AND (CAST(@region AS TEXT) IS NULL OR country_code = @country OR lower(location) = @region)
          AND (CAST(@maxPrice AS BIGINT) IS NULL OR price_per_hour_micro <= @maxPrice)
          AND coalesce(reliability, @floor) >= @floor
          AND NOT ${this.db.inList('id', '@exclude')}
+         AND (host_id IS NULL OR NOT ${this.db.inList('host_id', '@excludeHosts')})
          AND (CAST(@anyProvider AS INTEGER) = 1 OR ${this.db.inList('provider', '@providers')})
          AND (CAST(@visibleTo AS TEXT) IS NULL OR ${VISIBLE_TO})
        ORDER BY price_per_hour_micro ASC, coalesce(reliability, @floor) DESC, id ASC
@@ -201,6 +205,8 @@ export class OffersRepo {
       {
         ...params,
         count: spec.gpuCount,
+        minVram: spec.minVramGb ?? 0,
+        excludeHosts: this.db.list(spec.excludeHostIds ?? []),
         region: spec.region === null ? null : spec.region.trim().toLowerCase(),
         country: spec.countryCode,
         maxPrice: spec.maxPricePerHour,
@@ -274,6 +280,10 @@ export class OffersRepo {
     if (filter.minCuda !== undefined) {
       where.push('cuda_version >= @minCuda')
       params.minCuda = filter.minCuda
+    }
+    if (filter.minDiskGb !== undefined) {
+      where.push('disk_gb >= @minDisk')
+      params.minDisk = filter.minDiskGb
     }
     const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : ''
     const sort = filter.sort ?? 'price'
@@ -440,15 +450,19 @@ export interface CatalogFilter {
 
 export interface SpecFilter {
   visibleTo?: string
-  /** The spec's GPU filter (lower-cased canonical name), decided by the shared matcher: "h100" takes any H100. */
-  gpuTypeKey: string
+  /** The spec's GPU filter (lower-cased canonical name), decided by the shared matcher: "h100" takes any H100; null: any model. */
+  gpuTypeKey: string | null
   gpuCount: number
+  /** Per GPU. */
+  minVramGb?: number
   /** A marketplace region (matched by its country code) or a self-hosted node's region (by name). */
   region: string | null
   countryCode: string | null
   maxPricePerHour: MicroUsd | null
   minReliability: number
   excludeIds?: readonly string[]
+  /** Machines not to land on (hosts cooling down, and those a retry chain already failed on). */
+  excludeHostIds?: readonly string[]
   /** Only these providers' offers (those that can run what the session asks for); any when absent. */
   providers?: readonly string[]
   limit?: number
@@ -477,6 +491,7 @@ function offerFromValues(v: unknown[]): Offer {
     inetDownMbps: v[16] as number | null,
     ...priceBasisFrom(v[17] as string | null),
     ...(tenantId === null ? {} : {tenantId}),
+    ...(v[19] === null ? {} : {hostId: v[19] as string}),
   }
 }
 
@@ -507,6 +522,7 @@ function offerRow(o: Offer): unknown[] {
     o.inetDownMbps,
     priceBasisJson(o),
     o.tenantId ?? null,
+    o.hostId ?? null,
   ]
 }
 

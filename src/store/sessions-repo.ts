@@ -1,3 +1,4 @@
+import {NO_RETRY, type RetryScope, type RetryTerms} from '../core/auto-retry.js'
 import {asMicroUsd, type MicroUsd} from '../core/money.js'
 import type {ProviderName} from '../core/provider-name.js'
 import type {Session, StoragePolicy, WorkloadType} from '../core/session.js'
@@ -59,6 +60,13 @@ interface SessionRow {
   resumed_at: number | null
   tenant_id: string
   created_by: string
+  host_id: string | null
+  max_retries: number
+  retry_scope: string | null
+  ssh_timeout_ms: number | null
+  retry_of: string | null
+  retried_as: string | null
+  retry_attempt: number
 }
 
 /** What a session provisioned by spec asked for, kept so it can fail over to the next best offer. */
@@ -120,6 +128,16 @@ export interface StoredSession extends Session {
   tenantId?: string
   /** The user who created it; always set on rows read from the store. */
   createdBy?: string
+  /** The machine it was rented on (`Offer.hostId`), for its provisioning outcome. */
+  hostId?: string | null
+  /** Its auto-retry terms (core/auto-retry.ts); always set on rows read from the store. */
+  retry?: RetryTerms
+  /** The failed try this session took the place of. */
+  retryOf?: string | null
+  /** The session that took this failed try's place. */
+  retriedAs?: string | null
+  /** 0 for the first try, 1 for the first retry... */
+  retryAttempt?: number
 }
 
 export interface SessionListFilter {
@@ -168,6 +186,8 @@ export type SessionPatch = Partial<
   workloadStartedAt?: number | null
   resumes?: number
   resumedAt?: number | null
+  hostId?: string | null
+  retriedAs?: string | null
 }
 
 const PATCH_COLUMNS: Record<keyof SessionPatch, string> = {
@@ -200,6 +220,8 @@ const PATCH_COLUMNS: Record<keyof SessionPatch, string> = {
   workloadStartedAt: 'workload_started_at',
   resumes: 'resumes',
   resumedAt: 'resumed_at',
+  hostId: 'host_id',
+  retriedAs: 'retried_as',
 }
 
 /** Statuses in which a session still holds (or is about to hold) what it rented. */
@@ -217,14 +239,16 @@ export class SessionsRepo {
           hard_max_override, created_at, updated_at, started_at, expires_at, stopped_at, failure_reason, spec_sku,
           spec_gpu_type_key, spec_gpu_count, spec_region, spec_country, spec_max_price_micro, spec_min_reliability,
           offer_attempts, create_attempted_at, idle_since, last_gpu_sample_at, last_gpu_utilization_pct,
-          destroy_requested_at, ssh_host_public_key, launch, launch_env, tenant_id, created_by)
+          destroy_requested_at, ssh_host_public_key, launch, launch_env, tenant_id, created_by, host_id, max_retries,
+          retry_scope, ssh_timeout_ms, retry_of, retry_attempt)
         VALUES (@id, @consumer_id, @provider, @provider_instance_id, @offer_id, @offer_provider_id, @gpu_type,
           @gpu_count, @status, @ssh_host, @ssh_port, @ssh_user, @ssh_public_key, @ssh_host_key_fingerprint, @workload_type,
           @reservation_hours, @price_per_hour_micro, @disk_gb, @storage_policy, @idle_threshold_minutes, @template_hash_id,
           @hard_max_override, @created_at, @updated_at, @started_at, @expires_at, @stopped_at, @failure_reason, @spec_sku,
           @spec_gpu_type_key, @spec_gpu_count, @spec_region, @spec_country, @spec_max_price_micro, @spec_min_reliability,
           @offer_attempts, @create_attempted_at, @idle_since, @last_gpu_sample_at, @last_gpu_utilization_pct,
-          @destroy_requested_at, @ssh_host_public_key, @launch, @launch_env, @tenant_id, @created_by)`,
+          @destroy_requested_at, @ssh_host_public_key, @launch, @launch_env, @tenant_id, @created_by, @host_id, @max_retries,
+          @retry_scope, @ssh_timeout_ms, @retry_of, @retry_attempt)`,
         {...toRow(s)},
       )
       for (const [position, key] of (s.attachedSshKeys ?? []).entries()) {
@@ -380,6 +404,13 @@ function toRow(s: StoredSession): SessionRow {
     resumed_at: s.resumedAt ?? null,
     tenant_id: s.tenantId ?? LOCAL_TENANT,
     created_by: s.createdBy ?? LOCAL_PRINCIPAL.user,
+    host_id: s.hostId ?? null,
+    max_retries: s.retry?.maxRetries ?? 0,
+    retry_scope: s.retry && s.retry.maxRetries > 0 ? s.retry.scope : null,
+    ssh_timeout_ms: s.retry?.sshTimeoutMs ?? null,
+    retry_of: s.retryOf ?? null,
+    retried_as: s.retriedAs ?? null,
+    retry_attempt: s.retryAttempt ?? 0,
   }
 }
 
@@ -441,5 +472,10 @@ function toSession(r: SessionRow): StoredSession {
     resumedAt: r.resumed_at,
     tenantId: r.tenant_id,
     createdBy: r.created_by,
+    hostId: r.host_id,
+    retry: {maxRetries: r.max_retries, scope: (r.retry_scope ?? NO_RETRY.scope) as RetryScope, sshTimeoutMs: r.ssh_timeout_ms === null ? null : Number(r.ssh_timeout_ms)},
+    retryOf: r.retry_of,
+    retriedAs: r.retried_as,
+    retryAttempt: r.retry_attempt,
   }
 }

@@ -10,6 +10,7 @@ import {NodesRepo} from './nodes-repo.js'
 import {OffersRepo} from './offers-repo.js'
 import {PriceHistoryRepo} from './price-history-repo.js'
 import {ProviderRefreshRepo} from './provider-refresh-repo.js'
+import {ProvisionOutcomesRepo} from './provision-outcomes-repo.js'
 import {SessionEventsRepo} from './session-events-repo.js'
 import {SessionsRepo} from './sessions-repo.js'
 import {RateLimitRepo} from './rate-limit-repo.js'
@@ -40,6 +41,7 @@ export class Store {
   readonly providerRefresh: ProviderRefreshRepo
   readonly terminalTokens: TerminalTokensRepo
   readonly rateLimits: RateLimitRepo
+  readonly outcomes: ProvisionOutcomesRepo
 
   constructor(
     readonly db: SqlDatabase,
@@ -62,6 +64,7 @@ export class Store {
     this.providerRefresh = new ProviderRefreshRepo(db)
     this.terminalTokens = new TerminalTokensRepo(db)
     this.rateLimits = new RateLimitRepo(db)
+    this.outcomes = new ProvisionOutcomesRepo(db)
   }
 
   /** The embedded store: one SQLite file (created and migrated if needed). */

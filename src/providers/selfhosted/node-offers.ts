@@ -170,5 +170,6 @@ function offer(
     priceIncludes: {diskGb: DEFAULT_DISK_GB, vcpus: o.shape.vcpus, ramGb},
     diskRate: null,
     tenantId: capacity.tenantId,
+    hostId: `selfhosted:${capacity.name}`,
   }
 }

@@ -63,6 +63,8 @@ describe('parseLocations', () => {
       // The price says what it pays for besides the GPUs, and how more disk would be priced.
       priceIncludes: {diskGb: 100, vcpus: 8, ramGb: 32},
       diskRate: {usdPerGb: 0.00005, per: 'hour', minimumGb: 100},
+      // A location-based deploy does not name its node: failures are pinned to the location.
+      hostId: `tensordock:${CHICAGO}`,
     })
     expect(two?.pricePerHour).toBe(toMicroUsd('1.093'))
     expect(four?.pricePerHour).toBe(toMicroUsd('2.093'))

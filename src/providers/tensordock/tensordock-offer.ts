@@ -117,6 +117,9 @@ export function offersFromGpu(location: TensorDockLocation, gpu: TensorDockGpu, 
       inetDownMbps: null,
       priceIncludes: {diskGb: deployment.storageGb, vcpus: deployment.vcpus, ramGb: deployment.ramGb},
       diskRate,
+      // A location-based deploy lands on one of the location's nodes, which it does not name:
+      // the location is the finest place failures can be pinned to.
+      hostId: `tensordock:${location.id}`,
     }
   })
 }

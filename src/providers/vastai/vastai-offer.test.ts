@@ -50,6 +50,8 @@ describe('parseOfferPage', () => {
       inetDownMbps: 800.2,
       priceIncludes: {diskGb: 50, vcpus: null, ramGb: null},
       diskRate: {usdPerGb: 0.15, per: 'month', minimumGb: 1},
+      // The machine, not the ask: Vast relists a machine under a new ask id after each rental.
+      hostId: 'vastai:42',
     })
   })
 

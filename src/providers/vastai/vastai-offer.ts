@@ -73,7 +73,7 @@ function isCleanVastOffer(item: unknown): item is VastOffer {
     typeof o.num_gpus === 'number' && typeof o.gpu_ram === 'number' && typeof o.dph_total === 'number' &&
     optionalNumber(o.reliability2) && optionalNumber(o.reliability) && optionalNumber(o.cuda_max_good) &&
     optionalNumber(o.disk_space) && optionalNumber(o.cpu_cores) && optionalNumber(o.cpu_cores_effective) &&
-    optionalNumber(o.cpu_ram) && optionalNumber(o.inet_down) && optionalNumber(o.dph_base) && optionalNumber(o.storage_cost) &&
+    optionalNumber(o.cpu_ram) && optionalNumber(o.inet_down) && optionalNumber(o.machine_id) && optionalNumber(o.dph_base) && optionalNumber(o.storage_cost) &&
     (o.geolocation == null || typeof o.geolocation === 'string') &&
     (o.rentable == null || typeof o.rentable === 'boolean') &&
     (o.rented == null || typeof o.rented === 'boolean')
@@ -146,6 +146,7 @@ export function offerFromVast(raw: VastOffer, fetchedAt: number, allocatedStorag
     inetDownMbps: positive(raw.inet_down),
     priceIncludes: {diskGb: allocatedStorageGb, vcpus: null, ramGb: null},
     diskRate,
+    hostId: raw.machine_id != null && Number.isSafeInteger(raw.machine_id) ? `vastai:${raw.machine_id}` : null,
   }
 }
 

@@ -37,6 +37,8 @@ export const vastOfferSchema = z.object({
   cpu_cores_effective: looseNumber,
   cpu_ram: looseNumber,
   inet_down: looseNumber,
+  /** The physical machine the ask rents; a machine is relisted under a new ask id after each rental. */
+  machine_id: looseNumber,
   rentable: looseBoolean,
   rented: looseBoolean,
 })

@@ -12,6 +12,7 @@ import {sql as sharedState} from './011-shared-state.js'
 import {sql as coveringOfferIndexes} from './012-covering-offer-indexes.js'
 import {sql as workloadLaunch} from './013-workload-launch.js'
 import {sessionsStatusCheck, sql as preservedSessions} from './014-preserved-sessions.js'
+import {sql as offerHealth} from './015-offer-health.js'
 
 /**
  * A table definition edited in place, by SQLite's procedure for loosening a constraint
@@ -48,4 +49,5 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
   {version: 12, name: 'covering-offer-indexes', sql: coveringOfferIndexes},
   {version: 13, name: 'workload-launch', sql: workloadLaunch},
   {version: 14, name: 'preserved-sessions', sql: preservedSessions, schemaEdit: sessionsStatusCheck},
+  {version: 15, name: 'offer-health', sql: offerHealth},
 ]

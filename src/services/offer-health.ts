@@ -1,0 +1,79 @@
+import {healthOf, outcomesOfOffer, rankByHealth, type HealthStats, type ProvisionOutcome, type ProvisionOutcomeKind} from '../core/offer-health.js'
+import type {Offer} from '../core/offer.js'
+import type {SpecFilter} from '../store/offers-repo.js'
+import type {StoredSession} from '../store/sessions-repo.js'
+import type {ServiceContext} from './context.js'
+
+/** How the session's provisioning ended, against its offer and machine (the first record stands). */
+export async function recordProvisionOutcome(ctx: ServiceContext, session: StoredSession, kind: ProvisionOutcomeKind, detail: string | null): Promise<void> {
+  await ctx.store.outcomes.record({
+    sessionId: session.id,
+    provider: session.provider,
+    offerId: session.offerId,
+    hostId: session.hostId ?? null,
+    kind,
+    detail: detail === null ? null : detail.slice(0, 500),
+    at: ctx.clock.now(),
+  })
+}
+
+/** Each offer's health (its own outcomes and its machine's), for the offers given. */
+export async function healthOfOffers(ctx: ServiceContext, offers: readonly Pick<Offer, 'id' | 'hostId'>[]): Promise<Map<string, HealthStats>> {
+  const now = ctx.clock.now()
+  const outcomes = await ctx.store.outcomes.ofOffers(offers, now)
+  return new Map(offers.map((offer) => [offer.id, healthOf(outcomesOfOffer(offer, outcomes), now)]))
+}
+
+/** How many of the cheapest matching offers are weighed by health before the best is picked. */
+const CANDIDATES = 25
+
+/**
+ * The best offer for a spec (or a retry's comparable filter): the cheapest few that match, less
+ * hosts cooling down, ranked by expected price per working box (core/offer-health.ts).
+ */
+export async function bestHealthyOffer(ctx: ServiceContext, filter: SpecFilter): Promise<Offer | null> {
+  const excludeHostIds = [...(filter.excludeHostIds ?? []), ...(await hostsCoolingDown(ctx))]
+  const candidates = await ctx.store.offers.matchingSpec({...filter, excludeHostIds, limit: CANDIDATES})
+  if (candidates.length === 0) return null
+  const health = await healthOfOffers(ctx, candidates)
+  return rankByHealth(candidates, (offer) => health.get(offer.id) ?? null)[0] ?? null
+}
+
+export interface HostHealthReport {
+  hostId: string | null
+  provider: string
+  health: HealthStats
+  /** Offers the outcomes were on, most recent first. */
+  offerIds: string[]
+  lastFailure: {kind: ProvisionOutcomeKind; detail: string | null; at: number; sessionId: string} | null
+}
+
+/**
+ * Recent outcomes grouped by machine (an outcome on a provider that names none is grouped by
+ * its offer), worst confidence first.
+ */
+export async function hostHealthReport(ctx: ServiceContext, filter: {provider?: string; hostId?: string; offerId?: string}): Promise<HostHealthReport[]> {
+  const now = ctx.clock.now()
+  const groups = new Map<string, ProvisionOutcome[]>()
+  for (const outcome of await ctx.store.outcomes.recent(now, filter)) {
+    const key = outcome.hostId ?? `offer:${outcome.offerId}`
+    groups.set(key, [...(groups.get(key) ?? []), outcome])
+  }
+  return [...groups.values()]
+    .map((outcomes) => {
+      const failure = outcomes.find((o) => o.kind !== 'running')
+      return {
+        hostId: outcomes[0]!.hostId,
+        provider: outcomes[0]!.provider,
+        health: healthOf(outcomes, now),
+        offerIds: [...new Set(outcomes.map((o) => o.offerId))],
+        lastFailure: failure ? {kind: failure.kind, detail: failure.detail, at: failure.at, sessionId: failure.sessionId} : null,
+      }
+    })
+    .sort((a, b) => a.health.confidence - b.health.confidence || (a.hostId ?? '').localeCompare(b.hostId ?? ''))
+}
+
+/** Machines skipped by picks by spec and retries right now. */
+export async function hostsCoolingDown(ctx: ServiceContext): Promise<string[]> {
+  return (await hostHealthReport(ctx, {})).filter((h) => h.hostId !== null && h.health.coolingDownUntil !== null).map((h) => h.hostId!)
+}
