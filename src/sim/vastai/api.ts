@@ -4,6 +4,7 @@ import {isRecord, jsonListReply, jsonReply, type Reply} from '../shared/http-uti
 import {renderInstance} from './instance-view.js'
 import {listInstancesV1} from './instance-list.js'
 import {parseOfferQuery, QueryError, searchOffers} from './query.js'
+import {findTemplate, mergeTemplate, searchTemplates, SIM_TEMPLATES} from './templates.js'
 import type {VastSim} from './simulator.js'
 
 export interface ApiRequest {
@@ -85,14 +86,29 @@ async function createInstance(sim: VastSim, req: ApiRequest): Promise<Reply> {
     })
   }
   const image = body.image
-  if ((typeof image !== 'string' || image.trim() === '') && typeof body.template_hash_id !== 'string') return invalidArgs('image is required')
+  const hashId = body.template_hash_id
+  if (hashId !== undefined && hashId !== null && typeof hashId !== 'string') return invalidArgs('template_hash_id must be a string')
+  const template = typeof hashId === 'string' && hashId !== '' ? findTemplate(SIM_TEMPLATES, hashId) : undefined
+  // The exact text of this refusal is inferred (not seen live); its shape is Vast's invalid_args.
+  if (typeof hashId === 'string' && hashId !== '' && !template) return invalidArgs(`template_hash_id ${hashId} does not name a template you can use`)
+  if ((typeof image !== 'string' || image.trim() === '') && !template) return invalidArgs('image is required')
   if (typeof image === 'string' && image.length > 1024) return invalidArgs('image is longer than 1024 characters')
   const env = body.env ?? {}
   if (!isRecord(env)) return invalidArgs('env must be a dict of {"VAR": "value"}, not a string of flags')
   const label = body.label ?? null
   if (label !== null && typeof label !== 'string') return invalidArgs('label must be a string')
   if (typeof label === 'string' && label.length > 256) return invalidArgs('label is longer than 256 characters')
-  const disk = body.disk === undefined || body.disk === null ? 10 : Number(body.disk)
+  const requestEnv = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v)]))
+  const launch = template
+    ? mergeTemplate(template, body, requestEnv)
+    : {
+        image: image as string,
+        env: requestEnv,
+        onstart: typeof body.onstart === 'string' ? body.onstart : null,
+        runtype: typeof body.runtype === 'string' && body.runtype !== '' ? body.runtype : 'ssh',
+        disk: body.disk === undefined || body.disk === null ? 10 : Number(body.disk),
+      }
+  const disk = launch.disk
   if (!Number.isFinite(disk) || disk <= 0) return invalidArgs('disk must be a positive number of GB')
   const price = body.price === undefined || body.price === null ? null : Number(body.price)
   if (price !== null && (!Number.isFinite(price) || price < 0.001 || price > 128)) {
@@ -106,11 +122,12 @@ async function createInstance(sim: VastSim, req: ApiRequest): Promise<Reply> {
   const instance = sim.instances.create({
     offer,
     label,
-    image: typeof image === 'string' ? image : `template:${String(body.template_hash_id)}`,
+    image: launch.image,
     disk,
-    runtype: typeof body.runtype === 'string' && body.runtype !== '' ? body.runtype : 'ssh',
-    env: Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v)])),
-    onstart: typeof body.onstart === 'string' ? body.onstart : null,
+    runtype: launch.runtype,
+    env: launch.env,
+    onstart: launch.onstart,
+    template: template ? {id: template.id, hashId: template.hash_id, name: template.name} : null,
     price,
     outcome: sim.config.outcome,
     timings: sim.config.timings,
@@ -270,13 +287,14 @@ function charges(sim: VastSim, req: ApiRequest): Reply {
   return jsonReply(200, {results, count: results.length, total: matching.length, next_token: next})
 }
 
-function templates(): Reply {
-  return jsonReply(200, {
-    templates: [
-      {id: 401, hash_id: 'a1b2c3d4e5f60718293a4b5c6d7e8f90', name: 'PyTorch (Vast)', image: 'vastai/pytorch', tag: 'latest', recommended: true, runtype: 'ssh', env: '', onstart: ''},
-      {id: 402, hash_id: 'b2c3d4e5f60718293a4b5c6d7e8f90a1', name: 'NVIDIA CUDA', image: 'nvidia/cuda', tag: '12.6.3-runtime-ubuntu22.04', recommended: true, runtype: 'ssh', env: '', onstart: ''},
-    ],
-  })
+/** `GET /api/v0/template/?select_filters=<json>`: the templates the filters let through, in the offer query language. */
+function templates(_sim: VastSim, req: ApiRequest): Reply {
+  try {
+    return jsonReply(200, {templates: searchTemplates(SIM_TEMPLATES, req.url.searchParams.get('select_filters'))})
+  } catch (error) {
+    if (error instanceof QueryError) return invalidArgs(error.message)
+    throw error
+  }
 }
 
 const ID = '(\\d+)'

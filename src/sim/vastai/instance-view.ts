@@ -38,9 +38,9 @@ export function renderInstance(store: InstanceStore, instance: SimInstance, nowM
     image_args: [],
     onstart: instance.onstart,
     extra_env: Object.entries(instance.env).map(([k, v]) => [k, v]),
-    template_id: null,
-    template_hash_id: null,
-    template_name: null,
+    template_id: instance.template?.id ?? null,
+    template_hash_id: instance.template?.hashId ?? null,
+    template_name: instance.template?.name ?? null,
     jupyter_token: jupyter ? `sim${instance.id.toString(16)}` : null,
     ssh_host: running ? SIM_SSH_HOST : null,
     // For jupyter runtypes the proxy SSH port is ssh_port + 1 (vast.py ssh-url), so report one less.

@@ -20,6 +20,8 @@ export interface SimInstance {
   runtype: string
   env: Record<string, string>
   onstart: string | null
+  /** The template the create named (`template_hash_id`), merged into the fields above; absent in older state files. */
+  template?: SimTemplateRef | null
   /** USD/h bid for interruptible instances; null for on-demand. */
   price: number | null
   outcome: FinalOutcome
@@ -46,6 +48,13 @@ export interface SimInstance {
   machine: SimMachine
 }
 
+/** Which template an instance was created from, as its rows name it (`template_id`, `template_hash_id`, `template_name`). */
+export interface SimTemplateRef {
+  id: number
+  hashId: string
+  name: string
+}
+
 export interface NewInstance {
   offer: VastOffer
   label: string | null
@@ -54,6 +63,7 @@ export interface NewInstance {
   runtype: string
   env: Record<string, string>
   onstart: string | null
+  template?: SimTemplateRef | null
   price: number | null
   outcome: FinalOutcome
   timings: VastTimings
@@ -155,6 +165,7 @@ export class InstanceStore {
       runtype: input.runtype,
       env: input.env,
       onstart: input.onstart,
+      template: input.template ?? null,
       price: input.price,
       outcome: input.outcome,
       timings: {...input.timings},
