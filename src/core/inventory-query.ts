@@ -16,6 +16,8 @@ export interface InventoryQuery {
   minGpuCount?: number
   minReliability?: number
   minCuda?: number
+  /** GB of disk the offer must have room for (a template's need); offers with none reported drop out. */
+  minDiskGb?: number
   sort?: OfferSortKey
   order?: 'asc' | 'desc'
   limit?: number

@@ -19,6 +19,7 @@ export function offerMatchesQuery(offer: Offer, query: InventoryQuery): boolean 
   if (query.minGpuCount !== undefined && offer.gpuCount < query.minGpuCount) return false
   if (query.minReliability !== undefined && (offer.reliability ?? 0) < query.minReliability) return false
   if (query.minCuda !== undefined && (offer.cudaVersion ?? 0) < query.minCuda) return false
+  if (query.minDiskGb !== undefined && (offer.diskGb ?? 0) < query.minDiskGb) return false
   if (query.location && !locationMatches(offer.location, offer.countryCode, query.location)) return false
   return true
 }

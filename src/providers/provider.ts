@@ -4,6 +4,7 @@ import type {MicroUsd} from '../core/money.js'
 import type {Offer} from '../core/offer.js'
 import type {ProviderName} from '../core/provider-name.js'
 import type {SshJump} from '../core/ssh-jump.js'
+import type {Template} from '../core/template.js'
 import {ProviderError} from './errors.js'
 import type {MarketStream} from './market-stream.js'
 
@@ -54,6 +55,18 @@ export interface ProviderAdapter {
    * (charges can lag). Providers without per-instance charges leave this out.
    */
   instanceCharge?(providerInstanceId: string, span: {createdAt: number; endedAt: number}, options?: CallOptions): Promise<ProviderCharge | null>
+  /**
+   * The provider's ready-made setups (Vast.ai templates, TensorDock's OS images), normalised:
+   * those worth listing (Vast.ai's recommended ones, every TensorDock image), or the one `query`
+   * names whether listed or not (empty when there is no such template). Providers without
+   * templates leave this out.
+   */
+  listTemplates?(query?: TemplateQuery, options?: CallOptions): Promise<Template[]>
+}
+
+export interface TemplateQuery {
+  /** The provider's own template id (Vast.ai: the hash_id; TensorDock: the OS image). */
+  providerTemplateId?: string
 }
 
 export interface ProviderCharge {

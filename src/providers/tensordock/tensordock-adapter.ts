@@ -1,6 +1,7 @@
 import {systemClock, type Clock} from '../../core/clock.js'
 import type {InventoryQuery} from '../../core/inventory-query.js'
 import type {Offer} from '../../core/offer.js'
+import type {Template} from '../../core/template.js'
 import {ProviderError, ProviderUnavailableError} from '../errors.js'
 import {JsonHttpClient, type JsonResponse} from '../http/json-http-client.js'
 import {realSleep, type Sleep} from '../http/sleep.js'
@@ -13,6 +14,7 @@ import type {
   ProviderAdapter,
   ProviderCapabilities,
   ProviderInstance,
+  TemplateQuery,
 } from '../provider.js'
 
 import {buildCreateBody, checkInstanceName, checkPublicKeys} from './tensordock-create-body.js'
@@ -22,6 +24,7 @@ import {isTensorDockUuid, parseOfferKey} from './tensordock-offer-id.js'
 import {parseLocations, type TensorDockDeployment} from './tensordock-offer.js'
 import {selectOffers} from '../offer-selection.js'
 import {tensorDockCreateReplySchema} from './tensordock-wire.js'
+import {tensorDockImageTemplates} from './tensordock-templates.js'
 
 export interface TensorDockAdapterOptions {
   /** The host root (`https://dashboard.tensordock.com`); paths start with `/api/v2`. */
@@ -186,6 +189,16 @@ export class TensorDockAdapter implements ProviderAdapter {
       )
     }
     return {providerInstanceId: id}
+  }
+
+  /**
+   * Its OS images as templates (TensorDock has no templates of its own, so nothing is asked of
+   * its API): every image, or the one named; the default image is the recommended one.
+   */
+  async listTemplates(query: TemplateQuery = {}, _options?: CallOptions): Promise<Template[]> {
+    const templates = tensorDockImageTemplates(TENSORDOCK_OS_IMAGES, this.#image, MIN_STORAGE_GB)
+    const wanted = query.providerTemplateId?.trim()
+    return wanted === undefined ? templates : templates.filter((t) => t.providerTemplateId === wanted)
   }
 
   async getInstance(providerInstanceId: string, options?: CallOptions): Promise<ProviderInstance | null> {

@@ -3,6 +3,7 @@ import type {InventoryQuery} from '../../core/inventory-query.js'
 import {asMicroUsd, ceilMicroUsd} from '../../core/money.js'
 import {DEFAULT_DISK_GB} from '../../core/limits.js'
 import type {Offer} from '../../core/offer.js'
+import type {Template} from '../../core/template.js'
 import {
   InstanceSetupError,
   InsufficientCreditError,
@@ -22,6 +23,7 @@ import type {
   ProviderCapabilities,
   ProviderCharge,
   ProviderInstance,
+  TemplateQuery,
 } from '../provider.js'
 
 import {errorCode, isInsufficientCredit, isVastAuthFailure, vastErrorFor} from './vastai-errors.js'
@@ -30,6 +32,7 @@ import {parseOfferPage} from './vastai-offer.js'
 import {selectOffers} from '../offer-selection.js'
 import type {MarketStream} from '../market-stream.js'
 import {buildVastQuery} from './vastai-query.js'
+import {parseTemplatePage, VAST_TEMPLATE_HASH} from './vastai-template.js'
 import {vastChargesPageSchema, vastCreateReplySchema, vastInstanceListSchema, vastInstanceReplySchema, vastResultSchema} from './vastai-wire.js'
 
 export interface VastAiAdapterOptions {
@@ -305,6 +308,26 @@ export class VastAiAdapter implements ProviderAdapter {
     }
     if (coveredUntil === null || coveredUntil < span.endedAt) return null
     return {amount: asMicroUsd(total), coveredUntil}
+  }
+
+  /**
+   * Templates from `GET /api/v0/template/`, filtered server-side by `select_filters` in the
+   * offer query language: the recommended ones (`{"recommended":{"eq":true}}`, as
+   * cloud-gpu-shopper asks), or the one with a hash_id, recommended or not.
+   */
+  async listTemplates(query: TemplateQuery = {}, options?: CallOptions): Promise<Template[]> {
+    const where = 'GET /api/v0/template/'
+    const hashId = query.providerTemplateId?.trim().toLowerCase()
+    // Not a hash_id: no Vast.ai template has it, and nothing is sent.
+    if (hashId !== undefined && !VAST_TEMPLATE_HASH.test(hashId)) return []
+    const filters = hashId === undefined ? {recommended: {eq: true}} : {hash_id: {eq: hashId}}
+    const res = await this.#call({method: 'GET', path: '/api/v0/template/', query: {select_filters: JSON.stringify(filters)}, idempotent: true, signal: options?.signal})
+    if (res.status >= 400) throw vastErrorFor(res, where, this.#scrub)
+    const page = res.parsed ? parseTemplatePage(res.json) : null
+    if (!page) throw this.#unreadable(where, res)
+    if (page.skipped > 0) this.#logger?.warn({provider: this.name, skipped: page.skipped}, 'skipped unreadable Vast.ai template rows')
+    // The filter is the server's to apply; keep the answer right should it ignore it.
+    return page.templates.filter((t) => (hashId === undefined ? t.recommended : t.providerTemplateId === hashId))
   }
 
   #createBody(request: CreateInstanceRequest): Record<string, unknown> {
