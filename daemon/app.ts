@@ -25,6 +25,7 @@ import {sshTunnelRoutes} from './routes/ssh-tunnel.js'
 import {terminalRoutes} from './routes/terminal.js'
 import {closeTerminalsOnShutdown} from './terminal/shutdown.js'
 import {sshKeyRoutes} from './routes/ssh-keys.js'
+import {templateRoutes} from './routes/templates.js'
 import {nodeRoutes} from './routes/nodes.js'
 
 /** A fresh Fastify app over a service context; tests build one per test and use inject(). */
@@ -104,6 +105,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(sessionRoutes(deps), {prefix: '/api/v1'})
   await app.register(costRoutes(deps), {prefix: '/api/v1'})
   await app.register(catalogRoutes(deps), {prefix: '/api/v1'})
+  await app.register(templateRoutes(deps), {prefix: '/api/v1'})
   await app.register(allocationRoutes(deps), {prefix: '/api/v1'})
   await app.register(reconcileRoutes(deps), {prefix: '/api/v1'})
   await app.register(budgetRoutes(deps), {prefix: '/api/v1'})

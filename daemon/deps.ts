@@ -3,6 +3,7 @@ import type {Registry} from 'prom-client'
 import type {ServiceContext} from '../src/services/context.js'
 import type {InventoryService} from '../src/services/inventory-service.js'
 import type {Reconciler} from '../src/services/reconciler.js'
+import type {TemplateService} from '../src/services/template-service.js'
 import type {RateLimitConfig} from '../src/config/rate-limit.js'
 import type {DaemonAuth} from './auth.js'
 import type {HttpLimits} from './http-limits.js'
@@ -30,6 +31,8 @@ export interface AppOptions {
   /** Shared with the provider instrumentation so one /metrics shows both. */
   metricsRegistry: Registry
   inventory: InventoryService
+  /** The providers' templates, kept briefly (shared by the template routes, the inventory filter and creates). */
+  templates: TemplateService
   reconciler: Reconciler
   /** Overrides of DEFAULT_HTTP_LIMITS (tests use short ones). */
   httpLimits?: Partial<HttpLimits>

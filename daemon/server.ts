@@ -13,6 +13,7 @@ import {ENV, PROVIDER_TIMEOUT_RANGE, readEnv, readIntEnv} from '../src/config/en
 import {createLogger, type Logger} from '../src/log/logger.js'
 import {DEFAULT_TIMINGS, type ServiceContext, type Timings} from '../src/services/context.js'
 import {InventoryService} from '../src/services/inventory-service.js'
+import {TemplateService} from '../src/services/template-service.js'
 import {JobRunner} from '../src/services/job-runner.js'
 import type {RefreshPolicy} from '../src/services/refresh-worker.js'
 import type {ProviderName} from '../src/core/provider-name.js'
@@ -175,6 +176,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<RunningD
     isReady: () => ready,
     metricsRegistry,
     inventory,
+    templates: new TemplateService(providers, clock),
     reconciler,
     httpLimits: options.httpLimits,
   })

@@ -3,6 +3,7 @@ import {z} from 'zod'
 
 import {ErrorBody} from '../../src/core/api/common.js'
 import {InventoryParams, InventoryReply, OfferReply} from '../../src/core/api/inventory.js'
+import type {InventoryQuery} from '../../src/core/inventory-query.js'
 import {toMicroUsd} from '../../src/core/money.js'
 import type {AppDeps} from '../deps.js'
 import {offerDto, offerDtos} from '../dto.js'
@@ -13,10 +14,10 @@ export function inventoryRoutes(deps: AppDeps): FastifyPluginAsyncZod {
   return async (app) => {
     app.get(
       '/inventory',
-      {schema: {querystring: InventoryParams, response: {200: InventoryReply, 400: ErrorBody}}, serializerCompiler: sharedArrayJson('offers')},
+      {schema: {querystring: InventoryParams, response: {200: InventoryReply, 400: ErrorBody, 502: ErrorBody}}, serializerCompiler: sharedArrayJson('offers')},
       async (request) => {
         const q = request.query
-        const result = await deps.inventory.query(request.ctx, {
+        const asked: InventoryQuery = {
           provider: q.provider,
           gpuType: q.gpu_type,
           location: q.location,
@@ -29,7 +30,9 @@ export function inventoryRoutes(deps: AppDeps): FastifyPluginAsyncZod {
           order: q.order,
           limit: q.limit,
           offset: q.offset,
-        })
+        }
+        const query = q.template === undefined ? asked : await deps.templates.inventoryQueryFor(asked, q.template)
+        const result = await deps.inventory.query(request.ctx, query)
         return {
           offers: offerDtos(result.offers),
           count: result.offers.length,

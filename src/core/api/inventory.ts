@@ -4,6 +4,7 @@ import {OFFER_SORT_KEYS} from '../inventory-query.js'
 import {MAX_GPU_COUNT, MAX_PAGE_SIZE, MAX_PRICE_HISTORY_POINTS, MAX_PRICE_USD_PER_HOUR, MAX_VRAM_GB} from '../limits.js'
 import {PROVIDER_NAMES} from '../provider-name.js'
 import {queryNumber} from './common.js'
+import {TemplateId} from './templates.js'
 
 export const InventoryParams = z.object({
   provider: z.enum(PROVIDER_NAMES).optional(),
@@ -15,6 +16,8 @@ export const InventoryParams = z.object({
   gpu_count: queryNumber.pipe(z.number().int().min(1).max(MAX_GPU_COUNT)).optional(),
   min_reliability: queryNumber.pipe(z.number().min(0).max(1)).optional(),
   min_cuda: queryNumber.pipe(z.number().min(0).max(100)).optional(),
+  /** Only offers that can run this template (`gpu-shopper templates list`): its provider's, with its CUDA and disk. */
+  template: TemplateId.optional(),
   sort: z.enum(OFFER_SORT_KEYS).optional(),
   order: z.enum(['asc', 'desc']).optional(),
   limit: queryNumber.pipe(z.number().int().min(1).max(MAX_PAGE_SIZE)).optional(),
