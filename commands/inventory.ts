@@ -22,6 +22,7 @@ export default class Inventory extends BaseCommand {
     '<%= config.bin %> inventory --min-vram 24 --sort reliability',
     '<%= config.bin %> inventory --gpu-type H100 --min-gpu-count 8 --sort price-per-gpu',
     '<%= config.bin %> inventory --provider vastai --limit 5 --json',
+    '<%= config.bin %> inventory --template vastai-a8a44c7363cbca20056020397e3bf072 --sort price',
   ]
 
   static override flags = {
@@ -33,6 +34,7 @@ export default class Inventory extends BaseCommand {
     'min-gpu-count': Flags.integer({description: 'Minimum number of GPUs in the offer'}),
     location: Flags.string({description: 'Part of the location or a country code, e.g. "US"'}),
     'min-reliability': decimalFlag({description: 'Minimum reliability score, 0 to 1'}),
+    template: Flags.string({description: 'Only offers that can run this template (see `templates list`): its provider\'s, with the CUDA and disk it needs'}),
     sort: sortFlag({default: 'price'}),
     order: Flags.string({description: 'Sort order (default: the natural one for the key)', options: ['asc', 'desc']}),
     limit: Flags.integer({description: `At most this many offers (1-${MAX_PAGE_SIZE})`}),
@@ -44,6 +46,7 @@ export default class Inventory extends BaseCommand {
     const {flags} = await this.parse(Inventory)
     checkNotBlank('gpu-type', flags['gpu-type'])
     checkNotBlank('location', flags.location)
+    checkNotBlank('template', flags.template)
     checkIntRange('min-vram', flags['min-vram'], 0, MAX_VRAM_GB)
     checkNumberRange('max-price', flags['max-price'], 0, MAX_PRICE_USD_PER_HOUR)
     checkIntRange('min-gpu-count', flags['min-gpu-count'], 1, MAX_GPU_COUNT)
@@ -59,6 +62,7 @@ export default class Inventory extends BaseCommand {
       min_gpu_count: flags['min-gpu-count'],
       location: flags.location,
       min_reliability: flags['min-reliability'],
+      template: flags.template?.trim(),
       sort: flags.sort,
       order: flags.order,
       limit: flags.limit,
@@ -67,7 +71,7 @@ export default class Inventory extends BaseCommand {
     this.markSimulated(reply.simulated)
     const stale = staleProvidersWarning(reply.stale_providers)
     if (stale) this.warnUser(stale)
-    const filtered = ['gpu-type', 'min-vram', 'max-price', 'provider', 'min-gpu-count', 'location', 'min-reliability'].some(
+    const filtered = ['gpu-type', 'min-vram', 'max-price', 'provider', 'min-gpu-count', 'location', 'min-reliability', 'template'].some(
       (name) => flags[name as keyof typeof flags] !== undefined,
     )
     if (reply.offers.length === 0) {

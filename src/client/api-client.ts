@@ -8,8 +8,10 @@ import type {AuditParams, AuditReply} from '../core/api/audit.js'
 import type {WhoAmIReply} from '../core/api/auth.js'
 import type {BudgetBody, BudgetDto, BudgetsReply} from '../core/api/budgets.js'
 import type {CatalogParams, CatalogReply} from '../core/api/catalog.js'
+import type {TemplateReply, TemplatesParams, TemplatesReply} from '../core/api/templates.js'
 import type {HealthReply} from '../core/api/health.js'
 import type {HistoryParams, HistoryReply, InventoryParams, InventoryReply, OfferReply} from '../core/api/inventory.js'
+import type {OfferHealthParams, OfferHealthReply} from '../core/api/offer-health.js'
 import type {
   CreateSessionBody,
   CreateSessionReply,
@@ -122,9 +124,17 @@ export interface ApiClient {
     list(params?: Query<InventoryParams>, options?: RequestOptions): Promise<InventoryReply>
     get(offerId: string, options?: RequestOptions): Promise<OfferReply>
     history(params: Query<HistoryParams> & {gpu_type: string}, options?: RequestOptions): Promise<HistoryReply>
+    /** How provisioning went on each machine lately (GET /offer-health). */
+    health(params?: Query<OfferHealthParams>, options?: RequestOptions): Promise<OfferHealthReply>
   }
   catalog: {
     list(params?: Query<CatalogParams>, options?: RequestOptions): Promise<CatalogReply>
+  }
+  /** The providers' templates (Vast.ai templates, TensorDock's OS images). */
+  templates: {
+    list(params?: Query<TemplatesParams>, options?: RequestOptions): Promise<TemplatesReply>
+    /** Any template by id, listed or not; 404 when no configured provider has it. */
+    get(templateId: string, options?: RequestOptions): Promise<TemplateReply>
   }
   /** The quick start's allocations: sessions created from a spec; ids are session ids. */
   allocations: {
@@ -356,9 +366,14 @@ export function createApiClient(clientOptions: ApiClientOptions): ApiClient {
       list: (params, options) => call({method: 'GET', path: '/api/v1/inventory', query: params, options}),
       get: (offerId, options) => call({method: 'GET', path: `/api/v1/inventory/${encodeURIComponent(offerId)}`, options}),
       history: (params, options) => call({method: 'GET', path: '/api/v1/inventory/history', query: params, options}),
+      health: (params, options) => call({method: 'GET', path: '/api/v1/offer-health', query: params, options}),
     },
     catalog: {
       list: (params, options) => call({method: 'GET', path: '/api/v1/catalog', query: params, options}),
+    },
+    templates: {
+      list: (params, options) => call({method: 'GET', path: '/api/v1/templates', query: params, options}),
+      get: (templateId, options) => call({method: 'GET', path: `/api/v1/templates/${encodeURIComponent(templateId)}`, options}),
     },
     allocations: {
       create: (body, options) =>

@@ -11,6 +11,7 @@ import {HistoryReply, InventoryReply} from '../../core/api/inventory.js'
 import {NodeDto, NodeRemovedReply, NodesReply} from '../../core/api/nodes.js'
 import {ExtendReply, SessionDto} from '../../core/api/sessions.js'
 import {SshKeyDto, SshKeyRemovedReply, SshKeysReply} from '../../core/api/ssh-keys.js'
+import {TemplateReply, TemplatesReply} from '../../core/api/templates.js'
 import {
   AuthLogin,
   AuthLogout,
@@ -82,6 +83,8 @@ export const COMMAND_DATA_SCHEMAS = {
   SshKeyDto,
   SshKeyRemovedReply,
   SshKeysReply,
+  TemplateReply,
+  TemplatesReply,
 } satisfies Record<string, z.ZodType>
 
 export type CommandDataSchemaName = keyof typeof COMMAND_DATA_SCHEMAS
