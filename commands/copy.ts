@@ -41,7 +41,7 @@ export default class Copy extends BaseCommand {
     const {client} = connection
     const session = await fetchSession(client, plan.sessionId)
     this.markSimulated(session.simulated)
-    const target = await resolveSshTarget(session, appPaths(), {identity: flags.identity, viaServer: serverTunnelFor(connection)})
+    const target = await resolveSshTarget(session, appPaths(), {identity: flags.identity, viaServer: serverTunnelFor(connection), lookup: (previous) => client.sessions.get(previous)})
     const showProgress = process.stderr.isTTY === true && !this.jsonEnabled()
     const outcome = await sftpCopy(plan, target, showProgress ? (done, total) => process.stderr.write(`\r${progressLine(done, total)}`) : undefined)
     if (showProgress) process.stderr.write('\n')

@@ -5,9 +5,9 @@ import {Flags} from '@oclif/core'
 import {BaseCommand, apiFlags} from '../src/cli/base-command.js'
 import {defaultConsumer} from '../src/cli/flags/default-consumer.js'
 import {NO_INSTANCE_CREATED} from '../src/cli/errors.js'
-import {followSession} from '../src/cli/flows/follow-session.js'
 import {renderFields} from '../src/cli/output/output.js'
 import {saveSessionKey} from '../src/cli/ssh/save-key.js'
+import {passKeyOn} from '../src/cli/ssh/retry-keys.js'
 import {type Provisioned, endedRepeatNote, provisionAllocation, provisionSession} from '../src/cli/flows/provision.js'
 import {HARD_MAX_WARNING, hardMaxOverrideFlag} from '../src/cli/flags/hard-max-override.js'
 import {provisionTarget} from '../src/cli/flags/provision-target.js'
@@ -15,6 +15,8 @@ import {eventLine, runningSummary, sshCommand} from '../src/cli/output/session-s
 import {checkIntRange, checkNotBlank} from '../src/cli/flags/validate.js'
 import {decimalFlag} from '../src/cli/flags/decimal-flag.js'
 import {launchBody, launchFlags} from '../src/cli/flags/launch-flags.js'
+import {retryBody, retryFlags} from '../src/cli/flags/retry-flags.js'
+import {followRetryChain} from '../src/cli/flows/follow-retries.js'
 import {sshKeyIdsFrom} from '../src/cli/ssh/ssh-key-ids.js'
 import {outcomeError} from '../src/cli/flows/wait-outcome.js'
 import {appPaths} from '../src/config/paths.js'
@@ -45,6 +47,7 @@ export default class Provision extends BaseCommand {
     '<%= config.bin %> provision --offer-id vastai-12345 --image pytorch/pytorch:2.5.1-cuda12.4-cudnn9-runtime --on-start "tensorboard --logdir runs --bind_all" --expose 6006',
     '<%= config.bin %> provision --gpu-type "RTX 4090" --gpus 1 --max-price 0.5 --region US --wait',
     '<%= config.bin %> provision --offer-id vastai-30733007 --workload-type ssh --hours 4 --disk-gb 200 --template-hash-id a8a44c73',
+    '<%= config.bin %> provision --offer-id vastai-30733007 --template vastai-a8a44c7363cbca20056020397e3bf072 --wait',
   ]
 
   static override flags = {
@@ -57,11 +60,13 @@ export default class Provision extends BaseCommand {
     'consumer-id': Flags.string({description: 'Who the session and its costs belong to (default: your login name)'}),
     'workload-type': Flags.string({description: 'What the GPU is for; llm_vllm and llm_tgi start a model server (with --model-id) and run once it answers', options: [...WORKLOAD_TYPES], default: 'ssh'}),
     ...launchFlags,
+    ...retryFlags,
     hours: Flags.integer({description: `Reservation in hours, ${MIN_RESERVATION_HOURS}-${MAX_RESERVATION_HOURS}; extend later with \`extend\``, default: DEFAULT_RESERVATION_HOURS}),
     'idle-threshold': Flags.integer({description: 'Release automatically after this many idle minutes (0 = off)', default: 0}),
     'storage-policy': Flags.string({description: 'What happens to the disk at the end', options: [...STORAGE_POLICIES], default: 'destroy'}),
-    'disk-gb': Flags.integer({description: 'Disk size in GB; cannot be changed later', default: DEFAULT_DISK_GB}),
-    'template-hash-id': Flags.string({description: 'Provider template to boot (Vast.ai template hash)'}),
+    'disk-gb': Flags.integer({description: `Disk size in GB (default ${DEFAULT_DISK_GB}, or the template's recommended disk when that is more); cannot be changed later`}),
+    template: Flags.string({description: 'Template to boot, from `templates list` (a Vast.ai template or a TensorDock OS image); refused unless the offer can run it'}),
+    'template-hash-id': Flags.string({description: 'Provider template to boot, raw (Vast.ai template hash); --template checks the offer first'}),
     'ssh-key-id': Flags.string({description: 'Registered SSH key (see `ssh-keys list`) to trust as well as the generated one (repeatable)', multiple: true}),
     'save-key': Flags.string({description: 'Also copy the session\'s private key to this path (0600)'}),
     force: Flags.boolean({description: 'With --save-key: overwrite an existing file'}),
@@ -75,7 +80,7 @@ export default class Provision extends BaseCommand {
 
   async run(): Promise<ProvisionResult> {
     const {flags} = await this.parse(Provision)
-    const {target, sshKeyIds, launch} = this.checkFlags(NO_INSTANCE_CREATED, () => {
+    const {target, sshKeyIds, launch, retry} = this.checkFlags(NO_INSTANCE_CREATED, () => {
       const target = provisionTarget(flags)
       checkNotBlank('consumer-id', flags['consumer-id'])
       checkIntRange('hours', flags.hours, MIN_RESERVATION_HOURS, MAX_RESERVATION_HOURS, `Reserve what you need now; \`gpu-shopper extend <id> --hours N\` adds more later, up to ${MAX_RESERVATION_HOURS} h in total.`)
@@ -84,7 +89,7 @@ export default class Provision extends BaseCommand {
       checkIntRange('timeout', flags.timeout, 1, 24 * 3600)
       checkNotBlank('idempotency-key', flags['idempotency-key'])
       checkNotBlank('save-key', flags['save-key'])
-      return {target, sshKeyIds: sshKeyIdsFrom(flags['ssh-key-id']), launch: launchBody(flags)}
+      return {target, sshKeyIds: sshKeyIdsFrom(flags['ssh-key-id']), launch: launchBody(flags), retry: retryBody(flags)}
     })
     const consumerId = flags['consumer-id'] ?? defaultConsumer()
     const idempotencyKey = flags['idempotency-key'] ?? `cli-${randomUUID()}`
@@ -102,13 +107,14 @@ export default class Provision extends BaseCommand {
       ...(flags['hard-max-override'] ? {hard_max_override: true} : {}),
       ...(sshKeyIds.length > 0 ? {ssh_key_ids: sshKeyIds} : {}),
       ...launch,
+      ...retry,
     }
     if (flags['hard-max-override']) this.warnUser(HARD_MAX_WARNING)
     const context = {paths, narrate: (m: string) => this.narrate(m)}
     let created: Provisioned
     if (target.kind === 'offer') {
       this.narrate(`Renting ${target.offerId} for ${flags.hours} h as ${consumerId} (idempotency key ${idempotencyKey})…`)
-      created = await provisionSession(client, {...common, offer_id: target.offerId, template_hash_id: flags['template-hash-id']}, context)
+      created = await provisionSession(client, {...common, offer_id: target.offerId, template_hash_id: flags['template-hash-id'], template: flags.template?.trim()}, context)
     } else {
       const spec = `${target.gpus}x ${target.gpuType}${target.region ? ` in ${target.region}` : ''}${target.maxPrice === undefined ? '' : ` at most $${target.maxPrice}/h`}`
       this.narrate(`Finding the best offer for ${spec}, for ${flags.hours} h as ${consumerId} (idempotency key ${idempotencyKey})…`)
@@ -133,11 +139,15 @@ export default class Provision extends BaseCommand {
 
     if (flags.wait) {
       this.narrate(`Session ${session.id} is ${session.status}; waiting until it runs (Ctrl-C stops waiting, not the session)…`)
-      const outcome = await followSession(client, session.id, {
+      const outcome = await followRetryChain(client, session.id, {
         until: ['running'],
         timeoutMs: flags.timeout * 1000,
         signal: this.interruptSignal(),
         onEvent: (event) => this.narrate(eventLine(event)),
+        onRetry: (failed, next) => {
+          this.narrate(`Session ${failed.id} failed on its host; auto-retry goes on as ${next}.`)
+          void passKeyOn(failed.id, next, paths)
+        },
         history: true,
       })
       if (outcome.kind !== 'reached') throw outcomeError(outcome, 'running', flags.timeout)

@@ -27,6 +27,7 @@ import {closeTerminalsOnShutdown} from './terminal/shutdown.js'
 import {sshKeyRoutes} from './routes/ssh-keys.js'
 import {templateRoutes} from './routes/templates.js'
 import {nodeRoutes} from './routes/nodes.js'
+import {offerHealthRoutes} from './routes/offer-health.js'
 
 /** A fresh Fastify app over a service context; tests build one per test and use inject(). */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
@@ -113,6 +114,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(sshTunnelRoutes(), {prefix: '/api/v1'})
   await app.register(sshKeyRoutes(), {prefix: '/api/v1'})
   await app.register(nodeRoutes(deps), {prefix: '/api/v1'})
+  await app.register(offerHealthRoutes(deps), {prefix: '/api/v1'})
   app.get('/api/v1/openapi.json', {schema: {hide: true}}, async () => app.swagger())
   return app
 }

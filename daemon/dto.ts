@@ -1,6 +1,9 @@
 import {toIso} from '../src/core/clock.js'
 import {microToUsd, type MicroUsd} from '../src/core/money.js'
 import {pricePerGpu, type Offer} from '../src/core/offer.js'
+import {UNTRIED_CONFIDENCE, type HealthStats} from '../src/core/offer-health.js'
+import type {HostHealthDto} from '../src/core/api/offer-health.js'
+import type {HostHealthReport} from '../src/services/offer-health.js'
 import type {AllocationDto} from '../src/core/api/allocations.js'
 import type {AuditEntryDto} from '../src/core/api/audit.js'
 import type {BudgetDto, BudgetRemovedReply} from '../src/core/api/budgets.js'
@@ -71,7 +74,39 @@ export function offerDto(o: Offer): OfferDto {
     inet_down_mbps: o.inetDownMbps,
     price_includes: {disk_gb: o.priceIncludes.diskGb, vcpus: o.priceIncludes.vcpus, ram_gb: o.priceIncludes.ramGb},
     disk_rate: o.diskRate && {usd_per_gb: o.diskRate.usdPerGb, per: o.diskRate.per, minimum_gb: o.diskRate.minimumGb},
+    host_id: o.hostId ?? null,
+    availability_confidence: UNTRIED_CONFIDENCE,
+    cooling_down_until: null,
   }
+}
+
+export function hostHealthDto(h: HostHealthReport): HostHealthDto {
+  return {
+    host_id: h.hostId,
+    provider: h.provider,
+    attempts: h.health.attempts,
+    failures: h.health.failures,
+    consecutive_failures: h.health.consecutiveFailures,
+    availability_confidence: h.health.confidence,
+    cooling_down_until: h.health.coolingDownUntil === null ? null : toIso(h.health.coolingDownUntil),
+    last_success_at: h.health.lastSuccessAt === null ? null : toIso(h.health.lastSuccessAt),
+    last_failure: h.lastFailure && {kind: h.lastFailure.kind, at: toIso(h.lastFailure.at)},
+    offer_ids: h.offerIds,
+  }
+}
+
+/**
+ * A page's DTOs with what is known of their health: the shared (frozen, cached) DTOs when none
+ * of its offers has a history, the usual case; otherwise a new page where those that have one
+ * say so, since health changes without the offers changing.
+ */
+export function offerDtosWithHealth(offers: readonly Offer[], health: ReadonlyMap<string, HealthStats>): OfferDto[] {
+  const dtos = offerDtos(offers)
+  if (health.size === 0) return dtos
+  return dtos.map((dto) => {
+    const h = health.get(dto.id)
+    return h ? {...dto, availability_confidence: h.confidence, cooling_down_until: h.coolingDownUntil === null ? null : toIso(h.coolingDownUntil)} : dto
+  })
 }
 
 export function sessionDto(s: StoredSession, totalCost: MicroUsd, simulated: boolean): SessionDto {
@@ -120,6 +155,14 @@ export function sessionDto(s: StoredSession, totalCost: MicroUsd, simulated: boo
     total_cost: microToUsd(totalCost),
     total_cost_micro_usd: totalCost,
     simulated,
+    auto_retry:
+      s.retry && s.retry.maxRetries > 0
+        ? {max_retries: s.retry.maxRetries, retry_scope: s.retry.scope, ssh_timeout_seconds: s.retry.sshTimeoutMs === null ? null : Math.round(s.retry.sshTimeoutMs / 1000)}
+        : null,
+    retry_of: s.retryOf ?? null,
+    retried_as: s.retriedAs ?? null,
+    retry_attempt: s.retryAttempt ?? 0,
+    host_id: s.hostId ?? null,
   }
 }
 

@@ -1,20 +1,23 @@
 import type {z} from 'zod'
 
 import type {CreateSessionBody} from '../src/core/api/sessions.js'
+import {templateDiskGb, type Template} from '../src/core/template.js'
 import type {CreateSessionInput} from '../src/services/session-service.js'
 
 /** What a session is rented on, as both create routes (by offer and by spec) take it. */
 export type SessionTermsBody = Omit<z.output<typeof CreateSessionBody>, 'offer_id' | 'idempotency_key'>
 
-export function sessionTermsOf(body: SessionTermsBody): Omit<CreateSessionInput, 'offerId'> {
+/** `template` is the one `body.template` names, resolved: its disk need sets the default disk. */
+export function sessionTermsOf(body: SessionTermsBody, template: Template | null = null): Omit<CreateSessionInput, 'offerId'> {
   return {
     consumerId: body.consumer_id,
     workloadType: body.workload_type,
     reservationHours: body.reservation_hours,
     idleThresholdMinutes: body.idle_threshold_minutes,
     storagePolicy: body.storage_policy,
-    diskGb: body.disk_gb,
+    diskGb: templateDiskGb(body.disk_gb, template),
     templateHashId: body.template_hash_id ?? null,
+    template,
     sshPublicKey: body.ssh_public_key ?? null,
     sshKeyIds: body.ssh_key_ids ?? [],
     hardMaxOverride: body.hard_max_override,
@@ -25,6 +28,12 @@ export function sessionTermsOf(body: SessionTermsBody): Omit<CreateSessionInput,
       env: body.env ?? {},
       exposePorts: body.expose ?? [],
       modelId: body.model_id ?? null,
+    },
+    retry: {
+      autoRetry: body.auto_retry,
+      maxRetries: body.max_retries ?? null,
+      scope: body.retry_scope ?? null,
+      sshTimeoutSeconds: body.ssh_timeout_seconds ?? null,
     },
   }
 }

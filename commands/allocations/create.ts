@@ -13,6 +13,7 @@ import {HARD_MAX_WARNING, hardMaxOverrideFlag} from '../../src/cli/flags/hard-ma
 import {checkIntRange, checkNotBlank} from '../../src/cli/flags/validate.js'
 import {decimalFlag} from '../../src/cli/flags/decimal-flag.js'
 import {launchBody, launchFlags} from '../../src/cli/flags/launch-flags.js'
+import {retryBody, retryFlags} from '../../src/cli/flags/retry-flags.js'
 import {appPaths} from '../../src/config/paths.js'
 import type {AllocationDto} from '../../src/core/api/allocations.js'
 import {DEFAULT_RESERVATION_HOURS, MAX_GPU_COUNT, MAX_RESERVATION_HOURS, MIN_RESERVATION_HOURS} from '../../src/core/limits.js'
@@ -45,6 +46,7 @@ export default class AllocationsCreate extends BaseCommand {
     hours: Flags.integer({description: `Reservation in hours, ${MIN_RESERVATION_HOURS}-${MAX_RESERVATION_HOURS}`, default: DEFAULT_RESERVATION_HOURS}),
     'workload-type': Flags.string({description: 'What the GPUs are for; llm_vllm and llm_tgi start a model server (with --model-id) and run once it answers', options: [...WORKLOAD_TYPES], default: 'ssh'}),
     ...launchFlags,
+    ...retryFlags,
     'idempotency-key': Flags.string({description: 'Repeat-safe request key; the same key and flags return the first allocation'}),
     'hard-max-override': hardMaxOverrideFlag,
     output: outputFlag,
@@ -59,7 +61,7 @@ export default class AllocationsCreate extends BaseCommand {
       checkNotBlank('consumer-id', flags['consumer-id'])
       checkIntRange('hours', flags.hours, MIN_RESERVATION_HOURS, MAX_RESERVATION_HOURS)
       checkNotBlank('idempotency-key', flags['idempotency-key'])
-      return {...checked, ...launchBody(flags)}
+      return {...checked, ...launchBody(flags), ...retryBody(flags)}
     })
     const consumerId = flags['consumer-id'] ?? defaultConsumer()
     const idempotencyKey = flags['idempotency-key'] ?? `cli-${randomUUID()}`

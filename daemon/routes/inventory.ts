@@ -6,7 +6,7 @@ import {InventoryParams, InventoryReply, OfferReply} from '../../src/core/api/in
 import type {InventoryQuery} from '../../src/core/inventory-query.js'
 import {toMicroUsd} from '../../src/core/money.js'
 import type {AppDeps} from '../deps.js'
-import {offerDto, offerDtos} from '../dto.js'
+import {offerDto, offerDtosWithHealth} from '../dto.js'
 import {plainJson, sharedArrayJson} from '../plain-json.js'
 
 export function inventoryRoutes(deps: AppDeps): FastifyPluginAsyncZod {
@@ -34,7 +34,7 @@ export function inventoryRoutes(deps: AppDeps): FastifyPluginAsyncZod {
         const query = q.template === undefined ? asked : await deps.templates.inventoryQueryFor(asked, q.template)
         const result = await deps.inventory.query(request.ctx, query)
         return {
-          offers: offerDtos(result.offers),
+          offers: offerDtosWithHealth(result.offers, result.health),
           count: result.offers.length,
           total: result.total,
           stale_providers: result.staleProviders,

@@ -45,3 +45,24 @@ export function comparableFilter(scope: RetryScope, failed: {gpuType: string; gp
     maxPricePerHour: scope === 'same-price-band' ? Math.floor(failed.pricePerHour * (1 + PRICE_BAND)) : null,
   }
 }
+
+/** What a create asked for, before defaults. */
+export interface RetryRequest {
+  autoRetry: boolean
+  maxRetries: number | null
+  scope: RetryScope | null
+  sshTimeoutSeconds: number | null
+}
+
+/** The terms, or which field is wrong: retry settings without auto-retry say nothing and are refused. */
+export function resolveRetryTerms(request: RetryRequest): RetryTerms | {problem: {field: string; message: string}} {
+  if (!request.autoRetry) {
+    if (request.maxRetries !== null) return {problem: {field: 'max_retries', message: 'only goes with auto_retry; add auto_retry: true (--auto-retry)'}}
+    if (request.scope !== null) return {problem: {field: 'retry_scope', message: 'only goes with auto_retry; add auto_retry: true (--auto-retry)'}}
+  }
+  return {
+    maxRetries: request.autoRetry ? (request.maxRetries ?? DEFAULT_MAX_RETRIES) : 0,
+    scope: request.scope ?? NO_RETRY.scope,
+    sshTimeoutMs: request.sshTimeoutSeconds === null ? null : request.sshTimeoutSeconds * 1000,
+  }
+}

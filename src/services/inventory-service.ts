@@ -7,6 +7,8 @@ import {regionCountry} from '../core/sku.js'
 import type {CatalogRow} from '../store/offers-repo.js'
 import type {StoredPricePoint} from '../store/price-history-repo.js'
 import type {ServiceContext} from './context.js'
+import {healthOfOffers} from './offer-health.js'
+import type {HealthStats} from '../core/offer-health.js'
 import {foldNodeOffers, isNodeRegion, nodeOffersOnSale} from './node-catalog.js'
 import {isOfferVisible, offerVisibility} from './tenancy.js'
 import {DEFAULT_REFRESH_POLICIES, RefreshWorker, type ProviderFreshness, type RefreshPolicy} from './refresh-worker.js'
@@ -15,6 +17,8 @@ export interface InventoryResult {
   offers: readonly Offer[]
   total: number
   staleProviders: ProviderName[]
+  /** Health of the offers on the page that have a provisioning history (their own or their machine's); the rest are untried. */
+  health: ReadonlyMap<string, HealthStats>
 }
 
 /**
@@ -54,7 +58,7 @@ export class InventoryService {
     const relevant = [...this.workers.values()].filter((w) => !query.provider || w.provider === query.provider)
     await this.waitForFirstLoad(relevant)
     const {offers, total} = await this.ctx.store.offers.query({...query, visibleTo: offerVisibility(scope)})
-    return {offers, total, staleProviders: this.staleProviders(query.provider)}
+    return {offers, total, staleProviders: this.staleProviders(query.provider), health: await healthOfOffers(this.ctx, offers)}
   }
 
   staleProviders(only?: ProviderName): ProviderName[] {

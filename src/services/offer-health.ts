@@ -3,6 +3,7 @@ import type {Offer} from '../core/offer.js'
 import type {SpecFilter} from '../store/offers-repo.js'
 import type {StoredSession} from '../store/sessions-repo.js'
 import type {ServiceContext} from './context.js'
+import {offerVisibility} from './tenancy.js'
 
 /** How the session's provisioning ended, against its offer and machine (the first record stands). */
 export async function recordProvisionOutcome(ctx: ServiceContext, session: StoredSession, kind: ProvisionOutcomeKind, detail: string | null): Promise<void> {
@@ -17,11 +18,20 @@ export async function recordProvisionOutcome(ctx: ServiceContext, session: Store
   })
 }
 
-/** Each offer's health (its own outcomes and its machine's), for the offers given. */
+/**
+ * The health of those of the offers given that have a provisioning history (their own or their
+ * machine's); an offer missing from the map is untried (UNTRIED_CONFIDENCE).
+ */
 export async function healthOfOffers(ctx: ServiceContext, offers: readonly Pick<Offer, 'id' | 'hostId'>[]): Promise<Map<string, HealthStats>> {
   const now = ctx.clock.now()
   const outcomes = await ctx.store.outcomes.ofOffers(offers, now)
-  return new Map(offers.map((offer) => [offer.id, healthOf(outcomesOfOffer(offer, outcomes), now)]))
+  const health = new Map<string, HealthStats>()
+  if (outcomes.length === 0) return health
+  for (const offer of offers) {
+    const own = outcomesOfOffer(offer, outcomes)
+    if (own.length > 0) health.set(offer.id, healthOf(own, now))
+  }
+  return health
 }
 
 /** How many of the cheapest matching offers are weighed by health before the best is picked. */
@@ -45,7 +55,7 @@ export interface HostHealthReport {
   health: HealthStats
   /** Offers the outcomes were on, most recent first. */
   offerIds: string[]
-  lastFailure: {kind: ProvisionOutcomeKind; detail: string | null; at: number; sessionId: string} | null
+  lastFailure: {kind: ProvisionOutcomeKind; at: number} | null
 }
 
 /**
@@ -67,7 +77,7 @@ export async function hostHealthReport(ctx: ServiceContext, filter: {provider?: 
         provider: outcomes[0]!.provider,
         health: healthOf(outcomes, now),
         offerIds: [...new Set(outcomes.map((o) => o.offerId))],
-        lastFailure: failure ? {kind: failure.kind, detail: failure.detail, at: failure.at, sessionId: failure.sessionId} : null,
+        lastFailure: failure ? {kind: failure.kind, at: failure.at} : null,
       }
     })
     .sort((a, b) => a.health.confidence - b.health.confidence || (a.hostId ?? '').localeCompare(b.hostId ?? ''))
@@ -76,4 +86,16 @@ export async function hostHealthReport(ctx: ServiceContext, filter: {provider?: 
 /** Machines skipped by picks by spec and retries right now. */
 export async function hostsCoolingDown(ctx: ServiceContext): Promise<string[]> {
   return (await hostHealthReport(ctx, {})).filter((h) => h.hostId !== null && h.health.coolingDownUntil !== null).map((h) => h.hostId!)
+}
+
+/**
+ * The report as the caller may see it: a marketplace machine's record is everyone's (all learn
+ * from a bad host), a self-hosted node's only its tenant's. Outcomes never name sessions.
+ */
+export async function visibleHostHealth(ctx: ServiceContext, filter: {provider?: string; hostId?: string; offerId?: string}): Promise<HostHealthReport[]> {
+  const report = await hostHealthReport(ctx, filter)
+  const tenant = offerVisibility(ctx)
+  if (tenant === undefined) return report
+  const ownNodes = new Set((await ctx.store.nodes.list(tenant)).map((n) => `selfhosted:${n.name}`))
+  return report.filter((h) => h.provider !== 'selfhosted' || (h.hostId !== null && ownNodes.has(h.hostId)))
 }

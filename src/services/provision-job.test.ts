@@ -30,6 +30,8 @@ import {Reconciler} from './reconciler.js'
 import {sessionCost} from './cost-service.js'
 import {diagnoseSession} from './session-diagnostics.js'
 import {runSettleStep} from './settle-job.js'
+import {healthOfOffers} from './offer-health.js'
+import {COOL_DOWN_MS, HEALTH_HALF_LIFE_MS, UNTRIED_CONFIDENCE} from '../core/offer-health.js'
 
 /** A vLLM server of a small model, with a token for it. */
 const SERVE_MODEL: Partial<CreateSessionInput> = {
@@ -573,5 +575,95 @@ describe('provision job', () => {
     expect(await step(id)).toEqual({done: true})
     expect(await createRequests()).toEqual([])
     expect((await session(id)).providerInstanceId).toBeNull()
+  })
+
+  describe('auto-retry and offer health', () => {
+    const RETRY = {autoRetry: true, maxRetries: 2, scope: null, sshTimeoutSeconds: 60}
+    const machineOf = (offer: Offer) => offer.hostId!.slice('vastai:'.length)
+    const breakMachines = (offers: Offer[], fault: 'no_ssh' | 'no_boot') =>
+      simControl(h.vast.url, 'POST', '/_sim/config', {broken_machines: Object.fromEntries(offers.map((o) => [machineOf(o), fault]))})
+
+    it('moves past a host that never lets us in: the failed try is destroyed and verified gone, a new session runs on the next comparable offer, and both outcomes are recorded', async () => {
+      // Given the cheapest RTX 4090's machine takes no SSH key
+      const first = offerFor(0)
+      await breakMachines([first], 'no_ssh')
+      const id = await newSession({retry: RETRY})
+
+      // When the session is provisioned with auto-retry and a 60 s SSH timeout, and SSH is refused past it
+      await drive(id, (s) => s.sshHost !== null)
+      await step(id)
+      h.clock.advance(60_001)
+      const failed = await drive(id, (s) => s.status === 'failed')
+
+      // Then the first try fails on its host and names the session that takes its place
+      expect(failed.failureReason).toMatch(/^the host did not let us in over SSH within 60 s; auto-retry: sess-[0-9a-f]+ takes its place on vastai-\d+$/)
+      const nextId = failed.retriedAs!
+      expect((await events(id)).map((e) => e.type)).toContain('retry')
+      const next = await drive(nextId, (s) => s.status === 'running')
+      expect(next).toMatchObject({retryOf: id, retryAttempt: 1, gpuType: first.gpuType, gpuCount: 1, sshPublicKey: failed.sshPublicKey, retry: {maxRetries: 2, sshTimeoutMs: 60_000}})
+      expect(next.offerId).not.toBe(first.id)
+      expect(next.hostId).not.toBe(first.hostId)
+      // And the failed host's instance is destroyed and verified gone, billed to its own session
+      await drive(id, (s) => s.stoppedAt !== null)
+      expect((await instancesOf(id)).map((i) => i.sim.destroyed_at !== null)).toEqual([true])
+      expect((await instancesOf(nextId)).map((i) => i.sim.destroyed_at)).toEqual([null])
+      expect(await ctx.store.billing.get(id)).toMatchObject({endedAt: expect.any(Number)})
+      // And each try's outcome is on its offer and machine
+      const outcomes = await ctx.store.outcomes.recent(ctx.clock.now())
+      expect(outcomes.map((o) => [o.sessionId, o.kind, o.hostId])).toEqual(
+        expect.arrayContaining([
+          [id, 'ssh_timeout', first.hostId],
+          [nextId, 'running', next.hostId],
+        ]),
+      )
+      const health = await healthOfOffers(ctx, [first, (await ctx.store.offers.get(next.offerId))!])
+      expect(health.get(first.id)!.confidence).toBeLessThan(UNTRIED_CONFIDENCE)
+      expect(health.get(next.offerId)!.confidence).toBeGreaterThan(UNTRIED_CONFIDENCE)
+    })
+
+    it('stops after its last retry and says why; a host that never boots counts as failed too', async () => {
+      await breakMachines([offerFor(0), offerFor(1)], 'no_boot')
+      const id = await newSession({retry: {...RETRY, maxRetries: 1}})
+      const first = await drive(id, (s) => s.status === 'failed')
+      expect(first.failureReason).toMatch(/^instance failed at vastai: .*auto-retry: sess-/s)
+      const second = await drive(first.retriedAs!, (s) => s.status === 'failed')
+      expect(second.failureReason).toMatch(/not retried: no retries left \(1 allowed\)$/)
+      expect(second.retriedAs).toBeNull()
+      expect((await ctx.store.outcomes.recent(ctx.clock.now())).map((o) => o.kind)).toEqual(['boot_failed', 'boot_failed'])
+    })
+
+    it('without auto-retry, a host that fails only fails the session (and is remembered)', async () => {
+      await breakMachines([offerFor(0)], 'no_boot')
+      const id = await newSession()
+      const failed = await drive(id, (s) => s.status === 'failed')
+      expect(failed.retriedAs).toBeNull()
+      expect(failed.failureReason).not.toMatch(/retr/)
+      expect((await ctx.store.outcomes.recent(ctx.clock.now())).map((o) => [o.kind, o.hostId])).toEqual([['boot_failed', offerFor(0).hostId]])
+    })
+
+    it('skips a host that failed twice in a row for an hour when it picks by spec, then tries it again', async () => {
+      const cheapest = offerFor(0)
+      for (const sessionId of ['sess-0000000000a1', 'sess-0000000000a2']) {
+        await ctx.store.outcomes.record({sessionId, provider: 'vastai', offerId: cheapest.id, hostId: cheapest.hostId!, kind: 'ssh_timeout', detail: null, at: ctx.clock.now()})
+      }
+      const bySpec = () =>
+        createSessionBySpec(ctx, {gpuType: 'RTX 4090', gpuCount: 1, region: null, maxPricePerHour: null, minReliability: 0}, request(), {key: `spec-${Math.random()}`, fingerprint: 1})
+      const skipped = (await bySpec()).session
+      expect(skipped.offerId).not.toBe(cheapest.id)
+      await releaseSession(ctx, skipped.id, {actor: 'test', message: 'done'})
+      h.clock.advance(COOL_DOWN_MS + 1)
+      // Two failures still weigh: it is tried again only when it is still the best per working box.
+      const health = (await healthOfOffers(ctx, [cheapest])).get(cheapest.id)!
+      expect(health).toMatchObject({attempts: 2, failures: 2, consecutiveFailures: 2, coolingDownUntil: null})
+      expect(health.confidence).toBeCloseTo((0.9 * 2) / (2 + 2 * 0.5 ** ((COOL_DOWN_MS + 1) / HEALTH_HALF_LIFE_MS)), 3)
+    })
+
+    it('refuses retry settings without auto-retry, naming the field, before anything is rented', async () => {
+      await expect(newSession({retry: {autoRetry: false, maxRetries: 3, scope: null, sshTimeoutSeconds: null}})).rejects.toMatchObject({
+        errorType: 'validation_error',
+        details: {field: 'max_retries'},
+      })
+      expect(await createRequests()).toEqual([])
+    })
   })
 })

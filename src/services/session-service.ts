@@ -1,6 +1,6 @@
 import {randomBytes} from 'node:crypto'
 
-import {NO_RETRY, type RetryTerms} from '../core/auto-retry.js'
+import {NO_RETRY, resolveRetryTerms, type RetryRequest, type RetryTerms} from '../core/auto-retry.js'
 import {AppError} from '../core/errors.js'
 import {gpuTypeMatcher, normalizeGpuName} from '../core/gpu-names.js'
 import {asMicroUsd, costForDuration, formatUsd, type MicroUsd} from '../core/money.js'
@@ -46,7 +46,7 @@ export interface CreateSessionInput {
   /** What to run once the box is verified. */
   launch: LaunchRequest
   /** Auto-retry on a host that fails to boot or to let us in (core/auto-retry.ts); none when absent. */
-  retry?: RetryTerms
+  retry?: RetryRequest
 }
 
 export interface CreatedSession {
@@ -279,6 +279,7 @@ async function insertSession(
     throw new AppError('provider_error', `provider ${offer.provider} is not configured on this daemon. No instance was created.`, {provider: offer.provider})
   }
   const launch = launchFor(ctx, offer, input.launch)
+  const retry = retryTermsFor(input.retry)
   if (input.storagePolicy === 'preserve' && !canPreserve(ctx, offer.provider as ProviderName)) {
     throw new AppError(
       'validation_error',
@@ -357,7 +358,7 @@ async function insertSession(
     apiEndpoint: null,
     workloadStartedAt: null,
     hostId: offer.hostId ?? null,
-    retry: input.retry ?? NO_RETRY,
+    retry,
     retryOf: null,
     retriedAs: null,
     retryAttempt: 0,
@@ -400,6 +401,13 @@ function launchFor(ctx: ServiceContext, offer: Offer, request: LaunchRequest): W
     throw launchError({field: 'env', message: 'sets variables for a workload, but nothing is started: add --on-start CMD or a --workload-type that serves a model'})
   }
   return launch
+}
+
+function retryTermsFor(request: RetryRequest | undefined): RetryTerms {
+  if (!request) return NO_RETRY
+  const terms = resolveRetryTerms(request)
+  if ('problem' in terms) throw new AppError('validation_error', `${terms.problem.field}: ${terms.problem.message}. No instance was created.`, {field: terms.problem.field})
+  return terms
 }
 
 function launchError(problem: LaunchProblem): AppError {

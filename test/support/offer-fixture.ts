@@ -121,6 +121,9 @@ export function offerDtoFixture(id: string, fields: Partial<OfferDto> = {}): Off
     inet_down_mbps: 900,
     price_includes: {disk_gb: 50, vcpus: null, ram_gb: null},
     disk_rate: null,
+    host_id: null,
+    availability_confidence: 0.9,
+    cooling_down_until: null,
     ...fields,
   }
 }

@@ -31,6 +31,9 @@ const anyOffer = (id: fc.Arbitrary<string>) =>
     inet_down_mbps: nullableNumber,
     price_includes: fc.record({disk_gb: fc.integer({min: 0, max: 500}), vcpus: fc.option(fc.integer({min: 1, max: 64}), {nil: null}), ram_gb: fc.option(fc.integer({min: 1, max: 512}), {nil: null})}),
     disk_rate: fc.option(fc.record({usd_per_gb: fc.double({noNaN: true, noDefaultInfinity: true}), per: fc.constantFrom('month' as const, 'hour' as const), minimum_gb: fc.integer({min: 0, max: 100})}), {nil: null}),
+    host_id: fc.option(fc.constantFrom('vastai:1', 'tensordock:x'), {nil: null}),
+    availability_confidence: fc.double({min: 0, max: 1, noNaN: true}),
+    cooling_down_until: fc.option(fc.constantFrom('2026-12-01T11:00:00Z'), {nil: null}),
   }) satisfies fc.Arbitrary<OfferDto>
 
 const ids = fc.string({minLength: 1, maxLength: 6})
@@ -81,6 +84,9 @@ describe('OfferTable', () => {
       inet_down_mbps: null,
       price_includes: {disk_gb: 0, vcpus: null, ram_gb: null},
       disk_rate: null,
+      host_id: null,
+      availability_confidence: 0.9,
+      cooling_down_until: null,
     }
     const table = OfferTable.from([base, {...base, id: 'b', price_per_gpu_hour: 0, reliability: 0, disk_rate: {usd_per_gb: 0.1, per: 'hour', minimum_gb: 0}}])
     expect(Object.is(table.offerAt(0).price_per_gpu_hour, -0)).toBe(true)

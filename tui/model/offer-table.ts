@@ -214,6 +214,9 @@ export class OfferTable {
     readonly diskRatePer: DictColumn<DiskRatePer | null>,
     readonly diskRateUsdPerGb: NumberColumn,
     readonly diskRateMinimumGb: NumberColumn,
+    readonly hostId: DictColumn<string | null>,
+    readonly availabilityConfidence: NumberColumn,
+    readonly coolingDownUntil: DictColumn<string | null>,
   ) {}
 
   static from(offers: readonly OfferDto[]): OfferTable {
@@ -259,6 +262,9 @@ export class OfferTable {
       // A copy: the dictionary's object is shared by every offer with the same terms.
       price_includes: {...this.priceIncludes.at(row)},
       disk_rate: rate === null ? null : {usd_per_gb: this.diskRateUsdPerGb.at(row), per: rate, minimum_gb: this.diskRateMinimumGb.at(row)},
+      host_id: this.hostId.at(row),
+      availability_confidence: this.availabilityConfidence.at(row),
+      cooling_down_until: this.coolingDownUntil.at(row),
     }
     if (this.cache.size >= OFFER_CACHE_SIZE) this.cache.clear()
     this.cache.set(row, offer)
@@ -469,6 +475,9 @@ export class OfferTableBuilder {
   private readonly diskRatePer: DictBuilder<DiskRatePer | null>
   private readonly diskRateUsdPerGb: NumberBuilder
   private readonly diskRateMinimumGb: NumberBuilder
+  private readonly hostId: DictBuilder<string | null>
+  private readonly availabilityConfidence: NumberBuilder
+  private readonly coolingDownUntil: DictBuilder<string | null>
 
   /**
    * `expected`: how many offers the server said it has, so the columns are allocated once.
@@ -499,6 +508,9 @@ export class OfferTableBuilder {
     this.diskRatePer = new DictBuilder(capacity)
     this.diskRateUsdPerGb = new NumberBuilder(capacity, maxDictionary)
     this.diskRateMinimumGb = new NumberBuilder(capacity, maxDictionary)
+    this.hostId = new DictBuilder(capacity)
+    this.availabilityConfidence = new NumberBuilder(capacity, maxDictionary)
+    this.coolingDownUntil = new DictBuilder(capacity)
   }
 
   /** Offers held so far (each id once). */
@@ -536,6 +548,9 @@ export class OfferTableBuilder {
       this.diskRatePer.build(n),
       this.diskRateUsdPerGb.build(n),
       this.diskRateMinimumGb.build(n),
+      this.hostId.build(n),
+      this.availabilityConfidence.build(n),
+      this.coolingDownUntil.build(n),
     )
   }
 
@@ -576,6 +591,9 @@ export class OfferTableBuilder {
     this.diskRatePer.set(row, o.disk_rate?.per ?? null)
     this.diskRateUsdPerGb.set(row, o.disk_rate?.usd_per_gb ?? NaN)
     this.diskRateMinimumGb.set(row, o.disk_rate?.minimum_gb ?? NaN)
+    this.hostId.set(row, o.host_id)
+    this.availabilityConfidence.set(row, o.availability_confidence)
+    this.coolingDownUntil.set(row, o.cooling_down_until)
   }
 
   private grow(): void {
@@ -603,6 +621,9 @@ export class OfferTableBuilder {
       this.diskRatePer,
       this.diskRateUsdPerGb,
       this.diskRateMinimumGb,
+      this.hostId,
+      this.availabilityConfidence,
+      this.coolingDownUntil,
     ])
       column.grow(capacity)
     this.capacity = capacity

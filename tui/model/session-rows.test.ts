@@ -40,6 +40,11 @@ const session = {
   total_cost: 0.6,
   total_cost_micro_usd: 600_000,
   simulated: true,
+  auto_retry: null,
+  retry_of: null,
+  retried_as: null,
+  retry_attempt: 0,
+  host_id: null,
 } satisfies SessionDto
 
 describe('session rows', () => {

@@ -9,6 +9,7 @@ import {CostSummaryReply} from '../../core/api/costs.js'
 import {DiagnosticsReply} from '../../core/api/diagnostics.js'
 import {HistoryReply, InventoryReply} from '../../core/api/inventory.js'
 import {NodeDto, NodeRemovedReply, NodesReply} from '../../core/api/nodes.js'
+import {OfferHealthReply} from '../../core/api/offer-health.js'
 import {ExtendReply, SessionDto} from '../../core/api/sessions.js'
 import {SshKeyDto, SshKeyRemovedReply, SshKeysReply} from '../../core/api/ssh-keys.js'
 import {TemplateReply, TemplatesReply} from '../../core/api/templates.js'
@@ -73,6 +74,7 @@ export const COMMAND_DATA_SCHEMAS = {
   NodeDto,
   NodeRemovedReply,
   NodesReply,
+  OfferHealthReply,
   ProvisionResult,
   ReconcileResult,
   SessionDto,

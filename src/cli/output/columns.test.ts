@@ -16,6 +16,7 @@ const offer: OfferDto = {
   price_per_hour: 19.6, price_per_hour_micro_usd: 19_600_000, price_per_gpu_hour: 2.45, location: 'Ohio, US', country_code: 'US',
   reliability: 0.9912, available: true, fetched_at: '2026-01-15T11:57:00Z', cuda_version: 12.4, disk_gb: null, cpu_cores: null, ram_gb: null, inet_down_mbps: null,
   price_includes: {disk_gb: 50, vcpus: null, ram_gb: null}, disk_rate: {usd_per_gb: 0.15, per: 'month', minimum_gb: 1},
+  host_id: 'vastai:77', availability_confidence: 0.9, cooling_down_until: null,
 }
 
 const session: SessionDto = {
@@ -27,6 +28,7 @@ const session: SessionDto = {
   reservation_hours: 2, price_per_hour: 0.35, price_per_hour_micro_usd: 350_000, disk_gb: 50, storage_policy: 'destroy', idle_threshold_minutes: 0,
   hard_max_override: false, created_at: '2026-01-15T11:00:00Z', started_at: '2026-01-15T11:01:00Z', expires_at: '2026-01-15T13:30:00Z',
   stopped_at: null, failure_reason: null, total_cost: 0.35, total_cost_micro_usd: 350_000, simulated: true,
+  auto_retry: null, retry_of: null, retried_as: null, retry_attempt: 0, host_id: null,
 }
 
 describe('offer columns', () => {

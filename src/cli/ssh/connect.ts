@@ -63,7 +63,7 @@ export async function planSshConnect(
 ): Promise<ConnectPlan> {
   const session = await fetchSession(client, id)
   const {specs, localApi} = expandForwards(options.forwards ?? [], session)
-  const target = await resolveSshTarget(session, paths, {identity: options.identity, viaServer: options.viaServer})
+  const target = await resolveSshTarget(session, paths, {identity: options.identity, viaServer: options.viaServer, lookup: (previous) => client.sessions.get(previous)})
   const argv = sshArgv({...target, forwards: specs, command: options.command, noShell: options.noShell})
   return {target, localApi, argv, printable: shellJoin(['ssh', ...argv])}
 }

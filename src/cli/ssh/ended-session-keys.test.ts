@@ -63,7 +63,7 @@ describe('keys of ended sessions', () => {
   it('forgets the keys of the ended sessions in a listing', async () => {
     await keyPair('sess-0c')
     await keyPair('sess-0d')
-    await forgetKeysOfEnded([{id: 'sess-0c', status: 'failed'}, {id: 'sess-0d', status: 'provisioning'}], paths)
+    await forgetKeysOfEnded([{id: 'sess-0c', status: 'failed', retried_as: null}, {id: 'sess-0d', status: 'provisioning', retried_as: null}], paths)
     expect(await files()).toEqual(['ended-sess-0c', 'sess-0d', 'sess-0d.pub'])
   })
 })

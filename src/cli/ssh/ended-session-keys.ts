@@ -5,6 +5,7 @@ import type {ApiClient} from '../../client/api-client.js'
 import {type AppPaths, sessionKeysDir} from '../../config/paths.js'
 import type {SessionDto} from '../../core/api/sessions.js'
 import {isTerminal} from '../../core/session-status.js'
+import {passKeyOn} from './retry-keys.js'
 
 /**
  * A session's private key is no use once its instance is gone, so this machine's copy goes when
@@ -30,11 +31,13 @@ async function exists(file: string): Promise<boolean> {
  * Deletes an ended session's key pair here (never anything but `<keys>/<session id>` and its
  * `.pub`). Returns whether this machine had its key: deleted now or at an earlier look.
  */
-export async function forgetEndedSessionKey(sessionId: string, paths: AppPaths): Promise<boolean> {
+export async function forgetEndedSessionKey(sessionId: string, paths: AppPaths, retriedAs: string | null = null): Promise<boolean> {
   if (!SESSION_KEY.test(sessionId)) return false
   const privateKey = join(sessionKeysDir(paths), sessionId)
   const marker = markerPath(sessionId, paths)
   if (await exists(privateKey)) {
+    // A failed try that auto-retry replaced: its successor logs in with this same key.
+    if (retriedAs) await passKeyOn(sessionId, retriedAs, paths)
     await writeFile(marker, '', {mode: 0o600})
     await rm(privateKey, {force: true})
     await rm(`${privateKey}.pub`, {force: true})
@@ -57,8 +60,8 @@ export async function pruneEndedSessionKeys(client: Pick<ApiClient, 'sessions'>,
   await Promise.all(
     files.map(async (file) => {
       if (SESSION_KEY.test(file)) {
-        const session: Pick<SessionDto, 'status'> | null = await client.sessions.get(file).catch(() => null)
-        if (session && isTerminal(session.status)) await forgetEndedSessionKey(file, paths)
+        const session: Pick<SessionDto, 'status' | 'retried_as'> | null = await client.sessions.get(file).catch(() => null)
+        if (session && isTerminal(session.status)) await forgetEndedSessionKey(file, paths, session.retried_as)
       } else if (file.startsWith(MARKER_PREFIX)) {
         const marker = join(sessionKeysDir(paths), file)
         const age = await stat(marker).then((s) => now - s.mtimeMs, () => 0)
@@ -69,6 +72,6 @@ export async function pruneEndedSessionKeys(client: Pick<ApiClient, 'sessions'>,
 }
 
 /** Forgets the keys of the ended sessions among those a command just listed. */
-export async function forgetKeysOfEnded(sessions: readonly Pick<SessionDto, 'id' | 'status'>[], paths: AppPaths): Promise<void> {
-  await Promise.all(sessions.filter((s) => isTerminal(s.status)).map((s) => forgetEndedSessionKey(s.id, paths)))
+export async function forgetKeysOfEnded(sessions: readonly Pick<SessionDto, 'id' | 'status' | 'retried_as'>[], paths: AppPaths): Promise<void> {
+  await Promise.all(sessions.filter((s) => isTerminal(s.status)).map((s) => forgetEndedSessionKey(s.id, paths, s.retried_as)))
 }

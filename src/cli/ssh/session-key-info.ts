@@ -21,9 +21,9 @@ export async function localSessionKey(sessionId: string, paths: AppPaths): Promi
  * key is deleted here when the CLI sees it ended (older daemons deleted it themselves and
  * recorded a `key_deleted` event), so a missing key is told apart from one made elsewhere.
  */
-export async function privateKeyLine(session: Pick<SessionDto, 'id' | 'status'>, paths: AppPaths, client: Pick<ApiClient, 'sessions'>): Promise<string> {
+export async function privateKeyLine(session: Pick<SessionDto, 'id' | 'status' | 'retried_as'>, paths: AppPaths, client: Pick<ApiClient, 'sessions'>): Promise<string> {
   if (isTerminal(session.status)) {
-    if (await forgetEndedSessionKey(session.id, paths)) return DELETED_AT_END
+    if (await forgetEndedSessionKey(session.id, paths, session.retried_as)) return DELETED_AT_END
     const {events} = await client.sessions.events(session.id, 0)
     if (events.some((e) => e.type === KEY_DELETED_EVENT)) return DELETED_AT_END
     return 'none on this machine (created elsewhere); the session has ended'

@@ -7,6 +7,7 @@ import {EXIT} from '../exit-codes.js'
 import {UserError} from '../errors.js'
 import {withFix} from '../failure.js'
 import {writeSessionKnownHosts} from './known-hosts.js'
+import {handDownRetryKey} from './retry-keys.js'
 import {sessionKeyPath} from './session-keys.js'
 import type {SshJumpInput} from './ssh-argv.js'
 import {sessionJump, type ServerTunnelCommand} from './session-jump.js'
@@ -56,7 +57,11 @@ export async function fetchSession(client: ApiClient, id: string): Promise<Sessi
  * The session's SSH endpoint, its private key (ours, or `identity` for a registered key) and a
  * known_hosts file holding exactly the host key the daemon verified.
  */
-export async function resolveSshTarget(session: SessionDto, paths: AppPaths, options: {identity?: string; viaServer?: ServerTunnelCommand | null} = {}): Promise<SshTarget> {
+export async function resolveSshTarget(
+  session: SessionDto,
+  paths: AppPaths,
+  options: {identity?: string; viaServer?: ServerTunnelCommand | null; lookup?: (id: string) => Promise<Pick<SessionDto, 'retry_of'> | null>} = {},
+): Promise<SshTarget> {
   if (session.status !== 'running') throw notRunningError(session)
   if (!session.ssh_host || !session.ssh_port || !session.ssh_host_public_key) {
     throw new UserError(`Session ${session.id} is running but has no pinned SSH endpoint yet.`, {
@@ -65,6 +70,8 @@ export async function resolveSshTarget(session: SessionDto, paths: AppPaths, opt
       fix: `Try again in a few seconds; \`gpu-shopper sessions get ${session.id}\` shows its SSH address once known.`,
     })
   }
+  // A retry's key is its first try's (auto-retry), handed down if this machine has it.
+  if (!options.identity) await handDownRetryKey(session, paths, options.lookup)
   const identityFile = options.identity ?? sessionKeyPath(session.id, paths)
   if (!(await readable(identityFile))) {
     throw new UserError(

@@ -4,6 +4,7 @@ import {DEFAULT_DISK_GB, DEFAULT_RESERVATION_HOURS, MAX_DISK_GB, MAX_GPU_COUNT, 
 import {STORAGE_POLICIES, WORKLOAD_TYPES} from '../session.js'
 import {ConsumerId} from './common.js'
 import {LaunchFields} from './launch.js'
+import {RetryFields} from './auto-retry.js'
 
 /**
  * The quick start's GPUaaS vocabulary over sessions: an allocation is a session created from
@@ -34,6 +35,7 @@ export const CreateAllocationBody = z
     hard_max_override: z.boolean().default(false),
     idempotency_key: z.string().trim().min(1).max(200).optional(),
     ...LaunchFields,
+    ...RetryFields,
   })
   .refine((b) => b.sku !== undefined || b.gpu_type !== undefined, {message: 'give sku (e.g. "rtx-4090") or gpu_type (e.g. "RTX 4090")', path: ['sku']})
 export type CreateAllocationBody = z.input<typeof CreateAllocationBody>

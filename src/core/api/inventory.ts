@@ -49,6 +49,15 @@ export const OfferDto = z.object({
   price_includes: z.object({disk_gb: z.number(), vcpus: z.number().nullable(), ram_gb: z.number().nullable()}),
   /** How the provider prices disk (per GB per month or per hour), to price another disk size; null when unknown. */
   disk_rate: z.object({usd_per_gb: z.number(), per: z.enum(['month', 'hour']), minimum_gb: z.number()}).nullable(),
+  /** The machine it runs on (`<provider>:<machine>`), where the provider names one. */
+  host_id: z.string().nullable(),
+  /**
+   * 0..1: how likely a session on it is to come up, from recent provisioning outcomes on the
+   * offer and its machine, halving in weight every day; 0.9 for one never tried (GET /offer-health).
+   */
+  availability_confidence: z.number(),
+  /** Until when its machine is skipped by provisioning by spec and auto-retry, after repeated failures; null when it is not. */
+  cooling_down_until: z.string().nullable(),
 })
 export type OfferDto = z.infer<typeof OfferDto>
 

@@ -6,6 +6,7 @@ import {SESSION_STATUSES} from '../session-status.js'
 import {PROVIDER_NAMES} from '../provider-name.js'
 import {ConsumerId, queryNumber} from './common.js'
 import {LaunchDto, LaunchFields} from './launch.js'
+import {RetryDtoFields, RetryFields} from './auto-retry.js'
 
 const hours = z
   .number({error: 'must be a whole number of hours'})
@@ -29,6 +30,7 @@ export const CreateSessionBody = z.object({
   hard_max_override: z.boolean().default(false),
   idempotency_key: z.string().trim().min(1).max(200).optional(),
   ...LaunchFields,
+  ...RetryFields,
 })
 export type CreateSessionBody = z.input<typeof CreateSessionBody>
 
@@ -73,6 +75,7 @@ export const SessionDto = z.object({
   total_cost: z.number(),
   total_cost_micro_usd: z.number().int(),
   simulated: z.boolean(),
+  ...RetryDtoFields,
 })
 export type SessionDto = z.infer<typeof SessionDto>
 

@@ -6,6 +6,7 @@ import {listInstancesV1} from './instance-list.js'
 import {parseOfferQuery, QueryError, searchOffers} from './query.js'
 import {findTemplate, mergeTemplate, searchTemplates, SIM_TEMPLATES} from './templates.js'
 import type {VastSim} from './simulator.js'
+import {outcomeOnMachine} from './config.js'
 
 export interface ApiRequest {
   method: string
@@ -129,7 +130,7 @@ async function createInstance(sim: VastSim, req: ApiRequest): Promise<Reply> {
     onstart: launch.onstart,
     template: template ? {id: template.id, hashId: template.hash_id, name: template.name} : null,
     price,
-    outcome: sim.config.outcome,
+    outcome: outcomeOnMachine(sim.config, offer.machine_id),
     timings: sim.config.timings,
     listLagMs: sim.config.listLagMs,
     accountKeys: sim.account.keyLines(),

@@ -43,6 +43,20 @@ export interface VastSimConfig {
   gpuLoad: GpuLoad
   churn: MarketChurn
   initialCredit: number
+  /**
+   * Machines (by `machine_id`) that fail whoever rents them, as bad hosts do live: `no_ssh` runs
+   * the container but its sshd takes no key (the instance shows running, SSH never gets in);
+   * `no_boot` never starts the container (`created` with the OCI error).
+   */
+  brokenMachines: Record<string, MachineFault>
+}
+
+export const MACHINE_FAULTS = ['no_ssh', 'no_boot'] as const
+export type MachineFault = (typeof MACHINE_FAULTS)[number]
+
+/** How an instance on this offer's machine ends up: a broken machine's fault wins over the configured outcome. */
+export function outcomeOnMachine(config: VastSimConfig, machineId: number): FinalOutcome {
+  return config.brokenMachines[String(machineId)] === 'no_boot' ? 'created' : config.outcome
 }
 
 export const DEFAULT_INITIAL_CREDIT = 100
@@ -59,6 +73,7 @@ export function defaultConfig(): VastSimConfig {
     gpuLoad: 'idle',
     churn: {...DEFAULT_CHURN},
     initialCredit: DEFAULT_INITIAL_CREDIT,
+    brokenMachines: {},
   }
 }
 
@@ -119,6 +134,17 @@ export function applyConfigPatch(config: VastSimConfig, body: unknown): void {
     }
   }
   if (b.initialCredit !== undefined) config.initialCredit = Number(b.initialCredit)
+  if (b.brokenMachines !== undefined) {
+    const machines = b.brokenMachines
+    if (typeof machines !== 'object' || machines === null || Array.isArray(machines)) throw new Error('broken_machines must map machine ids to no_ssh or no_boot')
+    const faults: Record<string, MachineFault> = {}
+    for (const [id, fault] of Object.entries(machines as Record<string, unknown>)) {
+      if (!/^\d+$/.test(id)) throw new Error(`broken_machines: ${id} is not a machine id`)
+      if (!(MACHINE_FAULTS as readonly unknown[]).includes(fault)) throw new Error(`broken_machines.${id} must be one of ${MACHINE_FAULTS.join(', ')}`)
+      faults[id] = fault as MachineFault
+    }
+    config.brokenMachines = faults
+  }
 }
 
 /** The config as the control API shows it. */
@@ -142,5 +168,6 @@ export function renderConfig(config: VastSimConfig): Record<string, unknown> {
     gpu_load: config.gpuLoad,
     market_churn: {interval_ms: config.churn.intervalMs, fraction: config.churn.fraction},
     initial_credit: config.initialCredit,
+    broken_machines: config.brokenMachines,
   }
 }

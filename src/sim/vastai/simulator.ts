@@ -62,6 +62,7 @@ export class VastSim {
     this.config = {...structuredClone(settings.initialConfig), ...saved?.state?.config}
     // A state file from before a timing existed gets its default.
     this.config.timings = {...DEFAULT_TIMINGS, ...this.config.timings}
+    this.config.brokenMachines ??= {}
     this.market = new Market(settings.seed, settings.offerCount, settings.clock, this.config.churn, saved?.market ?? undefined)
     if (saved?.market) this.state?.marketRestored()
     this.instances = saved?.state ? InstanceStore.fromJSON(settings.seed, settings.clock, saved.state.instances) : new InstanceStore(settings.seed, settings.clock)
@@ -72,7 +73,8 @@ export class VastSim {
       host: SIM_SSH_HOST,
       usernames: ['root'],
       clock: settings.clock,
-      authorizedKeys: (instance) => this.instances.authorizedKeys(instance),
+      // A broken machine's sshd takes no key at all.
+      authorizedKeys: (instance) => (this.config.brokenMachines[String(instance.offer.machine_id)] === 'no_ssh' ? [] : this.instances.authorizedKeys(instance)),
       // A container sees its disk as an overlay, and the host's memory and cores.
       hardware: (instance) => ({diskGb: instance.disk, rootDevice: 'overlay', memoryMiB: instance.offer.cpu_ram, cpus: Math.max(1, Math.round(instance.offer.cpu_cores_effective))}),
       isGone: (instance) => instance.destroyedAt !== null || !this.instances.all().includes(instance),

@@ -22,6 +22,7 @@ export const OFFER_COLUMNS: readonly Column<OfferDto>[] = [
   {id: 'provider', header: 'PROVIDER', value: (o) => o.provider},
   {id: 'location', header: 'LOCATION', value: (o) => o.location || '-'},
   {id: 'reliability', header: 'RELIABILITY', align: 'right', value: (o) => formatReliability(o.reliability)},
+  {id: 'confidence', header: 'UP%', align: 'right', value: (o) => formatConfidence(o)},
   {id: 'cuda', header: 'CUDA', align: 'right', value: (o) => (o.cuda_version === null ? '-' : String(o.cuda_version))},
   {id: 'age', header: 'SEEN', align: 'right', value: (o, ctx) => formatAge(o.fetched_at, ctx.now)},
 ]
@@ -39,8 +40,13 @@ const byId = (id: string): Column<OfferDto> => {
 export const OFFER_BROWSER_COLUMNS: readonly Column<OfferDto>[] = [
   {id: 'gpu_model', header: 'GPU', value: (o) => o.gpu_type},
   {id: 'gpu_count', header: 'N', align: 'right', value: (o) => String(o.gpu_count)},
-  ...['vram', 'price', 'price_per_gpu', 'provider', 'location', 'reliability', 'age'].map(byId),
+  ...['vram', 'price', 'price_per_gpu', 'provider', 'location', 'reliability', 'confidence', 'age'].map(byId),
 ]
+
+/** Availability confidence as a percentage; a machine skipped after repeated failures says so. */
+export function formatConfidence(o: Pick<OfferDto, 'availability_confidence' | 'cooling_down_until'>): string {
+  return o.cooling_down_until === null ? `${Math.round(o.availability_confidence * 100)}%` : 'cooling'
+}
 
 /** Says what the $/h column pays for besides the GPUs, per provider: a session with another disk size pays for that disk. */
 export function pricesIncludeNote(offers: readonly OfferDto[]): string {
