@@ -1,5 +1,6 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
+import {offerDtoPriceForDisk} from '../src/core/offer-quote.js'
 import {simControl} from '../src/sim/control/control-client.js'
 import {TemplateService} from '../src/services/template-service.js'
 import {startTestDaemon, type TestDaemon} from '../test/support/test-daemon.js'
@@ -126,5 +127,87 @@ describe('templates and the inventory template filter (daemon over the simulator
     const mixed = await get(`/api/v1/inventory?template=${VLLM}&provider=tensordock`)
     expect(mixed.statusCode).toBe(400)
     expect(mixed.json()).toMatchObject({error_type: 'validation_error', field: 'template', error: expect.stringContaining('vastai template')})
+  })
+})
+
+describe('creating a session with a template (daemon over the simulators)', () => {
+  let daemon: RunningDaemon
+  let testDaemon: TestDaemon
+  const headers = () => ({authorization: `Bearer ${daemon.token}`})
+  const get = (url: string) => daemon.app.inject({method: 'GET', url, headers: headers()})
+  const post = (url: string, payload: object) => daemon.app.inject({method: 'POST', url, payload, headers: headers()})
+  const base = {consumer_id: 'tmpl', workload_type: 'ssh', reservation_hours: 1}
+  const sessionCount = async () => (await get('/api/v1/sessions')).json().total as number
+  /** What the daemon asked the simulated Vast.ai to rent, newest last. */
+  const vastCreates = async () =>
+    ((await simControl(daemon.simulatorUrls.vastai!, 'GET', '/_sim/requests?path_prefix=/api/v0/asks/')) as {requests: {method: string; path: string; body: Loose}[]}).requests.filter((r) => r.method === 'PUT')
+
+  beforeAll(async () => {
+    testDaemon = await startTestDaemon('template-create')
+    daemon = testDaemon.daemon
+  })
+  afterAll(async () => {
+    await testDaemon?.close()
+  })
+
+  it('refuses, before anything is rented, an offer that cannot run the template, naming template', async () => {
+    const vast = (await get('/api/v1/inventory?provider=vastai&limit=1000')).json().offers as Loose[]
+    const oldDriver = vast.find((o) => o.cuda_version !== null && o.cuda_version < 12.8 && o.disk_gb >= 200)
+    const fits = vast.find((o) => o.cuda_version >= 12.8 && o.disk_gb >= 200)
+    const tensordock = (await get('/api/v1/inventory?provider=tensordock&limit=1')).json().offers[0]
+    expect(oldDriver && fits && tensordock).toBeTruthy()
+    const sessionsBefore = await sessionCount()
+    const createsBefore = (await vastCreates()).length
+
+    const refusals: [string, object, RegExp][] = [
+      ['a driver older than its CUDA', {offer_id: oldDriver.id, template: VLLM}, /needs CUDA 12\.8 or later/],
+      ['too small a disk', {offer_id: fits.id, template: VLLM, disk_gb: 60}, /needs 100 GB of disk and 60 GB was asked for/],
+      ['another provider\'s offer', {offer_id: tensordock.id, template: VLLM}, /is a vastai template and .* is a tensordock offer/],
+      ['a raw hash as well', {offer_id: fits.id, template: VLLM, template_hash_id: 'a8a44c7363cbca20056020397e3bf072'}, /give one/],
+      ['an unknown template', {offer_id: fits.id, template: 'vastai-ffffffffffffffffffffffffffffffff'}, /not a template of a configured provider/],
+      ['another OS image than the template\'s', {offer_id: tensordock.id, template: 'tensordock-ubuntu2204', image: 'debian12'}, /boots the OS image ubuntu2204/],
+    ]
+    for (const [what, body, message] of refusals) {
+      const res = await post('/api/v1/sessions', {...base, ...body})
+      expect(res.statusCode, what).toBe(400)
+      expect(res.json(), what).toMatchObject({error_type: 'validation_error', field: 'template', error: expect.stringMatching(message), request_id: expect.any(String)})
+    }
+    // Nothing was recorded, and nothing was sent to the provider
+    expect(await sessionCount()).toBe(sessionsBefore)
+    expect((await vastCreates()).length).toBe(createsBefore)
+  })
+
+  it('rents a Vast.ai offer with the template by its hash, on the disk it needs, priced for that disk', async () => {
+    // Given an offer that can run the vLLM template
+    const offer = (await get(`/api/v1/inventory?template=${VLLM}&sort=price&limit=1`)).json().offers[0] as Loose
+
+    // When a session is created with the template and no disk size
+    const res = await post('/api/v1/sessions', {...base, offer_id: offer.id, template: VLLM})
+
+    // Then it rents 100 GB (the template's need, above the 50 GB default), priced for that disk
+    expect(res.statusCode, res.body).toBe(201)
+    const session = res.json().session
+    expect(session.disk_gb).toBe(100)
+    expect(session.price_per_hour_micro_usd).toBe(offerDtoPriceForDisk(offer, 100))
+    expect(session.price_per_hour_micro_usd).not.toBe(offer.price_per_hour_micro_usd)
+
+    // And Vast.ai was asked for the template by its hash, with no image of ours over it
+    const sent = (await vastCreates()).at(-1)!
+    expect(sent.path).toBe(`/api/v0/asks/${offer.provider_id}/`)
+    expect(sent.body).toMatchObject({template_hash_id: VLLM.slice('vastai-'.length), image: null, disk: 100})
+
+    // And a disk asked for above the need is kept
+    const other = (await get(`/api/v1/inventory?template=${VLLM}&sort=price&limit=2`)).json().offers[1] as Loose
+    const bigger = await post('/api/v1/sessions', {...base, offer_id: other.id, template: VLLM, disk_gb: 150})
+    expect(bigger.json().session.disk_gb).toBe(150)
+  })
+
+  it('boots a TensorDock offer from the template\'s OS image', async () => {
+    const offer = (await get('/api/v1/inventory?template=tensordock-debian12&limit=1')).json().offers[0] as Loose
+    const res = await post('/api/v1/sessions', {...base, offer_id: offer.id, template: 'tensordock-debian12'})
+    expect(res.statusCode, res.body).toBe(201)
+    expect(res.json().session).toMatchObject({disk_gb: 100, launch: {image: 'debian12'}})
+    const creates = ((await simControl(daemon.simulatorUrls.tensordock!, 'GET', '/_sim/requests?path_prefix=/api/v2/instances')) as {requests: {method: string; body: Loose}[]}).requests.filter((r) => r.method === 'POST')
+    expect(creates.at(-1)?.body.data.attributes).toMatchObject({image: 'debian12', resources: {storage_gb: 100}})
   })
 })

@@ -49,7 +49,9 @@ export function sessionRoutes(deps: AppDeps): FastifyPluginAsyncZod {
       {schema: {body: CreateSessionBody, response: {201: CreateSessionReply, 402: ErrorBody, 502: ErrorBody, ...errors}}},
       async (request, reply) => {
         const body = request.body
-        const created = await createSession(request.ctx, {...sessionTermsOf(body), offerId: body.offer_id}, idempotentCreate(request.headers, body))
+        // Resolved before the intent is recorded: a provider call has no place in that transaction.
+        const template = body.template === undefined ? null : await deps.templates.resolve(body.template, 'template')
+        const created = await createSession(request.ctx, {...sessionTermsOf(body, template), offerId: body.offer_id}, idempotentCreate(request.headers, body))
         deps.kickJobs()
         const session = await awaitProviderAnswer(request.ctx, created.session, request.ctx.timings.createReplyWaitMs)
         return reply.status(201).send(createdSessionDto({...created, session}, await billedSoFar(request.ctx, session), simulated))

@@ -100,3 +100,32 @@ export function inventoryQueryForTemplate(query: InventoryQuery, template: Templ
   if (template.recommendedDiskGb !== null) narrowed.minDiskGb = Math.max(query.minDiskGb ?? 0, template.recommendedDiskGb)
   return {query: narrowed}
 }
+
+/** What a create names besides the template: its own image, the raw Vast.ai template hash, its disk. */
+export interface TemplateCreateRequest {
+  image: string | null
+  templateHashId: string | null
+  diskGb: number
+}
+
+/**
+ * What a create on `offer` with `template` asks the provider for, or why it cannot run: Vast.ai
+ * merges the template named by its hash (an image given as well wins, as on Vast.ai); TensorDock
+ * boots the template's OS image.
+ */
+export function templateCreateTerms(
+  template: Template,
+  offer: Pick<Offer, 'id' | 'provider' | 'cudaVersion'>,
+  request: TemplateCreateRequest,
+): {image: string | null; templateHashId: string | null} | {problem: string} {
+  const problem = templateProblem(template, offer, request.diskGb)
+  if (problem) return {problem}
+  if (request.templateHashId !== null) {
+    return {problem: `names ${template.id} and template_hash_id names ${request.templateHashId}; give one (template_hash_id, --template-hash-id, is the raw Vast.ai form)`}
+  }
+  if (template.provider === 'vastai') return {image: request.image, templateHashId: template.providerTemplateId}
+  if (request.image !== null && request.image !== template.image) {
+    return {problem: `${template.id} boots the OS image ${template.image} and --image asks for ${request.image}; leave --image out, or name the template of that image (tensordock-${request.image})`}
+  }
+  return {image: template.image, templateHashId: null}
+}

@@ -14,6 +14,7 @@ import type {StoragePolicy, WorkloadType} from '../core/session.js'
 import {isTerminal} from '../core/session-status.js'
 import {launchProblemFor} from '../core/launch-support.js'
 import {resolveLaunch, type LaunchProblem, type LaunchRequest, type WorkloadLaunch} from '../core/workload-launch.js'
+import {templateCreateTerms, type Template} from '../core/template.js'
 import {generateSessionKeyPair, parsePublicKey} from '../ssh/keys.js'
 import type {SessionEvent} from '../store/session-events-repo.js'
 import type {SessionListFilter, SessionSpec, StoredSession} from '../store/sessions-repo.js'
@@ -40,6 +41,8 @@ export interface CreateSessionInput {
   storagePolicy: StoragePolicy
   diskGb: number
   templateHashId: string | null
+  /** The template the request named, resolved; checked against the offer before anything is rented. */
+  template?: Template | null
   sshPublicKey: string | null
   sshKeyIds: string[]
   hardMaxOverride: boolean
@@ -278,7 +281,8 @@ async function insertSession(
   if (!isProviderName(offer.provider) || !ctx.providers.has(offer.provider)) {
     throw new AppError('provider_error', `provider ${offer.provider} is not configured on this daemon. No instance was created.`, {provider: offer.provider})
   }
-  const launch = launchFor(ctx, offer, input.launch)
+  const templated = templateTermsFor(offer, input)
+  const launch = launchFor(ctx, offer, {...input.launch, image: templated.image})
   const retry = retryTermsFor(input.retry)
   if (input.storagePolicy === 'preserve' && !canPreserve(ctx, offer.provider as ProviderName)) {
     throw new AppError(
@@ -336,7 +340,7 @@ async function insertSession(
     diskGb: input.diskGb,
     storagePolicy: input.storagePolicy,
     idleThresholdMinutes: input.idleThresholdMinutes,
-    templateHashId: input.templateHashId,
+    templateHashId: templated.templateHashId,
     hardMaxOverride: input.hardMaxOverride,
     createdAt: now,
     updatedAt: now,
@@ -407,6 +411,19 @@ function retryTermsFor(request: RetryRequest | undefined): RetryTerms {
   if (!request) return NO_RETRY
   const terms = resolveRetryTerms(request)
   if ('problem' in terms) throw new AppError('validation_error', `${terms.problem.field}: ${terms.problem.message}. No instance was created.`, {field: terms.problem.field})
+  return terms
+}
+
+/**
+ * The image and Vast.ai template hash a create sends: the request's own, or with a template,
+ * what the template makes of them once it is checked against the offer (its provider, CUDA and
+ * disk), refused before anything is rented.
+ */
+function templateTermsFor(offer: Offer, input: CreateSessionInput): {image: string | null; templateHashId: string | null} {
+  const template = input.template ?? null
+  if (!template) return {image: input.launch.image, templateHashId: input.templateHashId}
+  const terms = templateCreateTerms(template, offer, {image: input.launch.image, templateHashId: input.templateHashId, diskGb: input.diskGb})
+  if ('problem' in terms) throw new AppError('validation_error', `template: ${terms.problem}. No instance was created.`, {field: 'template', template_id: template.id})
   return terms
 }
 

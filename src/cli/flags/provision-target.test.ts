@@ -36,6 +36,9 @@ describe('provisionTarget', () => {
 
   it('refuses a provider template with a spec, and spec values out of range', () => {
     expect(refusal(() => provisionTarget({'gpu-type': 'RTX 4090', 'template-hash-id': 'abc'})).message).toMatch(/--template-hash-id/)
+    expect(refusal(() => provisionTarget({'gpu-type': 'RTX 4090', template: 'vastai-abc'})).message).toMatch(/^--template names a template of one provider and only goes with --offer-id/)
+    expect(provisionTarget({'offer-id': 'vastai-1', template: 'vastai-abc'})).toEqual({kind: 'offer', offerId: 'vastai-1'})
+    expect(refusal(() => provisionTarget({'offer-id': 'vastai-1', template: ' '})).message).toMatch(/--template must not be empty/)
     expect(refusal(() => provisionTarget({'gpu-type': 'RTX 4090', gpus: 0})).message).toMatch(/--gpus must be between 1 and 64/)
     expect(refusal(() => provisionTarget({'gpu-type': 'RTX 4090', 'max-price': -1})).message).toMatch(/--max-price/)
     expect(refusal(() => provisionTarget({'gpu-type': '  '})).message).toMatch(/--gpu-type must not be empty/)

@@ -15,6 +15,7 @@ export interface TargetFlags {
   region?: string
   'max-price'?: number
   'template-hash-id'?: string
+  template?: string
 }
 
 function usage(message: string, fix: string): UserError {
@@ -30,6 +31,7 @@ export function provisionTarget(flags: TargetFlags): ProvisionTarget {
   checkNotBlank('offer-id', flags['offer-id'])
   checkNotBlank('gpu-type', flags['gpu-type'])
   checkNotBlank('region', flags.region)
+  checkNotBlank('template', flags.template)
   const offerId = flags['offer-id']?.trim()
   const gpuType = flags['gpu-type']?.trim()
   if (offerId && gpuType) {
@@ -55,8 +57,10 @@ export function provisionTarget(flags: TargetFlags): ProvisionTarget {
       'e.g. `gpu-shopper provision --gpu-type "RTX 4090" --gpus 1 --max-price 0.5 --region US`, or pick an ID from `gpu-shopper inventory`.',
     )
   }
-  if (flags['template-hash-id'] !== undefined) {
-    throw usage('--template-hash-id names a template of one provider and only goes with --offer-id.', 'Drop --template-hash-id, or rent a specific offer with --offer-id.')
+  for (const flag of ['template-hash-id', 'template'] as const) {
+    if (flags[flag] !== undefined) {
+      throw usage(`--${flag} names a template of one provider and only goes with --offer-id.`, `Drop --${flag}, or rent an offer that can run it with --offer-id (\`gpu-shopper inventory --template ID\` lists them).`)
+    }
   }
   checkIntRange('gpus', flags.gpus, 1, MAX_GPU_COUNT)
   checkNumberRange('max-price', flags['max-price'], 0, MAX_PRICE_USD_PER_HOUR)

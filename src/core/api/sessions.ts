@@ -6,6 +6,7 @@ import {SESSION_STATUSES} from '../session-status.js'
 import {PROVIDER_NAMES} from '../provider-name.js'
 import {ConsumerId, queryNumber} from './common.js'
 import {LaunchDto, LaunchFields} from './launch.js'
+import {TemplateId} from './templates.js'
 import {RetryDtoFields, RetryFields} from './auto-retry.js'
 
 const hours = z
@@ -23,8 +24,11 @@ export const CreateSessionBody = z.object({
   reservation_hours: hours,
   idle_threshold_minutes: z.number().int().min(0).max(MAX_IDLE_THRESHOLD_MINUTES).default(0),
   storage_policy: z.enum(STORAGE_POLICIES).default('destroy'),
-  disk_gb: z.number().int().min(MIN_DISK_GB).max(MAX_DISK_GB).default(DEFAULT_DISK_GB),
+  /** Absent: the default, or the template's recommended disk when that is more. */
+  disk_gb: z.number().int().min(MIN_DISK_GB).max(MAX_DISK_GB).optional().describe(`GB; ${DEFAULT_DISK_GB} when absent, or the template's recommended disk when that is more`),
   template_hash_id: z.string().trim().min(1).max(200).nullable().optional(),
+  /** A template from `GET /api/v1/templates`, checked against the offer before anything is rented. */
+  template: TemplateId.optional(),
   ssh_public_key: z.string().trim().min(1).max(MAX_SSH_PUBLIC_KEY_LENGTH).optional(),
   ssh_key_ids: z.array(id).max(MAX_SSH_KEY_IDS).optional(),
   hard_max_override: z.boolean().default(false),
