@@ -87,6 +87,9 @@ describe('--json output follows the checked-in schemas', () => {
     }, 'a price history point of the RTX 4090', 30_000, 500)
     expect(history.gpu_type).toBe('RTX 4090')
     expect((await data('catalog:list', 'catalog', 'list')).items.length).toBeGreaterThan(0)
+    const templates = (await data('templates:list', 'templates', 'list')).templates as {id: string}[]
+    expect(templates.length).toBeGreaterThan(0)
+    expect((await data('templates:show', 'templates', 'show', templates[0]!.id)).id).toBe(templates[0]!.id)
 
     const bare = await cli('catalog', 'list', '--output', 'json')
     expect(bare.exitCode, bare.stderr).toBe(0)
