@@ -151,8 +151,10 @@ export default class Provision extends BaseCommand {
         history: true,
       })
       if (outcome.kind !== 'reached') throw outcomeError(outcome, 'running', flags.timeout)
+      // After auto-retry the running session is another: its id comes first.
+      const retried = outcome.session.id !== session.id
       session = outcome.session
-      this.out(runningSummary(session, Date.now()))
+      this.out(retried ? renderFields([session.id, runningSummary(session, Date.now())]) : runningSummary(session, Date.now()))
     } else {
       this.out(renderFields([session.id, runningSummary(session, Date.now())]))
       this.narrate(`Follow it with: gpu-shopper sessions get ${session.id} --watch`)
