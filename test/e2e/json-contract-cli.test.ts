@@ -90,6 +90,7 @@ describe('--json output follows the checked-in schemas', () => {
     const templates = (await data('templates:list', 'templates', 'list')).templates as {id: string}[]
     expect(templates.length).toBeGreaterThan(0)
     expect((await data('templates:show', 'templates', 'show', templates[0]!.id)).id).toBe(templates[0]!.id)
+    expect((await data('inventory:health', 'inventory', 'health')).window_days).toBe(7)
 
     const bare = await cli('catalog', 'list', '--output', 'json')
     expect(bare.exitCode, bare.stderr).toBe(0)

@@ -34,8 +34,13 @@ const session: SessionDto = {
 describe('offer columns', () => {
   it('render an offer as plain cells, per-GPU price from exact micro-USD', () => {
     expect(toTsv(OFFER_COLUMNS, [offer], {now: NOW}).split('\t')).toEqual([
-      'vastai-1001', '8x H100 SXM', '80 GB', '$19.60', '$2.45', 'vastai', 'Ohio, US', '99.1%', '12.4', '3m ago',
+      'vastai-1001', '8x H100 SXM', '80 GB', '$19.60', '$2.45', 'vastai', 'Ohio, US', '99.1%', '12.4', '3m ago', '90%',
     ])
+  })
+
+  it('say how likely the offer is to come up, or that its machine is skipped for now', () => {
+    expect(toTsv(OFFER_COLUMNS, [{...offer, availability_confidence: 0.6}], {now: NOW}).split('\t').at(-1)).toBe('60%')
+    expect(toTsv(OFFER_COLUMNS, [{...offer, availability_confidence: 0.4, cooling_down_until: '2026-01-15T12:30:00Z'}], {now: NOW}).split('\t').at(-1)).toBe('cooling')
   })
 
   it('show a missing reliability or CUDA version as "-"', () => {

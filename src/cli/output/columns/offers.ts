@@ -22,9 +22,10 @@ export const OFFER_COLUMNS: readonly Column<OfferDto>[] = [
   {id: 'provider', header: 'PROVIDER', value: (o) => o.provider},
   {id: 'location', header: 'LOCATION', value: (o) => o.location || '-'},
   {id: 'reliability', header: 'RELIABILITY', align: 'right', value: (o) => formatReliability(o.reliability)},
-  {id: 'confidence', header: 'UP%', align: 'right', value: (o) => formatConfidence(o)},
   {id: 'cuda', header: 'CUDA', align: 'right', value: (o) => (o.cuda_version === null ? '-' : String(o.cuda_version))},
   {id: 'age', header: 'SEEN', align: 'right', value: (o, ctx) => formatAge(o.fetched_at, ctx.now)},
+  // Last, so scripts reading the earlier columns by position keep working.
+  {id: 'confidence', header: 'UP%', align: 'right', value: (o) => formatConfidence(o)},
 ]
 
 const byId = (id: string): Column<OfferDto> => {
