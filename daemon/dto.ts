@@ -214,6 +214,7 @@ export function allocationDto(s: StoredSession, simulated: boolean): AllocationD
           }
         : null,
     api_endpoint: s.apiEndpoint ?? null,
+    retried_as: s.retriedAs ?? null,
     simulated,
   }
 }

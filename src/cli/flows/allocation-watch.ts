@@ -3,26 +3,29 @@ import type {AllocationDto} from '../../core/api/allocations.js'
 import {allocationEventLine, allocationStatusOf} from '../output/allocation-status.js'
 import {EXIT} from '../exit-codes.js'
 import {UserError} from '../errors.js'
-import {type FollowOutcome, followSession} from './follow-session.js'
+import type {FollowOutcome} from './follow-session.js'
+import {followRetryChain} from './follow-retries.js'
 
 /**
  * `allocations get --watch`: follows the allocation's event stream (the session's: same entity)
- * until it settles. Active and released end the watch normally; failed, the timeout and Ctrl-C
- * become errors. Never changes the allocation.
+ * until it settles, and on to the allocation that took its place if its host failed and
+ * auto-retry moved it. Active and released end the watch normally; failed, the timeout and
+ * Ctrl-C become errors. Never changes the allocation.
  */
 export async function watchAllocation(
   client: ApiClient,
   id: string,
   options: {timeoutSeconds: number; signal: AbortSignal; narrate: (line: string) => void},
 ): Promise<AllocationDto> {
-  const outcome = await followSession(client, id, {
+  const outcome = await followRetryChain(client, id, {
     until: ['running', 'stopped', 'preserved'],
     timeoutMs: options.timeoutSeconds * 1000,
     signal: options.signal,
     onEvent: (event) => options.narrate(allocationEventLine(event)),
-    onStatus: (s) => options.narrate(`${id} is ${allocationStatusOf(s.status)}${s.failure_reason ? `: ${s.failure_reason}` : ''}`),
+    onStatus: (s) => options.narrate(`${s.id} is ${allocationStatusOf(s.status)}${s.failure_reason ? `: ${s.failure_reason}` : ''}`),
+    onRetry: (failed, next) => options.narrate(`${failed.id} failed on its host; auto-retry goes on as allocation ${next}`),
   })
-  if (outcome.kind === 'reached') return client.allocations.get(id, {signal: options.signal})
+  if (outcome.kind === 'reached') return client.allocations.get(outcome.session.id, {signal: options.signal})
   throw allocationOutcomeError(outcome, options.timeoutSeconds)
 }
 

@@ -1,4 +1,4 @@
-import {mkdir, mkdtemp, readdir, rm, utimes, writeFile} from 'node:fs/promises'
+import {mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -7,6 +7,7 @@ import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import {type AppPaths, sessionKeysDir} from '../../config/paths.js'
 import type {SessionDto} from '../../core/api/sessions.js'
 import {forgetEndedSessionKey, forgetKeysOfEnded, pruneEndedSessionKeys} from './ended-session-keys.js'
+import {handDownRetryKey} from './retry-keys.js'
 
 describe('keys of ended sessions', () => {
   let root: string
@@ -24,6 +25,23 @@ describe('keys of ended sessions', () => {
   })
   afterEach(async () => {
     await rm(root, {recursive: true, force: true})
+  })
+
+  it("hands a failed try's key down to the session auto-retry put in its place before deleting it", async () => {
+    await keyPair('sess-1a')
+    await forgetKeysOfEnded([{id: 'sess-1a', status: 'failed', retried_as: 'sess-1b'}], paths)
+    expect(await files()).toEqual(['ended-sess-1a', 'sess-1b', 'sess-1b.pub'])
+    expect((await stat(join(sessionKeysDir(paths), 'sess-1b'))).mode & 0o777).toBe(0o600)
+    expect(await readFile(join(sessionKeysDir(paths), 'sess-1b'), 'utf8')).toBe('PRIVATE')
+  })
+
+  it("finds a retry's key up its chain, through tries this machine never saw, and copies it to the retry", async () => {
+    await keyPair('sess-2a')
+    const chain: Record<string, string | null> = {'sess-2b': 'sess-2a'}
+    expect(await handDownRetryKey({id: 'sess-2c', retry_of: 'sess-2b'}, paths, async (id) => ({retry_of: chain[id] ?? null}))).toBe(true)
+    expect(await readFile(join(sessionKeysDir(paths), 'sess-2c'), 'utf8')).toBe('PRIVATE')
+    // Without a way to look further, a chain this machine has no key in gives none.
+    expect(await handDownRetryKey({id: 'sess-3c', retry_of: 'sess-3b'}, paths)).toBe(false)
   })
 
   it('deletes an ended session key pair, remembers it was here, and touches nothing else', async () => {

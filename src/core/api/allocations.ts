@@ -71,6 +71,8 @@ export const AllocationDto = z.object({
     .nullable(),
   /** The public URL of its workload's server (`--expose`, a model server), once published. */
   api_endpoint: z.string().nullable(),
+  /** Its host failed and auto-retry moved it: the allocation that took its place (follow it). */
+  retried_as: z.string().nullable(),
   simulated: z.boolean(),
   ssh_private_key: z.string().optional(),
 })

@@ -10,7 +10,7 @@ const allocation: AllocationDto = {
   id: 'sess-1', sku: 'rtx-4090', gpu_type: 'RTX 4090', gpus_total: 2, region_code: 'US', status: 'active', failure_reason: null,
   consumer_id: 'my-app', provider: 'vastai', offer_id: 'vastai-1001', offer_attempts: 1, hourly_price_minor: 70, price_per_hour: 0.7,
   price_per_hour_micro_usd: 700_000, created_at: '2026-01-15T11:00:00Z', expires_at: '2026-01-15T13:30:00Z',
-  connection: {private_ip: null, ssh_host: '10.0.0.5', ssh_port: 2222, ssh_user: 'root', via: null}, api_endpoint: null, simulated: true,
+  connection: {private_ip: null, ssh_host: '10.0.0.5', ssh_port: 2222, ssh_user: 'root', via: null}, api_endpoint: null, retried_as: null, simulated: true,
 }
 
 describe('allocation columns', () => {
