@@ -65,7 +65,7 @@ export default class Provision extends BaseCommand {
     'idle-threshold': Flags.integer({description: 'Release automatically after this many idle minutes (0 = off)', default: 0}),
     'storage-policy': Flags.string({description: 'What happens to the disk at the end', options: [...STORAGE_POLICIES], default: 'destroy'}),
     'disk-gb': Flags.integer({description: `Disk size in GB (default ${DEFAULT_DISK_GB}, or the template's recommended disk when that is more); cannot be changed later`}),
-    template: Flags.string({description: 'Template to boot, from `templates list` (a Vast.ai template or a TensorDock OS image); refused unless the offer can run it'}),
+    template: Flags.string({description: 'Template to boot, from `templates list` (a Vast.ai template or a TensorDock OS image); refused unless the offer can run it, or by spec, picked among the offers that can'}),
     'template-hash-id': Flags.string({description: 'Provider template to boot, raw (Vast.ai template hash); --template checks the offer first'}),
     'ssh-key-id': Flags.string({description: 'Registered SSH key (see `ssh-keys list`) to trust as well as the generated one (repeatable)', multiple: true}),
     'save-key': Flags.string({description: 'Also copy the session\'s private key to this path (0600)'}),
@@ -120,7 +120,7 @@ export default class Provision extends BaseCommand {
       this.narrate(`Finding the best offer for ${spec}, for ${flags.hours} h as ${consumerId} (idempotency key ${idempotencyKey})…`)
       const allocated = await provisionAllocation(
         client,
-        {...common, gpu_type: target.gpuType, gpus_total: target.gpus, region_code: target.region, max_price: target.maxPrice},
+        {...common, gpu_type: target.gpuType, gpus_total: target.gpus, region_code: target.region, max_price: target.maxPrice, template: flags.template?.trim()},
         context,
       )
       this.narrate(`Picked ${allocated.allocation.offer_id} (${allocated.allocation.provider}).`)

@@ -210,4 +210,29 @@ describe('creating a session with a template (daemon over the simulators)', () =
     const creates = ((await simControl(daemon.simulatorUrls.tensordock!, 'GET', '/_sim/requests?path_prefix=/api/v2/instances')) as {requests: {method: string; body: Loose}[]}).requests.filter((r) => r.method === 'POST')
     expect(creates.at(-1)?.body.data.attributes).toMatchObject({image: 'debian12', resources: {storage_gb: 100}})
   })
+
+  it('allocates by spec among the offers that can run the template: its provider, a driver for its CUDA, room for its disk', async () => {
+    // Given the cheapest RTX 4090 at all, and the cheapest that can run the vLLM template
+    const cheapest = (await get('/api/v1/inventory?gpu_type=RTX%204090&min_gpu_count=1&sort=price&limit=50')).json().offers.find((o: Loose) => o.gpu_count === 1) as Loose
+    const able = (await get(`/api/v1/inventory?template=${VLLM}&gpu_type=RTX%204090&sort=price&limit=50`)).json().offers.filter((o: Loose) => o.gpu_count === 1) as Loose[]
+    expect(able.length).toBeGreaterThan(0)
+
+    // When an allocation asks for one RTX 4090 with the template
+    const res = await post('/api/v1/allocations', {gpu_type: 'RTX 4090', gpus_total: 1, consumer_id: 'tmpl', template: VLLM})
+
+    // Then it lands on an offer that can run it, on the disk it needs, whatever is cheaper elsewhere
+    expect(res.statusCode, res.body).toBe(201)
+    const allocation = res.json()
+    expect(able.map((o) => o.id)).toContain(allocation.offer_id)
+    if (!able.some((o) => o.id === cheapest.id)) expect(allocation.offer_id).not.toBe(cheapest.id)
+    const session = (await get(`/api/v1/sessions/${allocation.id}`)).json()
+    expect(session.disk_gb).toBe(100)
+
+    // And an unknown template is refused before anything is recorded
+    const before = await sessionCount()
+    const unknown = await post('/api/v1/allocations', {gpu_type: 'RTX 4090', gpus_total: 1, template: 'vastai-ffffffffffffffffffffffffffffffff'})
+    expect(unknown.statusCode).toBe(400)
+    expect(unknown.json()).toMatchObject({error_type: 'validation_error', field: 'template'})
+    expect(await sessionCount()).toBe(before)
+  })
 })

@@ -45,6 +45,7 @@ export default class AllocationsCreate extends BaseCommand {
     'consumer-id': Flags.string({description: 'Who the allocation and its costs belong to (default: your login name)'}),
     hours: Flags.integer({description: `Reservation in hours, ${MIN_RESERVATION_HOURS}-${MAX_RESERVATION_HOURS}`, default: DEFAULT_RESERVATION_HOURS}),
     'workload-type': Flags.string({description: 'What the GPUs are for; llm_vllm and llm_tgi start a model server (with --model-id) and run once it answers', options: [...WORKLOAD_TYPES], default: 'ssh'}),
+    template: Flags.string({description: 'Template to boot, from `templates list`: the allocation is picked among the offers that can run it (its provider, CUDA and disk)'}),
     ...launchFlags,
     ...retryFlags,
     'idempotency-key': Flags.string({description: 'Repeat-safe request key; the same key and flags return the first allocation'}),
@@ -61,7 +62,8 @@ export default class AllocationsCreate extends BaseCommand {
       checkNotBlank('consumer-id', flags['consumer-id'])
       checkIntRange('hours', flags.hours, MIN_RESERVATION_HOURS, MAX_RESERVATION_HOURS)
       checkNotBlank('idempotency-key', flags['idempotency-key'])
-      return {...checked, ...launchBody(flags), ...retryBody(flags)}
+      checkNotBlank('template', flags.template)
+      return {...checked, ...launchBody(flags), ...retryBody(flags), ...(flags.template === undefined ? {} : {template: flags.template.trim()})}
     })
     const consumerId = flags['consumer-id'] ?? defaultConsumer()
     const idempotencyKey = flags['idempotency-key'] ?? `cli-${randomUUID()}`

@@ -34,7 +34,9 @@ export function allocationRoutes(deps: AppDeps): FastifyPluginAsyncZod {
         maxPricePerHour: body.max_price === undefined ? null : toMicroUsd(body.max_price),
         minReliability: body.min_reliability ?? null,
       }
-      const created = await createSessionBySpec(request.ctx, wanted, sessionTermsOf(body), idempotentCreate(request.headers, body))
+      // Resolved before the intent is recorded: a provider call has no place in that transaction.
+      const template = body.template === undefined ? null : await deps.templates.resolve(body.template, 'template')
+      const created = await createSessionBySpec(request.ctx, wanted, sessionTermsOf(body, template), idempotentCreate(request.headers, body))
       deps.kickJobs()
       return reply.status(201).send(createdAllocationDto(created, simulated))
     })

@@ -139,6 +139,8 @@ export async function nextOfferFilter(ctx: ServiceContext, session: StoredSessio
     excludeIds: [...(await heldOfferIds(ctx)), ...chain.map((s) => s.offerId)],
     excludeHostIds: chain.flatMap((s) => (s.hostId ? [s.hostId] : [])),
     providers: session.templateHashId ? able.filter((p) => p === session.provider) : able,
+    // A template's needs are not kept with the session: at least the driver of the offer it was accepted on.
+    minCudaVersion: session.templateHashId ? (failedOffer?.cudaVersion ?? null) : null,
     visibleTo: session.tenantId && session.tenantId !== LOCAL_TENANT ? session.tenantId : undefined,
   }
 }

@@ -120,7 +120,16 @@ export async function createSessionBySpec(
     // A launch the request gets wrong is refused by the create itself, naming the field.
     const resolved = resolveLaunch(input.launch)
     const providers = providersAbleToRun(ctx, 'launch' in resolved ? resolved.launch : null, input.storagePolicy)
-    const offer = await bestHealthyOffer(ctx, {...spec, excludeIds: await heldOfferIds(ctx), providers, visibleTo: offerVisibility(ctx)})
+    // A template runs on its provider's offers only, with the driver and disk it needs.
+    const template = input.template ?? null
+    const offer = await bestHealthyOffer(ctx, {
+      ...spec,
+      excludeIds: await heldOfferIds(ctx),
+      providers: template ? providers.filter((p) => p === template.provider) : providers,
+      minCudaVersion: template?.minCudaVersion ?? null,
+      minDiskGb: template?.recommendedDiskGb ?? null,
+      visibleTo: offerVisibility(ctx),
+    })
     if (!offer) {
       throw new AppError(
         'sku_unavailable',

@@ -190,6 +190,23 @@ describe.each(STORE_ENGINES)('OffersRepo ($name)', (engine) => {
     expect(ids(await store.offers.matchingSpec({...spec, limit: 1}))).toEqual(['vastai-2'])
   })
 
+  it('picks comparable offers for a retry and offers that can run a template: any model, VRAM, machines to avoid, CUDA and disk', async () => {
+    await store.offers.upsertMany([
+      offer('vastai-1', {pricePerHour: toMicroUsd(0.3), vramGb: 24, hostId: 'vastai:1', cudaVersion: 12.1, diskGb: 80}),
+      offer('vastai-2', {pricePerHour: toMicroUsd(0.4), gpuType: 'RTX 3090', vramGb: 24, hostId: 'vastai:2', cudaVersion: 12.8, diskGb: 500}),
+      offer('vastai-3', {pricePerHour: toMicroUsd(0.5), gpuType: 'A4000', vramGb: 16, hostId: 'vastai:3', cudaVersion: 12.8, diskGb: 500}),
+      offer('vastai-4', {pricePerHour: toMicroUsd(0.6), hostId: null, cudaVersion: null, diskGb: null}),
+    ])
+    const any = {gpuTypeKey: null, gpuCount: 1, region: null, countryCode: null, maxPricePerHour: null, minReliability: 0}
+    expect(ids(await store.offers.matchingSpec(any))).toEqual(['vastai-1', 'vastai-2', 'vastai-3', 'vastai-4'])
+    expect(ids(await store.offers.matchingSpec({...any, minVramGb: 24}))).toEqual(['vastai-1', 'vastai-2', 'vastai-4'])
+    // Machines to avoid are left out; an offer that names no machine is not
+    expect(ids(await store.offers.matchingSpec({...any, excludeHostIds: ['vastai:1', 'vastai:3']}))).toEqual(['vastai-2', 'vastai-4'])
+    // A template's CUDA (12.1 is not below 12.1; an unknown driver drops out) and disk
+    expect(ids(await store.offers.matchingSpec({...any, minCudaVersion: 12.1}))).toEqual(['vastai-1', 'vastai-2', 'vastai-3'])
+    expect(ids(await store.offers.matchingSpec({...any, minCudaVersion: 12.4, minDiskGb: 100}))).toEqual(['vastai-2', 'vastai-3'])
+  })
+
   it('lists the models on offer and groups the available ones into a catalog', async () => {
     await store.offers.upsertMany([
       offer('vastai-1', {gpuType: 'RTX 4090', pricePerHour: toMicroUsd(0.3)}),

@@ -193,6 +193,8 @@ export class OffersRepo {
       `SELECT ${READ_COLUMNS} FROM offers
        WHERE available = 1 AND ${gpu} AND gpu_count = @count
          AND vram_gb >= @minVram
+         AND (CAST(@minCuda AS DOUBLE PRECISION) IS NULL OR cuda_version >= @minCuda)
+         AND (CAST(@minDisk AS DOUBLE PRECISION) IS NULL OR disk_gb >= @minDisk)
          AND (CAST(@region AS TEXT) IS NULL OR country_code = @country OR lower(location) = @region)
          AND (CAST(@maxPrice AS BIGINT) IS NULL OR price_per_hour_micro <= @maxPrice)
          AND coalesce(reliability, @floor) >= @floor
@@ -206,6 +208,8 @@ export class OffersRepo {
         ...params,
         count: spec.gpuCount,
         minVram: spec.minVramGb ?? 0,
+        minCuda: spec.minCudaVersion ?? null,
+        minDisk: spec.minDiskGb ?? null,
         excludeHosts: this.db.list(spec.excludeHostIds ?? []),
         region: spec.region === null ? null : spec.region.trim().toLowerCase(),
         country: spec.countryCode,
@@ -455,6 +459,9 @@ export interface SpecFilter {
   gpuCount: number
   /** Per GPU. */
   minVramGb?: number
+  /** What a template needs (core/template.ts): a driver for this CUDA (offers that do not say drop out), and this much disk. */
+  minCudaVersion?: number | null
+  minDiskGb?: number | null
   /** A marketplace region (matched by its country code) or a self-hosted node's region (by name). */
   region: string | null
   countryCode: string | null

@@ -34,9 +34,9 @@ describe('provisionTarget', () => {
     expect(refusal(() => provisionTarget({'offer-id': 'vastai-1', region: 'US', 'max-price': 1})).message).toMatch(/^--region, --max-price describe a spec/)
   })
 
-  it('refuses a provider template with a spec, and spec values out of range', () => {
+  it('refuses a raw template hash with a spec (a template id picks among the offers that can run it), and spec values out of range', () => {
     expect(refusal(() => provisionTarget({'gpu-type': 'RTX 4090', 'template-hash-id': 'abc'})).message).toMatch(/--template-hash-id/)
-    expect(refusal(() => provisionTarget({'gpu-type': 'RTX 4090', template: 'vastai-abc'})).message).toMatch(/^--template names a template of one provider and only goes with --offer-id/)
+    expect(provisionTarget({'gpu-type': 'RTX 4090', template: 'vastai-abc'})).toMatchObject({kind: 'spec', gpuType: 'RTX 4090'})
     expect(provisionTarget({'offer-id': 'vastai-1', template: 'vastai-abc'})).toEqual({kind: 'offer', offerId: 'vastai-1'})
     expect(refusal(() => provisionTarget({'offer-id': 'vastai-1', template: ' '})).message).toMatch(/--template must not be empty/)
     expect(refusal(() => provisionTarget({'gpu-type': 'RTX 4090', gpus: 0})).message).toMatch(/--gpus must be between 1 and 64/)

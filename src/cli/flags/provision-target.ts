@@ -57,10 +57,12 @@ export function provisionTarget(flags: TargetFlags): ProvisionTarget {
       'e.g. `gpu-shopper provision --gpu-type "RTX 4090" --gpus 1 --max-price 0.5 --region US`, or pick an ID from `gpu-shopper inventory`.',
     )
   }
-  for (const flag of ['template-hash-id', 'template'] as const) {
-    if (flags[flag] !== undefined) {
-      throw usage(`--${flag} names a template of one provider and only goes with --offer-id.`, `Drop --${flag}, or rent an offer that can run it with --offer-id (\`gpu-shopper inventory --template ID\` lists them).`)
-    }
+  // --template picks among the offers that can run it; a raw hash cannot be checked against them.
+  if (flags['template-hash-id'] !== undefined) {
+    throw usage(
+      '--template-hash-id is a raw Vast.ai template hash and only goes with --offer-id.',
+      'Use --template vastai-<hash> (`gpu-shopper templates list`), which picks among the offers that can run it, or rent an offer with --offer-id.',
+    )
   }
   checkIntRange('gpus', flags.gpus, 1, MAX_GPU_COUNT)
   checkNumberRange('max-price', flags['max-price'], 0, MAX_PRICE_USD_PER_HOUR)

@@ -5,6 +5,7 @@ import {STORAGE_POLICIES, WORKLOAD_TYPES} from '../session.js'
 import {ConsumerId} from './common.js'
 import {LaunchFields} from './launch.js'
 import {RetryFields} from './auto-retry.js'
+import {TemplateId} from './templates.js'
 
 /**
  * The quick start's GPUaaS vocabulary over sessions: an allocation is a session created from
@@ -31,7 +32,10 @@ export const CreateAllocationBody = z
       .default(DEFAULT_RESERVATION_HOURS),
     idle_threshold_minutes: z.number().int().min(0).max(MAX_IDLE_THRESHOLD_MINUTES).default(0),
     storage_policy: z.enum(STORAGE_POLICIES).default('destroy'),
-    disk_gb: z.number().int().min(MIN_DISK_GB).max(MAX_DISK_GB).default(DEFAULT_DISK_GB),
+    /** Absent: the default, or the template's recommended disk when that is more. */
+    disk_gb: z.number().int().min(MIN_DISK_GB).max(MAX_DISK_GB).optional().describe(`GB; ${DEFAULT_DISK_GB} when absent, or the template's recommended disk when that is more`),
+    /** A template from `GET /api/v1/templates`: the allocation is picked among the offers that can run it. */
+    template: TemplateId.optional(),
     hard_max_override: z.boolean().default(false),
     idempotency_key: z.string().trim().min(1).max(200).optional(),
     ...LaunchFields,
