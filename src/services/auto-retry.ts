@@ -37,7 +37,7 @@ export async function retryOnAnotherHost(ctx: ServiceContext, failed: StoredSess
   // Picked and taken in one step, as a create does: no other session gets the same machine.
   await lockOfferHolds(ctx)
   const next = await bestHealthyOffer(ctx, await nextOfferFilter(ctx, failed, await chainOf(ctx, failed)))
-  if (!next) return {notRetried: `no comparable offer is left (${describe(terms.scope, failed)}, not on a host already tried or cooling down)`}
+  if (!next) return {notRetried: `no comparable offer is left (${wantedAs(terms.scope, failed)}, not on a host already tried or cooling down)`}
 
   const pricePerHour = priceForDisk(next, failed.diskGb)
   await lockBudgetOf(ctx, failed.consumerId)
@@ -126,8 +126,9 @@ export async function nextOfferFilter(ctx: ServiceContext, session: StoredSessio
         vramGb: failedOffer?.vramGb ?? 0,
         pricePerHour: failedOffer?.pricePerHour ?? session.pricePerHour,
       })
-  // A Vast.ai template is one provider's: its retries stay there.
+  // A Vast.ai template, or an image named for one provider (a container, or TensorDock's OS image), is that provider's: its retries stay there.
   const able = providersAbleToRun(ctx, session.launch ?? null, session.storagePolicy)
+  const ownProviderOnly = session.templateHashId !== null || (session.launch?.image ?? null) !== null
   return {
     gpuTypeKey: comparable.gpuTypeKey,
     gpuCount: comparable.gpuCount,
@@ -138,7 +139,7 @@ export async function nextOfferFilter(ctx: ServiceContext, session: StoredSessio
     minReliability: session.spec?.minReliability ?? 0,
     excludeIds: [...(await heldOfferIds(ctx)), ...chain.map((s) => s.offerId)],
     excludeHostIds: chain.flatMap((s) => (s.hostId ? [s.hostId] : [])),
-    providers: session.templateHashId ? able.filter((p) => p === session.provider) : able,
+    providers: ownProviderOnly ? able.filter((p) => p === session.provider) : able,
     // A template's needs are not kept with the session: at least the driver of the offer it was accepted on.
     minCudaVersion: session.templateHashId ? (failedOffer?.cudaVersion ?? null) : null,
     visibleTo: session.tenantId && session.tenantId !== LOCAL_TENANT ? session.tenantId : undefined,
@@ -158,7 +159,8 @@ async function chainOf(ctx: ServiceContext, last: StoredSession): Promise<Stored
   return chain
 }
 
-function describe(scope: string, failed: StoredSession): string {
+/** What a retry looked for, in words. */
+function wantedAs(scope: string, failed: StoredSession): string {
   if (failed.spec) return `${failed.spec.gpuCount}x ${failed.spec.sku} as specified`
   return `${scope}: ${failed.gpuCount}x ${scope === 'same-gpu-type' ? failed.gpuType : 'GPU'}`
 }

@@ -11,7 +11,8 @@ export async function recordProvisionOutcome(ctx: ServiceContext, session: Store
     sessionId: session.id,
     provider: session.provider,
     offerId: session.offerId,
-    hostId: session.hostId ?? null,
+    // An offer gone before anything ran says nothing of its machine.
+    hostId: kind === 'stale' ? null : (session.hostId ?? null),
     kind,
     detail: detail === null ? null : detail.slice(0, 500),
     at: ctx.clock.now(),

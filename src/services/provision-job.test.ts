@@ -492,6 +492,9 @@ describe('provision job', () => {
       expect(moved.offerId).not.toBe(tried[0])
       expect(moved.pricePerHour).toBe(priceForDisk(next, 120))
       expect((await events(id)).at(-1)).toMatchObject({type: 'failover'})
+      // The gone offer is remembered as the offer's failure (not its machine's), the next one on its own
+      expect(moved.hostId).toBe(next.hostId)
+      expect((await ctx.store.outcomes.recent(ctx.clock.now())).map((o) => [o.sessionId, o.offerId, o.hostId, o.kind])).toEqual([[id, tried[0], null, 'stale']])
 
       // When every next offer is gone too, Then it gives up after MAX_OFFER_ATTEMPTS
       for (let attempt = 2; attempt <= MAX_OFFER_ATTEMPTS; attempt++) {

@@ -15,11 +15,11 @@ interface OutcomeRow {
 export class ProvisionOutcomesRepo {
   constructor(private readonly db: SqlDatabase) {}
 
-  /** One outcome per session: the first recorded stands (a step re-run after a crash records nothing new). */
+  /** One outcome per session and offer: the first recorded stands (a step re-run after a crash, or a resume, records nothing new). */
   async record(o: ProvisionOutcome): Promise<void> {
     await this.db.run(
       `INSERT INTO provision_outcomes (session_id, provider, offer_id, host_id, succeeded, kind, detail, at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (session_id) DO NOTHING`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (session_id, offer_id) DO NOTHING`,
       [o.sessionId, o.provider, o.offerId, o.hostId, o.kind === 'running' ? 1 : 0, o.kind, o.detail, o.at],
     )
   }

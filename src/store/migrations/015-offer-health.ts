@@ -7,8 +7,9 @@
  * - `sessions.max_retries`, `retry_scope`, `ssh_timeout_ms`: the session's auto-retry terms;
  *   `retry_of` / `retried_as` / `retry_attempt` chain a failed try to the session that took
  *   its place on the next comparable offer;
- * - `provision_outcomes`: one row per session whose provisioning ended (running, or failed
- *   on the host or offer), read with a decay for each offer's availability confidence.
+ * - `provision_outcomes`: how provisioning on each offer a session tried ended (running, or
+ *   failed on the host or offer; a session that failed over has one per offer), read with a
+ *   decay for each offer's availability confidence.
  */
 export const sql = `
 ALTER TABLE offers ADD COLUMN host_id TEXT;
@@ -20,14 +21,15 @@ ALTER TABLE sessions ADD COLUMN retry_of TEXT;
 ALTER TABLE sessions ADD COLUMN retried_as TEXT;
 ALTER TABLE sessions ADD COLUMN retry_attempt INTEGER NOT NULL DEFAULT 0;
 CREATE TABLE provision_outcomes (
-  session_id TEXT PRIMARY KEY,
+  session_id TEXT NOT NULL,
   provider TEXT NOT NULL,
   offer_id TEXT NOT NULL,
   host_id TEXT,
   succeeded INTEGER NOT NULL CHECK (succeeded IN (0, 1)),
   kind TEXT NOT NULL,
   detail TEXT,
-  at INTEGER NOT NULL
+  at INTEGER NOT NULL,
+  PRIMARY KEY (session_id, offer_id)
 ) STRICT;
 CREATE INDEX provision_outcomes_by_host ON provision_outcomes (host_id, at);
 CREATE INDEX provision_outcomes_by_offer ON provision_outcomes (offer_id, at);
