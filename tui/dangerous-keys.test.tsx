@@ -44,14 +44,21 @@ const sessionIds: string[] = []
 beforeAll(async () => {
   daemon = await startTestDaemon('tui-dangerous')
   const client = createApiClient({baseUrl: daemon.daemon.url, token: daemon.daemon.token, timeoutMs: 5_000})
-  const wanted = DANGEROUS.filter((c) => c.binding.scope === 'sessions').length + 1
-  const {offers} = await client.inventory.list({provider: 'vastai', limit: wanted})
+  const cases = DANGEROUS.filter((c) => c.binding.scope === 'sessions')
+  const {offers} = await client.inventory.list({provider: 'vastai', limit: cases.length + 1})
   for (const [i, offer] of offers.entries()) {
+    // Resuming takes a preserved session: one that kept its disk, released and stopped.
+    const preserve = cases[i]?.binding.action === 'resume'
     const created = await client.sessions.create(
-      {consumer_id: 'dangerous-test', offer_id: offer.id, workload_type: 'ssh', reservation_hours: 1},
+      {consumer_id: 'dangerous-test', offer_id: offer.id, workload_type: 'ssh', reservation_hours: 1, ...(preserve ? {storage_policy: 'preserve' as const} : {})},
       {idempotencyKey: `dangerous-${i}`},
     )
     sessionIds.push(created.session.id)
+    if (preserve) {
+      await pollUntil(async () => ((await client.sessions.get(created.session.id)).status === 'running' ? true : undefined), 'the session to run', 60_000, 100)
+      await client.sessions.done(created.session.id, {idempotencyKey: `dangerous-done-${i}`})
+      await pollUntil(async () => ((await client.sessions.get(created.session.id)).status === 'preserved' ? true : undefined), 'the session to be preserved', 60_000, 100)
+    }
   }
 })
 
@@ -131,7 +138,7 @@ async function reachConfirmation(s: RenderedTui, binding: Binding, chord: string
 
 describe('dangerous keys', () => {
   it('are the ones that rent or end a machine, each reachable from its screen', () => {
-    expect(DANGEROUS.map((c) => `${c.binding.action}:${c.chord}`).sort()).toEqual(['done:d', 'provision:p', 'shutdown:ctrl+k'])
+    expect(DANGEROUS.map((c) => `${c.binding.action}:${c.chord}`).sort()).toEqual(['done:d', 'provision:p', 'resume:s', 'shutdown:ctrl+k'])
   })
 
   let sessionCase = 0
@@ -170,6 +177,17 @@ describe('dangerous keys', () => {
       expect(`${request!.url} ${request!.body}`).toContain(target)
     })
   }
+
+  it('resume on a session that was not preserved says why, and asks nothing', async () => {
+    const s = dashboard(false)
+    // The one session no case acted on: pending or running, never preserved.
+    const untouched = sessionIds.at(-1)!
+    await selectTarget(s, KEYMAP.find((b) => b.action === 'resume')!, untouched)
+    await s.type('s')
+    const frame = await s.waitFor('only a preserved session')
+    expect(frame).not.toMatch(CONFIRMATION)
+    expect(mutating()).toEqual([])
+  })
 
   it('with nothing selected, says so and asks nothing', async () => {
     const s = dashboard(false)

@@ -38,8 +38,8 @@ describe('keymap', () => {
 
   it('flags renting and ending machines as dangerous, and shows them in the hints and help', () => {
     const dangerous = KEYMAP.filter((b) => b.dangerous).map((b) => b.action)
-    expect(dangerous.sort()).toEqual(['done', 'provision', 'shutdown'])
-    expect(hintsFor('sessions').filter((h) => h.dangerous).map((h) => h.hint)).toEqual(['done', 'kill'])
+    expect(dangerous.sort()).toEqual(['done', 'provision', 'resume', 'shutdown'])
+    expect(hintsFor('sessions').filter((h) => h.dangerous).map((h) => h.hint)).toEqual(['done', 'kill', 'resume'])
     const help = helpSections('inventory').flatMap((s) => s.rows)
     expect(help.find((r) => r.keys === 'p')).toMatchObject({dangerous: true})
     // Every binding of the screen's scopes is documented, nothing else.

@@ -45,6 +45,7 @@ export type ActionId =
   | 'extend'
   | 'done'
   | 'shutdown'
+  | 'resume'
   | 'copySsh'
   | 'toggleEnded'
 
@@ -101,6 +102,14 @@ export const KEYMAP: readonly Binding[] = [
   {action: 'extend', keys: ['e'], scope: 'sessions', hint: 'extend', description: 'Reserve more hours'},
   {action: 'done', keys: ['d'], scope: 'sessions', hint: 'done', description: 'Release: destroy the instance, verify it is gone, close its costs', dangerous: true},
   {action: 'shutdown', keys: ['ctrl+k'], scope: 'sessions', hint: 'kill', description: 'Force shutdown now', dangerous: true},
+  {
+    action: 'resume',
+    keys: ['s'],
+    scope: 'sessions',
+    hint: 'resume',
+    description: 'Start a preserved session again (its disk was kept): SSH is verified anew, its workload starts again, compute bills again',
+    dangerous: true,
+  },
   {action: 'toggleEnded', keys: ['a'], scope: 'sessions', hint: 'all', description: 'Show or hide ended sessions'},
 ]
 

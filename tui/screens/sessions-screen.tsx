@@ -184,6 +184,22 @@ export function SessionsScreen(props: SessionsScreenProps) {
               return `${id} is being destroyed.`
             }),
           }
+        case 'resume':
+          if (session.status !== 'preserved') return {refuse: `${id} is ${session.status}; only a preserved session (storage policy preserve, released) can be resumed.`}
+          return {
+            confirm: {
+              title: `Resume ${id}?`,
+              lines: [
+                `${session.gpu_count}x ${session.gpu_type} on ${session.provider}: its stopped instance starts again, with the disk it kept.`,
+                `Compute bills again from its start, at ${formatHourly(session.price_per_hour_micro_usd)}. If its GPUs were rented meanwhile it cannot start: the session then fails and the disk is destroyed.`,
+              ],
+              yes: 'resume it',
+            },
+            run: end(`Resuming ${id}`, async () => {
+              await services.client.sessions.resume(id)
+              return `${id} is starting again; its state follows here.`
+            }),
+          }
       }
       return undefined
     },
