@@ -388,6 +388,26 @@ describe('provision job', () => {
       await drive(id, async () => (await ctx.store.billing.get(id))!.settledAt !== null)
       expect(await ctx.store.ledger.totalForSession(id)).toBe(instance.sim.charged_micro_usd)
     })
+
+    it('keeps the disk when a resume does not come up: the instance is stopped again and the session preserved, not failed or moved', async () => {
+      const id = await newSession({storagePolicy: 'preserve', retry: {autoRetry: true, maxRetries: 2, scope: null, sshTimeoutSeconds: null}})
+      await drive(id, (s) => s.status === 'running')
+      await releaseSession(ctx, id, {actor: 'test', message: 'done for today'})
+      await drive(id, (s) => s.status === 'preserved')
+
+      // Given its machine no longer lets anyone in
+      await simControl(h.vast.url, 'POST', '/_sim/config', {broken_machines: {[offerFor(0).hostId!.slice('vastai:'.length)]: 'no_ssh'}})
+      await resumeSession(ctx, id)
+      await drive(id, (s) => s.sshHost !== null && s.resumes === 1)
+      h.clock.advance(ctx.timings.provisionTimeoutMs + 1)
+
+      // When the resume times out, Then it is stopped and preserved again, its disk kept
+      const kept = await drive(id, (s) => s.status === 'preserved')
+      expect(kept.retriedAs).toBeNull()
+      expect((await events(id)).some((e) => /^resume failed: provisioning timed out after 15 min; stopping the instance again and keeping its disk$/.test(e.message))).toBe(true)
+      expect(await charged(id)).toMatchObject({actual_status: 'stopped', sim: {destroyed_at: null}})
+      expect((await ctx.store.billing.get(id))!.computeUntil).not.toBeNull()
+    })
   })
 
   describe('with a workload', () => {

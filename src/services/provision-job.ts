@@ -67,7 +67,8 @@ async function provisionStep(ctx: ServiceContext, job: Job): Promise<JobOutcome>
   if (now - since > ctx.timings.provisionTimeoutMs) {
     const reason = `provisioning timed out after ${Math.round(ctx.timings.provisionTimeoutMs / 60_000)} min`
     // Never let in: the host's failure. Let in, with a workload that never came up: the workload's.
-    return session.sshHostKeyFingerprint === null ? failHost(ctx, session, 'ssh_timeout', reason) : failAndRelease(ctx, session, reason)
+    if (session.sshHostKeyFingerprint === null) return failHost(ctx, session, 'ssh_timeout', reason)
+    return isResume(session) ? preserveAgain(ctx, session, reason) : failAndRelease(ctx, session, reason)
   }
 
   let instance: ProviderInstance | null
@@ -380,10 +381,34 @@ async function failHost(ctx: ServiceContext, session: StoredSession, kind: HostF
     // Released meanwhile: the user's stop stands, and says nothing of the host.
     if (isTerminal(current.status) || current.status === 'stopping') return DONE
     await recordProvisionOutcome(ctx, current, kind, reason)
+    // A preserved disk that would not come back up is kept, not moved or destroyed.
+    if (isResume(current)) return preserveAgain(ctx, current, reason)
     const decision = await retryOnAnotherHost(ctx, current, reason)
     const note = 'retry' in decision ? `; auto-retry: ${decision.retry.id} takes its place on ${decision.retry.offerId}` : decision.notRetried ? `; not retried: ${decision.notRetried}` : ''
     return failAndRelease(ctx, (await ctx.store.sessions.get(session.id))!, `${reason}${note}`)
   })
+}
+
+/** A preserved session being started again: what it keeps is its disk. */
+function isResume(session: StoredSession): boolean {
+  return session.resumedAt != null && session.storagePolicy === 'preserve' && session.providerInstanceId !== null
+}
+
+/**
+ * A resume that did not come up (its GPUs taken meanwhile, a host that will not let us in):
+ * the instance is stopped again and the session preserved as it was, its disk kept, instead
+ * of failing and destroying what the user chose to keep. Compute bills until the stop is
+ * confirmed, as on any release that preserves.
+ */
+async function preserveAgain(ctx: ServiceContext, session: StoredSession, reason: string): Promise<JobOutcome> {
+  const now = ctx.clock.now()
+  await ctx.store.transaction(async () => {
+    const current = (await ctx.store.sessions.get(session.id))!
+    if (isTerminal(current.status) || current.status === 'stopping') return
+    await transitionSession(ctx, current, 'stopping', {}, {actor: 'provisioner', message: `resume failed: ${reason}; stopping the instance again and keeping its disk`})
+    if ((await ctx.store.jobs.openFor(session.id, 'preserve')).length === 0) await ctx.store.jobs.enqueue('preserve', session.id, now, now)
+  })
+  return DONE
 }
 
 /** Marks the session failed with its reason and, if an instance exists, queues its destruction. */

@@ -526,16 +526,16 @@ export async function extendSession(ctx: ServiceContext, id: string, additionalH
 }
 
 /**
- * Starts releasing a session: status stopping plus a release job that destroys the instance
- * and verifies it is gone. Repeating it is harmless.
- */
-/**
  * `release` ends a session as its storage policy says: a running session that preserves its disk
  * is stopped and kept (preserved); any other is destroyed. `destroy` always destroys, a
  * preserved session's disk too.
  */
 export type ReleaseMode = 'release' | 'destroy'
 
+/**
+ * Starts releasing a session: status stopping plus a job that destroys the instance and verifies
+ * it is gone (or, keeping its disk, stops it and verifies it stopped). Repeating it is harmless.
+ */
 export async function releaseSession(ctx: ServiceContext, id: string, reason: {actor: string; message: string}, mode: ReleaseMode = 'release'): Promise<StoredSession> {
   const session = await getSession(ctx, id)
   // Already released with its disk kept: only a destroy ends it.

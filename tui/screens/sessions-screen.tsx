@@ -191,7 +191,7 @@ export function SessionsScreen(props: SessionsScreenProps) {
               title: `Resume ${id}?`,
               lines: [
                 `${session.gpu_count}x ${session.gpu_type} on ${session.provider}: its stopped instance starts again, with the disk it kept.`,
-                `Compute bills again from its start, at ${formatHourly(session.price_per_hour_micro_usd)}. If its GPUs were rented meanwhile it cannot start: the session then fails and the disk is destroyed.`,
+                `Compute bills again from its start, at ${formatHourly(session.price_per_hour_micro_usd)}. If it does not come up (its GPUs rented meanwhile), it is stopped again and stays preserved.`,
               ],
               yes: 'resume it',
             },
