@@ -6,6 +6,7 @@ import {isUuid} from './ids.js'
 import {renderInstance, renderInstanceList} from './instance-view.js'
 import type {SitePricing} from './location.js'
 import type {TensorDockSim} from './simulator.js'
+import {outcomeAtLocation} from './config.js'
 
 export interface ApiRequest {
   method: string
@@ -119,7 +120,7 @@ async function createInstance(sim: TensorDockSim, req: ApiRequest): Promise<Repl
     cloudInitKeys: keysFromCloudInit(r.cloudInit),
     // Live the attribute alone never let anyone in (providers.md §2.11 item 5).
     attributeKey: sim.config.sshKeyAttribute === 'installed' ? r.sshKey : null,
-    outcome: sim.config.outcome,
+    outcome: outcomeAtLocation(sim.config, placement.locationId),
     timings: {...sim.config.timings},
     gpuLoad: sim.config.gpuLoad,
   })

@@ -1,4 +1,5 @@
 import {camelKeys, nonNegative, oneOf} from '../shared/config-patch.js'
+import {parseHostFaults, type HostFault} from '../shared/host-faults.js'
 import type {GpuLoad} from '../shared/nvidia-smi.js'
 import {DEFAULT_TD_TIMINGS, TD_OUTCOMES, type TdOutcome, type TensorDockTimings} from './lifecycle.js'
 import type {MarketChurn} from '../shared/market-churn.js'
@@ -38,6 +39,8 @@ export interface TensorDockSimConfig {
   latencyMs: number
   gpuLoad: GpuLoad
   churn: MarketChurn
+  /** Locations (by id) whose VMs fail whoever rents them (shared/host-faults.ts); `no_boot` ends in `error`. */
+  brokenLocations: Record<string, HostFault>
 }
 
 export function defaultConfig(): TensorDockSimConfig {
@@ -55,7 +58,13 @@ export function defaultConfig(): TensorDockSimConfig {
     latencyMs: 0,
     gpuLoad: 'idle',
     churn: {...DEFAULT_CHURN},
+    brokenLocations: {},
   }
+}
+
+/** How a VM at this location ends up: a broken location's fault wins over the configured outcome. */
+export function outcomeAtLocation(config: TensorDockSimConfig, locationId: string): TdOutcome {
+  return config.brokenLocations[locationId] === 'no_boot' ? 'error' : config.outcome
 }
 
 function fraction(name: string, v: unknown): number {
@@ -70,7 +79,7 @@ export function applyConfigPatch(config: TensorDockSimConfig, body: unknown): vo
   const b = camelKeys(body)
   const known = new Set([
     'timings', 'outcome', 'listShape', 'listItems', 'portForwards', 'stale', 'staleMode', 'staleFraction', 'sshKeyAttribute',
-    'createStatus', 'rateLimit', 'latencyMs', 'slowMs', 'gpuLoad', 'marketChurn',
+    'createStatus', 'rateLimit', 'latencyMs', 'slowMs', 'gpuLoad', 'marketChurn', 'brokenLocations',
   ])
   for (const key of Object.keys(b)) if (!known.has(key)) throw new Error(`unknown setting ${key}`)
   if (b.timings !== undefined) {
@@ -106,6 +115,7 @@ export function applyConfigPatch(config: TensorDockSimConfig, body: unknown): vo
     if (c.intervalMs !== undefined) config.churn.intervalMs = nonNegative('market_churn.interval_ms', c.intervalMs)
     if (c.fraction !== undefined) config.churn.fraction = fraction('market_churn.fraction', c.fraction)
   }
+  if (b.brokenLocations !== undefined) config.brokenLocations = parseHostFaults('broken_locations', b.brokenLocations, (id) => id.trim() !== '')
 }
 
 /** The config as the control API shows it (snake_case, like the provider). */
@@ -133,5 +143,6 @@ export function renderConfig(config: TensorDockSimConfig): Record<string, unknow
     latency_ms: config.latencyMs,
     gpu_load: config.gpuLoad,
     market_churn: {interval_ms: config.churn.intervalMs, fraction: config.churn.fraction},
+    broken_locations: config.brokenLocations,
   }
 }

@@ -59,6 +59,7 @@ export class TensorDockSim {
     this.config = {...structuredClone(settings.initialConfig), ...saved?.state?.config}
     // A state file from before a timing existed gets its default.
     this.config.timings = {...DEFAULT_TD_TIMINGS, ...this.config.timings}
+    this.config.brokenLocations ??= {}
     this.market = new TensorDockMarket(settings.seed, settings.locationCount, settings.clock, this.config.churn, saved?.market ?? undefined)
     if (saved?.market) this.state?.marketRestored()
     this.instances = saved?.state ? TdInstanceStore.fromJSON(settings.seed, settings.clock, saved.state.instances) : new TdInstanceStore(settings.seed, settings.clock)
@@ -67,7 +68,9 @@ export class TensorDockSim {
       host: SIM_VM_IP,
       usernames: [DEFAULT_VM_USER, 'root'],
       clock: settings.clock,
-      authorizedKeys: (instance, username) => this.instances.authorizedKeys(instance, username),
+      // A broken location's VMs take no key at all.
+      authorizedKeys: (instance, username) =>
+        instance.locationId !== null && this.config.brokenLocations[instance.locationId] === 'no_ssh' ? [] : this.instances.authorizedKeys(instance, username),
       hardware: (instance) => ({diskGb: instance.storageGb, rootDevice: '/dev/vda1', memoryMiB: instance.ramGb * 1024, cpus: instance.vcpuCount}),
       isGone: (instance) => instance.deletedAt !== null || !this.instances.all().includes(instance),
       // An OS image: no model server ships with it, whatever a workload runs is the renter's own.

@@ -81,6 +81,23 @@ async function untilAddressed(id: string): Promise<{host: string; port: number}>
 }
 
 describe('SSH into a simulated TensorDock VM', () => {
+  it('fails whoever rents at a broken location: no_ssh takes no key even after cloud-init, no_boot ends in error', async () => {
+    await simControl(sim.url, 'POST', '/_sim/config', {broken_locations: {[locationId]: 'no_ssh'}})
+    const id = await create({runcmd: runcmdFor(key.publicKey)})
+    const {host, port} = await untilAddressed(id)
+    clock.advance(5000)
+    await expect(connectSsh(host, port, 'user', key.privateKey)).rejects.toThrow(/authentication/i)
+    await expect(connectSsh(host, port, 'root', key.privateKey)).rejects.toThrow(/authentication/i)
+
+    // (its GPU freed for the next rental at the same place)
+    await api('DELETE', `/instances/${id}`)
+    await simControl(sim.url, 'POST', '/_sim/config', {broken_locations: {[locationId]: 'no_boot'}})
+    const other = await create({runcmd: runcmdFor(key.publicKey)})
+    clock.advance(10_000)
+    expect((await api('GET', `/instances/${other}`)).status).toBe('error')
+    await expect(simControl(sim.url, 'POST', '/_sim/config', {broken_locations: {[locationId]: 'flaky'}})).rejects.toThrow(/broken_locations\..* must be one of no_ssh, no_boot/)
+  })
+
   it('lets in user and root once cloud-init ran the runcmd that appends the key, and nvidia-smi reports the rented GPU', async () => {
     const id = await create({runcmd: runcmdFor(key.publicKey)})
     const {host, port} = await untilAddressed(id)

@@ -1,4 +1,5 @@
 import {camelKeys, nonNegative} from '../shared/config-patch.js'
+import {parseHostFaults, type HostFault} from '../shared/host-faults.js'
 import type {GpuLoad} from '../shared/nvidia-smi.js'
 import {DEFAULT_TIMINGS, FINAL_OUTCOMES, type FinalOutcome, type VastTimings} from './lifecycle.js'
 import type {MarketChurn} from '../shared/market-churn.js'
@@ -43,16 +44,9 @@ export interface VastSimConfig {
   gpuLoad: GpuLoad
   churn: MarketChurn
   initialCredit: number
-  /**
-   * Machines (by `machine_id`) that fail whoever rents them, as bad hosts do live: `no_ssh` runs
-   * the container but its sshd takes no key (the instance shows running, SSH never gets in);
-   * `no_boot` never starts the container (`created` with the OCI error).
-   */
-  brokenMachines: Record<string, MachineFault>
+  /** Machines (by `machine_id`) that fail whoever rents them (shared/host-faults.ts); `no_boot` stays `created` with the OCI error. */
+  brokenMachines: Record<string, HostFault>
 }
-
-export const MACHINE_FAULTS = ['no_ssh', 'no_boot'] as const
-export type MachineFault = (typeof MACHINE_FAULTS)[number]
 
 /** How an instance on this offer's machine ends up: a broken machine's fault wins over the configured outcome. */
 export function outcomeOnMachine(config: VastSimConfig, machineId: number): FinalOutcome {
@@ -134,17 +128,7 @@ export function applyConfigPatch(config: VastSimConfig, body: unknown): void {
     }
   }
   if (b.initialCredit !== undefined) config.initialCredit = Number(b.initialCredit)
-  if (b.brokenMachines !== undefined) {
-    const machines = b.brokenMachines
-    if (typeof machines !== 'object' || machines === null || Array.isArray(machines)) throw new Error('broken_machines must map machine ids to no_ssh or no_boot')
-    const faults: Record<string, MachineFault> = {}
-    for (const [id, fault] of Object.entries(machines as Record<string, unknown>)) {
-      if (!/^\d+$/.test(id)) throw new Error(`broken_machines: ${id} is not a machine id`)
-      if (!(MACHINE_FAULTS as readonly unknown[]).includes(fault)) throw new Error(`broken_machines.${id} must be one of ${MACHINE_FAULTS.join(', ')}`)
-      faults[id] = fault as MachineFault
-    }
-    config.brokenMachines = faults
-  }
+  if (b.brokenMachines !== undefined) config.brokenMachines = parseHostFaults('broken_machines', b.brokenMachines, (id) => /^\d+$/.test(id))
 }
 
 /** The config as the control API shows it. */
