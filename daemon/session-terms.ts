@@ -2,7 +2,10 @@ import type {z} from 'zod'
 
 import type {CreateSessionBody} from '../src/core/api/sessions.js'
 import {templateDiskGb, type Template} from '../src/core/template.js'
-import type {CreateSessionInput} from '../src/services/session-service.js'
+import type {ServiceContext} from '../src/services/context.js'
+import type {IdempotentRequest} from '../src/services/idempotency.js'
+import {createRecorded, type CreateSessionInput} from '../src/services/session-service.js'
+import type {TemplateService} from '../src/services/template-service.js'
 
 /** What a session is rented on, as both create routes (by offer and by spec) take it. */
 export type SessionTermsBody = Omit<z.output<typeof CreateSessionBody>, 'offer_id' | 'idempotency_key'>
@@ -36,4 +39,20 @@ export function sessionTermsOf(body: SessionTermsBody, template: Template | null
       sshTimeoutSeconds: body.ssh_timeout_seconds ?? null,
     },
   }
+}
+
+/**
+ * The template a create names, resolved before its intent is recorded (a provider call has no
+ * place in that transaction); none for a retry of a create already recorded, which replays its
+ * first reply even while the template's provider cannot be asked.
+ */
+export async function templateOfCreate(
+  ctx: ServiceContext,
+  templates: TemplateService,
+  templateId: string | undefined,
+  idempotency: IdempotentRequest,
+  by: 'offer' | 'spec',
+): Promise<Template | null> {
+  if (templateId === undefined || (await createRecorded(ctx, idempotency, by))) return null
+  return templates.resolve(templateId, 'template')
 }

@@ -1,8 +1,9 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
+import {ManualClock} from '../src/core/clock.js'
 import {offerDtoPriceForDisk} from '../src/core/offer-quote.js'
 import {simControl} from '../src/sim/control/control-client.js'
-import {TemplateService} from '../src/services/template-service.js'
+import {TEMPLATE_CACHE_TTL_MS, TemplateService} from '../src/services/template-service.js'
 import {startTestDaemon, type TestDaemon} from '../test/support/test-daemon.js'
 import type {RunningDaemon} from './server.js'
 
@@ -234,5 +235,45 @@ describe('creating a session with a template (daemon over the simulators)', () =
     expect(unknown.statusCode).toBe(400)
     expect(unknown.json()).toMatchObject({error_type: 'validation_error', field: 'template'})
     expect(await sessionCount()).toBe(before)
+  })
+})
+
+describe('a create with a template, repeated with its idempotency key', () => {
+  let daemon: RunningDaemon
+  let testDaemon: TestDaemon
+  const clock = new ManualClock(Date.parse('2026-12-04T12:00:00Z'))
+  const headers = (key: string) => ({authorization: `Bearer ${daemon.token}`, 'x-idempotency-key': key})
+
+  beforeAll(async () => {
+    testDaemon = await startTestDaemon('template-replay', {clock})
+    daemon = testDaemon.daemon
+  })
+  afterAll(async () => {
+    await testDaemon?.close()
+  })
+
+  it('replays the first reply while the template cannot be looked up, and still refuses the key with another request', async () => {
+    const offer = (await daemon.app.inject({method: 'GET', url: `/api/v1/inventory?template=${VLLM}&sort=price&limit=1`, headers: headers('-')})).json().offers[0] as Loose
+    const body = {consumer_id: 'tmpl', workload_type: 'ssh', reservation_hours: 1, offer_id: offer.id, template: VLLM}
+    const first = await daemon.app.inject({method: 'POST', url: '/api/v1/sessions', payload: body, headers: headers('tmpl-replay-1')})
+    expect(first.statusCode, first.body).toBe(201)
+
+    // Given the cached template has expired and Vast.ai's template endpoint answers garbage
+    clock.advance(TEMPLATE_CACHE_TTL_MS + 1)
+    await simControl(daemon.simulatorUrls.vastai!, 'POST', '/_sim/faults', {rate: 1, kinds: ['malformed'], paths: ['/api/v0/template/']})
+    try {
+      // When the same create is sent again with its key, Then it gets the first session back
+      const again = await daemon.app.inject({method: 'POST', url: '/api/v1/sessions', payload: body, headers: headers('tmpl-replay-1')})
+      expect(again.statusCode, again.body).toBe(201)
+      expect(again.json().session.id).toBe(first.json().session.id)
+      // And a new create with the template cannot be checked, so it is refused as a provider error
+      const fresh = await daemon.app.inject({method: 'POST', url: '/api/v1/sessions', payload: body, headers: headers('tmpl-replay-2')})
+      expect(fresh.statusCode).toBe(502)
+      // And the key with another request is refused, whatever the template's provider says
+      const other = await daemon.app.inject({method: 'POST', url: '/api/v1/sessions', payload: {...body, reservation_hours: 2}, headers: headers('tmpl-replay-1')})
+      expect(other.statusCode).toBe(409)
+    } finally {
+      await simControl(daemon.simulatorUrls.vastai!, 'DELETE', '/_sim/faults')
+    }
   })
 })

@@ -10,7 +10,7 @@ import {createSessionBySpec, getAllocation, listSessions, releaseSessionOnce} fr
 import type {AppDeps} from '../deps.js'
 import {allocationDto, createdAllocationDto} from '../dto.js'
 import {idempotentAction, idempotentCreate} from '../idempotent-request.js'
-import {sessionTermsOf} from '../session-terms.js'
+import {sessionTermsOf, templateOfCreate} from '../session-terms.js'
 
 const errors = {400: ErrorBody, 402: ErrorBody, 404: ErrorBody, 409: ErrorBody, 502: ErrorBody, 503: ErrorBody}
 
@@ -34,9 +34,9 @@ export function allocationRoutes(deps: AppDeps): FastifyPluginAsyncZod {
         maxPricePerHour: body.max_price === undefined ? null : toMicroUsd(body.max_price),
         minReliability: body.min_reliability ?? null,
       }
-      // Resolved before the intent is recorded: a provider call has no place in that transaction.
-      const template = body.template === undefined ? null : await deps.templates.resolve(body.template, 'template')
-      const created = await createSessionBySpec(request.ctx, wanted, sessionTermsOf(body, template), idempotentCreate(request.headers, body))
+      const idempotency = idempotentCreate(request.headers, body)
+      const template = await templateOfCreate(request.ctx, deps.templates, body.template, idempotency, 'spec')
+      const created = await createSessionBySpec(request.ctx, wanted, sessionTermsOf(body, template), idempotency)
       deps.kickJobs()
       return reply.status(201).send(createdAllocationDto(created, simulated))
     })

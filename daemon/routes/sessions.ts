@@ -35,7 +35,7 @@ import type {ServiceContext} from '../../src/services/context.js'
 import type {AppDeps} from '../deps.js'
 import {createdSessionDto, diagnosticsDto, eventDto, extendReply, releaseReply, sessionDto} from '../dto.js'
 import {idempotentAction, idempotentCreate} from '../idempotent-request.js'
-import {sessionTermsOf} from '../session-terms.js'
+import {sessionTermsOf, templateOfCreate} from '../session-terms.js'
 
 const errors = {400: ErrorBody, 404: ErrorBody, 409: ErrorBody, 503: ErrorBody}
 
@@ -49,9 +49,9 @@ export function sessionRoutes(deps: AppDeps): FastifyPluginAsyncZod {
       {schema: {body: CreateSessionBody, response: {201: CreateSessionReply, 402: ErrorBody, 502: ErrorBody, ...errors}}},
       async (request, reply) => {
         const body = request.body
-        // Resolved before the intent is recorded: a provider call has no place in that transaction.
-        const template = body.template === undefined ? null : await deps.templates.resolve(body.template, 'template')
-        const created = await createSession(request.ctx, {...sessionTermsOf(body, template), offerId: body.offer_id}, idempotentCreate(request.headers, body))
+        const idempotency = idempotentCreate(request.headers, body)
+        const template = await templateOfCreate(request.ctx, deps.templates, body.template, idempotency, 'offer')
+        const created = await createSession(request.ctx, {...sessionTermsOf(body, template), offerId: body.offer_id}, idempotency)
         deps.kickJobs()
         const session = await awaitProviderAnswer(request.ctx, created.session, request.ctx.timings.createReplyWaitMs)
         return reply.status(201).send(createdSessionDto({...created, session}, await billedSoFar(request.ctx, session), simulated))

@@ -92,6 +92,16 @@ export async function createSession(ctx: ServiceContext, input: CreateSessionInp
   })
 }
 
+/**
+ * Whether a create with this idempotency key is already recorded: its retry replays the first
+ * reply and needs nothing resolved again (a template, from a provider that may be down now).
+ * A key used with another request is refused here as it would be by the create.
+ */
+export async function createRecorded(ctx: ServiceContext, idempotency: IdempotentRequest, by: 'offer' | 'spec'): Promise<boolean> {
+  if (!idempotency.key) return false
+  return ctx.store.transaction(async () => (await replayIfSeen(ctx, by === 'spec' ? CREATE_BY_SPEC : CREATE, idempotency)) !== null)
+}
+
 export interface SpecRequest {
   sku?: string
   gpuType?: string
