@@ -145,6 +145,7 @@ export function sessionDto(s: StoredSession, totalCost: MicroUsd, simulated: boo
     price_per_hour_micro_usd: s.pricePerHour,
     disk_gb: s.diskGb,
     storage_policy: s.storagePolicy,
+    template_hash_id: s.templateHashId,
     idle_threshold_minutes: s.idleThresholdMinutes,
     hard_max_override: s.hardMaxOverride,
     created_at: toIso(s.createdAt),

@@ -45,6 +45,7 @@ const session = {
   retried_as: null,
   retry_attempt: 0,
   host_id: null,
+  template_hash_id: null,
 } satisfies SessionDto
 
 describe('session rows', () => {

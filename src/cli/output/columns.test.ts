@@ -28,7 +28,7 @@ const session: SessionDto = {
   reservation_hours: 2, price_per_hour: 0.35, price_per_hour_micro_usd: 350_000, disk_gb: 50, storage_policy: 'destroy', idle_threshold_minutes: 0,
   hard_max_override: false, created_at: '2026-01-15T11:00:00Z', started_at: '2026-01-15T11:01:00Z', expires_at: '2026-01-15T13:30:00Z',
   stopped_at: null, failure_reason: null, total_cost: 0.35, total_cost_micro_usd: 350_000, simulated: true,
-  auto_retry: null, retry_of: null, retried_as: null, retry_attempt: 0, host_id: null,
+  auto_retry: null, retry_of: null, retried_as: null, retry_attempt: 0, host_id: null, template_hash_id: null,
 }
 
 describe('offer columns', () => {
@@ -69,6 +69,22 @@ describe('session columns', () => {
     const rows = sessionDetails({...session, status: 'failed', failure_reason: 'stale_inventory'}, {now: NOW})
     expect(rows).toContainEqual(['Failure', 'stale_inventory'])
     expect(rows).toContainEqual(['Host key', 'SHA256:abc'])
+  })
+
+  it('show its template, its auto-retry terms and its place in a chain of tries', () => {
+    const failed = {
+      ...session,
+      status: 'failed' as const,
+      template_hash_id: 'a8a44c7363cbca20056020397e3bf072',
+      auto_retry: {max_retries: 2, retry_scope: 'same-gpu-type' as const, ssh_timeout_seconds: 300},
+      retried_as: 'sess-2',
+    }
+    const rows = sessionDetails(failed, {now: NOW})
+    expect(rows).toContainEqual(['Template', 'vastai-a8a44c7363cbca20056020397e3bf072'])
+    expect(rows).toContainEqual(['Auto-retry', 'up to 2 other hosts (same-gpu-type) if this one does not boot or let us in within 300 s'])
+    expect(rows).toContainEqual(['Retried as', 'sess-2: its host failed and that session took its place (gpu-shopper sessions get sess-2)'])
+    expect(sessionDetails({...session, retry_of: 'sess-1', retry_attempt: 1}, {now: NOW})).toContainEqual(['Retry of', 'sess-1 (try 2; its host failed)'])
+    expect(sessionDetails(session, {now: NOW}).map(([label]) => label)).not.toContain('Auto-retry')
   })
 })
 

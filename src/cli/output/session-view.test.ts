@@ -14,7 +14,7 @@ const running: SessionDto = {
   reservation_hours: 4, price_per_hour: 0.35, price_per_hour_micro_usd: 350_000, disk_gb: 50, storage_policy: 'destroy', idle_threshold_minutes: 0,
   hard_max_override: false, created_at: '2026-01-15T11:00:00Z', started_at: '2026-01-15T11:00:00Z', expires_at: '2026-01-15T15:00:00Z',
   stopped_at: null, failure_reason: null, total_cost: 0.35, total_cost_micro_usd: 350_000, simulated: true,
-  auto_retry: null, retry_of: null, retried_as: null, retry_attempt: 0, host_id: null,
+  auto_retry: null, retry_of: null, retried_as: null, retry_attempt: 0, host_id: null, template_hash_id: null,
 }
 const row = (rows: Array<[string, string]>, label: string) => rows.find(([l]) => l === label)?.[1]
 

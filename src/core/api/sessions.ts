@@ -69,6 +69,8 @@ export const SessionDto = z.object({
   price_per_hour_micro_usd: z.number().int(),
   disk_gb: z.number().int(),
   storage_policy: z.enum(STORAGE_POLICIES),
+  /** The Vast.ai template it booted (from `template` or `template_hash_id`); null without one. */
+  template_hash_id: z.string().nullable(),
   idle_threshold_minutes: z.number().int(),
   hard_max_override: z.boolean(),
   created_at: z.string(),

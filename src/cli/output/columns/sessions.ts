@@ -47,6 +47,7 @@ export function sessionDetails(s: SessionDto, ctx: RenderContext): Array<[string
     ['Provider', `${s.provider}${s.provider_instance_id ? ` (instance ${s.provider_instance_id})` : ''}`],
     ['Offer', s.offer_id],
     ['Workload', workloadLine(s)],
+    ...(s.template_hash_id ? [['Template', `vastai-${s.template_hash_id}`] as [string, string]] : []),
     ...launchRows(s, ended),
     ['Price', formatHourly(s.price_per_hour_micro_usd)],
     ['Cost so far', formatCost(s.total_cost_micro_usd)],
@@ -61,6 +62,20 @@ export function sessionDetails(s: SessionDto, ctx: RenderContext): Array<[string
       : ['Expires', `${formatClock(s.expires_at, ctx.now)} (${formatRemaining(s.expires_at, ctx.now)}, ${s.reservation_hours} h reserved)`],
   ]
   if (s.failure_reason) rows.push(['Failure', s.failure_reason])
+  rows.push(...retryRows(s))
+  return rows
+}
+
+/** Its auto-retry terms and place in a chain of tries; nothing for a session without either. */
+function retryRows(s: SessionDto): Array<[string, string]> {
+  const rows: Array<[string, string]> = []
+  const terms = s.auto_retry
+  if (terms) {
+    const ssh = terms.ssh_timeout_seconds === null ? 'the provisioning timeout' : `${terms.ssh_timeout_seconds} s`
+    rows.push(['Auto-retry', `up to ${terms.max_retries} other hosts (${terms.retry_scope}) if this one does not boot or let us in within ${ssh}`])
+  }
+  if (s.retry_of) rows.push(['Retry of', `${s.retry_of} (try ${s.retry_attempt + 1}; its host failed)`])
+  if (s.retried_as) rows.push(['Retried as', `${s.retried_as}: its host failed and that session took its place (gpu-shopper sessions get ${s.retried_as})`])
   return rows
 }
 
