@@ -48,6 +48,18 @@ describe('startDaemon / stopDaemon', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(500)
   })
 
+  it('waits longer than the listen timeout for a daemon that answers it is still reconciling, up to the reconcile timeout', async () => {
+    home = await createTempHome({FAKE_DAEMON_STARTING_MS: '2500'})
+    const started = Date.now()
+    await startDaemon({env: home.env, port: 0, command: FAKE, timeoutMs: 1500, reconcileTimeoutMs: 20_000})
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2400)
+    await stopDaemon({env: home.env})
+
+    const err = await startDaemon({env: home.env, port: 0, command: FAKE, timeoutMs: 1500, reconcileTimeoutMs: 1500}).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(DaemonStartError)
+    expect((err as DaemonStartError).message).toMatch(/did not become healthy within 2 s \(still reconciling \(health says starting\)\); it was stopped/)
+  })
+
   it('reports a daemon that dies during start-up with the lines it logged', async () => {
     home = await createTempHome({FAKE_DAEMON_FAIL: '1'})
 

@@ -19,16 +19,24 @@ export interface StartDaemonOptions {
   simulate?: boolean
   /** The daemon's environment (GPU_SHOPPER_HOME decides where its state lives); defaults to ours. */
   env?: NodeJS.ProcessEnv
-  /** How long start-up (listen + reconciliation) may take before we give up. */
+  /** How long the daemon may take to answer /health at all before we give up. */
   timeoutMs?: number
+  /**
+   * How long start-up may take in all once the daemon answers that it is still reconciling: it
+   * is alive and talking to every provider and node, and one that is slow (a loaded node over
+   * SSH) is no reason to kill it.
+   */
+  reconcileTimeoutMs?: number
   /** The command that runs the daemon; tests point this at a stand-in. */
   command?: string[]
   /** More daemon arguments (a team server's, from `gpu-shopper serve`). */
   extraArgs?: readonly string[]
 }
 
-// Start-up reconciliation talks to every configured provider; 30 s covers a slow one.
+// Listening takes a second or two; start-up reconciliation talks to every configured provider
+// and node, which a slow one can stretch well past that.
 const START_TIMEOUT_MS = 30_000
+const RECONCILE_TIMEOUT_MS = 120_000
 const STOP_TIMEOUT_MS = 10_000
 const POLL_MS = 100
 const LOG_TAIL_LINES = 20
@@ -116,7 +124,10 @@ async function launch(options: StartDaemonOptions, env: NodeJS.ProcessEnv, paths
   const failure = async (message: string, fix: string) =>
     new DaemonStartError({message, logFile, logTail: await readLastLines(log, LOG_TAIL_LINES, logOffset), fix})
 
-  const deadline = Date.now() + (options.timeoutMs ?? START_TIMEOUT_MS)
+  const started = Date.now()
+  const listenTimeoutMs = options.timeoutMs ?? START_TIMEOUT_MS
+  const reconcileTimeoutMs = Math.max(listenTimeoutMs, options.reconcileTimeoutMs ?? RECONCILE_TIMEOUT_MS)
+  let deadline = started + listenTimeoutMs
   let lastProblem = 'no state file yet'
   while (Date.now() < deadline) {
     if (spawnError) throw await failure(`could not start the daemon: ${(spawnError as Error).message}`, 'Reinstall gpu-shopper or run `npm run build` in the checkout.')
@@ -132,12 +143,13 @@ async function launch(options: StartDaemonOptions, env: NodeJS.ProcessEnv, paths
       const health = await probeHealth(state.url)
       if (health === 'ok') return state
       lastProblem = health === 'starting' ? 'still reconciling (health says starting)' : `/health ${health}`
+      if (health === 'starting') deadline = started + reconcileTimeoutMs
     }
     await delay(POLL_MS)
   }
   if (pid !== undefined && isProcessAlive(pid)) process.kill(pid, 'SIGTERM')
   throw await failure(
-    `the daemon did not become healthy within ${Math.round((options.timeoutMs ?? START_TIMEOUT_MS) / 1000)} s (${lastProblem}); it was stopped`,
+    `the daemon did not become healthy within ${Math.round((deadline - started) / 1000)} s (${lastProblem}); it was stopped`,
     'Read the log lines above; retry with `gpu-shopper daemon start --foreground` to watch it start.',
   )
 }
