@@ -3,14 +3,13 @@ import {comparableFilter, NO_RETRY, type ComparableFilter} from '../core/auto-re
 import {AppError} from '../core/errors.js'
 import {asMicroUsd, costForDuration, formatUsd} from '../core/money.js'
 import {priceForDisk} from '../core/offer-quote.js'
-import {reservationEnd} from '../core/reservation.js'
 import type {SpecFilter} from '../store/offers-repo.js'
 import type {StoredSession} from '../store/sessions-repo.js'
 import {assertWithinBudget} from './budget-service.js'
 import type {ServiceContext} from './context.js'
 import {reserveNodeSlots} from './node-slots.js'
 import {bestHealthyOffer} from './offer-health.js'
-import {heldOfferIds, lockBudgetOf, lockOfferHolds, newSessionId, providersAbleToRun} from './session-service.js'
+import {heldOfferIds, lockBudgetOf, lockOfferHolds, newSessionId, providersAbleToRun, unprovisionedState} from './session-service.js'
 import {recordSessionEvent} from './session-transitions.js'
 import {openWorkloadEnv, sealWorkloadEnv} from './workload-env.js'
 
@@ -52,42 +51,18 @@ export async function retryOnAnotherHost(ctx: ServiceContext, failed: StoredSess
   const id = newSessionId()
   const successor: StoredSession = {
     ...failed,
+    ...unprovisionedState(now, failed.reservationHours),
     id,
     provider: next.provider,
-    providerInstanceId: null,
     offerId: next.id,
     offerProviderId: next.providerId,
     gpuType: next.gpuType,
     gpuCount: next.gpuCount,
-    status: 'pending',
-    sshHost: null,
-    sshPort: null,
-    sshUser: null,
-    sshHostKeyFingerprint: null,
     pricePerHour,
-    createdAt: now,
-    updatedAt: now,
-    startedAt: null,
-    expiresAt: reservationEnd(now, failed.reservationHours),
-    stoppedAt: null,
-    failureReason: null,
-    offerAttempts: 1,
-    createAttemptedAt: null,
-    idleSince: null,
-    lastGpuSampleAt: null,
-    lastGpuUtilizationPct: null,
-    destroyRequestedAt: null,
-    sshHostPublicKey: null,
-    sshJump: null,
     // Sealed to the session it belongs to: opened from the failed try and sealed again to this one.
     launchEnvSealed: failed.launchEnvSealed ? sealWorkloadEnv(ctx, id, openWorkloadEnv(ctx, failed)) : null,
-    apiEndpoint: null,
-    workloadStartedAt: null,
-    resumes: 0,
-    resumedAt: null,
     hostId: next.hostId ?? null,
     retryOf: failed.id,
-    retriedAs: null,
     retryAttempt: attempt + 1,
   }
   await ctx.store.sessions.insert(successor)

@@ -288,6 +288,41 @@ async function recordIntent(ctx: ServiceContext, operation: string, idempotency:
   return created
 }
 
+/**
+ * What a session not provisioned yet holds besides its terms: pending, nothing learned from a
+ * provider, its reservation counted from `now`. A create and a retry's successor both start from
+ * it, so nothing the provisioner fills in is carried over from the try a successor replaces.
+ */
+export function unprovisionedState(now: number, reservationHours: number) {
+  return {
+    status: 'pending',
+    providerInstanceId: null,
+    sshHost: null,
+    sshPort: null,
+    sshUser: null,
+    sshHostKeyFingerprint: null,
+    sshHostPublicKey: null,
+    sshJump: null,
+    createdAt: now,
+    updatedAt: now,
+    startedAt: null,
+    expiresAt: reservationEnd(now, reservationHours),
+    stoppedAt: null,
+    failureReason: null,
+    offerAttempts: 1,
+    createAttemptedAt: null,
+    idleSince: null,
+    lastGpuSampleAt: null,
+    lastGpuUtilizationPct: null,
+    destroyRequestedAt: null,
+    apiEndpoint: null,
+    workloadStartedAt: null,
+    resumes: 0,
+    resumedAt: null,
+    retriedAs: null,
+  } as const satisfies Partial<StoredSession>
+}
+
 /** Writes the intent; runs inside `recordIntent`'s transaction. */
 async function insertSession(
   ctx: ServiceContext,
@@ -339,20 +374,15 @@ async function insertSession(
   const now = ctx.clock.now()
   const id = newSessionId()
   const session: StoredSession = {
+    ...unprovisionedState(now, input.reservationHours),
     id,
     consumerId: input.consumerId,
     provider: offer.provider,
-    providerInstanceId: null,
     offerId: offer.id,
     offerProviderId: offer.providerId,
     gpuType: offer.gpuType,
     gpuCount: offer.gpuCount,
-    status: 'pending',
-    sshHost: null,
-    sshPort: null,
-    sshUser: null,
     sshPublicKey,
-    sshHostKeyFingerprint: null,
     workloadType: input.workloadType,
     reservationHours: input.reservationHours,
     pricePerHour,
@@ -361,29 +391,13 @@ async function insertSession(
     idleThresholdMinutes: input.idleThresholdMinutes,
     templateHashId: templated.templateHashId,
     hardMaxOverride: input.hardMaxOverride,
-    createdAt: now,
-    updatedAt: now,
-    startedAt: null,
-    expiresAt: reservationEnd(now, input.reservationHours),
-    stoppedAt: null,
-    failureReason: null,
     spec,
-    offerAttempts: 1,
-    createAttemptedAt: null,
-    idleSince: null,
-    lastGpuSampleAt: null,
-    lastGpuUtilizationPct: null,
-    destroyRequestedAt: null,
-    sshHostPublicKey: null,
     attachedSshKeys,
     launch,
     launchEnvSealed: launch ? sealWorkloadEnv(ctx, id, input.launch.env) : null,
-    apiEndpoint: null,
-    workloadStartedAt: null,
     hostId: offer.hostId ?? null,
     retry,
     retryOf: null,
-    retriedAs: null,
     retryAttempt: 0,
     ...ownerOf(ctx),
   }

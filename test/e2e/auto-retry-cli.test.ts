@@ -1,33 +1,15 @@
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {describe, expect, it} from 'vitest'
 
-import {runCli} from '../support/cli.js'
 import {simControl} from '../../src/sim/control/control-client.js'
 import {pollUntil} from '../support/poll.js'
-import {createTempHome, type TempHome} from '../support/temp-home.js'
+import {simulatedDaemonCli} from '../support/simulated-daemon-cli.js'
 
 /**
  * Auto-retry and offer health through the real binary against `daemon start --simulate`: the
  * simulated Vast.ai machine behind the cheapest offer takes no SSH key, as a bad host does live.
  */
 describe('auto-retry and offer health through the CLI binary', () => {
-  let home: TempHome
-  const cli = (args: string[]) => runCli(args, {env: home.env, timeoutMs: 180_000})
-  const data = async <T = any>(...args: string[]) => {
-    const result = await cli([...args, '--json'])
-    const envelope = result.json<T>()
-    if (!envelope.ok || result.exitCode !== 0) throw new Error(`gpu-shopper ${args.join(' ')} failed (${result.exitCode}): ${result.stdout}${result.stderr}`)
-    return envelope.data
-  }
-
-  beforeAll(async () => {
-    home = await createTempHome()
-    const started = await cli(['daemon', 'start', '--simulate', '--port', '0', '--json'])
-    expect(started.exitCode, started.stdout + started.stderr).toBe(0)
-  })
-  afterAll(async () => {
-    if (home) await runCli(['daemon', 'stop'], {env: home.env})
-    await home?.cleanup()
-  })
+  const {cli, data} = simulatedDaemonCli()
 
   it('moves past a host that never lets us in, to a running session on a comparable offer that connects with the same key; the host is remembered', async () => {
     const offers = (await data('inventory', '--provider', 'vastai', '--gpu-type', 'RTX 4090', '--min-gpu-count', '1', '--sort', 'price', '--limit', '5')).offers as {

@@ -1,7 +1,6 @@
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {describe, expect, it} from 'vitest'
 
-import {runCli} from '../support/cli.js'
-import {createTempHome, type TempHome} from '../support/temp-home.js'
+import {simulatedDaemonCli} from '../support/simulated-daemon-cli.js'
 
 const VLLM = 'vastai-a3b7c4ee4de0fbcc79c320b759c1c615'
 const COMFY = 'vastai-0975b65b4e7d3ccecd7f04bd886038dd'
@@ -14,29 +13,7 @@ const TEMPLATE_SECRETS = ['hf_vastTemplatePlaceholder0000', 'civitai_placeholder
  * session provisioned with one reaching running on the simulated Vast.ai.
  */
 describe('templates through the CLI binary', () => {
-  let home: TempHome
-  const seen: string[] = []
-  const cli = async (args: string[]) => {
-    const result = await runCli(args, {env: home.env, timeoutMs: 180_000})
-    seen.push(result.stdout, result.stderr)
-    return result
-  }
-  const data = async <T = any>(...args: string[]) => {
-    const result = await cli([...args, '--json'])
-    const envelope = result.json<T>()
-    if (!envelope.ok || result.exitCode !== 0) throw new Error(`gpu-shopper ${args.join(' ')} failed (${result.exitCode}): ${result.stdout}${result.stderr}`)
-    return envelope.data
-  }
-
-  beforeAll(async () => {
-    home = await createTempHome()
-    const started = await cli(['daemon', 'start', '--simulate', '--port', '0', '--json'])
-    expect(started.exitCode, started.stdout + started.stderr).toBe(0)
-  })
-  afterAll(async () => {
-    if (home) await runCli(['daemon', 'stop'], {env: home.env})
-    await home?.cleanup()
-  })
+  const {cli, data, seen} = simulatedDaemonCli()
 
   it('lists and shows templates, variables by name only', async () => {
     // When the templates are listed

@@ -3,12 +3,12 @@ import {readdir, readFile} from 'node:fs/promises'
 import {createServer} from 'node:net'
 import {join} from 'node:path'
 
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {describe, expect, it} from 'vitest'
 
-import {REPO_ROOT, runCli} from '../support/cli.js'
+import {REPO_ROOT} from '../support/cli.js'
 import {simControl} from '../../src/sim/control/control-client.js'
 import {pollUntil} from '../support/poll.js'
-import {createTempHome, type TempHome} from '../support/temp-home.js'
+import {simulatedDaemonCli} from '../support/simulated-daemon-cli.js'
 
 const MODEL = 'Qwen/Qwen2.5-0.5B-Instruct'
 const TOKEN = 'hf_e2e_do_not_show_7c1d'
@@ -35,19 +35,8 @@ async function everyFileText(dir: string): Promise<string> {
  * the server on the published port, and the session is running only once its /health answers.
  */
 describe('workloads through the CLI binary', () => {
-  let home: TempHome
-  const seen: string[] = []
-  const cli = async (args: string[], env: NodeJS.ProcessEnv = {}) => {
-    const result = await runCli(args, {env: {...home.env, ...env}, timeoutMs: 180_000})
-    seen.push(result.stdout, result.stderr)
-    return result
-  }
-  const data = async <T = any>(...args: string[]) => {
-    const result = await cli([...args, '--json'])
-    const envelope = result.json<T>()
-    if (!envelope.ok || result.exitCode !== 0) throw new Error(`gpu-shopper ${args.join(' ')} failed (${result.exitCode}): ${result.stdout}${result.stderr}`)
-    return envelope.data
-  }
+  const simulated = simulatedDaemonCli()
+  const {cli, data, seen} = simulated
   const rented = new Set<string>()
   /** The cheapest offer no earlier test rented (a Vast.ai offer is one machine: rented once). */
   const cheapest = async (provider: string) => {
@@ -56,16 +45,6 @@ describe('workloads through the CLI binary', () => {
     rented.add(offer)
     return offer
   }
-
-  beforeAll(async () => {
-    home = await createTempHome()
-    const started = await cli(['daemon', 'start', '--simulate', '--port', '0', '--json'])
-    expect(started.exitCode, started.stdout + started.stderr).toBe(0)
-  })
-  afterAll(async () => {
-    if (home) await runCli(['daemon', 'stop'], {env: home.env})
-    await home?.cleanup()
-  })
 
   it('serves a model on Vast.ai: running once /health answers at its api_endpoint, offered on localhost by connect --forward api, its token never shown', async () => {
     const offer = await cheapest('vastai')
@@ -93,7 +72,7 @@ describe('workloads through the CLI binary', () => {
 
     // On this machine through SSH, until interrupted.
     const local = await freePort()
-    const forward = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'run.js'), 'connect', id, '--forward', `api:${local}`, '-N'], {env: home.env, stdio: ['ignore', 'pipe', 'pipe']})
+    const forward = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'run.js'), 'connect', id, '--forward', `api:${local}`, '-N'], {env: simulated.home().env, stdio: ['ignore', 'pipe', 'pipe']})
     let forwardErr = ''
     forward.stderr.setEncoding('utf8').on('data', (c: string) => (forwardErr += c))
     try {
@@ -118,7 +97,7 @@ describe('workloads through the CLI binary', () => {
 
     // The token went to the instance and nowhere else: no output, log or database file holds it.
     expect(seen.join('\n')).not.toContain(TOKEN)
-    expect(await everyFileText(home.home)).not.toContain(TOKEN)
+    expect(await everyFileText(simulated.home().home)).not.toContain(TOKEN)
   })
 
   it('runs an on-start command on TensorDock with a published port, its output in the workload log; diagnosed healthy, then out of memory', async () => {

@@ -1,7 +1,8 @@
-import {access, chmod, constants, copyFile} from 'node:fs/promises'
+import {chmod, constants, copyFile} from 'node:fs/promises'
 
 import type {AppPaths} from '../../config/paths.js'
 import type {SessionDto} from '../../core/api/sessions.js'
+import {isReadable} from './read-if-exists.js'
 import {sessionKeyPath} from './session-keys.js'
 
 /** How far up a retry chain a key is looked for (auto-retry allows at most 5 retries). */
@@ -19,11 +20,11 @@ export async function handDownRetryKey(
   lookup?: (id: string) => Promise<Pick<SessionDto, 'retry_of'> | null>,
 ): Promise<boolean> {
   const own = sessionKeyPath(session.id, paths)
-  if (await readable(own)) return true
+  if (await isReadable(own)) return true
   let previous = session.retry_of
   for (let step = 0; previous && step < MAX_CHAIN; step++) {
     const theirs = sessionKeyPath(previous, paths)
-    if (await readable(theirs)) {
+    if (await isReadable(theirs)) {
       await copyKey(theirs, own)
       return true
     }
@@ -36,7 +37,7 @@ export async function handDownRetryKey(
 export async function passKeyOn(failedId: string, successorId: string, paths: AppPaths): Promise<void> {
   const theirs = sessionKeyPath(failedId, paths)
   const own = sessionKeyPath(successorId, paths)
-  if ((await readable(theirs)) && !(await readable(own))) await copyKey(theirs, own)
+  if ((await isReadable(theirs)) && !(await isReadable(own))) await copyKey(theirs, own)
 }
 
 async function copyKey(from: string, to: string): Promise<void> {
@@ -48,9 +49,3 @@ async function copyKey(from: string, to: string): Promise<void> {
   await copyFile(`${from}.pub`, `${to}.pub`, constants.COPYFILE_EXCL).catch(() => undefined)
 }
 
-async function readable(file: string): Promise<boolean> {
-  return access(file, constants.R_OK).then(
-    () => true,
-    () => false,
-  )
-}

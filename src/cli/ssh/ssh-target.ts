@@ -1,5 +1,3 @@
-import {access, constants} from 'node:fs/promises'
-
 import type {ApiClient} from '../../client/api-client.js'
 import type {AppPaths} from '../../config/paths.js'
 import type {SessionDto} from '../../core/api/sessions.js'
@@ -7,6 +5,7 @@ import {EXIT} from '../exit-codes.js'
 import {UserError} from '../errors.js'
 import {withFix} from '../failure.js'
 import {writeSessionKnownHosts} from './known-hosts.js'
+import {isReadable} from './read-if-exists.js'
 import {handDownRetryKey} from './retry-keys.js'
 import {sessionKeyPath} from './session-keys.js'
 import type {SshJumpInput} from './ssh-argv.js'
@@ -25,12 +24,6 @@ export interface SshTarget {
   jump?: SshJumpInput
 }
 
-async function readable(file: string): Promise<boolean> {
-  return access(file, constants.R_OK).then(
-    () => true,
-    () => false,
-  )
-}
 
 /** Why a session cannot be reached now, and what to do about it. */
 export function notRunningError(session: Pick<SessionDto, 'id' | 'status'>): UserError {
@@ -73,7 +66,7 @@ export async function resolveSshTarget(
   // A retry's key is its first try's (auto-retry), handed down if this machine has it.
   if (!options.identity) await handDownRetryKey(session, paths, options.lookup)
   const identityFile = options.identity ?? sessionKeyPath(session.id, paths)
-  if (!(await readable(identityFile))) {
+  if (!(await isReadable(identityFile))) {
     throw new UserError(
       options.identity
         ? `--identity ${options.identity} cannot be read.`
