@@ -95,7 +95,9 @@ describe('templates and the inventory template filter (daemon over the simulator
   })
 
   it('keeps only offers that can run the template: its provider, its CUDA, its disk', async () => {
-    // Given a market that holds still (no refresh between the reads compared)
+    // Given both markets loaded (a stop would abort a first load still under way on a slow
+    // machine), then held still: no refresh between the reads compared
+    await Promise.all((['vastai', 'tensordock'] as const).map((p) => daemon.inventory.worker(p)!.refreshNow()))
     await daemon.inventory.stop()
     // Every Vast.ai offer, page by page
     const first = (await get('/api/v1/inventory?provider=vastai&limit=1000')).json()
