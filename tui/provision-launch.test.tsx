@@ -60,12 +60,13 @@ function unwrapped(frame: string): string {
     .join(' ')
 }
 
-/** Opens the provision form on the first offer the filter leaves. */
-async function openForm(s: RenderedTui, filter: string): Promise<void> {
+/** Opens the provision form on an offer the filter leaves: the first, or the one `skip` rows below it. */
+async function openForm(s: RenderedTui, filter: string, skip = 0): Promise<void> {
   await s.waitFor(/Inventory +[1-9][\d,]* of/)
   await s.type(`/${filter}`)
   await s.press('enter')
   await s.waitFor((f) => /Inventory +[1-9][\d,]* of [\d,]+ offers +\//.test(f) && !f.includes('▏'))
+  await down(s, skip)
   await s.type('p')
   await s.waitFor('Consumer     launch-test')
 }
@@ -172,5 +173,64 @@ describe('renting with a workload from the form', () => {
     await s.waitFor(() => creates.length === 3)
     expect(creates[2]!.body).toMatchObject({workload_type: 'llm_tgi'})
     expect(creates[2]!.idempotencyKey).not.toBe(creates[0]!.idempotencyKey)
+  })
+
+  it('rents with a template and auto-retry: the template raises the disk, the confirmation says both, and the create carries them', async () => {
+    const s = dashboard()
+    // Not the offer the first case rented
+    await openForm(s, '4090 vastai', 1)
+    // Given the form's safety rows below what to run
+    await down(s, 7)
+    await s.waitFor(/^│ Template +none +space\/←→ · \d+ run on this offer/m)
+    // When a template is picked, Then its name shows and the disk is raised to what it needs (never below the default)
+    await s.type(' ')
+    const picked = await s.waitFor(/^│ Template +(?!none)\S/m)
+    const name = /^│ Template +(.+?) {2,}/m.exec(picked)![1]!
+    const disk = Number(/^│ Disk GB +(\d+)/m.exec(picked)![1])
+    expect(disk).toBeGreaterThanOrEqual(50)
+    // And auto-retry is turned on with two more tries, in the price band, with an SSH timeout
+    await s.press('down')
+    await s.type('  ')
+    await s.waitFor(/^│ Auto-retry +up to 2 more tries/m)
+    await s.press('down')
+    await s.press('right')
+    await s.waitFor(/^│ Retry scope +same-price-band/m)
+    await s.press('down')
+    await s.type('20')
+    // When it is reviewed, Then a timeout below the floor is refused naming the field
+    await s.press('enter')
+    await s.waitFor('SSH timeout must be a whole number of seconds from 30 to 10800, or empty.')
+    await s.press('backspace')
+    await s.press('backspace')
+    await s.type('120')
+    await s.press('enter')
+    const confirm = unwrapped(await s.waitFor('Rent this machine?'))
+    const [, templateId] = new RegExp(`Template ${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\((vastai-[0-9a-f]+)\\)`).exec(confirm) ?? []
+    expect(templateId, confirm).toBeDefined()
+    expect(confirm).toContain(
+      'Auto-retry: a host that does not boot or let us in within 120 s is destroyed, and up to 2 more tries are made on comparable offers (any GPU model at most 25% dearer, as many GPUs and as much VRAM), each its own session.',
+    )
+    expect(confirm).toContain(`${disk} GB disk`)
+
+    // When it is confirmed, Then one create carries the template and the retry terms, and the daemon takes it
+    await s.type('y')
+    const rented = await s.waitFor(/Rented \d+x RTX 4090 as sess-[0-9a-f]+/)
+    const id = /Rented \d+x RTX 4090 as (sess-[0-9a-f]+)/.exec(rented)![1]!
+    expect(creates).toHaveLength(1)
+    expect(creates[0]!.body).toMatchObject({
+      template: templateId,
+      disk_gb: disk,
+      auto_retry: true,
+      max_retries: 2,
+      retry_scope: 'same-price-band',
+      ssh_timeout_seconds: 120,
+    })
+    const get = async (url: string) => (await daemon.daemon.app.inject({method: 'GET', url, headers: {authorization: `Bearer ${daemon.daemon.token}`}})).json()
+    expect(disk).toBe(Math.max(50, Math.ceil((await get(`/api/v1/templates/${templateId}`)).recommended_disk_gb ?? 0)))
+    expect(await get(`/api/v1/sessions/${id}`)).toMatchObject({
+      template_hash_id: templateId!.slice('vastai-'.length),
+      disk_gb: disk,
+      auto_retry: {max_retries: 2, retry_scope: 'same-price-band', ssh_timeout_seconds: 120},
+    })
   })
 })

@@ -5,8 +5,12 @@ import {formatCost, formatHourly} from '../../src/cli/output/format.js'
 import {provisionSession} from '../../src/cli/flows/provision.js'
 import {ApiError} from '../../src/client/errors.js'
 import type {OfferDto} from '../../src/core/api/inventory.js'
+import {MAX_SSH_TIMEOUT_SECONDS, MIN_SSH_TIMEOUT_SECONDS} from '../../src/core/api/auto-retry.js'
+import {PRICE_BAND} from '../../src/core/auto-retry.js'
 import type {SshKeyDto} from '../../src/core/api/ssh-keys.js'
-import {DEFAULT_DISK_GB, DEFAULT_RESERVATION_HOURS, MAX_DISK_GB, MAX_RESERVATION_HOURS, MIN_DISK_GB, MIN_RESERVATION_HOURS} from '../../src/core/limits.js'
+import type {TemplateDto} from '../../src/core/api/templates.js'
+import {isProviderName} from '../../src/core/provider-name.js'
+import {MAX_DISK_GB, MAX_RESERVATION_HOURS, MIN_DISK_GB, MIN_RESERVATION_HOURS} from '../../src/core/limits.js'
 import {offerDtoPriceForDisk} from '../../src/core/offer-quote.js'
 import {MODEL_SERVERS, MODEL_SERVER_WORKLOADS, WORKLOAD_LOG, isModelServerWorkload} from '../../src/core/workload-launch.js'
 import {errorText} from '../model/error-text.js'
@@ -15,12 +19,17 @@ import {
   FIELD_LABELS,
   TEXT_FIELD_INPUT,
   checkProvisionForm,
-  cycleWorkload,
+  defaultProvisionFields,
   expectedCost,
   formLaunch,
+  isPickerField,
   launchSummary,
   provisionFieldRows,
   provisionTerms,
+  retrySummary,
+  stepPicker,
+  templateSummary,
+  templatesForOffer,
   type ProvisionFieldId,
   type ProvisionFields,
   type ProvisionTerms,
@@ -42,24 +51,15 @@ export interface ProvisionFormProps {
 
 /**
  * Renting an offer: consumer, hours, disk, what to run (a box to log into, optionally starting
- * a command, or a model server), registered keys, then the dashboard's confirmation with what
- * will run and the reservation's expected cost. One idempotency key per set of values sent, kept
+ * a command, or a model server), a template the offer can run, auto-retry on a bad host,
+ * registered keys, then the dashboard's confirmation with what will run, what a failed host
+ * sets off, and the reservation's expected cost. One idempotency key per set of values sent, kept
  * across retries, so a reply lost on the way back can never rent a second machine.
  */
 export function ProvisionForm({offer, ask, onClose, onProvisioned}: ProvisionFormProps) {
   const services = useServices()
   const shell = useShell()
-  const [fields, setFieldsState] = useState<ProvisionFields>(() => ({
-    consumer: services.defaultConsumer,
-    hours: String(DEFAULT_RESERVATION_HOURS),
-    disk: String(DEFAULT_DISK_GB),
-    workload: 'ssh',
-    model: '',
-    image: '',
-    onStart: '',
-    expose: '',
-    keyIds: [],
-  }))
+  const [fields, setFieldsState] = useState<ProvisionFields>(() => defaultProvisionFields(services.defaultConsumer))
   // Keys can arrive faster than frames: each must see where the previous one moved the focus
   // and what it typed (Enter reviews the values typed just before it).
   const fieldsRef = useRef(fields)
@@ -77,16 +77,31 @@ export function ProvisionForm({offer, ask, onClose, onProvisioned}: ProvisionFor
   const [sending, setSending] = useState<string[] | null>(null)
   const [error, setError] = useState<string | null>(null)
   const [keys, setKeys] = useState<readonly SshKeyDto[] | null>(null)
+  /** The templates this offer can run, or why there are none to pick from; null while loading. */
+  const [templates, setTemplates] = useState<{list: readonly TemplateDto[]; unavailable: string | null} | null>(null)
+  const templatesRef = useRef<readonly TemplateDto[]>([])
   const idempotency = useRef<{key: string; values: string} | null>(null)
 
+  // The templates depend on the offer's provider and CUDA only, not on each refresh of the offer.
+  const {provider: offerProvider, cuda_version: offerCuda} = offer
   useEffect(() => {
     const abort = new AbortController()
     services.client.sshKeys.list({signal: abort.signal}).then(
       (reply) => setKeys(reply.ssh_keys),
       () => setKeys([]),
     )
+    const provider = isProviderName(offerProvider) ? offerProvider : undefined
+    services.client.templates.list({provider}, {signal: abort.signal}).then(
+      (reply) => {
+        const failed = reply.providers.find((p) => !p.ok)
+        templatesRef.current = templatesForOffer({provider: offerProvider, cuda_version: offerCuda}, reply.templates)
+        setTemplates({list: templatesRef.current, unavailable: failed ? `${failed.provider} did not answer: ${failed.error ?? 'no reason given'}` : null})
+      },
+      (err: unknown) => setTemplates({list: [], unavailable: errorText(err)}),
+    )
     return () => abort.abort()
-  }, [services.client])
+  }, [services.client, offerProvider, offerCuda])
+  const templateOf = (values: ProvisionFields) => templatesRef.current.find((t) => t.id === values.template) ?? null
 
   const title = `Rent ${offer.gpu_count}x ${offer.gpu_type} ${offer.vram_gb} GB · ${offer.provider} · ${offer.location || '-'} · ${formatHourly(offer.price_per_hour_micro_usd)}`
   /** What the confirmation says, and the form shows while the daemon reserves it; for checked values. */
@@ -96,15 +111,16 @@ export function ProvisionForm({offer, ask, onClose, onProvisioned}: ProvisionFor
     const hourly = offerDtoPriceForDisk(offer, Number(values.disk))
     const launch = formLaunch(values)
     const runs = 'launch' in launch ? launchSummary(values.workload, launch.launch) : null
+    const extras = [templateSummary(templateOf(values)), runs, retrySummary(values)].filter((line) => line !== null)
     return [
       title,
       `Offer ${offer.id} for consumer ${values.consumer}, ${hours} h reserved, ${values.disk} GB disk${values.keyIds.length ? `, keys ${values.keyIds.join(', ')}` : ''}`,
-      ...(runs ? [runs] : []),
+      ...extras,
       `Expected cost of the reservation: ${formatCost(expectedCost(hourly, hours))} (${hours} h × ${formatHourly(hourly)} with ${values.disk} GB disk); releasing early costs less.`,
     ]
   }
   const review = async (values: ProvisionFields) => {
-    const problem = checkProvisionForm(values)
+    const problem = checkProvisionForm(values, templateOf(values))
     if (problem) return setError(problem)
     setError(null)
     let budget: string | null = null
@@ -145,9 +161,9 @@ export function ProvisionForm({offer, ask, onClose, onProvisioned}: ProvisionFor
     if (key.upArrow || (key.tab && key.shift)) return setFocus((focusRef.current + rows - 1) % rows)
     if (key.downArrow || key.tab) return setFocus((focusRef.current + 1) % rows)
     const field = rowIds[focusRef.current]
-    if (field === 'workload') {
-      if (input === ' ' || key.rightArrow) updateFields((f) => ({...f, workload: cycleWorkload(f.workload, 1)}))
-      else if (key.leftArrow) updateFields((f) => ({...f, workload: cycleWorkload(f.workload, -1)}))
+    if (field && isPickerField(field)) {
+      const step = input === ' ' || key.rightArrow ? 1 : key.leftArrow ? -1 : null
+      if (step !== null) updateFields((f) => stepPicker(f, field, step, templatesRef.current))
       return
     }
     if (field) {
@@ -182,6 +198,13 @@ export function ProvisionForm({offer, ask, onClose, onProvisioned}: ProvisionFor
 
   const rowIds = provisionFieldRows(fields.workload)
   const server = isModelServerWorkload(fields.workload) ? MODEL_SERVERS[fields.workload] : null
+  const template = templateOf(fields)
+  const templateHint =
+    templates === null
+      ? 'loading the templates this offer can run…'
+      : templates.list.length === 0
+        ? `none to pick: ${templates.unavailable ?? `no ${offer.provider} template runs on this offer`}`
+        : `space/←→ · ${templates.list.length} run on this offer${template ? ` · ${template.id}: ${template.image ?? 'OS image'}` : ''}${templates.unavailable ? ` (${templates.unavailable})` : ''}`
   const hints: Record<ProvisionFieldId, string> = {
     consumer: 'who pays: letters, digits . _ - @ :',
     hours: `reservation, ${MIN_RESERVATION_HOURS}-${MAX_RESERVATION_HOURS} (extend later)`,
@@ -191,13 +214,23 @@ export function ProvisionForm({offer, ask, onClose, onProvisioned}: ProvisionFor
     image: `optional; empty: ${server ? server.image : "the provider's default"}`,
     onStart: `optional, run once verified; output in ${WORKLOAD_LOG}`,
     expose: `optional ports to publish, comma or space separated${server ? ` (${server.port} always is)` : ''}`,
+    template: templateHint,
+    retries: 'space/←→ · when the host does not boot or let us in, rent the next comparable offer',
+    scope: fields.retries === 0 ? 'with auto-retry: which offers count as comparable' : `space/←→ · same-gpu-type, same-price-band (at most ${Math.round(PRICE_BAND * 100)}% dearer) or any model`,
+    sshTimeout: `optional, ${MIN_SSH_TIMEOUT_SECONDS}-${MAX_SSH_TIMEOUT_SECONDS} s for the host to let us in; empty: the provisioning timeout`,
+  }
+  /** What a field shows: a picker its choice in words, a typed field its text. */
+  const shownValue = (field: ProvisionFieldId): string => {
+    if (field === 'template') return template ? template.name : 'none'
+    if (field === 'retries') return fields.retries === 0 ? 'off' : `up to ${fields.retries} more ${fields.retries === 1 ? 'try' : 'tries'}`
+    return fields[field]
   }
   const value = (field: ProvisionFieldId, focused: boolean): string => {
-    const text = fields[field]
+    const text = shownValue(field)
     if (!focused) return fit(text, VALUE_WIDTH)
     // The end of a long value stays in sight while it is typed.
     const shown = text.length >= VALUE_WIDTH ? `…${text.slice(-(VALUE_WIDTH - 2))}` : text
-    return fit(field === 'workload' ? shown : `${shown}▏`, VALUE_WIDTH)
+    return fit(isPickerField(field) ? shown : `${shown}▏`, VALUE_WIDTH)
   }
   return (
     <Box flexDirection="column" borderStyle="round" borderColor="cyan" paddingX={1}>

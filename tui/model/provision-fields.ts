@@ -1,5 +1,9 @@
 import type {ProvisionInput} from '../../src/cli/flows/provision.js'
-import {MAX_DISK_GB, MAX_RESERVATION_HOURS, MIN_DISK_GB, MIN_RESERVATION_HOURS, isConsumerId} from '../../src/core/limits.js'
+import {MAX_SSH_TIMEOUT_SECONDS, MIN_SSH_TIMEOUT_SECONDS} from '../../src/core/api/auto-retry.js'
+import type {OfferDto} from '../../src/core/api/inventory.js'
+import type {TemplateDto} from '../../src/core/api/templates.js'
+import {MAX_RETRIES_LIMIT, PRICE_BAND, RETRY_SCOPES, type RetryScope} from '../../src/core/auto-retry.js'
+import {DEFAULT_DISK_GB, DEFAULT_RESERVATION_HOURS, MAX_DISK_GB, MAX_RESERVATION_HOURS, MIN_DISK_GB, MIN_RESERVATION_HOURS, isConsumerId} from '../../src/core/limits.js'
 import {
   MAX_IMAGE_LENGTH,
   MAX_ON_START_LENGTH,
@@ -29,12 +33,46 @@ export interface ProvisionFields {
   onStart: string
   /** Ports, separated by commas or spaces. */
   expose: string
+  /** A template id from the offer's provider; empty: none. */
+  template: string
+  /** Tries after the first when the host fails (auto-retry); 0: off. */
+  retries: number
+  /** Which offers a retry may move to; sent only with auto-retry. */
+  scope: RetryScope
+  /** Seconds the host has to let us in over SSH; empty: the provisioning timeout. */
+  sshTimeout: string
   keyIds: readonly string[]
 }
 
-export type ProvisionFieldId = 'consumer' | 'hours' | 'disk' | 'workload' | 'model' | 'image' | 'onStart' | 'expose'
-/** Every field but the workload, which is picked from a list rather than typed. */
-export type TextFieldId = Exclude<ProvisionFieldId, 'workload'>
+/** A new form: an empty box for the reservation and disk a create gets by default, no template, no auto-retry. */
+export function defaultProvisionFields(consumer: string): ProvisionFields {
+  return {
+    consumer,
+    hours: String(DEFAULT_RESERVATION_HOURS),
+    disk: String(DEFAULT_DISK_GB),
+    workload: 'ssh',
+    model: '',
+    image: '',
+    onStart: '',
+    expose: '',
+    template: '',
+    retries: 0,
+    scope: 'same-gpu-type',
+    sshTimeout: '',
+    keyIds: [],
+  }
+}
+
+export type ProvisionFieldId = 'consumer' | 'hours' | 'disk' | 'workload' | 'model' | 'image' | 'onStart' | 'expose' | 'template' | 'retries' | 'scope' | 'sshTimeout'
+/** The fields picked from a list (space and ←→) rather than typed. */
+export type PickerFieldId = 'workload' | 'template' | 'retries' | 'scope'
+export type TextFieldId = Exclude<ProvisionFieldId, PickerFieldId>
+
+const PICKER_FIELDS: ReadonlySet<ProvisionFieldId> = new Set<PickerFieldId>(['workload', 'template', 'retries', 'scope'])
+
+export function isPickerField(field: ProvisionFieldId): field is PickerFieldId {
+  return PICKER_FIELDS.has(field)
+}
 
 export const FIELD_LABELS: Readonly<Record<ProvisionFieldId, string>> = {
   consumer: 'Consumer',
@@ -45,6 +83,10 @@ export const FIELD_LABELS: Readonly<Record<ProvisionFieldId, string>> = {
   image: 'Image',
   onStart: 'On start',
   expose: 'Expose',
+  template: 'Template',
+  retries: 'Auto-retry',
+  scope: 'Retry scope',
+  sshTimeout: 'SSH timeout',
 }
 
 /** What each typed field takes: the characters (all printable ones when absent) and how many. */
@@ -56,10 +98,13 @@ export const TEXT_FIELD_INPUT: Readonly<Record<TextFieldId, {accept?: RegExp; ma
   image: {accept: /[\w./:@-]/, maxLength: MAX_IMAGE_LENGTH},
   onStart: {maxLength: MAX_ON_START_LENGTH},
   expose: {accept: /[0-9, ]/, maxLength: 100},
+  sshTimeout: {accept: /[0-9]/, maxLength: 5},
 }
 
-const SSH_ROWS: readonly ProvisionFieldId[] = ['consumer', 'hours', 'disk', 'workload', 'image', 'onStart', 'expose']
-const MODEL_SERVER_ROWS: readonly ProvisionFieldId[] = ['consumer', 'hours', 'disk', 'workload', 'model', 'image', 'expose']
+/** How a create is made to survive a bad host: the same rows whatever the workload. */
+const SAFETY_ROWS: readonly ProvisionFieldId[] = ['template', 'retries', 'scope', 'sshTimeout']
+const SSH_ROWS: readonly ProvisionFieldId[] = ['consumer', 'hours', 'disk', 'workload', 'image', 'onStart', 'expose', ...SAFETY_ROWS]
+const MODEL_SERVER_ROWS: readonly ProvisionFieldId[] = ['consumer', 'hours', 'disk', 'workload', 'model', 'image', 'expose', ...SAFETY_ROWS]
 
 /**
  * The form's rows for a workload, in order. A field that does not apply is not shown (nor sent):
@@ -70,10 +115,55 @@ export function provisionFieldRows(workload: FormWorkload): readonly ProvisionFi
   return isModelServerWorkload(workload) ? MODEL_SERVER_ROWS : SSH_ROWS
 }
 
+/** The value after `current` in `values` (`step` -1: before it), wrapping around. */
+function cycle<T>(values: readonly T[], current: T, step: 1 | -1): T {
+  const at = values.indexOf(current)
+  return values[(at + step + values.length) % values.length]!
+}
+
 /** The next workload in the list (`step` -1: the previous one), wrapping around. */
 export function cycleWorkload(workload: FormWorkload, step: 1 | -1): FormWorkload {
-  const at = FORM_WORKLOADS.indexOf(workload)
-  return FORM_WORKLOADS[(at + step + FORM_WORKLOADS.length) % FORM_WORKLOADS.length]!
+  return cycle(FORM_WORKLOADS, workload, step)
+}
+
+/**
+ * The templates `offer` can run, as the daemon would judge them before renting: its provider's,
+ * with no CUDA floor or one its driver meets (an offer that does not say cannot be shown to).
+ */
+export function templatesForOffer(offer: Pick<OfferDto, 'provider' | 'cuda_version'>, templates: readonly TemplateDto[]): TemplateDto[] {
+  return templates.filter(
+    (t) => t.provider === offer.provider && (t.min_cuda_version === null || (offer.cuda_version !== null && offer.cuda_version >= t.min_cuda_version)),
+  )
+}
+
+/** The disk a template needs, in whole GB; 0 when it does not say. */
+function templateDisk(template: TemplateDto): number {
+  return template.recommended_disk_gb === null ? 0 : Math.ceil(template.recommended_disk_gb)
+}
+
+const RETRY_COUNTS = Array.from({length: MAX_RETRIES_LIMIT + 1}, (_, n) => n)
+
+/**
+ * The fields with a picker moved one step. Picking a template that needs more disk than typed
+ * raises the disk to its need, as a create without a disk would get; `templates` are the ones
+ * the offer can run, in the order shown.
+ */
+export function stepPicker(fields: ProvisionFields, field: PickerFieldId, step: 1 | -1, templates: readonly TemplateDto[]): ProvisionFields {
+  switch (field) {
+    case 'workload':
+      return {...fields, workload: cycleWorkload(fields.workload, step)}
+    case 'retries':
+      return {...fields, retries: cycle(RETRY_COUNTS, fields.retries, step)}
+    case 'scope':
+      return {...fields, scope: cycle(RETRY_SCOPES, fields.scope, step)}
+    case 'template': {
+      const id = cycle(['', ...templates.map((t) => t.id)], fields.template, step)
+      const template = templates.find((t) => t.id === id)
+      const disk = /^\d+$/.test(fields.disk) ? Number(fields.disk) : null
+      if (!template || disk === null || disk >= templateDisk(template)) return {...fields, template: id}
+      return {...fields, template: id, disk: String(Math.min(MAX_DISK_GB, templateDisk(template)))}
+    }
+  }
 }
 
 /** The ports typed in Expose, in order; resolveLaunch says whether they are ports at all. */
@@ -129,8 +219,11 @@ export function formLaunch(fields: ProvisionFields): {launch: WorkloadLaunch | n
   return {launch: empty ? null : launch}
 }
 
-/** What is wrong with the form, naming the field and the accepted values; null when it can be sent. */
-export function checkProvisionForm(fields: ProvisionFields): string | null {
+/**
+ * What is wrong with the form, naming the field and the accepted values; null when it can be
+ * sent. `template` is the picked template (the offer's provider's, for a CUDA it supports).
+ */
+export function checkProvisionForm(fields: ProvisionFields, template: TemplateDto | null = null): string | null {
   if (!isConsumerId(fields.consumer)) return 'Consumer is required: letters, digits and . _ - @ :'
   const hours = Number(fields.hours)
   if (!Number.isInteger(hours) || hours < MIN_RESERVATION_HOURS || hours > MAX_RESERVATION_HOURS) {
@@ -138,6 +231,13 @@ export function checkProvisionForm(fields: ProvisionFields): string | null {
   }
   const disk = Number(fields.disk)
   if (!Number.isInteger(disk) || disk < MIN_DISK_GB || disk > MAX_DISK_GB) return `Disk GB must be a whole number from ${MIN_DISK_GB} to ${MAX_DISK_GB}.`
+  if (template && disk < templateDisk(template)) return `Disk GB must be at least ${templateDisk(template)}: template ${template.name} needs that much.`
+  if (fields.sshTimeout.trim() !== '') {
+    const seconds = Number(fields.sshTimeout)
+    if (!Number.isInteger(seconds) || seconds < MIN_SSH_TIMEOUT_SECONDS || seconds > MAX_SSH_TIMEOUT_SECONDS) {
+      return `SSH timeout must be a whole number of seconds from ${MIN_SSH_TIMEOUT_SECONDS} to ${MAX_SSH_TIMEOUT_SECONDS}, or empty.`
+    }
+  }
   const launch = formLaunch(fields)
   return 'problem' in launch ? launch.problem : null
 }
@@ -162,7 +262,30 @@ export function provisionTerms(offerId: string, fields: ProvisionFields): Provis
     ...(request.onStart !== null ? {on_start: request.onStart} : {}),
     ...(request.exposePorts.length ? {expose: request.exposePorts} : {}),
     ...(request.modelId !== null ? {model_id: request.modelId} : {}),
+    ...(fields.template !== '' ? {template: fields.template} : {}),
+    ...(fields.retries > 0 ? {auto_retry: true, max_retries: fields.retries, retry_scope: fields.scope} : {}),
+    ...(fields.sshTimeout.trim() !== '' ? {ssh_timeout_seconds: Number(fields.sshTimeout)} : {}),
   }
+}
+
+/** What the template brings, in one line; null without one. */
+export function templateSummary(template: TemplateDto | null): string | null {
+  if (template === null) return null
+  const what = [template.image ?? 'its OS image', ...(template.recommended_disk_gb === null ? [] : [`needs ${templateDisk(template)} GB of disk`])]
+  return `Template ${template.name} (${template.id}): ${what.join(', ')}.`
+}
+
+/** What happens when the host fails, in one line; null when nothing was asked beyond the default. */
+export function retrySummary(fields: Pick<ProvisionFields, 'retries' | 'scope' | 'sshTimeout'>): string | null {
+  const timeout = fields.sshTimeout.trim() === '' ? null : `${Number(fields.sshTimeout)} s`
+  if (fields.retries === 0) return timeout === null ? null : `A host that has not let us in over SSH within ${timeout} is destroyed and the session fails.`
+  const comparable = {
+    'same-gpu-type': 'the same GPU model',
+    'same-price-band': `any GPU model at most ${Math.round(PRICE_BAND * 100)}% dearer`,
+    any: 'any GPU model',
+  }[fields.scope]
+  const tries = fields.retries === 1 ? '1 more try is' : `${fields.retries} more tries are`
+  return `Auto-retry: a host that does not boot or let us in${timeout === null ? '' : ` within ${timeout}`} is destroyed, and up to ${tries} made on comparable offers (${comparable}, as many GPUs and as much VRAM), each its own session.`
 }
 
 /** How much of a start command a summary quotes. */
