@@ -4,11 +4,11 @@ import {mkdir, readFile, stat, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
 
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {describe, expect, it} from 'vitest'
 
 import {generateSessionKeyPair} from '../../src/ssh/keys.js'
-import {REPO_ROOT, runCli} from '../support/cli.js'
-import {createTempHome, type TempHome} from '../support/temp-home.js'
+import {REPO_ROOT} from '../support/cli.js'
+import {simulatedDaemonCli} from '../support/simulated-daemon-cli.js'
 
 const run = promisify(execFile)
 
@@ -18,42 +18,30 @@ const run = promisify(execFile)
  * whose instances are real SSH servers on 127.0.0.1. HOME is a temp dir too, so ~/.ssh is ours.
  */
 describe('access to a session through the CLI binary', () => {
-  let home: TempHome
   let userHome: string
   let keyId: string
   let registeredKeyFile: string
   let sessionId: string
-  const cli = (...args: string[]) => runCli(args, {env: {...home.env, HOME: userHome}, timeoutMs: 90_000})
-  const ok = async (...args: string[]) => {
-    const result = await cli(...args)
-    if (result.exitCode !== 0) throw new Error(`gpu-shopper ${args.join(' ')} failed (${result.exitCode}):\n${result.stdout}${result.stderr}`)
-    return result
-  }
-  const data = async <T = any>(...args: string[]) => (await ok(...args, '--json')).json<T>().data
-
-  beforeAll(async () => {
-    home = await createTempHome()
-    userHome = join(home.home, 'user-home')
-    await mkdir(join(userHome, '.ssh'), {recursive: true, mode: 0o700})
-    await ok('daemon', 'start', '--simulate', '--port', '0')
-  }, 60_000)
-
-  afterAll(async () => {
-    if (home) await cli('daemon', 'stop')
-    await home?.cleanup()
+  const {home, cli, ok, data} = simulatedDaemonCli({
+    // HOME in the temp home too: every command here, the daemon and ssh included, runs with it
+    async beforeStart(temp) {
+      userHome = join(temp.home, 'user-home')
+      await mkdir(join(userHome, '.ssh'), {recursive: true, mode: 0o700})
+      temp.env.HOME = userHome
+    },
   })
 
   it('registers a key, refuses it twice with the existing id, and lists its fingerprint', async () => {
     // Given a key pair whose private half only the user has
     const pair = generateSessionKeyPair('laptop')
-    registeredKeyFile = join(home.home, 'laptop_ed25519')
+    registeredKeyFile = join(home().home, 'laptop_ed25519')
     await writeFile(registeredKeyFile, pair.privateKey, {mode: 0o600})
     await writeFile(`${registeredKeyFile}.pub`, `${pair.publicKey}\n`)
 
     // When it is registered (with the quick start's spelling), then again
     const added = await data('iam', 'ssh-keys', 'add', '--title', 'laptop-ed25519', '--key', pair.publicKey)
     keyId = added.id
-    const again = await cli('ssh-keys', 'add', '--title', 'again', '--key-file', `${registeredKeyFile}.pub`)
+    const again = await cli(['ssh-keys', 'add', '--title', 'again', '--key-file', `${registeredKeyFile}.pub`])
 
     // Then the repeat exits 4 naming the key's id, and the list shows it by SHA256 fingerprint
     expect(added.fingerprint).toMatch(/^SHA256:/)
@@ -84,7 +72,7 @@ describe('access to a session through the CLI binary', () => {
       expect(out).toMatch(/^\| {3}0 {2}NVIDIA GeForce RTX 4090 {8}Off \|/m)
       expect(out).not.toContain('H100')
     }
-    const failing = await cli('connect', sessionId, '--', 'no-such-command')
+    const failing = await cli(['connect', sessionId, '--', 'no-such-command'])
     expect(failing.exitCode).toBe(127)
   }, 120_000)
 
@@ -96,14 +84,14 @@ describe('access to a session through the CLI binary', () => {
     expect((await stat(known)).mode & 0o777).toBe(0o600)
     expect(await readFile(known, 'utf8')).toMatch(/^\[127\.0\.0\.1\]:\d+ ssh-\S+ \S+\n$/)
 
-    const {stdout} = await run('bash', ['-c', `${printed} echo hello`], {env: {...home.env, HOME: userHome}})
+    const {stdout} = await run('bash', ['-c', `${printed} echo hello`], {env: home().env})
     expect(stdout).toBe('hello\n')
   })
 
   it('copies a 200 KB file up and back byte for byte', async () => {
     const original = randomBytes(200 * 1024)
-    const local = join(home.home, 'random.bin')
-    const back = join(home.home, 'back.bin')
+    const local = join(home().home, 'random.bin')
+    const back = join(home().home, 'back.bin')
     await writeFile(local, original)
     await ok('copy', local, `${sessionId}:/workspace/random.bin`)
     await ok('copy', `${sessionId}:/workspace/random.bin`, back)
@@ -112,14 +100,14 @@ describe('access to a session through the CLI binary', () => {
 
   it('shows a copied file to the session\'s shell, and copies back what the shell wrote: one machine', async () => {
     // Given a text file copied up
-    const local = join(home.home, 'notes.txt')
+    const local = join(home().home, 'notes.txt')
     await writeFile(local, 'lr=3e-4\nepochs=3\n')
     await ok('copy', local, `${sessionId}:/workspace/notes.txt`)
 
     // When the shell reads it and writes a file of its own
     const read = await ok('connect', sessionId, '--', 'cat /workspace/notes.txt | grep epochs && ls /workspace')
     await ok('connect', sessionId, '--', 'nvidia-smi -L > /workspace/gpus.txt')
-    const back = join(home.home, 'gpus.txt')
+    const back = join(home().home, 'gpus.txt')
     await ok('copy', `${sessionId}:/workspace/gpus.txt`, back)
 
     // Then each side sees the other's file
@@ -141,7 +129,7 @@ describe('access to a session through the CLI binary', () => {
     expect(await readFile(userConfig, 'utf8')).toBe(`Include ~/.ssh/gpu-shopper.config\n\n${other}`)
     expect(await readFile(ownFile, 'utf8')).toContain(`Host gpu-${sessionId}`)
     expect((await stat(ownFile)).mode & 0o777).toBe(0o600)
-    const {stdout} = await run('ssh', ['-F', userConfig, `gpu-${sessionId}`, 'echo', 'via-config'], {env: {...home.env, HOME: userHome}})
+    const {stdout} = await run('ssh', ['-F', userConfig, `gpu-${sessionId}`, 'echo', 'via-config'], {env: home().env})
     expect(stdout).toBe('via-config\n')
 
     // When the session ends and ssh-config runs again
@@ -154,7 +142,7 @@ describe('access to a session through the CLI binary', () => {
   }, 120_000)
 
   it('refuses to connect to a stopped session, naming its state', async () => {
-    const refused = await cli('connect', sessionId, '--', 'echo', 'hi')
+    const refused = await cli(['connect', sessionId, '--', 'echo', 'hi'])
     expect(refused.exitCode).toBe(4)
     expect(refused.stderr).toMatch(/is stopped/)
     expect(refused.stderr).toMatch(/provision/)

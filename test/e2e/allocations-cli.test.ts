@@ -1,39 +1,20 @@
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {describe, expect, it} from 'vitest'
 
-import {runCli} from '../support/cli.js'
 import {pollUntil} from '../support/poll.js'
-import {createTempHome, type TempHome} from '../support/temp-home.js'
+import {simulatedDaemonCli} from '../support/simulated-daemon-cli.js'
 
 /**
  * The quick start's flow (catalog → create → watch → release) and provisioning by spec through
  * the real binary, against `daemon start --simulate` on port 0 in a temp GPU_SHOPPER_HOME.
  */
 describe('quick start flow through the CLI binary', () => {
-  let home: TempHome
-  const cli = (...args: string[]) => runCli(args, {env: home.env, timeoutMs: 90_000})
-  const data = async <T = any>(...args: string[]) => {
-    const result = await cli(...args, '--json')
-    const envelope = result.json<T>()
-    if (!envelope.ok || result.exitCode !== 0) throw new Error(`gpu-shopper ${args.join(' ')} failed (${result.exitCode}): ${result.stdout}${result.stderr}`)
-    return envelope.data
-  }
+  const {cli, data} = simulatedDaemonCli()
   /** `--output json`: stdout is the object itself, as `jq -r .id` reads it. */
   const bare = async <T = any>(...args: string[]) => {
-    const result = await cli(...args, '--output', 'json')
+    const result = await cli([...args, '--output', 'json'])
     if (result.exitCode !== 0) throw new Error(`gpu-shopper ${args.join(' ')} --output json failed (${result.exitCode}): ${result.stdout}${result.stderr}`)
     return JSON.parse(result.stdout) as T
   }
-
-  beforeAll(async () => {
-    home = await createTempHome()
-    const started = await cli('daemon', 'start', '--simulate', '--port', '0', '--json')
-    expect(started.exitCode, started.stdout + started.stderr).toBe(0)
-  })
-
-  afterAll(async () => {
-    if (home) await cli('daemon', 'stop')
-    await home?.cleanup()
-  })
 
   it('lists SKUs as slugs with prices, regions and providers', async () => {
     const catalog = await data('catalog', 'list')
@@ -44,7 +25,7 @@ describe('quick start flow through the CLI binary', () => {
     expect(rtx.hourly_price_minor).toBeGreaterThanOrEqual(0)
     expect(rtx.regions).toContain('US')
 
-    const piped = await cli('catalog', 'list', '--gpu-type', 'RTX 4090')
+    const piped = await cli(['catalog', 'list', '--gpu-type', 'RTX 4090'])
     expect(piped.exitCode).toBe(0)
     expect(piped.stdout.split('\n')[0]?.split('\t')[0]).toBe('rtx-4090')
   })
@@ -52,7 +33,7 @@ describe('quick start flow through the CLI binary', () => {
   it('creates, watches until active, and releases an allocation', async () => {
     // Given the quick start's create, run twice with one idempotency key
     const args = ['allocations', 'create', '--sku', 'rtx-4090', '--gpus', '1', '--region', 'US', '--idempotency-key', 'qs-001']
-    const first = await cli(...args, '--output', 'json')
+    const first = await cli([...args, '--output', 'json'])
     expect(first.exitCode, first.stderr).toBe(0)
     const allocation = JSON.parse(first.stdout)
     const again = await bare(...args)
@@ -66,7 +47,7 @@ describe('quick start flow through the CLI binary', () => {
     expect(first.stdout).not.toContain('PRIVATE KEY')
 
     // When it is watched, the watch ends once it is active, narrating in the allocation words
-    const watched = await cli('allocations', 'get', allocation.id, '--watch', '--timeout', '60')
+    const watched = await cli(['allocations', 'get', allocation.id, '--watch', '--timeout', '60'])
     expect(watched.exitCode, watched.stderr).toBe(0)
     expect(watched.stderr).toMatch(/active/)
     expect(watched.stderr).not.toMatch(/→ running/)
@@ -90,7 +71,7 @@ describe('quick start flow through the CLI binary', () => {
     expect(JSON.stringify(created)).not.toContain('PRIVATE KEY')
     await data('done', created.session.id)
 
-    const both = await cli('provision', '--offer-id', 'vastai-1', '--gpu-type', 'RTX 4090')
+    const both = await cli(['provision', '--offer-id', 'vastai-1', '--gpu-type', 'RTX 4090'])
     expect(both.exitCode).toBe(2)
     expect(both.stderr).toMatch(/--offer-id and --gpu-type cannot be combined/)
   })
@@ -112,12 +93,12 @@ describe('quick start flow through the CLI binary', () => {
 
   it('refuses an impossible spec with sku_unavailable and creates nothing', async () => {
     const before = (await data('allocations', 'list')).total
-    const json = await cli('allocations', 'create', '--sku', 'h200', '--gpus', '3', '--json')
+    const json = await cli(['allocations', 'create', '--sku', 'h200', '--gpus', '3', '--json'])
     expect(json.exitCode).not.toBe(0)
     expect(json.json().error).toMatchObject({error_type: 'sku_unavailable'})
 
     // Under --output json, stdout stays empty so `$(… | jq -r .id)` is empty, not "null"
-    const piped = await cli('allocations', 'create', '--sku', 'h200', '--gpus', '3', '--output', 'json')
+    const piped = await cli(['allocations', 'create', '--sku', 'h200', '--gpus', '3', '--output', 'json'])
     expect(piped.exitCode).toBe(json.exitCode)
     expect(piped.stdout).toBe('')
     expect(piped.stderr).toMatch(/^Error: /m)

@@ -6,6 +6,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {startSimulators} from '../../src/sim/index.js'
 import {type CliResult, runCli} from '../support/cli.js'
 import {pollUntil} from '../support/poll.js'
+import {simulatedDaemonCli} from '../support/simulated-daemon-cli.js'
 import {createTempHome, type TempHome} from '../support/temp-home.js'
 
 const EXIT_BUDGET = 7
@@ -21,20 +22,7 @@ function dataOf<T = any>(result: CliResult, what: string): T {
  * `daemon start --simulate --port 0` in a temp GPU_SHOPPER_HOME.
  */
 describe('budgets, cost export and reconcile through the daemon', () => {
-  let home: TempHome
-  const cli = (...args: string[]) => runCli(args, {env: home.env, timeoutMs: 90_000})
-  const data = async <T = any>(...args: string[]) => dataOf<T>(await cli(...args, '--json'), args.join(' '))
-
-  beforeAll(async () => {
-    home = await createTempHome()
-    const started = await cli('daemon', 'start', '--simulate', '--port', '0', '--json')
-    expect(started.exitCode, started.stdout + started.stderr).toBe(0)
-  })
-
-  afterAll(async () => {
-    if (home) await cli('daemon', 'stop')
-    await home?.cleanup()
-  })
+  const {home, cli, data} = simulatedDaemonCli()
 
   it('refuses a provision past the budget with the budget exit code and creates nothing', async () => {
     // Given a one-cent monthly budget for "tiny"
@@ -43,7 +31,7 @@ describe('budgets, cost export and reconcile through the daemon', () => {
 
     // When tiny provisions the cheapest offer for 12 hours
     const [offer] = (await data('inventory', '--sort', 'price', '--limit', '1')).offers
-    const refused = await cli('provision', '--offer-id', offer.id, '--consumer-id', 'tiny', '--hours', '12', '--json')
+    const refused = await cli(['provision', '--offer-id', offer.id, '--consumer-id', 'tiny', '--hours', '12', '--json'])
 
     // Then it fails with exit 7, a fix naming `budgets set`, and no session exists
     expect(refused.exitCode, refused.stdout + refused.stderr).toBe(EXIT_BUDGET)
@@ -55,7 +43,7 @@ describe('budgets, cost export and reconcile through the daemon', () => {
     expect((await data('sessions', '--consumer-id', 'tiny')).sessions).toEqual([])
 
     // And the human error says so on stderr with the same exit code
-    const human = await cli('provision', '--offer-id', offer.id, '--consumer-id', 'tiny', '--hours', '12')
+    const human = await cli(['provision', '--offer-id', offer.id, '--consumer-id', 'tiny', '--hours', '12'])
     expect(human.exitCode).toBe(EXIT_BUDGET)
     expect(human.stderr).toMatch(/Fix: .*gpu-shopper budgets set/)
     expect(human.stdout).toBe('')
@@ -69,8 +57,8 @@ describe('budgets, cost export and reconcile through the daemon', () => {
     expect(shown.month).toMatch(/^\d{4}-\d{2}$/)
 
     // When it is shown to a person and listed through a pipe
-    const human = await cli('budgets', 'show', '--consumer-id', 'shown')
-    const listed = await cli('budgets', 'list')
+    const human = await cli(['budgets', 'show', '--consumer-id', 'shown'])
+    const listed = await cli(['budgets', 'list'])
 
     // Then the numbers read as money and the list has its row in column order
     expect(human.stdout).toMatch(/Limit\s+\$0\.01 per month/)
@@ -84,7 +72,7 @@ describe('budgets, cost export and reconcile through the daemon', () => {
 
     // When the budget is removed, showing it is not found with a fix
     expect((await data('budgets', 'remove', '--consumer-id', 'other')).consumer_id).toBe('other')
-    const gone = await cli('budgets', 'show', '--consumer-id', 'other')
+    const gone = await cli(['budgets', 'show', '--consumer-id', 'other'])
     expect(gone.exitCode).toBe(3)
     expect(gone.stderr).toContain('gpu-shopper budgets set --consumer-id other')
   })
@@ -97,7 +85,7 @@ describe('budgets, cost export and reconcile through the daemon', () => {
     await data('done', created.session.id, '--wait', '--timeout', '60')
 
     // When its consumer's ledger is exported
-    const exported = await cli('costs', 'export', '--format', 'csv', '--consumer-id', 'csv-app')
+    const exported = await cli(['costs', 'export', '--format', 'csv', '--consumer-id', 'csv-app'])
     expect(exported.exitCode, exported.stderr).toBe(0)
 
     // Then it is CRLF CSV with the header and rows, summing to the `costs` total
@@ -113,8 +101,8 @@ describe('budgets, cost export and reconcile through the daemon', () => {
     expect(sum).toBe(costs.total_cost_micro_usd)
 
     // And --output-file writes the same bytes, 0644, saying where on stderr; --json gives {path, rows}
-    const file = join(home.home, 'costs.csv')
-    const toFile = await cli('costs', 'export', '--format', 'csv', '--consumer-id', 'csv-app', '--output-file', file)
+    const file = join(home().home, 'costs.csv')
+    const toFile = await cli(['costs', 'export', '--format', 'csv', '--consumer-id', 'csv-app', '--output-file', file])
     expect(toFile.exitCode, toFile.stderr).toBe(0)
     expect(toFile.stdout).toBe('')
     expect(toFile.stderr).toContain(file)
@@ -131,7 +119,7 @@ describe('budgets, cost export and reconcile through the daemon', () => {
     expect(report.deployment_id).toMatch(/^dep-/)
     expect(Array.isArray(report.orphans)).toBe(true)
 
-    const human = await cli('reconcile', '--dry-run')
+    const human = await cli(['reconcile', '--dry-run'])
     expect(human.exitCode, human.stderr).toBe(0)
     expect(human.stdout).toMatch(/^Reconciled via the daemon\. Dry run/)
   })

@@ -3,10 +3,11 @@ import {writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {pathToFileURL} from 'node:url'
 
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {beforeAll, describe, expect, it} from 'vitest'
 
 import {REPO_ROOT, runCli} from '../support/cli.js'
-import {createTempHome, type TempHome} from '../support/temp-home.js'
+import {simulatedDaemonCli} from '../support/simulated-daemon-cli.js'
+import {createTempHome} from '../support/temp-home.js'
 
 interface Run {
   stdout: string
@@ -44,28 +45,19 @@ function seen(run: Run): Run {
  * code, for results and for every kind of error, through the real binary and a real daemon.
  */
 describe('the fast path of the CLI binary', () => {
-  let home: TempHome
+  // Given a daemon on the simulated market with one session that has ended (nothing in its
+  // output moves with the clock any more)
+  const {home, cli} = simulatedDaemonCli()
   let sessionId: string
-  const cli = (...args: string[]) => runCli(args, {env: home.env, timeoutMs: 60_000})
 
   beforeAll(async () => {
-    // Given a daemon on the simulated market with one session that has ended (nothing in its
-    // output moves with the clock any more)
-    home = await createTempHome()
-    const started = await cli('daemon', 'start', '--simulate', '--port', '0', '--json')
-    expect(started.exitCode, started.stderr).toBe(0)
-    const offers = await cli('inventory', '--gpu-type', 'RTX 4090', '--limit', '1', '--json')
+    const offers = await cli(['inventory', '--gpu-type', 'RTX 4090', '--limit', '1', '--json'])
     const offer = offers.json<{offers: Array<{id: string}>}>().data.offers[0]!
-    const created = await cli('provision', '--offer-id', offer.id, '--consumer-id', 'fast-path', '--workload-type', 'llm', '--hours', '1', '--json')
+    const created = await cli(['provision', '--offer-id', offer.id, '--consumer-id', 'fast-path', '--workload-type', 'llm', '--hours', '1', '--json'])
     expect(created.exitCode, created.stderr).toBe(0)
     sessionId = created.json<{session: {id: string}}>().data.session.id
-    const released = await cli('done', sessionId, '--wait', '--json')
+    const released = await cli(['done', sessionId, '--wait', '--json'])
     expect(released.exitCode, released.stderr).toBe(0)
-  })
-
-  afterAll(async () => {
-    if (home) await cli('daemon', 'stop')
-    await home?.cleanup()
   })
 
   it.each([
@@ -87,8 +79,8 @@ describe('the fast path of the CLI binary', () => {
   ])('`gpu-shopper %j` prints and exits as it did through oclif', async (words) => {
     const args = words.map((word) => (word === '<session>' ? sessionId : word))
     // When the same command runs through the binary (the fast path) and through oclif
-    const fast = await cli(...args)
-    const oclif = await runThroughOclif(args, home.env)
+    const fast = await cli(args)
+    const oclif = await runThroughOclif(args, home().env)
 
     // Then the user sees the same thing
     expect(seen(fast)).toEqual(seen(oclif))
@@ -96,7 +88,7 @@ describe('the fast path of the CLI binary', () => {
 
   it('runs `sessions --json` without loading oclif at all', async () => {
     // NODE_DEBUG=module has Node name on stderr every CommonJS module it loads, oclif's included
-    const debug = {...home.env, NODE_DEBUG: 'module'}
+    const debug = {...home().env, NODE_DEBUG: 'module'}
     const fast = await runCli(['sessions', '--json'], {env: debug})
     expect(fast.exitCode).toBe(0)
     expect(fast.json().ok).toBe(true)
@@ -107,8 +99,8 @@ describe('the fast path of the CLI binary', () => {
 
   it('still answers --help, a bad value and an argument through oclif', async () => {
     for (const args of [['sessions', '--help'], ['sessions', '--status', 'bogus', '--json'], ['sessions', 'extra']]) {
-      const fast = await cli(...args)
-      expect(seen(fast)).toEqual(seen(await runThroughOclif(args, home.env)))
+      const fast = await cli(args)
+      expect(seen(fast)).toEqual(seen(await runThroughOclif(args, home().env)))
     }
   })
 

@@ -1,11 +1,10 @@
 import {readdir, readFile} from 'node:fs/promises'
 import {join} from 'node:path'
 
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {beforeAll, describe, expect, it} from 'vitest'
 
-import {runCli} from '../support/cli.js'
 import {pollUntil} from '../support/poll.js'
-import {createTempHome, type TempHome} from '../support/temp-home.js'
+import {simulatedDaemonCli} from '../support/simulated-daemon-cli.js'
 
 /**
  * What a newcomer hit following the quick start and the workflows (issue 10): replaying a
@@ -13,21 +12,14 @@ import {createTempHome, type TempHome} from '../support/temp-home.js'
  * extended or ended session. The real binary against `daemon start --simulate` on port 0.
  */
 describe('the newcomer flow through the CLI binary', () => {
-  let home: TempHome
+  const {home, cli, data} = simulatedDaemonCli()
   let api: {url: string; token: string}
-  const cli = (...args: string[]) => runCli(args, {env: home.env, timeoutMs: 90_000})
-  const data = async <T = any>(...args: string[]) => {
-    const result = await cli(...args, '--json')
-    const envelope = result.json<T>()
-    if (!envelope.ok || result.exitCode !== 0) throw new Error(`gpu-shopper ${args.join(' ')} failed (${result.exitCode}): ${result.stdout}${result.stderr}`)
-    return envelope.data
-  }
   const bare = async <T = any>(...args: string[]) => {
-    const result = await cli(...args, '--output', 'json')
+    const result = await cli([...args, '--output', 'json'])
     if (result.exitCode !== 0) throw new Error(`gpu-shopper ${args.join(' ')} --output json failed (${result.exitCode}): ${result.stdout}${result.stderr}`)
     return JSON.parse(result.stdout) as T
   }
-  const keyFiles = async () => readdir(join(home.home, 'data', 'keys'))
+  const keyFiles = async () => readdir(join(home().home, 'data', 'keys'))
   const extend = (id: string, body: string) =>
     fetch(`${api.url}/api/v1/sessions/${id}/extend`, {
       method: 'POST',
@@ -42,16 +34,8 @@ describe('the newcomer flow through the CLI binary', () => {
     }, `${id} ${status}`, 60_000, 200)
 
   beforeAll(async () => {
-    home = await createTempHome()
-    const started = await cli('daemon', 'start', '--simulate', '--port', '0', '--json')
-    expect(started.exitCode, started.stdout + started.stderr).toBe(0)
-    const state = JSON.parse(await readFile(home.stateFile, 'utf8')) as {url: string; token: string}
+    const state = JSON.parse(await readFile(home().stateFile, 'utf8')) as {url: string; token: string}
     api = {url: state.url, token: state.token}
-  })
-
-  afterAll(async () => {
-    if (home) await cli('daemon', 'stop')
-    await home?.cleanup()
   })
 
   describe('item 19: an idempotency key replayed after the release', () => {
@@ -63,7 +47,7 @@ describe('the newcomer flow through the CLI binary', () => {
       await data('allocations', 'release', first.id)
       await untilSessionStatus(first.id, 'stopped')
 
-      const again = await cli(...args, '--output', 'json')
+      const again = await cli([...args, '--output', 'json'])
       expect(again.exitCode, again.stderr).toBe(0)
       expect(JSON.parse(again.stdout).id).toBe(first.id)
       // Shown as it is now, not as the first reply had it.
@@ -74,7 +58,7 @@ describe('the newcomer flow through the CLI binary', () => {
       expect((await keyFiles()).filter((f) => f.startsWith('pending-'))).toEqual([])
 
       // Other flags under the same key are still a different request.
-      const other = await cli('allocations', 'create', '--sku', 'rtx-4090', '--gpus', '2', '--region', 'US', '--idempotency-key', 'qs-001')
+      const other = await cli(['allocations', 'create', '--sku', 'rtx-4090', '--gpus', '2', '--region', 'US', '--idempotency-key', 'qs-001'])
       expect(other.exitCode).not.toBe(0)
       expect(other.stderr).toMatch(/already used with a different request/)
       expect((await keyFiles()).filter((f) => f.startsWith('pending-'))).toEqual([])
@@ -86,14 +70,14 @@ describe('the newcomer flow through the CLI binary', () => {
       await data('done', first.session.id)
       await untilSessionStatus(first.session.id, 'stopped')
 
-      const again = await cli(...args, '--json')
+      const again = await cli([...args, '--json'])
       expect(again.exitCode, again.stderr).toBe(0)
       const envelope = again.json<any>()
       expect(envelope.data.session.id).toBe(first.session.id)
       expect(envelope.data.ssh_key_path).toBeNull()
       expect(envelope.warnings.join('\n')).toMatch(/deleted when the session ended/)
       expect(envelope.data.session.status).toBe('stopped')
-      const human = await cli(...args)
+      const human = await cli(args)
       expect(human.exitCode, human.stderr).toBe(0)
       expect(human.stdout).toMatch(/stopped on RTX 4090, ended \d\d:\d\d/)
       expect(human.stdout).not.toMatch(/expires/)
@@ -168,25 +152,25 @@ describe('the newcomer flow through the CLI binary', () => {
       const missing = (await (await extend(id, '{}')).json()) as {error: string}
       expect(missing.error).toMatch(/is required/)
 
-      const cliTooMany = await cli('extend', id, '--hours', '11')
+      const cliTooMany = await cli(['extend', id, '--hours', '11'])
       expect(cliTooMany.exitCode).not.toBe(0)
       expect(cliTooMany.stderr).toMatch(/at most 10 ?h/)
       expect(cliTooMany.stderr).toMatch(/--hours 10/)
       expect(cliTooMany.stderr).not.toMatch(/idempotency/)
 
-      const cli13 = await cli('extend', id, '--hours', '13')
+      const cli13 = await cli(['extend', id, '--hours', '13'])
       expect(cli13.exitCode).not.toBe(0)
       expect(cli13.stderr).toMatch(/at most 10 ?h/)
 
-      const extended = await cli('extend', id, '--hours', '2')
+      const extended = await cli(['extend', id, '--hours', '2'])
       expect(extended.exitCode, extended.stderr).toBe(0)
-      const shown = await cli('sessions', 'get', id)
+      const shown = await cli(['sessions', 'get', id])
       expect(shown.stdout).toMatch(/4 h reserved/)
       expect((await data('sessions', 'get', id)).reservation_hours).toBe(4)
 
       await data('done', id)
       await untilSessionStatus(id, 'stopped')
-      const ended = await cli('sessions', 'get', id)
+      const ended = await cli(['sessions', 'get', id])
       expect(ended.exitCode, ended.stderr).toBe(0)
       expect(ended.stdout).not.toMatch(/^Expires/m)
       expect(ended.stdout).toMatch(/^Ended\s+\d{2}:\d{2}/m)

@@ -1,8 +1,7 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {runCli} from '../support/cli.js'
 import {startLoopbackSshd, type LoopbackSshd} from '../support/loopback-sshd.js'
-import {createTempHome, type TempHome} from '../support/temp-home.js'
+import {simulatedDaemonCli} from '../support/simulated-daemon-cli.js'
 
 /**
  * Registering one's own server through the real binary: the daemon logs in to a real OpenSSH
@@ -10,15 +9,15 @@ import {createTempHome, type TempHome} from '../support/temp-home.js'
  * found. This machine has no GPU and no IOMMU exposed to it; the report must say so, truthfully.
  */
 describe('self-hosted nodes through the CLI binary', () => {
-  let home: TempHome
   let sshd: LoopbackSshd
-  const cli = (...args: string[]) => runCli(args, {env: home.env, timeoutMs: 90_000})
-  const ok = async (...args: string[]) => {
-    const result = await cli(...args)
-    if (result.exitCode !== 0) throw new Error(`gpu-shopper ${args.join(' ')} failed (${result.exitCode}):\n${result.stdout}${result.stderr}`)
-    return result
-  }
-  const data = async <T = any>(...args: string[]) => (await ok(...args, '--json')).json<T>().data
+  // The node's sshd starts before the daemon and stops after it
+  beforeAll(async () => {
+    sshd = await startLoopbackSshd()
+  })
+  afterAll(async () => {
+    await sshd?.stop()
+  })
+  const {cli, ok, data} = simulatedDaemonCli()
   /** `nodes add` for the loopback node; `flags` replace or add to the defaults. */
   const addArgs = (name: string, flags: Record<string, string> = {}) => {
     const all: Record<string, string> = {
@@ -27,18 +26,6 @@ describe('self-hosted nodes through the CLI binary', () => {
     }
     return ['nodes', 'add', ...Object.entries(all).flatMap(([flag, value]) => [`--${flag}`, value])]
   }
-
-  beforeAll(async () => {
-    sshd = await startLoopbackSshd()
-    home = await createTempHome()
-    await ok('daemon', 'start', '--simulate', '--port', '0')
-  }, 60_000)
-
-  afterAll(async () => {
-    if (home) await cli('daemon', 'stop')
-    await home?.cleanup()
-    await sshd?.stop()
-  })
 
   it('registers a node, pins its host key and tells how to compare it', async () => {
     const result = await ok(...addArgs('lab-1', {'cpu-slices': '2', 'cpu-slice-price': '0.02'}))
@@ -88,7 +75,7 @@ describe('self-hosted nodes through the CLI binary', () => {
       [addArgs('lab-2', {'libvirt-uri': 'xen:///'}), /--libvirt-uri must be one of qemu:\/\/\/system, qemu:\/\/\/session/],
     ]
     for (const [args, message] of cases) {
-      const result = await cli(...args)
+      const result = await cli(args)
       expect(result.exitCode, args.join(' ')).toBe(2)
       expect(result.stderr).toMatch(message)
       expect(result.stderr).toContain('No node was registered.')
@@ -99,7 +86,7 @@ describe('self-hosted nodes through the CLI binary', () => {
   it('refuses a node whose host key changed, says how to trust it, and trusts it when asked', async () => {
     const old = sshd.hostKeyFingerprint
     await sshd.rotateHostKey()
-    const refused = await cli('nodes', 'check', 'lab-1')
+    const refused = await cli(['nodes', 'check', 'lab-1'])
     expect(refused.exitCode).not.toBe(0)
     expect(refused.stderr).toContain(`presented host key ${sshd.hostKeyFingerprint}, but ${old} is pinned`)
     expect(refused.stderr).toContain(`gpu-shopper nodes trust lab-1 --host-key ${sshd.hostKeyFingerprint}`)
@@ -109,7 +96,7 @@ describe('self-hosted nodes through the CLI binary', () => {
 
   it('removes a node, and says when there is none', async () => {
     expect((await data('nodes', 'remove', 'lab-1')).name).toBe('lab-1')
-    const missing = await cli('nodes', 'show', 'lab-1')
+    const missing = await cli(['nodes', 'show', 'lab-1'])
     expect(missing.exitCode).not.toBe(0)
     expect(missing.stderr).toContain('no node named lab-1')
     expect((await ok('nodes', 'list')).stderr).toContain('No nodes.')

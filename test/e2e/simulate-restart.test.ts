@@ -1,10 +1,9 @@
 import {readFile} from 'node:fs/promises'
 
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {describe, expect, it} from 'vitest'
 
-import {runCli} from '../support/cli.js'
 import {pollUntil} from '../support/poll.js'
-import {createTempHome, type TempHome} from '../support/temp-home.js'
+import {simulatedDaemonCli} from '../support/simulated-daemon-cli.js'
 
 /**
  * The simulated marketplaces of `daemon start --simulate` live in the daemon's process; their
@@ -12,24 +11,7 @@ import {createTempHome, type TempHome} from '../support/temp-home.js'
  * not turn running sessions into ghosts: same instance, same machine, same host key.
  */
 describe('a --simulate daemon restarted mid-session', () => {
-  let home: TempHome
-  const cli = (...args: string[]) => runCli(args, {env: home.env, timeoutMs: 90_000})
-  const ok = async (...args: string[]) => {
-    const result = await cli(...args)
-    if (result.exitCode !== 0) throw new Error(`gpu-shopper ${args.join(' ')} failed (${result.exitCode}):\n${result.stdout}${result.stderr}`)
-    return result
-  }
-  const data = async <T = any>(...args: string[]) => (await ok(...args, '--json')).json<T>().data
-
-  beforeAll(async () => {
-    home = await createTempHome()
-    await ok('daemon', 'start', '--simulate', '--port', '0')
-  }, 60_000)
-
-  afterAll(async () => {
-    if (home) await cli('daemon', 'stop')
-    await home?.cleanup()
-  })
+  const {home, ok, data} = simulatedDaemonCli()
 
   it('keeps the session running on the same machine, connect still works, and new instances get new ids', async () => {
     // Given a running session on a simulated Vast.ai instance, with a file on its disk
@@ -49,7 +31,7 @@ describe('a --simulate daemon restarted mid-session', () => {
     expect((await ok('connect', first.id, '--', 'echo "step 2" >> /workspace/progress.txt && cat /workspace/progress.txt')).stdout).toBe('step 1\nstep 2\n')
 
     // When the daemon is killed outright and started again
-    const {pid} = JSON.parse(await readFile(home.stateFile, 'utf8')) as {pid: number}
+    const {pid} = JSON.parse(await readFile(home().stateFile, 'utf8')) as {pid: number}
     process.kill(pid, 'SIGKILL')
     await pollUntil(async () => (isAlive(pid) ? undefined : true), 'the daemon died', 10_000, 50)
     await ok('daemon', 'start', '--simulate', '--port', '0')

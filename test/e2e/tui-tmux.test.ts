@@ -4,9 +4,9 @@ import {promisify} from 'node:util'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {REPO_ROOT, runCli} from '../support/cli.js'
+import {REPO_ROOT} from '../support/cli.js'
 import {pollUntil} from '../support/poll.js'
-import {createTempHome, type TempHome} from '../support/temp-home.js'
+import {simulatedDaemonCli} from '../support/simulated-daemon-cli.js'
 
 const exec = promisify(execFile)
 
@@ -17,9 +17,15 @@ const exec = promisify(execFile)
  * the dashboard must draw there too.
  */
 describe('the TUI in a terminal', () => {
-  let home: TempHome
+  const {home, cli} = simulatedDaemonCli({
+    // A color terminal, as a user's: the daemon, tmux and the dashboard run with it
+    beforeStart(temp) {
+      temp.env.TERM = 'xterm-256color'
+      delete temp.env.NO_COLOR
+    },
+  })
   const socket = `gpu-shopper-tui-${process.pid}`
-  const tmux = (...args: string[]) => exec('tmux', ['-L', socket, ...args], {env: home.env})
+  const tmux = (...args: string[]) => exec('tmux', ['-L', socket, ...args], {env: home().env})
   const screen = async () => (await tmux('capture-pane', '-p', '-t', 'tui')).stdout
   const keys = (...k: string[]) => tmux('send-keys', '-t', 'tui', ...k)
   const text = (t: string) => tmux('send-keys', '-t', 'tui', '-l', t)
@@ -36,18 +42,13 @@ describe('the TUI in a terminal', () => {
     })
 
   beforeAll(async () => {
-    home = await createTempHome({TERM: 'xterm-256color'})
-    delete home.env.NO_COLOR
-    const started = await runCli(['daemon', 'start', '--simulate', '--port', '0'], {env: home.env, timeoutMs: 60_000})
-    expect(started.exitCode, started.stderr).toBe(0)
     const command = `${process.execPath} ${join(REPO_ROOT, 'bin', 'run.js')}; echo "tui exited with $?"; sleep 600`
     await tmux('new-session', '-d', '-s', 'tui', '-x', '150', '-y', '45', 'sh', '-c', command)
-  }, 90_000)
+  })
 
+  // Before the daemon stops: afterAll hooks run last-registered first, so this precedes the harness's
   afterAll(async () => {
     await tmux('kill-server').catch(() => undefined)
-    if (home) await runCli(['daemon', 'stop'], {env: home.env})
-    await home?.cleanup()
   })
 
   it('filters, sorts, rents an offer, sees it running, releases it and quits, leaving the terminal as it was', async () => {
@@ -94,7 +95,7 @@ describe('the TUI in a terminal', () => {
     expect(after).not.toContain('SIMULATED MARKET')
 
     // Then the daemon agrees: one session, stopped, its instance gone
-    const listed = await runCli(['sessions', '--json'], {env: home.env})
+    const listed = await cli(['sessions', '--json'])
     const all = listed.json<{sessions: Array<{id: string; status: string; provider_instance_id: string | null}>}>().data.sessions
     expect(all.map((s) => [s.id, s.status])).toEqual([[id, 'stopped']])
   }, 180_000)
