@@ -97,17 +97,25 @@ export function hostHealthDto(h: HostHealthReport): HostHealthDto {
 
 /**
  * A page's DTOs with what is known of their health: the shared (frozen, cached) DTOs when none
- * of its offers has a history, the usual case; otherwise a new page where those that have one
- * say so, since health changes without the offers changing.
+ * of its offers has a history, the usual case; otherwise a page where those that have one say
+ * so, shared as long as the page and its health are (services/offer-health.ts `healthOfPage`).
  */
 export function offerDtosWithHealth(offers: readonly Offer[], health: ReadonlyMap<string, HealthStats>): OfferDto[] {
   const dtos = offerDtos(offers)
   if (health.size === 0) return dtos
-  return dtos.map((dto) => {
+  const known = healthDtos.get(health)
+  if (known?.dtos === dtos) return known.page
+  const page = dtos.map((dto) => {
     const h = health.get(dto.id)
     return h ? {...dto, availability_confidence: h.confidence, cooling_down_until: h.coolingDownUntil === null ? null : toIso(h.coolingDownUntil)} : dto
   })
+  if (!Object.isFrozen(dtos)) return page
+  Object.freeze(page)
+  healthDtos.set(health, {dtos, page})
+  return page
 }
+
+const healthDtos = new WeakMap<ReadonlyMap<string, HealthStats>, {dtos: OfferDto[]; page: OfferDto[]}>()
 
 export function sessionDto(s: StoredSession, totalCost: MicroUsd, simulated: boolean): SessionDto {
   return {

@@ -7,7 +7,7 @@ import {regionCountry} from '../core/sku.js'
 import type {CatalogRow} from '../store/offers-repo.js'
 import type {StoredPricePoint} from '../store/price-history-repo.js'
 import type {ServiceContext} from './context.js'
-import {healthOfOffers} from './offer-health.js'
+import {healthOfPage} from './offer-health.js'
 import type {HealthStats} from '../core/offer-health.js'
 import {foldNodeOffers, isNodeRegion, nodeOffersOnSale} from './node-catalog.js'
 import {isOfferVisible, offerVisibility} from './tenancy.js'
@@ -58,7 +58,7 @@ export class InventoryService {
     const relevant = [...this.workers.values()].filter((w) => !query.provider || w.provider === query.provider)
     await this.waitForFirstLoad(relevant)
     const {offers, total} = await this.ctx.store.offers.query({...query, visibleTo: offerVisibility(scope)})
-    return {offers, total, staleProviders: this.staleProviders(query.provider), health: await healthOfOffers(this.ctx, offers)}
+    return {offers, total, staleProviders: this.staleProviders(query.provider), health: await healthOfPage(this.ctx, offers)}
   }
 
   staleProviders(only?: ProviderName): ProviderName[] {

@@ -30,7 +30,7 @@ import {Reconciler} from './reconciler.js'
 import {sessionCost} from './cost-service.js'
 import {diagnoseSession} from './session-diagnostics.js'
 import {runSettleStep} from './settle-job.js'
-import {healthOfOffers} from './offer-health.js'
+import {PAGE_HEALTH_MEMO_MS, healthOfOffers, healthOfPage} from './offer-health.js'
 import {COOL_DOWN_MS, HEALTH_HALF_LIFE_MS, UNTRIED_CONFIDENCE} from '../core/offer-health.js'
 
 /** A vLLM server of a small model, with a token for it. */
@@ -679,6 +679,36 @@ describe('provision job', () => {
       const health = (await healthOfOffers(ctx, [cheapest])).get(cheapest.id)!
       expect(health).toMatchObject({attempts: 2, failures: 2, consecutiveFailures: 2, coolingDownUntil: null})
       expect(health.confidence).toBeCloseTo((0.9 * 2) / (2 + 2 * 0.5 ** ((COOL_DOWN_MS + 1) / HEALTH_HALF_LIFE_MS)), 3)
+    })
+
+    it("remembers a page's health until an outcome is recorded in this process, or for PAGE_HEALTH_MEMO_MS when another process records one", async () => {
+      // Given a page of the inventory as the store remembers it (frozen), asked for twice
+      const [a, b] = [offerFor(0), offerFor(1)]
+      const page = Object.freeze([a, b])
+      const asked = vi.spyOn(ctx.store.outcomes, 'ofOffers')
+      expect((await healthOfPage(ctx, page)).size).toBe(0)
+      expect((await healthOfPage(ctx, page)).size).toBe(0)
+      // Then the outcomes were read once
+      expect(asked).toHaveBeenCalledTimes(1)
+
+      // When an outcome is recorded here, Then the page shows it at once
+      await ctx.store.outcomes.record({sessionId: 'sess-0000000000b1', provider: 'vastai', offerId: a.id, hostId: a.hostId!, kind: 'ssh_timeout', detail: null, at: ctx.clock.now()})
+      expect((await healthOfPage(ctx, page)).get(a.id)).toMatchObject({attempts: 1, failures: 1})
+      expect(asked).toHaveBeenCalledTimes(2)
+
+      // When another process records one (written behind this one's back), Then it shows once the memo has lapsed
+      await ctx.store.db.run(
+        'INSERT INTO provision_outcomes (session_id, provider, offer_id, host_id, succeeded, kind, detail, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        ['sess-0000000000b2', 'vastai', b.id, b.hostId, 0, 'boot_failed', null, ctx.clock.now()],
+      )
+      expect((await healthOfPage(ctx, page)).has(b.id)).toBe(false)
+      h.clock.advance(PAGE_HEALTH_MEMO_MS)
+      expect((await healthOfPage(ctx, page)).get(b.id)).toMatchObject({attempts: 1, failures: 1})
+
+      // And offers that are not a remembered page are read every time
+      await healthOfPage(ctx, [a])
+      await healthOfPage(ctx, [a])
+      expect(asked).toHaveBeenCalledTimes(5)
     })
 
     it('refuses retry settings without auto-retry, naming the field, before anything is rented', async () => {

@@ -13,10 +13,22 @@ interface OutcomeRow {
 
 /** How each session's provisioning ended, per offer and host (core/offer-health.ts reads them). */
 export class ProvisionOutcomesRepo {
+  #writes = 0
+
   constructor(private readonly db: SqlDatabase) {}
+
+  /**
+   * How many outcomes this process has recorded (or tried to): what it computed from the
+   * outcomes before the count changed may be out of date. Other processes' records are not
+   * counted; readers that remember bound how long instead.
+   */
+  get writes(): number {
+    return this.#writes
+  }
 
   /** One outcome per session and offer: the first recorded stands (a step re-run after a crash, or a resume, records nothing new). */
   async record(o: ProvisionOutcome): Promise<void> {
+    this.#writes++
     await this.db.run(
       `INSERT INTO provision_outcomes (session_id, provider, offer_id, host_id, succeeded, kind, detail, at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (session_id, offer_id) DO NOTHING`,
