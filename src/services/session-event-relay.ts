@@ -1,5 +1,4 @@
 import {scrubSecrets} from '../log/logger.js'
-import {PostgresDatabase} from '../store/sql/postgres-database.js'
 import {SESSION_EVENTS_CHANNEL} from '../store/session-events-repo.js'
 import type {ServiceContext} from './context.js'
 
@@ -12,7 +11,9 @@ import type {ServiceContext} from './context.js'
  */
 export async function relaySessionEvents(ctx: ServiceContext): Promise<{stop(): Promise<void>}> {
   const db = ctx.store.db
-  if (!(db instanceof PostgresDatabase)) return {stop: async () => {}}
+  if (db.dialect !== 'postgres') return {stop: async () => {}}
+  const {PostgresDatabase} = await import('../store/sql/postgres-database.js')
+  if (!(db instanceof PostgresDatabase)) throw new Error('a PostgreSQL store without a PostgreSQL connection')
   let chain = Promise.resolve()
   const listener = await db.listen(SESSION_EVENTS_CHANNEL, (payload) => {
     const id = Number(payload)

@@ -3,7 +3,7 @@ import {BillingRepo} from './billing-repo.js'
 import {BudgetsRepo} from './budgets-repo.js'
 import {IdempotencyRepo} from './idempotency-repo.js'
 import {JobsRepo} from './jobs-repo.js'
-import {PostgresLeaderLocks, SoleLeader, type LeaderLocks} from './leader-locks.js'
+import {SoleLeader, type LeaderLocks} from './leader-locks.js'
 import {LedgerRepo} from './ledger-repo.js'
 import {MetaRepo} from './meta-repo.js'
 import {NodesRepo} from './nodes-repo.js'
@@ -16,7 +16,7 @@ import {SessionsRepo} from './sessions-repo.js'
 import {RateLimitRepo} from './rate-limit-repo.js'
 import {SshKeysRepo} from './ssh-keys-repo.js'
 import {TerminalTokensRepo} from './terminal-tokens-repo.js'
-import {PostgresDatabase, type PostgresOptions} from './sql/postgres-database.js'
+import type {PostgresOptions} from './sql/postgres-database.js'
 import type {SqlDatabase} from './sql/sql-database.js'
 import {SqliteDatabase} from './sql/sqlite-database.js'
 
@@ -74,6 +74,8 @@ export class Store {
 
   /** A PostgreSQL database shared by several server processes (migrated if needed). */
   static async connect(options: PostgresOptions): Promise<Store> {
+    // The PostgreSQL driver only for a deployment on PostgreSQL: the embedded daemon starts without it.
+    const [{PostgresDatabase}, {PostgresLeaderLocks}] = await Promise.all([import('./sql/postgres-database.js'), import('./postgres-leader-locks.js')])
     return new Store(await PostgresDatabase.open(options), new PostgresLeaderLocks(options.url))
   }
 
