@@ -11,7 +11,7 @@ import {priceForDisk} from '../core/offer-quote.js'
 import {costForDuration} from '../core/money.js'
 import {MAX_OFFER_ATTEMPTS} from '../core/provisioning-spec.js'
 import {InsufficientCreditError} from '../providers/errors.js'
-import type {ProviderAdapter} from '../providers/provider.js'
+import type {CreateInstanceRequest, ProviderAdapter} from '../providers/provider.js'
 import {simControl} from '../sim/control/control-client.js'
 import type {Job, JobKind} from '../store/jobs-repo.js'
 import type {StoredSession} from '../store/sessions-repo.js'
@@ -469,6 +469,63 @@ describe('provision job', () => {
       const running = await drive(id, (s) => s.status === 'running')
       expect(running.apiEndpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
       expect((await events(id)).map((e) => e.message)).toContainEqual(expect.stringMatching(/^workload started: `echo started > ran.txt`/))
+    })
+  })
+
+  describe('when a job is taken over from an attempt that stalled in its create (a process starved past its lease)', () => {
+    /** The first create waits until woken, as a create stuck in a stalled process would; `redirect` changes what it then asks for. */
+    const stallFirstCreate = (redirect: (req: CreateInstanceRequest) => CreateInstanceRequest = (req) => req) => {
+      let wake!: () => void
+      const stalled = new Promise<void>((resolve) => (wake = resolve))
+      let creates = 0
+      withAdapter((real) => ({
+        createInstance: async (req, options) => {
+          if (creates++ > 0) return real.createInstance(req, options)
+          await stalled
+          return real.createInstance(redirect(req), options)
+        },
+      }))
+      return wake
+    }
+    /** The stalled attempt, and the one that takes its job over once the create's doubt has passed; the id the second recorded. */
+    const raceForTheJob = async (id: string, wake: () => void): Promise<string> => {
+      const job = await claim(id)
+      const stalled = runProvisionStep(ctx, job)
+      await vi.waitFor(async () => expect((await session(id)).createAttemptedAt).not.toBeNull())
+      h.clock.advance(ctx.timings.createDoubtMs + 1)
+      await runProvisionStep(ctx, job)
+      const owned = (await session(id)).providerInstanceId!
+      expect(owned).not.toBeNull()
+      wake()
+      await stalled
+      return owned
+    }
+
+    it('destroys the duplicate the stalled create made, and keeps the instance recorded first', async () => {
+      // Given the stalled create lands after all (on a machine with room for another: another offer here)
+      const id = await newSession()
+      const owned = await raceForTheJob(id, stallFirstCreate((req) => ({...req, offerProviderId: offerFor(1).providerId})))
+
+      // Then the session keeps the instance recorded first, and the duplicate is destroyed and verified gone
+      expect((await session(id)).providerInstanceId).toBe(owned)
+      const instances = await instancesOf(id)
+      expect(instances).toHaveLength(2)
+      expect(instances.filter((i) => i.sim.destroyed_at === null).map((i) => String(i.id))).toEqual([owned])
+      const duplicate = (await events(id)).find((e) => e.type === 'duplicate')
+      expect(duplicate?.message).toMatch(new RegExp(`^destroyed duplicate instance \\d+ and verified it gone: instance ${owned} was recorded for this session first$`))
+      // And the session goes on to run on its instance
+      expect((await drive(id, (s) => s.status === 'running')).providerInstanceId).toBe(owned)
+    })
+
+    it('goes on with the instance the other attempt recorded when the stalled create is refused, instead of failing the session', async () => {
+      // Given the stalled create is refused: the other attempt rented the offer
+      const id = await newSession()
+      const owned = await raceForTheJob(id, stallFirstCreate())
+
+      // Then the session is not failed: it runs on the one instance
+      expect((await session(id)).status).toBe('provisioning')
+      expect((await instancesOf(id)).map((i) => String(i.id))).toEqual([owned])
+      expect((await drive(id, (s) => s.status === 'running')).providerInstanceId).toBe(owned)
     })
   })
 

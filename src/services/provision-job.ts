@@ -6,7 +6,7 @@ import type {HostFailureKind} from '../core/offer-health.js'
 import {priceForDisk} from '../core/offer-quote.js'
 import {MAX_OFFER_ATTEMPTS} from '../core/provisioning-spec.js'
 import {reservationEnd} from '../core/reservation.js'
-import {isTerminal, SESSION_STATUSES} from '../core/session-status.js'
+import {isTerminal} from '../core/session-status.js'
 import {InstanceSetupError, ProviderError, StaleInventoryError} from '../providers/errors.js'
 import type {ProviderAdapter, ProviderInstance} from '../providers/provider.js'
 import {scrubSecrets} from '../log/logger.js'
@@ -168,9 +168,13 @@ async function obtainInstance(ctx: ServiceContext, adapter: ProviderAdapter, ses
     crashPoint('after-record-provider-id')
     return null
   } catch (err) {
+    // This attempt's job was taken over (it stalled past its lease) and the other attempt has
+    // recorded the session's instance meanwhile: whatever became of this create, go on with that one.
+    if (!(err instanceof InstanceSetupError) && (await ctx.store.sessions.get(session.id))?.providerInstanceId) return null
     if (err instanceof InstanceSetupError) {
-      // The instance exists and bills even though it cannot be used: record it so it is destroyed.
-      await recordInstance(ctx, session, err.providerInstanceId, `instance ${err.providerInstanceId} created but could not be set up`)
+      // The instance exists and bills even though it cannot be used: record it so it is destroyed
+      // (a duplicate is destroyed at once, and the session goes on with the instance it has).
+      if (!(await recordInstance(ctx, session, err.providerInstanceId, `instance ${err.providerInstanceId} created but could not be set up`))) return null
       return failHost(ctx, (await ctx.store.sessions.get(session.id))!, 'setup_failed', `provider_error: ${scrubSecrets(err.message)}`)
     }
     if (err instanceof StaleInventoryError) {
@@ -254,17 +258,50 @@ export function instanceKeys(ctx: ServiceContext, session: StoredSession): strin
   })
 }
 
-/** Records the instance id whatever the session's status: if it was released meanwhile, the release job must destroy it. */
-async function recordInstance(ctx: ServiceContext, session: StoredSession, providerInstanceId: string, message: string): Promise<void> {
+/**
+ * Records the instance id whatever the session's status: if it was released meanwhile, the
+ * release job must destroy it. An instance another attempt recorded first stands (this step's
+ * job was taken over by a process that found this one stalled past its lease): this one is a
+ * duplicate and is destroyed at once. Whether it was recorded.
+ */
+async function recordInstance(ctx: ServiceContext, session: StoredSession, providerInstanceId: string, message: string): Promise<boolean> {
   const now = ctx.clock.now()
-  await ctx.store.durably(async () => {
-    await ctx.store.sessions.update(session.id, SESSION_STATUSES, {providerInstanceId}, now)
+  const recorded = await ctx.store.durably(async () => {
+    if (!(await ctx.store.sessions.claimInstance(session.id, providerInstanceId, now))) return false
     const current = (await ctx.store.sessions.get(session.id))!
     if (current.status !== 'provisioning' && (await ctx.store.jobs.openFor(session.id, 'release')).length === 0) {
       await ctx.store.jobs.enqueue('release', session.id, now, now)
     }
+    return true
   })
+  if (!recorded) {
+    await destroyDuplicate(ctx, session, providerInstanceId)
+    return false
+  }
   await recordSessionEvent(ctx, session.id, 'instance', {actor: 'provisioner', message})
+  return true
+}
+
+/**
+ * Destroys an instance made for the session by an attempt that lost the race to record one,
+ * and checks it is gone. If that fails, the reconciler destroys it as a duplicate (its label
+ * names a session that owns another instance) once its grace period has passed.
+ */
+async function destroyDuplicate(ctx: ServiceContext, session: StoredSession, providerInstanceId: string): Promise<void> {
+  const adapter = ctx.providers.get(session.provider)
+  const owned = (await ctx.store.sessions.get(session.id))?.providerInstanceId
+  let message: string
+  try {
+    await adapter.destroyInstance(providerInstanceId)
+    const after = await adapter.getInstance(providerInstanceId)
+    message = after
+      ? `duplicate instance ${providerInstanceId} still reported as ${after.state} after its destroy; the reconciler destroys it as a duplicate`
+      : `destroyed duplicate instance ${providerInstanceId} and verified it gone: instance ${owned} was recorded for this session first`
+  } catch (err) {
+    message = `duplicate instance ${providerInstanceId} could not be destroyed yet (${scrubSecrets(err instanceof Error ? err.message : String(err))}); the reconciler destroys it as a duplicate`
+  }
+  ctx.log.warn({session_id: session.id, instance: providerInstanceId, owned}, message)
+  await recordSessionEvent(ctx, session.id, 'duplicate', {actor: 'provisioner', message})
 }
 
 async function verifyAndStart(ctx: ServiceContext, session: StoredSession, instance: ProviderInstance): Promise<JobOutcome> {

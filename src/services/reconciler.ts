@@ -174,7 +174,7 @@ export class Reconciler {
     return ctx.store.transaction(async () => {
       const session = await ctx.store.sessions.get(sessionId)
       if (!session || !isLive(session.status) || session.providerInstanceId) return false
-      if (!(await ctx.store.sessions.update(session.id, [session.status], {providerInstanceId}, ctx.clock.now()))) return false
+      if (!(await ctx.store.sessions.claimInstance(session.id, providerInstanceId, ctx.clock.now(), [session.status]))) return false
       await recordSessionEvent(ctx, session.id, 'adopted', {actor: 'reconciler', message: `adopted instance ${providerInstanceId} found by its label`})
       return true
     })

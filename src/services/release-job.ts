@@ -26,7 +26,8 @@ export async function runReleaseStep(ctx: ServiceContext, job: Job): Promise<Job
     const label = instanceLabel(ctx.deploymentId, session.id)
     const existing = (await adapter.listInstances({labelPrefix: label})).find((i) => i.label === label)
     if (existing) {
-      await ctx.store.sessions.update(session.id, [session.status], {providerInstanceId: existing.providerInstanceId}, ctx.clock.now())
+      // The provisioner may have recorded one meanwhile: whichever is recorded is the one released.
+      await ctx.store.sessions.claimInstance(session.id, existing.providerInstanceId, ctx.clock.now(), [session.status])
       session = (await ctx.store.sessions.get(session.id))!
     }
   }

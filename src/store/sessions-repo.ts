@@ -2,7 +2,7 @@ import {NO_RETRY, type RetryScope, type RetryTerms} from '../core/auto-retry.js'
 import {asMicroUsd, type MicroUsd} from '../core/money.js'
 import type {ProviderName} from '../core/provider-name.js'
 import type {Session, StoragePolicy, WorkloadType} from '../core/session.js'
-import {LIVE_STATUSES, type SessionStatus} from '../core/session-status.js'
+import {LIVE_STATUSES, SESSION_STATUSES, type SessionStatus} from '../core/session-status.js'
 import type {SshJump} from '../core/ssh-jump.js'
 import type {WorkloadLaunch} from '../core/workload-launch.js'
 import {LOCAL_PRINCIPAL, LOCAL_TENANT} from '../auth/principal.js'
@@ -260,6 +260,24 @@ export class SessionsRepo {
   async get(id: string): Promise<StoredSession | null> {
     const row = await this.db.get<SessionRow>('SELECT * FROM sessions WHERE id = ?', [id])
     return row ? (await this.#withKeys([toSession(row)]))[0]! : null
+  }
+
+  /**
+   * Records `providerInstanceId` as the session's instance unless another is recorded already,
+   * whatever the session's status; whether it is the session's instance now. One statement, so
+   * two attempts that each made an instance (a job taken over from a process that stalled past
+   * its lease) cannot both win: the loser's instance is a duplicate, never the session's.
+   * `expected`: only while the session is in one of these statuses.
+   */
+  async claimInstance(id: string, providerInstanceId: string, now: number, expected: readonly SessionStatus[] = SESSION_STATUSES): Promise<boolean> {
+    const params: Record<string, unknown> = {id, pid: providerInstanceId, now}
+    expected.forEach((s, i) => (params[`s${i}`] = s))
+    const {changes} = await this.db.run(
+      `UPDATE sessions SET provider_instance_id = @pid, updated_at = @now
+       WHERE id = @id AND (provider_instance_id IS NULL OR provider_instance_id = @pid) AND status IN (${expected.map((_, i) => `@s${i}`).join(', ')})`,
+      params,
+    )
+    return changes === 1
   }
 
   /**

@@ -345,6 +345,21 @@ describe.each(STORE_ENGINES)('Store ($name)', (engineUnderTest) => {
     expect(await store.jobs.claimNext(300, 1_000, 'p3')).toMatchObject({id: second})
   })
 
+  it("records a session's instance once: a second, different instance never replaces the first", async () => {
+    await store.sessions.insert(storedSessionFixture('sess-a', 100, {status: 'provisioning', providerInstanceId: null}))
+    expect(await store.sessions.claimInstance('sess-a', '111', 200)).toBe(true)
+    // The same instance again (a step re-run) is still the session's
+    expect(await store.sessions.claimInstance('sess-a', '111', 300)).toBe(true)
+    // Another attempt's instance is a duplicate: refused, the first stands
+    expect(await store.sessions.claimInstance('sess-a', '222', 400)).toBe(false)
+    expect((await store.sessions.get('sess-a'))?.providerInstanceId).toBe('111')
+    // Only in the statuses asked for
+    await store.sessions.insert(storedSessionFixture('sess-b', 100, {status: 'stopped', providerInstanceId: null}))
+    expect(await store.sessions.claimInstance('sess-b', '333', 500, ['provisioning', 'running'])).toBe(false)
+    expect((await store.sessions.get('sess-b'))?.providerInstanceId).toBeNull()
+    expect(await store.sessions.claimInstance('sess-b', '333', 500)).toBe(true)
+  })
+
   it('keeps idempotency records until they expire', async () => {
     await store.idempotency.save({scope: 's', key: 'k', requestHash: 'h', result: '{}', resourceId: null, createdAt: 0, expiresAt: 100, sealedSecret: null})
     expect((await store.idempotency.find('s', 'k', 50))?.requestHash).toBe('h')
