@@ -71,8 +71,11 @@ describe('three server processes on one PostgreSQL database', () => {
         // A simulated provider that stops answering (one fault in six) is given up on in seconds.
         GPU_SHOPPER_PROVIDER_TIMEOUT_MS: '2000',
         // A killed process's leases run out in seconds, not a minute; a doubtful create is looked up soon;
-        // a step failing again and again (30 % of calls fail) waits seconds, not a minute.
-        GPU_SHOPPER_TIMINGS: JSON.stringify({pollIntervalMs: 200, jobLeaseMs: 4_000, createDoubtMs: 2_000, settleRetryMaxMs: 2_000, retryMaxMs: 4_000, lifecycleIntervalMs: 1_000}),
+        // a step failing again and again (30 % of calls fail) waits seconds, not a minute. The lease is
+        // long enough that a live process starved of CPU by the rest of the suite on 2 cores (renewing
+        // every third of it) keeps its jobs: one taken over from a live process can rent twice (its
+        // duplicate is destroyed at once, but rented all the same).
+        GPU_SHOPPER_TIMINGS: JSON.stringify({pollIntervalMs: 200, jobLeaseMs: 8_000, createDoubtMs: 2_000, settleRetryMaxMs: 2_000, retryMaxMs: 4_000, lifecycleIntervalMs: 1_000}),
       },
     })
     // The first process migrates; the other two find the schema ready.
