@@ -51,14 +51,23 @@ export function parseTemplateId(id: string): {provider: string; providerTemplate
   return {provider: id.slice(0, dash), providerTemplateId: id.slice(dash + 1)}
 }
 
+/** Whether a driver supporting `cudaVersion` can run a template needing `minCudaVersion`: an unknown driver cannot, since nobody reported it. */
+export function cudaSupports(cudaVersion: number | null, minCudaVersion: number | null): boolean {
+  return minCudaVersion === null || (cudaVersion !== null && cudaVersion >= minCudaVersion)
+}
+
+/** The whole GB of disk a template needs; 0 when it does not say. */
+export function templateDiskNeedGb(recommendedDiskGb: number | null): number {
+  return recommendedDiskGb ? Math.ceil(recommendedDiskGb) : 0
+}
+
 /**
  * The disk a session rents: what was asked, or when nothing was, the default raised to what
  * the template needs (a template's image and models do not fit the default disk).
  */
 export function templateDiskGb(requested: number | null | undefined, template: Pick<Template, 'recommendedDiskGb'> | null): number {
   if (requested !== null && requested !== undefined) return requested
-  const needed = template?.recommendedDiskGb ? Math.ceil(template.recommendedDiskGb) : 0
-  return Math.min(MAX_DISK_GB, Math.max(DEFAULT_DISK_GB, needed))
+  return Math.min(MAX_DISK_GB, Math.max(DEFAULT_DISK_GB, templateDiskNeedGb(template?.recommendedDiskGb ?? null)))
 }
 
 /**
@@ -75,7 +84,7 @@ export function templateProblem(
     return `${template.id} is a ${template.provider} template and ${offer.id} is a ${offer.provider} offer; pick a ${template.provider} offer that can run it (gpu-shopper inventory --template ${template.id})`
   }
   const minCuda = template.minCudaVersion
-  if (minCuda !== null && (offer.cudaVersion === null || offer.cudaVersion < minCuda)) {
+  if (!cudaSupports(offer.cudaVersion, minCuda)) {
     const has = offer.cudaVersion === null ? 'does not say which CUDA its driver supports' : `supports CUDA ${offer.cudaVersion}`
     return `${template.id} (${template.name}) needs CUDA ${minCuda} or later and ${offer.id} ${has}; pick an offer that can run it (gpu-shopper inventory --template ${template.id})`
   }

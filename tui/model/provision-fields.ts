@@ -3,6 +3,7 @@ import {MAX_SSH_TIMEOUT_SECONDS, MIN_SSH_TIMEOUT_SECONDS} from '../../src/core/a
 import type {OfferDto} from '../../src/core/api/inventory.js'
 import type {TemplateDto} from '../../src/core/api/templates.js'
 import {MAX_RETRIES_LIMIT, PRICE_BAND, RETRY_SCOPES, type RetryScope} from '../../src/core/auto-retry.js'
+import {cudaSupports, templateDiskNeedGb} from '../../src/core/template.js'
 import {DEFAULT_DISK_GB, DEFAULT_RESERVATION_HOURS, MAX_DISK_GB, MAX_RESERVATION_HOURS, MIN_DISK_GB, MIN_RESERVATION_HOURS, isConsumerId} from '../../src/core/limits.js'
 import {
   MAX_IMAGE_LENGTH,
@@ -131,14 +132,11 @@ export function cycleWorkload(workload: FormWorkload, step: 1 | -1): FormWorkloa
  * with no CUDA floor or one its driver meets (an offer that does not say cannot be shown to).
  */
 export function templatesForOffer(offer: Pick<OfferDto, 'provider' | 'cuda_version'>, templates: readonly TemplateDto[]): TemplateDto[] {
-  return templates.filter(
-    (t) => t.provider === offer.provider && (t.min_cuda_version === null || (offer.cuda_version !== null && offer.cuda_version >= t.min_cuda_version)),
-  )
+  return templates.filter((t) => t.provider === offer.provider && cudaSupports(offer.cuda_version, t.min_cuda_version))
 }
 
-/** The disk a template needs, in whole GB; 0 when it does not say. */
 function templateDisk(template: TemplateDto): number {
-  return template.recommended_disk_gb === null ? 0 : Math.ceil(template.recommended_disk_gb)
+  return templateDiskNeedGb(template.recommended_disk_gb)
 }
 
 const RETRY_COUNTS = Array.from({length: MAX_RETRIES_LIMIT + 1}, (_, n) => n)
